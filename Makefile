@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# libkho build. Every directory's sources are picked up by wildcard:
+#   lib/*.c lib/hosted/*.c -> build/libkho.a, build/libkho.so (public API only)
+#   sim/*.c clients/*.c    -> build/libkho-sim.a (the simulated machine)
+#   tools/kho/*.c          -> build/kho
+#   tests/test_*.c         -> build/tests/test_* (cmocka), helpers tests/lib/*.c
+#   tests/test_*.sh        -> run by tests/run-tests.sh with the built tools
+#   bench/*.c              -> build/bench/kho-bench (make bench only)
+# Variants live in their own build directory: make BUILD=build/asan SAN=asan.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BUILD ?= build
+SAN ?=
+CC ?= cc
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS)
+LDLIBS_ALL := -lfdt -lxxhash -lpthread -lm
+
+ifeq ($(SAN),asan)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+else ifeq ($(SAN),tsan)
+SANFLAGS := -fsanitize=thread
+endif
+
+LIB_SRCS := $(wildcard lib/*.c) $(wildcard lib/hosted/*.c)
+SIM_SRCS := $(wildcard sim/*.c) $(wildcard clients/*.c)
+TOOL_SRCS := $(wildcard tools/kho/*.c)
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+TEST_SRCS := $(wildcard tests/test_*.c)
+BENCH_SRCS := $(wildcard bench/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB_OBJS := $(call obj,$(LIB_SRCS))
+SIM_OBJS := $(call obj,$(SIM_SRCS))
+TOOL_OBJS := $(call obj,$(TOOL_SRCS))
+TESTLIB_OBJS := $(call obj,$(TESTLIB_SRCS))
+TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+
+LIBKHO_A := $(BUILD)/libkho.a
+LIBKHO_SO := $(BUILD)/libkho.so
+LIBSIM_A := $(BUILD)/libkho-sim.a
+SIM_DEP := $(if $(SIM_SRCS),$(LIBSIM_A))
+KHO := $(BUILD)/kho
+
+.PHONY: all lib tests check check-one demo bench bench-smoke install \
+	freestanding format clean deps fuzz
+all: lib $(if $(TOOL_SRCS),$(KHO)) tests
+
+lib: $(LIBKHO_A) $(LIBKHO_SO)
+tests: $(TESTS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+$(LIBKHO_A): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBKHO_SO): $(LIB_OBJS) lib/libkho.map
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libkho.so.0 \
+		-Wl,--version-script=lib/libkho.map -o $@ $(LIB_OBJS) -lfdt -lpthread
+
+$(LIBSIM_A): $(SIM_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(KHO): $(TOOL_OBJS) $(SIM_DEP) $(LIBKHO_A)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJS) $(SIM_DEP) $(LIBKHO_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ -lcmocka $(LDLIBS_ALL)
+
+# --- checks -----------------------------------------------------------------
+# Tests run three ways: plain, ASan+UBSan, and the threaded ones under TSan.
+TSAN_TESTS := test_radix_concurrency
+
+deps:
+	@sh scripts/deps.sh check
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=asan all
+	@$(MAKE) --no-print-directory BUILD=build/tsan SAN=tsan \
+		$(addprefix build/tsan/tests/,$(TSAN_TESTS))
+	@sh tests/run-tests.sh build build/asan build/tsan
+
+# Compile-only proof that lib/ needs nothing beyond the allowed headers.
+FREESTANDING_SRCS := $(wildcard lib/*.c)
+freestanding:
+	@for f in $(FREESTANDING_SRCS); do \
+		$(CC) -std=gnu11 $(WARN) -Werror -ffreestanding -DKHO_FREESTANDING \
+			-Iinclude -fsyntax-only $$f || exit 1; \
+	done; echo "freestanding: $(words $(FREESTANDING_SRCS)) files of lib/ compile with -ffreestanding"
+
+demo:
+	@sh scripts/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(BUILD)
+
+# --- benchmarks (never part of the tests) -----------------------------------
+BENCH_CFLAGS := -O2 -g -DNDEBUG
+$(BUILD)/bench/kho-bench: $(BENCH_SRCS) $(LIBKHO_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) $(BENCH_CFLAGS) -o $@ $^ \
+		-lJudy -lroaring $(LDLIBS_ALL)
+
+bench:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench/kho-bench
+	@sh bench/run.sh $(BUILD)/bench/kho-bench full
+
+bench-smoke:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench/kho-bench
+	@sh bench/run.sh $(BUILD)/bench/kho-bench smoke
+
+# --- install ----------------------------------------------------------------
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/include/kho $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/kho/*.h $(DESTDIR)$(PREFIX)/include/kho/
+	install -m 644 $(LIBKHO_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBKHO_SO) $(DESTDIR)$(PREFIX)/lib/libkho.so.$(VERSION)
+	ln -sf libkho.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libkho.so.0
+	ln -sf libkho.so.0 $(DESTDIR)$(PREFIX)/lib/libkho.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		lib/libkho.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libkho.pc
+	@if [ -n "$(wildcard man/*.1)" ]; then \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
+		install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+	@if [ -x $(KHO) ]; then install -d $(DESTDIR)$(PREFIX)/bin && \
+		install -m 755 $(KHO) $(DESTDIR)$(PREFIX)/bin/; fi
+
+format:
+	clang-format -i $(wildcard include/kho/*.h lib/*.c lib/*.h lib/hosted/*.c \
+		sim/*.c sim/*.h clients/*.c clients/*.h tools/kho/*.c tools/kho/*.h \
+		tests/*.c tests/lib/*.c tests/lib/*.h bench/*.c bench/*.h)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
