@@ -86,12 +86,8 @@ const struct kho_mem_ops *arena_ops(struct arena *a)
 
 static bool page_is_poisoned(const unsigned char *p, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != ARENA_POISON)
-			return false;
-	return true;
+	/* Every byte equals the one after it, and the first is poison. */
+	return p[0] == ARENA_POISON && !memcmp(p, p + 1, len - 1);
 }
 
 static void *arena_alloc_page(void *ctx)
