@@ -486,3 +486,169 @@ out:
 	kho_lock_release(&tree->lock);
 	return ret;
 }
+
+/* Keys [first, end) of a run of @nr blocks of @order from @pfn. */
+static int blocks_keys(const struct kho_geometry *geo, uint64_t pfn,
+		       uint64_t nr, unsigned int order, uint64_t *first,
+		       uint64_t *end)
+{
+	uint64_t obase;
+	int ret;
+
+	if (KHO_WARN_ON(!nr))
+		return -EINVAL;
+	ret = block_key(geo, pfn, order, first);
+	if (ret)
+		return ret;
+	/*
+	 * Keys of one order lie in [obase, 2 * obase); like a single block,
+	 * the run must end before the order's last key, the block at 2^64.
+	 */
+	obase = 1ULL << (geo->order0_bit - order);
+	if (nr > 2 * obase - 1 - *first)
+		return -ERANGE;
+	*end = *first + nr;
+	return 0;
+}
+
+/* First key of the leaf after the one holding @key. */
+static uint64_t next_leaf_key(const struct kho_geometry *geo, uint64_t key)
+{
+	return (key | (leaf_keys(geo) - 1)) + 1;
+}
+
+/* Bit after the last one of keys [@key, @end) in @key's leaf. */
+static uint64_t leaf_stop(const struct kho_geometry *geo, uint64_t key,
+			  uint64_t end)
+{
+	uint64_t base = key & ~(leaf_keys(geo) - 1);
+
+	return end - base < leaf_keys(geo) ? end - base : leaf_keys(geo);
+}
+
+/*
+ * Set or clear bits [@from, @to) of one leaf word by word.
+ * Return: whether every bit was already in the wanted state (for a check,
+ * pass @write false).
+ */
+static bool leaf_bits(uint64_t *leaf, uint64_t from, uint64_t to, bool set,
+		      bool write)
+{
+	bool all = true;
+
+	while (from < to) {
+		unsigned int lo = from & (BITS_PER_WORD - 1);
+		uint64_t n = to - from < BITS_PER_WORD - lo ? to - from :
+							      BITS_PER_WORD - lo;
+		uint64_t mask = (n == BITS_PER_WORD ? ~0ULL : ((1ULL << n) - 1))
+				<< lo;
+		uint64_t *word = &leaf[from >> BITS_PER_WORD_LOG2];
+		uint64_t old = *word;
+
+		all &= set ? (old & mask) == mask : !(old & mask);
+		if (write)
+			store_word(word, set ? old | mask : old & ~mask);
+		from += n;
+	}
+	return all;
+}
+
+/**
+ * kho_radix_add_blocks() - record a run of equal blocks in one call
+ * @tree: tree
+ * @pfn: first page frame of the first block, aligned to 2^@order
+ * @nr_blocks: blocks, each 2^@order pages, back to back
+ *
+ * The batch form of kho_radix_add_page() for memory preserved page by page
+ * but contiguous (a file's folios, all of a guest's RAM): one lock, one
+ * descent per leaf, 64 blocks per word store. The blocks keep their order;
+ * nothing is merged into larger blocks.
+ * Context: takes the tree lock; may allocate.
+ * Return: 0, -EINVAL, -ERANGE, -ENOMEM, -EPERM; on failure nothing changed.
+ */
+int kho_radix_add_blocks(struct kho_radix_tree *tree, uint64_t pfn,
+			 uint64_t nr_blocks, unsigned int order)
+{
+	const struct kho_geometry *geo = &tree->geo;
+	const uint64_t mask = leaf_keys(geo) - 1;
+	uint64_t first, end, k, done;
+	int ret = 0;
+
+	ret = blocks_keys(geo, pfn, nr_blocks, order, &first, &end);
+	if (ret)
+		return ret;
+	if (tree->attached)
+		return -EPERM;
+
+	kho_lock_acquire(&tree->lock);
+	/* First make every leaf exist, so that setting bits cannot fail. */
+	for (k = first; k < end; k = next_leaf_key(geo, k)) {
+		ret = radix_descend(tree, k, true);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		/*
+		 * Only nodes made above are empty (no other node is), so
+		 * reclaiming the empty ones undoes exactly this call.
+		 */
+		done = k;
+		for (k = first; k < done; k = next_leaf_key(geo, k))
+			if (!radix_descend(tree, k, false))
+				radix_reclaim(tree, k);
+		goto out;
+	}
+	for (k = first; k < end; k = next_leaf_key(geo, k)) {
+		radix_descend(tree, k, false);
+		leaf_bits(tree->finger_node[0], k & mask, leaf_stop(geo, k, end),
+			  true, true);
+	}
+out:
+	kho_lock_release(&tree->lock);
+	return ret;
+}
+
+/**
+ * kho_radix_del_blocks() - forget a run of equal blocks in one call
+ * @tree: tree
+ * @pfn: first page frame of the first block
+ * @nr_blocks: blocks, as given to kho_radix_add_blocks()
+ * @order: their order
+ *
+ * All or nothing: when one block is missing nothing is deleted.
+ * Context: takes the tree lock.
+ * Return: 0, -ENOENT, -EINVAL, -ERANGE, -EPERM.
+ */
+int kho_radix_del_blocks(struct kho_radix_tree *tree, uint64_t pfn,
+			 uint64_t nr_blocks, unsigned int order)
+{
+	const struct kho_geometry *geo = &tree->geo;
+	const uint64_t mask = leaf_keys(geo) - 1;
+	uint64_t first, end, k;
+	int ret;
+
+	ret = blocks_keys(geo, pfn, nr_blocks, order, &first, &end);
+	if (ret)
+		return ret;
+	if (tree->attached)
+		return -EPERM;
+
+	kho_lock_acquire(&tree->lock);
+	for (k = first; k < end; k = next_leaf_key(geo, k)) {
+		if (radix_descend(tree, k, false) ||
+		    !leaf_bits(tree->finger_node[0], k & mask,
+			       leaf_stop(geo, k, end), true, false)) {
+			ret = -ENOENT;
+			goto out;
+		}
+	}
+	for (k = first; k < end; k = next_leaf_key(geo, k)) {
+		radix_descend(tree, k, false);
+		leaf_bits(tree->finger_node[0], k & mask, leaf_stop(geo, k, end),
+			  false, true);
+		radix_reclaim(tree, k);
+	}
+out:
+	kho_lock_release(&tree->lock);
+	return ret;
+}

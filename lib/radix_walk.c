@@ -133,8 +133,30 @@ static int cursor_next_run(struct radix_cursor *c, uint64_t *start,
 			   uint64_t *end)
 {
 	const uint64_t nkeys = leaf_keys(&c->tree->geo);
-	uint64_t bit, next_base;
+	uint64_t bit, next_base, w, word, clear;
 	int ret;
+
+	/*
+	 * Fast path, the common case of scattered blocks: the next run starts
+	 * and ends in the word the last one ended in.
+	 */
+	bit = c->key - c->base;
+	if (c->leaf && bit < nkeys) {
+		w = bit >> BITS_PER_WORD_LOG2;
+		word = c->leaf[w] & ~0ULL << (bit & (BITS_PER_WORD - 1));
+		clear = word ? ~c->leaf[w] & ~0ULL << __builtin_ctzll(word) : 0;
+		if (clear) {
+			w = c->base + (w << BITS_PER_WORD_LOG2);
+			*start = w + __builtin_ctzll(word);
+			*end = w + __builtin_ctzll(clear);
+			if (*start >= c->limit)
+				return 0;
+			if (*end > c->limit)
+				*end = c->limit;
+			c->key = *end;
+			return 1;
+		}
+	}
 
 	for (;;) {
 		if (c->key >= c->limit)

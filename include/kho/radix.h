@@ -264,6 +264,38 @@ int kho_radix_add_range(struct kho_radix_tree *tree, uint64_t pfn,
 int kho_radix_del_range(struct kho_radix_tree *tree, uint64_t pfn,
 			uint64_t nr_pages);
 
+/**
+ * kho_radix_add_blocks() - record a run of equal blocks in one call
+ * @tree: tree
+ * @pfn: first page frame of the first block, aligned to 2^@order
+ * @nr_blocks: blocks, each 2^@order pages, back to back
+ * @order: their order
+ *
+ * The batch form of kho_radix_add_page() for memory preserved block by block
+ * but contiguous (a file's folios, a guest's RAM): one lock, one descent per
+ * leaf, up to 64 blocks per word store. The blocks keep their order; unlike
+ * kho_radix_add_range() nothing becomes a larger block.
+ * Context: takes the tree lock; may allocate.
+ * Return: 0, -EINVAL, -ERANGE, -ENOMEM, -EPERM; on failure nothing changed.
+ */
+int kho_radix_add_blocks(struct kho_radix_tree *tree, uint64_t pfn,
+			 uint64_t nr_blocks, unsigned int order);
+
+/**
+ * kho_radix_del_blocks() - forget a run of equal blocks in one call
+ * @tree: tree
+ * @pfn: first page frame of the first block
+ * @nr_blocks: blocks, as given to kho_radix_add_blocks()
+ * @order: their order
+ *
+ * All or nothing: when one block is missing nothing is deleted. Nodes left
+ * empty are freed.
+ * Context: takes the tree lock.
+ * Return: 0, -ENOENT, -EINVAL, -ERANGE, -EPERM.
+ */
+int kho_radix_del_blocks(struct kho_radix_tree *tree, uint64_t pfn,
+			 uint64_t nr_blocks, unsigned int order);
+
 /* Called per coalesced range [start, end); non-zero stops the walk. */
 typedef int (*kho_radix_range_cb)(uint64_t start, uint64_t end, void *arg);
 
