@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * kho_fdt.c - the root FDT of a kho-v2 handover, written and edited with
+ * libfdt as the kernel does it:
+ *
+ *   / {
+ *           compatible = "kho-v2";
+ *           preserved-memory-map = <u64: physical address of the tree root>;
+ *           name-of-a-subsystem {
+ *                   preserved-data = <u64: physical address of its blob>;
+ *           };
+ *           ...
+ *   };
+ *
+ * The u64 values are stored in the CPU's byte order, not as big-endian
+ * device-tree cells. The blob lives in one page; every edit opens it to the
+ * whole page (fdt_open_into) and packs it again (fdt_pack), so the header's
+ * totalsize is always the packed size.
+ */
+#include <libfdt.h>
+
+#include "kho_internal.h"
+
+/* Root node path and the standard property name. */
+#define KHO_FDT_ROOT_NAME ""
+#define KHO_FDT_ROOT_OFFSET 0
+#define KHO_FDT_COMPATIBLE_PROP "compatible"
+
+/* libfdt's error codes, as the negative errno values the library returns. */
+static int fdt_err_to_errno(int fdt_err)
+{
+	switch (fdt_err) {
+	case 0:
+		return 0;
+	case -FDT_ERR_EXISTS:
+		return -EEXIST;
+	case -FDT_ERR_NOTFOUND:
+		return -ENOENT;
+	case -FDT_ERR_NOSPACE:
+		return -ENOSPC;
+	case -FDT_ERR_BADPATH:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+/**
+ * kho_fdt_build() - write a fresh root FDT
+ * @fdt: the buffer, one page
+ * @fdt_len: its size
+ * @tree_root_phys: what preserved-memory-map carries
+ *
+ * Return: 0, or a negative errno (the page is too small).
+ */
+int kho_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys)
+{
+	int err;
+
+	err = fdt_create(fdt, (int)fdt_len);
+	if (!err)
+		err = fdt_finish_reservemap(fdt);
+	if (!err)
+		err = fdt_begin_node(fdt, KHO_FDT_ROOT_NAME);
+	if (!err)
+		err = fdt_property_string(fdt, KHO_FDT_COMPATIBLE_PROP,
+					  KHO_FDT_COMPATIBLE);
+	if (!err)
+		err = fdt_property(fdt, KHO_FDT_MEMORY_MAP_PROP_NAME,
+				   &tree_root_phys, sizeof(tree_root_phys));
+	if (!err)
+		err = fdt_end_node(fdt);
+	if (!err)
+		err = fdt_finish(fdt);
+	return fdt_err_to_errno(err);
+}
+
+/**
+ * kho_fdt_add_subtree() - add a child node naming a subsystem's blob
+ * @fdt: the root FDT
+ * @fdt_len: the size of its buffer
+ * @name: node name
+ * @blob_phys: what preserved-data carries
+ *
+ * A failure after the node was added removes it again, so the FDT is
+ * unchanged (the kernel leaves an empty node behind in that case).
+ * Return: 0, -EEXIST (a node of that name exists), -ENOSPC (the page is
+ * full), -EINVAL (bad name), -EIO (the FDT is corrupt).
+ */
+int kho_fdt_add_subtree(void *fdt, uint64_t fdt_len, const char *name,
+			uint64_t blob_phys)
+{
+	int off, err;
+
+	err = fdt_open_into(fdt, fdt, (int)fdt_len);
+	if (err)
+		return fdt_err_to_errno(err);
+
+	off = fdt_add_subnode(fdt, KHO_FDT_ROOT_OFFSET, name);
+	if (off < 0) {
+		err = off;
+		goto out_pack;
+	}
+	err = fdt_setprop(fdt, off, KHO_FDT_SUB_TREE_PROP_NAME, &blob_phys,
+			  sizeof(blob_phys));
+	if (err)
+		fdt_del_node(fdt, off);
+out_pack:
+	fdt_pack(fdt);
+	return fdt_err_to_errno(err);
+}
+
+/**
+ * kho_fdt_subtree_phys() - the preserved-data of a child node
+ * @fdt: the root FDT
+ * @node: the child's offset
+ * @phys: set to the value
+ *
+ * Return: 0, -EINVAL when the property is missing or not 8 bytes.
+ */
+int kho_fdt_subtree_phys(const void *fdt, int node, uint64_t *phys)
+{
+	const void *val;
+	int len;
+
+	val = fdt_getprop(fdt, node, KHO_FDT_SUB_TREE_PROP_NAME, &len);
+	if (!val || len != KHO_U64_PROP_LEN)
+		return -EINVAL;
+	*phys = kho_load_u64(val);
+	return 0;
+}
+
+/**
+ * kho_fdt_remove_subtree() - remove the child whose preserved-data is a blob
+ * @fdt: the root FDT
+ * @fdt_len: the size of its buffer
+ * @blob_phys: the blob's physical address
+ *
+ * Return: 0, -ENOENT (no child names that blob), -EIO (corrupt FDT).
+ */
+int kho_fdt_remove_subtree(void *fdt, uint64_t fdt_len, uint64_t blob_phys)
+{
+	uint64_t phys;
+	int off, err;
+
+	err = fdt_open_into(fdt, fdt, (int)fdt_len);
+	if (err)
+		return fdt_err_to_errno(err);
+
+	err = -FDT_ERR_NOTFOUND;
+	fdt_for_each_subnode(off, fdt, KHO_FDT_ROOT_OFFSET) {
+		if (kho_fdt_subtree_phys(fdt, off, &phys))
+			continue;
+		if (phys != blob_phys)
+			continue;
+		err = fdt_del_node(fdt, off);
+		break;
+	}
+	fdt_pack(fdt);
+	return fdt_err_to_errno(err);
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * kho_internal.h - helpers shared by the handover's files: kho_out.c,
+ * kho_fdt.c, kho_in.c and kho_vmalloc.c.
+ *
+ * lib/ is freestanding: no <string.h>. The compiler builtins below lower to
+ * memcpy/memset/memcmp/strlen, which every libfdt environment provides anyway.
+ */
+#ifndef KHO_INTERNAL_H
+#define KHO_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kho/kho.h>
+
+#include "kho_errno.h"
+
+#define kho_memcpy __builtin_memcpy
+#define kho_memset __builtin_memset
+#define kho_memcmp __builtin_memcmp
+#define kho_strlen __builtin_strlen
+
+#ifndef KHO_WARN_ON
+/* Report an impossible argument through kho_warn_hook; evaluates to @cond. */
+#define KHO_WARN_ON(cond)                                                  \
+	({                                                                 \
+		bool __c = (cond);                                         \
+		if (__c && kho_warn_hook)                                  \
+			kho_warn_hook(__FILE__, __LINE__, #cond);          \
+		__c;                                                       \
+	})
+#endif
+
+/* Size in bytes of a u64 FDT property (KHO properties are native u64). */
+#define KHO_U64_PROP_LEN ((int)sizeof(uint64_t))
+
+/*
+ * The largest scratch array a handover may carry: one area per NUMA node
+ * (Linux allows at most 2^10 nodes, CONFIG_NODES_SHIFT <= 10) plus the
+ * lowmem and the global area. Bounding it keeps the overlap check, which
+ * compares every pair, fast on a hostile array.
+ */
+#define KHO_MAX_NUMNODES_LOG2 10
+#define KHO_SCRATCH_FIXED_AREAS 2
+#define KHO_SCRATCH_MAX_AREAS                                              \
+	((1U << KHO_MAX_NUMNODES_LOG2) + KHO_SCRATCH_FIXED_AREAS)
+
+static inline uint64_t kho_page_size(const struct kho_geometry *geo)
+{
+	return 1ULL << geo->page_shift;
+}
+
+static inline bool kho_page_aligned(const struct kho_geometry *geo,
+				    uint64_t addr)
+{
+	return !(addr & (kho_page_size(geo) - 1));
+}
+
+static inline uint64_t kho_phys_to_pfn(const struct kho_geometry *geo,
+				       uint64_t phys)
+{
+	return phys >> geo->page_shift;
+}
+
+static inline uint64_t kho_pfn_to_phys(const struct kho_geometry *geo,
+				       uint64_t pfn)
+{
+	return pfn << geo->page_shift;
+}
+
+/* Does [a, a + a_len) meet [b, b + b_len)? Lengths are non-zero, no wrap. */
+static inline bool kho_ranges_overlap(uint64_t a, uint64_t a_len, uint64_t b,
+				      uint64_t b_len)
+{
+	return a < b + b_len && b < a + a_len;
+}
+
+/* Read a u64 property value wherever libfdt left it (4-byte aligned only). */
+static inline uint64_t kho_load_u64(const void *p)
+{
+	uint64_t v;
+
+	kho_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Map [phys, phys + len) and check it is one contiguous mapping. */
+static inline const void *kho_map_range(const struct kho_mem_ops *mem,
+					uint64_t phys, uint64_t len)
+{
+	const unsigned char *first, *last;
+
+	if (!len || phys + len - 1 < phys)
+		return NULL;
+	first = mem->phys_to_virt(mem->ctx, phys);
+	last = mem->phys_to_virt(mem->ctx, phys + len - 1);
+	if (!first || !last || last - first != (ptrdiff_t)(len - 1))
+		return NULL;
+	return first;
+}
+
+/* kho_fdt.c: the root FDT */
+int kho_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys);
+int kho_fdt_add_subtree(void *fdt, uint64_t fdt_len, const char *name,
+			uint64_t blob_phys);
+int kho_fdt_remove_subtree(void *fdt, uint64_t fdt_len, uint64_t blob_phys);
+int kho_fdt_subtree_phys(const void *fdt, int node, uint64_t *phys);
+
+/* kho_out.c: is the page at @phys inside a preserved block? */
+bool kho_out_page_preserved(struct kho_out *out, uint64_t phys);
+
+/* kho_in.c: restores shared with kho_vmalloc.c */
+bool kho_in_may_restore(const struct kho_in *in);
+struct kho_page *kho_in_restore_block(struct kho_in *in, uint64_t pfn,
+				      unsigned int order, bool is_folio);
+void kho_in_unrestore_block(struct kho_in *in, uint64_t pfn,
+			    unsigned int order);
+bool kho_in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order);
+
+#endif /* KHO_INTERNAL_H */

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * kho_out.c - kernel A's side of a handover: record what must survive the
+ * kexec in the radix tree, and name the tree and the subsystems' blobs in the
+ * root FDT. Nothing is serialized at kexec time: the tree and the FDT page
+ * are the handover, in place.
+ *
+ * Every call leaves the tree and the FDT as they were when it fails,
+ * allocation failures included.
+ */
+#include "kho_internal.h"
+
+static bool env_ops_valid(const struct kho_env_ops *ops)
+{
+	return ops->alloc_pages && ops->free_pages && ops->pfn_to_page &&
+	       ops->mem.virt_to_phys && ops->mem.phys_to_virt;
+}
+
+static bool overlaps_scratch(const struct kho_out *out, uint64_t phys,
+			     uint64_t len)
+{
+	const struct kho_scratch *area;
+	unsigned int i;
+
+	for (i = 0; i < out->nr_scratch; i++) {
+		area = &out->scratch[i];
+		if (!area->size)
+			continue;
+		if (kho_ranges_overlap(phys, len, area->addr, area->size))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * May [phys, phys + nr_pages pages) be preserved? It must be page-aligned,
+ * representable as tree keys, in RAM (the next kernel refuses a handover with
+ * a block outside RAM) and clear of every scratch area (scratch is
+ * overwritten at kexec).
+ */
+static int check_preservable(struct kho_out *out, uint64_t phys,
+			     uint64_t nr_pages)
+{
+	const struct kho_geometry *geo = &out->geo;
+	uint64_t pfn = kho_phys_to_pfn(geo, phys);
+	uint64_t end_pfn = pfn + nr_pages;
+	void *ctx = out->ops.mem.ctx;
+
+	if (KHO_WARN_ON(!kho_page_aligned(geo, phys)) ||
+	    KHO_WARN_ON(!nr_pages))
+		return -EINVAL;
+	/* As the tree requires: the block ends below 2^order0_bit pages. */
+	if (end_pfn < pfn || end_pfn >> geo->order0_bit)
+		return -ERANGE;
+	if (KHO_WARN_ON(overlaps_scratch(out, phys,
+					 kho_pfn_to_phys(geo, nr_pages))))
+		return -EINVAL;
+	if (!out->ops.pfn_to_page(ctx, pfn) ||
+	    !out->ops.pfn_to_page(ctx, end_pfn - 1))
+		return -EINVAL;
+	return 0;
+}
+
+/* A folio's order and alignment; the order bounds keep every shift < 64. */
+static int check_folio(const struct kho_out *out, uint64_t phys,
+		       unsigned int order)
+{
+	const struct kho_geometry *geo = &out->geo;
+
+	if (order >= geo->order0_bit)
+		return -ERANGE;
+	if (KHO_WARN_ON(kho_phys_to_pfn(geo, phys) & ((1ULL << order) - 1)))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * kho_out_page_preserved() - is a page inside a preserved block
+ * @out: outgoing handover
+ * @phys: any address in the page
+ *
+ * Looks for the block of every order that could contain the page.
+ * Return: true when one is preserved.
+ */
+bool kho_out_page_preserved(struct kho_out *out, uint64_t phys)
+{
+	uint64_t pfn = kho_phys_to_pfn(&out->geo, phys);
+	unsigned int order;
+
+	for (order = 0; order < out->geo.order0_bit; order++) {
+		uint64_t block_pfn = pfn & ~((1ULL << order) - 1);
+
+		if (kho_radix_test_page(&out->tree, block_pfn, order))
+			return true;
+	}
+	return false;
+}
+
+static void *alloc_preserve(struct kho_out *out, size_t size, int *err)
+{
+	const struct kho_geometry *geo = &out->geo;
+	unsigned int order = 0;
+	uint64_t pages_minus_one;
+	void *mem;
+
+	*err = -EINVAL;
+	if (KHO_WARN_ON(!size))
+		return NULL;
+	/* get_order(): the smallest order whose block holds @size bytes. */
+	pages_minus_one = ((uint64_t)size - 1) >> geo->page_shift;
+	if (pages_minus_one)
+		order = 64 - __builtin_clzll(pages_minus_one);
+	*err = -ERANGE;
+	if (order >= geo->order0_bit)
+		return NULL;
+
+	*err = -ENOMEM;
+	mem = out->ops.alloc_pages(out->ops.mem.ctx, order);
+	if (!mem)
+		return NULL;
+	*err = kho_preserve_folio(out, out->ops.mem.virt_to_phys(out->ops.mem.ctx,
+								   mem),
+				  order);
+	if (*err) {
+		out->ops.free_pages(out->ops.mem.ctx, mem, order);
+		return NULL;
+	}
+	return mem;
+}
+
+int kho_out_init(struct kho_out *out, const struct kho_geometry *geo,
+		 const struct kho_env_ops *ops, const struct kho_scratch *scratch,
+		 unsigned int nr_scratch)
+{
+	uint64_t fdt_len;
+	int ret;
+
+	if (KHO_WARN_ON(!out || !geo || !ops) ||
+	    KHO_WARN_ON(!env_ops_valid(ops)) ||
+	    KHO_WARN_ON(nr_scratch && !scratch))
+		return -EINVAL;
+
+	kho_memset(out, 0, sizeof(*out));
+	out->geo = *geo;
+	out->ops = *ops;
+	out->scratch = scratch;
+	out->nr_scratch = nr_scratch;
+
+	/* Checks the geometry and the page ops, allocates the root. */
+	ret = kho_radix_init(&out->tree, geo, &ops->mem);
+	if (ret)
+		return ret;
+	kho_lock_init(&out->lock);
+
+	/* The root FDT is one page, itself preserved, like any blob. */
+	fdt_len = kho_page_size(geo);
+	out->fdt = alloc_preserve(out, fdt_len, &ret);
+	if (!out->fdt)
+		goto err_tree;
+	out->fdt_phys = ops->mem.virt_to_phys(ops->mem.ctx, out->fdt);
+
+	ret = kho_fdt_build(out->fdt, fdt_len, kho_radix_root_phys(&out->tree));
+	if (ret)
+		goto err_fdt;
+	return 0;
+
+err_fdt:
+	ops->free_pages(ops->mem.ctx, out->fdt, 0);
+err_tree:
+	kho_lock_destroy(&out->lock);
+	kho_radix_destroy(&out->tree);
+	kho_memset(out, 0, sizeof(*out));
+	return ret;
+}
+
+void kho_out_destroy(struct kho_out *out)
+{
+	if (!out || !out->fdt)
+		return;
+	/* The FDT page's own block goes with the tree. */
+	kho_radix_destroy(&out->tree);
+	out->ops.free_pages(out->ops.mem.ctx, out->fdt, 0);
+	kho_lock_destroy(&out->lock);
+	kho_memset(out, 0, sizeof(*out));
+}
+
+int kho_preserve_folio(struct kho_out *out, uint64_t phys, unsigned int order)
+{
+	int ret;
+
+	ret = check_folio(out, phys, order);
+	if (!ret)
+		ret = check_preservable(out, phys, 1ULL << order);
+	if (ret)
+		return ret;
+	return kho_radix_add_page(&out->tree, kho_phys_to_pfn(&out->geo, phys),
+				  order);
+}
+
+int kho_unpreserve_folio(struct kho_out *out, uint64_t phys, unsigned int order)
+{
+	int ret;
+
+	ret = check_folio(out, phys, order);
+	if (ret)
+		return ret;
+	if (KHO_WARN_ON(!kho_page_aligned(&out->geo, phys)))
+		return -EINVAL;
+	return kho_radix_del_page(&out->tree, kho_phys_to_pfn(&out->geo, phys),
+				  order);
+}
+
+int kho_preserve_pages(struct kho_out *out, uint64_t phys, uint64_t nr_pages)
+{
+	int ret;
+
+	ret = check_preservable(out, phys, nr_pages);
+	if (ret)
+		return ret;
+	/* The kernel's split; a failure removes what this call added. */
+	return kho_radix_add_range(&out->tree, kho_phys_to_pfn(&out->geo, phys),
+				   nr_pages);
+}
+
+int kho_unpreserve_pages(struct kho_out *out, uint64_t phys, uint64_t nr_pages)
+{
+	if (KHO_WARN_ON(!kho_page_aligned(&out->geo, phys)))
+		return -EINVAL;
+	/* Same split as the preserve; all or nothing. */
+	return kho_radix_del_range(&out->tree, kho_phys_to_pfn(&out->geo, phys),
+				   nr_pages);
+}
+
+void *kho_alloc_preserve(struct kho_out *out, size_t size)
+{
+	int err;
+
+	return alloc_preserve(out, size, &err);
+}
+
+void kho_unpreserve_free(struct kho_out *out, void *mem)
+{
+	const struct kho_geometry *geo = &out->geo;
+	uint64_t pfn;
+	unsigned int order;
+
+	if (!mem)
+		return;
+	pfn = kho_phys_to_pfn(geo, out->ops.mem.virt_to_phys(out->ops.mem.ctx,
+							    mem));
+	/*
+	 * The order is whichever block kho_alloc_preserve() recorded at @mem:
+	 * try every order @mem is aligned to.
+	 */
+	for (order = 0; order < geo->order0_bit; order++) {
+		if (pfn & ((1ULL << order) - 1))
+			break;
+		if (!kho_radix_test_page(&out->tree, pfn, order))
+			continue;
+		kho_radix_del_page(&out->tree, pfn, order);
+		out->ops.free_pages(out->ops.mem.ctx, mem, order);
+		return;
+	}
+	KHO_WARN_ON(!"kho_unpreserve_free() of memory not preserved");
+}
+
+int kho_add_subtree(struct kho_out *out, const char *name, void *blob)
+{
+	uint64_t phys;
+	const char *c;
+	int ret;
+
+	if (KHO_WARN_ON(!name || !*name || !blob))
+		return -EINVAL;
+	/* A node name, not a path. */
+	for (c = name; *c; c++) {
+		if (*c == '/')
+			return -EINVAL;
+	}
+	phys = out->ops.mem.virt_to_phys(out->ops.mem.ctx, blob);
+	/* The next kernel can only read the blob if it survives. */
+	if (!kho_out_page_preserved(out, phys))
+		return -EINVAL;
+
+	kho_lock_acquire(&out->lock);
+	ret = kho_fdt_add_subtree(out->fdt, kho_page_size(&out->geo), name,
+				  phys);
+	kho_lock_release(&out->lock);
+	return ret;
+}
+
+void kho_remove_subtree(struct kho_out *out, void *blob)
+{
+	uint64_t phys;
+
+	if (!blob)
+		return;
+	phys = out->ops.mem.virt_to_phys(out->ops.mem.ctx, blob);
+	kho_lock_acquire(&out->lock);
+	kho_fdt_remove_subtree(out->fdt, kho_page_size(&out->geo), phys);
+	kho_lock_release(&out->lock);
+}
