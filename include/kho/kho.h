@@ -134,53 +134,343 @@ struct kho_in {
 
 /* ---- kernel A ---------------------------------------------------------- */
 
+/**
+ * kho_out_init() - start the outgoing side of a handover
+ * @out: caller-allocated, filled in
+ * @geo: geometry of the page size (copied)
+ * @ops: environment (copied); every op is needed
+ * @scratch: this machine's scratch areas, kept by the caller while @out
+ *	lives; memory overlapping one is never preserved
+ * @nr_scratch: entries of @scratch
+ *
+ * Allocates the tree's root and the root FDT page (with
+ * kho_alloc_preserve(), so the FDT is itself preserved), and writes the FDT:
+ * compatible "kho-v2" and preserved-memory-map, the root's physical address
+ * as a native-endian u64. out->fdt_phys is what the handover names.
+ * Context: may allocate.
+ * Return: 0, -EINVAL (bad geometry or missing op), -ENOMEM; on failure
+ * nothing stays allocated.
+ */
 int kho_out_init(struct kho_out *out, const struct kho_geometry *geo,
 		 const struct kho_env_ops *ops, const struct kho_scratch *scratch,
 		 unsigned int nr_scratch);
+
+/**
+ * kho_out_destroy() - free the tree and the root FDT page
+ * @out: as set up by kho_out_init(); NULL or destroyed already is a no-op
+ *
+ * Preserved memory stays its owners'; only the library's pages are freed.
+ * Context: may free.
+ */
 void kho_out_destroy(struct kho_out *out);
 
+/**
+ * kho_preserve_folio() - preserve a block of 2^@order pages across kexec
+ * @out: outgoing handover
+ * @phys: physical address, aligned to the block
+ * @order: log2 of its pages; the next kernel restores it with that order
+ *
+ * The block must be in RAM and clear of every scratch area.
+ * Context: takes the tree lock; may allocate tree nodes.
+ * Return: 0, -EINVAL (misaligned, in scratch or outside RAM), -ERANGE
+ * (order or address beyond what a key holds), -ENOMEM; on failure the tree
+ * is unchanged.
+ */
 int kho_preserve_folio(struct kho_out *out, uint64_t phys, unsigned int order);
+
+/**
+ * kho_unpreserve_folio() - undo kho_preserve_folio()
+ * @out: outgoing handover
+ * @phys: as preserved
+ * @order: as preserved
+ *
+ * Context: takes the tree lock; may free tree nodes left empty.
+ * Return: 0, -ENOENT (not preserved so), -EINVAL, -ERANGE.
+ */
 int kho_unpreserve_folio(struct kho_out *out, uint64_t phys, unsigned int order);
+
+/**
+ * kho_preserve_pages() - preserve a run of order-0 pages across kexec
+ * @out: outgoing handover
+ * @phys: first page, page-aligned
+ * @nr_pages: pages, at least 1
+ *
+ * Split as the kernel splits it, into blocks of order
+ * min(ctz(pfn), ilog2(pages left)); kho_restore_pages() walks the same split.
+ * The run must be in RAM and clear of every scratch area.
+ * Context: takes the tree lock; may allocate tree nodes.
+ * Return: 0, -EINVAL, -ERANGE, -ENOMEM; on failure the blocks this call
+ * added are removed again.
+ */
 int kho_preserve_pages(struct kho_out *out, uint64_t phys, uint64_t nr_pages);
+
+/**
+ * kho_unpreserve_pages() - undo kho_preserve_pages()
+ * @out: outgoing handover
+ * @phys: as preserved
+ * @nr_pages: as preserved (a sub-range of a preserved run is not supported)
+ *
+ * All or nothing: when a block of the split is missing nothing changes.
+ * Context: takes the tree lock; may free tree nodes left empty.
+ * Return: 0, -ENOENT, -EINVAL, -ERANGE.
+ */
 int kho_unpreserve_pages(struct kho_out *out, uint64_t phys, uint64_t nr_pages);
 
+/**
+ * kho_alloc_preserve() - allocate zeroed memory and preserve it
+ * @out: outgoing handover
+ * @size: bytes, rounded up to a power-of-two number of pages
+ *
+ * For blobs a subsystem hands over (kho_add_subtree()): one block from
+ * ops.alloc_pages, preserved as a folio of that order.
+ * Context: may allocate.
+ * Return: the memory, or NULL (@size 0 or too large, out of memory, or the
+ * environment returned memory that cannot be preserved).
+ */
 void *kho_alloc_preserve(struct kho_out *out, size_t size);
+
+/**
+ * kho_unpreserve_free() - undo kho_alloc_preserve()
+ * @out: outgoing handover
+ * @mem: as returned by kho_alloc_preserve(); NULL is a no-op
+ *
+ * The order is the one preserved at @mem; the block is unpreserved and
+ * given back with ops.free_pages. Memory not preserved is left alone (and
+ * reported through kho_warn_hook).
+ * Context: takes the tree lock; may free.
+ */
 void kho_unpreserve_free(struct kho_out *out, void *mem);
 
+/**
+ * kho_preserve_vmalloc() - preserve scattered blocks as one area
+ * @out: outgoing handover
+ * @block_phys: physical address of each block, in the area's order; none 0
+ * @nr_blocks: entries of @block_phys
+ * @order: every block is 2^@order pages, preserved as pages
+ * @flags: KHO_VMALLOC_FLAG_*
+ * @preservation: set on success; store it in the owner's blob
+ *
+ * Writes the block addresses into a list of one-page chunks (each preserved
+ * as order 0) named by @preservation->first, the chunk-list ABI of
+ * <kho/abi.h>. The blocks must not be preserved otherwise.
+ * Context: takes the tree lock; may allocate.
+ * Return: 0, -EINVAL (unknown flag, block at 0, misaligned or in scratch),
+ * -ERANGE (more than 2^32 pages, or order too large), -ENOMEM; on failure
+ * every chunk and block is released and @preservation is untouched.
+ */
 int kho_preserve_vmalloc(struct kho_out *out, const uint64_t *block_phys,
 			 unsigned int nr_blocks, unsigned int order,
 			 uint16_t flags, struct kho_vmalloc *preservation);
+
+/**
+ * kho_unpreserve_vmalloc() - undo kho_preserve_vmalloc()
+ * @out: outgoing handover
+ * @preservation: as filled in; zeroed afterwards (NULL or zeroed: no-op)
+ *
+ * Unpreserves every block and chunk and frees the chunks.
+ * Context: takes the tree lock; may free.
+ */
 void kho_unpreserve_vmalloc(struct kho_out *out,
 			    struct kho_vmalloc *preservation);
 
+/**
+ * kho_add_subtree() - name a subsystem's blob in the root FDT
+ * @out: outgoing handover
+ * @name: node name, unique among subtrees, without '/'
+ * @blob: the blob (a sub-FDT or a plain struct); its page must be preserved
+ *
+ * Adds a child node @name whose preserved-data property is the blob's
+ * physical address (native-endian u64).
+ * Context: takes the FDT lock.
+ * Return: 0, -EEXIST (a subtree of that name exists), -EINVAL (bad name, or
+ * @blob not in preserved memory), -ENOSPC (the FDT page is full), -EIO
+ * (the FDT is corrupt); on failure the FDT is unchanged.
+ */
 int kho_add_subtree(struct kho_out *out, const char *name, void *blob);
+
+/**
+ * kho_remove_subtree() - remove the subtree that names @blob
+ * @out: outgoing handover
+ * @blob: as given to kho_add_subtree(); nothing happens when none names it
+ *
+ * Finds the child whose preserved-data is the blob's physical address. The
+ * blob's memory stays preserved.
+ * Context: takes the FDT lock.
+ */
 void kho_remove_subtree(struct kho_out *out, void *blob);
 
 /* ---- kernel B ---------------------------------------------------------- */
 
+/**
+ * kho_populate() - take the handover the previous kernel left
+ * @in: caller-allocated, filled in
+ * @geo: geometry of the handover's page size (copied)
+ * @ops: environment (copied); mem.phys_to_virt, mem.virt_to_phys,
+ *	pfn_to_page and free_pages are used
+ * @fdt_phys: physical address of the root FDT (struct kho_data fdt_addr)
+ * @fdt_size: its size as the handover says (fdt_size)
+ * @scratch_phys: physical address of the scratch array (scratch_addr)
+ * @scratch_size: its size in bytes (scratch_size)
+ *
+ * Checks, as the kernel does and more: the FDT is mapped, its header valid,
+ * totalsize within @fdt_size and one page, its structure sound, compatible
+ * "kho-v2", preserved-memory-map present, exactly 8 bytes, non-zero and
+ * page-aligned; the scratch array is a non-empty multiple of 16 bytes,
+ * mapped, and every area page-aligned, inside RAM and apart from the others.
+ * Then adopts the tree read-only. Only addresses phys_to_virt returned are
+ * read. The caller then allocates from scratch only, until
+ * kho_memory_init().
+ * Context: early boot; does not allocate.
+ * Return: 0 (in->revive set), or a negative errno with in->err saying what
+ * and where; revival is then disabled.
+ */
 int kho_populate(struct kho_in *in, const struct kho_geometry *geo,
 		 const struct kho_env_ops *ops, uint64_t fdt_phys,
 		 uint64_t fdt_size, uint64_t scratch_phys,
 		 uint64_t scratch_size);
 
+/* Called per coalesced range [start, end) to reserve; non-zero fails. */
 typedef int (*kho_reserve_cb)(uint64_t start, uint64_t end, void *arg);
+
+/**
+ * kho_memory_init() - walk the handed-over tree, stamp and reserve
+ * @in: accepted by kho_populate()
+ * @reserve: called once per coalesced range of preserved memory, ascending
+ * @arg: passed to @reserve
+ *
+ * First walks every block: it must lie in RAM, clear of scratch, and not
+ * share its first page with another block; its first page's private gets
+ * union kho_page_info { order, KHO_PAGE_MAGIC }. Then reserves the ranges.
+ * Call it before the page allocator takes free memory.
+ * Context: early boot; does not allocate; holds the tree lock while walking.
+ * Return: 0 (in->walked set), the refusal code of kho_populate() when it
+ * failed, -EBUSY when called twice, or a negative errno with in->err saying
+ * why; revival is then disabled and no stamp is left behind.
+ */
 int kho_memory_init(struct kho_in *in, kho_reserve_cb reserve, void *arg);
 
+/**
+ * kho_restore_folio() - take back a folio preserved with kho_preserve_folio()
+ * @in: walked handover
+ * @phys: physical address of the folio
+ *
+ * Reads only the stamp on the first page: a page never preserved, already
+ * restored, or a tail page fails. Clears the stamp; the head page gets
+ * refcount 1, the tail pages 0.
+ * Context: any, after kho_memory_init().
+ * Return: the head page, or NULL (also when revival is disabled).
+ */
 struct kho_page *kho_restore_folio(struct kho_in *in, uint64_t phys);
+
+/**
+ * kho_restore_pages() - take back pages preserved with kho_preserve_pages()
+ * @in: walked handover
+ * @phys: first page, as preserved
+ * @nr_pages: pages, as preserved
+ *
+ * Walks the same split as the preserve; every block must be stamped with
+ * the order of the split. All or nothing: when one block is not, nothing is
+ * restored (the kernel keeps the blocks before it). Each page gets
+ * refcount 1.
+ * Context: any, after kho_memory_init().
+ * Return: the first page, or NULL.
+ */
 struct kho_page *kho_restore_pages(struct kho_in *in, uint64_t phys,
 				   uint64_t nr_pages);
 
+/* Called per restored block of a vmalloc area, in order; non-zero stops. */
 typedef int (*kho_vmalloc_map_cb)(uint64_t phys, unsigned int order,
 				  void *arg);
+
+/**
+ * kho_restore_vmalloc() - take back an area preserved with
+ *	kho_preserve_vmalloc()
+ * @in: walked handover
+ * @v: the preservation, as kernel A stored it
+ * @map: called with each block (@v->order), in the area's order
+ * @arg: passed to @map
+ *
+ * Checks the whole chunk list before restoring anything: every chunk
+ * page-aligned, mapped and preserved as order 0, the number of chunks
+ * bounded (a cyclic list ends), every block preserved, the blocks adding up
+ * to @v->total_pages. Then restores each block as pages (and each chunk as
+ * an order-0 folio), calls @map per block and frees the chunk pages with
+ * ops.free_pages. A block listed twice is found while restoring; what was
+ * restored is then stamped again.
+ * Context: any, after kho_memory_init(); frees.
+ * Return: 0, -EPERM (revival disabled or not walked), -EINVAL (bad flags,
+ * order or list), -EFAULT (a chunk not mapped), or @map's non-zero return
+ * (the blocks then stay restored: the caller's to free).
+ */
 int kho_restore_vmalloc(struct kho_in *in, const struct kho_vmalloc *v,
 			kho_vmalloc_map_cb map, void *arg);
+
+/**
+ * kho_restore_free() - restore memory from kho_alloc_preserve() and free it
+ * @in: walked handover
+ * @mem: where the block is mapped in this kernel; NULL is a no-op
+ *
+ * For blobs read once after kexec: restores the folio at @mem and gives it
+ * to ops.free_pages with its order.
+ * Context: any, after kho_memory_init(); frees.
+ * Return: 0, -EPERM (revival disabled or not walked), -EINVAL (no
+ * preserved block starts at @mem).
+ */
 int kho_restore_free(struct kho_in *in, void *mem);
 
+/**
+ * kho_retrieve_subtree() - find a subsystem's blob by name
+ * @in: accepted handover
+ * @name: the name given to kho_add_subtree()
+ * @phys: set to the blob's physical address
+ *
+ * Context: any, after kho_populate().
+ * Return: 0, -ENOENT (no such subtree, or no handover accepted), -EINVAL
+ * (preserved-data missing or not 8 bytes).
+ */
 int kho_retrieve_subtree(struct kho_in *in, const char *name, uint64_t *phys);
 
+/* Called per subtree; phys is KHO_ERR_NO_ADDR when preserved-data is bad. */
 typedef int (*kho_subtree_cb)(const char *name, uint64_t phys, void *arg);
+
+/**
+ * kho_for_each_subtree() - visit every subtree of an accepted handover
+ * @in: accepted handover
+ * @cb: called with each child node's name and preserved-data, in FDT order;
+ *	a child whose preserved-data is missing or not 8 bytes gets
+ *	KHO_ERR_NO_ADDR
+ * @arg: passed to @cb
+ *
+ * For subtrees no client claims: the boot names them, their memory stays
+ * reserved.
+ * Context: any, after kho_populate().
+ * Return: 0, -ENOENT (no handover accepted), or @cb's non-zero return.
+ */
 int kho_for_each_subtree(struct kho_in *in, kho_subtree_cb cb, void *arg);
 
+/**
+ * kho_in_destroy() - forget an incoming handover
+ * @in: as filled in by kho_populate(), accepted or not
+ *
+ * The adopted tree's pages are the handover's and are not freed; blocks
+ * still stamped stay reserved. Restores fail afterwards.
+ * Context: any.
+ */
 void kho_in_destroy(struct kho_in *in);
+
+/**
+ * kho_error_format() - the sentence that says why a handover was refused
+ * @err: filled in by the incoming side
+ * @buf: where to write, NUL-terminated when @len > 0
+ * @len: size of @buf
+ *
+ * "KHO handover refused: <what> (property P, phys 0x..., level L, index I)",
+ * leaving out the fields that do not apply; "KHO handover accepted" for
+ * code 0. Hosted builds only (lib/hosted/).
+ * Context: any.
+ * Return: the sentence's length (a value >= @len means it was cut), or -1
+ * for a NULL @err.
+ */
+int kho_error_format(const struct kho_error *err, char *buf, size_t len);
 
 #endif /* KHO_KHO_H */

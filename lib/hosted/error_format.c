@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * error_format.c - struct kho_error as the one sentence tools print:
+ *
+ *   KHO handover refused: preserved-memory-map is not 8 bytes (property
+ *   preserved-memory-map, phys 0x..., level 2, index 17)
+ *
+ * Fields that do not apply are left out, and so are the parentheses when
+ * none applies. Hosted only: it needs snprintf.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <kho/kho.h>
+
+/* Append to @buf as snprintf would, counting what did not fit. */
+static size_t append(char *buf, size_t len, size_t pos, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(pos < len ? buf + pos : NULL, pos < len ? len - pos : 0,
+		      fmt, ap);
+	va_end(ap);
+	return n < 0 ? pos : pos + (size_t)n;
+}
+
+/* ", " between the parenthesized fields, "(" before the first. */
+static const char *sep(bool *first)
+{
+	const char *s = *first ? " (" : ", ";
+
+	*first = false;
+	return s;
+}
+
+/**
+ * kho_error_format() - the sentence that says why a handover was refused
+ * @err: filled in by the incoming side
+ * @buf: where to write, NUL-terminated when @len > 0
+ * @len: size of @buf
+ *
+ * Context: any; hosted builds only.
+ * Return: the length of the whole sentence (as snprintf: a value >= @len
+ * means it was cut), or -1 when @err is NULL.
+ */
+int kho_error_format(const struct kho_error *err, char *buf, size_t len)
+{
+	bool first = true;
+	size_t pos = 0;
+
+	if (!err)
+		return -1;
+	if (len)
+		buf[0] = '\0';
+	if (!err->code)
+		return (int)append(buf, len, pos, "KHO handover accepted");
+
+	if (err->what)
+		pos = append(buf, len, pos, "KHO handover refused: %s",
+			     err->what);
+	else
+		pos = append(buf, len, pos, "KHO handover refused: %s",
+			     strerror(err->code < 0 ? -err->code : err->code));
+	if (err->property)
+		pos = append(buf, len, pos, "%sproperty %s", sep(&first),
+			     err->property);
+	if (err->phys != KHO_ERR_NO_ADDR)
+		pos = append(buf, len, pos, "%sphys 0x%llx", sep(&first),
+			     (unsigned long long)err->phys);
+	if (err->level != KHO_ERR_NO_LEVEL)
+		pos = append(buf, len, pos, "%slevel %d", sep(&first),
+			     err->level);
+	if (err->index != KHO_ERR_NO_INDEX)
+		pos = append(buf, len, pos, "%sindex %ld", sep(&first),
+			     err->index);
+	if (!first)
+		pos = append(buf, len, pos, ")");
+	return (int)pos;
+}

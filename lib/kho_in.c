@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * kho_in.c - kernel B's side of a handover, in the kernel's order:
+ *
+ *   kho_populate()     map and check the root FDT and the scratch array,
+ *                      adopt the tree (read-only);
+ *   kho_memory_init()  walk the tree: stamp the first struct page of every
+ *                      block (order, magic), then reserve the coalesced
+ *                      ranges;
+ *   kho_restore_*()    give a block back to its owner; only the stamp is
+ *                      read, and a restore clears it.
+ *
+ * The handover comes from another kernel: every address is mapped through
+ * ops.mem.phys_to_virt() and checked before it is read. Any failure fills
+ * in->err, disables revival (in->revive = false) and returns the negative
+ * code; from then on nothing is restored and no subtree is found.
+ */
+#include <libfdt.h>
+
+#include "kho_internal.h"
+
+#define KHO_FDT_ROOT_OFFSET 0
+#define KHO_FDT_COMPATIBLE_PROP "compatible"
+
+static bool env_ops_valid(const struct kho_env_ops *ops)
+{
+	return ops->pfn_to_page && ops->free_pages && ops->mem.phys_to_virt &&
+	       ops->mem.virt_to_phys;
+}
+
+static void clear_error(struct kho_error *err)
+{
+	err->code = 0;
+	err->what = NULL;
+	err->property = NULL;
+	err->phys = KHO_ERR_NO_ADDR;
+	err->level = KHO_ERR_NO_LEVEL;
+	err->index = KHO_ERR_NO_INDEX;
+}
+
+/* Record why the handover is refused and disable revival. */
+static int refuse(struct kho_in *in, int code, const char *what,
+		  const char *property, uint64_t phys, int level, long index)
+{
+	in->err.code = code;
+	in->err.what = what;
+	in->err.property = property;
+	in->err.phys = phys;
+	in->err.level = level;
+	in->err.index = index;
+	in->revive = false;
+	return code;
+}
+
+/* The same, for the common case of an error without tree coordinates. */
+static int refuse_at(struct kho_in *in, int code, const char *what,
+		     const char *property, uint64_t phys)
+{
+	return refuse(in, code, what, property, phys, KHO_ERR_NO_LEVEL,
+		      KHO_ERR_NO_INDEX);
+}
+
+static struct kho_page *pfn_page(const struct kho_in *in, uint64_t pfn)
+{
+	return in->ops.pfn_to_page(in->ops.mem.ctx, pfn);
+}
+
+/* ---- kho_populate() ----------------------------------------------------- */
+
+/* The preserved-memory-map property: exactly 8 bytes, non-zero, aligned. */
+static int get_memory_map(struct kho_in *in, uint64_t *root)
+{
+	const char *prop = KHO_FDT_MEMORY_MAP_PROP_NAME;
+	const void *val;
+	int len;
+
+	val = fdt_getprop(in->fdt, KHO_FDT_ROOT_OFFSET, prop, &len);
+	if (!val)
+		return refuse_at(in, -ENOENT, "preserved-memory-map is missing",
+				 prop, in->fdt_phys);
+	if (len != KHO_U64_PROP_LEN)
+		return refuse_at(in, -EINVAL,
+				 "preserved-memory-map is not 8 bytes", prop,
+				 in->fdt_phys);
+	/* FDT properties are only 4-byte aligned: load it unaligned. */
+	*root = kho_load_u64(val);
+	if (!*root)
+		return refuse_at(in, -EINVAL, "preserved-memory-map is zero",
+				 prop, in->fdt_phys);
+	if (!kho_page_aligned(&in->geo, *root))
+		return refuse_at(in, -EINVAL,
+				 "preserved-memory-map is not page-aligned",
+				 prop, *root);
+	return 0;
+}
+
+static int populate_fdt(struct kho_in *in, uint64_t fdt_phys,
+			uint64_t fdt_size, uint64_t *root)
+{
+	uint64_t page = kho_page_size(&in->geo);
+	uint64_t map_len = fdt_size < page ? fdt_size : page;
+	uint64_t total;
+	int err;
+
+	if (fdt_size < sizeof(struct fdt_header))
+		return refuse_at(in, -EINVAL,
+				 "FDT size is smaller than an FDT header", NULL,
+				 fdt_phys);
+	/* The root FDT is one page: never map more of what we were told. */
+	in->fdt = kho_map_range(&in->ops.mem, fdt_phys, map_len);
+	if (!in->fdt)
+		return refuse_at(in, -EFAULT, "FDT is not in memory", NULL,
+				 fdt_phys);
+	if (fdt_check_header(in->fdt))
+		return refuse_at(in, -EINVAL, "FDT header is invalid", NULL,
+				 fdt_phys);
+	total = fdt_totalsize(in->fdt);
+	if (total > fdt_size)
+		return refuse_at(in, -EINVAL,
+				 "FDT is larger than the handover says", NULL,
+				 fdt_phys);
+	if (total > page)
+		return refuse_at(in, -EINVAL, "FDT is larger than a page", NULL,
+				 fdt_phys);
+	/* Every offset and string inside the blob, before any lookup. */
+	if (fdt_check_full(in->fdt, total))
+		return refuse_at(in, -EINVAL, "FDT structure is corrupt", NULL,
+				 fdt_phys);
+	err = fdt_node_check_compatible(in->fdt, KHO_FDT_ROOT_OFFSET,
+					KHO_FDT_COMPATIBLE);
+	if (err)
+		return refuse_at(in, -EINVAL,
+				 "root FDT is not compatible with kho-v2",
+				 KHO_FDT_COMPATIBLE_PROP, fdt_phys);
+	return get_memory_map(in, root);
+}
+
+static int check_scratch_area(struct kho_in *in, unsigned int i)
+{
+	const struct kho_geometry *geo = &in->geo;
+	struct kho_scratch area = in->scratch[i];
+	uint64_t last;
+	unsigned int j;
+
+	if (!area.size)
+		return refuse(in, -EINVAL, "scratch area is empty", NULL,
+			      area.addr, KHO_ERR_NO_LEVEL, i);
+	if (!kho_page_aligned(geo, area.addr) ||
+	    !kho_page_aligned(geo, area.size))
+		return refuse(in, -EINVAL, "scratch area is not page-aligned",
+			      NULL, area.addr, KHO_ERR_NO_LEVEL, i);
+	last = area.addr + area.size - 1;
+	if (last < area.addr)
+		return refuse(in, -EINVAL,
+			      "scratch area wraps around the address space",
+			      NULL, area.addr, KHO_ERR_NO_LEVEL, i);
+	if (!pfn_page(in, kho_phys_to_pfn(geo, area.addr)) ||
+	    !pfn_page(in, kho_phys_to_pfn(geo, last)))
+		return refuse(in, -EINVAL, "scratch area is outside RAM", NULL,
+			      area.addr, KHO_ERR_NO_LEVEL, i);
+	for (j = 0; j < i; j++) {
+		if (!kho_ranges_overlap(area.addr, area.size,
+					in->scratch[j].addr,
+					in->scratch[j].size))
+			continue;
+		return refuse(in, -EINVAL, "scratch areas overlap", NULL,
+			      area.addr, KHO_ERR_NO_LEVEL, i);
+	}
+	return 0;
+}
+
+static int populate_scratch(struct kho_in *in, uint64_t scratch_phys,
+			    uint64_t scratch_size)
+{
+	const uint64_t entry = sizeof(struct kho_scratch);
+	unsigned int i;
+	int ret;
+
+	if (!scratch_size)
+		return refuse_at(in, -EINVAL, "scratch array is empty", NULL,
+				 scratch_phys);
+	if (scratch_size % entry)
+		return refuse_at(in, -EINVAL,
+				 "scratch array size is not a multiple of 16 bytes",
+				 NULL, scratch_phys);
+	if (scratch_size / entry > KHO_SCRATCH_MAX_AREAS)
+		return refuse_at(in, -EINVAL,
+				 "scratch array has more areas than NUMA nodes allow",
+				 NULL, scratch_phys);
+	if (scratch_phys % _Alignof(struct kho_scratch))
+		return refuse_at(in, -EINVAL, "scratch array is not 8-byte aligned",
+				 NULL, scratch_phys);
+	in->scratch = kho_map_range(&in->ops.mem, scratch_phys, scratch_size);
+	if (!in->scratch)
+		return refuse_at(in, -EFAULT, "scratch array is not in memory",
+				 NULL, scratch_phys);
+	in->nr_scratch = scratch_size / entry;
+
+	for (i = 0; i < in->nr_scratch; i++) {
+		ret = check_scratch_area(in, i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * kho_populate() - take the handover the previous kernel left
+ * @in: filled in; caller-allocated
+ * @geo: geometry of this handover's page size (copied)
+ * @ops: environment (copied); alloc_pages and mem.alloc_page are not used
+ * @fdt_phys: physical address of the root FDT (struct kho_data fdt_addr)
+ * @fdt_size: its size as the handover gives it (fdt_size)
+ * @scratch_phys: physical address of the scratch array (scratch_addr)
+ * @scratch_size: its size in bytes (scratch_size)
+ *
+ * Return: 0 (the handover is accepted: in->revive is set), or a negative
+ * errno with in->err saying why.
+ */
+int kho_populate(struct kho_in *in, const struct kho_geometry *geo,
+		 const struct kho_env_ops *ops, uint64_t fdt_phys,
+		 uint64_t fdt_size, uint64_t scratch_phys,
+		 uint64_t scratch_size)
+{
+	struct kho_geometry ref;
+	uint64_t root = 0;
+	int ret;
+
+	if (KHO_WARN_ON(!in))
+		return -EINVAL;
+	kho_memset(in, 0, sizeof(*in));
+	clear_error(&in->err);
+	if (KHO_WARN_ON(!geo || !ops || !env_ops_valid(ops)) ||
+	    kho_geometry_init(&ref, geo->page_shift))
+		return refuse_at(in, -EINVAL,
+				 "the environment is incomplete or the page size unsupported",
+				 NULL, KHO_ERR_NO_ADDR);
+	in->geo = *geo;
+	in->ops = *ops;
+	in->fdt_phys = fdt_phys;
+	in->fdt_size = fdt_size;
+
+	ret = populate_fdt(in, fdt_phys, fdt_size, &root);
+	if (!ret)
+		ret = populate_scratch(in, scratch_phys, scratch_size);
+	if (!ret) {
+		ret = kho_radix_attach(&in->tree, geo, &ops->mem, root);
+		if (ret)
+			refuse(in, ret, "the tree root is not in memory",
+			       KHO_FDT_MEMORY_MAP_PROP_NAME, root,
+			       (int)geo->depth - 1, KHO_ERR_NO_INDEX);
+	}
+	if (ret) {
+		in->fdt = NULL;
+		in->scratch = NULL;
+		in->nr_scratch = 0;
+		return ret;
+	}
+	in->revive = true;
+	return 0;
+}
+
+/* ---- kho_memory_init() --------------------------------------------------- */
+
+/* The bit of a block in its leaf: where a refusal points. */
+static long block_leaf_bit(const struct kho_in *in, uint64_t phys,
+			   unsigned int order)
+{
+	uint64_t key = kho_key_encode(&in->geo, phys, order);
+
+	return (long)(key & ((1ULL << in->geo.bitmap_bits) - 1));
+}
+
+static int refuse_block(struct kho_in *in, const char *what, uint64_t phys,
+			unsigned int order)
+{
+	return refuse(in, -EINVAL, what, NULL, phys, 0,
+		      block_leaf_bit(in, phys, order));
+}
+
+static bool block_overlaps_scratch(const struct kho_in *in, uint64_t phys,
+				   uint64_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < in->nr_scratch; i++) {
+		if (kho_ranges_overlap(phys, len, in->scratch[i].addr,
+				       in->scratch[i].size))
+			return true;
+	}
+	return false;
+}
+
+static uint64_t stamp_of(unsigned int order)
+{
+	union kho_page_info info = { .order = order, .magic = KHO_PAGE_MAGIC };
+
+	return info.page_private;
+}
+
+/*
+ * Check one block and stamp its first page. Every page of the block must be
+ * in RAM (first and last suffice: the memmap covers RAM ranges), clear of
+ * scratch, and its first page not stamped yet (two blocks would share it).
+ */
+static int stamp_block(uint64_t phys, unsigned int order, void *arg)
+{
+	struct kho_in *in = arg;
+	const struct kho_geometry *geo = &in->geo;
+	uint64_t pfn = kho_phys_to_pfn(geo, phys);
+	struct kho_page *first = pfn_page(in, pfn);
+	union kho_page_info info;
+
+	if (!first || !pfn_page(in, pfn + (1ULL << order) - 1))
+		return refuse_block(in, "preserved block is not in RAM", phys,
+				    order);
+	/* In RAM, so its size is far below 2^64: the shift is safe. */
+	if (block_overlaps_scratch(in, phys, kho_page_size(geo) << order))
+		return refuse_block(in, "preserved block overlaps a scratch area",
+				    phys, order);
+	info.page_private = first->private;
+	if (info.magic == KHO_PAGE_MAGIC)
+		return refuse_block(in, "preserved blocks overlap", phys, order);
+	first->private = stamp_of(order);
+	return 0;
+}
+
+/* Undo stamp_block() on a walk that failed: clear what it stamped. */
+static int unstamp_block(uint64_t phys, unsigned int order, void *arg)
+{
+	struct kho_in *in = arg;
+	uint64_t pfn = kho_phys_to_pfn(&in->geo, phys);
+	struct kho_page *first = pfn_page(in, pfn);
+
+	if (first && first->private == stamp_of(order))
+		first->private = 0;
+	return 0;
+}
+
+struct reserve_arg {
+	struct kho_in *in;
+	kho_reserve_cb reserve;
+	void *arg;
+};
+
+static int reserve_range(uint64_t start, uint64_t end, void *arg)
+{
+	struct reserve_arg *r = arg;
+	int ret;
+
+	ret = r->reserve(start, end, r->arg);
+	if (!ret)
+		return 0;
+	/* Keep the caller's errno; anything else is an I/O failure. */
+	return refuse_at(r->in, ret < 0 ? ret : -EIO,
+			 "reserving preserved memory failed", NULL, start);
+}
+
+/**
+ * kho_memory_init() - walk the handed-over tree, reserve and stamp
+ * @in: a handover kho_populate() accepted
+ * @reserve: called once per coalesced range [start, end) of preserved memory
+ * @arg: passed to @reserve
+ *
+ * Return: 0 (in->walked is set), or a negative errno with in->err saying
+ * why; revival is then disabled and no page keeps a stamp.
+ */
+int kho_memory_init(struct kho_in *in, kho_reserve_cb reserve, void *arg)
+{
+	struct reserve_arg r = { .in = in, .reserve = reserve, .arg = arg };
+	int ret;
+
+	if (KHO_WARN_ON(!in || !reserve))
+		return -EINVAL;
+	if (!in->revive)
+		return in->err.code ? in->err.code : -ENOENT;
+	/* A second walk would stamp restored blocks again. */
+	if (KHO_WARN_ON(in->walked))
+		return -EBUSY;
+
+	ret = kho_radix_walk(&in->tree, stamp_block, in);
+	if (ret && !in->err.code)
+		refuse_at(in, ret, "the preserved-memory tree is corrupt",
+			  KHO_FDT_MEMORY_MAP_PROP_NAME, in->tree.root_phys);
+	if (!ret)
+		ret = kho_radix_walk_ranges(&in->tree, reserve_range, &r);
+	if (ret && !in->err.code)
+		refuse_at(in, ret, "the preserved-memory tree is corrupt",
+			  KHO_FDT_MEMORY_MAP_PROP_NAME, in->tree.root_phys);
+	if (ret) {
+		kho_radix_walk(&in->tree, unstamp_block, in);
+		return ret;
+	}
+	in->walked = true;
+	return 0;
+}
+
+/* ---- restores ------------------------------------------------------------ */
+
+/**
+ * kho_in_may_restore() - was the handover accepted and walked
+ * @in: incoming handover
+ *
+ * Return: true when restores may proceed.
+ */
+bool kho_in_may_restore(const struct kho_in *in)
+{
+	return in && in->revive && in->walked;
+}
+
+/* The order stamped on @pfn, when it is the first page of a preserved block. */
+static bool stamped_order(struct kho_in *in, uint64_t pfn, unsigned int *order)
+{
+	struct kho_page *page = pfn_page(in, pfn);
+	union kho_page_info info;
+
+	if (!page)
+		return false;
+	info.page_private = page->private;
+	/*
+	 * Only the first page of a block is stamped: a tail page, a page never
+	 * preserved and a block already restored all fail here.
+	 */
+	if (info.magic != KHO_PAGE_MAGIC || info.order >= in->geo.order0_bit)
+		return false;
+	/* The stamp sits at the block's start, so @pfn is aligned to it. */
+	if (pfn & ((1ULL << info.order) - 1))
+		return false;
+	*order = info.order;
+	return true;
+}
+
+/**
+ * kho_in_block_stamped() - is (pfn, order) a preserved block not restored yet
+ * @in: incoming handover
+ * @pfn: first page frame
+ * @order: expected order
+ *
+ * Return: true when the first page carries that stamp.
+ */
+bool kho_in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order)
+{
+	unsigned int stamped;
+
+	return stamped_order(in, pfn, &stamped) && stamped == order;
+}
+
+/**
+ * kho_in_restore_block() - hand a stamped block to its owner
+ * @in: incoming handover
+ * @pfn: first page frame, stamped with @order
+ * @order: the block's order
+ * @is_folio: a folio (head refcount 1, tails 0) or pages (each 1)
+ *
+ * Clears the stamp, so a second restore fails.
+ * Return: the first page, or NULL when the block is not stamped so.
+ */
+struct kho_page *kho_in_restore_block(struct kho_in *in, uint64_t pfn,
+				      unsigned int order, bool is_folio)
+{
+	struct kho_page *head = pfn_page(in, pfn);
+	uint64_t i, nr_pages = 1ULL << order;
+
+	if (!kho_in_block_stamped(in, pfn, order))
+		return NULL;
+	head->private = 0;
+	head->refcount = 1;
+	for (i = 1; i < nr_pages; i++)
+		pfn_page(in, pfn + i)->refcount = is_folio ? 0 : 1;
+	return head;
+}
+
+/**
+ * kho_in_unrestore_block() - undo kho_in_restore_block()
+ * @in: incoming handover
+ * @pfn: first page frame
+ * @order: the block's order
+ *
+ * Used when a restore of several blocks fails half-way: the blocks it took
+ * are stamped again, as the walk left them.
+ */
+void kho_in_unrestore_block(struct kho_in *in, uint64_t pfn,
+			    unsigned int order)
+{
+	uint64_t i, nr_pages = 1ULL << order;
+
+	for (i = 0; i < nr_pages; i++)
+		pfn_page(in, pfn + i)->refcount = 0;
+	pfn_page(in, pfn)->private = stamp_of(order);
+}
+
+struct kho_page *kho_restore_folio(struct kho_in *in, uint64_t phys)
+{
+	uint64_t pfn;
+	unsigned int order;
+
+	if (!kho_in_may_restore(in) || !kho_page_aligned(&in->geo, phys))
+		return NULL;
+	pfn = kho_phys_to_pfn(&in->geo, phys);
+	if (!stamped_order(in, pfn, &order))
+		return NULL;
+	return kho_in_restore_block(in, pfn, order, true);
+}
+
+struct kho_page *kho_restore_pages(struct kho_in *in, uint64_t phys,
+				   uint64_t nr_pages)
+{
+	const struct kho_geometry *geo = &in->geo;
+	uint64_t start, end, pfn;
+	unsigned int order;
+
+	if (!kho_in_may_restore(in) || !kho_page_aligned(geo, phys) ||
+	    !nr_pages)
+		return NULL;
+	start = kho_phys_to_pfn(geo, phys);
+	end = start + nr_pages;
+	if (end < start)
+		return NULL;
+	/*
+	 * The split kho_preserve_pages() made. Look at every block first, so
+	 * that a range with one block missing restores nothing (the kernel
+	 * restores the blocks before the missing one and leaves them).
+	 */
+	for (pfn = start; pfn < end; pfn += 1ULL << order) {
+		order = kho_range_block_order(pfn, end);
+		if (!kho_in_block_stamped(in, pfn, order))
+			return NULL;
+	}
+	for (pfn = start; pfn < end; pfn += 1ULL << order) {
+		order = kho_range_block_order(pfn, end);
+		kho_in_restore_block(in, pfn, order, false);
+	}
+	return pfn_page(in, start);
+}
+
+int kho_restore_free(struct kho_in *in, void *mem)
+{
+	uint64_t phys, pfn;
+	unsigned int order;
+
+	if (!kho_in_may_restore(in))
+		return -EPERM;
+	if (!mem)
+		return 0;
+	phys = in->ops.mem.virt_to_phys(in->ops.mem.ctx, mem);
+	pfn = kho_phys_to_pfn(&in->geo, phys);
+	if (!kho_page_aligned(&in->geo, phys) ||
+	    !stamped_order(in, pfn, &order))
+		return -EINVAL;
+	kho_in_restore_block(in, pfn, order, true);
+	in->ops.free_pages(in->ops.mem.ctx, mem, order);
+	return 0;
+}
+
+/* ---- subtrees ------------------------------------------------------------ */
+
+int kho_retrieve_subtree(struct kho_in *in, const char *name, uint64_t *phys)
+{
+	int off;
+
+	if (!in || !in->revive || !in->fdt)
+		return -ENOENT;
+	if (KHO_WARN_ON(!name || !phys))
+		return -EINVAL;
+	off = fdt_subnode_offset(in->fdt, KHO_FDT_ROOT_OFFSET, name);
+	if (off < 0)
+		return -ENOENT;
+	return kho_fdt_subtree_phys(in->fdt, off, phys);
+}
+
+int kho_for_each_subtree(struct kho_in *in, kho_subtree_cb cb, void *arg)
+{
+	const char *name;
+	uint64_t phys;
+	int off, ret;
+
+	if (!in || !in->revive || !in->fdt)
+		return -ENOENT;
+	if (KHO_WARN_ON(!cb))
+		return -EINVAL;
+	fdt_for_each_subnode(off, in->fdt, KHO_FDT_ROOT_OFFSET) {
+		name = fdt_get_name(in->fdt, off, NULL);
+		if (!name)
+			continue;
+		if (kho_fdt_subtree_phys(in->fdt, off, &phys))
+			phys = KHO_ERR_NO_ADDR;
+		ret = cb(name, phys, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+void kho_in_destroy(struct kho_in *in)
+{
+	if (!in)
+		return;
+	/* An adopted tree is only forgotten: its pages are the handover's. */
+	if (in->tree.root)
+		kho_radix_destroy(&in->tree);
+	kho_memset(in, 0, sizeof(*in));
+	clear_error(&in->err);
+}
