@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * bench/bench.h - what the benchmark's implementations share.
+ *
+ * Every implementation stores a set of preserved blocks (pfn, order) with
+ * 4 KiB pages and sits behind one small vtable, struct bench_impl. The walk
+ * hands the blocks to the next kernel as memblock would take them: each
+ * implementation calls range_reserve() (a model of memblock_reserve(), see
+ * ranges_out.c) for what it finds, and the result, a sorted array of merged
+ * [start, end) physical ranges, must be the same for every implementation.
+ */
+#ifndef KHO_BENCH_H
+#define KHO_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BENCH_PAGE_SHIFT 12
+#define BENCH_PAGE_SIZE (1UL << BENCH_PAGE_SHIFT)
+
+/* One physical range [start, end), bytes. */
+struct range {
+	uint64_t start;
+	uint64_t end;
+};
+
+/* A sorted array of disjoint, non-adjacent ranges: memblock.reserved. */
+struct range_array {
+	struct range *r;
+	size_t nr;
+	size_t cap;
+};
+
+void range_array_init(struct range_array *ra, size_t cap);
+void range_array_reset(struct range_array *ra);
+void range_array_free(struct range_array *ra);
+/* memblock_reserve(): insert [start, end), merging with what it touches. */
+void range_reserve(struct range_array *ra, uint64_t start, uint64_t end);
+/*
+ * Take a range that should come after every range held: append it, merge
+ * it with the last one when they touch, or fall back to range_reserve().
+ */
+void range_add_sorted(struct range_array *ra, uint64_t start, uint64_t end);
+/*
+ * Append a range that must lie after, and not touch, every range held: the
+ * contract of kho_radix_walk_ranges(). Dies when it does not.
+ */
+void range_append(struct range_array *ra, uint64_t start, uint64_t end);
+
+/*
+ * Coalesces blocks that arrive in ascending address order (one order of a
+ * per-order structure) into runs before adding them: one add per run.
+ */
+struct coalescer {
+	struct range_array *out;
+	uint64_t start;
+	uint64_t end;
+};
+
+static inline void coalesce_init(struct coalescer *c, struct range_array *out)
+{
+	c->out = out;
+	c->start = 0;
+	c->end = 0;
+}
+
+static inline void coalesce_flush(struct coalescer *c)
+{
+	if (c->end > c->start)
+		range_add_sorted(c->out, c->start, c->end);
+	c->start = 0;
+	c->end = 0;
+}
+
+static inline void coalesce_add(struct coalescer *c, uint64_t start,
+				uint64_t end)
+{
+	if (start == c->end && c->end > c->start) {
+		c->end = end;
+		return;
+	}
+	coalesce_flush(c);
+	c->start = start;
+	c->end = end;
+}
+
+/*
+ * A page arena: the memory every page-based implementation takes its nodes
+ * from. Pages come from one large anonymous mapping (virtual address space
+ * only until touched), are zeroed on allocation like get_zeroed_page(), and
+ * freed pages go to a free list. phys == va: the trees store the address
+ * they get from virt_to_phys() and map it back with phys_to_virt().
+ */
+struct arena {
+	unsigned char *base;
+	size_t size;
+	size_t used;
+	void *free_list;
+	uint64_t live_pages;
+	uint64_t peak_pages;
+};
+
+int arena_init(struct arena *a, size_t size);
+void arena_destroy(struct arena *a);
+void *arena_alloc_page(void *ctx);
+void arena_free_page(void *ctx, void *page);
+uint64_t arena_virt_to_phys(void *ctx, const void *va);
+void *arena_phys_to_virt(void *ctx, uint64_t pa);
+
+/* One implementation under test. */
+struct bench_impl {
+	const char *name;
+	/* New, empty set. NULL on failure. */
+	void *(*create)(void);
+	/* Returns 0 or a negative errno. */
+	int (*add)(void *s, uint64_t pfn, unsigned int order);
+	int (*del)(void *s, uint64_t pfn, unsigned int order);
+	/*
+	 * Optional batch forms: @nr blocks of @order back to back from @pfn.
+	 * When set, the bench hands each phase over as such runs (cut from
+	 * the workload before the clock starts) instead of block by block.
+	 */
+	int (*add_run)(void *s, uint64_t pfn, uint64_t nr, unsigned int order);
+	int (*del_run)(void *s, uint64_t pfn, uint64_t nr, unsigned int order);
+	/* Everything preserved, reserved into @out (reset by the caller). */
+	int (*walk)(void *s, struct range_array *out);
+	/* Metadata bytes the structure takes for its content. */
+	uint64_t (*memory)(void *s);
+	/* Nodes (pages) for page-based structures, 0 when not meaningful. */
+	uint64_t (*nodes)(void *s);
+	void (*destroy)(void *s);
+};
+
+extern const struct bench_impl impl_libkho;
+extern const struct bench_impl impl_libkho_batch;
+extern const struct bench_impl impl_kernel;
+extern const struct bench_impl impl_v1;
+extern const struct bench_impl impl_ranges;
+extern const struct bench_impl impl_judy;
+extern const struct bench_impl impl_roaring;
+
+/* Sum of every leaf word of a kernel-like tree: the walk's bandwidth bound. */
+uint64_t kernel_like_sum_leaves(void *s, uint64_t *words);
+
+/* Aborts with a message: a benchmark with a broken baseline is worthless. */
+void bench_die(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+
+static inline unsigned int bench_fls64(uint64_t x)
+{
+	return x ? 64 - __builtin_clzll(x) : 0;
+}
+
+#endif /* KHO_BENCH_H */

@@ -1,0 +1,932 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * bench/main.c - kho-bench: fixed workloads, fixed seeds, every
+ * implementation in one process, interleaved runs, medians.
+ *
+ * Usage: kho-bench [--quick] [--reps N] [--csv PATH] [--goals PATH]
+ *                  [--workloads W1,W4,...] [--impls libkho,kernel-like,...]
+ *
+ * Every walk's result (the merged reserved ranges) is compared with a model
+ * computed from the workload itself; any difference aborts the run with
+ * exit status 2. The table goes to stdout; --csv writes one row per
+ * (workload, implementation), --goals one row per goal of issue 4.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+
+/* ------------------------------------------------------------------------ */
+/* Implementations */
+
+static const struct bench_impl *const all_impls[] = {
+#ifndef BENCH_NO_LIBKHO
+	&impl_libkho,
+	&impl_libkho_batch,
+#endif
+	&impl_kernel,
+	&impl_v1,
+	&impl_ranges,
+	&impl_judy,
+	&impl_roaring,
+};
+#define NR_ALL_IMPLS (sizeof(all_impls) / sizeof(all_impls[0]))
+
+/* ------------------------------------------------------------------------ */
+/* Workloads */
+
+struct block {
+	uint64_t pfn;
+	unsigned int order;
+};
+
+/* @nr blocks of @order back to back from @pfn, for the batch forms. */
+struct run {
+	uint64_t pfn;
+	uint64_t nr;
+	unsigned int order;
+};
+
+struct runs {
+	struct run *r;
+	size_t nr;
+};
+
+struct workload {
+	const char *name;
+	char what[96];
+	struct block *add;	/* added first, in this order */
+	size_t nr_add;
+	struct block *del;	/* then deleted (W5) */
+	size_t nr_del;
+	struct block *readd;	/* then added back (W5) */
+	size_t nr_readd;
+	struct block *final;	/* the content at the end, ascending address */
+	size_t nr_final;
+	struct range_array ref;	/* the model's reserved ranges */
+	struct runs add_runs, del_runs, readd_runs;
+};
+
+#define NR_WORKLOADS 5
+
+/* splitmix64: small, fast, and the same sequence everywhere. */
+static uint64_t rng_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rng_below(uint64_t *state, uint64_t n)
+{
+	return rng_next(state) % n;
+}
+
+static struct block *blocks_alloc(size_t n)
+{
+	struct block *b = malloc((n ? n : 1) * sizeof(*b));
+
+	if (!b)
+		bench_die("out of memory for %zu blocks", n);
+	return b;
+}
+
+static void shuffle(struct block *b, size_t n, uint64_t *rng)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = rng_below(rng, i);
+		struct block t = b[i - 1];
+
+		b[i - 1] = b[j];
+		b[j] = t;
+	}
+}
+
+static int block_cmp(const void *a, const void *b)
+{
+	const struct block *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/* The model: sort the content by address and merge what touches. */
+static void model_ranges(struct workload *w)
+{
+	struct block *s = blocks_alloc(w->nr_final);
+
+	memcpy(s, w->final, w->nr_final * sizeof(*s));
+	qsort(s, w->nr_final, sizeof(*s), block_cmp);
+	range_array_init(&w->ref, w->nr_final + 1);
+	for (size_t i = 0; i < w->nr_final; i++) {
+		uint64_t start = s[i].pfn << BENCH_PAGE_SHIFT;
+		uint64_t end = start + (BENCH_PAGE_SIZE << s[i].order);
+		struct range *last = w->ref.nr ? &w->ref.r[w->ref.nr - 1] : NULL;
+
+		if (last && last->end > start)
+			bench_die("%s: blocks overlap at %#llx", w->name,
+				  (unsigned long long)start);
+		if (last && last->end == start) {
+			last->end = end;
+			continue;
+		}
+		w->ref.r[w->ref.nr].start = start;
+		w->ref.r[w->ref.nr].end = end;
+		w->ref.nr++;
+	}
+	free(s);
+}
+
+static void set_final(struct workload *w, const struct block *b, size_t n)
+{
+	w->final = blocks_alloc(n);
+	memcpy(w->final, b, n * sizeof(*b));
+	w->nr_final = n;
+	qsort(w->final, n, sizeof(*w->final), block_cmp);
+}
+
+/* W1: @n distinct order-0 pages uniformly over @span pages, random order. */
+static void gen_scatter(struct workload *w, size_t n, uint64_t span,
+			uint64_t seed)
+{
+	uint64_t *seen = calloc(span / 64 + 1, sizeof(*seen));
+	uint64_t rng = seed;
+	size_t i = 0;
+
+	if (!seen)
+		bench_die("out of memory");
+	w->add = blocks_alloc(n);
+	while (i < n) {
+		uint64_t pfn = rng_below(&rng, span);
+
+		if (seen[pfn / 64] & (1ULL << (pfn % 64)))
+			continue;
+		seen[pfn / 64] |= 1ULL << (pfn % 64);
+		w->add[i].pfn = pfn;
+		w->add[i].order = 0;
+		i++;
+	}
+	w->nr_add = n;
+	free(seen);
+	set_final(w, w->add, n);
+}
+
+/* W2: @n order-0 pages in ascending runs of 1..64 pages, gaps of 1..64. */
+static void gen_file(struct workload *w, size_t n, uint64_t seed)
+{
+	uint64_t rng = seed;
+	uint64_t pfn = (1ULL << 30) >> BENCH_PAGE_SHIFT;
+	size_t i = 0;
+
+	w->add = blocks_alloc(n);
+	while (i < n) {
+		uint64_t run = 1 + rng_below(&rng, 64);
+
+		for (uint64_t k = 0; k < run && i < n; k++) {
+			w->add[i].pfn = pfn + k;
+			w->add[i].order = 0;
+			i++;
+		}
+		pfn += run + 1 + rng_below(&rng, 64);
+	}
+	w->nr_add = n;
+	set_final(w, w->add, n);
+}
+
+/*
+ * W3: a VM guest: @nr_huge 1 GiB folios (order 18), then @nr_folios 2 MiB
+ * folios (order 9) in guest order from 4 GiB up, each placed right after
+ * the previous one except one in ten, which follows a gap of 1..8 folios.
+ * The 1 GiB folios sit above them, one free GiB between each two.
+ */
+static void gen_vm(struct workload *w, size_t nr_folios, size_t nr_huge,
+		   uint64_t seed)
+{
+	const unsigned int o9 = 9, o18 = 18;
+	uint64_t rng = seed;
+	uint64_t slot = (4ULL << 30) >> (BENCH_PAGE_SHIFT + o9);
+	uint64_t top, huge;
+	size_t i = 0;
+
+	w->add = blocks_alloc(nr_folios + nr_huge);
+	/* Where the 2 MiB folios end, at most: every one after a full gap. */
+	top = (slot + nr_folios * 9) << o9;
+	huge = (top >> o18) + 2;
+	for (size_t h = 0; h < nr_huge; h++) {
+		w->add[i].pfn = (huge + 2 * h) << o18;
+		w->add[i].order = o18;
+		i++;
+	}
+	for (size_t f = 0; f < nr_folios; f++) {
+		if (f && rng_below(&rng, 10) == 0)
+			slot += 1 + rng_below(&rng, 8);
+		w->add[i].pfn = slot << o9;
+		w->add[i].order = o9;
+		slot++;
+		i++;
+	}
+	w->nr_add = i;
+	set_final(w, w->add, i);
+}
+
+/* W4: every page of @pages from 4 GiB up, order 0, ascending. */
+static void gen_dense(struct workload *w, size_t pages)
+{
+	uint64_t base = (4ULL << 30) >> BENCH_PAGE_SHIFT;
+
+	w->add = blocks_alloc(pages);
+	for (size_t i = 0; i < pages; i++) {
+		w->add[i].pfn = base + i;
+		w->add[i].order = 0;
+	}
+	w->nr_add = pages;
+	set_final(w, w->add, pages);
+}
+
+/* W5: W1, then delete a random 90%, then add half of those back. */
+static void gen_churn(struct workload *w, const struct workload *w1,
+		      uint64_t seed)
+{
+	uint64_t rng = seed;
+	struct block *order = blocks_alloc(w1->nr_add);
+	size_t n = w1->nr_add, nr_del = n / 10 * 9, nr_keep;
+
+	w->add = w1->add;
+	w->nr_add = n;
+	memcpy(order, w1->add, n * sizeof(*order));
+	shuffle(order, n, &rng);
+	w->del = blocks_alloc(nr_del);
+	memcpy(w->del, order, nr_del * sizeof(*order));
+	w->nr_del = nr_del;
+	w->readd = blocks_alloc(nr_del / 2);
+	memcpy(w->readd, w->del, nr_del / 2 * sizeof(*order));
+	shuffle(w->readd, nr_del / 2, &rng);
+	w->nr_readd = nr_del / 2;
+	/* Content: never deleted (order[nr_del..n)) plus the re-added half. */
+	nr_keep = n - nr_del;
+	w->final = blocks_alloc(nr_keep + w->nr_readd);
+	memcpy(w->final, &order[nr_del], nr_keep * sizeof(*order));
+	memcpy(&w->final[nr_keep], w->readd, w->nr_readd * sizeof(*order));
+	w->nr_final = nr_keep + w->nr_readd;
+	qsort(w->final, w->nr_final, sizeof(*w->final), block_cmp);
+	free(order);
+}
+
+static void cut_runs(struct runs *rs, const struct block *b, size_t n)
+{
+	rs->r = malloc((n ? n : 1) * sizeof(*rs->r));
+	rs->nr = 0;
+	if (!rs->r)
+		bench_die("out of memory for %zu runs", n);
+	for (size_t i = 0; i < n; i++) {
+		struct run *last = rs->nr ? &rs->r[rs->nr - 1] : NULL;
+
+		if (last && last->order == b[i].order &&
+		    last->pfn + (last->nr << last->order) == b[i].pfn) {
+			last->nr++;
+			continue;
+		}
+		rs->r[rs->nr].pfn = b[i].pfn;
+		rs->r[rs->nr].nr = 1;
+		rs->r[rs->nr].order = b[i].order;
+		rs->nr++;
+	}
+}
+
+struct sizes {
+	size_t scatter;
+	uint64_t scatter_span;
+	size_t file;
+	size_t folios;
+	size_t huge;
+	size_t dense;
+};
+
+static const struct sizes full_sizes = {
+	.scatter = 1 << 20,
+	.scatter_span = (64ULL << 30) >> BENCH_PAGE_SHIFT,
+	.file = 1 << 20,
+	.folios = 32768,
+	.huge = 8,
+	.dense = (16ULL << 30) >> BENCH_PAGE_SHIFT,
+};
+
+static const struct sizes quick_sizes = {
+	.scatter = 1 << 14,
+	.scatter_span = (1ULL << 30) >> BENCH_PAGE_SHIFT,
+	.file = 1 << 14,
+	.folios = 512,
+	.huge = 2,
+	.dense = (256ULL << 20) >> BENCH_PAGE_SHIFT,
+};
+
+static const char *gib(uint64_t pages)
+{
+	static char buf[4][32];
+	static int n;
+	uint64_t bytes = pages << BENCH_PAGE_SHIFT;
+	char *b = buf[n++ % 4];
+
+	if (bytes >= (1ULL << 30))
+		snprintf(b, sizeof(buf[0]), "%llu GiB",
+			 (unsigned long long)(bytes >> 30));
+	else
+		snprintf(b, sizeof(buf[0]), "%llu MiB",
+			 (unsigned long long)(bytes >> 20));
+	return b;
+}
+
+static void make_workloads(struct workload *w, const struct sizes *sz)
+{
+	memset(w, 0, NR_WORKLOADS * sizeof(*w));
+	w[0].name = "W1";
+	snprintf(w[0].what, sizeof(w[0].what),
+		 "scatter: order-0 pages uniformly over %s, random order",
+		 gib(sz->scatter_span));
+	gen_scatter(&w[0], sz->scatter, sz->scatter_span, 0x5ca77e4ULL);
+	w[1].name = "W2";
+	snprintf(w[1].what, sizeof(w[1].what),
+		 "file-like: order-0 pages, ascending runs of 1-64 with gaps");
+	gen_file(&w[1], sz->file, 0xf11eULL);
+	w[2].name = "W3";
+	snprintf(w[2].what, sizeof(w[2].what),
+		 "VM guest: order-9 folios (10%% not contiguous) + order-18");
+	gen_vm(&w[2], sz->folios, sz->huge, 0x7a5eULL);
+	w[3].name = "W4";
+	snprintf(w[3].what, sizeof(w[3].what),
+		 "dense: every page of %s, order 0, ascending", gib(sz->dense));
+	gen_dense(&w[3], sz->dense);
+	w[4].name = "W5";
+	snprintf(w[4].what, sizeof(w[4].what),
+		 "churn: W1, delete a random 90%%, add half of them back");
+	gen_churn(&w[4], &w[0], 0xc4a2ULL);
+	for (int i = 0; i < NR_WORKLOADS; i++) {
+		model_ranges(&w[i]);
+		cut_runs(&w[i].add_runs, w[i].add, w[i].nr_add);
+		cut_runs(&w[i].del_runs, w[i].del, w[i].nr_del);
+		cut_runs(&w[i].readd_runs, w[i].readd, w[i].nr_readd);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Measuring */
+
+struct sample {
+	double add_ns;		/* total, add phase */
+	double del_ns;		/* total, delete phase (W5) */
+	double readd_ns;	/* total, add-back phase (W5) */
+	double walk_ns;		/* total, walk to reserved ranges */
+	double bound_ns;	/* W4, kernel-like: read every leaf word once */
+	uint64_t bytes;
+	uint64_t nodes;
+	uint64_t fresh_nodes;
+	uint64_t ranges;
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static volatile uint64_t sink;
+
+static double phase(const struct bench_impl *impl, void *s,
+		    const struct workload *w, const struct block *b, size_t n,
+		    const struct runs *runs, bool del)
+{
+	double t0, t1;
+	size_t i;
+	int err = 0;
+
+	if (runs && (del ? impl->del_run : impl->add_run)) {
+		int (*op)(void *, uint64_t, uint64_t, unsigned int) =
+			del ? impl->del_run : impl->add_run;
+
+		t0 = now_ns();
+		for (i = 0; i < runs->nr; i++) {
+			err = op(s, runs->r[i].pfn, runs->r[i].nr,
+				 runs->r[i].order);
+			if (err)
+				break;
+		}
+		t1 = now_ns();
+		if (err)
+			bench_die("%s on %s: %s_run(pfn %#llx, %llu blocks, "
+				  "order %u) = %d", impl->name, w->name,
+				  del ? "del" : "add",
+				  (unsigned long long)runs->r[i].pfn,
+				  (unsigned long long)runs->r[i].nr,
+				  runs->r[i].order, err);
+		return t1 - t0;
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		err = del ? impl->del(s, b[i].pfn, b[i].order) :
+			    impl->add(s, b[i].pfn, b[i].order);
+		if (err)
+			break;
+	}
+	t1 = now_ns();
+	if (err)
+		bench_die("%s on %s: %s(pfn %#llx, order %u) = %d", impl->name,
+			  w->name, del ? "del" : "add",
+			  (unsigned long long)b[i].pfn, b[i].order, err);
+	return t1 - t0;
+}
+
+static void check_ranges(const struct bench_impl *impl,
+			 const struct workload *w, const struct range_array *got)
+{
+	const struct range_array *ref = &w->ref;
+	size_t i;
+
+	for (i = 0; i < ref->nr && i < got->nr; i++)
+		if (got->r[i].start != ref->r[i].start ||
+		    got->r[i].end != ref->r[i].end)
+			break;
+	if (i == ref->nr && i == got->nr)
+		return;
+	fprintf(stderr,
+		"kho-bench: %s on %s: walk gave %zu ranges, the model %zu; "
+		"first difference at range %zu:\n", impl->name, w->name,
+		got->nr, ref->nr, i);
+	if (i < got->nr)
+		fprintf(stderr, "  got   [%#llx, %#llx)\n",
+			(unsigned long long)got->r[i].start,
+			(unsigned long long)got->r[i].end);
+	if (i < ref->nr)
+		fprintf(stderr, "  model [%#llx, %#llx)\n",
+			(unsigned long long)ref->r[i].start,
+			(unsigned long long)ref->r[i].end);
+	bench_die("cross-check failed: %s does not reserve what %s holds",
+		  impl->name, w->name);
+}
+
+static double median(double *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	if (!n)
+		return 0;
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define BOUND_READS 5
+
+static void run_one(const struct bench_impl *impl, const struct workload *w,
+		    struct range_array *out, struct sample *smp, bool fresh)
+{
+	void *s = impl->create();
+	int err;
+
+	memset(smp, 0, sizeof(*smp));
+	smp->add_ns = phase(impl, s, w, w->add, w->nr_add, &w->add_runs,
+			    false);
+	if (w->nr_del) {
+		smp->del_ns = phase(impl, s, w, w->del, w->nr_del, &w->del_runs,
+				    true);
+		smp->readd_ns = phase(impl, s, w, w->readd, w->nr_readd,
+				      &w->readd_runs, false);
+	}
+	range_array_reset(out);
+	{
+		double t0 = now_ns();
+
+		err = impl->walk(s, out);
+		smp->walk_ns = now_ns() - t0;
+	}
+	if (err)
+		bench_die("%s on %s: walk = %d", impl->name, w->name, err);
+	check_ranges(impl, w, out);
+	smp->ranges = out->nr;
+	smp->bytes = impl->memory(s);
+	smp->nodes = impl->nodes(s);
+	if (impl == &impl_kernel && !strcmp(w->name, "W4")) {
+		double v[BOUND_READS];
+		uint64_t words;
+
+		for (int i = 0; i < BOUND_READS; i++) {
+			double t0 = now_ns();
+
+			sink += kernel_like_sum_leaves(s, &words);
+			v[i] = now_ns() - t0;
+		}
+		smp->bound_ns = median(v, BOUND_READS);
+	}
+	impl->destroy(s);
+	if (fresh && smp->nodes) {
+		/* The same content added afresh, ascending. */
+		void *f = impl->create();
+
+		struct range_array tmp;
+
+		phase(impl, f, w, w->final, w->nr_final, NULL, false);
+		/* Walk it too: kho-v1 counts the chunks its walk makes. */
+		range_array_init(&tmp, w->ref.nr + 1);
+		if (impl->walk(f, &tmp))
+			bench_die("%s on %s: walk of the fresh copy failed",
+				  impl->name, w->name);
+		check_ranges(impl, w, &tmp);
+		range_array_free(&tmp);
+		smp->fresh_nodes = impl->nodes(f);
+		impl->destroy(f);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reporting */
+
+struct result {
+	const struct bench_impl *impl;
+	const struct workload *w;
+	struct sample *s;	/* one per rep */
+	/* medians */
+	double add, del, readd, walk, bound;
+	uint64_t bytes, nodes, fresh_nodes, ranges;
+};
+
+static struct result *find_result(struct result *res, size_t nres,
+				  const char *impl, const char *wl)
+{
+	for (size_t i = 0; i < nres; i++)
+		if (!strcmp(res[i].impl->name, impl) &&
+		    !strcmp(res[i].w->name, wl))
+			return &res[i];
+	return NULL;
+}
+
+static void summarize(struct result *r, int reps)
+{
+	double v[reps];
+
+#define MED(field, out)                                   \
+	do {                                              \
+		for (int i = 0; i < reps; i++)            \
+			v[i] = r->s[i].field;             \
+		out = median(v, reps);                    \
+	} while (0)
+	MED(add_ns, r->add);
+	MED(del_ns, r->del);
+	MED(readd_ns, r->readd);
+	MED(walk_ns, r->walk);
+	MED(bound_ns, r->bound);
+#undef MED
+	r->bytes = r->s[0].bytes;
+	r->nodes = r->s[0].nodes;
+	r->fresh_nodes = r->s[0].fresh_nodes;
+	r->ranges = r->s[0].ranges;
+}
+
+static void print_table(struct result *res, size_t nres,
+			const struct workload *wl, int nwl, int reps)
+{
+	for (int k = 0; k < nwl; k++) {
+		const struct workload *w = &wl[k];
+		bool first = true;
+
+		for (size_t i = 0; i < nres; i++) {
+			struct result *r = &res[i];
+			size_t nb = w->nr_add;
+
+			if (r->w != w)
+				continue;
+			if (first) {
+				printf("\n%s %s\n  %zu blocks added", w->name,
+				       w->what, w->nr_add);
+				if (w->nr_del)
+					printf(", %zu deleted, %zu added back",
+					       w->nr_del, w->nr_readd);
+				printf("; %zu blocks and %zu ranges at the end; "
+				       "medians of %d runs\n", w->nr_final,
+				       w->ref.nr, reps);
+				printf("  %-12s %9s %9s %9s %9s %10s %12s %8s %8s %8s\n",
+				       "impl", "add ns", "del ns", "readd ns",
+				       "walk ns", "walk ms", "bytes", "B/block",
+				       "nodes", "fresh");
+				first = false;
+			}
+			printf("  %-12s %9.1f ", r->impl->name, r->add / nb);
+			if (w->nr_del)
+				printf("%9.1f %9.1f ", r->del / w->nr_del,
+				       r->readd / w->nr_readd);
+			else
+				printf("%9s %9s ", "-", "-");
+			printf("%9.1f %10.3f %12llu %8.3f ",
+			       r->walk / w->nr_final, r->walk / 1e6,
+			       (unsigned long long)r->bytes,
+			       (double)r->bytes / w->nr_final);
+			if (r->nodes)
+				printf("%8llu ", (unsigned long long)r->nodes);
+			else
+				printf("%8s ", "-");
+			if (r->fresh_nodes)
+				printf("%8llu\n",
+				       (unsigned long long)r->fresh_nodes);
+			else
+				printf("%8s\n", "-");
+			if (r->bound > 0)
+				printf("  %-12s %9s %9s %9s %9.1f %10.3f   "
+				       "(read every leaf word once)\n",
+				       "bound", "-", "-", "-",
+				       r->bound / w->nr_final, r->bound / 1e6);
+		}
+	}
+}
+
+static void write_csv(const char *path, struct result *res, size_t nres,
+		      int reps)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		bench_die("cannot write %s: %s", path, strerror(errno));
+	fprintf(f, "workload,impl,blocks,final_blocks,ranges,reps,"
+		   "add_ns_per_block,del_ns_per_block,readd_ns_per_block,"
+		   "walk_ns_per_block,walk_ms,bytes,bytes_per_block,nodes,"
+		   "fresh_nodes\n");
+	for (size_t i = 0; i < nres; i++) {
+		struct result *r = &res[i];
+		const struct workload *w = r->w;
+
+		fprintf(f, "%s,%s,%zu,%zu,%llu,%d,%.2f,%.2f,%.2f,%.2f,%.4f,"
+			   "%llu,%.4f,%llu,%llu\n",
+			w->name, r->impl->name, w->nr_add, w->nr_final,
+			(unsigned long long)r->ranges, reps,
+			r->add / w->nr_add,
+			w->nr_del ? r->del / w->nr_del : 0,
+			w->nr_readd ? r->readd / w->nr_readd : 0,
+			r->walk / w->nr_final, r->walk / 1e6,
+			(unsigned long long)r->bytes,
+			(double)r->bytes / w->nr_final,
+			(unsigned long long)r->nodes,
+			(unsigned long long)r->fresh_nodes);
+		if (r->bound > 0)
+			fprintf(f, "%s,bound,%zu,%zu,%llu,%d,0,0,0,%.2f,%.4f,"
+				   "0,0,0,0\n",
+				w->name, w->nr_add, w->nr_final,
+				(unsigned long long)r->ranges, reps,
+				r->bound / w->nr_final, r->bound / 1e6);
+	}
+	if (fclose(f))
+		bench_die("cannot write %s", path);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Goals of issue 4: libkho against the kernel-like tree, same runs. */
+
+enum goal_kind { GOAL_WALK, GOAL_ADD, GOAL_BOUND, GOAL_NODES };
+
+struct goal {
+	enum goal_kind kind;
+	const char *wl;
+	double target;
+	const char *text;
+};
+
+static const struct goal goals[] = {
+	{ GOAL_WALK, "W4", 10, "W4 walk-to-ranges speedup" },
+	{ GOAL_WALK, "W1", 2, "W1 walk-to-ranges speedup" },
+	{ GOAL_ADD, "W2", 3, "W2 add speedup" },
+	{ GOAL_ADD, "W4", 3, "W4 add speedup" },
+	{ GOAL_ADD, "W1", 1, "W1 add speedup" },
+	{ GOAL_BOUND, "W4", 2, "W4 walk time / bandwidth bound" },
+	{ GOAL_NODES, "W5", 1.1, "W5 nodes / nodes of a fresh tree" },
+};
+
+/* Median over the runs of one goal's ratio for one libkho variant. */
+static double goal_ratio(const struct goal *gl, const struct result *lk,
+			 const struct result *kl, int reps)
+{
+	double v[reps];
+
+	for (int i = 0; i < reps; i++) {
+		switch (gl->kind) {
+		case GOAL_WALK:
+			v[i] = kl->s[i].walk_ns / lk->s[i].walk_ns;
+			break;
+		case GOAL_ADD:
+			v[i] = kl->s[i].add_ns / lk->s[i].add_ns;
+			break;
+		case GOAL_BOUND:
+			v[i] = lk->s[i].walk_ns / kl->s[i].bound_ns;
+			break;
+		case GOAL_NODES:
+			v[i] = lk->fresh_nodes ?
+				(double)lk->nodes / lk->fresh_nodes : 0;
+			break;
+		}
+	}
+	return median(v, reps);
+}
+
+static bool goal_met(const struct goal *gl, double m)
+{
+	if (gl->kind == GOAL_BOUND || gl->kind == GOAL_NODES)
+		return m > 0 && m <= gl->target;
+	return m >= gl->target;
+}
+
+static int report_goals(struct result *res, size_t nres, int reps,
+			const char *path)
+{
+	FILE *f = path ? fopen(path, "w") : NULL;
+	int unmet = 0;
+
+	if (path && !f)
+		bench_die("cannot write %s: %s", path, strerror(errno));
+	if (f)
+		fprintf(f, "goal,workload,target,libkho,libkho_batch,met\n");
+	printf("\nGoals (issue 4): libkho against kernel-like in the same runs, "
+	       "median of per-run ratios\n");
+	printf("  %-40s %8s %9s %9s  %s\n", "goal", "target", "libkho",
+	       "batch", "verdict");
+	for (size_t g = 0; g < sizeof(goals) / sizeof(goals[0]); g++) {
+		const struct goal *gl = &goals[g];
+		struct result *kl = find_result(res, nres, "kernel-like", gl->wl);
+		const char *names[2] = { "libkho", "libkho-batch" };
+		double m[2] = { -1, -1 };
+		bool met = false;
+
+		for (int k = 0; k < 2; k++) {
+			struct result *lk = find_result(res, nres, names[k],
+							gl->wl);
+
+			if (!lk || (gl->kind != GOAL_NODES && !kl))
+				continue;
+			m[k] = goal_ratio(gl, lk, kl, reps);
+			met |= goal_met(gl, m[k]);
+		}
+		printf("  %-40s %s%6.1fx ", gl->text,
+		       gl->kind == GOAL_BOUND || gl->kind == GOAL_NODES ?
+			       "<=" : ">=", gl->target);
+		for (int k = 0; k < 2; k++) {
+			if (m[k] < 0)
+				printf("%9s ", "-");
+			else
+				printf("%8.2fx ", m[k]);
+		}
+		if (m[0] < 0 && m[1] < 0) {
+			printf(" not measured\n");
+			continue;
+		}
+		unmet += !met;
+		printf(" %s\n", met ? "met" : "NOT MET");
+		if (f)
+			fprintf(f, "\"%s\",%s,%.2f,%.3f,%.3f,%s\n", gl->text,
+				gl->wl, gl->target, m[0], m[1],
+				met ? "met" : "not met");
+	}
+	if (f && fclose(f))
+		bench_die("cannot write %s", path);
+	return unmet;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	if (!list)
+		return true;
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: kho-bench [--quick] [--reps N] [--csv PATH] [--goals PATH]\n"
+		"                 [--workloads W1,..] [--impls NAME,..]\n");
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "csv", required_argument, NULL, 'c' },
+		{ "goals", required_argument, NULL, 'g' },
+		{ "workloads", required_argument, NULL, 'w' },
+		{ "impls", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *csv = NULL, *goals_path = NULL, *wsel = NULL, *isel = NULL;
+	const struct bench_impl *impls[NR_ALL_IMPLS];
+	struct workload wl[NR_WORKLOADS];
+	struct range_array out;
+	struct result *res;
+	size_t nimpl = 0, nres = 0, maxref = 0;
+	bool quick = false;
+	int reps = 0, c;
+	double t0 = now_ns();
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			quick = true;
+			break;
+		case 'r':
+			reps = atoi(optarg);
+			if (reps < 1)
+				usage();
+			break;
+		case 'c':
+			csv = optarg;
+			break;
+		case 'g':
+			goals_path = optarg;
+			break;
+		case 'w':
+			wsel = optarg;
+			break;
+		case 'i':
+			isel = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (!reps)
+		reps = quick ? 3 : 5;
+	for (size_t i = 0; i < NR_ALL_IMPLS; i++)
+		if (listed(isel, all_impls[i]->name))
+			impls[nimpl++] = all_impls[i];
+	if (!nimpl)
+		bench_die("no implementation selected");
+
+	make_workloads(wl, quick ? &quick_sizes : &full_sizes);
+	printf("kho-bench: %s mode, %zu implementations, %d interleaved runs "
+	       "each; workloads built in %.1f s\n", quick ? "quick" : "full",
+	       nimpl, reps, (now_ns() - t0) / 1e9);
+
+	res = calloc(NR_WORKLOADS * nimpl, sizeof(*res));
+	if (!res)
+		bench_die("out of memory");
+	for (int k = 0; k < NR_WORKLOADS; k++) {
+		if (!listed(wsel, wl[k].name))
+			continue;
+		if (wl[k].ref.nr > maxref)
+			maxref = wl[k].ref.nr;
+		for (size_t i = 0; i < nimpl; i++) {
+			res[nres].impl = impls[i];
+			res[nres].w = &wl[k];
+			res[nres].s = calloc(reps, sizeof(struct sample));
+			if (!res[nres].s)
+				bench_die("out of memory");
+			nres++;
+		}
+	}
+	if (!nres)
+		bench_die("no workload selected");
+	range_array_init(&out, maxref + 1);
+
+	/* Rep by rep, workload by workload; the order of impls rotates. */
+	for (int rep = 0; rep < reps; rep++) {
+		for (size_t j = 0; j < nres; j += nimpl) {
+			for (size_t i = 0; i < nimpl; i++) {
+				struct result *r = &res[j + (i + rep) % nimpl];
+
+				run_one(r->impl, r->w, &out, &r->s[rep],
+					rep == 0);
+			}
+		}
+		fprintf(stderr, "kho-bench: run %d/%d done, %.1f s\n", rep + 1,
+			reps, (now_ns() - t0) / 1e9);
+	}
+	for (size_t i = 0; i < nres; i++) {
+		if (res[i].s[0].fresh_nodes)
+			for (int rep = 1; rep < reps; rep++)
+				res[i].s[rep].fresh_nodes = res[i].s[0].fresh_nodes;
+		summarize(&res[i], reps);
+	}
+
+	print_table(res, nres, wl, NR_WORKLOADS, reps);
+	report_goals(res, nres, reps, goals_path);
+	if (csv)
+		write_csv(csv, res, nres, reps);
+	printf("\nkho-bench: every walk matched the model (%zu runs); "
+	       "total %.1f s\n", nres * reps, (now_ns() - t0) / 1e9);
+	return 0;
+}
