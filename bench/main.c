@@ -869,7 +869,7 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	if (!reps)
-		reps = quick ? 3 : 5;
+		reps = quick ? 3 : 7;
 	for (size_t i = 0; i < NR_ALL_IMPLS; i++)
 		if (listed(isel, all_impls[i]->name))
 			impls[nimpl++] = all_impls[i];

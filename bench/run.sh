@@ -1,0 +1,122 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# Run kho-bench and keep its results.
+# Usage: sh bench/run.sh BINARY full|smoke
+#   full:  the real workloads; writes results.csv, goals.csv and output.txt
+#          next to BINARY and draws the charts into docs/img/ with gnuplot.
+#   smoke: tiny inputs, every implementation, a few seconds; exits 0 only
+#          when every implementation ran every workload and every walk
+#          matched the model.
+set -eu
+
+bin=${1:?usage: sh bench/run.sh BINARY full|smoke}
+mode=${2:?usage: sh bench/run.sh BINARY full|smoke}
+out=$(dirname "$bin")
+top=$(cd "$(dirname "$0")/.." && pwd)
+img=$top/docs/img
+csv=$out/results.csv
+goals=$out/goals.csv
+log=$out/output.txt
+impls="libkho libkho-batch kernel-like kho-v1 ranges judy1 roaring"
+workloads="W1 W2 W3 W4 W5"
+
+case $mode in
+full) flags= ;;
+smoke) flags=--quick ;;
+*) echo "run.sh: mode must be full or smoke, not '$mode'" >&2; exit 1 ;;
+esac
+
+rm -f "$csv" "$goals" "$log"
+start=$(date +%s)
+if ! "$bin" $flags --csv "$csv" --goals "$goals" >"$log"; then
+	cat "$log"
+	echo "run.sh: $bin failed" >&2
+	exit 1
+fi
+cat "$log"
+echo "run.sh: $mode run took $(($(date +%s) - start)) s; results in $csv"
+
+# Every implementation, every workload, and the cross-check line.
+missing=
+for i in $impls; do
+	for w in $workloads; do
+		grep -q "^$w,$i," "$csv" || missing="$missing $w/$i"
+	done
+done
+if [ -n "$missing" ]; then
+	echo "run.sh: no result for:$missing" >&2
+	exit 1
+fi
+grep -q "every walk matched the model" "$log" || {
+	echo "run.sh: the cross-check did not complete" >&2
+	exit 1
+}
+[ "$mode" = smoke ] && { echo "run.sh: smoke passed"; exit 0; }
+
+# --- charts -----------------------------------------------------------------
+command -v gnuplot >/dev/null || {
+	echo "run.sh: gnuplot not installed, no charts" >&2
+	exit 0
+}
+mkdir -p "$img"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# pivot COLUMN FILE [extra impl]: rows = workloads, columns = implementations;
+# values below 0.001 are raised to 0.001 so that a log scale can show them.
+pivot() {
+	awk -F, -v col="$1" -v impls="$impls ${3:-}" -v wls="$workloads" '
+	NR > 1 { v[$1 "," $2] = $col }
+	END {
+		ni = split(impls, im, " "); nw = split(wls, wl, " ")
+		printf "workload"
+		for (i = 1; i <= ni; i++) printf " %s", im[i]
+		printf "\n"
+		for (w = 1; w <= nw; w++) {
+			printf "%s", wl[w]
+			for (i = 1; i <= ni; i++) {
+				k = wl[w] "," im[i]
+				if (!(k in v)) { printf " -"; continue }
+				x = v[k] + 0; if (x < 0.001) x = 0.001
+				printf " %g", x
+			}
+			printf "\n"
+		}
+	}' "$csv" >"$2"
+}
+
+pivot 7 "$tmp/add.dat"
+pivot 10 "$tmp/walk.dat" bound
+pivot 13 "$tmp/bytes.dat"
+nimpl=$(echo $impls | wc -w)
+
+chart() { # data file, output, title, y label, columns
+	gnuplot <<GP
+set terminal svg size 900,480 dynamic font "sans,12" background rgb "white"
+set output "$2"
+set title "$3"
+set ylabel "$4"
+set logscale y
+set yrange [0.001:*]
+set grid ytics
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set key outside right top vertical
+set datafile missing "-"
+plot for [i=2:$5] "$1" using i:xtic(1) title columnheader(i)
+GP
+}
+
+chart "$tmp/add.dat" "$img/bench-add.svg" \
+	"Add: ns per block (median; log scale; lower is better)" \
+	"ns per block" $((nimpl + 1))
+chart "$tmp/walk.dat" "$img/bench-walk.svg" \
+	"Walk to reserved ranges: ns per block (median; log scale)" \
+	"ns per block" $((nimpl + 2))
+chart "$tmp/bytes.dat" "$img/bench-bytes.svg" \
+	"Metadata: bytes per preserved block (log scale)" \
+	"bytes per block" $((nimpl + 1))
+echo "run.sh: charts in $img: bench-add.svg bench-walk.svg bench-bytes.svg"
