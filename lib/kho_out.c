@@ -241,6 +241,7 @@ void *kho_alloc_preserve(struct kho_out *out, size_t size)
 void kho_unpreserve_free(struct kho_out *out, void *mem)
 {
 	const struct kho_geometry *geo = &out->geo;
+	bool mem_not_preserved = true;
 	uint64_t pfn;
 	unsigned int order;
 
@@ -261,7 +262,7 @@ void kho_unpreserve_free(struct kho_out *out, void *mem)
 		out->ops.free_pages(out->ops.mem.ctx, mem, order);
 		return;
 	}
-	KHO_WARN_ON(!"kho_unpreserve_free() of memory not preserved");
+	KHO_WARN_ON(mem_not_preserved);
 }
 
 int kho_add_subtree(struct kho_out *out, const char *name, void *blob)

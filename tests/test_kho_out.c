@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_kho_out.c - kernel A's side: the root FDT's bytes (read back with
+ * libfdt), preserving folios and page runs with the kernel's split,
+ * refusals (scratch, outside RAM, misaligned), kho_alloc_preserve and
+ * kho_unpreserve_free, subtrees (add, duplicate, remove, full page), and
+ * an injected allocation failure at every allocation of every call: the
+ * call fails and nothing changed, nothing leaked.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libfdt.h>
+
+#include <kho/kho.h>
+
+#include "lib/kho_env.h"
+
+#define ENV_PHYS_BASE 0x100000000ULL
+#define ENV_PAGES 1024
+#define SCRATCH_FIRST 0
+#define SCRATCH_PAGES 16
+
+static const unsigned int page_shifts[] = { 12, 14, 16 };
+
+static unsigned int nr_warnings;
+
+static void count_warning(const char *file, int line, const char *what)
+{
+	nr_warnings++;
+}
+
+struct fixture {
+	struct kho_env *e;
+	struct kho_out out;
+};
+
+static struct fixture *fixture_new(unsigned int page_shift)
+{
+	static struct fixture f;
+
+	f.e = kho_env_create(page_shift, ENV_PHYS_BASE, ENV_PAGES);
+	assert_non_null(f.e);
+	kho_env_add_scratch(f.e, SCRATCH_FIRST, SCRATCH_PAGES);
+	assert_int_equal(kho_out_init(&f.out, &f.e->geo, &f.e->ops,
+				      f.e->scratch, f.e->nr_scratch), 0);
+	return &f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	kho_out_destroy(&f->out);
+	assert_int_equal(f->e->live_pages, 0);
+	assert_int_equal(f->e->bad_frees, 0);
+	kho_env_destroy(f->e);
+}
+
+static uint64_t fdt_u64(const void *fdt, int node, const char *name)
+{
+	const void *val;
+	uint64_t v;
+	int len;
+
+	val = fdt_getprop(fdt, node, name, &len);
+	assert_non_null(val);
+	assert_int_equal(len, sizeof(uint64_t));
+	memcpy(&v, val, sizeof(v));
+	return v;
+}
+
+/* The FDT as the kernel writes it, for every page size. */
+static void test_root_fdt(void **state)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(page_shifts) / sizeof(page_shifts[0]); i++) {
+		struct fixture *f = fixture_new(page_shifts[i]);
+		const void *fdt = f->out.fdt;
+		uint64_t page = f->e->page_size, root_phys;
+		const char *compat;
+		int len;
+
+		assert_int_equal(fdt_check_header(fdt), 0);
+		assert_true(fdt_totalsize(fdt) <= page);
+		assert_int_equal(fdt_check_full(fdt, fdt_totalsize(fdt)), 0);
+		assert_int_equal(fdt_num_mem_rsv(fdt), 0);
+		assert_string_equal(fdt_get_name(fdt, 0, NULL), "");
+		compat = fdt_getprop(fdt, 0, "compatible", &len);
+		assert_non_null(compat);
+		assert_int_equal(len, sizeof("kho-v2"));
+		assert_string_equal(compat, "kho-v2");
+		assert_int_equal(fdt_node_check_compatible(fdt, 0, "kho-v2"), 0);
+
+		/* Native byte order, the root of the tree. */
+		root_phys = fdt_u64(fdt, 0, "preserved-memory-map");
+		assert_int_equal(root_phys, kho_radix_root_phys(&f->out.tree));
+		assert_int_equal(root_phys % page, 0);
+		assert_true(root_phys >= ENV_PHYS_BASE);
+
+		assert_int_equal(fdt_first_subnode(fdt, 0), -FDT_ERR_NOTFOUND);
+
+		/* The FDT page itself is preserved as an order-0 folio. */
+		assert_int_equal(f->out.fdt_phys, kho_env_phys(f->e, f->out.fdt));
+		assert_true(kho_radix_test_page(&f->out.tree,
+						f->out.fdt_phys >> page_shifts[i],
+						0));
+		fixture_free(f);
+	}
+}
+
+static void test_init_alloc_failure(void **state)
+{
+	struct kho_env *e = kho_env_create(12, ENV_PHYS_BASE, ENV_PAGES);
+	struct kho_out out;
+	uint64_t n;
+	int ret;
+
+	assert_non_null(e);
+	for (n = 1;; n++) {
+		kho_env_fail_nth(e, n);
+		ret = kho_out_init(&out, &e->geo, &e->ops, NULL, 0);
+		if (!ret)
+			break;
+		assert_int_equal(ret, -ENOMEM);
+		assert_int_equal(e->live_pages, 0);
+		assert_false(kho_env_fail_pending(e));
+	}
+	/* Root, the FDT page and the tree path to it: several allocations. */
+	assert_true(n > 2);
+	kho_env_fail_nth(e, 0);
+	kho_out_destroy(&out);
+	assert_int_equal(e->live_pages, 0);
+	assert_int_equal(e->bad_frees, 0);
+	kho_env_destroy(e);
+}
+
+static void test_init_bad_args(void **state)
+{
+	struct kho_env *e = kho_env_create(12, ENV_PHYS_BASE, ENV_PAGES);
+	struct kho_env_ops ops = e->ops;
+	struct kho_geometry geo = e->geo;
+	struct kho_out out;
+
+	ops.pfn_to_page = NULL;
+	assert_int_equal(kho_out_init(&out, &e->geo, &ops, NULL, 0), -EINVAL);
+	geo.depth++;
+	assert_int_equal(kho_out_init(&out, &geo, &e->ops, NULL, 0), -EINVAL);
+	assert_int_equal(kho_out_init(&out, &e->geo, &e->ops, NULL, 1), -EINVAL);
+	assert_int_equal(e->live_pages, 0);
+	kho_env_destroy(e);
+}
+
+static bool has_block(struct kho_out *out, uint64_t phys, unsigned int order)
+{
+	return kho_radix_test_page(&out->tree, phys >> out->geo.page_shift,
+				   order);
+}
+
+static void test_preserve_folio(void **state)
+{
+	struct fixture *f = fixture_new(12);
+	struct kho_out *out = &f->out;
+	void *folio = kho_env_alloc(f->e, 3);
+	uint64_t phys = kho_env_phys(f->e, folio);
+	uint64_t page = f->e->page_size;
+
+	assert_int_equal(kho_preserve_folio(out, phys, 3), 0);
+	assert_true(has_block(out, phys, 3));
+	assert_false(has_block(out, phys, 0));
+	/* Again is fine: the bit is set already. */
+	assert_int_equal(kho_preserve_folio(out, phys, 3), 0);
+
+	nr_warnings = 0;
+	assert_int_equal(kho_preserve_folio(out, phys + page, 3), -EINVAL);
+	assert_int_equal(kho_preserve_folio(out, phys + 1, 0), -EINVAL);
+	assert_int_equal(nr_warnings, 2);
+	assert_int_equal(kho_preserve_folio(out, phys, f->e->geo.order0_bit),
+			 -ERANGE);
+
+	assert_int_equal(kho_unpreserve_folio(out, phys, 3), 0);
+	assert_false(has_block(out, phys, 3));
+	assert_int_equal(kho_unpreserve_folio(out, phys, 3), -ENOENT);
+	kho_env_free(f->e, folio, 3);
+	fixture_free(f);
+}
+
+/* Scratch is overwritten at kexec; memory outside RAM has no page. */
+static void test_preserve_refused(void **state)
+{
+	struct fixture *f = fixture_new(12);
+	struct kho_out *out = &f->out;
+	struct kho_env_snapshot before, after;
+	uint64_t page = f->e->page_size;
+	uint64_t scratch_end = kho_env_page_phys(f->e, SCRATCH_PAGES);
+	uint64_t ram_end = kho_env_page_phys(f->e, ENV_PAGES);
+
+	kho_env_snapshot(f->e, out, &before);
+	nr_warnings = 0;
+	assert_int_equal(kho_preserve_folio(out, ENV_PHYS_BASE, 0), -EINVAL);
+	assert_int_equal(kho_preserve_folio(out, scratch_end - page, 0),
+			 -EINVAL);
+	/* A run that only ends in scratch. */
+	assert_int_equal(kho_preserve_pages(out, scratch_end - page, 2),
+			 -EINVAL);
+	assert_int_equal(nr_warnings, 3);
+	assert_int_equal(kho_preserve_pages(out, scratch_end, 1), 0);
+	assert_int_equal(kho_unpreserve_pages(out, scratch_end, 1), 0);
+
+	/* Past RAM, before RAM, and a run that crosses the end of RAM. */
+	assert_int_equal(kho_preserve_folio(out, ram_end, 0), -EINVAL);
+	assert_int_equal(kho_preserve_folio(out, ENV_PHYS_BASE - page, 0),
+			 -EINVAL);
+	assert_int_equal(kho_preserve_pages(out, ram_end - page, 2), -EINVAL);
+
+	/* Zero pages, misaligned, and a run wrapping the address space. */
+	assert_int_equal(kho_preserve_pages(out, scratch_end, 0), -EINVAL);
+	assert_int_equal(kho_preserve_pages(out, scratch_end + 8, 1), -EINVAL);
+	assert_int_equal(kho_preserve_pages(out, scratch_end, UINT64_MAX),
+			 -ERANGE);
+	kho_env_snapshot(f->e, out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&before);
+	kho_env_snapshot_free(&after);
+	fixture_free(f);
+}
+
+/* pfn 3..16 splits as (3, 0), (4, 2), (8, 3): min(ctz(pfn), ilog2(left)). */
+static void test_preserve_pages_split(void **state)
+{
+	struct fixture *f = fixture_new(12);
+	struct kho_out *out = &f->out;
+	uint64_t base = kho_env_page_phys(f->e, 512);
+	uint64_t page = f->e->page_size;
+	struct kho_env_block *blocks;
+	size_t nr, i, found = 0;
+
+	assert_int_equal(kho_preserve_pages(out, base + 3 * page, 13), 0);
+	assert_true(has_block(out, base + 3 * page, 0));
+	assert_true(has_block(out, base + 4 * page, 2));
+	assert_true(has_block(out, base + 8 * page, 3));
+	blocks = kho_env_blocks(&out->tree, &nr);
+	/* Those three and the FDT page. */
+	assert_int_equal(nr, 4);
+	for (i = 0; i < nr; i++)
+		found += blocks[i].phys >= base;
+	assert_int_equal(found, 3);
+	free(blocks);
+
+	/* Unpreserve needs the same run. */
+	assert_int_equal(kho_unpreserve_pages(out, base + 3 * page, 12),
+			 -ENOENT);
+	assert_int_equal(kho_unpreserve_pages(out, base + 3 * page, 13), 0);
+	blocks = kho_env_blocks(&out->tree, &nr);
+	assert_int_equal(nr, 1);
+	assert_int_equal(blocks[0].phys, out->fdt_phys);
+	free(blocks);
+	fixture_free(f);
+}
+
+/*
+ * Fail allocation 1, 2, ... of @call until it succeeds; after each failure
+ * the snapshot must be as before. Returns the number of allocations made.
+ */
+static uint64_t fail_every_alloc(struct fixture *f,
+				 int (*call)(struct fixture *f, void *arg),
+				 void *arg, int expect)
+{
+	struct kho_env_snapshot before, after;
+	uint64_t n;
+	int ret;
+
+	for (n = 1;; n++) {
+		kho_env_snapshot(f->e, &f->out, &before);
+		kho_env_fail_nth(f->e, n);
+		ret = call(f, arg);
+		if (kho_env_fail_pending(f->e)) {
+			kho_env_fail_nth(f->e, 0);
+			kho_env_snapshot_free(&before);
+			assert_int_equal(ret, 0);
+			return n - 1;
+		}
+		assert_int_equal(ret, expect);
+		kho_env_snapshot(f->e, &f->out, &after);
+		assert_true(kho_env_snapshot_equal(&before, &after));
+		kho_env_snapshot_free(&before);
+		kho_env_snapshot_free(&after);
+	}
+}
+
+struct run {
+	uint64_t phys, nr;
+};
+
+static int call_preserve_pages(struct fixture *f, void *arg)
+{
+	struct run *r = arg;
+
+	return kho_preserve_pages(&f->out, r->phys, r->nr);
+}
+
+static int call_preserve_folio(struct fixture *f, void *arg)
+{
+	struct run *r = arg;
+
+	return kho_preserve_folio(&f->out, r->phys, (unsigned int)r->nr);
+}
+
+static void test_preserve_alloc_failure(void **state)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(page_shifts) / sizeof(page_shifts[0]); i++) {
+		struct fixture *f = fixture_new(page_shifts[i]);
+		/* Blocks of several orders: each order has its own subtree. */
+		struct run pages = { kho_env_page_phys(f->e, 37), 300 };
+		struct run folio = { kho_env_page_phys(f->e, 512), 2 };
+
+		assert_true(fail_every_alloc(f, call_preserve_pages, &pages,
+					     -ENOMEM) > 0);
+		assert_int_equal(kho_unpreserve_pages(&f->out, pages.phys,
+						      pages.nr), 0);
+		/* The unpreserve freed the nodes: now they are allocated again. */
+		assert_true(fail_every_alloc(f, call_preserve_pages, &pages,
+					     -ENOMEM) > 0);
+		fail_every_alloc(f, call_preserve_folio, &folio, -ENOMEM);
+		assert_true(has_block(&f->out, folio.phys, 2));
+		assert_int_equal(kho_unpreserve_folio(&f->out, folio.phys, 2), 0);
+		assert_int_equal(kho_unpreserve_pages(&f->out, pages.phys,
+						      pages.nr), 0);
+		fixture_free(f);
+	}
+}
+
+static void test_alloc_preserve(void **state)
+{
+	struct fixture *f = fixture_new(12);
+	struct kho_out *out = &f->out;
+	uint64_t page = f->e->page_size;
+	const struct {
+		size_t size;
+		unsigned int order;
+	} cases[] = {
+		{ 1, 0 }, { 4096, 0 }, { 4097, 1 }, { 3 * 4096, 2 },
+		{ 8 * 4096, 3 }, { 8 * 4096 + 1, 4 },
+	};
+	unsigned int i;
+	uint64_t live = f->e->live_pages;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned char *mem = kho_alloc_preserve(out, cases[i].size);
+		uint64_t phys;
+		size_t j;
+
+		assert_non_null(mem);
+		phys = kho_env_phys(f->e, mem);
+		assert_true(has_block(out, phys, cases[i].order));
+		for (j = 0; j < page << cases[i].order; j++)
+			assert_int_equal(mem[j], 0);
+		kho_unpreserve_free(out, mem);
+		assert_false(has_block(out, phys, cases[i].order));
+		assert_int_equal(f->e->live_pages, live);
+	}
+	nr_warnings = 0;
+	assert_null(kho_alloc_preserve(out, 0));
+	assert_int_equal(nr_warnings, 1);
+	assert_null(kho_alloc_preserve(out, SIZE_MAX));
+	kho_unpreserve_free(out, NULL);
+	fixture_free(f);
+}
+
+static int call_alloc_preserve(struct fixture *f, void *arg)
+{
+	void **mem = arg;
+
+	*mem = kho_alloc_preserve(&f->out, 5 * f->e->page_size);
+	return *mem ? 0 : -ENOMEM;
+}
+
+static void test_alloc_preserve_failure(void **state)
+{
+	struct fixture *f = fixture_new(12);
+	void *mem;
+
+	/* The block itself, then the tree path to it. */
+	assert_true(fail_every_alloc(f, call_alloc_preserve, &mem, -ENOMEM) >= 1);
+	assert_true(has_block(&f->out, kho_env_phys(f->e, mem), 3));
+	kho_unpreserve_free(&f->out, mem);
+	fixture_free(f);
+}
+
+/* Memory kho_unpreserve_free() does not know is left alone, loudly. */
+static void test_unpreserve_free_unknown(void **state)
+{
+	struct fixture *f = fixture_new(12);
+	void *mem = kho_env_alloc(f->e, 0);
+
+	nr_warnings = 0;
+	kho_unpreserve_free(&f->out, mem);
+	assert_int_equal(nr_warnings, 1);
+	assert_int_equal(f->e->bad_frees, 0);
+	kho_env_free(f->e, mem, 0);
+	fixture_free(f);
+}
+
+static void test_subtree(void **state)
+{
+	struct fixture *f = fixture_new(12);
+	struct kho_out *out = &f->out;
+	struct kho_env_snapshot before, after;
+	void *blob = kho_alloc_preserve(out, 100);
+	void *blob2 = kho_alloc_preserve(out, 2 * f->e->page_size);
+	void *loose = kho_env_alloc(f->e, 0);
+	int node;
+
+	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob), 0);
+	node = fdt_subnode_offset(out->fdt, 0, "kexec-metadata");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_u64(out->fdt, node, "preserved-data"),
+			 kho_env_phys(f->e, blob));
+	assert_int_equal(fdt_check_full(out->fdt, fdt_totalsize(out->fdt)), 0);
+
+	/* A blob inside a preserved block, not at its start, is fine too. */
+	assert_int_equal(kho_add_subtree(out, "memblock",
+					 (char *)blob2 + f->e->page_size + 8),
+			 0);
+
+	kho_env_snapshot(f->e, out, &before);
+	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob2),
+			 -EEXIST);
+	assert_int_equal(kho_add_subtree(out, "loose", loose), -EINVAL);
+	assert_int_equal(kho_add_subtree(out, "a/b", blob2), -EINVAL);
+	nr_warnings = 0;
+	assert_int_equal(kho_add_subtree(out, "", blob2), -EINVAL);
+	assert_int_equal(nr_warnings, 1);
+	/* A blob no subtree names: nothing to remove. */
+	kho_remove_subtree(out, loose);
+	kho_env_snapshot(f->e, out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&after);
+
+	kho_remove_subtree(out, blob);
+	assert_true(fdt_subnode_offset(out->fdt, 0, "kexec-metadata") < 0);
+	assert_true(fdt_subnode_offset(out->fdt, 0, "memblock") >= 0);
+	/* The name is free again. */
+	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob), 0);
+	kho_remove_subtree(out, blob);
+	kho_remove_subtree(out, (char *)blob2 + f->e->page_size + 8);
+	assert_int_equal(fdt_first_subnode(out->fdt, 0), -FDT_ERR_NOTFOUND);
+	assert_int_equal(fdt_totalsize(out->fdt) <= before.fdt_len, 1);
+	kho_env_snapshot_free(&before);
+
+	kho_unpreserve_free(out, blob);
+	kho_unpreserve_free(out, blob2);
+	kho_env_free(f->e, loose, 0);
+	fixture_free(f);
+}
+
+/* Fill the FDT page: the add that does not fit fails and changes nothing. */
+static void test_subtree_full(void **state)
+{
+	struct fixture *f = fixture_new(12);
+	struct kho_out *out = &f->out;
+	struct kho_env_snapshot before, after;
+	void *blob = kho_alloc_preserve(out, 1);
+	char name[64];
+	unsigned int i, nr_full = 0;
+	int ret;
+
+	for (i = 0; i < 1000 && nr_full < 40; i++) {
+		/* Names of varying length hit both the node and the property. */
+		snprintf(name, sizeof(name), "subtree-%u-%.*s", i, (int)(i % 23),
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxx");
+		kho_env_snapshot(f->e, out, &before);
+		ret = kho_add_subtree(out, name, blob);
+		if (ret) {
+			assert_int_equal(ret, -ENOSPC);
+			kho_env_snapshot(f->e, out, &after);
+			assert_true(kho_env_snapshot_equal(&before, &after));
+			kho_env_snapshot_free(&after);
+			nr_full++;
+		}
+		kho_env_snapshot_free(&before);
+	}
+	assert_true(nr_full > 0);
+	assert_true(fdt_totalsize(out->fdt) <= f->e->page_size);
+	assert_int_equal(fdt_check_full(out->fdt, fdt_totalsize(out->fdt)), 0);
+	kho_unpreserve_free(out, blob);
+	fixture_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_root_fdt),
+		cmocka_unit_test(test_init_alloc_failure),
+		cmocka_unit_test(test_init_bad_args),
+		cmocka_unit_test(test_preserve_folio),
+		cmocka_unit_test(test_preserve_refused),
+		cmocka_unit_test(test_preserve_pages_split),
+		cmocka_unit_test(test_preserve_alloc_failure),
+		cmocka_unit_test(test_alloc_preserve),
+		cmocka_unit_test(test_alloc_preserve_failure),
+		cmocka_unit_test(test_unpreserve_free_unknown),
+		cmocka_unit_test(test_subtree),
+		cmocka_unit_test(test_subtree_full),
+	};
+
+	kho_warn_hook = count_warning;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
