@@ -37,6 +37,9 @@
 #ifndef ERANGE
 #define ERANGE 34
 #endif
+#ifndef ELOOP
+#define ELOOP 40
+#endif
 #ifndef EBADMSG
 #define EBADMSG 74
 #endif

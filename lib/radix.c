@@ -300,7 +300,7 @@ static int radix_del_locked(struct kho_radix_tree *tree, uint64_t key)
 	return 0;
 }
 
-static bool radix_test_locked(struct kho_radix_tree *tree, uint64_t key)
+bool radix_test_locked(struct kho_radix_tree *tree, uint64_t key)
 {
 	if (radix_descend(tree, key, false))
 		return false;

@@ -94,4 +94,15 @@ typedef int (*radix_node_fn)(struct kho_radix_tree *tree, unsigned int level,
 int radix_for_each_node(struct kho_radix_tree *tree, radix_node_fn fn,
 			void *arg);
 
+/*
+ * kho_radix_walk_ranges() without the lock. With @overlap, blocks that
+ * overlap (a page preserved alone and inside a larger block) are an error:
+ * -EEXIST, and *@overlap is the address where the second one starts.
+ */
+int radix_merge_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
+		       void *arg, uint64_t *overlap);
+
+/* Is @key's bit set? Lock held. */
+bool radix_test_locked(struct kho_radix_tree *tree, uint64_t key);
+
 #endif /* KHO_RADIX_INTERNAL_H */

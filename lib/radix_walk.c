@@ -255,6 +255,66 @@ static int stream_next(struct order_stream *s, const struct kho_geometry *geo)
 	return 1;
 }
 
+int radix_merge_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
+		       void *arg, uint64_t *overlap)
+{
+	const struct kho_geometry *geo = &tree->geo;
+	struct order_stream streams[KHO_MAX_ORDERS];
+	unsigned int nr = 0, i, pick, order;
+	uint64_t cur_start = 0, cur_end = 0;
+	bool have = false;
+	int ret = 0;
+
+	/*
+	 * Blocks end below 2^64 (see block_key()), so an order's last key, the
+	 * block ending at 2^64, is left out; that also keeps ends representable.
+	 */
+	for (order = 0; order < geo->order0_bit; order++) {
+		struct order_stream *s = &streams[nr];
+
+		s->order = order;
+		s->first_key = 1ULL << (geo->order0_bit - order);
+		cursor_init(&s->c, tree, s->first_key, 2 * s->first_key - 1);
+		ret = stream_next(s, geo);
+		if (ret < 0)
+			return ret;
+		nr += ret;
+	}
+
+	while (nr) {
+		pick = 0;
+		for (i = 1; i < nr; i++)
+			if (streams[i].start < streams[pick].start)
+				pick = i;
+
+		if (have && streams[pick].start < cur_end && overlap) {
+			/* Within an order runs never overlap: two orders do. */
+			*overlap = streams[pick].start;
+			return -EEXIST;
+		}
+		if (have && streams[pick].start <= cur_end) {
+			if (streams[pick].end > cur_end)
+				cur_end = streams[pick].end;
+		} else {
+			if (have) {
+				ret = cb(cur_start, cur_end, arg);
+				if (ret)
+					return ret;
+			}
+			cur_start = streams[pick].start;
+			cur_end = streams[pick].end;
+			have = true;
+		}
+
+		ret = stream_next(&streams[pick], geo);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			streams[pick] = streams[--nr];
+	}
+	return have ? cb(cur_start, cur_end, arg) : 0;
+}
+
 /**
  * kho_radix_walk_ranges() - preserved memory as coalesced physical ranges
  * @tree: tree
@@ -269,58 +329,10 @@ static int stream_next(struct order_stream *s, const struct kho_geometry *geo)
 int kho_radix_walk_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
 			  void *arg)
 {
-	const struct kho_geometry *geo = &tree->geo;
-	struct order_stream streams[KHO_MAX_ORDERS];
-	unsigned int nr = 0, i, pick, order;
-	uint64_t cur_start = 0, cur_end = 0;
-	bool have = false;
-	int ret = 0;
+	int ret;
 
 	kho_lock_acquire(&tree->lock);
-	/*
-	 * Blocks end below 2^64 (see block_key()), so an order's last key, the
-	 * block ending at 2^64, is left out; that also keeps ends representable.
-	 */
-	for (order = 0; order < geo->order0_bit; order++) {
-		struct order_stream *s = &streams[nr];
-
-		s->order = order;
-		s->first_key = 1ULL << (geo->order0_bit - order);
-		cursor_init(&s->c, tree, s->first_key, 2 * s->first_key - 1);
-		ret = stream_next(s, geo);
-		if (ret < 0)
-			goto out;
-		nr += ret;
-	}
-
-	while (nr) {
-		pick = 0;
-		for (i = 1; i < nr; i++)
-			if (streams[i].start < streams[pick].start)
-				pick = i;
-
-		if (have && streams[pick].start <= cur_end) {
-			if (streams[pick].end > cur_end)
-				cur_end = streams[pick].end;
-		} else {
-			if (have) {
-				ret = cb(cur_start, cur_end, arg);
-				if (ret)
-					goto out;
-			}
-			cur_start = streams[pick].start;
-			cur_end = streams[pick].end;
-			have = true;
-		}
-
-		ret = stream_next(&streams[pick], geo);
-		if (ret < 0)
-			goto out;
-		if (!ret)
-			streams[pick] = streams[--nr];
-	}
-	ret = have ? cb(cur_start, cur_end, arg) : 0;
-out:
+	ret = radix_merge_ranges(tree, cb, arg, NULL);
 	kho_lock_release(&tree->lock);
 	return ret;
 }
