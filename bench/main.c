@@ -71,7 +71,7 @@ struct workload {
 	struct runs add_runs, del_runs, readd_runs;
 };
 
-#define NR_WORKLOADS 5
+#define NR_WORKLOADS 6
 
 /* splitmix64: small, fast, and the same sequence everywhere. */
 static uint64_t rng_next(uint64_t *state)
@@ -298,6 +298,27 @@ static void cut_runs(struct runs *rs, const struct block *b, size_t n)
 	}
 }
 
+/*
+ * W6 (beyond issue 4): W1, then delete every block, then add W3. Nothing of
+ * W1 is left, so a tree that frees emptied nodes ends like a fresh W3 tree;
+ * W5 cannot show that, as no leaf empties there.
+ */
+static void gen_drain(struct workload *w, const struct workload *w1,
+		      const struct workload *w3, uint64_t seed)
+{
+	uint64_t rng = seed;
+
+	w->add = w1->add;
+	w->nr_add = w1->nr_add;
+	w->del = blocks_alloc(w1->nr_add);
+	memcpy(w->del, w1->add, w1->nr_add * sizeof(*w->del));
+	shuffle(w->del, w1->nr_add, &rng);
+	w->nr_del = w1->nr_add;
+	w->readd = w3->add;
+	w->nr_readd = w3->nr_add;
+	set_final(w, w3->add, w3->nr_add);
+}
+
 struct sizes {
 	size_t scatter;
 	uint64_t scatter_span;
@@ -365,6 +386,10 @@ static void make_workloads(struct workload *w, const struct sizes *sz)
 	snprintf(w[4].what, sizeof(w[4].what),
 		 "churn: W1, delete a random 90%%, add half of them back");
 	gen_churn(&w[4], &w[0], 0xc4a2ULL);
+	w[5].name = "W6";
+	snprintf(w[5].what, sizeof(w[5].what),
+		 "drain: W1, delete every block, then add W3");
+	gen_drain(&w[5], &w[0], &w[2], 0xd4a1ULL);
 	for (int i = 0; i < NR_WORKLOADS; i++) {
 		model_ranges(&w[i]);
 		cut_runs(&w[i].add_runs, w[i].add, w[i].nr_add);
@@ -607,7 +632,7 @@ static void print_table(struct result *res, size_t nres,
 				printf("\n%s %s\n  %zu blocks added", w->name,
 				       w->what, w->nr_add);
 				if (w->nr_del)
-					printf(", %zu deleted, %zu added back",
+					printf(", %zu deleted, %zu added",
 					       w->nr_del, w->nr_readd);
 				printf("; %zu blocks and %zu ranges at the end; "
 				       "medians of %d runs\n", w->nr_final,

@@ -19,7 +19,7 @@ csv=$out/results.csv
 goals=$out/goals.csv
 log=$out/output.txt
 impls="libkho libkho-batch kernel-like kho-v1 ranges judy1 roaring"
-workloads="W1 W2 W3 W4 W5"
+workloads="W1 W2 W3 W4 W5 W6"
 
 case $mode in
 full) flags= ;;
