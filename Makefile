@@ -49,7 +49,7 @@ SIM_DEP := $(if $(SIM_SRCS),$(LIBSIM_A))
 KHO := $(BUILD)/kho
 
 .PHONY: all lib tests check check-one demo bench bench-smoke install \
-	freestanding format clean deps fuzz
+	freestanding format clean deps fuzz fuzz-smoke
 all: lib $(if $(TOOL_SRCS),$(KHO)) tests
 
 lib: $(LIBKHO_A) $(LIBKHO_SO)
@@ -121,6 +121,32 @@ bench-smoke:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory $(BUILD)/bench/kho-bench
 	@sh bench/run.sh $(BUILD)/bench/kho-bench smoke
+
+# --- fuzzing (libFuzzer, clang) ----------------------------------------------
+# Each fuzz/fuzz_*.c is a target built with the library's sources; seeds in
+# fuzz/corpus/NAME/ are read, new inputs go to build/fuzz/corpus-NAME/.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+
+build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(TESTLIB_SRCS) $(wildcard include/kho/*.h lib/*.h tests/lib/*.h sim/*.h clients/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=gnu11 $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) \
+		$(TESTLIB_SRCS) -lcmocka $(LDLIBS_ALL)
+
+fuzz: deps $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+		n=$$(basename $$t); mkdir -p build/fuzz/corpus-$$n fuzz/corpus/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			build/fuzz/corpus-$$n fuzz/corpus/$$n \
+			> build/fuzz/$$n.log 2>&1 || { tail -n 40 build/fuzz/$$n.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|Done' build/fuzz/$$n.log; \
+	done
+
+fuzz-smoke: fuzz
 
 # --- install ----------------------------------------------------------------
 install: lib
