@@ -4,12 +4,14 @@
  * implementation in one process, interleaved runs, medians.
  *
  * Usage: kho-bench [--quick] [--reps N] [--csv PATH] [--goals PATH]
+ *                  [--sweep PATH | --no-sweep]
  *                  [--workloads W1,W4,...] [--impls libkho,kernel-like,...]
  *
  * Every walk's result (the merged reserved ranges) is compared with a model
  * computed from the workload itself; any difference aborts the run with
  * exit status 2. The table goes to stdout; --csv writes one row per
- * (workload, implementation), --goals one row per goal of issue 4.
+ * (workload, implementation), --goals one row per goal of issue 4, --sweep
+ * the fragmentation sweep (run unless --no-sweep or --workloads).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -836,10 +838,143 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
+/*
+ * Run every selected workload on every implementation, @reps times,
+ * interleaved: rep by rep, workload by workload, the order of the
+ * implementations rotated by one each rep. Returns the results with medians.
+ */
+static struct result *run_matrix(struct workload *wl, int nwl,
+				 const char *wsel,
+				 const struct bench_impl *const *impls,
+				 size_t nimpl, int reps, size_t *nres_out,
+				 const char *what)
+{
+	struct result *res = calloc(nwl * nimpl, sizeof(*res));
+	struct range_array out;
+	size_t nres = 0, maxref = 0;
+	double t0 = now_ns();
+
+	if (!res)
+		bench_die("out of memory");
+	for (int k = 0; k < nwl; k++) {
+		if (!listed(wsel, wl[k].name))
+			continue;
+		if (wl[k].ref.nr > maxref)
+			maxref = wl[k].ref.nr;
+		for (size_t i = 0; i < nimpl; i++) {
+			res[nres].impl = impls[i];
+			res[nres].w = &wl[k];
+			res[nres].s = calloc(reps, sizeof(struct sample));
+			if (!res[nres].s)
+				bench_die("out of memory");
+			nres++;
+		}
+	}
+	if (!nres)
+		bench_die("no workload selected");
+	range_array_init(&out, maxref + 1);
+
+	for (int rep = 0; rep < reps; rep++) {
+		for (size_t j = 0; j < nres; j += nimpl) {
+			for (size_t i = 0; i < nimpl; i++) {
+				struct result *r = &res[j + (i + rep) % nimpl];
+
+				run_one(r->impl, r->w, &out, &r->s[rep],
+					rep == 0);
+			}
+		}
+		fprintf(stderr, "kho-bench: %s %d/%d done, %.1f s\n", what,
+			rep + 1, reps, (now_ns() - t0) / 1e9);
+	}
+	for (size_t i = 0; i < nres; i++) {
+		for (int rep = 1; rep < reps; rep++)
+			res[i].s[rep].fresh_nodes = res[i].s[0].fresh_nodes;
+		summarize(&res[i], reps);
+	}
+	range_array_free(&out);
+	*nres_out = nres;
+	return res;
+}
+
+/*
+ * Fragmentation sweep: the same number of order-0 pages in runs of L pages
+ * with gaps of L pages, L = 1 .. 32768: what a block costs as the preserved
+ * memory goes from fully fragmented to contiguous.
+ */
+#define SWEEP_POINTS 11
+
+static void sweep(const struct bench_impl *const *impls, size_t nimpl,
+		  bool quick, const char *path)
+{
+	size_t pages = quick ? 1 << 14 : 1 << 18;
+	struct workload wl[SWEEP_POINTS];
+	static char names[SWEEP_POINTS][16];
+	struct result *res;
+	size_t nres;
+	FILE *f;
+	int n = 0;
+
+	memset(wl, 0, sizeof(wl));
+	for (uint64_t run = 1; run <= 32768 && n < SWEEP_POINTS; run *= 4) {
+		struct workload *w = &wl[n];
+		uint64_t base = (4ULL << 30) >> BENCH_PAGE_SHIFT;
+		size_t i = 0;
+
+		if (run > pages)
+			break;
+		snprintf(names[n], sizeof(names[n]), "run%llu",
+			 (unsigned long long)run);
+		w->name = names[n];
+		snprintf(w->what, sizeof(w->what),
+			 "%zu order-0 pages in runs of %llu, gaps of %llu",
+			 pages, (unsigned long long)run,
+			 (unsigned long long)run);
+		w->add = blocks_alloc(pages);
+		for (uint64_t pfn = base; i < pages; pfn += 2 * run)
+			for (uint64_t k = 0; k < run && i < pages; k++, i++) {
+				w->add[i].pfn = pfn + k;
+				w->add[i].order = 0;
+			}
+		w->nr_add = pages;
+		set_final(w, w->add, pages);
+		model_ranges(w);
+		cut_runs(&w->add_runs, w->add, w->nr_add);
+		n++;
+	}
+	res = run_matrix(wl, n, NULL, impls, nimpl, 3, &nres, "sweep");
+	printf("\nFragmentation sweep: %zu order-0 pages in runs of L pages, "
+	       "gaps of L; medians of 3 runs\n", pages);
+	printf("  %-8s %-12s %9s %9s %9s\n", "L", "impl", "add ns",
+	       "walk ns", "B/block");
+	for (size_t i = 0; i < nres; i++)
+		printf("  %-8s %-12s %9.1f %9.2f %9.3f\n", res[i].w->name + 3,
+		       res[i].impl->name, res[i].add / res[i].w->nr_add,
+		       res[i].walk / res[i].w->nr_final,
+		       (double)res[i].bytes / res[i].w->nr_final);
+	if (!path)
+		return;
+	f = fopen(path, "w");
+	if (!f)
+		bench_die("cannot write %s: %s", path, strerror(errno));
+	fprintf(f, "run_pages,impl,blocks,ranges,add_ns_per_block,"
+		   "walk_ns_per_block,bytes_per_block\n");
+	for (size_t i = 0; i < nres; i++)
+		fprintf(f, "%s,%s,%zu,%llu,%.3f,%.4f,%.5f\n",
+			res[i].w->name + 3, res[i].impl->name,
+			res[i].w->nr_final,
+			(unsigned long long)res[i].ranges,
+			res[i].add / res[i].w->nr_add,
+			res[i].walk / res[i].w->nr_final,
+			(double)res[i].bytes / res[i].w->nr_final);
+	if (fclose(f))
+		bench_die("cannot write %s", path);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: kho-bench [--quick] [--reps N] [--csv PATH] [--goals PATH]\n"
+		"                 [--sweep PATH | --no-sweep]\n"
 		"                 [--workloads W1,..] [--impls NAME,..]\n");
 	exit(1);
 }
@@ -853,15 +988,17 @@ int main(int argc, char **argv)
 		{ "goals", required_argument, NULL, 'g' },
 		{ "workloads", required_argument, NULL, 'w' },
 		{ "impls", required_argument, NULL, 'i' },
+		{ "sweep", required_argument, NULL, 's' },
+		{ "no-sweep", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *csv = NULL, *goals_path = NULL, *wsel = NULL, *isel = NULL;
+	const char *sweep_path = NULL;
 	const struct bench_impl *impls[NR_ALL_IMPLS];
 	struct workload wl[NR_WORKLOADS];
-	struct range_array out;
 	struct result *res;
-	size_t nimpl = 0, nres = 0, maxref = 0;
-	bool quick = false;
+	size_t nimpl = 0, nres = 0;
+	bool quick = false, do_sweep = true;
 	int reps = 0, c;
 	double t0 = now_ns();
 
@@ -887,6 +1024,12 @@ int main(int argc, char **argv)
 		case 'i':
 			isel = optarg;
 			break;
+		case 's':
+			sweep_path = optarg;
+			break;
+		case 'n':
+			do_sweep = false;
+			break;
 		default:
 			usage();
 		}
@@ -906,52 +1049,15 @@ int main(int argc, char **argv)
 	       "each; workloads built in %.1f s\n", quick ? "quick" : "full",
 	       nimpl, reps, (now_ns() - t0) / 1e9);
 
-	res = calloc(NR_WORKLOADS * nimpl, sizeof(*res));
-	if (!res)
-		bench_die("out of memory");
-	for (int k = 0; k < NR_WORKLOADS; k++) {
-		if (!listed(wsel, wl[k].name))
-			continue;
-		if (wl[k].ref.nr > maxref)
-			maxref = wl[k].ref.nr;
-		for (size_t i = 0; i < nimpl; i++) {
-			res[nres].impl = impls[i];
-			res[nres].w = &wl[k];
-			res[nres].s = calloc(reps, sizeof(struct sample));
-			if (!res[nres].s)
-				bench_die("out of memory");
-			nres++;
-		}
-	}
-	if (!nres)
-		bench_die("no workload selected");
-	range_array_init(&out, maxref + 1);
-
-	/* Rep by rep, workload by workload; the order of impls rotates. */
-	for (int rep = 0; rep < reps; rep++) {
-		for (size_t j = 0; j < nres; j += nimpl) {
-			for (size_t i = 0; i < nimpl; i++) {
-				struct result *r = &res[j + (i + rep) % nimpl];
-
-				run_one(r->impl, r->w, &out, &r->s[rep],
-					rep == 0);
-			}
-		}
-		fprintf(stderr, "kho-bench: run %d/%d done, %.1f s\n", rep + 1,
-			reps, (now_ns() - t0) / 1e9);
-	}
-	for (size_t i = 0; i < nres; i++) {
-		if (res[i].s[0].fresh_nodes)
-			for (int rep = 1; rep < reps; rep++)
-				res[i].s[rep].fresh_nodes = res[i].s[0].fresh_nodes;
-		summarize(&res[i], reps);
-	}
-
+	res = run_matrix(wl, NR_WORKLOADS, wsel, impls, nimpl, reps, &nres,
+			 "run");
 	print_table(res, nres, wl, NR_WORKLOADS, reps);
 	report_goals(res, nres, reps, goals_path);
 	if (csv)
 		write_csv(csv, res, nres, reps);
-	printf("\nkho-bench: every walk matched the model (%zu runs); "
-	       "total %.1f s\n", nres * reps, (now_ns() - t0) / 1e9);
+	if (do_sweep && !wsel)
+		sweep(impls, nimpl, quick, sweep_path);
+	printf("\nkho-bench: every walk matched the model; total %.1f s\n",
+	       (now_ns() - t0) / 1e9);
 	return 0;
 }

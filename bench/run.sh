@@ -3,8 +3,9 @@
 #
 # Run kho-bench and keep its results.
 # Usage: sh bench/run.sh BINARY full|smoke
-#   full:  the real workloads; writes results.csv, goals.csv and output.txt
-#          next to BINARY and draws the charts into docs/img/ with gnuplot.
+#   full:  the real workloads; writes results.csv, goals.csv, sweep.csv and
+#          output.txt next to BINARY and draws the charts into docs/img/
+#          with gnuplot.
 #   smoke: tiny inputs, every implementation, a few seconds; exits 0 only
 #          when every implementation ran every workload and every walk
 #          matched the model.
@@ -17,6 +18,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 img=$top/docs/img
 csv=$out/results.csv
 goals=$out/goals.csv
+sweep=$out/sweep.csv
 log=$out/output.txt
 impls="libkho libkho-batch kernel-like kho-v1 ranges judy1 roaring"
 workloads="W1 W2 W3 W4 W5 W6"
@@ -27,15 +29,15 @@ smoke) flags=--quick ;;
 *) echo "run.sh: mode must be full or smoke, not '$mode'" >&2; exit 1 ;;
 esac
 
-rm -f "$csv" "$goals" "$log"
+rm -f "$csv" "$goals" "$sweep" "$log"
 start=$(date +%s)
-if ! "$bin" $flags --csv "$csv" --goals "$goals" >"$log"; then
+if ! "$bin" $flags --csv "$csv" --goals "$goals" --sweep "$sweep" >"$log"; then
 	cat "$log"
 	echo "run.sh: $bin failed" >&2
 	exit 1
 fi
 cat "$log"
-echo "run.sh: $mode run took $(($(date +%s) - start)) s; results in $csv"
+echo "run.sh: $mode run took $(($(date +%s) - start)) s; results in $csv, $goals, $sweep"
 
 # Every implementation, every workload, and the cross-check line.
 missing=
@@ -43,6 +45,9 @@ for i in $impls; do
 	for w in $workloads; do
 		grep -q "^$w,$i," "$csv" || missing="$missing $w/$i"
 	done
+done
+for i in $impls; do
+	grep -q "^1,$i," "$sweep" || missing="$missing sweep/$i"
 done
 if [ -n "$missing" ]; then
 	echo "run.sh: no result for:$missing" >&2
@@ -64,7 +69,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # pivot COLUMN FILE [extra impl]: rows = workloads, columns = implementations;
-# values below 0.001 are raised to 0.001 so that a log scale can show them.
+# values below 0.0001 are raised to 0.0001 so that a log scale can show them.
 pivot() {
 	awk -F, -v col="$1" -v impls="$impls ${3:-}" -v wls="$workloads" '
 	NR > 1 { v[$1 "," $2] = $col }
@@ -78,7 +83,7 @@ pivot() {
 			for (i = 1; i <= ni; i++) {
 				k = wl[w] "," im[i]
 				if (!(k in v)) { printf " -"; continue }
-				x = v[k] + 0; if (x < 0.001) x = 0.001
+				x = v[k] + 0; if (x < 0.0001) x = 0.0001
 				printf " %g", x
 			}
 			printf "\n"
@@ -98,7 +103,7 @@ set output "$2"
 set title "$3"
 set ylabel "$4"
 set logscale y
-set yrange [0.001:*]
+set yrange [0.0001:*]
 set grid ytics
 set style data histograms
 set style histogram clustered gap 1
@@ -107,6 +112,42 @@ set boxwidth 0.9
 set key outside right top vertical
 set datafile missing "-"
 plot for [i=2:$5] "$1" using i:xtic(1) title columnheader(i)
+GP
+}
+
+# sweep_pivot COLUMN FILE: rows = run lengths, columns = implementations.
+sweep_pivot() {
+	awk -F, -v col="$1" -v impls="$impls" '
+	NR > 1 { if (!($1 in seen)) { seen[$1] = 1; rows[++nr] = $1 }
+		 v[$1 "," $2] = $col }
+	END {
+		ni = split(impls, im, " ")
+		printf "L"
+		for (i = 1; i <= ni; i++) printf " %s", im[i]
+		printf "\n"
+		for (r = 1; r <= nr; r++) {
+			printf "%s", rows[r]
+			for (i = 1; i <= ni; i++) {
+				x = v[rows[r] "," im[i]] + 0
+				if (x < 0.0001) x = 0.0001
+				printf " %g", x
+			}
+			printf "\n"
+		}
+	}' "$sweep" >"$2"
+}
+
+line_chart() { # data file, output, title, y label, columns
+	gnuplot <<GP
+set terminal svg size 900,480 dynamic font "sans,12" background rgb "white"
+set output "$2"
+set title "$3"
+set xlabel "run length L (pages; gaps are L pages too)"
+set ylabel "$4"
+set logscale xy 4
+set grid xtics ytics
+set key outside right top vertical
+plot for [i=2:$5] "$1" using 1:i with linespoints lw 2 title columnheader(i)
 GP
 }
 
@@ -119,4 +160,13 @@ chart "$tmp/walk.dat" "$img/bench-walk.svg" \
 chart "$tmp/bytes.dat" "$img/bench-bytes.svg" \
 	"Metadata: bytes per preserved block (log scale)" \
 	"bytes per block" $((nimpl + 1))
-echo "run.sh: charts in $img: bench-add.svg bench-walk.svg bench-bytes.svg"
+sweep_pivot 7 "$tmp/frag-bytes.dat"
+sweep_pivot 6 "$tmp/frag-walk.dat"
+line_chart "$tmp/frag-bytes.dat" "$img/bench-frag-bytes.svg" \
+	"Fragmentation: bytes per preserved page" "bytes per page" \
+	$((nimpl + 1))
+line_chart "$tmp/frag-walk.dat" "$img/bench-frag-walk.svg" \
+	"Fragmentation: walk to reserved ranges, ns per preserved page" \
+	"ns per page" $((nimpl + 1))
+echo "run.sh: charts in $img: bench-add.svg bench-walk.svg bench-bytes.svg" \
+	"bench-frag-bytes.svg bench-frag-walk.svg"
