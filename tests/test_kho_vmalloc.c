@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_kho_vmalloc.c - the vmalloc chunk-list ABI both ways: the chunks'
+ * layout (next, zero-terminated entries, each chunk a preserved order-0
+ * page), chunk boundaries, unpreserve, an injected allocation failure at
+ * every allocation (nothing changes), a round trip through a kexec (blocks
+ * mapped in order, data intact, chunk pages freed), and hostile lists that
+ * must be refused without restoring anything: a cycle, a count that does not
+ * add up, a chunk outside RAM or misaligned, an entry never preserved, a
+ * block listed twice, a second restore, bad flags.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <kho/kho.h>
+
+#include "lib/kho_env.h"
+
+#define ENV_PHYS_BASE 0x100000000ULL
+#define ENV_PAGES 2048
+#define SCRATCH_FIRST 0
+#define SCRATCH_PAGES 16
+
+static void count_warning(const char *file, int line, const char *what)
+{
+}
+
+struct area {
+	uint64_t *phys;
+	unsigned int nr;
+	unsigned int order;
+};
+
+struct machine {
+	struct kho_env *e;
+	struct kho_out out;
+	struct kho_in in;
+	struct area a;
+	struct kho_vmalloc v;
+	uint64_t scratch_phys;
+};
+
+static uint64_t seed_of(unsigned int i)
+{
+	return 0x9e3779b97f4a7c15ULL * (i + 1);
+}
+
+/* @nr blocks of 2^@order pages, allocated in shuffled order, filled. */
+static void make_area(struct machine *m, unsigned int nr, unsigned int order)
+{
+	uint64_t *p, words, j;
+	unsigned int i;
+
+	m->a.nr = nr;
+	m->a.order = order;
+	m->a.phys = calloc(nr, sizeof(*m->a.phys));
+	assert_non_null(m->a.phys);
+	for (i = 0; i < nr; i++) {
+		p = kho_env_alloc(m->e, order);
+		assert_non_null(p);
+		m->a.phys[i] = kho_env_phys(m->e, p);
+	}
+	/* Scatter them: the area's order is not the allocation order. */
+	for (i = nr; i > 1; i--) {
+		unsigned int k = (unsigned int)(seed_of(i) % i);
+		uint64_t t = m->a.phys[i - 1];
+
+		m->a.phys[i - 1] = m->a.phys[k];
+		m->a.phys[k] = t;
+	}
+	words = (m->e->page_size << order) / sizeof(uint64_t);
+	for (i = 0; i < nr; i++) {
+		p = kho_env_va(m->e, m->a.phys[i]);
+		for (j = 0; j < words; j++)
+			p[j] = seed_of(i) + j;
+	}
+}
+
+static void machine_init(struct machine *m, unsigned int page_shift)
+{
+	memset(m, 0, sizeof(*m));
+	m->e = kho_env_create(page_shift, ENV_PHYS_BASE, ENV_PAGES);
+	assert_non_null(m->e);
+	kho_env_add_scratch(m->e, SCRATCH_FIRST, SCRATCH_PAGES);
+	assert_int_equal(kho_out_init(&m->out, &m->e->geo, &m->e->ops,
+				      m->e->scratch, m->e->nr_scratch), 0);
+}
+
+static void machine_free(struct machine *m)
+{
+	kho_in_destroy(&m->in);
+	kho_out_destroy(&m->out);
+	assert_int_equal(m->e->bad_frees, 0);
+	kho_env_destroy(m->e);
+	free(m->a.phys);
+}
+
+static int preserve(struct machine *m)
+{
+	return kho_preserve_vmalloc(&m->out, m->a.phys, m->a.nr, m->a.order,
+				    KHO_VMALLOC_FLAG_VM_ALLOC, &m->v);
+}
+
+static uint64_t *chunk_at(struct machine *m, uint64_t phys)
+{
+	return kho_env_va(m->e, phys);
+}
+
+static uint64_t chunk_capacity(struct machine *m)
+{
+	return (m->e->page_size - sizeof(struct kho_vmalloc_hdr)) /
+	       sizeof(uint64_t);
+}
+
+static unsigned int count_chunks(struct machine *m)
+{
+	uint64_t phys = m->v.first;
+	unsigned int n = 0;
+
+	while (phys) {
+		n++;
+		phys = chunk_at(m, phys)[0];
+	}
+	return n;
+}
+
+/* The layout abi.md gives, read back word by word. */
+static void check_layout(struct machine *m)
+{
+	uint64_t cap = chunk_capacity(m), phys = m->v.first, *chunk, i;
+	unsigned int shift = m->e->geo.page_shift, seen = 0;
+
+	assert_int_equal(m->v.total_pages, (uint64_t)m->a.nr << m->a.order);
+	assert_int_equal(m->v.order, m->a.order);
+	assert_int_equal(m->v.flags, KHO_VMALLOC_FLAG_VM_ALLOC);
+	while (phys) {
+		assert_true(kho_radix_test_page(&m->out.tree, phys >> shift, 0));
+		chunk = chunk_at(m, phys);
+		for (i = 0; i < cap && chunk[1 + i]; i++) {
+			assert_true(seen < m->a.nr);
+			assert_int_equal(chunk[1 + i], m->a.phys[seen]);
+			/* Aligned blocks: one block of the area's order. */
+			assert_true(kho_radix_test_page(&m->out.tree,
+							chunk[1 + i] >> shift,
+							m->a.order));
+			seen++;
+		}
+		phys = chunk[0];
+	}
+	assert_int_equal(seen, m->a.nr);
+}
+
+static void test_layout(void **state)
+{
+	static const unsigned int shifts[] = { 12, 14, 16 };
+	struct machine m;
+	uint64_t cap;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		machine_init(&m, shifts[i]);
+		cap = chunk_capacity(&m);
+		/* Exactly one chunk full: no empty chunk after it. */
+		make_area(&m, shifts[i] == 12 ? (unsigned int)cap : 100, 0);
+		assert_int_equal(preserve(&m), 0);
+		check_layout(&m);
+		assert_int_equal(count_chunks(&m), 1);
+		kho_unpreserve_vmalloc(&m.out, &m.v);
+		assert_int_equal(m.v.first, 0);
+		machine_free(&m);
+	}
+
+	/* One entry more than a chunk holds: a second chunk. */
+	machine_init(&m, 12);
+	make_area(&m, (unsigned int)chunk_capacity(&m) + 1, 0);
+	assert_int_equal(preserve(&m), 0);
+	check_layout(&m);
+	assert_int_equal(count_chunks(&m), 2);
+	machine_free(&m);
+
+	/* Order-2 blocks (huge vmap). */
+	machine_init(&m, 12);
+	make_area(&m, 40, 2);
+	assert_int_equal(kho_preserve_vmalloc(&m.out, m.a.phys, m.a.nr, 2,
+					      KHO_VMALLOC_FLAG_VM_ALLOC, &m.v),
+			 0);
+	check_layout(&m);
+	machine_free(&m);
+}
+
+static void test_unpreserve(void **state)
+{
+	struct kho_env_snapshot before, after;
+	struct machine m;
+
+	machine_init(&m, 12);
+	make_area(&m, 700, 0);
+	kho_env_snapshot(m.e, &m.out, &before);
+	assert_int_equal(preserve(&m), 0);
+	kho_unpreserve_vmalloc(&m.out, &m.v);
+	kho_env_snapshot(m.e, &m.out, &after);
+	/* Blocks gone, chunk pages and tree nodes freed. */
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&before);
+	kho_env_snapshot_free(&after);
+	kho_unpreserve_vmalloc(&m.out, &m.v);
+	kho_unpreserve_vmalloc(&m.out, NULL);
+	machine_free(&m);
+}
+
+static void test_preserve_refused(void **state)
+{
+	struct kho_env_snapshot before, after;
+	struct kho_vmalloc untouched = { 1, 2, 3, 4 };
+	struct machine m;
+
+	machine_init(&m, 12);
+	make_area(&m, 10, 0);
+	m.v = untouched;
+	kho_env_snapshot(m.e, &m.out, &before);
+
+	assert_int_equal(kho_preserve_vmalloc(&m.out, m.a.phys, m.a.nr, 0, 0x4,
+					      &m.v), -EINVAL);
+	assert_int_equal(kho_preserve_vmalloc(&m.out, m.a.phys, m.a.nr,
+					      m.e->geo.order0_bit, 0, &m.v),
+			 -ERANGE);
+	assert_int_equal(kho_preserve_vmalloc(&m.out, m.a.phys, UINT32_MAX, 1,
+					      0, &m.v), -ERANGE);
+	/* A block at 0 would end the list. */
+	m.a.phys[5] = 0;
+	assert_int_equal(preserve(&m), -EINVAL);
+	/* A block in scratch, listed late: the blocks before are released. */
+	m.a.phys[5] = kho_env_page_phys(m.e, SCRATCH_FIRST + 1);
+	assert_int_equal(preserve(&m), -EINVAL);
+	kho_env_snapshot(m.e, &m.out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	assert_memory_equal(&m.v, &untouched, sizeof(untouched));
+	kho_env_snapshot_free(&before);
+	kho_env_snapshot_free(&after);
+	machine_free(&m);
+}
+
+static void test_alloc_failure(void **state)
+{
+	struct kho_env_snapshot before, after;
+	struct machine m;
+	uint64_t n;
+	int ret;
+
+	machine_init(&m, 12);
+	/* Three chunks: every chunk allocation fails once too. */
+	make_area(&m, (unsigned int)(2 * chunk_capacity(&m) + 5), 0);
+	for (n = 1;; n++) {
+		kho_env_snapshot(m.e, &m.out, &before);
+		memset(&m.v, 0xa5, sizeof(m.v));
+		kho_env_fail_nth(m.e, n);
+		ret = preserve(&m);
+		if (kho_env_fail_pending(m.e)) {
+			assert_int_equal(ret, 0);
+			kho_env_snapshot_free(&before);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		kho_env_snapshot(m.e, &m.out, &after);
+		assert_true(kho_env_snapshot_equal(&before, &after));
+		kho_env_snapshot_free(&before);
+		kho_env_snapshot_free(&after);
+	}
+	kho_env_fail_nth(m.e, 0);
+	/* Three chunk pages at least, and tree nodes. */
+	assert_true(n > 3);
+	check_layout(&m);
+	machine_free(&m);
+}
+
+/* ---- kernel B ------------------------------------------------------------ */
+
+static int reserve_nothing(uint64_t start, uint64_t end, void *arg)
+{
+	return 0;
+}
+
+/* Kexec and take the handover, without walking it yet. */
+static void kexec_populate(struct machine *m)
+{
+	struct kho_scratch *array = kho_env_alloc(m->e, 0);
+
+	memcpy(array, m->e->scratch, sizeof(*array));
+	m->scratch_phys = kho_env_phys(m->e, array);
+	kho_env_reboot(m->e);
+	assert_int_equal(kho_populate(&m->in, &m->e->geo, &m->e->ops,
+				      m->out.fdt_phys, m->e->page_size,
+				      m->scratch_phys, sizeof(*array)), 0);
+}
+
+static void kexec(struct machine *m)
+{
+	kexec_populate(m);
+	assert_int_equal(kho_memory_init(&m->in, reserve_nothing, NULL), 0);
+}
+
+struct mapped {
+	struct machine *m;
+	unsigned int nr;
+	bool bad;
+	int fail_at;
+};
+
+static int map_block(uint64_t phys, unsigned int order, void *arg)
+{
+	struct mapped *mp = arg;
+	struct machine *m = mp->m;
+	uint64_t *p, words, j, i;
+
+	if ((int)mp->nr == mp->fail_at)
+		return -ENOSPC;
+	if (mp->nr >= m->a.nr || phys != m->a.phys[mp->nr] ||
+	    order != m->a.order) {
+		mp->bad = true;
+		return 0;
+	}
+	/* Restored as pages: every page refcount 1, no stamp left. */
+	for (i = 0; i < 1ULL << order; i++) {
+		struct kho_page *pg = kho_env_page(m->e, phys +
+						   i * m->e->page_size);
+
+		if (pg->refcount != 1 || pg->private)
+			mp->bad = true;
+	}
+	p = kho_env_va(m->e, phys);
+	words = (m->e->page_size << order) / sizeof(uint64_t);
+	for (j = 0; j < words; j++) {
+		if (p[j] != seed_of(mp->nr) + j)
+			mp->bad = true;
+	}
+	mp->nr++;
+	return 0;
+}
+
+static void round_trip(unsigned int page_shift, unsigned int nr,
+		       unsigned int order)
+{
+	struct machine m;
+	struct mapped mp = { .m = &m, .fail_at = -1 };
+	unsigned int chunks;
+	uint64_t live;
+
+	machine_init(&m, page_shift);
+	make_area(&m, nr, order);
+	assert_int_equal(preserve(&m), 0);
+	chunks = count_chunks(&m);
+	kexec(&m);
+
+	live = m.e->live_pages;
+	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, map_block, &mp), 0);
+	assert_false(mp.bad);
+	assert_int_equal(mp.nr, nr);
+	/* The chunk pages went back to the allocator. */
+	assert_int_equal(m.e->live_pages, live - chunks);
+	/* A second restore finds no stamp (and must not read freed chunks). */
+	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, map_block, &mp),
+			 -EINVAL);
+	machine_free(&m);
+}
+
+static void test_round_trip(void **state)
+{
+	round_trip(12, 1, 0);
+	round_trip(12, 1200, 0);
+	round_trip(12, 64, 3);
+	round_trip(14, 1500, 0);
+	round_trip(16, 100, 1);
+}
+
+/* A refused restore leaves every block and chunk stamped for a retry. */
+static void assert_untouched(struct machine *m)
+{
+	uint64_t phys = m->v.first;
+	unsigned int i;
+
+	for (i = 0; i < m->a.nr; i++) {
+		union kho_page_info info;
+
+		info.page_private = kho_env_page(m->e, m->a.phys[i])->private;
+		assert_int_equal(info.magic, KHO_PAGE_MAGIC);
+		assert_int_equal(kho_env_page(m->e, m->a.phys[i])->refcount, 0);
+	}
+	for (i = 0; phys && i < 8; i++) {
+		if (!kho_env_page(m->e, phys))
+			break;
+		if (phys % m->e->page_size)
+			break;
+		assert_int_not_equal(kho_env_page(m->e, phys)->private, 0);
+		phys = chunk_at(m, phys)[0];
+	}
+}
+
+/* Preserve 2 chunks' worth of blocks, kexec, corrupt, expect @code. */
+typedef void (*corrupt_fn)(struct machine *m);
+
+static void corrupted(corrupt_fn corrupt, int code)
+{
+	struct machine m;
+	struct mapped mp = { .m = &m, .fail_at = -1 };
+	struct kho_vmalloc good;
+	uint64_t live;
+
+	machine_init(&m, 12);
+	make_area(&m, (unsigned int)chunk_capacity(&m) + 20, 0);
+	assert_int_equal(preserve(&m), 0);
+	good = m.v;
+	kexec(&m);
+	corrupt(&m);
+	live = m.e->live_pages;
+	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, map_block, &mp),
+			 code);
+	assert_int_equal(mp.nr, 0);
+	assert_int_equal(m.e->live_pages, live);
+	m.v = good;
+	assert_untouched(&m);
+	machine_free(&m);
+}
+
+static void make_cycle(struct machine *m)
+{
+	uint64_t second = chunk_at(m, m->v.first)[0];
+
+	chunk_at(m, second)[0] = m->v.first;
+}
+
+static void make_self_cycle(struct machine *m)
+{
+	chunk_at(m, m->v.first)[0] = m->v.first;
+}
+
+static void add_one_page(struct machine *m)
+{
+	m->v.total_pages++;
+}
+
+static void drop_one_page(struct machine *m)
+{
+	m->v.total_pages--;
+}
+
+static void chunk_outside_ram(struct machine *m)
+{
+	chunk_at(m, m->v.first)[0] = kho_env_page_phys(m->e, ENV_PAGES + 3);
+}
+
+static void chunk_misaligned(struct machine *m)
+{
+	chunk_at(m, m->v.first)[0] += 8;
+}
+
+static void first_not_preserved(struct machine *m)
+{
+	m->v.first = kho_env_page_phys(m->e, ENV_PAGES - 1);
+}
+
+static void entry_not_preserved(struct machine *m)
+{
+	chunk_at(m, m->v.first)[1 + 7] = kho_env_page_phys(m->e, ENV_PAGES - 1);
+}
+
+static void entry_outside_ram(struct machine *m)
+{
+	chunk_at(m, m->v.first)[1 + 7] = kho_env_page_phys(m->e, ENV_PAGES + 9);
+}
+
+/* The same block twice, and the count adjusted to match: caught late. */
+static void entry_twice(struct machine *m)
+{
+	uint64_t second = chunk_at(m, m->v.first)[0];
+	uint64_t *chunk = chunk_at(m, second);
+
+	chunk[1 + 20] = chunk_at(m, m->v.first)[1 + 3];
+	m->v.total_pages++;
+}
+
+/* A chunk page listed as a data block: restored twice, caught late. */
+static void chunk_as_entry(struct machine *m)
+{
+	uint64_t second = chunk_at(m, m->v.first)[0];
+	uint64_t *chunk = chunk_at(m, second);
+
+	chunk[1 + 20] = second;
+	m->v.total_pages++;
+}
+
+static void bad_flags(struct machine *m)
+{
+	m->v.flags |= 0x80;
+}
+
+static void bad_order(struct machine *m)
+{
+	m->v.order = 60;
+}
+
+static void test_corrupted(void **state)
+{
+	corrupted(make_cycle, -EINVAL);
+	corrupted(make_self_cycle, -EINVAL);
+	corrupted(add_one_page, -EINVAL);
+	corrupted(drop_one_page, -EINVAL);
+	corrupted(chunk_outside_ram, -EFAULT);
+	corrupted(chunk_misaligned, -EINVAL);
+	corrupted(first_not_preserved, -EINVAL);
+	corrupted(entry_not_preserved, -EINVAL);
+	corrupted(entry_outside_ram, -EINVAL);
+	corrupted(entry_twice, -EINVAL);
+	corrupted(chunk_as_entry, -EINVAL);
+	corrupted(bad_flags, -EINVAL);
+	corrupted(bad_order, -EINVAL);
+}
+
+/* @map failing: its error comes back, the blocks stay restored. */
+static void test_map_failure(void **state)
+{
+	struct machine m;
+	struct mapped mp = { .m = &m, .fail_at = 3 };
+
+	machine_init(&m, 12);
+	make_area(&m, 10, 0);
+	assert_int_equal(preserve(&m), 0);
+	kexec(&m);
+	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, map_block, &mp),
+			 -ENOSPC);
+	assert_int_equal(mp.nr, 3);
+	assert_int_equal(kho_env_page(m.e, m.a.phys[9])->refcount, 1);
+	machine_free(&m);
+}
+
+static void test_revival_disabled(void **state)
+{
+	struct machine m;
+	struct mapped mp = { .m = &m, .fail_at = -1 };
+
+	machine_init(&m, 12);
+	make_area(&m, 10, 0);
+	assert_int_equal(preserve(&m), 0);
+	/* Not populated, then populated but not walked. */
+	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, map_block, &mp),
+			 -EPERM);
+	kexec_populate(&m);
+	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, map_block, &mp),
+			 -EPERM);
+	assert_int_equal(mp.nr, 0);
+	machine_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_unpreserve),
+		cmocka_unit_test(test_preserve_refused),
+		cmocka_unit_test(test_alloc_failure),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_corrupted),
+		cmocka_unit_test(test_map_failure),
+		cmocka_unit_test(test_revival_disabled),
+	};
+
+	kho_warn_hook = count_warning;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
