@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * boot.c - cold boot, KHO boot, scrub and kexec of the simulated machine.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <kho/validate.h>
+
+#include "boot.h"
+#include "scratch.h"
+
+uint64_t sim_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t round_up(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+/* ---- what libkho sees: struct kho_env_ops over the machine --------------- */
+
+static void *env_alloc_pages(void *ctx, unsigned int order)
+{
+	struct sim_boot *b = ctx;
+
+	return sim_alloc_pages(b, order);
+}
+
+static void env_free_pages(void *ctx, void *va, unsigned int order)
+{
+	sim_free_pages(ctx, va, order);
+}
+
+static void *env_alloc_page(void *ctx)
+{
+	return sim_alloc_pages(ctx, 0);
+}
+
+static void env_free_page(void *ctx, void *page)
+{
+	sim_free_pages(ctx, page, 0);
+}
+
+static uint64_t env_virt_to_phys(void *ctx, const void *va)
+{
+	struct sim_boot *b = ctx;
+
+	return sim_virt_to_phys(&b->m, va);
+}
+
+static void *env_phys_to_virt(void *ctx, uint64_t pa)
+{
+	struct sim_boot *b = ctx;
+
+	return sim_phys_to_virt(&b->m, pa);
+}
+
+static struct kho_page *env_pfn_to_page(void *ctx, uint64_t pfn)
+{
+	struct sim_boot *b = ctx;
+	struct sim_page *p = sim_pfn_to_page(&b->buddy, pfn);
+
+	return p ? &p->kp : NULL;
+}
+
+static void *alloc_common(struct sim_boot *b, unsigned int order, bool movable)
+{
+	uint64_t pfn;
+	void *va;
+
+	if (!b->buddy_up || b->m.readonly)
+		return NULL;
+	if (movable)
+		pfn = sim_buddy_alloc(&b->buddy, order, true);
+	else
+		pfn = sim_buddy_alloc_contig(&b->buddy, order);
+	if (pfn == SIM_NO_PHYS)
+		return NULL;
+	va = sim_phys_to_virt(&b->m, pfn << b->m.conf.page_shift);
+	memset(va, 0, b->m.page_size << order);
+	return va;
+}
+
+void *sim_alloc_pages(struct sim_boot *b, unsigned int order)
+{
+	return alloc_common(b, order, false);
+}
+
+void *sim_alloc_movable(struct sim_boot *b, unsigned int order)
+{
+	return alloc_common(b, order, true);
+}
+
+void sim_free_pages(struct sim_boot *b, void *va, unsigned int order)
+{
+	uint64_t pa = sim_virt_to_phys(&b->m, va);
+
+	if (pa == SIM_NO_PHYS || !b->buddy_up)
+		return;
+	sim_buddy_free(&b->buddy, pa >> b->m.conf.page_shift, order);
+}
+
+static void env_setup(struct sim_boot *b)
+{
+	b->env.mem.alloc_page = env_alloc_page;
+	b->env.mem.free_page = env_free_page;
+	b->env.mem.virt_to_phys = env_virt_to_phys;
+	b->env.mem.phys_to_virt = env_phys_to_virt;
+	b->env.mem.ctx = b;
+	b->env.alloc_pages = env_alloc_pages;
+	b->env.free_pages = env_free_pages;
+	b->env.pfn_to_page = env_pfn_to_page;
+}
+
+void sim_format_kho_error(const struct kho_error *err, const char *prefix,
+			  struct sim_error *e)
+{
+	char sentence[SIM_ERROR_LEN];
+
+	kho_error_format(err, sentence, sizeof(sentence));
+	sim_fail(e, err->code ? err->code : -EINVAL, "%s%s", prefix, sentence);
+}
+
+/* ---- memblock setup ------------------------------------------------------ */
+
+/* Charge each node the struct pages a kernel would allocate for it. */
+static int charge_memmap(struct sim_boot *b, struct sim_error *e)
+{
+	const struct sim_conf *c = &b->m.conf;
+
+	for (unsigned int nid = 0; nid < c->nr_nodes; nid++) {
+		uint64_t pages = 0, size, pa;
+
+		for (unsigned int i = 0; i < c->nr_ranges; i++)
+			if (c->ram[i].nid == (int)nid)
+				pages += c->ram[i].size >> c->page_shift;
+		if (!pages)
+			continue;
+		size = round_up(pages * SIM_STRUCT_PAGE_SIZE, b->m.page_size);
+		pa = sim_memblock_alloc(&b->mb, size, b->m.page_size, 0,
+					SIM_MB_ALLOC_ANYWHERE, nid,
+					SIM_MB_RSRV_KERN, 0);
+		if (pa == SIM_MB_ALLOC_ANYWHERE)
+			pa = sim_memblock_alloc(&b->mb, size, b->m.page_size, 0,
+						SIM_MB_ALLOC_ANYWHERE,
+						SIM_NUMA_NO_NODE,
+						SIM_MB_RSRV_KERN, 0);
+		if (pa == SIM_MB_ALLOC_ANYWHERE)
+			return sim_fail(e, -ENOMEM,
+					"%s: no room for the memmap of node %u (%" PRIu64
+					" KiB)%s", b->m.dir, nid, size >> 10,
+					b->mb.scratch_only ?
+						" in the scratch areas" : "");
+	}
+	return 0;
+}
+
+static int reserve_scratch_area(struct sim_boot *b, uint64_t size,
+				uint64_t limit, int nid, const char *what,
+				struct sim_error *e)
+{
+	uint64_t pa;
+
+	if (!size)
+		return 0;
+	pa = sim_memblock_alloc(&b->mb, size, SIM_SCRATCH_ALIGN, 0, limit, nid,
+				SIM_MB_RSRV_SCRATCH, 0);
+	if (pa == SIM_MB_ALLOC_ANYWHERE)
+		return sim_fail(e, -ENOMEM,
+				"%s: cannot reserve %" PRIu64
+				" MiB of KHO scratch (%s): not enough free memory",
+				b->m.dir, size >> 20, what);
+	if (sim_memblock_mark_scratch(&b->mb, pa, size))
+		return sim_fail(e, -ENOMEM, "out of memblock regions");
+	b->scratch[b->nr_scratch].addr = pa;
+	b->scratch[b->nr_scratch].size = size;
+	b->nr_scratch++;
+	return 0;
+}
+
+/* The kernel's kho_reserve_scratch(): lowmem, global, then one per node. */
+static int reserve_scratch(struct sim_boot *b, struct sim_error *e)
+{
+	struct sim_scratch_spec spec;
+	uint64_t low, global;
+	char what[32];
+	int ret;
+
+	if (sim_scratch_parse(b->m.conf.kho_scratch, &spec))
+		return sim_fail(e, -EINVAL,
+				"%s/" SIM_CONF_FILE ": kho_scratch = \"%s\" is neither N%% nor LOW,GLOBAL,PERNODE",
+				b->m.dir, b->m.conf.kho_scratch);
+	if (spec.scale) {
+		low = sim_memblock_reserved_kern_size(&b->mb,
+						      SIM_LOW_ADDRESS_LIMIT,
+						      SIM_NUMA_NO_NODE);
+		low = round_up(low * spec.scale / 100, SIM_SCRATCH_ALIGN);
+		global = sim_memblock_reserved_kern_size(&b->mb,
+							 SIM_MB_ALLOC_ANYWHERE,
+							 SIM_NUMA_NO_NODE);
+		global = global * spec.scale / 100;
+		global = global > low ? round_up(global - low, SIM_SCRATCH_ALIGN) : 0;
+	} else {
+		low = round_up(spec.lowmem, SIM_SCRATCH_ALIGN);
+		global = round_up(spec.global, SIM_SCRATCH_ALIGN);
+	}
+	/* The next kernel is loaded into the lowmem area: it must fit. */
+	if (low < SIM_KERNEL_SIZE + SIM_SCRATCH_ALIGN)
+		low = SIM_KERNEL_SIZE + SIM_SCRATCH_ALIGN;
+	ret = reserve_scratch_area(b, low, SIM_LOW_ADDRESS_LIMIT,
+				   SIM_NUMA_NO_NODE, "lowmem", e);
+	if (!ret)
+		ret = reserve_scratch_area(b, global, SIM_MB_ALLOC_ANYWHERE,
+					   SIM_NUMA_NO_NODE, "global", e);
+	for (unsigned int nid = 0; !ret && nid < b->m.conf.nr_nodes; nid++) {
+		uint64_t size = spec.pernode;
+
+		if (spec.scale)
+			size = sim_memblock_reserved_kern_size(
+				       &b->mb, SIM_MB_ALLOC_ANYWHERE, nid) *
+			       spec.scale / 100;
+		snprintf(what, sizeof(what), "node %u", nid);
+		ret = reserve_scratch_area(b, round_up(size, SIM_SCRATCH_ALIGN),
+					   SIM_MB_ALLOC_ANYWHERE, nid, what, e);
+	}
+	return ret;
+}
+
+static int cold_boot(struct sim_boot *b, struct sim_error *e)
+{
+	uint64_t base = SIM_KERNEL_BASE;
+	int ret;
+
+	if (!sim_ram_range_of(&b->m, base, SIM_KERNEL_SIZE) ||
+	    sim_memblock_is_reserved(&b->mb, base, SIM_KERNEL_SIZE))
+		base = sim_memblock_alloc(&b->mb, SIM_KERNEL_SIZE,
+					  SIM_SCRATCH_ALIGN, 0,
+					  SIM_LOW_ADDRESS_LIMIT,
+					  SIM_NUMA_NO_NODE, SIM_MB_RSRV_KERN,
+					  0);
+	else if (sim_memblock_reserve(&b->mb, base, SIM_KERNEL_SIZE,
+				      SIM_MB_RSRV_KERN))
+		base = SIM_MB_ALLOC_ANYWHERE;
+	if (base == SIM_MB_ALLOC_ANYWHERE)
+		return sim_fail(e, -ENOMEM, "%s: no room for the kernel image",
+				b->m.dir);
+	b->kernel_base = base;
+	ret = charge_memmap(b, e);
+	if (ret)
+		return ret;
+	return reserve_scratch(b, e);
+}
+
+static int walk_reserve(uint64_t start, uint64_t end, void *arg)
+{
+	struct sim_boot *b = arg;
+
+	b->stats.nr_reserved_ranges++;
+	b->stats.reserved_bytes += end - start;
+	return sim_memblock_reserve(&b->mb, start, end - start,
+				    SIM_MB_RSRV_NOINIT);
+}
+
+/* Both blobs the handover record names must lie in RAM, whole. */
+static int check_handover_record(struct sim_boot *b, const struct kho_data *kd,
+				 struct sim_error *e)
+{
+	if (!kd->fdt_size || !sim_ram_range_of(&b->m, kd->fdt_addr, kd->fdt_size))
+		return sim_fail(e, -EINVAL,
+				"KHO handover refused: the root FDT at %#" PRIx64
+				" (%" PRIu64 " bytes) is not in RAM",
+				kd->fdt_addr, kd->fdt_size);
+	if (!kd->scratch_size || kd->scratch_size % sizeof(struct kho_scratch) ||
+	    !sim_ram_range_of(&b->m, kd->scratch_addr, kd->scratch_size))
+		return sim_fail(e, -EINVAL,
+				"KHO handover refused: the scratch array at %#" PRIx64
+				" (%" PRIu64 " bytes) is not a whole array in RAM",
+				kd->scratch_addr, kd->scratch_size);
+	return 0;
+}
+
+/*
+ * Check the whole tree before walking it: every node in RAM, reached once,
+ * outside scratch and outside every preserved block. The kernel trusts its
+ * predecessor; a simulator that reads handovers from files does not.
+ */
+static int validate_tree(struct sim_boot *b, struct sim_error *e)
+{
+	struct kho_mem_region ram[SIM_MAX_RAM_RANGES];
+	struct kho_tree_check chk = { 0 };
+	int ret;
+
+	for (unsigned int i = 0; i < b->m.conf.nr_ranges; i++) {
+		ram[i].start = b->m.conf.ram[i].base;
+		ram[i].end = b->m.conf.ram[i].base + b->m.conf.ram[i].size;
+	}
+	chk.ram = ram;
+	chk.nr_ram = b->m.conf.nr_ranges;
+	chk.scratch = b->in.scratch;
+	chk.nr_scratch = b->in.nr_scratch;
+	chk.seen = calloc(kho_tree_check_words(ram, chk.nr_ram,
+					       b->m.conf.page_shift) + 1,
+			  sizeof(uint64_t));
+	if (!chk.seen)
+		return sim_fail(e, -ENOMEM, "out of memory");
+	ret = kho_radix_validate(&b->in.tree, &chk);
+	free(chk.seen);
+	if (ret) {
+		if (!chk.err.code)
+			chk.err.code = ret;
+		sim_format_kho_error(&chk.err, "", e);
+		return ret;
+	}
+	b->stats.validated_nodes = chk.nr_nodes;
+	return 0;
+}
+
+static int kho_boot(struct sim_boot *b, struct sim_error *e)
+{
+	const struct kho_data *kd = &b->handover;
+	const struct kho_scratch *s;
+	uint64_t t0;
+	int ret;
+
+	ret = check_handover_record(b, kd, e);
+	if (ret)
+		return ret;
+	ret = kho_populate(&b->in, &b->geo, &b->env, kd->fdt_addr,
+			   kd->fdt_size, kd->scratch_addr, kd->scratch_size);
+	if (ret) {
+		if (!b->in.err.code)
+			b->in.err.code = ret;
+		sim_format_kho_error(&b->in.err, "", e);
+		return ret;
+	}
+	ret = validate_tree(b, e);
+	if (ret)
+		return ret;
+	s = b->in.scratch;
+	if (!b->in.nr_scratch || b->in.nr_scratch > SIM_MAX_SCRATCH)
+		return sim_fail(e, -EINVAL,
+				"KHO handover refused: %u scratch areas (1 to %d expected)",
+				b->in.nr_scratch, SIM_MAX_SCRATCH);
+	for (unsigned int i = 0; i < b->in.nr_scratch; i++) {
+		if (!s[i].size || (s[i].addr | s[i].size) & (b->m.page_size - 1) ||
+		    !sim_ram_range_of(&b->m, s[i].addr, s[i].size))
+			return sim_fail(e, -EINVAL,
+					"KHO handover refused: scratch area %u (%#" PRIx64
+					"+%#" PRIx64 ") is not page-aligned RAM",
+					i, s[i].addr, s[i].size);
+		b->scratch[i] = s[i];
+	}
+	b->nr_scratch = b->in.nr_scratch;
+	if (s[0].size < SIM_KERNEL_SIZE)
+		return sim_fail(e, -EINVAL,
+				"KHO handover refused: scratch area 0 (%" PRIu64
+				" KiB) cannot hold the kernel", s[0].size >> 10);
+	/* kho_populate(): scratch is memory, and from now on the only memory
+	 * memblock may allocate from, until the tree is walked. */
+	for (unsigned int i = 0; i < b->nr_scratch; i++)
+		if (sim_memblock_mark_scratch(&b->mb, s[i].addr, s[i].size))
+			return sim_fail(e, -ENOMEM, "out of memblock regions");
+	sim_memblock_reserve(&b->mb, kd->scratch_addr, kd->scratch_size,
+			     SIM_MB_RSRV_KERN);
+	b->mb.scratch_only = true;
+	/* kexec loaded this kernel at the start of the lowmem scratch area. */
+	b->kernel_base = s[0].addr;
+	sim_memblock_reserve(&b->mb, s[0].addr, SIM_KERNEL_SIZE,
+			     SIM_MB_RSRV_KERN);
+	ret = charge_memmap(b, e);
+	if (ret)
+		return ret;
+	/* kho_memory_init(): reserve every preserved block, stamp its page. */
+	t0 = sim_now_ns();
+	ret = kho_memory_init(&b->in, walk_reserve, b);
+	b->stats.walk_ns = sim_now_ns() - t0;
+	if (ret) {
+		if (!b->in.err.code)
+			b->in.err.code = ret;
+		sim_format_kho_error(&b->in.err, "tree walk: ", e);
+		return ret;
+	}
+	b->mb.scratch_only = false;
+	kho_radix_get_stats(&b->in.tree, &b->stats.in_tree);
+	return 0;
+}
+
+int sim_boot_open(struct sim_boot *b, const char *dir,
+		  const struct sim_boot_opts *opts, struct sim_error *e)
+{
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->opts = *opts;
+	env_setup(b);
+	sim_memblock_init(&b->mb);
+	ret = sim_machine_open(&b->m, dir, opts->inspect, e);
+	if (ret)
+		return ret;
+	if (kho_geometry_init(&b->geo, b->m.conf.page_shift)) {
+		ret = sim_fail(e, -EINVAL, "no tree geometry for page shift %u",
+			       b->m.conf.page_shift);
+		goto fail;
+	}
+	ret = sim_buddy_init(&b->buddy, &b->m);
+	if (ret) {
+		sim_fail(e, ret, "no memory for the memmap");
+		goto fail;
+	}
+	for (unsigned int i = 0; i < b->m.conf.nr_ranges; i++) {
+		const struct sim_ram_range *r = &b->m.conf.ram[i];
+
+		if (sim_memblock_add(&b->mb, r->base, r->size, r->nid)) {
+			ret = sim_fail(e, -ENOMEM, "out of memblock regions");
+			goto fail;
+		}
+	}
+	sim_memblock_reserve(&b->mb, 0, SIM_FIRMWARE_SIZE, 0);
+
+	ret = sim_handover_read(&b->m, &b->handover, e);
+	if (ret == -ENOENT && !opts->inspect) {
+		ret = cold_boot(b, e);
+	} else if (!ret) {
+		b->kho_boot = true;
+		ret = kho_boot(b, e);
+	}
+	if (ret)
+		goto fail;
+	return 0;
+fail:
+	sim_buddy_destroy(&b->buddy);
+	sim_memblock_destroy(&b->mb);
+	sim_machine_close(&b->m);
+	return ret;
+}
+
+/* memblock_free_all(): free ranges, split by ram range, to the allocator. */
+static int free_to_buddy(uint64_t start, uint64_t end, unsigned int flags,
+			 int nid, void *arg)
+{
+	struct sim_boot *b = arg;
+	unsigned int shift = b->m.conf.page_shift;
+	enum sim_migratetype mt =
+		flags & SIM_MB_SCRATCH ? SIM_MT_CMA : SIM_MT_UNMOVABLE;
+
+	start = round_up(start, b->m.page_size);
+	end &= ~(b->m.page_size - 1);
+	for (unsigned int i = 0; i < b->m.conf.nr_ranges; i++) {
+		const struct sim_ram_range *r = &b->m.conf.ram[i];
+		uint64_t s = start > r->base ? start : r->base;
+		uint64_t t = end < r->base + r->size ? end : r->base + r->size;
+		int ret;
+
+		if (s >= t)
+			continue;
+		ret = sim_buddy_free_range(&b->buddy, s >> shift, t >> shift,
+					   mt);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int scrub_block(uint64_t pfn, unsigned int order,
+		       enum sim_migratetype mt, void *arg)
+{
+	struct sim_boot *b = arg;
+	uint64_t size = b->m.page_size << order;
+	int ret;
+
+	ret = sim_ram_discard(&b->m, pfn << b->m.conf.page_shift, size,
+			      b->opts.punch && size >= SIM_SCRUB_PUNCH_MIN);
+	if (!ret)
+		b->stats.scrubbed_boot += size;
+	return ret;
+}
+
+int sim_boot_mm_init(struct sim_boot *b, struct sim_error *e)
+{
+	struct sim_mb_type *rsv = &b->mb.reserved;
+	uint64_t t0;
+	int ret;
+
+	/* The cold boot's scratch reservations become movable memory. */
+	for (unsigned int i = 0; i < rsv->cnt;) {
+		struct sim_mb_region r = rsv->regions[i];
+
+		if (!(r.flags & SIM_MB_RSRV_SCRATCH)) {
+			i++;
+			continue;
+		}
+		sim_memblock_free(&b->mb, r.base, r.size);
+	}
+	ret = sim_memblock_for_each_free(&b->mb, free_to_buddy, b);
+	if (ret)
+		return sim_fail(e, ret, "%s: handing memory to the page allocator failed",
+				b->m.dir);
+	b->buddy_up = true;
+	if (!b->opts.scrub)
+		return 0;
+	/* Nothing the allocator owns was promised to anyone: destroy it, so
+	 * a preserved byte that was not really preserved cannot survive. */
+	t0 = sim_now_ns();
+	ret = sim_buddy_for_each_free(&b->buddy, scrub_block, b);
+	b->stats.scrub_ns = sim_now_ns() - t0;
+	if (ret)
+		return sim_fail(e, ret, "%s: scrubbing free memory failed",
+				b->m.dir);
+	return 0;
+}
+
+int sim_boot_out_init(struct sim_boot *b, struct sim_error *e)
+{
+	int ret;
+
+	ret = kho_out_init(&b->out, &b->geo, &b->env, b->scratch,
+			   b->nr_scratch);
+	if (ret)
+		return sim_fail(e, ret, "%s: cannot start the outgoing handover: %s",
+				b->m.dir, strerror(-ret));
+	b->out_up = true;
+	return 0;
+}
+
+int sim_boot_kexec(struct sim_boot *b, struct sim_error *e)
+{
+	const struct kho_scratch *low = &b->scratch[0];
+	uint64_t array_size = b->nr_scratch * sizeof(struct kho_scratch);
+	uint64_t array_phys = low->addr + SIM_KERNEL_SIZE;
+	struct kho_data kd;
+	char *image;
+	int ret;
+
+	if (!b->out_up)
+		return sim_fail(e, -EINVAL, "kexec before the outgoing handover exists");
+	if (low->size < SIM_KERNEL_SIZE + array_size)
+		return sim_fail(e, -ENOSPC,
+				"%s: the lowmem scratch area (%" PRIu64
+				" KiB) cannot hold the next kernel", b->m.dir,
+				low->size >> 10);
+	kho_radix_get_stats(&b->out.tree, &b->stats.out_tree);
+	/* Loading the next kernel overwrites every scratch area. */
+	for (unsigned int i = 0; i < b->nr_scratch; i++) {
+		ret = sim_ram_discard(&b->m, b->scratch[i].addr,
+				      b->scratch[i].size, b->opts.punch);
+		if (ret)
+			return sim_fail(e, ret, "cannot overwrite scratch area %u",
+					i);
+		b->stats.scrubbed_kexec += b->scratch[i].size;
+	}
+	image = sim_phys_to_virt(&b->m, low->addr);
+	memcpy(image, SIM_KERNEL_MAGIC, sizeof(SIM_KERNEL_MAGIC));
+	/* The scratch array travels as a kexec segment, in scratch too. */
+	memcpy(sim_phys_to_virt(&b->m, array_phys), b->scratch, array_size);
+
+	kd.fdt_addr = b->out.fdt_phys;
+	kd.fdt_size = b->m.page_size;
+	kd.scratch_addr = array_phys;
+	kd.scratch_size = array_size;
+	ret = sim_handover_write(&b->m, &kd, e);
+	if (ret)
+		return ret;
+	b->kexeced = true;
+	return 0;
+}
+
+void sim_boot_close(struct sim_boot *b)
+{
+	/* The handover was consumed; a kexec wrote a fresh one instead. */
+	if (b->kho_boot && !b->kexeced && !b->opts.inspect)
+		sim_handover_remove(&b->m, NULL);
+	if (b->kho_boot)
+		kho_in_destroy(&b->in);
+	sim_buddy_destroy(&b->buddy);
+	sim_memblock_destroy(&b->mb);
+	sim_machine_close(&b->m);
+}

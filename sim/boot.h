@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * sim/boot.h - one boot of the simulated machine, from firmware to kexec.
+ *
+ *   sim_boot_open()     map RAM, fresh memmap, memblock from machine.conf,
+ *                       reserve the first MiB and the kernel image;
+ *                       cold boot: reserve scratch (lowmem, global, per node)
+ *                       KHO boot:  kho_populate(), memblock allocates only
+ *                                  from scratch, kho_memory_init() walks the
+ *                                  tree and reserves every preserved range
+ *   (early users)       memblock allocations (reserve_mem regions)
+ *   sim_boot_mm_init()  everything free goes to the buddy allocator; the
+ *                       scrub poisons it all before anyone restores
+ *   sim_boot_out_init() kho_out_init(): the outgoing tree and root FDT
+ *   (subsystems)        restore from b->in, preserve into b->out
+ *   sim_boot_kexec()    load the next kernel into scratch (overwriting it),
+ *                       place the scratch array there, write DIR/handover
+ *   sim_boot_close()    a KHO boot that did not kexec consumed the handover
+ */
+#ifndef SIM_BOOT_H
+#define SIM_BOOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kho/kho.h>
+
+#include "buddy.h"
+#include "machine.h"
+#include "memblock.h"
+
+/* Where a cold boot puts the kernel image (x86's CONFIG_PHYSICAL_START). */
+#define SIM_KERNEL_BASE (16ULL << 20)
+/* How much a kernel image takes; a kexec loads it into the lowmem scratch. */
+#define SIM_KERNEL_SIZE (8ULL << 20)
+/* Firmware owns the first MiB, as on x86. */
+#define SIM_FIRMWARE_SIZE (1ULL << 20)
+/* Bytes of the kernel's struct page: charged to memblock per page of RAM so
+ * the scratch areas get the size a real kernel would give them. */
+#define SIM_STRUCT_PAGE_SIZE 64
+/* The kernel's default kho_scratch: 200% of its memblock allocations. */
+#define SIM_SCRATCH_DEFAULT_SCALE 200
+/* x86's CMA_MIN_ALIGNMENT_BYTES (a pageblock): scratch areas are multiples. */
+#define SIM_SCRATCH_ALIGN (2ULL << 20)
+/* x86's ARCH_LOW_ADDRESS_LIMIT: the lowmem scratch area lies below it. */
+#define SIM_LOW_ADDRESS_LIMIT (4ULL << 30)
+/* lowmem + global + one per node. */
+#define SIM_MAX_SCRATCH (SIM_MAX_NODES + 2)
+/* Free blocks at least this large are punched out of ram.img, not poisoned. */
+#define SIM_SCRUB_PUNCH_MIN (1ULL << 20)
+/* What the "loaded kernel" begins with, to check a kexec put it there. */
+#define SIM_KERNEL_MAGIC "libkho-sim kernel image"
+/* The release string kexec-metadata records. */
+#define SIM_KERNEL_RELEASE "6.19.0-libkho-sim"
+
+/**
+ * struct sim_boot_opts - how to boot
+ * @scrub: poison free memory after the tree walk (default on)
+ * @punch: scrub large free blocks by punching holes in ram.img
+ * @inspect: map RAM read-only, take the handover and walk the tree, and
+ *	stop there (kho inspect); no handover is -ENOENT, not a cold boot
+ */
+struct sim_boot_opts {
+	bool scrub;
+	bool punch;
+	bool inspect;
+};
+
+/**
+ * struct sim_boot_stats - what a boot measured
+ * @walk_ns: kho_memory_init(): tree walk and reservation
+ * @scrub_ns: the boot-time scrub
+ * @scrubbed_boot: bytes poisoned or punched at boot
+ * @scrubbed_kexec: bytes of scratch overwritten at kexec
+ * @nr_reserved_ranges: ranges the walk reserved
+ * @reserved_bytes: bytes they cover
+ * @validated_nodes: nodes the full check of the handed-over tree visited
+ * @in_tree: the handed-over tree
+ * @out_tree: the outgoing tree, filled in at kexec
+ */
+struct sim_boot_stats {
+	uint64_t walk_ns;
+	uint64_t scrub_ns;
+	uint64_t scrubbed_boot;
+	uint64_t scrubbed_kexec;
+	uint64_t nr_reserved_ranges;
+	uint64_t reserved_bytes;
+	uint64_t validated_nodes;
+	struct kho_radix_stats in_tree;
+	struct kho_radix_stats out_tree;
+};
+
+/**
+ * struct sim_boot - a running boot
+ * @m: the machine
+ * @opts: options
+ * @geo: tree geometry of the machine's page size
+ * @mb: memblock
+ * @buddy: page allocator and memmap
+ * @buddy_up: sim_boot_mm_init() ran; alloc ops work from here on
+ * @env: what libkho gets: allocation, translation, memmap
+ * @scratch: the scratch areas (reserved at cold boot, inherited at KHO boot)
+ * @nr_scratch: entries of @scratch
+ * @kho_boot: a handover was taken
+ * @handover: the record it came in
+ * @in: the incoming side (valid when @kho_boot)
+ * @out: the outgoing side (valid when @out_up)
+ * @out_up: sim_boot_out_init() ran
+ * @kexeced: sim_boot_kexec() wrote a new handover
+ * @kernel_base: where this kernel's image is
+ * @stats: measurements for the report
+ */
+struct sim_boot {
+	struct sim_machine m;
+	struct sim_boot_opts opts;
+	struct kho_geometry geo;
+	struct sim_memblock mb;
+	struct sim_buddy buddy;
+	bool buddy_up;
+	struct kho_env_ops env;
+	struct kho_scratch scratch[SIM_MAX_SCRATCH];
+	unsigned int nr_scratch;
+	bool kho_boot;
+	struct kho_data handover;
+	struct kho_in in;
+	struct kho_out out;
+	bool out_up;
+	bool kexeced;
+	uint64_t kernel_base;
+	struct sim_boot_stats stats;
+};
+
+/**
+ * sim_boot_open() - power on, up to the point where memblock still rules
+ * @b: filled in
+ * @dir: machine directory
+ * @opts: options
+ * @e: why the boot stopped
+ *
+ * A handover that is refused stops the boot with the reason (what, where)
+ * and nothing on disk changed.
+ * Return: 0 or a negative errno.
+ */
+int sim_boot_open(struct sim_boot *b, const char *dir,
+		  const struct sim_boot_opts *opts, struct sim_error *e);
+
+/**
+ * sim_boot_mm_init() - hand free memory to the buddy allocator, then scrub
+ * @b: boot
+ * @e: why it failed
+ *
+ * Return: 0 or a negative errno.
+ */
+int sim_boot_mm_init(struct sim_boot *b, struct sim_error *e);
+
+/* Start the outgoing side (root FDT, tree). Return: 0 or negative errno. */
+int sim_boot_out_init(struct sim_boot *b, struct sim_error *e);
+
+/**
+ * sim_boot_kexec() - hand over to the next kernel
+ * @b: boot, after sim_boot_out_init()
+ * @e: why it failed
+ *
+ * Return: 0 or a negative errno.
+ */
+int sim_boot_kexec(struct sim_boot *b, struct sim_error *e);
+
+/* Power off: a handover this boot took and did not replace is removed. */
+void sim_boot_close(struct sim_boot *b);
+
+/* Pages for boot users (clients): never scratch; NULL when out of memory. */
+void *sim_alloc_pages(struct sim_boot *b, unsigned int order);
+void sim_free_pages(struct sim_boot *b, void *va, unsigned int order);
+/* A movable page (may be scratch): what user space and page cache get. */
+void *sim_alloc_movable(struct sim_boot *b, unsigned int order);
+
+/* Fill @e with the sentence for a refused handover. */
+void sim_format_kho_error(const struct kho_error *err, const char *prefix,
+			  struct sim_error *e);
+
+/* Nanoseconds of CLOCK_MONOTONIC. */
+uint64_t sim_now_ns(void);
+
+#endif /* SIM_BOOT_H */

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * sim/machine.h - the simulated machine: a directory of three files.
+ *
+ *   DIR/machine.conf   page_size = 4096
+ *                      ram = 0x0 0x80000000 node=0          (base size, hex)
+ *                      ram = 0x100000000 0x80000000 node=1
+ *                      kho_scratch = 200%                    (optional)
+ *   DIR/ram.img        the RAM ranges back to back, sparse:
+ *
+ *     phys  0x0 ........ 0x80000000   hole   0x100000000 .... 0x180000000
+ *           |  range 0   |                   |   range 1      |
+ *     file  0x0 ........ 0x80000000 ........................ 0x100000000
+ *
+ *   DIR/handover       struct kho_data (32 bytes), only between a kexec
+ *                      and the next boot
+ *
+ * A boot maps ram.img MAP_SHARED, so what one boot (process) leaves in RAM
+ * is what the next one finds, as with a real kexec.
+ */
+#ifndef SIM_MACHINE_H
+#define SIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kho/abi.h>
+
+#include "error.h"
+
+#define SIM_CONF_FILE "machine.conf"
+#define SIM_RAM_FILE "ram.img"
+#define SIM_HANDOVER_FILE "handover"
+
+/* Enough for any layout `kho machine create` makes, and hand-written ones. */
+#define SIM_MAX_RAM_RANGES 64
+#define SIM_MAX_NODES 16
+/* The kernel's kho_scratch= value is short: "200%" or "64M,512M,256M". */
+#define SIM_SCRATCH_SPEC_LEN 64
+
+/* "No physical address": not in RAM. */
+#define SIM_NO_PHYS UINT64_MAX
+
+/**
+ * struct sim_ram_range - one ram line of machine.conf
+ * @base: physical address
+ * @size: bytes, a multiple of the page size
+ * @file_off: where the range starts in ram.img (the sum of the sizes before)
+ * @nid: NUMA node
+ */
+struct sim_ram_range {
+	uint64_t base;
+	uint64_t size;
+	uint64_t file_off;
+	int nid;
+};
+
+/**
+ * struct sim_conf - machine.conf, parsed
+ * @page_shift: log2 of the page size (12, 14 or 16)
+ * @nr_ranges: ram lines
+ * @ram: the ranges, ascending and not overlapping
+ * @nr_nodes: highest node id + 1
+ * @kho_scratch: the kernel's kho_scratch= option, "" for the default
+ */
+struct sim_conf {
+	unsigned int page_shift;
+	unsigned int nr_ranges;
+	struct sim_ram_range ram[SIM_MAX_RAM_RANGES];
+	unsigned int nr_nodes;
+	char kho_scratch[SIM_SCRATCH_SPEC_LEN];
+};
+
+/**
+ * struct sim_machine - an open machine directory
+ * @dir: the directory
+ * @conf: its machine.conf
+ * @page_size: 1 << conf.page_shift
+ * @ram_bytes: size of ram.img, the sum of the ranges
+ * @nr_pages: page frames of RAM (ram_bytes / page_size)
+ * @fd: ram.img
+ * @ram: ram.img mapped MAP_SHARED (read-only when @readonly)
+ * @readonly: opened for inspection; nothing may be written
+ */
+struct sim_machine {
+	char dir[4096];
+	struct sim_conf conf;
+	uint64_t page_size;
+	uint64_t ram_bytes;
+	uint64_t nr_pages;
+	int fd;
+	uint8_t *ram;
+	bool readonly;
+};
+
+/**
+ * sim_conf_parse() - parse the text of a machine.conf
+ * @conf: filled in
+ * @text: NUL-terminated file contents
+ * @where: file name for messages
+ * @e: why it is refused
+ *
+ * Return: 0, or -EINVAL naming the line and the problem.
+ */
+int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
+		   struct sim_error *e);
+
+/**
+ * sim_conf_format() - machine.conf text of a configuration
+ * @conf: configuration
+ * @buf: output
+ * @len: size of @buf
+ *
+ * Return: characters written (without the NUL), or -ENOSPC.
+ */
+int sim_conf_format(const struct sim_conf *conf, char *buf, size_t len);
+
+/**
+ * sim_conf_layout() - the layout `kho machine create` gives a machine
+ * @conf: filled in
+ * @ram: total RAM in bytes
+ * @nodes: NUMA nodes, 1..SIM_MAX_NODES
+ * @page_shift: 12, 14 or 16
+ * @e: why it is refused
+ *
+ * Half the RAM (at most 3 GiB) sits at address 0, the rest above 4 GiB, so
+ * every machine has a hole and high address bits; the nodes split the RAM
+ * evenly in address order.
+ * Return: 0 or -EINVAL.
+ */
+int sim_conf_layout(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
+		    unsigned int page_shift, struct sim_error *e);
+
+/**
+ * sim_machine_create() - make a new machine directory
+ * @dir: created if missing; must not hold a machine already
+ * @conf: its layout
+ * @e: why it failed
+ *
+ * Writes machine.conf and a sparse ram.img. Nothing is left behind on failure.
+ * Return: 0 or a negative errno.
+ */
+int sim_machine_create(const char *dir, const struct sim_conf *conf,
+		       struct sim_error *e);
+
+/**
+ * sim_machine_open() - open a machine directory and map its RAM
+ * @m: filled in
+ * @dir: the directory
+ * @readonly: map read-only (inspection)
+ * @e: why it failed
+ *
+ * Return: 0 or a negative errno.
+ */
+int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
+		     struct sim_error *e);
+
+/* Unmap and close. */
+void sim_machine_close(struct sim_machine *m);
+
+/**
+ * sim_ram_range_of() - the ram range holding [@pa, @pa + @size)
+ * @m: machine
+ * @pa: physical address
+ * @size: bytes (0 counts as 1)
+ *
+ * Return: the range, or NULL when any byte is outside RAM or the bytes span
+ * a hole.
+ */
+const struct sim_ram_range *sim_ram_range_of(const struct sim_machine *m,
+					     uint64_t pa, uint64_t size);
+
+/* Where @pa is mapped, or NULL outside RAM. */
+void *sim_phys_to_virt(const struct sim_machine *m, uint64_t pa);
+/* Physical address of a pointer into the mapping, or SIM_NO_PHYS. */
+uint64_t sim_virt_to_phys(const struct sim_machine *m, const void *va);
+/* Offset of @pa in ram.img, or SIM_NO_PHYS. */
+uint64_t sim_phys_to_offset(const struct sim_machine *m, uint64_t pa);
+/* Index of @pfn in a memmap covering all RAM, or SIM_NO_PHYS. */
+uint64_t sim_pfn_to_index(const struct sim_machine *m, uint64_t pfn);
+/* The page frame of memmap index @idx. */
+uint64_t sim_index_to_pfn(const struct sim_machine *m, uint64_t idx);
+
+/**
+ * sim_ram_discard() - destroy the contents of RAM
+ * @m: machine (writable)
+ * @pa: physical address, page-aligned, in one ram range
+ * @size: bytes, a multiple of the page size
+ * @punch: punch a hole in ram.img (reads back as zeroes, keeps the file
+ *	sparse) instead of writing the poison pattern
+ *
+ * Return: 0 or a negative errno.
+ */
+int sim_ram_discard(struct sim_machine *m, uint64_t pa, uint64_t size,
+		    bool punch);
+
+/* The byte scrubbed memory is filled with when not punched out. */
+#define SIM_POISON_BYTE 0x6b
+
+/**
+ * sim_handover_read() - the pending handover record
+ * @m: machine
+ * @kd: filled in
+ * @e: why it failed
+ *
+ * Return: 0, -ENOENT when there is no handover (cold boot), -EINVAL when the
+ * file is not 32 bytes, or another negative errno.
+ */
+int sim_handover_read(const struct sim_machine *m, struct kho_data *kd,
+		      struct sim_error *e);
+/* Write the handover record atomically (rename). Return: 0 or -errno. */
+int sim_handover_write(const struct sim_machine *m, const struct kho_data *kd,
+		       struct sim_error *e);
+/* Remove the handover record: the boot took it. */
+int sim_handover_remove(const struct sim_machine *m, struct sim_error *e);
+
+/**
+ * sim_parse_size() - "256M", "4G", "64K", "4096", "0x1000"
+ * @s: text
+ * @out: bytes
+ *
+ * Return: 0, or -EINVAL for anything else (including overflow).
+ */
+int sim_parse_size(const char *s, uint64_t *out);
+
+#endif /* SIM_MACHINE_H */

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * machine_conf.c - machine.conf: parse, write, and the default layout.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "machine.h"
+
+#define SZ_1M (1ULL << 20)
+#define SZ_2M (2ULL << 20)
+#define SZ_1G (1ULL << 30)
+#define SZ_3G (3ULL << 30)
+#define SZ_4G (4ULL << 30)
+
+/* The memmap indexes pages with 32 bits (sim/buddy.h). */
+#define SIM_MAX_PAGES (UINT32_MAX - 1ULL)
+
+int sim_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	case 'T':
+		shift = 40;
+		break;
+	case '\0':
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (shift) {
+		end++;
+		/* Accept "256M", "256MB" and "256MiB". */
+		if (!strcmp(end, "B") || !strcmp(end, "iB"))
+			end += strlen(end);
+	}
+	if (*end)
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	unsigned long long x;
+	char *end;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	*v = x;
+	return 0;
+}
+
+/* "BASE SIZE node=N": one ram line's value. */
+static int parse_ram(struct sim_conf *conf, char *val, const char *where,
+		     int line, struct sim_error *e)
+{
+	struct sim_ram_range *r;
+	char *tok[3], *save = NULL;
+	uint64_t nid = 0;
+	int n = 0;
+
+	for (char *t = strtok_r(val, " \t", &save); t;
+	     t = strtok_r(NULL, " \t", &save)) {
+		if (n == 3)
+			return sim_fail(e, -EINVAL,
+					"%s:%d: a ram line is \"ram = BASE SIZE [node=N]\"",
+					where, line);
+		tok[n++] = t;
+	}
+	if (n < 2)
+		return sim_fail(e, -EINVAL,
+				"%s:%d: a ram line is \"ram = BASE SIZE [node=N]\"",
+				where, line);
+	if (conf->nr_ranges == SIM_MAX_RAM_RANGES)
+		return sim_fail(e, -EINVAL, "%s:%d: more than %d ram lines",
+				where, line, SIM_MAX_RAM_RANGES);
+	r = &conf->ram[conf->nr_ranges];
+	if (parse_u64(tok[0], &r->base) || parse_u64(tok[1], &r->size))
+		return sim_fail(e, -EINVAL,
+				"%s:%d: ram base and size must be numbers",
+				where, line);
+	if (n == 3 && (strncmp(tok[2], "node=", 5) ||
+		       parse_u64(tok[2] + 5, &nid) || nid >= SIM_MAX_NODES))
+		return sim_fail(e, -EINVAL,
+				"%s:%d: \"%s\" is not node=N with N below %d",
+				where, line, tok[2], SIM_MAX_NODES);
+	r->nid = (int)nid;
+	conf->nr_ranges++;
+	return 0;
+}
+
+/* Whole-file checks once every line is read. */
+static int conf_check(struct sim_conf *conf, const char *where,
+		      struct sim_error *e)
+{
+	uint64_t page_size = 1ULL << conf->page_shift, off = 0;
+
+	if (!conf->nr_ranges)
+		return sim_fail(e, -EINVAL, "%s: no ram line", where);
+	conf->nr_nodes = 0;
+	for (unsigned int i = 0; i < conf->nr_ranges; i++) {
+		struct sim_ram_range *r = &conf->ram[i];
+
+		if (!r->size || (r->base | r->size) & (page_size - 1))
+			return sim_fail(e, -EINVAL,
+					"%s: ram range %#" PRIx64 "+%#" PRIx64
+					" is empty or not page-aligned (page size %" PRIu64 ")",
+					where, r->base, r->size, page_size);
+		if (r->base + r->size < r->base)
+			return sim_fail(e, -EINVAL,
+					"%s: ram range %#" PRIx64 "+%#" PRIx64
+					" wraps around", where, r->base, r->size);
+		if (i && r->base < conf->ram[i - 1].base + conf->ram[i - 1].size)
+			return sim_fail(e, -EINVAL,
+					"%s: ram range at %#" PRIx64
+					" is not above the one before it", where,
+					r->base);
+		r->file_off = off;
+		off += r->size;
+		if ((unsigned int)r->nid + 1 > conf->nr_nodes)
+			conf->nr_nodes = r->nid + 1;
+	}
+	if (off / page_size > SIM_MAX_PAGES)
+		return sim_fail(e, -EINVAL, "%s: more than %llu pages of RAM",
+				where, (unsigned long long)SIM_MAX_PAGES);
+	return 0;
+}
+
+int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
+		   struct sim_error *e)
+{
+	char *copy;
+	bool have_page_size = false;
+	int line = 0, ret = 0;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->page_shift = KHO_PAGE_SHIFT_MIN;
+	copy = strdup(text);
+	if (!copy)
+		return sim_fail(e, -ENOMEM, "%s: out of memory", where);
+	/* strtok_r skips empty lines; count lines by hand to name them. */
+	for (char *p = copy, *nl; p && !ret; p = nl) {
+		char *key, *val, *eq;
+
+		line++;
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl++ = '\0';
+		if ((eq = strchr(p, '#')))
+			*eq = '\0';
+		key = trim(p);
+		if (!*key)
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			ret = sim_fail(e, -EINVAL,
+				       "%s:%d: expected \"key = value\"", where,
+				       line);
+			break;
+		}
+		*eq = '\0';
+		val = trim(eq + 1);
+		key = trim(key);
+		if (!strcmp(key, "page_size")) {
+			uint64_t ps;
+
+			if (sim_parse_size(val, &ps) ||
+			    (ps != 4096 && ps != 16384 && ps != 65536)) {
+				ret = sim_fail(e, -EINVAL,
+					       "%s:%d: page_size must be 4096, 16384 or 65536",
+					       where, line);
+				break;
+			}
+			conf->page_shift = __builtin_ctzll(ps);
+			have_page_size = true;
+		} else if (!strcmp(key, "ram")) {
+			ret = parse_ram(conf, val, where, line, e);
+		} else if (!strcmp(key, "kho_scratch")) {
+			if (strlen(val) >= SIM_SCRATCH_SPEC_LEN) {
+				ret = sim_fail(e, -EINVAL,
+					       "%s:%d: kho_scratch value too long",
+					       where, line);
+				break;
+			}
+			strcpy(conf->kho_scratch, val);
+		} else {
+			ret = sim_fail(e, -EINVAL, "%s:%d: unknown key \"%s\"",
+				       where, line, key);
+		}
+	}
+	free(copy);
+	if (ret)
+		return ret;
+	if (!have_page_size)
+		return sim_fail(e, -EINVAL, "%s: no page_size line", where);
+	return conf_check(conf, where, e);
+}
+
+int sim_conf_format(const struct sim_conf *conf, char *buf, size_t len)
+{
+	size_t n;
+
+	n = snprintf(buf, len,
+		     "# libkho simulated machine: RAM ranges back to back in ram.img\n"
+		     "page_size = %llu\n",
+		     1ULL << conf->page_shift);
+	for (unsigned int i = 0; i < conf->nr_ranges && n < len; i++)
+		n += snprintf(buf + n, len - n,
+			      "ram = %#" PRIx64 " %#" PRIx64 " node=%d\n",
+			      conf->ram[i].base, conf->ram[i].size,
+			      conf->ram[i].nid);
+	if (conf->kho_scratch[0] && n < len)
+		n += snprintf(buf + n, len - n, "kho_scratch = %s\n",
+			      conf->kho_scratch);
+	return n < len ? (int)n : -ENOSPC;
+}
+
+static void add_range(struct sim_conf *conf, uint64_t base, uint64_t size,
+		      int nid)
+{
+	struct sim_ram_range *r = &conf->ram[conf->nr_ranges++];
+
+	r->base = base;
+	r->size = size;
+	r->nid = nid;
+}
+
+int sim_conf_layout(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
+		    unsigned int page_shift, struct sim_error *e)
+{
+	uint64_t unit = SZ_2M, units, low_units, cut[SIM_MAX_NODES + 1];
+
+	memset(conf, 0, sizeof(*conf));
+	if (page_shift != 12 && page_shift != 14 && page_shift != 16)
+		return sim_fail(e, -EINVAL, "page size must be 4K, 16K or 64K");
+	if (!nodes || nodes > SIM_MAX_NODES)
+		return sim_fail(e, -EINVAL, "--nodes must be 1 to %d",
+				SIM_MAX_NODES);
+	conf->page_shift = page_shift;
+	/* Every node gets at least a low and a high piece of 2 MiB units. */
+	if (ram % unit || ram / unit < 2ULL * nodes || ram < 64 * SZ_1M)
+		return sim_fail(e, -EINVAL,
+				"--ram %" PRIu64 " MiB: RAM must be at least 64 MiB and a multiple of %u MiB",
+				ram >> 20, 2 * nodes > 2 ? 2 * nodes : 2);
+	if ((ram >> page_shift) > SIM_MAX_PAGES)
+		return sim_fail(e, -EINVAL, "--ram: more than %llu pages",
+				(unsigned long long)SIM_MAX_PAGES);
+	units = ram / unit;
+	low_units = units / 2;
+	if (low_units * unit > SZ_3G)
+		low_units = SZ_3G / unit;
+	for (unsigned int n = 0; n <= nodes; n++)
+		cut[n] = units * n / nodes;
+	/* Unit u lives at u * unit below the hole, past 4 GiB above it. */
+	for (unsigned int n = 0; n < nodes; n++) {
+		uint64_t a = cut[n], b = cut[n + 1];
+
+		if (a < low_units) {
+			uint64_t end = b < low_units ? b : low_units;
+
+			add_range(conf, a * unit, (end - a) * unit, n);
+			a = end;
+		}
+		if (a < b)
+			add_range(conf, SZ_4G + (a - low_units) * unit,
+				  (b - a) * unit, n);
+	}
+	return conf_check(conf, "layout", e);
+}
+
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	if (n != (ssize_t)len || fsync(fd)) {
+		int ret = n < 0 ? -errno : -EIO;
+
+		close(fd);
+		unlink(path);
+		return ret;
+	}
+	return close(fd) ? -errno : 0;
+}
+
+int sim_machine_create(const char *dir, const struct sim_conf *conf,
+		       struct sim_error *e)
+{
+	char path[PATH_MAX], text[8192];
+	bool made_dir = false;
+	uint64_t bytes = 0;
+	struct stat st;
+	int fd, ret;
+
+	for (unsigned int i = 0; i < conf->nr_ranges; i++)
+		bytes += conf->ram[i].size;
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return sim_fail(e, -ENOTDIR, "%s is not a directory",
+					dir);
+	} else if (mkdir(dir, 0755)) {
+		return sim_fail(e, -errno, "cannot create directory %s: %s",
+				dir, strerror(errno));
+	} else {
+		made_dir = true;
+	}
+	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
+	if (access(path, F_OK) == 0)
+		return sim_fail(e, -EEXIST, "%s already holds a machine (%s)",
+				dir, path);
+	ret = sim_conf_format(conf, text, sizeof(text));
+	if (ret < 0)
+		return sim_fail(e, ret, "machine.conf too long");
+	ret = write_file(path, text, ret);
+	if (ret) {
+		sim_fail(e, ret, "cannot write %s: %s", path, strerror(-ret));
+		goto undo_dir;
+	}
+	snprintf(path, sizeof(path), "%s/" SIM_RAM_FILE, dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || ftruncate(fd, bytes)) {
+		ret = -errno;
+		sim_fail(e, ret, "cannot create %s: %s", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
+		unlink(path);
+		goto undo_dir;
+	}
+	close(fd);
+	return 0;
+undo_dir:
+	if (made_dir)
+		rmdir(dir);
+	return ret;
+}

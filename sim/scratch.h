@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * sim/scratch.h - sizing the KHO scratch areas like the kernel's kho_scratch=.
+ *
+ *   kho_scratch=N%                   each area is N% of the kernel's memblock
+ *                                    allocations (lowmem: those below 4 GiB;
+ *                                    global: all of them, less lowmem;
+ *                                    per node: those on the node)
+ *   kho_scratch=LOW,GLOBAL,PERNODE   fixed sizes, K/M/G suffixes
+ */
+#ifndef SIM_SCRATCH_H
+#define SIM_SCRATCH_H
+
+#include <stdint.h>
+
+/**
+ * struct sim_scratch_spec - a parsed kho_scratch= value
+ * @scale: percent, or 0 when the sizes below apply
+ * @lowmem: fixed lowmem size
+ * @global: fixed global size
+ * @pernode: fixed size per node
+ */
+struct sim_scratch_spec {
+	unsigned int scale;
+	uint64_t lowmem;
+	uint64_t global;
+	uint64_t pernode;
+};
+
+/**
+ * sim_scratch_parse() - parse a kho_scratch= value
+ * @s: "N%" or "LOW,GLOBAL,PERNODE"; NULL or "" gives the default 200%
+ * @spec: filled in
+ *
+ * Return: 0 or -EINVAL.
+ */
+int sim_scratch_parse(const char *s, struct sim_scratch_spec *spec);
+
+#endif /* SIM_SCRATCH_H */
