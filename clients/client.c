@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * client.c - the client registry and what clients share.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <libfdt.h>
+#include <xxhash.h>
+
+#include "client.h"
+
+const struct kho_client *const kho_clients[] = {
+	&client_kexec_metadata,
+	&client_memblock,
+	&client_memfd,
+	&client_guest,
+	NULL,
+};
+
+const struct kho_client *client_find(const char *name)
+{
+	for (int i = 0; kho_clients[i]; i++)
+		if (!strcmp(kho_clients[i]->name, name))
+			return kho_clients[i];
+	return NULL;
+}
+
+static uint64_t rng_state;
+
+/* splitmix64: fast, and random enough that no two pages hash alike. */
+static uint64_t rng_next(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t client_random(void)
+{
+	if (!rng_state && getrandom(&rng_state, sizeof(rng_state), 0) !=
+				  sizeof(rng_state))
+		rng_state = (uintptr_t)&rng_state ^ 0x5851f42d4c957f2dULL;
+	return rng_next();
+}
+
+void client_fill_random(void *buf, uint64_t len)
+{
+	uint64_t *w = buf, i;
+
+	client_random();
+	for (i = 0; i < len / 8; i++)
+		w[i] = rng_next();
+	for (i = len & ~7ULL; i < len; i++)
+		((uint8_t *)buf)[i] = rng_next();
+}
+
+uint64_t client_hash(const void *buf, uint64_t len)
+{
+	return XXH3_64bits(buf, len);
+}
+
+int client_restore_folio(struct sim_boot *b, uint64_t phys, unsigned int *order)
+{
+	struct sim_page *p = sim_pfn_to_page(&b->buddy, phys >> b->m.conf.page_shift);
+	union kho_page_info info;
+
+	if (!p)
+		return -ENOENT;
+	/* The walk stamped the order; the restore clears the stamp. */
+	info.page_private = p->kp.private;
+	if (!kho_restore_folio(&b->in, phys))
+		return -ENOENT;
+	*order = info.order;
+	return 0;
+}
+
+void client_release(struct sim_boot *b, uint64_t phys, uint64_t size)
+{
+	unsigned int shift = b->m.conf.page_shift;
+
+	sim_buddy_free_range(&b->buddy, phys >> shift, (phys + size) >> shift,
+			     SIM_MT_UNMOVABLE);
+}
+
+int client_fdt_u64(const void *fdt, int node, const char *name, uint64_t *v)
+{
+	const void *prop;
+	int len;
+
+	prop = fdt_getprop(fdt, node, name, &len);
+	if (!prop || len != sizeof(*v))
+		return -EINVAL;
+	/* KHO properties are native-endian and may be unaligned. */
+	memcpy(v, prop, sizeof(*v));
+	return 0;
+}
+
+const void *client_map_fdt(struct sim_boot *b, uint64_t phys,
+			   const char *compatible, struct sim_error *e,
+			   const char *who)
+{
+	const void *fdt = sim_phys_to_virt(&b->m, phys);
+
+	if (!fdt || !sim_ram_range_of(&b->m, phys, b->m.page_size)) {
+		sim_fail(e, -EFAULT, "%s: blob at %#" PRIx64 " is not in RAM",
+			 who, phys);
+		return NULL;
+	}
+	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > b->m.page_size * 64 ||
+	    !sim_ram_range_of(&b->m, phys, fdt_totalsize(fdt))) {
+		sim_fail(e, -EINVAL, "%s: blob at %#" PRIx64 " is not a valid FDT",
+			 who, phys);
+		return NULL;
+	}
+	if (fdt_node_check_compatible(fdt, 0, compatible)) {
+		sim_fail(e, -EINVAL, "%s: blob at %#" PRIx64 " is not compatible with %s",
+			 who, phys, compatible);
+		return NULL;
+	}
+	return fdt;
+}

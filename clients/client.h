@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * clients/client.h - subsystems that preserve state across a kexec, the way
+ * kernel users of KHO do, on the simulated machine.
+ *
+ *   client          subtree          blob                     memory
+ *   kexec-metadata  kexec-metadata   struct kho_kexec_metadata  -
+ *   memblock        memblock         FDT "memblock-v1"          reserve_mem
+ *                                    + "reserve-mem-v1" nodes   regions
+ *   memfd           memfd            FDT "memfd-v1" -> struct   folios, and a
+ *                                    kho_memfd_ser              vmalloc'ed
+ *                                                               folio array
+ *   guest           guest            FDT "guest-memory-v1"      2 MiB and
+ *                                                               1 GiB folios
+ *
+ * Each fills its memory with random data and keeps an XXH3-64 hash of it in
+ * its blob; the next boot restores every block through libkho and checks the
+ * hashes. Properties named "xxh3" are the simulator's own: a kernel reading
+ * the same blob ignores them.
+ */
+#ifndef CLIENTS_CLIENT_H
+#define CLIENTS_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../sim/boot.h"
+
+#define CLIENT_HASH_PROP "xxh3"
+#define CLIENT_MSG_LEN 256
+
+struct kho_client;
+
+/**
+ * struct client_state - one client in one boot
+ * @cl: the client
+ * @requested: asked to preserve (--preserve)
+ * @size: bytes to preserve
+ * @found: its subtree was in the handover
+ * @restore_ret: 0 when everything came back intact, else a negative errno
+ * @restored_bytes: bytes restored and checked
+ * @preserved_bytes: bytes preserved for the next boot
+ * @restore_ns: time restoring and checking
+ * @msg: what happened, one line
+ * @priv: the client's, between early() and preserve()
+ */
+struct client_state {
+	const struct kho_client *cl;
+	bool requested;
+	uint64_t size;
+	bool found;
+	int restore_ret;
+	uint64_t restored_bytes;
+	uint64_t preserved_bytes;
+	uint64_t restore_ns;
+	char msg[CLIENT_MSG_LEN];
+	void *priv;
+};
+
+/**
+ * struct kho_client - a subsystem
+ * @name: its name on the command line and the name of its subtree
+ * @summary: one line for help and the man page
+ * @default_size: bytes preserved when --preserve gives no size
+ * @early: memblock time (before the page allocator); may be NULL
+ * @restore: take back and check what the blob at @blob_phys describes
+ * @preserve: preserve fresh data and add the subtree
+ */
+struct kho_client {
+	const char *name;
+	const char *summary;
+	uint64_t default_size;
+	int (*early)(struct sim_boot *b, struct client_state *st,
+		     struct sim_error *e);
+	int (*restore)(struct sim_boot *b, struct client_state *st,
+		       uint64_t blob_phys, struct sim_error *e);
+	int (*preserve)(struct sim_boot *b, struct client_state *st,
+			struct sim_error *e);
+};
+
+extern const struct kho_client client_kexec_metadata;
+extern const struct kho_client client_memblock;
+extern const struct kho_client client_memfd;
+extern const struct kho_client client_guest;
+
+/* Every client, NULL-terminated. */
+extern const struct kho_client *const kho_clients[];
+
+/* The client called @name, or NULL. */
+const struct kho_client *client_find(const char *name);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Fill @len bytes with pseudo-random data (a fresh seed per boot). */
+void client_fill_random(void *buf, uint64_t len);
+
+/* A pseudo-random number from the same generator. */
+uint64_t client_random(void);
+
+/* XXH3-64 of @len bytes. */
+uint64_t client_hash(const void *buf, uint64_t len);
+
+/**
+ * client_restore_folio() - kho_restore_folio(), also telling the order
+ * @b: boot
+ * @phys: first byte of the folio
+ * @order: set to the folio's order as stamped by the walk
+ *
+ * Return: 0, or -ENOENT when @phys heads no preserved block (never
+ * preserved, tail page, already restored).
+ */
+int client_restore_folio(struct sim_boot *b, uint64_t phys, unsigned int *order);
+
+/* Give restored memory back to the page allocator (folio_put). */
+void client_release(struct sim_boot *b, uint64_t phys, uint64_t size);
+
+/* The u64 property @name of node @node, native-endian; -EINVAL otherwise. */
+int client_fdt_u64(const void *fdt, int node, const char *name, uint64_t *v);
+
+/* Map the FDT blob at @phys and check its header and root compatible. */
+const void *client_map_fdt(struct sim_boot *b, uint64_t phys,
+			   const char *compatible, struct sim_error *e,
+			   const char *who);
+
+#endif /* CLIENTS_CLIENT_H */

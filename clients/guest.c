@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * guest.c - a virtual machine's RAM kept across a host kexec: the reason
+ * hyperscalers want KHO. Guest memory comes in 1 GiB folios where the host
+ * has them and 2 MiB folios for the rest; every folio is preserved as is.
+ * The subtree's blob is an FDT:
+ *
+ *   / { compatible = "guest-memory-v1"; size = <u64>;
+ *       folios = <{u64 phys, u64 order, u64 xxh3} ...>; }
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "client.h"
+
+#define GUEST_COMPATIBLE "guest-memory-v1"
+#define GUEST_NAME "guest"
+#define GUEST_FOLIOS_PROP "folios"
+#define GUEST_SIZE_PROP "size"
+#define SZ_2M_LOG2 21
+#define SZ_1G_LOG2 30
+
+struct guest_folio {
+	uint64_t phys;
+	uint64_t order;
+	uint64_t hash;
+};
+
+static int guest_restore(struct sim_boot *b, struct client_state *st,
+			 uint64_t blob_phys, struct sim_error *e)
+{
+	const struct guest_folio *gf;
+	const void *fdt;
+	unsigned int n;
+	uint64_t size;
+	int len;
+
+	fdt = client_map_fdt(b, blob_phys, GUEST_COMPATIBLE, e, GUEST_NAME);
+	if (!fdt)
+		return -EINVAL;
+	gf = fdt_getprop(fdt, 0, GUEST_FOLIOS_PROP, &len);
+	if (!gf || len % sizeof(*gf) || client_fdt_u64(fdt, 0, GUEST_SIZE_PROP, &size))
+		return sim_fail(e, -EINVAL,
+				"guest: blob at %#" PRIx64 " lacks size or folios",
+				blob_phys);
+	n = len / sizeof(*gf);
+	for (unsigned int i = 0; i < n; i++) {
+		struct guest_folio f;
+		unsigned int order;
+		uint64_t bytes;
+
+		memcpy(&f, &gf[i], sizeof(f));	/* FDT data is 4-byte aligned */
+		if (client_restore_folio(b, f.phys, &order) || order != f.order)
+			return sim_fail(e, -ENOENT,
+					"guest: folio %u at %#" PRIx64 " (order %" PRIu64
+					") was not preserved", i, f.phys, f.order);
+		bytes = b->m.page_size << order;
+		if (client_hash(sim_phys_to_virt(&b->m, f.phys), bytes) != f.hash)
+			return sim_fail(e, -EBADMSG,
+					"guest: folio %u at %#" PRIx64
+					" did not survive: its hash differs", i, f.phys);
+		st->restored_bytes += bytes;
+		client_release(b, f.phys, bytes);
+	}
+	snprintf(st->msg, sizeof(st->msg), "%u folios, %" PRIu64 " MiB intact",
+		 n, size >> 20);
+	kho_restore_free(&b->in, (void *)fdt);
+	return 0;
+}
+
+static int guest_preserve(struct sim_boot *b, struct client_state *st,
+			  struct sim_error *e)
+{
+	unsigned int shift = b->m.conf.page_shift;
+	unsigned int order_2m = SZ_2M_LOG2 > shift ? SZ_2M_LOG2 - shift : 0;
+	unsigned int order_1g = SZ_1G_LOG2 - shift;
+	uint64_t size = (st->size + (1ULL << SZ_2M_LOG2) - 1) &
+			~((1ULL << SZ_2M_LOG2) - 1);
+	uint64_t done = 0, fdt_size;
+	unsigned int n = 0, n_1g = 0, max = size >> SZ_2M_LOG2;
+	struct guest_folio *gf;
+	void *fdt;
+	int ret = 0;
+
+	gf = calloc(max ? max : 1, sizeof(*gf));
+	if (!gf)
+		return sim_fail(e, -ENOMEM, "guest: out of memory");
+	while (done < size) {
+		unsigned int order = order_2m;
+		uint64_t bytes;
+		void *va = NULL;
+
+		/* 1 GiB folios while they fit and the host has them. */
+		if (size - done >= (1ULL << SZ_1G_LOG2)) {
+			va = sim_alloc_pages(b, order_1g);
+			if (va) {
+				order = order_1g;
+				n_1g++;
+			}
+		}
+		if (!va)
+			va = sim_alloc_pages(b, order);
+		if (!va) {
+			ret = sim_fail(e, -ENOMEM,
+				       "guest: out of memory after %" PRIu64 " of %" PRIu64 " MiB",
+				       done >> 20, size >> 20);
+			goto out;
+		}
+		bytes = b->m.page_size << order;
+		gf[n].phys = sim_virt_to_phys(&b->m, va);
+		gf[n].order = order;
+		client_fill_random(va, bytes);
+		gf[n].hash = client_hash(va, bytes);
+		ret = kho_preserve_folio(&b->out, gf[n].phys, order);
+		if (ret) {
+			sim_fail(e, ret, "guest: cannot preserve the folio at %#" PRIx64 ": %s",
+				 gf[n].phys, strerror(-ret));
+			goto out;
+		}
+		n++;
+		done += bytes;
+	}
+	fdt_size = (b->m.page_size + n * sizeof(*gf) + b->m.page_size - 1) &
+		   ~(b->m.page_size - 1);
+	fdt = kho_alloc_preserve(&b->out, fdt_size);
+	if (!fdt) {
+		ret = sim_fail(e, -ENOMEM, "guest: out of memory");
+		goto out;
+	}
+	ret = fdt_create(fdt, fdt_size);
+	ret |= fdt_finish_reservemap(fdt);
+	ret |= fdt_begin_node(fdt, "");
+	ret |= fdt_property_string(fdt, "compatible", GUEST_COMPATIBLE);
+	ret |= fdt_property(fdt, GUEST_SIZE_PROP, &size, sizeof(size));
+	ret |= fdt_property(fdt, GUEST_FOLIOS_PROP, gf, n * sizeof(*gf));
+	ret |= fdt_end_node(fdt);
+	ret |= fdt_finish(fdt);
+	if (ret) {
+		ret = sim_fail(e, -ENOSPC, "guest: the FDT does not fit");
+		goto out;
+	}
+	ret = kho_add_subtree(&b->out, GUEST_NAME, fdt);
+	if (ret) {
+		sim_fail(e, ret, "guest: cannot add the subtree: %s", strerror(-ret));
+		goto out;
+	}
+	st->preserved_bytes = size;
+	snprintf(st->msg, sizeof(st->msg), "%u x 1 GiB + %u x 2 MiB folios",
+		 n_1g, n - n_1g);
+out:
+	free(gf);
+	return ret;
+}
+
+const struct kho_client client_guest = {
+	.name = GUEST_NAME,
+	.summary = "a VM's RAM in 1 GiB and 2 MiB folios",
+	.default_size = 64ULL << 20,
+	.restore = guest_restore,
+	.preserve = guest_preserve,
+};

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * memblock_mem.c - reserve_mem regions: memory set aside by memblock at
+ * early boot (a persistent trace buffer, an oops log) and handed over in the
+ * "memblock" subtree, an FDT:
+ *
+ *   / { compatible = "memblock-v1";
+ *       trace { compatible = "reserve-mem-v1"; start = <u64>; size = <u64>; };
+ *       oops  { ... }; }
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "client.h"
+
+#define MB_NR_REGIONS 2
+
+static const char *const region_names[MB_NR_REGIONS] = { "trace", "oops" };
+
+struct mb_region {
+	uint64_t start;
+	uint64_t size;
+	uint64_t hash;
+};
+
+static struct mb_region regions[MB_NR_REGIONS];
+static unsigned int nr_regions;
+
+/* reserve_mem= is parsed at memblock time: allocate there. */
+static int mb_early(struct sim_boot *b, struct client_state *st,
+		    struct sim_error *e)
+{
+	uint64_t page = b->m.page_size;
+	uint64_t half = (st->size / MB_NR_REGIONS + page - 1) & ~(page - 1);
+
+	nr_regions = 0;
+	for (unsigned int i = 0; i < MB_NR_REGIONS; i++) {
+		struct mb_region *r = &regions[i];
+
+		r->size = half ? half : page;
+		r->start = sim_memblock_alloc(&b->mb, r->size, page, 0,
+					      SIM_MB_ALLOC_ANYWHERE,
+					      SIM_NUMA_NO_NODE, SIM_MB_RSRV_KERN,
+					      SIM_MB_ALLOC_NO_SCRATCH);
+		if (r->start == SIM_MB_ALLOC_ANYWHERE)
+			return sim_fail(e, -ENOMEM,
+					"memblock: no room for reserve_mem region %s (%" PRIu64 " KiB)",
+					region_names[i], r->size >> 10);
+		nr_regions++;
+	}
+	return 0;
+}
+
+static int mb_restore(struct sim_boot *b, struct client_state *st,
+		      uint64_t blob_phys, struct sim_error *e)
+{
+	unsigned int shift = b->m.conf.page_shift, n = 0;
+	const void *fdt;
+	int node;
+
+	fdt = client_map_fdt(b, blob_phys, KHO_MEMBLOCK_COMPATIBLE, e, "memblock");
+	if (!fdt)
+		return -EINVAL;
+	fdt_for_each_subnode(node, fdt, 0) {
+		const char *name = fdt_get_name(fdt, node, NULL);
+		uint64_t start, size, hash;
+		const void *va;
+
+		if (fdt_node_check_compatible(fdt, node, KHO_RESERVE_MEM_COMPATIBLE) ||
+		    client_fdt_u64(fdt, node, "start", &start) ||
+		    client_fdt_u64(fdt, node, "size", &size) ||
+		    client_fdt_u64(fdt, node, CLIENT_HASH_PROP, &hash))
+			return sim_fail(e, -EINVAL,
+					"memblock: region %s in the blob at %#" PRIx64
+					" lacks compatible, start, size or xxh3",
+					name, blob_phys);
+		if (!size || (start | size) & (b->m.page_size - 1) ||
+		    !sim_ram_range_of(&b->m, start, size))
+			return sim_fail(e, -EINVAL,
+					"memblock: region %s (%#" PRIx64 "+%#" PRIx64
+					") is not page-aligned RAM", name, start, size);
+		if (!kho_restore_pages(&b->in, start, size >> shift))
+			return sim_fail(e, -ENOENT,
+					"memblock: region %s at %#" PRIx64
+					" was not preserved (or restored twice)",
+					name, start);
+		va = sim_phys_to_virt(&b->m, start);
+		if (client_hash(va, size) != hash)
+			return sim_fail(e, -EBADMSG,
+					"memblock: region %s at %#" PRIx64
+					" did not survive: its hash differs",
+					name, start);
+		st->restored_bytes += size;
+		client_release(b, start, size);
+		n++;
+	}
+	snprintf(st->msg, sizeof(st->msg), "%u reserve_mem regions intact", n);
+	if (kho_restore_free(&b->in, (void *)fdt))
+		return sim_fail(e, -ENOENT,
+				"memblock: blob at %#" PRIx64 " was not preserved",
+				blob_phys);
+	return 0;
+}
+
+static int mb_preserve(struct sim_boot *b, struct client_state *st,
+		       struct sim_error *e)
+{
+	unsigned int shift = b->m.conf.page_shift;
+	size_t fdt_size = b->m.page_size;
+	void *fdt;
+	int ret = 0;
+
+	fdt = kho_alloc_preserve(&b->out, fdt_size);
+	if (!fdt)
+		return sim_fail(e, -ENOMEM, "memblock: out of memory");
+	ret |= fdt_create(fdt, fdt_size);
+	ret |= fdt_finish_reservemap(fdt);
+	ret |= fdt_begin_node(fdt, "");
+	ret |= fdt_property_string(fdt, "compatible", KHO_MEMBLOCK_COMPATIBLE);
+	for (unsigned int i = 0; i < nr_regions && !ret; i++) {
+		struct mb_region *r = &regions[i];
+		void *va = sim_phys_to_virt(&b->m, r->start);
+
+		client_fill_random(va, r->size);
+		r->hash = client_hash(va, r->size);
+		ret = kho_preserve_pages(&b->out, r->start, r->size >> shift);
+		if (ret)
+			return sim_fail(e, ret, "memblock: cannot preserve %s at %#" PRIx64 ": %s",
+					region_names[i], r->start, strerror(-ret));
+		ret |= fdt_begin_node(fdt, region_names[i]);
+		ret |= fdt_property_string(fdt, "compatible",
+					   KHO_RESERVE_MEM_COMPATIBLE);
+		ret |= fdt_property(fdt, "start", &r->start, sizeof(r->start));
+		ret |= fdt_property(fdt, "size", &r->size, sizeof(r->size));
+		ret |= fdt_property(fdt, CLIENT_HASH_PROP, &r->hash,
+				    sizeof(r->hash));
+		ret |= fdt_end_node(fdt);
+		st->preserved_bytes += r->size;
+	}
+	ret |= fdt_end_node(fdt);
+	ret |= fdt_finish(fdt);
+	if (ret)
+		return sim_fail(e, -ENOSPC, "memblock: the FDT does not fit a page");
+	ret = kho_add_subtree(&b->out, KHO_MEMBLOCK_NAME, fdt);
+	if (ret)
+		return sim_fail(e, ret, "memblock: cannot add the subtree: %s",
+				strerror(-ret));
+	return 0;
+}
+
+const struct kho_client client_memblock = {
+	.name = KHO_MEMBLOCK_NAME,
+	.summary = "reserve_mem regions allocated by memblock at early boot",
+	.default_size = 2ULL << 20,
+	.early = mb_early,
+	.restore = mb_restore,
+	.preserve = mb_preserve,
+};
