@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * cmd_boot.c - kho boot: one boot of a machine, as one process.
+ *
+ *   open: cold boot, or take the handover and walk the tree
+ *   early clients (memblock) -> page allocator + scrub -> restore every
+ *   subtree and check it -> preserve what was asked -> kexec
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kho_tool.h"
+#include "report.h"
+
+int parse_preserve(struct boot_args *args, const char *spec,
+		   struct sim_error *e)
+{
+	char name[64];
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+	const struct kho_client *cl;
+	uint64_t size;
+
+	if (len >= sizeof(name))
+		return sim_fail(e, -EINVAL, "--preserve \"%s\": no such client", spec);
+	memcpy(name, spec, len);
+	name[len] = '\0';
+	cl = client_find(name);
+	if (!cl)
+		return sim_fail(e, -EINVAL,
+				"--preserve \"%s\": no client \"%s\" (kexec-metadata, memblock, memfd, guest)",
+				spec, name);
+	size = cl->default_size;
+	if (colon && (sim_parse_size(colon + 1, &size) || !size))
+		return sim_fail(e, -EINVAL,
+				"--preserve \"%s\": \"%s\" is not a size like 64M",
+				spec, colon + 1);
+	for (unsigned int i = 0; i < args->nr; i++)
+		if (args->req[i].cl == cl)
+			return sim_fail(e, -EINVAL, "--preserve %s given twice", name);
+	if (args->nr == KHO_MAX_PRESERVE)
+		return sim_fail(e, -EINVAL, "too many --preserve options");
+	args->req[args->nr].cl = cl;
+	args->req[args->nr].size = size;
+	args->nr++;
+	return 0;
+}
+
+struct subtree {
+	char name[64];
+	uint64_t phys;
+};
+
+struct subtree_list {
+	unsigned int nr;
+	struct subtree s[KHO_MAX_SUBTREES];
+};
+
+static int collect_subtree(const char *name, uint64_t phys, void *arg)
+{
+	struct subtree_list *l = arg;
+
+	if (l->nr == KHO_MAX_SUBTREES)
+		return -ENOSPC;
+	snprintf(l->s[l->nr].name, sizeof(l->s[0].name), "%s", name);
+	l->s[l->nr].phys = phys;
+	l->nr++;
+	return 0;
+}
+
+static struct client_state *state_of(struct client_state *st,
+				     const struct kho_client *cl)
+{
+	for (int i = 0; kho_clients[i]; i++)
+		if (kho_clients[i] == cl)
+			return &st[i];
+	return NULL;
+}
+
+static void print_header(FILE *out, const struct sim_boot *b,
+			 const struct boot_args *args)
+{
+	char b1[32], b2[32];
+
+	if (args->boot_no)
+		fprintf(out, "== boot %u of %u: %s ==\n", args->boot_no,
+			args->boot_total, b->kho_boot ? "KHO boot" : "cold boot");
+	else
+		fprintf(out, "== %s of %s ==\n",
+			b->kho_boot ? "KHO boot" : "cold boot", b->m.dir);
+	fprintf(out, "  %-14s%s in %u ranges, %u node%s, %" PRIu64 " KiB pages\n",
+		"machine", fmt_bytes(b->m.ram_bytes, b1, sizeof(b1)),
+		b->m.conf.nr_ranges, b->m.conf.nr_nodes,
+		b->m.conf.nr_nodes > 1 ? "s" : "", b->m.page_size >> 10);
+	if (b->kho_boot)
+		fprintf(out, "  %-14sroot FDT %#" PRIx64 ", scratch array %#" PRIx64
+			" (%u areas), kernel at %#" PRIx64 "\n", "handover",
+			b->handover.fdt_addr, b->handover.scratch_addr,
+			b->nr_scratch, b->kernel_base);
+	for (unsigned int i = 0; i < b->nr_scratch; i++) {
+		const char *what = i == 0 ? "lowmem" : i == 1 ? "global" : "node";
+
+		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s",
+			i ? "" : "scratch", b->scratch[i].addr,
+			b->scratch[i].addr + b->scratch[i].size,
+			fmt_bytes(b->scratch[i].size, b1, sizeof(b1)));
+		if (i >= 2)
+			fprintf(out, " (%s %u)\n", what, i - 2);
+		else
+			fprintf(out, " (%s)\n", what);
+	}
+	(void)b2;
+}
+
+int run_boot(const char *dir, const struct boot_args *args, FILE *out,
+	     struct sim_error *e)
+{
+	struct sim_boot_opts opts = { .scrub = args->scrub, .punch = true };
+	struct client_state st[8] = { 0 };
+	struct subtree_list subtrees = { 0 };
+	struct sim_boot *b;
+	uint64_t t0, restore_ns = 0, restored = 0, preserved = 0;
+	unsigned int bad = 0;
+	char b1[32], b2[32];
+	int ret;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return sim_fail(e, -ENOMEM, "out of memory");
+	for (int i = 0; kho_clients[i]; i++)
+		st[i].cl = kho_clients[i];
+	for (unsigned int i = 0; i < args->nr; i++) {
+		struct client_state *s = state_of(st, args->req[i].cl);
+
+		s->requested = true;
+		s->size = args->req[i].size;
+	}
+	/* The kernel's own record of the chain goes with every kexec. */
+	if (args->kexec)
+		state_of(st, &client_kexec_metadata)->requested = true;
+
+	ret = sim_boot_open(b, dir, &opts, e);
+	if (ret) {
+		free(b);
+		return ret;
+	}
+	print_header(out, b, args);
+	if (b->kho_boot) {
+		fprintf(out, "  %-14s%s: %" PRIu64 " ranges reserved, %s\n", "walk",
+			fmt_ns(b->stats.walk_ns, b1, sizeof(b1)),
+			b->stats.nr_reserved_ranges,
+			fmt_bytes(b->stats.reserved_bytes, b2, sizeof(b2)));
+		report_blocks(out, "blocks", &b->stats.in_tree);
+		report_tree(out, "tree", &b->stats.in_tree, b->geo.depth);
+	}
+
+	for (int i = 0; kho_clients[i]; i++) {
+		if (!st[i].requested || !kho_clients[i]->early)
+			continue;
+		ret = kho_clients[i]->early(b, &st[i], e);
+		if (ret)
+			goto out;
+	}
+	ret = sim_boot_mm_init(b, e);
+	if (ret)
+		goto out;
+	fprintf(out, "  %-14s%s in %s%s\n", "scrubbed",
+		fmt_bytes(b->stats.scrubbed_boot, b1, sizeof(b1)),
+		fmt_ns(b->stats.scrub_ns, b2, sizeof(b2)),
+		args->scrub ? " (free memory poisoned or punched out)" :
+			      " (--no-scrub)");
+
+	if (b->kho_boot) {
+		ret = kho_for_each_subtree(&b->in, collect_subtree, &subtrees);
+		if (ret) {
+			sim_fail(e, ret, "%s: cannot list the subtrees: %s", dir,
+				 strerror(-ret));
+			goto out;
+		}
+	}
+	for (unsigned int i = 0; i < subtrees.nr; i++) {
+		const struct kho_client *cl = client_find(subtrees.s[i].name);
+		struct client_state *s;
+		struct sim_error ce = { "" };
+
+		if (!cl) {
+			fprintf(out, "  %-14ssubtree \"%s\" at %#" PRIx64
+				": no client here, its memory stays reserved\n",
+				"unclaimed", subtrees.s[i].name, subtrees.s[i].phys);
+			continue;
+		}
+		s = state_of(st, cl);
+		s->found = true;
+		t0 = sim_now_ns();
+		s->restore_ret = cl->restore(b, s, subtrees.s[i].phys, &ce);
+		s->restore_ns = sim_now_ns() - t0;
+		restore_ns += s->restore_ns;
+		restored += s->restored_bytes;
+		if (s->restore_ret) {
+			bad++;
+			fprintf(out, "  %-14s%s: FAILED: %s\n", "restore", cl->name,
+				ce.msg);
+		} else {
+			fprintf(out, "  %-14s%s: %s (%s, %s)\n", "restore",
+				cl->name, s->msg,
+				fmt_bytes(s->restored_bytes, b1, sizeof(b1)),
+				fmt_ns(s->restore_ns, b2, sizeof(b2)));
+		}
+	}
+	if (b->kho_boot)
+		fprintf(out, "  %-14s%s checked in %s\n", "restored",
+			fmt_bytes(restored, b1, sizeof(b1)),
+			fmt_ns(restore_ns, b2, sizeof(b2)));
+
+	ret = sim_boot_out_init(b, e);
+	if (ret)
+		goto out;
+	for (int i = 0; kho_clients[i]; i++) {
+		if (!st[i].requested)
+			continue;
+		st[i].msg[0] = '\0';
+		ret = kho_clients[i]->preserve(b, &st[i], e);
+		if (ret)
+			goto out;
+		preserved += st[i].preserved_bytes;
+		fprintf(out, "  %-14s%s: %s%s%s\n", "preserve",
+			kho_clients[i]->name,
+			fmt_bytes(st[i].preserved_bytes, b1, sizeof(b1)),
+			st[i].msg[0] ? ", " : "", st[i].msg);
+	}
+	if (args->kexec) {
+		ret = sim_boot_kexec(b, e);
+		if (ret)
+			goto out;
+		report_blocks(out, "handing over", &b->stats.out_tree);
+		report_tree(out, "next tree", &b->stats.out_tree, b->geo.depth);
+		fprintf(out, "  %-14snext kernel loaded into scratch (%s overwritten); "
+			"handover: FDT %#" PRIx64 ", scratch array %#" PRIx64 "\n",
+			"kexec", fmt_bytes(b->stats.scrubbed_kexec, b1, sizeof(b1)),
+			b->out.fdt_phys, (uint64_t)(b->scratch[0].addr + SIM_KERNEL_SIZE));
+	}
+	if (bad)
+		fprintf(out, "  %-14sFAIL: %u subtree%s did not come back intact\n",
+			"verdict", bad, bad > 1 ? "s" : "");
+	else if (b->kho_boot)
+		fprintf(out, "  %-14sPASS: every preserved byte survived (%s)\n",
+			"verdict", fmt_bytes(restored, b1, sizeof(b1)));
+	else
+		fprintf(out, "  %-14sPASS: cold boot%s\n", "verdict",
+			args->kexec ? ", handover written" : "");
+	ret = bad ? 1 : 0;
+out:
+	sim_boot_close(b);
+	free(b);
+	(void)preserved;
+	return ret;
+}
+
+int cmd_boot(int argc, char **argv)
+{
+	struct boot_args args = { .scrub = true };
+	struct sim_error e = { "" };
+	const char *dir = NULL;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--kexec")) {
+			args.kexec = true;
+		} else if (!strcmp(a, "--no-scrub")) {
+			args.scrub = false;
+		} else if (!strcmp(a, "--preserve")) {
+			if (i + 1 == argc) {
+				tool_error("boot: --preserve needs CLIENT[:SIZE]");
+				return 2;
+			}
+			if (parse_preserve(&args, argv[++i], &e)) {
+				tool_error("boot: %s", e.msg);
+				return 2;
+			}
+		} else if (a[0] == '-') {
+			tool_error("boot: unknown option %s", a);
+			return 2;
+		} else if (dir) {
+			tool_error("boot: one machine directory only (\"%s\" and \"%s\")",
+				   dir, a);
+			return 2;
+		} else {
+			dir = a;
+		}
+	}
+	if (!dir) {
+		tool_error("boot: which machine directory?");
+		return 2;
+	}
+	ret = run_boot(dir, &args, stdout, &e);
+	fflush(stdout);
+	if (ret < 0) {
+		tool_error("%s", e.msg);
+		return 1;
+	}
+	return ret;
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * cmd_demo.c - kho demo: a 4 GiB machine with a hole and RAM above 4 GiB,
+ * every client, a chain of three kexecs; each boot its own process.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kho_tool.h"
+
+#define DEMO_RAM (4ULL << 30)
+#define DEMO_NODES 2
+#define DEMO_KEXECS 3
+
+/* What every boot of the chain preserves for the next one. */
+static const char *const demo_preserve[] = {
+	"memblock:4M",
+	"memfd:64M",
+	"guest:1280M",	/* one 1 GiB folio and 128 of 2 MiB */
+};
+
+static int boot_child(const char *dir, unsigned int no, unsigned int total)
+{
+	struct boot_args args = { .scrub = true, .boot_no = no,
+				  .boot_total = total, .kexec = no < total };
+	struct sim_error e = { "" };
+	pid_t pid;
+	int status, ret;
+
+	for (size_t i = 0; i < sizeof(demo_preserve) / sizeof(demo_preserve[0]); i++)
+		if (parse_preserve(&args, demo_preserve[i], &e)) {
+			tool_error("demo: %s", e.msg);
+			return 1;
+		}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		tool_error("demo: cannot fork: %s", strerror(errno));
+		return 1;
+	}
+	if (!pid) {
+		/* A boot is a process: nothing but ram.img carries over. */
+		ret = run_boot(dir, &args, stdout, &e);
+		fflush(stdout);
+		if (ret < 0)
+			tool_error("%s", e.msg);
+		_exit(ret ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+	char tmpl[PATH_MAX], cmd[PATH_MAX + 16], buf[32];
+	const char *keep = NULL, *tmp = getenv("TMPDIR");
+	unsigned int total = DEMO_KEXECS + 1, failed = 0;
+	struct sim_error e = { "" };
+	struct sim_conf conf;
+	const char *dir;
+
+	if (argc == 3 && !strcmp(argv[1], "--dir")) {
+		keep = argv[2];
+	} else if (argc != 1) {
+		tool_error("demo: no arguments (or --dir DIR to keep the machine)");
+		return 2;
+	}
+	if (keep) {
+		dir = keep;
+	} else {
+		snprintf(tmpl, sizeof(tmpl), "%s/kho-demo.XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(tmpl)) {
+			tool_error("demo: cannot create a directory in %s: %s",
+				   tmp && *tmp ? tmp : "/tmp", strerror(errno));
+			return 1;
+		}
+		dir = tmpl;
+	}
+	if (sim_conf_layout(&conf, DEMO_RAM, DEMO_NODES, 12, &e) ||
+	    sim_machine_create(dir, &conf, &e)) {
+		tool_error("demo: %s", e.msg);
+		if (!keep)
+			rmdir(tmpl);
+		return 1;
+	}
+	printf("kho demo: %s of RAM, %d NUMA nodes, 4 KiB pages, in %s\n",
+	       fmt_bytes(DEMO_RAM, buf, sizeof(buf)), DEMO_NODES, dir);
+	for (unsigned int i = 0; i < conf.nr_ranges; i++)
+		printf("  ram 0x%012" PRIx64 "-0x%012" PRIx64 " node %d\n",
+		       conf.ram[i].base, conf.ram[i].base + conf.ram[i].size,
+		       conf.ram[i].nid);
+	printf("  every boot preserves kexec-metadata,");
+	for (size_t i = 0; i < sizeof(demo_preserve) / sizeof(demo_preserve[0]); i++)
+		printf(" %s", demo_preserve[i]);
+	printf("; %d kexecs\n\n", DEMO_KEXECS);
+	for (unsigned int no = 1; no <= total; no++) {
+		int ret = boot_child(dir, no, total);
+
+		printf("\n");
+		if (ret) {
+			failed++;
+			printf("boot %u failed: the chain stops here\n\n", no);
+			break;
+		}
+	}
+	if (failed)
+		printf("kho demo: FAIL\n");
+	else
+		printf("kho demo: PASS: every preserved byte survived %d kexecs\n",
+		       DEMO_KEXECS);
+	if (!keep) {
+		snprintf(cmd, sizeof(cmd), "%s/" SIM_RAM_FILE, dir);
+		unlink(cmd);
+		snprintf(cmd, sizeof(cmd), "%s/" SIM_CONF_FILE, dir);
+		unlink(cmd);
+		snprintf(cmd, sizeof(cmd), "%s/" SIM_HANDOVER_FILE, dir);
+		unlink(cmd);
+		rmdir(dir);
+	}
+	return failed ? 1 : 0;
+}

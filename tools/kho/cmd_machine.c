@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * cmd_machine.c - kho machine create | offset.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../sim/scratch.h"
+#include "kho_tool.h"
+
+#define DEFAULT_RAM (4ULL << 30)
+
+static int machine_create(int argc, char **argv)
+{
+	uint64_t ram = DEFAULT_RAM, page = 4096, nodes = 1;
+	const char *dir = NULL, *scratch = NULL;
+	struct sim_error e = { "" };
+	struct sim_conf conf;
+	char buf[64];
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (a[0] != '-') {
+			if (dir) {
+				tool_error("machine create: one directory only (\"%s\" and \"%s\")",
+					   dir, a);
+				return 2;
+			}
+			dir = a;
+			continue;
+		}
+		if (!v) {
+			tool_error("machine create: %s needs a value", a);
+			return 2;
+		}
+		i++;
+		if (!strcmp(a, "--ram")) {
+			if (sim_parse_size(v, &ram)) {
+				tool_error("machine create: --ram \"%s\" is not a size like 256M or 4G", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--nodes")) {
+			char *end;
+
+			nodes = strtoull(v, &end, 10);
+			if (*end || !nodes || nodes > SIM_MAX_NODES) {
+				tool_error("machine create: --nodes \"%s\" is not 1 to %d", v,
+					   SIM_MAX_NODES);
+				return 2;
+			}
+		} else if (!strcmp(a, "--page-size")) {
+			if (sim_parse_size(v, &page) ||
+			    (page != 4096 && page != 16384 && page != 65536)) {
+				tool_error("machine create: --page-size \"%s\" is not 4K, 16K or 64K", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--kho-scratch")) {
+			struct sim_scratch_spec spec;
+
+			if (sim_scratch_parse(v, &spec) ||
+			    strlen(v) >= SIM_SCRATCH_SPEC_LEN) {
+				tool_error("machine create: --kho-scratch \"%s\" is neither N%% nor LOW,GLOBAL,PERNODE", v);
+				return 2;
+			}
+			scratch = v;
+		} else {
+			tool_error("machine create: unknown option %s", a);
+			return 2;
+		}
+	}
+	if (!dir) {
+		tool_error("machine create: which directory?");
+		return 2;
+	}
+	if (sim_conf_layout(&conf, ram, nodes, __builtin_ctzll(page), &e)) {
+		tool_error("machine create: %s", e.msg);
+		return 1;
+	}
+	if (scratch)
+		strcpy(conf.kho_scratch, scratch);
+	if (sim_machine_create(dir, &conf, &e)) {
+		tool_error("machine create: %s", e.msg);
+		return 1;
+	}
+	printf("machine %s: %s of RAM, %u node%s, %llu KiB pages\n", dir,
+	       fmt_bytes(ram, buf, sizeof(buf)), conf.nr_nodes,
+	       conf.nr_nodes > 1 ? "s" : "", (unsigned long long)page >> 10);
+	for (unsigned int i = 0; i < conf.nr_ranges; i++)
+		printf("  ram 0x%012" PRIx64 "-0x%012" PRIx64 " node %d\n",
+		       conf.ram[i].base, conf.ram[i].base + conf.ram[i].size,
+		       conf.ram[i].nid);
+	return 0;
+}
+
+/* Where a physical address lives in ram.img: for dd in tests and debugging. */
+static int machine_offset(int argc, char **argv)
+{
+	struct sim_error e = { "" };
+	struct sim_machine m;
+	uint64_t pa, off;
+	char *end;
+
+	if (argc != 3) {
+		tool_error("machine offset: usage is kho machine offset DIR PHYS");
+		return 2;
+	}
+	pa = strtoull(argv[2], &end, 0);
+	if (*end || !*argv[2]) {
+		tool_error("machine offset: \"%s\" is not an address", argv[2]);
+		return 2;
+	}
+	if (sim_machine_open(&m, argv[1], true, &e)) {
+		tool_error("%s", e.msg);
+		return 1;
+	}
+	off = sim_phys_to_offset(&m, pa);
+	sim_machine_close(&m);
+	if (off == SIM_NO_PHYS) {
+		tool_error("machine offset: %#" PRIx64 " is not RAM of %s", pa,
+			   argv[1]);
+		return 1;
+	}
+	printf("%" PRIu64 "\n", off);
+	return 0;
+}
+
+int cmd_machine(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "create"))
+		return machine_create(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "offset"))
+		return machine_offset(argc - 1, argv + 1);
+	tool_error("machine: expected \"create DIR\" or \"offset DIR PHYS\"");
+	return 2;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * tools/kho/kho_tool.h - the kho command's pieces.
+ */
+#ifndef KHO_TOOL_H
+#define KHO_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../../clients/client.h"
+#include "../../sim/boot.h"
+
+#define KHO_MAX_PRESERVE 16
+#define KHO_MAX_SUBTREES 64
+
+/**
+ * struct boot_args - what `kho boot` was asked
+ * @nr: entries of @req
+ * @req: clients to preserve and their sizes
+ * @kexec: kexec at the end
+ * @scrub: scrub free memory after the walk
+ * @boot_no: the boot's number in a chain (0: not part of a chain)
+ * @boot_total: the chain's length
+ */
+struct boot_args {
+	unsigned int nr;
+	struct {
+		const struct kho_client *cl;
+		uint64_t size;
+	} req[KHO_MAX_PRESERVE];
+	bool kexec;
+	bool scrub;
+	unsigned int boot_no;
+	unsigned int boot_total;
+};
+
+/* Parse CLIENT[:SIZE] into @args. Return: 0, or -EINVAL with @e filled. */
+int parse_preserve(struct boot_args *args, const char *spec,
+		   struct sim_error *e);
+
+/**
+ * run_boot() - one boot of a machine, with its report on @out
+ * @dir: machine directory
+ * @args: what to do
+ * @out: where the report goes
+ * @e: why the boot failed
+ *
+ * Return: 0 when the boot ran and every restored byte checked out, 1 when
+ * something did not survive, or a negative errno (@e says why).
+ */
+int run_boot(const char *dir, const struct boot_args *args, FILE *out,
+	     struct sim_error *e);
+
+int cmd_machine(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_debug(int argc, char **argv);
+
+/* "1.25 GiB", "64 MiB", "4 KiB", "73 B" into @buf. */
+const char *fmt_bytes(uint64_t bytes, char *buf, size_t len);
+/* "1.234 ms" into @buf. */
+const char *fmt_ns(uint64_t ns, char *buf, size_t len);
+
+/* Print "kho: <sentence>." on stderr. */
+void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* KHO_TOOL_H */
