@@ -21,8 +21,16 @@
 
 #define MEMFD_DATA_PROP "data"
 
-/* Folio orders a shmem file gets: mostly small pages, some large folios. */
-static const unsigned int memfd_orders[] = { 0, 0, 0, 0, 2, 4, 9 };
+/*
+ * Folio orders a shmem file gets: mostly small pages (7 in 8), some mTHP
+ * and the odd 2 MiB folio, so the tree sees dense order-0 leaves as well.
+ */
+static unsigned int memfd_order(void)
+{
+	uint64_t r = client_random() % 32;
+
+	return r < 28 ? 0 : r < 30 ? 2 : r < 31 ? 4 : 9;
+}
 
 struct vm_blocks {
 	uint64_t *phys;
@@ -118,9 +126,8 @@ static int memfd_restore(struct sim_boot *b, struct client_state *st,
 			       ser->size);
 		goto out;
 	}
-	snprintf(st->msg, sizeof(st->msg),
-		 "%" PRIu64 " folios, %" PRIu64 " KiB intact", ser->nr_folios,
-		 ser->size >> 10);
+	snprintf(st->msg, sizeof(st->msg), "%" PRIu64 " folios in %" PRIu64
+		 " vmalloc pages, intact", ser->nr_folios, (uint64_t)blocks.nr);
 	for (unsigned int i = 0; i < blocks.nr; i++)
 		client_release(b, blocks.phys[i], b->m.page_size << blocks.order);
 	kho_restore_free(&b->in, ser);
@@ -154,8 +161,7 @@ static int memfd_preserve(struct sim_boot *b, struct client_state *st,
 		goto out;
 	}
 	while (index < nr_pages) {
-		unsigned int order = memfd_orders[client_random() %
-			(sizeof(memfd_orders) / sizeof(memfd_orders[0]))];
+		unsigned int order = memfd_order();
 		uint64_t phys, size;
 		void *va;
 

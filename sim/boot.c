@@ -265,6 +265,10 @@ static int walk_reserve(uint64_t start, uint64_t end, void *arg)
 {
 	struct sim_boot *b = arg;
 
+	if (b->stats.nr_reserved_ranges < SIM_REPORT_RANGES) {
+		b->stats.ranges[b->stats.nr_reserved_ranges][0] = start;
+		b->stats.ranges[b->stats.nr_reserved_ranges][1] = end;
+	}
 	b->stats.nr_reserved_ranges++;
 	b->stats.reserved_bytes += end - start;
 	return sim_memblock_reserve(&b->mb, start, end - start,

@@ -48,6 +48,8 @@
 #define SIM_MAX_SCRATCH (SIM_MAX_NODES + 2)
 /* Free blocks at least this large are punched out of ram.img, not poisoned. */
 #define SIM_SCRUB_PUNCH_MIN (1ULL << 20)
+/* Reserved ranges a boot remembers for its report. */
+#define SIM_REPORT_RANGES 8
 /* What the "loaded kernel" begins with, to check a kexec put it there. */
 #define SIM_KERNEL_MAGIC "libkho-sim kernel image"
 /* The release string kexec-metadata records. */
@@ -74,6 +76,7 @@ struct sim_boot_opts {
  * @scrubbed_kexec: bytes of scratch overwritten at kexec
  * @nr_reserved_ranges: ranges the walk reserved
  * @reserved_bytes: bytes they cover
+ * @ranges: the first SIM_REPORT_RANGES of them, [start, end)
  * @validated_nodes: nodes the full check of the handed-over tree visited
  * @in_tree: the handed-over tree
  * @out_tree: the outgoing tree, filled in at kexec
@@ -85,6 +88,7 @@ struct sim_boot_stats {
 	uint64_t scrubbed_kexec;
 	uint64_t nr_reserved_ranges;
 	uint64_t reserved_bytes;
+	uint64_t ranges[SIM_REPORT_RANGES][2];
 	uint64_t validated_nodes;
 	struct kho_radix_stats in_tree;
 	struct kho_radix_stats out_tree;

@@ -153,6 +153,16 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 			fmt_ns(b->stats.walk_ns, b1, sizeof(b1)),
 			b->stats.nr_reserved_ranges,
 			fmt_bytes(b->stats.reserved_bytes, b2, sizeof(b2)));
+		for (uint64_t i = 0; i < b->stats.nr_reserved_ranges &&
+				     i < SIM_REPORT_RANGES; i++)
+			fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
+				i ? "" : "reserved", b->stats.ranges[i][0],
+				b->stats.ranges[i][1],
+				fmt_bytes(b->stats.ranges[i][1] - b->stats.ranges[i][0],
+					  b1, sizeof(b1)));
+		if (b->stats.nr_reserved_ranges > SIM_REPORT_RANGES)
+			fprintf(out, "  %-14s... and %" PRIu64 " more (kho inspect lists all)\n",
+				"", b->stats.nr_reserved_ranges - SIM_REPORT_RANGES);
 		report_blocks(out, "blocks", &b->stats.in_tree);
 		report_tree(out, "tree", &b->stats.in_tree, b->geo.depth);
 	}
