@@ -38,8 +38,6 @@ static int fdt_err_to_errno(int fdt_err)
 		return -ENOENT;
 	case -FDT_ERR_NOSPACE:
 		return -ENOSPC;
-	case -FDT_ERR_BADPATH:
-		return -EINVAL;
 	default:
 		return -EIO;
 	}

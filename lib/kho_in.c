@@ -378,21 +378,20 @@ int kho_memory_init(struct kho_in *in, kho_reserve_cb reserve, void *arg)
 	if (KHO_WARN_ON(in->walked))
 		return -EBUSY;
 
+	/* Check and stamp every block before anything is reserved. */
 	ret = kho_radix_walk(&in->tree, stamp_block, in);
-	if (ret && !in->err.code)
-		refuse_at(in, ret, "the preserved-memory tree is corrupt",
-			  KHO_FDT_MEMORY_MAP_PROP_NAME, in->tree.root_phys);
 	if (!ret)
 		ret = kho_radix_walk_ranges(&in->tree, reserve_range, &r);
-	if (ret && !in->err.code)
+	if (!ret) {
+		in->walked = true;
+		return 0;
+	}
+	/* The callbacks said why; else the walk met a node it cannot read. */
+	if (!in->err.code)
 		refuse_at(in, ret, "the preserved-memory tree is corrupt",
 			  KHO_FDT_MEMORY_MAP_PROP_NAME, in->tree.root_phys);
-	if (ret) {
-		kho_radix_walk(&in->tree, unstamp_block, in);
-		return ret;
-	}
-	in->walked = true;
-	return 0;
+	kho_radix_walk(&in->tree, unstamp_block, in);
+	return ret;
 }
 
 /* ---- restores ------------------------------------------------------------ */
@@ -579,6 +578,7 @@ int kho_for_each_subtree(struct kho_in *in, kho_subtree_cb cb, void *arg)
 	if (KHO_WARN_ON(!cb))
 		return -EINVAL;
 	fdt_for_each_subnode(off, in->fdt, KHO_FDT_ROOT_OFFSET) {
+		/* Never NULL after fdt_check_full(); a client must not see NULL. */
 		name = fdt_get_name(in->fdt, off, NULL);
 		if (!name)
 			continue;

@@ -466,6 +466,11 @@ static void test_refuse_fdt_not_mapped(void **state)
 	kernel_a(&m, 12);
 	m.fdt_phys = ENV_PHYS_BASE - m.e->page_size;
 	refused(&m, -EFAULT, "FDT is not in memory");
+
+	/* A range that would wrap around the address space. */
+	kernel_a(&m, 12);
+	m.fdt_phys = UINT64_MAX - 100;
+	refused(&m, -EFAULT, "FDT is not in memory");
 }
 
 static void test_refuse_compatible(void **state)
@@ -701,6 +706,54 @@ static void test_destroyed(void **state)
 	machine_free(&m);
 }
 
+/* Arguments a caller should never pass. */
+static void test_bad_calls(void **state)
+{
+	struct ranges r = { .fail_at = -1 };
+	struct kho_env_ops ops;
+	struct kho_geometry geo;
+	struct machine m;
+	uint64_t phys;
+
+	assert_int_equal(kho_populate(NULL, NULL, NULL, 0, 0, 0, 0), -EINVAL);
+	kho_in_destroy(NULL);
+	assert_int_equal(kho_memory_init(NULL, collect_range, &r), -EINVAL);
+
+	kernel_a(&m, 12);
+	kexec(&m);
+	ops = m.e->ops;
+	ops.pfn_to_page = NULL;
+	assert_int_equal(kho_populate(&m.in, &m.e->geo, &ops, m.fdt_phys,
+				      m.fdt_size, m.scratch_phys,
+				      m.scratch_size), -EINVAL);
+	assert_false(m.in.revive);
+	geo = m.e->geo;
+	geo.page_shift = 13;
+	assert_int_equal(kho_populate(&m.in, &geo, &m.e->ops, m.fdt_phys,
+				      m.fdt_size, m.scratch_phys,
+				      m.scratch_size), -EINVAL);
+	assert_non_null(m.in.err.what);
+
+	assert_int_equal(populate(&m), 0);
+	assert_int_equal(kho_memory_init(&m.in, NULL, NULL), -EINVAL);
+	assert_int_equal(kho_memory_init(&m.in, collect_range, &r), 0);
+	assert_int_equal(kho_retrieve_subtree(&m.in, NULL, &phys), -EINVAL);
+	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, NULL), -EINVAL);
+	assert_int_equal(kho_for_each_subtree(&m.in, NULL, NULL), -EINVAL);
+	assert_null(kho_restore_pages(&m.in, m.blob->pages_phys, 0));
+	assert_null(kho_restore_pages(&m.in, m.blob->pages_phys, UINT64_MAX));
+	assert_null(kho_restore_pages(&m.in, m.blob->pages_phys + 1, 1));
+	assert_null(kho_restore_folio(&m.in, m.blob->folio_phys + 1));
+	assert_int_equal(kho_restore_free(&m.in, (char *)m.blob + 1), -EINVAL);
+	/* A stamp where no block of its order can start (memmap junk). */
+	kho_env_page(m.e, m.blob->folio_phys + m.e->page_size)->private =
+		((union kho_page_info){ .order = 1, .magic = KHO_PAGE_MAGIC })
+			.page_private;
+	assert_null(kho_restore_folio(&m.in,
+				      m.blob->folio_phys + m.e->page_size));
+	machine_free(&m);
+}
+
 /* ---- the sentence ------------------------------------------------------- */
 
 static void test_error_format(void **state)
@@ -788,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_corrupt_tree),
 		cmocka_unit_test(test_refuse_reserve),
 		cmocka_unit_test(test_destroyed),
+		cmocka_unit_test(test_bad_calls),
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_error_sentence_of_refusal),
 	};

@@ -472,10 +472,16 @@ static void test_subtree_full(void **state)
 	unsigned int i, nr_full = 0;
 	int ret;
 
-	for (i = 0; i < 1000 && nr_full < 40; i++) {
-		/* Names of varying length hit both the node and the property. */
-		snprintf(name, sizeof(name), "subtree-%u-%.*s", i, (int)(i % 23),
-			 "xxxxxxxxxxxxxxxxxxxxxxxxxx");
+	for (i = 0; i < 1000; i++) {
+		/*
+		 * Names of varying length, short ones too: when the page is
+		 * almost full, some nodes fit but not their property.
+		 */
+		if (i % 3)
+			snprintf(name, sizeof(name), "subtree-%u-%.*s", i,
+				 (int)(i % 23), "xxxxxxxxxxxxxxxxxxxxxxxxxx");
+		else
+			snprintf(name, sizeof(name), "%x", i);
 		kho_env_snapshot(f->e, out, &before);
 		ret = kho_add_subtree(out, name, blob);
 		if (ret) {
@@ -494,6 +500,74 @@ static void test_subtree_full(void **state)
 	fixture_free(f);
 }
 
+/* Arguments a caller should never pass, and a corrupt FDT page. */
+static void test_bad_calls(void **state)
+{
+	struct fixture *f = fixture_new(12);
+	struct kho_out *out = &f->out;
+	struct kho_env_snapshot before, after;
+	uint64_t phys = kho_env_page_phys(f->e, 600);
+	void *blob = kho_alloc_preserve(out, 1);
+	int node;
+
+	assert_int_equal(kho_preserve_folio(out, phys, 0), 0);
+	nr_warnings = 0;
+	assert_int_equal(kho_unpreserve_folio(out, phys + 1, 0), -EINVAL);
+	assert_int_equal(kho_unpreserve_pages(out, phys + 1, 1), -EINVAL);
+	assert_int_equal(nr_warnings, 2);
+	assert_int_equal(kho_unpreserve_folio(out, phys, 64), -ERANGE);
+	assert_int_equal(kho_unpreserve_folio(out, phys, 0), 0);
+	kho_remove_subtree(out, NULL);
+
+	/* A child without preserved-data is skipped by the removal. */
+	assert_int_equal(kho_add_subtree(out, "blob", blob), 0);
+	assert_int_equal(fdt_open_into(out->fdt, out->fdt, f->e->page_size), 0);
+	node = fdt_add_subnode(out->fdt, 0, "bare");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_pack(out->fdt), 0);
+	kho_remove_subtree(out, blob);
+	assert_true(fdt_subnode_offset(out->fdt, 0, "bare") >= 0);
+	assert_true(fdt_subnode_offset(out->fdt, 0, "blob") < 0);
+
+	/* A corrupt FDT page: edits fail and change nothing. */
+	fdt_set_magic(out->fdt, 0);
+	kho_env_snapshot(f->e, out, &before);
+	assert_int_equal(kho_add_subtree(out, "blob", blob), -EIO);
+	kho_remove_subtree(out, blob);
+	kho_env_snapshot(f->e, out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&before);
+	kho_env_snapshot_free(&after);
+	fdt_set_magic(out->fdt, FDT_MAGIC);
+
+	kho_unpreserve_free(out, blob);
+	fixture_free(f);
+	/* Destroying twice, or nothing, is harmless. */
+	kho_out_destroy(&f->out);
+	kho_out_destroy(NULL);
+}
+
+/* A zero-size scratch entry is no area: nothing overlaps it. */
+static void test_empty_scratch_entry(void **state)
+{
+	struct kho_env *e = kho_env_create(12, ENV_PHYS_BASE, ENV_PAGES);
+	struct kho_scratch scratch[2];
+	struct kho_out out;
+
+	scratch[0].addr = kho_env_page_phys(e, 700);
+	scratch[0].size = 0;
+	scratch[1].addr = kho_env_page_phys(e, 800);
+	scratch[1].size = 4 * e->page_size;
+	assert_int_equal(kho_out_init(&out, &e->geo, &e->ops, scratch, 2), 0);
+	assert_int_equal(kho_preserve_folio(&out, scratch[0].addr, 0), 0);
+	nr_warnings = 0;
+	assert_int_equal(kho_preserve_folio(&out, scratch[1].addr, 0), -EINVAL);
+	assert_int_equal(nr_warnings, 1);
+	kho_out_destroy(&out);
+	assert_int_equal(e->live_pages, 0);
+	kho_env_destroy(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +583,8 @@ int main(void)
 		cmocka_unit_test(test_unpreserve_free_unknown),
 		cmocka_unit_test(test_subtree),
 		cmocka_unit_test(test_subtree_full),
+		cmocka_unit_test(test_bad_calls),
+		cmocka_unit_test(test_empty_scratch_entry),
 	};
 
 	kho_warn_hook = count_warning;

@@ -233,6 +233,8 @@ static void test_preserve_refused(void **state)
 			 -ERANGE);
 	assert_int_equal(kho_preserve_vmalloc(&m.out, m.a.phys, UINT32_MAX, 1,
 					      0, &m.v), -ERANGE);
+	assert_int_equal(kho_preserve_vmalloc(&m.out, NULL, 3, 0, 0, &m.v),
+			 -EINVAL);
 	/* A block at 0 would end the list. */
 	m.a.phys[5] = 0;
 	assert_int_equal(preserve(&m), -EINVAL);
@@ -276,6 +278,32 @@ static void test_alloc_failure(void **state)
 	kho_env_fail_nth(m.e, 0);
 	/* Three chunk pages at least, and tree nodes. */
 	assert_true(n > 3);
+	check_layout(&m);
+	machine_free(&m);
+
+	/*
+	 * With no order-0 block preserved (the FDT page's bit taken away),
+	 * the first chunk's preservation needs new tree nodes: fail those.
+	 */
+	machine_init(&m, 12);
+	make_area(&m, 10, 1);
+	assert_int_equal(kho_unpreserve_folio(&m.out, m.out.fdt_phys, 0), 0);
+	for (n = 1;; n++) {
+		kho_env_snapshot(m.e, &m.out, &before);
+		kho_env_fail_nth(m.e, n);
+		ret = preserve(&m);
+		if (kho_env_fail_pending(m.e)) {
+			assert_int_equal(ret, 0);
+			kho_env_snapshot_free(&before);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		kho_env_snapshot(m.e, &m.out, &after);
+		assert_true(kho_env_snapshot_equal(&before, &after));
+		kho_env_snapshot_free(&before);
+		kho_env_snapshot_free(&after);
+	}
+	kho_env_fail_nth(m.e, 0);
 	check_layout(&m);
 	machine_free(&m);
 }
@@ -495,6 +523,30 @@ static void chunk_as_entry(struct machine *m)
 	m->v.total_pages++;
 }
 
+/* A block listed twice in the middle: the rollback stops where pass 2 did. */
+static void entry_twice_early(struct machine *m)
+{
+	uint64_t second = chunk_at(m, m->v.first)[0];
+
+	chunk_at(m, second)[1 + 5] = chunk_at(m, m->v.first)[1 + 3];
+}
+
+/* The next chunk listed as a block before it is reached as a chunk. */
+static void next_chunk_as_entry(struct machine *m)
+{
+	chunk_at(m, m->v.first)[1 + 7] = chunk_at(m, m->v.first)[0];
+}
+
+static void entry_misaligned(struct machine *m)
+{
+	chunk_at(m, m->v.first)[1 + 7] += 8;
+}
+
+static void no_first_chunk(struct machine *m)
+{
+	m->v.first = 0;
+}
+
 static void bad_flags(struct machine *m)
 {
 	m->v.flags |= 0x80;
@@ -518,6 +570,10 @@ static void test_corrupted(void **state)
 	corrupted(entry_outside_ram, -EINVAL);
 	corrupted(entry_twice, -EINVAL);
 	corrupted(chunk_as_entry, -EINVAL);
+	corrupted(entry_twice_early, -EINVAL);
+	corrupted(next_chunk_as_entry, -EINVAL);
+	corrupted(entry_misaligned, -EINVAL);
+	corrupted(no_first_chunk, -EINVAL);
 	corrupted(bad_flags, -EINVAL);
 	corrupted(bad_order, -EINVAL);
 }
@@ -547,6 +603,7 @@ static void test_revival_disabled(void **state)
 	machine_init(&m, 12);
 	make_area(&m, 10, 0);
 	assert_int_equal(preserve(&m), 0);
+	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, NULL, NULL), -EPERM);
 	/* Not populated, then populated but not walked. */
 	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, map_block, &mp),
 			 -EPERM);
@@ -554,6 +611,10 @@ static void test_revival_disabled(void **state)
 	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, map_block, &mp),
 			 -EPERM);
 	assert_int_equal(mp.nr, 0);
+	assert_int_equal(kho_memory_init(&m.in, reserve_nothing, NULL), 0);
+	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, NULL, NULL), -EINVAL);
+	assert_int_equal(kho_restore_vmalloc(&m.in, NULL, map_block, &mp),
+			 -EINVAL);
 	machine_free(&m);
 }
 
