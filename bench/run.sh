@@ -145,6 +145,7 @@ set title "$3"
 set xlabel "run length L (pages; gaps are L pages too)"
 set ylabel "$4"
 set logscale xy 4
+set format y "%g"
 set grid xtics ytics
 set key outside right top vertical
 plot for [i=2:$5] "$1" using 1:i with linespoints lw 2 title columnheader(i)
@@ -170,3 +171,17 @@ line_chart "$tmp/frag-walk.dat" "$img/bench-frag-walk.svg" \
 	"ns per page" $((nimpl + 1))
 echo "run.sh: charts in $img: bench-add.svg bench-walk.svg bench-bytes.svg" \
 	"bench-frag-bytes.svg bench-frag-walk.svg"
+
+# The measured tables of docs/benchmarks.md, between its two markers.
+doc=$top/docs/benchmarks.md
+sh "$top/bench/tables.sh" "$out" >"$out/tables.md"
+if grep -q '^<!-- bench-tables:begin' "$doc" 2>/dev/null &&
+   grep -q '^<!-- bench-tables:end' "$doc"; then
+	awk -v tables="$out/tables.md" '
+	/^<!-- bench-tables:begin/ { print; while ((getline l < tables) > 0) print l; skip = 1; next }
+	/^<!-- bench-tables:end/ { skip = 0 }
+	!skip' "$doc" >"$tmp/doc.md" && cp "$tmp/doc.md" "$doc"
+	echo "run.sh: tables of $doc updated"
+else
+	echo "run.sh: tables in $out/tables.md ($doc has no markers)"
+fi

@@ -1,0 +1,102 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# Markdown tables of a kho-bench run, for docs/benchmarks.md.
+# Usage: sh bench/tables.sh DIR   (DIR holds results.csv, goals.csv, sweep.csv)
+set -eu
+dir=${1:?usage: sh bench/tables.sh DIR}
+impls="libkho libkho-batch kernel-like kho-v1 ranges judy1 roaring"
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+mhz=$(sed -n 's/^cpu MHz[[:space:]]*: //p' /proc/cpuinfo | head -1)
+mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+l2=$(lscpu 2>/dev/null | sed -n 's/^L2 cache:[[:space:]]*//p')
+l3=$(lscpu 2>/dev/null | sed -n 's/^L3 cache:[[:space:]]*//p')
+hv=$(lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor:[[:space:]]*//p')
+commit=$(git -C "$(dirname "$0")/.." rev-parse --short HEAD 2>/dev/null || echo unknown)
+cat <<MD
+Run of $(date -u '+%Y-%m-%d %H:%M UTC'), libkho at commit $commit, \`make bench\`
+(\`sh bench/run.sh build/bench/kho-bench full\`), gcc $(gcc -dumpfullversion) -O2.
+Machine: $(nproc) CPUs, $cpu at ${mhz%.*} MHz${hv:+ (a $hv guest)}, L2 $l2, L3 $l3,
+$mem of memory, Linux $(uname -r). Shared and noisy: medians over
+$(awk -F, 'NR == 2 { print $6 }' "$dir/results.csv") interleaved runs.
+
+MD
+
+echo "### Goals of issue 4 (libkho against kernel-like, same runs)"
+echo
+echo "| goal | target | libkho (block by block) | libkho-batch | verdict |"
+echo "|---|---|---|---|---|"
+awk -F, 'NR > 1 {
+	gsub(/"/, "", $1)
+	cmp = ($1 ~ /bound|fresh/) ? "<=" : ">="
+	printf "| %s | %s %.1fx | %.2fx | %.2fx | %s |\n", $1, cmp, $3, $4, $5, $6
+}' "$dir/goals.csv"
+echo
+
+echo "### Results per workload"
+echo
+echo "ns are per block, medians; walk = walk to reserved ranges (whole"
+echo "workload: ms); bytes = metadata after the workload; nodes = pages of"
+echo "the structure after the workload, fresh = a fresh copy of the same content."
+awk -F, -v impls="$impls bound" '
+NR == 1 { next }
+{
+	k = $1 "," $2; row[k] = $0
+	if (!($1 in seen)) { seen[$1] = 1; wl[++nw] = $1 }
+	blocks[$1] = $3; final[$1] = $4; ranges[$1] = $5
+}
+END {
+	ni = split(impls, im, " ")
+	for (w = 1; w <= nw; w++) {
+		printf "\n#### %s: %s blocks added, %s at the end, %s ranges\n\n",
+			wl[w], blocks[wl[w]], final[wl[w]], ranges[wl[w]]
+		printf "| impl | add ns | del ns | add-back ns | walk ns | walk ms | bytes | B/block | nodes | fresh |\n"
+		printf "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
+		for (i = 1; i <= ni; i++) {
+			k = wl[w] "," im[i]
+			if (!(k in row)) continue
+			split(row[k], f, ",")
+			if (im[i] == "bound") {
+				printf "| *bound: read every leaf word* | | | | %.3f | %.3f | | | | |\n", f[10], f[11]
+				continue
+			}
+			printf "| %s | %.1f | %s | %s | %.2f | %.3f | %d | %.3f | %s | %s |\n",
+				im[i], f[7],
+				((f[8] > 0) ? sprintf("%.1f", f[8]) : "-"),
+				((f[9] > 0) ? sprintf("%.1f", f[9]) : "-"),
+				f[10], f[11], f[12], f[13],
+				((f[14] > 0) ? f[14] : "-"), ((f[15] > 0) ? f[15] : "-")
+		}
+	}
+}' "$dir/results.csv"
+echo
+
+echo "### Fragmentation sweep"
+echo
+n=$(awk -F, 'NR == 2 { print $3 }' "$dir/sweep.csv")
+echo "$n order-0 pages in runs of L pages separated by gaps of L pages."
+for what in "bytes per page:7:%.3f" "walk ns per page:6:%.3f" "add ns per page:5:%.1f"; do
+	title=${what%%:*}; rest=${what#*:}; col=${rest%%:*}; fmt=${rest#*:}
+	echo
+	echo "$title:"
+	echo
+	awk -F, -v col="$col" -v fmt="$fmt" -v impls="$impls" '
+	NR == 1 { next }
+	{ if (!($1 in seen)) { seen[$1] = 1; rows[++nr] = $1 }
+	  v[$1 "," $2] = $col; rg[$1] = $4 }
+	END {
+		ni = split(impls, im, " ")
+		printf "| L | nr of ranges |"
+		for (i = 1; i <= ni; i++) printf " %s |", im[i]
+		printf "\n|--:|--:|"
+		for (i = 1; i <= ni; i++) printf "--:|"
+		printf "\n"
+		for (r = 1; r <= nr; r++) {
+			printf "| %s | %s |", rows[r], rg[rows[r]]
+			for (i = 1; i <= ni; i++)
+				printf " " fmt " |", v[rows[r] "," im[i]]
+			printf "\n"
+		}
+	}' "$dir/sweep.csv"
+done
