@@ -107,7 +107,7 @@ static int populate_fdt(struct kho_in *in, uint64_t fdt_phys,
 				 "FDT size is smaller than an FDT header", NULL,
 				 fdt_phys);
 	/* The root FDT is one page: never map more of what we were told. */
-	in->fdt = kho_map_range(&in->ops.mem, fdt_phys, map_len);
+	in->fdt = kho_map_range(&in->geo, &in->ops.mem, fdt_phys, map_len);
 	if (!in->fdt)
 		return refuse_at(in, -EFAULT, "FDT is not in memory", NULL,
 				 fdt_phys);
@@ -190,7 +190,8 @@ static int populate_scratch(struct kho_in *in, uint64_t scratch_phys,
 	if (scratch_phys % _Alignof(struct kho_scratch))
 		return refuse_at(in, -EINVAL, "scratch array is not 8-byte aligned",
 				 NULL, scratch_phys);
-	in->scratch = kho_map_range(&in->ops.mem, scratch_phys, scratch_size);
+	in->scratch = kho_map_range(&in->geo, &in->ops.mem, scratch_phys,
+				    scratch_size);
 	if (!in->scratch)
 		return refuse_at(in, -EFAULT, "scratch array is not in memory",
 				 NULL, scratch_phys);

@@ -86,19 +86,41 @@ static inline uint64_t kho_load_u64(const void *p)
 	return v;
 }
 
-/* Map [phys, phys + len) and check it is one contiguous mapping. */
-static inline const void *kho_map_range(const struct kho_mem_ops *mem,
+/*
+ * Map [phys, phys + len) and check it is one contiguous mapping: every page
+ * it touches is mapped, at the virtual offset its physical offset says (a
+ * range across a hole in RAM fails even when the mappings on either side
+ * are adjacent). Only small ranges are mapped this way: at most the scratch
+ * array.
+ */
+static inline bool kho_mapped_at(const struct kho_mem_ops *mem,
+				 const unsigned char *first, uint64_t phys,
+				 uint64_t at)
+{
+	const unsigned char *va = mem->phys_to_virt(mem->ctx, at);
+
+	return va && va - first == (ptrdiff_t)(at - phys);
+}
+
+static inline const void *kho_map_range(const struct kho_geometry *geo,
+					const struct kho_mem_ops *mem,
 					uint64_t phys, uint64_t len)
 {
-	const unsigned char *first, *last;
+	uint64_t page = kho_page_size(geo), last = phys + len - 1, at;
+	const unsigned char *first;
 
-	if (!len || phys + len - 1 < phys)
+	if (!len || last < phys)
 		return NULL;
 	first = mem->phys_to_virt(mem->ctx, phys);
-	last = mem->phys_to_virt(mem->ctx, phys + len - 1);
-	if (!first || !last || last - first != (ptrdiff_t)(len - 1))
+	if (!first)
 		return NULL;
-	return first;
+	/* Each page the range enters after the first (stop on wrap), ... */
+	for (at = (phys | (page - 1)) + 1; at > phys && at <= last; at += page) {
+		if (!kho_mapped_at(mem, first, phys, at))
+			return NULL;
+	}
+	/* ... and its last byte. */
+	return kho_mapped_at(mem, first, phys, last) ? first : NULL;
 }
 
 /* kho_fdt.c: the root FDT */

@@ -189,7 +189,7 @@ static int vmalloc_for_each(struct kho_in *in, const struct kho_vmalloc *v,
 			return -EINVAL;
 		if (!kho_page_aligned(geo, chunk_phys))
 			return -EINVAL;
-		chunk = kho_map_range(&in->ops.mem, chunk_phys,
+		chunk = kho_map_range(geo, &in->ops.mem, chunk_phys,
 				      kho_page_size(geo));
 		if (!chunk)
 			return -EFAULT;

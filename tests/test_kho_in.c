@@ -597,6 +597,68 @@ static void test_refuse_scratch(void **state)
 	refused(&m, -EINVAL, "scratch area wraps around the address space");
 }
 
+/* The test machine with one page of RAM turned into a hole. */
+struct holed {
+	struct kho_env *e;
+	uint64_t hole;
+};
+
+static void *holed_phys_to_virt(void *ctx, uint64_t pa)
+{
+	struct holed *h = ctx;
+
+	if (pa >> h->e->geo.page_shift == h->hole >> h->e->geo.page_shift)
+		return NULL;
+	return kho_env_va(h->e, pa);
+}
+
+static uint64_t holed_virt_to_phys(void *ctx, const void *va)
+{
+	return kho_env_phys(((struct holed *)ctx)->e, va);
+}
+
+static struct kho_page *holed_pfn_to_page(void *ctx, uint64_t pfn)
+{
+	struct holed *h = ctx;
+
+	if (pfn == h->hole >> h->e->geo.page_shift)
+		return NULL;
+	return kho_env_page(h->e, pfn << h->e->geo.page_shift);
+}
+
+/* Mapped on both sides of a hole is not mapped: every page is checked. */
+static void test_refuse_scratch_across_hole(void **state)
+{
+	struct kho_env_ops ops;
+	struct machine m;
+	struct holed h;
+	uint64_t page;
+	void *block;
+
+	kernel_a(&m, 12);
+	page = m.e->page_size;
+	block = kho_env_alloc(m.e, 2);
+	h.e = m.e;
+	h.hole = kho_env_phys(m.e, block) + page;
+	ops = m.e->ops;
+	ops.mem.ctx = &h;
+	ops.mem.phys_to_virt = holed_phys_to_virt;
+	ops.mem.virt_to_phys = holed_virt_to_phys;
+	ops.pfn_to_page = holed_pfn_to_page;
+	kexec(&m);
+	/* From the end of the block's first page into its third. */
+	assert_int_equal(kho_populate(&m.in, &m.e->geo, &ops, m.fdt_phys,
+				      m.fdt_size, h.hole - 16,
+				      page + 32), -EFAULT);
+	assert_string_equal(m.in.err.what, "scratch array is not in memory");
+	/* Without the hole the same array maps (and is refused later). */
+	assert_int_equal(kho_populate(&m.in, &m.e->geo, &m.e->ops, m.fdt_phys,
+				      m.fdt_size, h.hole - 16, page + 32),
+			 -EINVAL);
+	assert_string_not_equal(m.in.err.what, "scratch array is not in memory");
+	machine_free(&m);
+}
+
 /* Blocks the walk refuses; the tree is edited behind kho_out's checks. */
 static void walk_refused(struct machine *m, int code, const char *what)
 {
@@ -837,6 +899,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_compatible),
 		cmocka_unit_test(test_refuse_memory_map),
 		cmocka_unit_test(test_refuse_scratch),
+		cmocka_unit_test(test_refuse_scratch_across_hole),
 		cmocka_unit_test(test_refuse_blocks),
 		cmocka_unit_test(test_refuse_corrupt_tree),
 		cmocka_unit_test(test_refuse_reserve),
