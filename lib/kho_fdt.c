@@ -44,14 +44,14 @@ static int fdt_err_to_errno(int fdt_err)
 }
 
 /**
- * kho_fdt_build() - write a fresh root FDT
+ * root_fdt_build() - write a fresh root FDT
  * @fdt: the buffer, one page
  * @fdt_len: its size
  * @tree_root_phys: what preserved-memory-map carries
  *
  * Return: 0, or a negative errno (the page is too small).
  */
-int kho_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys)
+int root_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys)
 {
 	int err;
 
@@ -74,7 +74,7 @@ int kho_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys)
 }
 
 /**
- * kho_fdt_add_subtree() - add a child node naming a subsystem's blob
+ * root_fdt_add_subtree() - add a child node naming a subsystem's blob
  * @fdt: the root FDT
  * @fdt_len: the size of its buffer
  * @name: node name
@@ -85,7 +85,7 @@ int kho_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys)
  * Return: 0, -EEXIST (a node of that name exists), -ENOSPC (the page is
  * full), -EINVAL (bad name), -EIO (the FDT is corrupt).
  */
-int kho_fdt_add_subtree(void *fdt, uint64_t fdt_len, const char *name,
+int root_fdt_add_subtree(void *fdt, uint64_t fdt_len, const char *name,
 			uint64_t blob_phys)
 {
 	int off, err;
@@ -109,14 +109,14 @@ out_pack:
 }
 
 /**
- * kho_fdt_subtree_phys() - the preserved-data of a child node
+ * root_fdt_subtree_phys() - the preserved-data of a child node
  * @fdt: the root FDT
  * @node: the child's offset
  * @phys: set to the value
  *
  * Return: 0, -EINVAL when the property is missing or not 8 bytes.
  */
-int kho_fdt_subtree_phys(const void *fdt, int node, uint64_t *phys)
+int root_fdt_subtree_phys(const void *fdt, int node, uint64_t *phys)
 {
 	const void *val;
 	int len;
@@ -129,14 +129,14 @@ int kho_fdt_subtree_phys(const void *fdt, int node, uint64_t *phys)
 }
 
 /**
- * kho_fdt_remove_subtree() - remove the child whose preserved-data is a blob
+ * root_fdt_remove_subtree() - remove the child whose preserved-data is a blob
  * @fdt: the root FDT
  * @fdt_len: the size of its buffer
  * @blob_phys: the blob's physical address
  *
  * Return: 0, -ENOENT (no child names that blob), -EIO (corrupt FDT).
  */
-int kho_fdt_remove_subtree(void *fdt, uint64_t fdt_len, uint64_t blob_phys)
+int root_fdt_remove_subtree(void *fdt, uint64_t fdt_len, uint64_t blob_phys)
 {
 	uint64_t phys;
 	int off, err;
@@ -147,7 +147,7 @@ int kho_fdt_remove_subtree(void *fdt, uint64_t fdt_len, uint64_t blob_phys)
 
 	err = -FDT_ERR_NOTFOUND;
 	fdt_for_each_subnode(off, fdt, KHO_FDT_ROOT_OFFSET) {
-		if (kho_fdt_subtree_phys(fdt, off, &phys))
+		if (root_fdt_subtree_phys(fdt, off, &phys))
 			continue;
 		if (phys != blob_phys)
 			continue;

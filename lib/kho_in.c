@@ -398,12 +398,12 @@ int kho_memory_init(struct kho_in *in, kho_reserve_cb reserve, void *arg)
 /* ---- restores ------------------------------------------------------------ */
 
 /**
- * kho_in_may_restore() - was the handover accepted and walked
+ * in_may_restore() - was the handover accepted and walked
  * @in: incoming handover
  *
  * Return: true when restores may proceed.
  */
-bool kho_in_may_restore(const struct kho_in *in)
+bool in_may_restore(const struct kho_in *in)
 {
 	return in && in->revive && in->walked;
 }
@@ -431,14 +431,14 @@ static bool stamped_order(struct kho_in *in, uint64_t pfn, unsigned int *order)
 }
 
 /**
- * kho_in_block_stamped() - is (pfn, order) a preserved block not restored yet
+ * in_block_stamped() - is (pfn, order) a preserved block not restored yet
  * @in: incoming handover
  * @pfn: first page frame
  * @order: expected order
  *
  * Return: true when the first page carries that stamp.
  */
-bool kho_in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order)
+bool in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order)
 {
 	unsigned int stamped;
 
@@ -446,7 +446,7 @@ bool kho_in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order)
 }
 
 /**
- * kho_in_restore_block() - hand a stamped block to its owner
+ * in_restore_block() - hand a stamped block to its owner
  * @in: incoming handover
  * @pfn: first page frame, stamped with @order
  * @order: the block's order
@@ -455,13 +455,13 @@ bool kho_in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order)
  * Clears the stamp, so a second restore fails.
  * Return: the first page, or NULL when the block is not stamped so.
  */
-struct kho_page *kho_in_restore_block(struct kho_in *in, uint64_t pfn,
+struct kho_page *in_restore_block(struct kho_in *in, uint64_t pfn,
 				      unsigned int order, bool is_folio)
 {
 	struct kho_page *head = pfn_page(in, pfn);
 	uint64_t i, nr_pages = 1ULL << order;
 
-	if (!kho_in_block_stamped(in, pfn, order))
+	if (!in_block_stamped(in, pfn, order))
 		return NULL;
 	head->private = 0;
 	head->refcount = 1;
@@ -471,7 +471,7 @@ struct kho_page *kho_in_restore_block(struct kho_in *in, uint64_t pfn,
 }
 
 /**
- * kho_in_unrestore_block() - undo kho_in_restore_block()
+ * in_unrestore_block() - undo in_restore_block()
  * @in: incoming handover
  * @pfn: first page frame
  * @order: the block's order
@@ -479,7 +479,7 @@ struct kho_page *kho_in_restore_block(struct kho_in *in, uint64_t pfn,
  * Used when a restore of several blocks fails half-way: the blocks it took
  * are stamped again, as the walk left them.
  */
-void kho_in_unrestore_block(struct kho_in *in, uint64_t pfn,
+void in_unrestore_block(struct kho_in *in, uint64_t pfn,
 			    unsigned int order)
 {
 	uint64_t i, nr_pages = 1ULL << order;
@@ -494,12 +494,12 @@ struct kho_page *kho_restore_folio(struct kho_in *in, uint64_t phys)
 	uint64_t pfn;
 	unsigned int order;
 
-	if (!kho_in_may_restore(in) || !kho_page_aligned(&in->geo, phys))
+	if (!in_may_restore(in) || !kho_page_aligned(&in->geo, phys))
 		return NULL;
 	pfn = kho_phys_to_pfn(&in->geo, phys);
 	if (!stamped_order(in, pfn, &order))
 		return NULL;
-	return kho_in_restore_block(in, pfn, order, true);
+	return in_restore_block(in, pfn, order, true);
 }
 
 struct kho_page *kho_restore_pages(struct kho_in *in, uint64_t phys,
@@ -509,7 +509,7 @@ struct kho_page *kho_restore_pages(struct kho_in *in, uint64_t phys,
 	uint64_t start, end, pfn;
 	unsigned int order;
 
-	if (!kho_in_may_restore(in) || !kho_page_aligned(geo, phys) ||
+	if (!in_may_restore(in) || !kho_page_aligned(geo, phys) ||
 	    !nr_pages)
 		return NULL;
 	start = kho_phys_to_pfn(geo, phys);
@@ -523,12 +523,12 @@ struct kho_page *kho_restore_pages(struct kho_in *in, uint64_t phys,
 	 */
 	for (pfn = start; pfn < end; pfn += 1ULL << order) {
 		order = kho_range_block_order(pfn, end);
-		if (!kho_in_block_stamped(in, pfn, order))
+		if (!in_block_stamped(in, pfn, order))
 			return NULL;
 	}
 	for (pfn = start; pfn < end; pfn += 1ULL << order) {
 		order = kho_range_block_order(pfn, end);
-		kho_in_restore_block(in, pfn, order, false);
+		in_restore_block(in, pfn, order, false);
 	}
 	return pfn_page(in, start);
 }
@@ -538,7 +538,7 @@ int kho_restore_free(struct kho_in *in, void *mem)
 	uint64_t phys, pfn;
 	unsigned int order;
 
-	if (!kho_in_may_restore(in))
+	if (!in_may_restore(in))
 		return -EPERM;
 	if (!mem)
 		return 0;
@@ -547,7 +547,7 @@ int kho_restore_free(struct kho_in *in, void *mem)
 	if (!kho_page_aligned(&in->geo, phys) ||
 	    !stamped_order(in, pfn, &order))
 		return -EINVAL;
-	kho_in_restore_block(in, pfn, order, true);
+	in_restore_block(in, pfn, order, true);
 	in->ops.free_pages(in->ops.mem.ctx, mem, order);
 	return 0;
 }
@@ -565,7 +565,7 @@ int kho_retrieve_subtree(struct kho_in *in, const char *name, uint64_t *phys)
 	off = fdt_subnode_offset(in->fdt, KHO_FDT_ROOT_OFFSET, name);
 	if (off < 0)
 		return -ENOENT;
-	return kho_fdt_subtree_phys(in->fdt, off, phys);
+	return root_fdt_subtree_phys(in->fdt, off, phys);
 }
 
 int kho_for_each_subtree(struct kho_in *in, kho_subtree_cb cb, void *arg)
@@ -583,7 +583,7 @@ int kho_for_each_subtree(struct kho_in *in, kho_subtree_cb cb, void *arg)
 		name = fdt_get_name(in->fdt, off, NULL);
 		if (!name)
 			continue;
-		if (kho_fdt_subtree_phys(in->fdt, off, &phys))
+		if (root_fdt_subtree_phys(in->fdt, off, &phys))
 			phys = KHO_ERR_NO_ADDR;
 		ret = cb(name, phys, arg);
 		if (ret)

@@ -124,21 +124,21 @@ static inline const void *kho_map_range(const struct kho_geometry *geo,
 }
 
 /* kho_fdt.c: the root FDT */
-int kho_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys);
-int kho_fdt_add_subtree(void *fdt, uint64_t fdt_len, const char *name,
+int root_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys);
+int root_fdt_add_subtree(void *fdt, uint64_t fdt_len, const char *name,
 			uint64_t blob_phys);
-int kho_fdt_remove_subtree(void *fdt, uint64_t fdt_len, uint64_t blob_phys);
-int kho_fdt_subtree_phys(const void *fdt, int node, uint64_t *phys);
+int root_fdt_remove_subtree(void *fdt, uint64_t fdt_len, uint64_t blob_phys);
+int root_fdt_subtree_phys(const void *fdt, int node, uint64_t *phys);
 
 /* kho_out.c: is the page at @phys inside a preserved block? */
-bool kho_out_page_preserved(struct kho_out *out, uint64_t phys);
+bool out_page_preserved(struct kho_out *out, uint64_t phys);
 
 /* kho_in.c: restores shared with kho_vmalloc.c */
-bool kho_in_may_restore(const struct kho_in *in);
-struct kho_page *kho_in_restore_block(struct kho_in *in, uint64_t pfn,
+bool in_may_restore(const struct kho_in *in);
+struct kho_page *in_restore_block(struct kho_in *in, uint64_t pfn,
 				      unsigned int order, bool is_folio);
-void kho_in_unrestore_block(struct kho_in *in, uint64_t pfn,
+void in_unrestore_block(struct kho_in *in, uint64_t pfn,
 			    unsigned int order);
-bool kho_in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order);
+bool in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order);
 
 #endif /* KHO_INTERNAL_H */

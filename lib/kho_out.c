@@ -75,14 +75,14 @@ static int check_folio(const struct kho_out *out, uint64_t phys,
 }
 
 /**
- * kho_out_page_preserved() - is a page inside a preserved block
+ * out_page_preserved() - is a page inside a preserved block
  * @out: outgoing handover
  * @phys: any address in the page
  *
  * Looks for the block of every order that could contain the page.
  * Return: true when one is preserved.
  */
-bool kho_out_page_preserved(struct kho_out *out, uint64_t phys)
+bool out_page_preserved(struct kho_out *out, uint64_t phys)
 {
 	uint64_t pfn = kho_phys_to_pfn(&out->geo, phys);
 	unsigned int order;
@@ -159,7 +159,7 @@ int kho_out_init(struct kho_out *out, const struct kho_geometry *geo,
 		goto err_tree;
 	out->fdt_phys = ops->mem.virt_to_phys(ops->mem.ctx, out->fdt);
 
-	ret = kho_fdt_build(out->fdt, fdt_len, kho_radix_root_phys(&out->tree));
+	ret = root_fdt_build(out->fdt, fdt_len, kho_radix_root_phys(&out->tree));
 	if (ret)
 		goto err_fdt;
 	return 0;
@@ -280,11 +280,11 @@ int kho_add_subtree(struct kho_out *out, const char *name, void *blob)
 	}
 	phys = out->ops.mem.virt_to_phys(out->ops.mem.ctx, blob);
 	/* The next kernel can only read the blob if it survives. */
-	if (!kho_out_page_preserved(out, phys))
+	if (!out_page_preserved(out, phys))
 		return -EINVAL;
 
 	kho_lock_acquire(&out->lock);
-	ret = kho_fdt_add_subtree(out->fdt, kho_page_size(&out->geo), name,
+	ret = root_fdt_add_subtree(out->fdt, kho_page_size(&out->geo), name,
 				  phys);
 	kho_lock_release(&out->lock);
 	return ret;
@@ -298,6 +298,6 @@ void kho_remove_subtree(struct kho_out *out, void *blob)
 		return;
 	phys = out->ops.mem.virt_to_phys(out->ops.mem.ctx, blob);
 	kho_lock_acquire(&out->lock);
-	kho_fdt_remove_subtree(out->fdt, kho_page_size(&out->geo), phys);
+	root_fdt_remove_subtree(out->fdt, kho_page_size(&out->geo), phys);
 	kho_lock_release(&out->lock);
 }

@@ -237,7 +237,7 @@ static int for_each_block(struct kho_in *in, uint64_t pfn, uint64_t nr_pages,
 static int check_block(struct kho_in *in, uint64_t pfn, unsigned int order,
 		       struct vmalloc_walk *w)
 {
-	return kho_in_block_stamped(in, pfn, order) ? 0 : -EINVAL;
+	return in_block_stamped(in, pfn, order) ? 0 : -EINVAL;
 }
 
 /* Pass 1: every chunk and block preserved, entries adding up. */
@@ -250,7 +250,7 @@ static int check_item(struct kho_in *in, enum chunk_item kind, uint64_t phys,
 	uint64_t nr_pages = 1ULL << w->v->order;
 
 	if (kind == ITEM_CHUNK)
-		return kho_in_block_stamped(in, pfn, 0) ? 0 : -EINVAL;
+		return in_block_stamped(in, pfn, 0) ? 0 : -EINVAL;
 	if (++w->entries > (w->v->total_pages >> w->v->order))
 		return -EINVAL;
 	if (!kho_page_aligned(geo, phys) || pfn + nr_pages < pfn)
@@ -261,7 +261,7 @@ static int check_item(struct kho_in *in, enum chunk_item kind, uint64_t phys,
 static int restore_block(struct kho_in *in, uint64_t pfn, unsigned int order,
 			 struct vmalloc_walk *w)
 {
-	if (!kho_in_restore_block(in, pfn, order, false))
+	if (!in_restore_block(in, pfn, order, false))
 		return -EINVAL;
 	w->blocks++;
 	return 0;
@@ -275,7 +275,7 @@ static int restore_item(struct kho_in *in, enum chunk_item kind,
 	uint64_t pfn = kho_phys_to_pfn(&in->geo, phys);
 
 	if (kind == ITEM_CHUNK) {
-		if (!kho_in_restore_block(in, pfn, 0, true))
+		if (!in_restore_block(in, pfn, 0, true))
 			return -EINVAL;
 		w->blocks++;
 		return 0;
@@ -289,7 +289,7 @@ static int unrestore_block(struct kho_in *in, uint64_t pfn,
 	/* Stop after the blocks pass 2 restored: the rest are untouched. */
 	if (!w->blocks)
 		return 1;
-	kho_in_unrestore_block(in, pfn, order);
+	in_unrestore_block(in, pfn, order);
 	w->blocks--;
 	return 0;
 }
@@ -338,7 +338,7 @@ int kho_restore_vmalloc(struct kho_in *in, const struct kho_vmalloc *v,
 	struct vmalloc_walk w = { .v = v, .map = map, .map_arg = arg };
 	int ret;
 
-	if (!kho_in_may_restore(in))
+	if (!in_may_restore(in))
 		return -EPERM;
 	if (KHO_WARN_ON(!v || !map))
 		return -EINVAL;
