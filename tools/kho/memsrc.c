@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * memsrc.c - physical memory sources for kho inspect: a machine directory,
+ * a raw image, an ELF core (vmcore, /proc/kcore) and /dev/mem, each turned
+ * into a segment table at open and read with pread on demand.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../sim/machine.h"
+#include "memsrc.h"
+
+/* Text files we parse (machine.conf, /proc/iomem) are small. */
+#define MEMSRC_TEXT_MAX (1 << 20)
+/* A note segment larger than this is not a kernel's. */
+#define MEMSRC_NOTE_MAX (1 << 20)
+/* More PT_LOAD segments than any kernel writes (one per RAM range). */
+#define MEMSRC_MAX_SEGS (1 << 20)
+
+const char *memsrc_kind_name(enum memsrc_kind kind)
+{
+	switch (kind) {
+	case MEMSRC_MACHINE:
+		return "machine directory";
+	case MEMSRC_RAW:
+		return "raw image";
+	case MEMSRC_ELF:
+		return "ELF core";
+	case MEMSRC_KCORE:
+		return "/proc/kcore";
+	case MEMSRC_DEVMEM:
+		return "/dev/mem";
+	}
+	return "memory source";
+}
+
+/* Read a small text file whole, NUL-terminated. */
+static int read_text(const char *path, char **out, struct sim_error *e)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	int fd, ret = 0;
+
+	if (!buf)
+		return sim_fail(e, -ENOMEM, "out of memory reading %s", path);
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		ret = -errno;
+		free(buf);
+		return sim_fail(e, ret, "cannot open %s: %s", path,
+				strerror(-ret));
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 == cap) {
+			char *p;
+
+			if (cap >= MEMSRC_TEXT_MAX) {
+				ret = sim_fail(e, -EFBIG, "%s is larger than %d bytes",
+					       path, MEMSRC_TEXT_MAX);
+				break;
+			}
+			p = realloc(buf, cap * 2);
+			if (!p) {
+				ret = sim_fail(e, -ENOMEM, "out of memory reading %s",
+					       path);
+				break;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			sim_fail(e, ret, "cannot read %s: %s", path, strerror(errno));
+			break;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static int add_seg(struct memsrc *ms, unsigned int *cap, uint64_t start,
+		   uint64_t size, uint64_t offset, uint64_t filesz,
+		   struct sim_error *e)
+{
+	if (!size)
+		return 0;
+	if (start + size < start)
+		return sim_fail(e, -EINVAL,
+				"%s: segment at physical %#" PRIx64
+				" of %#" PRIx64 " bytes wraps around",
+				ms->name, start, size);
+	if (ms->nr_seg == *cap) {
+		unsigned int n = *cap ? *cap * 2 : 16;
+		void *p;
+
+		if (n > MEMSRC_MAX_SEGS)
+			return sim_fail(e, -E2BIG, "%s: more than %d segments",
+					ms->name, MEMSRC_MAX_SEGS);
+		p = realloc(ms->seg, n * sizeof(*ms->seg));
+		if (!p)
+			return sim_fail(e, -ENOMEM, "out of memory");
+		ms->seg = p;
+		*cap = n;
+	}
+	ms->seg[ms->nr_seg++] = (struct memsrc_seg){
+		.start = start,
+		.end = start + size,
+		.offset = offset,
+		.filesz = filesz < size ? filesz : size,
+	};
+	return 0;
+}
+
+static int seg_cmp(const void *a, const void *b)
+{
+	const struct memsrc_seg *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	/* Equal starts: the longer first, so it wins the overlap. */
+	return x->end > y->end ? -1 : x->end < y->end;
+}
+
+/*
+ * Sort the segments, clip overlaps (the earlier-starting segment wins),
+ * and derive the RAM ranges: segments that touch merge.
+ */
+static int finish_segs(struct memsrc *ms, struct sim_error *e)
+{
+	unsigned int n = 0;
+
+	if (!ms->nr_seg)
+		return sim_fail(e, -EINVAL, "%s holds no physical memory",
+				ms->name);
+	qsort(ms->seg, ms->nr_seg, sizeof(*ms->seg), seg_cmp);
+	for (unsigned int i = 0; i < ms->nr_seg; i++) {
+		struct memsrc_seg s = ms->seg[i];
+
+		if (n && s.start < ms->seg[n - 1].end) {
+			uint64_t cut = ms->seg[n - 1].end - s.start;
+
+			if (s.end <= ms->seg[n - 1].end)
+				continue;
+			s.start += cut;
+			s.offset += cut;
+			s.filesz = s.filesz > cut ? s.filesz - cut : 0;
+		}
+		ms->seg[n++] = s;
+	}
+	ms->nr_seg = n;
+	ms->ram = calloc(n, sizeof(*ms->ram));
+	if (!ms->ram)
+		return sim_fail(e, -ENOMEM, "out of memory");
+	ms->nr_ram = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		if (ms->nr_ram && ms->ram[ms->nr_ram - 1].end == ms->seg[i].start) {
+			ms->ram[ms->nr_ram - 1].end = ms->seg[i].end;
+			continue;
+		}
+		ms->ram[ms->nr_ram].start = ms->seg[i].start;
+		ms->ram[ms->nr_ram].end = ms->seg[i].end;
+		ms->nr_ram++;
+	}
+	return 0;
+}
+
+static int open_file(struct memsrc *ms, const char *path, struct stat *st,
+		     struct sim_error *e)
+{
+	if (strlen(path) >= sizeof(ms->path))
+		return sim_fail(e, -ENAMETOOLONG, "path too long: %s", path);
+	strcpy(ms->path, path);
+	ms->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ms->fd < 0)
+		return sim_fail(e, -errno, "cannot open %s: %s", path,
+				strerror(errno));
+	if (fstat(ms->fd, st))
+		return sim_fail(e, -errno, "cannot stat %s: %s", path,
+				strerror(errno));
+	if (S_ISDIR(st->st_mode))
+		return sim_fail(e, -EISDIR, "%s is a directory, not a file",
+				path);
+	return 0;
+}
+
+/* ---- machine directory ------------------------------------------------- */
+
+static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
+{
+	char path[PATH_MAX];
+	struct sim_conf *conf;
+	unsigned int cap = 0;
+	uint64_t need = 0;
+	struct stat st;
+	char *text;
+	int ret, fd;
+
+	ms->kind = MEMSRC_MACHINE;
+	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
+	ret = read_text(path, &text, e);
+	if (ret)
+		return ret == -ENOENT ?
+			       sim_fail(e, ret, "%s is not a machine directory (no "
+					SIM_CONF_FILE ")", dir) : ret;
+	conf = malloc(sizeof(*conf));
+	if (!conf) {
+		free(text);
+		return sim_fail(e, -ENOMEM, "out of memory");
+	}
+	ret = sim_conf_parse(conf, text, path, e);
+	free(text);
+	if (ret)
+		goto out;
+	ms->page_shift = conf->page_shift;
+	snprintf(path, sizeof(path), "%s/" SIM_RAM_FILE, dir);
+	ret = open_file(ms, path, &st, e);
+	if (ret)
+		goto out;
+	for (unsigned int i = 0; i < conf->nr_ranges; i++) {
+		const struct sim_ram_range *r = &conf->ram[i];
+
+		ret = add_seg(ms, &cap, r->base, r->size, r->file_off, r->size, e);
+		if (ret)
+			goto out;
+		need = r->file_off + r->size;
+	}
+	if ((uint64_t)st.st_size < need) {
+		ret = sim_fail(e, -EIO,
+			       "%s is %" PRIu64 " bytes but machine.conf needs %"
+			       PRIu64 ": truncated", path, (uint64_t)st.st_size,
+			       need);
+		goto out;
+	}
+	ret = finish_segs(ms, e);
+	if (ret)
+		goto out;
+
+	snprintf(path, sizeof(path), "%s/" SIM_HANDOVER_FILE, dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT) {
+		ret = sim_fail(e, -errno, "cannot open %s: %s", path,
+			       strerror(errno));
+	} else if (fd >= 0) {
+		char extra;
+
+		if (pread(fd, &ms->handover, sizeof(ms->handover), 0) !=
+			    sizeof(ms->handover) ||
+		    pread(fd, &extra, 1, sizeof(ms->handover)) != 0)
+			ret = sim_fail(e, -EINVAL, "%s is not %zu bytes", path,
+				       sizeof(ms->handover));
+		else
+			ms->has_handover = true;
+		close(fd);
+	}
+out:
+	free(conf);
+	return ret;
+}
+
+/* ---- raw image ---------------------------------------------------------- */
+
+static int open_raw(struct memsrc *ms, const char *arg, struct sim_error *e)
+{
+	const char *at = strrchr(arg, '@');
+	unsigned long long base = 0;
+	char path[PATH_MAX];
+	unsigned int cap = 0;
+	struct stat st;
+	char *end;
+	int ret;
+
+	ms->kind = MEMSRC_RAW;
+	if (at) {
+		if ((size_t)(at - arg) >= sizeof(path))
+			return sim_fail(e, -ENAMETOOLONG, "path too long: %s", arg);
+		memcpy(path, arg, at - arg);
+		path[at - arg] = '\0';
+		errno = 0;
+		base = strtoull(at + 1, &end, 0);
+		if (errno || end == at + 1 || *end || at[1] == '-')
+			return sim_fail(e, -EINVAL,
+					"raw:%s: \"%s\" is not a base address "
+					"(raw:FILE@0xBASE)", arg, at + 1);
+	} else {
+		snprintf(path, sizeof(path), "%s", arg);
+	}
+	if (!*path)
+		return sim_fail(e, -EINVAL, "raw: which file? (raw:FILE@0xBASE)");
+	ret = open_file(ms, path, &st, e);
+	if (ret)
+		return ret;
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return sim_fail(e, -EINVAL, "%s is not a file", path);
+	if (S_ISBLK(st.st_mode)) {
+		off_t sz = lseek(ms->fd, 0, SEEK_END);
+
+		st.st_size = sz < 0 ? 0 : sz;
+	}
+	if (!st.st_size)
+		return sim_fail(e, -EINVAL, "%s is empty", path);
+	ret = add_seg(ms, &cap, base, st.st_size, 0, st.st_size, e);
+	return ret ? ret : finish_segs(ms, e);
+}
+
+/* ---- ELF core ----------------------------------------------------------- */
+
+/* "PAGESIZE=4096" in a VMCOREINFO note: the dumped kernel's page size. */
+static void vmcoreinfo_page_shift(struct memsrc *ms, const char *desc,
+				  size_t len)
+{
+	static const char key[] = "PAGESIZE=";
+	const char *p = desc, *end = desc + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t n = (nl ? nl : end) - p;
+
+		if (n > sizeof(key) - 1 && n < 32 &&
+		    !memcmp(p, key, sizeof(key) - 1)) {
+			char num[32];
+			unsigned long v;
+
+			memcpy(num, p + sizeof(key) - 1, n - (sizeof(key) - 1));
+			num[n - (sizeof(key) - 1)] = '\0';
+			v = strtoul(num, NULL, 10);
+			for (unsigned int s = KHO_PAGE_SHIFT_MIN;
+			     s <= KHO_PAGE_SHIFT_MAX; s += 2)
+				if (v == 1UL << s)
+					ms->page_shift = s;
+		}
+		p += n + 1;
+	}
+}
+
+static void read_notes(struct memsrc *ms, Elf *elf, const GElf_Phdr *ph)
+{
+	Elf_Data *d;
+	size_t off = 0, name_off, desc_off;
+	GElf_Nhdr nh;
+
+	if (!ph->p_filesz || ph->p_filesz > MEMSRC_NOTE_MAX)
+		return;
+	d = elf_getdata_rawchunk(elf, ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+	if (!d)
+		return;
+	while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		if (nh.n_namesz == sizeof("VMCOREINFO") &&
+		    !memcmp((char *)d->d_buf + name_off, "VMCOREINFO",
+			    sizeof("VMCOREINFO")))
+			vmcoreinfo_page_shift(ms, (char *)d->d_buf + desc_off,
+					      nh.n_descsz);
+	}
+}
+
+static int open_elf(struct memsrc *ms, const char *path, bool kcore,
+		    struct sim_error *e)
+{
+	unsigned int cap = 0;
+	size_t phnum;
+	GElf_Ehdr eh;
+	struct stat st;
+	Elf *elf;
+	int ret;
+
+	ms->kind = kcore ? MEMSRC_KCORE : MEMSRC_ELF;
+	ret = open_file(ms, path, &st, e);
+	if (ret)
+		return ret;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return sim_fail(e, -EINVAL, "libelf is out of date");
+	elf = elf_begin(ms->fd, ELF_C_READ, NULL);
+	if (!elf)
+		return sim_fail(e, -ENOEXEC, "%s: cannot read it as ELF: %s", path,
+				elf_errmsg(-1));
+	if (elf_kind(elf) != ELF_K_ELF) {
+		ret = sim_fail(e, -EINVAL, "%s is not an ELF file", path);
+		goto out;
+	}
+	if (gelf_getclass(elf) != ELFCLASS64) {
+		ret = sim_fail(e, -EINVAL,
+			       "%s is a 32-bit ELF file; KHO needs a 64-bit core",
+			       path);
+		goto out;
+	}
+	if (!gelf_getehdr(elf, &eh)) {
+		ret = sim_fail(e, -ENOEXEC, "%s: truncated ELF header: %s", path,
+			       elf_errmsg(-1));
+		goto out;
+	}
+	if (eh.e_type != ET_CORE) {
+		ret = sim_fail(e, -EINVAL,
+			       "%s is an ELF file but not a core dump (e_type %u, "
+			       "want ET_CORE)", path, eh.e_type);
+		goto out;
+	}
+	if (elf_getphdrnum(elf, &phnum)) {
+		ret = sim_fail(e, -ENOEXEC, "%s: bad program header count: %s",
+			       path, elf_errmsg(-1));
+		goto out;
+	}
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph)) {
+			ret = sim_fail(e, -ENOEXEC,
+				       "%s: program header %zu of %zu cannot be "
+				       "read (truncated file?): %s", path, i, phnum,
+				       elf_errmsg(-1));
+			goto out;
+		}
+		if (ph.p_type != PT_LOAD && ph.p_type != PT_NOTE)
+			continue;
+		if (ph.p_offset + ph.p_filesz < ph.p_offset ||
+		    (S_ISREG(st.st_mode) &&
+		     ph.p_offset + ph.p_filesz > (uint64_t)st.st_size)) {
+			ret = sim_fail(e, -ENOEXEC,
+				       "%s is truncated: segment %zu (physical %#"
+				       PRIx64 ") ends at file offset %#" PRIx64
+				       " but the file has %#" PRIx64 " bytes",
+				       path, i, (uint64_t)ph.p_paddr,
+				       (uint64_t)(ph.p_offset + ph.p_filesz),
+				       (uint64_t)st.st_size);
+			goto out;
+		}
+		if (ph.p_type == PT_NOTE) {
+			read_notes(ms, elf, &ph);
+			continue;
+		}
+		/* /proc/kcore: vmalloc, modules and the like have no paddr. */
+		if (ph.p_paddr == UINT64_MAX)
+			continue;
+		if (ph.p_filesz > ph.p_memsz) {
+			ret = sim_fail(e, -ENOEXEC,
+				       "%s: segment %zu has more file bytes (%#"
+				       PRIx64 ") than memory bytes (%#" PRIx64 ")",
+				       path, i, (uint64_t)ph.p_filesz,
+				       (uint64_t)ph.p_memsz);
+			goto out;
+		}
+		ret = add_seg(ms, &cap, ph.p_paddr, ph.p_memsz, ph.p_offset,
+			      ph.p_filesz, e);
+		if (ret)
+			goto out;
+	}
+	if (!ms->nr_seg) {
+		ret = sim_fail(e, -EINVAL,
+			       "%s has no PT_LOAD segment with a physical address",
+			       path);
+		goto out;
+	}
+	ret = finish_segs(ms, e);
+out:
+	elf_end(elf);
+	return ret;
+}
+
+/* ---- /dev/mem ------------------------------------------------------------ */
+
+/* Top-level "start-end : System RAM" lines of /proc/iomem. */
+static int parse_iomem(struct memsrc *ms, const char *iomem_path,
+		       struct sim_error *e)
+{
+	unsigned int cap = 0, line = 0;
+	bool any_addr = false;
+	char *text, *p, *nl;
+	int ret;
+
+	ret = read_text(iomem_path, &text, e);
+	if (ret)
+		return ret;
+	for (p = text; p && *p; p = nl) {
+		unsigned long long start, end;
+		char *q;
+
+		line++;
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl++ = '\0';
+		if (isspace((unsigned char)*p))
+			continue;
+		errno = 0;
+		start = strtoull(p, &q, 16);
+		if (errno || *q != '-')
+			continue;
+		end = strtoull(q + 1, &q, 16);
+		if (errno)
+			continue;
+		if (start || end)
+			any_addr = true;
+		while (*q == ' ')
+			q++;
+		if (*q != ':' || strcmp(q + 1 + (q[1] == ' '), "System RAM"))
+			continue;
+		if (end < start || end == UINT64_MAX) {
+			free(text);
+			return sim_fail(e, -EINVAL, "%s:%u: bad range", iomem_path,
+					line);
+		}
+		ret = add_seg(ms, &cap, start, end - start + 1, start,
+			      end - start + 1, e);
+		if (ret) {
+			free(text);
+			return ret;
+		}
+	}
+	free(text);
+	if (!any_addr)
+		return sim_fail(e, -EPERM,
+				"%s shows no addresses: run as root", iomem_path);
+	if (!ms->nr_seg)
+		return sim_fail(e, -EINVAL, "%s lists no System RAM", iomem_path);
+	return finish_segs(ms, e);
+}
+
+static int open_devmem(struct memsrc *ms, struct sim_error *e)
+{
+	const char *mem = getenv("KHO_DEVMEM"), *iomem = getenv("KHO_IOMEM");
+	struct stat st;
+	int ret;
+
+	ms->kind = MEMSRC_DEVMEM;
+	ret = open_file(ms, mem && *mem ? mem : "/dev/mem", &st, e);
+	if (ret)
+		return ret;
+	return parse_iomem(ms, iomem && *iomem ? iomem : "/proc/iomem", e);
+}
+
+/* ---- the interface -------------------------------------------------------- */
+
+static bool prefix(const char *s, const char *p, const char **rest)
+{
+	size_t n = strlen(p);
+
+	if (strncmp(s, p, n))
+		return false;
+	*rest = s + n;
+	return true;
+}
+
+int memsrc_open(struct memsrc *ms, const char *spec, struct sim_error *e)
+{
+	const char *arg;
+	int ret;
+
+	memset(ms, 0, sizeof(*ms));
+	ms->fd = -1;
+	if (!spec || !*spec)
+		return sim_fail(e, -EINVAL, "which memory? --mem SOURCE");
+	snprintf(ms->name, sizeof(ms->name), "%s", spec);
+	if (prefix(spec, "machine:", &arg))
+		ret = open_machine(ms, arg, e);
+	else if (prefix(spec, "raw:", &arg))
+		ret = open_raw(ms, arg, e);
+	else if (prefix(spec, "elf:", &arg))
+		ret = open_elf(ms, arg, false, e);
+	else if (prefix(spec, "kcore:", &arg))
+		ret = open_elf(ms, *arg ? arg : "/proc/kcore", true, e);
+	else if (!strcmp(spec, "kcore"))
+		ret = open_elf(ms, "/proc/kcore", true, e);
+	else if (!strcmp(spec, "devmem"))
+		ret = open_devmem(ms, e);
+	else if (strchr(spec, ':') && access(spec, F_OK))
+		ret = sim_fail(e, -EINVAL,
+			       "\"%s\" is no memory source: use DIR, raw:FILE@0xBASE, "
+			       "elf:FILE, kcore:/proc/kcore or devmem", spec);
+	else
+		ret = open_machine(ms, spec, e);
+	if (ret)
+		memsrc_close(ms);
+	return ret;
+}
+
+void memsrc_close(struct memsrc *ms)
+{
+	if (ms->fd >= 0)
+		close(ms->fd);
+	ms->fd = -1;
+	free(ms->seg);
+	ms->seg = NULL;
+	ms->nr_seg = 0;
+	free(ms->ram);
+	ms->ram = NULL;
+	ms->nr_ram = 0;
+}
+
+/* The segment holding @pa, or NULL. */
+static const struct memsrc_seg *find_seg(const struct memsrc *ms, uint64_t pa)
+{
+	unsigned int lo = 0, hi = ms->nr_seg;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (pa < ms->seg[mid].start)
+			hi = mid;
+		else if (pa >= ms->seg[mid].end)
+			lo = mid + 1;
+		else
+			return &ms->seg[mid];
+	}
+	return NULL;
+}
+
+bool memsrc_backed(const struct memsrc *ms, uint64_t pa, uint64_t len)
+{
+	if (!len)
+		len = 1;
+	if (pa + len < pa)
+		return false;
+	while (len) {
+		const struct memsrc_seg *s = find_seg(ms, pa);
+		uint64_t n;
+
+		if (!s)
+			return false;
+		n = s->end - pa < len ? s->end - pa : len;
+		pa += n;
+		len -= n;
+	}
+	return true;
+}
+
+int memsrc_read(const struct memsrc *ms, uint64_t pa, void *buf, size_t len,
+		struct sim_error *e)
+{
+	uint8_t *out = buf;
+
+	while (len) {
+		const struct memsrc_seg *s = find_seg(ms, pa);
+		uint64_t in = s ? pa - s->start : 0;
+		size_t n, from_file;
+
+		if (!s)
+			return sim_fail(e, -EFAULT,
+					"physical address %#" PRIx64
+					" is not in %s (no segment holds it)",
+					pa, ms->name);
+		n = s->end - pa < len ? s->end - pa : len;
+		from_file = in >= s->filesz ? 0 :
+			    s->filesz - in < n ? s->filesz - in : n;
+		for (size_t done = 0; done < from_file;) {
+			ssize_t r = pread(ms->fd, out + done, from_file - done,
+					  s->offset + in + done);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return sim_fail(e, -EIO,
+						"cannot read physical %#" PRIx64
+						" from %s: %s", pa + done, ms->path,
+						strerror(errno));
+			if (!r)
+				return sim_fail(e, -EIO,
+						"%s ends before physical %#" PRIx64
+						" (file offset %#" PRIx64 "): truncated",
+						ms->path, pa + done,
+						s->offset + in + done);
+			done += r;
+		}
+		memset(out + from_file, 0, n - from_file);
+		out += n;
+		pa += n;
+		len -= n;
+	}
+	return 0;
+}
