@@ -10,12 +10,12 @@
 # the root's physical address to a second tree with kho_radix_attach() and
 # walks the same blocks. Also: the shared library exports only kho_* names.
 #
-# Environment: BUILD (build directory, default build). Run from the top of
-# the tree (tests/run-tests.sh does).
+# The library is built afresh in a build directory of its own, without
+# sanitizers, whatever BUILD the caller uses (an ASan build's objects would
+# not link into a plain outside program).
 
 set -u
 
-BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.." || exit 1
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kho-install.XXXXXX") || exit 1
@@ -28,7 +28,7 @@ fail() {
 
 # Make's variables from a calling make must not leak into this one.
 unset MAKEFLAGS MFLAGS MAKELEVEL
-make --no-print-directory BUILD="$BUILD" install PREFIX="$tmp" \
+make --no-print-directory BUILD="$tmp/build" SAN= install PREFIX="$tmp" \
 	>"$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log" >&2; fail "make install PREFIX=$tmp failed"; }
 
