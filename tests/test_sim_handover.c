@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_sim_handover.c - handovers between boots of the simulated machine,
+ * each boot in its own process (fork), as real kexecs are:
+ *  - scrub: unpreserved memory does not survive, preserved memory does,
+ *    and without the scrub the unpreserved bytes would have survived;
+ *  - vmalloc round trip over more than one chunk page;
+ *  - subtree add, duplicate, remove, retrieve;
+ *  - double restore, tail page and unpreserved page refused.
+ * A child reports a failed check on stderr and exits non-zero.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../clients/client.h"
+#include "../sim/boot.h"
+
+#define SZ_1M (1ULL << 20)
+#define PATTERN_KEPT 0xa5
+#define PATTERN_LOST 0x5a
+#define PATTERN_MOVABLE 0x3c
+#define VM_PAGES 600		/* more than one chunk of 511 entries */
+#define VM_HUGE_BLOCKS 3
+#define VM_HUGE_ORDER 2
+
+#define CHECK(x)                                                            \
+	do {                                                                \
+		if (!(x)) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s\n",        \
+				__FILE__, __LINE__, #x);                    \
+			return 1;                                           \
+		}                                                           \
+	} while (0)
+
+/* What one boot tells the next test step: shared across fork. */
+struct shared {
+	char dir[64];
+	uint64_t kept, lost, movable;
+	uint64_t blob_a;
+	uint64_t folio, single;
+};
+
+static struct shared *sh;
+
+static int setup(void **state)
+{
+	struct sim_error e;
+	struct sim_conf c;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(sh != MAP_FAILED);
+	memset(sh, 0, sizeof(*sh));
+	strcpy(sh->dir, "/tmp/kho-handover.XXXXXX");
+	assert_non_null(mkdtemp(sh->dir));
+	assert_int_equal(sim_conf_layout(&c, 128 * SZ_1M, 1, 12, &e), 0);
+	assert_int_equal(sim_machine_create(sh->dir, &c, &e), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/ram.img", sh->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/machine.conf", sh->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/handover", sh->dir);
+	unlink(path);
+	rmdir(sh->dir);
+	munmap(sh, sizeof(*sh));
+	return 0;
+}
+
+/* Run @fn as its own process, like a boot. Return: its exit status. */
+static int boot_process(int (*fn)(void))
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid)
+		_exit(fn());
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int boot_up(struct sim_boot *b, bool scrub, bool expect_kho)
+{
+	struct sim_boot_opts opts = { .scrub = scrub, .punch = true };
+	struct sim_error e = { "" };
+
+	if (sim_boot_open(b, sh->dir, &opts, &e) || sim_boot_mm_init(b, &e) ||
+	    sim_boot_out_init(b, &e)) {
+		fprintf(stderr, "boot failed: %s\n", e.msg);
+		return 1;
+	}
+	CHECK(b->kho_boot == expect_kho);
+	return 0;
+}
+
+static int kexec_down(struct sim_boot *b)
+{
+	struct sim_error e = { "" };
+
+	if (sim_boot_kexec(b, &e)) {
+		fprintf(stderr, "kexec failed: %s\n", e.msg);
+		return 1;
+	}
+	sim_boot_close(b);
+	return 0;
+}
+
+static bool all_bytes(struct sim_boot *b, uint64_t pa, uint64_t len, int c)
+{
+	const uint8_t *p = sim_phys_to_virt(&b->m, pa);
+
+	for (uint64_t i = 0; i < len; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+static bool any_byte(struct sim_boot *b, uint64_t pa, uint64_t len, int c)
+{
+	const uint8_t *p = sim_phys_to_virt(&b->m, pa);
+
+	for (uint64_t i = 0; i < len; i++)
+		if (p[i] == c)
+			return true;
+	return false;
+}
+
+static struct sim_boot boot;
+
+/* ---- scrub --------------------------------------------------------------- */
+
+static int scrub_cold(void)
+{
+	struct sim_boot *b = &boot;
+	void *kept, *lost, *movable;
+	uint64_t len;
+
+	if (boot_up(b, true, false))
+		return 1;
+	len = b->m.page_size << 2;
+	kept = sim_alloc_pages(b, 2);
+	lost = sim_alloc_pages(b, 2);
+	movable = sim_alloc_movable(b, 0);
+	CHECK(kept && lost && movable);
+	memset(kept, PATTERN_KEPT, len);
+	memset(lost, PATTERN_LOST, len);
+	memset(movable, PATTERN_MOVABLE, b->m.page_size);
+	sh->kept = sim_virt_to_phys(&b->m, kept);
+	sh->lost = sim_virt_to_phys(&b->m, lost);
+	sh->movable = sim_virt_to_phys(&b->m, movable);
+	/* Movable memory lives in scratch, which cannot be preserved. */
+	CHECK(sim_pfn_to_page(&b->buddy, sh->movable >> 12)->flags & SIM_PG_CMA);
+	CHECK(kho_preserve_pages(&b->out, sh->movable, 1) == -EINVAL);
+	CHECK(kho_preserve_pages(&b->out, sh->kept, 4) == 0);
+	return kexec_down(b);
+}
+
+/* Without the scrub, unpreserved memory outside scratch would survive. */
+static int scrub_off(void)
+{
+	struct sim_boot_opts opts = { .scrub = false, .punch = true };
+	struct sim_boot *b = &boot;
+	struct sim_error e = { "" };
+	uint64_t len;
+
+	/* No outgoing side: its first pages could reuse the lost block. */
+	CHECK(sim_boot_open(b, sh->dir, &opts, &e) == 0);
+	CHECK(sim_boot_mm_init(b, &e) == 0);
+	CHECK(b->kho_boot && b->stats.scrubbed_boot == 0);
+	len = b->m.page_size << 2;
+	CHECK(all_bytes(b, sh->lost, len, PATTERN_LOST));
+	/* Scratch was overwritten by the kexec itself. */
+	CHECK(!any_byte(b, sh->movable, b->m.page_size, PATTERN_MOVABLE));
+	CHECK(all_bytes(b, sh->kept, len, PATTERN_KEPT));
+	/* Power off without consuming the handover: the next step boots it. */
+	return 0;
+}
+
+static int scrub_on(void)
+{
+	struct sim_boot *b = &boot;
+	uint64_t len;
+
+	if (boot_up(b, true, true))
+		return 1;
+	len = b->m.page_size << 2;
+	CHECK(b->stats.scrubbed_boot > 0);
+	CHECK(!any_byte(b, sh->lost, len, PATTERN_LOST));
+	CHECK(!any_byte(b, sh->movable, b->m.page_size, PATTERN_MOVABLE));
+	CHECK(all_bytes(b, sh->kept, len, PATTERN_KEPT));
+	CHECK(kho_restore_pages(&b->in, sh->kept, 4));
+	CHECK(all_bytes(b, sh->kept, len, PATTERN_KEPT));
+	sim_boot_close(b);
+	return 0;
+}
+
+static void test_scrub(void **state)
+{
+	assert_int_equal(boot_process(scrub_cold), 0);
+	assert_int_equal(boot_process(scrub_off), 0);
+	assert_int_equal(boot_process(scrub_on), 0);
+}
+
+/* ---- vmalloc ------------------------------------------------------------- */
+
+struct vm_blob {
+	struct kho_vmalloc small;
+	struct kho_vmalloc huge;
+	uint64_t hash[VM_PAGES];
+	uint64_t huge_hash[VM_HUGE_BLOCKS];
+};
+
+static int vm_cold(void)
+{
+	uint64_t phys[VM_PAGES], huge[VM_HUGE_BLOCKS];
+	struct sim_boot *b = &boot;
+	struct vm_blob *blob;
+
+	if (boot_up(b, true, false))
+		return 1;
+	blob = kho_alloc_preserve(&b->out, sizeof(*blob));
+	CHECK(blob);
+	for (int i = 0; i < VM_PAGES; i++) {
+		void *va = sim_alloc_pages(b, 0);
+
+		/* A hole between pages, as vmalloc's pages are scattered. */
+		CHECK(va && sim_alloc_pages(b, 0));
+		client_fill_random(va, b->m.page_size);
+		blob->hash[i] = client_hash(va, b->m.page_size);
+		phys[i] = sim_virt_to_phys(&b->m, va);
+	}
+	for (int i = 0; i < VM_HUGE_BLOCKS; i++) {
+		uint64_t len = b->m.page_size << VM_HUGE_ORDER;
+		void *va = sim_alloc_pages(b, VM_HUGE_ORDER);
+
+		CHECK(va);
+		client_fill_random(va, len);
+		blob->huge_hash[i] = client_hash(va, len);
+		huge[i] = sim_virt_to_phys(&b->m, va);
+	}
+	CHECK(kho_preserve_vmalloc(&b->out, phys, VM_PAGES, 0,
+				   KHO_VMALLOC_FLAG_VM_ALLOC, &blob->small) == 0);
+	CHECK(blob->small.total_pages == VM_PAGES);
+	CHECK(kho_preserve_vmalloc(&b->out, huge, VM_HUGE_BLOCKS, VM_HUGE_ORDER,
+				   KHO_VMALLOC_FLAG_VM_ALLOC |
+					   KHO_VMALLOC_FLAG_HUGE_VMAP,
+				   &blob->huge) == 0);
+	CHECK(blob->huge.order == VM_HUGE_ORDER);
+	CHECK(kho_add_subtree(&b->out, "vm-test", blob) == 0);
+	return kexec_down(b);
+}
+
+struct vm_check {
+	struct sim_boot *b;
+	const uint64_t *hash;
+	unsigned int n;
+	unsigned int bad;
+};
+
+static int vm_check_block(uint64_t phys, unsigned int order, void *arg)
+{
+	struct vm_check *c = arg;
+	void *va = sim_phys_to_virt(&c->b->m, phys);
+
+	if (client_hash(va, c->b->m.page_size << order) != c->hash[c->n])
+		c->bad++;
+	c->n++;
+	return 0;
+}
+
+static int vm_warm(void)
+{
+	struct sim_boot *b = &boot;
+	struct vm_check c = { .b = b };
+	struct vm_blob *blob;
+	uint64_t phys;
+
+	if (boot_up(b, true, true))
+		return 1;
+	CHECK(kho_retrieve_subtree(&b->in, "vm-test", &phys) == 0);
+	blob = sim_phys_to_virt(&b->m, phys);
+	c.hash = blob->hash;
+	CHECK(kho_restore_vmalloc(&b->in, &blob->small, vm_check_block, &c) == 0);
+	CHECK(c.n == VM_PAGES && !c.bad);
+	c = (struct vm_check){ .b = b, .hash = blob->huge_hash };
+	CHECK(kho_restore_vmalloc(&b->in, &blob->huge, vm_check_block, &c) == 0);
+	CHECK(c.n == VM_HUGE_BLOCKS && !c.bad);
+	/* Restored once: the chunks and blocks are no longer stamped. */
+	CHECK(kho_restore_vmalloc(&b->in, &blob->small, vm_check_block, &c) != 0);
+	CHECK(kho_restore_free(&b->in, blob) == 0);
+	sim_boot_close(b);
+	return 0;
+}
+
+static void test_vmalloc_round_trip(void **state)
+{
+	assert_int_equal(boot_process(vm_cold), 0);
+	assert_int_equal(boot_process(vm_warm), 0);
+}
+
+/* ---- subtrees ------------------------------------------------------------ */
+
+static int sub_cold(void)
+{
+	struct sim_boot *b = &boot;
+	char *a, *bb, *c, *dup;
+
+	if (boot_up(b, true, false))
+		return 1;
+	a = kho_alloc_preserve(&b->out, 64);
+	bb = kho_alloc_preserve(&b->out, 64);
+	c = kho_alloc_preserve(&b->out, 64);
+	dup = kho_alloc_preserve(&b->out, 64);
+	CHECK(a && bb && c && dup);
+	strcpy(a, "alpha");
+	strcpy(bb, "beta");
+	strcpy(c, "gamma");
+	CHECK(kho_add_subtree(&b->out, "a", a) == 0);
+	CHECK(kho_add_subtree(&b->out, "b", bb) == 0);
+	CHECK(kho_add_subtree(&b->out, "c", c) == 0);
+	CHECK(kho_add_subtree(&b->out, "a", dup) == -EEXIST);
+	kho_remove_subtree(&b->out, bb);
+	sh->blob_a = sim_virt_to_phys(&b->m, a);
+	return kexec_down(b);
+}
+
+static int count_subtree(const char *name, uint64_t phys, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int sub_warm(void)
+{
+	struct sim_boot *b = &boot;
+	uint64_t phys;
+	int n = 0;
+
+	if (boot_up(b, true, true))
+		return 1;
+	CHECK(kho_retrieve_subtree(&b->in, "a", &phys) == 0);
+	CHECK(phys == sh->blob_a);
+	CHECK(!strcmp(sim_phys_to_virt(&b->m, phys), "alpha"));
+	CHECK(kho_retrieve_subtree(&b->in, "b", &phys) == -ENOENT);
+	CHECK(kho_retrieve_subtree(&b->in, "c", &phys) == 0);
+	CHECK(!strcmp(sim_phys_to_virt(&b->m, phys), "gamma"));
+	CHECK(kho_retrieve_subtree(&b->in, "nope", &phys) == -ENOENT);
+	CHECK(kho_for_each_subtree(&b->in, count_subtree, &n) == 0);
+	CHECK(n == 2);
+	sim_boot_close(b);
+	return 0;
+}
+
+static void test_subtrees(void **state)
+{
+	assert_int_equal(boot_process(sub_cold), 0);
+	assert_int_equal(boot_process(sub_warm), 0);
+}
+
+/* ---- double restore ------------------------------------------------------ */
+
+static int dr_cold(void)
+{
+	struct sim_boot *b = &boot;
+	void *f, *s;
+
+	if (boot_up(b, true, false))
+		return 1;
+	f = sim_alloc_pages(b, 3);
+	s = sim_alloc_pages(b, 0);
+	CHECK(f && s);
+	sh->folio = sim_virt_to_phys(&b->m, f);
+	sh->single = sim_virt_to_phys(&b->m, s);
+	CHECK(kho_preserve_folio(&b->out, sh->folio, 3) == 0);
+	return kexec_down(b);
+}
+
+static int dr_warm(void)
+{
+	struct sim_boot *b = &boot;
+	struct kho_page *p;
+	uint64_t ps;
+
+	if (boot_up(b, true, true))
+		return 1;
+	ps = b->m.page_size;
+	CHECK(!kho_restore_folio(&b->in, sh->folio + ps));	/* tail page */
+	CHECK(!kho_restore_folio(&b->in, sh->single));		/* never preserved */
+	p = kho_restore_folio(&b->in, sh->folio);
+	CHECK(p && p->refcount == 1);
+	CHECK(!kho_restore_folio(&b->in, sh->folio));		/* twice */
+	CHECK(!kho_restore_pages(&b->in, sh->folio, 8));
+	sim_boot_close(b);
+	return 0;
+}
+
+static void test_double_restore(void **state)
+{
+	assert_int_equal(boot_process(dr_cold), 0);
+	assert_int_equal(boot_process(dr_warm), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_scrub, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmalloc_round_trip, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_subtrees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_double_restore, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
