@@ -321,7 +321,8 @@ static int stamp_block(uint64_t phys, unsigned int order, void *arg)
 				    phys, order);
 	info.page_private = first->private;
 	if (info.magic == KHO_PAGE_MAGIC)
-		return refuse_block(in, "preserved blocks overlap", phys, order);
+		return refuse_block(in, "preserved blocks overlap", phys,
+				    order);
 	first->private = stamp_of(order);
 	return 0;
 }
@@ -579,7 +580,7 @@ int kho_for_each_subtree(struct kho_in *in, kho_subtree_cb cb, void *arg)
 	if (KHO_WARN_ON(!cb))
 		return -EINVAL;
 	fdt_for_each_subnode(off, in->fdt, KHO_FDT_ROOT_OFFSET) {
-		/* Never NULL after fdt_check_full(); a client must not see NULL. */
+		/* Never NULL after fdt_check_full(); never pass NULL on. */
 		name = fdt_get_name(in->fdt, off, NULL);
 		if (!name)
 			continue;

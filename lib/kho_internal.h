@@ -115,7 +115,8 @@ static inline const void *kho_map_range(const struct kho_geometry *geo,
 	if (!first)
 		return NULL;
 	/* Each page the range enters after the first (stop on wrap), ... */
-	for (at = (phys | (page - 1)) + 1; at > phys && at <= last; at += page) {
+	at = (phys | (page - 1)) + 1;
+	for (; at > phys && at <= last; at += page) {
 		if (!kho_mapped_at(mem, first, phys, at))
 			return NULL;
 	}

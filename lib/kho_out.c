@@ -99,6 +99,7 @@ bool out_page_preserved(struct kho_out *out, uint64_t phys)
 static void *alloc_preserve(struct kho_out *out, size_t size, int *err)
 {
 	const struct kho_geometry *geo = &out->geo;
+	void *ctx = out->ops.mem.ctx;
 	unsigned int order = 0;
 	uint64_t pages_minus_one;
 	void *mem;
@@ -115,14 +116,13 @@ static void *alloc_preserve(struct kho_out *out, size_t size, int *err)
 		return NULL;
 
 	*err = -ENOMEM;
-	mem = out->ops.alloc_pages(out->ops.mem.ctx, order);
+	mem = out->ops.alloc_pages(ctx, order);
 	if (!mem)
 		return NULL;
-	*err = kho_preserve_folio(out, out->ops.mem.virt_to_phys(out->ops.mem.ctx,
-								   mem),
+	*err = kho_preserve_folio(out, out->ops.mem.virt_to_phys(ctx, mem),
 				  order);
 	if (*err) {
-		out->ops.free_pages(out->ops.mem.ctx, mem, order);
+		out->ops.free_pages(ctx, mem, order);
 		return NULL;
 	}
 	return mem;
@@ -159,7 +159,8 @@ int kho_out_init(struct kho_out *out, const struct kho_geometry *geo,
 		goto err_tree;
 	out->fdt_phys = ops->mem.virt_to_phys(ops->mem.ctx, out->fdt);
 
-	ret = root_fdt_build(out->fdt, fdt_len, kho_radix_root_phys(&out->tree));
+	ret = root_fdt_build(out->fdt, fdt_len,
+			     kho_radix_root_phys(&out->tree));
 	if (ret)
 		goto err_fdt;
 	return 0;

@@ -124,7 +124,7 @@ int kho_preserve_vmalloc(struct kho_out *out, const uint64_t *block_phys,
 	if (ret)
 		return ret;
 	for (i = 0; i < nr_blocks; i++) {
-		/* A new chunk only when an entry needs it: no empty last chunk. */
+		/* A new chunk only when an entry needs it: none left empty. */
 		if (idx == cap) {
 			ret = new_chunk(out, chunk, &v, &chunk);
 			if (ret)
