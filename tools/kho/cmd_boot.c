@@ -196,6 +196,9 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 		struct client_state *s;
 		struct sim_error ce = { "" };
 
+		for (unsigned int j = 0; j < args->nr_without; j++)
+			if (args->without[j] == cl)
+				cl = NULL;
 		if (!cl) {
 			fprintf(out, "  %-14ssubtree \"%s\" at %#" PRIx64
 				": no client here, its memory stays reserved\n",
@@ -283,6 +286,17 @@ int cmd_boot(int argc, char **argv)
 			args.kexec = true;
 		} else if (!strcmp(a, "--no-scrub")) {
 			args.scrub = false;
+		} else if (!strcmp(a, "--without")) {
+			const struct kho_client *cl = i + 1 < argc ?
+							      client_find(argv[i + 1]) :
+							      NULL;
+
+			if (!cl || args.nr_without == KHO_MAX_PRESERVE) {
+				tool_error("boot: --without needs a client name (kexec-metadata, memblock, memfd, guest)");
+				return 2;
+			}
+			args.without[args.nr_without++] = cl;
+			i++;
 		} else if (!strcmp(a, "--preserve")) {
 			if (i + 1 == argc) {
 				tool_error("boot: --preserve needs CLIENT[:SIZE]");

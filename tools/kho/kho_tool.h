@@ -19,6 +19,8 @@
  * struct boot_args - what `kho boot` was asked
  * @nr: entries of @req
  * @req: clients to preserve and their sizes
+ * @without: clients this kernel lacks: their subtrees go unclaimed
+ * @nr_without: entries of @without
  * @kexec: kexec at the end
  * @scrub: scrub free memory after the walk
  * @boot_no: the boot's number in a chain (0: not part of a chain)
@@ -30,6 +32,8 @@ struct boot_args {
 		const struct kho_client *cl;
 		uint64_t size;
 	} req[KHO_MAX_PRESERVE];
+	const struct kho_client *without[KHO_MAX_PRESERVE];
+	unsigned int nr_without;
 	bool kexec;
 	bool scrub;
 	unsigned int boot_no;

@@ -19,7 +19,9 @@ static void usage(FILE *f)
 		"                              [--kho-scratch N%%|LOW,GLOBAL,PERNODE]\n"
 		"       kho machine offset DIR PHYS\n"
 		"       kho boot DIR [--preserve CLIENT[:SIZE] ...] [--kexec] [--no-scrub]\n"
+		"                    [--without CLIENT ...]\n"
 		"       kho inspect DIR [--json]\n"
+		"       kho debug corrupt DIR WHAT   (for tests; see kho(1))\n"
 		"clients:");
 	for (int i = 0; kho_clients[i]; i++)
 		fprintf(f, " %s", kho_clients[i]->name);

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * tools/kho/inspect_mem.h - kho inspect on any physical memory: a root FDT
+ * (from a file or from memory) and a memory source (memsrc.h).
+ *
+ *   root FDT --compatible--> kho-v2: radix tree, attached read-only through
+ *      |                     a page cache over the source, checked whole
+ *      |                     with kho_radix_validate(), then walked
+ *      |                     kho-v1: chunk list of bitmaps (v1.c)
+ *      +--children--> subtrees: decoded when known
+ *
+ * Everything found lands in one struct inspect; the text, JSON
+ * (inspect_json.c) and SVG (inspect_svg.c) outputs only read it.
+ */
+#ifndef KHO_INSPECT_MEM_H
+#define KHO_INSPECT_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <kho/kho.h>
+#include <kho/radix.h>
+#include <kho/validate.h>
+
+#include "memsrc.h"
+
+/* Regions shown per memblock subtree, and subtrees per handover. */
+#define INSPECT_MAX_REGIONS 32
+#define INSPECT_MAX_SUBTREES 64
+#define INSPECT_NAME_LEN 64
+
+/* A u64 -> pointer hash map (page cache, sets of visited addresses). */
+struct u64_map {
+	uint64_t *keys;
+	void **vals;
+	uint64_t nr;
+	uint64_t cap;
+};
+
+/* Return the value stored for @key, or NULL. */
+void *u64_map_get(const struct u64_map *m, uint64_t key);
+/* Store @val (non-NULL) for @key. Return: 0 or -ENOMEM. */
+int u64_map_put(struct u64_map *m, uint64_t key, void *val);
+/* Free the table (not the values). */
+void u64_map_free(struct u64_map *m);
+
+/**
+ * struct inspect_run - blocks of one order back to back, [@start, @end)
+ * @start: first block
+ * @end: end of the last block
+ * @order: their order
+ */
+struct inspect_run {
+	uint64_t start;
+	uint64_t end;
+	unsigned int order;
+};
+
+/**
+ * struct inspect_extent - memory a subsystem or the metadata owns
+ * @start: first byte
+ * @end: byte after the last
+ * @owner: index of the subtree, or -1 for KHO metadata (tree nodes,
+ *	kho-v1 chunks and bitmaps)
+ */
+struct inspect_extent {
+	uint64_t start;
+	uint64_t end;
+	int owner;
+};
+
+enum inspect_decoded {
+	INSPECT_BLOB,		/* not decoded: name, address, FDT size */
+	INSPECT_KEXEC_METADATA,	/* struct kho_kexec_metadata */
+	INSPECT_MEMBLOCK,	/* memblock-v1 FDT of reserve-mem-v1 regions */
+	INSPECT_MEMFD,		/* memfd-v1: struct kho_memfd_ser */
+};
+
+/**
+ * struct inspect_subtree - one child of the root FDT
+ * @name: node name
+ * @phys: its blob, or KHO_ERR_NO_ADDR when the property is bad
+ * @preserved: the blob lies in preserved memory
+ * @fdt_size: totalsize when the blob is a valid FDT, else 0
+ * @compatible: the blob FDT's root compatible, or ""
+ * @kind: what was decoded
+ * @problem: why decoding stopped, or ""
+ * @km: kexec-metadata fields
+ * @regions: memblock regions (name, start, size)
+ * @nr_regions: entries of @regions shown
+ * @total_regions: regions in the FDT
+ * @memfd: memfd-v1 fields; @memfd_phys is where the struct lies
+ * @memfd_entries: folio entries found in the vmalloc chunk list
+ */
+struct inspect_subtree {
+	char name[INSPECT_NAME_LEN];
+	uint64_t phys;
+	bool preserved;
+	uint64_t fdt_size;
+	char compatible[INSPECT_NAME_LEN];
+	enum inspect_decoded kind;
+	char problem[256];
+	struct {
+		uint32_t version;
+		char previous_release[KHO_KEXEC_RELEASE_LEN + 1];
+		uint32_t kexec_count;
+	} km;
+	struct {
+		char name[INSPECT_NAME_LEN];
+		uint64_t start;
+		uint64_t size;
+	} regions[INSPECT_MAX_REGIONS];
+	unsigned int nr_regions;
+	unsigned int total_regions;
+	struct kho_memfd_ser memfd;
+	uint64_t memfd_phys;
+	uint64_t memfd_entries;
+};
+
+/**
+ * struct inspect - everything kho inspect found
+ * @ms: memory source
+ * @source: how the user named it
+ * @fdt_name: where the root FDT came from ("FILE" or "memory at 0x...")
+ * @fdt: the root FDT (malloc'ed), @fdt_len bytes
+ * @fdt_phys: its physical address when read from memory, else KHO_ERR_NO_ADDR
+ * @geo: geometry of @page_shift
+ * @page_shift: page size used
+ * @page_size_from: "--page-size", "machine.conf", "VMCOREINFO", ...
+ * @version: 1 (kho-v1) or 2 (kho-v2); 0 when the FDT is not a handover
+ * @map_phys: preserved-memory-map: tree root (v2) or first chunk (v1)
+ * @scratch: scratch areas when known (machine handover), else NULL
+ * @nr_scratch: entries of @scratch
+ * @scratch_array: struct kho_data scratch fields, when known
+ * @valid: the handover passed every check
+ * @code: negative errno of the first failure, or 0
+ * @reason: the verdict's sentence
+ * @blocks: preserved blocks per order
+ * @nr_blocks: their sum
+ * @preserved_bytes: memory the blocks cover
+ * @ranges: coalesced preserved ranges, ascending
+ * @nr_ranges: entries of @ranges
+ * @tree: v2 tree statistics
+ * @meta_bytes: memory the memory map itself takes (tree nodes, or kho-v1
+ *	chunks and bitmaps)
+ * @meta: where it lies, one extent per node/chunk/bitmap
+ * @nr_meta: entries of @meta
+ * @v1_bitmap_bytes: kho-v1 bitmap size used
+ * @v1_bitmap_why: how it was chosen
+ * @v1_chunks: kho-v1 chunks
+ * @v1_bitmaps: kho-v1 bitmaps (chunk elements)
+ * @v1_runs: kho-v1 blocks as runs, ascending address
+ * @nr_v1_runs: entries of @v1_runs
+ * @owners: memory attributed to subtrees (for the SVG), any order
+ * @nr_owners: entries of @owners
+ * @subtrees: the root FDT's children
+ * @nr_subtrees: entries of @subtrees
+ */
+struct inspect {
+	struct memsrc ms;
+	const char *source;
+	char fdt_name[4200];
+	void *fdt;
+	size_t fdt_len;
+	uint64_t fdt_phys;
+	struct kho_geometry geo;
+	unsigned int page_shift;
+	const char *page_size_from;
+	int version;
+	uint64_t map_phys;
+	struct kho_scratch *scratch;
+	unsigned int nr_scratch;
+	struct kho_scratch scratch_array;
+	bool valid;
+	int code;
+	char reason[1024];
+
+	uint64_t blocks[KHO_MAX_ORDERS];
+	uint64_t nr_blocks;
+	uint64_t preserved_bytes;
+	struct kho_mem_region *ranges;
+	uint64_t nr_ranges;
+	struct kho_radix_stats tree;
+	uint64_t meta_bytes;
+	struct inspect_extent *meta;
+	uint64_t nr_meta;
+
+	unsigned int v1_bitmap_bytes;
+	char v1_bitmap_why[256];
+	uint64_t v1_chunks;
+	uint64_t v1_bitmaps;
+	struct inspect_run *v1_runs;
+	uint64_t nr_v1_runs;
+
+	struct inspect_extent *owners;
+	uint64_t nr_owners;
+	struct inspect_subtree subtrees[INSPECT_MAX_SUBTREES];
+	unsigned int nr_subtrees;
+
+	/* private to inspect_mem.c */
+	struct u64_map cache;
+	struct kho_radix_tree radix;
+	bool attached;
+	struct sim_error err;
+};
+
+/* Called per preserved block, ascending address within an order. */
+typedef int (*inspect_block_cb)(uint64_t phys, unsigned int order, void *arg);
+
+/**
+ * inspect_for_each_block() - visit every preserved block of a valid handover
+ * @in: inspected handover (@in->valid)
+ * @cb: called with each block
+ * @arg: passed to @cb
+ *
+ * v2 trees are walked in key order (largest orders first), kho-v1 runs in
+ * address order.
+ * Return: 0, or @cb's first non-zero return.
+ */
+int inspect_for_each_block(struct inspect *in, inspect_block_cb cb, void *arg);
+
+/* Add an extent to a list. Return: 0 or -ENOMEM. */
+int inspect_add_extent(struct inspect_extent **list, uint64_t *nr,
+		       uint64_t start, uint64_t end, int owner);
+
+/**
+ * inspect_v1_read() - read a kho-v1 chunk list into @in
+ * @in: FDT read, @map_phys the first chunk, @page_shift set
+ * @bitmap_bytes: 512 or the page size, or 0 to infer it
+ *
+ * Fills blocks, runs, ranges, chunks and bitmaps, or the verdict.
+ * Return: 0 when the memory map is sound, else a negative errno with
+ * @in->reason saying what and where.
+ */
+int inspect_v1_read(struct inspect *in, unsigned int bitmap_bytes);
+
+/* JSON output (inspect_json.c). Return: 0, or -ENOMEM. */
+int inspect_print_json(struct inspect *in, FILE *out);
+
+/**
+ * inspect_write_svg() - draw physical memory as an SVG picture
+ * @in: inspected handover (blocks are drawn only when @in->valid)
+ * @path: the file to write (replaced atomically)
+ * @by_subsystem: colour preserved blocks by owning subtree, not by order
+ * @e: why it failed
+ *
+ * Return: 0 or a negative errno.
+ */
+int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
+		      struct sim_error *e);
+
+/* kho inspect --fdt FILE --mem SOURCE ...: the command. */
+int cmd_inspect_mem(int argc, char **argv);
+
+#endif /* KHO_INSPECT_MEM_H */
