@@ -83,7 +83,7 @@ struct sim_conf {
  * @readonly: opened for inspection; nothing may be written
  */
 struct sim_machine {
-	char dir[4096];
+	char dir[4000];	/* PATH_MAX less room for a file name */
 	struct sim_conf conf;
 	uint64_t page_size;
 	uint64_t ram_bytes;
@@ -184,7 +184,7 @@ uint64_t sim_index_to_pfn(const struct sim_machine *m, uint64_t idx);
 /**
  * sim_ram_discard() - destroy the contents of RAM
  * @m: machine (writable)
- * @pa: physical address, page-aligned, in one ram range
+ * @pa: physical address, page-aligned, in RAM (ranges may touch)
  * @size: bytes, a multiple of the page size
  * @punch: punch a hole in ram.img (reads back as zeroes, keeps the file
  *	sparse) instead of writing the poison pattern

@@ -51,7 +51,7 @@ int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 {
 	char path[PATH_MAX];
 	struct stat st;
-	char *text;
+	char *text = NULL;
 	int ret;
 
 	memset(m, 0, sizeof(*m));
@@ -192,17 +192,28 @@ uint64_t sim_index_to_pfn(const struct sim_machine *m, uint64_t idx)
 int sim_ram_discard(struct sim_machine *m, uint64_t pa, uint64_t size,
 		    bool punch)
 {
-	uint64_t off = sim_phys_to_offset(m, pa);
+	uint64_t end = pa + size, done = 0;
 
-	if (m->readonly || off == SIM_NO_PHYS || !sim_ram_range_of(m, pa, size))
+	if (m->readonly || end < pa)
 		return -EINVAL;
-	if (punch &&
-	    !fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-		       size))
-		return 0;
-	/* No hole punching here (or not asked for): write the poison. */
-	memset(m->ram + off, SIM_POISON_BYTE, size);
-	return 0;
+	/* Ranges may touch (two nodes back to back): do each piece. */
+	for (unsigned int i = 0; i < m->conf.nr_ranges; i++) {
+		const struct sim_ram_range *r = &m->conf.ram[i];
+		uint64_t s = pa > r->base ? pa : r->base;
+		uint64_t e = end < r->base + r->size ? end : r->base + r->size;
+		uint64_t off = r->file_off + (s - r->base);
+
+		if (s >= e)
+			continue;
+		done += e - s;
+		if (punch &&
+		    !fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       off, e - s))
+			continue;
+		/* No hole punching here (or not asked for): write the poison. */
+		memset(m->ram + off, SIM_POISON_BYTE, e - s);
+	}
+	return done == size ? 0 : -EINVAL;
 }
 
 static void handover_path(const struct sim_machine *m, char *path, size_t len,
