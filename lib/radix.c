@@ -64,8 +64,20 @@ static void tree_setup(struct kho_radix_tree *tree,
 		       const struct kho_geometry *geo,
 		       const struct kho_mem_ops *ops)
 {
+	unsigned int level, bit;
+
 	tree->geo = *geo;
 	tree->ops = *ops;
+	for (level = 0; level < geo->depth; level++)
+		tree->index_shift[level] = level_shift(geo, level);
+	/* Keys differing first in @bit share the nodes whose span covers it. */
+	for (bit = 0; bit < 64; bit++) {
+		level = bit < geo->bitmap_bits ?
+				0 :
+				(bit - geo->bitmap_bits) / geo->table_bits + 1;
+		tree->start_level[bit] =
+			level < geo->depth - 1 ? level : geo->depth - 1;
+	}
 	kho_lock_init(&tree->lock);
 }
 
@@ -173,18 +185,25 @@ static int radix_descend(struct kho_radix_tree *tree, uint64_t key,
 			 bool create)
 {
 	const struct kho_geometry *geo = &tree->geo;
+	const uint64_t index_mask = (1ULL << geo->table_bits) - 1;
 	uint64_t **path = tree->finger_node;
-	unsigned int level = geo->depth - 1;
+	uint64_t diff = key ^ tree->finger_key;
 	unsigned int first_new = 0; /* level whose entry this call set, 0: none */
-	unsigned int l;
+	unsigned int level, l;
 	int ret;
 
-	if (tree->finger_key != KHO_RADIX_NO_FINGER)
-		while (level && same_node(geo, key, tree->finger_key, level - 1))
-			level--;
+	/* The common case: the same leaf as last time. */
+	if (!(diff >> geo->bitmap_bits))
+		return 0;
+	/*
+	 * Start at the lowest node the two keys share. Without a finger (all
+	 * ones) the difference reaches above every level: that is the root.
+	 */
+	level = tree->start_level[63 - __builtin_clzll(diff)];
 
 	for (; level; level--) {
-		uint64_t *slot = &path[level][level_index(geo, key, level)];
+		uint64_t *slot =
+			&path[level][(key >> tree->index_shift[level]) & index_mask];
 		uint64_t entry = load_entry(slot);
 		uint64_t *child;
 

@@ -70,6 +70,9 @@ struct kho_mem_ops {
  * @finger_node: the nodes on that key's path, by level (0 = leaf): the next
  *	descent starts at the lowest node it shares with the last one, so adds
  *	that stay in one leaf skip the descent altogether
+ * @index_shift: per level, the lowest key bit of its index
+ * @start_level: by the highest bit in which a key differs from the finger's,
+ *	the level of the lowest node both share: where a descent starts
  * @lock: serializes every call
  *
  * Caller-allocated; the fields are the library's.
@@ -82,6 +85,8 @@ struct kho_radix_tree {
 	bool attached;
 	uint64_t finger_key;
 	uint64_t *finger_node[KHO_TREE_MAX_DEPTH];
+	uint8_t index_shift[KHO_TREE_MAX_DEPTH];
+	uint8_t start_level[64];
 	struct kho_lock lock;
 };
 
