@@ -379,6 +379,8 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 	b->mb.scratch_only = true;
 	/* kexec loaded this kernel at the start of the lowmem scratch area. */
 	b->kernel_base = s[0].addr;
+	b->kernel_loaded = !memcmp(sim_phys_to_virt(&b->m, s[0].addr),
+				   SIM_KERNEL_MAGIC, sizeof(SIM_KERNEL_MAGIC));
 	sim_memblock_reserve(&b->mb, s[0].addr, SIM_KERNEL_SIZE,
 			     SIM_MB_RSRV_KERN);
 	ret = charge_memmap(b, e);

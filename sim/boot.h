@@ -112,6 +112,8 @@ struct sim_boot_stats {
  * @out_up: sim_boot_out_init() ran
  * @kexeced: sim_boot_kexec() wrote a new handover
  * @kernel_base: where this kernel's image is
+ * @kernel_loaded: a KHO boot found the image a kexec loaded there (a
+ *	handover written by something else need not have one)
  * @stats: measurements for the report
  */
 struct sim_boot {
@@ -131,6 +133,7 @@ struct sim_boot {
 	bool out_up;
 	bool kexeced;
 	uint64_t kernel_base;
+	bool kernel_loaded;
 	struct sim_boot_stats stats;
 };
 

@@ -97,9 +97,10 @@ static void print_header(FILE *out, const struct sim_boot *b,
 		b->m.conf.nr_nodes > 1 ? "s" : "", b->m.page_size >> 10);
 	if (b->kho_boot)
 		fprintf(out, "  %-14sroot FDT %#" PRIx64 ", scratch array %#" PRIx64
-			" (%u areas), kernel at %#" PRIx64 "\n", "handover",
+			" (%u areas), kernel at %#" PRIx64 "%s\n", "handover",
 			b->handover.fdt_addr, b->handover.scratch_addr,
-			b->nr_scratch, b->kernel_base);
+			b->nr_scratch, b->kernel_base,
+			b->kernel_loaded ? "" : " (no image kexec'ed there)");
 	for (unsigned int i = 0; i < b->nr_scratch; i++) {
 		const char *what = i == 0 ? "lowmem" : i == 1 ? "global" : "node";
 

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# The checks have teeth: a preserved byte changed behind KHO's back (here with
+# dd, in the middle of the guest's memory) fails the next boot, which names
+# the folio and says FAIL. Needs KHO (path to kho).
+set -eu
+: "${KHO:?KHO must name the kho binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kho-detect.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+M="$T/m"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+"$KHO" boot "$M" --preserve guest:8M --kexec >/dev/null || fail "boot 1"
+"$KHO" inspect "$M" --json >"$T/json" || fail "inspect"
+
+# The largest preserved range is the guest's memory: hit its middle.
+largest=$(grep -o '"ranges": .*' "$T/json" | grep -o '\[[0-9]*, [0-9]*\]' |
+	tr -d '[],' | awk '{ if ($2 - $1 > best) { best = $2 - $1; mid = $1 + int(best / 2) + 123 } }
+		END { printf "%.0f\n", mid }')
+[ -n "$largest" ] && [ "$largest" -gt 0 ] || fail "no preserved range found"
+off=$("$KHO" machine offset "$M" "$largest")
+printf 'XXXXXXXX' | dd of="$M/ram.img" bs=1 seek="$off" conv=notrunc 2>/dev/null
+
+if "$KHO" boot "$M" >"$T/out" 2>&1; then
+	fail "a corrupted guest folio passed: $(cat "$T/out")"
+fi
+grep -q 'restore .*guest: FAILED: .*did not survive' "$T/out" ||
+	fail "the failure does not name the folio: $(cat "$T/out")"
+grep -q 'verdict .*FAIL' "$T/out" || fail "no FAIL verdict"
+echo "detect: a changed preserved byte fails the boot"
