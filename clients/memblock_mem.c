@@ -7,6 +7,11 @@
  *   / { compatible = "memblock-v1";
  *       trace { compatible = "reserve-mem-v1"; start = <u64>; size = <u64>; };
  *       oops  { ... }; }
+ *
+ * As in the kernel, a region handed over is revived where it was: the next
+ * boot's reserve_mem takes the same address (the tree walk already reserved
+ * it), checks what it holds, and hands it over again. Only a region the
+ * handover lacks is allocated afresh.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +34,33 @@ struct mb_region {
 
 static struct mb_region regions[MB_NR_REGIONS];
 static unsigned int nr_regions;
+/* Regions taken over from the handover rather than allocated. */
+static bool revived[MB_NR_REGIONS];
+
+/* The handed-over region called @name, if the handover has a sane one. */
+static bool find_handed_over(struct sim_boot *b, const char *name,
+			     struct mb_region *r)
+{
+	const void *fdt;
+	uint64_t phys;
+	int node;
+
+	if (!b->kho_boot ||
+	    kho_retrieve_subtree(&b->in, KHO_MEMBLOCK_NAME, &phys))
+		return false;
+	fdt = client_map_fdt(b, phys, KHO_MEMBLOCK_COMPATIBLE, NULL, "memblock");
+	if (!fdt)
+		return false;
+	node = fdt_subnode_offset(fdt, 0, name);
+	if (node < 0 ||
+	    fdt_node_check_compatible(fdt, node, KHO_RESERVE_MEM_COMPATIBLE) ||
+	    client_fdt_u64(fdt, node, "start", &r->start) ||
+	    client_fdt_u64(fdt, node, "size", &r->size))
+		return false;
+	return r->size && !((r->start | r->size) & (b->m.page_size - 1)) &&
+	       sim_ram_range_of(&b->m, r->start, r->size) &&
+	       sim_memblock_is_reserved(&b->mb, r->start, r->size);
+}
 
 /* reserve_mem= is parsed at memblock time: allocate there. */
 static int mb_early(struct sim_boot *b, struct client_state *st,
@@ -41,6 +73,11 @@ static int mb_early(struct sim_boot *b, struct client_state *st,
 	for (unsigned int i = 0; i < MB_NR_REGIONS; i++) {
 		struct mb_region *r = &regions[i];
 
+		revived[i] = find_handed_over(b, region_names[i], r);
+		if (revived[i]) {
+			nr_regions++;
+			continue;
+		}
 		r->size = half ? half : page;
 		r->start = sim_memblock_alloc(&b->mb, r->size, page, 0,
 					      SIM_MB_ALLOC_ANYWHERE,
@@ -53,6 +90,16 @@ static int mb_early(struct sim_boot *b, struct client_state *st,
 		nr_regions++;
 	}
 	return 0;
+}
+
+/* Is [start, start + size) a region this boot keeps (revived)? */
+static bool is_revived(uint64_t start, uint64_t size)
+{
+	for (unsigned int i = 0; i < nr_regions; i++)
+		if (revived[i] && regions[i].start == start &&
+		    regions[i].size == size)
+			return true;
+	return false;
 }
 
 static int mb_restore(struct sim_boot *b, struct client_state *st,
@@ -95,7 +142,8 @@ static int mb_restore(struct sim_boot *b, struct client_state *st,
 					" did not survive: its hash differs",
 					name, start);
 		st->restored_bytes += size;
-		client_release(b, start, size);
+		if (!is_revived(start, size))
+			client_release(b, start, size);
 		n++;
 	}
 	snprintf(st->msg, sizeof(st->msg), "%u reserve_mem regions intact", n);
@@ -141,6 +189,9 @@ static int mb_preserve(struct sim_boot *b, struct client_state *st,
 		ret |= fdt_end_node(fdt);
 		st->preserved_bytes += r->size;
 	}
+	if (nr_regions)
+		snprintf(st->msg, sizeof(st->msg), "trace at %#" PRIx64 "%s",
+			 regions[0].start, revived[0] ? " (revived)" : "");
 	ret |= fdt_end_node(fdt);
 	ret |= fdt_finish(fdt);
 	if (ret)

@@ -36,7 +36,8 @@ for ps in 4K 16K 64K; do
 	[ -f "$M/handover" ] || fail "$ps: inspect consumed the handover"
 
 	# Second boot: restore, check, and hand over again.
-	"$KHO" boot "$M" --preserve memfd:4M --kexec >"$T/boot2" ||
+	"$KHO" boot "$M" --preserve memfd:4M --preserve memblock:1M --kexec \
+		>"$T/boot2" ||
 		fail "$ps: KHO boot failed: $(cat "$T/boot2")"
 	grep -q 'KHO boot' "$T/boot2" || fail "$ps: second boot did not take the handover"
 	for s in memblock memfd guest; do
@@ -44,6 +45,10 @@ for ps in 4K 16K 64K; do
 			fail "$ps: $s not restored intact: $(cat "$T/boot2")"
 	done
 	grep -q 'kexec 1 since cold boot' "$T/boot2" || fail "$ps: kexec_count is not 1"
+	# reserve_mem regions keep their address across a kexec.
+	trace=$(sed -n 's/.*memblock: .*trace at \(0x[0-9a-f]*\).*/\1/p' "$T/boot1")
+	grep -q "memblock: .*trace at $trace (revived)" "$T/boot2" ||
+		fail "$ps: reserve_mem region not revived at $trace"
 	grep -q 'verdict .*PASS' "$T/boot2" || fail "$ps: no PASS verdict"
 
 	# Third boot: the chain's count grows, and the handover is consumed.
