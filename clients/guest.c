@@ -7,6 +7,10 @@
  *
  *   / { compatible = "guest-memory-v1"; size = <u64>;
  *       folios = <{u64 phys, u64 order, u64 xxh3} ...>; }
+ *
+ * When this boot preserves a guest of the same size again, the restored
+ * folios are kept: the VM goes on running in the same memory (it writes a
+ * page of each folio) and the same folios are handed over once more.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +35,11 @@ struct guest_folio {
 	uint64_t hash;
 };
 
+/* The folios restored and kept for the same guest, if any. */
+static struct guest_folio *kept;
+static unsigned int nr_kept;
+static uint64_t kept_size;
+
 static int guest_restore(struct sim_boot *b, struct client_state *st,
 			 uint64_t blob_phys, struct sim_error *e)
 {
@@ -38,7 +47,7 @@ static int guest_restore(struct sim_boot *b, struct client_state *st,
 	const void *fdt;
 	unsigned int n;
 	uint64_t size;
-	int len;
+	int len, ret;
 
 	fdt = client_map_fdt(b, blob_phys, GUEST_COMPATIBLE, e, GUEST_NAME);
 	if (!fdt)
@@ -49,28 +58,75 @@ static int guest_restore(struct sim_boot *b, struct client_state *st,
 				"guest: blob at %#" PRIx64 " lacks size or folios",
 				blob_phys);
 	n = len / sizeof(*gf);
+	/* The VM keeps running when a guest of that size is preserved again. */
+	if (st->requested && st->size && n &&
+	    ((st->size + (1ULL << SZ_2M_LOG2) - 1) &
+	     ~((1ULL << SZ_2M_LOG2) - 1)) == size) {
+		kept = calloc(n, sizeof(*kept));
+		if (kept)
+			kept_size = size;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct guest_folio f;
 		unsigned int order;
 		uint64_t bytes;
 
 		memcpy(&f, &gf[i], sizeof(f));	/* FDT data is 4-byte aligned */
-		if (client_restore_folio(b, f.phys, &order) || order != f.order)
-			return sim_fail(e, -ENOENT,
-					"guest: folio %u at %#" PRIx64 " (order %" PRIu64
-					") was not preserved", i, f.phys, f.order);
+		if (client_restore_folio(b, f.phys, &order) || order != f.order) {
+			ret = sim_fail(e, -ENOENT,
+				       "guest: folio %u at %#" PRIx64 " (order %" PRIu64
+				       ") was not preserved", i, f.phys, f.order);
+			goto drop;
+		}
 		bytes = b->m.page_size << order;
-		if (client_hash(sim_phys_to_virt(&b->m, f.phys), bytes) != f.hash)
-			return sim_fail(e, -EBADMSG,
-					"guest: folio %u at %#" PRIx64
-					" did not survive: its hash differs", i, f.phys);
+		if (client_hash(sim_phys_to_virt(&b->m, f.phys), bytes) != f.hash) {
+			ret = sim_fail(e, -EBADMSG,
+				       "guest: folio %u at %#" PRIx64
+				       " did not survive: its hash differs", i, f.phys);
+			goto drop;
+		}
 		st->restored_bytes += bytes;
-		client_release(b, f.phys, bytes);
+		if (kept)
+			kept[nr_kept++] = f;
+		else
+			client_release(b, f.phys, bytes);
 	}
 	snprintf(st->msg, sizeof(st->msg), "%u folios, %" PRIu64 " MiB intact",
 		 n, size >> 20);
 	kho_restore_free(&b->in, (void *)fdt);
 	return 0;
+drop:
+	/* A damaged guest is not run on: give back what was taken. */
+	for (unsigned int i = 0; kept && i < nr_kept; i++)
+		client_release(b, kept[i].phys, b->m.page_size << kept[i].order);
+	free(kept);
+	kept = NULL;
+	nr_kept = 0;
+	return ret;
+}
+
+/* Hand the running VM's folios over again, after it wrote to each. */
+static int guest_carry_over(struct sim_boot *b, struct guest_folio *gf,
+			    unsigned int *n_1g, struct sim_error *e)
+{
+	unsigned int order_1g = SZ_1G_LOG2 - b->m.conf.page_shift;
+
+	for (unsigned int i = 0; i < nr_kept; i++) {
+		uint64_t bytes = b->m.page_size << kept[i].order;
+		uint8_t *va = sim_phys_to_virt(&b->m, kept[i].phys);
+		int ret;
+
+		gf[i] = kept[i];
+		client_fill_random(va, b->m.page_size);
+		gf[i].hash = client_hash(va, bytes);
+		ret = kho_preserve_folio(&b->out, gf[i].phys, gf[i].order);
+		if (ret)
+			return sim_fail(e, ret, "guest: cannot preserve the folio at %#" PRIx64 " again: %s",
+					gf[i].phys, strerror(-ret));
+		if (gf[i].order == order_1g)
+			(*n_1g)++;
+	}
+	return nr_kept;
 }
 
 static int guest_preserve(struct sim_boot *b, struct client_state *st,
@@ -90,6 +146,14 @@ static int guest_preserve(struct sim_boot *b, struct client_state *st,
 	gf = calloc(max ? max : 1, sizeof(*gf));
 	if (!gf)
 		return sim_fail(e, -ENOMEM, "guest: out of memory");
+	if (kept && kept_size == size) {
+		ret = guest_carry_over(b, gf, &n_1g, e);
+		if (ret < 0)
+			goto out;
+		n = ret;
+		ret = 0;
+		done = size;
+	}
 	while (done < size) {
 		unsigned int order = order_2m;
 		uint64_t bytes;
@@ -150,8 +214,9 @@ static int guest_preserve(struct sim_boot *b, struct client_state *st,
 		goto out;
 	}
 	st->preserved_bytes = size;
-	snprintf(st->msg, sizeof(st->msg), "%u x 1 GiB + %u x 2 MiB folios",
-		 n_1g, n - n_1g);
+	snprintf(st->msg, sizeof(st->msg), "%u x 1 GiB + %u x 2 MiB folios%s",
+		 n_1g, n - n_1g,
+		 kept ? ", the same ones: the VM kept running" : "");
 out:
 	free(gf);
 	return ret;

@@ -36,8 +36,8 @@ for ps in 4K 16K 64K; do
 	[ -f "$M/handover" ] || fail "$ps: inspect consumed the handover"
 
 	# Second boot: restore, check, and hand over again.
-	"$KHO" boot "$M" --preserve memfd:4M --preserve memblock:1M --kexec \
-		>"$T/boot2" ||
+	"$KHO" boot "$M" --preserve memfd:4M --preserve memblock:1M \
+		--preserve guest:16M --kexec >"$T/boot2" ||
 		fail "$ps: KHO boot failed: $(cat "$T/boot2")"
 	grep -q 'KHO boot' "$T/boot2" || fail "$ps: second boot did not take the handover"
 	for s in memblock memfd guest; do
@@ -49,12 +49,17 @@ for ps in 4K 16K 64K; do
 	trace=$(sed -n 's/.*memblock: .*trace at \(0x[0-9a-f]*\).*/\1/p' "$T/boot1")
 	grep -q "memblock: .*trace at $trace (revived)" "$T/boot2" ||
 		fail "$ps: reserve_mem region not revived at $trace"
+	# The guest goes on in the folios it had: restored, then preserved again.
+	grep -q 'preserve .*guest: .*the same ones' "$T/boot2" ||
+		fail "$ps: the guest's folios were not handed over again"
 	grep -q 'verdict .*PASS' "$T/boot2" || fail "$ps: no PASS verdict"
 
 	# Third boot: the chain's count grows, and the handover is consumed.
 	"$KHO" boot "$M" >"$T/boot3" || fail "$ps: third boot failed: $(cat "$T/boot3")"
 	grep -q 'kexec 2 since cold boot' "$T/boot3" || fail "$ps: kexec_count is not 2"
 	grep -q 'restore .*memfd: .*intact' "$T/boot3" || fail "$ps: memfd lost on boot 3"
+	grep -q 'restore .*guest: 8 folios, 16 MiB intact' "$T/boot3" ||
+		fail "$ps: re-preserved guest lost on boot 3: $(cat "$T/boot3")"
 	[ ! -f "$M/handover" ] || fail "$ps: a boot without --kexec left the handover"
 	"$KHO" boot "$M" >"$T/boot4" || fail "$ps: fourth boot failed"
 	grep -q 'cold boot' "$T/boot4" || fail "$ps: no handover should mean a cold boot"
