@@ -16,22 +16,13 @@
 #include <kho/kho.h>
 
 #include "kho_errno.h"
+#include "kho_warn.h"
 
 #define kho_memcpy __builtin_memcpy
 #define kho_memset __builtin_memset
 #define kho_memcmp __builtin_memcmp
 #define kho_strlen __builtin_strlen
 
-#ifndef KHO_WARN_ON
-/* Report an impossible argument through kho_warn_hook; evaluates to @cond. */
-#define KHO_WARN_ON(cond)                                                  \
-	({                                                                 \
-		bool __c = (cond);                                         \
-		if (__c && kho_warn_hook)                                  \
-			kho_warn_hook(__FILE__, __LINE__, #cond);          \
-		__c;                                                       \
-	})
-#endif
 
 /* Size in bytes of a u64 FDT property (KHO properties are native u64). */
 #define KHO_U64_PROP_LEN ((int)sizeof(uint64_t))

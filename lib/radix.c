@@ -326,6 +326,33 @@ bool radix_test_locked(struct kho_radix_tree *tree, uint64_t key)
 	return *leaf_word(tree, key) & key_mask(key);
 }
 
+static int radix_add_key(struct kho_radix_tree *tree, uint64_t key)
+{
+	bool added;
+
+	return radix_add_locked(tree, key, &added);
+}
+
+/* Check a block and an owned tree, then run @op on its key under the lock. */
+static int block_op(struct kho_radix_tree *tree, uint64_t pfn,
+		    unsigned int order,
+		    int (*op)(struct kho_radix_tree *tree, uint64_t key))
+{
+	uint64_t key;
+	int ret;
+
+	ret = block_key(&tree->geo, pfn, order, &key);
+	if (ret)
+		return ret;
+	if (tree->attached)
+		return -EPERM;
+
+	kho_lock_acquire(&tree->lock);
+	ret = op(tree, key);
+	kho_lock_release(&tree->lock);
+	return ret;
+}
+
 /**
  * kho_radix_add_page() - record a block as preserved
  * @tree: tree
@@ -337,20 +364,7 @@ bool radix_test_locked(struct kho_radix_tree *tree, uint64_t key)
 int kho_radix_add_page(struct kho_radix_tree *tree, uint64_t pfn,
 		       unsigned int order)
 {
-	uint64_t key;
-	bool added;
-	int ret;
-
-	ret = block_key(&tree->geo, pfn, order, &key);
-	if (ret)
-		return ret;
-	if (tree->attached)
-		return -EPERM;
-
-	kho_lock_acquire(&tree->lock);
-	ret = radix_add_locked(tree, key, &added);
-	kho_lock_release(&tree->lock);
-	return ret;
+	return block_op(tree, pfn, order, radix_add_key);
 }
 
 /**
@@ -364,19 +378,7 @@ int kho_radix_add_page(struct kho_radix_tree *tree, uint64_t pfn,
 int kho_radix_del_page(struct kho_radix_tree *tree, uint64_t pfn,
 		       unsigned int order)
 {
-	uint64_t key;
-	int ret;
-
-	ret = block_key(&tree->geo, pfn, order, &key);
-	if (ret)
-		return ret;
-	if (tree->attached)
-		return -EPERM;
-
-	kho_lock_acquire(&tree->lock);
-	ret = radix_del_locked(tree, key);
-	kho_lock_release(&tree->lock);
-	return ret;
+	return block_op(tree, pfn, order, radix_del_locked);
 }
 
 /**

@@ -15,18 +15,10 @@
 #include <kho/radix.h>
 
 #include "kho_errno.h"
+#include "kho_warn.h"
 
 #define BITS_PER_WORD_LOG2 6
 #define BITS_PER_WORD (1U << BITS_PER_WORD_LOG2)
-
-/* Report an impossible argument through kho_warn_hook; evaluates to @cond. */
-#define KHO_WARN_ON(cond)                                                  \
-	({                                                                 \
-		bool __c = (cond);                                         \
-		if (__c && kho_warn_hook)                                  \
-			kho_warn_hook(__FILE__, __LINE__, #cond);          \
-		__c;                                                       \
-	})
 
 static inline uint64_t page_size(const struct kho_geometry *geo)
 {
