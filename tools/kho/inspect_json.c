@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * inspect_json.c - kho inspect --json, built with json-c. The document's
+ * shape is docs/inspect-schema.json; keys shared with `kho inspect DIR
+ * --json` (verdict, page_size, scratch, subtrees, blocks_per_order, blocks,
+ * preserved_bytes, tree, ranges) mean the same there.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <libfdt.h>
+
+#include "inspect_mem.h"
+#include "report.h"
+
+static struct json_object *u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+static void add(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+static struct json_object *addr_size(uint64_t addr, uint64_t size)
+{
+	struct json_object *o = json_object_new_object();
+
+	add(o, "addr", u64(addr));
+	add(o, "size", u64(size));
+	return o;
+}
+
+static struct json_object *subtree_json(const struct inspect *in,
+					const struct inspect_subtree *s)
+{
+	struct json_object *o = json_object_new_object(), *d = NULL;
+
+	add(o, "name", json_object_new_string(s->name));
+	add(o, "phys", s->phys == KHO_ERR_NO_ADDR ? NULL : u64(s->phys));
+	add(o, "compatible", json_object_new_string(s->compatible));
+	add(o, "fdt_size", u64(s->fdt_size));
+	add(o, "preserved", json_object_new_boolean(s->preserved));
+	switch (s->kind) {
+	case INSPECT_KEXEC_METADATA:
+		d = json_object_new_object();
+		add(d, "type", json_object_new_string(KHO_KEXEC_METADATA_NAME));
+		add(d, "version", u64(s->km.version));
+		add(d, "previous_release",
+		    json_object_new_string(s->km.previous_release));
+		add(d, "kexec_count", u64(s->km.kexec_count));
+		break;
+	case INSPECT_MEMBLOCK: {
+		struct json_object *r = json_object_new_array();
+
+		d = json_object_new_object();
+		add(d, "type", json_object_new_string(KHO_MEMBLOCK_COMPATIBLE));
+		add(d, "nr_regions", u64(s->total_regions));
+		for (unsigned int i = 0; i < s->nr_regions; i++) {
+			struct json_object *x = json_object_new_object();
+
+			add(x, "name", json_object_new_string(s->regions[i].name));
+			add(x, "start", u64(s->regions[i].start));
+			add(x, "size", u64(s->regions[i].size));
+			json_object_array_add(r, x);
+		}
+		add(d, "regions", r);
+		break;
+	}
+	case INSPECT_MEMFD: {
+		struct json_object *f = json_object_new_object();
+
+		d = json_object_new_object();
+		add(d, "type", json_object_new_string(KHO_MEMFD_COMPATIBLE));
+		add(d, "addr", u64(s->memfd_phys));
+		add(d, "pos", u64(s->memfd.pos));
+		add(d, "size", u64(s->memfd.size));
+		add(d, "nr_folios", u64(s->memfd.nr_folios));
+		add(f, "first", u64(s->memfd.folios.first));
+		add(f, "total_pages", u64(s->memfd.folios.total_pages));
+		add(f, "flags", u64(s->memfd.folios.flags));
+		add(f, "order", u64(s->memfd.folios.order));
+		add(d, "folios", f);
+		add(d, "entries_found", u64(s->memfd_entries));
+		break;
+	}
+	case INSPECT_BLOB:
+		break;
+	}
+	add(o, "decoded", d);
+	if (s->problem[0])
+		add(o, "problem", json_object_new_string(s->problem));
+	return o;
+}
+
+static void add_results(struct json_object *root, struct inspect *in)
+{
+	struct kho_radix_stats st = { 0 };
+	struct json_object *bpo = json_object_new_object();
+	struct json_object *ranges = json_object_new_array();
+	char key[8];
+
+	memcpy(st.blocks, in->blocks, sizeof(st.blocks));
+	st.preserved_bytes = in->preserved_bytes;
+	st.bytes = in->meta_bytes;
+	for (int o = KHO_MAX_ORDERS - 1; o >= 0; o--) {
+		if (!in->blocks[o])
+			continue;
+		snprintf(key, sizeof(key), "%d", o);
+		add(bpo, key, u64(in->blocks[o]));
+	}
+	add(root, "blocks_per_order", bpo);
+	add(root, "blocks", u64(in->nr_blocks));
+	add(root, "preserved_bytes", u64(in->preserved_bytes));
+	add(root, "metadata_bytes", u64(in->meta_bytes));
+	add(root, "overhead_percent",
+	    json_object_new_double(report_overhead(&st)));
+	if (in->version == 2) {
+		struct json_object *t = json_object_new_object();
+		struct json_object *lv = json_object_new_array();
+
+		for (unsigned int l = 0; l < in->geo.depth; l++)
+			json_object_array_add(lv, u64(in->tree.nodes[l]));
+		add(t, "depth", u64(in->geo.depth));
+		add(t, "nodes_per_level", lv);
+		add(t, "nodes", u64(in->tree.nr_nodes));
+		add(t, "leaves", u64(in->tree.nodes[0]));
+		add(t, "bytes", u64(in->tree.bytes));
+		add(t, "overhead_percent",
+		    json_object_new_double(report_overhead(&in->tree)));
+		add(root, "tree", t);
+	} else {
+		struct json_object *v = json_object_new_object();
+
+		add(v, "chunks", u64(in->v1_chunks));
+		add(v, "bitmaps", u64(in->v1_bitmaps));
+		add(v, "bitmap_bytes", u64(in->v1_bitmap_bytes));
+		add(v, "bitmap_size_reason",
+		    json_object_new_string(in->v1_bitmap_why));
+		add(v, "bytes", u64(in->meta_bytes));
+		add(root, "kho_v1", v);
+	}
+	for (uint64_t i = 0; i < in->nr_ranges; i++) {
+		struct json_object *r = json_object_new_array();
+
+		json_object_array_add(r, u64(in->ranges[i].start));
+		json_object_array_add(r, u64(in->ranges[i].end));
+		json_object_array_add(ranges, r);
+	}
+	add(root, "ranges", ranges);
+}
+
+int inspect_print_json(struct inspect *in, FILE *out)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *a;
+	const char *text;
+
+	if (!root)
+		return -ENOMEM;
+	add(root, "source", json_object_new_string(in->source ? in->source : ""));
+	add(root, "source_kind",
+	    json_object_new_string(memsrc_kind_name(in->ms.kind)));
+	add(root, "verdict", json_object_new_string(
+				     in->valid ? "accepted" :
+				     in->version || in->fdt_len ? "refused" :
+								  "error"));
+	if (!in->valid) {
+		add(root, "reason", json_object_new_string(in->reason));
+		add(root, "code", json_object_new_int(in->code));
+	}
+	add(root, "format", in->version ? json_object_new_string(
+						  in->version == 1 ? "kho-v1" :
+								     "kho-v2") :
+					  NULL);
+	if (in->page_shift) {
+		add(root, "page_size", u64(1ULL << in->page_shift));
+		add(root, "page_size_from",
+		    json_object_new_string(in->page_size_from));
+	}
+	a = json_object_new_array();
+	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
+		json_object_array_add(a, addr_size(in->ms.ram[i].start,
+						   in->ms.ram[i].end -
+							   in->ms.ram[i].start));
+	add(root, "memory", a);
+	if (in->fdt) {
+		struct json_object *f = json_object_new_object();
+
+		add(f, "from", json_object_new_string(in->fdt_name));
+		add(f, "addr", in->fdt_phys == KHO_ERR_NO_ADDR ?
+				       NULL : u64(in->fdt_phys));
+		add(f, "size", u64(fdt_totalsize(in->fdt)));
+		add(root, "fdt", f);
+	}
+	if (in->version)
+		add(root, "memory_map", u64(in->map_phys));
+	if (in->ms.has_handover) {
+		add(root, "scratch_array",
+		    addr_size(in->ms.handover.scratch_addr,
+			      in->ms.handover.scratch_size));
+		a = json_object_new_array();
+		for (unsigned int i = 0; i < in->nr_scratch; i++)
+			json_object_array_add(a, addr_size(in->scratch[i].addr,
+							   in->scratch[i].size));
+		add(root, "scratch", a);
+	}
+	a = json_object_new_array();
+	for (unsigned int i = 0; i < in->nr_subtrees; i++)
+		json_object_array_add(a, subtree_json(in, &in->subtrees[i]));
+	add(root, "subtrees", a);
+	if (in->valid)
+		add_results(root, in);
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+						    JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text) {
+		json_object_put(root);
+		return -ENOMEM;
+	}
+	fprintf(out, "%s\n", text);
+	json_object_put(root);
+	return 0;
+}

@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * inspect_svg.c - kho inspect --svg FILE: physical memory as a picture.
+ *
+ * RAM ranges are laid out left to right over a few rows, each in proportion
+ * to its size (at least a few pixels, so 640 KiB of low memory shows next
+ * to a TiB), with a narrow hatched gap for each hole. Every pixel column
+ * covers a span of addresses and is drawn as a little stacked bar of what
+ * that span holds:
+ *
+ *     +--+--+--+--+      top:    free RAM (light grey)
+ *     |  |  |  |##|              scratch (striped blue)
+ *     |##|  |  |##|              tree nodes / kho-v1 chunks (red)
+ *     |##|##|  |##|      bottom: preserved blocks, by order or subsystem
+ *     +--+--+--+--+
+ *
+ * A kind of memory present in a column gets at least one pixel, so a
+ * single 4 KiB tree node stays visible on a 1 TiB machine. Columns with the
+ * same stack merge into one rectangle, which keeps the file small.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "inspect_mem.h"
+#include "kho_tool.h"
+
+#define SVG_ROW_WIDTH 1000
+#define SVG_ROW_HEIGHT 48
+#define SVG_ROW_GAP 34
+#define SVG_MARGIN 20
+#define SVG_HOLE_COLS 8
+#define SVG_MIN_RANGE_COLS 4
+#define SVG_TITLE_HEIGHT 52
+#define SVG_LEGEND_ROW 18
+
+/* Categories: preserved (by order or by owner), then these three. */
+#define SVG_PRESERVED_CATS (KHO_MAX_ORDERS > INSPECT_MAX_SUBTREES + 1 ? \
+			    KHO_MAX_ORDERS : INSPECT_MAX_SUBTREES + 1)
+#define SVG_CAT_META SVG_PRESERVED_CATS
+#define SVG_CAT_SCRATCH (SVG_PRESERVED_CATS + 1)
+#define SVG_CAT_FREE (SVG_PRESERVED_CATS + 2)
+#define SVG_NR_CATS (SVG_PRESERVED_CATS + 3)
+/* Owner category of preserved memory no subtree claims. */
+#define SVG_CAT_UNOWNED INSPECT_MAX_SUBTREES
+
+/* Where one RAM range lies in the picture. */
+struct svg_range {
+	uint64_t start, end;
+	uint64_t col;	/* first column */
+	uint64_t cols;	/* columns */
+};
+
+struct svg {
+	struct inspect *in;
+	bool by_subsystem;
+	struct svg_range *r;
+	unsigned int nr;
+	uint64_t nr_cols;	/* RAM columns and hole gaps, all rows */
+	unsigned int rows;
+	double *acc;		/* [nr_cols][SVG_NR_CATS] bytes */
+	bool used[SVG_NR_CATS];
+	struct inspect_extent *owners;	/* sorted by start */
+	uint64_t nr_owners;
+};
+
+static double *cell(struct svg *s, uint64_t col, unsigned int cat)
+{
+	return &s->acc[col * SVG_NR_CATS + cat];
+}
+
+/* The range holding @pa, or -1. */
+static int range_of(const struct svg *s, uint64_t pa)
+{
+	unsigned int lo = 0, hi = s->nr;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (pa < s->r[mid].start)
+			hi = mid;
+		else if (pa >= s->r[mid].end)
+			lo = mid + 1;
+		else
+			return mid;
+	}
+	return -1;
+}
+
+/* Column (fractional) of @pa inside range @r. */
+static long double col_of(const struct svg_range *r, uint64_t pa)
+{
+	return r->col + (long double)(pa - r->start) * r->cols /
+				(long double)(r->end - r->start);
+}
+
+/* Add the bytes of [start, end) to category @cat, column by column. */
+static void paint(struct svg *s, uint64_t start, uint64_t end, unsigned int cat)
+{
+	while (start < end) {
+		int i = range_of(s, start);
+		const struct svg_range *r;
+		uint64_t stop;
+		long double c0, c1;
+
+		if (i < 0) {
+			/* Skip to the next range above @start, if any. */
+			unsigned int j = 0;
+
+			while (j < s->nr && s->r[j].start <= start)
+				j++;
+			if (j == s->nr)
+				return;
+			start = s->r[j].start;
+			continue;
+		}
+		r = &s->r[i];
+		stop = end < r->end ? end : r->end;
+		c0 = col_of(r, start);
+		c1 = col_of(r, stop);
+		s->used[cat] = true;
+		for (uint64_t c = (uint64_t)c0; c < r->col + r->cols && c < c1; c++) {
+			long double a = c0 > c ? c0 : c, b = c1 < c + 1 ? c1 : c + 1;
+
+			if (b > a)
+				*cell(s, c, cat) += (double)((b - a) *
+					(long double)(r->end - r->start) / r->cols);
+		}
+		start = stop;
+	}
+}
+
+static int owner_cmp(const void *a, const void *b)
+{
+	const struct inspect_extent *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static unsigned int owner_of(const struct svg *s, uint64_t pa)
+{
+	uint64_t lo = 0, hi = s->nr_owners;
+
+	/* The last extent starting at or below @pa, then a few before it. */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (s->owners[mid].start <= pa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (uint64_t k = 0; k < 16 && lo > k; k++) {
+		const struct inspect_extent *x = &s->owners[lo - 1 - k];
+
+		if (pa >= x->start && pa < x->end && x->owner >= 0)
+			return x->owner;
+	}
+	return SVG_CAT_UNOWNED;
+}
+
+static int paint_block(uint64_t phys, unsigned int order, void *arg)
+{
+	struct svg *s = arg;
+	uint64_t size = 1ULL << (order + s->in->page_shift);
+
+	paint(s, phys, phys + size,
+	      s->by_subsystem ? owner_of(s, phys) : order);
+	return 0;
+}
+
+/* Lay the RAM ranges out over the rows. */
+static int layout(struct svg *s)
+{
+	const struct memsrc *ms = &s->in->ms;
+	uint64_t total = 0, avail, col = 0;
+
+	s->nr = ms->nr_ram;
+	s->r = calloc(s->nr, sizeof(*s->r));
+	if (!s->r)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < s->nr; i++)
+		total += ms->ram[i].end - ms->ram[i].start;
+	s->rows = total > (64ULL << 30) ? 6 : total > (4ULL << 30) ? 4 : 2;
+	avail = (uint64_t)s->rows * SVG_ROW_WIDTH;
+	if (avail <= s->nr * (SVG_MIN_RANGE_COLS + SVG_HOLE_COLS))
+		avail = s->nr * (SVG_MIN_RANGE_COLS + SVG_HOLE_COLS) + 1;
+	avail -= (s->nr - 1) * SVG_HOLE_COLS;
+	for (unsigned int i = 0; i < s->nr; i++) {
+		uint64_t size = ms->ram[i].end - ms->ram[i].start;
+		uint64_t cols = (uint64_t)llroundl((long double)size * avail / total);
+
+		s->r[i].start = ms->ram[i].start;
+		s->r[i].end = ms->ram[i].end;
+		s->r[i].cols = cols < SVG_MIN_RANGE_COLS ? SVG_MIN_RANGE_COLS : cols;
+		s->r[i].col = col;
+		col += s->r[i].cols + (i + 1 < s->nr ? SVG_HOLE_COLS : 0);
+	}
+	s->nr_cols = col;
+	s->rows = (col + SVG_ROW_WIDTH - 1) / SVG_ROW_WIDTH;
+	s->acc = calloc(s->nr_cols * SVG_NR_CATS, sizeof(*s->acc));
+	return s->acc ? 0 : -ENOMEM;
+}
+
+/* Fill colour of a category; by order, hues run from yellow to purple. */
+static void colour(const struct svg *s, unsigned int cat, char *buf,
+		   size_t len)
+{
+	/* Orders 9 (2 MiB) and 18 (1 GiB) get the strongest colours. */
+	static const char *const by_order[] = {
+		"#f2c500", "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22",
+		"#17becf", "#9467bd", "#7f7f7f", "#66c2a5", "#2ca02c",
+		"#a6761d", "#e7298a",
+	};
+	static const char *const tab[] = {
+		"#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+		"#bcbd22", "#17becf", "#7f7f7f", "#aec7e8", "#98df8a",
+	};
+
+	if (cat == SVG_CAT_META)
+		snprintf(buf, len, "#d62728");
+	else if (cat == SVG_CAT_SCRATCH)
+		snprintf(buf, len, "url(#scratch)");
+	else if (cat == SVG_CAT_FREE)
+		snprintf(buf, len, "#e4e4e4");
+	else if (s->by_subsystem && cat == SVG_CAT_UNOWNED)
+		snprintf(buf, len, "#555555");
+	else if (s->by_subsystem)
+		snprintf(buf, len, "%s", tab[cat % 10]);
+	else
+		snprintf(buf, len, "%s", by_order[cat % 12]);
+}
+
+/* Stack heights of one column, in pixels, bottom first. */
+static void stack(struct svg *s, uint64_t col, unsigned int *h)
+{
+	double total = 0;
+	unsigned int sum = 0, big = SVG_CAT_FREE;
+	double preserved = 0;
+
+	for (unsigned int c = 0; c < SVG_CAT_FREE; c++)
+		preserved += *cell(s, col, c);
+	/* Free is what the column's RAM holds beyond the rest. */
+	{
+		const struct svg_range *r = NULL;
+
+		for (unsigned int i = 0; i < s->nr; i++)
+			if (col >= s->r[i].col && col < s->r[i].col + s->r[i].cols)
+				r = &s->r[i];
+		total = r ? (double)(r->end - r->start) / r->cols : 0;
+	}
+	*cell(s, col, SVG_CAT_FREE) = total > preserved ? total - preserved : 0;
+	for (unsigned int c = 0; c < SVG_NR_CATS; c++) {
+		double v = *cell(s, col, c);
+
+		h[c] = total > 0 && v > 0 ?
+			       (unsigned int)lround(v / total * SVG_ROW_HEIGHT) : 0;
+		if (v > 0 && !h[c])
+			h[c] = 1;
+		sum += h[c];
+		if (h[c] > h[big])
+			big = c;
+	}
+	/* Take rounding and the one-pixel minimums out of the largest. */
+	while (sum > SVG_ROW_HEIGHT && h[big] > 1) {
+		h[big]--;
+		sum--;
+	}
+	if (sum < SVG_ROW_HEIGHT && total > 0) {
+		h[big] += SVG_ROW_HEIGHT - sum;
+	}
+}
+
+static unsigned int legend_orders(const struct svg *s, unsigned int *cats)
+{
+	unsigned int n = 0;
+
+	for (unsigned int c = 0; c < SVG_PRESERVED_CATS; c++)
+		if (s->used[c])
+			cats[n++] = c;
+	return n;
+}
+
+static void fmt_addr(uint64_t a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%#" PRIx64, a);
+}
+
+static void xml_text(FILE *f, const char *t)
+{
+	for (; *t; t++) {
+		if (*t == '<')
+			fputs("&lt;", f);
+		else if (*t == '>')
+			fputs("&gt;", f);
+		else if (*t == '&')
+			fputs("&amp;", f);
+		else if (*t == '"')
+			fputs("&quot;", f);
+		else
+			fputc(*t, f);
+	}
+}
+
+static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
+{
+	unsigned int *cur = calloc(SVG_NR_CATS, sizeof(*cur));
+	unsigned int *next = calloc(SVG_NR_CATS, sizeof(*next));
+	char fill[64], b1[32], b2[32];
+
+	if (!cur || !next)
+		goto out;
+	/* RAM columns: runs of equal stacks become one rectangle per layer. */
+	for (unsigned int i = 0; i < s->nr; i++) {
+		const struct svg_range *r = &s->r[i];
+		uint64_t c = r->col, end = r->col + r->cols;
+
+		stack(s, c, cur);
+		while (c < end) {
+			uint64_t run = c + 1;
+			unsigned int y;
+
+			while (run < end && run % SVG_ROW_WIDTH) {
+				stack(s, run, next);
+				if (memcmp(cur, next, SVG_NR_CATS * sizeof(*cur)))
+					break;
+				run++;
+			}
+			y = y0 + (c / SVG_ROW_WIDTH) * (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
+			    SVG_ROW_HEIGHT;
+			for (unsigned int k = 0; k < SVG_NR_CATS; k++) {
+				if (!cur[k])
+					continue;
+				y -= cur[k];
+				colour(s, k, fill, sizeof(fill));
+				fprintf(f, "<rect x=\"%" PRIu64 "\" y=\"%u\" width=\"%"
+					PRIu64 "\" height=\"%u\" fill=\"%s\"/>\n",
+					SVG_MARGIN + c % SVG_ROW_WIDTH, y, run - c,
+					cur[k], fill);
+			}
+			c = run;
+			if (c < end)
+				stack(s, c, cur);
+		}
+		/* The range's outline and tooltip, per row it spans. */
+		for (uint64_t c0 = r->col; c0 < end;) {
+			uint64_t c1 = (c0 / SVG_ROW_WIDTH + 1) * SVG_ROW_WIDTH;
+			unsigned int y = y0 + (c0 / SVG_ROW_WIDTH) *
+					 (SVG_ROW_HEIGHT + SVG_ROW_GAP);
+
+			c1 = c1 < end ? c1 : end;
+			fmt_addr(r->start, b1, sizeof(b1));
+			fmt_addr(r->end, b2, sizeof(b2));
+			fprintf(f, "<rect x=\"%" PRIu64 "\" y=\"%u\" width=\"%" PRIu64
+				"\" height=\"%u\" fill=\"none\" stroke=\"#333\" "
+				"stroke-width=\"0.5\"><title>RAM %s-%s</title></rect>\n",
+				SVG_MARGIN + c0 % SVG_ROW_WIDTH, y, c1 - c0,
+				SVG_ROW_HEIGHT, b1, b2);
+			c0 = c1;
+		}
+	}
+	/* Holes between ranges. */
+	for (unsigned int i = 0; i + 1 < s->nr; i++) {
+		uint64_t c = s->r[i].col + s->r[i].cols;
+		unsigned int y = y0 + (c / SVG_ROW_WIDTH) *
+				 (SVG_ROW_HEIGHT + SVG_ROW_GAP);
+		unsigned int w = SVG_HOLE_COLS;
+
+		if (c % SVG_ROW_WIDTH + w > SVG_ROW_WIDTH)
+			w = SVG_ROW_WIDTH - c % SVG_ROW_WIDTH;
+		fmt_bytes(s->r[i + 1].start - s->r[i].end, b1, sizeof(b1));
+		fprintf(f, "<rect x=\"%" PRIu64 "\" y=\"%u\" width=\"%u\" "
+			"height=\"%u\" fill=\"url(#hole)\"><title>hole of %s"
+			"</title></rect>\n", SVG_MARGIN + c % SVG_ROW_WIDTH, y, w,
+			SVG_ROW_HEIGHT, b1);
+	}
+	/*
+	 * Address axis: each range's start, then multiples of a power-of-two
+	 * step chosen so labels sit about 125 px apart.
+	 */
+	for (unsigned int i = 0; i < s->nr; i++) {
+		const struct svg_range *r = &s->r[i];
+		uint64_t size = r->end - r->start, step = 1, pa = r->start;
+		uint64_t last = UINT64_MAX;
+
+		while (step < UINT64_MAX / 2 &&
+		       (long double)step * r->cols / size < 125)
+			step *= 2;
+		while (pa < r->end) {
+			uint64_t c = (uint64_t)col_of(r, pa), x = c % SVG_ROW_WIDTH;
+			unsigned int y = y0 + (c / SVG_ROW_WIDTH) *
+					 (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
+					 SVG_ROW_HEIGHT;
+
+			if ((last == UINT64_MAX || c - last >= 90 ||
+			     c / SVG_ROW_WIDTH != last / SVG_ROW_WIDTH) &&
+			    x + 70 <= SVG_ROW_WIDTH) {
+				last = c;
+				fmt_addr(pa, b1, sizeof(b1));
+				fprintf(f, "<line x1=\"%" PRIu64 "\" y1=\"%u\" x2=\"%"
+					PRIu64 "\" y2=\"%u\" stroke=\"#333\"/>\n",
+					SVG_MARGIN + x, y, SVG_MARGIN + x, y + 4);
+				fprintf(f, "<text x=\"%" PRIu64 "\" y=\"%u\" "
+					"font-size=\"10\" font-family=\"monospace\">"
+					"%s</text>\n", SVG_MARGIN + x, y + 14, b1);
+			}
+			if (pa > UINT64_MAX - step)
+				break;
+			pa = (pa / step + 1) * step;
+		}
+	}
+out:
+	free(cur);
+	free(next);
+}
+
+static void draw_legend(struct svg *s, FILE *f, unsigned int y)
+{
+	unsigned int cats[SVG_PRESERVED_CATS], n = legend_orders(s, cats);
+	unsigned int x = SVG_MARGIN;
+	char fill[64], label[96];
+
+	struct {
+		unsigned int cat;
+		const char *label;
+	} fixed[] = {
+		{ SVG_CAT_FREE, "RAM, not preserved" },
+		{ SVG_CAT_SCRATCH, "scratch" },
+		{ SVG_CAT_META, s->in->version == 1 ? "kho-v1 chunks, bitmaps" :
+						       "tree nodes" },
+	};
+
+	for (unsigned int i = 0; i < 3; i++) {
+		colour(s, fixed[i].cat, fill, sizeof(fill));
+		fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
+			"fill=\"%s\" stroke=\"#333\" stroke-width=\"0.5\"/>"
+			"<text x=\"%u\" y=\"%u\" font-size=\"11\" "
+			"font-family=\"sans-serif\">%s</text>\n", x, y, fill,
+			x + 16, y + 10, fixed[i].label);
+		x += 30 + 7 * strlen(fixed[i].label);
+	}
+	fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
+		"fill=\"url(#hole)\" stroke=\"#333\" stroke-width=\"0.5\"/>"
+		"<text x=\"%u\" y=\"%u\" font-size=\"11\" "
+		"font-family=\"sans-serif\">hole</text>\n", x, y, x + 16, y + 10);
+	x = SVG_MARGIN;
+	y += SVG_LEGEND_ROW;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int c = cats[i];
+
+		if (s->by_subsystem && c == SVG_CAT_UNOWNED)
+			snprintf(label, sizeof(label), "preserved, no subtree says whose");
+		else if (s->by_subsystem)
+			snprintf(label, sizeof(label), "%s",
+				 s->in->subtrees[c].name);
+		else
+			snprintf(label, sizeof(label), "order %u (%s)", c,
+				 fmt_bytes(1ULL << (c + s->in->page_shift), fill,
+					   sizeof(fill)));
+		if (x + 30 + 7 * strlen(label) > SVG_MARGIN + SVG_ROW_WIDTH) {
+			x = SVG_MARGIN;
+			y += SVG_LEGEND_ROW;
+		}
+		colour(s, c, fill, sizeof(fill));
+		fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
+			"fill=\"%s\"/><text x=\"%u\" y=\"%u\" font-size=\"11\" "
+			"font-family=\"sans-serif\">", x, y, fill, x + 16, y + 10);
+		xml_text(f, label);
+		fprintf(f, "</text>\n");
+		x += 30 + 7 * strlen(label);
+	}
+}
+
+static int write_svg(struct svg *s, FILE *f)
+{
+	struct inspect *in = s->in;
+	unsigned int cats[SVG_PRESERVED_CATS];
+	unsigned int legend_rows = 2 + legend_orders(s, cats) / 6;
+	unsigned int rows_y = SVG_TITLE_HEIGHT + legend_rows * SVG_LEGEND_ROW + 10;
+	unsigned int height = rows_y + s->rows * (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
+			      SVG_MARGIN;
+	char title[1400], b1[32], b2[32];
+	uint64_t ram = 0;
+
+	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
+		ram += in->ms.ram[i].end - in->ms.ram[i].start;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" "
+		"height=\"%u\" viewBox=\"0 0 %u %u\">\n",
+		SVG_ROW_WIDTH + 2 * SVG_MARGIN, height,
+		SVG_ROW_WIDTH + 2 * SVG_MARGIN, height);
+	fprintf(f, "<defs>\n"
+		"<pattern id=\"hole\" width=\"4\" height=\"4\" "
+		"patternUnits=\"userSpaceOnUse\"><rect width=\"4\" height=\"4\" "
+		"fill=\"#ffffff\"/><path d=\"M0,4 L4,0\" stroke=\"#999\" "
+		"stroke-width=\"1\"/></pattern>\n"
+		"<pattern id=\"scratch\" width=\"6\" height=\"6\" "
+		"patternUnits=\"userSpaceOnUse\"><rect width=\"6\" height=\"6\" "
+		"fill=\"#c6dbef\"/><path d=\"M0,6 L6,0\" stroke=\"#3182bd\" "
+		"stroke-width=\"2\"/></pattern>\n</defs>\n");
+	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
+	snprintf(title, sizeof(title), "Physical memory of %s: %s in %u range%s",
+		 in->source, fmt_bytes(ram, b1, sizeof(b1)), in->ms.nr_ram,
+		 in->ms.nr_ram == 1 ? "" : "s");
+	fprintf(f, "<text x=\"%u\" y=\"20\" font-size=\"15\" "
+		"font-family=\"sans-serif\" font-weight=\"bold\">", SVG_MARGIN);
+	xml_text(f, title);
+	fprintf(f, "</text>\n");
+	if (in->valid)
+		snprintf(title, sizeof(title),
+			 "kho-v%d handover accepted: %" PRIu64 " blocks, %s "
+			 "preserved in %" PRIu64 " ranges; map %s; colour by %s",
+			 in->version, in->nr_blocks,
+			 fmt_bytes(in->preserved_bytes, b1, sizeof(b1)),
+			 in->nr_ranges, fmt_bytes(in->meta_bytes, b2, sizeof(b2)),
+			 s->by_subsystem ? "subsystem" : "order");
+	else
+		snprintf(title, sizeof(title), "%s", in->reason);
+	fprintf(f, "<text x=\"%u\" y=\"40\" font-size=\"12\" "
+		"font-family=\"sans-serif\">", SVG_MARGIN);
+	xml_text(f, title);
+	fprintf(f, "</text>\n");
+	draw_legend(s, f, SVG_TITLE_HEIGHT);
+	draw_rows(s, f, rows_y);
+	fprintf(f, "</svg>\n");
+	return ferror(f) ? -EIO : 0;
+}
+
+int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
+		      struct sim_error *e)
+{
+	struct svg s = { .in = in, .by_subsystem = by_subsystem };
+	char tmp[4200];
+	FILE *f;
+	int ret;
+
+	if (!in->ms.nr_ram)
+		return sim_fail(e, -EINVAL, "no RAM to draw");
+	ret = layout(&s);
+	if (ret) {
+		sim_fail(e, ret, "out of memory drawing %s", path);
+		goto out;
+	}
+	for (unsigned int i = 0; i < in->nr_scratch; i++)
+		paint(&s, in->scratch[i].addr,
+		      in->scratch[i].addr + in->scratch[i].size < in->scratch[i].addr ?
+			      UINT64_MAX : in->scratch[i].addr + in->scratch[i].size,
+		      SVG_CAT_SCRATCH);
+	if (in->valid) {
+		for (uint64_t i = 0; i < in->nr_meta; i++)
+			paint(&s, in->meta[i].start, in->meta[i].end, SVG_CAT_META);
+		if (by_subsystem) {
+			s.owners = in->owners;
+			s.nr_owners = in->nr_owners;
+			qsort(s.owners, s.nr_owners, sizeof(*s.owners), owner_cmp);
+		}
+		inspect_for_each_block(in, paint_block, &s);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f) {
+		ret = sim_fail(e, -errno, "cannot create %s: %s", tmp,
+			       strerror(errno));
+		goto out;
+	}
+	ret = write_svg(&s, f);
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		sim_fail(e, ret, "cannot write %s: %s", path, strerror(-ret));
+	}
+out:
+	free(s.r);
+	free(s.acc);
+	return ret;
+}
