@@ -32,6 +32,8 @@
 
 #define NR_CLUSTERS 6
 #define MAX_RANGES 128
+/* Blocks in the model before the sequence turns to deleting for a while. */
+#define MAX_BLOCKS 30000
 
 struct run {
 	unsigned int shift;
@@ -45,11 +47,13 @@ struct run {
 	bool draining;
 	unsigned int spread_pct;	/* how often an address is spread */
 	uint64_t cluster[NR_CLUSTERS];	/* pfns */
-	struct { uint64_t pfn, nr; } ranges[MAX_RANGES];
+	/* runs added: order < 0 for add_range, else add_blocks' order */
+	struct { uint64_t pfn, nr; int order; } ranges[MAX_RANGES];
 	unsigned int nr_ranges;
 	/* what happened, to prove that every path was taken */
 	uint64_t nr_add_new, nr_add_dup, nr_del, nr_del_absent, nr_test_hit;
 	uint64_t nr_range_add, nr_range_del, nr_range_del_absent;
+	uint64_t nr_blocks_add, nr_blocks_del, nr_blocks_del_absent;
 	uint64_t nr_einval, nr_erange, nr_collider;
 };
 
@@ -91,6 +95,22 @@ static int expect_range(const struct run *r, uint64_t pfn, uint64_t nr)
 	if (!nr)
 		return -EINVAL;
 	if (pfn >= pfn_limit(r) || pfn_limit(r) - pfn <= nr)
+		return -ERANGE;
+	return 0;
+}
+
+/* kho_radix_add_blocks(): every block valid, the last ending below 2^64. */
+static int expect_blocks(const struct run *r, uint64_t pfn, uint64_t nr,
+			 unsigned int order)
+{
+	int ret;
+
+	if (!nr)
+		return -EINVAL;
+	ret = expect_block(r, pfn, order);
+	if (ret)
+		return ret;
+	if (nr > (pfn_limit(r) - pfn - 1) >> order)
 		return -ERANGE;
 	return 0;
 }
@@ -152,7 +172,8 @@ static bool collider(const struct run *r, uint64_t pfn, uint64_t *cpfn,
 
 static void check_test(struct run *r, uint64_t pfn, unsigned int order)
 {
-	bool want = model_has(&r->m, pfn, order);
+	bool want = !expect_block(r, pfn, order) &&
+		    model_has(&r->m, pfn, order);
 	bool got = kho_radix_test_page(&r->tree, pfn, order);
 
 	if (got != want)
@@ -222,6 +243,104 @@ static int split_del(uint64_t pfn, unsigned int order, void *arg)
 	return 0;
 }
 
+static void remember_run(struct run *r, uint64_t pfn, uint64_t nr,
+			 int order)
+{
+	unsigned int i = r->nr_ranges < MAX_RANGES ? r->nr_ranges++ :
+						     rnd_below(r, MAX_RANGES);
+
+	r->ranges[i].pfn = pfn;
+	r->ranges[i].nr = nr;
+	r->ranges[i].order = order;
+}
+
+static void do_add_blocks(struct run *r, uint64_t pfn, uint64_t nr,
+			  unsigned int order)
+{
+	int want = expect_blocks(r, pfn, nr, order);
+	int ret = kho_radix_add_blocks(&r->tree, pfn, nr, order);
+
+	if (ret != want)
+		fail_msg("shift %u: add_blocks pfn 0x%llx nr 0x%llx order %u "
+			 "returned %d, expected %d", r->shift,
+			 (unsigned long long)pfn, (unsigned long long)nr,
+			 order, ret, want);
+	if (ret)
+		return;
+	model_add_blocks(&r->m, pfn, nr, order);
+	r->nr_blocks_add++;
+	remember_run(r, pfn, nr, order);
+	check_test(r, pfn, order);
+	check_test(r, pfn + ((nr - 1) << order), order);
+}
+
+static void do_del_blocks(struct run *r, uint64_t pfn, uint64_t nr,
+			  unsigned int order)
+{
+	int want = expect_blocks(r, pfn, nr, order);
+	int ret;
+
+	/* All or nothing, like del_range. */
+	if (!want && !model_has_blocks(&r->m, pfn, nr, order))
+		want = -ENOENT;
+	ret = kho_radix_del_blocks(&r->tree, pfn, nr, order);
+	if (ret != want)
+		fail_msg("shift %u: del_blocks pfn 0x%llx nr 0x%llx order %u "
+			 "returned %d, expected %d", r->shift,
+			 (unsigned long long)pfn, (unsigned long long)nr,
+			 order, ret, want);
+	if (ret == -ENOENT)
+		r->nr_blocks_del_absent++;
+	if (ret)
+		return;
+	model_del_blocks(&r->m, pfn, nr, order);
+	r->nr_blocks_del++;
+	check_test(r, pfn, order);
+}
+
+/* Delete the run of present blocks that starts at a random model block. */
+static void del_present_run(struct run *r)
+{
+	struct model_block b;
+	uint64_t pfn, nr = 1;
+
+	if (!r->m.n)
+		return;
+	b = r->m.v[rnd_below(r, r->m.n)];
+	pfn = b.phys >> r->shift;
+	while (nr < 5000 && !expect_block(r, pfn + (nr << b.order), b.order) &&
+	       model_has(&r->m, pfn + (nr << b.order), b.order))
+		nr++;
+	do_del_blocks(r, pfn, nr, b.order);
+}
+
+/* Blocks in a run: short, a few hundred, or up to a few thousand. */
+static uint64_t rnd_nr_blocks(struct run *r)
+{
+	uint64_t p = rnd_below(r, 10);
+
+	if (p < 5)
+		return 1 + rnd_below(r, 70);
+	if (p < 9)
+		return 1 + rnd_below(r, 600);
+	return 1ULL << rnd_below(r, 13);
+}
+
+/* The first block of a run: anywhere, or just before a leaf boundary. */
+static void rnd_run_start(struct run *r, uint64_t *pfn, unsigned int *order)
+{
+	unsigned int leaf_shift;
+
+	rnd_block(r, pfn, order);
+	if (*order > 12)
+		*order = rnd_below(r, 4);
+	leaf_shift = r->geo.bitmap_bits + *order;
+	if (rnd_below(r, 2))
+		*pfn = ((*pfn >> leaf_shift) << leaf_shift) -
+		       (rnd_below(r, 100) << *order);
+	*pfn &= (pfn_limit(r) - 1) & ~((1ULL << *order) - 1);
+}
+
 static void do_add_range(struct run *r, uint64_t pfn, uint64_t nr)
 {
 	int want = expect_range(r, pfn, nr);
@@ -235,15 +354,7 @@ static void do_add_range(struct run *r, uint64_t pfn, uint64_t nr)
 		return;
 	model_split(pfn, nr, split_add, &r->m);
 	r->nr_range_add++;
-	if (r->nr_ranges < MAX_RANGES) {
-		r->ranges[r->nr_ranges].pfn = pfn;
-		r->ranges[r->nr_ranges++].nr = nr;
-	} else {
-		unsigned int i = rnd_below(r, MAX_RANGES);
-
-		r->ranges[i].pfn = pfn;
-		r->ranges[i].nr = nr;
-	}
+	remember_run(r, pfn, nr, -1);
 }
 
 static void do_del_range(struct run *r, uint64_t pfn, uint64_t nr)
@@ -284,11 +395,11 @@ static uint64_t rnd_nr(struct run *r)
 /* Calls the contract forbids: nothing may change. */
 static void do_invalid(struct run *r)
 {
-	uint64_t pfn;
+	uint64_t pfn, nr;
 	unsigned int order;
 
 	rnd_block(r, &pfn, &order);
-	switch (rnd_below(r, 8)) {
+	switch (rnd_below(r, 12)) {
 	case 0:	/* misaligned */
 		order = 1 + rnd_below(r, 20);
 		pfn = (rnd_pfn(r) & ~((1ULL << order) - 1) & (pfn_limit(r) / 2 - 1))
@@ -328,9 +439,30 @@ static void do_invalid(struct run *r)
 		do_add_range(r, pfn_limit(r) - 1 - rnd_below(r, 4),
 			     4 + rnd_below(r, 8));
 		break;
-	default:
+	case 7:
 		do_del_range(r, pfn_limit(r) - 1 - rnd_below(r, 4),
 			     1ULL << 63);
+		break;
+	case 8:	/* no blocks */
+		do_add_blocks(r, pfn, 0, order);
+		do_del_blocks(r, pfn, 0, order);
+		break;
+	case 9:	/* a run whose last block ends at 2^64, or past it */
+		order = rnd_below(r, 8);
+		nr = 1 + rnd_below(r, 100);
+		pfn = pfn_limit(r) - (nr << order) + (rnd_below(r, 3) << order);
+		do_add_blocks(r, pfn, nr, order);
+		do_del_blocks(r, pfn, nr, order);
+		break;
+	case 10:	/* a run so long its size overflows */
+		do_add_blocks(r, 0, UINT64_MAX >> rnd_below(r, 8),
+			      rnd_below(r, 20));
+		break;
+	default:	/* misaligned first block */
+		order = 1 + rnd_below(r, 12);
+		pfn = (rnd_pfn(r) & (pfn_limit(r) / 2 - 1)) | 1;
+		do_add_blocks(r, pfn, 1 + rnd_below(r, 9), order);
+		do_del_blocks(r, pfn, 1 + rnd_below(r, 9), order);
 		break;
 	}
 }
@@ -348,13 +480,11 @@ static void checkpoint(struct run *r, const char *what)
 	assert_int_equal(arena_errors(r->arena), 0);
 }
 
-static void step(struct run *r)
+/* One operation; @p (0..99) picks which. */
+static void step_op(struct run *r, uint64_t p)
 {
-	uint64_t pfn, cpfn, p = rnd_below(r, 100);
+	uint64_t pfn, cpfn;
 	unsigned int order, corder;
-
-	if (r->draining)
-		p = 30 + rnd_below(r, 20);	/* deletes only */
 
 	if (p < 30) {
 		if (r->m.n && rnd_below(r, 4) == 0) {
@@ -406,18 +536,32 @@ static void step(struct run *r)
 				check_test(r, b->phys >> r->shift,
 					   b->order - 1);
 		}
-	} else if (p < 70) {
+	} else if (p < 65) {
 		pfn = rnd_pfn(r);
 		do_add_range(r, pfn, rnd_nr(r));
+	} else if (p < 70) {
+		rnd_run_start(r, &pfn, &order);
+		do_add_blocks(r, pfn, rnd_nr_blocks(r), order);
 	} else if (p < 78) {
 		if (r->nr_ranges && rnd_below(r, 10) < 8) {
 			unsigned int i = rnd_below(r, r->nr_ranges);
 
-			do_del_range(r, r->ranges[i].pfn, r->ranges[i].nr);
+			if (r->ranges[i].order < 0)
+				do_del_range(r, r->ranges[i].pfn,
+					     r->ranges[i].nr);
+			else
+				do_del_blocks(r, r->ranges[i].pfn,
+					      r->ranges[i].nr,
+					      r->ranges[i].order);
 			r->ranges[i] = r->ranges[--r->nr_ranges];
-		} else {
+		} else if (rnd_below(r, 3) == 0) {
+			del_present_run(r);
+		} else if (rnd_below(r, 2)) {
 			pfn = rnd_pfn(r);
 			do_del_range(r, pfn, rnd_nr(r));
+		} else {
+			rnd_run_start(r, &pfn, &order);
+			do_del_blocks(r, pfn, rnd_nr_blocks(r), order);
 		}
 	} else if (p < 82) {
 		do_invalid(r);
@@ -425,6 +569,23 @@ static void step(struct run *r)
 		rnd_block(r, &pfn, &order);
 		do_add(r, pfn, order);
 	}
+}
+
+static void step(struct run *r)
+{
+	uint64_t p;
+
+	if (!r->draining) {
+		step_op(r, rnd_below(r, 100));
+		return;
+	}
+	/* Deletes only, of blocks and of runs. */
+	p = rnd_below(r, 3);
+	if (!p)
+		del_present_run(r);
+	else
+		step_op(r, p == 1 ? 30 + rnd_below(r, 20) :
+			70 + rnd_below(r, 8));
 }
 
 static void run_init(struct run *r, unsigned int shift, uint64_t seed,
@@ -484,9 +645,11 @@ static void run_sequence(unsigned int shift, uint64_t seed,
 	run_init(r, shift, seed, spread_pct, phys_base);
 	for (i = 1; i <= nr_steps; i++) {
 		step(r);
-		if (!r->draining && arena_live(r->arena) > r->budget)
+		if (!r->draining && (arena_live(r->arena) > r->budget ||
+				     r->m.n > MAX_BLOCKS))
 			r->draining = true;
-		if (r->draining && arena_live(r->arena) < r->budget / 2)
+		if (r->draining && arena_live(r->arena) < r->budget / 2 &&
+		    r->m.n < MAX_BLOCKS / 2)
 			r->draining = false;
 		if (i % 2500 == 0)
 			checkpoint(r, "checkpoint");
@@ -495,7 +658,8 @@ static void run_sequence(unsigned int shift, uint64_t seed,
 	print_message("shift %u spread %u%%: %zu blocks, %llu nodes; added %llu"
 		      " (+%llu again), deleted %llu (%llu absent), ranges %llu/"
 		      "%llu (%llu absent), colliders %llu, EINVAL %llu, ERANGE "
-		      "%llu\n", shift, spread_pct, r->m.n,
+		      "%llu; block runs %llu/%llu (%llu absent)\n", shift,
+		      spread_pct, r->m.n,
 		      (unsigned long long)arena_live(r->arena),
 		      (unsigned long long)r->nr_add_new,
 		      (unsigned long long)r->nr_add_dup,
@@ -506,7 +670,10 @@ static void run_sequence(unsigned int shift, uint64_t seed,
 		      (unsigned long long)r->nr_range_del_absent,
 		      (unsigned long long)r->nr_collider,
 		      (unsigned long long)r->nr_einval,
-		      (unsigned long long)r->nr_erange);
+		      (unsigned long long)r->nr_erange,
+		      (unsigned long long)r->nr_blocks_add,
+		      (unsigned long long)r->nr_blocks_del,
+		      (unsigned long long)r->nr_blocks_del_absent);
 	/* The sequence reached every path it is meant to check. */
 	assert_true(r->nr_add_new > 100 && r->nr_add_dup > 10);
 	assert_true(r->nr_del > 100 && r->nr_del_absent > 10);
@@ -515,6 +682,8 @@ static void run_sequence(unsigned int shift, uint64_t seed,
 	assert_true(r->nr_range_del_absent > 0);
 	assert_true(r->nr_einval > 0 && r->nr_erange > 0);
 	assert_true(r->nr_collider > 10);
+	assert_true(r->nr_blocks_add > 10 && r->nr_blocks_del > 5);
+	assert_true(r->nr_blocks_del_absent > 0);
 	run_finish(r);
 	free(r);
 }

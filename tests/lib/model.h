@@ -46,6 +46,18 @@ bool model_add(struct model *m, uint64_t pfn, unsigned int order);
 /* true when the block was there. */
 bool model_del(struct model *m, uint64_t pfn, unsigned int order);
 
+/*
+ * A run of @nr blocks of @order from @pfn, back to back (as
+ * kho_radix_add_blocks() takes them). Add: returns how many were new. Del:
+ * all or nothing, returns false (and changes nothing) when one is missing.
+ */
+uint64_t model_add_blocks(struct model *m, uint64_t pfn, uint64_t nr,
+			  unsigned int order);
+bool model_has_blocks(const struct model *m, uint64_t pfn, uint64_t nr,
+		      unsigned int order);
+bool model_del_blocks(struct model *m, uint64_t pfn, uint64_t nr,
+		      unsigned int order);
+
 /* The key of a block, computed from abi.md's formula. */
 uint64_t model_key(unsigned int page_shift, uint64_t phys, unsigned int order);
 /* Levels of a tree for this page shift, leaf included. */
