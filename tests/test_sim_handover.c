@@ -149,6 +149,77 @@ static bool any_byte(struct sim_boot *b, uint64_t pa, uint64_t len, int c)
 
 static struct sim_boot boot;
 
+/* ---- boot layout --------------------------------------------------------- */
+
+static bool in_scratch(const struct sim_boot *b, uint64_t pa, uint64_t size)
+{
+	for (unsigned int i = 0; i < b->nr_scratch; i++)
+		if (pa >= b->scratch[i].addr &&
+		    pa + size <= b->scratch[i].addr + b->scratch[i].size)
+			return true;
+	return false;
+}
+
+static int layout_cold(void)
+{
+	struct sim_boot *b = &boot;
+	uint64_t kern, low, scratch_pages = 0;
+
+	if (boot_up(b, true, false))
+		return 1;
+	/* lowmem, global, one node: the kernel's order. */
+	CHECK(b->nr_scratch == 3);
+	CHECK(b->scratch[0].addr + b->scratch[0].size <= SIM_LOW_ADDRESS_LIMIT);
+	for (unsigned int i = 0; i < b->nr_scratch; i++) {
+		CHECK(b->scratch[i].size % SIM_SCRATCH_ALIGN == 0);
+		CHECK(b->scratch[i].addr % SIM_SCRATCH_ALIGN == 0);
+		scratch_pages += b->scratch[i].size >> b->m.conf.page_shift;
+	}
+	/* 200% of the kernel's allocations (image + struct pages). */
+	kern = SIM_KERNEL_SIZE +
+	       (b->m.nr_pages * SIM_STRUCT_PAGE_SIZE + b->m.page_size - 1) /
+		       b->m.page_size * b->m.page_size;
+	low = sim_memblock_reserved_kern_size(&b->mb, SIM_LOW_ADDRESS_LIMIT,
+					      SIM_NUMA_NO_NODE);
+	CHECK(b->scratch[0].size >= 2 * low);
+	CHECK(b->scratch[2].size >= 2 * kern);
+	/* Firmware and kernel image reserved; scratch went to the allocator
+	 * as movable memory only. */
+	CHECK(sim_memblock_is_reserved(&b->mb, 0, SIM_FIRMWARE_SIZE));
+	CHECK(sim_memblock_is_reserved(&b->mb, SIM_KERNEL_BASE, SIM_KERNEL_SIZE));
+	CHECK(b->buddy.free_pages[SIM_MT_CMA] == scratch_pages);
+	return kexec_down(b);
+}
+
+static int layout_warm(void)
+{
+	struct sim_boot_opts opts = { .scrub = true, .punch = true };
+	struct sim_boot *b = &boot;
+	struct sim_error e = { "" };
+	struct sim_mb_type *rsv;
+
+	CHECK(sim_boot_open(b, sh->dir, &opts, &e) == 0);
+	CHECK(b->kho_boot && b->kernel_loaded);
+	/* The kernel runs where kexec loaded it, and everything it allocated
+	 * before the walk came from scratch. */
+	CHECK(in_scratch(b, b->kernel_base, SIM_KERNEL_SIZE));
+	rsv = &b->mb.reserved;
+	for (unsigned int i = 0; i < rsv->cnt; i++) {
+		if (!(rsv->regions[i].flags & SIM_MB_RSRV_KERN))
+			continue;
+		CHECK(in_scratch(b, rsv->regions[i].base, rsv->regions[i].size));
+	}
+	CHECK(!b->mb.scratch_only);	/* lifted after the walk */
+	sim_boot_close(b);
+	return 0;
+}
+
+static void test_boot_layout(void **state)
+{
+	assert_int_equal(boot_process(layout_cold), 0);
+	assert_int_equal(boot_process(layout_warm), 0);
+}
+
 /* ---- scrub --------------------------------------------------------------- */
 
 static int scrub_cold(void)
@@ -425,6 +496,7 @@ static void test_double_restore(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_boot_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scrub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmalloc_round_trip, setup,
 						teardown),
