@@ -6,8 +6,9 @@
  *   kho_radix_add_range(): the call returns -ENOMEM, the tree walks exactly
  *   as before, and no page leaked; the successful call allocates exactly the
  *   nodes the model says are missing. kho_radix_init() failure too.
+ * - The same for kho_radix_add_blocks(): a failed run changes nothing.
  * - A failed add_range keeps the blocks that were there before it; del_range
- *   is all or nothing.
+ *   and del_blocks are all or nothing.
  * - Reclaim: deleting every block leaves only the root; destroy frees all.
  * - Walk order (largest order first, then ascending address), early stop,
  *   coalesced ranges across orders and leaves, and the statistics.
@@ -86,15 +87,33 @@ static uint64_t total_nodes(const struct model *m)
 	return model_nodes(m, nodes);
 }
 
+enum op { OP_PAGE, OP_RANGE, OP_BLOCKS };
+
+static int call_op(struct fx *f, enum op op, uint64_t pfn, uint64_t arg,
+		   unsigned int order)
+{
+	switch (op) {
+	case OP_PAGE:
+		return kho_radix_add_page(&f->tree, pfn, arg);
+	case OP_RANGE:
+		return kho_radix_add_range(&f->tree, pfn, arg);
+	default:
+		return kho_radix_add_blocks(&f->tree, pfn, arg, order);
+	}
+}
+
 /*
- * Run @op (add_page when @range is false, add_range otherwise) with the n-th
- * allocation failing, for n = 1, 2, ... until the call no longer reaches the
- * failure. Every failed try must leave tree and arena as they were.
+ * Run an add (@op: add_page(pfn, order @arg), add_range(pfn, @arg pages) or
+ * add_blocks(pfn, @arg blocks, @order)) with the n-th allocation failing,
+ * for n = 1, 2, ... until the call no longer reaches the failure. Every
+ * failed try must leave tree and arena as they were.
  * Return: the allocations the successful call made.
  */
-static uint64_t inject_every(struct fx *f, bool range, uint64_t pfn,
-			     uint64_t arg)
+static uint64_t inject_op(struct fx *f, enum op op, uint64_t pfn,
+			  uint64_t arg, unsigned int order)
 {
+	static const char *const names[] = { "add", "add_range",
+					     "add_blocks" };
 	uint64_t live = arena_live(f->arena), n;
 	struct model after;
 	char what[96];
@@ -102,21 +121,21 @@ static uint64_t inject_every(struct fx *f, bool range, uint64_t pfn,
 
 	model_init(&after, f->shift);
 	model_copy(&after, &f->m);
-	if (range)
+	if (op == OP_RANGE)
 		model_split(pfn, arg, split_add, &after);
-	else
+	else if (op == OP_PAGE)
 		model_add(&after, pfn, arg);
+	else
+		model_add_blocks(&after, pfn, arg, order);
 
 	for (n = 1;; n++) {
 		arena_fail_nth(f->arena, n);
-		ret = range ? kho_radix_add_range(&f->tree, pfn, arg) :
-			      kho_radix_add_page(&f->tree, pfn, arg);
+		ret = call_op(f, op, pfn, arg, order);
 		if (arena_fail_pending(f->arena))
 			break;	/* fewer than n allocations: it succeeded */
 		snprintf(what, sizeof(what), "shift %u %s pfn 0x%llx, "
-			 "allocation %llu failed", f->shift,
-			 range ? "add_range" : "add", (unsigned long long)pfn,
-			 (unsigned long long)n);
+			 "allocation %llu failed", f->shift, names[op],
+			 (unsigned long long)pfn, (unsigned long long)n);
 		if (ret != -ENOMEM)
 			fail_msg("%s: returned %d", what, ret);
 		model_assert_tree(&f->m, &f->tree, what);
@@ -124,17 +143,25 @@ static uint64_t inject_every(struct fx *f, bool range, uint64_t pfn,
 		assert_int_equal(arena_errors(f->arena), 0);
 	}
 	arena_fail_nth(f->arena, 0);
-	assert_int_equal(ret, 0);
+	if (ret)
+		fail_msg("shift %u %s pfn 0x%llx returned %d", f->shift,
+			 names[op], (unsigned long long)pfn, ret);
 	model_copy(&f->m, &after);
 	model_free(&after);
-	snprintf(what, sizeof(what), "shift %u pfn 0x%llx added after %llu "
-		 "failures", f->shift, (unsigned long long)pfn,
+	snprintf(what, sizeof(what), "shift %u %s pfn 0x%llx done after %llu "
+		 "failures", f->shift, names[op], (unsigned long long)pfn,
 		 (unsigned long long)(n - 1));
 	model_assert_tree(&f->m, &f->tree, what);
 	/* It allocated exactly the nodes that were missing. */
 	assert_int_equal(arena_live(f->arena), live + n - 1);
 	assert_int_equal(arena_live(f->arena), total_nodes(&f->m));
 	return n - 1;
+}
+
+static uint64_t inject_every(struct fx *f, bool range, uint64_t pfn,
+			     uint64_t arg)
+{
+	return inject_op(f, range ? OP_RANGE : OP_PAGE, pfn, arg, 0);
 }
 
 static void test_init_failure(void **state)
@@ -276,6 +303,84 @@ static void test_add_range_failure_keeps_old(void **state)
 	/* Once more, every block there: nothing to allocate or undo. */
 	assert_int_equal(inject_every(&f, true, 8, 1ULL << 20), 0);
 	fx_fini(&f);
+}
+
+static void test_add_blocks_alloc_failures(void **state)
+{
+	unsigned int s, order;
+
+	for (s = 0; s < 3; s++) {
+		uint64_t before, n, lb, pfn;
+		struct fx f;
+
+		fx_init(&f, page_shifts[s], 0x2000000000ULL);
+		lb = 1ULL << f.geo.bitmap_bits;	/* keys per leaf */
+		for (order = 0; order < 3; order++) {
+			/* Leaf A ends 7 blocks after pfn, leaf B follows. */
+			pfn = (f.limit / 3 >> (f.geo.bitmap_bits + order)) <<
+			      (f.geo.bitmap_bits + order);
+			pfn += (lb - 7) << order;
+			/* A run across A and B, in an empty region. */
+			before = total_nodes(&f.m);
+			n = inject_op(&f, OP_BLOCKS, pfn, 30, order);
+			assert_int_equal(n, total_nodes(&f.m) - before);
+			/* Empty tree: a path below the root, one more leaf. */
+			if (!order)
+				assert_int_equal(n, model_depth(f.shift));
+			/* Overlapping it, inside B: nothing new. */
+			assert_int_equal(inject_op(&f, OP_BLOCKS,
+						   pfn + (20 << order), 15,
+						   order), 0);
+			/* From the end of B into a new leaf C: only C. */
+			assert_int_equal(inject_op(&f, OP_BLOCKS,
+						   pfn + ((lb + 2) << order),
+						   10, order), 1);
+		}
+		/* Spread far: a path of its own per run. */
+		inject_op(&f, OP_BLOCKS, f.limit / 2 + 0x12340, 16, 4);
+		inject_op(&f, OP_BLOCKS, f.limit - 64, 63, 0);
+		model_assert_tree(&f.m, &f.tree, "add_blocks");
+		fx_fini(&f);
+	}
+}
+
+static void test_del_blocks_all_or_nothing(void **state)
+{
+	unsigned int s;
+
+	for (s = 0; s < 3; s++) {
+		uint64_t pfn, nr, live, lb;
+		struct fx f;
+
+		fx_init(&f, page_shifts[s], 0x300000000ULL);
+		lb = 1ULL << f.geo.bitmap_bits;
+		/* A run of order 1 across two leaves: keys lb - 5 .. lb + 4. */
+		pfn = (f.limit / 7 >> (f.geo.bitmap_bits + 1) <<
+		       (f.geo.bitmap_bits + 1)) + ((lb - 5) << 1);
+		nr = 10;
+		assert_int_equal(kho_radix_add_blocks(&f.tree, pfn, nr, 1), 0);
+		model_add_blocks(&f.m, pfn, nr, 1);
+		/* The last block of the run missing: nothing is deleted. */
+		assert_int_equal(kho_radix_del_page(&f.tree,
+						    pfn + 2 * (nr - 1), 1), 0);
+		model_del(&f.m, pfn + 2 * (nr - 1), 1);
+		live = arena_live(f.arena);
+		assert_int_equal(kho_radix_del_blocks(&f.tree, pfn, nr, 1),
+				 -ENOENT);
+		model_assert_tree(&f.m, &f.tree, "del_blocks refused");
+		assert_int_equal(arena_live(f.arena), live);
+		/* The same pages as order-0 blocks are not there. */
+		assert_int_equal(kho_radix_del_blocks(&f.tree, pfn, 2, 0),
+				 -ENOENT);
+		/* One block fewer: everything goes, nodes too. */
+		assert_int_equal(kho_radix_del_blocks(&f.tree, pfn, nr - 1, 1),
+				 0);
+		model_del_blocks(&f.m, pfn, nr - 1, 1);
+		assert_int_equal(f.m.n, 0);
+		model_assert_tree(&f.m, &f.tree, "del_blocks done");
+		assert_int_equal(arena_live(f.arena), 1);
+		fx_fini(&f);
+	}
 }
 
 static void test_del_range_all_or_nothing(void **state)
@@ -645,6 +750,8 @@ int main(void)
 		cmocka_unit_test(test_add_alloc_failures),
 		cmocka_unit_test(test_add_range_alloc_failures),
 		cmocka_unit_test(test_add_range_failure_keeps_old),
+		cmocka_unit_test(test_add_blocks_alloc_failures),
+		cmocka_unit_test(test_del_blocks_all_or_nothing),
 		cmocka_unit_test(test_del_range_all_or_nothing),
 		cmocka_unit_test(test_reclaim),
 		cmocka_unit_test(test_walk_order),
