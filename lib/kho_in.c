@@ -21,6 +21,13 @@
 
 #define KHO_FDT_ROOT_OFFSET 0
 #define KHO_FDT_COMPATIBLE_PROP "compatible"
+/*
+ * fdt_create() writes version 17; 16 is the oldest whose node names are
+ * not full paths. Older versions are refused before fdt_check_full(),
+ * which in libfdt 1.6.1 dereferences NULL on some of them (found by
+ * fuzz/fuzz_handover.c).
+ */
+#define KHO_FDT_MIN_VERSION 16
 
 static bool env_ops_valid(const struct kho_env_ops *ops)
 {
@@ -114,6 +121,9 @@ static int populate_fdt(struct kho_in *in, uint64_t fdt_phys,
 	if (fdt_check_header(in->fdt))
 		return refuse_at(in, -EINVAL, "FDT header is invalid", NULL,
 				 fdt_phys);
+	if (fdt_version(in->fdt) < KHO_FDT_MIN_VERSION)
+		return refuse_at(in, -EINVAL, "FDT version is older than 16",
+				 NULL, fdt_phys);
 	total = fdt_totalsize(in->fdt);
 	if (total > fdt_size)
 		return refuse_at(in, -EINVAL,

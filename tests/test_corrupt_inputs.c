@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_corrupt_inputs.c - handovers the fuzzers (fuzz/fuzz_*.c) found
+ * crashing or misjudged, replayed on the test machine of tests/lib/kho_env.c:
+ * each must now be refused cleanly, with a sentence.
+ *
+ *  - a root FDT of header version 7: libfdt 1.6.1's fdt_check_full()
+ *    dereferenced NULL on it inside kho_populate();
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libfdt.h>
+
+#include <kho/kho.h>
+
+#include "lib/kho_env.h"
+
+#define ENV_PHYS_BASE 0x40000000ULL
+#define ENV_PAGES 64
+#define SCRATCH_FIRST 60
+#define SCRATCH_PAGES 4
+
+struct machine {
+	struct kho_env *e;
+	struct kho_out out;
+	struct kho_in in;
+	struct kho_scratch *arr;
+	uint64_t arr_phys;
+};
+
+/* Kernel A with one preserved page, then a kexec: the memmap is wiped. */
+static void handover(struct machine *m)
+{
+	struct kho_env *e;
+
+	memset(m, 0, sizeof(*m));
+	m->e = e = kho_env_create(12, ENV_PHYS_BASE, ENV_PAGES);
+	assert_non_null(e);
+	kho_env_add_scratch(e, SCRATCH_FIRST, SCRATCH_PAGES);
+	assert_int_equal(kho_out_init(&m->out, &e->geo, &e->ops, e->scratch,
+				      e->nr_scratch), 0);
+	assert_int_equal(kho_preserve_folio(&m->out,
+					    kho_env_page_phys(e, 10), 0), 0);
+	m->arr_phys = kho_env_page_phys(e, SCRATCH_FIRST);
+	m->arr = kho_env_va(e, m->arr_phys);
+	memcpy(m->arr, e->scratch, sizeof(e->scratch[0]));
+	kho_env_reboot(e);
+}
+
+static int populate(struct machine *m)
+{
+	return kho_populate(&m->in, &m->e->geo, &m->e->ops, m->out.fdt_phys,
+			    m->e->page_size, m->arr_phys,
+			    sizeof(struct kho_scratch));
+}
+
+static void done(struct machine *m)
+{
+	kho_in_destroy(&m->in);
+	kho_out_destroy(&m->out);
+	kho_env_destroy(m->e);
+}
+
+static void test_fdt_v17_accepted(void **state)
+{
+	struct machine m;
+
+	handover(&m);
+	assert_int_equal(fdt_version(m.out.fdt), 17);
+	assert_int_equal(populate(&m), 0);
+	done(&m);
+}
+
+/*
+ * fuzz_handover crash-2e8b3951: the kernel's root FDT with the header's
+ * version set to 7 (last_comp_version 0). fdt_check_header() accepts it.
+ */
+static const char fdt_v7_hex[] =
+	"d00dfeed00000098000000400000007800000030000000070000000000000000"
+	"0000002000000038000000000000000000000000000000000000000000000000"
+	"00000001000000000000000300000007000000156b686f2d7632000000000003"
+	"0000000800000000008002400000000000000002000000097072657365727665"
+	"642d6d656d6f72792d6d617000636f6d70617469626c6500";
+
+static void test_fdt_old_version_refused(void **state)
+{
+	unsigned char *fdt;
+	struct machine m;
+	size_t i;
+
+	handover(&m);
+	fdt = m.out.fdt;
+	memset(fdt, 0, m.e->page_size);
+	for (i = 0; i + 1 < sizeof(fdt_v7_hex); i += 2) {
+		unsigned int byte;
+
+		assert_int_equal(sscanf(fdt_v7_hex + i, "%2x", &byte), 1);
+		fdt[i / 2] = (unsigned char)byte;
+	}
+	assert_int_equal(fdt_check_header(fdt), 0);
+	assert_int_equal(populate(&m), -EINVAL);
+	assert_string_equal(m.in.err.what, "FDT version is older than 16");
+	assert_false(m.in.revive);
+	done(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fdt_v17_accepted),
+		cmocka_unit_test(test_fdt_old_version_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
