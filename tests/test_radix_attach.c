@@ -365,6 +365,43 @@ static void test_attach_sees_updates(void **state)
 	fixture_teardown(&f);
 }
 
+/*
+ * An attached tree reads nodes only through phys_to_virt() of the entries it
+ * finds now: after the owner deleted a block and freed its leaf, a lookup on
+ * the attached tree must not answer from the freed page (here poisoned, so
+ * every bit reads as set; in a kernel it may be reused or unmapped).
+ */
+static void test_attach_lookup_after_owner_frees(void **state)
+{
+	struct kho_radix_tree att;
+	struct fixture f;
+
+	memset(&f, 0, sizeof(f));
+	f.shift = 12;
+	assert_int_equal(kho_geometry_init(&f.geo, 12), 0);
+	f.arena = arena_create(12, 0x100000, 256);
+	assert_non_null(f.arena);
+	assert_int_equal(kho_radix_init(&f.tree, &f.geo,
+					arena_ops(f.arena)), 0);
+	model_init(&f.m, 12);
+	add(&f, 0x1000, 0);
+	add(&f, 0x9000000, 0);
+	assert_int_equal(kho_radix_attach(&att, &f.geo, arena_ops(f.arena),
+					  kho_radix_root_phys(&f.tree)), 0);
+	assert_true(kho_radix_test_page(&att, 0x1000, 0));
+	/* The owner deletes it: its leaf (and the nodes above) are freed. */
+	assert_int_equal(kho_radix_del_page(&f.tree, 0x1000, 0), 0);
+	model_del(&f.m, 0x1000, 0);
+	assert_false(kho_radix_test_page(&f.tree, 0x1000, 0));
+	if (kho_radix_test_page(&att, 0x1000, 0) ||
+	    kho_radix_test_page(&att, 0x1001, 0))
+		fail_msg("the attached tree answered from a leaf the owner "
+			 "freed (its cached descent path is stale)");
+	model_assert_tree(&f.m, &att, "attached after owner's delete");
+	kho_radix_destroy(&att);
+	fixture_teardown(&f);
+}
+
 static void test_attach_bad_root(void **state)
 {
 	struct kho_radix_tree att;
@@ -547,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_attach_same_blocks),
 		cmocka_unit_test(test_attached_read_only),
 		cmocka_unit_test(test_attach_sees_updates),
+		cmocka_unit_test(test_attach_lookup_after_owner_frees),
 		cmocka_unit_test(test_attach_bad_root),
 		cmocka_unit_test(test_attach_bad_entries),
 		cmocka_unit_test(test_attach_cycles_terminate),
