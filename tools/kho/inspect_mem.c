@@ -375,7 +375,15 @@ static int read_v2(struct inspect *in)
 	free(chk.seen);
 	free(ram);
 	if (ret) {
-		kho_error_format(&chk.err, in->reason, sizeof(in->reason));
+		int n = kho_error_format(&chk.err, in->reason, sizeof(in->reason));
+
+		/* Name the source when it lacks the memory, not the tree. */
+		if (chk.err.phys != KHO_ERR_NO_ADDR && n > 0 &&
+		    (size_t)n < sizeof(in->reason) &&
+		    !memsrc_backed(&in->ms, chk.err.phys, 1))
+			snprintf(in->reason + n, sizeof(in->reason) - n,
+				 "; %s has no memory at %#" PRIx64, in->source,
+				 chk.err.phys);
 		in->code = ret;
 		return ret;
 	}
@@ -990,10 +998,10 @@ static int inspect_run(struct inspect *in, const struct inspect_opts *o)
 {
 	int ret;
 
+	in->source = o->mem;
 	ret = memsrc_open(&in->ms, o->mem, &in->err);
 	if (ret)
 		return ret;
-	in->source = o->mem;
 	set_page_size(in, o);
 	if (o->handover) {
 		ret = read_handover_file(in, o->handover);

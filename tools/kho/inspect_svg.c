@@ -35,6 +35,9 @@
 #define SVG_MARGIN 20
 #define SVG_HOLE_COLS 8
 #define SVG_MIN_RANGE_COLS 4
+#define SVG_SQUEEZED_COLS 56
+/* Free stretches longer than RAM / this are squeezed. */
+#define SVG_SQUEEZE_FRACTION 8
 #define SVG_TITLE_HEIGHT 52
 #define SVG_LEGEND_ROW 18
 
@@ -48,16 +51,23 @@
 /* Owner category of preserved memory no subtree claims. */
 #define SVG_CAT_UNOWNED INSPECT_MAX_SUBTREES
 
-/* Where one RAM range lies in the picture. */
+/*
+ * A piece of RAM and where it lies in the picture. A RAM range is cut into
+ * pieces: a long stretch with nothing in it (no block, node or scratch)
+ * becomes a "squeezed" piece of fixed width, so what is there stays
+ * readable when most of a TiB is free.
+ */
 struct svg_range {
 	uint64_t start, end;
 	uint64_t col;	/* first column */
 	uint64_t cols;	/* columns */
+	bool squeezed;	/* free RAM drawn shorter than its size */
 };
 
 struct svg {
 	struct inspect *in;
 	bool by_subsystem;
+	bool squeeze;		/* detail view: long free stretches shortened */
 	struct svg_range *r;
 	unsigned int nr;
 	uint64_t nr_cols;	/* RAM columns and hole gaps, all rows */
@@ -173,37 +183,170 @@ static int paint_block(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
-/* Lay the RAM ranges out over the rows. */
+static int busy_cmp(const void *a, const void *b)
+{
+	const struct kho_mem_region *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * What the detail view shows at its size: preserved blocks and tree nodes.
+ * Scratch, like free RAM, is squeezed when long (its stripes stay).
+ */
+static struct kho_mem_region *busy_list(struct svg *s, uint64_t *nr)
+{
+	struct inspect *in = s->in;
+	uint64_t n = 0, max = 0;
+	struct kho_mem_region *b;
+
+	if (in->valid)
+		max += in->nr_ranges + in->nr_meta;
+	b = calloc(max + 1, sizeof(*b));
+	if (!b)
+		return NULL;
+	if (in->valid) {
+		for (uint64_t i = 0; i < in->nr_ranges; i++)
+			b[n++] = in->ranges[i];
+		for (uint64_t i = 0; i < in->nr_meta; i++)
+			b[n++] = (struct kho_mem_region){ in->meta[i].start,
+							  in->meta[i].end };
+	}
+	qsort(b, n, sizeof(*b), busy_cmp);
+	*nr = n;
+	return b;
+}
+
+static int add_piece(struct svg *s, unsigned int *cap, uint64_t start,
+		     uint64_t end, bool squeezed)
+{
+	if (start >= end)
+		return 0;
+	if (s->nr && !squeezed && !s->r[s->nr - 1].squeezed &&
+	    s->r[s->nr - 1].end == start) {
+		s->r[s->nr - 1].end = end;
+		return 0;
+	}
+	if (s->nr == *cap) {
+		unsigned int n = *cap ? *cap * 2 : 16;
+		void *p = realloc(s->r, n * sizeof(*s->r));
+
+		if (!p)
+			return -ENOMEM;
+		s->r = p;
+		*cap = n;
+	}
+	s->r[s->nr++] = (struct svg_range){ .start = start, .end = end,
+					    .squeezed = squeezed };
+	return 0;
+}
+
+/* Cut RAM into pieces and lay them out over the rows. */
 static int layout(struct svg *s)
 {
 	const struct memsrc *ms = &s->in->ms;
-	uint64_t total = 0, avail, col = 0;
+	uint64_t total = 0, shown = 0, avail, col = 0, nr_busy = 0, k = 0;
+	uint64_t fixed = 0, limit;
+	struct kho_mem_region *busy;
+	unsigned int pass = 0;
+	unsigned int cap = 0;
 
-	s->nr = ms->nr_ram;
-	s->r = calloc(s->nr, sizeof(*s->r));
-	if (!s->r)
+	busy = busy_list(s, &nr_busy);
+	if (!busy)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < s->nr; i++)
+	for (unsigned int i = 0; i < ms->nr_ram; i++)
 		total += ms->ram[i].end - ms->ram[i].start;
-	s->rows = total > (64ULL << 30) ? 6 : total > (4ULL << 30) ? 4 : 2;
-	avail = (uint64_t)s->rows * SVG_ROW_WIDTH;
-	if (avail <= s->nr * (SVG_MIN_RANGE_COLS + SVG_HOLE_COLS))
-		avail = s->nr * (SVG_MIN_RANGE_COLS + SVG_HOLE_COLS) + 1;
-	avail -= (s->nr - 1) * SVG_HOLE_COLS;
-	for (unsigned int i = 0; i < s->nr; i++) {
-		uint64_t size = ms->ram[i].end - ms->ram[i].start;
-		uint64_t cols = (uint64_t)llroundl((long double)size * avail / total);
+	limit = s->squeeze ? total / SVG_SQUEEZE_FRACTION : 0;
+again:
+	k = 0;
+	s->nr = 0;
+	for (unsigned int i = 0; i < ms->nr_ram; i++) {
+		uint64_t pos = ms->ram[i].start, end = ms->ram[i].end;
 
-		s->r[i].start = ms->ram[i].start;
-		s->r[i].end = ms->ram[i].end;
+		while (pos < end) {
+			uint64_t next = end, stop;
+
+			/* The next busy interval that reaches past @pos. */
+			while (k < nr_busy && busy[k].end <= pos)
+				k++;
+			if (k < nr_busy && busy[k].start < end)
+				next = busy[k].start > pos ? busy[k].start : pos;
+			if (next - pos > limit && limit) {
+				if (add_piece(s, &cap, pos, next, true))
+					goto nomem;
+			} else if (add_piece(s, &cap, pos, next, false)) {
+				goto nomem;
+			}
+			if (next == end)
+				break;
+			stop = busy[k].end < end ? busy[k].end : end;
+			if (add_piece(s, &cap, next, stop, false))
+				goto nomem;
+			pos = stop;
+		}
+	}
+	/*
+	 * Once a TiB of free RAM is squeezed, what is left may again be mostly
+	 * free: squeeze relative to what is still drawn, a few times over.
+	 */
+	shown = 0;
+	for (unsigned int i = 0; i < s->nr; i++)
+		if (!s->r[i].squeezed)
+			shown += s->r[i].end - s->r[i].start;
+	if (limit && ++pass < 4 && shown / SVG_SQUEEZE_FRACTION < limit / 2) {
+		limit = shown / SVG_SQUEEZE_FRACTION;
+		goto again;
+	}
+	shown = 0;
+	free(busy);
+	busy = NULL;
+	for (unsigned int i = 0; i < s->nr; i++) {
+		if (s->r[i].squeezed)
+			fixed += SVG_SQUEEZED_COLS;
+		else
+			shown += s->r[i].end - s->r[i].start;
+		if (i + 1 < s->nr && s->r[i].end != s->r[i + 1].start)
+			fixed += SVG_HOLE_COLS;
+	}
+	s->rows = !s->squeeze ? 1 : shown > (64ULL << 30) ? 4 : 2;
+	avail = (uint64_t)s->rows * SVG_ROW_WIDTH;
+	avail = avail > fixed + s->nr * SVG_MIN_RANGE_COLS ?
+			avail - fixed : s->nr * SVG_MIN_RANGE_COLS + 1;
+	for (unsigned int i = 0; i < s->nr; i++) {
+		uint64_t size = s->r[i].end - s->r[i].start, cols;
+
+		cols = s->r[i].squeezed ? SVG_SQUEEZED_COLS :
+		       (uint64_t)llroundl((long double)size * avail / shown);
 		s->r[i].cols = cols < SVG_MIN_RANGE_COLS ? SVG_MIN_RANGE_COLS : cols;
 		s->r[i].col = col;
-		col += s->r[i].cols + (i + 1 < s->nr ? SVG_HOLE_COLS : 0);
+		col += s->r[i].cols;
+		if (i + 1 < s->nr && s->r[i].end != s->r[i + 1].start)
+			col += SVG_HOLE_COLS;
+	}
+	/* Rounding and minimum widths may overflow the rows: trim the widest. */
+	while (col > (uint64_t)s->rows * SVG_ROW_WIDTH) {
+		unsigned int w = 0;
+		uint64_t over = col - (uint64_t)s->rows * SVG_ROW_WIDTH;
+
+		for (unsigned int i = 1; i < s->nr; i++)
+			if (s->r[i].cols > s->r[w].cols)
+				w = i;
+		if (s->r[w].cols <= SVG_MIN_RANGE_COLS)
+			break;
+		over = over < s->r[w].cols - SVG_MIN_RANGE_COLS ?
+			       over : s->r[w].cols - SVG_MIN_RANGE_COLS;
+		s->r[w].cols -= over;
+		for (unsigned int i = w + 1; i < s->nr; i++)
+			s->r[i].col -= over;
+		col -= over;
 	}
 	s->nr_cols = col;
 	s->rows = (col + SVG_ROW_WIDTH - 1) / SVG_ROW_WIDTH;
 	s->acc = calloc(s->nr_cols * SVG_NR_CATS, sizeof(*s->acc));
 	return s->acc ? 0 : -ENOMEM;
+nomem:
+	free(busy);
+	return -ENOMEM;
 }
 
 /* Fill colour of a category; by order, hues run from yellow to purple. */
@@ -363,9 +506,31 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 			c0 = c1;
 		}
 	}
+	/* Squeezed free RAM: a break mark and its size. */
+	for (unsigned int i = 0; i < s->nr; i++) {
+		const struct svg_range *r = &s->r[i];
+		uint64_t c = r->col + r->cols / 2, x = SVG_MARGIN + c % SVG_ROW_WIDTH;
+		unsigned int y = y0 + (c / SVG_ROW_WIDTH) *
+				 (SVG_ROW_HEIGHT + SVG_ROW_GAP);
+
+		if (!r->squeezed)
+			continue;
+		fmt_bytes(r->end - r->start, b1, sizeof(b1));
+		fprintf(f, "<path d=\"M%" PRIu64 ",%u l-6,%u M%" PRIu64 ",%u l-6,%u\" "
+			"stroke=\"#ffffff\" stroke-width=\"3\"/>\n", x - 3, y,
+			SVG_ROW_HEIGHT, x + 5, y, SVG_ROW_HEIGHT);
+		fprintf(f, "<text x=\"%" PRIu64 "\" y=\"%u\" font-size=\"9\" "
+			"text-anchor=\"middle\" font-family=\"sans-serif\" "
+			"stroke=\"#ffffff\" stroke-width=\"2.5\" paint-order=\"stroke\">"
+			"%s<title>no preserved memory here: drawn shorter</title>"
+			"</text>\n", x, y + SVG_ROW_HEIGHT / 2 + 3, b1);
+	}
 	/* Holes between ranges. */
 	for (unsigned int i = 0; i + 1 < s->nr; i++) {
 		uint64_t c = s->r[i].col + s->r[i].cols;
+
+		if (s->r[i].end == s->r[i + 1].start)
+			continue;
 		unsigned int y = y0 + (c / SVG_ROW_WIDTH) *
 				 (SVG_ROW_HEIGHT + SVG_ROW_GAP);
 		unsigned int w = SVG_HOLE_COLS;
@@ -379,13 +544,17 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 			SVG_ROW_HEIGHT, b1);
 	}
 	/*
-	 * Address axis: each range's start, then multiples of a power-of-two
-	 * step chosen so labels sit about 125 px apart.
+	 * Address axis: each piece's start, then multiples of a power-of-two
+	 * step chosen so labels sit about 125 px apart, never overlapping.
 	 */
+	uint64_t last = UINT64_MAX;
+
 	for (unsigned int i = 0; i < s->nr; i++) {
 		const struct svg_range *r = &s->r[i];
 		uint64_t size = r->end - r->start, step = 1, pa = r->start;
-		uint64_t last = UINT64_MAX;
+
+		if (r->squeezed)
+			continue;
 
 		while (step < UINT64_MAX / 2 &&
 		       (long double)step * r->cols / size < 125)
@@ -475,12 +644,21 @@ static void draw_legend(struct svg *s, FILE *f, unsigned int y)
 	}
 }
 
-static int write_svg(struct svg *s, FILE *f)
+static void caption(FILE *f, unsigned int y, const char *text)
+{
+	fprintf(f, "<text x=\"%u\" y=\"%u\" font-size=\"11\" "
+		"font-style=\"italic\" font-family=\"sans-serif\">%s</text>\n",
+		SVG_MARGIN, y, text);
+}
+
+static int write_svg(struct svg *s, struct svg *whole, FILE *f)
 {
 	struct inspect *in = s->in;
 	unsigned int cats[SVG_PRESERVED_CATS];
 	unsigned int legend_rows = 2 + legend_orders(s, cats) / 6;
-	unsigned int rows_y = SVG_TITLE_HEIGHT + legend_rows * SVG_LEGEND_ROW + 10;
+	unsigned int whole_y = SVG_TITLE_HEIGHT + legend_rows * SVG_LEGEND_ROW + 26;
+	unsigned int rows_y = whole_y + whole->rows *
+					  (SVG_ROW_HEIGHT + SVG_ROW_GAP) + 16;
 	unsigned int height = rows_y + s->rows * (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
 			      SVG_MARGIN;
 	char title[1400], b1[32], b2[32];
@@ -525,40 +703,58 @@ static int write_svg(struct svg *s, FILE *f)
 	xml_text(f, title);
 	fprintf(f, "</text>\n");
 	draw_legend(s, f, SVG_TITLE_HEIGHT);
+	caption(f, whole_y - 6, "All RAM to scale (anything present gets at "
+		"least one pixel):");
+	draw_rows(whole, f, whole_y);
+	caption(f, rows_y - 6, "Detail: long stretches without preserved "
+		"memory drawn shorter, their size written in them:");
 	draw_rows(s, f, rows_y);
 	fprintf(f, "</svg>\n");
 	return ferror(f) ? -EIO : 0;
 }
 
+/* Lay out one view and add up what each of its columns holds. */
+static int build(struct svg *s)
+{
+	struct inspect *in = s->in;
+	int ret = layout(s);
+
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < in->nr_scratch; i++)
+		paint(s, in->scratch[i].addr,
+		      in->scratch[i].addr + in->scratch[i].size < in->scratch[i].addr ?
+			      UINT64_MAX : in->scratch[i].addr + in->scratch[i].size,
+		      SVG_CAT_SCRATCH);
+	if (!in->valid)
+		return 0;
+	for (uint64_t i = 0; i < in->nr_meta; i++)
+		paint(s, in->meta[i].start, in->meta[i].end, SVG_CAT_META);
+	return inspect_for_each_block(in, paint_block, s);
+}
+
 int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 		      struct sim_error *e)
 {
-	struct svg s = { .in = in, .by_subsystem = by_subsystem };
+	struct svg s = { .in = in, .by_subsystem = by_subsystem, .squeeze = true };
+	struct svg whole = { .in = in, .by_subsystem = by_subsystem };
 	char tmp[4200];
 	FILE *f;
 	int ret;
 
 	if (!in->ms.nr_ram)
 		return sim_fail(e, -EINVAL, "no RAM to draw");
-	ret = layout(&s);
+	if (by_subsystem) {
+		qsort(in->owners, in->nr_owners, sizeof(*in->owners), owner_cmp);
+		s.owners = whole.owners = in->owners;
+		s.nr_owners = whole.nr_owners = in->nr_owners;
+	}
+	ret = build(&s);
+	if (!ret)
+		ret = build(&whole);
 	if (ret) {
 		sim_fail(e, ret, "out of memory drawing %s", path);
 		goto out;
-	}
-	for (unsigned int i = 0; i < in->nr_scratch; i++)
-		paint(&s, in->scratch[i].addr,
-		      in->scratch[i].addr + in->scratch[i].size < in->scratch[i].addr ?
-			      UINT64_MAX : in->scratch[i].addr + in->scratch[i].size,
-		      SVG_CAT_SCRATCH);
-	if (in->valid) {
-		for (uint64_t i = 0; i < in->nr_meta; i++)
-			paint(&s, in->meta[i].start, in->meta[i].end, SVG_CAT_META);
-		if (by_subsystem) {
-			s.owners = in->owners;
-			s.nr_owners = in->nr_owners;
-			qsort(s.owners, s.nr_owners, sizeof(*s.owners), owner_cmp);
-		}
-		inspect_for_each_block(in, paint_block, &s);
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
@@ -567,7 +763,7 @@ int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 			       strerror(errno));
 		goto out;
 	}
-	ret = write_svg(&s, f);
+	ret = write_svg(&s, &whole, f);
 	if (fclose(f) && !ret)
 		ret = -EIO;
 	if (!ret && rename(tmp, path))
@@ -579,5 +775,7 @@ int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 out:
 	free(s.r);
 	free(s.acc);
+	free(whole.r);
+	free(whole.acc);
 	return ret;
 }

@@ -390,6 +390,17 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 	ret = open_file(ms, path, &st, e);
 	if (ret)
 		return ret;
+	if (S_ISREG(st.st_mode)) {
+		unsigned char ident[SELFMAG];
+
+		if (pread(ms->fd, ident, SELFMAG, 0) == SELFMAG &&
+		    !memcmp(ident, ELFMAG, SELFMAG) &&
+		    (uint64_t)st.st_size < sizeof(Elf64_Ehdr))
+			return sim_fail(e, -ENOEXEC,
+					"%s is truncated: %" PRIu64 " bytes, an "
+					"ELF header needs %zu", path,
+					(uint64_t)st.st_size, sizeof(Elf64_Ehdr));
+	}
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return sim_fail(e, -EINVAL, "libelf is out of date");
 	elf = elf_begin(ms->fd, ELF_C_READ, NULL);
@@ -420,6 +431,21 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 	if (elf_getphdrnum(elf, &phnum)) {
 		ret = sim_fail(e, -ENOEXEC, "%s: bad program header count: %s",
 			       path, elf_errmsg(-1));
+		goto out;
+	}
+	/* libelf quietly clamps the count to what the file holds. */
+	if (eh.e_phnum != PN_XNUM)
+		phnum = eh.e_phnum;
+	if (S_ISREG(st.st_mode) &&
+	    (eh.e_phoff > (uint64_t)st.st_size ||
+	     phnum * (uint64_t)sizeof(Elf64_Phdr) >
+		     (uint64_t)st.st_size - eh.e_phoff)) {
+		ret = sim_fail(e, -ENOEXEC,
+			       "%s is truncated: its %zu program headers end at "
+			       "offset %#" PRIx64 " but the file has %#" PRIx64
+			       " bytes", path, phnum,
+			       (uint64_t)(eh.e_phoff + phnum * sizeof(Elf64_Phdr)),
+			       (uint64_t)st.st_size);
 		goto out;
 	}
 	for (size_t i = 0; i < phnum; i++) {
