@@ -149,8 +149,8 @@ static void print_json(FILE *out, struct sim_boot *b, const struct sub_list *sub
 				st->blocks[o]);
 	fprintf(out, " },\n  \"blocks\": %" PRIu64 ",\n", st->nr_blocks);
 	fprintf(out, "  \"preserved_bytes\": %" PRIu64 ",\n", st->preserved_bytes);
-	fprintf(out, "  \"tree\": { \"depth\": %u, \"nodes_per_level\": [",
-		b->geo.depth);
+	fprintf(out, "  \"tree\": { \"root\": %" PRIu64 ", \"depth\": %u, "
+		"\"nodes_per_level\": [", b->in.tree.root_phys, b->geo.depth);
 	for (unsigned int l = 0; l < b->geo.depth; l++)
 		fprintf(out, "%s%" PRIu64, l ? ", " : "", st->nodes[l]);
 	fprintf(out, "], \"nodes\": %" PRIu64 ", \"leaves\": %" PRIu64
@@ -172,6 +172,8 @@ static void print_text(FILE *out, struct sim_boot *b, const struct sub_list *sub
 		b->m.dir, b->m.page_size >> 10);
 	fprintf(out, "  %-14s%#" PRIx64 ", %" PRIu64 " bytes\n", "root FDT",
 		b->handover.fdt_addr, b->handover.fdt_size);
+	fprintf(out, "  %-14s%#" PRIx64 " (preserved-memory-map)\n", "tree root",
+		b->in.tree.root_phys);
 	fprintf(out, "  %-14s%#" PRIx64 ", %u areas\n", "scratch array",
 		b->handover.scratch_addr, b->nr_scratch);
 	for (unsigned int i = 0; i < b->nr_scratch; i++)
