@@ -83,7 +83,7 @@ static struct client_state *state_of(struct client_state *st,
 static void print_header(FILE *out, const struct sim_boot *b,
 			 const struct boot_args *args)
 {
-	char b1[32], b2[32];
+	char b1[32];
 
 	if (args->boot_no)
 		fprintf(out, "== boot %u of %u: %s ==\n", args->boot_no,
@@ -113,7 +113,6 @@ static void print_header(FILE *out, const struct sim_boot *b,
 		else
 			fprintf(out, " (%s)\n", what);
 	}
-	(void)b2;
 }
 
 int run_boot(const char *dir, const struct boot_args *args, FILE *out,
@@ -245,6 +244,9 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 			fmt_bytes(st[i].preserved_bytes, b1, sizeof(b1)),
 			st[i].msg[0] ? ", " : "", st[i].msg);
 	}
+	if (preserved)
+		fprintf(out, "  %-14s%s for the next kernel\n", "preserved",
+			fmt_bytes(preserved, b1, sizeof(b1)));
 	if (args->kexec) {
 		ret = sim_boot_kexec(b, e);
 		if (ret)
@@ -269,7 +271,6 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 out:
 	sim_boot_close(b);
 	free(b);
-	(void)preserved;
 	return ret;
 }
 
