@@ -44,7 +44,9 @@ uint64_t kho_key_encode(const struct kho_geometry *geo, uint64_t phys,
 {
 	if (KHO_WARN_ON(order > geo->order0_bit))
 		return 0;
-	/* order0_bit == 64 - page_shift, so the shift below stays under 64. */
+	/* Order order0_bit is one block of all 2^64 bytes: no address bits. */
+	if (order == geo->order0_bit)
+		return 1;
 	return 1ULL << (geo->order0_bit - order) |
 	       phys >> (geo->page_shift + order);
 }
