@@ -166,6 +166,16 @@ typedef int (*vmalloc_item_fn)(struct kho_in *in, enum chunk_item kind,
 			       uint64_t phys, void *arg);
 
 /*
+ * Blocks an area lists. The order comes from the other kernel and may be
+ * 32 or more: shift the 32-bit page count as a u64 (found by
+ * fuzz/fuzz_vmalloc.c: a u32 shifted by 32 is undefined).
+ */
+static uint64_t area_blocks(const struct kho_vmalloc *v)
+{
+	return (uint64_t)v->total_pages >> v->order;
+}
+
+/*
  * Visit a handed-over chunk list: each chunk page, then its entries. The
  * number of chunks is bounded by what @v's entries can fill (plus one, as
  * the kernel leaves an empty chunk after a full one), so a cyclic list ends;
@@ -176,7 +186,7 @@ static int vmalloc_for_each(struct kho_in *in, const struct kho_vmalloc *v,
 {
 	const struct kho_geometry *geo = &in->geo;
 	uint64_t cap = chunk_capacity(geo);
-	uint64_t max_chunks = (v->total_pages >> v->order) / cap + 1;
+	uint64_t max_chunks = area_blocks(v) / cap + 1;
 	uint64_t chunk_phys = v->first, nr_chunks = 0, i;
 	const uint64_t *entries;
 	const void *chunk;
@@ -251,7 +261,7 @@ static int check_item(struct kho_in *in, enum chunk_item kind, uint64_t phys,
 
 	if (kind == ITEM_CHUNK)
 		return in_block_stamped(in, pfn, 0) ? 0 : -EINVAL;
-	if (++w->entries > (w->v->total_pages >> w->v->order))
+	if (++w->entries > area_blocks(w->v))
 		return -EINVAL;
 	if (!kho_page_aligned(geo, phys) || pfn + nr_pages < pfn)
 		return -EINVAL;
@@ -350,7 +360,7 @@ int kho_restore_vmalloc(struct kho_in *in, const struct kho_vmalloc *v,
 	ret = vmalloc_for_each(in, v, check_item, &w);
 	if (ret)
 		return ret;
-	if (w.entries != v->total_pages >> v->order)
+	if (w.entries != area_blocks(v))
 		return -EINVAL;
 
 	ret = vmalloc_for_each(in, v, restore_item, &w);

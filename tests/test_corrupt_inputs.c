@@ -6,6 +6,9 @@
  *
  *  - a root FDT of header version 7: libfdt 1.6.1's fdt_check_full()
  *    dereferenced NULL on it inside kho_populate();
+ *  - a struct kho_vmalloc of order 32 or more: kho_restore_vmalloc()
+ *    shifted its 32-bit total_pages by the order (undefined; UBSan stops
+ *    the ASan build of this test without the fix).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -111,11 +114,43 @@ static void test_fdt_old_version_refused(void **state)
 	done(&m);
 }
 
+static int no_reserve(uint64_t start, uint64_t end, void *arg)
+{
+	return 0;
+}
+
+static int no_map(uint64_t phys, unsigned int order, void *arg)
+{
+	return -EIO;
+}
+
+static void test_vmalloc_huge_order(void **state)
+{
+	/* fuzz_vmalloc crash-56eb8cbd: order 32, first chunk not in RAM. */
+	struct kho_vmalloc v = { .first = 0xbffb90fbbf900000ULL, .order = 32 };
+	struct machine m;
+
+	handover(&m);
+	assert_int_equal(populate(&m), 0);
+	assert_int_equal(kho_memory_init(&m.in, no_reserve, NULL), 0);
+	assert_int_equal(kho_restore_vmalloc(&m.in, &v, no_map, NULL),
+			 -EFAULT);
+	/* Every order the check lets through, with an empty chunk page. */
+	for (v.order = 31; v.order < m.e->geo.order0_bit; v.order++) {
+		v.first = kho_env_page_phys(m.e, 10);
+		v.total_pages = 0;
+		assert_int_equal(kho_restore_vmalloc(&m.in, &v, no_map, NULL),
+				 v.order == 31 ? 0 : -EINVAL);
+	}
+	done(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fdt_v17_accepted),
 		cmocka_unit_test(test_fdt_old_version_refused),
+		cmocka_unit_test(test_vmalloc_huge_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
