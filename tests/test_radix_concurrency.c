@@ -6,8 +6,8 @@
  * page by page with the other threads' so that they share leaves (and one
  * thread's delete empties a leaf another is about to fill); blocks of
  * different orders at the same addresses, owned by different threads, so the
- * memory they cover overlaps; ranges of their own; and a shared set that
- * every thread adds and nobody deletes. Each return code is checked against
+ * memory they cover overlaps; page ranges and runs of blocks of their own;
+ * and a shared set that every thread adds and nobody deletes. Each return code is checked against
  * the thread's own bookkeeping. A reader walks meanwhile and must always see
  * a consistent tree (keys strictly ascending, ranges disjoint and sorted).
  * Afterwards the tree must equal the model rebuilt from every thread's final
@@ -51,8 +51,10 @@ struct block {
 	bool present;
 };
 
+/* A page run (order < 0, add_range) or a run of nr blocks (add_blocks). */
 struct range {
 	uint64_t pfn, nr;
+	int order;
 	bool present;
 };
 
@@ -135,7 +137,15 @@ static void writer_setup(struct writer *w, struct shared *sh, unsigned int id)
 	for (i = 0; i < NR_RANGES; i++) {
 		w->ranges[i].pfn = region(sh, 4) + ((uint64_t)id << 24) +
 				   ((uint64_t)i << 16) + xs(&w->seed) % 1000;
-		w->ranges[i].nr = 1 + xs(&w->seed) % 60000;
+		w->ranges[i].nr = 1 + xs(&w->seed) % 6000;
+		w->ranges[i].order = -1;
+		if (i % 2)
+			continue;
+		/* Every other one a run of blocks of order 0..3. */
+		order = i / 2 % 4;
+		w->ranges[i].pfn &= ~((1ULL << order) - 1);
+		w->ranges[i].nr = 1 + xs(&w->seed) % (6000 >> order);
+		w->ranges[i].order = order;
 	}
 }
 
@@ -188,7 +198,13 @@ static void *writer_main(void *arg)
 		} else if (p < 85) {
 			struct range *r = &w->ranges[xs(&w->seed) % NR_RANGES];
 
-			if (r->present)
+			if (r->order >= 0)
+				ret = r->present ?
+				      kho_radix_del_blocks(t, r->pfn, r->nr,
+							   r->order) :
+				      kho_radix_add_blocks(t, r->pfn, r->nr,
+							   r->order);
+			else if (r->present)
 				ret = kho_radix_del_range(t, r->pfn, r->nr);
 			else
 				ret = kho_radix_add_range(t, r->pfn, r->nr);
@@ -307,7 +323,7 @@ static void run_threads(unsigned int shift, uint64_t phys_base)
 	pthread_t tw[NR_WRITERS], tr;
 	uint64_t seed = 0x5eed + shift, nodes[KHO_TREE_MAX_DEPTH];
 	struct model m;
-	unsigned int i, j;
+	size_t i, j;
 
 	assert_non_null(sh);
 	assert_non_null(w);
@@ -357,10 +373,16 @@ static void run_threads(unsigned int shift, uint64_t phys_base)
 			if (w[i].own[j].present)
 				model_add(&m, w[i].own[j].pfn,
 					  w[i].own[j].order);
-		for (j = 0; j < NR_RANGES; j++)
-			if (w[i].ranges[j].present)
-				model_split(w[i].ranges[j].pfn,
-					    w[i].ranges[j].nr, split_add, &m);
+		for (j = 0; j < NR_RANGES; j++) {
+			struct range *r = &w[i].ranges[j];
+
+			if (!r->present)
+				continue;
+			if (r->order < 0)
+				model_split(r->pfn, r->nr, split_add, &m);
+			else
+				model_add_blocks(&m, r->pfn, r->nr, r->order);
+		}
 	}
 	print_message("shift %u: %zu blocks after %u x %u steps, %llu walks "
 		      "meanwhile\n", shift, m.n, NR_WRITERS, NR_STEPS,
@@ -369,11 +391,20 @@ static void run_threads(unsigned int shift, uint64_t phys_base)
 	assert_int_equal(arena_live(sh->arena), model_nodes(&m, nodes));
 	assert_int_equal(arena_errors(sh->arena), 0);
 
-	/* Delete everything: only the root remains; destroy frees it. */
-	for (i = 0; i < m.n; i++)
-		assert_int_equal(kho_radix_del_page(&sh->tree,
-						    m.v[i].phys >> shift,
-						    m.v[i].order), 0);
+	/*
+	 * Delete everything, run by run (consecutive blocks of one order):
+	 * only the root remains; destroy frees it.
+	 */
+	for (i = 0; i < m.n; i = j) {
+		uint64_t size = 1ULL << (shift + m.v[i].order);
+
+		for (j = i + 1; j < m.n && m.v[j].order == m.v[i].order &&
+				m.v[j].phys == m.v[j - 1].phys + size; j++)
+			;
+		assert_int_equal(kho_radix_del_blocks(&sh->tree,
+						      m.v[i].phys >> shift,
+						      j - i, m.v[i].order), 0);
+	}
 	assert_int_equal(arena_live(sh->arena), 1);
 	kho_radix_destroy(&sh->tree);
 	assert_int_equal(arena_live(sh->arena), 0);

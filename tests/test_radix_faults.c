@@ -743,6 +743,49 @@ static void test_stats(void **state)
 	fx_fini(&f);
 }
 
+static unsigned int nr_warnings;
+
+static void count_warning(const char *file, int line, const char *what)
+{
+	nr_warnings++;
+}
+
+/*
+ * A call no correct caller makes (misaligned block, empty run) is loud
+ * through kho_warn_hook and still returns its error; an ordinary outcome
+ * (absent block, present block) is not.
+ */
+static void test_impossible_arguments_warn(void **state)
+{
+	struct fx f;
+
+	fx_init(&f, 14, 0x1000000);
+	fx_add(&f, 0x40, 6);
+	kho_warn_hook = count_warning;
+	nr_warnings = 0;
+	assert_int_equal(kho_radix_add_page(&f.tree, 0x41, 6), -EINVAL);
+	assert_int_equal(nr_warnings, 1);
+	assert_int_equal(kho_radix_del_page(&f.tree, 0x60, 6), -EINVAL);
+	assert_int_equal(nr_warnings, 2);
+	assert_int_equal(kho_radix_add_range(&f.tree, 0x40, 0), -EINVAL);
+	assert_int_equal(nr_warnings, 3);
+	assert_int_equal(kho_radix_del_range(&f.tree, 0x40, 0), -EINVAL);
+	assert_int_equal(nr_warnings, 4);
+	assert_int_equal(kho_radix_add_blocks(&f.tree, 0x40, 0, 6), -EINVAL);
+	assert_int_equal(nr_warnings, 5);
+	assert_int_equal(kho_radix_add_blocks(&f.tree, 0x41, 2, 6), -EINVAL);
+	assert_int_equal(nr_warnings, 6);
+	nr_warnings = 0;
+	assert_int_equal(kho_radix_add_page(&f.tree, 0x40, 6), 0);
+	assert_int_equal(kho_radix_del_page(&f.tree, 0x80, 6), -ENOENT);
+	assert_int_equal(kho_radix_del_range(&f.tree, 0x1000, 5), -ENOENT);
+	assert_false(kho_radix_test_page(&f.tree, 0x80, 6));
+	assert_int_equal(nr_warnings, 0);
+	kho_warn_hook = NULL;
+	model_assert_tree(&f.m, &f.tree, "after refused calls");
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -758,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_walk_early_stop),
 		cmocka_unit_test(test_coalesced_ranges),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_impossible_arguments_warn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
