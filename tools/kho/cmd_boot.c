@@ -268,6 +268,20 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 		fprintf(out, "  %-14sPASS: cold boot%s\n", "verdict",
 			args->kexec ? ", handover written" : "");
 	ret = bad ? 1 : 0;
+	if (args->result) {
+		struct boot_result *r = args->result;
+
+		r->ran = true;
+		r->kho_boot = b->kho_boot;
+		r->restored = restored;
+		r->preserved = preserved;
+		r->tree_bytes = b->stats.in_tree.bytes;
+		r->overhead = report_overhead(&b->stats.in_tree);
+		r->walk_ns = b->stats.walk_ns;
+		r->restore_ns = restore_ns;
+		r->scrubbed = b->stats.scrubbed_boot;
+		r->bad = bad;
+	}
 out:
 	sim_boot_close(b);
 	free(b);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,10 +26,12 @@ static const char *const demo_preserve[] = {
 	"guest:1280M",	/* one 1 GiB folio and 128 of 2 MiB */
 };
 
-static int boot_child(const char *dir, unsigned int no, unsigned int total)
+static int boot_child(const char *dir, unsigned int no, unsigned int total,
+		      struct boot_result *res)
 {
 	struct boot_args args = { .scrub = true, .boot_no = no,
-				  .boot_total = total, .kexec = no < total };
+				  .boot_total = total, .kexec = no < total,
+				  .result = res };
 	struct sim_error e = { "" };
 	pid_t pid;
 	int status, ret;
@@ -58,12 +61,44 @@ static int boot_child(const char *dir, unsigned int no, unsigned int total)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+static void print_summary(const struct boot_result *res, unsigned int total)
+{
+	char b[6][32], tree[48];
+
+	printf("summary  boot  kind  restored+checked  preserved   "
+	       "tree (overhead)      walk       restore     scrubbed   verdict\n");
+	for (unsigned int i = 0; i < total; i++) {
+		const struct boot_result *r = &res[i];
+
+		if (!r->ran) {
+			printf("         %-4u  did not finish\n", i + 1);
+			continue;
+		}
+		if (r->kho_boot)
+			snprintf(tree, sizeof(tree), "%s (%.4f%%)",
+				 fmt_bytes(r->tree_bytes, b[2], 32), r->overhead);
+		else
+			snprintf(tree, sizeof(tree), "-");
+		printf("         %-4u  %-4s  %-16s  %-10s  %-19s  %-9s  %-10s  %-9s  %s\n",
+		       i + 1, r->kho_boot ? "KHO" : "cold",
+		       r->kho_boot ? fmt_bytes(r->restored, b[0], 32) : "-",
+		       r->preserved ? fmt_bytes(r->preserved, b[1], 32) : "-",
+		       tree,
+		       r->kho_boot ? fmt_ns(r->walk_ns, b[3], 32) : "-",
+		       r->kho_boot ? fmt_ns(r->restore_ns, b[4], 32) : "-",
+		       fmt_bytes(r->scrubbed, b[5], 32),
+		       r->bad ? "FAIL" : "PASS");
+	}
+	printf("\n");
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	char tmpl[PATH_MAX], cmd[PATH_MAX + 16], buf[32];
 	const char *keep = NULL, *tmp = getenv("TMPDIR");
 	unsigned int total = DEMO_KEXECS + 1, failed = 0;
 	struct sim_error e = { "" };
+	struct boot_result *res;
 	struct sim_conf conf;
 	const char *dir;
 
@@ -102,8 +137,17 @@ int cmd_demo(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(demo_preserve) / sizeof(demo_preserve[0]); i++)
 		printf(" %s", demo_preserve[i]);
 	printf("; %d kexecs\n\n", DEMO_KEXECS);
+	/* Each boot is a child process: it reports its numbers through a
+	 * shared page, nothing else of it survives. */
+	res = mmap(NULL, total * sizeof(*res), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED) {
+		tool_error("demo: cannot map the results: %s", strerror(errno));
+		return 1;
+	}
+	memset(res, 0, total * sizeof(*res));
 	for (unsigned int no = 1; no <= total; no++) {
-		int ret = boot_child(dir, no, total);
+		int ret = boot_child(dir, no, total, &res[no - 1]);
 
 		printf("\n");
 		if (ret) {
@@ -112,6 +156,8 @@ int cmd_demo(int argc, char **argv)
 			break;
 		}
 	}
+	print_summary(res, total);
+	munmap(res, total * sizeof(*res));
 	if (failed)
 		printf("kho demo: FAIL\n");
 	else

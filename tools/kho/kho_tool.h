@@ -16,6 +16,33 @@
 #define KHO_MAX_SUBTREES 64
 
 /**
+ * struct boot_result - one boot in numbers, for the demo's summary
+ * @ran: the boot got as far as its verdict
+ * @kho_boot: it took a handover
+ * @kexec_count: kexecs since cold boot, as kexec-metadata told it
+ * @restored: bytes restored and checked
+ * @preserved: bytes preserved for the next kernel
+ * @tree_bytes: the handed-over tree's nodes, in bytes
+ * @overhead: tree bytes per preserved byte, in percent
+ * @walk_ns: tree walk
+ * @restore_ns: restores and checks
+ * @scrubbed: bytes scrubbed at boot
+ * @bad: subtrees that did not come back intact
+ */
+struct boot_result {
+	bool ran;
+	bool kho_boot;
+	uint64_t restored;
+	uint64_t preserved;
+	uint64_t tree_bytes;
+	double overhead;
+	uint64_t walk_ns;
+	uint64_t restore_ns;
+	uint64_t scrubbed;
+	unsigned int bad;
+};
+
+/**
  * struct boot_args - what `kho boot` was asked
  * @nr: entries of @req
  * @req: clients to preserve and their sizes
@@ -25,6 +52,7 @@
  * @scrub: scrub free memory after the walk
  * @boot_no: the boot's number in a chain (0: not part of a chain)
  * @boot_total: the chain's length
+ * @result: filled in when not NULL
  */
 struct boot_args {
 	unsigned int nr;
@@ -38,6 +66,7 @@ struct boot_args {
 	bool scrub;
 	unsigned int boot_no;
 	unsigned int boot_total;
+	struct boot_result *result;
 };
 
 /* Parse CLIENT[:SIZE] into @args. Return: 0, or -EINVAL with @e filled. */
