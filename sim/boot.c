@@ -580,14 +580,24 @@ int sim_boot_kexec(struct sim_boot *b, struct sim_error *e)
 	return 0;
 }
 
-void sim_boot_close(struct sim_boot *b)
+static void power_off(struct sim_boot *b, bool consumed)
 {
-	/* The handover was consumed; a kexec wrote a fresh one instead. */
-	if (b->kho_boot && !b->kexeced && !b->opts.inspect)
+	if (consumed)
 		sim_handover_remove(&b->m, NULL);
 	if (b->kho_boot)
 		kho_in_destroy(&b->in);
 	sim_buddy_destroy(&b->buddy);
 	sim_memblock_destroy(&b->mb);
 	sim_machine_close(&b->m);
+}
+
+void sim_boot_close(struct sim_boot *b)
+{
+	/* The handover was consumed; a kexec wrote a fresh one instead. */
+	power_off(b, b->kho_boot && !b->kexeced && !b->opts.inspect);
+}
+
+void sim_boot_abort(struct sim_boot *b)
+{
+	power_off(b, false);
 }

@@ -175,6 +175,14 @@ int sim_boot_kexec(struct sim_boot *b, struct sim_error *e);
 /* Power off: a handover this boot took and did not replace is removed. */
 void sim_boot_close(struct sim_boot *b);
 
+/**
+ * sim_boot_abort() - power off before sim_boot_mm_init(), leaving the disk
+ * @b: boot, opened
+ *
+ * Nothing was written yet; a pending handover stays for the next boot.
+ */
+void sim_boot_abort(struct sim_boot *b);
+
 /* Pages for boot users (clients): never scratch; NULL when out of memory. */
 void *sim_alloc_pages(struct sim_boot *b, unsigned int order);
 void sim_free_pages(struct sim_boot *b, void *va, unsigned int order);

@@ -71,6 +71,12 @@ mv "$T/ram.img" "$M/ram.img"
 grep -q '4 MiB (global)' "$T/b1" || fail "global scratch is not 4 MiB"
 grep -q '2 MiB (node 1)' "$T/b1" || fail "node 1 scratch is not 2 MiB"
 
+# More than the machine has: refused before the handover is touched.
+before=$(state "$M")
+expect_error "asks for 1 GiB but the machine has 128 MiB" \
+	"$KHO" boot "$M" --preserve guest:1G
+[ "$before" = "$(state "$M")" ] || fail "an impossible --preserve changed the machine"
+
 # A kernel without the memfd subsystem: its subtree is unclaimed, reported
 # by name, and the boot still passes.
 "$KHO" boot "$M" --without memfd --kexec >"$T/b2" || fail "boot 2: $(cat "$T/b2")"

@@ -122,7 +122,7 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	struct client_state st[8] = { 0 };
 	struct subtree_list subtrees = { 0 };
 	struct sim_boot *b;
-	uint64_t t0, restore_ns = 0, restored = 0, preserved = 0;
+	uint64_t t0, restore_ns = 0, restored = 0, preserved = 0, want = 0;
 	unsigned int bad = 0;
 	char b1[32], b2[32];
 	int ret;
@@ -146,6 +146,16 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	if (ret) {
 		free(b);
 		return ret;
+	}
+	/* Refuse what cannot fit before anything on disk changes. */
+	for (unsigned int i = 0; i < args->nr; i++)
+		want += args->req[i].size;
+	if (want > b->m.ram_bytes) {
+		ret = sim_fail(e, -ENOMEM,
+			       "%s: --preserve asks for %s but the machine has %s of RAM",
+			       dir, fmt_bytes(want, b1, sizeof(b1)),
+			       fmt_bytes(b->m.ram_bytes, b2, sizeof(b2)));
+		goto out_close;
 	}
 	print_header(out, b, args);
 	if (b->kho_boot) {
@@ -284,6 +294,10 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	}
 out:
 	sim_boot_close(b);
+	free(b);
+	return ret;
+out_close:
+	sim_boot_abort(b);
 	free(b);
 	return ret;
 }
