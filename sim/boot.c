@@ -178,7 +178,7 @@ static int reserve_scratch_area(struct sim_boot *b, uint64_t size,
 	if (pa == SIM_MB_ALLOC_ANYWHERE)
 		return sim_fail(e, -ENOMEM,
 				"%s: cannot reserve %" PRIu64
-				" MiB of KHO scratch (%s): not enough free memory",
+				" MiB of KHO scratch (%s): not enough free memory (give the machine more RAM or fewer nodes, or set kho_scratch)",
 				b->m.dir, size >> 20, what);
 	if (sim_memblock_mark_scratch(&b->mb, pa, size))
 		return sim_fail(e, -ENOMEM, "out of memblock regions");

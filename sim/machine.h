@@ -118,7 +118,7 @@ int sim_conf_format(const struct sim_conf *conf, char *buf, size_t len);
 /**
  * sim_conf_layout() - the layout `kho machine create` gives a machine
  * @conf: filled in
- * @ram: total RAM in bytes
+ * @ram: total RAM in bytes, at least 128 MiB
  * @nodes: NUMA nodes, 1..SIM_MAX_NODES
  * @page_shift: 12, 14 or 16
  * @e: why it is refused

@@ -20,6 +20,7 @@
 #define SZ_1G (1ULL << 30)
 #define SZ_3G (3ULL << 30)
 #define SZ_4G (4ULL << 30)
+#define SIM_MIN_RAM (128 * SZ_1M)
 
 /* The memmap indexes pages with 32 bits (sim/buddy.h). */
 #define SIM_MAX_PAGES (UINT32_MAX - 1ULL)
@@ -283,9 +284,10 @@ int sim_conf_layout(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
 				SIM_MAX_NODES);
 	conf->page_shift = page_shift;
 	/* Every node gets at least a low and a high piece of 2 MiB units. */
-	if (ram % unit || ram / unit < 2ULL * nodes || ram < 64 * SZ_1M)
+	/* Below 128 MiB the low half cannot hold firmware, kernel and scratch. */
+	if (ram % unit || ram / unit < 2ULL * nodes || ram < SIM_MIN_RAM)
 		return sim_fail(e, -EINVAL,
-				"--ram %" PRIu64 " MiB: RAM must be at least 64 MiB and a multiple of %u MiB",
+				"--ram %" PRIu64 " MiB: RAM must be at least 128 MiB and a multiple of %u MiB",
 				ram >> 20, 2 * nodes > 2 ? 2 * nodes : 2);
 	if ((ram >> page_shift) > SIM_MAX_PAGES)
 		return sim_fail(e, -EINVAL, "--ram: more than %llu pages",

@@ -7,7 +7,7 @@
 # Needs KHO (path to kho). KHO_FUZZ_ROUNDS sets the rounds per target.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
-ROUNDS=${KHO_FUZZ_ROUNDS:-15}
+ROUNDS=${KHO_FUZZ_ROUNDS:-10}
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-fuzz.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 

@@ -38,7 +38,7 @@ static void rm_machine(const char *dir)
 	rmdir(dir);
 }
 
-/* 64 MiB: [0, 32M) and [4G, 4G + 32M), 4 KiB pages. */
+/* 128 MiB: [0, 64M) and [4G, 4G + 64M), 4 KiB pages. */
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -47,11 +47,11 @@ static int setup(void **state)
 
 	strcpy(f->dir, "/tmp/kho-buddy.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(sim_conf_layout(&c, 64 * SZ_1M, 1, 12, &e), 0);
+	assert_int_equal(sim_conf_layout(&c, 128 * SZ_1M, 1, 12, &e), 0);
 	assert_int_equal(sim_machine_create(f->dir, &c, &e), 0);
 	assert_int_equal(sim_machine_open(&f->m, f->dir, false, &e), 0);
 	assert_int_equal(sim_buddy_init(&f->b, &f->m), 0);
-	f->pages_per_range = (32 * SZ_1M) >> 12;
+	f->pages_per_range = (64 * SZ_1M) >> 12;
 	*state = f;
 	return 0;
 }
@@ -158,9 +158,11 @@ static void test_contig(void **state)
 					      SIM_MT_UNMOVABLE), 0);
 	assert_int_equal(sim_buddy_free_range(b, hi, hi + f->pages_per_range,
 					      SIM_MT_CMA), 0);
-	/* Only the low range may give it, top-down: [16M, 32M). */
+	/* Only the low range may give it, top-down: [48M, 64M) first. */
 	pfn = sim_buddy_alloc_contig(b, order_16m);
-	assert_int_equal(pfn, pfn_of(16 * SZ_1M));
+	assert_int_equal(pfn, pfn_of(48 * SZ_1M));
+	assert_int_equal(sim_buddy_alloc_contig(b, order_16m), pfn_of(32 * SZ_1M));
+	assert_int_equal(sim_buddy_alloc_contig(b, order_16m), pfn_of(16 * SZ_1M));
 	/* The first 16 MiB too, then nothing (scratch is never used). */
 	assert_int_equal(sim_buddy_alloc_contig(b, order_16m), 0);
 	assert_int_equal(sim_buddy_alloc_contig(b, order_16m), SIM_NO_PHYS);

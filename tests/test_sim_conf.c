@@ -116,6 +116,8 @@ static void test_layout(void **state)
 	assert_int_equal(c.ram[c.nr_ranges - 1].nid, 1);
 	assert_int_equal(sim_conf_layout(&c, 32 * SZ_1M, 1, 12, &e), -EINVAL);
 	assert_int_equal(sim_conf_layout(&c, 65 * SZ_1M, 1, 12, &e), -EINVAL);
+	assert_int_equal(sim_conf_layout(&c, 126 * SZ_1M, 1, 12, &e), -EINVAL);
+	assert_int_equal(sim_conf_layout(&c, 128 * SZ_1M, 1, 12, &e), 0);
 	assert_int_equal(sim_conf_layout(&c, SZ_1G, 0, 12, &e), -EINVAL);
 	assert_int_equal(sim_conf_layout(&c, SZ_1G, 1, 13, &e), -EINVAL);
 }
