@@ -743,6 +743,61 @@ static void test_stats(void **state)
 	fx_fini(&f);
 }
 
+static int count_blocks_cb(uint64_t phys, unsigned int order, void *arg)
+{
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/*
+ * Runs of set bits longer than a leaf: whole leaves full, the run going on
+ * into the next; the walk visits every block, once, and the ranges walk
+ * gives one range; an early stop in the middle of a full word works.
+ */
+static void test_long_runs(void **state)
+{
+	unsigned int s;
+
+	for (s = 0; s < 3; s++) {
+		uint64_t lb, pfn, nr, n = 0;
+		struct ranges r = { .n = 0 };
+		struct visit v = { .stop_at = 60, .stop_ret = 5 };
+		struct fx f;
+
+		fx_init(&f, page_shifts[s], 0x500000000ULL);
+		lb = 1ULL << f.geo.bitmap_bits;
+		pfn = f.limit / 4 + lb - 5;
+		nr = (s == 2 ? 1 : 2) * lb + 10;
+		assert_int_equal(kho_radix_add_blocks(&f.tree, pfn, nr, 0), 0);
+		model_add_blocks(&f.m, pfn, nr, 0);
+		assert_int_equal(kho_radix_walk(&f.tree, count_blocks_cb, &n),
+				 0);
+		assert_int_equal(n, nr);
+		assert_int_equal(kho_radix_walk_ranges(&f.tree, range_cb, &r),
+				 0);
+		assert_int_equal(r.n, 1);
+		assert_int_equal(r.start[0], pfn << f.shift);
+		assert_int_equal(r.end[0], (pfn + nr) << f.shift);
+		assert_int_equal(kho_radix_walk(&f.tree, visit_cb, &v), 5);
+		assert_int_equal(v.n, 60);
+		assert_int_equal(v.v[59].phys, (pfn + 59) << f.shift);
+		model_assert_tree(&f.m, &f.tree, "long run");
+		/* A hole in the middle leaf splits it in two. */
+		assert_int_equal(kho_radix_del_page(&f.tree, pfn + lb, 0), 0);
+		model_del(&f.m, pfn + lb, 0);
+		r.n = 0;
+		assert_int_equal(kho_radix_walk_ranges(&f.tree, range_cb, &r),
+				 0);
+		assert_int_equal(r.n, 2);
+		assert_int_equal(r.end[0], (pfn + lb) << f.shift);
+		assert_int_equal(r.start[1], (pfn + lb + 1) << f.shift);
+		assert_int_equal(kho_radix_del_blocks(&f.tree, pfn, lb, 0), 0);
+		model_del_blocks(&f.m, pfn, lb, 0);
+		model_assert_tree(&f.m, &f.tree, "long run, head deleted");
+		fx_fini(&f);
+	}
+}
+
 static unsigned int nr_warnings;
 
 static void count_warning(const char *file, int line, const char *what)
@@ -801,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_walk_early_stop),
 		cmocka_unit_test(test_coalesced_ranges),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_long_runs),
 		cmocka_unit_test(test_impossible_arguments_warn),
 	};
 
