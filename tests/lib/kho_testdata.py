@@ -308,7 +308,7 @@ def cmd_v1(args):
 
     meta = V1_BASE + (1 << 20)              # chunks, then bitmaps
     chunk_next = meta
-    bm_next = meta + 64 * page
+    bm_next = meta + 16 * page
     elems_per_chunk = (page - 16) // 16
     chunks = []                             # [phys, order, [(start, bitmap)]]
     for order in sorted(per_order):

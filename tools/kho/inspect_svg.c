@@ -759,7 +759,7 @@ int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
 	if (!f) {
-		ret = sim_fail(e, -errno, "cannot create %s: %s", tmp,
+		ret = sim_fail(e, -errno, "cannot create %s: %s", path,
 			       strerror(errno));
 		goto out;
 	}
