@@ -10,6 +10,9 @@
  * - A failed add_range keeps the blocks that were there before it; del_range
  *   and del_blocks are all or nothing.
  * - Reclaim: deleting every block leaves only the root; destroy frees all.
+ * - Crash consistency: a reader looking through an attached tree at every
+ *   allocation and free (as the next kernel would if this process died
+ *   there) always walks without error and sees the state before or after.
  * - Walk order (largest order first, then ascending address), early stop,
  *   coalesced ranges across orders and leaves, and the statistics.
  */
@@ -798,6 +801,182 @@ static void test_long_runs(void **state)
 	}
 }
 
+/*
+ * A reader that looks at the tree at every allocation and every free of an
+ * add or a delete, through a second (attached) tree struct, as the next
+ * kernel would if this process died right there. The tree must always walk
+ * without error (a node is linked only once it is ready, unlinked before
+ * it is freed), and show a state between the one before the call and the
+ * one after it.
+ */
+struct observer {
+	unsigned int shift;
+	struct kho_radix_tree att;
+	const struct model *lower, *upper;	/* seen: lower <= seen <= upper */
+	uint64_t nr_looks;
+	char err[200];
+};
+
+static void observe(void *arg, int event)
+{
+	struct observer *o = arg;
+	struct model seen;
+	size_t i;
+	int ret;
+
+	if (o->err[0] || !o->lower)
+		return;
+	o->nr_looks++;
+	model_init(&seen, o->shift);
+	ret = model_from_walk(&seen, &o->att);
+	if (ret) {
+		snprintf(o->err, sizeof(o->err), "at a%s, the walk failed: %d",
+			 event == ARENA_EVENT_ALLOC ? "n allocation" : " free",
+			 ret);
+		goto out;
+	}
+	for (i = 0; i < seen.n; i++)
+		if (!model_has(o->upper, seen.v[i].phys >> o->shift,
+			       seen.v[i].order))
+			snprintf(o->err, sizeof(o->err), "at a%s, the walk "
+				 "shows phys 0x%llx order %u, neither before "
+				 "nor after", event == ARENA_EVENT_ALLOC ?
+				 "n allocation" : " free",
+				 (unsigned long long)seen.v[i].phys,
+				 seen.v[i].order);
+	for (i = 0; i < o->lower->n; i++)
+		if (!model_has(&seen, o->lower->v[i].phys >> o->shift,
+			       o->lower->v[i].order))
+			snprintf(o->err, sizeof(o->err), "at a%s, the walk "
+				 "misses phys 0x%llx order %u",
+				 event == ARENA_EVENT_ALLOC ? "n allocation" :
+				 " free",
+				 (unsigned long long)o->lower->v[i].phys,
+				 o->lower->v[i].order);
+out:
+	model_free(&seen);
+}
+
+enum crash_op { C_ADD, C_DEL, C_RANGE, C_DEL_RANGE, C_BLOCKS, C_DEL_BLOCKS };
+
+/* Run one call with the reader watching; fail allocation @fail_nth (0: none). */
+static void watched(struct fx *f, struct observer *o, enum crash_op op,
+		    uint64_t pfn, uint64_t n, unsigned int order,
+		    uint64_t fail_nth)
+{
+	struct model after;
+	int ret = 0;
+
+	model_init(&after, f->shift);
+	model_copy(&after, &f->m);
+	switch (op) {
+	case C_ADD:
+		model_add(&after, pfn, order);
+		break;
+	case C_DEL:
+		model_del(&after, pfn, order);
+		break;
+	case C_RANGE:
+		model_split(pfn, n, split_add, &after);
+		break;
+	case C_DEL_RANGE:
+		model_split(pfn, n, split_del, &after);
+		break;
+	case C_BLOCKS:
+		model_add_blocks(&after, pfn, n, order);
+		break;
+	case C_DEL_BLOCKS:
+		model_del_blocks(&after, pfn, n, order);
+		break;
+	}
+	if (op == C_ADD || op == C_RANGE || op == C_BLOCKS) {
+		o->lower = &f->m;
+		o->upper = &after;
+	} else {
+		o->lower = &after;
+		o->upper = &f->m;
+	}
+	arena_fail_nth(f->arena, fail_nth);
+	switch (op) {
+	case C_ADD:
+		ret = kho_radix_add_page(&f->tree, pfn, order);
+		break;
+	case C_DEL:
+		ret = kho_radix_del_page(&f->tree, pfn, order);
+		break;
+	case C_RANGE:
+		ret = kho_radix_add_range(&f->tree, pfn, n);
+		break;
+	case C_DEL_RANGE:
+		ret = kho_radix_del_range(&f->tree, pfn, n);
+		break;
+	case C_BLOCKS:
+		ret = kho_radix_add_blocks(&f->tree, pfn, n, order);
+		break;
+	case C_DEL_BLOCKS:
+		ret = kho_radix_del_blocks(&f->tree, pfn, n, order);
+		break;
+	}
+	o->lower = o->upper = NULL;
+	if (o->err[0])
+		fail_msg("shift %u op %d pfn 0x%llx (allocation %llu failing): "
+			 "%s", f->shift, op, (unsigned long long)pfn,
+			 (unsigned long long)fail_nth, o->err);
+	if (!ret)
+		model_copy(&f->m, &after);
+	else if (ret != -ENOMEM || !fail_nth)
+		fail_msg("shift %u op %d pfn 0x%llx returned %d", f->shift, op,
+			 (unsigned long long)pfn, ret);
+	arena_fail_nth(f->arena, 0);
+	model_free(&after);
+	model_assert_tree(&f->m, &f->tree, "watched");
+}
+
+static void test_crash_consistency(void **state)
+{
+	unsigned int s, k;
+
+	for (s = 0; s < 3; s++) {
+		struct observer o;
+		struct fx f;
+		uint64_t lb, q;
+
+		fx_init(&f, page_shifts[s], 0x8000000000ULL);
+		memset(&o, 0, sizeof(o));
+		o.shift = f.shift;
+		assert_int_equal(kho_radix_attach(&o.att, &f.geo,
+						  arena_ops(f.arena),
+						  kho_radix_root_phys(&f.tree)),
+				 0);
+		arena_set_hook(f.arena, observe, &o);
+		lb = 1ULL << f.geo.bitmap_bits;
+		q = f.limit / 4;
+		/* Fail each allocation in turn, then let it succeed. */
+		for (k = 1; k <= 8; k++) {
+			watched(&f, &o, C_ADD, q + 3, 0, 0, k);
+			watched(&f, &o, C_RANGE, 2 * q + 1, 1000, 0, k);
+			watched(&f, &o, C_BLOCKS, 3 * q + lb - 3, 10, 0, k);
+		}
+		watched(&f, &o, C_ADD, q + 3, 0, 0, 0);
+		watched(&f, &o, C_RANGE, 2 * q + 1, 1000, 0, 0);
+		watched(&f, &o, C_BLOCKS, 3 * q + lb - 3, 10, 0, 0);
+		watched(&f, &o, C_ADD, 5, 0, 0, 0);
+		watched(&f, &o, C_ADD, 1ULL << 30, 0, 30, 0);
+		/* Deletes that empty nodes: every free is watched. */
+		watched(&f, &o, C_DEL, q + 3, 0, 0, 0);
+		watched(&f, &o, C_DEL_RANGE, 2 * q + 1, 1000, 0, 0);
+		watched(&f, &o, C_DEL_BLOCKS, 3 * q + lb - 3, 10, 0, 0);
+		watched(&f, &o, C_DEL, 1ULL << 30, 0, 30, 0);
+		watched(&f, &o, C_DEL, 5, 0, 0, 0);
+		assert_int_equal(f.m.n, 0);
+		assert_true(o.nr_looks > 50);
+		arena_set_hook(f.arena, NULL, NULL);
+		kho_radix_destroy(&o.att);
+		assert_int_equal(arena_live(f.arena), 1);
+		fx_fini(&f);
+	}
+}
+
 static unsigned int nr_warnings;
 
 static void count_warning(const char *file, int line, const char *what)
@@ -857,6 +1036,7 @@ int main(void)
 		cmocka_unit_test(test_coalesced_ranges),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_long_runs),
+		cmocka_unit_test(test_crash_consistency),
 		cmocka_unit_test(test_impossible_arguments_warn),
 	};
 

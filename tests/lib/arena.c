@@ -96,6 +96,8 @@ static void *arena_alloc_page(void *ctx)
 	unsigned char *p;
 	size_t i;
 
+	if (a->hook)
+		a->hook(a->hook_arg, ARENA_EVENT_ALLOC);
 	pthread_mutex_lock(&a->lock);
 	if (a->fail_countdown) {
 		if (--a->fail_countdown == 0) {
@@ -162,6 +164,15 @@ static void arena_free_page(void *ctx, void *page)
 	a->live--;
 	a->nr_frees++;
 	pthread_mutex_unlock(&a->lock);
+	if (a->hook)
+		a->hook(a->hook_arg, ARENA_EVENT_FREE);
+}
+
+void arena_set_hook(struct arena *a, void (*hook)(void *arg, int event),
+		    void *arg)
+{
+	a->hook = hook;
+	a->hook_arg = arg;
 }
 
 static uint64_t arena_virt_to_phys(void *ctx, const void *va)

@@ -44,8 +44,13 @@ struct arena {
 	uint64_t nr_injected;		/* allocations failed on purpose */
 	uint64_t nr_exhausted;		/* allocations failed for lack of room */
 	uint64_t errors;		/* bad frees, poison overwritten, ... */
+	void (*hook)(void *arg, int event);
+	void *hook_arg;
 	struct kho_mem_ops ops;
 };
+
+/* Events passed to the hook (see arena_set_hook()). */
+enum { ARENA_EVENT_ALLOC, ARENA_EVENT_FREE };
 
 /*
  * arena_create() - an arena of @nr_pages pages of 2^@page_shift bytes whose
@@ -62,6 +67,15 @@ const struct kho_mem_ops *arena_ops(struct arena *a);
 
 /* Fail the n-th allocation from now (n >= 1), once; 0 disarms. */
 void arena_fail_nth(struct arena *a, uint64_t n);
+/*
+ * Call @hook(@arg, event) at the start of every allocation and at the end of
+ * every free (the page already poisoned and unmapped), without the arena's
+ * lock: it may look at the tree as a reader would at that instant. NULL
+ * removes it.
+ */
+void arena_set_hook(struct arena *a, void (*hook)(void *arg, int event),
+		    void *arg);
+
 /* Allocations the injected failure still waits for (0: not armed). */
 uint64_t arena_fail_pending(struct arena *a);
 
