@@ -187,7 +187,11 @@ static int radix_descend(struct kho_radix_tree *tree, uint64_t key,
 	const struct kho_geometry *geo = &tree->geo;
 	const uint64_t index_mask = (1ULL << geo->table_bits) - 1;
 	uint64_t **path = tree->finger_node;
-	uint64_t diff = key ^ tree->finger_key;
+	/*
+	 * An attached tree belongs to someone else, who may free its nodes at
+	 * any time: it caches no path and always descends from the root.
+	 */
+	uint64_t diff = tree->attached ? ~0ULL : key ^ tree->finger_key;
 	unsigned int first_new = 0; /* level whose entry this call set, 0: none */
 	unsigned int level, l;
 	int ret;

@@ -161,7 +161,8 @@ int kho_radix_init(struct kho_radix_tree *tree, const struct kho_geometry *geo,
  * @root_phys: physical address of the root
  *
  * The tree is read-only: add and delete return -EPERM, and
- * kho_radix_destroy() frees nothing. Entries are checked as they are read:
+ * kho_radix_destroy() frees nothing. It caches no descent path, since its
+ * owner may change it at any time. Entries are checked as they are read:
  * every node address must be page-aligned and mapped by phys_to_virt.
  * Return: 0, -EINVAL (bad geometry, root 0 or misaligned), -EFAULT (root not
  * mapped).
