@@ -82,9 +82,11 @@ void range_reserve(struct range_array *ra, uint64_t start, uint64_t end)
 			ra->cap *= 2;
 			ra->r = realloc(ra->r, ra->cap * sizeof(*ra->r));
 			if (!ra->r)
-				bench_die("out of memory for %zu ranges", ra->cap);
+				bench_die("out of memory for %zu ranges",
+					  ra->cap);
 		}
-		memmove(&ra->r[i + 1], &ra->r[i], (ra->nr - i) * sizeof(*ra->r));
+		memmove(&ra->r[i + 1], &ra->r[i],
+			(ra->nr - i) * sizeof(*ra->r));
 		ra->r[i].start = start;
 		ra->r[i].end = end;
 		ra->nr++;
@@ -96,7 +98,8 @@ void range_reserve(struct range_array *ra, uint64_t start, uint64_t end)
 		end = ra->r[j - 1].end;
 	ra->r[i].end = end;
 	if (j - i > 1) {
-		memmove(&ra->r[i + 1], &ra->r[j], (ra->nr - j) * sizeof(*ra->r));
+		memmove(&ra->r[i + 1], &ra->r[j],
+			(ra->nr - j) * sizeof(*ra->r));
 		ra->nr -= j - i - 1;
 	}
 }
@@ -194,10 +197,11 @@ void range_append(struct range_array *ra, uint64_t start, uint64_t end)
 	const struct range *last = ra->nr ? &ra->r[ra->nr - 1] : NULL;
 
 	if (start >= end || (last && start <= last->end))
-		bench_die("walk_ranges gave [%#llx, %#llx) after [%#llx, %#llx): "
-			  "not ascending, empty, or not coalesced",
-			  (unsigned long long)start, (unsigned long long)end,
-			  (unsigned long long)(last ? last->start : 0),
-			  (unsigned long long)(last ? last->end : 0));
+		bench_die(
+			"walk_ranges gave [%#llx, %#llx) after [%#llx, %#llx): "
+			"not ascending, empty, or not coalesced",
+			(unsigned long long)start, (unsigned long long)end,
+			(unsigned long long)(last ? last->start : 0),
+			(unsigned long long)(last ? last->end : 0));
 	range_push(ra, start, end);
 }

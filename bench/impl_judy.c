@@ -47,8 +47,8 @@ static int judy_del(void *s, uint64_t pfn, unsigned int order)
 {
 	struct judy *j = s;
 
-	return Judy1Unset(&j->arr, judy_key(pfn, order), PJE0) == 1 ?
-		       0 : -ENOENT;
+	return Judy1Unset(&j->arr, judy_key(pfn, order), PJE0) == 1 ? 0 :
+								      -ENOENT;
 }
 
 static int judy_walk(void *s, struct range_array *out)
@@ -64,8 +64,7 @@ static int judy_walk(void *s, struct range_array *out)
 		unsigned int order = KHO_ORDER_0_LOG2 - (bench_fls64(key) - 1);
 		uint64_t start = (uint64_t)key << (BENCH_PAGE_SHIFT + order);
 
-		coalesce_add(&co, start,
-			     start + (BENCH_PAGE_SIZE << order));
+		coalesce_add(&co, start, start + (BENCH_PAGE_SIZE << order));
 	}
 	coalesce_flush(&co);
 	return 0;

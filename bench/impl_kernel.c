@@ -166,7 +166,8 @@ static int kt_walk_node(struct ktree *t, const uint64_t *node,
 	int err;
 
 	for (i = 0; i < KT_TABLE_ENTRIES; i++) {
-		unsigned int shift = (level - 1) * KT_TABLE_LOG2 + KT_BITMAP_LOG2;
+		unsigned int shift =
+			(level - 1) * KT_TABLE_LOG2 + KT_BITMAP_LOG2;
 		uint64_t key = start | ((uint64_t)i << shift);
 		const uint64_t *child;
 

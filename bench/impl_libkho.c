@@ -98,9 +98,10 @@ static void lk_stats(struct lk *l, struct kho_radix_stats *st)
 	if (err)
 		bench_die("libkho: kho_radix_get_stats: %d", err);
 	if (st->nr_nodes != l->arena.live_pages)
-		bench_die("libkho: stats say %llu nodes, the arena holds %llu pages",
-			  (unsigned long long)st->nr_nodes,
-			  (unsigned long long)l->arena.live_pages);
+		bench_die(
+			"libkho: stats say %llu nodes, the arena holds %llu pages",
+			(unsigned long long)st->nr_nodes,
+			(unsigned long long)l->arena.live_pages);
 }
 
 static uint64_t lk_memory(void *s)

@@ -34,7 +34,7 @@ _Static_assert(sizeof(struct rchunk) <= BENCH_PAGE_SIZE, "a chunk is a page");
 struct rset {
 	struct arena arena;
 	struct rchunk **ch;
-	uint64_t *first;	/* ch[i]->r[0].start, for the binary search */
+	uint64_t *first; /* ch[i]->r[0].start, for the binary search */
 	size_t nch;
 	size_t cap;
 };

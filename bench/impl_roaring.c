@@ -58,7 +58,8 @@ static int rb_del(void *s, uint64_t pfn, unsigned int order)
 		return -ENOENT;
 	return roaring_bitmap_remove_checked(r->bm[order],
 					     (uint32_t)(pfn >> order)) ?
-		       0 : -ENOENT;
+		       0 :
+		       -ENOENT;
 }
 
 static int rb_walk(void *s, struct range_array *out)

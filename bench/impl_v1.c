@@ -21,22 +21,22 @@
 
 #include "bench.h"
 
-#define V1_BITS_LOG2 (BENCH_PAGE_SHIFT + 3)	/* blocks per bitmap, log2 */
+#define V1_BITS_LOG2 (BENCH_PAGE_SHIFT + 3) /* blocks per bitmap, log2 */
 #define V1_BITMAP_WORDS ((1UL << V1_BITS_LOG2) / 64)
 #define V1_ORDERS 53
 #define V1_PER_CHUNK KHOSER_BITMAPS_PER_CHUNK_OF(BENCH_PAGE_SHIFT)
 
 struct v1_map {
-	uint64_t *keys;		/* bitmap index + 1; 0 = empty slot */
-	uint64_t **vals;	/* the bitmaps */
-	size_t cap;		/* power of two */
+	uint64_t *keys; /* bitmap index + 1; 0 = empty slot */
+	uint64_t **vals; /* the bitmaps */
+	size_t cap; /* power of two */
 	size_t nr;
 };
 
 struct v1 {
 	struct arena arena;
 	struct v1_map map[V1_ORDERS];
-	struct khoser_mem_chunk *first;	/* chunk list of the last finalize */
+	struct khoser_mem_chunk *first; /* chunk list of the last finalize */
 	uint64_t nr_chunks;
 	uint64_t nr_bitmaps;
 };
@@ -212,7 +212,8 @@ static int v1_finalize(struct v1 *v)
 			e = &chunk->bitmaps[chunk->hdr.num_elms++];
 			e->phys_start = (elms[i].key << V1_BITS_LOG2)
 					<< (order + BENCH_PAGE_SHIFT);
-			e->bitmap = arena_virt_to_phys(&v->arena, elms[i].bitmap);
+			e->bitmap =
+				arena_virt_to_phys(&v->arena, elms[i].bitmap);
 		}
 	}
 	free(elms);
@@ -231,17 +232,16 @@ static int v1_walk(void *s, struct range_array *out)
 		unsigned int shift = BENCH_PAGE_SHIFT + c->hdr.order;
 
 		for (uint32_t e = 0; e < c->hdr.num_elms; e++) {
-			const uint64_t *bm =
-				arena_phys_to_virt(&v->arena,
-						   c->bitmaps[e].bitmap);
+			const uint64_t *bm = arena_phys_to_virt(
+				&v->arena, c->bitmaps[e].bitmap);
 			uint64_t base = c->bitmaps[e].phys_start;
 
 			for (unsigned long w = 0; w < V1_BITMAP_WORDS; w++) {
 				uint64_t word = bm[w];
 
 				while (word) {
-					uint64_t bit = w * 64 +
-						       __builtin_ctzll(word);
+					uint64_t bit =
+						w * 64 + __builtin_ctzll(word);
 					uint64_t start = base + (bit << shift);
 
 					coalesce_add(&co, start,

@@ -27,14 +27,10 @@
 
 static const struct bench_impl *const all_impls[] = {
 #ifndef BENCH_NO_LIBKHO
-	&impl_libkho,
-	&impl_libkho_batch,
+	&impl_libkho, &impl_libkho_batch,
 #endif
-	&impl_kernel,
-	&impl_v1,
-	&impl_ranges,
-	&impl_judy,
-	&impl_roaring,
+	&impl_kernel, &impl_v1,		  &impl_ranges,
+	&impl_judy,   &impl_roaring,
 };
 #define NR_ALL_IMPLS (sizeof(all_impls) / sizeof(all_impls[0]))
 
@@ -61,17 +57,33 @@ struct runs {
 struct workload {
 	const char *name;
 	char what[96];
-	struct block *add;	/* added first, in this order */
+	struct block *add; /* added first, in this order */
 	size_t nr_add;
-	struct block *del;	/* then deleted (W5) */
+	struct block *del; /* then deleted (W5) */
 	size_t nr_del;
-	struct block *readd;	/* then added back (W5) */
+	struct block *readd; /* then added back (W5) */
 	size_t nr_readd;
-	struct block *final;	/* the content at the end, ascending address */
+	struct block *final; /* the content at the end, ascending address */
 	size_t nr_final;
-	struct range_array ref;	/* the model's reserved ranges */
+	struct range_array ref; /* the model's reserved ranges */
 	struct runs add_runs, del_runs, readd_runs;
+	bool shared_add; /* add[] belongs to another workload */
+	bool shared_readd; /* readd[] belongs to another workload */
 };
+
+static void workload_free(struct workload *w)
+{
+	if (!w->shared_add)
+		free(w->add);
+	if (!w->shared_readd)
+		free(w->readd);
+	free(w->del);
+	free(w->final);
+	free(w->add_runs.r);
+	free(w->del_runs.r);
+	free(w->readd_runs.r);
+	range_array_free(&w->ref);
+}
 
 #define NR_WORKLOADS 6
 
@@ -128,7 +140,8 @@ static void model_ranges(struct workload *w)
 	for (size_t i = 0; i < w->nr_final; i++) {
 		uint64_t start = s[i].pfn << BENCH_PAGE_SHIFT;
 		uint64_t end = start + (BENCH_PAGE_SIZE << s[i].order);
-		struct range *last = w->ref.nr ? &w->ref.r[w->ref.nr - 1] : NULL;
+		struct range *last =
+			w->ref.nr ? &w->ref.r[w->ref.nr - 1] : NULL;
 
 		if (last && last->end > start)
 			bench_die("%s: blocks overlap at %#llx", w->name,
@@ -259,6 +272,7 @@ static void gen_churn(struct workload *w, const struct workload *w1,
 	size_t n = w1->nr_add, nr_del = n / 10 * 9, nr_keep;
 
 	w->add = w1->add;
+	w->shared_add = true;
 	w->nr_add = n;
 	memcpy(order, w1->add, n * sizeof(*order));
 	shuffle(order, n, &rng);
@@ -311,12 +325,14 @@ static void gen_drain(struct workload *w, const struct workload *w1,
 	uint64_t rng = seed;
 
 	w->add = w1->add;
+	w->shared_add = true;
 	w->nr_add = w1->nr_add;
 	w->del = blocks_alloc(w1->nr_add);
 	memcpy(w->del, w1->add, w1->nr_add * sizeof(*w->del));
 	shuffle(w->del, w1->nr_add, &rng);
 	w->nr_del = w1->nr_add;
 	w->readd = w3->add;
+	w->shared_readd = true;
 	w->nr_readd = w3->nr_add;
 	set_final(w, w3->add, w3->nr_add);
 }
@@ -404,11 +420,11 @@ static void make_workloads(struct workload *w, const struct sizes *sz)
 /* Measuring */
 
 struct sample {
-	double add_ns;		/* total, add phase */
-	double del_ns;		/* total, delete phase (W5) */
-	double readd_ns;	/* total, add-back phase (W5) */
-	double walk_ns;		/* total, walk to reserved ranges */
-	double bound_ns;	/* W4, kernel-like: read every leaf word once */
+	double add_ns; /* total, add phase */
+	double del_ns; /* total, delete phase (W5) */
+	double readd_ns; /* total, add-back phase (W5) */
+	double walk_ns; /* total, walk to reserved ranges */
+	double bound_ns; /* W4, kernel-like: read every leaf word once */
 	uint64_t bytes;
 	uint64_t nodes;
 	uint64_t fresh_nodes;
@@ -464,8 +480,8 @@ static double phase(const struct bench_impl *impl, void *s,
 		t1 = now_ns();
 		if (err)
 			bench_die("%s on %s: %s_run(pfn %#llx, %llu blocks, "
-				  "order %u) = %d", impl->name, w->name,
-				  del ? "del" : "add",
+				  "order %u) = %d",
+				  impl->name, w->name, del ? "del" : "add",
 				  (unsigned long long)runs->r[i].pfn,
 				  (unsigned long long)runs->r[i].nr,
 				  runs->r[i].order, err);
@@ -487,7 +503,8 @@ static double phase(const struct bench_impl *impl, void *s,
 }
 
 static void check_ranges(const struct bench_impl *impl,
-			 const struct workload *w, const struct range_array *got)
+			 const struct workload *w,
+			 const struct range_array *got)
 {
 	const struct range_array *ref = &w->ref;
 	size_t i;
@@ -500,8 +517,8 @@ static void check_ranges(const struct bench_impl *impl,
 		return;
 	fprintf(stderr,
 		"kho-bench: %s on %s: walk gave %zu ranges, the model %zu; "
-		"first difference at range %zu:\n", impl->name, w->name,
-		got->nr, ref->nr, i);
+		"first difference at range %zu:\n",
+		impl->name, w->name, got->nr, ref->nr, i);
 	if (i < got->nr)
 		fprintf(stderr, "  got   [%#llx, %#llx)\n",
 			(unsigned long long)got->r[i].start,
@@ -537,8 +554,7 @@ static void run_one(const struct bench_impl *impl, const struct workload *w,
 	int err;
 
 	memset(smp, 0, sizeof(*smp));
-	smp->add_ns = phase(impl, s, w, w->add, w->nr_add, &w->add_runs,
-			    false);
+	smp->add_ns = phase(impl, s, w, w->add, w->nr_add, &w->add_runs, false);
 	if (w->nr_del) {
 		smp->del_ns = phase(impl, s, w, w->del, w->nr_del, &w->del_runs,
 				    true);
@@ -596,7 +612,7 @@ static void run_one(const struct bench_impl *impl, const struct workload *w,
 struct result {
 	const struct bench_impl *impl;
 	const struct workload *w;
-	struct sample *s;	/* one per rep */
+	struct sample *s; /* one per rep */
 	/* medians */
 	double add, del, readd, walk, bound;
 	uint64_t bytes, nodes, fresh_nodes, ranges;
@@ -616,11 +632,11 @@ static void summarize(struct result *r, int reps)
 {
 	double v[reps];
 
-#define MED(field, out)                                   \
-	do {                                              \
-		for (int i = 0; i < reps; i++)            \
-			v[i] = r->s[i].field;             \
-		out = median(v, reps);                    \
+#define MED(field, out)                        \
+	do {                                   \
+		for (int i = 0; i < reps; i++) \
+			v[i] = r->s[i].field;  \
+		out = median(v, reps);         \
 	} while (0)
 	MED(add_ns, r->add);
 	MED(del_ns, r->del);
@@ -654,8 +670,8 @@ static void print_table(struct result *res, size_t nres,
 					printf(", %zu deleted, %zu added",
 					       w->nr_del, w->nr_readd);
 				printf("; %zu blocks and %zu ranges at the end; "
-				       "medians of %d runs\n", w->nr_final,
-				       w->ref.nr, reps);
+				       "medians of %d runs\n",
+				       w->nr_final, w->ref.nr, reps);
 				printf("  %-12s %9s %9s %9s %9s %10s %12s %8s %8s %8s\n",
 				       "impl", "add ns", "del ns", "readd ns",
 				       "walk ns", "walk ms", "bytes", "B/block",
@@ -705,11 +721,11 @@ static void write_csv(const char *path, struct result *res, size_t nres,
 		struct result *r = &res[i];
 		const struct workload *w = r->w;
 
-		fprintf(f, "%s,%s,%zu,%zu,%llu,%d,%.2f,%.2f,%.2f,%.2f,%.4f,"
-			   "%llu,%.4f,%llu,%llu\n",
+		fprintf(f,
+			"%s,%s,%zu,%zu,%llu,%d,%.2f,%.2f,%.2f,%.2f,%.4f,"
+			"%llu,%.4f,%llu,%llu\n",
 			w->name, r->impl->name, w->nr_add, w->nr_final,
-			(unsigned long long)r->ranges, reps,
-			r->add / w->nr_add,
+			(unsigned long long)r->ranges, reps, r->add / w->nr_add,
 			w->nr_del ? r->del / w->nr_del : 0,
 			w->nr_readd ? r->readd / w->nr_readd : 0,
 			r->walk / w->nr_final, r->walk / 1e6,
@@ -718,8 +734,9 @@ static void write_csv(const char *path, struct result *res, size_t nres,
 			(unsigned long long)r->nodes,
 			(unsigned long long)r->fresh_nodes);
 		if (r->bound > 0)
-			fprintf(f, "%s,bound,%zu,%zu,%llu,%d,0,0,0,%.2f,%.4f,"
-				   "0,0,0,0\n",
+			fprintf(f,
+				"%s,bound,%zu,%zu,%llu,%d,0,0,0,%.2f,%.4f,"
+				"0,0,0,0\n",
 				w->name, w->nr_add, w->nr_final,
 				(unsigned long long)r->ranges, reps,
 				r->bound / w->nr_final, r->bound / 1e6);
@@ -769,7 +786,8 @@ static double goal_ratio(const struct goal *gl, const struct result *lk,
 			break;
 		case GOAL_NODES:
 			v[i] = lk->fresh_nodes ?
-				(double)lk->nodes / lk->fresh_nodes : 0;
+				       (double)lk->nodes / lk->fresh_nodes :
+				       0;
 			break;
 		}
 	}
@@ -795,18 +813,19 @@ static int report_goals(struct result *res, size_t nres, int reps,
 		fprintf(f, "goal,workload,target,libkho,libkho_batch,met\n");
 	printf("\nGoals (issue 4): libkho against kernel-like in the same runs, "
 	       "median of per-run ratios\n");
-	printf("  %-40s %8s %9s %9s  %s\n", "goal", "target", "libkho",
-	       "batch", "verdict");
+	printf("  %-40s %8s %9s %9s  %s\n", "goal", "target", "libkho", "batch",
+	       "verdict");
 	for (size_t g = 0; g < sizeof(goals) / sizeof(goals[0]); g++) {
 		const struct goal *gl = &goals[g];
-		struct result *kl = find_result(res, nres, "kernel-like", gl->wl);
+		struct result *kl =
+			find_result(res, nres, "kernel-like", gl->wl);
 		const char *names[2] = { "libkho", "libkho-batch" };
 		double m[2] = { -1, -1 };
 		bool met = false;
 
 		for (int k = 0; k < 2; k++) {
-			struct result *lk = find_result(res, nres, names[k],
-							gl->wl);
+			struct result *lk =
+				find_result(res, nres, names[k], gl->wl);
 
 			if (!lk || (gl->kind != GOAL_NODES && !kl))
 				continue;
@@ -814,8 +833,9 @@ static int report_goals(struct result *res, size_t nres, int reps,
 			met |= goal_met(gl, m[k]);
 		}
 		printf("  %-40s %s%6.1fx ", gl->text,
-		       gl->kind == GOAL_BOUND || gl->kind == GOAL_NODES ?
-			       "<=" : ">=", gl->target);
+		       gl->kind == GOAL_BOUND || gl->kind == GOAL_NODES ? "<=" :
+									  ">=",
+		       gl->target);
 		for (int k = 0; k < 2; k++) {
 			if (m[k] < 0)
 				printf("%9s ", "-");
@@ -860,8 +880,7 @@ static bool listed(const char *list, const char *name)
  * interleaved: rep by rep, workload by workload, the order of the
  * implementations rotated by one each rep. Returns the results with medians.
  */
-static struct result *run_matrix(struct workload *wl, int nwl,
-				 const char *wsel,
+static struct result *run_matrix(struct workload *wl, int nwl, const char *wsel,
 				 const struct bench_impl *const *impls,
 				 size_t nimpl, int reps, size_t *nres_out,
 				 const char *what)
@@ -920,6 +939,13 @@ static struct result *run_matrix(struct workload *wl, int nwl,
  */
 #define SWEEP_POINTS 11
 
+static void results_free(struct result *res, size_t nres)
+{
+	for (size_t i = 0; i < nres; i++)
+		free(res[i].s);
+	free(res);
+}
+
 static void sweep(const struct bench_impl *const *impls, size_t nimpl,
 		  bool quick, const char *path)
 {
@@ -960,16 +986,17 @@ static void sweep(const struct bench_impl *const *impls, size_t nimpl,
 	}
 	res = run_matrix(wl, n, NULL, impls, nimpl, 3, &nres, "sweep");
 	printf("\nFragmentation sweep: %zu order-0 pages in runs of L pages, "
-	       "gaps of L; medians of 3 runs\n", pages);
-	printf("  %-8s %-12s %9s %9s %9s\n", "L", "impl", "add ns",
-	       "walk ns", "B/block");
+	       "gaps of L; medians of 3 runs\n",
+	       pages);
+	printf("  %-8s %-12s %9s %9s %9s\n", "L", "impl", "add ns", "walk ns",
+	       "B/block");
 	for (size_t i = 0; i < nres; i++)
 		printf("  %-8s %-12s %9.1f %9.2f %9.3f\n", res[i].w->name + 3,
 		       res[i].impl->name, res[i].add / res[i].w->nr_add,
 		       res[i].walk / res[i].w->nr_final,
 		       (double)res[i].bytes / res[i].w->nr_final);
 	if (!path)
-		return;
+		goto out;
 	f = fopen(path, "w");
 	if (!f)
 		bench_die("cannot write %s: %s", path, strerror(errno));
@@ -978,13 +1005,16 @@ static void sweep(const struct bench_impl *const *impls, size_t nimpl,
 	for (size_t i = 0; i < nres; i++)
 		fprintf(f, "%s,%s,%zu,%llu,%.3f,%.4f,%.5f\n",
 			res[i].w->name + 3, res[i].impl->name,
-			res[i].w->nr_final,
-			(unsigned long long)res[i].ranges,
+			res[i].w->nr_final, (unsigned long long)res[i].ranges,
 			res[i].add / res[i].w->nr_add,
 			res[i].walk / res[i].w->nr_final,
 			(double)res[i].bytes / res[i].w->nr_final);
 	if (fclose(f))
 		bench_die("cannot write %s", path);
+out:
+	results_free(res, nres);
+	for (int i = 0; i < n; i++)
+		workload_free(&wl[i]);
 }
 
 static void usage(void)
@@ -1079,6 +1109,9 @@ int main(int argc, char **argv)
 	report_goals(res, nres, reps, goals_path);
 	if (csv)
 		write_csv(csv, res, nres, reps);
+	results_free(res, nres);
+	for (int i = 0; i < NR_WORKLOADS; i++)
+		workload_free(&wl[i]);
 	if (do_sweep && !wsel)
 		sweep(impls, nimpl, quick, sweep_path);
 	printf("\nkho-bench: every walk matched the model; total %.1f s\n",
