@@ -96,11 +96,12 @@ static void fixture_setup(struct fixture *f, unsigned int shift,
 	limit = 1ULL << f->geo.order0_bit;
 	f->arena = arena_create(shift, phys_base, 4096);
 	assert_non_null(f->arena);
-	assert_int_equal(kho_radix_init(&f->tree, &f->geo,
-					arena_ops(f->arena)), 0);
+	assert_int_equal(kho_radix_init(&f->tree, &f->geo, arena_ops(f->arena)),
+			 0);
 	model_init(&f->m, shift);
 	for (i = 0; i < 300; i++) {
-		order = rnd(f) % 4 ? rnd(f) % 12 : rnd(f) % (f->geo.order0_bit - 1);
+		order = rnd(f) % 4 ? rnd(f) % 12 :
+				     rnd(f) % (f->geo.order0_bit - 1);
 		if (i % 3)
 			pfn = rnd(f) % (1ULL << (f->geo.bitmap_bits + 2));
 		else
@@ -142,7 +143,8 @@ static void read_node(struct fixture *f, unsigned int level,
 			uint64_t w = node[i];
 
 			for (; w; w &= w - 1) {
-				uint64_t key = prefix | i << 6 | __builtin_ctzll(w);
+				uint64_t key =
+					prefix | i << 6 | __builtin_ctzll(w);
 				unsigned int top = 63 - __builtin_clzll(key);
 				unsigned int order = 64 - f->shift - top;
 				uint64_t pfn = (key ^ (1ULL << top)) << order;
@@ -218,8 +220,8 @@ static void test_abi_layout_4k(void **state)
 	assert_int_equal(kho_geometry_init(&f.geo, 12), 0);
 	f.arena = arena_create(12, 0xabcd000000000000ULL, 64);
 	assert_non_null(f.arena);
-	assert_int_equal(kho_radix_init(&f.tree, &f.geo,
-					arena_ops(f.arena)), 0);
+	assert_int_equal(kho_radix_init(&f.tree, &f.geo, arena_ops(f.arena)),
+			 0);
 	model_init(&f.m, 12);
 	for (i = 0; i < 5; i++)
 		add(&f, v[i].phys >> 12, v[i].order);
@@ -231,8 +233,8 @@ static void test_abi_layout_4k(void **state)
 
 		/* Level 5 (root) = bits 59:51, ..., level 1 = bits 23:15. */
 		for (level = 5; level >= 1; level--) {
-			unsigned int idx = v[i].key >> ((level - 1) * 9 + 15) &
-					   511;
+			unsigned int idx =
+				v[i].key >> ((level - 1) * 9 + 15) & 511;
 			uint64_t entry = node->table[idx];
 
 			assert_int_not_equal(entry, 0);
@@ -288,8 +290,8 @@ static void test_attach_same_blocks(void **state)
 		for (i = 0; i < f.m.n; i++) {
 			uint64_t pfn = f.m.v[i].phys >> f.shift;
 
-			assert_true(kho_radix_test_page(&att, pfn,
-							f.m.v[i].order));
+			assert_true(
+				kho_radix_test_page(&att, pfn, f.m.v[i].order));
 			if (f.m.v[i].order &&
 			    !model_has(&f.m, pfn, f.m.v[i].order - 1))
 				assert_false(kho_radix_test_page(
@@ -310,7 +312,8 @@ static void test_attached_read_only(void **state)
 
 	fixture_setup(&f, 12, 0x200000000ULL, 5);
 	assert_int_equal(kho_radix_attach(&att, &f.geo, arena_ops(f.arena),
-					  kho_radix_root_phys(&f.tree)), 0);
+					  kho_radix_root_phys(&f.tree)),
+			 0);
 	live = arena_live(f.arena);
 	allocs = arena_nr_allocs(f.arena);
 	for (i = 0; i < f.m.n; i += 7) {
@@ -322,8 +325,10 @@ static void test_attached_read_only(void **state)
 		assert_int_equal(kho_radix_add_page(&att, pfn, order), -EPERM);
 		/* The next block of the order, when it is a valid one. */
 		if ((1ULL << f.geo.order0_bit) - pfn > 2ULL << order)
-			assert_int_equal(kho_radix_add_page(&att,
-					 pfn + (1ULL << order), order), -EPERM);
+			assert_int_equal(
+				kho_radix_add_page(&att, pfn + (1ULL << order),
+						   order),
+				-EPERM);
 	}
 	assert_int_equal(kho_radix_add_page(&att, 0x777, 0), -EPERM);
 	assert_int_equal(kho_radix_add_range(&att, 0x100000, 4096), -EPERM);
@@ -354,7 +359,8 @@ static void test_attach_sees_updates(void **state)
 
 	fixture_setup(&f, 14, 0x4000ULL, 9);
 	assert_int_equal(kho_radix_attach(&att, &f.geo, arena_ops(f.arena),
-					  kho_radix_root_phys(&f.tree)), 0);
+					  kho_radix_root_phys(&f.tree)),
+			 0);
 	add(&f, 0x123450, 4);
 	add_range(&f, 0x3000000000ULL, 0x12345);
 	assert_int_equal(kho_radix_del_range(&f.tree, 3, 1000), 0);
@@ -381,13 +387,14 @@ static void test_attach_lookup_after_owner_frees(void **state)
 	assert_int_equal(kho_geometry_init(&f.geo, 12), 0);
 	f.arena = arena_create(12, 0x100000, 256);
 	assert_non_null(f.arena);
-	assert_int_equal(kho_radix_init(&f.tree, &f.geo,
-					arena_ops(f.arena)), 0);
+	assert_int_equal(kho_radix_init(&f.tree, &f.geo, arena_ops(f.arena)),
+			 0);
 	model_init(&f.m, 12);
 	add(&f, 0x1000, 0);
 	add(&f, 0x9000000, 0);
 	assert_int_equal(kho_radix_attach(&att, &f.geo, arena_ops(f.arena),
-					  kho_radix_root_phys(&f.tree)), 0);
+					  kho_radix_root_phys(&f.tree)),
+			 0);
 	assert_true(kho_radix_test_page(&att, 0x1000, 0));
 	/* The owner deletes it: its leaf (and the nodes above) are freed. */
 	assert_int_equal(kho_radix_del_page(&f.tree, 0x1000, 0), 0);
@@ -413,15 +420,19 @@ static void test_attach_bad_root(void **state)
 	root = kho_radix_root_phys(&f.tree);
 	assert_int_equal(kho_radix_attach(&att, &f.geo, arena_ops(f.arena), 0),
 			 -EINVAL);
+	assert_int_equal(
+		kho_radix_attach(&att, &f.geo, arena_ops(f.arena), root + 8),
+		-EINVAL);
 	assert_int_equal(kho_radix_attach(&att, &f.geo, arena_ops(f.arena),
-					  root + 8), -EINVAL);
-	assert_int_equal(kho_radix_attach(&att, &f.geo, arena_ops(f.arena),
-					  root + (1ULL << 15)), -EINVAL);
+					  root + (1ULL << 15)),
+			 -EINVAL);
 	/* Page-aligned, but not memory the arena maps. */
 	assert_int_equal(kho_radix_attach(&att, &f.geo, arena_ops(f.arena),
-					  arena_phys_end(f.arena)), -EFAULT);
+					  arena_phys_end(f.arena)),
+			 -EFAULT);
 	assert_int_equal(kho_radix_attach(&att, &f.geo, arena_ops(f.arena),
-					  0x10000000ULL - 0x10000), -EFAULT);
+					  0x10000000ULL - 0x10000),
+			 -EFAULT);
 	/* A page of the arena that is not allocated. */
 	assert_int_equal(kho_radix_attach(&att, &f.geo, arena_ops(f.arena),
 					  arena_page_phys(f.arena, 4000)),
@@ -429,12 +440,12 @@ static void test_attach_bad_root(void **state)
 	/* A geometry that no page size has. */
 	bad = f.geo;
 	bad.depth = 3;
-	assert_int_equal(kho_radix_attach(&att, &bad, arena_ops(f.arena),
-					  root), -EINVAL);
+	assert_int_equal(kho_radix_attach(&att, &bad, arena_ops(f.arena), root),
+			 -EINVAL);
 	bad = f.geo;
 	bad.page_shift = 13;
-	assert_int_equal(kho_radix_attach(&att, &bad, arena_ops(f.arena),
-					  root), -EINVAL);
+	assert_int_equal(kho_radix_attach(&att, &bad, arena_ops(f.arena), root),
+			 -EINVAL);
 	fixture_teardown(&f);
 }
 
@@ -513,10 +524,12 @@ static void test_attach_bad_entries(void **state)
 			uint64_t *slot = entry_slot(&f, nth, level);
 			uint64_t saved = *slot;
 			const uint64_t bad[] = {
-				arena_phys_end(f.arena),	/* outside */
-				arena_page_phys(f.arena, 4095),	/* not allocated */
-				phys_bases[s] ? phys_bases[s] - (1ULL << f.shift) :
-						1ULL << 63,
+				arena_phys_end(f.arena), /* outside */
+				arena_page_phys(f.arena,
+						4095), /* not allocated */
+				phys_bases[s] ?
+					phys_bases[s] - (1ULL << f.shift) :
+					1ULL << 63,
 				~0ULL << f.shift,
 			};
 			unsigned int i;

@@ -7,12 +7,12 @@
  * thread's delete empties a leaf another is about to fill); blocks of
  * different orders at the same addresses, owned by different threads, so the
  * memory they cover overlaps; page ranges and runs of blocks of their own;
- * and a shared set that every thread adds and nobody deletes. Each return code is checked against
- * the thread's own bookkeeping. A reader walks meanwhile and must always see
- * a consistent tree (keys strictly ascending, ranges disjoint and sorted).
- * Afterwards the tree must equal the model rebuilt from every thread's final
- * state, and no page may have leaked. The Makefile also builds this test
- * with ThreadSanitizer.
+ * and a shared set that every thread adds and nobody deletes. Each return
+ * code is checked against the thread's own bookkeeping. A reader walks
+ * meanwhile and must always see a consistent tree (keys strictly ascending,
+ * ranges disjoint and sorted). Afterwards the tree must equal the model
+ * rebuilt from every thread's final state, and no page may have leaked. The
+ * Makefile also builds this test with ThreadSanitizer.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -65,7 +65,7 @@ struct shared {
 	struct kho_radix_tree tree;
 	struct block shared[NR_SHARED];
 	pthread_barrier_t start;
-	int writers_done;		/* under done_lock */
+	int writers_done; /* under done_lock */
 	pthread_mutex_t done_lock;
 };
 
@@ -76,7 +76,7 @@ struct writer {
 	struct block own[NR_INTERLEAVED + NR_SPREAD + NR_OVERLAP];
 	unsigned int nr_own;
 	struct range ranges[NR_RANGES];
-	char err[160];			/* first failure, reported by main */
+	char err[160]; /* first failure, reported by main */
 	uint64_t nr_ops;
 };
 
@@ -149,9 +149,9 @@ static void writer_setup(struct writer *w, struct shared *sh, unsigned int id)
 	}
 }
 
-#define WFAIL(w, ...)                                                  \
-	do {                                                           \
-		if (!(w)->err[0])                                      \
+#define WFAIL(w, ...)                                                      \
+	do {                                                               \
+		if (!(w)->err[0])                                          \
 			snprintf((w)->err, sizeof((w)->err), __VA_ARGS__); \
 	} while (0)
 
@@ -176,34 +176,39 @@ static void *writer_main(void *arg)
 			else
 				ret = kho_radix_add_page(t, b->pfn, b->order);
 			if (ret)
-				WFAIL(w, "writer %u: %s pfn 0x%llx order %u: %d",
+				WFAIL(w,
+				      "writer %u: %s pfn 0x%llx order %u: %d",
 				      w->id, b->present ? "del" : "add",
 				      (unsigned long long)b->pfn, b->order,
 				      ret);
 			b->present = !b->present;
 			if (kho_radix_test_page(t, b->pfn, b->order) !=
 			    b->present)
-				WFAIL(w, "writer %u: test pfn 0x%llx order %u "
-				      "is not %d", w->id,
-				      (unsigned long long)b->pfn, b->order,
-				      b->present);
+				WFAIL(w,
+				      "writer %u: test pfn 0x%llx order %u "
+				      "is not %d",
+				      w->id, (unsigned long long)b->pfn,
+				      b->order, b->present);
 			/* Deleting it again, or adding it again. */
 			ret = b->present ?
-				kho_radix_add_page(t, b->pfn, b->order) :
-				kho_radix_del_page(t, b->pfn, b->order);
+				      kho_radix_add_page(t, b->pfn, b->order) :
+				      kho_radix_del_page(t, b->pfn, b->order);
 			if (ret != (b->present ? 0 : -ENOENT))
-				WFAIL(w, "writer %u: repeated op on pfn 0x%llx:"
-				      " %d", w->id, (unsigned long long)b->pfn,
-				      ret);
+				WFAIL(w,
+				      "writer %u: repeated op on pfn 0x%llx:"
+				      " %d",
+				      w->id, (unsigned long long)b->pfn, ret);
 		} else if (p < 85) {
 			struct range *r = &w->ranges[xs(&w->seed) % NR_RANGES];
 
 			if (r->order >= 0)
 				ret = r->present ?
-				      kho_radix_del_blocks(t, r->pfn, r->nr,
-							   r->order) :
-				      kho_radix_add_blocks(t, r->pfn, r->nr,
-							   r->order);
+					      kho_radix_del_blocks(t, r->pfn,
+								   r->nr,
+								   r->order) :
+					      kho_radix_add_blocks(t, r->pfn,
+								   r->nr,
+								   r->order);
 			else if (r->present)
 				ret = kho_radix_del_range(t, r->pfn, r->nr);
 			else
@@ -228,10 +233,11 @@ static void *writer_main(void *arg)
 
 			if (kho_radix_test_page(t, b->pfn, b->order) !=
 			    b->present)
-				WFAIL(w, "writer %u: test pfn 0x%llx order %u "
-				      "is not %d", w->id,
-				      (unsigned long long)b->pfn, b->order,
-				      b->present);
+				WFAIL(w,
+				      "writer %u: test pfn 0x%llx order %u "
+				      "is not %d",
+				      w->id, (unsigned long long)b->pfn,
+				      b->order, b->present);
 		}
 	}
 	/* The shared set is complete whatever the dice said. */
@@ -331,8 +337,8 @@ static void run_threads(unsigned int shift, uint64_t phys_base)
 	assert_int_equal(kho_geometry_init(&sh->geo, shift), 0);
 	sh->arena = arena_create(shift, phys_base, (64 << 20) >> shift);
 	assert_non_null(sh->arena);
-	assert_int_equal(kho_radix_init(&sh->tree, &sh->geo,
-					arena_ops(sh->arena)), 0);
+	assert_int_equal(
+		kho_radix_init(&sh->tree, &sh->geo, arena_ops(sh->arena)), 0);
 	for (i = 0; i < NR_SHARED; i++) {
 		unsigned int order = xs(&seed) % 10;
 
@@ -341,13 +347,13 @@ static void run_threads(unsigned int shift, uint64_t phys_base)
 		sh->shared[i].order = order;
 	}
 	pthread_mutex_init(&sh->done_lock, NULL);
-	assert_int_equal(pthread_barrier_init(&sh->start, NULL,
-					      NR_WRITERS + 1), 0);
+	assert_int_equal(pthread_barrier_init(&sh->start, NULL, NR_WRITERS + 1),
+			 0);
 	rd.sh = sh;
 	for (i = 0; i < NR_WRITERS; i++) {
 		writer_setup(&w[i], sh, i);
-		assert_int_equal(pthread_create(&tw[i], NULL, writer_main,
-						&w[i]), 0);
+		assert_int_equal(
+			pthread_create(&tw[i], NULL, writer_main, &w[i]), 0);
 	}
 	assert_int_equal(pthread_create(&tr, NULL, reader_main, &rd), 0);
 	for (i = 0; i < NR_WRITERS; i++)
@@ -385,7 +391,8 @@ static void run_threads(unsigned int shift, uint64_t phys_base)
 		}
 	}
 	print_message("shift %u: %zu blocks after %u x %u steps, %llu walks "
-		      "meanwhile\n", shift, m.n, NR_WRITERS, NR_STEPS,
+		      "meanwhile\n",
+		      shift, m.n, NR_WRITERS, NR_STEPS,
 		      (unsigned long long)rd.nr_walks);
 	model_assert_tree(&m, &sh->tree, "after the threads");
 	assert_int_equal(arena_live(sh->arena), model_nodes(&m, nodes));
@@ -399,11 +406,13 @@ static void run_threads(unsigned int shift, uint64_t phys_base)
 		uint64_t size = 1ULL << (shift + m.v[i].order);
 
 		for (j = i + 1; j < m.n && m.v[j].order == m.v[i].order &&
-				m.v[j].phys == m.v[j - 1].phys + size; j++)
+				m.v[j].phys == m.v[j - 1].phys + size;
+		     j++)
 			;
 		assert_int_equal(kho_radix_del_blocks(&sh->tree,
 						      m.v[i].phys >> shift,
-						      j - i, m.v[i].order), 0);
+						      j - i, m.v[i].order),
+				 0);
 	}
 	assert_int_equal(arena_live(sh->arena), 1);
 	kho_radix_destroy(&sh->tree);

@@ -37,18 +37,21 @@
 
 struct run {
 	unsigned int shift;
-	unsigned int order0;		/* order0_bit: pfns are below 2^order0 */
+	unsigned int order0; /* order0_bit: pfns are below 2^order0 */
 	struct kho_geometry geo;
 	struct arena *arena;
 	struct kho_radix_tree tree;
 	struct model m;
 	uint64_t seed;
-	uint64_t budget;		/* arena pages before draining */
+	uint64_t budget; /* arena pages before draining */
 	bool draining;
-	unsigned int spread_pct;	/* how often an address is spread */
-	uint64_t cluster[NR_CLUSTERS];	/* pfns */
+	unsigned int spread_pct; /* how often an address is spread */
+	uint64_t cluster[NR_CLUSTERS]; /* pfns */
 	/* runs added: order < 0 for add_range, else add_blocks' order */
-	struct { uint64_t pfn, nr; int order; } ranges[MAX_RANGES];
+	struct {
+		uint64_t pfn, nr;
+		int order;
+	} ranges[MAX_RANGES];
 	unsigned int nr_ranges;
 	/* what happened, to prove that every path was taken */
 	uint64_t nr_add_new, nr_add_dup, nr_del, nr_del_absent, nr_test_hit;
@@ -172,8 +175,8 @@ static bool collider(const struct run *r, uint64_t pfn, uint64_t *cpfn,
 
 static void check_test(struct run *r, uint64_t pfn, unsigned int order)
 {
-	bool want = !expect_block(r, pfn, order) &&
-		    model_has(&r->m, pfn, order);
+	bool want =
+		!expect_block(r, pfn, order) && model_has(&r->m, pfn, order);
 	bool got = kho_radix_test_page(&r->tree, pfn, order);
 
 	if (got != want)
@@ -190,8 +193,8 @@ static void do_add(struct run *r, uint64_t pfn, unsigned int order)
 
 	if (ret != want)
 		fail_msg("shift %u: add pfn 0x%llx order %u returned %d, "
-			 "expected %d", r->shift, (unsigned long long)pfn,
-			 order, ret, want);
+			 "expected %d",
+			 r->shift, (unsigned long long)pfn, order, ret, want);
 	if (ret == -EINVAL)
 		r->nr_einval++;
 	if (ret == -ERANGE)
@@ -215,8 +218,8 @@ static void do_del(struct run *r, uint64_t pfn, unsigned int order)
 	ret = kho_radix_del_page(&r->tree, pfn, order);
 	if (ret != want)
 		fail_msg("shift %u: del pfn 0x%llx order %u returned %d, "
-			 "expected %d", r->shift, (unsigned long long)pfn,
-			 order, ret, want);
+			 "expected %d",
+			 r->shift, (unsigned long long)pfn, order, ret, want);
 	if (ret == -ENOENT)
 		r->nr_del_absent++;
 	if (ret)
@@ -243,8 +246,7 @@ static int split_del(uint64_t pfn, unsigned int order, void *arg)
 	return 0;
 }
 
-static void remember_run(struct run *r, uint64_t pfn, uint64_t nr,
-			 int order)
+static void remember_run(struct run *r, uint64_t pfn, uint64_t nr, int order)
 {
 	unsigned int i = r->nr_ranges < MAX_RANGES ? r->nr_ranges++ :
 						     rnd_below(r, MAX_RANGES);
@@ -262,9 +264,9 @@ static void do_add_blocks(struct run *r, uint64_t pfn, uint64_t nr,
 
 	if (ret != want)
 		fail_msg("shift %u: add_blocks pfn 0x%llx nr 0x%llx order %u "
-			 "returned %d, expected %d", r->shift,
-			 (unsigned long long)pfn, (unsigned long long)nr,
-			 order, ret, want);
+			 "returned %d, expected %d",
+			 r->shift, (unsigned long long)pfn,
+			 (unsigned long long)nr, order, ret, want);
 	if (ret)
 		return;
 	model_add_blocks(&r->m, pfn, nr, order);
@@ -286,9 +288,9 @@ static void do_del_blocks(struct run *r, uint64_t pfn, uint64_t nr,
 	ret = kho_radix_del_blocks(&r->tree, pfn, nr, order);
 	if (ret != want)
 		fail_msg("shift %u: del_blocks pfn 0x%llx nr 0x%llx order %u "
-			 "returned %d, expected %d", r->shift,
-			 (unsigned long long)pfn, (unsigned long long)nr,
-			 order, ret, want);
+			 "returned %d, expected %d",
+			 r->shift, (unsigned long long)pfn,
+			 (unsigned long long)nr, order, ret, want);
 	if (ret == -ENOENT)
 		r->nr_blocks_del_absent++;
 	if (ret)
@@ -348,7 +350,8 @@ static void do_add_range(struct run *r, uint64_t pfn, uint64_t nr)
 
 	if (ret != want)
 		fail_msg("shift %u: add_range pfn 0x%llx nr 0x%llx returned %d,"
-			 " expected %d", r->shift, (unsigned long long)pfn,
+			 " expected %d",
+			 r->shift, (unsigned long long)pfn,
 			 (unsigned long long)nr, ret, want);
 	if (ret)
 		return;
@@ -368,7 +371,8 @@ static void do_del_range(struct run *r, uint64_t pfn, uint64_t nr)
 	ret = kho_radix_del_range(&r->tree, pfn, nr);
 	if (ret != want)
 		fail_msg("shift %u: del_range pfn 0x%llx nr 0x%llx returned %d,"
-			 " expected %d", r->shift, (unsigned long long)pfn,
+			 " expected %d",
+			 r->shift, (unsigned long long)pfn,
 			 (unsigned long long)nr, ret, want);
 	if (ret == -ENOENT)
 		r->nr_range_del_absent++;
@@ -400,32 +404,34 @@ static void do_invalid(struct run *r)
 
 	rnd_block(r, &pfn, &order);
 	switch (rnd_below(r, 12)) {
-	case 0:	/* misaligned */
+	case 0: /* misaligned */
 		order = 1 + rnd_below(r, 20);
-		pfn = (rnd_pfn(r) & ~((1ULL << order) - 1) & (pfn_limit(r) / 2 - 1))
-		      | (1ULL << rnd_below(r, order));
+		pfn = (rnd_pfn(r) & ~((1ULL << order) - 1) &
+		       (pfn_limit(r) / 2 - 1)) |
+		      (1ULL << rnd_below(r, order));
 		do_add(r, pfn, order);
 		break;
 	case 1:
 		order = 1 + rnd_below(r, 20);
-		pfn = (rnd_pfn(r) & ~((1ULL << order) - 1) & (pfn_limit(r) / 2 - 1))
-		      | (1ULL << rnd_below(r, order));
+		pfn = (rnd_pfn(r) & ~((1ULL << order) - 1) &
+		       (pfn_limit(r) / 2 - 1)) |
+		      (1ULL << rnd_below(r, order));
 		do_del(r, pfn, order);
 		check_test(r, pfn, order);
 		break;
-	case 2:	/* a pfn whose address does not fit 64 bits */
+	case 2: /* a pfn whose address does not fit 64 bits */
 		pfn = pfn_limit(r) << rnd_below(r, r->shift);
 		do_add(r, pfn, 0);
 		check_test(r, pfn, 0);
 		break;
-	case 3:	/* the last block of an order ends at 2^64 */
+	case 3: /* the last block of an order ends at 2^64 */
 		order = rnd_below(r, r->order0);
 		pfn = pfn_limit(r) - (1ULL << order);
 		do_add(r, pfn, order);
 		do_del(r, pfn, order);
 		check_test(r, pfn, order);
 		break;
-	case 4:	/* an order as wide as the space, or wider */
+	case 4: /* an order as wide as the space, or wider */
 		order = r->order0 + rnd_below(r, 70);
 		do_add(r, 0, order);
 		do_del(r, 0, order);
@@ -435,30 +441,29 @@ static void do_invalid(struct run *r)
 		do_add_range(r, pfn, 0);
 		do_del_range(r, pfn, 0);
 		break;
-	case 6:	/* a range running past 2^64 */
+	case 6: /* a range running past 2^64 */
 		do_add_range(r, pfn_limit(r) - 1 - rnd_below(r, 4),
 			     4 + rnd_below(r, 8));
 		break;
 	case 7:
-		do_del_range(r, pfn_limit(r) - 1 - rnd_below(r, 4),
-			     1ULL << 63);
+		do_del_range(r, pfn_limit(r) - 1 - rnd_below(r, 4), 1ULL << 63);
 		break;
-	case 8:	/* no blocks */
+	case 8: /* no blocks */
 		do_add_blocks(r, pfn, 0, order);
 		do_del_blocks(r, pfn, 0, order);
 		break;
-	case 9:	/* a run whose last block ends at 2^64, or past it */
+	case 9: /* a run whose last block ends at 2^64, or past it */
 		order = rnd_below(r, 8);
 		nr = 1 + rnd_below(r, 100);
 		pfn = pfn_limit(r) - (nr << order) + (rnd_below(r, 3) << order);
 		do_add_blocks(r, pfn, nr, order);
 		do_del_blocks(r, pfn, nr, order);
 		break;
-	case 10:	/* a run so long its size overflows */
+	case 10: /* a run so long its size overflows */
 		do_add_blocks(r, 0, UINT64_MAX >> rnd_below(r, 8),
 			      rnd_below(r, 20));
 		break;
-	default:	/* misaligned first block */
+	default: /* misaligned first block */
 		order = 1 + rnd_below(r, 12);
 		pfn = (rnd_pfn(r) & (pfn_limit(r) / 2 - 1)) | 1;
 		do_add_blocks(r, pfn, 1 + rnd_below(r, 9), order);
@@ -531,8 +536,8 @@ static void step_op(struct run *r, uint64_t p)
 
 			check_test(r, b->phys >> r->shift, b->order);
 			/* A neighbouring order at the same address. */
-			if (b->order && !expect_block(r, b->phys >> r->shift,
-						      b->order - 1))
+			if (b->order &&
+			    !expect_block(r, b->phys >> r->shift, b->order - 1))
 				check_test(r, b->phys >> r->shift,
 					   b->order - 1);
 		}
@@ -584,8 +589,8 @@ static void step(struct run *r)
 	if (!p)
 		del_present_run(r);
 	else
-		step_op(r, p == 1 ? 30 + rnd_below(r, 20) :
-			70 + rnd_below(r, 8));
+		step_op(r,
+			p == 1 ? 30 + rnd_below(r, 20) : 70 + rnd_below(r, 8));
 }
 
 static void run_init(struct run *r, unsigned int shift, uint64_t seed,
@@ -603,8 +608,8 @@ static void run_init(struct run *r, unsigned int shift, uint64_t seed,
 	r->budget = (64ULL << 20) >> shift;
 	r->arena = arena_create(shift, phys_base, 2 * r->budget + 4096);
 	assert_non_null(r->arena);
-	assert_int_equal(kho_radix_init(&r->tree, &r->geo,
-					arena_ops(r->arena)), 0);
+	assert_int_equal(kho_radix_init(&r->tree, &r->geo, arena_ops(r->arena)),
+			 0);
 	model_init(&r->m, shift);
 	/* Cluster bases: the bottom, the top, and random places. */
 	r->cluster[0] = 0;
@@ -645,8 +650,8 @@ static void run_sequence(unsigned int shift, uint64_t seed,
 	run_init(r, shift, seed, spread_pct, phys_base);
 	for (i = 1; i <= nr_steps; i++) {
 		step(r);
-		if (!r->draining && (arena_live(r->arena) > r->budget ||
-				     r->m.n > MAX_BLOCKS))
+		if (!r->draining &&
+		    (arena_live(r->arena) > r->budget || r->m.n > MAX_BLOCKS))
 			r->draining = true;
 		if (r->draining && arena_live(r->arena) < r->budget / 2 &&
 		    r->m.n < MAX_BLOCKS / 2)
@@ -658,8 +663,8 @@ static void run_sequence(unsigned int shift, uint64_t seed,
 	print_message("shift %u spread %u%%: %zu blocks, %llu nodes; added %llu"
 		      " (+%llu again), deleted %llu (%llu absent), ranges %llu/"
 		      "%llu (%llu absent), colliders %llu, EINVAL %llu, ERANGE "
-		      "%llu; block runs %llu/%llu (%llu absent)\n", shift,
-		      spread_pct, r->m.n,
+		      "%llu; block runs %llu/%llu (%llu absent)\n",
+		      shift, spread_pct, r->m.n,
 		      (unsigned long long)arena_live(r->arena),
 		      (unsigned long long)r->nr_add_new,
 		      (unsigned long long)r->nr_add_dup,
@@ -737,8 +742,16 @@ static void test_diff_64k_clustered(void **state)
 static void test_16k_depth_collisions(void **state)
 {
 	static const uint64_t pfns[] = {
-		0x1000, 0x1, 0x2, 0x3, 0x12345, 0x20000, 0x3ffffffffffffULL,
-		0x2aaaaaaaaaaaaULL, 0x1ffff, 0x4000000000ULL,
+		0x1000,
+		0x1,
+		0x2,
+		0x3,
+		0x12345,
+		0x20000,
+		0x3ffffffffffffULL,
+		0x2aaaaaaaaaaaaULL,
+		0x1ffff,
+		0x4000000000ULL,
 	};
 	struct run *r = calloc(1, sizeof(*r));
 	unsigned int i, corder, nr_pairs = 0;
@@ -760,14 +773,15 @@ static void test_16k_depth_collisions(void **state)
 			continue;
 		nr_pairs++;
 		/* The two keys differ in bit 50 only. */
-		assert_int_equal(kho_key_encode(&r->geo, pfns[i] << 14, 0) ^
-				 kho_key_encode(&r->geo, cpfn << 14, corder),
-				 1ULL << 50);
+		assert_int_equal(
+			kho_key_encode(&r->geo, pfns[i] << 14, 0) ^
+				kho_key_encode(&r->geo, cpfn << 14, corder),
+			1ULL << 50);
 		/* Order 0 alone: the collider is not there. */
 		do_add(r, pfns[i], 0);
 		check_test(r, cpfn, corder);
 		assert_false(kho_radix_test_page(&r->tree, cpfn, corder));
-		do_del(r, cpfn, corder);	/* -ENOENT */
+		do_del(r, cpfn, corder); /* -ENOENT */
 		check_test(r, pfns[i], 0);
 		/* Both, then each goes alone. */
 		do_add(r, cpfn, corder);
@@ -804,22 +818,25 @@ static void test_address_space_edges(void **state)
 			/* The top block of the order ends at 2^64: refused. */
 			do_add(r, pfn_limit(r) - size, order);
 			assert_int_equal(kho_radix_add_page(&r->tree,
-					 pfn_limit(r) - size, order), -ERANGE);
+							    pfn_limit(r) - size,
+							    order),
+					 -ERANGE);
 			if (order + 1 < r->order0) {
 				/* The one below it is the highest valid. */
 				do_add(r, pfn_limit(r) - 2 * size, order);
-				assert_true(model_has(&r->m, pfn_limit(r) -
-						      2 * size, order));
+				assert_true(model_has(
+					&r->m, pfn_limit(r) - 2 * size, order));
 			}
 			do_add(r, 0, order);
 			do_add(r, size, order);
 		}
 		assert_int_equal(kho_radix_add_page(&r->tree, 0, r->order0),
 				 -ERANGE);
-		assert_int_equal(kho_radix_add_range(&r->tree, 0,
-						     pfn_limit(r)), -ERANGE);
-		assert_int_equal(kho_radix_add_range(&r->tree, 1,
-						     pfn_limit(r) - 1), -ERANGE);
+		assert_int_equal(kho_radix_add_range(&r->tree, 0, pfn_limit(r)),
+				 -ERANGE);
+		assert_int_equal(
+			kho_radix_add_range(&r->tree, 1, pfn_limit(r) - 1),
+			-ERANGE);
 		/* The longest run that ends below 2^64. */
 		do_add_range(r, 0, pfn_limit(r) - 1);
 		checkpoint(r, "edges");

@@ -40,7 +40,7 @@ struct fx {
 	struct arena *arena;
 	struct kho_radix_tree tree;
 	struct model m;
-	uint64_t limit;		/* pfns are below this */
+	uint64_t limit; /* pfns are below this */
 };
 
 static void fx_init(struct fx *f, unsigned int shift, uint64_t phys_base)
@@ -51,8 +51,8 @@ static void fx_init(struct fx *f, unsigned int shift, uint64_t phys_base)
 	f->limit = 1ULL << f->geo.order0_bit;
 	f->arena = arena_create(shift, phys_base, 8192);
 	assert_non_null(f->arena);
-	assert_int_equal(kho_radix_init(&f->tree, &f->geo,
-					arena_ops(f->arena)), 0);
+	assert_int_equal(kho_radix_init(&f->tree, &f->geo, arena_ops(f->arena)),
+			 0);
 	model_init(&f->m, shift);
 }
 
@@ -112,11 +112,10 @@ static int call_op(struct fx *f, enum op op, uint64_t pfn, uint64_t arg,
  * failed try must leave tree and arena as they were.
  * Return: the allocations the successful call made.
  */
-static uint64_t inject_op(struct fx *f, enum op op, uint64_t pfn,
-			  uint64_t arg, unsigned int order)
+static uint64_t inject_op(struct fx *f, enum op op, uint64_t pfn, uint64_t arg,
+			  unsigned int order)
 {
-	static const char *const names[] = { "add", "add_range",
-					     "add_blocks" };
+	static const char *const names[] = { "add", "add_range", "add_blocks" };
 	uint64_t live = arena_live(f->arena), n;
 	struct model after;
 	char what[96];
@@ -135,10 +134,12 @@ static uint64_t inject_op(struct fx *f, enum op op, uint64_t pfn,
 		arena_fail_nth(f->arena, n);
 		ret = call_op(f, op, pfn, arg, order);
 		if (arena_fail_pending(f->arena))
-			break;	/* fewer than n allocations: it succeeded */
-		snprintf(what, sizeof(what), "shift %u %s pfn 0x%llx, "
-			 "allocation %llu failed", f->shift, names[op],
-			 (unsigned long long)pfn, (unsigned long long)n);
+			break; /* fewer than n allocations: it succeeded */
+		snprintf(what, sizeof(what),
+			 "shift %u %s pfn 0x%llx, "
+			 "allocation %llu failed",
+			 f->shift, names[op], (unsigned long long)pfn,
+			 (unsigned long long)n);
 		if (ret != -ENOMEM)
 			fail_msg("%s: returned %d", what, ret);
 		model_assert_tree(&f->m, &f->tree, what);
@@ -151,8 +152,10 @@ static uint64_t inject_op(struct fx *f, enum op op, uint64_t pfn,
 			 names[op], (unsigned long long)pfn, ret);
 	model_copy(&f->m, &after);
 	model_free(&after);
-	snprintf(what, sizeof(what), "shift %u %s pfn 0x%llx done after %llu "
-		 "failures", f->shift, names[op], (unsigned long long)pfn,
+	snprintf(what, sizeof(what),
+		 "shift %u %s pfn 0x%llx done after %llu "
+		 "failures",
+		 f->shift, names[op], (unsigned long long)pfn,
 		 (unsigned long long)(n - 1));
 	model_assert_tree(&f->m, &f->tree, what);
 	/* It allocated exactly the nodes that were missing. */
@@ -317,11 +320,11 @@ static void test_add_blocks_alloc_failures(void **state)
 		struct fx f;
 
 		fx_init(&f, page_shifts[s], 0x2000000000ULL);
-		lb = 1ULL << f.geo.bitmap_bits;	/* keys per leaf */
+		lb = 1ULL << f.geo.bitmap_bits; /* keys per leaf */
 		for (order = 0; order < 3; order++) {
 			/* Leaf A ends 7 blocks after pfn, leaf B follows. */
-			pfn = (f.limit / 3 >> (f.geo.bitmap_bits + order)) <<
-			      (f.geo.bitmap_bits + order);
+			pfn = (f.limit / 3 >> (f.geo.bitmap_bits + order))
+			      << (f.geo.bitmap_bits + order);
 			pfn += (lb - 7) << order;
 			/* A run across A and B, in an empty region. */
 			before = total_nodes(&f.m);
@@ -333,11 +336,13 @@ static void test_add_blocks_alloc_failures(void **state)
 			/* Overlapping it, inside B: nothing new. */
 			assert_int_equal(inject_op(&f, OP_BLOCKS,
 						   pfn + (20 << order), 15,
-						   order), 0);
+						   order),
+					 0);
 			/* From the end of B into a new leaf C: only C. */
 			assert_int_equal(inject_op(&f, OP_BLOCKS,
 						   pfn + ((lb + 2) << order),
-						   10, order), 1);
+						   10, order),
+					 1);
 		}
 		/* Spread far: a path of its own per run. */
 		inject_op(&f, OP_BLOCKS, f.limit / 2 + 0x12340, 16, 4);
@@ -358,14 +363,15 @@ static void test_del_blocks_all_or_nothing(void **state)
 		fx_init(&f, page_shifts[s], 0x300000000ULL);
 		lb = 1ULL << f.geo.bitmap_bits;
 		/* A run of order 1 across two leaves: keys lb - 5 .. lb + 4. */
-		pfn = (f.limit / 7 >> (f.geo.bitmap_bits + 1) <<
-		       (f.geo.bitmap_bits + 1)) + ((lb - 5) << 1);
+		pfn = (f.limit / 7 >> (f.geo.bitmap_bits + 1)
+					      << (f.geo.bitmap_bits + 1)) +
+		      ((lb - 5) << 1);
 		nr = 10;
 		assert_int_equal(kho_radix_add_blocks(&f.tree, pfn, nr, 1), 0);
 		model_add_blocks(&f.m, pfn, nr, 1);
 		/* The last block of the run missing: nothing is deleted. */
-		assert_int_equal(kho_radix_del_page(&f.tree,
-						    pfn + 2 * (nr - 1), 1), 0);
+		assert_int_equal(
+			kho_radix_del_page(&f.tree, pfn + 2 * (nr - 1), 1), 0);
 		model_del(&f.m, pfn + 2 * (nr - 1), 1);
 		live = arena_live(f.arena);
 		assert_int_equal(kho_radix_del_blocks(&f.tree, pfn, nr, 1),
@@ -404,7 +410,9 @@ static void test_del_range_all_or_nothing(void **state)
 			struct model_block b = f.m.v[f.m.n / 2];
 
 			assert_int_equal(kho_radix_del_page(&f.tree,
-					 b.phys >> f.shift, b.order), 0);
+							    b.phys >> f.shift,
+							    b.order),
+					 0);
 			model_del(&f.m, b.phys >> f.shift, b.order);
 			live = arena_live(f.arena);
 			assert_int_equal(kho_radix_del_range(&f.tree, pfn, nr),
@@ -412,11 +420,14 @@ static void test_del_range_all_or_nothing(void **state)
 			model_assert_tree(&f.m, &f.tree, "del_range refused");
 			assert_int_equal(arena_live(f.arena), live);
 			/* A different split of the same pages is absent. */
-			assert_int_equal(kho_radix_del_range(&f.tree, pfn + 1,
-							     nr - 1), -ENOENT);
+			assert_int_equal(
+				kho_radix_del_range(&f.tree, pfn + 1, nr - 1),
+				-ENOENT);
 			model_assert_tree(&f.m, &f.tree, "del_range refused");
 			assert_int_equal(kho_radix_add_page(&f.tree,
-					 b.phys >> f.shift, b.order), 0);
+							    b.phys >> f.shift,
+							    b.order),
+					 0);
 			model_add(&f.m, b.phys >> f.shift, b.order);
 		}
 		assert_int_equal(kho_radix_del_range(&f.tree, pfn, nr), 0);
@@ -452,7 +463,8 @@ static void test_reclaim(void **state)
 			seed ^= seed >> 7;
 			seed ^= seed << 17;
 			order = seed % 7 ? 0 : seed % 30;
-			pfn = (i % 2 ? seed : seed % 100000) & (f.limit / 2 - 1);
+			pfn = (i % 2 ? seed : seed % 100000) &
+			      (f.limit / 2 - 1);
 			fx_add(&f, pfn & ~((1ULL << order) - 1), order);
 		}
 		assert_int_equal(kho_radix_add_range(&f.tree, 12345, 67890), 0);
@@ -464,7 +476,9 @@ static void test_reclaim(void **state)
 			struct model_block b = f.m.v[f.m.n - 1];
 
 			assert_int_equal(kho_radix_del_page(&f.tree,
-					 b.phys >> f.shift, b.order), 0);
+							    b.phys >> f.shift,
+							    b.order),
+					 0);
 			model_del(&f.m, b.phys >> f.shift, b.order);
 			assert_int_equal(arena_live(f.arena),
 					 total_nodes(&f.m));
@@ -476,8 +490,8 @@ static void test_reclaim(void **state)
 		assert_int_equal(st.nr_blocks, 0);
 		assert_int_equal(arena_live(f.arena), 1);
 		/* The root is the same page it was. */
-		assert_true(arena_is_live(f.arena,
-					  kho_radix_root_phys(&f.tree)));
+		assert_true(
+			arena_is_live(f.arena, kho_radix_root_phys(&f.tree)));
 		/* A deleted block is gone for good. */
 		assert_int_equal(kho_radix_del_page(&f.tree, 12345, 0),
 				 -ENOENT);
@@ -488,7 +502,7 @@ static void test_reclaim(void **state)
 struct visit {
 	struct model_block v[64];
 	unsigned int n;
-	unsigned int stop_at;	/* 1-based; 0: never */
+	unsigned int stop_at; /* 1-based; 0: never */
 	int stop_ret;
 };
 
@@ -522,11 +536,15 @@ static void test_walk_order(void **state)
 
 	for (s = 0; s < 3; s++) {
 		/* Inserted out of order, in many orders and places. */
-		static const struct { uint64_t pfn; unsigned int order; } b[] = {
-			{ 0x100000, 0 }, { 0x40000, 18 }, { 3, 0 }, { 0, 0 },
-			{ 0x200, 9 }, { 0x80000, 18 }, { 0x400, 9 }, { 0, 9 },
-			{ 0xfff, 0 }, { 2, 1 }, { 0, 1 }, { 0x1000000000, 0 },
-			{ 0x40, 6 }, { 0, 30 },
+		static const struct {
+			uint64_t pfn;
+			unsigned int order;
+		} b[] = {
+			{ 0x100000, 0 }, { 0x40000, 18 }, { 3, 0 },
+			{ 0, 0 },	 { 0x200, 9 },	  { 0x80000, 18 },
+			{ 0x400, 9 },	 { 0, 9 },	  { 0xfff, 0 },
+			{ 2, 1 },	 { 0, 1 },	  { 0x1000000000, 0 },
+			{ 0x40, 6 },	 { 0, 30 },
 		};
 		struct visit v = { .n = 0 };
 		struct fx f;
@@ -545,8 +563,7 @@ static void test_walk_order(void **state)
 		assert_int_equal(v.v[0].order, 30);
 		assert_int_equal(v.v[0].phys, 0);
 		assert_int_equal(v.v[v.n - 1].order, 0);
-		assert_int_equal(v.v[v.n - 1].phys,
-				 0x1000000000ULL << f.shift);
+		assert_int_equal(v.v[v.n - 1].phys, 0x1000000000ULL << f.shift);
 		model_assert_tree(&f.m, &f.tree, "walk order");
 		fx_fini(&f);
 	}
@@ -576,8 +593,9 @@ static void test_walk_early_stop(void **state)
 		for (k = 1; k <= nr_ranges; k++) {
 			struct visit v = { .stop_at = k, .stop_ret = rets[r] };
 
-			assert_int_equal(kho_radix_walk_ranges(&f.tree,
-					 visit_range_cb, &v), rets[r]);
+			assert_int_equal(kho_radix_walk_ranges(
+						 &f.tree, visit_range_cb, &v),
+					 rets[r]);
 			assert_int_equal(v.n, k);
 		}
 	}
@@ -588,8 +606,8 @@ static void test_walk_early_stop(void **state)
 		assert_int_equal(kho_radix_walk(&f.tree, visit_cb, &v), 0);
 		assert_int_equal(v.n, f.m.n);
 		v.n = 0;
-		assert_int_equal(kho_radix_walk_ranges(&f.tree, visit_range_cb,
-						       &v), 0);
+		assert_int_equal(
+			kho_radix_walk_ranges(&f.tree, visit_range_cb, &v), 0);
 		assert_int_equal(v.n, nr_ranges);
 	}
 	/* The tree lock was released: the tree is usable. */
@@ -636,7 +654,7 @@ static void test_coalesced_ranges(void **state)
 		struct fx f;
 
 		fx_init(&f, page_shifts[s], 0x40000000);
-		lb = 1ULL << f.geo.bitmap_bits;	/* order-0 keys per leaf */
+		lb = 1ULL << f.geo.bitmap_bits; /* order-0 keys per leaf */
 		/* Orders 0, 1, 2, 3 end to end, but page 1 missing. */
 		fx_add(&f, 0, 0);
 		fx_add(&f, 2, 1);
@@ -656,30 +674,37 @@ static void test_coalesced_ranges(void **state)
 		fx_add(&f, lb - 1, 0);
 		fx_add(&f, lb, 0);
 		fx_add(&f, lb + 1, 0);
-		expect_ranges(&f, 2, (const uint64_t[]){ 0, 128, lb - 1, lb + 2 });
+		expect_ranges(&f, 2,
+			      (const uint64_t[]){ 0, 128, lb - 1, lb + 2 });
 		/* A run of set bits filling a whole leaf and going on. */
-		assert_int_equal(kho_radix_add_range(&f.tree, 4 * lb, lb + 3), 0);
+		assert_int_equal(kho_radix_add_range(&f.tree, 4 * lb, lb + 3),
+				 0);
 		model_split(4 * lb, lb + 3, split_add, &f.m);
-		assert_int_equal(kho_radix_add_range(&f.tree, 8 * lb + 1, 2 * lb), 0);
+		assert_int_equal(
+			kho_radix_add_range(&f.tree, 8 * lb + 1, 2 * lb), 0);
 		model_split(8 * lb + 1, 2 * lb, split_add, &f.m);
-		expect_ranges(&f, 4, (const uint64_t[]){ 0, 128, lb - 1, lb + 2,
-			      4 * lb, 5 * lb + 3, 8 * lb + 1, 10 * lb + 1 });
+		expect_ranges(&f, 4,
+			      (const uint64_t[]){ 0, 128, lb - 1, lb + 2,
+						  4 * lb, 5 * lb + 3,
+						  8 * lb + 1, 10 * lb + 1 });
 		/* Removing the middle of a block's neighbours splits again. */
 		assert_int_equal(kho_radix_del_page(&f.tree, 0, 7), 0);
 		model_del(&f.m, 0, 7);
 		assert_int_equal(kho_radix_del_page(&f.tree, 16, 4), 0);
 		model_del(&f.m, 16, 4);
-		expect_ranges(&f, 5, (const uint64_t[]){ 0, 16, 32, 64,
-			      lb - 1, lb + 2, 4 * lb, 5 * lb + 3,
-			      8 * lb + 1, 10 * lb + 1 });
+		expect_ranges(&f, 5,
+			      (const uint64_t[]){ 0, 16, 32, 64, lb - 1, lb + 2,
+						  4 * lb, 5 * lb + 3,
+						  8 * lb + 1, 10 * lb + 1 });
 		/* The highest pages of the address space. */
-		assert_int_equal(kho_radix_add_range(&f.tree, f.limit - 100, 99),
-				 0);
+		assert_int_equal(
+			kho_radix_add_range(&f.tree, f.limit - 100, 99), 0);
 		model_split(f.limit - 100, 99, split_add, &f.m);
-		expect_ranges(&f, 6, (const uint64_t[]){ 0, 16, 32, 64,
-			      lb - 1, lb + 2, 4 * lb, 5 * lb + 3,
-			      8 * lb + 1, 10 * lb + 1, f.limit - 100,
-			      f.limit - 1 });
+		expect_ranges(&f, 6,
+			      (const uint64_t[]){ 0, 16, 32, 64, lb - 1, lb + 2,
+						  4 * lb, 5 * lb + 3,
+						  8 * lb + 1, 10 * lb + 1,
+						  f.limit - 100, f.limit - 1 });
 		fx_fini(&f);
 	}
 }
@@ -812,7 +837,7 @@ static void test_long_runs(void **state)
 struct observer {
 	unsigned int shift;
 	struct kho_radix_tree att;
-	const struct model *lower, *upper;	/* seen: lower <= seen <= upper */
+	const struct model *lower, *upper; /* seen: lower <= seen <= upper */
 	uint64_t nr_looks;
 	char err[200];
 };
@@ -838,19 +863,22 @@ static void observe(void *arg, int event)
 	for (i = 0; i < seen.n; i++)
 		if (!model_has(o->upper, seen.v[i].phys >> o->shift,
 			       seen.v[i].order))
-			snprintf(o->err, sizeof(o->err), "at a%s, the walk "
+			snprintf(o->err, sizeof(o->err),
+				 "at a%s, the walk "
 				 "shows phys 0x%llx order %u, neither before "
-				 "nor after", event == ARENA_EVENT_ALLOC ?
-				 "n allocation" : " free",
+				 "nor after",
+				 event == ARENA_EVENT_ALLOC ? "n allocation" :
+							      " free",
 				 (unsigned long long)seen.v[i].phys,
 				 seen.v[i].order);
 	for (i = 0; i < o->lower->n; i++)
 		if (!model_has(&seen, o->lower->v[i].phys >> o->shift,
 			       o->lower->v[i].order))
-			snprintf(o->err, sizeof(o->err), "at a%s, the walk "
+			snprintf(o->err, sizeof(o->err),
+				 "at a%s, the walk "
 				 "misses phys 0x%llx order %u",
 				 event == ARENA_EVENT_ALLOC ? "n allocation" :
-				 " free",
+							      " free",
 				 (unsigned long long)o->lower->v[i].phys,
 				 o->lower->v[i].order);
 out:
@@ -859,7 +887,7 @@ out:
 
 enum crash_op { C_ADD, C_DEL, C_RANGE, C_DEL_RANGE, C_BLOCKS, C_DEL_BLOCKS };
 
-/* Run one call with the reader watching; fail allocation @fail_nth (0: none). */
+/* One call with the reader watching; allocation @fail_nth fails (0: none). */
 static void watched(struct fx *f, struct observer *o, enum crash_op op,
 		    uint64_t pfn, uint64_t n, unsigned int order,
 		    uint64_t fail_nth)
@@ -920,7 +948,8 @@ static void watched(struct fx *f, struct observer *o, enum crash_op op,
 	o->lower = o->upper = NULL;
 	if (o->err[0])
 		fail_msg("shift %u op %d pfn 0x%llx (allocation %llu failing): "
-			 "%s", f->shift, op, (unsigned long long)pfn,
+			 "%s",
+			 f->shift, op, (unsigned long long)pfn,
 			 (unsigned long long)fail_nth, o->err);
 	if (!ret)
 		model_copy(&f->m, &after);

@@ -85,8 +85,8 @@ static void check_round_trip(const struct kho_geometry *geo, uint64_t phys,
 
 	if (key != model_key(geo->page_shift, phys, order))
 		fail_msg("shift %u phys 0x%llx order %u: key 0x%llx, "
-			 "expected 0x%llx", geo->page_shift,
-			 (unsigned long long)phys, order,
+			 "expected 0x%llx",
+			 geo->page_shift, (unsigned long long)phys, order,
 			 (unsigned long long)key,
 			 (unsigned long long)model_key(geo->page_shift, phys,
 						       order));
@@ -96,9 +96,10 @@ static void check_round_trip(const struct kho_geometry *geo, uint64_t phys,
 	got = kho_key_decode(geo, key, &got_order);
 	if (got != phys || got_order != order)
 		fail_msg("shift %u: key 0x%llx decodes to phys 0x%llx order "
-			 "%u, expected 0x%llx order %u", geo->page_shift,
-			 (unsigned long long)key, (unsigned long long)got,
-			 got_order, (unsigned long long)phys, order);
+			 "%u, expected 0x%llx order %u",
+			 geo->page_shift, (unsigned long long)key,
+			 (unsigned long long)got, got_order,
+			 (unsigned long long)phys, order);
 }
 
 static void test_round_trips(void **state)
@@ -112,8 +113,8 @@ static void test_round_trips(void **state)
 		assert_int_equal(kho_geometry_init(&geo, page_shifts[s]), 0);
 		for (order = 0; order <= geo.order0_bit; order++) {
 			unsigned int bshift = geo.page_shift + order;
-			uint64_t mask = bshift < 64 ?
-				~((1ULL << bshift) - 1) : 0;
+			uint64_t mask =
+				bshift < 64 ? ~((1ULL << bshift) - 1) : 0;
 
 			check_round_trip(&geo, 0, order);
 			if (!mask)
@@ -126,8 +127,7 @@ static void test_round_trips(void **state)
 			check_round_trip(&geo, 0xaaaaaaaaaaaaaaaaULL & mask,
 					 order);
 			for (i = 0; i < 200; i++)
-				check_round_trip(&geo,
-						 xorshift64(&seed) & mask,
+				check_round_trip(&geo, xorshift64(&seed) & mask,
 						 order);
 		}
 	}
@@ -158,8 +158,8 @@ static void test_keys_distinct(void **state)
 
 			for (i = 0; i < 4 && top - i >= 1ULL << bit; i++) {
 				unsigned int o2 = 999;
-				uint64_t phys = kho_key_decode(&geo, top - i,
-							       &o2);
+				uint64_t phys =
+					kho_key_decode(&geo, top - i, &o2);
 
 				assert_int_equal(o2, order);
 				assert_int_equal(kho_key_encode(&geo, phys, o2),
@@ -196,7 +196,8 @@ static void test_geometry(void **state)
 		assert_int_equal(model_depth(g[i].shift), g[i].depth);
 		/* The levels cover the whole key, and one level fewer would
 		 * not (the miscounted depth of the first upstream version). */
-		assert_true(geo.bitmap_bits + (geo.depth - 1) * geo.table_bits >=
+		assert_true(geo.bitmap_bits +
+				    (geo.depth - 1) * geo.table_bits >=
 			    geo.key_width);
 		assert_true(geo.bitmap_bits + (geo.depth - 2) * geo.table_bits <
 			    geo.key_width);
@@ -241,8 +242,8 @@ static void test_encode_decode_invalid(void **state)
 		assert_int_equal(nr_warnings, 1);
 		order = 7;
 		nr_warnings = 0;
-		assert_int_equal(kho_key_decode(&geo, 1ULL << geo.key_width,
-						&order), 0);
+		assert_int_equal(
+			kho_key_decode(&geo, 1ULL << geo.key_width, &order), 0);
 		assert_int_equal(order, 0);
 		assert_int_equal(nr_warnings, 1);
 	}
@@ -305,7 +306,8 @@ static void test_range_block_order(void **state)
 
 			if (o != orders[j])
 				fail_msg("split of [0x%llx, +0x%llx): order %u,"
-					 " expected %u", (unsigned long long)pfn,
+					 " expected %u",
+					 (unsigned long long)pfn,
 					 (unsigned long long)nr, o, orders[j]);
 			nr -= 1ULL << o;
 			pfn += 1ULL << o;

@@ -114,7 +114,7 @@ static void *arena_alloc_page(void *ctx)
 		p = a->va + i * a->page_size;
 		if (a->state[i] != ARENA_POISONED ||
 		    !page_is_poisoned(p, a->page_size))
-			a->errors++;	/* written after it was freed */
+			a->errors++; /* written after it was freed */
 	} else if (a->next_fresh < a->nr_pages) {
 		i = a->next_fresh++;
 		p = a->va + i * a->page_size;
@@ -153,7 +153,7 @@ static void arena_free_page(void *ctx, void *page)
 	pthread_mutex_lock(&a->lock);
 	i = page_index(a, page);
 	if (i == a->nr_pages || a->state[i] != ARENA_LIVE) {
-		a->errors++;	/* not ours, or freed twice */
+		a->errors++; /* not ours, or freed twice */
 		pthread_mutex_unlock(&a->lock);
 		return;
 	}
@@ -227,14 +227,14 @@ uint64_t arena_fail_pending(struct arena *a)
 	return n;
 }
 
-#define ARENA_GETTER(name, field)                \
-	uint64_t arena_##name(struct arena *a)   \
-	{                                        \
-		uint64_t v;                      \
-		pthread_mutex_lock(&a->lock);    \
-		v = a->field;                    \
-		pthread_mutex_unlock(&a->lock);  \
-		return v;                        \
+#define ARENA_GETTER(name, field)               \
+	uint64_t arena_##name(struct arena *a)  \
+	{                                       \
+		uint64_t v;                     \
+		pthread_mutex_lock(&a->lock);   \
+		v = a->field;                   \
+		pthread_mutex_unlock(&a->lock); \
+		return v;                       \
 	}
 
 ARENA_GETTER(live, live)

@@ -29,21 +29,21 @@ struct arena {
 	unsigned int page_shift;
 	size_t page_size;
 	uint64_t phys_base;
-	void *raw;			/* the mapping, for munmap */
-	unsigned char *va;		/* its first page-aligned byte */
-	size_t nr_pages;		/* capacity */
-	size_t next_fresh;		/* pages below this have been handed out */
-	unsigned char *state;		/* per page: ARENA_FREE, _LIVE, _POISONED */
-	size_t *freeq;			/* FIFO of freed pages */
+	void *raw; /* the mapping, for munmap */
+	unsigned char *va; /* its first page-aligned byte */
+	size_t nr_pages; /* capacity */
+	size_t next_fresh; /* pages below this have been handed out */
+	unsigned char *state; /* per page: ARENA_FREE, _LIVE, _POISONED */
+	size_t *freeq; /* FIFO of freed pages */
 	size_t freeq_head, freeq_len;
-	uint64_t live;			/* pages allocated and not freed */
-	uint64_t peak;			/* most pages live at once */
-	uint64_t nr_allocs;		/* successful allocations */
+	uint64_t live; /* pages allocated and not freed */
+	uint64_t peak; /* most pages live at once */
+	uint64_t nr_allocs; /* successful allocations */
 	uint64_t nr_frees;
-	uint64_t fail_countdown;	/* 0: off; else fail when it reaches 1 */
-	uint64_t nr_injected;		/* allocations failed on purpose */
-	uint64_t nr_exhausted;		/* allocations failed for lack of room */
-	uint64_t errors;		/* bad frees, poison overwritten, ... */
+	uint64_t fail_countdown; /* 0: off; else fail when it reaches 1 */
+	uint64_t nr_injected; /* allocations failed on purpose */
+	uint64_t nr_exhausted; /* allocations failed for lack of room */
+	uint64_t errors; /* bad frees, poison overwritten, ... */
 	void (*hook)(void *arg, int event);
 	void *hook_arg;
 	struct kho_mem_ops ops;

@@ -422,9 +422,9 @@ void model_assert_walk(const struct model *m, struct kho_radix_tree *t,
 	for (i = 0; i < c.n && i < m->n; i++) {
 		if (block_cmp(&c.v[i], &m->v[i]))
 			fail_msg("%s: walk block %zu is phys 0x%llx order %u, "
-				 "model has phys 0x%llx order %u", what, i,
-				 (unsigned long long)c.v[i].phys, c.v[i].order,
-				 (unsigned long long)m->v[i].phys,
+				 "model has phys 0x%llx order %u",
+				 what, i, (unsigned long long)c.v[i].phys,
+				 c.v[i].order, (unsigned long long)m->v[i].phys,
 				 m->v[i].order);
 	}
 	if (c.n != m->n)
@@ -433,8 +433,8 @@ void model_assert_walk(const struct model *m, struct kho_radix_tree *t,
 	free(c.v);
 }
 
-static void model_assert_ranges(const struct model *m,
-				struct kho_radix_tree *t, const char *what)
+static void model_assert_ranges(const struct model *m, struct kho_radix_tree *t,
+				const char *what)
 {
 	struct collect_ranges c = { 0 };
 	struct model_range *r;
@@ -447,8 +447,8 @@ static void model_assert_ranges(const struct model *m,
 	for (i = 0; i < c.n && i < n; i++) {
 		if (c.v[i].start != r[i].start || c.v[i].end != r[i].end)
 			fail_msg("%s: range %zu is [0x%llx, 0x%llx), model has "
-				 "[0x%llx, 0x%llx)", what, i,
-				 (unsigned long long)c.v[i].start,
+				 "[0x%llx, 0x%llx)",
+				 what, i, (unsigned long long)c.v[i].start,
 				 (unsigned long long)c.v[i].end,
 				 (unsigned long long)r[i].start,
 				 (unsigned long long)r[i].end);

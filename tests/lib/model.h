@@ -24,12 +24,12 @@ struct model_block {
 
 struct model_range {
 	uint64_t start;
-	uint64_t end;	/* exclusive */
+	uint64_t end; /* exclusive */
 };
 
 struct model {
 	unsigned int page_shift;
-	struct model_block *v;	/* walk order */
+	struct model_block *v; /* walk order */
 	size_t n, cap;
 };
 
