@@ -767,6 +767,18 @@ static void test_16k_depth_collisions(void **state)
 	assert_int_equal(kho_key_encode(&r->geo, 0x1000ULL << 14, 0),
 			 1ULL << 50 | 0x1000);
 	assert_int_equal(kho_key_encode(&r->geo, 0, 38), 0x1000);
+	/*
+	 * Phys 0 order 0 is key 1 << 50 alone: without bit 50 it is key 0,
+	 * which no walk visits, so a 4-level tree would lose it.
+	 */
+	do_add(r, 0, 0);
+	checkpoint(r, "phys 0 order 0");
+	do_add(r, 1, 0);
+	do_add(r, 1ULL << 49, 0);
+	checkpoint(r, "order 0 at 0, 1 and 2^49");
+	do_del(r, 0, 0);
+	do_del(r, 1, 0);
+	do_del(r, 1ULL << 49, 0);
 
 	for (i = 0; i < sizeof(pfns) / sizeof(pfns[0]); i++) {
 		if (!collider(r, pfns[i], &cpfn, &corder))
