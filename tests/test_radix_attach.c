@@ -96,6 +96,8 @@ static void fixture_setup(struct fixture *f, unsigned int shift,
 	limit = 1ULL << f->geo.order0_bit;
 	f->arena = arena_create(shift, phys_base, 4096);
 	assert_non_null(f->arena);
+	/* Neighbours in memory are not neighbours physically. */
+	assert_true(arena_scramble(f->arena, 0xa5c));
 	assert_int_equal(kho_radix_init(&f->tree, &f->geo, arena_ops(f->arena)),
 			 0);
 	model_init(&f->m, shift);

@@ -337,6 +337,7 @@ static void run_threads(unsigned int shift, uint64_t phys_base)
 	assert_int_equal(kho_geometry_init(&sh->geo, shift), 0);
 	sh->arena = arena_create(shift, phys_base, (64 << 20) >> shift);
 	assert_non_null(sh->arena);
+	assert_true(arena_scramble(sh->arena, 0x3ff));
 	assert_int_equal(
 		kho_radix_init(&sh->tree, &sh->geo, arena_ops(sh->arena)), 0);
 	for (i = 0; i < NR_SHARED; i++) {

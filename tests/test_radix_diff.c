@@ -606,8 +606,10 @@ static void run_init(struct run *r, unsigned int shift, uint64_t seed,
 	r->order0 = r->geo.order0_bit;
 	/* 64 MiB of nodes at most, whatever the page size. */
 	r->budget = (64ULL << 20) >> shift;
-	r->arena = arena_create(shift, phys_base, 2 * r->budget + 4096);
+	r->arena = arena_create(shift, phys_base, 4 * r->budget);
 	assert_non_null(r->arena);
+	/* Physical order unlike memory order: page i is frame i ^ mask. */
+	assert_true(arena_scramble(r->arena, (4 * r->budget - 1) & seed));
 	assert_int_equal(kho_radix_init(&r->tree, &r->geo, arena_ops(r->arena)),
 			 0);
 	model_init(&r->m, shift);

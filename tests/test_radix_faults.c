@@ -51,6 +51,7 @@ static void fx_init(struct fx *f, unsigned int shift, uint64_t phys_base)
 	f->limit = 1ULL << f->geo.order0_bit;
 	f->arena = arena_create(shift, phys_base, 8192);
 	assert_non_null(f->arena);
+	assert_true(arena_scramble(f->arena, 0x1234));
 	assert_int_equal(kho_radix_init(&f->tree, &f->geo, arena_ops(f->arena)),
 			 0);
 	model_init(&f->m, shift);

@@ -187,7 +187,11 @@ static uint64_t arena_virt_to_phys(void *ctx, const void *va)
 		pthread_mutex_unlock(&a->lock);
 		return 0;
 	}
-	return a->phys_base + off;
+	/* Page i has physical frame i ^ scramble (see arena_scramble()). */
+	return a->phys_base +
+	       ((uint64_t)((off >> a->page_shift) ^ a->scramble)
+		<< a->page_shift) +
+	       (off & (a->page_size - 1));
 }
 
 static void *arena_phys_to_virt(void *ctx, uint64_t pa)
@@ -202,12 +206,25 @@ static void *arena_phys_to_virt(void *ctx, uint64_t pa)
 	off = pa - a->phys_base;
 	if (off >> a->page_shift >= a->nr_pages)
 		return NULL;
-	i = off >> a->page_shift;
+	i = (off >> a->page_shift) ^ a->scramble;
+	if (i >= a->nr_pages)
+		return NULL;
 	pthread_mutex_lock(&a->lock);
 	if (a->state[i] == ARENA_LIVE)
-		va = a->va + off;
+		va = a->va + (i << a->page_shift) +
+		     (off & (a->page_size - 1));
 	pthread_mutex_unlock(&a->lock);
 	return va;
+}
+
+bool arena_scramble(struct arena *a, size_t mask)
+{
+	/* A bijection of [0, nr_pages) only when nr_pages is a power of 2. */
+	if (a->nr_pages & (a->nr_pages - 1) || mask >= a->nr_pages ||
+	    a->next_fresh)
+		return false;
+	a->scramble = mask;
+	return true;
 }
 
 void arena_fail_nth(struct arena *a, uint64_t n)
@@ -250,7 +267,7 @@ bool arena_is_live(struct arena *a, uint64_t pa)
 
 uint64_t arena_page_phys(struct arena *a, size_t i)
 {
-	return a->phys_base + ((uint64_t)i << a->page_shift);
+	return a->phys_base + ((uint64_t)(i ^ a->scramble) << a->page_shift);
 }
 
 uint64_t arena_phys_end(struct arena *a)

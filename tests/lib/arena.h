@@ -44,6 +44,7 @@ struct arena {
 	uint64_t nr_injected; /* allocations failed on purpose */
 	uint64_t nr_exhausted; /* allocations failed for lack of room */
 	uint64_t errors; /* bad frees, poison overwritten, ... */
+	size_t scramble;		/* page i has frame i ^ scramble */
 	void (*hook)(void *arg, int event);
 	void *hook_arg;
 	struct kho_mem_ops ops;
@@ -64,6 +65,14 @@ void arena_destroy(struct arena *a);
 
 /* The ops to give the tree; ctx is the arena. */
 const struct kho_mem_ops *arena_ops(struct arena *a);
+
+/*
+ * Shuffle physical addresses: page i of the mapping gets frame i ^ @mask, so
+ * pages next to each other in memory are not next to each other physically
+ * (and the other way round). Only before the first allocation, with a
+ * power-of-two number of pages and @mask below it. Returns false otherwise.
+ */
+bool arena_scramble(struct arena *a, size_t mask);
 
 /* Fail the n-th allocation from now (n >= 1), once; 0 disarms. */
 void arena_fail_nth(struct arena *a, uint64_t n);
@@ -88,7 +97,7 @@ uint64_t arena_errors(struct arena *a);
 
 /* Is @pa inside the arena, on a page allocated right now? */
 bool arena_is_live(struct arena *a, uint64_t pa);
-/* Address of page i of the arena, whatever its state (for making holes). */
+/* Physical address of page i of the mapping, whatever its state. */
 uint64_t arena_page_phys(struct arena *a, size_t i);
 /* A physical address just past the arena: never mapped. */
 uint64_t arena_phys_end(struct arena *a);
