@@ -211,8 +211,7 @@ static void *arena_phys_to_virt(void *ctx, uint64_t pa)
 		return NULL;
 	pthread_mutex_lock(&a->lock);
 	if (a->state[i] == ARENA_LIVE)
-		va = a->va + (i << a->page_shift) +
-		     (off & (a->page_size - 1));
+		va = a->va + (i << a->page_shift) + (off & (a->page_size - 1));
 	pthread_mutex_unlock(&a->lock);
 	return va;
 }

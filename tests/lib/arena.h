@@ -44,7 +44,7 @@ struct arena {
 	uint64_t nr_injected; /* allocations failed on purpose */
 	uint64_t nr_exhausted; /* allocations failed for lack of room */
 	uint64_t errors; /* bad frees, poison overwritten, ... */
-	size_t scramble;		/* page i has frame i ^ scramble */
+	size_t scramble; /* page i has frame i ^ scramble */
 	void (*hook)(void *arg, int event);
 	void *hook_arg;
 	struct kho_mem_ops ops;
