@@ -28,6 +28,8 @@
 #define INSPECT_FDT_MAX (16U << 20)
 /* Scratch areas: nodes + 2 of them; far fewer than this. */
 #define INSPECT_SCRATCH_MAX 4096
+/* The validator's page bitmap: 1 GiB covers 32 TiB of 4 KiB pages. */
+#define INSPECT_SEEN_MAX (1ULL << 30)
 /* Ranges shown in text output; --json lists them all. */
 #define INSPECT_TEXT_RANGES 32
 /* libkho's simulated guest memory (clients/guest.c). */
@@ -361,6 +363,13 @@ static int read_v2(struct inspect *in)
 	if (!ram)
 		return refuse(in, -ENOMEM, "out of memory");
 	words = kho_tree_check_words(ram, chk.nr_ram, in->page_shift);
+	if (words > INSPECT_SEEN_MAX / sizeof(uint64_t)) {
+		free(ram);
+		return refuse(in, -E2BIG,
+			      "%s claims %" PRIu64 " pages of RAM, more than "
+			      "inspect checks (%llu)", in->source, words * 64,
+			      (unsigned long long)INSPECT_SEEN_MAX * 8);
+	}
 	chk.ram = ram;
 	chk.scratch = in->scratch;
 	chk.nr_scratch = in->nr_scratch;

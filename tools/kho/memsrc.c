@@ -379,7 +379,7 @@ static void read_notes(struct memsrc *ms, Elf *elf, const GElf_Phdr *ph)
 static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 		    struct sim_error *e)
 {
-	unsigned int cap = 0;
+	unsigned int cap = 0, zero_paddr = 0;
 	size_t phnum;
 	GElf_Ehdr eh;
 	struct stat st;
@@ -479,6 +479,14 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 		/* /proc/kcore: vmalloc, modules and the like have no paddr. */
 		if (ph.p_paddr == UINT64_MAX)
 			continue;
+		/* Kernels before 4.x wrote p_paddr 0 into every kcore segment. */
+		if (kcore && !ph.p_paddr && ++zero_paddr > 1) {
+			ret = sim_fail(e, -EINVAL,
+				       "%s gives no physical addresses (p_paddr is 0 "
+				       "in several segments): the kernel is too old",
+				       path);
+			goto out;
+		}
 		if (ph.p_filesz > ph.p_memsz) {
 			ret = sim_fail(e, -ENOEXEC,
 				       "%s: segment %zu has more file bytes (%#"
