@@ -2,10 +2,11 @@
 /*
  * test_radix_diff.c - the tree behaves as a sorted set of blocks.
  *
- * Long random sequences (fixed xorshift seeds) of add, del, test, add_range
- * and del_range run on a tree and on the model (tests/lib/model.c) side by
- * side, for 4 KiB, 16 KiB and 64 KiB pages, with addresses spread over the
- * whole 64-bit space and clustered in a few leaves. Every return code is
+ * Long random sequences (fixed xorshift seeds) of add, del, test, add_range,
+ * del_range, add_blocks and del_blocks run on a tree and on the model
+ * (tests/lib/model.c) side by side, for 4 KiB, 16 KiB and 64 KiB pages, with
+ * addresses spread over the whole 64-bit space and clustered in a few leaves,
+ * on an arena whose physical frames are shuffled. Every return code is
  * checked against the model (0 for a block already present, -ENOENT for an
  * absent one, -EINVAL for a misaligned pfn, -ERANGE for a block that does not
  * end below 2^64); at checkpoints the walk, the coalesced ranges, the
