@@ -451,9 +451,22 @@ static bool stamped_order(struct kho_in *in, uint64_t pfn, unsigned int *order)
  */
 bool in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order)
 {
+	uint64_t i, nr_pages = 1ULL << order;
 	unsigned int stamped;
 
-	return stamped_order(in, pfn, &stamped) && stamped == order;
+	if (!stamped_order(in, pfn, &stamped) || stamped != order)
+		return false;
+	/*
+	 * The walk checked the first and the last page; a hostile tree's
+	 * block may still span a hole in RAM (kho_radix_validate() refuses
+	 * it, kho_memory_init() alone does not). Every restore touches every
+	 * page anyway: make sure each has a struct page before one is.
+	 */
+	for (i = 1; i + 1 < nr_pages; i++) {
+		if (!pfn_page(in, pfn + i))
+			return false;
+	}
+	return true;
 }
 
 /**
