@@ -38,6 +38,8 @@
 #define SVG_SQUEEZED_COLS 56
 /* Free stretches longer than RAM / this are squeezed. */
 #define SVG_SQUEEZE_FRACTION 8
+/* Blocks smaller than RAM / this are never squeezed (and not collected). */
+#define SVG_BIG_FRACTION 65536
 #define SVG_TITLE_HEIGHT 52
 #define SVG_LEGEND_ROW 18
 
@@ -76,6 +78,9 @@ struct svg {
 	bool used[SVG_NR_CATS];
 	struct inspect_extent *owners;	/* sorted by start */
 	uint64_t nr_owners;
+	struct kho_mem_region *big;	/* blocks the detail view may squeeze */
+	uint64_t nr_big;
+	uint64_t ram_total;
 };
 
 static double *cell(struct svg *s, uint64_t col, unsigned int cat)
@@ -183,36 +188,67 @@ static int paint_block(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
-static int busy_cmp(const void *a, const void *b)
+static int region_cmp(const void *a, const void *b)
 {
 	const struct kho_mem_region *x = a, *y = b;
 
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* Something the detail view draws: a run of preserved memory or a node. */
+struct svg_busy {
+	uint64_t start, end;
+	bool block;	/* one block: may be squeezed like free RAM */
+};
+
+static int svg_busy_cmp(const void *a, const void *b)
+{
+	const struct svg_busy *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 /*
- * What the detail view shows at its size: preserved blocks and tree nodes.
- * Scratch, like free RAM, is squeezed when long (its stripes stay).
+ * What the detail view shows: preserved ranges and tree nodes at their
+ * size, except single blocks larger than @limit (a 1 GiB folio is one
+ * colour: drawing it shorter loses nothing), which are listed apart.
+ * Free RAM and scratch between them are squeezed when long.
  */
-static struct kho_mem_region *busy_list(struct svg *s, uint64_t *nr)
+static struct svg_busy *busy_list(struct svg *s, uint64_t limit, uint64_t *nr)
 {
 	struct inspect *in = s->in;
-	uint64_t n = 0, max = 0;
-	struct kho_mem_region *b;
+	uint64_t n = 0, max = 1, j = 0;
+	struct svg_busy *b;
 
 	if (in->valid)
-		max += in->nr_ranges + in->nr_meta;
-	b = calloc(max + 1, sizeof(*b));
+		max += in->nr_ranges + 2 * s->nr_big + in->nr_meta;
+	b = calloc(max, sizeof(*b));
 	if (!b)
 		return NULL;
-	if (in->valid) {
-		for (uint64_t i = 0; i < in->nr_ranges; i++)
-			b[n++] = in->ranges[i];
-		for (uint64_t i = 0; i < in->nr_meta; i++)
-			b[n++] = (struct kho_mem_region){ in->meta[i].start,
-							  in->meta[i].end };
+	if (!in->valid)
+		goto out;
+	for (uint64_t i = 0; i < in->nr_ranges; i++) {
+		uint64_t pos = in->ranges[i].start, end = in->ranges[i].end;
+
+		while (j < s->nr_big && s->big[j].end <= pos)
+			j++;
+		for (uint64_t k = j; k < s->nr_big && s->big[k].start < end; k++) {
+			if (!limit || s->big[k].end - s->big[k].start <= limit)
+				continue;
+			if (s->big[k].start > pos)
+				b[n++] = (struct svg_busy){ pos, s->big[k].start, false };
+			b[n++] = (struct svg_busy){ s->big[k].start, s->big[k].end,
+						    true };
+			pos = s->big[k].end;
+		}
+		if (pos < end)
+			b[n++] = (struct svg_busy){ pos, end, false };
 	}
-	qsort(b, n, sizeof(*b), busy_cmp);
+	for (uint64_t i = 0; i < in->nr_meta; i++)
+		b[n++] = (struct svg_busy){ in->meta[i].start, in->meta[i].end,
+					    false };
+	qsort(b, n, sizeof(*b), svg_busy_cmp);
+out:
 	*nr = n;
 	return b;
 }
@@ -247,17 +283,17 @@ static int layout(struct svg *s)
 	const struct memsrc *ms = &s->in->ms;
 	uint64_t total = 0, shown = 0, avail, col = 0, nr_busy = 0, k = 0;
 	uint64_t fixed = 0, limit;
-	struct kho_mem_region *busy;
+	struct svg_busy *busy;
 	unsigned int pass = 0;
 	unsigned int cap = 0;
 
-	busy = busy_list(s, &nr_busy);
-	if (!busy)
-		return -ENOMEM;
 	for (unsigned int i = 0; i < ms->nr_ram; i++)
 		total += ms->ram[i].end - ms->ram[i].start;
 	limit = s->squeeze ? total / SVG_SQUEEZE_FRACTION : 0;
 again:
+	busy = busy_list(s, limit, &nr_busy);
+	if (!busy)
+		return -ENOMEM;
 	k = 0;
 	s->nr = 0;
 	for (unsigned int i = 0; i < ms->nr_ram; i++) {
@@ -280,7 +316,7 @@ again:
 			if (next == end)
 				break;
 			stop = busy[k].end < end ? busy[k].end : end;
-			if (add_piece(s, &cap, next, stop, false))
+			if (add_piece(s, &cap, next, stop, busy[k].block))
 				goto nomem;
 			pos = stop;
 		}
@@ -295,6 +331,7 @@ again:
 			shown += s->r[i].end - s->r[i].start;
 	if (limit && ++pass < 4 && shown / SVG_SQUEEZE_FRACTION < limit / 2) {
 		limit = shown / SVG_SQUEEZE_FRACTION;
+		free(busy);
 		goto again;
 	}
 	shown = 0;
@@ -587,8 +624,10 @@ out:
 	free(next);
 }
 
-static void draw_legend(struct svg *s, FILE *f, unsigned int y)
+/* Draw the legend at @y; return the rows it took. */
+static unsigned int draw_legend(struct svg *s, FILE *f, unsigned int y)
 {
+	unsigned int y0 = y;
 	unsigned int cats[SVG_PRESERVED_CATS], n = legend_orders(s, cats);
 	unsigned int x = SVG_MARGIN;
 	char fill[64], label[96];
@@ -642,6 +681,7 @@ static void draw_legend(struct svg *s, FILE *f, unsigned int y)
 		fprintf(f, "</text>\n");
 		x += 30 + 7 * strlen(label);
 	}
+	return (y - y0) / SVG_LEGEND_ROW + (n ? 1 : 0);
 }
 
 static void caption(FILE *f, unsigned int y, const char *text)
@@ -654,15 +694,22 @@ static void caption(FILE *f, unsigned int y, const char *text)
 static int write_svg(struct svg *s, struct svg *whole, FILE *f)
 {
 	struct inspect *in = s->in;
-	unsigned int cats[SVG_PRESERVED_CATS];
-	unsigned int legend_rows = 2 + legend_orders(s, cats) / 6;
-	unsigned int whole_y = SVG_TITLE_HEIGHT + legend_rows * SVG_LEGEND_ROW + 26;
-	unsigned int rows_y = whole_y + whole->rows *
-					  (SVG_ROW_HEIGHT + SVG_ROW_GAP) + 16;
-	unsigned int height = rows_y + s->rows * (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
-			      SVG_MARGIN;
-	char title[1400], b1[32], b2[32];
+	unsigned int legend_rows, whole_y, rows_y, height;
+	char title[1400], b1[32], b2[32], *legend = NULL;
+	size_t legend_len = 0;
 	uint64_t ram = 0;
+	FILE *m;
+
+	/* The legend first, into memory: its height places the rest. */
+	m = open_memstream(&legend, &legend_len);
+	if (!m)
+		return -ENOMEM;
+	legend_rows = draw_legend(s, m, SVG_TITLE_HEIGHT);
+	if (fclose(m))
+		return -ENOMEM;
+	whole_y = SVG_TITLE_HEIGHT + legend_rows * SVG_LEGEND_ROW + 26;
+	rows_y = whole_y + whole->rows * (SVG_ROW_HEIGHT + SVG_ROW_GAP) + 16;
+	height = rows_y + s->rows * (SVG_ROW_HEIGHT + SVG_ROW_GAP) + SVG_MARGIN;
 
 	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
 		ram += in->ms.ram[i].end - in->ms.ram[i].start;
@@ -702,7 +749,8 @@ static int write_svg(struct svg *s, struct svg *whole, FILE *f)
 		"font-family=\"sans-serif\">", SVG_MARGIN);
 	xml_text(f, title);
 	fprintf(f, "</text>\n");
-	draw_legend(s, f, SVG_TITLE_HEIGHT);
+	fputs(legend, f);
+	free(legend);
 	caption(f, whole_y - 6, "All RAM to scale (anything present gets at "
 		"least one pixel):");
 	draw_rows(whole, f, whole_y);
@@ -711,6 +759,39 @@ static int write_svg(struct svg *s, struct svg *whole, FILE *f)
 	draw_rows(s, f, rows_y);
 	fprintf(f, "</svg>\n");
 	return ferror(f) ? -EIO : 0;
+}
+
+static int big_block(uint64_t phys, unsigned int order, void *arg)
+{
+	struct svg *s = arg;
+	uint64_t size = 1ULL << (order + s->in->page_shift);
+
+	/* Smaller blocks never exceed a squeeze limit worth drawing. */
+	if (size < s->ram_total / SVG_BIG_FRACTION)
+		return 0;
+	if (!(s->nr_big & (s->nr_big - 1))) {
+		void *p = realloc(s->big, (s->nr_big ? s->nr_big * 2 : 1) *
+						  sizeof(*s->big));
+
+		if (!p)
+			return -ENOMEM;
+		s->big = p;
+	}
+	s->big[s->nr_big++] = (struct kho_mem_region){ phys, phys + size };
+	return 0;
+}
+
+/* The largest blocks, by address, for the detail view's busy list. */
+static int collect_big(struct svg *s)
+{
+	int ret;
+
+	for (unsigned int i = 0; i < s->in->ms.nr_ram; i++)
+		s->ram_total += s->in->ms.ram[i].end - s->in->ms.ram[i].start;
+	ret = inspect_for_each_block(s->in, big_block, s);
+	if (!ret)
+		qsort(s->big, s->nr_big, sizeof(*s->big), region_cmp);
+	return ret;
 }
 
 /* Lay out one view and add up what each of its columns holds. */
@@ -749,7 +830,9 @@ int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 		s.owners = whole.owners = in->owners;
 		s.nr_owners = whole.nr_owners = in->nr_owners;
 	}
-	ret = build(&s);
+	ret = collect_big(&s);
+	if (!ret)
+		ret = build(&s);
 	if (!ret)
 		ret = build(&whole);
 	if (ret) {
@@ -777,5 +860,6 @@ out:
 	free(s.acc);
 	free(whole.r);
 	free(whole.acc);
+	free(s.big);
 	return ret;
 }
