@@ -253,6 +253,10 @@ static int setup(void **state)
 	snprintf(out_path, sizeof(out_path), "%s.out", dir);
 	snprintf(err_path, sizeof(err_path), "%s.err", dir);
 	rmdir(dir);
+	/* A private copy: a rebuild of BUILD/kho during the run cannot hurt. */
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s.kho'", kho, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(kho, sizeof(kho), "%s.kho", dir);
 	snprintf(cmd, sizeof(cmd),
 		 "'%s' machine create '%s' --ram 128M >/dev/null && "
 		 "'%s' boot '%s' --preserve memfd:1M --preserve memblock:64K "
@@ -287,10 +291,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[512];
+	char cmd[2048];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s' '%s'", dir, out_path,
-		 err_path);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s' '%s' '%s'", dir, out_path,
+		 err_path, kho);
 	if (system(cmd))
 		return -1;
 	for (unsigned int i = 0; i < M.nr_ext; i++)
