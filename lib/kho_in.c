@@ -349,6 +349,46 @@ static int unstamp_block(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
+/* Does a preserved block hold the byte at @phys (any order)? */
+static bool phys_preserved(struct kho_in *in, uint64_t phys)
+{
+	uint64_t pfn = kho_phys_to_pfn(&in->geo, phys);
+	unsigned int order;
+
+	for (order = 0; order < in->geo.order0_bit; order++) {
+		uint64_t first = pfn & ~((1ULL << order) - 1);
+
+		if (kho_radix_test_page(&in->tree, first, order))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every subtree's preserved-data is 8 bytes and inside a preserved block:
+ * a blob in memory nobody kept would be read after the page allocator
+ * reused it. Run after the walk, when the tree is known to be sound.
+ */
+static int check_subtrees(struct kho_in *in)
+{
+	const char *name;
+	uint64_t phys;
+	int off;
+
+	fdt_for_each_subnode(off, in->fdt, KHO_FDT_ROOT_OFFSET) {
+		name = fdt_get_name(in->fdt, off, NULL);
+		if (root_fdt_subtree_phys(in->fdt, off, &phys))
+			return refuse_at(in, -EINVAL,
+					 "a subtree's preserved-data is missing or not 8 bytes",
+					 name, KHO_ERR_NO_ADDR);
+		if (!phys_preserved(in, phys))
+			return refuse_at(in, -EINVAL,
+					 "a subtree's preserved-data is not in preserved memory",
+					 name, phys);
+	}
+	return 0;
+}
+
 struct reserve_arg {
 	struct kho_in *in;
 	kho_reserve_cb reserve;
@@ -392,6 +432,8 @@ int kho_memory_init(struct kho_in *in, kho_reserve_cb reserve, void *arg)
 
 	/* Check and stamp every block before anything is reserved. */
 	ret = kho_radix_walk(&in->tree, stamp_block, in);
+	if (!ret)
+		ret = check_subtrees(in);
 	if (!ret)
 		ret = kho_radix_walk_ranges(&in->tree, reserve_range, &r);
 	if (!ret) {

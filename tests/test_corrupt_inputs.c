@@ -14,6 +14,9 @@
  *    through the NULL struct page of the hole. Found with fuzz_env.h's
  *    two-range machine while checking item 1; kho_radix_validate() refuses
  *    such a tree, so `kho boot` and `kho inspect` were never exposed.
+ *  - subtrees whose preserved-data is short or names memory nobody
+ *    preserved: kho_memory_init() accepted them (item 1 of issue 5 asks
+ *    for a refusal); a blob inside a larger preserved block is fine.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -204,6 +207,61 @@ static void test_block_across_hole(void **state)
 	done(&m);
 }
 
+/* Kernel A with a subtree "bad" whose preserved-data is @len bytes of @v. */
+static int walk_with_subtree(struct machine *m, const void *v, int len)
+{
+	void *fdt = m->out.fdt;
+	int node;
+
+	assert_int_equal(fdt_open_into(fdt, fdt, m->e->page_size), 0);
+	node = fdt_add_subnode(fdt, 0, "bad");
+	assert_true(node >= 0);
+	if (len >= 0)
+		assert_int_equal(fdt_setprop(fdt, node, "preserved-data", v,
+					     len), 0);
+	assert_int_equal(fdt_pack(fdt), 0);
+	assert_int_equal(populate(m), 0);
+	return kho_memory_init(&m->in, no_reserve, NULL);
+}
+
+static void test_subtree_data_checked(void **state)
+{
+	struct machine m;
+	uint64_t phys;
+	uint32_t four = 7;
+
+	handover(&m);
+	assert_int_equal(walk_with_subtree(&m, &four, 4), -EINVAL);
+	assert_string_equal(m.in.err.what,
+			    "a subtree's preserved-data is missing or not 8 bytes");
+	assert_string_equal(m.in.err.property, "bad");
+	assert_false(kho_env_any_stamp(m.e));
+	done(&m);
+
+	handover(&m);
+	assert_int_equal(walk_with_subtree(&m, NULL, -1), -EINVAL);
+	done(&m);
+
+	handover(&m);
+	phys = kho_env_page_phys(m.e, 11);
+	assert_int_equal(walk_with_subtree(&m, &phys, 8), -EINVAL);
+	assert_string_equal(m.in.err.what,
+			    "a subtree's preserved-data is not in preserved memory");
+	assert_int_equal(m.in.err.phys, phys);
+	assert_false(m.in.revive);
+	done(&m);
+
+	/* Inside a preserved order-2 block, not at its start: accepted. */
+	handover(&m);
+	kho_env_reboot(m.e);
+	assert_int_equal(kho_preserve_folio(&m.out, kho_env_page_phys(m.e, 16),
+					    2), 0);
+	phys = kho_env_page_phys(m.e, 18) + 24;
+	assert_int_equal(walk_with_subtree(&m, &phys, 8), 0);
+	assert_non_null(kho_restore_folio(&m.in, kho_env_page_phys(m.e, 16)));
+	done(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_fdt_old_version_refused),
 		cmocka_unit_test(test_vmalloc_huge_order),
 		cmocka_unit_test(test_block_across_hole),
+		cmocka_unit_test(test_subtree_data_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -340,7 +340,9 @@ typedef int (*kho_reserve_cb)(uint64_t start, uint64_t end, void *arg);
  *
  * First walks every block: it must lie in RAM, clear of scratch, and not
  * share its first page with another block; its first page's private gets
- * union kho_page_info { order, KHO_PAGE_MAGIC }. Then reserves the ranges.
+ * union kho_page_info { order, KHO_PAGE_MAGIC }. Then checks every
+ * subtree's preserved-data (8 bytes, inside a preserved block) and
+ * reserves the ranges.
  * Call it before the page allocator takes free memory.
  * Context: early boot; does not allocate; holds the tree lock while walking.
  * Return: 0 (in->walked set), the refusal code of kho_populate() when it
