@@ -789,7 +789,7 @@ static int collect_big(struct svg *s)
 	for (unsigned int i = 0; i < s->in->ms.nr_ram; i++)
 		s->ram_total += s->in->ms.ram[i].end - s->in->ms.ram[i].start;
 	ret = inspect_for_each_block(s->in, big_block, s);
-	if (!ret)
+	if (!ret && s->nr_big)
 		qsort(s->big, s->nr_big, sizeof(*s->big), region_cmp);
 	return ret;
 }
@@ -826,7 +826,9 @@ int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 	if (!in->ms.nr_ram)
 		return sim_fail(e, -EINVAL, "no RAM to draw");
 	if (by_subsystem) {
-		qsort(in->owners, in->nr_owners, sizeof(*in->owners), owner_cmp);
+		if (in->nr_owners)
+			qsort(in->owners, in->nr_owners, sizeof(*in->owners),
+			      owner_cmp);
 		s.owners = whole.owners = in->owners;
 		s.nr_owners = whole.nr_owners = in->nr_owners;
 	}

@@ -285,7 +285,9 @@ int inspect_v1_read(struct inspect *in, unsigned int bitmap_bytes)
 		if (ret)
 			goto out;
 	}
-	qsort(in->v1_runs, in->nr_v1_runs, sizeof(*in->v1_runs), run_cmp);
+	if (in->nr_v1_runs)
+		qsort(in->v1_runs, in->nr_v1_runs, sizeof(*in->v1_runs),
+		      run_cmp);
 	for (uint64_t i = 0; i < in->nr_v1_runs; i++) {
 		const struct inspect_run *r = &in->v1_runs[i];
 		struct kho_mem_region *last;
