@@ -22,7 +22,7 @@
  * restore. Subtree edits of the root FDT are not atomic in place, so the
  * subtree is registered before the kill window (docs/reliability.md).
  *
- * KHO_KILL_TRIALS (default 100) sets the number of trials, KHO_KILL_SEED
+ * KHO_KILL_TRIALS (default 500) sets the number of trials, KHO_KILL_SEED
  * the random seed (printed, to replay a failure). Page sizes rotate 4K,
  * 16K, 64K.
  */
@@ -51,7 +51,7 @@
 #define NR_SLOTS 24
 #define SLOT_MAX_ORDER 4
 #define MAX_OPS 40000
-#define DEFAULT_TRIALS 100
+#define DEFAULT_TRIALS 500
 /* The kill lands within this many microseconds after the record exists. */
 #define KILL_WINDOW_US 3000
 #define READY_TIMEOUT_US (20 * 1000 * 1000)
