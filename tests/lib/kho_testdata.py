@@ -13,6 +13,9 @@ in docs/abi.md and the ELF specification, independently of the C code:
         the pending handover's root FDT, read out of ram.img
   dtb OUT COMPATIBLE
         a root FDT of some other kind (compatible COMPATIBLE)
+  fdt-add-blob-size IN OUT SIZE
+        a copy of a root FDT whose subtrees carry blob-size = SIZE, as
+        newer kernels write it
   v1 OUTDIR --bitmap 512|page [--aligned] [--loop] [--page-size N]
         a kho-v1 handover as Linux 6.16-6.19 serialize it: OUTDIR/mem.img
         (RAM at V1_BASE), OUTDIR/fdt.dtb, OUTDIR/expected (one
@@ -244,6 +247,55 @@ class Fdt:
         hdr = struct.pack(">10I", 0xd00dfeed, total, off_struct, off_strings,
                           off_rsv, 17, 16, 0, len(self.strings), len(body))
         return hdr + rsv + body + self.strings
+
+
+def fdt_parse(blob):
+    """[(depth, kind, name, value)] of an FDT: kind is node, prop or end."""
+    magic, total, off_struct, off_strings = struct.unpack(">4I", blob[:16])
+    if magic != 0xd00dfeed:
+        die("not an FDT")
+    out, pos, depth = [], off_struct, 0
+    while True:
+        tok = struct.unpack(">I", blob[pos:pos + 4])[0]
+        pos += 4
+        if tok == 1:
+            end = blob.index(b"\0", pos)
+            out.append((depth, "node", blob[pos:end].decode(), None))
+            depth += 1
+            pos = (end + 4) & ~3
+        elif tok == 3:
+            ln, nameoff = struct.unpack(">II", blob[pos:pos + 8])
+            nend = blob.index(b"\0", off_strings + nameoff)
+            name = blob[off_strings + nameoff:nend].decode()
+            out.append((depth, "prop", name, blob[pos + 8:pos + 8 + ln]))
+            pos = (pos + 8 + ln + 3) & ~3
+        elif tok == 2:
+            depth -= 1
+            out.append((depth, "end", None, None))
+        elif tok == 4:
+            continue
+        elif tok == 9:
+            return out
+        else:
+            die("bad FDT token %d" % tok)
+
+
+def cmd_fdt_add_blob_size(args):
+    """Copy a root FDT, giving every subtree a blob-size property as newer
+    kernels write it (the value: SIZE)."""
+    src, out, size = args[0], args[1], int(args[2], 0)
+    t = Fdt()
+    for depth, kind, name, value in fdt_parse(open(src, "rb").read()):
+        if kind == "node":
+            t.begin(name)
+            if depth == 1:
+                t.prop_u64("blob-size", size)
+        elif kind == "prop":
+            t.prop(name, value)
+        else:
+            t.end()
+    with open(out, "wb") as f:
+        f.write(t.blob())
 
 
 def cmd_dtb(args):
@@ -532,6 +584,7 @@ def main():
         "elfcore": cmd_elfcore,
         "fdt-from-machine": cmd_fdt_from_machine,
         "dtb": cmd_dtb,
+        "fdt-add-blob-size": cmd_fdt_add_blob_size,
         "v1": cmd_v1,
         "png-check": cmd_png_check,
         "schema-check": cmd_schema_check,

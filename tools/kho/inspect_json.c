@@ -41,6 +41,8 @@ static struct json_object *subtree_json(const struct inspect *in,
 
 	add(o, "name", json_object_new_string(s->name));
 	add(o, "phys", s->phys == KHO_ERR_NO_ADDR ? NULL : u64(s->phys));
+	add(o, "blob_size", s->blob_size == KHO_ERR_NO_ADDR ?
+				    NULL : u64(s->blob_size));
 	add(o, "compatible", json_object_new_string(s->compatible));
 	add(o, "fdt_size", u64(s->fdt_size));
 	add(o, "preserved", json_object_new_boolean(s->preserved));
@@ -198,10 +200,11 @@ int inspect_print_json(struct inspect *in, FILE *out)
 	}
 	if (in->version)
 		add(root, "memory_map", u64(in->map_phys));
-	if (in->ms.has_handover) {
+	if (in->ms.has_handover)
 		add(root, "scratch_array",
 		    addr_size(in->ms.handover.scratch_addr,
 			      in->ms.handover.scratch_size));
+	if (in->ms.has_handover || in->nr_scratch) {
 		a = json_object_new_array();
 		for (unsigned int i = 0; i < in->nr_scratch; i++)
 			json_object_array_add(a, addr_size(in->scratch[i].addr,

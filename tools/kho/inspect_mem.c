@@ -32,6 +32,8 @@
 #define INSPECT_SEEN_MAX (1ULL << 30)
 /* Ranges shown in text output; --json lists them all. */
 #define INSPECT_TEXT_RANGES 32
+/* Subtree property of newer kernels: the blob's size in bytes (u64). */
+#define INSPECT_BLOB_SIZE_PROP "blob-size"
 /* libkho's simulated guest memory (clients/guest.c). */
 #define INSPECT_GUEST_COMPATIBLE "guest-memory-v1"
 /* memfd folio entries read to attribute memory to the file. */
@@ -701,6 +703,9 @@ static void read_subtrees(struct inspect *in)
 			break;
 		s = &in->subtrees[in->nr_subtrees++];
 		copy_str(s->name, sizeof(s->name), name, name ? len : 0);
+		/* Newer kernels also say how large the blob is. */
+		if (fdt_u64(in->fdt, node, INSPECT_BLOB_SIZE_PROP, &s->blob_size))
+			s->blob_size = KHO_ERR_NO_ADDR;
 		if (fdt_u64(in->fdt, node, prop, &s->phys)) {
 			s->phys = KHO_ERR_NO_ADDR;
 			snprintf(s->problem, sizeof(s->problem),
@@ -724,6 +729,8 @@ static void print_subtree(FILE *out, const struct inspect *in,
 		return;
 	}
 	fprintf(out, " at %#" PRIx64, s->phys);
+	if (s->blob_size != KHO_ERR_NO_ADDR)
+		fprintf(out, ", blob-size %" PRIu64, s->blob_size);
 	if (s->fdt_size)
 		fprintf(out, " (%s%sFDT %u bytes)", s->compatible,
 			s->compatible[0] ? ", " : "", (unsigned int)s->fdt_size);
@@ -865,6 +872,72 @@ static int read_handover_file(struct inspect *in, const char *path)
 	return 0;
 }
 
+/*
+ * Linux's debugfs lists the running kernel's scratch areas in
+ * kho/out/scratch_phys and kho/out/scratch_len, one hex number a line.
+ */
+static int read_scratch_dir(struct inspect *in, const char *dir)
+{
+	const char *names[2] = { "scratch_phys", "scratch_len" };
+	uint64_t *vals[2] = { NULL, NULL };
+	unsigned int n[2] = { 0, 0 };
+	int ret = 0;
+
+	for (int k = 0; k < 2 && !ret; k++) {
+		char path[4200], line[64];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[k]);
+		f = fopen(path, "r");
+		if (!f) {
+			ret = sim_fail(&in->err, -errno, "cannot open %s: %s",
+				       path, strerror(errno));
+			break;
+		}
+		vals[k] = calloc(INSPECT_SCRATCH_MAX, sizeof(uint64_t));
+		while (vals[k] && fgets(line, sizeof(line), f)) {
+			char *end;
+
+			if (n[k] == INSPECT_SCRATCH_MAX) {
+				ret = sim_fail(&in->err, -E2BIG,
+					       "%s lists more than %d areas",
+					       path, INSPECT_SCRATCH_MAX);
+				break;
+			}
+			line[strcspn(line, "\n")] = '\0';
+			errno = 0;
+			vals[k][n[k]] = strtoull(line, &end, 16);
+			if (errno || end == line || *end) {
+				ret = sim_fail(&in->err, -EINVAL,
+					       "%s:%u: \"%.32s\" is not a hex number",
+					       path, n[k] + 1, line);
+				break;
+			}
+			n[k]++;
+		}
+		if (!vals[k] && !ret)
+			ret = sim_fail(&in->err, -ENOMEM, "out of memory");
+		fclose(f);
+	}
+	if (!ret && n[0] != n[1])
+		ret = sim_fail(&in->err, -EINVAL,
+			       "%s: scratch_phys lists %u areas, scratch_len %u",
+			       dir, n[0], n[1]);
+	if (!ret && n[0]) {
+		in->scratch = calloc(n[0], sizeof(*in->scratch));
+		if (!in->scratch)
+			ret = sim_fail(&in->err, -ENOMEM, "out of memory");
+		for (unsigned int i = 0; !ret && i < n[0]; i++)
+			in->scratch[i] = (struct kho_scratch){ vals[0][i],
+							       vals[1][i] };
+		if (!ret)
+			in->nr_scratch = n[0];
+	}
+	free(vals[0]);
+	free(vals[1]);
+	return ret;
+}
+
 static int read_scratch(struct inspect *in)
 {
 	const struct kho_data *kd = &in->ms.handover;
@@ -896,6 +969,7 @@ struct inspect_opts {
 	const char *fdt;
 	const char *mem;
 	const char *handover;
+	const char *scratch;
 	const char *svg;
 	unsigned int page_shift;
 	unsigned int v1_bitmap;
@@ -911,6 +985,7 @@ static int usage_error(const char *fmt, const char *arg)
 	snprintf(msg, sizeof(msg), fmt, arg);
 	tool_error("inspect: %s (kho inspect [DIR] [--fdt FILE] [--mem SOURCE] "
 		   "[--page-size N] [--v1-bitmap 512|page] [--handover FILE] "
+		   "[--scratch DEBUGFS_DIR] "
 		   "[--json] [--blocks] [--svg FILE [--svg-color order|subsystem]])",
 		   msg);
 	return 2;
@@ -946,6 +1021,8 @@ static int parse_opts(struct inspect_opts *o, int argc, char **argv)
 			o->mem = v;
 		} else if (!strcmp(a, "--handover")) {
 			o->handover = v;
+		} else if (!strcmp(a, "--scratch")) {
+			o->scratch = v;
 		} else if (!strcmp(a, "--svg")) {
 			o->svg = v;
 		} else if (!strcmp(a, "--svg-color")) {
@@ -1032,6 +1109,11 @@ static int inspect_run(struct inspect *in, const struct inspect_opts *o)
 	in->valid = true;
 	if (check_root(in))
 		return 1;
+	if (o->scratch && !in->ms.has_handover) {
+		ret = read_scratch_dir(in, o->scratch);
+		if (ret)
+			return ret;
+	}
 	if (in->ms.has_handover && read_scratch(in))
 		return 1;
 	if (in->version == 2)
@@ -1080,6 +1162,7 @@ int cmd_inspect_mem(int argc, char **argv)
 	ret = inspect_run(in, &o);
 	if (ret < 0) {
 		/* No handover to describe: the source or the FDT is unusable. */
+		in->valid = false;
 		in->code = ret;
 		snprintf(in->reason, sizeof(in->reason), "%s", in->err.msg);
 		if (o.json)

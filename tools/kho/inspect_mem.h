@@ -81,6 +81,8 @@ enum inspect_decoded {
  * struct inspect_subtree - one child of the root FDT
  * @name: node name
  * @phys: its blob, or KHO_ERR_NO_ADDR when the property is bad
+ * @blob_size: the node's blob-size property (newer kernels), or
+ *	KHO_ERR_NO_ADDR when it has none
  * @preserved: the blob lies in preserved memory
  * @fdt_size: totalsize when the blob is a valid FDT, else 0
  * @compatible: the blob FDT's root compatible, or ""
@@ -96,6 +98,7 @@ enum inspect_decoded {
 struct inspect_subtree {
 	char name[INSPECT_NAME_LEN];
 	uint64_t phys;
+	uint64_t blob_size;
 	bool preserved;
 	uint64_t fdt_size;
 	char compatible[INSPECT_NAME_LEN];
