@@ -591,6 +591,129 @@ static void test_attach_cycles_terminate(void **state)
 	}
 }
 
+struct fuzz_check {
+	unsigned int shift;
+	uint64_t last, n;
+	bool bad;
+};
+
+static int fuzz_block_cb(uint64_t phys, unsigned int order, void *arg)
+{
+	struct fuzz_check *c = arg;
+	uint64_t key = model_key(c->shift, phys, order);
+
+	/* Whatever the bits say, blocks come in ascending key order. */
+	if (order > 64 - c->shift || (c->n++ && key <= c->last))
+		c->bad = true;
+	c->last = key;
+	return 0;
+}
+
+static int fuzz_range_cb(uint64_t start, uint64_t end, void *arg)
+{
+	struct fuzz_check *c = arg;
+
+	if (end <= start || (c->n++ && start <= c->last))
+		c->bad = true;
+	c->last = end;
+	return 0;
+}
+
+static bool walk_ret_ok(int ret)
+{
+	return !ret || ret == -EFAULT || ret == -EINVAL;
+}
+
+/*
+ * Random damage to the nodes of an adopted tree: words overwritten with
+ * random values, with addresses of other nodes (cycles, wrong levels),
+ * misaligned or unmapped addresses, or zero. Every reader must return
+ * normally, with 0 or -EFAULT/-EINVAL, and what the walks report must
+ * still be in order. Then the damage is undone and the tree is intact.
+ */
+static void test_attach_fuzz(void **state)
+{
+	unsigned int s, iter, i;
+
+	for (s = 0; s < 3; s++) {
+		struct kho_radix_tree att;
+		struct fixture f;
+		uint64_t nodes[512], nr_nodes = 0, pa;
+		uint64_t *slot[8], saved[8];
+
+		fixture_setup(&f, page_shifts[s], phys_bases[s], 51 + s);
+		for (i = 0; i < 4096 && nr_nodes < 512; i++) {
+			pa = arena_page_phys(f.arena, i);
+			if (arena_is_live(f.arena, pa))
+				nodes[nr_nodes++] = pa;
+		}
+		assert_true(nr_nodes > 10);
+		assert_int_equal(kho_radix_attach(&att, &f.geo,
+						  arena_ops(f.arena),
+						  kho_radix_root_phys(&f.tree)),
+				 0);
+		for (iter = 0; iter < 120; iter++) {
+			struct fuzz_check c = { .shift = f.shift };
+			struct kho_radix_stats st;
+			uint64_t words = (1ULL << f.shift) / 8;
+			unsigned int k = 1 + rnd(&f) % 8;
+			int ret;
+
+			for (i = 0; i < k; i++) {
+				uint64_t *node =
+					va_of(&f, nodes[rnd(&f) % nr_nodes]);
+				uint64_t v;
+
+				slot[i] = &node[rnd(&f) % words];
+				saved[i] = *slot[i];
+				switch (rnd(&f) % 6) {
+				case 0:
+					v = rnd(&f);
+					break;
+				case 1:
+				case 2:
+					v = nodes[rnd(&f) % nr_nodes];
+					break;
+				case 3:
+					v = nodes[rnd(&f) % nr_nodes] +
+					    8 * (1 + rnd(&f) % 8);
+					break;
+				case 4:
+					v = arena_phys_end(f.arena) +
+					    (rnd(&f) % 64 << f.shift);
+					break;
+				default:
+					v = 0;
+					break;
+				}
+				*slot[i] = v;
+			}
+			ret = kho_radix_walk(&att, fuzz_block_cb, &c);
+			assert_true(walk_ret_ok(ret));
+			assert_false(c.bad);
+			memset(&c, 0, sizeof(c));
+			ret = kho_radix_walk_ranges(&att, fuzz_range_cb, &c);
+			assert_true(walk_ret_ok(ret));
+			assert_false(c.bad);
+			assert_true(
+				walk_ret_ok(kho_radix_get_stats(&att, &st)));
+			for (i = 0; i < 16; i++) {
+				const struct model_block *b =
+					&f.m.v[rnd(&f) % f.m.n];
+
+				kho_radix_test_page(&att, b->phys >> f.shift,
+						    b->order);
+			}
+			/* Undo, last change first (a slot may repeat). */
+			for (i = k; i--;)
+				*slot[i] = saved[i];
+		}
+		model_assert_tree(&f.m, &att, "after the fuzzing, repaired");
+		kho_radix_destroy(&att);
+		fixture_teardown(&f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_attach_bad_root),
 		cmocka_unit_test(test_attach_bad_entries),
 		cmocka_unit_test(test_attach_cycles_terminate),
+		cmocka_unit_test(test_attach_fuzz),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
