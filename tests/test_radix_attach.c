@@ -353,6 +353,42 @@ static void test_attached_read_only(void **state)
 	fixture_teardown(&f);
 }
 
+/*
+ * A reader needs phys_to_virt() only: with every other op NULL it walks,
+ * looks up, counts, refuses edits and is destroyed without calling them.
+ */
+static void test_attach_only_phys_to_virt(void **state)
+{
+	struct kho_radix_tree att;
+	struct kho_mem_ops ops = { 0 };
+	struct fixture f;
+	unsigned int s;
+	size_t i;
+
+	for (s = 0; s < 3; s++) {
+		fixture_setup(&f, page_shifts[s], phys_bases[s], 61 + s);
+		ops.phys_to_virt = arena_ops(f.arena)->phys_to_virt;
+		ops.ctx = f.arena;
+		assert_int_equal(kho_radix_attach(&att, &f.geo, &ops,
+						  kho_radix_root_phys(&f.tree)),
+				 0);
+		model_assert_tree(&f.m, &att, "reader with phys_to_virt only");
+		for (i = 0; i < f.m.n; i += 5)
+			assert_true(kho_radix_test_page(
+				&att, f.m.v[i].phys >> f.shift,
+				f.m.v[i].order));
+		assert_int_equal(kho_radix_add_page(&att, 0x10, 4), -EPERM);
+		assert_int_equal(kho_radix_add_range(&att, 0x10, 100), -EPERM);
+		assert_int_equal(kho_radix_add_blocks(&att, 0x10, 3, 4),
+				 -EPERM);
+		assert_int_equal(kho_radix_del_page(&att, 0, 0), -EPERM);
+		assert_int_equal(kho_radix_del_range(&att, 3, 1000), -EPERM);
+		kho_radix_destroy(&att);
+		model_assert_tree(&f.m, &f.tree, "owner after the reader");
+		fixture_teardown(&f);
+	}
+}
+
 /* Attach sees what the owner changes afterwards: nothing is copied. */
 static void test_attach_sees_updates(void **state)
 {
@@ -721,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_abi_reader),
 		cmocka_unit_test(test_attach_same_blocks),
 		cmocka_unit_test(test_attached_read_only),
+		cmocka_unit_test(test_attach_only_phys_to_virt),
 		cmocka_unit_test(test_attach_sees_updates),
 		cmocka_unit_test(test_attach_lookup_after_owner_frees),
 		cmocka_unit_test(test_attach_bad_root),
