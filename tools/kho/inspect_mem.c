@@ -1144,6 +1144,20 @@ static void inspect_free(struct inspect *in)
 	free(in->owners);
 }
 
+bool inspect_mem_wanted(int argc, char **argv)
+{
+	static const char *const opts[] = {
+		"--fdt", "--mem", "--svg", "--svg-color", "--blocks", "--page-size",
+		"--v1-bitmap", "--handover", "--scratch",
+	};
+
+	for (int i = 1; i < argc; i++)
+		for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (!strcmp(argv[i], opts[k]))
+				return true;
+	return false;
+}
+
 int cmd_inspect_mem(int argc, char **argv)
 {
 	struct inspect_opts o = { 0 };

@@ -253,7 +253,25 @@ int inspect_print_json(struct inspect *in, FILE *out);
 int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 		      struct sim_error *e);
 
-/* kho inspect --fdt FILE --mem SOURCE ...: the command. */
+/**
+ * inspect_mem_wanted() - does a kho inspect command line need this code
+ * @argc: arguments of "inspect"
+ * @argv: argv[0] is "inspect"
+ *
+ * Return: true when an option only inspect_mem.c knows is present (--fdt,
+ * --mem, --svg, --blocks, ...); `kho inspect DIR [--json]` stays the
+ * simulated machine's own inspect.
+ */
+bool inspect_mem_wanted(int argc, char **argv);
+
+/**
+ * cmd_inspect_mem() - kho inspect [DIR] --fdt FILE --mem SOURCE ...
+ * @argc: arguments of "inspect"
+ * @argv: argv[0] is "inspect"
+ *
+ * Return: 0 when the handover is valid, 1 when it is refused or cannot be
+ * read (one sentence on stderr), 2 for a usage error.
+ */
 int cmd_inspect_mem(int argc, char **argv);
 
 #endif /* KHO_INSPECT_MEM_H */
