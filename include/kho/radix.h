@@ -99,7 +99,8 @@ struct kho_radix_tree {
  * @bytes: memory the nodes take (nr_nodes pages)
  * @blocks: preserved blocks per order
  * @nr_blocks: all preserved blocks
- * @preserved_bytes: memory the blocks cover
+ * @preserved_bytes: sum of the blocks' sizes (overlapping blocks, which
+ *	validation refuses, would count twice)
  */
 struct kho_radix_stats {
 	uint64_t nodes[KHO_TREE_MAX_DEPTH];
@@ -193,8 +194,9 @@ void kho_radix_destroy(struct kho_radix_tree *tree);
  * Adding a block already present succeeds. On failure the nodes this call
  * allocated are unlinked and freed: the tree is unchanged.
  * Context: takes the tree lock; may allocate.
- * Return: 0, -EINVAL (misaligned pfn), -ERANGE (key wider than the tree),
- * -ENOMEM, -EPERM (attached tree).
+ * Return: 0, -EINVAL (misaligned pfn), -ERANGE (key wider than the tree, or
+ * a block that does not end below 2^64: (pfn + 2^order) << page_shift must
+ * not wrap), -ENOMEM, -EPERM (attached tree).
  */
 int kho_radix_add_page(struct kho_radix_tree *tree, uint64_t pfn,
 		       unsigned int order);
