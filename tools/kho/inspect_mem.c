@@ -38,6 +38,9 @@
 #define INSPECT_GUEST_COMPATIBLE "guest-memory-v1"
 /* memfd folio entries read to attribute memory to the file. */
 #define INSPECT_MEMFD_MAX_FOLIOS (1U << 22)
+/* ... the chunks of its folio array, and the size of one array block. */
+#define INSPECT_MEMFD_MAX_CHUNKS 4096U
+#define INSPECT_MEMFD_BLOCK_LOG2 24
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -567,9 +570,10 @@ static void decode_memfd(struct inspect *in, struct inspect_subtree *s,
 	}
 	s->kind = INSPECT_MEMFD;
 	owner(in, idx, s->memfd_phys, s->memfd_phys + sizeof(s->memfd));
-	if (s->memfd.folios.order + in->page_shift >= 40) {
+	if (s->memfd.folios.order + in->page_shift > INSPECT_MEMFD_BLOCK_LOG2) {
 		snprintf(s->problem, sizeof(s->problem),
-			 "folio array blocks of order %u", s->memfd.folios.order);
+			 "folio array blocks of order %u are too large to read",
+			 s->memfd.folios.order);
 		return;
 	}
 	block_size = page_size << s->memfd.folios.order;
@@ -580,6 +584,12 @@ static void decode_memfd(struct inspect *in, struct inspect_subtree *s,
 	if (!ck || !fs)
 		goto out;
 	for (chunk = s->memfd.folios.first; chunk; chunk = ck[0]) {
+		if (seen.nr == INSPECT_MEMFD_MAX_CHUNKS) {
+			snprintf(s->problem, sizeof(s->problem),
+				 "the folio array has more than %u chunks",
+				 INSPECT_MEMFD_MAX_CHUNKS);
+			break;
+		}
 		if (u64_map_get(&seen, chunk) || u64_map_put(&seen, chunk, ck)) {
 			snprintf(s->problem, sizeof(s->problem),
 				 "folio chunk list loops at %#" PRIx64, chunk);

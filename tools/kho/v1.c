@@ -29,6 +29,8 @@
 #include "inspect_mem.h"
 
 #define V1_SMALL_BITMAP_BYTES 512
+/* Bitmaps any memory map may have, however little RAM the source holds. */
+#define V1_MIN_MAX_BITMAPS 4096
 
 struct v1_elm {
 	uint64_t phys_start;
@@ -58,9 +60,18 @@ static int read_chunks(struct inspect *in, struct v1_elm **elms, uint64_t *nr)
 	struct u64_map seen = { 0 };
 	struct khoser_mem_chunk_hdr hdr;
 	struct khoser_mem_bitmap_ptr *ptr;
-	uint64_t chunk = in->map_phys;
+	uint64_t chunk = in->map_phys, ram = 0, max_total;
 	int ret = 0;
 
+	/*
+	 * A kernel needs at most about two bitmaps per bitmap span of RAM
+	 * (every order together); more is a hostile list, refused before it
+	 * makes us read more than the RAM it claims to describe.
+	 */
+	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
+		ram += in->ms.ram[i].end - in->ms.ram[i].start;
+	max_total = 2 * (ram / (V1_SMALL_BITMAP_BYTES * 8ULL << in->page_shift)) +
+		    V1_MIN_MAX_BITMAPS;
 	ptr = malloc(page_size);
 	if (!ptr)
 		return v1_fail(in, -ENOMEM, "out of memory");
@@ -69,6 +80,13 @@ static int read_chunks(struct inspect *in, struct v1_elm **elms, uint64_t *nr)
 			ret = v1_fail(in, -EINVAL,
 				      "kho-v1 chunk at %#" PRIx64
 				      " is not page-aligned", chunk);
+			break;
+		}
+		if (in->v1_chunks == max_total) {
+			ret = v1_fail(in, -E2BIG,
+				      "kho-v1 chunk list is longer than %" PRIu64
+				      " chunks (at %#" PRIx64 "), more than %s of "
+				      "RAM can need", max_total, chunk, in->source);
 			break;
 		}
 		if (u64_map_get(&seen, chunk)) {
@@ -111,6 +129,14 @@ static int read_chunks(struct inspect *in, struct v1_elm **elms, uint64_t *nr)
 				      "kho-v1 chunk at %#" PRIx64
 				      " has order %u, beyond any block", chunk,
 				      hdr.order);
+			break;
+		}
+		if (*nr + hdr.num_elms > max_total) {
+			ret = v1_fail(in, -E2BIG,
+				      "kho-v1 memory map lists more than %" PRIu64
+				      " bitmaps (chunk %#" PRIx64 "), more than %s "
+				      "of RAM can need", max_total, chunk,
+				      in->source);
 			break;
 		}
 		if (*nr + hdr.num_elms > cap) {
