@@ -16,7 +16,8 @@ in docs/abi.md and the ELF specification, independently of the C code:
   fdt-add-blob-size IN OUT SIZE
         a copy of a root FDT whose subtrees carry blob-size = SIZE, as
         newer kernels write it
-  v1 OUTDIR --bitmap 512|page [--aligned] [--loop] [--page-size N]
+  v1 OUTDIR --bitmap 512|page [--aligned] [--loop] [--flood N]
+          [--page-size N]
         a kho-v1 handover as Linux 6.16-6.19 serialize it: OUTDIR/mem.img
         (RAM at V1_BASE), OUTDIR/fdt.dtb, OUTDIR/expected (one
         "block 0x... order N" line per preserved block, ascending address)
@@ -331,7 +332,7 @@ def v1_blocks(page):
 
 def cmd_v1(args):
     outdir = args[0]
-    bitmap, aligned, loop, page = None, False, False, 4096
+    bitmap, aligned, loop, page, flood = None, False, False, 4096, 0
     i = 1
     while i < len(args):
         if args[i] == "--bitmap":
@@ -340,6 +341,8 @@ def cmd_v1(args):
             aligned = True; i += 1
         elif args[i] == "--loop":
             loop = True; i += 1
+        elif args[i] == "--flood":
+            flood = int(args[i + 1]); i += 2
         elif args[i] == "--page-size":
             page = int(args[i + 1], 0); i += 2
         else:
@@ -383,6 +386,16 @@ def cmd_v1(args):
                 chunks.append([chunk_next, order, []])
                 chunk_next += page
             chunks[-1][2].append((start, bm_phys))
+    # --flood: empty bitmaps by the thousand, as no kernel writes them.
+    if flood:
+        empty = bm_next
+        writes.append((empty, bytes(bm_bytes)))
+        chunk_next = V1_BASE + 56 * (1 << 20)    # room for many chunks
+        for k in range(flood):
+            if chunks[-1][1] != 0 or len(chunks[-1][2]) == elems_per_chunk:
+                chunks.append([chunk_next, 0, []])
+                chunk_next += page
+            chunks[-1][2].append(((k * bits) << shift, empty))
     for n, (phys, order, elms) in enumerate(chunks):
         nxt = chunks[n + 1][0] if n + 1 < len(chunks) else 0
         if loop and n + 1 == len(chunks):
