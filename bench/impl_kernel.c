@@ -234,6 +234,20 @@ const struct bench_impl impl_kernel = {
 	.destroy = kt_destroy,
 };
 
+/* Four independent sums, so that loads, not one chain of adds, set the pace. */
+static uint64_t kt_sum_leaf(const uint64_t *leaf)
+{
+	uint64_t a = 0, b = 0, c = 0, d = 0;
+
+	for (unsigned long w = 0; w < KT_BITMAP_WORDS; w += 4) {
+		a += leaf[w];
+		b += leaf[w + 1];
+		c += leaf[w + 2];
+		d += leaf[w + 3];
+	}
+	return a + b + c + d;
+}
+
 static uint64_t kt_sum_node(struct ktree *t, const uint64_t *node,
 			    unsigned int level, uint64_t *words)
 {
@@ -250,8 +264,7 @@ static uint64_t kt_sum_node(struct ktree *t, const uint64_t *node,
 			sum += kt_sum_node(t, child, level - 1, words);
 			continue;
 		}
-		for (unsigned long w = 0; w < KT_BITMAP_WORDS; w++)
-			sum += child[w];
+		sum += kt_sum_leaf(child);
 		*words += KT_BITMAP_WORDS;
 	}
 	return sum;
@@ -259,7 +272,8 @@ static uint64_t kt_sum_node(struct ktree *t, const uint64_t *node,
 
 /*
  * The bandwidth bound of a walk: read every leaf word of the tree once and
- * do nothing else. A walk that reports ranges cannot read less.
+ * do nothing else, as fast as a plain loop goes (gcc -O2 turns the four sums
+ * into vector adds). A walk that reports ranges cannot read less.
  */
 uint64_t kernel_like_sum_leaves(void *s, uint64_t *words)
 {

@@ -545,7 +545,7 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-#define BOUND_READS 5
+#define BOUND_READS 9
 
 static void run_one(const struct bench_impl *impl, const struct workload *w,
 		    struct range_array *out, struct sample *smp, bool fresh)
