@@ -41,8 +41,8 @@ static struct json_object *subtree_json(const struct inspect *in,
 
 	add(o, "name", json_object_new_string(s->name));
 	add(o, "phys", s->phys == KHO_ERR_NO_ADDR ? NULL : u64(s->phys));
-	add(o, "blob_size", s->blob_size == KHO_ERR_NO_ADDR ?
-				    NULL : u64(s->blob_size));
+	add(o, "blob_size",
+	    s->blob_size == KHO_ERR_NO_ADDR ? NULL : u64(s->blob_size));
 	add(o, "compatible", json_object_new_string(s->compatible));
 	add(o, "fdt_size", u64(s->fdt_size));
 	add(o, "preserved", json_object_new_boolean(s->preserved));
@@ -64,7 +64,8 @@ static struct json_object *subtree_json(const struct inspect *in,
 		for (unsigned int i = 0; i < s->nr_regions; i++) {
 			struct json_object *x = json_object_new_object();
 
-			add(x, "name", json_object_new_string(s->regions[i].name));
+			add(x, "name",
+			    json_object_new_string(s->regions[i].name));
 			add(x, "start", u64(s->regions[i].start));
 			add(x, "size", u64(s->regions[i].size));
 			json_object_array_add(r, x);
@@ -163,21 +164,22 @@ int inspect_print_json(struct inspect *in, FILE *out)
 
 	if (!root)
 		return -ENOMEM;
-	add(root, "source", json_object_new_string(in->source ? in->source : ""));
+	add(root, "source",
+	    json_object_new_string(in->source ? in->source : ""));
 	add(root, "source_kind",
 	    json_object_new_string(memsrc_kind_name(in->ms.kind)));
-	add(root, "verdict", json_object_new_string(
-				     in->valid ? "accepted" :
-				     in->version || in->fdt_len ? "refused" :
-								  "error"));
+	add(root, "verdict",
+	    json_object_new_string(in->valid		      ? "accepted" :
+				   in->version || in->fdt_len ? "refused" :
+								"error"));
 	if (!in->valid) {
 		add(root, "reason", json_object_new_string(in->reason));
 		add(root, "code", json_object_new_int(in->code));
 	}
-	add(root, "format", in->version ? json_object_new_string(
-						  in->version == 1 ? "kho-v1" :
-								     "kho-v2") :
-					  NULL);
+	add(root, "format",
+	    in->version ? json_object_new_string(in->version == 1 ? "kho-v1" :
+								    "kho-v2") :
+			  NULL);
 	if (in->page_shift) {
 		add(root, "page_size", u64(1ULL << in->page_shift));
 		add(root, "page_size_from",
@@ -185,16 +187,16 @@ int inspect_print_json(struct inspect *in, FILE *out)
 	}
 	a = json_object_new_array();
 	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
-		json_object_array_add(a, addr_size(in->ms.ram[i].start,
-						   in->ms.ram[i].end -
-							   in->ms.ram[i].start));
+		json_object_array_add(
+			a, addr_size(in->ms.ram[i].start,
+				     in->ms.ram[i].end - in->ms.ram[i].start));
 	add(root, "memory", a);
 	if (in->fdt) {
 		struct json_object *f = json_object_new_object();
 
 		add(f, "from", json_object_new_string(in->fdt_name));
-		add(f, "addr", in->fdt_phys == KHO_ERR_NO_ADDR ?
-				       NULL : u64(in->fdt_phys));
+		add(f, "addr",
+		    in->fdt_phys == KHO_ERR_NO_ADDR ? NULL : u64(in->fdt_phys));
 		add(f, "size", u64(fdt_totalsize(in->fdt)));
 		add(root, "fdt", f);
 	}
@@ -207,8 +209,9 @@ int inspect_print_json(struct inspect *in, FILE *out)
 	if (in->ms.has_handover || in->nr_scratch) {
 		a = json_object_new_array();
 		for (unsigned int i = 0; i < in->nr_scratch; i++)
-			json_object_array_add(a, addr_size(in->scratch[i].addr,
-							   in->scratch[i].size));
+			json_object_array_add(a,
+					      addr_size(in->scratch[i].addr,
+							in->scratch[i].size));
 		add(root, "scratch", a);
 	}
 	a = json_object_new_array();
@@ -217,9 +220,9 @@ int inspect_print_json(struct inspect *in, FILE *out)
 	add(root, "subtrees", a);
 	if (in->valid)
 		add_results(root, in);
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-						    JSON_C_TO_STRING_SPACED |
-						    JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(
+		root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text) {
 		json_object_put(root);
 		return -ENOMEM;

@@ -56,7 +56,8 @@ void *u64_map_get(const struct u64_map *m, uint64_t key)
 {
 	if (!m->cap)
 		return NULL;
-	for (uint64_t i = mix64(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+	for (uint64_t i = mix64(key) & (m->cap - 1);;
+	     i = (i + 1) & (m->cap - 1)) {
 		if (!m->vals[i])
 			return NULL;
 		if (m->keys[i] == key)
@@ -180,16 +181,19 @@ static int check_fdt_blob(const void *fdt, size_t len, const char *where,
 	int err;
 
 	if (len < sizeof(struct fdt_header))
-		return sim_fail(e, -EINVAL, "%s is %zu bytes, too short for an FDT",
-				where, len);
+		return sim_fail(e, -EINVAL,
+				"%s is %zu bytes, too short for an FDT", where,
+				len);
 	err = fdt_check_header(fdt);
 	if (err)
 		return sim_fail(e, -EINVAL, "%s is not an FDT: %s", where,
 				fdt_strerror(err));
 	if (fdt_totalsize(fdt) > len)
-		return sim_fail(e, -EINVAL,
-				"%s is truncated: the FDT header says %u bytes, "
-				"there are %zu", where, fdt_totalsize(fdt), len);
+		return sim_fail(
+			e, -EINVAL,
+			"%s is truncated: the FDT header says %u bytes, "
+			"there are %zu",
+			where, fdt_totalsize(fdt), len);
 	err = fdt_check_full(fdt, len);
 	if (err)
 		return sim_fail(e, -EINVAL, "%s is a corrupt FDT: %s", where,
@@ -231,7 +235,8 @@ static int read_fdt_mem(struct inspect *in, uint64_t phys, uint64_t size)
 	if (!size || size > INSPECT_FDT_MAX)
 		return sim_fail(&in->err, -EINVAL,
 				"%s: the handover gives its size as %" PRIu64
-				" bytes", where, size);
+				" bytes",
+				where, size);
 	in->fdt = malloc(size);
 	if (!in->fdt)
 		return sim_fail(&in->err, -ENOMEM, "out of memory");
@@ -262,25 +267,31 @@ static int check_root(struct inspect *in)
 		if (!c || len <= 0 || c[len - 1])
 			return refuse(in, -EINVAL,
 				      "the FDT in %s has no compatible string: "
-				      "it is not a KHO root FDT", in->fdt_name);
-		return refuse(in, -EINVAL,
-			      "the FDT in %s is compatible \"%.64s\", not "
-			      KHO_FDT_COMPATIBLE " or " KHO_V1_FDT_COMPATIBLE,
-			      in->fdt_name, c);
+				      "it is not a KHO root FDT",
+				      in->fdt_name);
+		return refuse(
+			in, -EINVAL,
+			"the FDT in %s is compatible \"%.64s\", not " KHO_FDT_COMPATIBLE
+			" or " KHO_V1_FDT_COMPATIBLE,
+			in->fdt_name, c);
 	}
 	map = fdt_getprop(in->fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
 	if (!map)
-		return refuse(in, -EINVAL, KHO_FDT_MEMORY_MAP_PROP_NAME
+		return refuse(in, -EINVAL,
+			      KHO_FDT_MEMORY_MAP_PROP_NAME
 			      " is missing from the root FDT in %s",
 			      in->fdt_name);
 	if (len != sizeof(uint64_t))
-		return refuse(in, -EINVAL, KHO_FDT_MEMORY_MAP_PROP_NAME
-			      " is %d bytes, not 8 (root FDT in %s)", len,
-			      in->fdt_name);
+		return refuse(in, -EINVAL,
+			      KHO_FDT_MEMORY_MAP_PROP_NAME
+			      " is %d bytes, not 8 (root FDT in %s)",
+			      len, in->fdt_name);
 	memcpy(&in->map_phys, map, sizeof(in->map_phys));
 	if (!in->map_phys && in->version == 2)
-		return refuse(in, -EINVAL, KHO_FDT_MEMORY_MAP_PROP_NAME
-			      " is 0 (root FDT in %s)", in->fdt_name);
+		return refuse(in, -EINVAL,
+			      KHO_FDT_MEMORY_MAP_PROP_NAME
+			      " is 0 (root FDT in %s)",
+			      in->fdt_name);
 	return 0;
 }
 
@@ -359,10 +370,12 @@ static int read_v2(struct inspect *in)
 
 	ret = kho_radix_attach(&in->radix, &in->geo, &ops, in->map_phys);
 	if (ret)
-		return refuse(in, ret, "the tree root %#" PRIx64 " named by "
-			      KHO_FDT_MEMORY_MAP_PROP_NAME " is %s", in->map_phys,
-			      ret == -EFAULT ? "not in memory" :
-					       "not page-aligned");
+		return refuse(
+			in, ret,
+			"the tree root %#" PRIx64
+			" named by " KHO_FDT_MEMORY_MAP_PROP_NAME " is %s",
+			in->map_phys,
+			ret == -EFAULT ? "not in memory" : "not page-aligned");
 	in->attached = true;
 	ram = page_ram(in, &chk.nr_ram);
 	if (!ram)
@@ -372,7 +385,8 @@ static int read_v2(struct inspect *in)
 		free(ram);
 		return refuse(in, -E2BIG,
 			      "%s claims %" PRIu64 " pages of RAM, more than "
-			      "inspect checks (%llu)", in->source, words * 64,
+			      "inspect checks (%llu)",
+			      in->source, words * 64,
 			      (unsigned long long)INSPECT_SEEN_MAX * 8);
 	}
 	chk.ram = ram;
@@ -383,13 +397,15 @@ static int read_v2(struct inspect *in)
 		free(ram);
 		return refuse(in, -ENOMEM,
 			      "out of memory for a bitmap of %" PRIu64
-			      " RAM pages", words * 64);
+			      " RAM pages",
+			      words * 64);
 	}
 	ret = kho_radix_validate(&in->radix, &chk);
 	free(chk.seen);
 	free(ram);
 	if (ret) {
-		int n = kho_error_format(&chk.err, in->reason, sizeof(in->reason));
+		int n = kho_error_format(&chk.err, in->reason,
+					 sizeof(in->reason));
 
 		/* Name the source when it lacks the memory, not the tree. */
 		if (chk.err.phys != KHO_ERR_NO_ADDR && n > 0 &&
@@ -492,7 +508,8 @@ static void copy_str(char *dst, size_t len, const char *src, int srclen)
 static void owner(struct inspect *in, int idx, uint64_t start, uint64_t end)
 {
 	if (end > start)
-		inspect_add_extent(&in->owners, &in->nr_owners, start, end, idx);
+		inspect_add_extent(&in->owners, &in->nr_owners, start, end,
+				   idx);
 }
 
 static void decode_kexec_metadata(struct inspect *in, struct inspect_subtree *s)
@@ -520,7 +537,8 @@ static void decode_memblock(struct inspect *in, struct inspect_subtree *s,
 	int node;
 
 	s->kind = INSPECT_MEMBLOCK;
-	fdt_for_each_subnode(node, fdt, 0) {
+	fdt_for_each_subnode(node, fdt, 0)
+	{
 		uint64_t start, size;
 		int len;
 		const char *name = fdt_get_name(fdt, node, &len);
@@ -529,15 +547,16 @@ static void decode_memblock(struct inspect *in, struct inspect_subtree *s,
 					      KHO_RESERVE_MEM_COMPATIBLE) ||
 		    fdt_u64(fdt, node, "start", &start) ||
 		    fdt_u64(fdt, node, "size", &size)) {
-			snprintf(s->problem, sizeof(s->problem),
-				 "region %.32s lacks compatible "
-				 KHO_RESERVE_MEM_COMPATIBLE ", start or size",
-				 name ? name : "?");
+			snprintf(
+				s->problem, sizeof(s->problem),
+				"region %.32s lacks compatible " KHO_RESERVE_MEM_COMPATIBLE
+				", start or size",
+				name ? name : "?");
 			continue;
 		}
 		s->total_regions++;
-		owner(in, idx, start, start + size < start ? UINT64_MAX :
-							    start + size);
+		owner(in, idx, start,
+		      start + size < start ? UINT64_MAX : start + size);
 		if (s->nr_regions == INSPECT_MAX_REGIONS)
 			continue;
 		copy_str(s->regions[s->nr_regions].name, INSPECT_NAME_LEN, name,
@@ -578,7 +597,8 @@ static void decode_memfd(struct inspect *in, struct inspect_subtree *s,
 	}
 	block_size = page_size << s->memfd.folios.order;
 	left = s->memfd.nr_folios < INSPECT_MEMFD_MAX_FOLIOS ?
-		       s->memfd.nr_folios : INSPECT_MEMFD_MAX_FOLIOS;
+		       s->memfd.nr_folios :
+		       INSPECT_MEMFD_MAX_FOLIOS;
 	ck = malloc(page_size);
 	fs = malloc(block_size);
 	if (!ck || !fs)
@@ -590,13 +610,15 @@ static void decode_memfd(struct inspect *in, struct inspect_subtree *s,
 				 INSPECT_MEMFD_MAX_CHUNKS);
 			break;
 		}
-		if (u64_map_get(&seen, chunk) || u64_map_put(&seen, chunk, ck)) {
+		if (u64_map_get(&seen, chunk) ||
+		    u64_map_put(&seen, chunk, ck)) {
 			snprintf(s->problem, sizeof(s->problem),
 				 "folio chunk list loops at %#" PRIx64, chunk);
 			break;
 		}
 		if (memsrc_read(&in->ms, chunk, ck, page_size, &in->err)) {
-			snprintf(s->problem, sizeof(s->problem), "%s", in->err.msg);
+			snprintf(s->problem, sizeof(s->problem), "%s",
+				 in->err.msg);
 			break;
 		}
 		owner(in, idx, chunk, chunk + page_size);
@@ -606,14 +628,16 @@ static void decode_memfd(struct inspect *in, struct inspect_subtree *s,
 			owner(in, idx, ck[i], ck[i] + block_size);
 			if (!left)
 				continue;
-			if (memsrc_read(&in->ms, ck[i], fs, block_size, &in->err)) {
+			if (memsrc_read(&in->ms, ck[i], fs, block_size,
+					&in->err)) {
 				snprintf(s->problem, sizeof(s->problem), "%s",
 					 in->err.msg);
 				left = 0;
 				continue;
 			}
 			for (uint64_t j = 0; j < n && left; j++, left--) {
-				uint64_t pa = (uint64_t)fs[j].pfn << in->page_shift;
+				uint64_t pa = (uint64_t)fs[j].pfn
+					      << in->page_shift;
 
 				s->memfd_entries++;
 				owner(in, idx, pa, pa + page_size);
@@ -623,8 +647,9 @@ static void decode_memfd(struct inspect *in, struct inspect_subtree *s,
 	if (!s->problem[0] && s->memfd_entries != s->memfd.nr_folios &&
 	    s->memfd.nr_folios <= INSPECT_MEMFD_MAX_FOLIOS)
 		snprintf(s->problem, sizeof(s->problem),
-			 "nr_folios is %" PRIu64 " but the folio array holds %"
-			 PRIu64, (uint64_t)s->memfd.nr_folios, s->memfd_entries);
+			 "nr_folios is %" PRIu64
+			 " but the folio array holds %" PRIu64,
+			 (uint64_t)s->memfd.nr_folios, s->memfd_entries);
 out:
 	u64_map_free(&seen);
 	free(ck);
@@ -648,7 +673,8 @@ static void own_guest_folios(struct inspect *in, const void *fdt, int idx)
 		memcpy(&phys, &gf[3 * i], sizeof(phys));
 		memcpy(&order, &gf[3 * i + 1], sizeof(order));
 		if (order + in->page_shift < 64)
-			owner(in, idx, phys, phys + (1ULL << (order + in->page_shift)));
+			owner(in, idx, phys,
+			      phys + (1ULL << (order + in->page_shift)));
 	}
 }
 
@@ -669,12 +695,13 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 		return;
 	}
 	if (!memsrc_read(&in->ms, s->phys, &h, sizeof(h), NULL) &&
-	    fdt_magic(&h) == FDT_MAGIC && fdt_totalsize(&h) <= INSPECT_FDT_MAX &&
+	    fdt_magic(&h) == FDT_MAGIC &&
+	    fdt_totalsize(&h) <= INSPECT_FDT_MAX &&
 	    fdt_totalsize(&h) >= sizeof(h) &&
 	    memsrc_backed(&in->ms, s->phys, fdt_totalsize(&h))) {
 		fdt = malloc(fdt_totalsize(&h));
-		if (fdt && (memsrc_read(&in->ms, s->phys, fdt, fdt_totalsize(&h),
-					NULL) ||
+		if (fdt && (memsrc_read(&in->ms, s->phys, fdt,
+					fdt_totalsize(&h), NULL) ||
 			    fdt_check_full(fdt, fdt_totalsize(&h)))) {
 			free(fdt);
 			fdt = NULL;
@@ -704,7 +731,8 @@ static void read_subtrees(struct inspect *in)
 					      KHO_FDT_SUB_TREE_PROP_NAME;
 	int node;
 
-	fdt_for_each_subnode(node, in->fdt, 0) {
+	fdt_for_each_subnode(node, in->fdt, 0)
+	{
 		struct inspect_subtree *s;
 		int len;
 		const char *name = fdt_get_name(in->fdt, node, &len);
@@ -714,7 +742,8 @@ static void read_subtrees(struct inspect *in)
 		s = &in->subtrees[in->nr_subtrees++];
 		copy_str(s->name, sizeof(s->name), name, name ? len : 0);
 		/* Newer kernels also say how large the blob is. */
-		if (fdt_u64(in->fdt, node, INSPECT_BLOB_SIZE_PROP, &s->blob_size))
+		if (fdt_u64(in->fdt, node, INSPECT_BLOB_SIZE_PROP,
+			    &s->blob_size))
 			s->blob_size = KHO_ERR_NO_ADDR;
 		if (fdt_u64(in->fdt, node, prop, &s->phys)) {
 			s->phys = KHO_ERR_NO_ADDR;
@@ -743,23 +772,28 @@ static void print_subtree(FILE *out, const struct inspect *in,
 		fprintf(out, ", blob-size %" PRIu64, s->blob_size);
 	if (s->fdt_size)
 		fprintf(out, " (%s%sFDT %u bytes)", s->compatible,
-			s->compatible[0] ? ", " : "", (unsigned int)s->fdt_size);
+			s->compatible[0] ? ", " : "",
+			(unsigned int)s->fdt_size);
 	if (in->valid)
-		fprintf(out, ", %s", s->preserved ? "preserved" : "NOT PRESERVED");
+		fprintf(out, ", %s",
+			s->preserved ? "preserved" : "NOT PRESERVED");
 	switch (s->kind) {
 	case INSPECT_KEXEC_METADATA:
-		fprintf(out, ": version %u, previous release \"%s\", kexec count %u",
-			s->km.version, s->km.previous_release, s->km.kexec_count);
+		fprintf(out,
+			": version %u, previous release \"%s\", kexec count %u",
+			s->km.version, s->km.previous_release,
+			s->km.kexec_count);
 		break;
 	case INSPECT_MEMBLOCK:
 		fprintf(out, ": %u reserve_mem region%s", s->total_regions,
 			s->total_regions == 1 ? "" : "s");
 		break;
 	case INSPECT_MEMFD:
-		fprintf(out, ": memfd-v1 at %#" PRIx64 ", size %s, pos %" PRIu64
-			", %" PRIu64 " folios (array: %u pages of order %u at %#"
-			PRIx64 ")", s->memfd_phys,
-			fmt_bytes(s->memfd.size, b, sizeof(b)),
+		fprintf(out,
+			": memfd-v1 at %#" PRIx64 ", size %s, pos %" PRIu64
+			", %" PRIu64
+			" folios (array: %u pages of order %u at %#" PRIx64 ")",
+			s->memfd_phys, fmt_bytes(s->memfd.size, b, sizeof(b)),
 			(uint64_t)s->memfd.pos, (uint64_t)s->memfd.nr_folios,
 			s->memfd.folios.total_pages, s->memfd.folios.order,
 			(uint64_t)s->memfd.folios.first);
@@ -769,8 +803,10 @@ static void print_subtree(FILE *out, const struct inspect *in,
 	}
 	fprintf(out, "\n");
 	for (unsigned int i = 0; i < s->nr_regions; i++)
-		fprintf(out, "  %-14s  region %-16s 0x%012" PRIx64 "-0x%012" PRIx64
-			" %s\n", "", s->regions[i].name, s->regions[i].start,
+		fprintf(out,
+			"  %-14s  region %-16s 0x%012" PRIx64 "-0x%012" PRIx64
+			" %s\n",
+			"", s->regions[i].name, s->regions[i].start,
 			s->regions[i].start + s->regions[i].size,
 			fmt_bytes(s->regions[i].size, b, sizeof(b)));
 	if (s->problem[0])
@@ -782,8 +818,8 @@ static void print_text(FILE *out, struct inspect *in)
 	struct kho_radix_stats st = in->tree;
 	char b[32];
 
-	fprintf(out, "handover in %s, memory %s (%s): %s",
-		in->fdt_name, in->source, memsrc_kind_name(in->ms.kind),
+	fprintf(out, "handover in %s, memory %s (%s): %s", in->fdt_name,
+		in->source, memsrc_kind_name(in->ms.kind),
 		in->valid ? "accepted" : "REFUSED");
 	if (in->version)
 		fprintf(out, " (kho-v%d, %llu KiB pages)", in->version,
@@ -796,7 +832,8 @@ static void print_text(FILE *out, struct inspect *in)
 		in->page_size_from);
 	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
 		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
-			i ? "" : "memory", in->ms.ram[i].start, in->ms.ram[i].end,
+			i ? "" : "memory", in->ms.ram[i].start,
+			in->ms.ram[i].end,
 			fmt_bytes(in->ms.ram[i].end - in->ms.ram[i].start, b,
 				  sizeof(b)));
 	for (unsigned int i = 0; i < in->nr_scratch; i++)
@@ -805,11 +842,12 @@ static void print_text(FILE *out, struct inspect *in)
 			in->scratch[i].addr + in->scratch[i].size,
 			fmt_bytes(in->scratch[i].size, b, sizeof(b)));
 	if (in->version)
-		fprintf(out, "  %-14s%#" PRIx64 "\n", "memory map", in->map_phys);
+		fprintf(out, "  %-14s%#" PRIx64 "\n", "memory map",
+			in->map_phys);
 	for (unsigned int i = 0; i < in->nr_subtrees; i++)
 		print_subtree(out, in, &in->subtrees[i], !i);
-	fprintf(out, "  %-14s%s\n", "verdict", in->valid ?
-		"accepted: every check passed" : in->reason);
+	fprintf(out, "  %-14s%s\n", "verdict",
+		in->valid ? "accepted: every check passed" : in->reason);
 	if (!in->valid)
 		return;
 	memcpy(st.blocks, in->blocks, sizeof(st.blocks));
@@ -820,23 +858,29 @@ static void print_text(FILE *out, struct inspect *in)
 	if (in->version == 2) {
 		report_tree(out, "tree", &in->tree, in->geo.depth);
 	} else {
-		fprintf(out, "  %-14s%" PRIu64 " chunks, %" PRIu64
+		fprintf(out,
+			"  %-14s%" PRIu64 " chunks, %" PRIu64
 			" bitmaps of %u bytes, %s, overhead %.4f%%\n",
 			"kho-v1 map", in->v1_chunks, in->v1_bitmaps,
-			in->v1_bitmap_bytes, fmt_bytes(in->meta_bytes, b, sizeof(b)),
+			in->v1_bitmap_bytes,
+			fmt_bytes(in->meta_bytes, b, sizeof(b)),
 			report_overhead(&st));
 		fprintf(out, "  %-14s%s\n", "bitmap size", in->v1_bitmap_why);
 	}
 	for (uint64_t i = 0; i < in->nr_ranges && i < INSPECT_TEXT_RANGES; i++)
 		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
-			i ? "" : "ranges", in->ranges[i].start, in->ranges[i].end,
+			i ? "" : "ranges", in->ranges[i].start,
+			in->ranges[i].end,
 			fmt_bytes(in->ranges[i].end - in->ranges[i].start, b,
 				  sizeof(b)));
 	if (in->nr_ranges > INSPECT_TEXT_RANGES)
-		fprintf(out, "  %-14s... %" PRIu64 " more ranges (--json lists all)\n",
+		fprintf(out,
+			"  %-14s... %" PRIu64
+			" more ranges (--json lists all)\n",
 			"", in->nr_ranges - INSPECT_TEXT_RANGES);
-	fprintf(out, "  %-14s%" PRIu64 " ranges, %s\n", in->nr_ranges ? "" : "ranges",
-		in->nr_ranges, fmt_bytes(in->preserved_bytes, b, sizeof(b)));
+	fprintf(out, "  %-14s%" PRIu64 " ranges, %s\n",
+		in->nr_ranges ? "" : "ranges", in->nr_ranges,
+		fmt_bytes(in->preserved_bytes, b, sizeof(b)));
 }
 
 static int print_block(uint64_t phys, unsigned int order, void *arg)
@@ -918,9 +962,10 @@ static int read_scratch_dir(struct inspect *in, const char *dir)
 			errno = 0;
 			vals[k][n[k]] = strtoull(line, &end, 16);
 			if (errno || end == line || *end) {
-				ret = sim_fail(&in->err, -EINVAL,
-					       "%s:%u: \"%.32s\" is not a hex number",
-					       path, n[k] + 1, line);
+				ret = sim_fail(
+					&in->err, -EINVAL,
+					"%s:%u: \"%.32s\" is not a hex number",
+					path, n[k] + 1, line);
 				break;
 			}
 			n[k]++;
@@ -930,16 +975,17 @@ static int read_scratch_dir(struct inspect *in, const char *dir)
 		fclose(f);
 	}
 	if (!ret && n[0] != n[1])
-		ret = sim_fail(&in->err, -EINVAL,
-			       "%s: scratch_phys lists %u areas, scratch_len %u",
-			       dir, n[0], n[1]);
+		ret = sim_fail(
+			&in->err, -EINVAL,
+			"%s: scratch_phys lists %u areas, scratch_len %u", dir,
+			n[0], n[1]);
 	if (!ret && n[0]) {
 		in->scratch = calloc(n[0], sizeof(*in->scratch));
 		if (!in->scratch)
 			ret = sim_fail(&in->err, -ENOMEM, "out of memory");
 		for (unsigned int i = 0; !ret && i < n[0]; i++)
-			in->scratch[i] = (struct kho_scratch){ vals[0][i],
-							       vals[1][i] };
+			in->scratch[i] =
+				(struct kho_scratch){ vals[0][i], vals[1][i] };
 		if (!ret)
 			in->nr_scratch = n[0];
 	}
@@ -969,7 +1015,8 @@ static int read_scratch(struct inspect *in)
 			kd->scratch_size, &in->err)) {
 		free(in->scratch);
 		in->scratch = NULL;
-		return refuse(in, -EFAULT, "the scratch array: %s", in->err.msg);
+		return refuse(in, -EFAULT, "the scratch array: %s",
+			      in->err.msg);
 	}
 	in->nr_scratch = n;
 	return 0;
@@ -993,11 +1040,12 @@ static int usage_error(const char *fmt, const char *arg)
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), fmt, arg);
-	tool_error("inspect: %s (kho inspect [DIR] [--fdt FILE] [--mem SOURCE] "
-		   "[--page-size N] [--v1-bitmap 512|page] [--handover FILE] "
-		   "[--scratch DEBUGFS_DIR] "
-		   "[--json] [--blocks] [--svg FILE [--svg-color order|subsystem]])",
-		   msg);
+	tool_error(
+		"inspect: %s (kho inspect [DIR] [--fdt FILE] [--mem SOURCE] "
+		"[--page-size N] [--v1-bitmap 512|page] [--handover FILE] "
+		"[--scratch DEBUGFS_DIR] "
+		"[--json] [--blocks] [--svg FILE [--svg-color order|subsystem]])",
+		msg);
 	return 2;
 }
 
@@ -1016,8 +1064,8 @@ static int parse_opts(struct inspect_opts *o, int argc, char **argv)
 			takes = false;
 		} else if (a[0] != '-') {
 			if (o->mem)
-				return usage_error("\"%s\": one memory source only",
-						   a);
+				return usage_error(
+					"\"%s\": one memory source only", a);
 			o->mem = a;
 			takes = false;
 		} else if (!v) {
@@ -1026,8 +1074,8 @@ static int parse_opts(struct inspect_opts *o, int argc, char **argv)
 			o->fdt = v;
 		} else if (!strcmp(a, "--mem")) {
 			if (o->mem)
-				return usage_error("\"%s\": one memory source only",
-						   v);
+				return usage_error(
+					"\"%s\": one memory source only", v);
 			o->mem = v;
 		} else if (!strcmp(a, "--handover")) {
 			o->handover = v;
@@ -1037,21 +1085,27 @@ static int parse_opts(struct inspect_opts *o, int argc, char **argv)
 			o->svg = v;
 		} else if (!strcmp(a, "--svg-color")) {
 			if (strcmp(v, "order") && strcmp(v, "subsystem"))
-				return usage_error("--svg-color is order or subsystem, "
-						   "not \"%s\"", v);
+				return usage_error(
+					"--svg-color is order or subsystem, "
+					"not \"%s\"",
+					v);
 			o->svg_by_subsystem = !strcmp(v, "subsystem");
 		} else if (!strcmp(a, "--page-size")) {
 			if (parse_page_size(v, &o->page_shift))
-				return usage_error("--page-size is 4K, 16K or 64K, "
-						   "not \"%s\"", v);
+				return usage_error(
+					"--page-size is 4K, 16K or 64K, "
+					"not \"%s\"",
+					v);
 		} else if (!strcmp(a, "--v1-bitmap")) {
 			if (!strcmp(v, "512"))
 				o->v1_bitmap = 512;
 			else if (!strcmp(v, "page"))
 				o->v1_bitmap = UINT32_MAX;
 			else
-				return usage_error("--v1-bitmap is 512 or page, "
-						   "not \"%s\"", v);
+				return usage_error(
+					"--v1-bitmap is 512 or page, "
+					"not \"%s\"",
+					v);
 		} else {
 			return usage_error("unknown option %s", a);
 		}
@@ -1060,7 +1114,7 @@ static int parse_opts(struct inspect_opts *o, int argc, char **argv)
 	}
 	if (!o->mem)
 		return usage_error("%s", "which memory? give --mem SOURCE or a "
-				   "machine directory");
+					 "machine directory");
 	return 0;
 }
 
@@ -1072,13 +1126,15 @@ static void set_page_size(struct inspect *in, const struct inspect_opts *o)
 	} else if (in->ms.page_shift) {
 		in->page_shift = in->ms.page_shift;
 		in->page_size_from = in->ms.kind == MEMSRC_MACHINE ?
-					     "machine.conf" : "VMCOREINFO";
-	} else if (in->ms.kind == MEMSRC_KCORE || in->ms.kind == MEMSRC_DEVMEM) {
+					     "machine.conf" :
+					     "VMCOREINFO";
+	} else if (in->ms.kind == MEMSRC_KCORE ||
+		   in->ms.kind == MEMSRC_DEVMEM) {
 		long ps = sysconf(_SC_PAGESIZE);
 
 		in->page_shift = KHO_PAGE_SHIFT_MIN;
-		for (unsigned int s = KHO_PAGE_SHIFT_MIN; s <= KHO_PAGE_SHIFT_MAX;
-		     s += 2)
+		for (unsigned int s = KHO_PAGE_SHIFT_MIN;
+		     s <= KHO_PAGE_SHIFT_MAX; s += 2)
 			if (ps == 1L << s)
 				in->page_shift = s;
 		in->page_size_from = "this machine's";
@@ -1110,10 +1166,12 @@ static int inspect_run(struct inspect *in, const struct inspect_opts *o)
 		ret = read_fdt_mem(in, in->ms.handover.fdt_addr,
 				   in->ms.handover.fdt_size);
 	else
-		ret = sim_fail(&in->err, -ENOENT,
-			       "%s holds no pending handover: give the root FDT "
-			       "with --fdt FILE (Linux: /sys/kernel/debug/kho/out/fdt "
-			       "or in/fdt)", o->mem);
+		ret = sim_fail(
+			&in->err, -ENOENT,
+			"%s holds no pending handover: give the root FDT "
+			"with --fdt FILE (Linux: /sys/kernel/debug/kho/out/fdt "
+			"or in/fdt)",
+			o->mem);
 	if (ret)
 		return ret;
 	in->valid = true;
@@ -1130,7 +1188,8 @@ static int inspect_run(struct inspect *in, const struct inspect_opts *o)
 		ret = read_v2(in);
 	else
 		ret = inspect_v1_read(in, o->v1_bitmap == UINT32_MAX ?
-					1U << in->page_shift : o->v1_bitmap);
+						  1U << in->page_shift :
+						  o->v1_bitmap);
 	if (ret) {
 		if (in->version == 1)
 			refuse(in, ret, "%s", in->reason);
@@ -1157,7 +1216,8 @@ static void inspect_free(struct inspect *in)
 bool inspect_mem_wanted(int argc, char **argv)
 {
 	static const char *const opts[] = {
-		"--fdt", "--mem", "--svg", "--svg-color", "--blocks", "--page-size",
+		"--fdt",       "--mem",	     "--svg",
+		"--svg-color", "--blocks",   "--page-size",
 		"--v1-bitmap", "--handover", "--scratch",
 	};
 

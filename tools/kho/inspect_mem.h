@@ -71,10 +71,10 @@ struct inspect_extent {
 };
 
 enum inspect_decoded {
-	INSPECT_BLOB,		/* not decoded: name, address, FDT size */
-	INSPECT_KEXEC_METADATA,	/* struct kho_kexec_metadata */
-	INSPECT_MEMBLOCK,	/* memblock-v1 FDT of reserve-mem-v1 regions */
-	INSPECT_MEMFD,		/* memfd-v1: struct kho_memfd_ser */
+	INSPECT_BLOB, /* not decoded: name, address, FDT size */
+	INSPECT_KEXEC_METADATA, /* struct kho_kexec_metadata */
+	INSPECT_MEMBLOCK, /* memblock-v1 FDT of reserve-mem-v1 regions */
+	INSPECT_MEMFD, /* memfd-v1: struct kho_memfd_ser */
 };
 
 /**

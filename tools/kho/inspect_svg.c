@@ -44,8 +44,9 @@
 #define SVG_LEGEND_ROW 18
 
 /* Categories: preserved (by order or by owner), then these three. */
-#define SVG_PRESERVED_CATS (KHO_MAX_ORDERS > INSPECT_MAX_SUBTREES + 1 ? \
-			    KHO_MAX_ORDERS : INSPECT_MAX_SUBTREES + 1)
+#define SVG_PRESERVED_CATS                                            \
+	(KHO_MAX_ORDERS > INSPECT_MAX_SUBTREES + 1 ? KHO_MAX_ORDERS : \
+						     INSPECT_MAX_SUBTREES + 1)
 #define SVG_CAT_META SVG_PRESERVED_CATS
 #define SVG_CAT_SCRATCH (SVG_PRESERVED_CATS + 1)
 #define SVG_CAT_FREE (SVG_PRESERVED_CATS + 2)
@@ -61,24 +62,24 @@
  */
 struct svg_range {
 	uint64_t start, end;
-	uint64_t col;	/* first column */
-	uint64_t cols;	/* columns */
-	bool squeezed;	/* free RAM drawn shorter than its size */
+	uint64_t col; /* first column */
+	uint64_t cols; /* columns */
+	bool squeezed; /* free RAM drawn shorter than its size */
 };
 
 struct svg {
 	struct inspect *in;
 	bool by_subsystem;
-	bool squeeze;		/* detail view: long free stretches shortened */
+	bool squeeze; /* detail view: long free stretches shortened */
 	struct svg_range *r;
 	unsigned int nr;
-	uint64_t nr_cols;	/* RAM columns and hole gaps, all rows */
+	uint64_t nr_cols; /* RAM columns and hole gaps, all rows */
 	unsigned int rows;
-	double *acc;		/* [nr_cols][SVG_NR_CATS] bytes */
+	double *acc; /* [nr_cols][SVG_NR_CATS] bytes */
 	bool used[SVG_NR_CATS];
-	struct inspect_extent *owners;	/* sorted by start */
+	struct inspect_extent *owners; /* sorted by start */
 	uint64_t nr_owners;
-	struct kho_mem_region *big;	/* blocks the detail view may squeeze */
+	struct kho_mem_region *big; /* blocks the detail view may squeeze */
 	uint64_t nr_big;
 	uint64_t ram_total;
 };
@@ -138,12 +139,17 @@ static void paint(struct svg *s, uint64_t start, uint64_t end, unsigned int cat)
 		c0 = col_of(r, start);
 		c1 = col_of(r, stop);
 		s->used[cat] = true;
-		for (uint64_t c = (uint64_t)c0; c < r->col + r->cols && c < c1; c++) {
-			long double a = c0 > c ? c0 : c, b = c1 < c + 1 ? c1 : c + 1;
+		for (uint64_t c = (uint64_t)c0; c < r->col + r->cols && c < c1;
+		     c++) {
+			long double a = c0 > c ? c0 : c,
+				    b = c1 < c + 1 ? c1 : c + 1;
 
 			if (b > a)
-				*cell(s, c, cat) += (double)((b - a) *
-					(long double)(r->end - r->start) / r->cols);
+				*cell(s, c, cat) +=
+					(double)((b - a) *
+						 (long double)(r->end -
+							       r->start) /
+						 r->cols);
 		}
 		start = stop;
 	}
@@ -198,7 +204,7 @@ static int region_cmp(const void *a, const void *b)
 /* Something the detail view draws: a run of preserved memory or a node. */
 struct svg_busy {
 	uint64_t start, end;
-	bool block;	/* one block: may be squeezed like free RAM */
+	bool block; /* one block: may be squeezed like free RAM */
 };
 
 static int svg_busy_cmp(const void *a, const void *b)
@@ -232,13 +238,16 @@ static struct svg_busy *busy_list(struct svg *s, uint64_t limit, uint64_t *nr)
 
 		while (j < s->nr_big && s->big[j].end <= pos)
 			j++;
-		for (uint64_t k = j; k < s->nr_big && s->big[k].start < end; k++) {
+		for (uint64_t k = j; k < s->nr_big && s->big[k].start < end;
+		     k++) {
 			if (!limit || s->big[k].end - s->big[k].start <= limit)
 				continue;
 			if (s->big[k].start > pos)
-				b[n++] = (struct svg_busy){ pos, s->big[k].start, false };
-			b[n++] = (struct svg_busy){ s->big[k].start, s->big[k].end,
-						    true };
+				b[n++] =
+					(struct svg_busy){ pos, s->big[k].start,
+							   false };
+			b[n++] = (struct svg_busy){ s->big[k].start,
+						    s->big[k].end, true };
 			pos = s->big[k].end;
 		}
 		if (pos < end)
@@ -272,7 +281,8 @@ static int add_piece(struct svg *s, unsigned int *cap, uint64_t start,
 		s->r = p;
 		*cap = n;
 	}
-	s->r[s->nr++] = (struct svg_range){ .start = start, .end = end,
+	s->r[s->nr++] = (struct svg_range){ .start = start,
+					    .end = end,
 					    .squeezed = squeezed };
 	return 0;
 }
@@ -306,7 +316,8 @@ again:
 			while (k < nr_busy && busy[k].end <= pos)
 				k++;
 			if (k < nr_busy && busy[k].start < end)
-				next = busy[k].start > pos ? busy[k].start : pos;
+				next = busy[k].start > pos ? busy[k].start :
+							     pos;
 			if (next - pos > limit && limit) {
 				if (add_piece(s, &cap, pos, next, true))
 					goto nomem;
@@ -348,13 +359,16 @@ again:
 	s->rows = !s->squeeze ? 1 : shown > (64ULL << 30) ? 4 : 2;
 	avail = (uint64_t)s->rows * SVG_ROW_WIDTH;
 	avail = avail > fixed + s->nr * SVG_MIN_RANGE_COLS ?
-			avail - fixed : s->nr * SVG_MIN_RANGE_COLS + 1;
+			avail - fixed :
+			s->nr * SVG_MIN_RANGE_COLS + 1;
 	for (unsigned int i = 0; i < s->nr; i++) {
 		uint64_t size = s->r[i].end - s->r[i].start, cols;
 
 		cols = s->r[i].squeezed ? SVG_SQUEEZED_COLS :
-		       (uint64_t)llroundl((long double)size * avail / shown);
-		s->r[i].cols = cols < SVG_MIN_RANGE_COLS ? SVG_MIN_RANGE_COLS : cols;
+					  (uint64_t)llroundl((long double)size *
+							     avail / shown);
+		s->r[i].cols =
+			cols < SVG_MIN_RANGE_COLS ? SVG_MIN_RANGE_COLS : cols;
 		s->r[i].col = col;
 		col += s->r[i].cols;
 		if (i + 1 < s->nr && s->r[i].end != s->r[i + 1].start)
@@ -371,7 +385,8 @@ again:
 		if (s->r[w].cols <= SVG_MIN_RANGE_COLS)
 			break;
 		over = over < s->r[w].cols - SVG_MIN_RANGE_COLS ?
-			       over : s->r[w].cols - SVG_MIN_RANGE_COLS;
+			       over :
+			       s->r[w].cols - SVG_MIN_RANGE_COLS;
 		s->r[w].cols -= over;
 		for (unsigned int i = w + 1; i < s->nr; i++)
 			s->r[i].col -= over;
@@ -387,14 +402,13 @@ nomem:
 }
 
 /* Fill colour of a category; by order, hues run from yellow to purple. */
-static void colour(const struct svg *s, unsigned int cat, char *buf,
-		   size_t len)
+static void colour(const struct svg *s, unsigned int cat, char *buf, size_t len)
 {
 	/* Orders 9 (2 MiB) and 18 (1 GiB) get the strongest colours. */
 	static const char *const by_order[] = {
-		"#f2c500", "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22",
-		"#17becf", "#9467bd", "#7f7f7f", "#66c2a5", "#2ca02c",
-		"#a6761d", "#e7298a",
+		"#f2c500", "#ff7f0e", "#8c564b", "#e377c2",
+		"#bcbd22", "#17becf", "#9467bd", "#7f7f7f",
+		"#66c2a5", "#2ca02c", "#a6761d", "#e7298a",
 	};
 	static const char *const tab[] = {
 		"#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
@@ -429,7 +443,8 @@ static void stack(struct svg *s, uint64_t col, unsigned int *h)
 		const struct svg_range *r = NULL;
 
 		for (unsigned int i = 0; i < s->nr; i++)
-			if (col >= s->r[i].col && col < s->r[i].col + s->r[i].cols)
+			if (col >= s->r[i].col &&
+			    col < s->r[i].col + s->r[i].cols)
 				r = &s->r[i];
 		total = r ? (double)(r->end - r->start) / r->cols : 0;
 	}
@@ -438,7 +453,9 @@ static void stack(struct svg *s, uint64_t col, unsigned int *h)
 		double v = *cell(s, col, c);
 
 		h[c] = total > 0 && v > 0 ?
-			       (unsigned int)lround(v / total * SVG_ROW_HEIGHT) : 0;
+			       (unsigned int)lround(v / total *
+						    SVG_ROW_HEIGHT) :
+			       0;
 		if (v > 0 && !h[c])
 			h[c] = 1;
 		sum += h[c];
@@ -506,21 +523,26 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 
 			while (run < end && run % SVG_ROW_WIDTH) {
 				stack(s, run, next);
-				if (memcmp(cur, next, SVG_NR_CATS * sizeof(*cur)))
+				if (memcmp(cur, next,
+					   SVG_NR_CATS * sizeof(*cur)))
 					break;
 				run++;
 			}
-			y = y0 + (c / SVG_ROW_WIDTH) * (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
+			y = y0 +
+			    (c / SVG_ROW_WIDTH) *
+				    (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
 			    SVG_ROW_HEIGHT;
 			for (unsigned int k = 0; k < SVG_NR_CATS; k++) {
 				if (!cur[k])
 					continue;
 				y -= cur[k];
 				colour(s, k, fill, sizeof(fill));
-				fprintf(f, "<rect x=\"%" PRIu64 "\" y=\"%u\" width=\"%"
-					PRIu64 "\" height=\"%u\" fill=\"%s\"/>\n",
-					SVG_MARGIN + c % SVG_ROW_WIDTH, y, run - c,
-					cur[k], fill);
+				fprintf(f,
+					"<rect x=\"%" PRIu64
+					"\" y=\"%u\" width=\"%" PRIu64
+					"\" height=\"%u\" fill=\"%s\"/>\n",
+					SVG_MARGIN + c % SVG_ROW_WIDTH, y,
+					run - c, cur[k], fill);
 			}
 			c = run;
 			if (c < end)
@@ -529,13 +551,16 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 		/* The range's outline and tooltip, per row it spans. */
 		for (uint64_t c0 = r->col; c0 < end;) {
 			uint64_t c1 = (c0 / SVG_ROW_WIDTH + 1) * SVG_ROW_WIDTH;
-			unsigned int y = y0 + (c0 / SVG_ROW_WIDTH) *
-					 (SVG_ROW_HEIGHT + SVG_ROW_GAP);
+			unsigned int y =
+				y0 + (c0 / SVG_ROW_WIDTH) *
+					     (SVG_ROW_HEIGHT + SVG_ROW_GAP);
 
 			c1 = c1 < end ? c1 : end;
 			fmt_addr(r->start, b1, sizeof(b1));
 			fmt_addr(r->end, b2, sizeof(b2));
-			fprintf(f, "<rect x=\"%" PRIu64 "\" y=\"%u\" width=\"%" PRIu64
+			fprintf(f,
+				"<rect x=\"%" PRIu64
+				"\" y=\"%u\" width=\"%" PRIu64
 				"\" height=\"%u\" fill=\"none\" stroke=\"#333\" "
 				"stroke-width=\"0.5\"><title>RAM %s-%s</title></rect>\n",
 				SVG_MARGIN + c0 % SVG_ROW_WIDTH, y, c1 - c0,
@@ -546,21 +571,26 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 	/* Squeezed free RAM: a break mark and its size. */
 	for (unsigned int i = 0; i < s->nr; i++) {
 		const struct svg_range *r = &s->r[i];
-		uint64_t c = r->col + r->cols / 2, x = SVG_MARGIN + c % SVG_ROW_WIDTH;
+		uint64_t c = r->col + r->cols / 2,
+			 x = SVG_MARGIN + c % SVG_ROW_WIDTH;
 		unsigned int y = y0 + (c / SVG_ROW_WIDTH) *
-				 (SVG_ROW_HEIGHT + SVG_ROW_GAP);
+					      (SVG_ROW_HEIGHT + SVG_ROW_GAP);
 
 		if (!r->squeezed)
 			continue;
 		fmt_bytes(r->end - r->start, b1, sizeof(b1));
-		fprintf(f, "<path d=\"M%" PRIu64 ",%u l-6,%u M%" PRIu64 ",%u l-6,%u\" "
-			"stroke=\"#ffffff\" stroke-width=\"3\"/>\n", x - 3, y,
-			SVG_ROW_HEIGHT, x + 5, y, SVG_ROW_HEIGHT);
-		fprintf(f, "<text x=\"%" PRIu64 "\" y=\"%u\" font-size=\"9\" "
+		fprintf(f,
+			"<path d=\"M%" PRIu64 ",%u l-6,%u M%" PRIu64
+			",%u l-6,%u\" "
+			"stroke=\"#ffffff\" stroke-width=\"3\"/>\n",
+			x - 3, y, SVG_ROW_HEIGHT, x + 5, y, SVG_ROW_HEIGHT);
+		fprintf(f,
+			"<text x=\"%" PRIu64 "\" y=\"%u\" font-size=\"9\" "
 			"text-anchor=\"middle\" font-family=\"sans-serif\" "
 			"stroke=\"#ffffff\" stroke-width=\"2.5\" paint-order=\"stroke\">"
 			"%s<title>no preserved memory here: drawn shorter</title>"
-			"</text>\n", x, y + SVG_ROW_HEIGHT / 2 + 3, b1);
+			"</text>\n",
+			x, y + SVG_ROW_HEIGHT / 2 + 3, b1);
 	}
 	/* Holes between ranges. */
 	for (unsigned int i = 0; i + 1 < s->nr; i++) {
@@ -569,16 +599,18 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 		if (s->r[i].end == s->r[i + 1].start)
 			continue;
 		unsigned int y = y0 + (c / SVG_ROW_WIDTH) *
-				 (SVG_ROW_HEIGHT + SVG_ROW_GAP);
+					      (SVG_ROW_HEIGHT + SVG_ROW_GAP);
 		unsigned int w = SVG_HOLE_COLS;
 
 		if (c % SVG_ROW_WIDTH + w > SVG_ROW_WIDTH)
 			w = SVG_ROW_WIDTH - c % SVG_ROW_WIDTH;
 		fmt_bytes(s->r[i + 1].start - s->r[i].end, b1, sizeof(b1));
-		fprintf(f, "<rect x=\"%" PRIu64 "\" y=\"%u\" width=\"%u\" "
+		fprintf(f,
+			"<rect x=\"%" PRIu64 "\" y=\"%u\" width=\"%u\" "
 			"height=\"%u\" fill=\"url(#hole)\"><title>hole of %s"
-			"</title></rect>\n", SVG_MARGIN + c % SVG_ROW_WIDTH, y, w,
-			SVG_ROW_HEIGHT, b1);
+			"</title></rect>\n",
+			SVG_MARGIN + c % SVG_ROW_WIDTH, y, w, SVG_ROW_HEIGHT,
+			b1);
 	}
 	/*
 	 * Address axis: each piece's start, then multiples of a power-of-two
@@ -597,9 +629,11 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 		       (long double)step * r->cols / size < 125)
 			step *= 2;
 		while (pa < r->end) {
-			uint64_t c = (uint64_t)col_of(r, pa), x = c % SVG_ROW_WIDTH;
-			unsigned int y = y0 + (c / SVG_ROW_WIDTH) *
-					 (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
+			uint64_t c = (uint64_t)col_of(r, pa),
+				 x = c % SVG_ROW_WIDTH;
+			unsigned int y = y0 +
+					 (c / SVG_ROW_WIDTH) * (SVG_ROW_HEIGHT +
+								SVG_ROW_GAP) +
 					 SVG_ROW_HEIGHT;
 
 			if ((last == UINT64_MAX || c - last >= 90 ||
@@ -607,12 +641,17 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 			    x + 70 <= SVG_ROW_WIDTH) {
 				last = c;
 				fmt_addr(pa, b1, sizeof(b1));
-				fprintf(f, "<line x1=\"%" PRIu64 "\" y1=\"%u\" x2=\"%"
-					PRIu64 "\" y2=\"%u\" stroke=\"#333\"/>\n",
-					SVG_MARGIN + x, y, SVG_MARGIN + x, y + 4);
-				fprintf(f, "<text x=\"%" PRIu64 "\" y=\"%u\" "
+				fprintf(f,
+					"<line x1=\"%" PRIu64
+					"\" y1=\"%u\" x2=\"%" PRIu64
+					"\" y2=\"%u\" stroke=\"#333\"/>\n",
+					SVG_MARGIN + x, y, SVG_MARGIN + x,
+					y + 4);
+				fprintf(f,
+					"<text x=\"%" PRIu64 "\" y=\"%u\" "
 					"font-size=\"10\" font-family=\"monospace\">"
-					"%s</text>\n", SVG_MARGIN + x, y + 14, b1);
+					"%s</text>\n",
+					SVG_MARGIN + x, y + 14, b1);
 			}
 			if (pa > UINT64_MAX - step)
 				break;
@@ -639,44 +678,50 @@ static unsigned int draw_legend(struct svg *s, FILE *f, unsigned int y)
 		{ SVG_CAT_FREE, "RAM, not preserved" },
 		{ SVG_CAT_SCRATCH, "scratch" },
 		{ SVG_CAT_META, s->in->version == 1 ? "kho-v1 chunks, bitmaps" :
-						       "tree nodes" },
+						      "tree nodes" },
 	};
 
 	for (unsigned int i = 0; i < 3; i++) {
 		colour(s, fixed[i].cat, fill, sizeof(fill));
-		fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
+		fprintf(f,
+			"<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
 			"fill=\"%s\" stroke=\"#333\" stroke-width=\"0.5\"/>"
 			"<text x=\"%u\" y=\"%u\" font-size=\"11\" "
-			"font-family=\"sans-serif\">%s</text>\n", x, y, fill,
-			x + 16, y + 10, fixed[i].label);
+			"font-family=\"sans-serif\">%s</text>\n",
+			x, y, fill, x + 16, y + 10, fixed[i].label);
 		x += 30 + 7 * strlen(fixed[i].label);
 	}
-	fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
+	fprintf(f,
+		"<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
 		"fill=\"url(#hole)\" stroke=\"#333\" stroke-width=\"0.5\"/>"
 		"<text x=\"%u\" y=\"%u\" font-size=\"11\" "
-		"font-family=\"sans-serif\">hole</text>\n", x, y, x + 16, y + 10);
+		"font-family=\"sans-serif\">hole</text>\n",
+		x, y, x + 16, y + 10);
 	x = SVG_MARGIN;
 	y += SVG_LEGEND_ROW;
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned int c = cats[i];
 
 		if (s->by_subsystem && c == SVG_CAT_UNOWNED)
-			snprintf(label, sizeof(label), "preserved, no subtree says whose");
+			snprintf(label, sizeof(label),
+				 "preserved, no subtree says whose");
 		else if (s->by_subsystem)
 			snprintf(label, sizeof(label), "%s",
 				 s->in->subtrees[c].name);
 		else
 			snprintf(label, sizeof(label), "order %u (%s)", c,
-				 fmt_bytes(1ULL << (c + s->in->page_shift), fill,
-					   sizeof(fill)));
+				 fmt_bytes(1ULL << (c + s->in->page_shift),
+					   fill, sizeof(fill)));
 		if (x + 30 + 7 * strlen(label) > SVG_MARGIN + SVG_ROW_WIDTH) {
 			x = SVG_MARGIN;
 			y += SVG_LEGEND_ROW;
 		}
 		colour(s, c, fill, sizeof(fill));
-		fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
+		fprintf(f,
+			"<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
 			"fill=\"%s\"/><text x=\"%u\" y=\"%u\" font-size=\"11\" "
-			"font-family=\"sans-serif\">", x, y, fill, x + 16, y + 10);
+			"font-family=\"sans-serif\">",
+			x, y, fill, x + 16, y + 10);
 		xml_text(f, label);
 		fprintf(f, "</text>\n");
 		x += 30 + 7 * strlen(label);
@@ -686,7 +731,8 @@ static unsigned int draw_legend(struct svg *s, FILE *f, unsigned int y)
 
 static void caption(FILE *f, unsigned int y, const char *text)
 {
-	fprintf(f, "<text x=\"%u\" y=\"%u\" font-size=\"11\" "
+	fprintf(f,
+		"<text x=\"%u\" y=\"%u\" font-size=\"11\" "
 		"font-style=\"italic\" font-family=\"sans-serif\">%s</text>\n",
 		SVG_MARGIN, y, text);
 }
@@ -713,12 +759,14 @@ static int write_svg(struct svg *s, struct svg *whole, FILE *f)
 
 	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
 		ram += in->ms.ram[i].end - in->ms.ram[i].start;
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" "
 		"height=\"%u\" viewBox=\"0 0 %u %u\">\n",
 		SVG_ROW_WIDTH + 2 * SVG_MARGIN, height,
 		SVG_ROW_WIDTH + 2 * SVG_MARGIN, height);
-	fprintf(f, "<defs>\n"
+	fprintf(f,
+		"<defs>\n"
 		"<pattern id=\"hole\" width=\"4\" height=\"4\" "
 		"patternUnits=\"userSpaceOnUse\"><rect width=\"4\" height=\"4\" "
 		"fill=\"#ffffff\"/><path d=\"M0,4 L4,0\" stroke=\"#999\" "
@@ -727,34 +775,44 @@ static int write_svg(struct svg *s, struct svg *whole, FILE *f)
 		"patternUnits=\"userSpaceOnUse\"><rect width=\"6\" height=\"6\" "
 		"fill=\"#c6dbef\"/><path d=\"M0,6 L6,0\" stroke=\"#3182bd\" "
 		"stroke-width=\"2\"/></pattern>\n</defs>\n");
-	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
-	snprintf(title, sizeof(title), "Physical memory of %s: %s in %u range%s",
-		 in->source, fmt_bytes(ram, b1, sizeof(b1)), in->ms.nr_ram,
+	fprintf(f,
+		"<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
+	snprintf(title, sizeof(title),
+		 "Physical memory of %s: %s in %u range%s", in->source,
+		 fmt_bytes(ram, b1, sizeof(b1)), in->ms.nr_ram,
 		 in->ms.nr_ram == 1 ? "" : "s");
-	fprintf(f, "<text x=\"%u\" y=\"20\" font-size=\"15\" "
-		"font-family=\"sans-serif\" font-weight=\"bold\">", SVG_MARGIN);
+	fprintf(f,
+		"<text x=\"%u\" y=\"20\" font-size=\"15\" "
+		"font-family=\"sans-serif\" font-weight=\"bold\">",
+		SVG_MARGIN);
 	xml_text(f, title);
 	fprintf(f, "</text>\n");
 	if (in->valid)
 		snprintf(title, sizeof(title),
 			 "kho-v%d handover accepted: %" PRIu64 " blocks, %s "
-			 "preserved in %" PRIu64 " ranges; map %s; colour by %s",
+			 "preserved in %" PRIu64
+			 " ranges; map %s; colour by %s",
 			 in->version, in->nr_blocks,
 			 fmt_bytes(in->preserved_bytes, b1, sizeof(b1)),
-			 in->nr_ranges, fmt_bytes(in->meta_bytes, b2, sizeof(b2)),
+			 in->nr_ranges,
+			 fmt_bytes(in->meta_bytes, b2, sizeof(b2)),
 			 s->by_subsystem ? "subsystem" : "order");
 	else
 		snprintf(title, sizeof(title), "%s", in->reason);
-	fprintf(f, "<text x=\"%u\" y=\"40\" font-size=\"12\" "
-		"font-family=\"sans-serif\">", SVG_MARGIN);
+	fprintf(f,
+		"<text x=\"%u\" y=\"40\" font-size=\"12\" "
+		"font-family=\"sans-serif\">",
+		SVG_MARGIN);
 	xml_text(f, title);
 	fprintf(f, "</text>\n");
 	fputs(legend, f);
 	free(legend);
-	caption(f, whole_y - 6, "All RAM to scale (anything present gets at "
+	caption(f, whole_y - 6,
+		"All RAM to scale (anything present gets at "
 		"least one pixel):");
 	draw_rows(whole, f, whole_y);
-	caption(f, rows_y - 6, "Detail: long stretches without preserved "
+	caption(f, rows_y - 6,
+		"Detail: long stretches without preserved "
 		"memory drawn shorter, their size written in them:");
 	draw_rows(s, f, rows_y);
 	fprintf(f, "</svg>\n");
@@ -804,8 +862,10 @@ static int build(struct svg *s)
 		return ret;
 	for (unsigned int i = 0; i < in->nr_scratch; i++)
 		paint(s, in->scratch[i].addr,
-		      in->scratch[i].addr + in->scratch[i].size < in->scratch[i].addr ?
-			      UINT64_MAX : in->scratch[i].addr + in->scratch[i].size,
+		      in->scratch[i].addr + in->scratch[i].size <
+				      in->scratch[i].addr ?
+			      UINT64_MAX :
+			      in->scratch[i].addr + in->scratch[i].size,
 		      SVG_CAT_SCRATCH);
 	if (!in->valid)
 		return 0;
@@ -817,7 +877,9 @@ static int build(struct svg *s)
 int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 		      struct sim_error *e)
 {
-	struct svg s = { .in = in, .by_subsystem = by_subsystem, .squeeze = true };
+	struct svg s = { .in = in,
+			 .by_subsystem = by_subsystem,
+			 .squeeze = true };
 	struct svg whole = { .in = in, .by_subsystem = by_subsystem };
 	char tmp[4200];
 	FILE *f;

@@ -67,13 +67,15 @@ static int read_text(const char *path, char **out, struct sim_error *e)
 			char *p;
 
 			if (cap >= MEMSRC_TEXT_MAX) {
-				ret = sim_fail(e, -EFBIG, "%s is larger than %d bytes",
+				ret = sim_fail(e, -EFBIG,
+					       "%s is larger than %d bytes",
 					       path, MEMSRC_TEXT_MAX);
 				break;
 			}
 			p = realloc(buf, cap * 2);
 			if (!p) {
-				ret = sim_fail(e, -ENOMEM, "out of memory reading %s",
+				ret = sim_fail(e, -ENOMEM,
+					       "out of memory reading %s",
 					       path);
 				break;
 			}
@@ -85,7 +87,8 @@ static int read_text(const char *path, char **out, struct sim_error *e)
 			continue;
 		if (n < 0) {
 			ret = -errno;
-			sim_fail(e, ret, "cannot read %s: %s", path, strerror(errno));
+			sim_fail(e, ret, "cannot read %s: %s", path,
+				 strerror(errno));
 			break;
 		}
 		if (!n)
@@ -177,7 +180,8 @@ static int finish_segs(struct memsrc *ms, struct sim_error *e)
 		return sim_fail(e, -ENOMEM, "out of memory");
 	ms->nr_ram = 0;
 	for (unsigned int i = 0; i < n; i++) {
-		if (ms->nr_ram && ms->ram[ms->nr_ram - 1].end == ms->seg[i].start) {
+		if (ms->nr_ram &&
+		    ms->ram[ms->nr_ram - 1].end == ms->seg[i].start) {
 			ms->ram[ms->nr_ram - 1].end = ms->seg[i].end;
 			continue;
 		}
@@ -224,8 +228,12 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 	ret = read_text(path, &text, e);
 	if (ret)
 		return ret == -ENOENT ?
-			       sim_fail(e, ret, "%s is not a machine directory (no "
-					SIM_CONF_FILE ")", dir) : ret;
+			       sim_fail(
+				       e, ret,
+				       "%s is not a machine directory (no " SIM_CONF_FILE
+				       ")",
+				       dir) :
+			       ret;
 	conf = malloc(sizeof(*conf));
 	if (!conf) {
 		free(text);
@@ -243,16 +251,18 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 	for (unsigned int i = 0; i < conf->nr_ranges; i++) {
 		const struct sim_ram_range *r = &conf->ram[i];
 
-		ret = add_seg(ms, &cap, r->base, r->size, r->file_off, r->size, e);
+		ret = add_seg(ms, &cap, r->base, r->size, r->file_off, r->size,
+			      e);
 		if (ret)
 			goto out;
 		need = r->file_off + r->size;
 	}
 	if ((uint64_t)st.st_size < need) {
 		ret = sim_fail(e, -EIO,
-			       "%s is %" PRIu64 " bytes but machine.conf needs %"
-			       PRIu64 ": truncated", path, (uint64_t)st.st_size,
-			       need);
+			       "%s is %" PRIu64
+			       " bytes but machine.conf needs %" PRIu64
+			       ": truncated",
+			       path, (uint64_t)st.st_size, need);
 		goto out;
 	}
 	ret = finish_segs(ms, e);
@@ -296,7 +306,8 @@ static int open_raw(struct memsrc *ms, const char *arg, struct sim_error *e)
 	ms->kind = MEMSRC_RAW;
 	if (at) {
 		if ((size_t)(at - arg) >= sizeof(path))
-			return sim_fail(e, -ENAMETOOLONG, "path too long: %s", arg);
+			return sim_fail(e, -ENAMETOOLONG, "path too long: %s",
+					arg);
 		memcpy(path, arg, at - arg);
 		path[at - arg] = '\0';
 		errno = 0;
@@ -304,12 +315,14 @@ static int open_raw(struct memsrc *ms, const char *arg, struct sim_error *e)
 		if (errno || end == at + 1 || *end || at[1] == '-')
 			return sim_fail(e, -EINVAL,
 					"raw:%s: \"%s\" is not a base address "
-					"(raw:FILE@0xBASE)", arg, at + 1);
+					"(raw:FILE@0xBASE)",
+					arg, at + 1);
 	} else {
 		snprintf(path, sizeof(path), "%s", arg);
 	}
 	if (!*path)
-		return sim_fail(e, -EINVAL, "raw: which file? (raw:FILE@0xBASE)");
+		return sim_fail(e, -EINVAL,
+				"raw: which file? (raw:FILE@0xBASE)");
 	ret = open_file(ms, path, &st, e);
 	if (ret)
 		return ret;
@@ -396,36 +409,40 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 		if (pread(ms->fd, ident, SELFMAG, 0) == SELFMAG &&
 		    !memcmp(ident, ELFMAG, SELFMAG) &&
 		    (uint64_t)st.st_size < sizeof(Elf64_Ehdr))
-			return sim_fail(e, -ENOEXEC,
-					"%s is truncated: %" PRIu64 " bytes, an "
-					"ELF header needs %zu", path,
-					(uint64_t)st.st_size, sizeof(Elf64_Ehdr));
+			return sim_fail(
+				e, -ENOEXEC,
+				"%s is truncated: %" PRIu64 " bytes, an "
+				"ELF header needs %zu",
+				path, (uint64_t)st.st_size, sizeof(Elf64_Ehdr));
 	}
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return sim_fail(e, -EINVAL, "libelf is out of date");
 	elf = elf_begin(ms->fd, ELF_C_READ, NULL);
 	if (!elf)
-		return sim_fail(e, -ENOEXEC, "%s: cannot read it as ELF: %s", path,
-				elf_errmsg(-1));
+		return sim_fail(e, -ENOEXEC, "%s: cannot read it as ELF: %s",
+				path, elf_errmsg(-1));
 	if (elf_kind(elf) != ELF_K_ELF) {
 		ret = sim_fail(e, -EINVAL, "%s is not an ELF file", path);
 		goto out;
 	}
 	if (gelf_getclass(elf) != ELFCLASS64) {
-		ret = sim_fail(e, -EINVAL,
-			       "%s is a 32-bit ELF file; KHO needs a 64-bit core",
-			       path);
+		ret = sim_fail(
+			e, -EINVAL,
+			"%s is a 32-bit ELF file; KHO needs a 64-bit core",
+			path);
 		goto out;
 	}
 	if (!gelf_getehdr(elf, &eh)) {
-		ret = sim_fail(e, -ENOEXEC, "%s: truncated ELF header: %s", path,
-			       elf_errmsg(-1));
+		ret = sim_fail(e, -ENOEXEC, "%s: truncated ELF header: %s",
+			       path, elf_errmsg(-1));
 		goto out;
 	}
 	if (eh.e_type != ET_CORE) {
-		ret = sim_fail(e, -EINVAL,
-			       "%s is an ELF file but not a core dump (e_type %u, "
-			       "want ET_CORE)", path, eh.e_type);
+		ret = sim_fail(
+			e, -EINVAL,
+			"%s is an ELF file but not a core dump (e_type %u, "
+			"want ET_CORE)",
+			path, eh.e_type);
 		goto out;
 	}
 	if (elf_getphdrnum(elf, &phnum)) {
@@ -440,22 +457,25 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 	    (eh.e_phoff > (uint64_t)st.st_size ||
 	     phnum * (uint64_t)sizeof(Elf64_Phdr) >
 		     (uint64_t)st.st_size - eh.e_phoff)) {
-		ret = sim_fail(e, -ENOEXEC,
-			       "%s is truncated: its %zu program headers end at "
-			       "offset %#" PRIx64 " but the file has %#" PRIx64
-			       " bytes", path, phnum,
-			       (uint64_t)(eh.e_phoff + phnum * sizeof(Elf64_Phdr)),
-			       (uint64_t)st.st_size);
+		ret = sim_fail(
+			e, -ENOEXEC,
+			"%s is truncated: its %zu program headers end at "
+			"offset %#" PRIx64 " but the file has %#" PRIx64
+			" bytes",
+			path, phnum,
+			(uint64_t)(eh.e_phoff + phnum * sizeof(Elf64_Phdr)),
+			(uint64_t)st.st_size);
 		goto out;
 	}
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 
 		if (!gelf_getphdr(elf, i, &ph)) {
-			ret = sim_fail(e, -ENOEXEC,
-				       "%s: program header %zu of %zu cannot be "
-				       "read (truncated file?): %s", path, i, phnum,
-				       elf_errmsg(-1));
+			ret = sim_fail(
+				e, -ENOEXEC,
+				"%s: program header %zu of %zu cannot be "
+				"read (truncated file?): %s",
+				path, i, phnum, elf_errmsg(-1));
 			goto out;
 		}
 		if (ph.p_type != PT_LOAD && ph.p_type != PT_NOTE)
@@ -463,13 +483,14 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 		if (ph.p_offset + ph.p_filesz < ph.p_offset ||
 		    (S_ISREG(st.st_mode) &&
 		     ph.p_offset + ph.p_filesz > (uint64_t)st.st_size)) {
-			ret = sim_fail(e, -ENOEXEC,
-				       "%s is truncated: segment %zu (physical %#"
-				       PRIx64 ") ends at file offset %#" PRIx64
-				       " but the file has %#" PRIx64 " bytes",
-				       path, i, (uint64_t)ph.p_paddr,
-				       (uint64_t)(ph.p_offset + ph.p_filesz),
-				       (uint64_t)st.st_size);
+			ret = sim_fail(
+				e, -ENOEXEC,
+				"%s is truncated: segment %zu (physical %#" PRIx64
+				") ends at file offset %#" PRIx64
+				" but the file has %#" PRIx64 " bytes",
+				path, i, (uint64_t)ph.p_paddr,
+				(uint64_t)(ph.p_offset + ph.p_filesz),
+				(uint64_t)st.st_size);
 			goto out;
 		}
 		if (ph.p_type == PT_NOTE) {
@@ -481,18 +502,20 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 			continue;
 		/* Kernels before 4.x wrote p_paddr 0 into every kcore segment. */
 		if (kcore && !ph.p_paddr && ++zero_paddr > 1) {
-			ret = sim_fail(e, -EINVAL,
-				       "%s gives no physical addresses (p_paddr is 0 "
-				       "in several segments): the kernel is too old",
-				       path);
+			ret = sim_fail(
+				e, -EINVAL,
+				"%s gives no physical addresses (p_paddr is 0 "
+				"in several segments): the kernel is too old",
+				path);
 			goto out;
 		}
 		if (ph.p_filesz > ph.p_memsz) {
-			ret = sim_fail(e, -ENOEXEC,
-				       "%s: segment %zu has more file bytes (%#"
-				       PRIx64 ") than memory bytes (%#" PRIx64 ")",
-				       path, i, (uint64_t)ph.p_filesz,
-				       (uint64_t)ph.p_memsz);
+			ret = sim_fail(
+				e, -ENOEXEC,
+				"%s: segment %zu has more file bytes (%#" PRIx64
+				") than memory bytes (%#" PRIx64 ")",
+				path, i, (uint64_t)ph.p_filesz,
+				(uint64_t)ph.p_memsz);
 			goto out;
 		}
 		ret = add_seg(ms, &cap, ph.p_paddr, ph.p_memsz, ph.p_offset,
@@ -501,9 +524,10 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 			goto out;
 	}
 	if (!ms->nr_seg) {
-		ret = sim_fail(e, -EINVAL,
-			       "%s has no PT_LOAD segment with a physical address",
-			       path);
+		ret = sim_fail(
+			e, -EINVAL,
+			"%s has no PT_LOAD segment with a physical address",
+			path);
 		goto out;
 	}
 	ret = finish_segs(ms, e);
@@ -551,8 +575,8 @@ static int parse_iomem(struct memsrc *ms, const char *iomem_path,
 			continue;
 		if (end < start || end == UINT64_MAX) {
 			free(text);
-			return sim_fail(e, -EINVAL, "%s:%u: bad range", iomem_path,
-					line);
+			return sim_fail(e, -EINVAL, "%s:%u: bad range",
+					iomem_path, line);
 		}
 		ret = add_seg(ms, &cap, start, end - start + 1, start,
 			      end - start + 1, e);
@@ -563,10 +587,11 @@ static int parse_iomem(struct memsrc *ms, const char *iomem_path,
 	}
 	free(text);
 	if (!any_addr)
-		return sim_fail(e, -EPERM,
-				"%s shows no addresses: run as root", iomem_path);
+		return sim_fail(e, -EPERM, "%s shows no addresses: run as root",
+				iomem_path);
 	if (!ms->nr_seg)
-		return sim_fail(e, -EINVAL, "%s lists no System RAM", iomem_path);
+		return sim_fail(e, -EINVAL, "%s lists no System RAM",
+				iomem_path);
 	return finish_segs(ms, e);
 }
 
@@ -618,9 +643,11 @@ int memsrc_open(struct memsrc *ms, const char *spec, struct sim_error *e)
 	else if (!strcmp(spec, "devmem"))
 		ret = open_devmem(ms, e);
 	else if (strchr(spec, ':') && access(spec, F_OK))
-		ret = sim_fail(e, -EINVAL,
-			       "\"%s\" is no memory source: use DIR, raw:FILE@0xBASE, "
-			       "elf:FILE, kcore:/proc/kcore or devmem", spec);
+		ret = sim_fail(
+			e, -EINVAL,
+			"\"%s\" is no memory source: use DIR, raw:FILE@0xBASE, "
+			"elf:FILE, kcore:/proc/kcore or devmem",
+			spec);
 	else
 		ret = open_machine(ms, spec, e);
 	if (ret)
@@ -694,8 +721,9 @@ int memsrc_read(const struct memsrc *ms, uint64_t pa, void *buf, size_t len,
 					" is not in %s (no segment holds it)",
 					pa, ms->name);
 		n = s->end - pa < len ? s->end - pa : len;
-		from_file = in >= s->filesz ? 0 :
-			    s->filesz - in < n ? s->filesz - in : n;
+		from_file = in >= s->filesz    ? 0 :
+			    s->filesz - in < n ? s->filesz - in :
+						 n;
 		for (size_t done = 0; done < from_file;) {
 			ssize_t r = pread(ms->fd, out + done, from_file - done,
 					  s->offset + in + done);
@@ -705,14 +733,17 @@ int memsrc_read(const struct memsrc *ms, uint64_t pa, void *buf, size_t len,
 			if (r < 0)
 				return sim_fail(e, -EIO,
 						"cannot read physical %#" PRIx64
-						" from %s: %s", pa + done, ms->path,
+						" from %s: %s",
+						pa + done, ms->path,
 						strerror(errno));
 			if (!r)
-				return sim_fail(e, -EIO,
-						"%s ends before physical %#" PRIx64
-						" (file offset %#" PRIx64 "): truncated",
-						ms->path, pa + done,
-						s->offset + in + done);
+				return sim_fail(
+					e, -EIO,
+					"%s ends before physical %#" PRIx64
+					" (file offset %#" PRIx64
+					"): truncated",
+					ms->path, pa + done,
+					s->offset + in + done);
 			done += r;
 		}
 		memset(out + from_file, 0, n - from_file);

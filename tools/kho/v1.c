@@ -70,8 +70,9 @@ static int read_chunks(struct inspect *in, struct v1_elm **elms, uint64_t *nr)
 	 */
 	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
 		ram += in->ms.ram[i].end - in->ms.ram[i].start;
-	max_total = 2 * (ram / (V1_SMALL_BITMAP_BYTES * 8ULL << in->page_shift)) +
-		    V1_MIN_MAX_BITMAPS;
+	max_total =
+		2 * (ram / (V1_SMALL_BITMAP_BYTES * 8ULL << in->page_shift)) +
+		V1_MIN_MAX_BITMAPS;
 	ptr = malloc(page_size);
 	if (!ptr)
 		return v1_fail(in, -ENOMEM, "out of memory");
@@ -79,20 +80,24 @@ static int read_chunks(struct inspect *in, struct v1_elm **elms, uint64_t *nr)
 		if (chunk & (page_size - 1)) {
 			ret = v1_fail(in, -EINVAL,
 				      "kho-v1 chunk at %#" PRIx64
-				      " is not page-aligned", chunk);
+				      " is not page-aligned",
+				      chunk);
 			break;
 		}
 		if (in->v1_chunks == max_total) {
-			ret = v1_fail(in, -E2BIG,
-				      "kho-v1 chunk list is longer than %" PRIu64
-				      " chunks (at %#" PRIx64 "), more than %s of "
-				      "RAM can need", max_total, chunk, in->source);
+			ret = v1_fail(
+				in, -E2BIG,
+				"kho-v1 chunk list is longer than %" PRIu64
+				" chunks (at %#" PRIx64 "), more than %s of "
+				"RAM can need",
+				max_total, chunk, in->source);
 			break;
 		}
 		if (u64_map_get(&seen, chunk)) {
 			ret = v1_fail(in, -ELOOP,
 				      "kho-v1 chunk list loops: chunk %#" PRIx64
-				      " is reached twice", chunk);
+				      " is reached twice",
+				      chunk);
 			break;
 		}
 		ret = u64_map_put(&seen, chunk, ptr);
@@ -105,8 +110,10 @@ static int read_chunks(struct inspect *in, struct v1_elm **elms, uint64_t *nr)
 			ret = memsrc_read(&in->ms, chunk + sizeof(hdr), ptr,
 					  max_elms * sizeof(*ptr), &in->err);
 		if (ret) {
-			v1_fail(in, ret, "kho-v1 chunk at %#" PRIx64
-				" cannot be read: %s", chunk, in->err.msg);
+			v1_fail(in, ret,
+				"kho-v1 chunk at %#" PRIx64
+				" cannot be read: %s",
+				chunk, in->err.msg);
 			break;
 		}
 		in->v1_chunks++;
@@ -119,24 +126,25 @@ static int read_chunks(struct inspect *in, struct v1_elm **elms, uint64_t *nr)
 		if (hdr.num_elms > max_elms) {
 			ret = v1_fail(in, -EINVAL,
 				      "kho-v1 chunk at %#" PRIx64 " claims %u "
-				      "elements, a page holds %" PRIu64, chunk,
-				      hdr.num_elms, max_elms);
+				      "elements, a page holds %" PRIu64,
+				      chunk, hdr.num_elms, max_elms);
 			break;
 		}
 		if (hdr.order + in->page_shift >= 64 ||
 		    hdr.order > in->geo.order0_bit) {
 			ret = v1_fail(in, -ERANGE,
 				      "kho-v1 chunk at %#" PRIx64
-				      " has order %u, beyond any block", chunk,
-				      hdr.order);
+				      " has order %u, beyond any block",
+				      chunk, hdr.order);
 			break;
 		}
 		if (*nr + hdr.num_elms > max_total) {
-			ret = v1_fail(in, -E2BIG,
-				      "kho-v1 memory map lists more than %" PRIu64
-				      " bitmaps (chunk %#" PRIx64 "), more than %s "
-				      "of RAM can need", max_total, chunk,
-				      in->source);
+			ret = v1_fail(
+				in, -E2BIG,
+				"kho-v1 memory map lists more than %" PRIu64
+				" bitmaps (chunk %#" PRIx64 "), more than %s "
+				"of RAM can need",
+				max_total, chunk, in->source);
 			break;
 		}
 		if (*nr + hdr.num_elms > cap) {
@@ -189,15 +197,17 @@ static void infer_bitmap(struct inspect *in, const struct v1_elm *elms,
 			in->v1_bitmap_bytes = V1_SMALL_BITMAP_BYTES;
 			snprintf(in->v1_bitmap_why, sizeof(in->v1_bitmap_why),
 				 "inferred: the bitmap at %#" PRIx64
-				 " is not page-aligned", elms[i].bitmap);
+				 " is not page-aligned",
+				 elms[i].bitmap);
 			return;
 		}
 		if (!span || elms[i].phys_start % span) {
 			in->v1_bitmap_bytes = V1_SMALL_BITMAP_BYTES;
-			snprintf(in->v1_bitmap_why, sizeof(in->v1_bitmap_why),
-				 "inferred: phys_start %#" PRIx64 " (order %u) "
-				 "is not a multiple of a page-sized bitmap's span",
-				 elms[i].phys_start, elms[i].order);
+			snprintf(
+				in->v1_bitmap_why, sizeof(in->v1_bitmap_why),
+				"inferred: phys_start %#" PRIx64 " (order %u) "
+				"is not a multiple of a page-sized bitmap's span",
+				elms[i].phys_start, elms[i].order);
 			return;
 		}
 	}
@@ -220,7 +230,9 @@ static int add_run(struct inspect *in, uint64_t *cap, uint64_t start,
 		*cap = n;
 	}
 	in->v1_runs[in->nr_v1_runs++] = (struct inspect_run){
-		.start = start, .end = end, .order = order,
+		.start = start,
+		.end = end,
+		.order = order,
 	};
 	return 0;
 }
@@ -235,21 +247,24 @@ static int read_bitmap(struct inspect *in, const struct v1_elm *el,
 	int ret;
 
 	if (!span || el->phys_start % span)
-		return v1_fail(in, -EINVAL,
-			       "kho-v1 element with phys_start %#" PRIx64
-			       " (order %u) is not aligned to its bitmap's span "
-			       "of %#" PRIx64 " bytes (%u-byte bitmaps)",
-			       el->phys_start, el->order, span,
-			       in->v1_bitmap_bytes);
+		return v1_fail(
+			in, -EINVAL,
+			"kho-v1 element with phys_start %#" PRIx64
+			" (order %u) is not aligned to its bitmap's span "
+			"of %#" PRIx64 " bytes (%u-byte bitmaps)",
+			el->phys_start, el->order, span, in->v1_bitmap_bytes);
 	if (el->phys_start + span - 1 < el->phys_start)
 		return v1_fail(in, -ERANGE,
 			       "kho-v1 bitmap at phys_start %#" PRIx64
-			       " runs past 2^64", el->phys_start);
+			       " runs past 2^64",
+			       el->phys_start);
 	ret = memsrc_read(&in->ms, el->bitmap, bm, in->v1_bitmap_bytes,
 			  &in->err);
 	if (ret)
-		return v1_fail(in, ret, "kho-v1 bitmap at %#" PRIx64
-			       " cannot be read: %s", el->bitmap, in->err.msg);
+		return v1_fail(in, ret,
+			       "kho-v1 bitmap at %#" PRIx64
+			       " cannot be read: %s",
+			       el->bitmap, in->err.msg);
 	ret = inspect_add_extent(&in->meta, &in->nr_meta, el->bitmap,
 				 el->bitmap + in->v1_bitmap_bytes, -1);
 	if (ret)
@@ -299,8 +314,8 @@ int inspect_v1_read(struct inspect *in, unsigned int bitmap_bytes)
 	} else {
 		infer_bitmap(in, elms, nr);
 	}
-	in->meta_bytes = (in->v1_chunks << in->page_shift) +
-			 nr * in->v1_bitmap_bytes;
+	in->meta_bytes =
+		(in->v1_chunks << in->page_shift) + nr * in->v1_bitmap_bytes;
 	bm = malloc(in->v1_bitmap_bytes);
 	if (!bm) {
 		ret = v1_fail(in, -ENOMEM, "out of memory");
@@ -320,16 +335,20 @@ int inspect_v1_read(struct inspect *in, unsigned int bitmap_bytes)
 
 		if (!memsrc_backed(&in->ms, r->start, r->end - r->start)) {
 			ret = v1_fail(in, -ERANGE,
-				      "kho-v1 block at %#" PRIx64 " (order %u) is "
-				      "not in RAM", r->start, r->order);
+				      "kho-v1 block at %#" PRIx64
+				      " (order %u) is "
+				      "not in RAM",
+				      r->start, r->order);
 			goto out;
 		}
 		last = in->nr_ranges ? &in->ranges[in->nr_ranges - 1] : NULL;
 		if (last && r->start < last->end) {
-			ret = v1_fail(in, -EEXIST,
-				      "kho-v1 blocks overlap at %#" PRIx64
-				      " (order %u inside preserved memory up to %#"
-				      PRIx64 ")", r->start, r->order, last->end);
+			ret = v1_fail(
+				in, -EEXIST,
+				"kho-v1 blocks overlap at %#" PRIx64
+				" (order %u inside preserved memory up to %#" PRIx64
+				")",
+				r->start, r->order, last->end);
 			goto out;
 		}
 		if (last && r->start == last->end) {
@@ -348,7 +367,8 @@ int inspect_v1_read(struct inspect *in, unsigned int bitmap_bytes)
 			ranges_cap = n;
 		}
 		in->ranges[in->nr_ranges++] = (struct kho_mem_region){
-			.start = r->start, .end = r->end,
+			.start = r->start,
+			.end = r->end,
 		};
 	}
 out:
