@@ -156,7 +156,18 @@ static void add_results(struct json_object *root, struct inspect *in)
 	add(root, "ranges", ranges);
 }
 
-int inspect_print_json(struct inspect *in, FILE *out)
+static int add_block(uint64_t phys, unsigned int order, void *arg)
+{
+	struct json_object *b = json_object_new_array();
+
+	if (!b)
+		return -ENOMEM;
+	json_object_array_add(b, u64(phys));
+	json_object_array_add(b, u64(order));
+	return json_object_array_add(arg, b) ? -ENOMEM : 0;
+}
+
+int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *a;
@@ -220,6 +231,15 @@ int inspect_print_json(struct inspect *in, FILE *out)
 	add(root, "subtrees", a);
 	if (in->valid)
 		add_results(root, in);
+	if (in->valid && blocks) {
+		a = json_object_new_array();
+		if (!a || inspect_for_each_block(in, add_block, a)) {
+			json_object_put(a);
+			json_object_put(root);
+			return -ENOMEM;
+		}
+		add(root, "block_list", a);
+	}
 	text = json_object_to_json_string_ext(
 		root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 			      JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -1250,17 +1250,17 @@ int cmd_inspect_mem(int argc, char **argv)
 		in->code = ret;
 		snprintf(in->reason, sizeof(in->reason), "%s", in->err.msg);
 		if (o.json)
-			inspect_print_json(in, stdout);
+			inspect_print_json(in, stdout, false);
 		tool_error("%s", in->err.msg);
 		inspect_free(in);
 		free(in);
 		return 1;
 	}
 	if (o.json)
-		ret = inspect_print_json(in, stdout) ? 1 : ret;
+		ret = inspect_print_json(in, stdout, o.blocks) ? 1 : ret;
 	else
 		print_text(stdout, in);
-	if (o.blocks)
+	if (o.blocks && !o.json)
 		inspect_for_each_block(in, print_block, stdout);
 	if (o.svg) {
 		struct sim_error e = { "" };

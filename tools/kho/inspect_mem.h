@@ -238,8 +238,16 @@ int inspect_add_extent(struct inspect_extent **list, uint64_t *nr,
  */
 int inspect_v1_read(struct inspect *in, unsigned int bitmap_bytes);
 
-/* JSON output (inspect_json.c). Return: 0, or -ENOMEM. */
-int inspect_print_json(struct inspect *in, FILE *out);
+/**
+ * inspect_print_json() - print what inspect found as one JSON object
+ * @in: inspected handover (or the failure to read one)
+ * @out: where to print
+ * @blocks: add "block_list", every preserved block as [address, order]
+ *
+ * The shape is docs/inspect-schema.json.
+ * Return: 0, or -ENOMEM.
+ */
+int inspect_print_json(struct inspect *in, FILE *out, bool blocks);
 
 /**
  * inspect_write_svg() - draw physical memory as an SVG picture
