@@ -35,6 +35,8 @@
 #define SVG_MARGIN 20
 #define SVG_HOLE_COLS 8
 #define SVG_MIN_RANGE_COLS 4
+/* Pieces of RAM a picture can hold (real machines have a few dozen). */
+#define SVG_MAX_PIECES 1024
 #define SVG_SQUEEZED_COLS 56
 /* Free stretches longer than RAM / this are squeezed. */
 #define SVG_SQUEEZE_FRACTION 8
@@ -348,6 +350,8 @@ again:
 	shown = 0;
 	free(busy);
 	busy = NULL;
+	if (s->nr > SVG_MAX_PIECES)
+		return -E2BIG;
 	for (unsigned int i = 0; i < s->nr; i++) {
 		if (s->r[i].squeezed)
 			fixed += SVG_SQUEEZED_COLS;
@@ -430,24 +434,17 @@ static void colour(const struct svg *s, unsigned int cat, char *buf, size_t len)
 }
 
 /* Stack heights of one column, in pixels, bottom first. */
-static void stack(struct svg *s, uint64_t col, unsigned int *h)
+static void stack(struct svg *s, const struct svg_range *r, uint64_t col,
+		  unsigned int *h)
 {
-	double total = 0;
+	/* The bytes one column of piece @r stands for. */
+	double total = (double)(r->end - r->start) / r->cols;
 	unsigned int sum = 0, big = SVG_CAT_FREE;
 	double preserved = 0;
 
 	for (unsigned int c = 0; c < SVG_CAT_FREE; c++)
 		preserved += *cell(s, col, c);
 	/* Free is what the column's RAM holds beyond the rest. */
-	{
-		const struct svg_range *r = NULL;
-
-		for (unsigned int i = 0; i < s->nr; i++)
-			if (col >= s->r[i].col &&
-			    col < s->r[i].col + s->r[i].cols)
-				r = &s->r[i];
-		total = r ? (double)(r->end - r->start) / r->cols : 0;
-	}
 	*cell(s, col, SVG_CAT_FREE) = total > preserved ? total - preserved : 0;
 	for (unsigned int c = 0; c < SVG_NR_CATS; c++) {
 		double v = *cell(s, col, c);
@@ -516,13 +513,13 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 		const struct svg_range *r = &s->r[i];
 		uint64_t c = r->col, end = r->col + r->cols;
 
-		stack(s, c, cur);
+		stack(s, r, c, cur);
 		while (c < end) {
 			uint64_t run = c + 1;
 			unsigned int y;
 
 			while (run < end && run % SVG_ROW_WIDTH) {
-				stack(s, run, next);
+				stack(s, r, run, next);
 				if (memcmp(cur, next,
 					   SVG_NR_CATS * sizeof(*cur)))
 					break;
@@ -546,7 +543,7 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 			}
 			c = run;
 			if (c < end)
-				stack(s, c, cur);
+				stack(s, r, c, cur);
 		}
 		/* The range's outline and tooltip, per row it spans. */
 		for (uint64_t c0 = r->col; c0 < end;) {
@@ -899,6 +896,12 @@ int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 		ret = build(&s);
 	if (!ret)
 		ret = build(&whole);
+	if (ret == -E2BIG) {
+		sim_fail(e, ret,
+			 "%s: RAM in %u ranges is more than a picture can show "
+			 "(%d)", path, in->ms.nr_ram, SVG_MAX_PIECES);
+		goto out;
+	}
 	if (ret) {
 		sim_fail(e, ret, "out of memory drawing %s", path);
 		goto out;
