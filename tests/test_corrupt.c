@@ -13,8 +13,9 @@
  * the machine after every trial.
  *
  * A trial damages one to three places, each one of:
- *   - a bit flipped in the FDT (within totalsize), a tree node or the
- *     scratch array;
+ *   - a bit flipped in the FDT (within totalsize), a tree node, the
+ *     scratch array or the first page of a subtree's blob (which the
+ *     clients and inspect parse);
  *   - a hostile u64 written over a u64 of those pages: 0, all ones,
  *     unaligned, outside RAM (past its end, in the hole, 2^52, 2^63), the
  *     address of another node of the same tree (root, parent, itself, a
@@ -78,7 +79,7 @@ static char out_path[96], err_path[96];
 
 struct node {
 	uint64_t phys;
-	int level;	/* -1: the root FDT page, -2: the scratch array */
+	int level;	/* -1: root FDT page, -2: scratch array, -3: a blob */
 };
 
 struct extent {
@@ -246,7 +247,7 @@ static int setup(void **state)
 	const void *fdt, *val;
 	uint64_t root;
 	char cmd[4096];
-	int len;
+	int len, sub;
 
 	strcpy(dir, "/tmp/kho-corrupt.XXXXXX");
 	assert_non_null(mkdtemp(dir));
@@ -280,6 +281,15 @@ static int setup(void **state)
 	add_node(M.kd.fdt_addr, -1);
 	add_node(M.kd.scratch_addr, -2);
 	walk_nodes(&m, &geo, root, geo.depth - 1);
+	/* The first page of each subtree's blob: clients parse those. */
+	fdt_for_each_subnode(sub, fdt, 0) {
+		const void *pd = fdt_getprop(fdt, sub, "preserved-data", &len);
+		uint64_t blob;
+
+		assert_non_null(pd);
+		memcpy(&blob, pd, sizeof(blob));
+		add_node(blob & ~(M.page - 1), -3);
+	}
 	M.ram_end = m.conf.ram[m.conf.nr_ranges - 1].base +
 		    m.conf.ram[m.conf.nr_ranges - 1].size;
 	M.hole = m.conf.ram[0].base + m.conf.ram[0].size;
@@ -472,7 +482,8 @@ static void test_corrupt(void **state)
 	seed |= 1;
 	s = seed;
 	printf("corrupt: %u trials, seed %#" PRIx64 " (KHO_CORRUPT_SEED), "
-	       "%u tree nodes, tool %s\n", trials, seed, M.nr_nodes - 2, kho);
+	       "%u pages to damage (FDT, scratch array, tree, blobs), tool %s\n",
+	       trials, seed, M.nr_nodes, kho);
 	snprintf(path, sizeof(path), "%s/ram.img", dir);
 	for (unsigned int t = 0; t < trials; t++) {
 		unsigned int nr = 1 + rnd(&s) % MAX_DAMAGE;
