@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_inspect_memsrc.c - kho inspect's memory sources (tools/kho/memsrc.c)
+ * read back exactly what a raw image holds: ELF cores written here with
+ * <elf.h> (segments out of order, touching, overlapping, with p_filesz <
+ * p_memsz, a vmalloc segment without physical address, a VMCOREINFO note),
+ * reads across segment boundaries and at odd offsets, holes refused with
+ * -EFAULT, a file shorter than its segments with -EIO; and the refusals at
+ * open (not ELF, not a core, 32-bit, truncated headers, bad raw spec).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* The unit under test is part of the kho tool, not of a library. */
+#include "../tools/kho/memsrc.c"
+
+#define MIB (1ULL << 20)
+#define RAW_SIZE (4 * MIB)
+
+static char dir[] = "/tmp/kho-memsrc.XXXXXX";
+static uint8_t *raw;		/* what physical [RAW_BASE, + RAW_SIZE) holds */
+static const uint64_t RAW_BASE = 0x100000000ULL;
+
+static void path_of(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+/* One PT_LOAD: physical [paddr, + memsz), of which filesz come from raw. */
+struct load {
+	uint64_t paddr;
+	uint64_t memsz;
+	uint64_t filesz;
+};
+
+/*
+ * Write an ELF core of @n loads (in the given order) and optionally a note;
+ * the file is cut to @truncate bytes when non-zero.
+ */
+static void write_core(const char *name, const struct load *l, unsigned int n,
+		       bool vmalloc, const char *vmcoreinfo, uint64_t truncate)
+{
+	unsigned int phnum = n + (vmalloc ? 1 : 0) + (vmcoreinfo ? 1 : 0);
+	Elf64_Ehdr eh = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64,
+			     ELFDATA2LSB, EV_CURRENT },
+		.e_type = ET_CORE,
+		.e_machine = EM_X86_64,
+		.e_version = EV_CURRENT,
+		.e_phoff = sizeof(Elf64_Ehdr),
+		.e_ehsize = sizeof(Elf64_Ehdr),
+		.e_phentsize = sizeof(Elf64_Phdr),
+		.e_phnum = phnum,
+	};
+	uint64_t off = sizeof(eh) + phnum * sizeof(Elf64_Phdr);
+	char path[4200];
+	unsigned int p = 0;
+	Elf64_Phdr *ph = calloc(phnum, sizeof(*ph));
+	int fd;
+
+	if (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+		eh.e_ident[EI_DATA] = ELFDATA2MSB;
+	path_of(path, sizeof(path), name);
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	assert_true(fd >= 0 && ph);
+	if (vmcoreinfo) {
+		size_t dlen = strlen(vmcoreinfo);
+		Elf64_Nhdr nh = { sizeof("VMCOREINFO"), dlen, 0 };
+		uint8_t note[512] = { 0 };
+		size_t nlen = sizeof(nh) + 12 + ((dlen + 3) & ~3UL);
+
+		memcpy(note, &nh, sizeof(nh));
+		memcpy(note + sizeof(nh), "VMCOREINFO", sizeof("VMCOREINFO"));
+		memcpy(note + sizeof(nh) + 12, vmcoreinfo, dlen);
+		ph[p++] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = off,
+					.p_filesz = nlen };
+		assert_int_equal(pwrite(fd, note, nlen, off), nlen);
+		off += nlen;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		off = (off + 4095) & ~4095ULL;
+		ph[p++] = (Elf64_Phdr){
+			.p_type = PT_LOAD, .p_offset = off,
+			.p_vaddr = 0xffff888000000000ULL + l[i].paddr,
+			.p_paddr = l[i].paddr, .p_filesz = l[i].filesz,
+			.p_memsz = l[i].memsz, .p_align = 4096,
+		};
+		assert_int_equal(pwrite(fd, raw + (l[i].paddr - RAW_BASE),
+					l[i].filesz, off), l[i].filesz);
+		off += l[i].filesz;
+	}
+	if (vmalloc)
+		ph[p++] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = off,
+					.p_vaddr = 0xffffc90000000000ULL,
+					.p_paddr = UINT64_MAX };
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	assert_int_equal(pwrite(fd, ph, phnum * sizeof(*ph), sizeof(eh)),
+			 phnum * sizeof(*ph));
+	if (truncate)
+		assert_int_equal(ftruncate(fd, truncate), 0);
+	close(fd);
+	free(ph);
+}
+
+static void open_ok(struct memsrc *ms, const char *kind, const char *name)
+{
+	struct sim_error e = { "" };
+	char spec[4300];
+
+	snprintf(spec, sizeof(spec), "%s%s/%s", kind, dir, name);
+	if (memsrc_open(ms, spec, &e))
+		fail_msg("%s: %s", spec, e.msg);
+}
+
+static int open_err(const char *spec, const char *want)
+{
+	struct sim_error e = { "" };
+	struct memsrc ms;
+	int ret = memsrc_open(&ms, spec, &e);
+
+	assert_true(ret < 0);
+	if (!strstr(e.msg, want))
+		fail_msg("%s: \"%s\" lacks \"%s\"", spec, e.msg, want);
+	return ret;
+}
+
+/* Every read of @ms inside [lo, hi) equals raw; zeroes where @zero says. */
+static void check_reads(struct memsrc *ms, uint64_t lo, uint64_t hi,
+			uint64_t zero_lo, uint64_t zero_hi)
+{
+	static const uint64_t lens[] = { 1, 7, 4096, 4097, 65536 + 3 };
+	uint8_t *buf = malloc(65536 + 8);
+	struct sim_error e;
+
+	for (uint64_t pa = lo; pa < hi; pa += 4093) {
+		for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+			uint64_t len = lens[k];
+
+			if (pa + len > hi)
+				continue;
+			assert_int_equal(memsrc_read(ms, pa, buf, len, &e), 0);
+			for (uint64_t i = 0; i < len; i++) {
+				uint64_t a = pa + i;
+				uint8_t want = a >= zero_lo && a < zero_hi ?
+						       0 : raw[a - RAW_BASE];
+
+				if (buf[i] != want)
+					fail_msg("%#llx: %#x, want %#x",
+						 (unsigned long long)a, buf[i], want);
+			}
+		}
+	}
+	free(buf);
+}
+
+static void test_raw(void **state)
+{
+	struct memsrc ms;
+	struct sim_error e;
+	uint8_t b[16];
+
+	open_ok(&ms, "raw:", "raw.img@0x100000000");
+	assert_int_equal(ms.nr_ram, 1);
+	assert_true(ms.ram[0].start == RAW_BASE &&
+		    ms.ram[0].end == RAW_BASE + RAW_SIZE);
+	check_reads(&ms, RAW_BASE, RAW_BASE + RAW_SIZE, 0, 0);
+	assert_int_equal(memsrc_read(&ms, RAW_BASE - 1, b, 2, &e), -EFAULT);
+	assert_non_null(strstr(e.msg, "physical address 0xffffffff is not in"));
+	assert_int_equal(memsrc_read(&ms, RAW_BASE + RAW_SIZE - 8, b, 16, &e),
+			 -EFAULT);
+	assert_false(memsrc_backed(&ms, RAW_BASE + RAW_SIZE - 8, 16));
+	assert_true(memsrc_backed(&ms, RAW_BASE, RAW_SIZE));
+	memsrc_close(&ms);
+}
+
+/* Segments out of order, touching, overlapping, partly in the file. */
+static void test_elf_like_raw(void **state)
+{
+	const struct load l[] = {
+		{ RAW_BASE + 2 * MIB, 2 * MIB, MIB },	  /* 2nd MiB reads 0 */
+		{ RAW_BASE, MIB, MIB },
+		{ RAW_BASE + MIB, MIB, MIB },		  /* touches the first */
+		{ RAW_BASE + MIB / 2, MIB, MIB },	  /* inside: clipped */
+	};
+	struct memsrc ms;
+
+	write_core("a.core", l, 4, true, "OSRELEASE=6.19\nPAGESIZE=16384\n", 0);
+	open_ok(&ms, "elf:", "a.core");
+	assert_int_equal(ms.nr_ram, 1);
+	assert_true(ms.ram[0].start == RAW_BASE &&
+		    ms.ram[0].end == RAW_BASE + RAW_SIZE);
+	assert_int_equal(ms.page_shift, 14);
+	check_reads(&ms, RAW_BASE, RAW_BASE + RAW_SIZE, RAW_BASE + 3 * MIB,
+		    RAW_BASE + 4 * MIB);
+	memsrc_close(&ms);
+
+	/* The same file as kcore: no page size note is needed. */
+	open_ok(&ms, "kcore:", "a.core");
+	assert_int_equal(ms.kind, MEMSRC_KCORE);
+	memsrc_close(&ms);
+}
+
+static void test_elf_hole(void **state)
+{
+	const struct load l[] = {
+		{ RAW_BASE, MIB, MIB },
+		{ RAW_BASE + 2 * MIB, 2 * MIB, 2 * MIB },
+	};
+	struct memsrc ms;
+	struct sim_error e;
+	uint8_t b[8];
+
+	write_core("hole.core", l, 2, false, NULL, 0);
+	open_ok(&ms, "elf:", "hole.core");
+	assert_int_equal(ms.nr_ram, 2);
+	assert_int_equal(ms.page_shift, 0);
+	check_reads(&ms, RAW_BASE, RAW_BASE + MIB, 0, 0);
+	check_reads(&ms, RAW_BASE + 2 * MIB, RAW_BASE + 4 * MIB, 0, 0);
+	assert_int_equal(memsrc_read(&ms, RAW_BASE + MIB - 4, b, 8, &e), -EFAULT);
+	assert_non_null(strstr(e.msg, "physical address 0x100100000 is not in"));
+	assert_false(memsrc_backed(&ms, RAW_BASE + MIB + 4096, 1));
+	memsrc_close(&ms);
+}
+
+static void test_elf_refused(void **state)
+{
+	const struct load l[] = { { RAW_BASE, 2 * MIB, 2 * MIB } };
+	char spec[4300], path[4200];
+	Elf64_Ehdr eh;
+	int fd;
+
+	/* Segment data past the end of the file. */
+	write_core("t.core", l, 1, false, NULL, 3 * 4096);
+	snprintf(spec, sizeof(spec), "elf:%s/t.core", dir);
+	assert_int_equal(open_err(spec, "is truncated: segment 0 (physical "
+				  "0x100000000) ends at file offset 0x201000"),
+			 -ENOEXEC);
+	/* Program headers past the end. */
+	write_core("t.core", l, 1, false, NULL, sizeof(Elf64_Ehdr) + 10);
+	open_err(spec, "is truncated: its 1 program headers end at offset 0x78");
+	/* The ELF header itself. */
+	write_core("t.core", l, 1, false, NULL, 20);
+	open_err(spec, "is truncated: 20 bytes, an ELF header needs 64");
+	/* Not a core, 32-bit, not ELF. */
+	write_core("x.core", l, 1, false, NULL, 0);
+	path_of(path, sizeof(path), "x.core");
+	fd = open(path, O_RDWR);
+	assert_int_equal(pread(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	eh.e_type = ET_EXEC;
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	snprintf(spec, sizeof(spec), "elf:%s", path);
+	open_err(spec, "is an ELF file but not a core dump (e_type 2");
+	eh.e_type = ET_CORE;
+	eh.e_ident[EI_CLASS] = ELFCLASS32;
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	open_err(spec, "is a 32-bit ELF file");
+	close(fd);
+	snprintf(spec, sizeof(spec), "elf:%s/raw.img", dir);
+	open_err(spec, "raw.img is not an ELF file");
+	/* A core without a physical address. */
+	write_core("none.core", NULL, 0, true, NULL, 0);
+	snprintf(spec, sizeof(spec), "elf:%s/none.core", dir);
+	open_err(spec, "has no PT_LOAD segment with a physical address");
+}
+
+static void test_truncated_read(void **state)
+{
+	struct sim_error e = { "" };
+	struct memsrc ms;
+	char path[4200];
+	uint8_t b[8];
+
+	/* A raw image that shrinks after it was opened. */
+	open_ok(&ms, "raw:", "shrink.img@0x100000000");
+	path_of(path, sizeof(path), "shrink.img");
+	assert_int_equal(truncate(path, MIB), 0);
+	assert_int_equal(memsrc_read(&ms, RAW_BASE + 2 * MIB, b, 8, &e), -EIO);
+	assert_non_null(strstr(e.msg, "truncated"));
+	memsrc_close(&ms);
+}
+
+static void test_bad_specs(void **state)
+{
+	char spec[4300];
+
+	open_err("", "which memory?");
+	open_err("foo:bar", "is no memory source");
+	snprintf(spec, sizeof(spec), "raw:%s/raw.img@0xzz", dir);
+	open_err(spec, "is not a base address");
+	snprintf(spec, sizeof(spec), "raw:%s/raw.img@0xffffffffffffff00", dir);
+	open_err(spec, "wraps around");
+	snprintf(spec, sizeof(spec), "%s/nowhere", dir);
+	open_err(spec, "is not a machine directory");
+}
+
+static void test_devmem(void **state)
+{
+	char mem[4200], iomem[4200];
+	struct memsrc ms;
+	struct sim_error e = { "" };
+	FILE *f;
+	int fd;
+
+	path_of(mem, sizeof(mem), "devmem");
+	path_of(iomem, sizeof(iomem), "iomem");
+	fd = open(mem, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, raw, RAW_SIZE, RAW_BASE), RAW_SIZE);
+	close(fd);
+	f = fopen(iomem, "w");
+	fprintf(f, "00000000-00000fff : Reserved\n"
+		   "100000000-1003fffff : System RAM\n"
+		   "  100000000-1001fffff : Kernel code\n"
+		   "fe000000-feffffff : PCI Bus 0000:00\n");
+	fclose(f);
+	setenv("KHO_DEVMEM", mem, 1);
+	setenv("KHO_IOMEM", iomem, 1);
+	assert_int_equal(memsrc_open(&ms, "devmem", &e), 0);
+	assert_int_equal(ms.nr_ram, 1);
+	check_reads(&ms, RAW_BASE, RAW_BASE + RAW_SIZE, 0, 0);
+	memsrc_close(&ms);
+
+	/* Not root: /proc/iomem shows zeroes. */
+	f = fopen(iomem, "w");
+	fprintf(f, "00000000-00000000 : System RAM\n");
+	fclose(f);
+	assert_int_equal(memsrc_open(&ms, "devmem", &e), -EPERM);
+	assert_non_null(strstr(e.msg, "shows no addresses: run as root"));
+	unsetenv("KHO_DEVMEM");
+	unsetenv("KHO_IOMEM");
+}
+
+static int setup(void **state)
+{
+	char path[4200];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	int fd;
+
+	if (!mkdtemp(dir))
+		return -1;
+	raw = malloc(RAW_SIZE);
+	if (!raw)
+		return -1;
+	for (uint64_t i = 0; i < RAW_SIZE; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		raw[i] = x;
+	}
+	path_of(path, sizeof(path), "raw.img");
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	if (fd < 0 || pwrite(fd, raw, RAW_SIZE, 0) != RAW_SIZE)
+		return -1;
+	close(fd);
+	path_of(path, sizeof(path), "shrink.img");
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	if (fd < 0 || pwrite(fd, raw, RAW_SIZE, 0) != RAW_SIZE)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[4300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	free(raw);
+	return system(cmd) ? -1 : 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_elf_like_raw),
+		cmocka_unit_test(test_elf_hole),
+		cmocka_unit_test(test_elf_refused),
+		cmocka_unit_test(test_truncated_read),
+		cmocka_unit_test(test_bad_specs),
+		cmocka_unit_test(test_devmem),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
