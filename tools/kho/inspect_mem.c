@@ -842,8 +842,10 @@ static void print_text(FILE *out, struct inspect *in)
 			in->scratch[i].addr + in->scratch[i].size,
 			fmt_bytes(in->scratch[i].size, b, sizeof(b)));
 	if (in->version)
-		fprintf(out, "  %-14s%#" PRIx64 "\n", "memory map",
-			in->map_phys);
+		fprintf(out, "  %-14s%#" PRIx64 " (%s)\n", "memory map",
+			in->map_phys,
+			in->version == 2 ? "radix tree root" :
+					   "first kho-v1 chunk");
 	for (unsigned int i = 0; i < in->nr_subtrees; i++)
 		print_subtree(out, in, &in->subtrees[i], !i);
 	fprintf(out, "  %-14s%s\n", "verdict",
