@@ -24,6 +24,12 @@
 #include "kho_tool.h"
 #include "report.h"
 
+/*
+ * fdt_create() writes version 17; 16 is the oldest whose node names are
+ * not full paths. Older blobs are refused before fdt_check_full(), which in
+ * libfdt 1.6.1 dereferences NULL on some of them (as lib/kho_in.c does).
+ */
+#define INSPECT_FDT_MIN_VERSION 16
 /* A root FDT is one page; a sub-FDT may be larger, but not this large. */
 #define INSPECT_FDT_MAX (16U << 20)
 /* Scratch areas: nodes + 2 of them; far fewer than this. */
@@ -188,6 +194,10 @@ static int check_fdt_blob(const void *fdt, size_t len, const char *where,
 	if (err)
 		return sim_fail(e, -EINVAL, "%s is not an FDT: %s", where,
 				fdt_strerror(err));
+	if (fdt_version(fdt) < INSPECT_FDT_MIN_VERSION)
+		return sim_fail(
+			e, -EINVAL, "%s is an FDT of version %u, older than %d",
+			where, fdt_version(fdt), INSPECT_FDT_MIN_VERSION);
 	if (fdt_totalsize(fdt) > len)
 		return sim_fail(
 			e, -EINVAL,
@@ -699,12 +709,21 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 	    fdt_totalsize(&h) <= INSPECT_FDT_MAX &&
 	    fdt_totalsize(&h) >= sizeof(h) &&
 	    memsrc_backed(&in->ms, s->phys, fdt_totalsize(&h))) {
-		fdt = malloc(fdt_totalsize(&h));
-		if (fdt && (memsrc_read(&in->ms, s->phys, fdt,
-					fdt_totalsize(&h), NULL) ||
-			    fdt_check_full(fdt, fdt_totalsize(&h)))) {
+		size_t size = fdt_totalsize(&h);
+
+		/* Checked as read: live memory may change between reads. */
+		fdt = malloc(size);
+		if (fdt &&
+		    (memsrc_read(&in->ms, s->phys, fdt, size, NULL) ||
+		     fdt_check_header(fdt) ||
+		     fdt_version(fdt) < INSPECT_FDT_MIN_VERSION ||
+		     fdt_totalsize(fdt) != size || fdt_check_full(fdt, size))) {
 			free(fdt);
 			fdt = NULL;
+			snprintf(s->problem, sizeof(s->problem),
+				 "an FDT header, but not a sound FDT of "
+				 "version %d or later",
+				 INSPECT_FDT_MIN_VERSION);
 		}
 	}
 	if (!fdt) {
