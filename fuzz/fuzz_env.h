@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 
 #include <kho/kho.h>
+#include <kho/validate.h>
 
 #define FENV_MAX_PAGES 256
 #define FENV_POISON 0x6b
@@ -293,6 +294,33 @@ static inline void fenv_apply(struct fenv *f, const uint8_t *p,
 			memcpy(pg + at, p, len < f->page - at ? len : f->page - at);
 		p += len;
 	}
+}
+
+/*
+ * What kho_memory_init() checks the tree against: the current layout's RAM
+ * ranges and a zeroed bitmap (one per target, reused: zeroed per call).
+ */
+static inline struct kho_tree_check *fenv_check(struct fenv *f)
+{
+	static uint64_t seen[(2 * FENV_MAX_PAGES + 63) / 64];
+	static struct kho_mem_region ram[2];
+	static struct kho_tree_check chk;
+	unsigned int nr_ram = 0;
+
+	for (int r = 0; r < 2; r++) {
+		if (!f->npages[r])
+			continue;
+		ram[nr_ram].start = f->base[r];
+		ram[nr_ram++].end = f->base[r] + f->npages[r] * f->page;
+	}
+	FENV_CHECK(kho_tree_check_words(ram, nr_ram, f->geo.page_shift) <=
+		   sizeof(seen) / sizeof(seen[0]));
+	memset(seen, 0, sizeof(seen));
+	memset(&chk, 0, sizeof(chk));
+	chk.ram = ram;
+	chk.nr_ram = nr_ram;
+	chk.seen = seen;
+	return &chk;
 }
 
 /* Emit word records for every non-zero word of pages [lo, hi). */

@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * fuzz_handover.c - libFuzzer target: a whole handover from hostile bytes,
- * through kho_populate(), kho_radix_validate(), kho_memory_init() and the
- * restores, as the next kernel takes it.
+ * through kho_populate(), kho_memory_init() (which validates the tree with
+ * kho_radix_validate() before it walks it) and the restores, as the next
+ * kernel takes it.
  *
  * Input (fuzz_env.h machine):
  *   cfg (1)     bits 0-1 page size (4/16/64/4 KiB), bit 2 RAM starts at 0
- *               (else 1 GiB), bit 3 walk even a tree the validator refused
- *               for its blocks (the walk's own checks must hold alone)
+ *               (else 1 GiB); bit 3 is ignored (it once asked for a walk
+ *               without validation, which kho_memory_init() no longer does;
+ *               kept so the corpus means what it meant)
  *   n0, n1, gap (1 each)  RAM layout: n0 pages, a hole of gap pages, n1 pages
  *   struct kho_data (32)  the handover record: FDT and scratch array
  *   records ...           what RAM holds: FDT page, tree pages, scratch array
  *
  * Nothing may crash, hang, leak or read outside RAM (phys_to_virt() is NULL
- * there and the ranges have guard pages). Beyond that: a tree the validator
- * accepts must walk (kho_memory_init() succeeds, unless it refuses a
- * subtree, which the tree check does not look at); after a walk every
- * block restores exactly once, and every reserved range is RAM, ascending.
+ * there and the ranges have guard pages). Beyond that: a handover
+ * kho_memory_init() refuses is refused with in->err filled, revival off and
+ * no stamp left; when its tree check passed, only a subtree (which the
+ * check does not look at) may still be refused; an accepted handover is
+ * walked: every block restores exactly once, and every reserved range is
+ * RAM, ascending.
  *
  * KHO_FUZZ_WRITE_SEEDS=DIR: write seeds made from real handovers (kernel A
  * of this library over the same machine) into DIR and exit.
@@ -42,7 +46,6 @@ struct hdr {
 
 #define CFG_SHIFT_MASK 0x3
 #define CFG_BASE_ZERO 0x4
-#define CFG_NO_VALIDATE 0x8
 #define RAM_BASE (1ULL << 30)
 
 static unsigned int cfg_shift(uint8_t cfg)
@@ -109,18 +112,25 @@ static int try_subtree(const char *name, uint64_t phys, void *arg)
 	return 0;
 }
 
-/* Return: true when the handover was accepted and walked. */
-static bool run(struct fenv *f, const struct hdr *h, bool validate)
+/* Does any page of the layout carry a stamp (or other private)? */
+static bool any_stamp(struct fenv *f)
 {
-	struct kho_mem_region ram[2];
-	struct kho_tree_check chk = { 0 };
+	for (int r = 0; r < 2; r++)
+		for (uint64_t i = 0; i < f->npages[r]; i++)
+			if (f->memmap[r][i].private)
+				return true;
+	return false;
+}
+
+/* Return: true when the handover was accepted and walked. */
+static bool run(struct fenv *f, const struct hdr *h)
+{
 	struct reserve_state rs = { .f = f };
-	static uint64_t seen[(2 * FENV_MAX_PAGES + 63) / 64 + 1];
 	static struct blocks blocks;
+	struct kho_tree_check *chk;
 	struct kho_radix_stats st;
 	struct kho_in in;
-	unsigned int nr_ram = 0;
-	int ret, valid;
+	int ret;
 
 	ret = kho_populate(&in, &f->geo, &f->ops, h->kd.fdt_addr,
 			   h->kd.fdt_size, h->kd.scratch_addr,
@@ -128,54 +138,43 @@ static bool run(struct fenv *f, const struct hdr *h, bool validate)
 	if (ret) {
 		CHECK(ret < 0 && in.err.code == ret && in.err.what);
 		CHECK(!in.revive);
-		CHECK(kho_memory_init(&in, on_reserve, &rs) == ret);
+		CHECK(kho_memory_init(&in, fenv_check(f), on_reserve, &rs) ==
+		      ret);
+		CHECK(!rs.nr);
 		CHECK(!kho_restore_folio(&in, h->kd.fdt_addr));
 		return false;
 	}
-	for (int r = 0; r < 2; r++) {
-		if (!f->npages[r])
-			continue;
-		ram[nr_ram].start = f->base[r];
-		ram[nr_ram++].end = f->base[r] + f->npages[r] * f->page;
-	}
-	memset(seen, 0, sizeof(seen));
-	chk.ram = ram;
-	chk.nr_ram = nr_ram;
-	chk.scratch = in.scratch;
-	chk.nr_scratch = in.nr_scratch;
-	chk.seen = seen;
-	CHECK(kho_tree_check_words(ram, nr_ram, f->geo.page_shift) <=
-	      sizeof(seen) / 8);
-	valid = kho_radix_validate(&in.tree, &chk);
-	CHECK(valid <= 0);
-	CHECK(!valid || (chk.err.code == valid && chk.err.what));
 	/*
-	 * Without validation, the walk's own checks must hold for trees
-	 * refused for their blocks (outside RAM, overlapping, in scratch or
-	 * on a node). Trees refused for their shape are not walked: a walk
-	 * of shared nodes is finite only by the depth, 4 x k^4 leaf scans
-	 * for k entries a table (docs/reliability.md, known gaps).
+	 * kho_memory_init() checks the whole tree before it walks any of it:
+	 * a tree of shared nodes, which a trusting walk would follow for
+	 * days, is refused at the second mention of a node.
 	 */
-	if (valid && !(!validate && (valid == -ERANGE || valid == -EEXIST ||
-				     valid == -EBUSY))) {
-		kho_in_destroy(&in);
-		return false;
-	}
-
-	ret = kho_memory_init(&in, on_reserve, &rs);
-	/*
-	 * What the validator accepts, the walk accepts; only the subtrees,
-	 * which the tree check does not see, may still be refused.
-	 */
+	chk = fenv_check(f);
+	ret = kho_memory_init(&in, chk, on_reserve, &rs);
 	CHECK(ret <= 0);
-	CHECK(valid || !ret ||
-	      (in.err.property && strstr(in.err.what, "subtree")));
+	CHECK(chk->scratch == in.scratch && chk->nr_scratch == in.nr_scratch);
 	if (ret) {
 		CHECK(in.err.code == ret && in.err.what && !in.revive);
+		CHECK(!in.walked);
+		/* The tree check's refusal is the handover's, word for word. */
+		CHECK(!chk->err.code ||
+		      (chk->err.code == ret && in.err.what == chk->err.what &&
+		       in.err.phys == chk->err.phys));
+		/*
+		 * The tree check refuses before anything is reserved. A tree
+		 * it passed walks: only the subtrees it does not look at, or
+		 * a block on a memmap hole (fuzz_env's memmap and RAM agree,
+		 * so never here), may still be refused.
+		 */
+		CHECK(!chk->err.code || !rs.nr);
+		CHECK(chk->err.code ||
+		      (in.err.property && strstr(in.err.what, "subtree")));
+		CHECK(!any_stamp(f));
 		CHECK(!kho_restore_folio(&in, h->kd.fdt_addr));
 		kho_in_destroy(&in);
 		return false;
 	}
+	CHECK(in.walked && !chk->err.code);
 	/* Walked: every block is stamped, so each restores exactly once. */
 	blocks.nr = 0;
 	blocks.overflow = false;
@@ -214,7 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n0 = h.n0 ? h.n0 : 1;
 	fenv_reset(f, h.cfg & CFG_BASE_ZERO ? 0 : RAM_BASE, n0, h.gap, h.n1);
 	fenv_apply(f, data + sizeof(h), data + size, 0, fenv_total_pages(f));
-	run(f, &h, !(h.cfg & CFG_NO_VALIDATE));
+	run(f, &h);
 	return 0;
 }
 
@@ -298,7 +297,7 @@ static void write_seed(const char *dir, const struct scenario *s)
 	CHECK(!fclose(fp));
 	/* The seed must be a handover the next kernel accepts. */
 	fenv_reboot(f);
-	CHECK(run(f, &h, true));
+	CHECK(run(f, &h));
 	kho_out_destroy(&out);
 }
 

@@ -103,9 +103,12 @@ static int kernel_b(struct fenv *f, struct kho_out *out,
 	ret = kho_populate(&in, &f->geo, &f->ops, out->fdt_phys, f->page, arr,
 			   sizeof(*out->scratch));
 	CHECK(!ret);
-	ret = kho_memory_init(&in, no_reserve, NULL);
+	ret = kho_memory_init(&in, fenv_check(f), no_reserve, NULL);
 	if (ret) {
-		/* Kernel A accepted blocks that overlap: refused as a whole. */
+		/*
+		 * Kernel A accepted blocks that overlap (a folio inside another
+		 * preserved block): the tree check refuses the whole handover.
+		 */
 		CHECK(!strict);
 		kho_in_destroy(&in);
 		return ret;

@@ -4,9 +4,11 @@
  *
  *   kho_populate()     map and check the root FDT and the scratch array,
  *                      adopt the tree (read-only);
- *   kho_memory_init()  walk the tree: stamp the first struct page of every
- *                      block (order, magic), then reserve the coalesced
- *                      ranges;
+ *   kho_memory_init()  validate the whole tree (kho_radix_validate(): the
+ *                      tree is another kernel's, its shape is not
+ *                      trusted), then walk it: stamp the first struct page
+ *                      of every block (order, magic), then reserve the
+ *                      coalesced ranges;
  *   kho_restore_*()    give a block back to its owner; only the stamp is
  *                      read, and a restore clears it.
  *
@@ -16,6 +18,8 @@
  * code; from then on nothing is restored and no subtree is found.
  */
 #include <libfdt.h>
+
+#include <kho/validate.h>
 
 #include "kho_internal.h"
 
@@ -408,21 +412,54 @@ static int reserve_range(uint64_t start, uint64_t end, void *arg)
 			 "reserving preserved memory failed", NULL, start);
 }
 
+/*
+ * The whole tree, before any of it is trusted: a walk follows every entry
+ * of every node, so a tree of shared nodes (every entry of each table
+ * naming the one node below: 4 x 512^4 paths on 4 KiB pages from 5 pages)
+ * would take days; the check visits each node once and refuses the second
+ * mention. It also refuses what the stamp walk below would only catch block
+ * by block (outside RAM, overlapping) and what it cannot see (a block
+ * across a hole of @chk->ram, or over a tree node). Nothing is stamped or
+ * reserved yet when it fails.
+ */
+static int check_tree(struct kho_in *in, struct kho_tree_check *chk)
+{
+	int ret;
+
+	chk->scratch = in->scratch;
+	chk->nr_scratch = in->nr_scratch;
+	ret = kho_radix_validate(&in->tree, chk);
+	if (!ret)
+		return 0;
+	in->err = chk->err;
+	/* The check fills err on every failure; keep the code regardless. */
+	in->err.code = ret;
+	if (!in->err.what)
+		in->err.what = "the preserved-memory tree is corrupt";
+	in->revive = false;
+	return ret;
+}
+
 /**
- * kho_memory_init() - walk the handed-over tree, reserve and stamp
+ * kho_memory_init() - validate the handed-over tree, stamp and reserve
  * @in: a handover kho_populate() accepted
+ * @chk: the caller's RAM and a zeroed bitmap; scratch is taken from @in
  * @reserve: called once per coalesced range [start, end) of preserved memory
  * @arg: passed to @reserve
  *
  * Return: 0 (in->walked is set), or a negative errno with in->err saying
  * why; revival is then disabled and no page keeps a stamp.
  */
-int kho_memory_init(struct kho_in *in, kho_reserve_cb reserve, void *arg)
+int kho_memory_init(struct kho_in *in, struct kho_tree_check *chk,
+		    kho_reserve_cb reserve, void *arg)
 {
 	struct reserve_arg r = { .in = in, .reserve = reserve, .arg = arg };
 	int ret;
 
 	if (KHO_WARN_ON(!in || !reserve))
+		return -EINVAL;
+	/* Without RAM or a bitmap the tree cannot be checked: never walk it. */
+	if (KHO_WARN_ON(!chk || !chk->ram || !chk->nr_ram || !chk->seen))
 		return -EINVAL;
 	if (!in->revive)
 		return in->err.code ? in->err.code : -ENOENT;
@@ -430,7 +467,14 @@ int kho_memory_init(struct kho_in *in, kho_reserve_cb reserve, void *arg)
 	if (KHO_WARN_ON(in->walked))
 		return -EBUSY;
 
-	/* Check and stamp every block before anything is reserved. */
+	ret = check_tree(in, chk);
+	if (ret)
+		return ret;
+	/*
+	 * Check and stamp every block before anything is reserved. The tree
+	 * is sound now; the walk still checks each block against the memmap,
+	 * which may know holes @chk->ram does not.
+	 */
 	ret = kho_radix_walk(&in->tree, stamp_block, in);
 	if (!ret)
 		ret = check_subtrees(in);
@@ -499,10 +543,10 @@ bool in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order)
 	if (!stamped_order(in, pfn, &stamped) || stamped != order)
 		return false;
 	/*
-	 * The walk checked the first and the last page; a hostile tree's
-	 * block may still span a hole in RAM (kho_radix_validate() refuses
-	 * it, kho_memory_init() alone does not). Every restore touches every
-	 * page anyway: make sure each has a struct page before one is.
+	 * The walk checked the first and the last page, and the tree check
+	 * the caller's RAM layout; a block may still span a hole of the
+	 * memmap that layout does not show. Every restore touches every page
+	 * anyway: make sure each has a struct page before one is.
 	 */
 	for (i = 1; i + 1 < nr_pages; i++) {
 		if (!pfn_page(in, pfn + i))

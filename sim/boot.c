@@ -294,44 +294,34 @@ static int check_handover_record(struct sim_boot *b, const struct kho_data *kd,
 }
 
 /*
- * Check the whole tree before walking it: every node in RAM, reached once,
- * outside scratch and outside every preserved block. The kernel trusts its
- * predecessor; a simulator that reads handovers from files does not.
+ * kho_memory_init() checks the whole tree before walking it: every node in
+ * RAM, reached once, outside scratch and outside every preserved block. It
+ * needs the machine's RAM layout and a zeroed bitmap of one bit per page,
+ * which the library does not allocate.
  */
-static int validate_tree(struct sim_boot *b, struct sim_error *e)
+static int tree_check_init(struct sim_boot *b, struct kho_tree_check *chk,
+			   struct kho_mem_region *ram, struct sim_error *e)
 {
-	struct kho_mem_region ram[SIM_MAX_RAM_RANGES];
-	struct kho_tree_check chk = { 0 };
-	int ret;
-
+	memset(chk, 0, sizeof(*chk));
 	for (unsigned int i = 0; i < b->m.conf.nr_ranges; i++) {
 		ram[i].start = b->m.conf.ram[i].base;
 		ram[i].end = b->m.conf.ram[i].base + b->m.conf.ram[i].size;
 	}
-	chk.ram = ram;
-	chk.nr_ram = b->m.conf.nr_ranges;
-	chk.scratch = b->in.scratch;
-	chk.nr_scratch = b->in.nr_scratch;
-	chk.seen = calloc(kho_tree_check_words(ram, chk.nr_ram,
-					       b->m.conf.page_shift) + 1,
-			  sizeof(uint64_t));
-	if (!chk.seen)
+	chk->ram = ram;
+	chk->nr_ram = b->m.conf.nr_ranges;
+	chk->seen = calloc(kho_tree_check_words(ram, chk->nr_ram,
+						b->m.conf.page_shift) + 1,
+			   sizeof(uint64_t));
+	if (!chk->seen)
 		return sim_fail(e, -ENOMEM, "out of memory");
-	ret = kho_radix_validate(&b->in.tree, &chk);
-	free(chk.seen);
-	if (ret) {
-		if (!chk.err.code)
-			chk.err.code = ret;
-		sim_format_kho_error(&chk.err, "", e);
-		return ret;
-	}
-	b->stats.validated_nodes = chk.nr_nodes;
 	return 0;
 }
 
 static int kho_boot(struct sim_boot *b, struct sim_error *e)
 {
 	const struct kho_data *kd = &b->handover;
+	struct kho_mem_region ram[SIM_MAX_RAM_RANGES];
+	struct kho_tree_check chk;
 	const struct kho_scratch *s;
 	uint64_t t0;
 	int ret;
@@ -347,9 +337,6 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 		sim_format_kho_error(&b->in.err, "", e);
 		return ret;
 	}
-	ret = validate_tree(b, e);
-	if (ret)
-		return ret;
 	s = b->in.scratch;
 	if (!b->in.nr_scratch || b->in.nr_scratch > SIM_MAX_SCRATCH)
 		return sim_fail(e, -EINVAL,
@@ -386,16 +373,30 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 	ret = charge_memmap(b, e);
 	if (ret)
 		return ret;
-	/* kho_memory_init(): reserve every preserved block, stamp its page. */
+	/*
+	 * kho_memory_init(): check the whole tree, then reserve every
+	 * preserved block and stamp its page.
+	 */
+	ret = tree_check_init(b, &chk, ram, e);
+	if (ret)
+		return ret;
 	t0 = sim_now_ns();
-	ret = kho_memory_init(&b->in, walk_reserve, b);
+	ret = kho_memory_init(&b->in, &chk, walk_reserve, b);
 	b->stats.walk_ns = sim_now_ns() - t0;
+	free(chk.seen);
 	if (ret) {
 		if (!b->in.err.code)
 			b->in.err.code = ret;
-		sim_format_kho_error(&b->in.err, "tree walk: ", e);
+		/*
+		 * The tree check fills chk.err and says what is wrong with the
+		 * tree itself, as the separate check did before; a refusal of
+		 * the walk proper (chk.err clear) says it came from the walk.
+		 */
+		sim_format_kho_error(&b->in.err,
+				     chk.err.code ? "" : "tree walk: ", e);
 		return ret;
 	}
+	b->stats.validated_nodes = chk.nr_nodes;
 	b->mb.scratch_only = false;
 	kho_radix_get_stats(&b->in.tree, &b->stats.in_tree);
 	return 0;

@@ -6,8 +6,9 @@
  *                       reserve the first MiB and the kernel image;
  *                       cold boot: reserve scratch (lowmem, global, per node)
  *                       KHO boot:  kho_populate(), memblock allocates only
- *                                  from scratch, kho_memory_init() walks the
- *                                  tree and reserves every preserved range
+ *                                  from scratch, kho_memory_init() checks
+ *                                  the whole tree, walks it and reserves
+ *                                  every preserved range
  *   (early users)       memblock allocations (reserve_mem regions)
  *   sim_boot_mm_init()  everything free goes to the buddy allocator; the
  *                       scrub poisons it all before anyone restores
@@ -70,7 +71,7 @@ struct sim_boot_opts {
 
 /**
  * struct sim_boot_stats - what a boot measured
- * @walk_ns: kho_memory_init(): tree walk and reservation
+ * @walk_ns: kho_memory_init(): tree check, walk and reservation
  * @scrub_ns: the boot-time scrub
  * @scrubbed_boot: bytes poisoned or punched at boot
  * @scrubbed_kexec: bytes of scratch overwritten at kexec
@@ -78,6 +79,7 @@ struct sim_boot_opts {
  * @reserved_bytes: bytes they cover
  * @ranges: the first SIM_REPORT_RANGES of them, [start, end)
  * @validated_nodes: nodes the full check of the handed-over tree visited
+ *	(kho_memory_init()'s kho_radix_validate())
  * @in_tree: the handed-over tree
  * @out_tree: the outgoing tree, filled in at kexec
  */

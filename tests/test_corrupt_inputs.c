@@ -10,10 +10,11 @@
  *    shifted its 32-bit total_pages by the order (undefined; UBSan stops
  *    the ASan build of this test without the fix).
  *  - a block whose first and last pages are RAM but not the pages between
- *    (a hole): kho_memory_init() checks only the ends, and a restore wrote
- *    through the NULL struct page of the hole. Found with fuzz_env.h's
- *    two-range machine while checking item 1; kho_radix_validate() refuses
- *    such a tree, so `kho boot` and `kho inspect` were never exposed.
+ *    (a hole): the walk checks only the ends, and a restore wrote through
+ *    the NULL struct page of the hole. Found with fuzz_env.h's two-range
+ *    machine while checking item 1. kho_memory_init()'s tree check refuses
+ *    such a tree when the caller's RAM layout shows the hole; when it does
+ *    not (a memmap finer than the layout), the restores fail cleanly.
  *  - subtrees whose preserved-data is short or names memory nobody
  *    preserved: kho_memory_init() accepted them (item 1 of issue 5 asks
  *    for a refusal); a blob inside a larger preserved block is fine.
@@ -37,6 +38,9 @@
 #define ENV_PAGES 64
 #define SCRATCH_FIRST 60
 #define SCRATCH_PAGES 4
+/* The pages the tests preserve by number: never a tree node. */
+#define DATA_FIRST 8
+#define DATA_END 48
 
 struct machine {
 	struct kho_env *e;
@@ -54,6 +58,13 @@ static void handover(struct machine *m)
 	memset(m, 0, sizeof(*m));
 	m->e = e = kho_env_create(12, ENV_PHYS_BASE, ENV_PAGES);
 	assert_non_null(e);
+	/*
+	 * Kernel A's memory, preserved below by page number: keep the
+	 * allocator's tree nodes out of it, or the tree check rightly
+	 * refuses a block on a node.
+	 */
+	for (size_t i = DATA_FIRST; i < DATA_END; i++)
+		e->in_use[i] = true;
 	kho_env_add_scratch(e, SCRATCH_FIRST, SCRATCH_PAGES);
 	assert_int_equal(kho_out_init(&m->out, &e->geo, &e->ops, e->scratch,
 				      e->nr_scratch), 0);
@@ -140,7 +151,8 @@ static void test_vmalloc_huge_order(void **state)
 
 	handover(&m);
 	assert_int_equal(populate(&m), 0);
-	assert_int_equal(kho_memory_init(&m.in, no_reserve, NULL), 0);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e), no_reserve,
+					 NULL), 0);
 	assert_int_equal(kho_restore_vmalloc(&m.in, &v, no_map, NULL),
 			 -EFAULT);
 	/* Every order the check lets through, with an empty chunk page. */
@@ -175,27 +187,69 @@ static void *hole_phys_to_virt(void *ctx, uint64_t pa)
 	return in_hole(pa >> 12) ? NULL : hole_env->ops.mem.phys_to_virt(ctx, pa);
 }
 
+/* Kernel A preserved a block across pages 16..31 and a run 32..47. */
+static uint64_t preserve_around_hole(struct machine *m,
+				     struct kho_env_ops *ops)
+{
+	uint64_t block;
+
+	handover(m);
+	hole_env = m->e;
+	block = kho_env_page_phys(m->e, 16);
+	assert_int_equal(kho_preserve_folio(&m->out, block, 4), 0);
+	assert_int_equal(kho_preserve_pages(&m->out,
+					    kho_env_page_phys(m->e, 32), 16),
+			 0);
+	kho_env_reboot(m->e);
+	*ops = m->e->ops;
+	ops->pfn_to_page = hole_pfn_to_page;
+	ops->mem.phys_to_virt = hole_phys_to_virt;
+	assert_int_equal(kho_populate(&m->in, &m->e->geo, ops,
+				      m->out.fdt_phys, m->e->page_size,
+				      m->arr_phys, sizeof(struct kho_scratch)),
+			 0);
+	return block;
+}
+
+/* A caller whose RAM layout shows the hole: the tree check refuses. */
+static void test_block_across_hole_refused(void **state)
+{
+	struct kho_mem_region ram[2];
+	struct kho_tree_check chk = { 0 };
+	uint64_t seen[1] = { 0 };
+	struct kho_env_ops ops;
+	struct machine m;
+	uint64_t block;
+
+	block = preserve_around_hole(&m, &ops);
+	ram[0].start = kho_env_page_phys(m.e, 0);
+	ram[0].end = kho_env_page_phys(m.e, HOLE_FIRST);
+	ram[1].start = kho_env_page_phys(m.e, HOLE_END);
+	ram[1].end = kho_env_page_phys(m.e, ENV_PAGES);
+	assert_true(kho_tree_check_words(ram, 2, 12) <= 1);
+	chk.ram = ram;
+	chk.nr_ram = 2;
+	chk.seen = seen;
+	assert_int_equal(kho_memory_init(&m.in, &chk, no_reserve, NULL),
+			 -ERANGE);
+	assert_string_equal(m.in.err.what, "preserved memory lies outside RAM");
+	assert_int_equal(m.in.err.phys, block);
+	assert_false(m.in.revive);
+	assert_false(kho_env_any_stamp(m.e));
+	assert_null(kho_restore_pages(&m.in, kho_env_page_phys(m.e, 32), 16));
+	done(&m);
+}
+
+/* A caller whose RAM layout does not show it: restores fail cleanly. */
 static void test_block_across_hole(void **state)
 {
 	struct kho_env_ops ops;
 	struct machine m;
 	uint64_t block;
 
-	handover(&m);
-	hole_env = m.e;
-	/* Pages 16..31, around the hole; kernel A saw no hole. */
-	block = kho_env_page_phys(m.e, 16);
-	assert_int_equal(kho_preserve_folio(&m.out, block, 4), 0);
-	assert_int_equal(kho_preserve_pages(&m.out,
-					    kho_env_page_phys(m.e, 32), 16), 0);
-	kho_env_reboot(m.e);
-	ops = m.e->ops;
-	ops.pfn_to_page = hole_pfn_to_page;
-	ops.mem.phys_to_virt = hole_phys_to_virt;
-	assert_int_equal(kho_populate(&m.in, &m.e->geo, &ops, m.out.fdt_phys,
-				      m.e->page_size, m.arr_phys,
-				      sizeof(struct kho_scratch)), 0);
-	assert_int_equal(kho_memory_init(&m.in, no_reserve, NULL), 0);
+	block = preserve_around_hole(&m, &ops);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e), no_reserve,
+					 NULL), 0);
 	/* Each restore fails cleanly and changes nothing. */
 	assert_null(kho_restore_folio(&m.in, block));
 	assert_null(kho_restore_pages(&m.in, block, 16));
@@ -221,7 +275,8 @@ static int walk_with_subtree(struct machine *m, const void *v, int len)
 					     len), 0);
 	assert_int_equal(fdt_pack(fdt), 0);
 	assert_int_equal(populate(m), 0);
-	return kho_memory_init(&m->in, no_reserve, NULL);
+	return kho_memory_init(&m->in, kho_env_check(m->e), no_reserve,
+			       NULL);
 }
 
 static void test_subtree_data_checked(void **state)
@@ -269,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_fdt_old_version_refused),
 		cmocka_unit_test(test_vmalloc_huge_order),
 		cmocka_unit_test(test_block_across_hole),
+		cmocka_unit_test(test_block_across_hole_refused),
 		cmocka_unit_test(test_subtree_data_checked),
 	};
 

@@ -7,7 +7,9 @@
  * subtrees), every way a handover is refused (FDT header, size, compatible,
  * memory map missing / short / zero / misaligned / outside RAM, scratch
  * array empty / ragged / outside RAM / overlapping ..., blocks outside RAM,
- * in scratch or overlapping, a corrupt tree, a failing reservation), and
+ * in scratch or overlapping, a corrupt tree, shared nodes refused by
+ * kho_memory_init()'s own tree check, a block only the walk's memmap check
+ * sees, a failing reservation, a missing tree check), and
  * restores that must fail (second restore, tail page, never preserved,
  * before the walk, after a refusal). Ends with the refusal sentence.
  */
@@ -17,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -37,8 +40,11 @@
 
 static const unsigned int page_shifts[] = { 12, 14, 16 };
 
+static unsigned int nr_warnings;
+
 static void count_warning(const char *file, int line, const char *what)
 {
+	nr_warnings++;
 }
 
 /* What kernel A preserved, stored in its blob for kernel B to find. */
@@ -217,9 +223,16 @@ static void round_trip(unsigned int page_shift)
 	/* Nothing restores before the walk. */
 	assert_null(kho_restore_folio(&m.in, m.blob->folio_phys));
 
-	assert_int_equal(kho_memory_init(&m.in, collect_range, &r), 0);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
+					 collect_range, &r), 0);
 	assert_true(m.in.walked);
-	assert_int_equal(kho_memory_init(&m.in, collect_range, &r), -EBUSY);
+	/* The check saw every node: root, tables and the leaves in use. */
+	assert_true(m.e->chk.nr_nodes >= m.e->geo.depth);
+	assert_true(m.e->chk.nr_ranges > 0);
+	assert_int_equal(m.e->chk.nr_scratch, 2);
+	assert_ptr_equal(m.e->chk.scratch, m.in.scratch);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
+					 collect_range, &r), -EBUSY);
 
 	/* Ranges: ascending, disjoint, not touching (coalesced). */
 	for (j = 1; j < r.nr; j++)
@@ -381,7 +394,8 @@ static void assert_refused(struct machine *m, int code, const char *what)
 	assert_string_equal(m->in.err.what, what);
 	assert_false(m->in.revive);
 	assert_false(m->in.walked);
-	assert_int_equal(kho_memory_init(&m->in, collect_range, &r), code);
+	assert_int_equal(kho_memory_init(&m->in, kho_env_check(m->e),
+					 collect_range, &r), code);
 	assert_int_equal(r.nr, 0);
 	assert_false(kho_env_any_stamp(m->e));
 	assert_null(kho_restore_folio(&m->in, m->blob->folio_phys));
@@ -659,24 +673,40 @@ static void test_refuse_scratch_across_hole(void **state)
 	machine_free(&m);
 }
 
-/* Blocks the walk refuses; the tree is edited behind kho_out's checks. */
-static void walk_refused(struct machine *m, int code, const char *what)
+/*
+ * A tree kho_memory_init() refuses, with @chk (or the environment's check
+ * when NULL); the tree is edited behind kho_out's checks.
+ */
+static void walk_refused_with(struct machine *m, struct kho_tree_check *chk,
+			      int code, const char *what)
 {
 	struct ranges r = { .fail_at = -1 };
 
 	kexec(m);
 	assert_int_equal(populate(m), 0);
-	assert_int_equal(kho_memory_init(&m->in, collect_range, &r), code);
+	if (!chk)
+		chk = kho_env_check(m->e);
+	assert_int_equal(kho_memory_init(&m->in, chk, collect_range, &r), code);
 	assert_int_equal(r.nr, 0);
+	assert_int_equal(m->in.err.code, code);
 	assert_string_equal(m->in.err.what, what);
 	assert_false(m->in.revive);
 	assert_false(m->in.walked);
-	/* No stamp survives a refused walk. */
+	/* No stamp survives a refusal. */
 	assert_false(kho_env_any_stamp(m->e));
 	assert_null(kho_restore_folio(&m->in, m->blob->folio_phys));
-	assert_int_equal(kho_memory_init(&m->in, collect_range, &r), code);
+	assert_int_equal(kho_restore_free(&m->in, m->blob), -EPERM);
+	assert_int_equal(kho_memory_init(&m->in, kho_env_check(m->e),
+					 collect_range, &r), code);
+	assert_int_equal(r.nr, 0);
 }
 
+static void walk_refused(struct machine *m, int code, const char *what)
+{
+	walk_refused_with(m, NULL, code, what);
+}
+
+/* The tree check refuses bad blocks before the walk stamps any. */
 static void test_refuse_blocks(void **state)
 {
 	struct machine m;
@@ -685,37 +715,67 @@ static void test_refuse_blocks(void **state)
 	kernel_a(&m, 12);
 	pfn = kho_env_page_phys(m.e, ENV_PAGES) >> 12;
 	assert_int_equal(kho_radix_add_page(&m.out.tree, pfn, 0), 0);
-	kexec(&m);
-	assert_int_equal(populate(&m), 0);
-	assert_int_equal(kho_memory_init(&m.in, collect_range,
-					 &(struct ranges){ .fail_at = -1 }),
-			 -EINVAL);
-	assert_string_equal(m.in.err.what, "preserved block is not in RAM");
+	walk_refused(&m, -ERANGE, "preserved memory lies outside RAM");
 	assert_int_equal(m.in.err.phys, kho_env_page_phys(m.e, ENV_PAGES));
-	assert_int_equal(m.in.err.level, 0);
-	assert_int_equal(m.in.err.index, (long)(((1ULL << 52) | pfn) &
-						 ((1ULL << 15) - 1)));
-	assert_false(kho_env_any_stamp(m.e));
 	machine_free(&m);
 
-	/* A block that starts in RAM and ends past it (2 * ENV_PAGES). */
+	/*
+	 * A block that starts in RAM and ends past it (2 * ENV_PAGES): it
+	 * holds kernel A's blocks too, so it is refused as an overlap.
+	 */
 	kernel_a(&m, 12);
 	pfn = ENV_PHYS_BASE >> 12;
 	assert_int_equal(kho_radix_add_page(&m.out.tree, pfn, 11), 0);
-	walk_refused(&m, -EINVAL, "preserved block is not in RAM");
+	walk_refused(&m, -EEXIST,
+		     "two preserved blocks overlap (a page is preserved twice)");
 	machine_free(&m);
 
 	kernel_a(&m, 12);
 	pfn = kho_env_page_phys(m.e, SCRATCH2_FIRST + 2) >> 12;
 	assert_int_equal(kho_radix_add_page(&m.out.tree, pfn, 1), 0);
-	walk_refused(&m, -EINVAL, "preserved block overlaps a scratch area");
+	walk_refused(&m, -EBUSY, "preserved memory overlaps a scratch area");
+	assert_int_equal(m.in.err.index, 1);
 	machine_free(&m);
 
 	/* A page preserved alone and as the start of a larger block. */
 	kernel_a(&m, 12);
 	pfn = m.blob->folio_phys >> 12;
 	assert_int_equal(kho_radix_add_page(&m.out.tree, pfn, 0), 0);
-	walk_refused(&m, -EINVAL, "preserved blocks overlap");
+	walk_refused(&m, -EEXIST,
+		     "two preserved blocks overlap (a page is preserved twice)");
+	machine_free(&m);
+}
+
+/*
+ * The walk keeps its own checks: a caller's RAM layout coarser than the
+ * memmap (here twice the RAM there is) lets a block past RAM through the
+ * tree check, and the walk refuses it by its missing struct page.
+ */
+static void test_walk_checks_memmap(void **state)
+{
+	struct kho_mem_region wide;
+	struct kho_tree_check chk = { 0 };
+	uint64_t *seen;
+	struct machine m;
+	uint64_t pfn;
+
+	kernel_a(&m, 12);
+	wide.start = ENV_PHYS_BASE;
+	wide.end = kho_env_page_phys(m.e, 2 * ENV_PAGES);
+	seen = calloc(kho_tree_check_words(&wide, 1, 12), sizeof(*seen));
+	assert_non_null(seen);
+	chk.ram = &wide;
+	chk.nr_ram = 1;
+	chk.seen = seen;
+	pfn = kho_env_page_phys(m.e, ENV_PAGES) >> 12;
+	assert_int_equal(kho_radix_add_page(&m.out.tree, pfn, 0), 0);
+	walk_refused_with(&m, &chk, -EINVAL, "preserved block is not in RAM");
+	assert_int_equal(chk.err.code, 0);
+	assert_int_equal(m.in.err.phys, kho_env_page_phys(m.e, ENV_PAGES));
+	assert_int_equal(m.in.err.level, 0);
+	assert_int_equal(m.in.err.index, (long)(((1ULL << 52) | pfn) &
+						 ((1ULL << 15) - 1)));
+	free(seen);
 	machine_free(&m);
 }
 
@@ -730,10 +790,90 @@ static void test_refuse_corrupt_tree(void **state)
 	saved = root[2];
 	assert_int_not_equal(saved, 0);
 	root[2] = kho_env_page_phys(m.e, ENV_PAGES + 100);
-	walk_refused(&m, -EFAULT, "the preserved-memory tree is corrupt");
+	walk_refused(&m, -EFAULT, "a table entry points outside RAM");
+	assert_int_equal(m.in.err.phys,
+			 kho_env_page_phys(m.e, ENV_PAGES + 100));
+	assert_int_equal(m.in.err.level, (int)m.e->geo.depth - 1);
+	assert_int_equal(m.in.err.index, 2);
 	/* Kernel A frees its nodes through that entry. */
 	root[2] = saved;
 	machine_free(&m);
+}
+
+#define SHARED_WHAT "a tree node is reached twice (shared or cyclic)"
+
+/* Two root entries naming one node: the second mention is refused. */
+static void test_refuse_shared_node(void **state)
+{
+	struct machine m;
+	uint64_t *root;
+
+	kernel_a(&m, 12);
+	root = kho_env_va(m.e, kho_radix_root_phys(&m.out.tree));
+	assert_int_not_equal(root[2], 0);
+	assert_int_equal(root[3], 0);
+	root[3] = root[2];
+	walk_refused(&m, -ELOOP, SHARED_WHAT);
+	assert_int_equal(m.in.err.phys, root[2]);
+	assert_int_equal(m.in.err.level, (int)m.e->geo.depth - 1);
+	assert_int_equal(m.in.err.index, 3);
+	root[3] = 0;
+	machine_free(&m);
+}
+
+/*
+ * Every entry of every table on one path names the node below it (the
+ * root's reachable entries too): 4 x 512^4 paths to one leaf on 4 KiB
+ * pages, days for a walk that trusts the shape. kho_memory_init() refuses
+ * it at the second mention, before stamping or reserving anything.
+ */
+static void every_entry_one_node(unsigned int page_shift)
+{
+	uint64_t *node[KHO_TREE_MAX_DEPTH], *saved[KHO_TREE_MAX_DEPTH];
+	unsigned int entries, root_entries, top, level, i, idx;
+	struct machine m;
+	uint64_t next;
+	size_t page;
+
+	kernel_a(&m, page_shift);
+	page = m.e->page_size;
+	entries = 1U << m.e->geo.table_bits;
+	top = m.e->geo.depth - 1;
+	root_entries = 1U << (m.e->geo.key_width -
+			      m.out.tree.index_shift[top]);
+	assert_true(top < KHO_TREE_MAX_DEPTH);
+	node[top] = m.out.tree.root;
+	for (level = top; level > 0; level--) {
+		for (idx = 0; idx < entries && !node[level][idx]; idx++)
+			;
+		assert_true(idx < entries);
+		next = node[level][idx];
+		saved[level] = malloc(page);
+		assert_non_null(saved[level]);
+		memcpy(saved[level], node[level], page);
+		for (i = 0; i < (level == top ? root_entries : entries); i++)
+			node[level][i] = next;
+		node[level - 1] = kho_env_va(m.e, next);
+		assert_non_null(node[level - 1]);
+	}
+	walk_refused(&m, -ELOOP, SHARED_WHAT);
+	/* Refused at a table's second entry naming the node below it. */
+	assert_int_equal(m.in.err.level, 1);
+	assert_int_equal(m.in.err.index, 1);
+	/* Put the tables back so kernel A can free its tree. */
+	for (level = top; level > 0; level--) {
+		memcpy(node[level], saved[level], page);
+		free(saved[level]);
+	}
+	machine_free(&m);
+}
+
+static void test_refuse_every_entry_one_node(void **state)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(page_shifts) / sizeof(page_shifts[0]); i++)
+		every_entry_one_node(page_shifts[i]);
 }
 
 static void test_refuse_reserve(void **state)
@@ -744,7 +884,8 @@ static void test_refuse_reserve(void **state)
 	kernel_a(&m, 12);
 	kexec(&m);
 	assert_int_equal(populate(&m), 0);
-	assert_int_equal(kho_memory_init(&m.in, collect_range, &r), -ENOSPC);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
+					 collect_range, &r), -ENOSPC);
 	assert_int_equal(r.nr, 1);
 	assert_string_equal(m.in.err.what, "reserving preserved memory failed");
 	assert_false(m.in.revive);
@@ -761,7 +902,8 @@ static void test_destroyed(void **state)
 	kernel_a(&m, 12);
 	kexec(&m);
 	assert_int_equal(populate(&m), 0);
-	assert_int_equal(kho_memory_init(&m.in, collect_range, &r), 0);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
+					 collect_range, &r), 0);
 	kho_in_destroy(&m.in);
 	assert_null(kho_restore_folio(&m.in, m.blob->folio_phys));
 	assert_int_equal(kho_restore_free(&m.in, m.blob), -EPERM);
@@ -779,7 +921,8 @@ static void test_bad_calls(void **state)
 
 	assert_int_equal(kho_populate(NULL, NULL, NULL, 0, 0, 0, 0), -EINVAL);
 	kho_in_destroy(NULL);
-	assert_int_equal(kho_memory_init(NULL, collect_range, &r), -EINVAL);
+	assert_int_equal(kho_memory_init(NULL, NULL, collect_range, &r),
+			 -EINVAL);
 
 	kernel_a(&m, 12);
 	kexec(&m);
@@ -797,8 +940,10 @@ static void test_bad_calls(void **state)
 	assert_non_null(m.in.err.what);
 
 	assert_int_equal(populate(&m), 0);
-	assert_int_equal(kho_memory_init(&m.in, NULL, NULL), -EINVAL);
-	assert_int_equal(kho_memory_init(&m.in, collect_range, &r), 0);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e), NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
+					 collect_range, &r), 0);
 	assert_int_equal(kho_retrieve_subtree(&m.in, NULL, &phys), -EINVAL);
 	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, NULL), -EINVAL);
 	assert_int_equal(kho_for_each_subtree(&m.in, NULL, NULL), -EINVAL);
@@ -813,6 +958,44 @@ static void test_bad_calls(void **state)
 			.page_private;
 	assert_null(kho_restore_folio(&m.in,
 				      m.blob->folio_phys + m.e->page_size));
+	machine_free(&m);
+}
+
+/* No tree check, or one without RAM or bitmap: never walk unchecked. */
+static void test_memory_init_needs_check(void **state)
+{
+	struct ranges r = { .fail_at = -1 };
+	struct kho_tree_check bad;
+	unsigned int warned = nr_warnings;
+	struct machine m;
+
+	kernel_a(&m, 12);
+	kexec(&m);
+	assert_int_equal(populate(&m), 0);
+	assert_int_equal(kho_memory_init(&m.in, NULL, collect_range, &r),
+			 -EINVAL);
+	bad = *kho_env_check(m.e);
+	bad.seen = NULL;
+	assert_int_equal(kho_memory_init(&m.in, &bad, collect_range, &r),
+			 -EINVAL);
+	bad = *kho_env_check(m.e);
+	bad.ram = NULL;
+	assert_int_equal(kho_memory_init(&m.in, &bad, collect_range, &r),
+			 -EINVAL);
+	bad = *kho_env_check(m.e);
+	bad.nr_ram = 0;
+	assert_int_equal(kho_memory_init(&m.in, &bad, collect_range, &r),
+			 -EINVAL);
+	assert_int_equal(nr_warnings, warned + 4);
+	/* An impossible argument leaves the handover as it was. */
+	assert_int_equal(r.nr, 0);
+	assert_false(kho_env_any_stamp(m.e));
+	assert_true(m.in.revive);
+	assert_false(m.in.walked);
+	assert_int_equal(m.in.err.code, 0);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
+					 collect_range, &r), 0);
+	assert_true(m.in.walked);
 	machine_free(&m);
 }
 
@@ -901,10 +1084,14 @@ int main(void)
 		cmocka_unit_test(test_refuse_scratch),
 		cmocka_unit_test(test_refuse_scratch_across_hole),
 		cmocka_unit_test(test_refuse_blocks),
+		cmocka_unit_test(test_walk_checks_memmap),
 		cmocka_unit_test(test_refuse_corrupt_tree),
+		cmocka_unit_test(test_refuse_shared_node),
+		cmocka_unit_test(test_refuse_every_entry_one_node),
 		cmocka_unit_test(test_refuse_reserve),
 		cmocka_unit_test(test_destroyed),
 		cmocka_unit_test(test_bad_calls),
+		cmocka_unit_test(test_memory_init_needs_check),
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_error_sentence_of_refusal),
 	};

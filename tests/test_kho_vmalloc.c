@@ -331,7 +331,8 @@ static void kexec_populate(struct machine *m)
 static void kexec(struct machine *m)
 {
 	kexec_populate(m);
-	assert_int_equal(kho_memory_init(&m->in, reserve_nothing, NULL), 0);
+	assert_int_equal(kho_memory_init(&m->in, kho_env_check(m->e),
+					 reserve_nothing, NULL), 0);
 }
 
 struct mapped {
@@ -611,7 +612,8 @@ static void test_revival_disabled(void **state)
 	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, map_block, &mp),
 			 -EPERM);
 	assert_int_equal(mp.nr, 0);
-	assert_int_equal(kho_memory_init(&m.in, reserve_nothing, NULL), 0);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
+					 reserve_nothing, NULL), 0);
 	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, NULL, NULL), -EINVAL);
 	assert_int_equal(kho_restore_vmalloc(&m.in, NULL, map_block, &mp),
 			 -EINVAL);

@@ -6,9 +6,10 @@
  *
  *   kernel A                                  kernel B
  *   kho_out_init()                            kho_populate()    FDT, scratch
- *   kho_preserve_folio/pages/vmalloc()        kho_memory_init() walk: reserve
- *   kho_alloc_preserve()                                        ranges, stamp
- *   kho_add_subtree("name", blob)                               first pages
+ *   kho_preserve_folio/pages/vmalloc()        kho_memory_init() validate the
+ *   kho_alloc_preserve()                                        tree, reserve
+ *   kho_add_subtree("name", blob)                               ranges, stamp
+ *                                                               first pages
  *        |  root FDT page + tree pages stay   kho_retrieve_subtree()
  *        +-- in RAM; struct kho_data -------> kho_restore_folio/pages/
  *            names the FDT and scratch        vmalloc/free()
@@ -26,6 +27,12 @@
 #include <kho/abi.h>
 #include <kho/lock.h>
 #include <kho/radix.h>
+
+/*
+ * Defined in <kho/validate.h>, which includes this header: kernel B's
+ * caller fills one in for kho_memory_init().
+ */
+struct kho_tree_check;
 
 /**
  * struct kho_page - the part of a struct page KHO uses
@@ -317,8 +324,9 @@ void kho_remove_subtree(struct kho_out *out, void *blob);
  * "kho-v2", preserved-memory-map present, exactly 8 bytes, non-zero and
  * page-aligned; the scratch array is a non-empty multiple of 16 bytes,
  * mapped, and every area page-aligned, inside RAM and apart from the others.
- * Then adopts the tree read-only. Only addresses phys_to_virt returned are
- * read. The caller then allocates from scratch only, until
+ * Then adopts the tree read-only, reading only its root: the rest of the
+ * tree is checked by kho_memory_init(). Only addresses phys_to_virt
+ * returned are read. The caller then allocates from scratch only, until
  * kho_memory_init().
  * Context: early boot; does not allocate.
  * Return: 0 (in->revive set), or a negative errno with in->err saying what
@@ -333,23 +341,42 @@ int kho_populate(struct kho_in *in, const struct kho_geometry *geo,
 typedef int (*kho_reserve_cb)(uint64_t start, uint64_t end, void *arg);
 
 /**
- * kho_memory_init() - walk the handed-over tree, stamp and reserve
+ * kho_memory_init() - validate the handed-over tree, stamp and reserve
  * @in: accepted by kho_populate()
+ * @chk: this machine's RAM for the tree check (<kho/validate.h>): @chk->ram
+ *	and @chk->nr_ram (ascending, not overlapping, at least one region)
+ *	and @chk->seen, a zeroed bitmap of kho_tree_check_words() words that
+ *	the caller owns (lib/ allocates nothing) and may free on return.
+ *	@chk->scratch and @chk->nr_scratch are overwritten with the
+ *	handover's scratch areas (in->scratch); the counts and @chk->err are
+ *	filled in by the check
  * @reserve: called once per coalesced range of preserved memory, ascending
  * @arg: passed to @reserve
  *
- * First walks every block: it must lie in RAM, clear of scratch, and not
- * share its first page with another block; its first page's private gets
- * union kho_page_info { order, KHO_PAGE_MAGIC }. Then checks every
- * subtree's preserved-data (8 bytes, inside a preserved block) and
- * reserves the ranges.
+ * The tree comes from another kernel and is not trusted: first
+ * kho_radix_validate(&in->tree, @chk) checks it whole, in time linear in
+ * its nodes plus the pages of RAM, before anything is stamped or
+ * reserved. A shared or cyclic node, an entry outside RAM or unmapped, a
+ * block outside RAM, overlapping another, a scratch area or a tree node is
+ * refused there; @chk->err is copied to in->err. Then every block is
+ * walked: it must lie in RAM (the memmap, which may be finer than
+ * @chk->ram), clear of scratch, and not share its first page with another
+ * block; its first page's private gets union kho_page_info { order,
+ * KHO_PAGE_MAGIC }. Then every subtree's preserved-data is checked (8
+ * bytes, inside a preserved block) and the ranges are reserved.
  * Call it before the page allocator takes free memory.
- * Context: early boot; does not allocate; holds the tree lock while walking.
+ * Context: early boot; does not allocate; holds the tree lock while
+ * checking and while walking.
  * Return: 0 (in->walked set), the refusal code of kho_populate() when it
- * failed, -EBUSY when called twice, or a negative errno with in->err saying
- * why; revival is then disabled and no stamp is left behind.
+ * failed, -EBUSY when called twice, -EINVAL (with a warning, @in untouched)
+ * for a NULL @in, @reserve or @chk, or a @chk without RAM or bitmap, or a
+ * negative errno with in->err saying why: the tree check's codes (see
+ * kho_radix_validate(): -EINVAL, -EFAULT, -ELOOP, -ERANGE, -EEXIST,
+ * -EBUSY), the walk's, or @reserve's; revival is then disabled and no
+ * stamp is left behind.
  */
-int kho_memory_init(struct kho_in *in, kho_reserve_cb reserve, void *arg);
+int kho_memory_init(struct kho_in *in, struct kho_tree_check *chk,
+		    kho_reserve_cb reserve, void *arg);
 
 /**
  * kho_restore_folio() - take back a folio preserved with kho_preserve_folio()

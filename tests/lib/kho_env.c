@@ -51,7 +51,11 @@ struct kho_env *kho_env_create(unsigned int page_shift, uint64_t phys_base,
 	e->memmap = calloc(nr_pages, sizeof(*e->memmap));
 	e->alloc_order = malloc(nr_pages);
 	e->in_use = calloc(nr_pages, sizeof(*e->in_use));
-	if (!e->memmap || !e->alloc_order || !e->in_use)
+	e->ram.start = phys_base;
+	e->ram.end = phys_base + (uint64_t)nr_pages * page_size;
+	e->seen_words = kho_tree_check_words(&e->ram, 1, page_shift);
+	e->seen = calloc(e->seen_words, sizeof(*e->seen));
+	if (!e->memmap || !e->alloc_order || !e->in_use || !e->seen)
 		goto err_unmap;
 	memset(e->alloc_order, -1, nr_pages);
 
@@ -70,6 +74,7 @@ err_unmap:
 	free(e->memmap);
 	free(e->alloc_order);
 	free(e->in_use);
+	free(e->seen);
 err:
 	free(e);
 	return NULL;
@@ -83,7 +88,18 @@ void kho_env_destroy(struct kho_env *e)
 	free(e->memmap);
 	free(e->alloc_order);
 	free(e->in_use);
+	free(e->seen);
 	free(e);
+}
+
+struct kho_tree_check *kho_env_check(struct kho_env *e)
+{
+	memset(&e->chk, 0, sizeof(e->chk));
+	memset(e->seen, 0, e->seen_words * sizeof(*e->seen));
+	e->chk.ram = &e->ram;
+	e->chk.nr_ram = 1;
+	e->chk.seen = e->seen;
+	return &e->chk;
 }
 
 void kho_env_add_scratch(struct kho_env *e, size_t first, size_t nr)

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include <kho/kho.h>
+#include <kho/validate.h>
 
 #define KHO_ENV_MAX_SCRATCH 8
 #define KHO_ENV_POISON 0x6b
@@ -54,6 +55,10 @@ struct kho_env {
 	uint64_t nr_injected;
 	uint64_t bad_frees;
 	struct kho_env_ops ops;
+	struct kho_mem_region ram;	/* for kho_env_check() */
+	struct kho_tree_check chk;
+	uint64_t *seen;			/* its bitmap, seen_words words */
+	uint64_t seen_words;
 };
 
 /*
@@ -63,6 +68,13 @@ struct kho_env {
 struct kho_env *kho_env_create(unsigned int page_shift, uint64_t phys_base,
 			       size_t nr_pages);
 void kho_env_destroy(struct kho_env *e);
+
+/*
+ * What kho_memory_init() checks the tree against: the environment's RAM
+ * (one region) and a zeroed bitmap. Owned by @e and zeroed again on every
+ * call (a check marks its bitmap); freed by kho_env_destroy().
+ */
+struct kho_tree_check *kho_env_check(struct kho_env *e);
 
 /* Reserve pages [first, first + nr) as a scratch area (no allocations). */
 void kho_env_add_scratch(struct kho_env *e, size_t first, size_t nr);
