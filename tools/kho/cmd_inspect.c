@@ -14,6 +14,7 @@
 
 #include <libfdt.h>
 
+#include "inspect_mem.h"
 #include "kho_tool.h"
 #include "report.h"
 
@@ -215,6 +216,9 @@ int cmd_inspect(int argc, char **argv)
 	bool json = false;
 	int ret;
 
+	/* --fdt, --mem, --svg ...: any physical memory (inspect_mem.c). */
+	if (inspect_mem_wanted(argc, argv))
+		return cmd_inspect_mem(argc, argv);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;

@@ -21,6 +21,10 @@ static void usage(FILE *f)
 		"       kho boot DIR [--preserve CLIENT[:SIZE] ...] [--kexec] [--no-scrub]\n"
 		"                    [--without CLIENT ...]\n"
 		"       kho inspect DIR [--json]\n"
+		"       kho inspect [DIR] [--fdt FILE] [--mem SOURCE] [--page-size 4K|16K|64K]\n"
+		"                   [--v1-bitmap 512|page] [--scratch DIR] [--handover FILE]\n"
+		"                   [--json] [--blocks] [--svg FILE [--svg-color order|subsystem]]\n"
+		"         SOURCE: DIR, raw:FILE@0xBASE, elf:FILE, kcore:/proc/kcore or devmem\n"
 		"       kho debug corrupt DIR WHAT   (for tests; see kho(1))\n"
 		"clients:");
 	for (int i = 0; kho_clients[i]; i++)
