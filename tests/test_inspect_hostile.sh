@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Hostile input never crashes or hangs kho inspect: seeded random damage to
+# an ELF core's headers, to the root FDT, to the tree pages and blobs in
+# the dump, and to a kho-v1 image's chunks and bitmaps. Every run (with
+# --json and --svg) must end within its time limit with exit status 0
+# (still a valid handover) or 1 (refused, with one sentence on stderr).
+# KHO_HOSTILE_RUNS sets the runs per kind (default 60), KHO_HOSTILE_SEED the
+# seed. Runs again with the ASan+UBSan build (KHO_ASAN, default
+# build/asan/kho) when there is one. Needs KHO (path to kho); python3.
+set -eu
+: "${KHO:?KHO must name the kho binary}"
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+H="python3 $ROOT/tests/lib/kho_testdata.py"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kho-inspect-hostile.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+M="$T/m"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+"$KHO" boot "$M" --preserve memfd:1M --preserve guest:4M --preserve memblock \
+	--preserve kexec-metadata --kexec >/dev/null
+$H fdt-from-machine "$M" "$T/root.fdt"
+$H elfcore "$M" "$T/core"
+$H v1 "$T/v1" --bitmap 512 >/dev/null
+
+hostile() {
+python3 - "$1" "$T" "${KHO_HOSTILE_RUNS:-60}" <<'PY'
+import os, random, struct, subprocess, sys
+kho, t, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rng = random.Random(int(os.environ.get("KHO_HOSTILE_SEED", "0x4b484f"), 0))
+core, fdt = os.path.join(t, "core"), os.path.join(t, "root.fdt")
+v1img, v1fdt = os.path.join(t, "v1/mem.img"), os.path.join(t, "v1/fdt.dtb")
+
+def run(args, what):
+    try:
+        p = subprocess.run([kho, "inspect"] + args +
+                           ["--json", "--svg", os.path.join(t, "pic.svg")],
+                           capture_output=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        sys.exit("FAIL: %s: kho inspect hung" % what)
+    err = p.stderr.decode(errors="replace")
+    if p.returncode not in (0, 1):
+        sys.exit("FAIL: %s: exit status %d: %s" % (what, p.returncode, err))
+    if p.returncode == 1 and len(err.strip().split("\n")) != 1:
+        sys.exit("FAIL: %s: not one sentence: %s" % (what, err))
+
+def damage(path, spans, n, what, args):
+    """Overwrite n random bytes or words inside spans, run, restore."""
+    with open(path, "r+b") as f:
+        for i in range(runs):
+            saved = []
+            for _ in range(rng.randint(1, n)):
+                lo, hi = rng.choice(spans)
+                off = rng.randrange(lo, hi)
+                f.seek(off)
+                if rng.random() < 0.5:
+                    val = bytes([rng.randrange(256)])
+                else:
+                    off &= ~7
+                    f.seek(off)
+                    val = struct.pack("=Q", rng.choice([
+                        0, 1, 2**64 - 1, 0x100000, 0x101000, 0x7fffff000,
+                        rng.randrange(2**64), rng.randrange(2**28) & ~0xfff]))
+                saved.append((off, f.read(len(val))))
+                f.seek(off)
+                f.write(val)
+            f.flush()
+            run(args, "%s #%d" % (what, i))
+            for off, old in reversed(saved):
+                f.seek(off)
+                f.write(old)
+
+# ELF headers and program headers (the first 512 bytes).
+damage(core, [(0, 512)], 4, "ELF headers", ["--fdt", fdt, "--mem", "elf:" + core])
+# The root FDT, anywhere and in its header's version fields.
+damage(fdt, [(0, os.path.getsize(fdt))], 3, "root FDT",
+       ["--fdt", fdt, "--mem", "elf:" + core])
+damage(fdt, [(20, 28)], 2, "root FDT version",
+       ["--fdt", fdt, "--mem", "elf:" + core])
+# Tree pages, blobs and the memfd array: the low MiBs of the dump, where
+# the simulated kernel keeps them (segment 1 starts at offset 0x1000).
+damage(core, [(0x1000 + 0x100000, 0x1000 + 0x400000)], 6, "tree and blobs",
+       ["--fdt", fdt, "--mem", "elf:" + core])
+# kho-v1 chunks and bitmaps (1 MiB into the image), and its root FDT.
+damage(v1img, [(0x100000, 0x140000)], 6, "kho-v1 chunks",
+       ["--fdt", v1fdt, "--mem", "raw:%s@0x100000000" % v1img])
+damage(v1fdt, [(0, os.path.getsize(v1fdt))], 3, "kho-v1 root FDT",
+       ["--fdt", v1fdt, "--mem", "raw:%s@0x100000000" % v1img])
+PY
+}
+
+hostile "$KHO"
+# Sanitizers see what an exit status does not: run the ASan+UBSan build too.
+ASAN_KHO=${KHO_ASAN:-$ROOT/build/asan/kho}
+if [ -x "$ASAN_KHO" ] && [ "$ASAN_KHO" != "$KHO" ]; then
+	hostile "$ASAN_KHO"
+fi
+echo "inspect: hostile input refused or read, never a crash or a hang"

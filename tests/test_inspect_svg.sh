@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# kho inspect --svg draws physical memory: of a kexec'ed machine (colour by
+# order and by subsystem), of a dump that claims 1 TiB of RAM, of a kho-v1
+# image and of a refused handover. Each SVG renders to PNG with
+# rsvg-convert and the PNG is not blank (several colours, pixel variance);
+# the picture names the orders, subsystems and tree nodes it shows; a
+# picture that cannot be written is an error and leaves nothing behind.
+# Needs KHO (path to kho); python3; rsvg-convert.
+set -eu
+: "${KHO:?KHO must name the kho binary}"
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+H="python3 $ROOT/tests/lib/kho_testdata.py"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kho-inspect-svg.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v rsvg-convert >/dev/null || fail "rsvg-convert is missing (librsvg2-bin)"
+
+# render NAME: $T/NAME.svg -> PNG, not blank.
+render() {
+	rsvg-convert "$T/$1.svg" -o "$T/$1.png" || fail "$1: rsvg-convert"
+	$H png-check "$T/$1.png" >/dev/null || fail "$1: blank picture"
+}
+
+M="$T/m"
+"$KHO" machine create "$M" --ram 256M >/dev/null
+"$KHO" boot "$M" --preserve memfd:4M --preserve guest:16M --preserve memblock \
+	--preserve kexec-metadata --kexec >/dev/null
+"$KHO" inspect --mem "$M" --svg "$T/order.svg" >/dev/null || fail "order"
+render order
+for want in "order 0 (4 KiB)" "order 9 (2 MiB)" "tree nodes" "scratch" "hole" \
+	"All RAM to scale" "kho-v2 handover accepted"; do
+	grep -q "$want" "$T/order.svg" || fail "order picture lacks \"$want\""
+done
+"$KHO" inspect --mem "$M" --svg "$T/owner.svg" --svg-color subsystem >/dev/null ||
+	fail "subsystem"
+render owner
+for want in ">memfd<" ">guest<" ">memblock<" ">kexec-metadata<"; do
+	grep -q "$want" "$T/owner.svg" || fail "subsystem picture lacks $want"
+done
+
+# 1 TiB claimed by a small dump: drawn in bounded size, detail still there.
+$H fdt-from-machine "$M" "$T/root.fdt"
+$H elfcore "$M" "$T/big.core" --extra-ram 0xfe00000000@0x200000000
+"$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/big.core" --svg "$T/big.svg" \
+	>/dev/null || fail "1 TiB"
+render big
+grep -q "1016 GiB" "$T/big.svg" || fail "1 TiB: the squeezed free RAM is not labelled"
+grep -q "order 9 (2 MiB)" "$T/big.svg" || fail "1 TiB: blocks vanished"
+[ "$(wc -c <"$T/big.svg")" -lt 2000000 ] || fail "1 TiB: SVG too large"
+
+$H v1 "$T/v1" --bitmap 512 >/dev/null
+"$KHO" inspect --fdt "$T/v1/fdt.dtb" --mem "raw:$T/v1/mem.img@0x100000000" \
+	--svg "$T/v1.svg" >/dev/null || fail "v1"
+render v1
+grep -q "kho-v1 chunks, bitmaps" "$T/v1.svg" || fail "v1: legend"
+
+# A refused handover still shows the memory, and why.
+cp -r --sparse=always "$M" "$T/bad"
+"$KHO" debug corrupt "$T/bad" memory-map-outside
+if "$KHO" inspect --mem "$T/bad" --svg "$T/bad.svg" >/dev/null 2>&1; then
+	fail "refused handover accepted"
+fi
+render bad
+grep -q "KHO handover refused" "$T/bad.svg" || fail "refused: no reason in picture"
+
+# More RAM ranges than a picture holds (1500 one-page segments): refused.
+python3 - "$T/many.core" <<'PY'
+import struct, sys
+n, off = 1500, 64 + 56 * 1500
+ph = b"".join(struct.pack("=IIQQQQQQ", 1, 7, off + i * 4096, 0,
+                          0x100000000 + i * 0x2000, 4096, 4096, 4096)
+              for i in range(n))
+eh = b"\x7fELF" + bytes([2, 1 if sys.byteorder == "little" else 2, 1, 0]) + \
+    b"\0" * 8 + struct.pack("=HHIQQQIHHHHHH", 4, 62, 1, 0, 64, 0, 0, 64, 56,
+                            n, 64, 0, 0)
+with open(sys.argv[1], "wb") as f:
+    f.write(eh + ph)
+    f.truncate(off + n * 4096)
+PY
+if "$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/many.core" \
+	--svg "$T/many.svg" >/dev/null 2>"$T/err"; then
+	fail "1500 RAM ranges drawn"
+fi
+grep -q "many.svg: RAM in 1500 ranges is more than a picture can show" "$T/err" ||
+	fail "many ranges: $(cat "$T/err")"
+[ ! -e "$T/many.svg" ] || fail "many ranges: a picture was written"
+
+# Nowhere to write: an error, nothing left behind.
+if "$KHO" inspect --mem "$M" --svg "$T/no/such/dir/x.svg" >/dev/null 2>"$T/err"; then
+	fail "unwritable picture accepted"
+fi
+grep -q "cannot create $T/no/such/dir/x.svg" "$T/err" || fail "unwritable: $(cat "$T/err")"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "unwritable: not one line"
+echo "inspect --svg: pictures render and are not blank"

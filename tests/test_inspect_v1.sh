@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# kho inspect reads kho-v1 handovers (Linux 6.16 to 6.19) written by the
+# test's own writer from abi.md: 512-byte and page-sized bitmaps, inferred
+# and set with --v1-bitmap, 4 KiB and 16 KiB pages; the subtree's `fdt`
+# property; and refuses a looping chunk list, more bitmaps than the RAM can
+# need, or a map outside memory.
+# Needs KHO (path to kho); python3.
+set -eu
+: "${KHO:?KHO must name the kho binary}"
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+H="python3 $ROOT/tests/lib/kho_testdata.py"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kho-inspect-v1.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+base=0x100000000
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# inspect NAME [options]: inspect $T/NAME, output in $T/NAME.out
+inspect() {
+	name=$1
+	shift
+	"$KHO" inspect --fdt "$T/$name/fdt.dtb" --mem "raw:$T/$name/mem.img@$base" \
+		--blocks "$@" >"$T/$name.out" 2>"$T/$name.err"
+}
+
+check_blocks() {
+	grep '^block ' "$T/$1.out" | cmp -s - "$T/$1/expected" ||
+		fail "$1: blocks differ: $(grep '^block ' "$T/$1.out" | diff - "$T/$1/expected" | head -5)"
+}
+
+# Inferred bitmap sizes.
+$H v1 "$T/small" --bitmap 512 >/dev/null
+inspect small || fail "512: $(cat "$T/small.err")"
+check_blocks small
+grep -q "accepted (kho-v1, 4 KiB pages)" "$T/small.out" || fail "512: not kho-v1"
+grep -q "bitmaps of 512 bytes" "$T/small.out" || fail "512: bitmap size not inferred"
+grep -q "inferred: the bitmap at 0x[0-9a-f]* is not page-aligned" "$T/small.out" ||
+	fail "512: no reason given"
+
+$H v1 "$T/page" --bitmap page >/dev/null
+inspect page || fail "page: $(cat "$T/page.err")"
+check_blocks page
+grep -q "bitmaps of 4096 bytes" "$T/page.out" || fail "page: bitmap size not inferred"
+
+# Page-aligned 512-byte bitmaps: phys_start still tells, and the option works.
+$H v1 "$T/aligned" --bitmap 512 --aligned >/dev/null
+inspect aligned || fail "aligned: $(cat "$T/aligned.err")"
+check_blocks aligned
+grep -q "is not a multiple of a page-sized bitmap's span" "$T/aligned.out" ||
+	fail "aligned: inferred without saying why"
+inspect aligned --v1-bitmap 512 || fail "aligned, --v1-bitmap 512"
+check_blocks aligned
+grep -q "set with --v1-bitmap" "$T/aligned.out" || fail "aligned: option not reported"
+# Told the wrong size, the reader refuses instead of inventing blocks.
+if inspect aligned --v1-bitmap page; then
+	fail "512-byte bitmaps read as page-sized were accepted"
+fi
+grep -q "not aligned to its bitmap's span" "$T/aligned.err" ||
+	fail "wrong bitmap size: $(cat "$T/aligned.err")"
+
+# 16 KiB pages, both sizes.
+for bm in 512 page; do
+	$H v1 "$T/p16$bm" --bitmap $bm --page-size 16384 >/dev/null
+	inspect p16$bm --page-size 16K || fail "16K $bm: $(cat "$T/p16$bm.err")"
+	check_blocks p16$bm
+	grep -q "kho-v1, 16 KiB pages" "$T/p16$bm.out" || fail "16K $bm: page size"
+done
+
+# The subtree: v1 names its blob with `fdt`; it is decoded and preserved.
+grep -q "memblock .* at 0x103000000 (memblock-v1, FDT [0-9]* bytes), preserved: 1 reserve_mem region" \
+	"$T/page.out" || fail "v1 subtree: $(grep memblock "$T/page.out")"
+
+# A chunk list that loops is refused, in one sentence.
+$H v1 "$T/loop" --bitmap page --loop >/dev/null
+if inspect loop; then
+	fail "a looping chunk list was accepted"
+fi
+grep -q "chunk list loops: chunk 0x100100000 is reached twice" "$T/loop.err" ||
+	fail "loop: $(cat "$T/loop.err")"
+[ "$(wc -l <"$T/loop.err")" -eq 1 ] || fail "loop: more than one line"
+
+# Thousands of empty bitmaps, more than 64 MiB of RAM can need: refused
+# before they are read.
+$H v1 "$T/flood" --bitmap 512 --flood 5000 >/dev/null
+if inspect flood; then
+	fail "a flooded chunk list was accepted"
+fi
+grep -q "kho-v1 memory map lists more than 4104 bitmaps (chunk 0x[0-9a-f]*), more than raw:.* of RAM can need" \
+	"$T/flood.err" || fail "flood: $(cat "$T/flood.err")"
+
+# A map outside memory.
+mkdir "$T/outside"
+cp "$T/page/mem.img" "$T/outside/"
+$H dtb "$T/outside/fdt.dtb" kho-v1
+if inspect outside; then
+	fail "a memory map outside memory was accepted"
+fi
+grep -q "chunk at 0x100000 cannot be read: physical address 0x100000 is not in" \
+	"$T/outside.err" || fail "outside: $(cat "$T/outside.err")"
+echo "kho-v1: both bitmap sizes, both page sizes, refusals"
