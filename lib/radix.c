@@ -536,6 +536,22 @@ static int blocks_keys(const struct kho_geometry *geo, uint64_t pfn,
 	return 0;
 }
 
+/* Check a run on an owned tree and take the lock; on error it is not taken. */
+static int blocks_begin(struct kho_radix_tree *tree, uint64_t pfn,
+			uint64_t nr, unsigned int order, uint64_t *first,
+			uint64_t *end)
+{
+	int ret;
+
+	ret = blocks_keys(&tree->geo, pfn, nr, order, first, end);
+	if (ret)
+		return ret;
+	if (tree->attached)
+		return -EPERM;
+	kho_lock_acquire(&tree->lock);
+	return 0;
+}
+
 /* First key of the leaf after the one holding @key. */
 static uint64_t next_leaf_key(const struct kho_geometry *geo, uint64_t key)
 {
@@ -597,15 +613,11 @@ int kho_radix_add_blocks(struct kho_radix_tree *tree, uint64_t pfn,
 	const struct kho_geometry *geo = &tree->geo;
 	const uint64_t mask = leaf_keys(geo) - 1;
 	uint64_t first, end, k, done;
-	int ret = 0;
+	int ret;
 
-	ret = blocks_keys(geo, pfn, nr_blocks, order, &first, &end);
+	ret = blocks_begin(tree, pfn, nr_blocks, order, &first, &end);
 	if (ret)
 		return ret;
-	if (tree->attached)
-		return -EPERM;
-
-	kho_lock_acquire(&tree->lock);
 	/* First make every leaf exist, so that setting bits cannot fail. */
 	for (k = first; k < end; k = next_leaf_key(geo, k)) {
 		ret = radix_descend(tree, k, true);
@@ -652,13 +664,9 @@ int kho_radix_del_blocks(struct kho_radix_tree *tree, uint64_t pfn,
 	uint64_t first, end, k;
 	int ret;
 
-	ret = blocks_keys(geo, pfn, nr_blocks, order, &first, &end);
+	ret = blocks_begin(tree, pfn, nr_blocks, order, &first, &end);
 	if (ret)
 		return ret;
-	if (tree->attached)
-		return -EPERM;
-
-	kho_lock_acquire(&tree->lock);
 	for (k = first; k < end; k = next_leaf_key(geo, k)) {
 		if (radix_descend(tree, k, false) ||
 		    !leaf_bits(tree->finger_node[0], k & mask,
