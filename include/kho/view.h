@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * kho/view.h - a read-only view of physical memory, for the format decoders.
+ *
+ * Every on-memory format of a handover (vmalloc chunks, KHO serialization
+ * blocks, LUO, memfd, memblock, kexec-metadata, kho-test) has one decoder in
+ * lib/. The same decoder serves kernel B (which then restores what it read)
+ * and `kho inspect` (which only reads, from a machine directory, an ELF core,
+ * /proc/kcore, /dev/mem or a raw dump). Both reach memory through this view:
+ *
+ *   decoder --map(phys, len)--> view --> kernel B's RAM | memory source
+ *           <-- pointer or NULL (some byte of [phys, phys+len) not backed)
+ *           --own(phys, len, what)--> caller (restore it / attribute it)
+ *
+ * Memory handed over is untrusted: a decoder maps exactly the bytes it reads,
+ * checks every count against what it mapped, bounds every chain, and fills a
+ * struct kho_error naming the field and physical address of any problem.
+ */
+#ifndef KHO_VIEW_H
+#define KHO_VIEW_H
+
+#include <stdint.h>
+
+/**
+ * struct kho_view - how a decoder reads physical memory
+ * @map: returns a pointer through which @len bytes at @phys can be read, or
+ *	NULL when any of them is not backed by memory the view holds. The
+ *	pointer stays valid while the view lives; it may be unaligned.
+ * @own: optional; told of every range [@phys, @phys + @len) that the format
+ *	itself occupies (a chunk page, a block, a blob), with a short name of
+ *	what it is. A non-zero return stops the decoder and is returned.
+ * @ctx: passed to both
+ * @page_shift: the handover's page size, log2
+ */
+struct kho_view {
+	const void *(*map)(void *ctx, uint64_t phys, uint64_t len);
+	int (*own)(void *ctx, uint64_t phys, uint64_t len, const char *what);
+	void *ctx;
+	unsigned int page_shift;
+};
+
+/* Map @len bytes at @phys through @view; NULL when not backed. */
+static inline const void *kho_view_map(const struct kho_view *view,
+				       uint64_t phys, uint64_t len)
+{
+	if (phys + len < phys)
+		return (const void *)0;
+	return view->map(view->ctx, phys, len);
+}
+
+/* Tell @view's owner that [@phys, @phys + @len) belongs to the format. */
+static inline int kho_view_own(const struct kho_view *view, uint64_t phys,
+			       uint64_t len, const char *what)
+{
+	return view->own ? view->own(view->ctx, phys, len, what) : 0;
+}
+
+#endif /* KHO_VIEW_H */
