@@ -132,6 +132,24 @@ int sim_conf_layout(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
 		    unsigned int page_shift, struct sim_error *e);
 
 /**
+ * sim_conf_layout_at() - sim_conf_layout() with RAM starting at @base
+ * @conf: filled in
+ * @base: where RAM starts; 0 gives exactly sim_conf_layout()'s layout
+ * @ram: total RAM in bytes, at least 128 MiB
+ * @nodes: NUMA nodes, 1..SIM_MAX_NODES
+ * @page_shift: 12, 14 or 16
+ * @e: why it is refused
+ *
+ * A non-zero @base (2 MiB-aligned) gives one contiguous block of RAM from
+ * @base, without the hole, as on arm64 QEMU virt (RAM at 0x40000000); the
+ * nodes split it evenly in address order.
+ * Return: 0 or -EINVAL.
+ */
+int sim_conf_layout_at(struct sim_conf *conf, uint64_t base, uint64_t ram,
+		       unsigned int nodes, unsigned int page_shift,
+		       struct sim_error *e);
+
+/**
  * sim_machine_create() - make a new machine directory
  * @dir: created if missing; must not hold a machine already
  * @conf: its layout

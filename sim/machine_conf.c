@@ -274,6 +274,13 @@ static void add_range(struct sim_conf *conf, uint64_t base, uint64_t size,
 int sim_conf_layout(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
 		    unsigned int page_shift, struct sim_error *e)
 {
+	return sim_conf_layout_at(conf, 0, ram, nodes, page_shift, e);
+}
+
+int sim_conf_layout_at(struct sim_conf *conf, uint64_t base, uint64_t ram,
+		       unsigned int nodes, unsigned int page_shift,
+		       struct sim_error *e)
+{
 	uint64_t unit = SZ_2M, units, low_units, cut[SIM_MAX_NODES + 1];
 
 	memset(conf, 0, sizeof(*conf));
@@ -293,6 +300,23 @@ int sim_conf_layout(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
 		return sim_fail(e, -EINVAL, "--ram: more than %llu pages",
 				(unsigned long long)SIM_MAX_PAGES);
 	units = ram / unit;
+	if (base) {
+		if (base % unit)
+			return sim_fail(e, -EINVAL,
+					"--ram-base %#" PRIx64 " is not 2 MiB-aligned",
+					base);
+		if (base + ram < base)
+			return sim_fail(e, -EINVAL,
+					"--ram-base %#" PRIx64 ": the RAM would not end below 2^64",
+					base);
+		/* One contiguous block from base, as on arm64 virt. */
+		for (unsigned int n = 0; n < nodes; n++) {
+			uint64_t a = units * n / nodes, b = units * (n + 1) / nodes;
+
+			add_range(conf, base + a * unit, (b - a) * unit, n);
+		}
+		return conf_check(conf, "layout", e);
+	}
 	low_units = units / 2;
 	if (low_units * unit > SZ_3G)
 		low_units = SZ_3G / unit;

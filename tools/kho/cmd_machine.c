@@ -15,7 +15,7 @@
 
 static int machine_create(int argc, char **argv)
 {
-	uint64_t ram = DEFAULT_RAM, page = 4096, nodes = 1;
+	uint64_t ram = DEFAULT_RAM, page = 4096, nodes = 1, base = 0;
 	const char *dir = NULL, *scratch = NULL;
 	struct sim_error e = { "" };
 	struct sim_conf conf;
@@ -42,6 +42,11 @@ static int machine_create(int argc, char **argv)
 		if (!strcmp(a, "--ram")) {
 			if (sim_parse_size(v, &ram)) {
 				tool_error("machine create: --ram \"%s\" is not a size like 256M or 4G", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--ram-base")) {
+			if (sim_parse_size(v, &base)) {
+				tool_error("machine create: --ram-base \"%s\" is not an address like 0x40000000", v);
 				return 2;
 			}
 		} else if (!strcmp(a, "--nodes")) {
@@ -77,7 +82,8 @@ static int machine_create(int argc, char **argv)
 		tool_error("machine create: which directory?");
 		return 2;
 	}
-	if (sim_conf_layout(&conf, ram, nodes, __builtin_ctzll(page), &e)) {
+	if (sim_conf_layout_at(&conf, base, ram, nodes, __builtin_ctzll(page),
+			       &e)) {
 		tool_error("machine create: %s", e.msg);
 		return 1;
 	}
