@@ -16,6 +16,10 @@
  * how) (2 each: how bit 7 set = kho_preserve_pages(page, 1 + how % 64),
  * else kho_preserve_folio(page, how % 8)), then fuzz_env.h records.
  *
+ * kho_vmalloc_read() reads the same area first through a view of RAM: it
+ * hands out nothing unless the whole list checks, then exactly the entries
+ * total_pages needs, in order; a list it refuses, the restore refuses too.
+ *
  * Must hold: no crash, hang, leak or read outside RAM; a failed restore
  * leaves every stamp as it was and frees nothing; a successful one maps
  * exactly total_pages >> order aligned blocks of the data pages, frees only
@@ -30,6 +34,7 @@
 #include <string.h>
 
 #include <kho/kho.h>
+#include <kho/vmalloc.h>
 
 #include "fuzz_env.h"
 
@@ -81,6 +86,70 @@ static int on_map(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
+/* kho_vmalloc_read() through a view of the machine's RAM, one page at most. */
+struct read_state {
+	struct fenv *f;
+	const struct kho_vmalloc *v;
+	uint64_t entries, chunks;
+};
+
+static const void *read_map(void *ctx, uint64_t phys, uint64_t len)
+{
+	struct read_state *rs = ctx;
+	struct fenv *f = rs->f;
+
+	if (!len || (phys & (f->page - 1)) + len > f->page)
+		return NULL;
+	return fenv_phys_to_virt(f, phys);
+}
+
+static int read_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
+{
+	struct read_state *rs = ctx;
+
+	CHECK(len == rs->f->page && !(phys & (len - 1)));
+	CHECK(fenv_phys_to_virt(rs->f, phys));
+	rs->chunks++;
+	return 0;
+}
+
+static int read_entry(uint64_t phys, unsigned int order, uint64_t index,
+		      void *arg)
+{
+	struct read_state *rs = arg;
+
+	CHECK(order == rs->v->order);
+	CHECK(index == rs->entries);
+	CHECK(phys && !(phys & (rs->f->page - 1)));
+	rs->entries++;
+	return 0;
+}
+
+/* The decoder alone: checked whole, then handed out; errors say where. */
+static int read_area(struct fenv *f, const struct kho_vmalloc *v)
+{
+	struct read_state rs = { .f = f, .v = v };
+	struct kho_view view = {
+		.map = read_map,
+		.own = read_own,
+		.ctx = &rs,
+		.page_shift = f->geo.page_shift,
+	};
+	struct kho_error err = { 0 };
+	int ret;
+
+	ret = kho_vmalloc_read(&view, v, read_entry, &rs, &err);
+	if (ret) {
+		CHECK(ret == -EINVAL || ret == -EFAULT);
+		CHECK(err.code == ret && err.what && err.property);
+		CHECK(!rs.entries && !rs.chunks);
+		return ret;
+	}
+	CHECK(rs.entries == (uint64_t)v->total_pages >> v->order);
+	CHECK(rs.chunks >= 1);
+	return 0;
+}
+
 static int no_reserve(uint64_t start, uint64_t end, void *arg)
 {
 	return 0;
@@ -95,7 +164,7 @@ static int kernel_b(struct fenv *f, struct kho_out *out,
 	struct map_state ms = { .f = f, .v = v };
 	uint64_t arr = fenv_page_phys(f, SCRATCH_PAGE);
 	struct kho_in in;
-	int ret, again;
+	int ret, again, read_ret;
 
 	memcpy(fenv_page(f, SCRATCH_PAGE, true), out->scratch,
 	       sizeof(*out->scratch));
@@ -113,10 +182,13 @@ static int kernel_b(struct fenv *f, struct kho_out *out,
 		kho_in_destroy(&in);
 		return ret;
 	}
+	read_ret = read_area(f, v);
 	memcpy(before, f->memmap[0], sizeof(before));
 	f->frees = 0;
 	ret = kho_restore_vmalloc(&in, v, on_map, &ms);
 	CHECK(!f->bad_frees);
+	/* The restore reads through the same decoder: never more lenient. */
+	CHECK(!read_ret || ret);
 	if (ret) {
 		CHECK(ret < 0);
 		CHECK(!memcmp(before, f->memmap[0], sizeof(before)));

@@ -13,17 +13,23 @@
  *                               next chunk ... (next = 0: last)
  *
  * The entries of a chunk end at the first 0 or at the end of the page. A
- * chunk page is never part of the area.
+ * chunk page is never part of the area. A chunk that fills is followed by
+ * a new one at once, so n blocks take n / cap + 1 chunks, the last one
+ * possibly empty: Linux writes it so.
  *
- * The incoming side reads a list another kernel wrote: it walks it once to
- * check it (every chunk mapped and preserved, the chunk count bounded so a
- * cycle ends, every block preserved, the pages adding up to total_pages)
- * before it restores anything, and takes back what it restored if a block
- * turns out to be listed twice.
+ * kho_vmalloc_read() is the format's one decoder: it reads a list another
+ * kernel wrote through a struct kho_view, checks all of it (every chunk
+ * aligned and mapped, the chunk count bounded so a cycle ends, every entry
+ * aligned, the pages adding up to total_pages) and only then hands out the
+ * chunks and the entries. kho_restore_vmalloc() is built on it: one read
+ * checks that every chunk and block is preserved, the next restores them,
+ * and a block found listed twice makes it take back what it restored.
  */
+#include <kho/vmalloc.h>
+
 #include "kho_internal.h"
 
-#define KHO_VMALLOC_SUPPORTED_FLAGS                                        \
+#define KHO_VMALLOC_SUPPORTED_FLAGS \
 	(KHO_VMALLOC_FLAG_VM_ALLOC | KHO_VMALLOC_FLAG_HUGE_VMAP)
 
 /* Entries of one chunk page for this page size. */
@@ -124,17 +130,21 @@ int kho_preserve_vmalloc(struct kho_out *out, const uint64_t *block_phys,
 	if (ret)
 		return ret;
 	for (i = 0; i < nr_blocks; i++) {
-		/* A new chunk only when an entry needs it: none left empty. */
+		ret = kho_preserve_pages(out, block_phys[i], 1ULL << order);
+		if (ret)
+			goto err;
+		chunk_entries(chunk)[idx++] = block_phys[i];
+		/*
+		 * As Linux does (kho_preserve_vmalloc() in
+		 * kernel/liveupdate/kexec_handover.c): a chunk that fills is
+		 * followed at once by a new one, empty if no entry follows.
+		 */
 		if (idx == cap) {
 			ret = new_chunk(out, chunk, &v, &chunk);
 			if (ret)
 				goto err;
 			idx = 0;
 		}
-		ret = kho_preserve_pages(out, block_phys[i], 1ULL << order);
-		if (ret)
-			goto err;
-		chunk_entries(chunk)[idx++] = block_phys[i];
 	}
 
 	v.total_pages = (uint32_t)total;
@@ -157,184 +167,321 @@ void kho_unpreserve_vmalloc(struct kho_out *out,
 	kho_memset(preservation, 0, sizeof(*preservation));
 }
 
-/* ---- kernel B ------------------------------------------------------------ */
+/* ---- the reader: one decoder of the chunk list ---------------------------- */
 
-enum chunk_item { ITEM_CHUNK, ITEM_ENTRY };
+/* Where the reader is in the list, for its error messages. */
+struct vmalloc_cursor {
+	const struct kho_view *view;
+	const struct kho_vmalloc *v;
+	struct kho_error *err;
+	uint64_t cap; /* entries of one chunk */
+	uint64_t blocks; /* entries the area must list */
+};
 
-/* Called per chunk page and per entry; non-zero stops the iteration. */
-typedef int (*vmalloc_item_fn)(struct kho_in *in, enum chunk_item kind,
-			       uint64_t phys, void *arg);
-
-/*
- * Blocks an area lists. The order comes from the other kernel and may be
- * 32 or more: shift the 32-bit page count as a u64 (found by
- * fuzz/fuzz_vmalloc.c: a u32 shifted by 32 is undefined).
- */
-static uint64_t area_blocks(const struct kho_vmalloc *v)
+static int vmalloc_fail(struct vmalloc_cursor *c, int code, const char *what,
+			const char *property, uint64_t phys, long index)
 {
-	return (uint64_t)v->total_pages >> v->order;
+	if (c->err) {
+		c->err->code = code;
+		c->err->what = what;
+		c->err->property = property;
+		c->err->phys = phys;
+		c->err->level = KHO_ERR_NO_LEVEL;
+		c->err->index = index;
+	}
+	return code;
+}
+
+/* The fields of struct kho_vmalloc itself, before any chunk is read. */
+static int vmalloc_check_head(struct vmalloc_cursor *c)
+{
+	const struct kho_vmalloc *v = c->v;
+
+	if (v->flags & ~KHO_VMALLOC_SUPPORTED_FLAGS)
+		return vmalloc_fail(c, -EINVAL,
+				    "vmalloc flags has unknown bits", "flags",
+				    KHO_ERR_NO_ADDR, KHO_ERR_NO_INDEX);
+	/* A block's size in bytes must be a u64. */
+	if (c->view->page_shift + v->order >= 64)
+		return vmalloc_fail(
+			c, -EINVAL,
+			"vmalloc order makes blocks larger than the address space",
+			"order", KHO_ERR_NO_ADDR, KHO_ERR_NO_INDEX);
+	/* From order 32 on, only an empty area (total_pages 0) passes. */
+	if (v->total_pages & ((1ULL << v->order) - 1))
+		return vmalloc_fail(
+			c, -EINVAL,
+			"vmalloc total_pages is not whole blocks of its order",
+			"total_pages", KHO_ERR_NO_ADDR, KHO_ERR_NO_INDEX);
+	if (!v->first)
+		return vmalloc_fail(c, -EINVAL,
+				    "vmalloc area has no first chunk", "first",
+				    KHO_ERR_NO_ADDR, KHO_ERR_NO_INDEX);
+	return 0;
 }
 
 /*
- * Visit a handed-over chunk list: each chunk page, then its entries. The
- * number of chunks is bounded by what @v's entries can fill (plus one, as
- * the kernel leaves an empty chunk after a full one), so a cyclic list ends;
- * a chunk that is misaligned or not mapped stops the walk.
+ * Map chunk number @nr at @phys, reached through @property. The chunk count
+ * is bounded by what the entries can fill plus the empty chunk a full one
+ * leaves behind, so a cyclic list ends here.
  */
-static int vmalloc_for_each(struct kho_in *in, const struct kho_vmalloc *v,
-			    vmalloc_item_fn fn, void *arg)
+static const unsigned char *vmalloc_map_chunk(struct vmalloc_cursor *c,
+					      uint64_t phys, uint64_t nr,
+					      const char *property, int *ret)
 {
-	const struct kho_geometry *geo = &in->geo;
-	uint64_t cap = chunk_capacity(geo);
-	uint64_t max_chunks = area_blocks(v) / cap + 1;
-	uint64_t chunk_phys = v->first, nr_chunks = 0, i;
-	const uint64_t *entries;
-	const void *chunk;
+	uint64_t page = 1ULL << c->view->page_shift;
+	const unsigned char *chunk;
+
+	*ret = 0;
+	if (nr > c->blocks / c->cap) {
+		*ret = vmalloc_fail(
+			c, -EINVAL,
+			"vmalloc chunk list is longer than its entries need (a cycle?)",
+			property, phys, (long)nr);
+		return NULL;
+	}
+	if (phys & (page - 1)) {
+		*ret = vmalloc_fail(c, -EINVAL,
+				    "vmalloc chunk is not page-aligned",
+				    property, phys, (long)nr);
+		return NULL;
+	}
+	chunk = kho_view_map(c->view, phys, page);
+	if (!chunk)
+		*ret = vmalloc_fail(c, -EFAULT,
+				    "vmalloc chunk is not in memory", property,
+				    phys, (long)nr);
+	return chunk;
+}
+
+/* Entry @i of @chunk; 0 ends the chunk's entries. */
+static uint64_t vmalloc_entry(const unsigned char *chunk, uint64_t i)
+{
+	return kho_load_u64(chunk + sizeof(struct kho_vmalloc_hdr) +
+			    i * sizeof(uint64_t));
+}
+
+/* Physical address of the slot of entry @i in the chunk at @chunk_phys. */
+static uint64_t vmalloc_slot(uint64_t chunk_phys, uint64_t i)
+{
+	return chunk_phys + sizeof(struct kho_vmalloc_hdr) +
+	       i * sizeof(uint64_t);
+}
+
+/* Entry @index, in the slot at @slot: a block that can be preserved. */
+static int vmalloc_check_entry(struct vmalloc_cursor *c, uint64_t phys,
+			       uint64_t slot, uint64_t index)
+{
+	unsigned int shift = c->view->page_shift;
+	uint64_t bytes = 1ULL << (shift + c->v->order);
+
+	if (index >= c->blocks)
+		return vmalloc_fail(
+			c, -EINVAL,
+			"vmalloc chunks list more blocks than total_pages holds",
+			"phys", slot, (long)index);
+	if (phys & ((1ULL << shift) - 1))
+		return vmalloc_fail(c, -EINVAL,
+				    "vmalloc entry is not page-aligned", "phys",
+				    slot, (long)index);
+	if (phys + bytes - 1 < phys)
+		return vmalloc_fail(
+			c, -EINVAL,
+			"vmalloc entry's block runs past the end of the address space",
+			"phys", slot, (long)index);
+	return 0;
+}
+
+/* Pass 1: the whole list, checked; nothing called. */
+static int vmalloc_check_list(struct vmalloc_cursor *c)
+{
+	uint64_t chunk_phys = c->v->first, nr = 0, index = 0, i, phys;
+	const char *property = "first";
+	const unsigned char *chunk;
 	int ret;
 
-	if (!chunk_phys)
-		return -EINVAL;
-	while (chunk_phys) {
-		if (++nr_chunks > max_chunks)
-			return -EINVAL;
-		if (!kho_page_aligned(geo, chunk_phys))
-			return -EINVAL;
-		chunk = kho_map_range(geo, &in->ops.mem, chunk_phys,
-				      kho_page_size(geo));
+	for (; chunk_phys; nr++) {
+		chunk = vmalloc_map_chunk(c, chunk_phys, nr, property, &ret);
 		if (!chunk)
-			return -EFAULT;
-		ret = fn(in, ITEM_CHUNK, chunk_phys, arg);
-		if (ret)
 			return ret;
-		entries = chunk_entries((void *)chunk);
-		for (i = 0; i < cap && entries[i]; i++) {
-			ret = fn(in, ITEM_ENTRY, entries[i], arg);
+		for (i = 0; i < c->cap; i++, index++) {
+			phys = vmalloc_entry(chunk, i);
+			if (!phys)
+				break;
+			ret = vmalloc_check_entry(
+				c, phys, vmalloc_slot(chunk_phys, i), index);
 			if (ret)
 				return ret;
 		}
-		chunk_phys = chunk_hdr((void *)chunk)->next;
+		chunk_phys = kho_load_u64(chunk);
+		property = "next";
+	}
+	if (index != c->blocks)
+		return vmalloc_fail(
+			c, -EINVAL,
+			"vmalloc chunks list fewer blocks than total_pages says",
+			"total_pages", KHO_ERR_NO_ADDR, (long)index);
+	return 0;
+}
+
+/* Pass 2: each chunk to the view's owner, each entry to @cb. */
+static int vmalloc_emit_list(struct vmalloc_cursor *c, kho_vmalloc_entry_cb cb,
+			     void *arg)
+{
+	uint64_t page = 1ULL << c->view->page_shift;
+	uint64_t chunk_phys = c->v->first, index = 0, i, phys;
+	const unsigned char *chunk;
+	int ret;
+
+	while (chunk_phys) {
+		/* Pass 1 mapped it: only a view that changed fails here. */
+		chunk = kho_view_map(c->view, chunk_phys, page);
+		if (!chunk)
+			return vmalloc_fail(
+				c, -EFAULT, "vmalloc chunk is not in memory",
+				"next", chunk_phys, KHO_ERR_NO_INDEX);
+		ret = kho_view_own(c->view, chunk_phys, page, "vmalloc chunk");
+		if (ret)
+			return ret;
+		for (i = 0; i < c->cap && index < c->blocks; i++, index++) {
+			phys = vmalloc_entry(chunk, i);
+			if (!phys)
+				break;
+			ret = cb ? cb(phys, c->v->order, index, arg) : 0;
+			if (ret)
+				return ret;
+		}
+		chunk_phys = kho_load_u64(chunk);
 	}
 	return 0;
 }
 
-struct vmalloc_walk {
+int kho_vmalloc_read(const struct kho_view *view, const struct kho_vmalloc *v,
+		     kho_vmalloc_entry_cb cb, void *arg, struct kho_error *err)
+{
+	struct vmalloc_cursor c = { .view = view, .v = v, .err = err };
+	int ret;
+
+	if (KHO_WARN_ON(!view || !view->map || !v))
+		return -EINVAL;
+	if (KHO_WARN_ON(view->page_shift < KHO_PAGE_SHIFT_MIN ||
+			view->page_shift > KHO_PAGE_SHIFT_MAX))
+		return -EINVAL;
+	c.cap = KHO_VMALLOC_SIZE_OF(view->page_shift);
+
+	ret = vmalloc_check_head(&c);
+	if (ret)
+		return ret;
+	c.blocks = (uint64_t)v->total_pages >> v->order;
+	ret = vmalloc_check_list(&c);
+	if (ret)
+		return ret;
+	return vmalloc_emit_list(&c, cb, arg);
+}
+
+/* ---- kernel B ------------------------------------------------------------ */
+
+/* What one read of the list does to the chunks and blocks it is given. */
+enum restore_step {
+	STEP_CHECK, /* every chunk and block still stamped */
+	STEP_RESTORE, /* chunks as order-0 folios, blocks as pages */
+	STEP_UNDO, /* stamp again what STEP_RESTORE restored */
+	STEP_MAP, /* hand each block to the caller */
+};
+
+struct vmalloc_restore {
+	struct kho_in *in;
 	const struct kho_vmalloc *v;
-	uint64_t entries;	/* entries seen */
-	uint64_t blocks;	/* blocks restored, or left to take back */
+	enum restore_step step;
+	uint64_t blocks; /* blocks restored, or left to take back */
 	kho_vmalloc_map_cb map;
 	void *map_arg;
 };
 
-/* Apply @fn to every block of the split of [pfn, pfn + nr_pages). */
-static int for_each_block(struct kho_in *in, uint64_t pfn, uint64_t nr_pages,
-			  int (*fn)(struct kho_in *in, uint64_t pfn,
-				    unsigned int order, struct vmalloc_walk *w),
-			  struct vmalloc_walk *w)
+static const void *restore_view_map(void *ctx, uint64_t phys, uint64_t len)
 {
-	uint64_t end = pfn + nr_pages;
-	unsigned int order;
+	struct vmalloc_restore *r = ctx;
+
+	return kho_map_range(&r->in->geo, &r->in->ops.mem, phys, len);
+}
+
+/* One block of the split of an entry (or a chunk page, @is_folio). */
+static int restore_block(struct vmalloc_restore *r, uint64_t pfn,
+			 unsigned int order, bool is_folio)
+{
+	struct kho_in *in = r->in;
+
+	switch (r->step) {
+	case STEP_CHECK:
+		return in_block_stamped(in, pfn, order) ? 0 : -EINVAL;
+	case STEP_RESTORE:
+		if (!in_restore_block(in, pfn, order, is_folio))
+			return -EINVAL;
+		r->blocks++;
+		return 0;
+	case STEP_UNDO:
+		/* Stop after the blocks STEP_RESTORE took: the rest are intact. */
+		if (!r->blocks)
+			return 1;
+		in_unrestore_block(in, pfn, order);
+		r->blocks--;
+		return 0;
+	case STEP_MAP:
+		break;
+	}
+	return 0;
+}
+
+static int restore_chunk(void *ctx, uint64_t phys, uint64_t len,
+			 const char *what)
+{
+	struct vmalloc_restore *r = ctx;
+
+	return restore_block(r, kho_phys_to_pfn(&r->in->geo, phys), 0, true);
+}
+
+/* An entry's pages, in the split kho_preserve_pages() made of them. */
+static int restore_entry(uint64_t phys, unsigned int order, uint64_t index,
+			 void *arg)
+{
+	struct vmalloc_restore *r = arg;
+	uint64_t pfn = kho_phys_to_pfn(&r->in->geo, phys);
+	uint64_t end = pfn + (1ULL << order);
+	unsigned int block;
 	int ret;
 
-	for (; pfn < end; pfn += 1ULL << order) {
-		order = kho_range_block_order(pfn, end);
-		ret = fn(in, pfn, order, w);
+	if (r->step == STEP_MAP)
+		return r->map(phys, order, r->map_arg);
+	/* The reader checked that the area does not wrap. */
+	for (; pfn < end; pfn += 1ULL << block) {
+		block = kho_range_block_order(pfn, end);
+		ret = restore_block(r, pfn, block, false);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-static int check_block(struct kho_in *in, uint64_t pfn, unsigned int order,
-		       struct vmalloc_walk *w)
+static int restore_step(struct vmalloc_restore *r, enum restore_step step)
 {
-	return in_block_stamped(in, pfn, order) ? 0 : -EINVAL;
+	struct kho_view view = {
+		.map = restore_view_map,
+		.own = restore_chunk,
+		.ctx = r,
+		.page_shift = r->in->geo.page_shift,
+	};
+
+	r->step = step;
+	return kho_vmalloc_read(&view, r->v, restore_entry, r, NULL);
 }
 
-/* Pass 1: every chunk and block preserved, entries adding up. */
-static int check_item(struct kho_in *in, enum chunk_item kind, uint64_t phys,
-		      void *arg)
-{
-	const struct kho_geometry *geo = &in->geo;
-	struct vmalloc_walk *w = arg;
-	uint64_t pfn = kho_phys_to_pfn(geo, phys);
-	uint64_t nr_pages = 1ULL << w->v->order;
-
-	if (kind == ITEM_CHUNK)
-		return in_block_stamped(in, pfn, 0) ? 0 : -EINVAL;
-	if (++w->entries > area_blocks(w->v))
-		return -EINVAL;
-	if (!kho_page_aligned(geo, phys) || pfn + nr_pages < pfn)
-		return -EINVAL;
-	return for_each_block(in, pfn, nr_pages, check_block, w);
-}
-
-static int restore_block(struct kho_in *in, uint64_t pfn, unsigned int order,
-			 struct vmalloc_walk *w)
-{
-	if (!in_restore_block(in, pfn, order, false))
-		return -EINVAL;
-	w->blocks++;
-	return 0;
-}
-
-/* Pass 2: chunk pages as order-0 folios, entries as pages. */
-static int restore_item(struct kho_in *in, enum chunk_item kind,
-			uint64_t phys, void *arg)
-{
-	struct vmalloc_walk *w = arg;
-	uint64_t pfn = kho_phys_to_pfn(&in->geo, phys);
-
-	if (kind == ITEM_CHUNK) {
-		if (!in_restore_block(in, pfn, 0, true))
-			return -EINVAL;
-		w->blocks++;
-		return 0;
-	}
-	return for_each_block(in, pfn, 1ULL << w->v->order, restore_block, w);
-}
-
-static int unrestore_block(struct kho_in *in, uint64_t pfn,
-			   unsigned int order, struct vmalloc_walk *w)
-{
-	/* Stop after the blocks pass 2 restored: the rest are untouched. */
-	if (!w->blocks)
-		return 1;
-	in_unrestore_block(in, pfn, order);
-	w->blocks--;
-	return 0;
-}
-
-/* After a failed pass 2: stamp again what it restored, in the same order. */
-static int unrestore_item(struct kho_in *in, enum chunk_item kind,
-			  uint64_t phys, void *arg)
-{
-	struct vmalloc_walk *w = arg;
-	uint64_t pfn = kho_phys_to_pfn(&in->geo, phys);
-
-	if (kind == ITEM_CHUNK)
-		return unrestore_block(in, pfn, 0, w);
-	return for_each_block(in, pfn, 1ULL << w->v->order, unrestore_block,
-			      w);
-}
-
-/* Pass 3: hand each block to the caller, in list order. */
-static int map_item(struct kho_in *in, enum chunk_item kind, uint64_t phys,
-		    void *arg)
-{
-	struct vmalloc_walk *w = arg;
-
-	if (kind == ITEM_CHUNK)
-		return 0;
-	return w->map(phys, w->v->order, w->map_arg);
-}
-
-/* Pass 4: the chunk pages were only the list: give them back. */
+/* The chunk pages were only the list: give them back. */
 static void free_chunks(struct kho_in *in, uint64_t chunk_phys)
 {
 	const struct kho_mem_ops *mem = &in->ops.mem;
 	struct kho_vmalloc_hdr *hdr;
 
-	/* Pass 2 restored each chunk once: the list is finite and acyclic. */
+	/* STEP_RESTORE restored each chunk once: the list is acyclic. */
 	while (chunk_phys) {
 		hdr = mem->phys_to_virt(mem->ctx, chunk_phys);
 		chunk_phys = hdr->next;
@@ -345,32 +492,32 @@ static void free_chunks(struct kho_in *in, uint64_t chunk_phys)
 int kho_restore_vmalloc(struct kho_in *in, const struct kho_vmalloc *v,
 			kho_vmalloc_map_cb map, void *arg)
 {
-	struct vmalloc_walk w = { .v = v, .map = map, .map_arg = arg };
+	struct vmalloc_restore r = {
+		.in = in,
+		.v = v,
+		.map = map,
+		.map_arg = arg,
+	};
 	int ret;
 
 	if (!in_may_restore(in))
 		return -EPERM;
 	if (KHO_WARN_ON(!v || !map))
 		return -EINVAL;
-	if (v->flags & ~KHO_VMALLOC_SUPPORTED_FLAGS ||
-	    v->order >= in->geo.order0_bit ||
-	    v->total_pages & ((1ULL << v->order) - 1))
+	/* An order the tree's keys cannot hold was never preserved. */
+	if (v->order >= in->geo.order0_bit)
 		return -EINVAL;
 
-	ret = vmalloc_for_each(in, v, check_item, &w);
+	ret = restore_step(&r, STEP_CHECK);
 	if (ret)
 		return ret;
-	if (w.entries != area_blocks(v))
-		return -EINVAL;
-
-	ret = vmalloc_for_each(in, v, restore_item, &w);
+	ret = restore_step(&r, STEP_RESTORE);
 	if (ret) {
 		/* Only a block or chunk listed twice gets here. */
-		vmalloc_for_each(in, v, unrestore_item, &w);
+		restore_step(&r, STEP_UNDO);
 		return ret;
 	}
-
-	ret = vmalloc_for_each(in, v, map_item, &w);
+	ret = restore_step(&r, STEP_MAP);
 	free_chunks(in, v->first);
 	return ret;
 }

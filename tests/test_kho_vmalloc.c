@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include <kho/kho.h>
+#include <kho/vmalloc.h>
 
 #include "lib/kho_env.h"
 
@@ -90,7 +91,8 @@ static void machine_init(struct machine *m, unsigned int page_shift)
 	assert_non_null(m->e);
 	kho_env_add_scratch(m->e, SCRATCH_FIRST, SCRATCH_PAGES);
 	assert_int_equal(kho_out_init(&m->out, &m->e->geo, &m->e->ops,
-				      m->e->scratch, m->e->nr_scratch), 0);
+				      m->e->scratch, m->e->nr_scratch),
+			 0);
 }
 
 static void machine_free(struct machine *m)
@@ -141,7 +143,8 @@ static void check_layout(struct machine *m)
 	assert_int_equal(m->v.order, m->a.order);
 	assert_int_equal(m->v.flags, KHO_VMALLOC_FLAG_VM_ALLOC);
 	while (phys) {
-		assert_true(kho_radix_test_page(&m->out.tree, phys >> shift, 0));
+		assert_true(
+			kho_radix_test_page(&m->out.tree, phys >> shift, 0));
 		chunk = chunk_at(m, phys);
 		for (i = 0; i < cap && chunk[1 + i]; i++) {
 			assert_true(seen < m->a.nr);
@@ -167,22 +170,39 @@ static void test_layout(void **state)
 	for (i = 0; i < 3; i++) {
 		machine_init(&m, shifts[i]);
 		cap = chunk_capacity(&m);
-		/* Exactly one chunk full: no empty chunk after it. */
+		/* Exactly one chunk full: Linux starts an empty one at once. */
 		make_area(&m, shifts[i] == 12 ? (unsigned int)cap : 100, 0);
 		assert_int_equal(preserve(&m), 0);
 		check_layout(&m);
-		assert_int_equal(count_chunks(&m), 1);
+		assert_int_equal(count_chunks(&m), shifts[i] == 12 ? 2 : 1);
+		if (shifts[i] == 12)
+			assert_int_equal(
+				chunk_at(&m, chunk_at(&m, m.v.first)[0])[1], 0);
 		kho_unpreserve_vmalloc(&m.out, &m.v);
 		assert_int_equal(m.v.first, 0);
 		machine_free(&m);
 	}
 
-	/* One entry more than a chunk holds: a second chunk. */
+	/* One entry less and one more than a chunk holds: 1 and 2 chunks. */
+	machine_init(&m, 12);
+	make_area(&m, (unsigned int)chunk_capacity(&m) - 1, 0);
+	assert_int_equal(preserve(&m), 0);
+	check_layout(&m);
+	assert_int_equal(count_chunks(&m), 1);
+	machine_free(&m);
 	machine_init(&m, 12);
 	make_area(&m, (unsigned int)chunk_capacity(&m) + 1, 0);
 	assert_int_equal(preserve(&m), 0);
 	check_layout(&m);
 	assert_int_equal(count_chunks(&m), 2);
+	machine_free(&m);
+
+	/* Two chunks full: three chunks, the last empty. */
+	machine_init(&m, 12);
+	make_area(&m, 2 * (unsigned int)chunk_capacity(&m), 0);
+	assert_int_equal(preserve(&m), 0);
+	check_layout(&m);
+	assert_int_equal(count_chunks(&m), 3);
 	machine_free(&m);
 
 	/* Order-2 blocks (huge vmap). */
@@ -226,13 +246,15 @@ static void test_preserve_refused(void **state)
 	m.v = untouched;
 	kho_env_snapshot(m.e, &m.out, &before);
 
-	assert_int_equal(kho_preserve_vmalloc(&m.out, m.a.phys, m.a.nr, 0, 0x4,
-					      &m.v), -EINVAL);
+	assert_int_equal(
+		kho_preserve_vmalloc(&m.out, m.a.phys, m.a.nr, 0, 0x4, &m.v),
+		-EINVAL);
 	assert_int_equal(kho_preserve_vmalloc(&m.out, m.a.phys, m.a.nr,
 					      m.e->geo.order0_bit, 0, &m.v),
 			 -ERANGE);
-	assert_int_equal(kho_preserve_vmalloc(&m.out, m.a.phys, UINT32_MAX, 1,
-					      0, &m.v), -ERANGE);
+	assert_int_equal(
+		kho_preserve_vmalloc(&m.out, m.a.phys, UINT32_MAX, 1, 0, &m.v),
+		-ERANGE);
 	assert_int_equal(kho_preserve_vmalloc(&m.out, NULL, 3, 0, 0, &m.v),
 			 -EINVAL);
 	/* A block at 0 would end the list. */
@@ -255,6 +277,32 @@ static void test_alloc_failure(void **state)
 	struct machine m;
 	uint64_t n;
 	int ret;
+
+	machine_init(&m, 12);
+	/*
+	 * Exactly one chunk's worth: the empty chunk started after the last
+	 * entry fails too, with every block already preserved.
+	 */
+	make_area(&m, (unsigned int)chunk_capacity(&m), 0);
+	for (n = 1;; n++) {
+		kho_env_snapshot(m.e, &m.out, &before);
+		kho_env_fail_nth(m.e, n);
+		ret = preserve(&m);
+		if (kho_env_fail_pending(m.e)) {
+			assert_int_equal(ret, 0);
+			kho_env_snapshot_free(&before);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		kho_env_snapshot(m.e, &m.out, &after);
+		assert_true(kho_env_snapshot_equal(&before, &after));
+		kho_env_snapshot_free(&before);
+		kho_env_snapshot_free(&after);
+	}
+	kho_env_fail_nth(m.e, 0);
+	assert_int_equal(count_chunks(&m), 2);
+	check_layout(&m);
+	machine_free(&m);
 
 	machine_init(&m, 12);
 	/* Three chunks: every chunk allocation fails once too. */
@@ -325,14 +373,16 @@ static void kexec_populate(struct machine *m)
 	kho_env_reboot(m->e);
 	assert_int_equal(kho_populate(&m->in, &m->e->geo, &m->e->ops,
 				      m->out.fdt_phys, m->e->page_size,
-				      m->scratch_phys, sizeof(*array)), 0);
+				      m->scratch_phys, sizeof(*array)),
+			 0);
 }
 
 static void kexec(struct machine *m)
 {
 	kexec_populate(m);
 	assert_int_equal(kho_memory_init(&m->in, kho_env_check(m->e),
-					 reserve_nothing, NULL), 0);
+					 reserve_nothing, NULL),
+			 0);
 }
 
 struct mapped {
@@ -357,8 +407,8 @@ static int map_block(uint64_t phys, unsigned int order, void *arg)
 	}
 	/* Restored as pages: every page refcount 1, no stamp left. */
 	for (i = 0; i < 1ULL << order; i++) {
-		struct kho_page *pg = kho_env_page(m->e, phys +
-						   i * m->e->page_size);
+		struct kho_page *pg =
+			kho_env_page(m->e, phys + i * m->e->page_size);
 
 		if (pg->refcount != 1 || pg->private)
 			mp->bad = true;
@@ -402,6 +452,9 @@ static void round_trip(unsigned int page_shift, unsigned int nr,
 static void test_round_trip(void **state)
 {
 	round_trip(12, 1, 0);
+	/* Full chunks, each followed by another (the last one empty). */
+	round_trip(12, 511, 0);
+	round_trip(12, 1022, 0);
 	round_trip(12, 1200, 0);
 	round_trip(12, 64, 3);
 	round_trip(14, 1500, 0);
@@ -613,9 +666,390 @@ static void test_revival_disabled(void **state)
 			 -EPERM);
 	assert_int_equal(mp.nr, 0);
 	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
-					 reserve_nothing, NULL), 0);
+					 reserve_nothing, NULL),
+			 0);
 	assert_int_equal(kho_restore_vmalloc(&m.in, &m.v, NULL, NULL), -EINVAL);
 	assert_int_equal(kho_restore_vmalloc(&m.in, NULL, map_block, &mp),
+			 -EINVAL);
+	machine_free(&m);
+}
+
+/* ---- kho_vmalloc_read(): the decoder, through a struct kho_view ---------- */
+
+#define LOG_CHUNKS 8
+
+struct view_log {
+	struct machine *m;
+	struct kho_view view;
+	uint64_t own[LOG_CHUNKS];
+	unsigned int nr_own;
+	uint64_t nr_entries;
+	bool bad;
+	int own_fail_at; /* -1: never */
+	long cb_fail_at; /* -1: never */
+};
+
+/* The environment's RAM, and nothing else. */
+static const void *log_map(void *ctx, uint64_t phys, uint64_t len)
+{
+	struct view_log *l = ctx;
+	struct kho_env *e = l->m->e;
+	uint64_t end = e->phys_base + e->nr_pages * e->page_size;
+
+	if (phys < e->phys_base || phys + len > end)
+		return NULL;
+	return kho_env_va(e, phys);
+}
+
+static int log_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
+{
+	struct view_log *l = ctx;
+
+	if (len != l->m->e->page_size || strcmp(what, "vmalloc chunk") ||
+	    l->nr_own == LOG_CHUNKS) {
+		l->bad = true;
+		return 0;
+	}
+	if ((int)l->nr_own == l->own_fail_at)
+		return -ENOSPC;
+	l->own[l->nr_own++] = phys;
+	return 0;
+}
+
+static int log_entry(uint64_t phys, unsigned int order, uint64_t index,
+		     void *arg)
+{
+	struct view_log *l = arg;
+	struct area *a = &l->m->a;
+
+	if ((long)index == l->cb_fail_at)
+		return -EIO;
+	if (index != l->nr_entries || index >= a->nr ||
+	    phys != a->phys[index] || order != a->order)
+		l->bad = true;
+	l->nr_entries++;
+	return 0;
+}
+
+static void log_init(struct view_log *l, struct machine *m)
+{
+	memset(l, 0, sizeof(*l));
+	l->m = m;
+	l->view.map = log_map;
+	l->view.own = log_own;
+	l->view.ctx = l;
+	l->view.page_shift = m->e->geo.page_shift;
+	l->own_fail_at = -1;
+	l->cb_fail_at = -1;
+}
+
+static int log_read(struct view_log *l, const struct kho_vmalloc *v,
+		    struct kho_error *err)
+{
+	return kho_vmalloc_read(&l->view, v, log_entry, l, err);
+}
+
+/* Every page size, every chunk count: chunks owned in order, entries too. */
+static void test_read(void **state)
+{
+	static const unsigned int shifts[] = { 12, 14, 16 };
+	struct kho_error err = { 0 };
+	struct view_log l;
+	struct machine m;
+	uint64_t cap, second;
+	unsigned int i, k, nr;
+
+	for (i = 0; i < 3; i++) {
+		for (k = 0; k < 4; k++) {
+			machine_init(&m, shifts[i]);
+			cap = chunk_capacity(&m);
+			nr = k == 0 ? 1 :
+				      (unsigned int)(k == 1 ? cap : cap + 7);
+			if (k == 3)
+				nr = 100;
+			if (nr > ENV_PAGES - SCRATCH_PAGES - 40) {
+				machine_free(&m);
+				continue;
+			}
+			make_area(&m, nr, 0);
+			assert_int_equal(preserve(&m), 0);
+			log_init(&l, &m);
+			assert_int_equal(log_read(&l, &m.v, &err), 0);
+			assert_int_equal(err.code, 0);
+			assert_false(l.bad);
+			assert_int_equal(l.nr_entries, nr);
+			assert_int_equal(l.nr_own, count_chunks(&m));
+			assert_int_equal(l.own[0], m.v.first);
+			if (l.nr_own > 1) {
+				second = chunk_at(&m, m.v.first)[0];
+				assert_int_equal(l.own[1], second);
+			}
+			/* No callback: only the chunks. */
+			log_init(&l, &m);
+			assert_int_equal(kho_vmalloc_read(&l.view, &m.v, NULL,
+							  NULL, NULL),
+					 0);
+			assert_int_equal(l.nr_own, count_chunks(&m));
+			machine_free(&m);
+		}
+	}
+
+	/* A list without the trailing empty chunk (older writers) reads. */
+	machine_init(&m, 12);
+	make_area(&m, (unsigned int)chunk_capacity(&m), 0);
+	assert_int_equal(preserve(&m), 0);
+	second = chunk_at(&m, m.v.first)[0];
+	chunk_at(&m, m.v.first)[0] = 0;
+	log_init(&l, &m);
+	assert_int_equal(log_read(&l, &m.v, &err), 0);
+	assert_int_equal(l.nr_own, 1);
+	assert_int_equal(l.nr_entries, m.a.nr);
+	chunk_at(&m, m.v.first)[0] = second;
+	machine_free(&m);
+}
+
+/* A wrong list: @code, and the field, address and index it names. */
+struct bad_read {
+	const char *name;
+	void (*corrupt)(struct machine *m);
+	int code;
+	const char *property;
+	/* phys: from @where, after @corrupt (NULL: none); index as given */
+	uint64_t (*where)(struct machine *m);
+	long index;
+};
+
+static uint64_t second_chunk(struct machine *m)
+{
+	return chunk_at(m, m->v.first)[0];
+}
+
+static uint64_t at_first(struct machine *m)
+{
+	return m->v.first;
+}
+
+static uint64_t outside_ram(struct machine *m)
+{
+	return kho_env_page_phys(m->e, ENV_PAGES + 3);
+}
+
+static uint64_t slot_7(struct machine *m)
+{
+	return m->v.first + 8 + 7 * 8;
+}
+
+static uint64_t slot_20(struct machine *m)
+{
+	return m->v.first + 8 + 20 * 8;
+}
+
+static uint64_t slot_second_3(struct machine *m)
+{
+	return second_chunk(m) + 8 + 3 * 8;
+}
+
+static uint64_t slot_second_19(struct machine *m)
+{
+	return second_chunk(m) + 8 + 19 * 8;
+}
+
+static uint64_t slot_second_20(struct machine *m)
+{
+	return second_chunk(m) + 8 + 20 * 8;
+}
+
+static void first_misaligned(struct machine *m)
+{
+	m->v.first += 8;
+}
+
+static void second_entry_misaligned(struct machine *m)
+{
+	chunk_at(m, second_chunk(m))[1 + 3] += 8;
+}
+
+static void odd_pages_for_order_1(struct machine *m)
+{
+	m->v.order = 1;
+}
+
+static void entry_wraps(struct machine *m)
+{
+	/* Order 51 at 4 KiB pages: only an empty area may have it. */
+	m->v.order = 51;
+	m->v.total_pages = 0;
+}
+
+/* The list reaches the second chunk again after its own entries. */
+static void second_names_itself(struct machine *m)
+{
+	uint64_t second = second_chunk(m);
+
+	chunk_at(m, second)[0] = second;
+}
+
+static void extra_entry(struct machine *m)
+{
+	chunk_at(m, second_chunk(m))[1 + 20] = m->a.phys[0];
+}
+
+static void test_read_refused(void **state)
+{
+	static const struct bad_read cases[] = {
+		{ "flags", bad_flags, -EINVAL, "flags", NULL, -1 },
+		{ "order", bad_order, -EINVAL, "order", NULL, -1 },
+		{ "odd", odd_pages_for_order_1, -EINVAL, "total_pages", NULL,
+		  -1 },
+		{ "no first", no_first_chunk, -EINVAL, "first", NULL, -1 },
+		{ "first misaligned", first_misaligned, -EINVAL, "first",
+		  at_first, 0 },
+		{ "first unmapped", first_not_preserved, 0, NULL, NULL, 0 },
+		{ "next misaligned", chunk_misaligned, -EINVAL, "next",
+		  second_chunk, 1 },
+		{ "next unmapped", chunk_outside_ram, -EFAULT, "next",
+		  outside_ram, 1 },
+		{ "cycle", make_cycle, -EINVAL, "next", at_first, 2 },
+		{ "self cycle", make_self_cycle, -EINVAL, "phys", slot_20, -2 },
+		{ "second names itself", second_names_itself, -EINVAL, "next",
+		  second_chunk, 2 },
+		{ "entry misaligned", entry_misaligned, -EINVAL, "phys", slot_7,
+		  7 },
+		{ "second entry misaligned", second_entry_misaligned, -EINVAL,
+		  "phys", slot_second_3, -3 },
+		{ "one page more", add_one_page, -EINVAL, "total_pages", NULL,
+		  -4 },
+		{ "one page less", drop_one_page, -EINVAL, "phys",
+		  slot_second_19, -5 },
+		{ "extra entry", extra_entry, -EINVAL, "phys", slot_second_20,
+		  -4 },
+	};
+	struct kho_error err;
+	struct view_log l;
+	struct machine m;
+	uint64_t cap;
+	unsigned int i;
+	long index;
+	char line[256];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bad_read *c = &cases[i];
+
+		machine_init(&m, 12);
+		cap = chunk_capacity(&m);
+		make_area(&m, (unsigned int)cap + 20, 0);
+		assert_int_equal(preserve(&m), 0);
+		c->corrupt(&m);
+		memset(&err, 0, sizeof(err));
+		log_init(&l, &m);
+		print_message("%s\n", c->name);
+		if (!c->code) {
+			/* Mapped but not a chunk this list made: still read. */
+			assert_int_not_equal(log_read(&l, &m.v, &err), 0);
+			machine_free(&m);
+			continue;
+		}
+		assert_int_equal(log_read(&l, &m.v, &err), c->code);
+		/* Nothing handed out before the whole list was checked. */
+		assert_int_equal(l.nr_own, 0);
+		assert_int_equal(l.nr_entries, 0);
+		assert_int_equal(err.code, c->code);
+		assert_non_null(err.what);
+		assert_string_equal(err.property, c->property);
+		assert_int_equal(err.level, KHO_ERR_NO_LEVEL);
+		assert_int_equal(err.phys,
+				 c->where ? c->where(&m) : KHO_ERR_NO_ADDR);
+		/* Negative: cap + that, in the second chunk; -4: cap + 20. */
+		index = c->index;
+		if (index == -2)
+			index = (long)cap + 20;
+		else if (index == -3)
+			index = (long)cap + 3;
+		else if (index == -4)
+			index = (long)cap + 20;
+		else if (index == -5)
+			index = (long)cap + 19;
+		assert_int_equal(err.index, index);
+		assert_true(kho_error_format(&err, line, sizeof(line)) > 0);
+		assert_non_null(strstr(line, err.what));
+		/* No struct kho_error: the same code. */
+		assert_int_equal(
+			kho_vmalloc_read(&l.view, &m.v, NULL, NULL, NULL),
+			c->code);
+		machine_free(&m);
+	}
+
+	/* Order 51: total_pages 0 holds no entry, the first one is too many. */
+	machine_init(&m, 12);
+	make_area(&m, 3, 0);
+	assert_int_equal(preserve(&m), 0);
+	entry_wraps(&m);
+	log_init(&l, &m);
+	assert_int_equal(log_read(&l, &m.v, &err), -EINVAL);
+	assert_int_equal(l.nr_entries, 0);
+	machine_free(&m);
+
+	/* A block running off the end of the address space. */
+	machine_init(&m, 12);
+	make_area(&m, 3, 2);
+	assert_int_equal(kho_preserve_vmalloc(&m.out, m.a.phys, 3, 2, 0, &m.v),
+			 0);
+	chunk_at(&m, m.v.first)[1 + 1] = UINT64_MAX & ~0xfffULL;
+	log_init(&l, &m);
+	assert_int_equal(log_read(&l, &m.v, &err), -EINVAL);
+	assert_string_equal(err.property, "phys");
+	assert_int_equal(err.index, 1);
+	assert_int_equal(err.phys, m.v.first + 16);
+	assert_non_null(strstr(err.what, "end of the address space"));
+	machine_free(&m);
+}
+
+/* The callbacks stop the read; their code comes back, @err untouched. */
+static void test_read_stopped(void **state)
+{
+	struct kho_error err;
+	struct view_log l;
+	struct machine m;
+	uint64_t cap;
+
+	machine_init(&m, 12);
+	cap = chunk_capacity(&m);
+	make_area(&m, (unsigned int)cap + 20, 0);
+	assert_int_equal(preserve(&m), 0);
+
+	log_init(&l, &m);
+	l.cb_fail_at = 5;
+	memset(&err, 0x5a, sizeof(err));
+	assert_int_equal(log_read(&l, &m.v, &err), -EIO);
+	assert_int_equal(err.code, 0x5a5a5a5a);
+	assert_int_equal(l.nr_entries, 5);
+	assert_int_equal(l.nr_own, 1);
+
+	log_init(&l, &m);
+	l.own_fail_at = 1;
+	assert_int_equal(log_read(&l, &m.v, &err), -ENOSPC);
+	assert_int_equal(l.nr_entries, cap);
+	assert_int_equal(l.nr_own, 1);
+
+	/* No owner: the chunks are just read. */
+	log_init(&l, &m);
+	l.view.own = NULL;
+	assert_int_equal(log_read(&l, &m.v, &err), 0);
+	assert_int_equal(l.nr_entries, m.a.nr);
+	assert_false(l.bad);
+
+	/* Impossible arguments: loud, and -EINVAL. */
+	log_init(&l, &m);
+	assert_int_equal(kho_vmalloc_read(NULL, &m.v, NULL, NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(kho_vmalloc_read(&l.view, NULL, NULL, NULL, NULL),
+			 -EINVAL);
+	l.view.page_shift = 11;
+	assert_int_equal(kho_vmalloc_read(&l.view, &m.v, NULL, NULL, NULL),
+			 -EINVAL);
+	l.view.page_shift = 12;
+	l.view.map = NULL;
+	assert_int_equal(kho_vmalloc_read(&l.view, &m.v, NULL, NULL, NULL),
 			 -EINVAL);
 	machine_free(&m);
 }
@@ -631,6 +1065,9 @@ int main(void)
 		cmocka_unit_test(test_corrupted),
 		cmocka_unit_test(test_map_failure),
 		cmocka_unit_test(test_revival_disabled),
+		cmocka_unit_test(test_read),
+		cmocka_unit_test(test_read_refused),
+		cmocka_unit_test(test_read_stopped),
 	};
 
 	kho_warn_hook = count_warning;
