@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Build (or reuse) a guest kernel for the real-kernel harness.
+#
+# Usage: scripts/kernel/build.sh x86_64|arm64
+# Prints the cache directory of the build on stdout; it holds:
+#   image       the kernel image QEMU boots and kexec_file_load loads
+#               (bzImage on x86_64, Image on arm64)
+#   hdr/        the kernel's UAPI headers (headers_install)
+#   gen_init_cpio   the kernel's initramfs packer
+#   vmlinux     for symbols
+#   .config     the configuration used
+#
+# The directory is $KHO_CACHE/kernels/<arch>-<version>-<hash>/, the hash
+# covering the configuration fragments and the recipe number below (bump
+# it when a change here must rebuild), so a changed fragment gives a new
+# build and an unchanged one is reused.
+#
+# Environment: KHO_CACHE (default /var/cache/libkho), KERNEL_JOBS (default 2).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+arch=${1:?usage: build.sh x86_64|arm64}
+cache=${KHO_CACHE:-/var/cache/libkho}
+jobs=${KERNEL_JOBS:-2}
+
+log() { echo "kernel-build[$arch]: $*" >&2; }
+
+case $arch in
+x86_64) karch=x86 cross= image=arch/x86/boot/bzImage target=bzImage ;;
+arm64) karch=arm64 cross=aarch64-linux-gnu- image=arch/arm64/boot/Image target=Image ;;
+*) log "unknown architecture '$arch' (x86_64 or arm64)"; exit 2 ;;
+esac
+
+"$here/deps.sh" "$arch" >&2
+src=$("$here/fetch.sh")
+version=$(make -s -C "$src" kernelversion 2>/dev/null)
+recipe=1
+hash=$({ echo "recipe $recipe"; cat "$here/common.config" "$here/$arch.config"; } |
+	sha256sum | cut -c1-12)
+out=$cache/kernels/$arch-$version-$hash
+if [ -f "$out/.done" ]; then
+	echo "$out"
+	exit 0
+fi
+mkdir -p "$out"
+# One build per directory at a time; a second caller waits for the first.
+exec 9>"$out/.lock"
+flock 9
+if [ -f "$out/.done" ]; then
+	echo "$out"
+	exit 0
+fi
+frag=$out/fragment.config
+cat "$here/common.config" "$here/$arch.config" | grep -v '^# SPDX' >"$frag"
+mk="make -s ARCH=$karch CROSS_COMPILE=$cross -j$jobs -C $src O=$out/build"
+mkdir -p "$out/build"
+if [ ! -f "$out/build/.config" ] ||
+	! cmp -s "$frag" "$out/build/.fragment"; then
+	grep -E '^(CONFIG_|# CONFIG_.* is not set$)' "$frag" >"$out/build/.config"
+	$mk olddefconfig >&2
+	cp "$frag" "$out/build/.fragment"
+fi
+# Every option of the fragments must have survived olddefconfig.
+bad=0
+while read -r line; do
+	case $line in
+	'# CONFIG_'*' is not set')
+		opt=${line#\# }
+		opt=${opt%% *}
+		if grep -q "^$opt=" "$out/build/.config"; then
+			log "$opt is set, the fragment wants it off"
+			bad=1
+		fi
+		;;
+	CONFIG_*)
+		grep -qx "$line" "$out/build/.config" || {
+			log "$line did not survive olddefconfig"
+			bad=1
+		}
+		;;
+	esac
+done <"$frag"
+[ $bad -eq 0 ] || exit 1
+log "building $target of $version in $out (-j$jobs)"
+start=$(date +%s)
+$mk "$target" >&2
+$mk headers_install INSTALL_HDR_PATH="$out/hdr" >&2
+end=$(date +%s)
+ln -sf "build/$image" "$out/image"
+ln -sf build/vmlinux "$out/vmlinux"
+ln -sf build/usr/gen_init_cpio "$out/gen_init_cpio"
+ln -sf build/.config "$out/.config"
+echo "$((end - start))" >"$out/build-seconds"
+log "built in $((end - start)) s"
+touch "$out/.done"
+echo "$out"

@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Install the Debian packages the real-kernel harness needs, when missing.
+# Usage: scripts/kernel/deps.sh [x86_64|arm64|all]
+set -e
+what=${1:-all}
+pkgs="make gcc flex bison bc rsync cpio libssl-dev libelf-dev kmod
+device-tree-compiler xz-utils qemu-system-x86"
+case $what in
+arm64|all) pkgs="$pkgs gcc-aarch64-linux-gnu qemu-system-arm" ;;
+esac
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "kernel-deps: installing$missing" >&2
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null

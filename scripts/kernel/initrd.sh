@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Build the guests' init program, the halt stub and the initrds for one
+# architecture, next to a kernel build from build.sh.
+#
+# Usage: scripts/kernel/initrd.sh ARCH KERNEL_DIR OUT_DIR
+# Writes into OUT_DIR:
+#   kinit           tests/kernel/kinit.c, static, on the kernel's nolibc
+#   stub            tests/kernel/stub-ARCH.S as a flat kernel image
+#   initrd-b.cpio   /init only: what a kernel B boots with
+#   initrd-a.cpio   /init, /kernel (the kernel image), /stub, /initrd-b.cpio
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+arch=${1:?usage: initrd.sh ARCH KERNEL_DIR OUT_DIR}
+kdir=${2:?usage: initrd.sh ARCH KERNEL_DIR OUT_DIR}
+out=${3:?usage: initrd.sh ARCH KERNEL_DIR OUT_DIR}
+src=$("$here/fetch.sh")
+case $arch in
+x86_64) cross= ;;
+arm64) cross=aarch64-linux-gnu- ;;
+*) echo "initrd: unknown architecture '$arch'" >&2; exit 2 ;;
+esac
+mkdir -p "$out"
+"${cross}gcc" -s -static -Os -nostdinc -nostdlib -fno-asynchronous-unwind-tables \
+	-fno-ident -fno-stack-protector -Wall -Wno-unused-parameter \
+	-I "$kdir/hdr/include" -I "$src/tools/include/nolibc" \
+	-o "$out/kinit" "$top/tests/kernel/kinit.c"
+"${cross}gcc" -c -o "$out/stub.o" "$top/tests/kernel/stub-$arch.S"
+"${cross}objcopy" -O binary -j .text "$out/stub.o" "$out/stub"
+rm -f "$out/stub.o"
+cat >"$out/cpio-b.list" <<LIST
+dir /dev 0755 0 0
+dir /proc 0755 0 0
+dir /debugfs 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+file /init $out/kinit 0755 0 0
+LIST
+"$kdir/gen_init_cpio" "$out/cpio-b.list" >"$out/initrd-b.cpio"
+cp "$out/cpio-b.list" "$out/cpio-a.list"
+cat >>"$out/cpio-a.list" <<LIST
+file /kernel $kdir/image 0644 0 0
+file /stub $out/stub 0644 0 0
+file /initrd-b.cpio $out/initrd-b.cpio 0644 0 0
+LIST
+"$kdir/gen_init_cpio" "$out/cpio-a.list" >"$out/initrd-a.cpio"

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Boot a guest kernel under QEMU, serial console to a log file, never hang.
+#
+# Usage: scripts/kernel/qemu.sh ARCH KERNEL INITRD APPEND LOG [options]
+#   --ram-file FILE   back the guest's RAM by FILE (memory-backend-file,
+#                     share=on): FILE keeps the RAM after QEMU exits
+#   --dtb FILE        arm64: boot with this device tree instead of QEMU's
+#   --dumpdtb FILE    arm64: write QEMU's device tree to FILE and exit
+#   --timeout S       kill QEMU after S seconds (default $QEMU_TIMEOUT or 120)
+# Environment: QEMU_ACCEL (default tcg: KVM guests hang at "Decompressing
+# Linux..." on the machines this was written on), QEMU_MEM (default 1G),
+# QEMU_SMP (default 1), QEMU_CPU (arm64, default cortex-a72).
+# Exit status: QEMU's; 124 or 137 when the timeout killed it.
+set -eu
+arch=${1:?usage: qemu.sh ARCH KERNEL INITRD APPEND LOG [options]}
+kernel=${2:?}
+initrd=${3:?}
+append=${4:?}
+log=${5:?}
+shift 5
+ramfile= dtb= dumpdtb= timeout=${QEMU_TIMEOUT:-120}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--ram-file) ramfile=$2; shift 2 ;;
+	--dtb) dtb=$2; shift 2 ;;
+	--dumpdtb) dumpdtb=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+accel=${QEMU_ACCEL:-tcg}
+mem=${QEMU_MEM:-1G}
+smp=${QEMU_SMP:-1}
+machine_opts=
+set --
+if [ -n "$ramfile" ]; then
+	set -- -object "memory-backend-file,id=mem,size=$mem,mem-path=$ramfile,share=on"
+	machine_opts=",memory-backend=mem"
+fi
+case $arch in
+x86_64)
+	set -- qemu-system-x86_64 -M "pc$machine_opts" "$@" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	;;
+arm64)
+	[ -n "$dumpdtb" ] && machine_opts="$machine_opts,dumpdtb=$dumpdtb"
+	set -- qemu-system-aarch64 -M "virt$machine_opts" \
+		-cpu "${QEMU_CPU:-cortex-a72}" "$@"
+	[ -n "$dtb" ] && set -- "$@" -dtb "$dtb"
+	;;
+*) echo "qemu.sh: unknown architecture '$arch'" >&2; exit 2 ;;
+esac
+[ "$initrd" = none ] || set -- "$@" -initrd "$initrd"
+rm -f "$log"
+exec timeout -k 10 "$timeout" "$@" -accel "$accel" -m "$mem" -smp "$smp" \
+	-no-reboot -nographic -nodefaults -serial "file:$log" \
+	-kernel "$kernel" -append "$append"

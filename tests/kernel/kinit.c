@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * kinit.c - the init program of the real-kernel harness's guests.
+ *
+ * Built static against the kernel tree's nolibc (tools/include/nolibc) and
+ * its UAPI headers; one binary for every case, told what to do by the
+ * kernel command line, whose unknown "key=value" words the kernel hands to
+ * init as environment:
+ *
+ *   kcase=selftest   kernel A: kexec into /kernel with /initrd-b.cpio;
+ *                    lib/test_kho.c in both kernels does the checking.
+ *   kcase=capture    kernel A: fill the reserve_mem regions named kho_rm*
+ *                    with a known pattern through /dev/mem, preserve a memfd
+ *                    with known contents in a LUO session, print the
+ *                    kernel's own view (debugfs kho/out, /proc/iomem), then
+ *                    kexec into /stub, which halts the machine at once so
+ *                    the RAM file holds the handover exactly as kernel B
+ *                    would find it.
+ *   kstage=b         any kernel B: print what came back (the LUO session's
+ *                    memfd, the reserve_mem regions KHO handed over) and
+ *                    check it against the patterns, then power off.
+ *
+ * Every line it prints starts with "kinit: " so the case scripts can grep
+ * the serial log; verdict lines are "kinit: PASS ..." or "kinit: FAIL ...".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/syscall.h>
+#include <linux/kexec.h>
+#include <linux/liveupdate.h>
+
+#define SESSION_NAME "kho-kern"
+#define MEMFD_TOKEN 0x6b65726eULL /* "kern" */
+/* Not a whole number of pages, so the last folio is partly used. */
+#define MEMFD_SIZE (1048576 + 3 * 4096 + 100)
+#define BLOB_MAX (1 << 20)
+#define CMDLINE_MAX 2048
+#define MAX_REGIONS 8
+
+static unsigned char blob[BLOB_MAX];
+static int failures;
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("kinit: ");
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static void verdict(int ok, const char *what)
+{
+	say("%s %s", ok ? "PASS" : "FAIL", what);
+	if (!ok)
+		failures++;
+}
+
+/* FNV-1a, 64 bits: the content hash every line prints. */
+static uint64_t fnv_add(uint64_t h, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_INIT 0xcbf29ce484222325ULL
+
+/* The byte at offset @i of the preserved memfd. */
+static unsigned char memfd_byte(uint64_t i)
+{
+	return (unsigned char)((i * 131 + 7) ^ (i >> 12));
+}
+
+/* The 64-bit word at physical address @pa of a reserve_mem region. */
+static uint64_t region_word(uint64_t pa)
+{
+	return (pa * 0x9e3779b97f4a7c15ULL) ^ 0x4b484f5245534d31ULL;
+}
+
+static long read_file(const char *path, void *buf, size_t max)
+{
+	size_t got = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while (got < max) {
+		ssize_t n = read(fd, (char *)buf + got, max - got);
+
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	return got;
+}
+
+/* A file's bytes as "kinit: hex NAME OFFSET BYTES" lines, 32 a line. */
+static void dump_hex(const char *name, const unsigned char *p, long n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char line[80];
+
+	for (long off = 0; off < n; off += 32) {
+		int k = 0;
+
+		for (long i = off; i < n && i < off + 32; i++) {
+			line[k++] = digits[p[i] >> 4];
+			line[k++] = digits[p[i] & 15];
+		}
+		line[k] = 0;
+		say("hex %s %lx %s", name, off, line);
+	}
+}
+
+static void print_text_file(const char *tag, const char *path)
+{
+	long n = read_file(path, blob, BLOB_MAX - 1);
+	char *line, *next;
+
+	if (n < 0) {
+		say("%s: cannot read %s", tag, path);
+		return;
+	}
+	blob[n] = 0;
+	for (line = (char *)blob; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		say("%s %s", tag, line);
+	}
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+struct region {
+	char name[32];
+	uint64_t start, size;
+};
+
+/*
+ * The memblock subtree (memblock-v1): one node per reserve_mem region with
+ * native-endian u64 "start" and "size". A small structure-block walk.
+ */
+static int parse_memblock_fdt(const unsigned char *f, long len,
+			      struct region *r, int max)
+{
+	uint32_t off_struct, off_strings, size_struct;
+	int depth = 0, n = 0;
+	uint32_t pos;
+
+	if (len < 40 || be32(f) != 0xd00dfeed)
+		return -1;
+	off_struct = be32(f + 8);
+	off_strings = be32(f + 12);
+	size_struct = be32(f + 36);
+	if ((long)off_struct + size_struct > len || off_strings > len)
+		return -1;
+	pos = off_struct;
+	while (pos + 4 <= off_struct + size_struct) {
+		uint32_t tok = be32(f + pos);
+
+		pos += 4;
+		if (tok == 1) { /* FDT_BEGIN_NODE */
+			const char *name = (const char *)f + pos;
+
+			depth++;
+			if (depth == 2 && n < max) {
+				memset(&r[n], 0, sizeof(r[n]));
+				strncpy(r[n].name, name, sizeof(r[n].name) - 1);
+				n++;
+			}
+			pos += (strlen(name) + 4) & ~3U;
+		} else if (tok == 2) { /* FDT_END_NODE */
+			depth--;
+		} else if (tok == 3) { /* FDT_PROP */
+			uint32_t plen = be32(f + pos);
+			const char *pname = (const char *)f + off_strings +
+					    be32(f + pos + 4);
+			const unsigned char *val = f + pos + 8;
+
+			if (depth == 2 && n && plen == 8) {
+				uint64_t v;
+
+				memcpy(&v, val, 8);
+				if (!strcmp(pname, "start"))
+					r[n - 1].start = v;
+				else if (!strcmp(pname, "size"))
+					r[n - 1].size = v;
+			}
+			pos += 8 + ((plen + 3) & ~3U);
+		} else if (tok == 9) { /* FDT_END */
+			break;
+		} else if (tok != 4) { /* FDT_NOP */
+			return -1;
+		}
+	}
+	return n;
+}
+
+static int find_regions(const char *dir, struct region *r)
+{
+	char path[128];
+	long n;
+
+	snprintf(path, sizeof(path), "/debugfs/kho/%s/sub_fdts/memblock", dir);
+	n = read_file(path, blob, BLOB_MAX);
+	if (n <= 0) {
+		say("no memblock subtree in %s", path);
+		return 0;
+	}
+	return parse_memblock_fdt(blob, n, r, MAX_REGIONS);
+}
+
+/* Map a region through /dev/mem, fill or check it; returns mismatches. */
+static long region_access(const struct region *r, int fill, uint64_t *hash)
+{
+	long bad = 0;
+	uint64_t *w;
+	int fd;
+
+	fd = open("/dev/mem", O_RDWR | O_SYNC);
+	if (fd < 0) {
+		say("cannot open /dev/mem");
+		return -1;
+	}
+	w = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 r->start);
+	close(fd);
+	if (w == MAP_FAILED) {
+		say("cannot map %s at 0x%llx through /dev/mem", r->name,
+		    (unsigned long long)r->start);
+		return -1;
+	}
+	for (uint64_t i = 0; i < r->size / 8; i++) {
+		uint64_t want = region_word(r->start + i * 8);
+
+		if (fill)
+			w[i] = want;
+		else if (w[i] != want)
+			bad++;
+	}
+	*hash = fnv_add(FNV_INIT, (const unsigned char *)w, r->size);
+	munmap(w, r->size);
+	return bad;
+}
+
+static int mount_all(void)
+{
+	int ret = 0;
+
+	mkdir("/proc", 0755);
+	mkdir("/debugfs", 0755);
+	mkdir("/dev", 0755);
+	if (mount("proc", "/proc", "proc", 0, NULL))
+		ret = -1;
+	if (mount("debugfs", "/debugfs", "debugfs", 0, NULL))
+		ret = -1;
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL))
+		ret = -1;
+	if (ret)
+		say("mounting proc, debugfs or devtmpfs failed");
+	return ret;
+}
+
+static void print_kho_out(void)
+{
+	char path[160], val[64];
+	struct dirent ent, *d;
+	DIR *dir;
+	long n;
+
+	n = read_file("/debugfs/kho/out/scratch_phys", blob, BLOB_MAX - 1);
+	if (n > 0)
+		print_text_file("scratch_phys",
+				"/debugfs/kho/out/scratch_phys");
+	print_text_file("scratch_len", "/debugfs/kho/out/scratch_len");
+	n = read_file("/debugfs/kho/out/fdt", blob, BLOB_MAX);
+	if (n >= 8)
+		say("blob fdt %ld bytes, header totalsize %u", n,
+		    be32(blob + 4));
+	dump_hex("fdt", blob, n);
+	dir = opendir("/debugfs/kho/out/sub_fdts");
+	if (!dir)
+		return;
+	while (!readdir_r(dir, &ent, &d) && d) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/debugfs/kho/out/sub_fdts/%s",
+			 d->d_name);
+		n = read_file(path, blob, BLOB_MAX);
+		snprintf(val, sizeof(val), "sub/%s", d->d_name);
+		say("blob %s %ld bytes", val, n);
+		dump_hex(val, blob, n);
+	}
+	closedir(dir);
+}
+
+static int memfd_preserve(int *luo_keep, int *session_keep, int *memfd_keep)
+{
+	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
+	struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf) };
+	static unsigned char buf[65536];
+	uint64_t h = FNV_INIT, off = 0;
+	int luo, mfd;
+
+	mfd = memfd_create("kho-kern", 0);
+	if (mfd < 0) {
+		say("memfd_create failed");
+		return -1;
+	}
+	while (off < MEMFD_SIZE) {
+		size_t n = MEMFD_SIZE - off < sizeof(buf) ? MEMFD_SIZE - off :
+							    sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = memfd_byte(off + i);
+		if (write(mfd, buf, n) != (ssize_t)n) {
+			say("writing the memfd failed");
+			return -1;
+		}
+		h = fnv_add(h, buf, n);
+		off += n;
+	}
+	luo = open("/dev/liveupdate", O_RDWR);
+	if (luo < 0) {
+		say("cannot open /dev/liveupdate");
+		return -1;
+	}
+	strcpy((char *)cs.name, SESSION_NAME);
+	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs)) {
+		say("LIVEUPDATE_IOCTL_CREATE_SESSION failed (errno %d)", errno);
+		return -1;
+	}
+	pf.fd = mfd;
+	pf.token = MEMFD_TOKEN;
+	if (ioctl(cs.fd, LIVEUPDATE_SESSION_PRESERVE_FD, &pf)) {
+		say("LIVEUPDATE_SESSION_PRESERVE_FD failed (errno %d)", errno);
+		return -1;
+	}
+	say("memfd session=%s token=0x%llx size=%d fnv=%016llx", SESSION_NAME,
+	    MEMFD_TOKEN, MEMFD_SIZE, (unsigned long long)h);
+	/* The session lives as long as its descriptor: keep them open. */
+	*luo_keep = luo;
+	*session_keep = cs.fd;
+	*memfd_keep = mfd;
+	return 0;
+}
+
+static int do_kexec(const char *kernel, const char *initrd, const char *extra)
+{
+	static char cmdline[CMDLINE_MAX];
+	unsigned long flags = 0;
+	int kfd, ifd = -1;
+	unsigned long len;
+	long n, ret;
+
+	n = read_file("/proc/cmdline", cmdline, sizeof(cmdline) - 256);
+	if (n <= 0)
+		return -1;
+	if (cmdline[n - 1] == '\n')
+		n--;
+	cmdline[n] = 0;
+	cmdline[n++] = ' ';
+	strcpy(cmdline + n, extra);
+	kfd = open(kernel, O_RDONLY);
+	if (kfd < 0) {
+		say("cannot open %s", kernel);
+		return -1;
+	}
+	if (initrd) {
+		ifd = open(initrd, O_RDONLY);
+		if (ifd < 0) {
+			say("cannot open %s", initrd);
+			return -1;
+		}
+	} else {
+		flags |= KEXEC_FILE_NO_INITRAMFS;
+	}
+	/*
+	 * nolibc's syscall() loads registers in its argument expressions: no
+	 * function call may appear among them (it would clobber the number).
+	 */
+	len = strlen(cmdline) + 1;
+	ret = syscall(__NR_kexec_file_load, kfd, ifd, len, cmdline, flags);
+	if (ret) {
+		say("kexec_file_load %s failed (errno %d)", kernel, errno);
+		return -1;
+	}
+	say("kexec %s, cmdline: %s", kernel, cmdline);
+	return 0;
+}
+
+static void stage_a(const char *kcase)
+{
+	int luo = -1, session = -1, mfd = -1;
+	struct region r[MAX_REGIONS];
+	const char *next = "/kernel";
+	const char *initrd = "/initrd-b.cpio";
+	int n;
+
+	say("stage A, case %s", kcase);
+	if (!strcmp(kcase, "capture")) {
+		n = find_regions("out", r);
+		for (int i = 0; i < n; i++) {
+			uint64_t h;
+			long bad = region_access(&r[i], 1, &h);
+
+			say("reserve_mem %s start=0x%llx size=0x%llx fnv=%016llx%s",
+			    r[i].name, (unsigned long long)r[i].start,
+			    (unsigned long long)r[i].size,
+			    (unsigned long long)h, bad ? " (fill failed)" : "");
+		}
+		if (memfd_preserve(&luo, &session, &mfd))
+			failures++;
+		print_text_file("iomem", "/proc/iomem");
+		next = getenv("knext") ? getenv("knext") : "/stub";
+		if (strcmp(next, "/kernel"))
+			initrd = NULL;
+	}
+	if (do_kexec(next, initrd, "kstage=b"))
+		return;
+	if (!strcmp(kcase, "capture"))
+		print_kho_out();
+	say("rebooting into %s", next);
+	reboot(RB_KEXEC);
+	say("reboot(RB_KEXEC) returned");
+}
+
+static void check_memfd(void)
+{
+	struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
+	struct liveupdate_session_retrieve_fd rf = { .size = sizeof(rf) };
+	struct liveupdate_session_finish fin = { .size = sizeof(fin) };
+	static unsigned char buf[65536];
+	uint64_t h = FNV_INIT, off = 0, bad = 0;
+	int luo;
+	ssize_t n;
+
+	luo = open("/dev/liveupdate", O_RDWR);
+	if (luo < 0) {
+		verdict(0, "memfd: cannot open /dev/liveupdate");
+		return;
+	}
+	strcpy((char *)rs.name, SESSION_NAME);
+	if (ioctl(luo, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs)) {
+		say("memfd: no session %s (errno %d)", SESSION_NAME, errno);
+		verdict(0, "memfd: session not handed over");
+		return;
+	}
+	rf.token = MEMFD_TOKEN;
+	if (ioctl(rs.fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf)) {
+		say("memfd: token 0x%llx not in session (errno %d)",
+		    MEMFD_TOKEN, errno);
+		verdict(0, "memfd: file not handed over");
+		return;
+	}
+	lseek(rf.fd, 0, SEEK_SET);
+	while ((n = read(rf.fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			bad += buf[i] != memfd_byte(off + i);
+		h = fnv_add(h, buf, n);
+		off += n;
+	}
+	say("memfd session=%s token=0x%llx size=%llu fnv=%016llx", SESSION_NAME,
+	    MEMFD_TOKEN, (unsigned long long)off, (unsigned long long)h);
+	verdict(off == MEMFD_SIZE && !bad, "memfd: contents intact");
+	if (ioctl(rs.fd, LIVEUPDATE_SESSION_FINISH, &fin))
+		say("memfd: LIVEUPDATE_SESSION_FINISH failed (errno %d)",
+		    errno);
+}
+
+static void stage_b(void)
+{
+	struct region r[MAX_REGIONS];
+	int n;
+
+	say("stage B up");
+	print_text_file("kho_in", "/debugfs/kho/in/scratch_phys");
+	n = find_regions("in", r);
+	for (int i = 0; i < n; i++) {
+		uint64_t h;
+		long bad = region_access(&r[i], 0, &h);
+
+		say("reserve_mem %s start=0x%llx size=0x%llx fnv=%016llx pattern=%s",
+		    r[i].name, (unsigned long long)r[i].start,
+		    (unsigned long long)r[i].size, (unsigned long long)h,
+		    bad ? "differs" : "intact");
+	}
+	if (getenv("kcheck_memfd"))
+		check_memfd();
+	say("stage B done, %d failure%s", failures, failures == 1 ? "" : "s");
+}
+
+int main(int argc, char **argv)
+{
+	const char *kcase = getenv("kcase");
+
+	mount_all();
+	if (getenv("kstage") && !strcmp(getenv("kstage"), "b"))
+		stage_b();
+	else
+		stage_a(kcase ? kcase : "selftest");
+	/* QEMU runs with -no-reboot: a reboot ends it on every machine. */
+	reboot(RB_AUTOBOOT);
+	return 0;
+}
