@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * kho/memfd.h - a memfd kept across a live update, "memfd-v2" (Linux 7.2
+ * and 7.3): a LUO file (<kho/luo.h>) whose compatible is "memfd-v2" and
+ * whose data is the physical address of struct kho_memfd_v2_ser.
+ *
+ *   LUO file {"memfd-v2", data, token}
+ *                          |
+ *                          v
+ *   struct kho_memfd_v2_ser (48 bytes, kho_alloc_preserve())
+ *   pos, size, seals, flags = 0, nr_folios,
+ *   folios: struct kho_vmalloc --> chunk list --> pages of the folio array:
+ *                                                 struct kho_memfd_folio_ser
+ *                                                 {pfn:52, flags:12, index}
+ *                                                 x nr_folios (16 bytes each)
+ *   each pfn names a folio preserved with kho_preserve_folio(); pfn 0 is a
+ *   hole; index is the folio's first page in the file.
+ *
+ * A file of size 0 has nr_folios 0 and no folio array. The folio's order is
+ * not in the array: kernel B learns it from the preserved block.
+ */
+#ifndef KHO_MEMFD_H
+#define KHO_MEMFD_H
+
+#include <stdint.h>
+
+#include <kho/abi.h>
+#include <kho/kho.h>
+#include <kho/view.h>
+
+/* include/linux/kho/abi/memfd.h:90: the LUO handler's compatible. */
+#define KHO_MEMFD_V2_COMPATIBLE "memfd-v2"
+
+/*
+ * include/linux/kho/abi/memfd.h:61: the seals memfd-v2 keeps: F_SEAL_SEAL,
+ * SHRINK, GROW, WRITE, FUTURE_WRITE, EXEC (include/uapi/linux/fcntl.h).
+ */
+#define KHO_MEMFD_SEAL_SEAL 0x0001
+#define KHO_MEMFD_SEAL_SHRINK 0x0002
+#define KHO_MEMFD_SEAL_GROW 0x0004
+#define KHO_MEMFD_SEAL_WRITE 0x0008
+#define KHO_MEMFD_SEAL_FUTURE_WRITE 0x0010
+#define KHO_MEMFD_SEAL_EXEC 0x0020
+#define KHO_MEMFD_ALL_SEALS 0x003f
+
+/* Folio flags memfd-v2 defines (memfd.h:37,45); the kernel sets both. */
+#define KHO_MEMFD_FOLIO_FLAGS (KHO_MEMFD_FOLIO_DIRTY | KHO_MEMFD_FOLIO_UPTODATE)
+
+/* include/linux/kho/abi/memfd.h:79: one memfd. */
+struct kho_memfd_v2_ser {
+	uint64_t pos; /* file position */
+	uint64_t size; /* i_size in bytes */
+	uint32_t seals; /* F_SEAL_* within KHO_MEMFD_ALL_SEALS */
+	uint32_t flags; /* none defined: 0 */
+	uint64_t nr_folios; /* entries of the folio array */
+	struct kho_vmalloc folios; /* the array of struct kho_memfd_folio_ser */
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct kho_memfd_v2_ser) == 48,
+	       "memfd_luo_ser (memfd-v2) is 48 bytes");
+
+/* ---- writer (kernel A) --------------------------------------------------- */
+
+/**
+ * struct kho_memfd_folio - one folio of a file, for the writer
+ * @phys: its physical address, aligned to its size
+ * @order: log2 of its pages
+ * @index: its first page in the file
+ */
+struct kho_memfd_folio {
+	uint64_t phys;
+	unsigned int order;
+	uint64_t index;
+};
+
+/**
+ * struct kho_memfd_file - what the writer preserves
+ * @pos: file position
+ * @size: file size in bytes
+ * @seals: F_SEAL_* bits, within KHO_MEMFD_ALL_SEALS
+ * @folios: the file's folios in index order
+ * @nr_folios: entries of @folios
+ */
+struct kho_memfd_file {
+	uint64_t pos;
+	uint64_t size;
+	uint32_t seals;
+	const struct kho_memfd_folio *folios;
+	uint64_t nr_folios;
+};
+
+/**
+ * kho_memfd_preserve() - preserve a memfd as memfd_luo_preserve() does
+ * @out: outgoing handover
+ * @file: the file
+ * @ser_phys: set to the blob's physical address: the LUO file's data
+ *
+ * Allocates and preserves the 48-byte blob, preserves every folio with
+ * kho_preserve_folio(), writes the folio array (flags dirty|uptodate, as
+ * the kernel writes them) into order-0 pages and preserves them with
+ * kho_preserve_vmalloc() (flag VM_ALLOC).
+ * Context: may allocate.
+ * Return: 0; -EINVAL (a seal memfd-v2 cannot keep, a folio past the end of
+ * the file or not in index order, a folio the handover refuses); -ERANGE
+ * (more than 2^32 - 1 pages); -ENOMEM. On failure nothing stays preserved
+ * or allocated.
+ */
+int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
+		       uint64_t *ser_phys);
+
+/* ---- reader (kernel B, kho inspect) -------------------------------------- */
+
+/**
+ * struct kho_memfd_info - a memfd-v2 blob as read
+ * @pos: file position
+ * @size: file size
+ * @seals: seals
+ * @nr_folios: entries of the folio array
+ * @nr_holes: entries with pfn 0 (skipped, as the kernel skips them)
+ * @folios: the array's vmalloc preservation
+ */
+struct kho_memfd_info {
+	uint64_t pos;
+	uint64_t size;
+	uint32_t seals;
+	uint64_t nr_folios;
+	uint64_t nr_holes;
+	struct kho_vmalloc folios;
+};
+
+/*
+ * Called per folio that is not a hole, in array order: its physical
+ * address, its first page in the file, its flags and its entry number.
+ */
+typedef int (*kho_memfd_folio_cb)(uint64_t phys, uint64_t index,
+				  unsigned int flags, uint64_t entry,
+				  void *arg);
+
+/**
+ * kho_memfd_read() - check a memfd-v2 blob and its folio array, then list
+ * @view: memory of the handover
+ * @phys: the blob (the LUO file's data)
+ * @cb: called per folio once everything was checked; may be NULL
+ * @arg: passed to @cb
+ * @info: the blob's fields, when not NULL
+ * @err: filled in on failure (field, physical address, entry)
+ *
+ * Checks: the blob mapped; seals within KHO_MEMFD_ALL_SEALS (as
+ * memfd_luo_retrieve() does); flags 0; the size at most 2^32 - 1 pages; at
+ * most one folio per page of the file; the folio array through
+ * kho_vmalloc_read(), large enough for nr_folios entries; each entry's pfn
+ * inside the address space, its flags known, its index inside the file and
+ * above the previous one. view->own() gets the blob ("memfd-v2"), the
+ * array's chunks and pages and each folio's first page ("memfd folio").
+ * Context: any; allocates nothing.
+ * Return: 0; -EINVAL (malformed, @err says where); -EFAULT (not mapped);
+ * or a non-zero return of @cb or own().
+ */
+int kho_memfd_read(const struct kho_view *view, uint64_t phys,
+		   kho_memfd_folio_cb cb, void *arg,
+		   struct kho_memfd_info *info, struct kho_error *err);
+
+/* Called per restored folio, in index order: address, order, first page. */
+typedef int (*kho_memfd_restore_cb)(uint64_t phys, unsigned int order,
+				    uint64_t index, void *arg);
+
+/**
+ * kho_memfd_restore() - take a memfd-v2 file back, as memfd_luo_retrieve()
+ * @in: walked handover
+ * @phys: the blob (the LUO file's data)
+ * @cb: called per folio after it is restored, may be NULL
+ * @arg: passed to @cb
+ * @info: the blob's fields, when not NULL
+ * @err: filled in on failure
+ *
+ * Reads the blob with kho_memfd_read() through kho_in_view(), restores the
+ * folio array (kho_restore_vmalloc()), then each folio with
+ * kho_restore_folio(): its order comes from the handover, and it must end
+ * before the next folio starts and inside the file. Frees the array and
+ * the blob. A failure after the array was restored leaves the folios
+ * restored so far with their owner (@cb saw them), as the kernel does.
+ * Context: after kho_memory_init(); frees.
+ * Return: 0, kho_memfd_read()'s errors, -EPERM (no handover to restore
+ * from), -EINVAL (a folio not preserved, overlapping or past the end), or
+ * @cb's non-zero return.
+ */
+int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
+		      void *arg, struct kho_memfd_info *info,
+		      struct kho_error *err);
+
+#endif /* KHO_MEMFD_H */

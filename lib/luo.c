@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * luo.c - the Live Update Orchestrator's handover, "luo-v5" (<kho/luo.h>).
+ *
+ * Kernel facts (Linux 7.3.4):
+ *   include/linux/kho/abi/luo.h:63      subtree "LUO", compatible "luo-v5"
+ *   include/linux/kho/abi/luo.h:76      struct luo_ser, 32 bytes
+ *   include/linux/kho/abi/luo.h:97,133  luo_file_ser 64, luo_session_ser 80
+ *   include/linux/kho/abi/luo.h:155,177 FLB header 16, luo_flb_ser 64
+ *   kernel/liveupdate/luo_core.c:104    blob smaller than luo_ser: -EINVAL
+ *   kernel/liveupdate/luo_core.c:110    strncmp(compatible, "luo-v5", 8)
+ *   kernel/liveupdate/luo_core.c:154    liveupdate_num = previous + 1
+ *   kernel/liveupdate/luo_session.c:471 name of 1..63 bytes
+ *   kernel/liveupdate/luo_session.c:196 two sessions of one name: -EEXIST
+ *   kernel/liveupdate/luo_session.c:668 sessions_pa 0 without sessions
+ *   kernel/liveupdate/luo_file.c:238    token unique in a session: -EEXIST
+ *   kernel/liveupdate/luo_file.c:490    files = chain head, count = files
+ *   kernel/liveupdate/luo_file.c:791    files 0 with count != 0: WARN only
+ *   kernel/liveupdate/luo_file.c:824    count != files read: -EINVAL
+ *   kernel/liveupdate/luo_flb.c:54      the FLB region is 1 page
+ *   kernel/liveupdate/luo_flb.c:578     incoming FLBs are read unchecked
+ *
+ * Where the kernel reads on trust (an unterminated compatible goes to
+ * strcmp(), an FLB count beyond its page is followed) this reader
+ * refuses; files 0 with a non-zero count, which the kernel only warns
+ * about, is refused too: no kernel writes it.
+ */
+#include <kho/luo.h>
+
+#include "kho_internal.h"
+
+#define LUO_FLB_PGCNT 1
+
+static size_t bounded_len(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+/* Copy a NUL-terminated name of 1..@max-1 bytes into a zeroed field. */
+static int copy_name(char *dst, const char *src, size_t max)
+{
+	size_t len;
+
+	if (!src)
+		return -EINVAL;
+	len = bounded_len(src, max);
+	if (!len || len >= max)
+		return -EINVAL;
+	kho_memset(dst, 0, max);
+	kho_memcpy(dst, src, len);
+	return 0;
+}
+
+/* ---- writer ---------------------------------------------------------------- */
+
+int kho_luo_out_init(struct kho_luo_out *luo, struct kho_out *out,
+		     uint64_t liveupdate_num)
+{
+	int ret;
+
+	if (KHO_WARN_ON(!luo || !out))
+		return -EINVAL;
+	kho_memset(luo, 0, sizeof(*luo));
+	luo->out = out;
+	ret = kho_block_set_init(&luo->sessions, out,
+				 sizeof(struct kho_luo_session_ser));
+	if (ret)
+		return ret;
+	luo->ser = kho_alloc_preserve(out, sizeof(*luo->ser));
+	if (!luo->ser)
+		return -ENOMEM;
+	luo->flb = kho_alloc_preserve(out,
+				      LUO_FLB_PGCNT * kho_page_size(&out->geo));
+	if (!luo->flb) {
+		kho_unpreserve_free(out, luo->ser);
+		luo->ser = NULL;
+		return -ENOMEM;
+	}
+	kho_memcpy(luo->ser->compatible, KHO_LUO_COMPATIBLE,
+		   sizeof(KHO_LUO_COMPATIBLE));
+	luo->ser->liveupdate_num = liveupdate_num;
+	luo->ser->flbs_pa =
+		out->ops.mem.virt_to_phys(out->ops.mem.ctx, luo->flb);
+	luo->flb->pgcnt = LUO_FLB_PGCNT;
+	return 0;
+}
+
+static struct kho_luo_session_ser *session_entry(struct kho_luo_out *luo,
+						 uint64_t index)
+{
+	return kho_block_set_entry(&luo->sessions, index);
+}
+
+int kho_luo_session_create(struct kho_luo_out *luo, struct kho_luo_session *s,
+			   const char *name)
+{
+	struct kho_luo_session_ser entry;
+	uint64_t i;
+	int ret;
+
+	if (KHO_WARN_ON(!luo || !s || !luo->ser))
+		return -EINVAL;
+	kho_memset(&entry, 0, sizeof(entry));
+	ret = copy_name(entry.name, name, sizeof(entry.name));
+	if (ret)
+		return ret;
+	for (i = 0; i < luo->sessions.count; i++) {
+		if (!kho_memcmp(session_entry(luo, i)->name, entry.name,
+				sizeof(entry.name)))
+			return -EEXIST;
+	}
+	ret = kho_block_set_append(&luo->sessions, &entry);
+	if (ret)
+		return ret;
+	s->luo = luo;
+	s->index = luo->sessions.count - 1;
+	return kho_block_set_init(&s->files, luo->out,
+				  sizeof(struct kho_luo_file_ser));
+}
+
+int kho_luo_session_add_file(struct kho_luo_session *s, const char *compatible,
+			     uint64_t data, uint64_t token)
+{
+	struct kho_luo_session_ser *sess;
+	struct kho_luo_file_ser file, *f;
+	uint64_t i;
+	int ret;
+
+	if (KHO_WARN_ON(!s || !s->luo))
+		return -EINVAL;
+	kho_memset(&file, 0, sizeof(file));
+	ret = copy_name(file.compatible, compatible, sizeof(file.compatible));
+	if (ret)
+		return ret;
+	for (i = 0; i < s->files.count; i++) {
+		f = kho_block_set_entry(&s->files, i);
+		if (f->token == token)
+			return -EEXIST;
+	}
+	file.data = data;
+	file.token = token;
+	ret = kho_block_set_append(&s->files, &file);
+	if (ret)
+		return ret;
+	sess = session_entry(s->luo, s->index);
+	sess->file_set_ser.files = s->files.head_pa;
+	sess->file_set_ser.count = s->files.count;
+	return 0;
+}
+
+/* FLB entries the region holds. */
+static uint64_t flb_capacity(uint64_t pgcnt, unsigned int page_shift)
+{
+	return ((pgcnt << page_shift) - sizeof(struct kho_luo_flb_header_ser)) /
+	       sizeof(struct kho_luo_flb_ser);
+}
+
+int kho_luo_add_flb(struct kho_luo_out *luo, const char *name, uint64_t data,
+		    uint64_t count)
+{
+	struct kho_luo_flb_ser entry;
+
+	if (KHO_WARN_ON(!luo || !luo->flb))
+		return -EINVAL;
+	if (copy_name(entry.name, name, sizeof(entry.name)))
+		return -EINVAL;
+	if (luo->flb->count ==
+	    flb_capacity(LUO_FLB_PGCNT, luo->out->geo.page_shift))
+		return -ENOSPC;
+	entry.data = data;
+	entry.count = count;
+	kho_memcpy((struct kho_luo_flb_ser *)(luo->flb + 1) + luo->flb->count,
+		   &entry, sizeof(entry));
+	luo->flb->count++;
+	return 0;
+}
+
+struct kho_luo_ser *kho_luo_finish(struct kho_luo_out *luo, size_t *size)
+{
+	luo->ser->sessions_pa = luo->sessions.count ? luo->sessions.head_pa : 0;
+	if (size)
+		*size = sizeof(*luo->ser);
+	return luo->ser;
+}
+
+void kho_luo_out_destroy(struct kho_luo_out *luo)
+{
+	struct kho_block_set files;
+	uint64_t i;
+
+	if (!luo || !luo->ser)
+		return;
+	/* Each session's file chain, found from its entry. */
+	for (i = 0; i < luo->sessions.count; i++) {
+		struct kho_luo_session_ser *sess = session_entry(luo, i);
+
+		if (!sess->file_set_ser.files)
+			continue;
+		kho_block_set_init(&files, luo->out,
+				   sizeof(struct kho_luo_file_ser));
+		files.head_pa = sess->file_set_ser.files;
+		kho_block_set_destroy(&files);
+	}
+	kho_block_set_destroy(&luo->sessions);
+	kho_unpreserve_free(luo->out, luo->flb);
+	kho_unpreserve_free(luo->out, luo->ser);
+	luo->flb = NULL;
+	luo->ser = NULL;
+}
+
+/* ---- reader ---------------------------------------------------------------- */
+
+static int luo_fail(struct kho_error *err, int code, const char *what,
+		    const char *field, uint64_t phys, uint64_t index)
+{
+	if (err) {
+		err->code = code;
+		err->what = what;
+		err->property = field;
+		err->phys = phys;
+		err->level = KHO_ERR_NO_LEVEL;
+		err->index = (long)index;
+	}
+	return code;
+}
+
+struct luo_walk {
+	const struct kho_view *view; /* own() only in the checking pass */
+	const struct kho_luo_read_ops *ops; /* NULL in the checking pass */
+	struct kho_luo_info *info;
+	struct kho_error *err;
+	uint64_t sessions_pa;
+	struct kho_luo_session_info s;
+	const char *dup_name; /* the name looked for by find_dup */
+	uint64_t dup_before; /* ... among sessions below this */
+};
+
+static int file_entry(const void *entry, uint64_t phys, uint64_t index,
+		      void *arg)
+{
+	struct luo_walk *w = arg;
+	struct kho_luo_file_ser ser;
+	struct kho_luo_file_info f;
+
+	kho_memcpy(&ser, entry, sizeof(ser));
+	if (bounded_len(ser.compatible, sizeof(ser.compatible)) ==
+	    sizeof(ser.compatible))
+		return luo_fail(w->err, -EINVAL,
+				"a LUO file's compatible is not NUL-terminated",
+				"compatible", phys, index);
+	if (!w->ops) {
+		w->info->nr_files++;
+		return 0;
+	}
+	if (!w->ops->file)
+		return 0;
+	kho_memset(&f, 0, sizeof(f));
+	kho_memcpy(f.compatible, ser.compatible, sizeof(f.compatible));
+	f.data = ser.data;
+	f.token = ser.token;
+	f.index = index;
+	f.phys = phys;
+	return w->ops->file(&w->s, &f, w->ops->arg);
+}
+
+/* Is w->dup_name the name of a session before w->dup_before? */
+static int find_dup(const void *entry, uint64_t phys, uint64_t index, void *arg)
+{
+	struct luo_walk *w = arg;
+	const struct kho_luo_session_ser *ser = entry;
+	char name[KHO_LUO_SESSION_NAME_LEN];
+
+	if (index >= w->dup_before)
+		return 1; /* done: stop the walk */
+	kho_memset(name, 0, sizeof(name));
+	kho_memcpy(name, ser->name, sizeof(name) - 1);
+	return kho_memcmp(name, w->dup_name, sizeof(name)) ? 0 : -EEXIST;
+}
+
+static int session_entry_cb(const void *entry, uint64_t phys, uint64_t index,
+			    void *arg)
+{
+	struct luo_walk *w = arg;
+	struct kho_luo_session_ser ser;
+	struct kho_block_info bi;
+	struct kho_view quiet;
+	int ret;
+
+	kho_memcpy(&ser, entry, sizeof(ser));
+	kho_memset(&w->s, 0, sizeof(w->s));
+	/* The kernel's strscpy() keeps at most 63 bytes of the name. */
+	kho_memcpy(w->s.name, ser.name, sizeof(w->s.name) - 1);
+	w->s.index = index;
+	w->s.phys = phys;
+	w->s.files_pa = ser.file_set_ser.files;
+	w->s.nr_files = ser.file_set_ser.count;
+
+	if (!w->ops) {
+		/* Checking pass: a duplicate name, then the file chain. */
+		if (index) {
+			quiet = *w->view;
+			quiet.own = NULL;
+			w->dup_name = w->s.name;
+			w->dup_before = index;
+			ret = kho_block_read(&quiet, w->sessions_pa,
+					     sizeof(ser), "LUO sessions",
+					     find_dup, w, NULL, NULL);
+			if (ret < 0)
+				return luo_fail(
+					w->err, -EEXIST,
+					"two LUO sessions have the same name",
+					"name", phys, index);
+		}
+		if (!ser.file_set_ser.files) {
+			if (ser.file_set_ser.count)
+				return luo_fail(
+					w->err, -EINVAL,
+					"a LUO session counts files but has no file chain",
+					"count", phys, index);
+			w->info->nr_sessions++;
+			return 0;
+		}
+		ret = kho_block_read(w->view, ser.file_set_ser.files,
+				     sizeof(struct kho_luo_file_ser),
+				     "LUO files", file_entry, w, &bi, w->err);
+		if (ret)
+			return ret;
+		if (bi.nr_entries != ser.file_set_ser.count)
+			return luo_fail(
+				w->err, -EINVAL,
+				"a LUO session's file count differs from its file chain",
+				"count", phys, index);
+		w->info->nr_blocks += bi.nr_blocks;
+		w->info->nr_sessions++;
+		return 0;
+	}
+	if (w->ops->session) {
+		ret = w->ops->session(&w->s, w->ops->arg);
+		if (ret)
+			return ret;
+	}
+	if (!w->s.files_pa)
+		return 0;
+	return kho_block_read(w->view, w->s.files_pa,
+			      sizeof(struct kho_luo_file_ser), "LUO files",
+			      file_entry, w, NULL, w->err);
+}
+
+/* The FLB region: checked when @ops is NULL, else visited. */
+static int read_flbs(struct luo_walk *w, uint64_t flbs_pa)
+{
+	const struct kho_view *view = w->view;
+	const struct kho_luo_flb_header_ser *hdr;
+	const unsigned char *region;
+	struct kho_luo_flb_ser ser;
+	struct kho_luo_flb_info f;
+	uint64_t pgcnt, count, len, i, max_pages;
+	int ret;
+
+	if (!flbs_pa)
+		return 0;
+	hdr = kho_view_map(view, flbs_pa, sizeof(*hdr));
+	if (!hdr)
+		return luo_fail(w->err, -EFAULT,
+				"the LUO FLB header is not in memory",
+				"flbs_pa", flbs_pa, KHO_ERR_NO_INDEX);
+	kho_memcpy(&pgcnt, &hdr->pgcnt, sizeof(pgcnt));
+	kho_memcpy(&count, &hdr->count, sizeof(count));
+	/* The kernel writes 1 page; allow any that fits the address space. */
+	max_pages = 1ULL << (64 - view->page_shift - 1);
+	if (!pgcnt || pgcnt > max_pages ||
+	    flbs_pa & ((1ULL << view->page_shift) - 1))
+		return luo_fail(w->err, -EINVAL,
+				"the LUO FLB region's page count is not valid",
+				"pgcnt", flbs_pa, KHO_ERR_NO_INDEX);
+	if (count > flb_capacity(pgcnt, view->page_shift))
+		return luo_fail(
+			w->err, -EINVAL,
+			"the LUO FLB count is larger than its pages hold",
+			"count", flbs_pa, KHO_ERR_NO_INDEX);
+	len = sizeof(*hdr) + count * sizeof(ser);
+	region = kho_view_map(view, flbs_pa, len);
+	if (!region)
+		return luo_fail(w->err, -EFAULT,
+				"the LUO FLB entries are not in memory",
+				"count", flbs_pa, KHO_ERR_NO_INDEX);
+	if (!w->ops) {
+		ret = kho_view_own(view, flbs_pa, pgcnt << view->page_shift,
+				   "LUO FLBs");
+		if (ret)
+			return luo_fail(
+				w->err, ret,
+				"the LUO FLB region is not preserved memory",
+				"flbs_pa", flbs_pa, KHO_ERR_NO_INDEX);
+	}
+	for (i = 0; i < count; i++) {
+		kho_memcpy(&ser, region + sizeof(*hdr) + i * sizeof(ser),
+			   sizeof(ser));
+		if (!w->ops) {
+			if (bounded_len(ser.name, sizeof(ser.name)) ==
+			    sizeof(ser.name))
+				return luo_fail(
+					w->err, -EINVAL,
+					"a LUO FLB's name is not NUL-terminated",
+					"name",
+					flbs_pa + sizeof(*hdr) +
+						i * sizeof(ser),
+					i);
+			w->info->nr_flbs++;
+			continue;
+		}
+		if (!w->ops->flb)
+			continue;
+		kho_memcpy(f.name, ser.name, sizeof(f.name));
+		f.data = ser.data;
+		f.count = ser.count;
+		f.index = i;
+		ret = w->ops->flb(&f, w->ops->arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int kho_luo_read(const struct kho_view *view, uint64_t phys, uint64_t size,
+		 const struct kho_luo_read_ops *ops, struct kho_luo_info *info,
+		 struct kho_error *err)
+{
+	struct kho_luo_info local = { 0 };
+	struct luo_walk w = { .view = view, .info = &local, .err = err };
+	const struct kho_luo_ser *blob;
+	struct kho_luo_ser ser;
+	struct kho_block_info bi;
+	struct kho_view quiet;
+	size_t n;
+	int ret;
+
+	if (KHO_WARN_ON(!view))
+		return -EINVAL;
+	if (size < sizeof(ser))
+		return luo_fail(err, -EINVAL,
+				"the LUO blob is smaller than struct luo_ser",
+				"blob-size", phys, KHO_ERR_NO_INDEX);
+	blob = kho_view_map(view, phys, sizeof(ser));
+	if (!blob)
+		return luo_fail(err, -EFAULT, "the LUO blob is not in memory",
+				KHO_LUO_NAME, phys, KHO_ERR_NO_INDEX);
+	kho_memcpy(&ser, blob, sizeof(ser));
+	/* strncmp(): equal up to the first NUL within 8 bytes. */
+	n = bounded_len(KHO_LUO_COMPATIBLE, KHO_LUO_COMPAT_LEN);
+	if (kho_memcmp(ser.compatible, KHO_LUO_COMPATIBLE, n) ||
+	    (n < KHO_LUO_COMPAT_LEN && ser.compatible[n]))
+		return luo_fail(err, -EINVAL,
+				"the LUO blob is not compatible with luo-v5",
+				"compatible", phys, KHO_ERR_NO_INDEX);
+	ret = kho_view_own(view, phys, sizeof(ser), KHO_LUO_NAME);
+	if (ret)
+		return luo_fail(err, ret,
+				"the LUO blob is not preserved memory",
+				KHO_LUO_NAME, phys, KHO_ERR_NO_INDEX);
+	local.liveupdate_num = ser.liveupdate_num;
+	local.sessions_pa = ser.sessions_pa;
+	local.flbs_pa = ser.flbs_pa;
+	w.sessions_pa = ser.sessions_pa;
+
+	/* Checking pass: every structure, own() once each, no callback. */
+	ret = kho_block_read(view, ser.sessions_pa,
+			     sizeof(struct kho_luo_session_ser), "LUO sessions",
+			     session_entry_cb, &w, &bi, err);
+	if (ret)
+		return ret;
+	local.nr_blocks += bi.nr_blocks;
+	ret = read_flbs(&w, ser.flbs_pa);
+	if (ret)
+		return ret;
+	if (info)
+		*info = local;
+	if (!ops)
+		return 0;
+
+	/* Visiting pass, through a view that owns nothing again. */
+	quiet = *view;
+	quiet.own = NULL;
+	w.view = &quiet;
+	w.ops = ops;
+	ret = kho_block_read(&quiet, ser.sessions_pa,
+			     sizeof(struct kho_luo_session_ser), "LUO sessions",
+			     session_entry_cb, &w, NULL, err);
+	if (ret)
+		return ret;
+	return read_flbs(&w, ser.flbs_pa);
+}
+
+int kho_luo_restore_free(struct kho_in *in, uint64_t phys)
+{
+	const struct kho_mem_ops *mem = &in->ops.mem;
+	const struct kho_luo_session_ser *sess;
+	const struct kho_block_header_ser *block;
+	const struct kho_luo_ser *ser;
+	uint64_t sessions_pa, bphys, i;
+	int ret;
+
+	ser = kho_map_range(&in->geo, mem, phys, sizeof(*ser));
+	if (!ser)
+		return -EFAULT;
+	sessions_pa = ser->sessions_pa;
+	/* The file chains first: their heads are in the session blocks. */
+	for (bphys = sessions_pa; bphys; bphys = block->next) {
+		block = kho_map_range(&in->geo, mem, bphys,
+				      kho_page_size(&in->geo));
+		if (!block)
+			return -EFAULT;
+		sess = (const struct kho_luo_session_ser *)(block + 1);
+		for (i = 0; i < block->count; i++) {
+			ret = kho_block_restore_free(
+				in, sess[i].file_set_ser.files);
+			if (ret)
+				return ret;
+		}
+	}
+	ret = kho_block_restore_free(in, sessions_pa);
+	if (ret)
+		return ret;
+	return kho_restore_free(in, mem->phys_to_virt(mem->ctx, phys));
+}

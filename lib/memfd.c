@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * memfd.c - memfd-v2, a memfd kept across a live update (<kho/memfd.h>).
+ *
+ * Kernel facts (Linux 7.3.4):
+ *   include/linux/kho/abi/memfd.h:52    folio entry {pfn:52, flags:12, index}
+ *   include/linux/kho/abi/memfd.h:61    KHO_MEMFD_ALL_SEALS, six seals
+ *   include/linux/kho/abi/memfd.h:79    struct memfd_luo_ser, 48 bytes
+ *   include/linux/kho/abi/memfd.h:90    compatible "memfd-v2"
+ *   mm/memfd_luo.c:106                  size 0: no folios, no array
+ *   mm/memfd_luo.c:152                  each folio kho_preserve_folio()'d
+ *   mm/memfd_luo.c:200                  flags DIRTY | UPTODATE, always
+ *   mm/memfd_luo.c:204                  the array: kho_preserve_vmalloc()
+ *   mm/memfd_luo.c:270                  blob from kho_alloc_preserve()
+ *   mm/memfd_luo.c:283                  unknown seals: -EOPNOTSUPP
+ *   mm/memfd_luo.c:295                  more than UINT_MAX pages: -EFBIG
+ *   mm/memfd_luo.c:434                  pfn 0 entries are skipped
+ *   mm/memfd_luo.c:530                  retrieve refuses unknown seals
+ *
+ * The kernel's retrieve takes the array on trust (nr_folios against the
+ * array's size, the indices, the flags); this reader checks them.
+ */
+#include <kho/block.h>
+#include <kho/memfd.h>
+#include <kho/vmalloc.h>
+
+#include "kho_internal.h"
+
+#define FOLIO_SER_SIZE sizeof(struct kho_memfd_folio_ser)
+
+static uint64_t file_pages(uint64_t size, unsigned int shift)
+{
+	return (size >> shift) + !!(size & ((1ULL << shift) - 1));
+}
+
+/* ---- writer ---------------------------------------------------------------- */
+
+static unsigned int order_for_bytes(uint64_t bytes, unsigned int shift)
+{
+	unsigned int order = 0;
+
+	while ((1ULL << (shift + order)) < bytes)
+		order++;
+	return order;
+}
+
+int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
+		       uint64_t *ser_phys)
+{
+	const struct kho_mem_ops *mem = &out->ops.mem;
+	unsigned int shift = out->geo.page_shift, list_order = 0;
+	uint64_t pages, per_page, nr_pages = 0, i, done = 0, prev_end = 0;
+	struct kho_memfd_v2_ser *ser;
+	struct kho_vmalloc folios;
+	uint64_t *list = NULL;
+	int ret;
+
+	if (KHO_WARN_ON(!out || !file || !ser_phys ||
+			(file->nr_folios && !file->folios)))
+		return -EINVAL;
+	/* The kernel says -EOPNOTSUPP and -EFBIG; kho_errno.h has neither. */
+	if (file->seals & ~KHO_MEMFD_ALL_SEALS)
+		return -EINVAL;
+	pages = file_pages(file->size, shift);
+	if (pages > UINT32_MAX)
+		return -ERANGE;
+	for (i = 0; i < file->nr_folios; i++) {
+		const struct kho_memfd_folio *f = &file->folios[i];
+
+		if (f->index < prev_end || f->order >= out->geo.order0_bit ||
+		    f->index + (1ULL << f->order) > pages)
+			return -EINVAL;
+		prev_end = f->index + (1ULL << f->order);
+	}
+
+	ser = kho_alloc_preserve(out, sizeof(*ser));
+	if (!ser)
+		return -ENOMEM;
+	for (; done < file->nr_folios; done++) {
+		ret = kho_preserve_folio(out, file->folios[done].phys,
+					 file->folios[done].order);
+		if (ret)
+			goto err_folios;
+	}
+	if (file->nr_folios) {
+		per_page = (1ULL << shift) / FOLIO_SER_SIZE;
+		nr_pages = (file->nr_folios + per_page - 1) / per_page;
+		/* The array's page addresses, for kho_preserve_vmalloc(). */
+		list_order = order_for_bytes(nr_pages * sizeof(*list), shift);
+		list = out->ops.alloc_pages(mem->ctx, list_order);
+		if (!list) {
+			ret = -ENOMEM;
+			goto err_folios;
+		}
+		for (i = 0; i < nr_pages; i++) {
+			struct kho_memfd_folio_ser *page;
+			uint64_t j, n = file->nr_folios - i * per_page;
+
+			page = out->ops.alloc_pages(mem->ctx, 0);
+			if (!page) {
+				ret = -ENOMEM;
+				goto err_array;
+			}
+			kho_memset(page, 0, 1ULL << shift);
+			list[i] = mem->virt_to_phys(mem->ctx, page);
+			for (j = 0; j < per_page && j < n; j++) {
+				const struct kho_memfd_folio *f =
+					&file->folios[i * per_page + j];
+
+				page[j].pfn = f->phys >> shift;
+				page[j].flags = KHO_MEMFD_FOLIO_FLAGS;
+				page[j].index = f->index;
+			}
+		}
+		ret = kho_preserve_vmalloc(out, list, (unsigned int)nr_pages, 0,
+					   KHO_VMALLOC_FLAG_VM_ALLOC, &folios);
+		if (ret)
+			goto err_array;
+		kho_memcpy(&ser->folios, &folios, sizeof(folios));
+		out->ops.free_pages(mem->ctx, list, list_order);
+	}
+	ser->pos = file->pos;
+	ser->size = file->size;
+	ser->seals = file->seals;
+	ser->flags = 0;
+	ser->nr_folios = file->nr_folios;
+	*ser_phys = mem->virt_to_phys(mem->ctx, ser);
+	return 0;
+
+err_array:
+	while (i--)
+		out->ops.free_pages(mem->ctx,
+				    mem->phys_to_virt(mem->ctx, list[i]), 0);
+	out->ops.free_pages(mem->ctx, list, list_order);
+err_folios:
+	while (done--)
+		kho_unpreserve_folio(out, file->folios[done].phys,
+				     file->folios[done].order);
+	kho_unpreserve_free(out, ser);
+	return ret;
+}
+
+/* ---- reader ---------------------------------------------------------------- */
+
+static int memfd_fail(struct kho_error *err, int code, const char *what,
+		      const char *field, uint64_t phys, long index)
+{
+	if (err) {
+		err->code = code;
+		err->what = what;
+		err->property = field;
+		err->phys = phys;
+		err->level = KHO_ERR_NO_LEVEL;
+		err->index = index;
+	}
+	return code;
+}
+
+struct memfd_walk {
+	const struct kho_view *view;
+	bool check; /* pass 1: check and own; pass 2: call back */
+	kho_memfd_folio_cb cb;
+	void *arg;
+	struct kho_error *err;
+	uint64_t nr_folios;
+	uint64_t pages; /* of the file */
+	uint64_t entry; /* entries seen */
+	uint64_t next_index; /* lowest index the next folio may have */
+	uint64_t holes;
+};
+
+/* One page-block of the folio array: its entries, up to nr_folios. */
+static int array_block(uint64_t phys, unsigned int order, uint64_t index,
+		       void *arg)
+{
+	struct memfd_walk *w = arg;
+	const struct kho_view *view = w->view;
+	unsigned int shift = view->page_shift;
+	uint64_t len = 1ULL << (shift + order), i, at, fphys;
+	struct kho_memfd_folio_ser f;
+	const unsigned char *block;
+	int ret;
+
+	block = kho_view_map(view, phys, len);
+	if (!block)
+		return memfd_fail(
+			w->err, -EFAULT,
+			"a page of the memfd folio array is not in memory",
+			"folios", phys, (long)index);
+	if (w->check) {
+		ret = kho_view_own(view, phys, len, "memfd folio array");
+		if (ret)
+			return memfd_fail(
+				w->err, ret,
+				"a page of the memfd folio array is not preserved memory",
+				"folios", phys, (long)index);
+	}
+	for (i = 0; i < len / FOLIO_SER_SIZE && w->entry < w->nr_folios;
+	     i++, w->entry++) {
+		at = phys + i * FOLIO_SER_SIZE;
+		kho_memcpy(&f, block + i * FOLIO_SER_SIZE, sizeof(f));
+		if (!f.pfn) {
+			w->holes += w->check;
+			continue;
+		}
+		fphys = (uint64_t)f.pfn << shift;
+		if (w->check) {
+			if (fphys >> shift != f.pfn)
+				return memfd_fail(
+					w->err, -EINVAL,
+					"a memfd folio's pfn is beyond the address space",
+					"pfn", at, (long)w->entry);
+			if (f.flags & ~KHO_MEMFD_FOLIO_FLAGS)
+				return memfd_fail(
+					w->err, -EINVAL,
+					"a memfd folio has unknown flags",
+					"flags", at, (long)w->entry);
+			if (f.index >= w->pages)
+				return memfd_fail(
+					w->err, -EINVAL,
+					"a memfd folio lies past the end of the file",
+					"index", at, (long)w->entry);
+			if (f.index < w->next_index)
+				return memfd_fail(
+					w->err, -EINVAL,
+					"a memfd folio's index is not above the previous folio's",
+					"index", at, (long)w->entry);
+			w->next_index = f.index + 1;
+			ret = kho_view_own(view, fphys, 1ULL << shift,
+					   "memfd folio");
+			if (ret)
+				return memfd_fail(
+					w->err, ret,
+					"a memfd folio is not preserved memory",
+					"pfn", at, (long)w->entry);
+			continue;
+		}
+		if (w->cb) {
+			ret = w->cb(fphys, f.index, f.flags, w->entry, w->arg);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int kho_memfd_read(const struct kho_view *view, uint64_t phys,
+		   kho_memfd_folio_cb cb, void *arg,
+		   struct kho_memfd_info *info, struct kho_error *err)
+{
+	struct memfd_walk w = { .view = view, .check = true, .err = err };
+	const struct kho_memfd_v2_ser *blob;
+	struct kho_memfd_v2_ser ser;
+	struct kho_vmalloc folios;
+	struct kho_view quiet;
+	unsigned int shift;
+	int ret;
+
+	if (KHO_WARN_ON(!view))
+		return -EINVAL;
+	shift = view->page_shift;
+	blob = kho_view_map(view, phys, sizeof(ser));
+	if (!blob)
+		return memfd_fail(err, -EFAULT,
+				  "the memfd-v2 blob is not in memory", "data",
+				  phys, KHO_ERR_NO_INDEX);
+	kho_memcpy(&ser, blob, sizeof(ser));
+	kho_memcpy(&folios, &blob->folios, sizeof(folios));
+	ret = kho_view_own(view, phys, sizeof(ser), KHO_MEMFD_V2_COMPATIBLE);
+	if (ret)
+		return memfd_fail(err, ret,
+				  "the memfd-v2 blob is not preserved memory",
+				  "data", phys, KHO_ERR_NO_INDEX);
+	if (ser.seals & ~KHO_MEMFD_ALL_SEALS)
+		return memfd_fail(err, -EINVAL,
+				  "a memfd has seals memfd-v2 cannot keep",
+				  "seals", phys, KHO_ERR_NO_INDEX);
+	if (ser.flags)
+		return memfd_fail(err, -EINVAL, "a memfd's flags are not 0",
+				  "flags", phys, KHO_ERR_NO_INDEX);
+	w.pages = file_pages(ser.size, shift);
+	if (w.pages > UINT32_MAX)
+		return memfd_fail(err, -EINVAL,
+				  "a memfd is larger than 2^32 - 1 pages",
+				  "size", phys, KHO_ERR_NO_INDEX);
+	if (ser.nr_folios > w.pages)
+		return memfd_fail(err, -EINVAL,
+				  "a memfd has more folios than pages",
+				  "nr_folios", phys, KHO_ERR_NO_INDEX);
+	w.nr_folios = ser.nr_folios;
+	if (ser.nr_folios) {
+		/* 2^32 pages of 64 KiB: the product fits 64 bits. */
+		if (((uint64_t)ser.folios.total_pages << shift) /
+			    FOLIO_SER_SIZE <
+		    ser.nr_folios)
+			return memfd_fail(
+				err, -EINVAL,
+				"a memfd's folio array is smaller than nr_folios entries",
+				"folios", phys, KHO_ERR_NO_INDEX);
+		ret = kho_vmalloc_read(view, &folios, array_block, &w, err);
+		if (ret)
+			return ret;
+	}
+	if (info) {
+		info->pos = ser.pos;
+		info->size = ser.size;
+		info->seals = ser.seals;
+		info->nr_folios = ser.nr_folios;
+		info->nr_holes = w.holes;
+		info->folios = folios;
+	}
+	if (!cb || !ser.nr_folios)
+		return 0;
+	quiet = *view;
+	quiet.own = NULL;
+	w.view = &quiet;
+	w.check = false;
+	w.cb = cb;
+	w.arg = arg;
+	w.entry = 0;
+	return kho_vmalloc_read(&quiet, &folios, array_block, &w, err);
+}
+
+/* ---- kernel B ------------------------------------------------------------ */
+
+struct memfd_restore {
+	struct kho_in *in;
+	kho_memfd_restore_cb cb;
+	void *arg;
+	struct kho_error *err;
+	uint64_t nr_folios;
+	uint64_t pages;
+	uint64_t entry;
+	uint64_t next_index; /* first page after the previous folio */
+	int ret;
+};
+
+/* The order stamped on the block at @phys, or -1. */
+static int stamped_order(struct kho_in *in, uint64_t phys)
+{
+	struct kho_page *page;
+	union kho_page_info info;
+
+	page = in->ops.pfn_to_page(in->ops.mem.ctx,
+				   kho_phys_to_pfn(&in->geo, phys));
+	if (!page)
+		return -1;
+	info.page_private = page->private;
+	if (info.magic != KHO_PAGE_MAGIC || info.order >= in->geo.order0_bit)
+		return -1;
+	return (int)info.order;
+}
+
+/* Each restored page of the folio array: restore its folios, free it. */
+static int restore_array_block(uint64_t phys, unsigned int order, void *arg)
+{
+	struct memfd_restore *r = arg;
+	struct kho_in *in = r->in;
+	unsigned int shift = in->geo.page_shift;
+	uint64_t len = 1ULL << (shift + order), i, fphys;
+	const struct kho_memfd_folio_ser *page;
+	int forder, ret = 0;
+
+	page = in->ops.mem.phys_to_virt(in->ops.mem.ctx, phys);
+	for (i = 0; i < len / FOLIO_SER_SIZE && r->entry < r->nr_folios;
+	     i++, r->entry++) {
+		if (!page[i].pfn || ret)
+			continue;
+		fphys = (uint64_t)page[i].pfn << shift;
+		forder = stamped_order(in, fphys);
+		if (forder < 0 || page[i].index < r->next_index ||
+		    page[i].index + (1ULL << forder) > r->pages) {
+			ret = memfd_fail(
+				r->err, -EINVAL,
+				forder < 0 ?
+					"a memfd folio is not a preserved block" :
+					"a memfd folio overlaps the next one or the end of the file",
+				"pfn", phys + i * FOLIO_SER_SIZE,
+				(long)r->entry);
+			continue;
+		}
+		if (!kho_restore_folio(in, fphys)) {
+			ret = memfd_fail(r->err, -EINVAL,
+					 "a memfd folio cannot be restored",
+					 "pfn", phys + i * FOLIO_SER_SIZE,
+					 (long)r->entry);
+			continue;
+		}
+		r->next_index = page[i].index + (1ULL << forder);
+		if (r->cb)
+			ret = r->cb(fphys, (unsigned int)forder, page[i].index,
+				    r->arg);
+	}
+	/* The array was only the list: give its pages back, every one. */
+	in->ops.free_pages(in->ops.mem.ctx, (void *)page, order);
+	if (ret && !r->ret)
+		r->ret = ret;
+	return 0;
+}
+
+int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
+		      void *arg, struct kho_memfd_info *info,
+		      struct kho_error *err)
+{
+	struct memfd_restore r = { .in = in, .cb = cb, .arg = arg, .err = err };
+	struct kho_memfd_info local;
+	struct kho_view view;
+	void *blob;
+	int ret;
+
+	if (KHO_WARN_ON(!in))
+		return -EINVAL;
+	if (!in->revive || !in->walked)
+		return memfd_fail(
+			err, -EPERM,
+			"there is no walked handover to restore a memfd from",
+			NULL, phys, KHO_ERR_NO_INDEX);
+	kho_in_view(in, &view);
+	ret = kho_memfd_read(&view, phys, NULL, NULL, &local, err);
+	if (ret)
+		return ret;
+	if (info)
+		*info = local;
+	r.nr_folios = local.nr_folios;
+	r.pages = file_pages(local.size, in->geo.page_shift);
+	if (local.nr_folios) {
+		ret = kho_restore_vmalloc(in, &local.folios,
+					  restore_array_block, &r);
+		if (ret)
+			return memfd_fail(
+				err, ret,
+				"the memfd folio array cannot be restored",
+				"folios", phys, KHO_ERR_NO_INDEX);
+		if (r.ret)
+			return r.ret;
+	}
+	blob = in->ops.mem.phys_to_virt(in->ops.mem.ctx, phys);
+	return kho_restore_free(in, blob);
+}

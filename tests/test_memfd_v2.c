@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_memfd_v2.c - memfd-v2 both ways: the writer's blob (48 bytes: pos,
+ * size, seals, flags 0, nr_folios, the folio array as a vmalloc area of
+ * {pfn, flags dirty|uptodate, index} entries), files of size 0 and of a
+ * size that is not a page multiple, the writer's refusals, an injected
+ * allocation failure at every allocation (nothing changes), a round trip
+ * through a kexec (folios back with their orders and bytes, the array and
+ * the blob freed), and the reader's refusals: unknown seals, flags, more
+ * folios than pages, a file over 2^32 - 1 pages, an array too small, a pfn
+ * beyond the address space, unknown folio flags, an index past the end or
+ * out of order, a folio not preserved, folios that overlap.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <kho/block.h>
+#include <kho/kho.h>
+#include <kho/memfd.h>
+
+#include "lib/kho_env.h"
+
+#define ENV_PHYS_BASE 0x100000000ULL
+#define ENV_PAGES 4096
+#define SCRATCH_PAGES 16
+#define MAX_FOLIOS 600
+
+struct machine {
+	struct kho_env *e;
+	struct kho_out out;
+	struct kho_in in;
+	struct kho_memfd_folio folios[MAX_FOLIOS];
+	struct kho_memfd_file file;
+	uint64_t blob;
+};
+
+static void machine_init(struct machine *m, unsigned int page_shift)
+{
+	memset(m, 0, sizeof(*m));
+	m->e = kho_env_create(page_shift, ENV_PHYS_BASE, ENV_PAGES);
+	assert_non_null(m->e);
+	kho_env_add_scratch(m->e, 0, SCRATCH_PAGES);
+	assert_int_equal(kho_out_init(&m->out, &m->e->geo, &m->e->ops,
+				      m->e->scratch, m->e->nr_scratch),
+			 0);
+}
+
+static void machine_free(struct machine *m)
+{
+	kho_in_destroy(&m->in);
+	kho_out_destroy(&m->out);
+	assert_int_equal(m->e->bad_frees, 0);
+	kho_env_destroy(m->e);
+}
+
+static int reserve_nothing(uint64_t start, uint64_t end, void *arg)
+{
+	return 0;
+}
+
+static void kexec(struct machine *m)
+{
+	struct kho_scratch *array = kho_env_alloc(m->e, 0);
+
+	memcpy(array, m->e->scratch, sizeof(*array));
+	kho_env_reboot(m->e);
+	assert_int_equal(kho_populate(&m->in, &m->e->geo, &m->e->ops,
+				      m->out.fdt_phys, m->e->page_size,
+				      kho_env_phys(m->e, array),
+				      sizeof(*array)),
+			 0);
+	assert_int_equal(kho_memory_init(&m->in, kho_env_check(m->e),
+					 reserve_nothing, NULL),
+			 0);
+}
+
+static const void *env_map(void *ctx, uint64_t phys, uint64_t len)
+{
+	struct kho_env *e = ctx;
+	uint64_t end = e->phys_base + e->nr_pages * e->page_size;
+
+	if (phys < e->phys_base || len > end - phys)
+		return NULL;
+	return kho_env_va(e, phys);
+}
+
+static struct kho_view env_view(struct kho_env *e)
+{
+	struct kho_view v = { env_map, NULL, e, e->geo.page_shift };
+
+	return v;
+}
+
+static unsigned char byte_of(uint64_t page, uint64_t off)
+{
+	return (unsigned char)(page * 31 + off / 8);
+}
+
+/*
+ * A file of @nr folios, orders cycling 0,0,2,0,1, filled so every page
+ * says where it belongs; the last folio may be cut by @tail bytes.
+ */
+static void make_file(struct machine *m, unsigned int nr, uint64_t tail)
+{
+	static const unsigned int orders[] = { 0, 0, 2, 0, 1 };
+	uint64_t index = 0, ps = m->e->page_size;
+
+	assert_true(nr <= MAX_FOLIOS);
+	for (unsigned int i = 0; i < nr; i++) {
+		unsigned int order = orders[i % 5];
+		unsigned char *va = kho_env_alloc(m->e, order);
+
+		assert_non_null(va);
+		m->folios[i].phys = kho_env_phys(m->e, va);
+		m->folios[i].order = order;
+		m->folios[i].index = index;
+		for (uint64_t p = 0; p < 1ULL << order; p++)
+			for (uint64_t o = 0; o < ps; o++)
+				va[p * ps + o] = byte_of(index + p, o);
+		index += 1ULL << order;
+	}
+	m->file.pos = 1234;
+	m->file.size = index * ps - tail;
+	m->file.seals = KHO_MEMFD_SEAL_GROW | KHO_MEMFD_SEAL_SHRINK;
+	m->file.folios = m->folios;
+	m->file.nr_folios = nr;
+}
+
+static struct kho_memfd_v2_ser *blob_of(struct machine *m)
+{
+	return kho_env_va(m->e, m->blob);
+}
+
+/* ---- writer ---------------------------------------------------------------- */
+
+struct listed {
+	struct machine *m;
+	uint64_t nr;
+	bool bad;
+};
+
+static int on_folio(uint64_t phys, uint64_t index, unsigned int flags,
+		    uint64_t entry, void *arg)
+{
+	struct listed *l = arg;
+	const struct kho_memfd_folio *f = &l->m->folios[l->nr];
+
+	if (entry != l->nr || phys != f->phys || index != f->index ||
+	    flags != (KHO_MEMFD_FOLIO_DIRTY | KHO_MEMFD_FOLIO_UPTODATE))
+		l->bad = true;
+	l->nr++;
+	return 0;
+}
+
+static void test_layout(void **state)
+{
+	struct kho_memfd_v2_ser *ser;
+	struct kho_memfd_info info;
+	struct listed l = { 0 };
+	struct kho_view view;
+	struct machine m;
+
+	machine_init(&m, 12);
+	l.m = &m;
+	make_file(&m, 300, 100);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	ser = blob_of(&m);
+	assert_int_equal(ser->pos, 1234);
+	assert_int_equal(ser->size, m.file.size);
+	assert_int_equal(ser->seals, 6);
+	assert_int_equal(ser->flags, 0);
+	assert_int_equal(ser->nr_folios, 300);
+	/* 300 entries of 16 bytes: two order-0 pages, VM_ALLOC */
+	assert_int_equal(ser->folios.total_pages, 2);
+	assert_int_equal(ser->folios.order, 0);
+	assert_int_equal(ser->folios.flags, KHO_VMALLOC_FLAG_VM_ALLOC);
+	for (unsigned int i = 0; i < 300; i++)
+		assert_true(kho_radix_test_page(&m.out.tree,
+						m.folios[i].phys >> 12,
+						m.folios[i].order));
+	view = env_view(m.e);
+	assert_int_equal(
+		kho_memfd_read(&view, m.blob, on_folio, &l, &info, NULL), 0);
+	assert_false(l.bad);
+	assert_int_equal(l.nr, 300);
+	assert_int_equal(info.size, m.file.size);
+	assert_int_equal(info.nr_holes, 0);
+	machine_free(&m);
+}
+
+static void test_empty_file(void **state)
+{
+	struct kho_memfd_info info;
+	struct kho_error err;
+	struct kho_view view;
+	struct machine m;
+	uint64_t live;
+
+	machine_init(&m, 12);
+	m.file.size = 0;
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	assert_int_equal(blob_of(&m)->nr_folios, 0);
+	assert_int_equal(blob_of(&m)->folios.first, 0);
+	view = env_view(m.e);
+	assert_int_equal(
+		kho_memfd_read(&view, m.blob, on_folio, NULL, &info, NULL), 0);
+	kexec(&m);
+	live = m.e->live_pages;
+	assert_int_equal(
+		kho_memfd_restore(&m.in, m.blob, NULL, NULL, &info, &err), 0);
+	assert_int_equal(m.e->live_pages, live - 1);
+	machine_free(&m);
+}
+
+static void test_writer_refusals(void **state)
+{
+	struct kho_env_snapshot before, after;
+	struct machine m;
+	uint64_t keep, size;
+
+	machine_init(&m, 12);
+	make_file(&m, 10, 0);
+	size = m.file.size;
+	kho_env_snapshot(m.e, &m.out, &before);
+	m.file.seals = 0x40;
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
+	m.file.seals = KHO_MEMFD_ALL_SEALS;
+	m.file.size -= m.e->page_size;
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
+	m.file.size += m.e->page_size;
+	m.folios[3].index = 0;
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
+	m.folios[3].index = m.folios[2].index + 4;
+	m.file.size = (uint64_t)UINT32_MAX * 4096 + 1;
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -ERANGE);
+	m.file.size = size;
+	/* A folio in scratch, late: what was preserved is released. */
+	keep = m.folios[8].phys;
+	m.folios[8].phys = kho_env_page_phys(m.e, 2);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
+	m.folios[8].phys = keep;
+	kho_env_snapshot(m.e, &m.out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&before);
+	kho_env_snapshot_free(&after);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	machine_free(&m);
+}
+
+static void test_alloc_failure(void **state)
+{
+	struct kho_env_snapshot before, after;
+	struct machine m;
+	uint64_t n;
+	int ret;
+
+	machine_init(&m, 12);
+	/* 600 entries: three array pages, a chunk, tree nodes. */
+	make_file(&m, 600, 0);
+	for (n = 1;; n++) {
+		kho_env_snapshot(m.e, &m.out, &before);
+		kho_env_fail_nth(m.e, n);
+		ret = kho_memfd_preserve(&m.out, &m.file, &m.blob);
+		if (kho_env_fail_pending(m.e)) {
+			assert_int_equal(ret, 0);
+			kho_env_snapshot_free(&before);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		kho_env_snapshot(m.e, &m.out, &after);
+		assert_true(kho_env_snapshot_equal(&before, &after));
+		kho_env_snapshot_free(&before);
+		kho_env_snapshot_free(&after);
+	}
+	kho_env_fail_nth(m.e, 0);
+	assert_true(n > 5);
+	machine_free(&m);
+}
+
+/* ---- kernel B ------------------------------------------------------------ */
+
+struct restored {
+	struct machine *m;
+	uint64_t nr;
+	bool bad;
+};
+
+static int on_restore(uint64_t phys, unsigned int order, uint64_t index,
+		      void *arg)
+{
+	struct restored *r = arg;
+	struct machine *m = r->m;
+	const struct kho_memfd_folio *f = &m->folios[r->nr];
+	const unsigned char *va = kho_env_va(m->e, phys);
+	uint64_t ps = m->e->page_size;
+
+	if (phys != f->phys || order != f->order || index != f->index ||
+	    kho_env_page(m->e, phys)->refcount != 1)
+		r->bad = true;
+	for (uint64_t p = 0; p < 1ULL << order; p++)
+		for (uint64_t o = 0; o < ps; o += 97)
+			if (va[p * ps + o] != byte_of(index + p, o))
+				r->bad = true;
+	r->nr++;
+	return 0;
+}
+
+static void test_round_trip(void **state)
+{
+	static const unsigned int shifts[] = { 12, 14, 16 };
+
+	for (unsigned int k = 0; k < 3; k++) {
+		struct restored r = { 0 };
+		struct kho_memfd_info info;
+		struct kho_error err;
+		struct machine m;
+		uint64_t live, array_pages;
+
+		machine_init(&m, shifts[k]);
+		r.m = &m;
+		make_file(&m, 500, 1);
+		assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob),
+				 0);
+		array_pages = blob_of(&m)->folios.total_pages;
+		kexec(&m);
+		live = m.e->live_pages;
+		assert_int_equal(kho_memfd_restore(&m.in, m.blob, on_restore,
+						   &r, &info, &err),
+				 0);
+		assert_false(r.bad);
+		assert_int_equal(r.nr, 500);
+		assert_int_equal(info.pos, 1234);
+		assert_int_equal(info.seals, 6);
+		/* blob, array pages and chunk pages went back */
+		assert_true(m.e->live_pages < live - array_pages);
+		/* a second restore finds the blob gone */
+		assert_int_not_equal(kho_memfd_restore(&m.in, m.blob, NULL,
+						       NULL, NULL, &err),
+				     0);
+		machine_free(&m);
+	}
+}
+
+static void expect_refusal(struct machine *m, int code, const char *what,
+			   const char *field)
+{
+	struct kho_view view = env_view(m->e);
+	struct listed l = { .m = m };
+	struct kho_error err;
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(
+		kho_memfd_read(&view, m->blob, on_folio, &l, NULL, &err), code);
+	assert_int_equal(l.nr, 0);
+	if (what)
+		assert_string_equal(err.what, what);
+	if (field)
+		assert_string_equal(err.property, field);
+}
+
+static struct kho_memfd_folio_ser *entry_of(struct machine *m, uint64_t i)
+{
+	struct kho_memfd_v2_ser *ser = blob_of(m);
+	uint64_t *chunk = kho_env_va(m->e, ser->folios.first);
+	uint64_t per = m->e->page_size / 16;
+	struct kho_memfd_folio_ser *page = kho_env_va(m->e, chunk[1 + i / per]);
+
+	return page + i % per;
+}
+
+static void test_refusals(void **state)
+{
+	struct kho_memfd_v2_ser *ser;
+	struct kho_view view;
+	struct machine m;
+	uint64_t saved;
+
+	machine_init(&m, 12);
+	make_file(&m, 300, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	ser = blob_of(&m);
+	view = env_view(m.e);
+	assert_int_equal(kho_memfd_read(&view, m.blob, NULL, NULL, NULL, NULL),
+			 0);
+
+	ser->seals = 0x46;
+	expect_refusal(&m, -EINVAL, "a memfd has seals memfd-v2 cannot keep",
+		       "seals");
+	ser->seals = 6;
+	ser->flags = 1;
+	expect_refusal(&m, -EINVAL, "a memfd's flags are not 0", "flags");
+	ser->flags = 0;
+	saved = ser->size;
+	ser->size = 299 * 4096;
+	expect_refusal(&m, -EINVAL, "a memfd has more folios than pages",
+		       "nr_folios");
+	ser->size = (uint64_t)UINT32_MAX * 4096 + 1;
+	expect_refusal(&m, -EINVAL, "a memfd is larger than 2^32 - 1 pages",
+		       "size");
+	ser->size = saved;
+	ser->nr_folios = 520; /* 2 pages hold 512 */
+	expect_refusal(
+		&m, -EINVAL,
+		"a memfd's folio array is smaller than nr_folios entries",
+		"folios");
+	ser->nr_folios = 300;
+	ser->folios.total_pages = 3;
+	expect_refusal(&m, -EINVAL, NULL, "total_pages");
+	ser->folios.total_pages = 2;
+
+	entry_of(&m, 7)->flags = 4 | 1;
+	expect_refusal(&m, -EINVAL, "a memfd folio has unknown flags", "flags");
+	entry_of(&m, 7)->flags = 3;
+	saved = entry_of(&m, 299)->index;
+	entry_of(&m, 299)->index = ser->size / 4096;
+	expect_refusal(&m, -EINVAL,
+		       "a memfd folio lies past the end of the file", "index");
+	entry_of(&m, 299)->index = entry_of(&m, 298)->index;
+	expect_refusal(
+		&m, -EINVAL,
+		"a memfd folio's index is not above the previous folio's",
+		"index");
+	entry_of(&m, 299)->index = saved;
+	/* a hole is skipped, as the kernel skips it */
+	saved = entry_of(&m, 5)->pfn;
+	entry_of(&m, 5)->pfn = 0;
+	{
+		struct kho_memfd_info info;
+
+		assert_int_equal(
+			kho_memfd_read(&view, m.blob, NULL, NULL, &info, NULL),
+			0);
+		assert_int_equal(info.nr_holes, 1);
+	}
+	entry_of(&m, 5)->pfn = saved;
+	saved = m.blob;
+	m.blob = ENV_PHYS_BASE - 64;
+	expect_refusal(&m, -EFAULT, "the memfd-v2 blob is not in memory",
+		       "data");
+	m.blob = saved;
+	machine_free(&m);
+
+	/* 64 KiB pages: a 52-bit pfn does not fit 64 bits of address */
+	machine_init(&m, 16);
+	make_file(&m, 5, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	entry_of(&m, 1)->pfn = (1ULL << 52) - 1;
+	expect_refusal(&m, -EINVAL,
+		       "a memfd folio's pfn is beyond the address space",
+		       "pfn");
+	machine_free(&m);
+}
+
+static void test_restore_refusals(void **state)
+{
+	struct kho_error err;
+	struct machine m;
+
+	/* a folio taken out of the handover */
+	machine_init(&m, 12);
+	make_file(&m, 20, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	assert_int_equal(kho_unpreserve_folio(&m.out, m.folios[6].phys,
+					      m.folios[6].order),
+			 0);
+	kexec(&m);
+	assert_int_equal(
+		kho_memfd_restore(&m.in, m.blob, NULL, NULL, NULL, &err),
+		-EINVAL);
+	assert_string_equal(err.what, "a memfd folio is not preserved memory");
+	assert_int_equal(err.index, 6);
+	machine_free(&m);
+
+	/* an order-2 folio at index 2 covers 2..5: the next may not be 3 */
+	machine_init(&m, 12);
+	make_file(&m, 20, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	assert_int_equal(entry_of(&m, 2)->index, 2);
+	entry_of(&m, 3)->index = 3;
+	kexec(&m);
+	assert_int_equal(
+		kho_memfd_restore(&m.in, m.blob, NULL, NULL, NULL, &err),
+		-EINVAL);
+	assert_string_equal(
+		err.what,
+		"a memfd folio overlaps the next one or the end of the file");
+	assert_int_equal(err.index, 3);
+	machine_free(&m);
+
+	/* no handover walked */
+	machine_init(&m, 12);
+	assert_int_equal(
+		kho_memfd_restore(&m.in, 0x1000, NULL, NULL, NULL, &err),
+		-EPERM);
+	machine_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_empty_file),
+		cmocka_unit_test(test_writer_refusals),
+		cmocka_unit_test(test_alloc_failure),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_restore_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
