@@ -203,6 +203,10 @@ if [ "$(uname -m)" = x86_64 ] && [ -f "$X86" ]; then
 else
 	echo "NOTE: x86-64's csum_partial() is inline assembly: not checked on $(uname -m)"
 fi
-"$CC" -O2 -Iinclude $defs -o "$T/driver" "$T/driver.c" $objs \
-	"$BUILD/libkho.a" -lfdt -lpthread
+# A sanitized build's library needs its runtime in the link.
+link() {
+	"$CC" -O2 -Iinclude $defs "$@" -o "$T/driver" "$T/driver.c" $objs \
+		"$BUILD/libkho.a" -lfdt -lpthread
+}
+link 2>/dev/null || link -fsanitize=address,undefined
 "$T/driver"
