@@ -28,4 +28,6 @@ grep -aq "kinit: memfd session" "$log" || fail "no memfd was preserved"
 python3 "$top/tests/kernel/capture.py" "$arch" "$log" "$ram" "$out/machine" \
 	--ram-base "$ram_base" || fail "capture.py refused the capture"
 sed 's/^/    /' "$out/machine/expected.txt"
+says "$log" "KHOSTUB" "blob fdt"
+echo "  says: $(grep -c . "$out/machine/expected.txt") facts in expected.txt, $(ls "$out/machine/blobs" | wc -l) blobs"
 say "PASS: machine directory $out/machine"

@@ -12,6 +12,7 @@ qemu "$kdir/image" "$kwork/initrd-a.cpio" \
 	"console=$console kho=on panic=-1 kcase=selftest" "$log" || rc=$?
 evidence "$log" "KHO restore succeeded" "KHO: found kexec handover" \
 	"kinit: stage" "kinit: kexec" "KHO.*fail" "KHO.*error"
+says "$log" "KHO restore succeeded" "kinit: stage B done"
 grep -aq "KHO restore succeeded" "$log" ||
 	fail "no \"KHO restore succeeded\" (QEMU exit $rc; log $log)"
 grep -aq "kinit: stage B up" "$log" || fail "kernel B's init never ran"

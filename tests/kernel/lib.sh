@@ -45,5 +45,17 @@ evidence() {
 	done
 }
 
+# says LOG PATTERN...: the first log line matching each pattern, as a
+# "  says: " line: the kernel's own verdict words, which make kernel-check
+# puts on the case's line.
+says() {
+	log=$1
+	shift
+	for p in "$@"; do
+		l=$(grep -a -m 1 -- "$p" "$log" | tr -d '\r') || true
+		[ -z "$l" ] || echo "  says: $l"
+	done
+}
+
 # qemu ARGS...: scripts/kernel/qemu.sh for this architecture.
 qemu() { "$scripts/qemu.sh" "$arch" "$@"; }
