@@ -122,6 +122,16 @@ bench-smoke:
 	@$(MAKE) --no-print-directory $(BUILD)/bench/kho-bench
 	@sh bench/run.sh $(BUILD)/bench/kho-bench smoke
 
+# --- real Linux in the loop (docs/kernel.md) ---------------------------------
+# Builds (or reuses, cached under /var/cache/libkho/kernels) Linux 7.3.4 for
+# x86_64 and arm64 and runs every case of tests/kernel/ under QEMU (TCG):
+# one line per case with the kernel's verdict lines, then N passed, N failed.
+# KERNEL_CASES="selftest:x86_64 capture:x86_64 ..." picks cases.
+KERNEL_CASES ?=
+.PHONY: kernel-check
+kernel-check: $(KHO)
+	@KHO=$(KHO) KERNEL_CASES="$(KERNEL_CASES)" sh scripts/kernel/check.sh
+
 # --- fuzzing (libFuzzer, clang) ----------------------------------------------
 # Each fuzz/fuzz_*.c is a target built with the library's sources; seeds in
 # fuzz/corpus/NAME/ are read, new inputs go to build/fuzz/corpus-NAME/.
