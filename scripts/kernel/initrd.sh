@@ -9,6 +9,7 @@
 #   stub            tests/kernel/stub-ARCH.S as a flat kernel image
 #   initrd-b.cpio   /init only: what a kernel B boots with
 #   initrd-a.cpio   /init, /kernel (the kernel image), /stub, /initrd-b.cpio
+#                   and, when KINIT_KHO names a static kho binary, /kho
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -43,4 +44,5 @@ file /kernel $kdir/image 0644 0 0
 file /stub $out/stub 0644 0 0
 file /initrd-b.cpio $out/initrd-b.cpio 0644 0 0
 LIST
+[ -z "${KINIT_KHO:-}" ] || echo "file /kho $KINIT_KHO 0755 0 0" >>"$out/cpio-a.list"
 "$kdir/gen_init_cpio" "$out/cpio-a.list" >"$out/initrd-a.cpio"

@@ -16,9 +16,16 @@
  *                    kexec into /stub, which halts the machine at once so
  *                    the RAM file holds the handover exactly as kernel B
  *                    would find it.
- *   kstage=b         any kernel B: print what came back (the LUO session's
- *                    memfd, the reserve_mem regions KHO handed over) and
- *                    check it against the patterns, then power off.
+ *   kcase=live       kernel A: as capture without the memfd; after
+ *                    kexec_file_load, run the static /kho inspect on the
+ *                    live kernel (/proc/kcore, debugfs; the whole root FDT
+ *                    found in RAM since debugfs's copy is short), print its
+ *                    JSON, then kexec into /stub as capture does.
+ *   kstage=b         any kernel B: with kdirty=1 first dirty nearly all free
+ *                    memory; print what came back (the LUO session's memfd:
+ *                    ksession=, ktoken=, kmemfd_fnv=; the reserve_mem
+ *                    regions KHO handed over) and check it, then reboot
+ *                    (QEMU runs with -no-reboot, so it exits).
  *
  * Every line it prints starts with "kinit: " so the case scripts can grep
  * the serial log; verdict lines are "kinit: PASS ..." or "kinit: FAIL ...".
@@ -34,9 +41,11 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/kexec.h>
 #include <linux/liveupdate.h>
 
+/* What kinit preserves; kernel B looks for ksession= and ktoken= if given. */
 #define SESSION_NAME "kho-kern"
 #define MEMFD_TOKEN 0x6b65726eULL /* "kern" */
 /* Not a whole number of pages, so the last folio is partly used. */
@@ -50,13 +59,19 @@ static int failures;
 
 static void say(const char *fmt, ...)
 {
+	char line[512];
 	va_list ap;
+	int n;
 
-	printf("kinit: ");
+	/* One write a line, so kernel messages cannot split it. */
+	strcpy(line, "kinit: ");
 	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
+	n = vsnprintf(line + 7, sizeof(line) - 8, fmt, ap);
 	va_end(ap);
-	printf("\n");
+	n = n < 0 ? 7 :
+		    7 + (n < (int)sizeof(line) - 8 ? n : (int)sizeof(line) - 9);
+	line[n++] = '\n';
+	write(1, line, n);
 }
 
 static void verdict(int ok, const char *what)
@@ -262,6 +277,142 @@ static long region_access(const struct region *r, int fill, uint64_t *hash)
 	return bad;
 }
 
+/* Dirty nearly all free memory: a page KHO did not keep is overwritten. */
+static void dirty_free_memory(void)
+{
+	enum { CHUNK = 16 << 20, MAX_CHUNKS = 512 };
+	static void *chunks[MAX_CHUNKS];
+	unsigned long long free_kb = 0, want, done = 0;
+	long n = read_file("/proc/meminfo", blob, BLOB_MAX - 1);
+	char *p;
+	int nr = 0;
+
+	if (n <= 0)
+		return;
+	blob[n] = 0;
+	p = strstr((char *)blob, "MemFree:");
+	if (p)
+		free_kb = strtoull(p + 8, NULL, 10);
+	/* Leave 48 MiB so init is not the OOM killer's victim. */
+	want = free_kb > 49152 ? (free_kb - 49152) << 10 : 0;
+	while (done + CHUNK <= want && nr < MAX_CHUNKS) {
+		void *m = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED)
+			break;
+		memset(m, 0x5a, CHUNK);
+		chunks[nr++] = m;
+		done += CHUNK;
+	}
+	while (nr)
+		munmap(chunks[--nr], CHUNK);
+	say("dirtied %llu MiB of %llu MiB free memory", done >> 20,
+	    free_kb >> 10);
+}
+
+/*
+ * debugfs kho/out/fdt keeps the size the root FDT had when the file was
+ * made, so it is short once subtrees were added later. Its first bytes are
+ * still the real FDT's: find the page that starts with them in RAM (through
+ * /dev/mem, the System RAM ranges of /proc/iomem) and write the whole FDT,
+ * as long as its header says, to @path. Returns its physical address or 0.
+ */
+static uint64_t find_root_fdt(const char *path)
+{
+	static unsigned char head[4096];
+	uint64_t found = 0;
+	uint32_t total;
+	long n;
+	int mem;
+	char *line, *next;
+	static char iomem[65536];
+
+	n = read_file("/debugfs/kho/out/fdt", head, sizeof(head));
+	if (n < 40)
+		return 0;
+	total = be32(head + 4);
+	if (read_file("/proc/iomem", iomem, sizeof(iomem) - 1) <= 0)
+		return 0;
+	mem = open("/dev/mem", O_RDONLY);
+	if (mem < 0)
+		return 0;
+	for (line = iomem; line && *line && !found; line = next) {
+		unsigned long long a, b;
+		char *end;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		/* Top-level "start-end : System RAM" lines only. */
+		if (line[0] == ' ' || !strstr(line, ": System RAM"))
+			continue;
+		a = strtoull(line, &end, 16);
+		b = strtoull(end + 1, NULL, 16) + 1;
+		a = (a + 4095) & ~4095ULL;
+		for (uint64_t pa = a; pa + 4096 <= b && !found; pa += 1 << 20) {
+			uint64_t len = b - pa < (1 << 20) ? b - pa : 1 << 20;
+			unsigned char *m;
+
+			len &= ~4095ULL;
+			m = mmap(NULL, len, PROT_READ, MAP_SHARED, mem, pa);
+			if (m == MAP_FAILED)
+				continue;
+			for (uint64_t off = 0; off < len; off += 4096) {
+				if (memcmp(m + off, head, n))
+					continue;
+				if (off + total <= len) {
+					int fd = open(path,
+						      O_WRONLY | O_CREAT |
+							      O_TRUNC,
+						      0644);
+
+					write(fd, m + off, total);
+					close(fd);
+					found = pa + off;
+				}
+				break;
+			}
+			munmap(m, len);
+		}
+	}
+	close(mem);
+	if (found)
+		say("root FDT: debugfs gives %ld of %u bytes; the whole FDT is at 0x%llx",
+		    n, total, (unsigned long long)found);
+	return found;
+}
+
+/* Run the static kho in the guest on the live kernel, output as lines. */
+static void live_inspect(void)
+{
+	char *argv[] = { "/kho",      "inspect",
+			 "--fdt",     "/fdt.full",
+			 "--mem",     "kcore:/proc/kcore",
+			 "--scratch", "/debugfs/kho/out",
+			 "--json",    NULL };
+	char *envp[] = { NULL };
+	int status = 0, fd;
+	pid_t pid;
+
+	if (!find_root_fdt("/fdt.full")) {
+		verdict(0, "live: root FDT not found in RAM");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		fd = open("/live.json", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execve("/kho", argv, envp);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	print_text_file("live", "/live.json");
+	say("live: kho inspect exit %d",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+}
+
 static int mount_all(void)
 {
 	int ret = 0;
@@ -417,7 +568,7 @@ static void stage_a(const char *kcase)
 	int n;
 
 	say("stage A, case %s", kcase);
-	if (!strcmp(kcase, "capture")) {
+	if (!strcmp(kcase, "capture") || !strcmp(kcase, "live")) {
 		n = find_regions("out", r);
 		for (int i = 0; i < n; i++) {
 			uint64_t h;
@@ -428,7 +579,8 @@ static void stage_a(const char *kcase)
 			    (unsigned long long)r[i].size,
 			    (unsigned long long)h, bad ? " (fill failed)" : "");
 		}
-		if (memfd_preserve(&luo, &session, &mfd))
+		if (strcmp(kcase, "live") &&
+		    memfd_preserve(&luo, &session, &mfd))
 			failures++;
 		print_text_file("iomem", "/proc/iomem");
 		next = getenv("knext") ? getenv("knext") : "/stub";
@@ -437,8 +589,10 @@ static void stage_a(const char *kcase)
 	}
 	if (do_kexec(next, initrd, "kstage=b"))
 		return;
-	if (!strcmp(kcase, "capture"))
+	if (!strcmp(kcase, "capture") || !strcmp(kcase, "live"))
 		print_kho_out();
+	if (!strcmp(kcase, "live"))
+		live_inspect();
 	say("rebooting into %s", next);
 	reboot(RB_KEXEC);
 	say("reboot(RB_KEXEC) returned");
@@ -451,24 +605,30 @@ static void check_memfd(void)
 	struct liveupdate_session_finish fin = { .size = sizeof(fin) };
 	static unsigned char buf[65536];
 	uint64_t h = FNV_INIT, off = 0, bad = 0;
+	const char *name =
+		getenv("ksession") ? getenv("ksession") : SESSION_NAME;
+	unsigned long long token = MEMFD_TOKEN;
 	int luo;
 	ssize_t n;
+
+	if (getenv("ktoken"))
+		token = strtoull(getenv("ktoken"), NULL, 0);
 
 	luo = open("/dev/liveupdate", O_RDWR);
 	if (luo < 0) {
 		verdict(0, "memfd: cannot open /dev/liveupdate");
 		return;
 	}
-	strcpy((char *)rs.name, SESSION_NAME);
+	strncpy((char *)rs.name, name, sizeof(rs.name) - 1);
 	if (ioctl(luo, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs)) {
-		say("memfd: no session %s (errno %d)", SESSION_NAME, errno);
+		say("memfd: no session %s (errno %d)", name, errno);
 		verdict(0, "memfd: session not handed over");
 		return;
 	}
-	rf.token = MEMFD_TOKEN;
+	rf.token = token;
 	if (ioctl(rs.fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf)) {
-		say("memfd: token 0x%llx not in session (errno %d)",
-		    MEMFD_TOKEN, errno);
+		say("memfd: token 0x%llx not in session (errno %d)", token,
+		    errno);
 		verdict(0, "memfd: file not handed over");
 		return;
 	}
@@ -479,9 +639,13 @@ static void check_memfd(void)
 		h = fnv_add(h, buf, n);
 		off += n;
 	}
-	say("memfd session=%s token=0x%llx size=%llu fnv=%016llx", SESSION_NAME,
-	    MEMFD_TOKEN, (unsigned long long)off, (unsigned long long)h);
-	verdict(off == MEMFD_SIZE && !bad, "memfd: contents intact");
+	say("memfd session=%s token=0x%llx size=%llu fnv=%016llx", name, token,
+	    (unsigned long long)off, (unsigned long long)h);
+	if (getenv("kmemfd_fnv"))
+		verdict(strtoull(getenv("kmemfd_fnv"), NULL, 16) == h,
+			"memfd: contents hash as expected");
+	else
+		verdict(off == MEMFD_SIZE && !bad, "memfd: contents intact");
 	if (ioctl(rs.fd, LIVEUPDATE_SESSION_FINISH, &fin))
 		say("memfd: LIVEUPDATE_SESSION_FINISH failed (errno %d)",
 		    errno);
@@ -493,6 +657,8 @@ static void stage_b(void)
 	int n;
 
 	say("stage B up");
+	if (getenv("kdirty"))
+		dirty_free_memory();
 	print_text_file("kho_in", "/debugfs/kho/in/scratch_phys");
 	n = find_regions("in", r);
 	for (int i = 0; i < n; i++) {
