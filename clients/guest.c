@@ -208,7 +208,7 @@ static int guest_preserve(struct sim_boot *b, struct client_state *st,
 		ret = sim_fail(e, -ENOSPC, "guest: the FDT does not fit");
 		goto out;
 	}
-	ret = kho_add_subtree(&b->out, GUEST_NAME, fdt);
+	ret = kho_add_subtree(&b->out, GUEST_NAME, fdt, fdt_totalsize(fdt));
 	if (ret) {
 		sim_fail(e, ret, "guest: cannot add the subtree: %s", strerror(-ret));
 		goto out;

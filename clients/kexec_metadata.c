@@ -61,7 +61,8 @@ static int km_preserve(struct sim_boot *b, struct client_state *st,
 	snprintf(md->previous_release, KHO_KEXEC_RELEASE_LEN, "%s",
 		 SIM_KERNEL_RELEASE);
 	md->kexec_count = prev_count + 1;
-	ret = kho_add_subtree(&b->out, KHO_KEXEC_METADATA_NAME, md);
+	ret = kho_add_subtree(&b->out, KHO_KEXEC_METADATA_NAME, md,
+			      sizeof(*md));
 	if (ret) {
 		kho_unpreserve_free(&b->out, md);
 		return sim_fail(e, ret, "kexec-metadata: cannot add the subtree: %s",

@@ -46,7 +46,7 @@ static bool find_handed_over(struct sim_boot *b, const char *name,
 	int node;
 
 	if (!b->kho_boot ||
-	    kho_retrieve_subtree(&b->in, KHO_MEMBLOCK_NAME, &phys))
+	    kho_retrieve_subtree(&b->in, KHO_MEMBLOCK_NAME, &phys, NULL))
 		return false;
 	fdt = client_map_fdt(b, phys, KHO_MEMBLOCK_COMPATIBLE, NULL, "memblock");
 	if (!fdt)
@@ -196,7 +196,8 @@ static int mb_preserve(struct sim_boot *b, struct client_state *st,
 	ret |= fdt_finish(fdt);
 	if (ret)
 		return sim_fail(e, -ENOSPC, "memblock: the FDT does not fit a page");
-	ret = kho_add_subtree(&b->out, KHO_MEMBLOCK_NAME, fdt);
+	ret = kho_add_subtree(&b->out, KHO_MEMBLOCK_NAME, fdt,
+			      fdt_totalsize(fdt));
 	if (ret)
 		return sim_fail(e, ret, "memblock: cannot add the subtree: %s",
 				strerror(-ret));

@@ -247,7 +247,7 @@ static int memfd_preserve(struct sim_boot *b, struct client_state *st,
 		ret = sim_fail(e, -ENOSPC, "memfd: the FDT does not fit a page");
 		goto out;
 	}
-	ret = kho_add_subtree(&b->out, "memfd", fdt);
+	ret = kho_add_subtree(&b->out, "memfd", fdt, fdt_totalsize(fdt));
 	if (ret) {
 		sim_fail(e, ret, "memfd: cannot add the subtree: %s", strerror(-ret));
 		goto out;

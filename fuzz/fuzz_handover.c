@@ -96,13 +96,14 @@ static int collect(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
-static int try_subtree(const char *name, uint64_t phys, void *arg)
+static int try_subtree(const char *name, uint64_t phys,
+			 uint64_t size, void *arg)
 {
 	struct kho_in *in = arg;
 	uint64_t got;
 	int ret;
 
-	ret = kho_retrieve_subtree(in, name, &got);
+	ret = kho_retrieve_subtree(in, name, &got, NULL);
 	CHECK(ret == 0 || ret == -EINVAL || ret == -ENOENT);
 	if (phys == KHO_ERR_NO_ADDR)
 		return 0;
@@ -261,10 +262,10 @@ static void write_seed(const char *dir, const struct scenario *s)
 		blob = kho_alloc_preserve(&out, 100);
 		CHECK(blob);
 		memcpy(blob, "blob of a subsystem", 20);
-		CHECK(!kho_add_subtree(&out, "kexec-metadata", blob));
+		CHECK(!kho_add_subtree(&out, "kexec-metadata", blob, 64));
 		blob = kho_alloc_preserve(&out, 2 * f->page);
 		CHECK(blob);
-		CHECK(!kho_add_subtree(&out, "memblock", blob));
+		CHECK(!kho_add_subtree(&out, "memblock", blob, 64));
 	}
 	if (s->vmalloc) {
 		uint64_t bl[3] = { fenv_page_phys(f, 20), fenv_page_phys(f, 24),
@@ -275,7 +276,7 @@ static void write_seed(const char *dir, const struct scenario *s)
 		blob = kho_alloc_preserve(&out, sizeof(v));
 		CHECK(blob);
 		memcpy(blob, &v, sizeof(v));
-		CHECK(!kho_add_subtree(&out, "memfd", blob));
+		CHECK(!kho_add_subtree(&out, "memfd", blob, 64));
 	}
 	/* kexec: the scratch array travels in the first scratch area. */
 	arr = fenv_page(f, s->n0 - 4, true);

@@ -37,6 +37,9 @@
 #ifndef ERANGE
 #define ERANGE 34
 #endif
+#ifndef EOPNOTSUPP
+#define EOPNOTSUPP 95
+#endif
 #ifndef ELOOP
 #define ELOOP 40
 #endif

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * kho_fdt.c - the root FDT of a kho-v2 handover, written and edited with
- * libfdt as the kernel does it:
+ * kho_fdt.c - the root FDT of a handover, written and edited with libfdt
+ * as the kernel does it (kho-v4 shown; the names come from the version's
+ * entry in <kho/version.h>):
  *
  *   / {
- *           compatible = "kho-v2";
+ *           compatible = "kho-v4";
  *           preserved-memory-map = <u64: physical address of the tree root>;
  *           name-of-a-subsystem {
  *                   preserved-data = <u64: physical address of its blob>;
+ *                   blob-size = <u64: its size in bytes>;   (v3 and later)
  *           };
  *           ...
  *   };
@@ -18,6 +20,8 @@
  * totalsize is always the packed size.
  */
 #include <libfdt.h>
+
+#include <kho/version.h>
 
 #include "kho_internal.h"
 
@@ -47,11 +51,13 @@ static int fdt_err_to_errno(int fdt_err)
  * root_fdt_build() - write a fresh root FDT
  * @fdt: the buffer, one page
  * @fdt_len: its size
+ * @v: the ABI version, whose name is the compatible
  * @tree_root_phys: what preserved-memory-map carries
  *
  * Return: 0, or a negative errno (the page is too small).
  */
-int root_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys)
+int root_fdt_build(void *fdt, uint64_t fdt_len,
+		   const struct kho_abi_version *v, uint64_t tree_root_phys)
 {
 	int err;
 
@@ -62,7 +68,7 @@ int root_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys)
 		err = fdt_begin_node(fdt, KHO_FDT_ROOT_NAME);
 	if (!err)
 		err = fdt_property_string(fdt, KHO_FDT_COMPATIBLE_PROP,
-					  KHO_FDT_COMPATIBLE);
+					  v->name);
 	if (!err)
 		err = fdt_property(fdt, KHO_FDT_MEMORY_MAP_PROP_NAME,
 				   &tree_root_phys, sizeof(tree_root_phys));
@@ -77,16 +83,19 @@ int root_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys)
  * root_fdt_add_subtree() - add a child node naming a subsystem's blob
  * @fdt: the root FDT
  * @fdt_len: the size of its buffer
+ * @v: the ABI version: which properties a child carries
  * @name: node name
- * @blob_phys: what preserved-data carries
+ * @blob_phys: what the address property carries
+ * @blob_size: what the size property carries, where @v has one
  *
  * A failure after the node was added removes it again, so the FDT is
- * unchanged (the kernel leaves an empty node behind in that case).
+ * unchanged, as the kernel does (kexec_handover.c:1094).
  * Return: 0, -EEXIST (a node of that name exists), -ENOSPC (the page is
  * full), -EINVAL (bad name), -EIO (the FDT is corrupt).
  */
-int root_fdt_add_subtree(void *fdt, uint64_t fdt_len, const char *name,
-			uint64_t blob_phys)
+int root_fdt_add_subtree(void *fdt, uint64_t fdt_len,
+			 const struct kho_abi_version *v, const char *name,
+			 uint64_t blob_phys, uint64_t blob_size)
 {
 	int off, err;
 
@@ -99,8 +108,11 @@ int root_fdt_add_subtree(void *fdt, uint64_t fdt_len, const char *name,
 		err = off;
 		goto out_pack;
 	}
-	err = fdt_setprop(fdt, off, KHO_FDT_SUB_TREE_PROP_NAME, &blob_phys,
+	err = fdt_setprop(fdt, off, v->sub_prop, &blob_phys,
 			  sizeof(blob_phys));
+	if (!err && v->size_prop)
+		err = fdt_setprop(fdt, off, v->size_prop, &blob_size,
+				  sizeof(blob_size));
 	if (err)
 		fdt_del_node(fdt, off);
 out_pack:
@@ -108,35 +120,65 @@ out_pack:
 	return fdt_err_to_errno(err);
 }
 
+/* The u64 property @prop of @node; -EINVAL when missing or not 8 bytes. */
+static int node_u64(const void *fdt, int node, const char *prop,
+		    uint64_t *val)
+{
+	const void *p;
+	int len;
+
+	p = fdt_getprop(fdt, node, prop, &len);
+	if (!p || len != KHO_U64_PROP_LEN)
+		return -EINVAL;
+	*val = kho_load_u64(p);
+	return 0;
+}
+
 /**
- * root_fdt_subtree_phys() - the preserved-data of a child node
+ * root_fdt_subtree_phys() - the blob address of a child node
  * @fdt: the root FDT
+ * @v: the ABI version: which property holds it
  * @node: the child's offset
  * @phys: set to the value
  *
  * Return: 0, -EINVAL when the property is missing or not 8 bytes.
  */
-int root_fdt_subtree_phys(const void *fdt, int node, uint64_t *phys)
+int root_fdt_subtree_phys(const void *fdt, const struct kho_abi_version *v,
+			  int node, uint64_t *phys)
 {
-	const void *val;
-	int len;
+	return node_u64(fdt, node, v->sub_prop, phys);
+}
 
-	val = fdt_getprop(fdt, node, KHO_FDT_SUB_TREE_PROP_NAME, &len);
-	if (!val || len != KHO_U64_PROP_LEN)
-		return -EINVAL;
-	*phys = kho_load_u64(val);
-	return 0;
+/**
+ * root_fdt_subtree_size() - the blob size of a child node
+ * @fdt: the root FDT
+ * @v: the ABI version
+ * @node: the child's offset
+ * @size: set to the value; 0 when @v has no size property
+ *
+ * Return: 0, -EINVAL when @v has the property and it is missing or not
+ * 8 bytes.
+ */
+int root_fdt_subtree_size(const void *fdt, const struct kho_abi_version *v,
+			  int node, uint64_t *size)
+{
+	*size = 0;
+	if (!v->size_prop)
+		return 0;
+	return node_u64(fdt, node, v->size_prop, size);
 }
 
 /**
  * root_fdt_remove_subtree() - remove the child whose preserved-data is a blob
  * @fdt: the root FDT
  * @fdt_len: the size of its buffer
+ * @v: the ABI version
  * @blob_phys: the blob's physical address
  *
  * Return: 0, -ENOENT (no child names that blob), -EIO (corrupt FDT).
  */
-int root_fdt_remove_subtree(void *fdt, uint64_t fdt_len, uint64_t blob_phys)
+int root_fdt_remove_subtree(void *fdt, uint64_t fdt_len,
+			    const struct kho_abi_version *v, uint64_t blob_phys)
 {
 	uint64_t phys;
 	int off, err;
@@ -147,7 +189,7 @@ int root_fdt_remove_subtree(void *fdt, uint64_t fdt_len, uint64_t blob_phys)
 
 	err = -FDT_ERR_NOTFOUND;
 	fdt_for_each_subnode(off, fdt, KHO_FDT_ROOT_OFFSET) {
-		if (root_fdt_subtree_phys(fdt, off, &phys))
+		if (root_fdt_subtree_phys(fdt, v, off, &phys))
 			continue;
 		if (phys != blob_phys)
 			continue;

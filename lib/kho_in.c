@@ -20,6 +20,7 @@
 #include <libfdt.h>
 
 #include <kho/validate.h>
+#include <kho/version.h>
 
 #include "kho_internal.h"
 
@@ -105,6 +106,36 @@ static int get_memory_map(struct kho_in *in, uint64_t *root)
 	return 0;
 }
 
+/*
+ * Which version the root's compatible names: the first of the table it is
+ * compatible with. The version then decides the tree's geometry.
+ */
+static int populate_version(struct kho_in *in)
+{
+	const struct kho_abi_version *v;
+	unsigned int i = 0;
+
+	while ((v = kho_abi_for_each(&i))) {
+		if (!fdt_node_check_compatible(in->fdt, KHO_FDT_ROOT_OFFSET,
+					       v->name))
+			break;
+	}
+	if (!v)
+		return refuse_at(in, -EINVAL,
+				 "root FDT is compatible with no KHO version (kho-v1 to kho-v4)",
+				 KHO_FDT_COMPATIBLE_PROP, in->fdt_phys);
+	in->abi = v;
+	if (v->mem_map != KHO_MEM_MAP_RADIX)
+		return refuse_at(in, -EOPNOTSUPP,
+				 "kho-v1 handovers (chunk lists) can be inspected but not booted",
+				 KHO_FDT_COMPATIBLE_PROP, in->fdt_phys);
+	if (kho_geometry_init_abi(&in->geo, in->geo.page_shift, v))
+		return refuse_at(in, -EINVAL,
+				 "the page size is unsupported", NULL,
+				 in->fdt_phys);
+	return 0;
+}
+
 static int populate_fdt(struct kho_in *in, uint64_t fdt_phys,
 			uint64_t fdt_size, uint64_t *root)
 {
@@ -140,12 +171,9 @@ static int populate_fdt(struct kho_in *in, uint64_t fdt_phys,
 	if (fdt_check_full(in->fdt, total))
 		return refuse_at(in, -EINVAL, "FDT structure is corrupt", NULL,
 				 fdt_phys);
-	err = fdt_node_check_compatible(in->fdt, KHO_FDT_ROOT_OFFSET,
-					KHO_FDT_COMPATIBLE);
+	err = populate_version(in);
 	if (err)
-		return refuse_at(in, -EINVAL,
-				 "root FDT is not compatible with kho-v2",
-				 KHO_FDT_COMPATIBLE_PROP, fdt_phys);
+		return err;
 	return get_memory_map(in, root);
 }
 
@@ -259,11 +287,11 @@ int kho_populate(struct kho_in *in, const struct kho_geometry *geo,
 	if (!ret)
 		ret = populate_scratch(in, scratch_phys, scratch_size);
 	if (!ret) {
-		ret = kho_radix_attach(&in->tree, geo, &ops->mem, root);
+		ret = kho_radix_attach(&in->tree, &in->geo, &ops->mem, root);
 		if (ret)
 			refuse(in, ret, "the tree root is not in memory",
 			       KHO_FDT_MEMORY_MAP_PROP_NAME, root,
-			       (int)geo->depth - 1, KHO_ERR_NO_INDEX);
+			       (int)in->geo.depth - 1, KHO_ERR_NO_INDEX);
 	}
 	if (ret) {
 		in->fdt = NULL;
@@ -353,8 +381,11 @@ static int unstamp_block(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
-/* Does a preserved block hold the byte at @phys (any order)? */
-static bool phys_preserved(struct kho_in *in, uint64_t phys)
+/*
+ * The end of the preserved block that holds the byte at @phys (any order),
+ * or 0 when none does.
+ */
+static uint64_t preserved_block_end(struct kho_in *in, uint64_t phys)
 {
 	uint64_t pfn = kho_phys_to_pfn(&in->geo, phys);
 	unsigned int order;
@@ -363,31 +394,64 @@ static bool phys_preserved(struct kho_in *in, uint64_t phys)
 		uint64_t first = pfn & ~((1ULL << order) - 1);
 
 		if (kho_radix_test_page(&in->tree, first, order))
-			return true;
+			return kho_pfn_to_phys(&in->geo,
+					       first + (1ULL << order));
 	}
-	return false;
+	return 0;
 }
 
 /*
- * Every subtree's preserved-data is 8 bytes and inside a preserved block:
- * a blob in memory nobody kept would be read after the page allocator
- * reused it. Run after the walk, when the tree is known to be sound.
+ * Is all of [@phys, @phys + @size) preserved? A blob of unknown size
+ * (a version without blob-size) must at least have its first byte kept.
+ * Each turn steps over one whole block, so a hostile size costs at most a
+ * turn per preserved block.
+ */
+static bool blob_preserved(struct kho_in *in, uint64_t phys, uint64_t size)
+{
+	uint64_t end = phys + (size ? size : 1), at = phys;
+
+	if (end < phys)
+		return false;
+	while (at < end) {
+		uint64_t next = preserved_block_end(in, at);
+
+		/* No block, or one ending at 2^64 (never in RAM). */
+		if (next <= at)
+			return false;
+		at = next;
+	}
+	return true;
+}
+
+/*
+ * Every subtree's blob address (and, from kho-v3 on, its size) is 8 bytes,
+ * and the blob lies in preserved memory: a blob in memory nobody kept would
+ * be read after the page allocator reused it. Run after the walk, when the
+ * tree is known to be sound.
  */
 static int check_subtrees(struct kho_in *in)
 {
+	const struct kho_abi_version *v = in->abi;
+	uint64_t phys, size;
 	const char *name;
-	uint64_t phys;
 	int off;
 
 	fdt_for_each_subnode(off, in->fdt, KHO_FDT_ROOT_OFFSET) {
 		name = fdt_get_name(in->fdt, off, NULL);
-		if (root_fdt_subtree_phys(in->fdt, off, &phys))
+		if (root_fdt_subtree_phys(in->fdt, v, off, &phys))
 			return refuse_at(in, -EINVAL,
-					 "a subtree's preserved-data is missing or not 8 bytes",
+					 "a subtree's blob address is missing or not 8 bytes",
 					 name, KHO_ERR_NO_ADDR);
-		if (!phys_preserved(in, phys))
+		if (root_fdt_subtree_size(in->fdt, v, off, &size))
 			return refuse_at(in, -EINVAL,
-					 "a subtree's preserved-data is not in preserved memory",
+					 "a subtree's blob-size is missing or not 8 bytes",
+					 name, phys);
+		if (v->size_prop && !size)
+			return refuse_at(in, -EINVAL, "a subtree's blob-size is 0",
+					 name, phys);
+		if (!blob_preserved(in, phys, size))
+			return refuse_at(in, -EINVAL,
+					 "a subtree's blob is not all in preserved memory",
 					 name, phys);
 	}
 	return 0;
@@ -664,9 +728,11 @@ int kho_restore_free(struct kho_in *in, void *mem)
 
 /* ---- subtrees ------------------------------------------------------------ */
 
-int kho_retrieve_subtree(struct kho_in *in, const char *name, uint64_t *phys)
+int kho_retrieve_subtree(struct kho_in *in, const char *name, uint64_t *phys,
+			 uint64_t *size)
 {
-	int off;
+	uint64_t blob_size;
+	int off, ret;
 
 	if (!in || !in->revive || !in->fdt)
 		return -ENOENT;
@@ -675,13 +741,22 @@ int kho_retrieve_subtree(struct kho_in *in, const char *name, uint64_t *phys)
 	off = fdt_subnode_offset(in->fdt, KHO_FDT_ROOT_OFFSET, name);
 	if (off < 0)
 		return -ENOENT;
-	return root_fdt_subtree_phys(in->fdt, off, phys);
+	ret = root_fdt_subtree_phys(in->fdt, in->abi, off, phys);
+	if (ret)
+		return ret;
+	/* Required where the version has it, asked for or not. */
+	ret = root_fdt_subtree_size(in->fdt, in->abi, off, &blob_size);
+	if (ret)
+		return ret;
+	if (size)
+		*size = blob_size;
+	return 0;
 }
 
 int kho_for_each_subtree(struct kho_in *in, kho_subtree_cb cb, void *arg)
 {
+	uint64_t phys, size;
 	const char *name;
-	uint64_t phys;
 	int off, ret;
 
 	if (!in || !in->revive || !in->fdt)
@@ -693,9 +768,11 @@ int kho_for_each_subtree(struct kho_in *in, kho_subtree_cb cb, void *arg)
 		name = fdt_get_name(in->fdt, off, NULL);
 		if (!name)
 			continue;
-		if (root_fdt_subtree_phys(in->fdt, off, &phys))
+		if (root_fdt_subtree_phys(in->fdt, in->abi, off, &phys))
 			phys = KHO_ERR_NO_ADDR;
-		ret = cb(name, phys, arg);
+		if (root_fdt_subtree_size(in->fdt, in->abi, off, &size))
+			size = 0;
+		ret = cb(name, phys, size, arg);
 		if (ret)
 			return ret;
 	}

@@ -116,11 +116,18 @@ static inline const void *kho_map_range(const struct kho_geometry *geo,
 }
 
 /* kho_fdt.c: the root FDT */
-int root_fdt_build(void *fdt, uint64_t fdt_len, uint64_t tree_root_phys);
-int root_fdt_add_subtree(void *fdt, uint64_t fdt_len, const char *name,
-			uint64_t blob_phys);
-int root_fdt_remove_subtree(void *fdt, uint64_t fdt_len, uint64_t blob_phys);
-int root_fdt_subtree_phys(const void *fdt, int node, uint64_t *phys);
+struct kho_abi_version;
+int root_fdt_build(void *fdt, uint64_t fdt_len,
+		   const struct kho_abi_version *v, uint64_t tree_root_phys);
+int root_fdt_add_subtree(void *fdt, uint64_t fdt_len,
+			 const struct kho_abi_version *v, const char *name,
+			 uint64_t blob_phys, uint64_t blob_size);
+int root_fdt_remove_subtree(void *fdt, uint64_t fdt_len,
+			    const struct kho_abi_version *v, uint64_t blob_phys);
+int root_fdt_subtree_phys(const void *fdt, const struct kho_abi_version *v,
+			  int node, uint64_t *phys);
+int root_fdt_subtree_size(const void *fdt, const struct kho_abi_version *v,
+			  int node, uint64_t *size);
 
 /* kho_out.c: is the page at @phys inside a preserved block? */
 bool out_page_preserved(struct kho_out *out, uint64_t phys);

@@ -8,12 +8,33 @@
  * Every call leaves the tree and the FDT as they were when it fails,
  * allocation failures included.
  */
+#include <kho/version.h>
+
 #include "kho_internal.h"
 
 static bool env_ops_valid(const struct kho_env_ops *ops)
 {
 	return ops->alloc_pages && ops->free_pages && ops->pfn_to_page &&
 	       ops->mem.virt_to_phys && ops->mem.phys_to_virt;
+}
+
+static bool geometry_is(const struct kho_geometry *a,
+			const struct kho_geometry *b)
+{
+	return a->page_shift == b->page_shift &&
+	       a->order0_bit == b->order0_bit &&
+	       a->table_bits == b->table_bits &&
+	       a->bitmap_bits == b->bitmap_bits && a->depth == b->depth &&
+	       a->key_width == b->key_width;
+}
+
+/* Is @geo what kho_geometry_init() makes of its page size? */
+static bool geometry_is_plain(const struct kho_geometry *geo)
+{
+	struct kho_geometry plain;
+
+	return !kho_geometry_init(&plain, geo->page_shift) &&
+	       geometry_is(geo, &plain);
 }
 
 static bool overlaps_scratch(const struct kho_out *out, uint64_t phys,
@@ -132,22 +153,42 @@ int kho_out_init(struct kho_out *out, const struct kho_geometry *geo,
 		 const struct kho_env_ops *ops, const struct kho_scratch *scratch,
 		 unsigned int nr_scratch)
 {
+	return kho_out_init_abi(out, geo, ops, scratch, nr_scratch,
+				kho_abi_get(KHO_ABI_DEFAULT));
+}
+
+int kho_out_init_abi(struct kho_out *out, const struct kho_geometry *geo,
+		     const struct kho_env_ops *ops,
+		     const struct kho_scratch *scratch, unsigned int nr_scratch,
+		     const struct kho_abi_version *abi)
+{
+	struct kho_geometry abi_geo;
 	uint64_t fdt_len;
 	int ret;
 
-	if (KHO_WARN_ON(!out || !geo || !ops) ||
+	if (KHO_WARN_ON(!out || !geo || !ops || !abi) ||
 	    KHO_WARN_ON(!env_ops_valid(ops)) ||
 	    KHO_WARN_ON(nr_scratch && !scratch))
 		return -EINVAL;
+	/*
+	 * The version decides the depth; @geo names the page size and is
+	 * either that geometry or kho_geometry_init()'s.
+	 */
+	ret = kho_geometry_init_abi(&abi_geo, geo->page_shift, abi);
+	if (ret)
+		return ret;
+	if (!geometry_is(geo, &abi_geo) && !geometry_is_plain(geo))
+		return -EINVAL;
 
 	kho_memset(out, 0, sizeof(*out));
-	out->geo = *geo;
+	out->geo = abi_geo;
 	out->ops = *ops;
 	out->scratch = scratch;
 	out->nr_scratch = nr_scratch;
+	out->abi = abi;
 
-	/* Checks the geometry and the page ops, allocates the root. */
-	ret = kho_radix_init(&out->tree, geo, &ops->mem);
+	/* Checks the page ops, allocates the root. */
+	ret = kho_radix_init(&out->tree, &out->geo, &ops->mem);
 	if (ret)
 		return ret;
 	kho_lock_init(&out->lock);
@@ -159,7 +200,7 @@ int kho_out_init(struct kho_out *out, const struct kho_geometry *geo,
 		goto err_tree;
 	out->fdt_phys = ops->mem.virt_to_phys(ops->mem.ctx, out->fdt);
 
-	ret = root_fdt_build(out->fdt, fdt_len,
+	ret = root_fdt_build(out->fdt, fdt_len, abi,
 			     kho_radix_root_phys(&out->tree));
 	if (ret)
 		goto err_fdt;
@@ -266,13 +307,14 @@ void kho_unpreserve_free(struct kho_out *out, void *mem)
 	KHO_WARN_ON(mem_not_preserved);
 }
 
-int kho_add_subtree(struct kho_out *out, const char *name, void *blob)
+int kho_add_subtree(struct kho_out *out, const char *name, void *blob,
+		    size_t size)
 {
 	uint64_t phys;
 	const char *c;
 	int ret;
 
-	if (KHO_WARN_ON(!name || !*name || !blob))
+	if (KHO_WARN_ON(!name || !*name || !blob || !size))
 		return -EINVAL;
 	/* A node name, not a path. */
 	for (c = name; *c; c++) {
@@ -285,8 +327,8 @@ int kho_add_subtree(struct kho_out *out, const char *name, void *blob)
 		return -EINVAL;
 
 	kho_lock_acquire(&out->lock);
-	ret = root_fdt_add_subtree(out->fdt, kho_page_size(&out->geo), name,
-				  phys);
+	ret = root_fdt_add_subtree(out->fdt, kho_page_size(&out->geo), out->abi,
+				   name, phys, size);
 	kho_lock_release(&out->lock);
 	return ret;
 }
@@ -299,6 +341,7 @@ void kho_remove_subtree(struct kho_out *out, void *blob)
 		return;
 	phys = out->ops.mem.virt_to_phys(out->ops.mem.ctx, blob);
 	kho_lock_acquire(&out->lock);
-	root_fdt_remove_subtree(out->fdt, kho_page_size(&out->geo), phys);
+	root_fdt_remove_subtree(out->fdt, kho_page_size(&out->geo), out->abi,
+				phys);
 	kho_lock_release(&out->lock);
 }

@@ -9,6 +9,7 @@
  * it skips the levels above. Any node freed invalidates the finger.
  */
 #include <kho/radix.h>
+#include <kho/version.h>
 
 #include "radix_internal.h"
 
@@ -21,6 +22,11 @@ static bool geometry_valid(const struct kho_geometry *geo)
 	struct kho_geometry ref;
 
 	if (kho_geometry_init(&ref, geo->page_shift))
+		return false;
+	/* kho-v2's 16 KiB-page tree: fewer levels, narrower keys. */
+	if (kho_geometry_truncates_order0(geo) &&
+	    kho_geometry_init_abi(&ref, geo->page_shift,
+				  kho_abi_get(KHO_ABI_V2)))
 		return false;
 	return ref.order0_bit == geo->order0_bit &&
 	       ref.table_bits == geo->table_bits &&
@@ -42,6 +48,9 @@ static int block_key(const struct kho_geometry *geo, uint64_t pfn,
 	if (pfn >> geo->order0_bit || (pfn + (1ULL << order)) >> geo->order0_bit)
 		return -ERANGE;
 	*key = 1ULL << (geo->order0_bit - order) | pfn >> order;
+	/* Only where the tree drops order bits (kho-v2, 16 KiB pages). */
+	if (*key >> geo->key_width)
+		return -ERANGE;
 	return 0;
 }
 

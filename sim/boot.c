@@ -530,8 +530,12 @@ int sim_boot_out_init(struct sim_boot *b, struct sim_error *e)
 {
 	int ret;
 
-	ret = kho_out_init(&b->out, &b->geo, &b->env, b->scratch,
-			   b->nr_scratch);
+	const struct kho_abi_version *abi = b->opts.abi;
+
+	if (!abi)
+		abi = kho_abi_get(KHO_ABI_DEFAULT);
+	ret = kho_out_init_abi(&b->out, &b->geo, &b->env, b->scratch,
+			       b->nr_scratch, abi);
 	if (ret)
 		return sim_fail(e, ret, "%s: cannot start the outgoing handover: %s",
 				b->m.dir, strerror(-ret));

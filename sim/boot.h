@@ -62,11 +62,14 @@
  * @punch: scrub large free blocks by punching holes in ram.img
  * @inspect: map RAM read-only, take the handover and walk the tree, and
  *	stop there (kho inspect); no handover is -ENOENT, not a cold boot
+ * @abi: the ABI version the outgoing handover speaks; NULL: kho-v4
+ *	(KHO_ABI_DEFAULT). The incoming one speaks what its FDT says.
  */
 struct sim_boot_opts {
 	bool scrub;
 	bool punch;
 	bool inspect;
+	const struct kho_abi_version *abi;
 };
 
 /**

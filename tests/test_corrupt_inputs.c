@@ -261,8 +261,12 @@ static void test_block_across_hole(void **state)
 	done(&m);
 }
 
-/* Kernel A with a subtree "bad" whose preserved-data is @len bytes of @v. */
-static int walk_with_subtree(struct machine *m, const void *v, int len)
+/*
+ * Kernel A with a subtree "bad" whose preserved-data is @len bytes of @v
+ * and whose blob-size is @size_len bytes of @size (none when negative).
+ */
+static int walk_with_sized_subtree(struct machine *m, const void *v, int len,
+				   const void *size, int size_len)
 {
 	void *fdt = m->out.fdt;
 	int node;
@@ -273,22 +277,33 @@ static int walk_with_subtree(struct machine *m, const void *v, int len)
 	if (len >= 0)
 		assert_int_equal(fdt_setprop(fdt, node, "preserved-data", v,
 					     len), 0);
+	if (size_len >= 0)
+		assert_int_equal(fdt_setprop(fdt, node, "blob-size", size,
+					     size_len), 0);
 	assert_int_equal(fdt_pack(fdt), 0);
 	assert_int_equal(populate(m), 0);
 	return kho_memory_init(&m->in, kho_env_check(m->e), no_reserve,
 			       NULL);
 }
 
+/* The same with a sound 8-byte blob-size of 64. */
+static int walk_with_subtree(struct machine *m, const void *v, int len)
+{
+	uint64_t size = 64;
+
+	return walk_with_sized_subtree(m, v, len, &size, sizeof(size));
+}
+
 static void test_subtree_data_checked(void **state)
 {
 	struct machine m;
-	uint64_t phys;
+	uint64_t phys, size;
 	uint32_t four = 7;
 
 	handover(&m);
 	assert_int_equal(walk_with_subtree(&m, &four, 4), -EINVAL);
 	assert_string_equal(m.in.err.what,
-			    "a subtree's preserved-data is missing or not 8 bytes");
+			    "a subtree's blob address is missing or not 8 bytes");
 	assert_string_equal(m.in.err.property, "bad");
 	assert_false(kho_env_any_stamp(m.e));
 	done(&m);
@@ -301,9 +316,63 @@ static void test_subtree_data_checked(void **state)
 	phys = kho_env_page_phys(m.e, 11);
 	assert_int_equal(walk_with_subtree(&m, &phys, 8), -EINVAL);
 	assert_string_equal(m.in.err.what,
-			    "a subtree's preserved-data is not in preserved memory");
+			    "a subtree's blob is not all in preserved memory");
 	assert_int_equal(m.in.err.phys, phys);
 	assert_false(m.in.revive);
+	done(&m);
+
+	/* kho-v4: blob-size is required, 8 bytes, non-zero. */
+	handover(&m);
+	phys = kho_env_page_phys(m.e, 0);
+	assert_int_equal(walk_with_sized_subtree(&m, &phys, 8, NULL, -1),
+			 -EINVAL);
+	assert_string_equal(m.in.err.what,
+			    "a subtree's blob-size is missing or not 8 bytes");
+	assert_string_equal(m.in.err.property, "bad");
+	done(&m);
+
+	handover(&m);
+	assert_int_equal(walk_with_sized_subtree(&m, &phys, 8, &four, 4),
+			 -EINVAL);
+	assert_string_equal(m.in.err.what,
+			    "a subtree's blob-size is missing or not 8 bytes");
+	done(&m);
+
+	handover(&m);
+	size = 0;
+	assert_int_equal(walk_with_sized_subtree(&m, &phys, 8, &size, 8),
+			 -EINVAL);
+	assert_string_equal(m.in.err.what, "a subtree's blob-size is 0");
+	done(&m);
+
+	/* A blob-size running past its preserved block. */
+	handover(&m);
+	kho_env_reboot(m.e);
+	assert_int_equal(kho_preserve_folio(&m.out, kho_env_page_phys(m.e, 16),
+					    2), 0);
+	phys = kho_env_page_phys(m.e, 16);
+	size = 4 * m.e->page_size + 1;
+	assert_int_equal(walk_with_sized_subtree(&m, &phys, 8, &size, 8),
+			 -EINVAL);
+	assert_string_equal(m.in.err.what,
+			    "a subtree's blob is not all in preserved memory");
+	done(&m);
+
+	/* Exactly the block: accepted, and retrieve gives the size back. */
+	handover(&m);
+	kho_env_reboot(m.e);
+	assert_int_equal(kho_preserve_folio(&m.out, kho_env_page_phys(m.e, 16),
+					    2), 0);
+	size = 4 * m.e->page_size;
+	assert_int_equal(walk_with_sized_subtree(&m, &phys, 8, &size, 8), 0);
+	{
+		uint64_t got_phys, got_size;
+
+		assert_int_equal(kho_retrieve_subtree(&m.in, "bad", &got_phys,
+						      &got_size), 0);
+		assert_int_equal(got_phys, phys);
+		assert_int_equal(got_size, size);
+	}
 	done(&m);
 
 	/* Inside a preserved order-2 block, not at its start: accepted. */

@@ -50,7 +50,7 @@ for ps in 4K 16K 64K; do
 	done
 	grep -q "page size .*(VMCOREINFO)" "$T/elf.out" ||
 		fail "$ps: the page size was not taken from VMCOREINFO"
-	grep -q "accepted (kho-v2, ${ps%K} KiB pages)" "$T/elf.out" ||
+	grep -q "accepted (kho-v4, ${ps%K} KiB pages)" "$T/elf.out" ||
 		fail "$ps: $(head -1 "$T/elf.out")"
 
 	# The machine's own inspect (the simulated kernel B's view) agrees.
@@ -65,7 +65,7 @@ for k in ("nodes_per_level", "nodes", "leaves", "bytes", "depth"):
     assert a["tree"][k] == b["tree"][k], k
 assert sorted(s["name"] for s in a["subtrees"]) == \
     sorted(s["name"] for s in b["subtrees"])
-assert b["verdict"] == "accepted" and b["format"] == "kho-v2"
+assert b["verdict"] == "accepted" and b["format"] == "kho-v4"
 PY
 done
 

@@ -64,7 +64,7 @@ refused 1 "cannot open $T/none.core: No such file" \
 
 # FDTs of the wrong kind, or none.
 $H dtb "$T/other.dtb" "acme,widget-v3"
-refused 1 "the FDT in $T/other.dtb is compatible \"acme,widget-v3\", not kho-v2 or kho-v1" \
+refused 1 "the FDT in $T/other.dtb is compatible \"acme,widget-v3\", no KHO version (kho-v1 to kho-v4)" \
 	--fdt "$T/other.dtb" --mem "elf:$T/good.core"
 refused 1 "$M/machine.conf is not an FDT: FDT_ERR_BADMAGIC" \
 	--fdt "$M/machine.conf" --mem "elf:$T/good.core"

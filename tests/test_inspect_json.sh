@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # kho inspect --json matches docs/inspect-schema.json (checked with the
 # jsonschema module when installed and always with the test's own checker)
-# for a kho-v2 machine, an ELF core, kho-v1 images of both bitmap sizes, a
+# for a kho-v4 machine, an ELF core, kho-v1 images of both bitmap sizes, a
 # refused handover and an unreadable source; and its numbers agree with
 # each other (blocks per order sum to blocks, ranges ascending, disjoint and
 # summing to preserved_bytes; --blocks lists what the text lists).
@@ -55,7 +55,7 @@ assert s["memblock"]["decoded"]["nr_regions"] >= 1
 m = s["memfd"]["decoded"]
 assert m["type"] == "memfd-v1" and m["nr_folios"] == m["entries_found"] > 0
 assert m["size"] == 2 << 20
-assert d["format"] == "kho-v2" and d["tree"]["depth"] == 6
+assert d["format"] == "kho-v4" and d["tree"]["depth"] == 6
 assert d["scratch"] and d["fdt"]["addr"] is not None
 PY
 

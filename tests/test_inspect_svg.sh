@@ -30,7 +30,7 @@ M="$T/m"
 "$KHO" inspect --mem "$M" --svg "$T/order.svg" >/dev/null || fail "order"
 render order
 for want in "order 0 (4 KiB)" "order 9 (2 MiB)" "tree nodes" "scratch" "hole" \
-	"All RAM to scale" "kho-v2 handover accepted"; do
+	"All RAM to scale" "kho-v4 handover accepted"; do
 	grep -q "$want" "$T/order.svg" || fail "order picture lacks \"$want\""
 done
 "$KHO" inspect --mem "$M" --svg "$T/owner.svg" --svg-color subsystem >/dev/null ||

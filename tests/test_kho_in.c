@@ -131,7 +131,7 @@ static void kernel_a(struct machine *m, unsigned int page_shift)
 	assert_int_equal(kho_preserve_folio(&m->out, m->blob->small_phys, 0),
 			 0);
 
-	assert_int_equal(kho_add_subtree(&m->out, BLOB_NAME, m->blob), 0);
+	assert_int_equal(kho_add_subtree(&m->out, BLOB_NAME, m->blob, 64), 0);
 
 	/* The scratch array travels as a kexec segment: any page will do. */
 	m->scratch = kho_env_alloc(e, 0);
@@ -256,9 +256,9 @@ static void round_trip(unsigned int page_shift)
 			 0);
 
 	/* The blob, by name. */
-	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, &phys), 0);
+	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, &phys, NULL), 0);
 	assert_int_equal(phys, kho_env_phys(m.e, m.blob));
-	assert_int_equal(kho_retrieve_subtree(&m.in, "absent", &phys), -ENOENT);
+	assert_int_equal(kho_retrieve_subtree(&m.in, "absent", &phys, NULL), -ENOENT);
 	memcpy(&blob, kho_env_va(m.e, phys), sizeof(blob));
 
 	/* Folio: head 1, tails 0, stamp gone; second restore and tails fail. */
@@ -326,7 +326,8 @@ struct names {
 	unsigned int nr;
 };
 
-static int collect_subtree(const char *name, uint64_t phys, void *arg)
+static int collect_subtree(const char *name, uint64_t phys,
+			 uint64_t size, void *arg)
 {
 	struct names *n = arg;
 
@@ -336,7 +337,8 @@ static int collect_subtree(const char *name, uint64_t phys, void *arg)
 	return 0;
 }
 
-static int stop_subtree(const char *name, uint64_t phys, void *arg)
+static int stop_subtree(const char *name, uint64_t phys,
+			 uint64_t size, void *arg)
 {
 	return 42;
 }
@@ -363,11 +365,11 @@ static void test_subtrees(void **state)
 
 	assert_int_equal(kho_for_each_subtree(&m.in, collect_subtree, &n),
 			 -ENOENT);
-	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, &phys), -ENOENT);
+	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, &phys, NULL), -ENOENT);
 	assert_int_equal(populate(&m), 0);
-	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, &phys), 0);
-	assert_int_equal(kho_retrieve_subtree(&m.in, "short", &phys), -EINVAL);
-	assert_int_equal(kho_retrieve_subtree(&m.in, "bare", &phys), -EINVAL);
+	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, &phys, NULL), 0);
+	assert_int_equal(kho_retrieve_subtree(&m.in, "short", &phys, NULL), -EINVAL);
+	assert_int_equal(kho_retrieve_subtree(&m.in, "bare", &phys, NULL), -EINVAL);
 	assert_int_equal(kho_for_each_subtree(&m.in, collect_subtree, &n), 0);
 	/* FDT order: libfdt puts a new subnode before its siblings. */
 	assert_int_equal(n.nr, 3);
@@ -401,7 +403,7 @@ static void assert_refused(struct machine *m, int code, const char *what)
 	assert_null(kho_restore_folio(&m->in, m->blob->folio_phys));
 	assert_null(kho_restore_pages(&m->in, m->blob->pages_phys, PAGES_NR));
 	assert_int_equal(kho_restore_free(&m->in, m->blob), -EPERM);
-	assert_int_equal(kho_retrieve_subtree(&m->in, BLOB_NAME, &phys),
+	assert_int_equal(kho_retrieve_subtree(&m->in, BLOB_NAME, &phys, NULL),
 			 -ENOENT);
 }
 
@@ -494,8 +496,14 @@ static void test_refuse_compatible(void **state)
 
 	kernel_a(&m, 12);
 	root = kho_radix_root_phys(&m.out.tree);
+	write_fdt(&m, "kho-v9", &root, sizeof(root));
+	refused(&m, -EINVAL,
+		"root FDT is compatible with no KHO version (kho-v1 to kho-v4)");
+
+	kernel_a(&m, 12);
 	write_fdt(&m, "kho-v1", &root, sizeof(root));
-	refused(&m, -EINVAL, "root FDT is not compatible with kho-v2");
+	refused(&m, -EOPNOTSUPP,
+		"kho-v1 handovers (chunk lists) can be inspected but not booted");
 
 	kernel_a(&m, 12);
 	write_fdt(&m, NULL, &root, sizeof(root));
@@ -944,8 +952,8 @@ static void test_bad_calls(void **state)
 			 -EINVAL);
 	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
 					 collect_range, &r), 0);
-	assert_int_equal(kho_retrieve_subtree(&m.in, NULL, &phys), -EINVAL);
-	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, NULL), -EINVAL);
+	assert_int_equal(kho_retrieve_subtree(&m.in, NULL, &phys, NULL), -EINVAL);
+	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, NULL, NULL), -EINVAL);
 	assert_int_equal(kho_for_each_subtree(&m.in, NULL, NULL), -EINVAL);
 	assert_null(kho_restore_pages(&m.in, m.blob->pages_phys, 0));
 	assert_null(kho_restore_pages(&m.in, m.blob->pages_phys, UINT64_MAX));

@@ -93,9 +93,9 @@ static void test_root_fdt(void **state)
 		assert_string_equal(fdt_get_name(fdt, 0, NULL), "");
 		compat = fdt_getprop(fdt, 0, "compatible", &len);
 		assert_non_null(compat);
-		assert_int_equal(len, sizeof("kho-v2"));
-		assert_string_equal(compat, "kho-v2");
-		assert_int_equal(fdt_node_check_compatible(fdt, 0, "kho-v2"), 0);
+		assert_int_equal(len, sizeof("kho-v4"));
+		assert_string_equal(compat, "kho-v4");
+		assert_int_equal(fdt_node_check_compatible(fdt, 0, "kho-v4"), 0);
 
 		/* Native byte order, the root of the tree. */
 		root_phys = fdt_u64(fdt, 0, "preserved-memory-map");
@@ -418,7 +418,7 @@ static void test_subtree(void **state)
 	void *loose = kho_env_alloc(f->e, 0);
 	int node;
 
-	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob), 0);
+	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob, 64), 0);
 	node = fdt_subnode_offset(out->fdt, 0, "kexec-metadata");
 	assert_true(node >= 0);
 	assert_int_equal(fdt_u64(out->fdt, node, "preserved-data"),
@@ -427,16 +427,16 @@ static void test_subtree(void **state)
 
 	/* A blob inside a preserved block, not at its start, is fine too. */
 	assert_int_equal(kho_add_subtree(out, "memblock",
-					 (char *)blob2 + f->e->page_size + 8),
+					 (char *)blob2 + f->e->page_size + 8, 64),
 			 0);
 
 	kho_env_snapshot(f->e, out, &before);
-	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob2),
+	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob2, 64),
 			 -EEXIST);
-	assert_int_equal(kho_add_subtree(out, "loose", loose), -EINVAL);
-	assert_int_equal(kho_add_subtree(out, "a/b", blob2), -EINVAL);
+	assert_int_equal(kho_add_subtree(out, "loose", loose, 64), -EINVAL);
+	assert_int_equal(kho_add_subtree(out, "a/b", blob2, 64), -EINVAL);
 	nr_warnings = 0;
-	assert_int_equal(kho_add_subtree(out, "", blob2), -EINVAL);
+	assert_int_equal(kho_add_subtree(out, "", blob2, 64), -EINVAL);
 	assert_int_equal(nr_warnings, 1);
 	/* A blob no subtree names: nothing to remove. */
 	kho_remove_subtree(out, loose);
@@ -448,7 +448,7 @@ static void test_subtree(void **state)
 	assert_true(fdt_subnode_offset(out->fdt, 0, "kexec-metadata") < 0);
 	assert_true(fdt_subnode_offset(out->fdt, 0, "memblock") >= 0);
 	/* The name is free again. */
-	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob), 0);
+	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob, 64), 0);
 	kho_remove_subtree(out, blob);
 	kho_remove_subtree(out, (char *)blob2 + f->e->page_size + 8);
 	assert_int_equal(fdt_first_subnode(out->fdt, 0), -FDT_ERR_NOTFOUND);
@@ -483,7 +483,7 @@ static void test_subtree_full(void **state)
 		else
 			snprintf(name, sizeof(name), "%x", i);
 		kho_env_snapshot(f->e, out, &before);
-		ret = kho_add_subtree(out, name, blob);
+		ret = kho_add_subtree(out, name, blob, 64);
 		if (ret) {
 			assert_int_equal(ret, -ENOSPC);
 			kho_env_snapshot(f->e, out, &after);
@@ -520,7 +520,7 @@ static void test_bad_calls(void **state)
 	kho_remove_subtree(out, NULL);
 
 	/* A child without preserved-data is skipped by the removal. */
-	assert_int_equal(kho_add_subtree(out, "blob", blob), 0);
+	assert_int_equal(kho_add_subtree(out, "blob", blob, 64), 0);
 	assert_int_equal(fdt_open_into(out->fdt, out->fdt, f->e->page_size), 0);
 	node = fdt_add_subnode(out->fdt, 0, "bare");
 	assert_true(node >= 0);
@@ -532,7 +532,7 @@ static void test_bad_calls(void **state)
 	/* A corrupt FDT page: edits fail and change nothing. */
 	fdt_set_magic(out->fdt, 0);
 	kho_env_snapshot(f->e, out, &before);
-	assert_int_equal(kho_add_subtree(out, "blob", blob), -EIO);
+	assert_int_equal(kho_add_subtree(out, "blob", blob, 64), -EIO);
 	kho_remove_subtree(out, blob);
 	kho_env_snapshot(f->e, out, &after);
 	assert_true(kho_env_snapshot_equal(&before, &after));

@@ -35,7 +35,7 @@ while IFS='|' read -r what says; do
 	rm -rf "$M"
 done <<'LIST'
 fdt-header|FDT header is invalid
-compatible|not compatible with kho-v2
+compatible|compatible with no KHO version
 memory-map-missing|preserved-memory-map
 memory-map-short|preserved-memory-map
 memory-map-zero|preserved-memory-map

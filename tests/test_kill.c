@@ -176,7 +176,7 @@ static void kernel_a(const char *dir, uint64_t seed)
 		sh->slots[i].order = order;
 	}
 	blob = kho_alloc_preserve(&b->out, 64);
-	if (!blob || kho_add_subtree(&b->out, SUBTREE_NAME, blob) ||
+	if (!blob || kho_add_subtree(&b->out, SUBTREE_NAME, blob, 64) ||
 	    write_handover(b, &e))
 		_exit(4);
 	sh->blob_phys = sim_virt_to_phys(&b->m, blob);

@@ -339,7 +339,7 @@ static int vm_cold(void)
 					   KHO_VMALLOC_FLAG_HUGE_VMAP,
 				   &blob->huge) == 0);
 	CHECK(blob->huge.order == VM_HUGE_ORDER);
-	CHECK(kho_add_subtree(&b->out, "vm-test", blob) == 0);
+	CHECK(kho_add_subtree(&b->out, "vm-test", blob, 64) == 0);
 	return kexec_down(b);
 }
 
@@ -370,7 +370,7 @@ static int vm_warm(void)
 
 	if (boot_up(b, true, true))
 		return 1;
-	CHECK(kho_retrieve_subtree(&b->in, "vm-test", &phys) == 0);
+	CHECK(kho_retrieve_subtree(&b->in, "vm-test", &phys, NULL) == 0);
 	blob = sim_phys_to_virt(&b->m, phys);
 	c.hash = blob->hash;
 	CHECK(kho_restore_vmalloc(&b->in, &blob->small, vm_check_block, &c) == 0);
@@ -408,16 +408,17 @@ static int sub_cold(void)
 	strcpy(a, "alpha");
 	strcpy(bb, "beta");
 	strcpy(c, "gamma");
-	CHECK(kho_add_subtree(&b->out, "a", a) == 0);
-	CHECK(kho_add_subtree(&b->out, "b", bb) == 0);
-	CHECK(kho_add_subtree(&b->out, "c", c) == 0);
-	CHECK(kho_add_subtree(&b->out, "a", dup) == -EEXIST);
+	CHECK(kho_add_subtree(&b->out, "a", a, 64) == 0);
+	CHECK(kho_add_subtree(&b->out, "b", bb, 64) == 0);
+	CHECK(kho_add_subtree(&b->out, "c", c, 64) == 0);
+	CHECK(kho_add_subtree(&b->out, "a", dup, 64) == -EEXIST);
 	kho_remove_subtree(&b->out, bb);
 	sh->blob_a = sim_virt_to_phys(&b->m, a);
 	return kexec_down(b);
 }
 
-static int count_subtree(const char *name, uint64_t phys, void *arg)
+static int count_subtree(const char *name, uint64_t phys,
+			 uint64_t size, void *arg)
 {
 	(*(int *)arg)++;
 	return 0;
@@ -431,13 +432,13 @@ static int sub_warm(void)
 
 	if (boot_up(b, true, true))
 		return 1;
-	CHECK(kho_retrieve_subtree(&b->in, "a", &phys) == 0);
+	CHECK(kho_retrieve_subtree(&b->in, "a", &phys, NULL) == 0);
 	CHECK(phys == sh->blob_a);
 	CHECK(!strcmp(sim_phys_to_virt(&b->m, phys), "alpha"));
-	CHECK(kho_retrieve_subtree(&b->in, "b", &phys) == -ENOENT);
-	CHECK(kho_retrieve_subtree(&b->in, "c", &phys) == 0);
+	CHECK(kho_retrieve_subtree(&b->in, "b", &phys, NULL) == -ENOENT);
+	CHECK(kho_retrieve_subtree(&b->in, "c", &phys, NULL) == 0);
 	CHECK(!strcmp(sim_phys_to_virt(&b->m, phys), "gamma"));
-	CHECK(kho_retrieve_subtree(&b->in, "nope", &phys) == -ENOENT);
+	CHECK(kho_retrieve_subtree(&b->in, "nope", &phys, NULL) == -ENOENT);
 	CHECK(kho_for_each_subtree(&b->in, count_subtree, &n) == 0);
 	CHECK(n == 2);
 	sim_boot_close(b);

@@ -27,6 +27,7 @@
 #include <kho/abi.h>
 #include <kho/lock.h>
 #include <kho/radix.h>
+#include <kho/version.h>
 
 /*
  * Defined in <kho/validate.h>, which includes this header: kernel B's
@@ -99,6 +100,7 @@ struct kho_error {
  * @scratch: scratch areas; preserving memory that overlaps one is refused
  * @nr_scratch: entries of @scratch
  * @lock: serializes FDT edits
+ * @abi: the ABI version written (compatible, subtree properties, depth)
  */
 struct kho_out {
 	struct kho_geometry geo;
@@ -109,6 +111,7 @@ struct kho_out {
 	const struct kho_scratch *scratch;
 	unsigned int nr_scratch;
 	struct kho_lock lock;
+	const struct kho_abi_version *abi;
 };
 
 /**
@@ -124,6 +127,9 @@ struct kho_out {
  * @revive: the handover was accepted; false disables every restore
  * @walked: kho_memory_init() reserved and stamped every block
  * @err: why the handover was refused
+ * @abi: the version the root FDT's compatible names (set by kho_populate()
+ *	once the compatible is recognised, even when something later is
+ *	refused)
  */
 struct kho_in {
 	struct kho_geometry geo;
@@ -137,6 +143,7 @@ struct kho_in {
 	bool revive;
 	bool walked;
 	struct kho_error err;
+	const struct kho_abi_version *abi;
 };
 
 /* ---- kernel A ---------------------------------------------------------- */
@@ -152,8 +159,9 @@ struct kho_in {
  *
  * Allocates the tree's root and the root FDT page (with
  * kho_alloc_preserve(), so the FDT is itself preserved), and writes the FDT:
- * compatible "kho-v2" and preserved-memory-map, the root's physical address
- * as a native-endian u64. out->fdt_phys is what the handover names.
+ * compatible "kho-v4" (KHO_ABI_DEFAULT) and preserved-memory-map, the root's
+ * physical address as a native-endian u64. out->fdt_phys is what the
+ * handover names; the FDT is handed over as one page.
  * Context: may allocate.
  * Return: 0, -EINVAL (bad geometry or missing op), -ENOMEM; on failure
  * nothing stays allocated.
@@ -161,6 +169,24 @@ struct kho_in {
 int kho_out_init(struct kho_out *out, const struct kho_geometry *geo,
 		 const struct kho_env_ops *ops, const struct kho_scratch *scratch,
 		 unsigned int nr_scratch);
+
+/**
+ * kho_out_init_abi() - kho_out_init() writing a chosen ABI version
+ * @out: caller-allocated, filled in
+ * @geo: its page_shift is the page size; the version decides the depth
+ *	(kho_geometry_init_abi()), and out->geo is the version's geometry
+ * @ops: environment (copied)
+ * @scratch: scratch areas, as for kho_out_init()
+ * @nr_scratch: entries of @scratch
+ * @abi: kho-v2, kho-v3 or kho-v4 (kho_abi_get()); kho-v1 is read only
+ *
+ * Context: may allocate.
+ * Return: as kho_out_init(); -EINVAL for kho-v1.
+ */
+int kho_out_init_abi(struct kho_out *out, const struct kho_geometry *geo,
+		     const struct kho_env_ops *ops,
+		     const struct kho_scratch *scratch, unsigned int nr_scratch,
+		     const struct kho_abi_version *abi);
 
 /**
  * kho_out_destroy() - free the tree and the root FDT page
@@ -285,15 +311,18 @@ void kho_unpreserve_vmalloc(struct kho_out *out,
  * @out: outgoing handover
  * @name: node name, unique among subtrees, without '/'
  * @blob: the blob (a sub-FDT or a plain struct); its page must be preserved
+ * @size: the blob's size in bytes, non-zero
  *
  * Adds a child node @name whose preserved-data property is the blob's
- * physical address (native-endian u64).
+ * physical address and, from kho-v3 on, whose blob-size property is @size
+ * (both native-endian u64), as the kernel's kho_add_subtree(name, blob, size).
  * Context: takes the FDT lock.
- * Return: 0, -EEXIST (a subtree of that name exists), -EINVAL (bad name, or
- * @blob not in preserved memory), -ENOSPC (the FDT page is full), -EIO
- * (the FDT is corrupt); on failure the FDT is unchanged.
+ * Return: 0, -EEXIST (a subtree of that name exists), -EINVAL (bad name,
+ * zero size, or @blob not in preserved memory), -ENOSPC (the FDT page is
+ * full), -EIO (the FDT is corrupt); on failure the FDT is unchanged.
  */
-int kho_add_subtree(struct kho_out *out, const char *name, void *blob);
+int kho_add_subtree(struct kho_out *out, const char *name, void *blob,
+		    size_t size);
 
 /**
  * kho_remove_subtree() - remove the subtree that names @blob
@@ -452,21 +481,34 @@ int kho_restore_free(struct kho_in *in, void *mem);
  * @in: accepted handover
  * @name: the name given to kho_add_subtree()
  * @phys: set to the blob's physical address
+ * @size: if not NULL, set to the blob's size: its blob-size, or, in a
+ *	version without one (kho-v1, kho-v2), 0 (unknown)
  *
+ * As the kernel, a version that has blob-size requires it (8 bytes) even
+ * when @size is NULL. After kho_memory_init(), the blob must also lie in
+ * preserved memory, all @size bytes of it (one page when the size is not
+ * known).
  * Context: any, after kho_populate().
  * Return: 0, -ENOENT (no such subtree, or no handover accepted), -EINVAL
- * (preserved-data missing or not 8 bytes).
+ * (preserved-data or blob-size missing or not 8 bytes, blob-size 0, or the
+ * blob not in preserved memory; in->err says which).
  */
-int kho_retrieve_subtree(struct kho_in *in, const char *name, uint64_t *phys);
+int kho_retrieve_subtree(struct kho_in *in, const char *name, uint64_t *phys,
+			 uint64_t *size);
 
-/* Called per subtree; phys is KHO_ERR_NO_ADDR when preserved-data is bad. */
-typedef int (*kho_subtree_cb)(const char *name, uint64_t phys, void *arg);
+/*
+ * Called per subtree with its blob's address and size; phys is
+ * KHO_ERR_NO_ADDR when the address property is bad, size 0 when the
+ * version has no size or the size property is bad.
+ */
+typedef int (*kho_subtree_cb)(const char *name, uint64_t phys, uint64_t size,
+			      void *arg);
 
 /**
  * kho_for_each_subtree() - visit every subtree of an accepted handover
  * @in: accepted handover
- * @cb: called with each child node's name and preserved-data, in FDT order;
- *	a child whose preserved-data is missing or not 8 bytes gets
+ * @cb: called with each child node's name, blob address and size, in FDT
+ *	order; a child whose address is missing or not 8 bytes gets
  *	KHO_ERR_NO_ADDR
  * @arg: passed to @cb
  *

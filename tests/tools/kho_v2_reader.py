@@ -221,20 +221,32 @@ def parse_fdt(blob, where):
             raise bad(f"unknown token {token}", start)
 
 
-# --- the kho-v2 radix tree -----------------------------------------------
+# --- the radix tree -----------------------------------------------------
+
+# Radix-tree versions: compatible -> (depth from the pfn bits only, blob-size)
+VERSIONS = {
+    b"kho-v2": (True, False),
+    b"kho-v3": (False, True),
+    b"kho-v4": (False, True),
+}
 
 class Geometry:
     """Constants of the tree for one page size (abi.md, "The radix tree")."""
 
-    def __init__(self, page_shift):
+    def __init__(self, page_shift, depth_from_order0=False):
         self.page_shift = page_shift
         self.page_size = 1 << page_shift
         self.order0_bit = 64 - page_shift
         self.key_width = self.order0_bit + 1          # pfn bits + order bit
         self.table_bits = page_shift - 3              # log2(PAGE_SIZE / 8)
         self.bitmap_bits = page_shift + 3             # PAGE_SIZE * 8 bits
-        inner_bits = self.key_width - self.bitmap_bits
+        # kho-v2 as first merged counted the pfn bits only; kho-v3 on count
+        # the order bit too (one level more on 16 KiB pages).
+        counted = self.order0_bit if depth_from_order0 else self.key_width
+        inner_bits = counted - self.bitmap_bits
         self.depth = -(-inner_bits // self.table_bits) + 1  # ceil, + leaves
+        covered = self.bitmap_bits + (self.depth - 1) * self.table_bits
+        self.key_width = min(self.key_width, covered)
 
     def shift(self, level):
         """Lowest key bit indexed by a node of this level (0 = leaf)."""
@@ -362,17 +374,21 @@ def read_handover(machine):
     fdt_addr, fdt_size, scratch_addr, scratch_size = struct.unpack(
         "=4Q", record)
     page = machine.page_size
-    geo = Geometry(machine.page_shift)
 
-    # Root FDT: one page of RAM, compatible "kho-v2", preserved-memory-map.
+    # Root FDT: one page of RAM, compatible "kho-v2", "kho-v3" or "kho-v4",
+    # preserved-memory-map.
     if fdt_size == 0 or fdt_size > page:
         raise Refused(f"the root FDT size {fdt_size} is not 1..{page} bytes")
     fdt = parse_fdt(machine.read(fdt_addr, fdt_size, "the root FDT"),
                     fdt_addr)
     compat = fdt.props.get("compatible", b"").split(b"\0")
-    if b"kho-v2" not in compat:
+    version = next((v for v in VERSIONS if v in compat), None)
+    if version is None:
         raise Refused(f"the root FDT at {fdt_addr:#x} is not compatible "
-                      f"\"kho-v2\" (compatible is {compat[0].decode('latin-1')!r})")
+                      f"\"kho-v2\", \"kho-v3\" or \"kho-v4\" (compatible is "
+                      f"{compat[0].decode('latin-1')!r})")
+    depth_from_order0, sized = VERSIONS[version]
+    geo = Geometry(machine.page_shift, depth_from_order0)
     mm = fdt.props.get("preserved-memory-map")
     if mm is None:
         raise Refused("the root FDT has no preserved-memory-map property")
@@ -382,14 +398,19 @@ def read_handover(machine):
     if tree_root == 0:
         raise Refused("preserved-memory-map is 0")
 
-    # Subtrees: child nodes of the root with an 8-byte preserved-data.
+    # Subtrees: child nodes of the root with an 8-byte preserved-data and,
+    # from kho-v3 on, an 8-byte non-zero blob-size.
     subtrees, ignored = [], []
     for child in fdt.children:
         addr = u64_prop(child, "preserved-data")
         if addr is None:
             ignored.append(child.name)
-        else:
-            subtrees.append((child.name, addr))
+            continue
+        size = u64_prop(child, "blob-size") if sized else 1
+        if not size:
+            raise Refused(f"subtree {child.name!r} has no 8-byte non-zero "
+                          "blob-size")
+        subtrees.append((child.name, addr, size))
 
     # Scratch array: 16-byte (addr, size) entries in RAM.
     if scratch_size == 0 or scratch_size % 16:
@@ -446,10 +467,10 @@ def read_handover(machine):
     fdt_page = fdt_addr - fdt_addr % page
     if not preserved.covers(fdt_page, fdt_addr + fdt_size):
         raise Refused(f"the root FDT page at {fdt_page:#x} is not preserved")
-    for name, addr in subtrees:
-        if not preserved.covers(addr, addr + 1):
-            raise Refused(f"subtree {name!r} preserved-data at {addr:#x} "
-                          "is not preserved")
+    for name, addr, size in subtrees:
+        if not preserved.covers(addr, addr + size):
+            raise Refused(f"subtree {name!r} blob at {addr:#x} ({size} bytes) "
+                          "is not all preserved")
 
     per_order = {}
     for _, order in blocks:
@@ -466,7 +487,9 @@ def read_handover(machine):
         "tree_root": tree_root,
         "scratch_array": {"addr": scratch_addr, "size": scratch_size},
         "scratch": [{"addr": a, "size": s} for a, s in scratch],
-        "subtrees": [{"name": n, "phys": a} for n, a in subtrees],
+        "format": version.decode(),
+        "subtrees": [{"name": n, "phys": a, "size": s if sized else None}
+                     for n, a, s in subtrees],
         "ignored_children": ignored,
         "blocks_per_order": {str(o): per_order[o] for o in sorted(per_order)},
         "blocks": len(blocks),
@@ -478,7 +501,7 @@ def read_handover(machine):
 
 
 def print_summary(s):
-    print(f"kho-v2 handover in {s['machine']}: {s['verdict']}")
+    print(f"{s['format']} handover in {s['machine']}: {s['verdict']}")
     print(f"page size {s['page_size']}, tree depth {s['depth']}, "
           f"tree root {s['tree_root']:#x}")
     print(f"root FDT {s['fdt']['addr']:#x} ({s['fdt']['size']} bytes), "

@@ -59,7 +59,8 @@ struct subtree_list {
 	struct subtree s[KHO_MAX_SUBTREES];
 };
 
-static int collect_subtree(const char *name, uint64_t phys, void *arg)
+static int collect_subtree(const char *name, uint64_t phys, uint64_t size,
+			   void *arg)
 {
 	struct subtree_list *l = arg;
 
@@ -118,7 +119,9 @@ static void print_header(FILE *out, const struct sim_boot *b,
 int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	     struct sim_error *e)
 {
-	struct sim_boot_opts opts = { .scrub = args->scrub, .punch = true };
+	struct sim_boot_opts opts = { .scrub = args->scrub,
+				      .punch = true,
+				      .abi = args->abi };
 	struct client_state st[8] = { 0 };
 	struct subtree_list subtrees = { 0 };
 	struct sim_boot *b;
@@ -138,9 +141,11 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 		s->requested = true;
 		s->size = args->req[i].size;
 	}
-	/* The kernel's own record of the chain goes with every kexec. */
-	if (args->kexec)
-		state_of(st, &client_kexec_metadata)->requested = true;
+	/*
+	 * The kernel's own record of the chain: like Linux (kho_init() ->
+	 * kho_kexec_metadata_init()), every boot adds it, kexec or not.
+	 */
+	state_of(st, &client_kexec_metadata)->requested = true;
 
 	ret = sim_boot_open(b, dir, &opts, e);
 	if (ret) {
@@ -316,6 +321,11 @@ int cmd_boot(int argc, char **argv)
 			args.kexec = true;
 		} else if (!strcmp(a, "--no-scrub")) {
 			args.scrub = false;
+		} else if (!strcmp(a, "--abi")) {
+			args.abi = parse_abi("boot", i + 1 < argc ? argv[++i] :
+								   NULL);
+			if (!args.abi)
+				return 2;
 		} else if (!strcmp(a, "--without")) {
 			const struct kho_client *cl = i + 1 < argc ?
 							      client_find(argv[i + 1]) :
@@ -358,4 +368,26 @@ int cmd_boot(int argc, char **argv)
 		return 1;
 	}
 	return ret;
+}
+
+const struct kho_abi_version *parse_abi(const char *cmd, const char *arg)
+{
+	const struct kho_abi_version *v;
+	char name[16];
+
+	if (!arg) {
+		tool_error("%s: --abi needs a version (kho-v2, kho-v3, kho-v4)",
+			   cmd);
+		return NULL;
+	}
+	/* "v3" is short for "kho-v3". */
+	snprintf(name, sizeof(name), "%s%s", strncmp(arg, "kho-", 4) ? "kho-" : "",
+		 arg);
+	v = kho_abi_find(name);
+	if (!v || v->mem_map != KHO_MEM_MAP_RADIX) {
+		tool_error("%s: --abi %s: libkho writes kho-v2, kho-v3 and kho-v4 (kho-v1 is read only)",
+			   cmd, arg);
+		return NULL;
+	}
+	return v;
 }

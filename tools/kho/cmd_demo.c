@@ -27,11 +27,12 @@ static const char *const demo_preserve[] = {
 };
 
 static int boot_child(const char *dir, unsigned int no, unsigned int total,
+		      const struct kho_abi_version *abi,
 		      struct boot_result *res)
 {
 	struct boot_args args = { .scrub = true, .boot_no = no,
 				  .boot_total = total, .kexec = no < total,
-				  .result = res };
+				  .result = res, .abi = abi };
 	struct sim_error e = { "" };
 	pid_t pid;
 	int status, ret;
@@ -102,11 +103,20 @@ int cmd_demo(int argc, char **argv)
 	struct sim_conf conf;
 	const char *dir;
 
-	if (argc == 3 && !strcmp(argv[1], "--dir")) {
-		keep = argv[2];
-	} else if (argc != 1) {
-		tool_error("demo: no arguments (or --dir DIR to keep the machine)");
-		return 2;
+	const struct kho_abi_version *abi = kho_abi_get(KHO_ABI_DEFAULT);
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
+			keep = argv[++i];
+		} else if (!strcmp(argv[i], "--abi")) {
+			abi = parse_abi("demo", i + 1 < argc ? argv[++i] : NULL);
+			if (!abi)
+				return 2;
+		} else {
+			tool_error("demo: unknown argument %s (--dir DIR keeps the machine, --abi VERSION picks the handover's version)",
+				   argv[i]);
+			return 2;
+		}
 	}
 	if (keep) {
 		dir = keep;
@@ -127,7 +137,7 @@ int cmd_demo(int argc, char **argv)
 			rmdir(tmpl);
 		return 1;
 	}
-	printf("kho demo: %s of RAM, %d NUMA nodes, 4 KiB pages, in %s\n",
+	printf("kho demo: %s handover, %s of RAM, %d NUMA nodes, 4 KiB pages, in %s\n", abi->name,
 	       fmt_bytes(DEMO_RAM, buf, sizeof(buf)), DEMO_NODES, dir);
 	for (unsigned int i = 0; i < conf.nr_ranges; i++)
 		printf("  ram 0x%012" PRIx64 "-0x%012" PRIx64 " node %d\n",
@@ -147,7 +157,7 @@ int cmd_demo(int argc, char **argv)
 	}
 	memset(res, 0, total * sizeof(*res));
 	for (unsigned int no = 1; no <= total; no++) {
-		int ret = boot_child(dir, no, total, &res[no - 1]);
+		int ret = boot_child(dir, no, total, abi, &res[no - 1]);
 
 		printf("\n");
 		if (ret) {

@@ -76,7 +76,8 @@ struct sub_list {
 	const struct range_list *ranges;
 };
 
-static int collect_sub(const char *name, uint64_t phys, void *arg)
+static int collect_sub(const char *name, uint64_t phys, uint64_t size,
+		       void *arg)
 {
 	struct sub_list *l = arg;
 	struct sub *s;

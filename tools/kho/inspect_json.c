@@ -121,7 +121,7 @@ static void add_results(struct json_object *root, struct inspect *in)
 	add(root, "metadata_bytes", u64(in->meta_bytes));
 	add(root, "overhead_percent",
 	    json_object_new_double(report_overhead(&st)));
-	if (in->version == 2) {
+	if (in->version >= KHO_ABI_V2) {
 		struct json_object *t = json_object_new_object();
 		struct json_object *lv = json_object_new_array();
 
@@ -188,9 +188,7 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 		add(root, "code", json_object_new_int(in->code));
 	}
 	add(root, "format",
-	    in->version ? json_object_new_string(in->version == 1 ? "kho-v1" :
-								    "kho-v2") :
-			  NULL);
+	    in->abi ? json_object_new_string(in->abi->name) : NULL);
 	if (in->page_shift) {
 		add(root, "page_size", u64(1ULL << in->page_shift));
 		add(root, "page_size_from",

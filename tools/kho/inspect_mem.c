@@ -266,12 +266,14 @@ static int check_root(struct inspect *in)
 	const void *map;
 	int len;
 
-	if (!fdt_node_check_compatible(in->fdt, 0, KHO_FDT_COMPATIBLE)) {
-		in->version = 2;
-	} else if (!fdt_node_check_compatible(in->fdt, 0,
-					      KHO_V1_FDT_COMPATIBLE)) {
-		in->version = 1;
-	} else {
+	const struct kho_abi_version *v;
+	unsigned int i = 0;
+
+	while ((v = kho_abi_for_each(&i))) {
+		if (!fdt_node_check_compatible(in->fdt, 0, v->name))
+			break;
+	}
+	if (!v) {
 		const char *c = fdt_getprop(in->fdt, 0, "compatible", &len);
 
 		if (!c || len <= 0 || c[len - 1])
@@ -279,12 +281,16 @@ static int check_root(struct inspect *in)
 				      "the FDT in %s has no compatible string: "
 				      "it is not a KHO root FDT",
 				      in->fdt_name);
-		return refuse(
-			in, -EINVAL,
-			"the FDT in %s is compatible \"%.64s\", not " KHO_FDT_COMPATIBLE
-			" or " KHO_V1_FDT_COMPATIBLE,
-			in->fdt_name, c);
+		return refuse(in, -EINVAL,
+			      "the FDT in %s is compatible \"%.64s\", "
+			      "no KHO version (kho-v1 to kho-v4)",
+			      in->fdt_name, c);
 	}
+	in->abi = v;
+	in->version = v->abi;
+	/* The version decides the tree's depth (kho-v2, 16 KiB pages). */
+	if (v->mem_map == KHO_MEM_MAP_RADIX)
+		kho_geometry_init_abi(&in->geo, in->page_shift, v);
 	map = fdt_getprop(in->fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
 	if (!map)
 		return refuse(in, -EINVAL,
@@ -297,7 +303,7 @@ static int check_root(struct inspect *in)
 			      " is %d bytes, not 8 (root FDT in %s)",
 			      len, in->fdt_name);
 	memcpy(&in->map_phys, map, sizeof(in->map_phys));
-	if (!in->map_phys && in->version == 2)
+	if (!in->map_phys && in->version >= KHO_ABI_V2)
 		return refuse(in, -EINVAL,
 			      KHO_FDT_MEMORY_MAP_PROP_NAME
 			      " is 0 (root FDT in %s)",
@@ -460,7 +466,7 @@ int inspect_for_each_block(struct inspect *in, inspect_block_cb cb, void *arg)
 
 	if (!in->valid)
 		return 0;
-	if (in->version == 2)
+	if (in->version >= KHO_ABI_V2)
 		return kho_radix_walk(&in->radix, block_walk_cb, &w);
 	for (uint64_t i = 0; i < in->nr_v1_runs; i++) {
 		const struct inspect_run *r = &in->v1_runs[i];
@@ -746,8 +752,7 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 
 static void read_subtrees(struct inspect *in)
 {
-	const char *prop = in->version == 1 ? KHO_V1_FDT_SUB_TREE_PROP_NAME :
-					      KHO_FDT_SUB_TREE_PROP_NAME;
+	const char *prop = in->abi->sub_prop;
 	int node;
 
 	fdt_for_each_subnode(node, in->fdt, 0)
@@ -863,7 +868,7 @@ static void print_text(FILE *out, struct inspect *in)
 	if (in->version)
 		fprintf(out, "  %-14s%#" PRIx64 " (%s)\n", "memory map",
 			in->map_phys,
-			in->version == 2 ? "radix tree root" :
+			in->version >= KHO_ABI_V2 ? "radix tree root" :
 					   "first kho-v1 chunk");
 	for (unsigned int i = 0; i < in->nr_subtrees; i++)
 		print_subtree(out, in, &in->subtrees[i], !i);
@@ -876,7 +881,7 @@ static void print_text(FILE *out, struct inspect *in)
 	st.preserved_bytes = in->preserved_bytes;
 	st.bytes = in->meta_bytes;
 	report_blocks(out, "blocks", &st);
-	if (in->version == 2) {
+	if (in->version >= KHO_ABI_V2) {
 		report_tree(out, "tree", &in->tree, in->geo.depth);
 	} else {
 		fprintf(out,
@@ -1205,7 +1210,7 @@ static int inspect_run(struct inspect *in, const struct inspect_opts *o)
 	}
 	if (in->ms.has_handover && read_scratch(in))
 		return 1;
-	if (in->version == 2)
+	if (in->version >= KHO_ABI_V2)
 		ret = read_v2(in);
 	else
 		ret = inspect_v1_read(in, o->v1_bitmap == UINT32_MAX ?

@@ -131,7 +131,9 @@ struct inspect_subtree {
  * @geo: geometry of @page_shift
  * @page_shift: page size used
  * @page_size_from: "--page-size", "machine.conf", "VMCOREINFO", ...
- * @version: 1 (kho-v1) or 2 (kho-v2); 0 when the FDT is not a handover
+ * @version: the ABI version's number (1 to 4); 0 when the FDT is not a
+ *	handover
+ * @abi: that version's table entry, or NULL
  * @map_phys: preserved-memory-map: tree root (v2) or first chunk (v1)
  * @scratch: scratch areas when known (machine handover), else NULL
  * @nr_scratch: entries of @scratch
@@ -171,6 +173,7 @@ struct inspect {
 	unsigned int page_shift;
 	const char *page_size_from;
 	int version;
+	const struct kho_abi_version *abi;
 	uint64_t map_phys;
 	struct kho_scratch *scratch;
 	unsigned int nr_scratch;

@@ -53,6 +53,7 @@ struct boot_result {
  * @boot_no: the boot's number in a chain (0: not part of a chain)
  * @boot_total: the chain's length
  * @result: filled in when not NULL
+ * @abi: the ABI version to hand over in; NULL: kho-v4
  */
 struct boot_args {
 	unsigned int nr;
@@ -67,7 +68,11 @@ struct boot_args {
 	unsigned int boot_no;
 	unsigned int boot_total;
 	struct boot_result *result;
+	const struct kho_abi_version *abi;
 };
+
+/* The version --abi names ("kho-v3" or "v3"), or NULL after an error. */
+const struct kho_abi_version *parse_abi(const char *cmd, const char *arg);
 
 /* Parse CLIENT[:SIZE] into @args. Return: 0, or -EINVAL with @e filled. */
 int parse_preserve(struct boot_args *args, const char *spec,
