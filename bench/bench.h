@@ -37,16 +37,64 @@ void range_array_reset(struct range_array *ra);
 void range_array_free(struct range_array *ra);
 /* memblock_reserve(): insert [start, end), merging with what it touches. */
 void range_reserve(struct range_array *ra, uint64_t start, uint64_t end);
+void range_array_grow(struct range_array *ra);
+/* range_append() when the array is full or the range is out of order. */
+void range_append_slow(struct range_array *ra, uint64_t start, uint64_t end);
+
+/*
+ * The consumers of a walk are inline, the same for every implementation, so
+ * that a walk is not charged two calls per range for storing its output.
+ */
+static inline void range_push(struct range_array *ra, uint64_t start,
+			      uint64_t end)
+{
+	if (ra->nr == ra->cap)
+		range_array_grow(ra);
+	ra->r[ra->nr].start = start;
+	ra->r[ra->nr].end = end;
+	ra->nr++;
+}
+
 /*
  * Take a range that should come after every range held: append it, merge
  * it with the last one when they touch, or fall back to range_reserve().
  */
-void range_add_sorted(struct range_array *ra, uint64_t start, uint64_t end);
+static inline void range_add_sorted(struct range_array *ra, uint64_t start,
+				    uint64_t end)
+{
+	struct range *last = ra->nr ? &ra->r[ra->nr - 1] : NULL;
+
+	if (!last || start > last->end) {
+		range_push(ra, start, end);
+		return;
+	}
+	if (start == last->end) {
+		last->end = end;
+		return;
+	}
+	range_reserve(ra, start, end);
+}
+
 /*
  * Append a range that must lie after, and not touch, every range held: the
  * contract of kho_radix_walk_ranges(). Dies when it does not.
  */
-void range_append(struct range_array *ra, uint64_t start, uint64_t end);
+static inline void range_append(struct range_array *ra, uint64_t start,
+				uint64_t end)
+{
+	size_t n = ra->nr;
+
+	/* One test for the rare cases, so that the slow path is a tail call. */
+	if (__builtin_expect(start >= end || n == ra->cap ||
+				     (n && start <= ra->r[n - 1].end),
+			     0)) {
+		range_append_slow(ra, start, end);
+		return;
+	}
+	ra->r[n].start = start;
+	ra->r[n].end = end;
+	ra->nr = n + 1;
+}
 
 /*
  * Coalesces blocks that arrive in ascending address order (one order of a

@@ -164,35 +164,15 @@ void *arena_phys_to_virt(void *ctx, uint64_t pa)
 	return (void *)(uintptr_t)pa;
 }
 
-static void range_push(struct range_array *ra, uint64_t start, uint64_t end)
+void range_array_grow(struct range_array *ra)
 {
-	if (ra->nr == ra->cap) {
-		ra->cap *= 2;
-		ra->r = realloc(ra->r, ra->cap * sizeof(*ra->r));
-		if (!ra->r)
-			bench_die("out of memory for %zu ranges", ra->cap);
-	}
-	ra->r[ra->nr].start = start;
-	ra->r[ra->nr].end = end;
-	ra->nr++;
+	ra->cap *= 2;
+	ra->r = realloc(ra->r, ra->cap * sizeof(*ra->r));
+	if (!ra->r)
+		bench_die("out of memory for %zu ranges", ra->cap);
 }
 
-void range_add_sorted(struct range_array *ra, uint64_t start, uint64_t end)
-{
-	struct range *last = ra->nr ? &ra->r[ra->nr - 1] : NULL;
-
-	if (!last || start > last->end) {
-		range_push(ra, start, end);
-		return;
-	}
-	if (start == last->end) {
-		last->end = end;
-		return;
-	}
-	range_reserve(ra, start, end);
-}
-
-void range_append(struct range_array *ra, uint64_t start, uint64_t end)
+void range_append_slow(struct range_array *ra, uint64_t start, uint64_t end)
 {
 	const struct range *last = ra->nr ? &ra->r[ra->nr - 1] : NULL;
 

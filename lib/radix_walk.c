@@ -442,6 +442,12 @@ static inline int merge_run(struct range_merge *m, uint64_t start, uint64_t end)
 	return merge_add(m, start, end);
 }
 
+/* Count trailing zeros of a non-zero word, as a 64-bit value. */
+static inline uint64_t ctz(uint64_t x)
+{
+	return (unsigned int)__builtin_ctzll(x);
+}
+
 /* A vector of two words, for testing many words at once. */
 typedef uint64_t radix_v2 __attribute__((vector_size(16)));
 
@@ -500,12 +506,15 @@ tail:
 }
 
 /*
- * Scan the primary order's leaves word by word: a run of set bits inside a
- * word costs two count-trailing-zeros; whole empty or full words are
- * skipped sixteen at a time; a run open at the end of a word (or leaf) is
- * carried on and reported only when it ends.
+ * Scan the lowest order's leaves word by word: a run of set bits inside a
+ * word costs two count-trailing-zeros;
+ * whole empty or full words are skipped SKIP_WORDS at a time; a run open at
+ * the end of a word (or leaf) is carried on and reported when it ends. With
+ * no other order (@direct) runs never touch, a gap separates them, and each
+ * goes straight to the callback; otherwise through merge_run().
  */
-static int scan_primary(struct range_merge *m, unsigned int order)
+static inline __attribute__((always_inline)) int
+scan_order(struct range_merge *m, unsigned int order, const bool direct)
 {
 	struct kho_radix_tree *tree = m->tree;
 	const struct kho_geometry *geo = &tree->geo;
@@ -513,11 +522,20 @@ static int scan_primary(struct range_merge *m, unsigned int order)
 	const uint64_t first = order_first_key(geo, order);
 	const uint64_t limit = 2 * first - 1;
 	const unsigned int shift = geo->page_shift + order;
+	const kho_radix_range_cb cb = m->cb;
+	void *const arg = m->arg;
 	struct leaf_path path;
 	uint64_t key = first, base, run = 0, open_end = 0;
 	uint64_t *leaf;
 	bool open = false;
 	int ret;
+
+#define EMIT(start, end)                                                       \
+	do {                                                                   \
+		ret = direct ? cb(start, end, arg) : merge_run(m, start, end); \
+		if (ret)                                                       \
+			return ret;                                            \
+	} while (0)
 
 	path_init(&path, tree);
 	while ((ret = radix_next_leaf(tree, &path, &key, limit, &leaf, &base)) >
@@ -529,60 +547,56 @@ static int scan_primary(struct range_merge *m, unsigned int order)
 		const unsigned int wend =
 			(stop + BITS_PER_WORD - 1) >> BITS_PER_WORD_LOG2;
 		uint64_t bit = key - base, x, wphys;
+		const uint64_t wstep = (uint64_t)BITS_PER_WORD << shift;
 		unsigned int w = bit >> BITS_PER_WORD_LOG2;
 
 		if (open && base != open_end) {
-			ret = merge_run(m, run, (open_end - first) << shift);
-			if (ret)
-				return ret;
+			EMIT(run, (open_end - first) << shift);
 			open = false;
 		}
 		x = leaf[w] & ~0ULL << (bit & (BITS_PER_WORD - 1));
+		/* Physical address of word w's bit 0, kept up to date with w. */
+		wphys = (base + ((uint64_t)w << BITS_PER_WORD_LOG2) - first)
+			<< shift;
 		for (;;) {
 			if (w >= full)
 				x &= (1ULL << (stop & (BITS_PER_WORD - 1))) - 1;
-			wphys = (base + ((uint64_t)w << BITS_PER_WORD_LOG2) -
-				 first)
-				<< shift;
 			if (open) {
 				unsigned int e;
 
 				if (!~x)
 					goto next_word;
-				e = __builtin_ctzll(~x);
-				ret = merge_run(m, run,
-						wphys + ((uint64_t)e << shift));
-				if (ret)
-					return ret;
+				e = ctz(~x);
+				EMIT(run, wphys + ((uint64_t)e << shift));
 				open = false;
 				x &= ~0ULL << e;
 			}
 			while (x) {
 				/* Adding the lowest bit carries through the run. */
 				uint64_t t = x + (x & -x);
-				unsigned int s = __builtin_ctzll(x);
+				uint64_t st = ctz(x);
 
 				if (!t) {
 					open = true;
-					run = wphys + ((uint64_t)s << shift);
+					run = wphys + ((uint64_t)st << shift);
 					break;
 				}
-				ret = merge_run(
-					m, wphys + ((uint64_t)s << shift),
-					wphys + ((uint64_t)__builtin_ctzll(t)
-						 << shift));
-				if (ret)
-					return ret;
+				EMIT(wphys + ((uint64_t)st << shift),
+				     wphys + (ctz(t) << shift));
 				x &= t;
 			}
 next_word:
 			if (++w >= wend)
 				break;
+			wphys += wstep;
 			x = leaf[w];
 			if (x == (open ? ~0ULL : 0) && w < full) {
+				unsigned int from = w;
+
 				w = skip_words(leaf, w, full, x);
 				if (w >= wend)
 					break;
+				wphys += (uint64_t)(w - from) * wstep;
 				x = leaf[w];
 			}
 		}
@@ -594,8 +608,9 @@ next_word:
 	if (ret < 0)
 		return ret;
 	if (open)
-		return merge_run(m, run, (open_end - first) << shift);
+		EMIT(run, (open_end - first) << shift);
 	return 0;
+#undef EMIT
 }
 
 int radix_merge_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
@@ -634,7 +649,10 @@ int radix_merge_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
 	}
 	merge_update_next(&m);
 
-	ret = scan_primary(&m, primary);
+	if (m.nr)
+		ret = scan_order(&m, primary, false);
+	else
+		ret = scan_order(&m, primary, true);
 	if (!ret)
 		ret = merge_others(&m, UINT64_MAX);
 	if (ret)
