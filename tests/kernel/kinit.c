@@ -665,10 +665,10 @@ static void stage_b(void)
 		uint64_t h;
 		long bad = region_access(&r[i], 0, &h);
 
-		say("reserve_mem %s start=0x%llx size=0x%llx fnv=%016llx pattern=%s",
+		say("reserve_mem %s start=0x%llx size=0x%llx fnv=%016llx kinit_pattern=%s",
 		    r[i].name, (unsigned long long)r[i].start,
 		    (unsigned long long)r[i].size, (unsigned long long)h,
-		    bad ? "differs" : "intact");
+		    bad ? "no" : "yes");
 	}
 	if (getenv("kcheck_memfd"))
 		check_memfd();

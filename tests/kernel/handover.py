@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""Prepare a libkho machine's pending handover for a real arm64 kernel.
+
+Usage:
+  handover.py info MACHINE_DIR
+      JSON: the handover (kho_data), the root FDT's compatible string, its
+      children (name, preserved-data, blob-size), the memblock subtree's
+      reserve_mem regions with the FNV-1a 64 hash of their bytes in ram.img,
+      and every page the radix tree occupies.
+  handover.py chosen MACHINE_DIR IN.dts OUT.dts
+      Copy QEMU's device tree source, adding to /chosen the properties Linux
+      reads the handover from (drivers/of/fdt.c: linux,kho-fdt and
+      linux,kho-scratch, one address/size pair each in 2+2 cells).
+  handover.py overlap MACHINE_DIR ROMS.txt INSPECT.json
+      Refuse (exit 1, one line per clash) when anything QEMU loads (ROMS.txt
+      is the monitor's "info roms") lands on memory the handover owns: a
+      preserved range (INSPECT.json: kho inspect --json), the root FDT, the
+      scratch array or a radix tree page.
+
+Written from the devicetree specification and the kernel's ABI header
+(include/linux/kho/abi/kexec_handover.h: "preserved-memory-map",
+"preserved-data", "blob-size"); shares no code with libkho.
+"""
+import json
+import re
+import struct
+import sys
+
+PAGE = 4096
+
+
+def fail(msg):
+    sys.stderr.write("handover: %s\n" % msg)
+    sys.exit(1)
+
+
+class Machine:
+    def __init__(self, d):
+        self.dir = d
+        self.ranges = []
+        off = 0
+        for line in open(d + "/machine.conf"):
+            line = line.split("#")[0].strip()
+            if line.startswith("ram"):
+                w = line.split("=", 1)[1].split()
+                base, size = int(w[0], 0), int(w[1], 0)
+                self.ranges.append((base, size, off))
+                off += size
+        self.ram = open(d + "/ram.img", "rb")
+        with open(d + "/handover", "rb") as f:
+            self.kho = struct.unpack("<QQQQ", f.read(32))
+
+    def read(self, pa, n):
+        for base, size, off in self.ranges:
+            if base <= pa and pa + n <= base + size:
+                self.ram.seek(off + pa - base)
+                return self.ram.read(n)
+        fail("%#x+%#x is not RAM of %s" % (pa, n, self.dir))
+
+
+def fdt_walk(blob):
+    """Yield (path, props) for every node of a flattened tree."""
+    magic, total, off_struct, off_strings = struct.unpack(">IIII", blob[:16])
+    if magic != 0xD00DFEED:
+        fail("no FDT magic")
+    pos, path, stack = off_struct, [], []
+    while True:
+        tok = struct.unpack(">I", blob[pos:pos + 4])[0]
+        pos += 4
+        if tok == 1:
+            end = blob.index(b"\0", pos)
+            path.append(blob[pos:end].decode())
+            stack.append({})
+            pos = (end + 4) & ~3
+        elif tok == 2:
+            yield "/" + "/".join(path[1:]), stack.pop()
+            path.pop()
+        elif tok == 3:
+            length, nameoff = struct.unpack(">II", blob[pos:pos + 8])
+            name = blob[off_strings + nameoff:blob.index(b"\0", off_strings + nameoff)].decode()
+            stack[-1][name] = blob[pos + 8:pos + 8 + length]
+            pos += 8 + ((length + 3) & ~3)
+        elif tok == 4:
+            continue
+        elif tok == 9:
+            return
+        else:
+            fail("bad FDT token %#x" % tok)
+
+
+def fnv(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def u64(v):
+    return struct.unpack("<Q", v)[0]
+
+
+def info(m):
+    fdt_addr, fdt_size, scr_addr, scr_size = m.kho
+    root = m.read(fdt_addr, struct.unpack(">I", m.read(fdt_addr + 4, 4))[0])
+    nodes = dict(fdt_walk(root))
+    top = nodes["/"]
+    out = {"fdt_addr": fdt_addr, "fdt_size": fdt_size,
+           "scratch_addr": scr_addr, "scratch_size": scr_size,
+           "compatible": top.get("compatible", b"").rstrip(b"\0").decode(),
+           "children": [], "regions": [], "tree_pages": []}
+    for path, props in nodes.items():
+        if path.count("/") != 1 or path == "/":
+            continue
+        child = {"name": path[1:]}
+        if len(props.get("preserved-data", b"")) == 8:
+            child["phys"] = u64(props["preserved-data"])
+        if len(props.get("blob-size", b"")) == 8:
+            child["blob_size"] = u64(props["blob-size"])
+        out["children"].append(child)
+        if child["name"] == "memblock" and "phys" in child:
+            total = struct.unpack(">I", m.read(child["phys"] + 4, 4))[0]
+            for p, rp in fdt_walk(m.read(child["phys"], total)):
+                if p.count("/") == 1 and p != "/" and "start" in rp and "size" in rp:
+                    start, size = u64(rp["start"]), u64(rp["size"])
+                    out["regions"].append({"name": p[1:], "start": start, "size": size,
+                                           "fnv": "%016x" % fnv(m.read(start, size))})
+    # The radix tree: tables of 512 u64 child addresses down to level 1,
+    # then level-0 leaves (bitmaps). 4 KiB pages: 6 levels.
+    mm = top.get("preserved-memory-map")
+    if mm is not None and len(mm) == 8:
+        pages, todo = [], [(u64(mm), 5)]
+        while todo:
+            pa, level = todo.pop()
+            pages.append(pa)
+            if level == 0 or len(pages) > 1 << 20:
+                continue
+            table = struct.unpack("<512Q", m.read(pa, PAGE))
+            todo.extend((e & ~(PAGE - 1), level - 1) for e in table if e)
+        out["tree_pages"] = sorted(pages)
+    return out
+
+
+def chosen(m, src, dst):
+    fdt_addr, fdt_size, scr_addr, scr_size = m.kho
+
+    def cells(a, s):
+        return "<0x%x 0x%x 0x%x 0x%x>" % (a >> 32, a & 0xFFFFFFFF, s >> 32, s & 0xFFFFFFFF)
+    text = open(src).read()
+    new, n = re.subn(r"(\n\tchosen \{\n)",
+                     r"\1\t\tlinux,kho-fdt = %s;\n\t\tlinux,kho-scratch = %s;\n"
+                     % (cells(fdt_addr, fdt_size), cells(scr_addr, scr_size)), text, count=1)
+    if n != 1:
+        fail("%s has no top-level chosen node" % src)
+    open(dst, "w").write(new)
+
+
+def overlap(m, roms_file, inspect_file):
+    h = info(m)
+    owned = [(h["fdt_addr"], h["fdt_addr"] + h["fdt_size"], "the root FDT"),
+             (h["scratch_addr"], h["scratch_addr"] + h["scratch_size"], "the scratch array")]
+    owned += [(p, p + PAGE, "a radix tree page") for p in h["tree_pages"]]
+    ins = json.load(open(inspect_file))
+    rngs = ins.get("ranges", [])
+    if isinstance(rngs, list):
+        owned += [(a, b, "a preserved range") for a, b in rngs]
+    clashes = 0
+    loads = 0
+    for line in open(roms_file):
+        # "addr=0000000040200000 size=0x1ad0a00 mem=ram name="kernel""
+        mt = re.search(r"addr=([0-9a-f]+) size=0x([0-9a-f]+) mem=ram name=\"?([^\"]*)", line)
+        if not mt:
+            continue
+        a, n, name = int(mt.group(1), 16), int(mt.group(2), 16), mt.group(3)
+        loads += 1
+        for s, e, what in owned:
+            if a < e and s < a + n:
+                print("handover: QEMU loads %s at %#x+%#x onto %s at %#x-%#x" % (name, a, n, what, s, e))
+                clashes += 1
+                break
+    if not loads:
+        fail("no ROM loaded into RAM in %s" % roms_file)
+    print("handover: %d things QEMU loads checked against %d owned areas: %d clash%s"
+          % (loads, len(owned), clashes, "" if clashes == 1 else "es"))
+    sys.exit(1 if clashes else 0)
+
+
+def main():
+    a = sys.argv[1:]
+    if len(a) >= 2 and a[0] == "info":
+        print(json.dumps(info(Machine(a[1])), indent=1))
+    elif len(a) == 4 and a[0] == "chosen":
+        chosen(Machine(a[1]), a[2], a[3])
+    elif len(a) == 4 and a[0] == "overlap":
+        overlap(Machine(a[1]), a[2], a[3])
+    else:
+        fail(__doc__.split("\n\n")[1])
+
+
+if __name__ == "__main__":
+    main()
