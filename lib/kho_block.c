@@ -142,6 +142,28 @@ void *kho_block_set_entry(struct kho_block_set *bs, uint64_t index)
 	       (index % bs->count_per_block) * bs->entry_size;
 }
 
+int kho_block_set_for_each(struct kho_block_set *bs,
+			   int (*fn)(void *entry, uint64_t index, void *arg),
+			   void *arg)
+{
+	struct kho_block_header_ser *block;
+	uint64_t phys = bs->head_pa, index = 0, j;
+	int ret;
+
+	while (phys && index < bs->count) {
+		block = out_block(bs->out, phys);
+		for (j = 0; j < block->count && index < bs->count;
+		     j++, index++) {
+			ret = fn(block_entries(block) + j * bs->entry_size,
+				 index, arg);
+			if (ret)
+				return ret;
+		}
+		phys = block->next;
+	}
+	return 0;
+}
+
 int kho_block_set_append(struct kho_block_set *bs, const void *entry)
 {
 	uint64_t index = bs->count, cap = bs->count_per_block;
@@ -296,12 +318,21 @@ int kho_block_read(const struct kho_view *view, uint64_t head_pa,
 	phys = head_pa;
 	for (i = 0; i < local.nr_blocks; i++) {
 		block = map_block(view, phys);
+		kho_memcpy(&count, &block->count, sizeof(count));
+		/*
+		 * A callback may have changed memory since the check (kernel B
+		 * frees what it restored): never trust more than was checked.
+		 */
+		if (!count || count > cap)
+			return block_fail(
+				err, -EINVAL,
+				"a KHO block changed while it was read",
+				"count", phys, i);
 		ret = kho_view_own(view, phys, 1ULL << view->page_shift, what);
 		if (ret)
 			return block_fail(err, ret,
 					  "a KHO block is not preserved memory",
 					  what, phys, i);
-		kho_memcpy(&count, &block->count, sizeof(count));
 		entries = (const unsigned char *)(block + 1);
 		for (j = 0; cb && j < count; j++, index++) {
 			ret = cb(entries + j * entry_size,
@@ -311,6 +342,13 @@ int kho_block_read(const struct kho_view *view, uint64_t head_pa,
 				return ret;
 		}
 		kho_memcpy(&phys, &block->next, sizeof(phys));
+		if (i + 1 < local.nr_blocks &&
+		    (phys & ((1ULL << view->page_shift) - 1) ||
+		     !map_block(view, phys)))
+			return block_fail(
+				err, -EINVAL,
+				"a KHO block changed while it was read", "next",
+				phys, i + 1);
 	}
 	if (info)
 		*info = local;

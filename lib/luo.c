@@ -95,11 +95,24 @@ static struct kho_luo_session_ser *session_entry(struct kho_luo_out *luo,
 	return kho_block_set_entry(&luo->sessions, index);
 }
 
+static int same_name(void *entry, uint64_t index, void *arg)
+{
+	const struct kho_luo_session_ser *ser = entry;
+
+	return kho_memcmp(ser->name, arg, sizeof(ser->name)) ? 0 : -EEXIST;
+}
+
+static int same_token(void *entry, uint64_t index, void *arg)
+{
+	const struct kho_luo_file_ser *ser = entry;
+
+	return ser->token == *(const uint64_t *)arg ? -EEXIST : 0;
+}
+
 int kho_luo_session_create(struct kho_luo_out *luo, struct kho_luo_session *s,
 			   const char *name)
 {
 	struct kho_luo_session_ser entry;
-	uint64_t i;
 	int ret;
 
 	if (KHO_WARN_ON(!luo || !s || !luo->ser))
@@ -108,11 +121,9 @@ int kho_luo_session_create(struct kho_luo_out *luo, struct kho_luo_session *s,
 	ret = copy_name(entry.name, name, sizeof(entry.name));
 	if (ret)
 		return ret;
-	for (i = 0; i < luo->sessions.count; i++) {
-		if (!kho_memcmp(session_entry(luo, i)->name, entry.name,
-				sizeof(entry.name)))
-			return -EEXIST;
-	}
+	ret = kho_block_set_for_each(&luo->sessions, same_name, entry.name);
+	if (ret)
+		return ret;
 	ret = kho_block_set_append(&luo->sessions, &entry);
 	if (ret)
 		return ret;
@@ -126,8 +137,7 @@ int kho_luo_session_add_file(struct kho_luo_session *s, const char *compatible,
 			     uint64_t data, uint64_t token)
 {
 	struct kho_luo_session_ser *sess;
-	struct kho_luo_file_ser file, *f;
-	uint64_t i;
+	struct kho_luo_file_ser file;
 	int ret;
 
 	if (KHO_WARN_ON(!s || !s->luo))
@@ -136,11 +146,9 @@ int kho_luo_session_add_file(struct kho_luo_session *s, const char *compatible,
 	ret = copy_name(file.compatible, compatible, sizeof(file.compatible));
 	if (ret)
 		return ret;
-	for (i = 0; i < s->files.count; i++) {
-		f = kho_block_set_entry(&s->files, i);
-		if (f->token == token)
-			return -EEXIST;
-	}
+	ret = kho_block_set_for_each(&s->files, same_token, &token);
+	if (ret)
+		return ret;
 	file.data = data;
 	file.token = token;
 	ret = kho_block_set_append(&s->files, &file);
@@ -495,35 +503,39 @@ int kho_luo_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	return read_flbs(&w, ser.flbs_pa);
 }
 
+/* Free the file chain of each session entry. */
+static int free_files(const void *entry, uint64_t phys, uint64_t index,
+		      void *arg)
+{
+	const struct kho_luo_session_ser *ser = entry;
+	uint64_t files;
+
+	kho_memcpy(&files, &ser->file_set_ser.files, sizeof(files));
+	return kho_block_restore_free(arg, files);
+}
+
 int kho_luo_restore_free(struct kho_in *in, uint64_t phys)
 {
-	const struct kho_mem_ops *mem = &in->ops.mem;
-	const struct kho_luo_session_ser *sess;
-	const struct kho_block_header_ser *block;
 	const struct kho_luo_ser *ser;
-	uint64_t sessions_pa, bphys, i;
+	struct kho_view view;
+	uint64_t sessions_pa;
 	int ret;
 
-	ser = kho_map_range(&in->geo, mem, phys, sizeof(*ser));
+	kho_in_view(in, &view);
+	view.own = NULL;
+	ser = kho_view_map(&view, phys, sizeof(*ser));
 	if (!ser)
 		return -EFAULT;
-	sessions_pa = ser->sessions_pa;
+	kho_memcpy(&sessions_pa, &ser->sessions_pa, sizeof(sessions_pa));
 	/* The file chains first: their heads are in the session blocks. */
-	for (bphys = sessions_pa; bphys; bphys = block->next) {
-		block = kho_map_range(&in->geo, mem, bphys,
-				      kho_page_size(&in->geo));
-		if (!block)
-			return -EFAULT;
-		sess = (const struct kho_luo_session_ser *)(block + 1);
-		for (i = 0; i < block->count; i++) {
-			ret = kho_block_restore_free(
-				in, sess[i].file_set_ser.files);
-			if (ret)
-				return ret;
-		}
-	}
+	ret = kho_block_read(&view, sessions_pa,
+			     sizeof(struct kho_luo_session_ser), "LUO sessions",
+			     free_files, in, NULL, NULL);
+	if (ret)
+		return ret;
 	ret = kho_block_restore_free(in, sessions_pa);
 	if (ret)
 		return ret;
-	return kho_restore_free(in, mem->phys_to_virt(mem->ctx, phys));
+	return kho_restore_free(
+		in, in->ops.mem.phys_to_virt(in->ops.mem.ctx, phys));
 }

@@ -624,6 +624,71 @@ static void test_refusals(void **state)
 	machine_free(&m);
 }
 
+/* A callback that frees (poisons) the next block: the read stops cleanly. */
+struct spoil {
+	struct kho_env *e;
+	uint64_t victim;
+	uint64_t seen;
+};
+
+static int spoil_next(const void *entry, uint64_t phys, uint64_t index,
+		      void *arg)
+{
+	struct spoil *sp = arg;
+
+	if (index == 0)
+		memset(kho_env_va(sp->e, sp->victim), KHO_ENV_POISON, 4096);
+	sp->seen++;
+	return 0;
+}
+
+static int count_entry(void *entry, uint64_t index, void *arg)
+{
+	uint64_t *n = arg;
+	unsigned char want[64];
+
+	fill_entry(want, sizeof(want), index);
+	assert_memory_equal(entry, want, sizeof(want));
+	return ++*n == 100 ? -ENOSPC : 0;
+}
+
+static void test_changed_while_read(void **state)
+{
+	struct kho_block_set bs;
+	struct kho_error err;
+	struct env_view ev;
+	struct kho_view view;
+	struct machine m;
+	struct spoil sp;
+	uint64_t n = 0;
+
+	machine_init(&m, 12);
+	assert_int_equal(kho_block_set_init(&bs, &m.out, 64), 0);
+	append_n(&bs, 130);
+	/* kho_block_set_for_each(): every entry once, in order; stops */
+	assert_int_equal(kho_block_set_for_each(&bs, count_entry, &n), -ENOSPC);
+	assert_int_equal(n, 100);
+	n = 1000;
+	assert_int_equal(kho_block_set_for_each(&bs, count_entry, &n), 0);
+	assert_int_equal(n, 1000 + 130);
+
+	sp.e = m.e;
+	sp.victim = ((struct kho_block_header_ser *)kho_env_va(m.e, bs.head_pa))
+			    ->next;
+	sp.seen = 0;
+	view = make_view(&ev, m.e);
+	assert_int_equal(kho_block_read(&view, bs.head_pa, 64, "t", spoil_next,
+					&sp, NULL, &err),
+			 -EINVAL);
+	assert_string_equal(err.what, "a KHO block changed while it was read");
+	assert_int_equal(err.phys, sp.victim);
+	assert_int_equal(sp.seen, 63);
+	/* the writer's view is poisoned too: forget the chain */
+	bs.head_pa = 0;
+	bs.nblocks = 0;
+	machine_free(&m);
+}
+
 /* Kernel B: a chain in memory that was never preserved is refused. */
 static void test_not_preserved(void **state)
 {
@@ -668,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_not_preserved),
+		cmocka_unit_test(test_changed_while_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,6 +151,20 @@ int kho_block_set_append(struct kho_block_set *bs, const void *entry);
 void *kho_block_set_entry(struct kho_block_set *bs, uint64_t index);
 
 /**
+ * kho_block_set_for_each() - visit the entries written so far, in order
+ * @bs: chain
+ * @fn: called with each entry (writable) and its index; non-zero stops
+ * @arg: passed to @fn
+ *
+ * One walk of the chain, however many blocks it has.
+ * Context: any.
+ * Return: 0, or @fn's non-zero return.
+ */
+int kho_block_set_for_each(struct kho_block_set *bs,
+			   int (*fn)(void *entry, uint64_t index, void *arg),
+			   void *arg);
+
+/**
  * kho_block_set_destroy() - unpreserve and free every block
  * @bs: chain; empty afterwards
  *
