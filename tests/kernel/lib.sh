@@ -59,3 +59,86 @@ says() {
 
 # qemu ARGS...: scripts/kernel/qemu.sh for this architecture.
 qemu() { "$scripts/qemu.sh" "$arch" "$@"; }
+
+# boot_real MACHINE_DIR: boot this architecture's real kernel (arm64: on
+# QEMU virt) on a machine directory's RAM file with its pending handover in
+# /chosen, after checking that nothing QEMU loads lands on the handover.
+# Sets compat, subtrees, regions (NAME=FNV of each reserve_mem region),
+# log (the serial log) and rc (QEMU's exit status).
+boot_real() {
+	M=$1
+	python3 "$top/tests/kernel/handover.py" info "$M" >"$out/handover.json" ||
+		fail "cannot read the handover in $M"
+	"$KHO" inspect "$M" --json >"$out/inspect.json" 2>"$out/inspect.err" ||
+		fail "kho inspect refuses the handover in $M: $(cat "$out/inspect.err")"
+	# The real kernel's command line: the reserve_mem regions handed over, by
+	# name and size, and what kinit should check.
+	eval "$(python3 - "$out/handover.json" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))
+print("compat='%s'" % h["compatible"])
+print("subtrees='%s'" % " ".join(c["name"] for c in h["children"]))
+print("rm='%s'" % " ".join("reserve_mem=%d:4096:%s" % (r["size"], r["name"]) for r in h["regions"]))
+print("regions='%s'" % " ".join("%s=%s" % (r["name"], r["fnv"]) for r in h["regions"]))
+PY
+	)"
+	say "handover in $M: $compat with subtrees: $subtrees"
+	# QEMU's DTB, with the handover in /chosen.
+	qemu "$kdir/image" "$kwork/initrd-b.cpio" "console=$console" "$out/dumpdtb.log" \
+		--dumpdtb "$out/qemu.dtb" >/dev/null 2>&1 || true
+	[ -s "$out/qemu.dtb" ] || fail "QEMU did not dump its DTB"
+	dtc -q -I dtb -O dts -o "$out/qemu.dts" "$out/qemu.dtb"
+	python3 "$top/tests/kernel/handover.py" chosen "$M" "$out/qemu.dts" "$out/kho.dts"
+	dtc -q -I dts -O dtb -o "$out/kho.dtb" "$out/kho.dts"
+	append="console=$console kho=on panic=-1 liveupdate=on kstage=b kdirty=1 $rm"
+	case " $subtrees " in *" LUO "*) append="$append kcheck_memfd=1 ${LIBKHO_LUO_ARGS:-}" ;; esac
+	# Where QEMU puts Image, initrd and DTB (same machine, RAM not the file).
+	printf 'info roms\nquit\n' | timeout -k 5 60 qemu-system-aarch64 \
+		-M virt -cpu "${QEMU_CPU:-cortex-a72}" -m 1G -S -nographic -nodefaults \
+		-monitor stdio -kernel "$kdir/image" -initrd "$kwork/initrd-b.cpio" \
+		-dtb "$out/kho.dtb" -append "$append" >"$out/roms.txt" 2>&1 || true
+	grep 'mem=ram' "$out/roms.txt" | tr -d '\r' | sed 's/^/    /'
+	python3 "$top/tests/kernel/handover.py" overlap "$M" "$out/roms.txt" "$out/inspect.json" \
+		>"$out/overlap.txt" || { cat "$out/overlap.txt"; fail "QEMU would load onto the handover"; }
+	cat "$out/overlap.txt" | sed 's/^/  says: /'
+	log=$out/serial.log
+	rc=0
+	qemu "$kdir/image" "$kwork/initrd-b.cpio" "$append" "$log" \
+		--ram-file "$M/ram.img" --dtb "$out/kho.dtb" || rc=$?
+	evidence "$log" "KHO" "kho" "reserve" "Revived" "kinit:" "LUO" "liveupdate" "test_kho"
+	says "$log" "found kexec handover data" "incompatible" "disabling KHO" "KHO restore" "kinit: stage B done"
+}
+
+# judge_real [kinit]: kernel B's verdict on what boot_real handed it. With
+# "kinit", the reserve_mem regions must also hold kinit's own pattern (they
+# came from a real kernel A through libkho).
+judge_real() {
+	bad=
+	grep -aq "found kexec handover data" "$log" || bad="$bad; kernel B did not take the handover"
+	for r in $regions; do
+		name=${r%%=*}
+		hash=${r#*=}
+		grep -aq "Revived memory reservation '$name' from KHO" "$log" ||
+			bad="$bad; reserve_mem $name not revived"
+		l=$(grep -a "kinit: reserve_mem $name " "$log" | tr -d '\r')
+		echo "  says: $l (handed over: fnv=$hash)"
+		case $l in *"fnv=$hash "*) ;; *) bad="$bad; reserve_mem $name contents differ" ;; esac
+	done
+	[ -n "$regions" ] || bad="$bad; the handover has no reserve_mem region"
+	case " $subtrees " in
+	*" kho_test "*) grep -aq "KHO restore succeeded" "$log" || bad="$bad; test_kho did not restore the kho_test subtree" ;;
+	*) bad="$bad; the handover has no kho_test subtree" ;;
+	esac
+	case " $subtrees " in
+	*" LUO "*) grep -aq "kinit: PASS memfd" "$log" || bad="$bad; memfd not back through /dev/liveupdate" ;;
+	*) bad="$bad; the handover has no LUO session" ;;
+	esac
+	grep -aq "kinit: stage B done" "$log" || bad="$bad; kernel B's init did not finish (QEMU exit $rc)"
+	if [ "${1:-}" = kinit ]; then
+		for r in $regions; do
+			grep -aq "kinit: reserve_mem ${r%%=*} .*kinit_pattern=yes" "$log" ||
+				bad="$bad; reserve_mem ${r%%=*} lost kernel A's pattern"
+		done
+	fi
+	[ -z "$bad" ] || fail "${bad#; }"
+}

@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Case "chain" (real A -> libkho B -> real C, arm64): the capture case's
+# machine directory (real kernel A's handover) is booted by `kho boot`
+# (libkho as kernel B: takes the handover, restores every subsystem, checks
+# it, preserves it anew and kexecs); then real kernel C boots on the same RAM
+# file and must accept libkho's handover: test_kho's "KHO restore
+# succeeded", the reserve_mem regions revived with kernel A's pattern still
+# in them (after C's init dirtied free memory), and the memfd kernel A's
+# init preserved back through /dev/liveupdate with its contents.
+. "$(dirname "$0")/lib.sh"
+[ "$arch" = arm64 ] || skip "the device-tree handover needs arm64 (x86 needs setup_data from a loader)"
+[ -x "$KHO" ] || fail "no kho binary at $KHO (make first)"
+A=$kwork/capture/machine
+[ -f "$A/handover" ] || fail "no capture in $A: run case capture first"
+M=$out/machine
+mkdir -p "$M"
+for f in machine.conf handover expected.txt; do cp "$A/$f" "$M/"; done
+cp --sparse=always "$A/ram.img" "$M/ram.img"
+rc=0
+"$KHO" boot "$M" --kexec >"$out/boot-b.txt" 2>&1 || rc=$?
+sed 's/^/    /' "$out/boot-b.txt"
+grep -E 'verdict|restore' "$out/boot-b.txt" | sed 's/^ */  says: libkho B: /'
+[ $rc -eq 0 ] || fail "libkho as kernel B refused real kernel A's handover (exit $rc): $(tail -n 1 "$out/boot-b.txt")"
+[ -f "$M/handover" ] || fail "libkho B wrote no handover"
+boot_real "$M"
+judge_real kinit
+say "PASS"
