@@ -76,24 +76,41 @@ static inline uint32_t fold16(uint32_t x)
 	return (r & UINT16_MAX) + (r >> 16);
 }
 
+uint64_t kho_csum_add(uint64_t acc, const void *buf, size_t len)
+{
+	return sum_words(buf, len, acc);
+}
+
+/* The sum of the data in @acc, then @sum, as @arch folds and adds them. */
+static uint32_t finish(bool arm64, uint64_t acc, uint32_t sum)
+{
+	uint32_t d, r;
+
+	if (!arm64)
+		return fold32(add_eac64(acc, sum));
+	d = fold16(fold32(acc));
+	r = d + sum;
+	return r + (r < sum);
+}
+
+uint32_t kho_csum_finish(enum kho_csum_arch arch, uint64_t acc, uint32_t sum)
+{
+	KHO_WARN_ON(arch != KHO_CSUM_X86_64 && arch != KHO_CSUM_ARM64);
+	return finish(arch == KHO_CSUM_ARM64, acc, sum);
+}
+
 uint32_t kho_csum_partial_x86_64(const void *buf, size_t len, uint32_t sum)
 {
-	return fold32(sum_words(buf, len, sum));
+	return finish(false, sum_words(buf, len, 0), sum);
 }
 
 uint32_t kho_csum_partial_arm64(const void *buf, size_t len, uint32_t sum)
 {
-	uint32_t d = fold16(fold32(sum_words(buf, len, 0)));
-	uint32_t r = d + sum;
-
-	return r + (r < sum);
+	return finish(true, sum_words(buf, len, 0), sum);
 }
 
 uint32_t kho_csum_partial(enum kho_csum_arch arch, const void *buf, size_t len,
 			  uint32_t sum)
 {
-	if (arch == KHO_CSUM_ARM64)
-		return kho_csum_partial_arm64(buf, len, sum);
-	KHO_WARN_ON(arch != KHO_CSUM_X86_64);
-	return kho_csum_partial_x86_64(buf, len, sum);
+	return kho_csum_finish(arch, sum_words(buf, len, 0), sum);
 }

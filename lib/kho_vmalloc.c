@@ -329,20 +329,24 @@ static int vmalloc_emit_list(struct vmalloc_cursor *c, kho_vmalloc_entry_cb cb,
 			     void *arg)
 {
 	uint64_t page = 1ULL << c->view->page_shift;
-	uint64_t chunk_phys = c->v->first, index = 0, i, phys;
+	uint64_t chunk_phys = c->v->first, index = 0, nr = 0, i, phys;
+	const char *property = "first";
 	const unsigned char *chunk;
 	int ret;
 
-	while (chunk_phys) {
+	for (; chunk_phys; nr++, property = "next") {
 		/* Pass 1 mapped it: only a view that changed fails here. */
 		chunk = kho_view_map(c->view, chunk_phys, page);
 		if (!chunk)
-			return vmalloc_fail(
-				c, -EFAULT, "vmalloc chunk is not in memory",
-				"next", chunk_phys, KHO_ERR_NO_INDEX);
+			return vmalloc_fail(c, -EFAULT,
+					    "vmalloc chunk is not in memory",
+					    property, chunk_phys, (long)nr);
+		/* The owner refuses it (kernel B: it is not preserved). */
 		ret = kho_view_own(c->view, chunk_phys, page, "vmalloc chunk");
 		if (ret)
-			return ret;
+			return vmalloc_fail(
+				c, ret, "vmalloc chunk is not preserved memory",
+				property, chunk_phys, (long)nr);
 		for (i = 0; i < c->cap && index < c->blocks; i++, index++) {
 			phys = vmalloc_entry(chunk, i);
 			if (!phys)

@@ -263,6 +263,31 @@ static void test_chain(void **state)
 	assert_int_equal(fold16(x86), fold16(arm64));
 }
 
+/* In pieces: kho_csum_add() page by page, kho_csum_finish() once. */
+static void test_pieces(void **state)
+{
+	static unsigned char b[4 * 4096 + 3];
+	static const uint32_t sums[] = { 0, 1, 0xffff, 0xffffffff };
+	uint64_t acc;
+	size_t i, off;
+	unsigned int s;
+
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = (unsigned char)next_random();
+	for (s = 0; s < 4; s++) {
+		acc = 0;
+		for (off = 0; off < sizeof(b); off += 4096)
+			acc = kho_csum_add(acc, b + off,
+					   sizeof(b) - off < 4096 ?
+						   sizeof(b) - off :
+						   4096);
+		assert_int_equal(kho_csum_finish(KHO_CSUM_X86_64, acc, sums[s]),
+				 ref_x86(b, sizeof(b), sums[s]));
+		assert_int_equal(kho_csum_finish(KHO_CSUM_ARM64, acc, sums[s]),
+				 ref_arm64(b, sizeof(b), sums[s]));
+	}
+}
+
 static int bad_arch_warnings;
 
 static void count_bad_arch(const char *file, int line, const char *what)
@@ -278,6 +303,9 @@ static void test_bad_arch(void **state)
 					  "\x01\x02\x03\x04", 4, 0),
 			 0x4030201);
 	assert_int_equal(bad_arch_warnings, 1);
+	assert_int_equal(kho_csum_finish((enum kho_csum_arch)7, 0x1234, 1),
+			 0x1235);
+	assert_int_equal(bad_arch_warnings, 2);
 	kho_warn_hook = count_warning;
 }
 
@@ -288,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_lengths_alignments),
 		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_pieces),
 		cmocka_unit_test(test_bad_arch),
 	};
 

@@ -1028,6 +1028,12 @@ static void test_read_stopped(void **state)
 	log_init(&l, &m);
 	l.own_fail_at = 1;
 	assert_int_equal(log_read(&l, &m.v, &err), -ENOSPC);
+	/* The owner's refusal is the list's: err names the chunk. */
+	assert_int_equal(err.code, -ENOSPC);
+	assert_string_equal(err.property, "next");
+	assert_int_equal(err.phys, second_chunk(&m));
+	assert_int_equal(err.index, 1);
+	assert_non_null(strstr(err.what, "not preserved"));
 	assert_int_equal(l.nr_entries, cap);
 	assert_int_equal(l.nr_own, 1);
 

@@ -72,4 +72,29 @@ uint32_t kho_csum_partial_arm64(const void *buf, size_t len, uint32_t sum);
 uint32_t kho_csum_partial(enum kho_csum_arch arch, const void *buf, size_t len,
 			  uint32_t sum);
 
+/**
+ * kho_csum_add() - add data to a running 64-bit ones' complement sum
+ * @acc: 0 to start, or a previous return
+ * @buf: the data, any alignment
+ * @len: its bytes; a multiple of 8 unless it is the last piece
+ *
+ * For data that cannot be mapped at once (a large folio read page by
+ * page): kho_csum_finish() of the pieces' sum is kho_csum_partial() of the
+ * whole.
+ * Context: any.
+ * Return: the new sum.
+ */
+uint64_t kho_csum_add(uint64_t acc, const void *buf, size_t len);
+
+/**
+ * kho_csum_finish() - csum_partial() of the data summed into @acc
+ * @arch: KHO_CSUM_X86_64 or KHO_CSUM_ARM64
+ * @acc: from kho_csum_add()
+ * @sum: the running __wsum before this data
+ *
+ * Context: any.
+ * Return: what kho_csum_partial(@arch, data, len, @sum) returns.
+ */
+uint32_t kho_csum_finish(enum kho_csum_arch arch, uint64_t acc, uint32_t sum);
+
 #endif /* KHO_CSUM_H */

@@ -53,8 +53,10 @@ typedef int (*kho_vmalloc_entry_cb)(uint64_t phys, unsigned int order,
  * Return: 0; -EINVAL (format wrong, @err says what: property "flags",
  * "order", "total_pages", "first", "next" or "phys", the physical address
  * of the chunk or of the entry's slot, the chunk number or the entry's
- * index in the area); -EFAULT (a chunk not mapped by @view); or the first
- * non-zero return of @cb or of @view->own, which leaves @err untouched.
+ * index in the area); -EFAULT (a chunk not mapped by @view); the first
+ * non-zero return of @view->own ("vmalloc chunk is not preserved memory"
+ * in @err, kho_in_view()'s meaning); or the first non-zero return of @cb,
+ * which leaves @err untouched.
  */
 int kho_vmalloc_read(const struct kho_view *view, const struct kho_vmalloc *v,
 		     kho_vmalloc_entry_cb cb, void *arg, struct kho_error *err);
