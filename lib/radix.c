@@ -417,6 +417,47 @@ bool kho_radix_test_page(struct kho_radix_tree *tree, uint64_t pfn,
 	return present;
 }
 
+/* A raw key of the kernel's key API: at most key_width bits, any value. */
+static int raw_key_op(struct kho_radix_tree *tree, uint64_t key,
+		      int (*op)(struct kho_radix_tree *tree, uint64_t key))
+{
+	int ret;
+
+	if (key >> tree->geo.key_width)
+		return -ERANGE;
+	if (tree->attached)
+		return -EPERM;
+
+	kho_lock_acquire(&tree->lock);
+	ret = op(tree, key);
+	kho_lock_release(&tree->lock);
+	return ret;
+}
+
+/**
+ * kho_radix_add_key() - set a key, the kernel's kho_radix_add_key()
+ * @tree: tree
+ * @key: any key of at most geo.key_width bits (key 0 included)
+ *
+ * Return: 0, -ERANGE, -ENOMEM, -EPERM (see <kho/radix.h>).
+ */
+int kho_radix_add_key(struct kho_radix_tree *tree, uint64_t key)
+{
+	return raw_key_op(tree, key, radix_add_key);
+}
+
+/**
+ * kho_radix_del_key() - clear a key, the kernel's kho_radix_del_key()
+ * @tree: tree
+ * @key: a key, as added
+ *
+ * Return: 0, -ENOENT, -ERANGE, -EPERM (see <kho/radix.h>).
+ */
+int kho_radix_del_key(struct kho_radix_tree *tree, uint64_t key)
+{
+	return raw_key_op(tree, key, radix_del_locked);
+}
+
 /* Check a page run and give the frame after it. */
 static int range_end(const struct kho_geometry *geo, uint64_t pfn,
 		     uint64_t nr_pages, uint64_t *end)

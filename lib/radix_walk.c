@@ -720,6 +720,93 @@ int radix_for_each_node(struct kho_radix_tree *tree, radix_node_fn fn,
 	}
 }
 
+/* Every set key of @leaf, whose first key is @base, ascending. */
+static int walk_leaf_keys(const struct kho_geometry *geo, const uint64_t *leaf,
+			  uint64_t base, int (*fn)(uint64_t key, void *data),
+			  void *data)
+{
+	uint64_t w, word;
+	int ret;
+
+	for (w = 0; w < node_words(geo); w++) {
+		for (word = leaf[w]; word; word &= word - 1) {
+			ret = fn(base + (w << BITS_PER_WORD_LOG2) + ctz(word),
+				 data);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * kho_radix_walk_tree() - visit every node and every set key
+ * @tree: tree
+ * @cb: callbacks; either may be NULL
+ * @data: passed to each callback
+ *
+ * Depth first, without recursion: a node is reported when the walk enters
+ * it, then its entries in index order.
+ * Context: holds the tree lock throughout; callbacks must not call into
+ * @tree.
+ * Return: 0, the first non-zero callback return, or -EFAULT/-EINVAL for an
+ * entry that is not mapped or misaligned.
+ */
+int kho_radix_walk_tree(struct kho_radix_tree *tree,
+			const struct kho_radix_walk_cb *cb, void *data)
+{
+	const struct kho_geometry *geo = &tree->geo;
+	const unsigned int entries = 1U << geo->table_bits;
+	const unsigned int top = geo->depth - 1;
+	uint64_t *stack[KHO_TREE_MAX_DEPTH];
+	unsigned int next[KHO_TREE_MAX_DEPTH];
+	uint64_t base[KHO_TREE_MAX_DEPTH];
+	unsigned int level = top, idx;
+	uint64_t entry, key;
+	uint64_t *child;
+	int ret = 0;
+
+	kho_lock_acquire(&tree->lock);
+	if (cb->node)
+		ret = cb->node(tree->root_phys, data);
+	stack[top] = tree->root;
+	next[top] = 0;
+	base[top] = 0;
+	while (!ret) {
+		if (next[level] == entries) {
+			if (level == top)
+				break;
+			level++;
+			continue;
+		}
+		idx = next[level]++;
+		entry = load_entry(&stack[level][idx]);
+		if (!entry)
+			continue;
+		ret = radix_map_entry(tree, entry, &child);
+		if (ret)
+			break;
+		key = base[level] | (uint64_t)idx << level_shift(geo, level);
+		if (cb->node) {
+			ret = cb->node(entry, data);
+			if (ret)
+				break;
+		}
+		if (level == 1) {
+			if (cb->leaf)
+				ret = walk_leaf_keys(geo, child, key, cb->leaf,
+						     data);
+			continue;
+		}
+		stack[level - 1] = child;
+		base[level - 1] = key;
+		next[level - 1] = 0;
+		level--;
+	}
+	kho_lock_release(&tree->lock);
+	return ret;
+}
+
 /* Add a leaf's blocks to the per-order counts. */
 static void count_leaf(const struct kho_geometry *geo, const uint64_t *leaf,
 		       uint64_t base, struct kho_radix_stats *st)

@@ -332,6 +332,73 @@ int kho_radix_walk_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
 int kho_radix_get_stats(struct kho_radix_tree *tree,
 			struct kho_radix_stats *stats);
 
+/*
+ * The kernel's key API (include/linux/kho_radix_tree.h in Linux 7.3), with
+ * the same names and an explicit tree: code written against it ports
+ * directly. A key is any number of at most geo.key_width bits; for the
+ * preserved-memory map it is kho_key_encode()'s, but the tree does not care
+ * (Linux also keeps a tree of 1 GiB block numbers in it).
+ */
+
+/**
+ * struct kho_radix_walk_cb - what kho_radix_walk_tree() calls
+ * @leaf: called for each set key, ascending; NULL: none
+ * @node: called for each node with its physical address, a node before the
+ *	nodes below it and a leaf before its keys; NULL: none
+ *
+ * A non-zero return stops the walk and is returned. (Not to be confused
+ * with the kho_radix_walk_cb typedef of kho_radix_walk(): C keeps struct
+ * tags apart from type names, and both names are the kernel's.)
+ */
+struct kho_radix_walk_cb {
+	int (*leaf)(uint64_t key, void *data);
+	int (*node)(uint64_t phys, void *data);
+};
+
+/**
+ * kho_radix_add_key() - set a key
+ * @tree: tree
+ * @key: key, at most geo.key_width bits wide; 0 is a key too
+ *
+ * The kernel's kho_radix_add_key(). Setting a key already set succeeds. On
+ * failure the nodes this call allocated are unlinked and freed.
+ * Context: takes the tree lock; may allocate.
+ * Return: 0, -ERANGE (key wider than the tree), -ENOMEM, -EPERM (attached
+ * tree).
+ */
+int kho_radix_add_key(struct kho_radix_tree *tree, uint64_t key);
+
+/**
+ * kho_radix_del_key() - clear a key
+ * @tree: tree
+ * @key: key
+ *
+ * The kernel's kho_radix_del_key(), which returns nothing (callers that
+ * ignore the result port unchanged). Unlike the kernel's, nodes left empty
+ * are unlinked and freed.
+ * Context: takes the tree lock.
+ * Return: 0, -ENOENT (not set), -ERANGE, -EPERM.
+ */
+int kho_radix_del_key(struct kho_radix_tree *tree, uint64_t key);
+
+/**
+ * kho_radix_walk_tree() - visit every node and every set key
+ * @tree: tree
+ * @cb: callbacks; either may be NULL
+ * @data: passed to each callback
+ *
+ * The kernel's kho_radix_walk_tree(), in its order: depth first in index
+ * order, each node reported before what is below it; a leaf's keys
+ * ascending after the leaf itself. Keys are reported as stored, key 0 and
+ * keys no block encodes included.
+ * Context: holds the tree lock throughout; callbacks must not call into
+ * @tree.
+ * Return: 0, the first non-zero callback return, or -EFAULT/-EINVAL for an
+ * attached tree with an entry that is misaligned or not mapped.
+ */
+int kho_radix_walk_tree(struct kho_radix_tree *tree,
+			const struct kho_radix_walk_cb *cb, void *data);
+
 /* Split of a page run into aligned blocks, as the kernel does it. */
 
 /**
