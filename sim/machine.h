@@ -6,6 +6,7 @@
  *                      ram = 0x0 0x80000000 node=0          (base size, hex)
  *                      ram = 0x100000000 0x80000000 node=1
  *                      kho_scratch = 200%                    (optional)
+ *                      arch = arm64        (optional; x86_64 by default)
  *   DIR/ram.img        the RAM ranges back to back, sparse:
  *
  *     phys  0x0 ........ 0x80000000   hole   0x100000000 .... 0x180000000
@@ -38,6 +39,12 @@
 /* The kernel's kho_scratch= value is short: "200%" or "64M,512M,256M". */
 #define SIM_SCRATCH_SPEC_LEN 64
 
+/* arch = ... in machine.conf; the zero value is the default. */
+enum sim_arch {
+	SIM_ARCH_X86_64,
+	SIM_ARCH_ARM64,
+};
+
 /* "No physical address": not in RAM. */
 #define SIM_NO_PHYS UINT64_MAX
 
@@ -62,6 +69,8 @@ struct sim_ram_range {
  * @ram: the ranges, ascending and not overlapping
  * @nr_nodes: highest node id + 1
  * @kho_scratch: the kernel's kho_scratch= option, "" for the default
+ * @arch: the architecture the machine's kernels are built for, where it
+ *	shows in what they hand over (kho-test's csum_partial())
  */
 struct sim_conf {
 	unsigned int page_shift;
@@ -69,6 +78,7 @@ struct sim_conf {
 	struct sim_ram_range ram[SIM_MAX_RAM_RANGES];
 	unsigned int nr_nodes;
 	char kho_scratch[SIM_SCRATCH_SPEC_LEN];
+	enum sim_arch arch;
 };
 
 /**

@@ -229,6 +229,17 @@ int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 				break;
 			}
 			strcpy(conf->kho_scratch, val);
+		} else if (!strcmp(key, "arch")) {
+			if (!strcmp(val, "x86_64")) {
+				conf->arch = SIM_ARCH_X86_64;
+			} else if (!strcmp(val, "arm64")) {
+				conf->arch = SIM_ARCH_ARM64;
+			} else {
+				ret = sim_fail(e, -EINVAL,
+					       "%s:%d: arch must be x86_64 or arm64",
+					       where, line);
+				break;
+			}
 		} else {
 			ret = sim_fail(e, -EINVAL, "%s:%d: unknown key \"%s\"",
 				       where, line, key);
@@ -258,6 +269,8 @@ int sim_conf_format(const struct sim_conf *conf, char *buf, size_t len)
 	if (conf->kho_scratch[0] && n < len)
 		n += snprintf(buf + n, len - n, "kho_scratch = %s\n",
 			      conf->kho_scratch);
+	if (conf->arch == SIM_ARCH_ARM64 && n < len)
+		n += snprintf(buf + n, len - n, "arch = arm64\n");
 	return n < len ? (int)n : -ENOSPC;
 }
 
