@@ -413,6 +413,22 @@ static void live_inspect(void)
 	    WIFEXITED(status) ? WEXITSTATUS(status) : 128);
 }
 
+/* Name every entry of a directory, one line each. */
+static void list_dir(const char *tag, const char *path)
+{
+	struct dirent ent, *d;
+	DIR *dir = opendir(path);
+
+	if (!dir) {
+		say("%s: no %s", tag, path);
+		return;
+	}
+	while (!readdir_r(dir, &ent, &d) && d)
+		if (d->d_name[0] != '.')
+			say("%s %s", tag, d->d_name);
+	closedir(dir);
+}
+
 static int mount_all(void)
 {
 	int ret = 0;
@@ -659,7 +675,7 @@ static void stage_b(void)
 	say("stage B up");
 	if (getenv("kdirty"))
 		dirty_free_memory();
-	print_text_file("kho_in", "/debugfs/kho/in/scratch_phys");
+	list_dir("kho_in", "/debugfs/kho/in/sub_fdts");
 	n = find_regions("in", r);
 	for (int i = 0; i < n; i++) {
 		uint64_t h;
