@@ -38,15 +38,31 @@ static bool geometry_valid(const struct kho_geometry *geo)
  * The key of block (@pfn, @order). A block must end below 2^64 so that
  * [start, end) ranges of it are representable: pfn + 2^order < 2^order0_bit.
  */
-static int block_key(const struct kho_geometry *geo, uint64_t pfn,
-		     unsigned int order, uint64_t *key)
+static int block_key_error(const struct kho_geometry *geo, uint64_t pfn,
+			   unsigned int order)
 {
 	if (order >= geo->order0_bit)
 		return -ERANGE;
 	if (KHO_WARN_ON(pfn & ((1ULL << order) - 1)))
 		return -EINVAL;
-	if (pfn >> geo->order0_bit || (pfn + (1ULL << order)) >> geo->order0_bit)
-		return -ERANGE;
+	return -ERANGE;
+}
+
+static inline int block_key(const struct kho_geometry *geo, uint64_t pfn,
+			    unsigned int order, uint64_t *key)
+{
+	/*
+	 * One test for every bad case on the hot path (order out of range,
+	 * misaligned, block not ending below 2^order0_bit, key wider than the
+	 * tree where it drops order bits); block_key_error() says which.
+	 * pfn + 2^order wraps only when pfn itself is out of range.
+	 */
+	if (__builtin_expect(order >= geo->order0_bit ||
+				     (pfn & ((1ULL << order) - 1)) ||
+				     ((pfn | (pfn + (1ULL << order))) >>
+				      geo->order0_bit),
+			     0))
+		return block_key_error(geo, pfn, order);
 	*key = 1ULL << (geo->order0_bit - order) | pfn >> order;
 	/* Only where the tree drops order bits (kho-v2, 16 KiB pages). */
 	if (*key >> geo->key_width)
@@ -190,8 +206,8 @@ void kho_radix_destroy(struct kho_radix_tree *tree)
  * a node with stale contents. On failure every node this call linked is
  * unlinked (the topmost one suffices) and freed: the tree is as before.
  */
-static int radix_descend(struct kho_radix_tree *tree, uint64_t key,
-			 bool create)
+static int radix_descend_slow(struct kho_radix_tree *tree, uint64_t key,
+			      bool create)
 {
 	const struct kho_geometry *geo = &tree->geo;
 	const uint64_t index_mask = (1ULL << geo->table_bits) - 1;
@@ -205,7 +221,6 @@ static int radix_descend(struct kho_radix_tree *tree, uint64_t key,
 	unsigned int level, l;
 	int ret;
 
-	/* The common case: the same leaf as last time. */
 	if (!(diff >> geo->bitmap_bits))
 		return 0;
 	/*
@@ -252,6 +267,16 @@ fail:
 	}
 	finger_reset(tree);
 	return ret;
+}
+
+static inline int radix_descend(struct kho_radix_tree *tree, uint64_t key,
+				bool create)
+{
+	/* The common case: the same leaf as last time (an owned tree). */
+	if (!tree->attached &&
+	    !((key ^ tree->finger_key) >> tree->geo.bitmap_bits))
+		return 0;
+	return radix_descend_slow(tree, key, create);
 }
 
 static bool node_is_empty(const struct kho_geometry *geo, const uint64_t *node)
@@ -347,9 +372,9 @@ static int radix_add_key(struct kho_radix_tree *tree, uint64_t key)
 }
 
 /* Check a block and an owned tree, then run @op on its key under the lock. */
-static int block_op(struct kho_radix_tree *tree, uint64_t pfn,
-		    unsigned int order,
-		    int (*op)(struct kho_radix_tree *tree, uint64_t key))
+static inline __attribute__((always_inline)) int
+block_op(struct kho_radix_tree *tree, uint64_t pfn, unsigned int order,
+	 int (*op)(struct kho_radix_tree *tree, uint64_t key))
 {
 	uint64_t key;
 	int ret;
@@ -360,9 +385,9 @@ static int block_op(struct kho_radix_tree *tree, uint64_t pfn,
 	if (tree->attached)
 		return -EPERM;
 
-	kho_lock_acquire(&tree->lock);
+	radix_lock(tree);
 	ret = op(tree, key);
-	kho_lock_release(&tree->lock);
+	radix_unlock(tree);
 	return ret;
 }
 
@@ -377,7 +402,25 @@ static int block_op(struct kho_radix_tree *tree, uint64_t pfn,
 int kho_radix_add_page(struct kho_radix_tree *tree, uint64_t pfn,
 		       unsigned int order)
 {
-	return block_op(tree, pfn, order, radix_add_key);
+	uint64_t key, *word, mask;
+	int ret;
+
+	ret = block_key(&tree->geo, pfn, order, &key);
+	if (ret)
+		return ret;
+	if (tree->attached)
+		return -EPERM;
+
+	radix_lock(tree);
+	ret = radix_descend(tree, key, true);
+	if (!ret) {
+		word = leaf_word(tree, key);
+		mask = key_mask(key);
+		if (!(*word & mask))
+			store_word(word, *word | mask);
+	}
+	radix_unlock(tree);
+	return ret;
 }
 
 /**
@@ -411,15 +454,16 @@ bool kho_radix_test_page(struct kho_radix_tree *tree, uint64_t pfn,
 	if (block_key(&tree->geo, pfn, order, &key))
 		return false;
 
-	kho_lock_acquire(&tree->lock);
+	radix_lock(tree);
 	present = radix_test_locked(tree, key);
-	kho_lock_release(&tree->lock);
+	radix_unlock(tree);
 	return present;
 }
 
 /* A raw key of the kernel's key API: at most key_width bits, any value. */
-static int raw_key_op(struct kho_radix_tree *tree, uint64_t key,
-		      int (*op)(struct kho_radix_tree *tree, uint64_t key))
+static inline __attribute__((always_inline)) int
+raw_key_op(struct kho_radix_tree *tree, uint64_t key,
+	   int (*op)(struct kho_radix_tree *tree, uint64_t key))
 {
 	int ret;
 
@@ -428,9 +472,9 @@ static int raw_key_op(struct kho_radix_tree *tree, uint64_t key,
 	if (tree->attached)
 		return -EPERM;
 
-	kho_lock_acquire(&tree->lock);
+	radix_lock(tree);
 	ret = op(tree, key);
-	kho_lock_release(&tree->lock);
+	radix_unlock(tree);
 	return ret;
 }
 
@@ -506,7 +550,7 @@ int kho_radix_add_range(struct kho_radix_tree *tree, uint64_t pfn,
 	if (tree->attached)
 		return -EPERM;
 
-	kho_lock_acquire(&tree->lock);
+	radix_lock(tree);
 	for (p = pfn, nr_blocks = 0; p < end; nr_blocks++) {
 		key = range_next_key(geo, &p, end);
 		ret = radix_add_locked(tree, key, &added);
@@ -522,7 +566,7 @@ int kho_radix_add_range(struct kho_radix_tree *tree, uint64_t pfn,
 		if (added_mask[i / BITS_PER_WORD] & 1ULL << (i % BITS_PER_WORD))
 			radix_del_locked(tree, key);
 	}
-	kho_lock_release(&tree->lock);
+	radix_unlock(tree);
 	return ret;
 }
 
@@ -547,7 +591,7 @@ int kho_radix_del_range(struct kho_radix_tree *tree, uint64_t pfn,
 	if (tree->attached)
 		return -EPERM;
 
-	kho_lock_acquire(&tree->lock);
+	radix_lock(tree);
 	/* All or nothing: look first, delete only when every block is there. */
 	for (p = pfn; p < end;) {
 		if (!radix_test_locked(tree, range_next_key(geo, &p, end))) {
@@ -558,7 +602,7 @@ int kho_radix_del_range(struct kho_radix_tree *tree, uint64_t pfn,
 	for (p = pfn; p < end;)
 		radix_del_locked(tree, range_next_key(geo, &p, end));
 out:
-	kho_lock_release(&tree->lock);
+	radix_unlock(tree);
 	return ret;
 }
 
@@ -598,7 +642,7 @@ static int blocks_begin(struct kho_radix_tree *tree, uint64_t pfn,
 		return ret;
 	if (tree->attached)
 		return -EPERM;
-	kho_lock_acquire(&tree->lock);
+	radix_lock(tree);
 	return 0;
 }
 
@@ -691,7 +735,7 @@ int kho_radix_add_blocks(struct kho_radix_tree *tree, uint64_t pfn,
 			  true, true);
 	}
 out:
-	kho_lock_release(&tree->lock);
+	radix_unlock(tree);
 	return ret;
 }
 
@@ -732,6 +776,6 @@ int kho_radix_del_blocks(struct kho_radix_tree *tree, uint64_t pfn,
 		radix_reclaim(tree, k);
 	}
 out:
-	kho_lock_release(&tree->lock);
+	radix_unlock(tree);
 	return ret;
 }

@@ -71,6 +71,29 @@ static inline void store_word(uint64_t *slot, uint64_t val)
 }
 
 /*
+ * The tree lock, on every path. A hosted build takes the pthread mutex of
+ * <kho/lock.h> here, inline, as lib/hosted/lock_pthread.c does one call
+ * deeper; a freestanding build calls its environment's functions.
+ */
+static inline void radix_lock(struct kho_radix_tree *tree)
+{
+#ifdef KHO_FREESTANDING
+	kho_lock_acquire(&tree->lock);
+#else
+	pthread_mutex_lock(&tree->lock.mutex);
+#endif
+}
+
+static inline void radix_unlock(struct kho_radix_tree *tree)
+{
+#ifdef KHO_FREESTANDING
+	kho_lock_release(&tree->lock);
+#else
+	pthread_mutex_unlock(&tree->lock.mutex);
+#endif
+}
+
+/*
  * Map a table entry of a tree someone else may have built: a node address
  * must be page-aligned and mapped, or the tree is not walked any further.
  */
