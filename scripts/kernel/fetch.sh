@@ -40,6 +40,8 @@ if [ -z "$deb" ]; then
 	list=$cache/apt/sources.list
 	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" >"$list"
 	aptopts="-o Dir::Etc::sourcelist=$list -o Dir::Etc::sourceparts=/nonexistent -o Dir::State::Lists=$cache/apt/lists"
+	# As root, apt's _apt user may not write into the cache: download as root.
+	[ "$(id -u)" -ne 0 ] || aptopts="$aptopts -o APT::Sandbox::User=root"
 	log "apt-get update ($suite)"
 	# shellcheck disable=SC2086
 	apt-get $aptopts -qq update
