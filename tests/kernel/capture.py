@@ -9,7 +9,7 @@ into tests/kernel/stub-ARCH.S, which printed where the handover is and
 stopped the machine, so RAMFILE holds the RAM exactly as kernel B would have
 found it. This writes OUTDIR as a machine directory (sim/, architecture.md):
 
-  machine.conf   page_size and one ram line: RAMFILE's base and size
+  machine.conf   arch, page_size and one ram line: RAMFILE's base and size
   ram.img        RAMFILE (moved when on the same file system, else copied)
   handover       struct kho_data {fdt_addr, fdt_size, scratch_addr,
                  scratch_size}, 32 bytes native-endian: on x86_64 read from
@@ -142,7 +142,7 @@ def main():
     os.makedirs(os.path.join(outdir, "blobs"), exist_ok=True)
     with open(os.path.join(outdir, "machine.conf"), "w") as f:
         f.write("# captured from Linux (%s) in QEMU by tests/kernel/capture.py\n" % arch)
-        f.write("page_size = 4096\nram = %#x %#x node=0\n" % (base, size))
+        f.write("arch = %s\npage_size = 4096\nram = %#x %#x node=0\n" % (arch, base, size))
     with open(os.path.join(outdir, "handover"), "wb") as f:
         f.write(kho)
     fdt_addr, fdt_size, scr_addr, scr_size = struct.unpack("<QQQQ", kho)
