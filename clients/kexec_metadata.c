@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * kexec_metadata.c - the "kexec-metadata" subtree: which kernel kexec'ed
- * us and how many kexecs there were since the last cold boot.
+ * us and how many kexecs there were since the last cold boot. The format
+ * is lib/kho_metadata.c's (reader and writer); this client only keeps the
+ * count from one boot to the next, as kho_in.kexec_count does.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <kho/block.h>
+#include <kho/kho_metadata.h>
 
 #include "client.h"
 
@@ -16,34 +21,39 @@ static uint32_t prev_count;
 static int km_restore(struct sim_boot *b, struct client_state *st,
 		      uint64_t blob_phys, struct sim_error *e)
 {
-	struct kho_kexec_metadata *md;
+	struct kho_metadata_info info;
+	struct kho_error err = { 0 };
+	struct kho_view view;
+	uint64_t phys, size = 0;
+	char why[512];
+	int ret;
 
-	md = sim_phys_to_virt(&b->m, blob_phys);
-	if (!md || !sim_ram_range_of(&b->m, blob_phys, sizeof(*md)))
-		return sim_fail(e, -EFAULT,
-				"kexec-metadata: blob at %#" PRIx64 " is not in RAM",
-				blob_phys);
-	if (md->version != KHO_KEXEC_METADATA_VERSION)
-		return sim_fail(e, -EINVAL,
-				"kexec-metadata: version %u at %#" PRIx64
-				" (expected %d)", md->version, blob_phys,
-				KHO_KEXEC_METADATA_VERSION);
-	if (!memchr(md->previous_release, '\0', KHO_KEXEC_RELEASE_LEN))
-		return sim_fail(e, -EINVAL,
-				"kexec-metadata: previous_release at %#" PRIx64
-				" is not terminated", blob_phys);
-	if (!md->kexec_count)
-		return sim_fail(e, -EINVAL,
-				"kexec-metadata: kexec_count 0 at %#" PRIx64,
-				blob_phys);
-	prev_count = md->kexec_count;
-	snprintf(st->msg, sizeof(st->msg),
-		 "kexec %u since cold boot, from %.*s", md->kexec_count,
-		 KHO_KEXEC_RELEASE_LEN, md->previous_release);
-	st->restored_bytes = sizeof(*md);
-	if (kho_restore_free(&b->in, md))
+	/* kho-v2 has no blob-size: the reader then wants the whole struct. */
+	if (kho_retrieve_subtree(&b->in, KHO_KEXEC_METADATA_NAME, &phys,
+				 &size) ||
+	    phys != blob_phys)
+		size = 0;
+	kho_in_view(&b->in, &view);
+	ret = kho_metadata_read(&view, blob_phys, size, &info, &err);
+	if (ret) {
+		if (!err.code)
+			err = (struct kho_error){ ret,
+						  NULL,
+						  NULL,
+						  blob_phys,
+						  KHO_ERR_NO_LEVEL,
+						  KHO_ERR_NO_INDEX };
+		kho_error_format(&err, why, sizeof(why));
+		return sim_fail(e, ret, "kexec-metadata: %s", why);
+	}
+	prev_count = info.kexec_count;
+	snprintf(st->msg, sizeof(st->msg), "kexec %u since cold boot, from %s",
+		 info.kexec_count, info.previous_release);
+	st->restored_bytes = info.size;
+	if (kho_restore_free(&b->in, sim_phys_to_virt(&b->m, blob_phys)))
 		return sim_fail(e, -ENOENT,
-				"kexec-metadata: blob at %#" PRIx64 " was not preserved",
+				"kexec-metadata: blob at %#" PRIx64
+				" was not preserved",
 				blob_phys);
 	return 0;
 }
@@ -51,24 +61,14 @@ static int km_restore(struct sim_boot *b, struct client_state *st,
 static int km_preserve(struct sim_boot *b, struct client_state *st,
 		       struct sim_error *e)
 {
-	struct kho_kexec_metadata *md;
-	int ret;
+	int ret = kho_metadata_preserve(&b->out, SIM_KERNEL_RELEASE,
+					prev_count + 1, NULL);
 
-	md = kho_alloc_preserve(&b->out, sizeof(*md));
-	if (!md)
-		return sim_fail(e, -ENOMEM, "kexec-metadata: out of memory");
-	md->version = KHO_KEXEC_METADATA_VERSION;
-	snprintf(md->previous_release, KHO_KEXEC_RELEASE_LEN, "%s",
-		 SIM_KERNEL_RELEASE);
-	md->kexec_count = prev_count + 1;
-	ret = kho_add_subtree(&b->out, KHO_KEXEC_METADATA_NAME, md,
-			      sizeof(*md));
-	if (ret) {
-		kho_unpreserve_free(&b->out, md);
-		return sim_fail(e, ret, "kexec-metadata: cannot add the subtree: %s",
+	if (ret)
+		return sim_fail(e, ret,
+				"kexec-metadata: cannot add the subtree: %s",
 				strerror(-ret));
-	}
-	st->preserved_bytes = sizeof(*md);
+	st->preserved_bytes = sizeof(struct kho_kexec_metadata);
 	return 0;
 }
 

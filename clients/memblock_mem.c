@@ -12,6 +12,10 @@
  * boot's reserve_mem takes the same address (the tree walk already reserved
  * it), checks what it holds, and hands it over again. Only a region the
  * handover lacks is allocated afresh.
+ *
+ * The blob is lib/kho_memblock.c's (one reader, one writer). This client
+ * adds an "xxh3" property per region to check the contents; a real
+ * kernel's blob has none, and its regions are then restored unchecked.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,6 +23,9 @@
 #include <string.h>
 
 #include <libfdt.h>
+
+#include <kho/block.h>
+#include <kho/kho_memblock.h>
 
 #include "client.h"
 
@@ -37,25 +44,40 @@ static unsigned int nr_regions;
 /* Regions taken over from the handover rather than allocated. */
 static bool revived[MB_NR_REGIONS];
 
+struct mb_find {
+	const char *name;
+	struct mb_region *r;
+	bool found;
+};
+
+static int find_cb(const struct kho_memblock_region *r, void *arg)
+{
+	struct mb_find *f = arg;
+
+	if (strcmp(r->name, f->name))
+		return 0;
+	f->r->start = r->start;
+	f->r->size = r->size;
+	f->found = true;
+	return 1;
+}
+
 /* The handed-over region called @name, if the handover has a sane one. */
 static bool find_handed_over(struct sim_boot *b, const char *name,
 			     struct mb_region *r)
 {
-	const void *fdt;
-	uint64_t phys;
-	int node;
+	struct mb_find f = { name, r, false };
+	struct kho_view view;
+	uint64_t phys, size;
 
 	if (!b->kho_boot ||
-	    kho_retrieve_subtree(&b->in, KHO_MEMBLOCK_NAME, &phys, NULL))
+	    kho_retrieve_subtree(&b->in, KHO_MEMBLOCK_NAME, &phys, &size))
 		return false;
-	fdt = client_map_fdt(b, phys, KHO_MEMBLOCK_COMPATIBLE, NULL, "memblock");
-	if (!fdt)
-		return false;
-	node = fdt_subnode_offset(fdt, 0, name);
-	if (node < 0 ||
-	    fdt_node_check_compatible(fdt, node, KHO_RESERVE_MEM_COMPATIBLE) ||
-	    client_fdt_u64(fdt, node, "start", &r->start) ||
-	    client_fdt_u64(fdt, node, "size", &r->size))
+	/* Memblock time: the tree is not walked, nobody owns anything yet. */
+	kho_in_view(&b->in, &view);
+	view.own = NULL;
+	if (kho_memblock_read(&view, phys, size, find_cb, &f, NULL, NULL) < 0 ||
+	    !f.found)
 		return false;
 	return r->size && !((r->start | r->size) & (b->m.page_size - 1)) &&
 	       sim_ram_range_of(&b->m, r->start, r->size) &&
@@ -79,14 +101,16 @@ static int mb_early(struct sim_boot *b, struct client_state *st,
 			continue;
 		}
 		r->size = half ? half : page;
-		r->start = sim_memblock_alloc(&b->mb, r->size, page, 0,
-					      SIM_MB_ALLOC_ANYWHERE,
-					      SIM_NUMA_NO_NODE, SIM_MB_RSRV_KERN,
-					      SIM_MB_ALLOC_NO_SCRATCH);
+		r->start = sim_memblock_alloc(
+			&b->mb, r->size, page, 0, SIM_MB_ALLOC_ANYWHERE,
+			SIM_NUMA_NO_NODE, SIM_MB_RSRV_KERN,
+			SIM_MB_ALLOC_NO_SCRATCH);
 		if (r->start == SIM_MB_ALLOC_ANYWHERE)
-			return sim_fail(e, -ENOMEM,
-					"memblock: no room for reserve_mem region %s (%" PRIu64 " KiB)",
-					region_names[i], r->size >> 10);
+			return sim_fail(
+				e, -ENOMEM,
+				"memblock: no room for reserve_mem region %s (%" PRIu64
+				" KiB)",
+				region_names[i], r->size >> 10);
 		nr_regions++;
 	}
 	return 0;
@@ -102,74 +126,108 @@ static bool is_revived(uint64_t start, uint64_t size)
 	return false;
 }
 
+struct mb_restore {
+	struct sim_boot *b;
+	struct client_state *st;
+	struct sim_error *e;
+	uint64_t blob_phys;
+	unsigned int n, checked;
+};
+
+static int restore_region(const struct kho_memblock_region *r, void *arg)
+{
+	struct mb_restore *m = arg;
+	struct sim_boot *b = m->b;
+	unsigned int shift = b->m.conf.page_shift;
+	uint64_t hash;
+
+	if (!r->size || (r->start | r->size) & (b->m.page_size - 1) ||
+	    !sim_ram_range_of(&b->m, r->start, r->size))
+		return sim_fail(m->e, -EINVAL,
+				"memblock: region %s (%#" PRIx64 "+%#" PRIx64
+				") is not page-aligned RAM",
+				r->name, r->start, r->size);
+	if (!kho_restore_pages(&b->in, r->start, r->size >> shift))
+		return sim_fail(m->e, -ENOENT,
+				"memblock: region %s at %#" PRIx64
+				" was not preserved (or restored twice)",
+				r->name, r->start);
+	/* The kernel writes no hash: such a region is taken as it is. */
+	if (!client_fdt_u64(r->fdt, r->node, CLIENT_HASH_PROP, &hash)) {
+		const void *va = sim_phys_to_virt(&b->m, r->start);
+
+		if (client_hash(va, r->size) != hash)
+			return sim_fail(m->e, -EBADMSG,
+					"memblock: region %s at %#" PRIx64
+					" did not survive: its hash differs",
+					r->name, r->start);
+		m->checked++;
+	}
+	m->st->restored_bytes += r->size;
+	if (!is_revived(r->start, r->size))
+		client_release(b, r->start, r->size);
+	m->n++;
+	return 0;
+}
+
 static int mb_restore(struct sim_boot *b, struct client_state *st,
 		      uint64_t blob_phys, struct sim_error *e)
 {
-	unsigned int shift = b->m.conf.page_shift, n = 0;
-	const void *fdt;
-	int node;
+	struct mb_restore m = { b, st, e, blob_phys, 0, 0 };
+	struct kho_error err = { 0 };
+	struct kho_view view;
+	uint64_t phys, size = 0;
+	char why[512];
+	int ret;
 
-	fdt = client_map_fdt(b, blob_phys, KHO_MEMBLOCK_COMPATIBLE, e, "memblock");
-	if (!fdt)
-		return -EINVAL;
-	fdt_for_each_subnode(node, fdt, 0) {
-		const char *name = fdt_get_name(fdt, node, NULL);
-		uint64_t start, size, hash;
-		const void *va;
-
-		if (fdt_node_check_compatible(fdt, node, KHO_RESERVE_MEM_COMPATIBLE) ||
-		    client_fdt_u64(fdt, node, "start", &start) ||
-		    client_fdt_u64(fdt, node, "size", &size) ||
-		    client_fdt_u64(fdt, node, CLIENT_HASH_PROP, &hash))
-			return sim_fail(e, -EINVAL,
-					"memblock: region %s in the blob at %#" PRIx64
-					" lacks compatible, start, size or xxh3",
-					name, blob_phys);
-		if (!size || (start | size) & (b->m.page_size - 1) ||
-		    !sim_ram_range_of(&b->m, start, size))
-			return sim_fail(e, -EINVAL,
-					"memblock: region %s (%#" PRIx64 "+%#" PRIx64
-					") is not page-aligned RAM", name, start, size);
-		if (!kho_restore_pages(&b->in, start, size >> shift))
-			return sim_fail(e, -ENOENT,
-					"memblock: region %s at %#" PRIx64
-					" was not preserved (or restored twice)",
-					name, start);
-		va = sim_phys_to_virt(&b->m, start);
-		if (client_hash(va, size) != hash)
-			return sim_fail(e, -EBADMSG,
-					"memblock: region %s at %#" PRIx64
-					" did not survive: its hash differs",
-					name, start);
-		st->restored_bytes += size;
-		if (!is_revived(start, size))
-			client_release(b, start, size);
-		n++;
+	if (kho_retrieve_subtree(&b->in, KHO_MEMBLOCK_NAME, &phys, &size) ||
+	    phys != blob_phys)
+		size = 0;
+	kho_in_view(&b->in, &view);
+	ret = kho_memblock_read(&view, blob_phys, size, restore_region, &m,
+				NULL, &err);
+	if (ret) {
+		/* restore_region() said why already. */
+		if (!err.code)
+			return ret;
+		kho_error_format(&err, why, sizeof(why));
+		return sim_fail(e, ret, "memblock: %s", why);
 	}
-	snprintf(st->msg, sizeof(st->msg), "%u reserve_mem regions intact", n);
-	if (kho_restore_free(&b->in, (void *)fdt))
+	if (m.checked == m.n)
+		snprintf(st->msg, sizeof(st->msg),
+			 "%u reserve_mem regions intact", m.n);
+	else
+		snprintf(st->msg, sizeof(st->msg),
+			 "%u reserve_mem regions restored, %u of them checked "
+			 "(the others carry no hash)",
+			 m.n, m.checked);
+	if (kho_restore_free(&b->in, sim_phys_to_virt(&b->m, blob_phys)))
 		return sim_fail(e, -ENOENT,
-				"memblock: blob at %#" PRIx64 " was not preserved",
+				"memblock: blob at %#" PRIx64
+				" was not preserved",
 				blob_phys);
 	return 0;
+}
+
+static int add_hash(void *fdt, unsigned int index, void *arg)
+{
+	return fdt_property(fdt, CLIENT_HASH_PROP, &regions[index].hash,
+			    sizeof(regions[index].hash));
 }
 
 static int mb_preserve(struct sim_boot *b, struct client_state *st,
 		       struct sim_error *e)
 {
+	struct kho_memblock_region out[MB_NR_REGIONS];
 	unsigned int shift = b->m.conf.page_shift;
 	size_t fdt_size = b->m.page_size;
 	void *fdt;
-	int ret = 0;
+	int ret;
 
 	fdt = kho_alloc_preserve(&b->out, fdt_size);
 	if (!fdt)
 		return sim_fail(e, -ENOMEM, "memblock: out of memory");
-	ret |= fdt_create(fdt, fdt_size);
-	ret |= fdt_finish_reservemap(fdt);
-	ret |= fdt_begin_node(fdt, "");
-	ret |= fdt_property_string(fdt, "compatible", KHO_MEMBLOCK_COMPATIBLE);
-	for (unsigned int i = 0; i < nr_regions && !ret; i++) {
+	for (unsigned int i = 0; i < nr_regions; i++) {
 		struct mb_region *r = &regions[i];
 		void *va = sim_phys_to_virt(&b->m, r->start);
 
@@ -177,25 +235,26 @@ static int mb_preserve(struct sim_boot *b, struct client_state *st,
 		r->hash = client_hash(va, r->size);
 		ret = kho_preserve_pages(&b->out, r->start, r->size >> shift);
 		if (ret)
-			return sim_fail(e, ret, "memblock: cannot preserve %s at %#" PRIx64 ": %s",
-					region_names[i], r->start, strerror(-ret));
-		ret |= fdt_begin_node(fdt, region_names[i]);
-		ret |= fdt_property_string(fdt, "compatible",
-					   KHO_RESERVE_MEM_COMPATIBLE);
-		ret |= fdt_property(fdt, "start", &r->start, sizeof(r->start));
-		ret |= fdt_property(fdt, "size", &r->size, sizeof(r->size));
-		ret |= fdt_property(fdt, CLIENT_HASH_PROP, &r->hash,
-				    sizeof(r->hash));
-		ret |= fdt_end_node(fdt);
+			return sim_fail(
+				e, ret,
+				"memblock: cannot preserve %s at %#" PRIx64
+				": %s",
+				region_names[i], r->start, strerror(-ret));
+		out[i] = (struct kho_memblock_region){
+			.name = region_names[i],
+			.start = r->start,
+			.size = r->size,
+		};
 		st->preserved_bytes += r->size;
 	}
 	if (nr_regions)
 		snprintf(st->msg, sizeof(st->msg), "trace at %#" PRIx64 "%s",
 			 regions[0].start, revived[0] ? " (revived)" : "");
-	ret |= fdt_end_node(fdt);
-	ret |= fdt_finish(fdt);
+	ret = kho_memblock_write(fdt, fdt_size, out, nr_regions, add_hash,
+				 NULL);
 	if (ret)
-		return sim_fail(e, -ENOSPC, "memblock: the FDT does not fit a page");
+		return sim_fail(e, ret,
+				"memblock: the FDT does not fit a page");
 	ret = kho_add_subtree(&b->out, KHO_MEMBLOCK_NAME, fdt,
 			      fdt_totalsize(fdt));
 	if (ret)
