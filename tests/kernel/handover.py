@@ -17,6 +17,10 @@ Usage:
       is the monitor's "info roms") lands on memory the handover owns: a
       preserved range (INSPECT.json: kho inspect --json), the root FDT, the
       scratch array or a radix tree page.
+  handover.py x86place MACHINE_DIR INIT_SIZE MODULE_BYTES
+      Where tests/kernel/loader-x86.c and the kernel it loads go: "LOADER
+      KADDR", both 2 MiB-aligned in the largest scratch area, past the
+      scratch array, KADDR leaving room for the bzImage's init_size.
 
 Written from the devicetree specification and the kernel's ABI header
 (include/linux/kho/abi/kexec_handover.h: "preserved-memory-map",
@@ -185,12 +189,39 @@ def overlap(m, roms_file, inspect_file):
     sys.exit(1 if clashes else 0)
 
 
+def x86place(m, init_size, modules):
+    """Where the x86 loader and the kernel go: in the largest scratch area,
+    past the scratch array when it sits there, 2 MiB-aligned. Prints
+    "LOADER KADDR" and the lines a roms file gets for what lands in RAM."""
+    fdt_addr, fdt_size, scr_addr, scr_size = m.kho
+    raw = m.read(scr_addr, scr_size)
+    areas = [struct.unpack("<QQ", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16)]
+    areas = sorted((a for a in areas if a[1]), key=lambda a: -a[1])
+    if not areas:
+        fail("the scratch array at %#x lists no scratch area" % scr_addr)
+    start, size = areas[0]
+    end = start + size
+    lo = start
+    if start <= scr_addr < end:
+        lo = max(lo, scr_addr + scr_size)
+    al = 2 << 20
+    loader = (lo + al - 1) & ~(al - 1)
+    kaddr = (loader + 0x10000 + modules + (1 << 20) + al - 1) & ~(al - 1)
+    if kaddr + init_size > end:
+        fail("scratch area %#x-%#x is too small for the loader, %d bytes of modules and a kernel of init_size %#x"
+             % (start, end, modules, init_size))
+    print("%#x %#x" % (loader, kaddr))
+    return loader, kaddr
+
+
 def main():
     a = sys.argv[1:]
     if len(a) >= 2 and a[0] == "info":
         print(json.dumps(info(Machine(a[1])), indent=1))
     elif len(a) == 4 and a[0] == "chosen":
         chosen(Machine(a[1]), a[2], a[3])
+    elif len(a) == 4 and a[0] == "x86place":
+        x86place(Machine(a[1]), int(a[2], 0), int(a[3], 0))
     elif len(a) == 4 and a[0] == "overlap":
         overlap(Machine(a[1]), a[2], a[3])
     else:

@@ -83,30 +83,73 @@ print("regions='%s'" % " ".join("%s=%s" % (r["name"], r["fnv"]) for r in h["regi
 PY
 	)"
 	say "handover in $M: $compat with subtrees: $subtrees"
-	# QEMU's DTB, with the handover in /chosen.
+	append="console=$console kho=on panic=-1 liveupdate=on kstage=b kdirty=1 $rm"
+	case " $subtrees " in *" LUO "*) append="$append kcheck_memfd=1 ${LIBKHO_LUO_ARGS:-}" ;; esac
+	case $arch in
+	arm64) boot_real_arm64 ;;
+	x86_64) boot_real_x86_64 ;;
+	esac
+	grep 'mem=ram' "$out/roms.txt" | tr -d '\r' | sed 's/^/    /'
+	python3 "$top/tests/kernel/handover.py" overlap "$M" "$out/roms.txt" "$out/inspect.json" \
+		>"$out/overlap.txt" || { cat "$out/overlap.txt"; fail "QEMU or the loader would write onto the handover"; }
+	sed 's/^/  says: /' "$out/overlap.txt"
+	log=$out/serial.log
+	rc=0
+	qemu "$boot_kernel" "$boot_initrd" "$boot_append" "$log" \
+		--ram-file "$M/ram.img" $boot_opts || rc=$?
+	evidence "$log" "KHO" "kho" "reserve" "Revived" "kinit:" "LUO" "liveupdate" "test_kho"
+	says "$log" "found kexec handover data" "incompatible" "disabling KHO" "KHO restore" "kinit: stage B done"
+}
+
+# arm64: QEMU's own DTB with the handover in /chosen (linux,kho-fdt and
+# linux,kho-scratch); roms.txt from the monitor's "info roms" (a throwaway
+# machine, so the RAM file is not written).
+boot_real_arm64() {
 	qemu "$kdir/image" "$kwork/initrd-b.cpio" "console=$console" "$out/dumpdtb.log" \
 		--dumpdtb "$out/qemu.dtb" >/dev/null 2>&1 || true
 	[ -s "$out/qemu.dtb" ] || fail "QEMU did not dump its DTB"
 	dtc -q -I dtb -O dts -o "$out/qemu.dts" "$out/qemu.dtb"
 	python3 "$top/tests/kernel/handover.py" chosen "$M" "$out/qemu.dts" "$out/kho.dts"
 	dtc -q -I dts -O dtb -o "$out/kho.dtb" "$out/kho.dts"
-	append="console=$console kho=on panic=-1 liveupdate=on kstage=b kdirty=1 $rm"
-	case " $subtrees " in *" LUO "*) append="$append kcheck_memfd=1 ${LIBKHO_LUO_ARGS:-}" ;; esac
-	# Where QEMU puts Image, initrd and DTB (same machine, RAM not the file).
 	printf 'info roms\nquit\n' | timeout -k 5 60 qemu-system-aarch64 \
 		-M virt -cpu "${QEMU_CPU:-cortex-a72}" -m 1G -S -nographic -nodefaults \
 		-monitor stdio -kernel "$kdir/image" -initrd "$kwork/initrd-b.cpio" \
 		-dtb "$out/kho.dtb" -append "$append" >"$out/roms.txt" 2>&1 || true
-	grep 'mem=ram' "$out/roms.txt" | tr -d '\r' | sed 's/^/    /'
-	python3 "$top/tests/kernel/handover.py" overlap "$M" "$out/roms.txt" "$out/inspect.json" \
-		>"$out/overlap.txt" || { cat "$out/overlap.txt"; fail "QEMU would load onto the handover"; }
-	cat "$out/overlap.txt" | sed 's/^/  says: /'
-	log=$out/serial.log
-	rc=0
-	qemu "$kdir/image" "$kwork/initrd-b.cpio" "$append" "$log" \
-		--ram-file "$M/ram.img" --dtb "$out/kho.dtb" || rc=$?
-	evidence "$log" "KHO" "kho" "reserve" "Revived" "kinit:" "LUO" "liveupdate" "test_kho"
-	says "$log" "found kexec handover data" "incompatible" "disabling KHO" "KHO restore" "kinit: stage B done"
+	boot_kernel=$kdir/image boot_initrd=$kwork/initrd-b.cpio
+	boot_append=$append boot_opts="--dtb $out/kho.dtb"
+}
+
+# x86_64: only a boot loader or kexec passes setup_data, so QEMU starts
+# tests/kernel/loader-x86.c (multiboot) with the bzImage, the initrd and the
+# machine's handover file (struct kho_data) as modules. The loader and the
+# kernel go into a scratch area (handover.py x86place); roms.txt gets the
+# loader's segments, the modules, boot_params and the kernel's init_size,
+# and QEMU pc's e820 holes, so that none of them lands on the handover.
+boot_real_x86_64() {
+	init_size=$(od -An -tu4 -j 0x260 -N 4 "$kdir/image" | tr -d ' ')
+	mods=$(($(stat -L -c %s "$kdir/image") + $(stat -L -c %s "$kwork/initrd-b.cpio") + 65536))
+	place=$(python3 "$top/tests/kernel/handover.py" x86place "$M" "$init_size" "$mods") ||
+		fail "no room for the loader and the kernel in scratch"
+	lo=${place% *} kaddr=${place#* }
+	gcc -m32 -ffreestanding -nostdlib -static -fno-pic -no-pie \
+		-fno-stack-protector -O2 -Wall -Wl,-Ttext="$lo" -Wl,--build-id=none \
+		-o "$out/loader.elf" "$top/tests/kernel/loader-x86.S" \
+		"$top/tests/kernel/loader-x86.c" || fail "cannot build the x86 loader"
+	{
+		printf 'info roms\nquit\n' | timeout -k 5 60 qemu-system-x86_64 \
+			-M pc -m 1G -S -nographic -nodefaults -monitor stdio \
+			-kernel "$out/loader.elf" \
+			-initrd "$kdir/image,$kwork/initrd-b.cpio,$M/handover" \
+			-append "kaddr=$kaddr $append" 2>&1 || true
+		echo "addr=$(printf %016x "$lo") size=$(printf %#x $((kaddr - lo))) mem=ram name=\"loader, multiboot modules and information\""
+		echo "addr=$(printf %016x "$kaddr") size=$(printf %#x "$init_size") mem=ram name=\"kernel (init_size)\""
+		echo "addr=0000000000090000 size=0x3000 mem=ram name=\"boot_params, command line, setup_data\""
+		echo "addr=000000000009fc00 size=0x60400 mem=ram name=\"e820 hole below 1 MiB\""
+		echo "addr=000000003ffe0000 size=0x20000 mem=ram name=\"e820 reserved (firmware) at the top of RAM\""
+	} >"$out/roms.txt"
+	boot_kernel=$out/loader.elf
+	boot_initrd=$kdir/image,$kwork/initrd-b.cpio,$M/handover
+	boot_append="kaddr=$kaddr $append" boot_opts=
 }
 
 # judge_real [kinit]: kernel B's verdict on what boot_real handed it. With
