@@ -156,6 +156,38 @@ void arena_free_page(void *ctx, void *page);
 uint64_t arena_virt_to_phys(void *ctx, const void *va);
 void *arena_phys_to_virt(void *ctx, uint64_t pa);
 
+/*
+ * memblock.reserved as Linux 7.3.4 keeps it (bench/memblock.c): the cost of
+ * reserving block by block. @visits counts regions looked at by the scans.
+ */
+struct mb_region {
+	uint64_t base;
+	uint64_t size;
+	uint32_t flags;
+	int32_t nid;
+};
+
+struct mb_type {
+	struct mb_region *r;
+	size_t cnt;
+	size_t max;
+	uint64_t total;
+	uint64_t visits;
+};
+
+#define MB_RSRV_NOINIT 0x20
+
+void mb_init(struct mb_type *t);
+void mb_free(struct mb_type *t);
+/* memblock_add_range(): scan from the first region, insert, merge. */
+int mb_add_range(struct mb_type *t, uint64_t base, uint64_t size,
+		 uint32_t flags);
+/* memblock_setclr_flag() setting @flag: isolate, flag, merge. */
+int mb_set_flag(struct mb_type *t, uint64_t base, uint64_t size,
+		uint32_t flag);
+/* memblock_reserve() then memblock_reserved_mark_noinit(), as kernel B. */
+void mb_reserve_noinit(struct mb_type *t, uint64_t base, uint64_t size);
+
 /* One implementation under test. */
 struct bench_impl {
 	const char *name;
@@ -178,11 +210,17 @@ struct bench_impl {
 	/* Nodes (pages) for page-based structures, 0 when not meaningful. */
 	uint64_t (*nodes)(void *s);
 	void (*destroy)(void *s);
+	/* Only when named in --impls: too slow for the full workloads. */
+	bool explicit_only;
+	/* After walk(): regions the reserve model looked at, or 0. */
+	uint64_t (*visits)(void *s);
 };
 
 extern const struct bench_impl impl_libkho;
 extern const struct bench_impl impl_libkho_batch;
+extern const struct bench_impl impl_libkho_before;
 extern const struct bench_impl impl_kernel;
+extern const struct bench_impl impl_kernel_memblock;
 extern const struct bench_impl impl_v1;
 extern const struct bench_impl impl_ranges;
 extern const struct bench_impl impl_judy;

@@ -27,10 +27,10 @@
 
 static const struct bench_impl *const all_impls[] = {
 #ifndef BENCH_NO_LIBKHO
-	&impl_libkho, &impl_libkho_batch,
+	&impl_libkho, &impl_libkho_batch, &impl_libkho_before,
 #endif
 	&impl_kernel, &impl_v1,		  &impl_ranges,
-	&impl_judy,   &impl_roaring,
+	&impl_judy,   &impl_roaring,	  &impl_kernel_memblock,
 };
 #define NR_ALL_IMPLS (sizeof(all_impls) / sizeof(all_impls[0]))
 
@@ -574,17 +574,24 @@ static void run_one(const struct bench_impl *impl, const struct workload *w,
 	smp->ranges = out->nr;
 	smp->bytes = impl->memory(s);
 	smp->nodes = impl->nodes(s);
-	if (impl == &impl_kernel && !strcmp(w->name, "W4")) {
+	if (impl == &impl_kernel) {
+		/*
+		 * The bound: read every leaf word once, of a fresh tree of the
+		 * final content (kernel-like keeps emptied leaves, W6).
+		 */
+		void *f = impl->create();
 		double v[BOUND_READS];
 		uint64_t words;
 
+		phase(impl, f, w, w->final, w->nr_final, NULL, false);
 		for (int i = 0; i < BOUND_READS; i++) {
 			double t0 = now_ns();
 
-			sink += kernel_like_sum_leaves(s, &words);
+			sink += kernel_like_sum_leaves(f, &words);
 			v[i] = now_ns() - t0;
 		}
 		smp->bound_ns = median(v, BOUND_READS);
+		impl->destroy(f);
 	}
 	impl->destroy(s);
 	if (fresh && smp->nodes) {
@@ -859,6 +866,246 @@ static int report_goals(struct result *res, size_t nres, int reps,
 }
 
 /* ------------------------------------------------------------------------ */
+/*
+ * Goals of issue 11, each a median over the runs of a per-run ratio (lower
+ * is better for every one of them): libkho's time over the reference's.
+ */
+enum goal11_kind {
+	G11_WALK_PEERS, /* walk / fastest of kernel-like, kho-v1, judy1, roaring */
+	G11_WALK_FLOOR, /* walk / larger of ranges' walk and the bound */
+	G11_ADD_V1, /* per-page add / kho-v1's add */
+	G11_ADD_KERNEL, /* per-page add / kernel-like's add */
+	G11_BATCH_LEAD, /* batch add / fastest add of every other design */
+	G11_ADD_TODAY, /* add / libkho-before's add */
+	G11_WALK_TODAY, /* walk / libkho-before's walk */
+	G11_BYTES_TODAY, /* bytes / libkho-before's bytes */
+};
+
+struct goal11 {
+	enum goal11_kind kind;
+	const char *wl;
+	double target; /* met when the ratio is at most this (or below 1) */
+	bool strict; /* met only below the target */
+};
+
+/*
+ * "No slower than today": libkho against libkho-before (bench/before/, the
+ * library before issue 11) in the same runs, allowing this much noise.
+ */
+#define TODAY_NOISE 1.05
+
+static const struct goal11 goals11[] = {
+	{ G11_WALK_PEERS, "W1", 1, true },
+	{ G11_WALK_PEERS, "W2", 1, true },
+	{ G11_WALK_PEERS, "W3", 1, true },
+	{ G11_WALK_PEERS, "W4", 1, true },
+	{ G11_WALK_PEERS, "W5", 1, true },
+	{ G11_WALK_PEERS, "W6", 1, true },
+	{ G11_WALK_FLOOR, "W1", 1.5, false },
+	{ G11_WALK_FLOOR, "W2", 1.5, false },
+	{ G11_WALK_FLOOR, "W3", 1.5, false },
+	{ G11_WALK_FLOOR, "W4", 1.5, false },
+	{ G11_WALK_FLOOR, "W5", 1.5, false },
+	{ G11_WALK_FLOOR, "W6", 1.5, false },
+	{ G11_ADD_V1, "W2", 1, false },
+	{ G11_ADD_V1, "W3", 1, false },
+	{ G11_ADD_V1, "W4", 1, false },
+	{ G11_ADD_V1, "W1", 1.5, false },
+	{ G11_ADD_V1, "W5", 1.5, false },
+	{ G11_ADD_KERNEL, "W1", 1, false },
+	{ G11_ADD_KERNEL, "W2", 1, false },
+	{ G11_ADD_KERNEL, "W3", 1, false },
+	{ G11_ADD_KERNEL, "W4", 1, false },
+	{ G11_ADD_KERNEL, "W5", 1, false },
+	{ G11_ADD_KERNEL, "W6", 1, false },
+	{ G11_BATCH_LEAD, "W2", 1, true },
+	{ G11_BATCH_LEAD, "W3", 1, true },
+	{ G11_BATCH_LEAD, "W4", 1, true },
+};
+
+static const char *const walk_peers[] = { "kernel-like", "kho-v1", "judy1",
+					  "roaring" };
+static const char *const add_others[] = { "kernel-like", "kho-v1", "ranges",
+					  "judy1", "roaring" };
+
+static const char *goal11_text(enum goal11_kind k)
+{
+	switch (k) {
+	case G11_WALK_PEERS:
+		return "walk / fastest tree or bitmap peer";
+	case G11_WALK_FLOOR:
+		return "walk / max of ranges walk and bound";
+	case G11_ADD_V1:
+		return "per-page add / kho-v1 add";
+	case G11_ADD_KERNEL:
+		return "per-page add / kernel-like add";
+	case G11_BATCH_LEAD:
+		return "batch add / fastest other add";
+	case G11_ADD_TODAY:
+		return "add / libkho-before add";
+	case G11_WALK_TODAY:
+		return "walk / libkho-before walk";
+	case G11_BYTES_TODAY:
+		return "bytes / libkho-before bytes";
+	}
+	return "?";
+}
+
+/* Smallest add or walk time among @names in rep @i, or -1 when none ran. */
+static double best_of(struct result *res, size_t nres, const char *wl,
+		      const char *const *names, size_t n, int i, bool walk)
+{
+	double best = -1;
+
+	for (size_t k = 0; k < n; k++) {
+		struct result *r = find_result(res, nres, names[k], wl);
+		double t;
+
+		if (!r)
+			continue;
+		t = walk ? r->s[i].walk_ns : r->s[i].add_ns;
+		if (best < 0 || t < best)
+			best = t;
+	}
+	return best;
+}
+
+/* Median of the per-run ratio of one goal for one libkho entry, or -1. */
+static double goal11_ratio(const struct goal11 *g, struct result *res,
+			   size_t nres, const struct result *lk, bool batch,
+			   int reps)
+{
+	double v[reps];
+
+	for (int i = 0; i < reps; i++) {
+		struct result *r;
+		double ref = -1, mine = lk->s[i].add_ns;
+
+		switch (g->kind) {
+		case G11_WALK_PEERS:
+			mine = lk->s[i].walk_ns;
+			ref = best_of(res, nres, g->wl, walk_peers, 4, i, true);
+			break;
+		case G11_WALK_FLOOR:
+			mine = lk->s[i].walk_ns;
+			r = find_result(res, nres, "ranges", g->wl);
+			ref = r ? r->s[i].walk_ns : -1;
+			r = find_result(res, nres, "kernel-like", g->wl);
+			if (r && r->s[i].bound_ns > ref)
+				ref = r->s[i].bound_ns;
+			break;
+		case G11_ADD_V1:
+			r = find_result(res, nres, "kho-v1", g->wl);
+			ref = r && !batch ? r->s[i].add_ns : -1;
+			break;
+		case G11_ADD_KERNEL:
+			r = find_result(res, nres, "kernel-like", g->wl);
+			ref = r && !batch ? r->s[i].add_ns : -1;
+			break;
+		case G11_BATCH_LEAD:
+			ref = batch ? best_of(res, nres, g->wl, add_others, 5,
+					      i, false) :
+				      -1;
+			break;
+		case G11_ADD_TODAY:
+			r = find_result(res, nres, "libkho-before", g->wl);
+			ref = r && !batch ? r->s[i].add_ns : -1;
+			break;
+		case G11_WALK_TODAY:
+			mine = lk->s[i].walk_ns;
+			r = find_result(res, nres, "libkho-before", g->wl);
+			ref = r ? r->s[i].walk_ns : -1;
+			break;
+		case G11_BYTES_TODAY:
+			mine = lk->bytes;
+			r = find_result(res, nres, "libkho-before", g->wl);
+			ref = r ? (double)r->bytes : -1;
+			break;
+		}
+		if (ref <= 0)
+			return -1;
+		v[i] = mine / ref;
+	}
+	return median(v, reps);
+}
+
+static bool goal11_met(const struct goal11 *g, double m)
+{
+	return m >= 0 && (g->strict ? m < g->target : m <= g->target);
+}
+
+static void print_goal11(FILE *f, const struct goal11 *g, struct result *res,
+			 size_t nres, int reps, int *met, int *total)
+{
+	const char *names[2] = { "libkho", "libkho-batch" };
+	double m[2] = { -1, -1 };
+	bool ok = false;
+	char text[64];
+
+	for (int k = 0; k < 2; k++) {
+		struct result *lk = find_result(res, nres, names[k], g->wl);
+
+		if (!lk)
+			continue;
+		m[k] = goal11_ratio(g, res, nres, lk, k, reps);
+		ok |= goal11_met(g, m[k]);
+	}
+	snprintf(text, sizeof(text), "%s %s", g->wl, goal11_text(g->kind));
+	printf("  %-46s %s%5.2fx ", text, g->strict ? "< " : "<=", g->target);
+	for (int k = 0; k < 2; k++) {
+		if (m[k] < 0)
+			printf("%9s ", "-");
+		else
+			printf("%8.2fx ", m[k]);
+	}
+	if (m[0] < 0 && m[1] < 0) {
+		printf(" not measured\n");
+		return;
+	}
+	(*total)++;
+	*met += ok;
+	printf(" %s\n", ok ? "met" : "NOT MET");
+	if (f)
+		fprintf(f, "\"%s\",%s,%s%.2f,%.3f,%.3f,%s\n", text, g->wl,
+			g->strict ? "<" : "<=", g->target, m[0], m[1],
+			ok ? "met" : "not met");
+}
+
+static void report_goals11(struct result *res, size_t nres, int reps,
+			   const char *path)
+{
+	FILE *f = path ? fopen(path, "w") : NULL;
+	int met = 0, total = 0;
+
+	if (path && !f)
+		bench_die("cannot write %s: %s", path, strerror(errno));
+	if (f)
+		fprintf(f, "goal,workload,target,libkho,libkho_batch,met\n");
+	printf("\nGoals (issue 11): ratios of libkho's time to the reference's "
+	       "in the same runs, medians; lower is better\n");
+	printf("  %-46s %8s %9s %9s  %s\n", "goal", "target", "libkho", "batch",
+	       "verdict");
+	for (size_t g = 0; g < sizeof(goals11) / sizeof(goals11[0]); g++)
+		print_goal11(f, &goals11[g], res, nres, reps, &met, &total);
+	for (int t = 0; t < NR_WORKLOADS; t++) {
+		static const enum goal11_kind kinds[] = { G11_ADD_TODAY,
+							  G11_WALK_TODAY,
+							  G11_BYTES_TODAY };
+		char wl[8];
+
+		snprintf(wl, sizeof(wl), "W%d", t + 1);
+		for (int k = 0; k < 3; k++) {
+			struct goal11 g = { kinds[k], wl, TODAY_NOISE, false };
+
+			print_goal11(f, &g, res, nres, reps, &met, &total);
+		}
+	}
+	printf("  issue 11: %d of %d goals met\n", met, total);
+	if (f && fclose(f))
+		bench_die("cannot write %s", path);
+}
+
+/* ------------------------------------------------------------------------ */
 
 static bool listed(const char *list, const char *name)
 {
@@ -1017,12 +1264,159 @@ out:
 		workload_free(&wl[i]);
 }
 
+/*
+ * Size curve (issue 11): the walk to reserved ranges alone, N order-0 blocks
+ * from 1 Ki to 4 Mi, scattered (every other page: nothing merges) and
+ * adjacent (one run), for libkho, kernel-like (binary-searched reserve) and
+ * kernel-memblock (the memblock model: quadratic when scattered). A
+ * kernel-memblock point is skipped when its predicted time, from the last
+ * one scaled by (N / N_last)^2, is above @max_s seconds.
+ */
+static const uint64_t curve_sizes[] = { 1024,  5000,   10000,	20000,	40000,
+					80000, 160000, 1048576, 4194304 };
+#define NR_CURVE_SIZES (sizeof(curve_sizes) / sizeof(curve_sizes[0]))
+
+struct curve_point {
+	double ms;
+	uint64_t ranges;
+	uint64_t visits;
+	bool run;
+};
+
+static struct curve_point curve_one(const struct bench_impl *impl, uint64_t n,
+				    bool adjacent, struct range_array *out)
+{
+	const uint64_t base = (4ULL << 30) >> BENCH_PAGE_SHIFT;
+	const int reps = n <= 160000 ? 3 : 1;
+	struct curve_point p = { .run = true };
+	double v[3];
+	void *s = impl->create();
+
+	for (uint64_t i = 0; i < n; i++) {
+		int err = impl->add(s, base + (adjacent ? i : 2 * i), 0);
+
+		if (err)
+			bench_die("%s: curve add = %d", impl->name, err);
+	}
+	for (int r = 0; r < reps; r++) {
+		double t0;
+
+		range_array_reset(out);
+		t0 = now_ns();
+		if (impl->walk(s, out))
+			bench_die("%s: curve walk failed", impl->name);
+		v[r] = now_ns() - t0;
+		if (out->nr != (adjacent ? 1 : n) ||
+		    out->r[0].start != base << BENCH_PAGE_SHIFT)
+			bench_die("%s: curve walk gave %zu ranges for %llu "
+				  "blocks",
+				  impl->name, out->nr, (unsigned long long)n);
+	}
+	p.ms = median(v, reps) / 1e6;
+	p.ranges = out->nr;
+	p.visits = impl->visits ? impl->visits(s) : 0;
+	impl->destroy(s);
+	return p;
+}
+
+static void curve(double max_s, const char *path)
+{
+	static const struct bench_impl *const impls[] = {
+#ifndef BENCH_NO_LIBKHO
+		&impl_libkho,
+#endif
+		&impl_kernel,
+		&impl_kernel_memblock,
+	};
+	const size_t nimpl = sizeof(impls) / sizeof(impls[0]);
+	struct curve_point pts[2][sizeof(impls) / sizeof(impls[0])]
+			      [NR_CURVE_SIZES];
+	struct range_array out;
+	FILE *f = NULL;
+
+	memset(pts, 0, sizeof(pts));
+	range_array_init(&out, curve_sizes[NR_CURVE_SIZES - 1] + 1);
+	for (int adj = 0; adj < 2; adj++) {
+		for (size_t i = 0; i < nimpl; i++) {
+			double last_ms = 0;
+			uint64_t last_n = 0;
+
+			for (size_t k = 0; k < NR_CURVE_SIZES; k++) {
+				uint64_t n = curve_sizes[k];
+				double scale = last_n ? (double)n / last_n : 0;
+
+				if (impls[i]->explicit_only && !adj && last_n &&
+				    last_ms * scale * scale / 1e3 > max_s)
+					continue;
+				pts[adj][i][k] =
+					curve_one(impls[i], n, adj, &out);
+				last_ms = pts[adj][i][k].ms;
+				last_n = n;
+			}
+			fprintf(stderr, "kho-bench: curve %s %s done\n",
+				impls[i]->name, adj ? "adjacent" : "scattered");
+		}
+	}
+	printf("\nSize curve: walk to reserved ranges, ms (N order-0 blocks; "
+	       "scattered = every other page); kernel-memblock region visits\n");
+	printf("  %-10s %9s", "pattern", "blocks");
+	for (size_t i = 0; i < nimpl; i++)
+		printf(" %16s", impls[i]->name);
+	printf(" %16s\n", "memblock visits");
+	for (int adj = 0; adj < 2; adj++) {
+		for (size_t k = 0; k < NR_CURVE_SIZES; k++) {
+			printf("  %-10s %9llu", adj ? "adjacent" : "scattered",
+			       (unsigned long long)curve_sizes[k]);
+			for (size_t i = 0; i < nimpl; i++) {
+				if (pts[adj][i][k].run)
+					printf(" %16.3f", pts[adj][i][k].ms);
+				else
+					printf(" %16s", "(skipped)");
+			}
+			if (pts[adj][nimpl - 1][k].run)
+				printf(" %16llu\n",
+				       (unsigned long long)
+					       pts[adj][nimpl - 1][k]
+						       .visits);
+			else
+				printf(" %16s\n", "-");
+		}
+	}
+	if (path) {
+		f = fopen(path, "w");
+		if (!f)
+			bench_die("cannot write %s: %s", path, strerror(errno));
+		fprintf(f, "pattern,blocks,impl,walk_ms,ranges,visits\n");
+		for (int adj = 0; adj < 2; adj++)
+			for (size_t i = 0; i < nimpl; i++)
+				for (size_t k = 0; k < NR_CURVE_SIZES; k++) {
+					struct curve_point *p = &pts[adj][i][k];
+
+					if (!p->run)
+						continue;
+					fprintf(f,
+						"%s,%llu,%s,%.4f,%llu,%llu\n",
+						adj ? "adjacent" : "scattered",
+						(unsigned long long)
+							curve_sizes[k],
+						impls[i]->name, p->ms,
+						(unsigned long long)p->ranges,
+						(unsigned long long)p->visits);
+				}
+		if (fclose(f))
+			bench_die("cannot write %s", path);
+	}
+	range_array_free(&out);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: kho-bench [--quick] [--reps N] [--csv PATH] [--goals PATH]\n"
 		"                 [--sweep PATH | --no-sweep] [--wall]\n"
-		"                 [--workloads W1,..] [--impls NAME,..]\n");
+		"                 [--workloads W1,..] [--impls NAME,..]\n"
+		"                 [--goals11 PATH] [--curve PATH]\n"
+		"                 [--curve-max-s SECONDS]\n");
 	exit(1);
 }
 
@@ -1036,12 +1430,17 @@ int main(int argc, char **argv)
 		{ "workloads", required_argument, NULL, 'w' },
 		{ "impls", required_argument, NULL, 'i' },
 		{ "sweep", required_argument, NULL, 's' },
+		{ "curve", required_argument, NULL, 'C' },
+		{ "goals11", required_argument, NULL, 'G' },
+		{ "curve-max-s", required_argument, NULL, 'M' },
 		{ "no-sweep", no_argument, NULL, 'n' },
 		{ "wall", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *csv = NULL, *goals_path = NULL, *wsel = NULL, *isel = NULL;
-	const char *sweep_path = NULL;
+	const char *sweep_path = NULL, *curve_path = NULL;
+	const char *goals11_path = NULL;
+	double curve_max_s = 10;
 	const struct bench_impl *impls[NR_ALL_IMPLS];
 	struct workload wl[NR_WORKLOADS];
 	struct result *res;
@@ -1072,6 +1471,15 @@ int main(int argc, char **argv)
 		case 'i':
 			isel = optarg;
 			break;
+		case 'G':
+			goals11_path = optarg;
+			break;
+		case 'C':
+			curve_path = optarg;
+			break;
+		case 'M':
+			curve_max_s = atof(optarg);
+			break;
 		case 's':
 			sweep_path = optarg;
 			break;
@@ -1090,7 +1498,8 @@ int main(int argc, char **argv)
 	if (!reps)
 		reps = quick ? 3 : 7;
 	for (size_t i = 0; i < NR_ALL_IMPLS; i++)
-		if (listed(isel, all_impls[i]->name))
+		if (listed(isel, all_impls[i]->name) &&
+		    (isel || !all_impls[i]->explicit_only))
 			impls[nimpl++] = all_impls[i];
 	if (!nimpl)
 		bench_die("no implementation selected");
@@ -1107,11 +1516,14 @@ int main(int argc, char **argv)
 			 "run");
 	print_table(res, nres, wl, NR_WORKLOADS, reps);
 	report_goals(res, nres, reps, goals_path);
+	report_goals11(res, nres, reps, goals11_path);
 	if (csv)
 		write_csv(csv, res, nres, reps);
 	results_free(res, nres);
 	for (int i = 0; i < NR_WORKLOADS; i++)
 		workload_free(&wl[i]);
+	if (curve_path)
+		curve(curve_max_s, curve_path);
 	if (do_sweep && !wsel)
 		sweep(impls, nimpl, quick, sweep_path);
 	printf("\nkho-bench: every walk matched the model; total %.1f s\n",

@@ -3,9 +3,10 @@
 #
 # Run kho-bench and keep its results.
 # Usage: sh bench/run.sh BINARY full|smoke
-#   full:  the real workloads; writes results.csv, goals.csv, sweep.csv and
-#          output.txt next to BINARY and draws the charts into docs/img/
-#          with gnuplot.
+#   full:  the real workloads; writes results.csv, goals.csv (issue 4),
+#          goals11.csv (issue 11), sweep.csv, curve.csv (walk time from 1 Ki
+#          to 4 Mi blocks, with the memblock model) and output.txt next to
+#          BINARY and draws the charts into docs/img/ with gnuplot.
 #   smoke: tiny inputs, every implementation, a few seconds; exits 0 only
 #          when every implementation ran every workload and every walk
 #          matched the model.
@@ -18,26 +19,29 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 img=$top/docs/img
 csv=$out/results.csv
 goals=$out/goals.csv
+goals11=$out/goals11.csv
 sweep=$out/sweep.csv
+curve=$out/curve.csv
 log=$out/output.txt
-impls="libkho libkho-batch kernel-like kho-v1 ranges judy1 roaring"
+impls="libkho libkho-batch libkho-before kernel-like kho-v1 ranges judy1 roaring"
 workloads="W1 W2 W3 W4 W5 W6"
 
 case $mode in
-full) flags= ;;
+full) flags="--curve $curve" ;;
 smoke) flags=--quick ;;
 *) echo "run.sh: mode must be full or smoke, not '$mode'" >&2; exit 1 ;;
 esac
 
-rm -f "$csv" "$goals" "$sweep" "$log"
+rm -f "$csv" "$goals" "$goals11" "$sweep" "$curve" "$log"
 start=$(date +%s)
-if ! "$bin" $flags --csv "$csv" --goals "$goals" --sweep "$sweep" >"$log"; then
+if ! "$bin" $flags --csv "$csv" --goals "$goals" --goals11 "$goals11" \
+	--sweep "$sweep" >"$log"; then
 	cat "$log"
 	echo "run.sh: $bin failed" >&2
 	exit 1
 fi
 cat "$log"
-echo "run.sh: $mode run took $(($(date +%s) - start)) s; results in $csv, $goals, $sweep"
+echo "run.sh: $mode run took $(($(date +%s) - start)) s; results in $csv, $goals, $goals11, $sweep$([ -f "$curve" ] && echo ", $curve")"
 
 # Every implementation, every workload, and the cross-check line.
 missing=
@@ -169,8 +173,38 @@ line_chart "$tmp/frag-bytes.dat" "$img/bench-frag-bytes.svg" \
 line_chart "$tmp/frag-walk.dat" "$img/bench-frag-walk.svg" \
 	"Fragmentation: walk to reserved ranges, ns per preserved page" \
 	"ns per page" $((nimpl + 1))
+# Size curve: walk ms against blocks, log-log, with the real kernel's
+# kho_mem_retrieve() (issue 11: Linux 7.3.4 under QEMU TCG, scattered).
+awk -F, 'NR > 1 { print > ("'"$tmp"'/curve-" $1 "-" $3 ".dat") }' "$curve"
+cat >"$tmp/curve-real.dat" <<REAL
+5000 250
+10000 750
+20000 3200
+40000 13000
+80000 50500
+160000 199000
+REAL
+gnuplot <<GP
+set terminal svg size 900,520 dynamic font "sans,12" background rgb "white"
+set output "$img/bench-curve.svg"
+set title "Walk to reserved memory: ms against preserved order-0 blocks (log-log)"
+set xlabel "blocks"
+set ylabel "ms"
+set logscale xy 10
+set format y "%g"
+set grid xtics ytics
+set key outside right top vertical
+set datafile separator ","
+plot "$tmp/curve-scattered-kernel-memblock.dat" using 2:4 with linespoints lw 2 title "kernel-memblock, scattered", \
+     "$tmp/curve-scattered-kernel-like.dat" using 2:4 with linespoints lw 2 title "kernel-like, scattered", \
+     "$tmp/curve-scattered-libkho.dat" using 2:4 with linespoints lw 2 title "libkho, scattered", \
+     "$tmp/curve-adjacent-kernel-memblock.dat" using 2:4 with linespoints dt 2 title "kernel-memblock, adjacent", \
+     "$tmp/curve-adjacent-kernel-like.dat" using 2:4 with linespoints dt 2 title "kernel-like, adjacent", \
+     "$tmp/curve-adjacent-libkho.dat" using 2:4 with linespoints dt 2 title "libkho, adjacent", \
+     "$tmp/curve-real.dat" using 1:2 datafile separator " " with points pt 7 ps 1.2 title "Linux 7.3.4 (QEMU TCG), scattered"
+GP
 echo "run.sh: charts in $img: bench-add.svg bench-walk.svg bench-bytes.svg" \
-	"bench-frag-bytes.svg bench-frag-walk.svg"
+	"bench-frag-bytes.svg bench-frag-walk.svg bench-curve.svg"
 
 # The measured tables of docs/benchmarks.md, between its two markers.
 doc=$top/docs/benchmarks.md

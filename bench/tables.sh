@@ -5,7 +5,7 @@
 # Usage: sh bench/tables.sh DIR   (DIR holds results.csv, goals.csv, sweep.csv)
 set -eu
 dir=${1:?usage: sh bench/tables.sh DIR}
-impls="libkho libkho-batch kernel-like kho-v1 ranges judy1 roaring"
+impls="libkho libkho-batch libkho-before kernel-like kho-v1 ranges judy1 roaring"
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 mhz=$(sed -n 's/^cpu MHz[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -32,6 +32,25 @@ awk -F, 'NR > 1 {
 	cmp = ($1 ~ /bound|fresh/) ? "<=" : ">="
 	printf "| %s | %s %.1fx | %.2fx | %.2fx | %s |\n", $1, cmp, $3, $4, $5, $6
 }' "$dir/goals.csv"
+echo
+
+echo "### Goals of issue 11 (walk and add speed)"
+echo
+echo "Ratios of libkho's time (or bytes) to the reference's, per run, medians;"
+echo "lower is better. libkho-before is the library before issue 11, run in"
+echo "the same process (bench/before/). A goal is met when either libkho"
+echo "entry meets it."
+echo
+echo "| goal | target | libkho (block by block) | libkho-batch | verdict |"
+echo "|---|---|---|---|---|"
+awk -F, 'NR > 1 {
+	gsub(/"/, "", $1)
+	a = ($4 < 0) ? "-" : sprintf("%.2fx", $4)
+	b = ($5 < 0) ? "-" : sprintf("%.2fx", $5)
+	printf "| %s | %sx | %s | %s | %s |\n", $1, $3, a, b, $6
+	n++; if ($6 == "met") m++
+}
+END { printf "\n%d of %d goals met.\n", m, n }' "$dir/goals11.csv"
 echo
 
 echo "### Results per workload"
@@ -100,3 +119,44 @@ for what in "bytes per page:7:%.3f" "walk ns per page:6:%.3f" "add ns per page:5
 		}
 	}' "$dir/sweep.csv"
 done
+
+[ -f "$dir/curve.csv" ] || exit 0
+echo
+echo "### Size curve: the walk to reserved memory from 1 Ki to 4 Mi blocks"
+echo
+echo "N order-0 blocks, scattered (every other page: nothing merges) or"
+echo "adjacent (one run); ms for the whole walk including the reserve. libkho:"
+echo "kho_radix_walk_ranges() appending its ranges; kernel-like: 7.3.4's walk,"
+echo "one reserve per block into a binary-searched array; kernel-memblock: the"
+echo "same walk into the model of memblock.reserved (bench/memblock.c), with"
+echo "its region visits. Points whose predicted time exceeds the budget are"
+echo "skipped. Linux 7.3.4: kho_mem_retrieve() measured in kernel B under QEMU"
+echo "TCG (issue 11), N non-adjacent order-0 pages; emulated, so slower than"
+echo "native by a constant factor, but the same shape."
+echo
+echo "| pattern | blocks | libkho ms | kernel-like ms | kernel-memblock ms | memblock region visits | Linux 7.3.4 (TCG) |"
+echo "|---|--:|--:|--:|--:|--:|--:|"
+awk -F, '
+NR == 1 { next }
+{
+	k = $1 "," $2
+	if (!(k in seen)) { seen[k] = 1; rows[++nr] = k }
+	ms[k "," $3] = $4
+	if ($3 == "kernel-memblock") vis[k] = $6
+}
+END {
+	real["scattered,5000"] = "0.19-0.31 s"; real["scattered,10000"] = "0.75 s"
+	real["scattered,20000"] = "3.1-3.3 s"; real["scattered,40000"] = "12.7-13.3 s"
+	real["scattered,80000"] = "48-53 s"; real["scattered,160000"] = "195-203 s"
+	real["adjacent,5000"] = "5 ms"; real["adjacent,160000"] = "0.26 s"
+	for (r = 1; r <= nr; r++) {
+		k = rows[r]; split(k, p, ",")
+		printf "| %s | %s |", p[1], p[2]
+		n = split("libkho kernel-like kernel-memblock", im, " ")
+		for (i = 1; i <= n; i++) {
+			v = ms[k "," im[i]]
+			printf " %s |", (v == "") ? "(skipped)" : sprintf("%.3f", v)
+		}
+		printf " %s | %s |\n", (vis[k] == "") ? "-" : vis[k], (k in real) ? real[k] : ""
+	}
+}' "$dir/curve.csv"
