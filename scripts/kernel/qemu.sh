@@ -8,6 +8,9 @@
 #   --dtb FILE        arm64: boot with this device tree instead of QEMU's
 #   --dumpdtb FILE    arm64: write QEMU's device tree to FILE and exit
 #   --timeout S       kill QEMU after S seconds (default $QEMU_TIMEOUT or 120)
+#   --device SPEC     one more -device (repeatable), e.g. QEMU's generic
+#                     loader; KERNEL, INITRD or APPEND "none" leaves out
+#                     -kernel, -initrd or -append
 # Environment: QEMU_ACCEL (default tcg: KVM guests hang at "Decompressing
 # Linux..." on the machines this was written on), QEMU_MEM (default 1G),
 # QEMU_SMP (default 1), QEMU_CPU (arm64, default cortex-a72).
@@ -19,9 +22,11 @@ initrd=${3:?}
 append=${4:?}
 log=${5:?}
 shift 5
-ramfile= dtb= dumpdtb= timeout=${QEMU_TIMEOUT:-120}
+ramfile= dtb= dumpdtb= timeout=${QEMU_TIMEOUT:-120} devices=
 while [ $# -gt 0 ]; do
 	case $1 in
+	--device) devices="$devices
+$2"; shift 2 ;;
 	--ram-file) ramfile=$2; shift 2 ;;
 	--dtb) dtb=$2; shift 2 ;;
 	--dumpdtb) dumpdtb=$2; shift 2 ;;
@@ -52,7 +57,17 @@ arm64)
 *) echo "qemu.sh: unknown architecture '$arch'" >&2; exit 2 ;;
 esac
 [ "$initrd" = none ] || set -- "$@" -initrd "$initrd"
+[ "$kernel" = none ] || set -- "$@" -kernel "$kernel"
+[ "$append" = none ] || set -- "$@" -append "$append"
+# One -device per line of $devices (specs hold no newline).
+nl='
+'
+oldifs=$IFS
+IFS=$nl
+for d in $devices; do
+	set -- "$@" -device "$d"
+done
+IFS=$oldifs
 rm -f "$log"
 exec timeout -k 10 "$timeout" "$@" -accel "$accel" -m "$mem" -smp "$smp" \
-	-no-reboot -nographic -nodefaults -serial "file:$log" \
-	-kernel "$kernel" -append "$append"
+	-no-reboot -nographic -nodefaults -serial "file:$log"

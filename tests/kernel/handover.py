@@ -8,10 +8,16 @@ Usage:
       children (name, preserved-data, blob-size), the memblock subtree's
       reserve_mem regions with the FNV-1a 64 hash of their bytes in ram.img,
       and every page the radix tree occupies.
-  handover.py chosen MACHINE_DIR IN.dts OUT.dts
+  handover.py chosen MACHINE_DIR IN.dts OUT.dts [BOOTARGS INITRD SIZE]
       Copy QEMU's device tree source, adding to /chosen the properties Linux
       reads the handover from (drivers/of/fdt.c: linux,kho-fdt and
-      linux,kho-scratch, one address/size pair each in 2+2 cells).
+      linux,kho-scratch, one address/size pair each in 2+2 cells), and, when
+      given, bootargs and linux,initrd-start/end (what QEMU's -kernel would
+      have added).
+  handover.py arm64place MACHINE_DIR IMAGE_SIZE INITRD_SIZE DTB_SIZE
+      Where tests/kernel/tramp-arm64.S, the DTB, the initrd and the Image go
+      (QEMU's generic loader puts them there): "TRAMP DTB INITRD IMAGE", in
+      the largest scratch area past the scratch array, as kexec would.
   handover.py overlap MACHINE_DIR ROMS.txt INSPECT.json
       Refuse (exit 1, one line per clash) when anything QEMU loads (ROMS.txt
       is the monitor's "info roms") lands on memory the handover owns: a
@@ -145,15 +151,22 @@ def info(m):
     return out
 
 
-def chosen(m, src, dst):
+def chosen(m, src, dst, bootargs=None, initrd=None):
     fdt_addr, fdt_size, scr_addr, scr_size = m.kho
 
     def cells(a, s):
         return "<0x%x 0x%x 0x%x 0x%x>" % (a >> 32, a & 0xFFFFFFFF, s >> 32, s & 0xFFFFFFFF)
+    extra = "\t\tlinux,kho-fdt = %s;\n\t\tlinux,kho-scratch = %s;\n" % (
+        cells(fdt_addr, fdt_size), cells(scr_addr, scr_size))
+    if bootargs is not None:
+        extra += '\t\tbootargs = "%s";\n' % bootargs.replace('"', '')
+    if initrd is not None:
+        a, n = initrd
+        extra += "\t\tlinux,initrd-start = <0x%x 0x%x>;\n" % (a >> 32, a & 0xFFFFFFFF)
+        extra += "\t\tlinux,initrd-end = <0x%x 0x%x>;\n" % ((a + n) >> 32, (a + n) & 0xFFFFFFFF)
     text = open(src).read()
-    new, n = re.subn(r"(\n\tchosen \{\n)",
-                     r"\1\t\tlinux,kho-fdt = %s;\n\t\tlinux,kho-scratch = %s;\n"
-                     % (cells(fdt_addr, fdt_size), cells(scr_addr, scr_size)), text, count=1)
+    text = re.sub(r"\n\t\t(bootargs|linux,initrd-start|linux,initrd-end) = [^;]*;", "", text)
+    new, n = re.subn(r"(\n\tchosen \{\n)", lambda mt: mt.group(1) + extra, text, count=1)
     if n != 1:
         fail("%s has no top-level chosen node" % src)
     open(dst, "w").write(new)
@@ -214,14 +227,44 @@ def x86place(m, init_size, modules):
     return loader, kaddr
 
 
+def arm64place(m, image_size, initrd_size, dtb_size):
+    """Where the arm64 trampoline, DTB, initrd and Image go: in the largest
+    scratch area, past the scratch array, the Image 2 MiB-aligned with room
+    for its header's image_size. Prints "TRAMP DTB INITRD IMAGE"."""
+    fdt_addr, fdt_size, scr_addr, scr_size = m.kho
+    raw = m.read(scr_addr, scr_size)
+    areas = [struct.unpack("<QQ", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16)]
+    areas = sorted((a for a in areas if a[1]), key=lambda a: -a[1])
+    if not areas:
+        fail("the scratch array at %#x lists no scratch area" % scr_addr)
+    start, size = areas[0]
+    end = start + size
+    lo = start
+    if start <= scr_addr < end:
+        lo = max(lo, scr_addr + scr_size)
+    al = 2 << 20
+    tramp = (lo + PAGE - 1) & ~(PAGE - 1)
+    dtb = tramp + PAGE
+    initrd = (dtb + dtb_size + PAGE - 1) & ~(PAGE - 1)
+    image = (initrd + initrd_size + al - 1) & ~(al - 1)
+    if image + image_size > end:
+        fail("scratch area %#x-%#x is too small for DTB, initrd and an Image of %#x bytes"
+             % (start, end, image_size))
+    print("%#x %#x %#x %#x" % (tramp, dtb, initrd, image))
+
+
 def main():
     a = sys.argv[1:]
     if len(a) >= 2 and a[0] == "info":
         print(json.dumps(info(Machine(a[1])), indent=1))
     elif len(a) == 4 and a[0] == "chosen":
         chosen(Machine(a[1]), a[2], a[3])
+    elif len(a) == 7 and a[0] == "chosen":
+        chosen(Machine(a[1]), a[2], a[3], a[4], (int(a[5], 0), int(a[6], 0)))
     elif len(a) == 4 and a[0] == "x86place":
         x86place(Machine(a[1]), int(a[2], 0), int(a[3], 0))
+    elif len(a) == 5 and a[0] == "arm64place":
+        arm64place(Machine(a[1]), int(a[2], 0), int(a[3], 0), int(a[4], 0))
     elif len(a) == 4 and a[0] == "overlap":
         overlap(Machine(a[1]), a[2], a[3])
     else:

@@ -95,28 +95,59 @@ PY
 	sed 's/^/  says: /' "$out/overlap.txt"
 	log=$out/serial.log
 	rc=0
+	set --
+	oldifs=$IFS
+	IFS='
+'
+	for d in $boot_devs; do set -- "$@" --device "$d"; done
+	IFS=$oldifs
 	qemu "$boot_kernel" "$boot_initrd" "$boot_append" "$log" \
-		--ram-file "$M/ram.img" $boot_opts || rc=$?
+		--ram-file "$M/ram.img" $boot_opts "$@" || rc=$?
 	evidence "$log" "KHO" "kho" "reserve" "Revived" "kinit:" "LUO" "liveupdate" "test_kho"
 	says "$log" "found kexec handover data" "incompatible" "disabling KHO" "KHO restore" "kinit: stage B done"
 }
 
 # arm64: QEMU's own DTB with the handover in /chosen (linux,kho-fdt and
-# linux,kho-scratch); roms.txt from the monitor's "info roms" (a throwaway
-# machine, so the RAM file is not written).
+# linux,kho-scratch), the command line and the initrd. QEMU's -kernel would
+# put the Image at 0x40200000 whatever the handover holds there; so, as
+# kexec does, Image, initrd, DTB and tests/kernel/tramp-arm64.S go into a
+# scratch area (handover.py arm64place), placed by QEMU's generic loader,
+# and the CPU starts at the trampoline. roms.txt from the monitor's "info
+# roms" (a throwaway machine, so the RAM file is not written).
 boot_real_arm64() {
-	qemu "$kdir/image" "$kwork/initrd-b.cpio" "console=$console" "$out/dumpdtb.log" \
-		--dumpdtb "$out/qemu.dtb" >/dev/null 2>&1 || true
+	qemu none none none "$out/dumpdtb.log" --dumpdtb "$out/qemu.dtb" \
+		>/dev/null 2>&1 || true
 	[ -s "$out/qemu.dtb" ] || fail "QEMU did not dump its DTB"
 	dtc -q -I dtb -O dts -o "$out/qemu.dts" "$out/qemu.dtb"
-	python3 "$top/tests/kernel/handover.py" chosen "$M" "$out/qemu.dts" "$out/kho.dts"
+	image_size=$(python3 -c "import struct,sys; print(struct.unpack_from('<Q', open(sys.argv[1],'rb').read(64), 16)[0])" "$kdir/image")
+	initrd_size=$(stat -L -c %s "$kwork/initrd-b.cpio")
+	place=$(python3 "$top/tests/kernel/handover.py" arm64place "$M" "$image_size" "$initrd_size" 65536) ||
+		fail "no room for Image, initrd and DTB in scratch"
+	set -- $place
+	tramp=$1 dtb=$2 initrd=$3 image=$4
+	python3 "$top/tests/kernel/handover.py" chosen "$M" "$out/qemu.dts" "$out/kho.dts" \
+		"$append" "$initrd" "$initrd_size"
 	dtc -q -I dts -O dtb -o "$out/kho.dtb" "$out/kho.dts"
-	printf 'info roms\nquit\n' | timeout -k 5 60 qemu-system-aarch64 \
-		-M virt -cpu "${QEMU_CPU:-cortex-a72}" -m 1G -S -nographic -nodefaults \
-		-monitor stdio -kernel "$kdir/image" -initrd "$kwork/initrd-b.cpio" \
-		-dtb "$out/kho.dtb" -append "$append" >"$out/roms.txt" 2>&1 || true
-	boot_kernel=$kdir/image boot_initrd=$kwork/initrd-b.cpio
-	boot_append=$append boot_opts="--dtb $out/kho.dtb"
+	[ "$(stat -c %s "$out/kho.dtb")" -le 65536 ] || fail "the DTB is larger than 64 KiB"
+	aarch64-linux-gnu-gcc -c -DDTB="$dtb" -DKERNEL="$image" -o "$out/tramp.o" \
+		"$top/tests/kernel/tramp-arm64.S" || fail "cannot build the arm64 trampoline"
+	aarch64-linux-gnu-objcopy -O binary -j .text "$out/tramp.o" "$out/tramp.bin"
+	boot_devs="loader,file=$kdir/image,addr=$image,force-raw=on
+loader,file=$kwork/initrd-b.cpio,addr=$initrd,force-raw=on
+loader,file=$out/kho.dtb,addr=$dtb,force-raw=on
+loader,file=$out/tramp.bin,addr=$tramp,force-raw=on
+loader,addr=$tramp,cpu-num=0"
+	{
+		printf 'info roms\nquit\n' | timeout -k 5 60 qemu-system-aarch64 \
+			-M virt -cpu "${QEMU_CPU:-cortex-a72}" -m 1G -S -nographic \
+			-nodefaults -monitor stdio \
+			-device "loader,file=$kdir/image,addr=$image,force-raw=on" \
+			-device "loader,file=$kwork/initrd-b.cpio,addr=$initrd,force-raw=on" \
+			-device "loader,file=$out/kho.dtb,addr=$dtb,force-raw=on" \
+			-device "loader,file=$out/tramp.bin,addr=$tramp,force-raw=on" 2>&1 || true
+		echo "addr=$(printf %016x "$image") size=$(printf %#x "$image_size") mem=ram name=\"Image (image_size)\""
+	} >"$out/roms.txt"
+	boot_kernel=none boot_initrd=none boot_append=none boot_opts=
 }
 
 # x86_64: only a boot loader or kexec passes setup_data, so QEMU starts
@@ -149,7 +180,7 @@ boot_real_x86_64() {
 	} >"$out/roms.txt"
 	boot_kernel=$out/loader.elf
 	boot_initrd=$kdir/image,$kwork/initrd-b.cpio,$M/handover
-	boot_append="kaddr=$kaddr $append" boot_opts=
+	boot_append="kaddr=$kaddr $append" boot_opts= boot_devs=
 }
 
 # judge_real [kinit]: kernel B's verdict on what boot_real handed it. With
