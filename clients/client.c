@@ -17,13 +17,16 @@ const struct kho_client *const kho_clients[] = {
 	&client_memblock,
 	&client_memfd,
 	&client_guest,
+	&client_kho_test,
 	NULL,
 };
 
 const struct kho_client *client_find(const char *name)
 {
 	for (int i = 0; kho_clients[i]; i++)
-		if (!strcmp(kho_clients[i]->name, name))
+		if (!strcmp(kho_clients[i]->name, name) ||
+		    (kho_clients[i]->subtree &&
+		     !strcmp(kho_clients[i]->subtree, name)))
 			return kho_clients[i];
 	return NULL;
 }

@@ -12,6 +12,9 @@
  *                                                               folio array
  *   guest           guest            FDT "guest-memory-v1"      2 MiB and
  *                                                               1 GiB folios
+ *   kho-test        kho_test         FDT "kho-test-v1"          random folios
+ *                                    (lib/test_kho.c's)         and their
+ *                                                               csum_partial
  *
  * Each fills its memory with random data and keeps an XXH3-64 hash of it in
  * its blob; the next boot restores every block through libkho and checks the
@@ -60,6 +63,7 @@ struct client_state {
 /**
  * struct kho_client - a subsystem
  * @name: its name on the command line and the name of its subtree
+ * @subtree: another subtree it restores, or NULL (memfd: "LUO")
  * @summary: one line for help and the man page
  * @default_size: bytes preserved when --preserve gives no size
  * @early: memblock time (before the page allocator); may be NULL
@@ -68,6 +72,7 @@ struct client_state {
  */
 struct kho_client {
 	const char *name;
+	const char *subtree;
 	const char *summary;
 	uint64_t default_size;
 	int (*early)(struct sim_boot *b, struct client_state *st,
@@ -82,11 +87,12 @@ extern const struct kho_client client_kexec_metadata;
 extern const struct kho_client client_memblock;
 extern const struct kho_client client_memfd;
 extern const struct kho_client client_guest;
+extern const struct kho_client client_kho_test;
 
 /* Every client, NULL-terminated. */
 extern const struct kho_client *const kho_clients[];
 
-/* The client called @name, or NULL. */
+/* The client called @name, or restoring subtree @name, or NULL. */
 const struct kho_client *client_find(const char *name);
 
 /* ---- helpers ------------------------------------------------------------ */

@@ -1,0 +1,133 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# The kho-test client (lib/test_kho.c on the simulated machine), end to
+# end: a chain of kexecs at 4, 16 and 64 KiB pages with x86_64's and
+# arm64's csum_partial (machine.conf arch), each boot restoring every folio
+# and finding the stored checksum ("KHO restore succeeded"); a machine
+# whose arch is set wrong is told which one the checksum is; a damaged
+# folio fails the boot; a bad arch line is refused. When the frozen
+# captures of Linux 7.3.4's own test_kho exist (tests/kernel, issue 10),
+# their handovers are restored too: x86_64's as is, arm64's with
+# arch = arm64. Needs KHO (path to kho).
+set -eu
+: "${KHO:?KHO must name the kho binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kho-test-client.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+for ps in 4K 16K 64K; do
+	for arch in x86_64 arm64; do
+		M="$T/m$ps-$arch"
+		"$KHO" machine create "$M" --ram 512M --page-size "$ps" >/dev/null
+		[ "$arch" = x86_64 ] || echo "arch = $arch" >>"$M/machine.conf"
+		"$KHO" boot "$M" --preserve kho-test --kexec >"$T/b1" ||
+			fail "$ps $arch: cold boot: $(cat "$T/b1")"
+		sum=$(sed -n "s/.*preserve *kho-test: .*csum \(0x[0-9a-f]*\) ($arch).*/\1/p" "$T/b1")
+		[ -n "$sum" ] || fail "$ps $arch: no csum preserved: $(cat "$T/b1")"
+		"$KHO" boot "$M" --preserve kho-test:2M --kexec >"$T/b2" ||
+			fail "$ps $arch: KHO boot: $(cat "$T/b2")"
+		grep -q "restore *kho-test: KHO restore succeeded: .* csum $sum ($arch)" "$T/b2" ||
+			fail "$ps $arch: not restored: $(cat "$T/b2")"
+		grep -q 'verdict *PASS' "$T/b2" || fail "$ps $arch: no PASS"
+		"$KHO" boot "$M" >"$T/b3" || fail "$ps $arch: third boot: $(cat "$T/b3")"
+		grep -q "restore *kho-test: KHO restore succeeded" "$T/b3" ||
+			fail "$ps $arch: 2 MiB not restored: $(cat "$T/b3")"
+	done
+done
+
+# A machine.conf that says the wrong architecture: the other sum matches.
+M="$T/m-wrong"
+"$KHO" machine create "$M" --ram 256M >/dev/null
+"$KHO" boot "$M" --preserve kho-test --kexec >/dev/null || fail "wrong: cold boot"
+echo "arch = arm64" >>"$M/machine.conf"
+if "$KHO" boot "$M" >"$T/out-wrong" 2>&1; then
+	fail "wrong: a boot with the wrong csum_partial passed"
+fi
+grep -q "kho-test: FAILED: .*which is x86_64's: set arch = x86_64 in machine.conf" "$T/out-wrong" ||
+	fail "wrong: no hint: $(cat "$T/out-wrong")"
+
+# A damaged byte in a folio: the checksum differs, the boot fails. The
+# folio is found from the blob: /data/folios_info -> chunk -> list page.
+M="$T/damaged"
+"$KHO" machine create "$M" --ram 256M >/dev/null
+"$KHO" boot "$M" --preserve kho-test:64K --kexec >/dev/null || fail "damaged: cold boot"
+"$KHO" inspect "$M" --json >"$T/out-json"
+KHO="$KHO" M="$M" python3 - "$T/out-json" <<'PY' || fail "damaged: cannot find folio 0"
+import json, os, struct, subprocess, sys
+
+kho, m = os.environ["KHO"], os.environ["M"]
+page = json.load(open(sys.argv[1]))["page_size"]
+blob = [s["phys"] for s in json.load(open(sys.argv[1]))["subtrees"]
+        if s["name"] == "kho_test"][0]
+img = open(os.path.join(m, "ram.img"), "r+b")
+
+def read(phys, n):
+    off = int(subprocess.check_output([kho, "machine", "offset", m, str(phys)]))
+    img.seek(off)
+    return off, img.read(n)
+
+_, fdt = read(blob, page)
+_, _, ostruct, ostrings = struct.unpack(">IIII", fdt[:16])
+i, first = ostruct, None
+while first is None:
+    tag = struct.unpack(">I", fdt[i:i + 4])[0]
+    i += 4
+    if tag == 1:
+        i = (fdt.index(b"\0", i) + 4) & ~3
+    elif tag == 3:
+        ln, no = struct.unpack(">II", fdt[i:i + 8])
+        i += 8
+        name = fdt[ostrings + no:fdt.index(b"\0", ostrings + no)]
+        if name == b"folios_info":
+            first = struct.unpack("<Q", fdt[i:i + 8])[0]
+        i = (i + ln + 3) & ~3
+    elif tag == 2 or tag == 4:
+        pass
+    else:
+        sys.exit(1)
+_, chunk = read(first, 16)
+_, lst = read(struct.unpack("<Q", chunk[8:16])[0], 8)
+folio = struct.unpack("<Q", lst)[0] & ~(page - 1)
+off, b = read(folio + 100, 1)
+img.seek(off)
+img.write(bytes([b[0] ^ 0x5a]))
+PY
+if "$KHO" boot "$M" >"$T/out-damaged" 2>&1; then
+	fail "damaged: a boot with a changed folio passed"
+fi
+grep -q "kho-test: FAILED: .*the folios sum to" "$T/out-damaged" ||
+	fail "damaged: $(cat "$T/out-damaged")"
+
+# arch must be one we know.
+M="$T/m-badarch"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+echo "arch = riscv" >>"$M/machine.conf"
+if "$KHO" boot "$M" >"$T/out-badarch" 2>&1; then
+	fail "badarch: accepted"
+fi
+grep -q "arch must be x86_64 or arm64" "$T/out-badarch" || fail "badarch: $(cat "$T/out-badarch")"
+
+# Linux 7.3.4's own test_kho, captured in QEMU.
+CAP=${KHO_CAPTURES:-/var/cache/libkho/captures}
+for arch in x86_64 arm64; do
+	C="$CAP/$arch-7.3.4-capture1"
+	if [ ! -f "$C/handover" ]; then
+		echo "SKIP: no capture at $C"
+		continue
+	fi
+	M="$T/cap-$arch"
+	mkdir "$M"
+	cp --sparse=always "$C/machine.conf" "$C/ram.img" "$C/handover" "$M/"
+	[ "$arch" = x86_64 ] || echo "arch = arm64" >>"$M/machine.conf"
+	"$KHO" boot "$M" >"$T/cap" 2>&1 || true
+	rm -f "$M/ram.img"
+	# Other parts of the handover are not this test's business.
+	if grep -q "KHO handover refused" "$T/cap"; then
+		echo "SKIP: capture $arch: $(grep -m 1 'KHO handover refused' "$T/cap")"
+		continue
+	fi
+	grep -q "restore *kho-test: KHO restore succeeded: .* ($arch)" "$T/cap" ||
+		fail "capture $arch: Linux's kho_test not restored: $(cat "$T/cap")"
+done
+echo "kho-test client: chains at 4/16/64 KiB x2 arches, wrong arch, damage, captures"
