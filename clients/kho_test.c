@@ -64,23 +64,29 @@ static int kho_test_client_restore(struct sim_boot *b, struct client_state *st,
 
 	ret = kho_retrieve_subtree(&b->in, KHO_TEST_NAME, &phys, &size);
 	if (ret)
-		return sim_fail(e, ret, "kho-test: KHO restore failed: cannot retrieve %s: %s",
-				KHO_TEST_NAME, strerror(-ret));
+		return sim_fail(
+			e, ret,
+			"kho-test: KHO restore failed: cannot retrieve %s: %s",
+			KHO_TEST_NAME, strerror(-ret));
 	kho_in_view(&b->in, &view);
 	ret = kho_test_read(&view, phys, size, add_bytes, args, &info, &err);
 	if (!ret)
 		ret = kho_test_verify(&view, phys, size, arch, &sum, &err);
 	if (ret == -EBADMSG) {
 		/* The other architecture's sum tells a machine.conf mistake. */
-		other = arch == KHO_CSUM_ARM64 ? KHO_CSUM_X86_64 : KHO_CSUM_ARM64;
-		if (!kho_test_verify(&view, phys, size, other, &other_sum, NULL))
-			return sim_fail(e, ret,
-					"kho-test: KHO restore failed: the folios sum to 0x%08x with %s's csum_partial, the blob says 0x%08x, which is %s's: set arch = %s in machine.conf",
-					sum, arch_name(arch), info.csum,
-					arch_name(other), arch_name(other));
-		return sim_fail(e, ret,
-				"kho-test: KHO restore failed: the folios sum to 0x%08x with %s's csum_partial, the blob says 0x%08x",
-				sum, arch_name(arch), info.csum);
+		other = arch == KHO_CSUM_ARM64 ? KHO_CSUM_X86_64 :
+						 KHO_CSUM_ARM64;
+		if (!kho_test_verify(&view, phys, size, other, &other_sum,
+				     NULL))
+			return sim_fail(
+				e, ret,
+				"kho-test: KHO restore failed: the folios sum to 0x%08x with %s's csum_partial, the blob says 0x%08x, which is %s's: set arch = %s in machine.conf",
+				sum, arch_name(arch), info.csum,
+				arch_name(other), arch_name(other));
+		return sim_fail(
+			e, ret,
+			"kho-test: KHO restore failed: the folios sum to 0x%08x with %s's csum_partial, the blob says 0x%08x",
+			sum, arch_name(arch), info.csum);
 	}
 	if (!ret)
 		ret = kho_test_restore(&b->in, phys, size, arch, &info, &err);
@@ -121,7 +127,8 @@ static int kho_test_client_preserve(struct sim_boot *b, struct client_state *st,
 	max_mem = (st->size + page - 1) & ~(page - 1);
 	cap = max_mem / page;
 	if (cap > UINT32_MAX)
-		return sim_fail(e, -EINVAL, "kho-test: %" PRIu64 " bytes is too much",
+		return sim_fail(e, -EINVAL,
+				"kho-test: %" PRIu64 " bytes is too much",
 				st->size);
 	folios = calloc(cap, sizeof(*folios));
 	if (!folios)
@@ -152,8 +159,9 @@ static int kho_test_client_preserve(struct sim_boot *b, struct client_state *st,
 	}
 	ret = kho_test_preserve(&b->out, folios, nr, arch, &t);
 	if (ret) {
-		sim_fail(e, ret, "kho-test: cannot preserve %" PRIu32 " folios: %s",
-			 nr, strerror(-ret));
+		sim_fail(e, ret,
+			 "kho-test: cannot preserve %" PRIu32 " folios: %s", nr,
+			 strerror(-ret));
 		goto out;
 	}
 	ret = kho_add_subtree(&b->out, KHO_TEST_NAME, t.fdt, t.fdt_size);
