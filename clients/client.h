@@ -7,9 +7,11 @@
  *   kexec-metadata  kexec-metadata   struct kho_kexec_metadata  -
  *   memblock        memblock         FDT "memblock-v1"          reserve_mem
  *                                    + "reserve-mem-v1" nodes   regions
- *   memfd           memfd            FDT "memfd-v1" -> struct   folios, and a
- *                                    kho_memfd_ser              vmalloc'ed
- *                                                               folio array
+ *   memfd           LUO (kho-v4)     struct luo_ser -> session  folios, and a
+ *                                    and file block chains ->   vmalloc'ed
+ *                                    memfd-v2 blobs             folio array
+ *                   memfd (v2, v3)   FDT "memfd-v1" -> struct   (both)
+ *                                    kho_memfd_ser
  *   guest           guest            FDT "guest-memory-v1"      2 MiB and
  *                                                               1 GiB folios
  *   kho-test        kho_test         FDT "kho-test-v1"          random folios

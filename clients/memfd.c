@@ -1,12 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * memfd.c - a memfd kept across kexec, as the Live Update Orchestrator's
- * memfd-v1 does: the file's folios are preserved as they are, and an array
- * of struct kho_memfd_folio_ser (pfn, flags, index) is preserved with
- * kho_preserve_vmalloc(). The subtree's blob is a small FDT:
+ * memfd.c - memfds kept across kexec, the way Live Update does it.
+ *
+ * kho-v4 (Linux 7.2, 7.3): through LUO "luo-v5" (lib/luo.c), as a 7.3
+ * kernel does when user space preserves memfds in a session: subtree "LUO"
+ * -> sessions and files in KHO block chains -> one memfd-v2 blob per file
+ * (lib/memfd.c) -> its folios and its vmalloc'ed folio array. The files
+ * are split over two sessions, "kho-sim-memfd-a" and "-b" (and an empty
+ * "kho-sim-memfd-empty"), with a file of size 0 and one whose size is not
+ * a page multiple among them. A file's token is the XXH3-64 of its bytes,
+ * seeded with its size, position and seals: the next boot restores each
+ * file and checks all four with it. Files of other sessions (a real
+ * kernel's) are restored and checked for their structure only.
+ *
+ * kho-v2 and kho-v3: the older top-level child "memfd" (memfd-v1): the
+ * file's folios as they are, an array of struct kho_memfd_folio_ser
+ * (pfn, flags, index) preserved with kho_preserve_vmalloc(), and a small
+ * FDT blob:
  *
  *   / { compatible = "memfd-v1"; data = <u64 phys of struct kho_memfd_ser>;
  *       xxh3 = <u64 hash of the file's bytes in index order>; }
+ *
+ * memfd_uses_luo() is the one place that picks the path, from the ABI
+ * version table (enum kho_memfd_path).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +32,10 @@
 
 #include <libfdt.h>
 #include <xxhash.h>
+
+#include <kho/block.h>
+#include <kho/luo.h>
+#include <kho/memfd.h>
 
 #include "client.h"
 
@@ -51,8 +71,8 @@ static int collect_block(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
-static int memfd_restore(struct sim_boot *b, struct client_state *st,
-			 uint64_t blob_phys, struct sim_error *e)
+static int memfd_restore_v1(struct sim_boot *b, struct client_state *st,
+			    uint64_t blob_phys, struct sim_error *e)
 {
 	unsigned int shift = b->m.conf.page_shift;
 	struct vm_blocks blocks = { 0 };
@@ -69,25 +89,30 @@ static int memfd_restore(struct sim_boot *b, struct client_state *st,
 	if (client_fdt_u64(fdt, 0, MEMFD_DATA_PROP, &data) ||
 	    client_fdt_u64(fdt, 0, CLIENT_HASH_PROP, &hash))
 		return sim_fail(e, -EINVAL,
-				"memfd: blob at %#" PRIx64 " lacks data or xxh3",
+				"memfd: blob at %#" PRIx64
+				" lacks data or xxh3",
 				blob_phys);
 	ser = sim_phys_to_virt(&b->m, data);
 	if (!ser || !sim_ram_range_of(&b->m, data, sizeof(*ser)))
 		return sim_fail(e, -EFAULT,
-				"memfd: struct memfd_luo_ser at %#" PRIx64 " is not in RAM",
+				"memfd: struct memfd_luo_ser at %#" PRIx64
+				" is not in RAM",
 				data);
 	memcpy(&v, &ser->folios, sizeof(v));
 	ret = kho_restore_vmalloc(&b->in, &v, collect_block, &blocks);
 	if (ret) {
-		sim_fail(e, ret, "memfd: the folio array (vmalloc at %#" PRIx64
-			 ") cannot be restored: %s", v.first, strerror(-ret));
+		sim_fail(e, ret,
+			 "memfd: the folio array (vmalloc at %#" PRIx64
+			 ") cannot be restored: %s",
+			 v.first, strerror(-ret));
 		goto out;
 	}
 	per_block = (b->m.page_size << blocks.order) /
 		    sizeof(struct kho_memfd_folio_ser);
 	if (ser->nr_folios > per_block * blocks.nr) {
 		ret = sim_fail(e, -EINVAL,
-			       "memfd: %" PRIu64 " folios do not fit the folio array",
+			       "memfd: %" PRIu64
+			       " folios do not fit the folio array",
 			       ser->nr_folios);
 		goto out;
 	}
@@ -108,8 +133,9 @@ static int memfd_restore(struct sim_boot *b, struct client_state *st,
 		if (fs->index != next_index ||
 		    client_restore_folio(b, phys, &order)) {
 			ret = sim_fail(e, -ENOENT,
-				       "memfd: folio %" PRIu64 " (index %" PRIu64
-				       ", at %#" PRIx64 ") was not preserved",
+				       "memfd: folio %" PRIu64
+				       " (index %" PRIu64 ", at %#" PRIx64
+				       ") was not preserved",
 				       i, (uint64_t)fs->index, phys);
 			goto out;
 		}
@@ -122,14 +148,17 @@ static int memfd_restore(struct sim_boot *b, struct client_state *st,
 	if (XXH3_64bits_digest(hs) != hash ||
 	    next_index << shift != ser->size) {
 		ret = sim_fail(e, -EBADMSG,
-			       "memfd: the file's %" PRIu64 " bytes did not survive: the hash differs",
+			       "memfd: the file's %" PRIu64
+			       " bytes did not survive: the hash differs",
 			       ser->size);
 		goto out;
 	}
-	snprintf(st->msg, sizeof(st->msg), "%" PRIu64 " folios in %" PRIu64
-		 " vmalloc pages, intact", ser->nr_folios, (uint64_t)blocks.nr);
+	snprintf(st->msg, sizeof(st->msg),
+		 "%" PRIu64 " folios in %" PRIu64 " vmalloc pages, intact",
+		 ser->nr_folios, (uint64_t)blocks.nr);
 	for (unsigned int i = 0; i < blocks.nr; i++)
-		client_release(b, blocks.phys[i], b->m.page_size << blocks.order);
+		client_release(b, blocks.phys[i],
+			       b->m.page_size << blocks.order);
 	kho_restore_free(&b->in, ser);
 	kho_restore_free(&b->in, (void *)fdt);
 out:
@@ -138,8 +167,8 @@ out:
 	return ret;
 }
 
-static int memfd_preserve(struct sim_boot *b, struct client_state *st,
-			  struct sim_error *e)
+static int memfd_preserve_v1(struct sim_boot *b, struct client_state *st,
+			     struct sim_error *e)
 {
 	unsigned int shift = b->m.conf.page_shift;
 	uint64_t nr_pages = (st->size + b->m.page_size - 1) >> shift;
@@ -170,8 +199,10 @@ static int memfd_preserve(struct sim_boot *b, struct client_state *st,
 		va = sim_alloc_pages(b, order);
 		if (!va) {
 			ret = sim_fail(e, -ENOMEM,
-				       "memfd: out of memory after %" PRIu64 " of %" PRIu64 " KiB",
-				       index << shift >> 10, nr_pages << shift >> 10);
+				       "memfd: out of memory after %" PRIu64
+				       " of %" PRIu64 " KiB",
+				       index << shift >> 10,
+				       nr_pages << shift >> 10);
 			goto out;
 		}
 		size = b->m.page_size << order;
@@ -180,12 +211,15 @@ static int memfd_preserve(struct sim_boot *b, struct client_state *st,
 		XXH3_64bits_update(hs, va, size);
 		ret = kho_preserve_folio(&b->out, phys, order);
 		if (ret) {
-			sim_fail(e, ret, "memfd: cannot preserve the folio at %#" PRIx64 ": %s",
+			sim_fail(e, ret,
+				 "memfd: cannot preserve the folio at %#" PRIx64
+				 ": %s",
 				 phys, strerror(-ret));
 			goto out;
 		}
 		folios[n].pfn = phys >> shift;
-		folios[n].flags = KHO_MEMFD_FOLIO_UPTODATE | KHO_MEMFD_FOLIO_DIRTY;
+		folios[n].flags =
+			KHO_MEMFD_FOLIO_UPTODATE | KHO_MEMFD_FOLIO_DIRTY;
 		folios[n].index = index;
 		n++;
 		index += 1ULL << order;
@@ -202,12 +236,15 @@ static int memfd_preserve(struct sim_boot *b, struct client_state *st,
 	}
 	for (uint64_t i = 0; i < nr_blocks; i++) {
 		void *va = sim_alloc_pages(b, 0);
-		uint64_t cnt = n - i * per_block < per_block ? n - i * per_block :
-							       per_block;
+		uint64_t cnt = n - i * per_block < per_block ?
+				       n - i * per_block :
+				       per_block;
 
 		if (!va) {
 			free(block_phys);
-			ret = sim_fail(e, -ENOMEM, "memfd: out of memory for the folio array");
+			ret = sim_fail(
+				e, -ENOMEM,
+				"memfd: out of memory for the folio array");
 			goto out;
 		}
 		memcpy(va, folios + i * per_block, cnt * sizeof(*folios));
@@ -237,19 +274,22 @@ static int memfd_preserve(struct sim_boot *b, struct client_state *st,
 		ret = fdt_create(fdt, b->m.page_size);
 		ret |= fdt_finish_reservemap(fdt);
 		ret |= fdt_begin_node(fdt, "");
-		ret |= fdt_property_string(fdt, "compatible", KHO_MEMFD_COMPATIBLE);
+		ret |= fdt_property_string(fdt, "compatible",
+					   KHO_MEMFD_COMPATIBLE);
 		ret |= fdt_property(fdt, MEMFD_DATA_PROP, &data, sizeof(data));
 		ret |= fdt_property(fdt, CLIENT_HASH_PROP, &hash, sizeof(hash));
 		ret |= fdt_end_node(fdt);
 		ret |= fdt_finish(fdt);
 	}
 	if (ret) {
-		ret = sim_fail(e, -ENOSPC, "memfd: the FDT does not fit a page");
+		ret = sim_fail(e, -ENOSPC,
+			       "memfd: the FDT does not fit a page");
 		goto out;
 	}
 	ret = kho_add_subtree(&b->out, "memfd", fdt, fdt_totalsize(fdt));
 	if (ret) {
-		sim_fail(e, ret, "memfd: cannot add the subtree: %s", strerror(-ret));
+		sim_fail(e, ret, "memfd: cannot add the subtree: %s",
+			 strerror(-ret));
 		goto out;
 	}
 	st->preserved_bytes = nr_pages << shift;
@@ -260,9 +300,387 @@ out:
 	return ret;
 }
 
+/* ---- kho-v4: LUO sessions of memfd-v2 files ------------------------------ */
+
+#define LUO_SESSION_PREFIX "kho-sim-memfd"
+#define LUO_MAX_FILE_BYTES (512ULL << 10)
+#define LUO_MAX_FILES 200
+
+/* The one switch between the two formats: the ABI version's table entry. */
+static bool memfd_uses_luo(const struct kho_abi_version *abi)
+{
+	return abi && abi->memfd == KHO_MEMFD_LUO;
+}
+
+/* What a file's token hashes besides its bytes. */
+static uint64_t file_seed(uint64_t size, uint64_t pos, uint32_t seals)
+{
+	return size * 0x9e3779b97f4a7c15ULL ^ pos * 0xbf58476d1ce4e5b9ULL ^
+	       seals;
+}
+
+/* The live update number this boot read, for the next one (+1). */
+static uint64_t luo_num_in;
+
+static const char *fmt_err(const struct kho_error *err, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s", err->what ? err->what : "error");
+
+	if (err->property && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " (%s", err->property);
+	else if (n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " (");
+	if (err->phys != KHO_ERR_NO_ADDR && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, "%sat %#" PRIx64,
+			      err->property ? ", " : "", err->phys);
+	if (err->index != KHO_ERR_NO_INDEX && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, ", index %ld", err->index);
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, ")");
+	return buf;
+}
+
+struct luo_restore {
+	struct sim_boot *b;
+	struct client_state *st;
+	struct sim_error *e;
+	struct kho_error kerr;
+	XXH3_state_t *hs;
+	uint64_t size; /* of the file being restored */
+	uint64_t hashed; /* its bytes hashed so far */
+	uint64_t files, checked, other, folios, sessions;
+	const void *zero; /* a zero page, for holes */
+};
+
+/* Hash @len bytes of zeroes (a hole of the file). */
+static void hash_zeroes(struct luo_restore *r, uint64_t len)
+{
+	uint64_t page = r->b->m.page_size;
+
+	while (len) {
+		uint64_t n = len < page ? len : page;
+
+		XXH3_64bits_update(r->hs, r->zero, n);
+		len -= n;
+	}
+}
+
+static int restore_folio(uint64_t phys, unsigned int order, uint64_t index,
+			 void *arg)
+{
+	struct luo_restore *r = arg;
+	struct sim_boot *b = r->b;
+	uint64_t start = index << b->m.conf.page_shift;
+	uint64_t size = b->m.page_size << order, n;
+
+	if (start > r->hashed)
+		hash_zeroes(r, start - r->hashed);
+	n = start + size <= r->size ? size : r->size - start;
+	XXH3_64bits_update(r->hs, sim_phys_to_virt(&b->m, phys), n);
+	r->hashed = start + n;
+	r->st->restored_bytes += size;
+	r->folios++;
+	client_release(b, phys, size);
+	return 0;
+}
+
+static int on_luo_session(const struct kho_luo_session_info *s, void *arg)
+{
+	struct luo_restore *r = arg;
+
+	r->sessions++;
+	return 0;
+}
+
+static int on_luo_file(const struct kho_luo_session_info *s,
+		       const struct kho_luo_file_info *f, void *arg)
+{
+	struct luo_restore *r = arg;
+	bool ours = !strncmp(s->name, LUO_SESSION_PREFIX,
+			     strlen(LUO_SESSION_PREFIX));
+	struct kho_memfd_info info;
+	char buf[256];
+	int ret;
+
+	r->files++;
+	if (strcmp(f->compatible, KHO_MEMFD_V2_COMPATIBLE))
+		return sim_fail(
+			r->e, -ENOENT,
+			"memfd: session \"%s\" file %" PRIu64
+			" (token %#" PRIx64
+			") needs handler \"%s\", which this kernel lacks",
+			s->name, f->index, f->token, f->compatible);
+	/* The size and seed come from the blob; the reader checked it. */
+	r->hashed = 0;
+	r->size = 0;
+	{
+		struct kho_view view;
+
+		kho_in_view(&r->b->in, &view);
+		ret = kho_memfd_read(&view, f->data, NULL, NULL, &info,
+				     &r->kerr);
+	}
+	if (!ret) {
+		r->size = info.size;
+		XXH3_64bits_reset_withSeed(
+			r->hs, file_seed(info.size, info.pos, info.seals));
+		ret = kho_memfd_restore(&r->b->in, f->data, restore_folio, r,
+					&info, &r->kerr);
+	}
+	if (ret)
+		return sim_fail(r->e, ret,
+				"memfd: session \"%s\" file %" PRIu64
+				" (memfd-v2 at %#" PRIx64 "): %s",
+				s->name, f->index, f->data,
+				fmt_err(&r->kerr, buf, sizeof(buf)));
+	if (r->hashed < info.size)
+		hash_zeroes(r, info.size - r->hashed);
+	if (!ours) {
+		r->other++;
+		return 0;
+	}
+	if (XXH3_64bits_digest(r->hs) != f->token)
+		return sim_fail(
+			r->e, -EBADMSG,
+			"memfd: session \"%s\" file %" PRIu64 ": its %" PRIu64
+			" bytes, size, position or seals did not survive: the hash differs",
+			s->name, f->index, info.size);
+	r->checked++;
+	return 0;
+}
+
+static int memfd_restore_luo(struct sim_boot *b, struct client_state *st,
+			     uint64_t phys, uint64_t size, struct sim_error *e)
+{
+	struct kho_luo_read_ops ops = { on_luo_session, on_luo_file, NULL,
+					NULL };
+	struct luo_restore r = { .b = b, .st = st, .e = e };
+	struct kho_luo_info info;
+	struct kho_view view;
+	char buf[256];
+	int ret;
+
+	ops.arg = &r;
+	r.hs = XXH3_createState();
+	r.zero = calloc(1, b->m.page_size);
+	if (!r.hs || !r.zero) {
+		ret = sim_fail(e, -ENOMEM, "memfd: out of memory");
+		goto out;
+	}
+	kho_in_view(&b->in, &view);
+	/* Check the whole LUO state first, then restore file by file. */
+	ret = kho_luo_read(&view, phys, size, NULL, &info, &r.kerr);
+	if (!ret)
+		ret = kho_luo_read(&view, phys, size, &ops, NULL, &r.kerr);
+	if (ret) {
+		/* A callback already said what went wrong. */
+		if (!e->msg[0])
+			sim_fail(e, ret,
+				 "memfd: the LUO state at %#" PRIx64
+				 " is refused: %s",
+				 phys, fmt_err(&r.kerr, buf, sizeof(buf)));
+		goto out;
+	}
+	luo_num_in = info.liveupdate_num;
+	ret = kho_luo_restore_free(&b->in, phys);
+	if (ret) {
+		sim_fail(e, ret,
+			 "memfd: LUO's own pages at %#" PRIx64
+			 " cannot be freed: %s",
+			 phys, strerror(-ret));
+		goto out;
+	}
+	snprintf(st->msg, sizeof(st->msg),
+		 "live update %" PRIu64 ": %" PRIu64 " sessions, %" PRIu64
+		 " memfd-v2 files (%" PRIu64 " folios, %" PRIu64
+		 " blocks), %" PRIu64 " intact%s",
+		 info.liveupdate_num, r.sessions, r.files, r.folios,
+		 info.nr_blocks, r.checked,
+		 r.other ? ", others unchecked (not ours)" : "");
+out:
+	XXH3_freeState(r.hs);
+	free((void *)r.zero);
+	return ret;
+}
+
+/* One file: @size bytes in fresh folios, preserved; its blob's address. */
+static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
+			 uint32_t seals, uint64_t *ser_phys, uint64_t *token,
+			 struct sim_error *e)
+{
+	unsigned int shift = b->m.conf.page_shift;
+	uint64_t nr_pages = (size + b->m.page_size - 1) >> shift, index = 0;
+	struct kho_memfd_folio *folios = NULL;
+	struct kho_memfd_file file = { pos, size, seals, NULL, 0 };
+	XXH3_state_t *hs;
+	int ret;
+
+	hs = XXH3_createState();
+	if (nr_pages)
+		folios = calloc(nr_pages, sizeof(*folios));
+	if (!hs || (nr_pages && !folios)) {
+		ret = sim_fail(e, -ENOMEM, "memfd: out of memory");
+		goto out;
+	}
+	XXH3_64bits_reset_withSeed(hs, file_seed(size, pos, seals));
+	while (index < nr_pages) {
+		unsigned int order = memfd_order();
+		uint64_t fsize, phys;
+		void *va;
+
+		while ((1ULL << order) > nr_pages - index)
+			order--;
+		va = sim_alloc_pages(b, order);
+		if (!va) {
+			ret = sim_fail(e, -ENOMEM,
+				       "memfd: out of memory for a %" PRIu64
+				       "-byte file",
+				       size);
+			goto out;
+		}
+		fsize = b->m.page_size << order;
+		phys = sim_virt_to_phys(&b->m, va);
+		client_fill_random(va, fsize);
+		XXH3_64bits_update(hs, va,
+				   (index << shift) + fsize <= size ?
+					   fsize :
+					   size - (index << shift));
+		folios[file.nr_folios].phys = phys;
+		folios[file.nr_folios].order = order;
+		folios[file.nr_folios].index = index;
+		file.nr_folios++;
+		index += 1ULL << order;
+	}
+	file.folios = folios;
+	ret = kho_memfd_preserve(&b->out, &file, ser_phys);
+	if (ret) {
+		sim_fail(e, ret,
+			 "memfd: cannot preserve a memfd-v2 file of %" PRIu64
+			 " bytes: %s",
+			 size, strerror(-ret));
+		goto out;
+	}
+	*token = XXH3_64bits_digest(hs);
+out:
+	XXH3_freeState(hs);
+	free(folios);
+	return ret;
+}
+
+static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
+			      struct sim_error *e)
+{
+	static const uint32_t seals[] = {
+		0, KHO_MEMFD_SEAL_GROW | KHO_MEMFD_SEAL_SHRINK,
+		KHO_MEMFD_SEAL_SEAL | KHO_MEMFD_SEAL_WRITE, KHO_MEMFD_ALL_SEALS
+	};
+	uint64_t page = b->m.page_size, nr, per, left, i;
+	struct kho_luo_session s[3];
+	struct kho_luo_out *luo;
+	struct kho_luo_ser *blob;
+	size_t blob_size;
+	int ret;
+
+	luo = calloc(1, sizeof(*luo));
+	if (!luo)
+		return sim_fail(e, -ENOMEM, "memfd: out of memory");
+	ret = kho_luo_out_init(luo, &b->out, luo_num_in + 1);
+	if (ret) {
+		free(luo);
+		return sim_fail(e, ret, "memfd: cannot set up LUO: %s",
+				strerror(-ret));
+	}
+	ret = kho_luo_session_create(luo, &s[0], LUO_SESSION_PREFIX "-a");
+	if (!ret)
+		ret = kho_luo_session_create(luo, &s[1],
+					     LUO_SESSION_PREFIX "-empty");
+	if (!ret)
+		ret = kho_luo_session_create(luo, &s[2],
+					     LUO_SESSION_PREFIX "-b");
+	if (ret) {
+		sim_fail(e, ret, "memfd: cannot create the LUO sessions: %s",
+			 strerror(-ret));
+		goto err;
+	}
+	/*
+	 * Files of at most 512 KiB (page multiples), then one of size 0:
+	 * session -a gets all but the last two, in several blocks when there
+	 * are more than 63 (64 MiB and up on 4 KiB pages), -b those two.
+	 */
+	nr = (st->size + LUO_MAX_FILE_BYTES - 1) / LUO_MAX_FILE_BYTES;
+	if (nr > LUO_MAX_FILES)
+		nr = LUO_MAX_FILES;
+	per = (st->size / nr + page - 1) / page * page;
+	left = st->size;
+	for (i = 0; i <= nr; i++) {
+		uint64_t size = i == nr ? 0 : left < per ? left : per;
+		uint64_t ser_phys = 0, token = 0;
+
+		left -= size;
+		/* The last non-empty file ends inside a page. */
+		if (i + 1 == nr && size > 100)
+			size -= 100;
+		ret = preserve_file(b, size, size / 3, seals[i % 4], &ser_phys,
+				    &token, e);
+		if (ret)
+			goto err;
+		ret = kho_luo_session_add_file(&s[i + 1 < nr ? 0 : 2],
+					       KHO_MEMFD_V2_COMPATIBLE,
+					       ser_phys, token);
+		if (ret) {
+			sim_fail(e, ret,
+				 "memfd: cannot add file %" PRIu64
+				 " to its session: %s",
+				 i, strerror(-ret));
+			goto err;
+		}
+		st->preserved_bytes += size;
+	}
+	blob = kho_luo_finish(luo, &blob_size);
+	ret = kho_add_subtree(&b->out, KHO_LUO_NAME, blob, blob_size);
+	if (ret) {
+		sim_fail(e, ret, "memfd: cannot add the LUO subtree: %s",
+			 strerror(-ret));
+		goto err;
+	}
+	snprintf(st->msg, sizeof(st->msg),
+		 "live update %" PRIu64 ": %" PRIu64
+		 " memfd-v2 files in 3 LUO sessions",
+		 luo->ser->liveupdate_num, nr + 1);
+	free(luo);
+	return 0;
+err:
+	/* The files' folios stay preserved: the boot fails anyway. */
+	kho_luo_out_destroy(luo);
+	free(luo);
+	return ret;
+}
+
+static int memfd_restore(struct sim_boot *b, struct client_state *st,
+			 uint64_t blob_phys, struct sim_error *e)
+{
+	uint64_t phys, size;
+
+	/* The boot hands over the subtree's address: which child is it? */
+	if (!kho_retrieve_subtree(&b->in, KHO_LUO_NAME, &phys, &size) &&
+	    phys == blob_phys)
+		return memfd_restore_luo(b, st, phys, size, e);
+	return memfd_restore_v1(b, st, blob_phys, e);
+}
+
+static int memfd_preserve(struct sim_boot *b, struct client_state *st,
+			  struct sim_error *e)
+{
+	if (memfd_uses_luo(b->out.abi))
+		return memfd_preserve_luo(b, st, e);
+	return memfd_preserve_v1(b, st, e);
+}
+
 const struct kho_client client_memfd = {
 	.name = "memfd",
-	.summary = "a memfd's folios and its vmalloc'ed folio array (memfd-v1)",
+	.subtree = KHO_LUO_NAME,
+	.summary = "memfds through LUO sessions (luo-v5, memfd-v2) on kho-v4, "
+		   "the \"memfd\" child (memfd-v1) before",
 	.default_size = 16ULL << 20,
 	.restore = memfd_restore,
 	.preserve = memfd_preserve,

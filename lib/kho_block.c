@@ -4,15 +4,15 @@
  * fixed-size entries (the layout is drawn in <kho/block.h>).
  *
  * Kernel facts (Linux 7.3.4):
- *   include/linux/kho/abi/block.h:36    KHO_BLOCK_SIZE is PAGE_SIZE
- *   include/linux/kho/abi/block.h:48    struct kho_block_header_ser
- *   include/linux/kho_block.h:62        capacity (PAGE_SIZE - 16) / entry
- *   kernel/liveupdate/kho_block.c:37    KHO_MAX_BLOCKS 10000
- *   kernel/liveupdate/kho_block.c:67    blocks from kho_alloc_preserve()
- *   kernel/liveupdate/kho_block.c:74    an 10001st block is -ENOSPC
- *   kernel/liveupdate/kho_block.c:196   Floyd cycle check, -EINVAL
- *   kernel/liveupdate/kho_block.c:247   count 0 or over capacity: -EINVAL
- *   kernel/liveupdate/kho_block.c:342   a block fills before the next one
+ *   include/linux/kho/abi/block.h:37    KHO_BLOCK_SIZE is PAGE_SIZE
+ *   include/linux/kho/abi/block.h:49    struct kho_block_header_ser
+ *   include/linux/kho_block.h:65        capacity (PAGE_SIZE - 16) / entry
+ *   kernel/liveupdate/kho_block.c:38    KHO_MAX_BLOCKS 10000
+ *   kernel/liveupdate/kho_block.c:76    blocks from kho_alloc_preserve()
+ *   kernel/liveupdate/kho_block.c:85    a 10001st block is -ENOSPC
+ *   kernel/liveupdate/kho_block.c:204   Floyd cycle check, -EINVAL
+ *   kernel/liveupdate/kho_block.c:268   count 0 or over capacity: -EINVAL
+ *   kernel/liveupdate/kho_block.c:364   a block fills before the next one
  *
  * The writer keeps no list beside the chain (lib/ allocates nothing): it
  * walks the chain itself when it must find a block.

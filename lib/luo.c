@@ -3,19 +3,19 @@
  * luo.c - the Live Update Orchestrator's handover, "luo-v5" (<kho/luo.h>).
  *
  * Kernel facts (Linux 7.3.4):
- *   include/linux/kho/abi/luo.h:63      subtree "LUO", compatible "luo-v5"
- *   include/linux/kho/abi/luo.h:76      struct luo_ser, 32 bytes
- *   include/linux/kho/abi/luo.h:97,133  luo_file_ser 64, luo_session_ser 80
- *   include/linux/kho/abi/luo.h:155,177 FLB header 16, luo_flb_ser 64
- *   kernel/liveupdate/luo_core.c:104    blob smaller than luo_ser: -EINVAL
- *   kernel/liveupdate/luo_core.c:110    strncmp(compatible, "luo-v5", 8)
- *   kernel/liveupdate/luo_core.c:154    liveupdate_num = previous + 1
- *   kernel/liveupdate/luo_session.c:471 name of 1..63 bytes
+ *   include/linux/kho/abi/luo.h:67      subtree "LUO", compatible "luo-v5"
+ *   include/linux/kho/abi/luo.h:80      struct luo_ser, 32 bytes
+ *   include/linux/kho/abi/luo.h:97,131  luo_file_ser 64, luo_session_ser 80
+ *   include/linux/kho/abi/luo.h:152,174 FLB header 16, luo_flb_ser 64
+ *   kernel/liveupdate/luo_core.c:110    blob smaller than luo_ser: -EINVAL
+ *   kernel/liveupdate/luo_core.c:116    strncmp(compatible, "luo-v5", 8)
+ *   kernel/liveupdate/luo_core.c:166    liveupdate_num = previous + 1
+ *   kernel/liveupdate/luo_session.c:472 name of 1..63 bytes
  *   kernel/liveupdate/luo_session.c:196 two sessions of one name: -EEXIST
  *   kernel/liveupdate/luo_session.c:668 sessions_pa 0 without sessions
  *   kernel/liveupdate/luo_file.c:238    token unique in a session: -EEXIST
  *   kernel/liveupdate/luo_file.c:490    files = chain head, count = files
- *   kernel/liveupdate/luo_file.c:791    files 0 with count != 0: WARN only
+ *   kernel/liveupdate/luo_file.c:792    files 0 with count != 0: WARN only
  *   kernel/liveupdate/luo_file.c:824    count != files read: -EINVAL
  *   kernel/liveupdate/luo_flb.c:54      the FLB region is 1 page
  *   kernel/liveupdate/luo_flb.c:578     incoming FLBs are read unchecked

@@ -3,10 +3,10 @@
  * memfd.c - memfd-v2, a memfd kept across a live update (<kho/memfd.h>).
  *
  * Kernel facts (Linux 7.3.4):
- *   include/linux/kho/abi/memfd.h:52    folio entry {pfn:52, flags:12, index}
- *   include/linux/kho/abi/memfd.h:61    KHO_MEMFD_ALL_SEALS, six seals
- *   include/linux/kho/abi/memfd.h:79    struct memfd_luo_ser, 48 bytes
- *   include/linux/kho/abi/memfd.h:90    compatible "memfd-v2"
+ *   include/linux/kho/abi/memfd.h:53    folio entry {pfn:52, flags:12, index}
+ *   include/linux/kho/abi/memfd.h:63    MEMFD_LUO_ALL_SEALS, six seals
+ *   include/linux/kho/abi/memfd.h:81    struct memfd_luo_ser, 48 bytes
+ *   include/linux/kho/abi/memfd.h:91    compatible "memfd-v2"
  *   mm/memfd_luo.c:106                  size 0: no folios, no array
  *   mm/memfd_luo.c:152                  each folio kho_preserve_folio()'d
  *   mm/memfd_luo.c:200                  flags DIRTY | UPTODATE, always

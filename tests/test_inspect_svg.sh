@@ -36,7 +36,8 @@ done
 "$KHO" inspect --mem "$M" --svg "$T/owner.svg" --svg-color subsystem >/dev/null ||
 	fail "subsystem"
 render owner
-for want in ">memfd<" ">guest<" ">memblock<" ">kexec-metadata<"; do
+# kho-v4: the memfd client's subtree is LUO.
+for want in ">LUO<" ">guest<" ">memblock<" ">kexec-metadata<"; do
 	grep -q "$want" "$T/owner.svg" || fail "subsystem picture lacks $want"
 done
 

@@ -80,7 +80,8 @@ expect_error "asks for 1 GiB but the machine has 128 MiB" \
 # A kernel without the memfd subsystem: its subtree is unclaimed, reported
 # by name, and the boot still passes.
 "$KHO" boot "$M" --without memfd --kexec >"$T/b2" || fail "boot 2: $(cat "$T/b2")"
-grep -q 'unclaimed .*"memfd"' "$T/b2" || fail "memfd not reported unclaimed"
+# (kho-v4: memfds travel in LUO sessions, subtree "LUO".)
+grep -q 'unclaimed .*"LUO"' "$T/b2" || fail "memfd's LUO not reported unclaimed"
 grep -q 'restore .*guest: .*intact' "$T/b2" || fail "guest not restored"
 grep -q 'verdict .*PASS' "$T/b2" || fail "an unclaimed subtree failed the boot"
 "$KHO" boot "$M" >"$T/b3" || fail "boot 3"

@@ -29,16 +29,16 @@
 #include <kho/kho.h>
 #include <kho/view.h>
 
-/* include/linux/kho/abi/luo.h:63-65: the subtree and its compatible. */
+/* include/linux/kho/abi/luo.h:67-69: the subtree and its compatible. */
 #define KHO_LUO_NAME "LUO"
 #define KHO_LUO_COMPATIBLE "luo-v5"
 #define KHO_LUO_COMPAT_LEN 8 /* ALIGN(sizeof("luo-v5"), 8) */
-/* include/uapi/linux/liveupdate.h:47, include/linux/kho/abi/luo.h:86,158 */
+/* include/uapi/linux/liveupdate.h:47, include/linux/kho/abi/luo.h:87,137 */
 #define KHO_LUO_SESSION_NAME_LEN 64
 #define KHO_LUO_FILE_COMPAT_LEN 48
 #define KHO_LUO_FLB_COMPAT_LEN 48
 
-/* include/linux/kho/abi/luo.h:76: the blob of subtree "LUO". */
+/* include/linux/kho/abi/luo.h:80: the blob of subtree "LUO". */
 struct kho_luo_ser {
 	char compatible[KHO_LUO_COMPAT_LEN];
 	uint64_t liveupdate_num; /* live updates so far, this one too */
@@ -53,25 +53,25 @@ struct kho_luo_file_ser {
 	uint64_t token; /* user space's name for the file, unique per session */
 } __attribute__((packed));
 
-/* include/linux/kho/abi/luo.h:114 */
+/* include/linux/kho/abi/luo.h:113 */
 struct kho_luo_file_set_ser {
 	uint64_t files; /* first block of struct kho_luo_file_ser, 0 = none */
 	uint64_t count; /* files in the chain */
 } __attribute__((packed));
 
-/* include/linux/kho/abi/luo.h:133: one session. */
+/* include/linux/kho/abi/luo.h:131: one session. */
 struct kho_luo_session_ser {
 	char name[KHO_LUO_SESSION_NAME_LEN];
 	struct kho_luo_file_set_ser file_set_ser;
 } __attribute__((packed));
 
-/* include/linux/kho/abi/luo.h:155: heads the FLB page. */
+/* include/linux/kho/abi/luo.h:152: heads the FLB page. */
 struct kho_luo_flb_header_ser {
 	uint64_t pgcnt; /* pages of the whole FLB region, header included */
 	uint64_t count; /* struct kho_luo_flb_ser entries after the header */
 } __attribute__((packed));
 
-/* include/linux/kho/abi/luo.h:177: one file-lifecycle-bound object. */
+/* include/linux/kho/abi/luo.h:174: one file-lifecycle-bound object. */
 struct kho_luo_flb_ser {
 	char name[KHO_LUO_FLB_COMPAT_LEN];
 	uint64_t data;

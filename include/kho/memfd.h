@@ -28,12 +28,12 @@
 #include <kho/kho.h>
 #include <kho/view.h>
 
-/* include/linux/kho/abi/memfd.h:90: the LUO handler's compatible. */
+/* include/linux/kho/abi/memfd.h:91: the LUO handler's compatible. */
 #define KHO_MEMFD_V2_COMPATIBLE "memfd-v2"
 
 /*
- * include/linux/kho/abi/memfd.h:61: the seals memfd-v2 keeps: F_SEAL_SEAL,
- * SHRINK, GROW, WRITE, FUTURE_WRITE, EXEC (include/uapi/linux/fcntl.h).
+ * include/linux/kho/abi/memfd.h:63: the seals memfd-v2 keeps: F_SEAL_SEAL,
+ * SHRINK, GROW, WRITE, FUTURE_WRITE, EXEC (include/uapi/linux/fcntl.h:47-52).
  */
 #define KHO_MEMFD_SEAL_SEAL 0x0001
 #define KHO_MEMFD_SEAL_SHRINK 0x0002
@@ -46,7 +46,7 @@
 /* Folio flags memfd-v2 defines (memfd.h:37,45); the kernel sets both. */
 #define KHO_MEMFD_FOLIO_FLAGS (KHO_MEMFD_FOLIO_DIRTY | KHO_MEMFD_FOLIO_UPTODATE)
 
-/* include/linux/kho/abi/memfd.h:79: one memfd. */
+/* include/linux/kho/abi/memfd.h:81: one memfd. */
 struct kho_memfd_v2_ser {
 	uint64_t pos; /* file position */
 	uint64_t size; /* i_size in bytes */
