@@ -24,6 +24,7 @@ static const char *const demo_preserve[] = {
 	"memblock:4M",
 	"memfd:64M",
 	"guest:1280M",	/* one 1 GiB folio and 128 of 2 MiB */
+	"kho-test",	/* lib/test_kho.c: 8 MiB of random folios */
 };
 
 static int boot_child(const char *dir, unsigned int no, unsigned int total,
