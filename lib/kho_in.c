@@ -184,9 +184,15 @@ static int check_scratch_area(struct kho_in *in, unsigned int i)
 	uint64_t last;
 	unsigned int j;
 
-	if (!area.size)
-		return refuse(in, -EINVAL, "scratch area is empty", NULL,
-			      area.addr, KHO_ERR_NO_LEVEL, i);
+	/*
+	 * Linux hands over an empty area where it had nothing to reserve
+	 * (x86 with all memory below 4 GiB: the global area), and takes it
+	 * back as one (memblock_add() of 0 bytes does nothing).
+	 */
+	if (!area.size) {
+		kho_warn(&in->warn, "scratch area is empty", NULL, area.addr, i);
+		return 0;
+	}
 	if (!kho_page_aligned(geo, area.addr) ||
 	    !kho_page_aligned(geo, area.size))
 		return refuse(in, -EINVAL, "scratch area is not page-aligned",
@@ -201,7 +207,8 @@ static int check_scratch_area(struct kho_in *in, unsigned int i)
 		return refuse(in, -EINVAL, "scratch area is outside RAM", NULL,
 			      area.addr, KHO_ERR_NO_LEVEL, i);
 	for (j = 0; j < i; j++) {
-		if (!kho_ranges_overlap(area.addr, area.size,
+		if (!in->scratch[j].size ||
+		    !kho_ranges_overlap(area.addr, area.size,
 					in->scratch[j].addr,
 					in->scratch[j].size))
 			continue;
@@ -321,19 +328,6 @@ static int refuse_block(struct kho_in *in, const char *what, uint64_t phys,
 		      block_leaf_bit(in, phys, order));
 }
 
-static bool block_overlaps_scratch(const struct kho_in *in, uint64_t phys,
-				   uint64_t len)
-{
-	unsigned int i;
-
-	for (i = 0; i < in->nr_scratch; i++) {
-		if (kho_ranges_overlap(phys, len, in->scratch[i].addr,
-				       in->scratch[i].size))
-			return true;
-	}
-	return false;
-}
-
 static uint64_t stamp_of(unsigned int order)
 {
 	union kho_page_info info = { .order = order, .magic = KHO_PAGE_MAGIC };
@@ -343,8 +337,10 @@ static uint64_t stamp_of(unsigned int order)
 
 /*
  * Check one block and stamp its first page. Every page of the block must be
- * in RAM (first and last suffice: the memmap covers RAM ranges), clear of
- * scratch, and its first page not stamped yet (two blocks would share it).
+ * in RAM (first and last suffice: the memmap covers RAM ranges). A block
+ * that overlaps another or a scratch area was a warning of the tree check;
+ * as in Linux (kexec_handover.c:630), the stamp of the block walked last
+ * (the smaller order: keys ascend) is the one a page keeps.
  */
 static int stamp_block(uint64_t phys, unsigned int order, void *arg)
 {
@@ -352,18 +348,9 @@ static int stamp_block(uint64_t phys, unsigned int order, void *arg)
 	const struct kho_geometry *geo = &in->geo;
 	uint64_t pfn = kho_phys_to_pfn(geo, phys);
 	struct kho_page *first = pfn_page(in, pfn);
-	union kho_page_info info;
 
 	if (!first || !pfn_page(in, pfn + (1ULL << order) - 1))
 		return refuse_block(in, "preserved block is not in RAM", phys,
-				    order);
-	/* In RAM, so its size is far below 2^64: the shift is safe. */
-	if (block_overlaps_scratch(in, phys, kho_page_size(geo) << order))
-		return refuse_block(in, "preserved block overlaps a scratch area",
-				    phys, order);
-	info.page_private = first->private;
-	if (info.magic == KHO_PAGE_MAGIC)
-		return refuse_block(in, "preserved blocks overlap", phys,
 				    order);
 	first->private = stamp_of(order);
 	return 0;
@@ -493,6 +480,14 @@ static int check_tree(struct kho_in *in, struct kho_tree_check *chk)
 	chk->scratch = in->scratch;
 	chk->nr_scratch = in->nr_scratch;
 	ret = kho_radix_validate(&in->tree, chk);
+	for (unsigned int i = 0; i < chk->warn.nr && i < KHO_MAX_WARNINGS; i++) {
+		const struct kho_error *w = &chk->warn.w[i];
+
+		kho_warn(&in->warn, w->what, w->property, w->phys, w->index);
+	}
+	/* Those past the kept ones are only counted. */
+	if (chk->warn.nr > KHO_MAX_WARNINGS)
+		in->warn.nr += chk->warn.nr - KHO_MAX_WARNINGS;
 	if (!ret)
 		return 0;
 	in->err = chk->err;

@@ -204,10 +204,9 @@ static int check_range(uint64_t start, uint64_t end, void *arg)
 		const struct kho_scratch *s = &chk->scratch[i];
 
 		if (start < s->addr + s->size && s->addr < end)
-			return check_fail(chk, -EBUSY,
-					  "preserved memory overlaps a scratch area",
-					  start > s->addr ? start : s->addr,
-					  KHO_ERR_NO_LEVEL, i);
+			kho_warn(&chk->warn,
+				 "preserved memory overlaps a scratch area",
+				 NULL, start > s->addr ? start : s->addr, i);
 	}
 	/* Node pages are marked in @seen: none may be inside the range. */
 	for (phys = start; phys < end; phys += 1ULL << shift) {
@@ -240,6 +239,7 @@ int kho_radix_validate(struct kho_radix_tree *tree, struct kho_tree_check *chk)
 	chk->nr_ranges = 0;
 	chk->err.code = 0;
 	chk->err.what = NULL;
+	chk->warn.nr = 0;
 
 	kho_lock_acquire(&tree->lock);
 	ret = check_nodes(tree, chk);
@@ -247,11 +247,16 @@ int kho_radix_validate(struct kho_radix_tree *tree, struct kho_tree_check *chk)
 		ret = check_invalid_keys(tree, chk);
 	if (!ret) {
 		ret = radix_merge_ranges(tree, check_range, &rc, &overlap);
-		if (ret == -EEXIST)
-			check_fail(chk, ret,
-				   "two preserved blocks overlap (a page is preserved twice)",
-				   overlap, 0, KHO_ERR_NO_INDEX);
-		else if (ret && !chk->err.code)
+		if (ret == -EEXIST) {
+			/* Linux reserves both: check their union instead. */
+			chk->warn.nr = 0;
+			chk->nr_ranges = 0;
+			ret = radix_merge_ranges(tree, check_range, &rc, NULL);
+			kho_warn(&chk->warn,
+				 "two preserved blocks overlap (a page is preserved twice)",
+				 NULL, overlap, KHO_ERR_NO_INDEX);
+		}
+		if (ret && !chk->err.code)
 			check_fail(chk, ret, "the tree cannot be walked",
 				   KHO_ERR_NO_ADDR, KHO_ERR_NO_LEVEL,
 				   KHO_ERR_NO_INDEX);

@@ -156,13 +156,21 @@ static int charge_memmap(struct sim_boot *b, struct sim_error *e)
 						SIM_NUMA_NO_NODE,
 						SIM_MB_RSRV_KERN, 0);
 		if (pa == SIM_MB_ALLOC_ANYWHERE)
-			return sim_fail(e, -ENOMEM,
-					"%s: no room for the memmap of node %u (%" PRIu64
-					" KiB)%s", b->m.dir, nid, size >> 10,
-					b->mb.scratch_only ?
-						" in the scratch areas" : "");
+			return sim_fail(
+				e, -ENOMEM,
+				"%s: no room for the memmap of node %u (%" PRIu64
+				" KiB)%s",
+				b->m.dir, nid, size >> 10,
+				b->mb.scratch_only ? " in the scratch areas" :
+						     "");
 	}
 	return 0;
+}
+
+/* How scratch areas are sized and aligned on this machine. */
+static uint64_t scratch_align(const struct sim_boot *b)
+{
+	return SIM_SCRATCH_ALIGN_OF(b->m.page_size);
 }
 
 static int reserve_scratch_area(struct sim_boot *b, uint64_t size,
@@ -171,17 +179,27 @@ static int reserve_scratch_area(struct sim_boot *b, uint64_t size,
 {
 	uint64_t pa;
 
-	if (!size)
-		return 0;
-	pa = sim_memblock_alloc(&b->mb, size, SIM_SCRATCH_ALIGN, 0, limit, nid,
+	/*
+	 * Linux records an empty area too (x86 with all RAM below 4 GiB has
+	 * an empty global area): memblock's top-down search returns the top
+	 * of the highest free range, which is where the area before it
+	 * started, and reserves nothing there.
+	 */
+	if (!size) {
+		pa = b->nr_scratch ? b->scratch[b->nr_scratch - 1].addr : 0;
+		goto record;
+	}
+	pa = sim_memblock_alloc(&b->mb, size, scratch_align(b), 0, limit, nid,
 				SIM_MB_RSRV_SCRATCH, 0);
 	if (pa == SIM_MB_ALLOC_ANYWHERE)
-		return sim_fail(e, -ENOMEM,
-				"%s: cannot reserve %" PRIu64
-				" MiB of KHO scratch (%s): not enough free memory (give the machine more RAM or fewer nodes, or set kho_scratch)",
-				b->m.dir, size >> 20, what);
+		return sim_fail(
+			e, -ENOMEM,
+			"%s: cannot reserve %" PRIu64
+			" MiB of KHO scratch (%s): not enough free memory (give the machine more RAM or fewer nodes, or set kho_scratch)",
+			b->m.dir, size >> 20, what);
 	if (sim_memblock_mark_scratch(&b->mb, pa, size))
 		return sim_fail(e, -ENOMEM, "out of memblock regions");
+record:
 	b->scratch[b->nr_scratch].addr = pa;
 	b->scratch[b->nr_scratch].size = size;
 	b->nr_scratch++;
@@ -197,26 +215,28 @@ static int reserve_scratch(struct sim_boot *b, struct sim_error *e)
 	int ret;
 
 	if (sim_scratch_parse(b->m.conf.kho_scratch, &spec))
-		return sim_fail(e, -EINVAL,
-				"%s/" SIM_CONF_FILE ": kho_scratch = \"%s\" is neither N%% nor LOW,GLOBAL,PERNODE",
-				b->m.dir, b->m.conf.kho_scratch);
+		return sim_fail(
+			e, -EINVAL,
+			"%s/" SIM_CONF_FILE
+			": kho_scratch = \"%s\" is neither N%% nor LOW,GLOBAL,PERNODE",
+			b->m.dir, b->m.conf.kho_scratch);
 	if (spec.scale) {
-		low = sim_memblock_reserved_kern_size(&b->mb,
-						      SIM_LOW_ADDRESS_LIMIT,
-						      SIM_NUMA_NO_NODE);
-		low = round_up(low * spec.scale / 100, SIM_SCRATCH_ALIGN);
-		global = sim_memblock_reserved_kern_size(&b->mb,
-							 SIM_MB_ALLOC_ANYWHERE,
-							 SIM_NUMA_NO_NODE);
+		low = sim_memblock_reserved_kern_size(
+			&b->mb, SIM_LOW_ADDRESS_LIMIT, SIM_NUMA_NO_NODE);
+		low = round_up(low * spec.scale / 100, scratch_align(b));
+		global = sim_memblock_reserved_kern_size(
+			&b->mb, SIM_MB_ALLOC_ANYWHERE, SIM_NUMA_NO_NODE);
 		global = global * spec.scale / 100;
-		global = global > low ? round_up(global - low, SIM_SCRATCH_ALIGN) : 0;
+		global = global > low ?
+				 round_up(global - low, scratch_align(b)) :
+				 0;
 	} else {
-		low = round_up(spec.lowmem, SIM_SCRATCH_ALIGN);
-		global = round_up(spec.global, SIM_SCRATCH_ALIGN);
+		low = round_up(spec.lowmem, scratch_align(b));
+		global = round_up(spec.global, scratch_align(b));
 	}
 	/* The next kernel is loaded into the lowmem area: it must fit. */
-	if (low < SIM_KERNEL_SIZE + SIM_SCRATCH_ALIGN)
-		low = SIM_KERNEL_SIZE + SIM_SCRATCH_ALIGN;
+	if (low < SIM_KERNEL_SIZE + scratch_align(b))
+		low = SIM_KERNEL_SIZE + scratch_align(b);
 	ret = reserve_scratch_area(b, low, SIM_LOW_ADDRESS_LIMIT,
 				   SIM_NUMA_NO_NODE, "lowmem", e);
 	if (!ret)
@@ -230,7 +250,7 @@ static int reserve_scratch(struct sim_boot *b, struct sim_error *e)
 				       &b->mb, SIM_MB_ALLOC_ANYWHERE, nid) *
 			       spec.scale / 100;
 		snprintf(what, sizeof(what), "node %u", nid);
-		ret = reserve_scratch_area(b, round_up(size, SIM_SCRATCH_ALIGN),
+		ret = reserve_scratch_area(b, round_up(size, scratch_align(b)),
 					   SIM_MB_ALLOC_ANYWHERE, nid, what, e);
 	}
 	return ret;
@@ -243,11 +263,10 @@ static int cold_boot(struct sim_boot *b, struct sim_error *e)
 
 	if (!sim_ram_range_of(&b->m, base, SIM_KERNEL_SIZE) ||
 	    sim_memblock_is_reserved(&b->mb, base, SIM_KERNEL_SIZE))
-		base = sim_memblock_alloc(&b->mb, SIM_KERNEL_SIZE,
-					  SIM_SCRATCH_ALIGN, 0,
-					  SIM_LOW_ADDRESS_LIMIT,
-					  SIM_NUMA_NO_NODE, SIM_MB_RSRV_KERN,
-					  0);
+		base = sim_memblock_alloc(
+			&b->mb, SIM_KERNEL_SIZE, scratch_align(b), 0,
+			SIM_LOW_ADDRESS_LIMIT, SIM_NUMA_NO_NODE,
+			SIM_MB_RSRV_KERN, 0);
 	else if (sim_memblock_reserve(&b->mb, base, SIM_KERNEL_SIZE,
 				      SIM_MB_RSRV_KERN))
 		base = SIM_MB_ALLOC_ANYWHERE;
@@ -279,17 +298,21 @@ static int walk_reserve(uint64_t start, uint64_t end, void *arg)
 static int check_handover_record(struct sim_boot *b, const struct kho_data *kd,
 				 struct sim_error *e)
 {
-	if (!kd->fdt_size || !sim_ram_range_of(&b->m, kd->fdt_addr, kd->fdt_size))
-		return sim_fail(e, -EINVAL,
-				"KHO handover refused: the root FDT at %#" PRIx64
-				" (%" PRIu64 " bytes) is not in RAM",
-				kd->fdt_addr, kd->fdt_size);
-	if (!kd->scratch_size || kd->scratch_size % sizeof(struct kho_scratch) ||
+	if (!kd->fdt_size ||
+	    !sim_ram_range_of(&b->m, kd->fdt_addr, kd->fdt_size))
+		return sim_fail(
+			e, -EINVAL,
+			"KHO handover refused: the root FDT at %#" PRIx64
+			" (%" PRIu64 " bytes) is not in RAM",
+			kd->fdt_addr, kd->fdt_size);
+	if (!kd->scratch_size ||
+	    kd->scratch_size % sizeof(struct kho_scratch) ||
 	    !sim_ram_range_of(&b->m, kd->scratch_addr, kd->scratch_size))
-		return sim_fail(e, -EINVAL,
-				"KHO handover refused: the scratch array at %#" PRIx64
-				" (%" PRIu64 " bytes) is not a whole array in RAM",
-				kd->scratch_addr, kd->scratch_size);
+		return sim_fail(
+			e, -EINVAL,
+			"KHO handover refused: the scratch array at %#" PRIx64
+			" (%" PRIu64 " bytes) is not a whole array in RAM",
+			kd->scratch_addr, kd->scratch_size);
 	return 0;
 }
 
@@ -309,9 +332,10 @@ static int tree_check_init(struct sim_boot *b, struct kho_tree_check *chk,
 	}
 	chk->ram = ram;
 	chk->nr_ram = b->m.conf.nr_ranges;
-	chk->seen = calloc(kho_tree_check_words(ram, chk->nr_ram,
-						b->m.conf.page_shift) + 1,
-			   sizeof(uint64_t));
+	chk->seen = calloc(
+		kho_tree_check_words(ram, chk->nr_ram, b->m.conf.page_shift) +
+			1,
+		sizeof(uint64_t));
 	if (!chk->seen)
 		return sim_fail(e, -ENOMEM, "out of memory");
 	return 0;
@@ -329,8 +353,8 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 	ret = check_handover_record(b, kd, e);
 	if (ret)
 		return ret;
-	ret = kho_populate(&b->in, &b->geo, &b->env, kd->fdt_addr,
-			   kd->fdt_size, kd->scratch_addr, kd->scratch_size);
+	ret = kho_populate(&b->in, &b->geo, &b->env, kd->fdt_addr, kd->fdt_size,
+			   kd->scratch_addr, kd->scratch_size);
 	if (ret) {
 		if (!b->in.err.code)
 			b->in.err.code = ret;
@@ -339,27 +363,36 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 	}
 	s = b->in.scratch;
 	if (!b->in.nr_scratch || b->in.nr_scratch > SIM_MAX_SCRATCH)
-		return sim_fail(e, -EINVAL,
-				"KHO handover refused: %u scratch areas (1 to %d expected)",
-				b->in.nr_scratch, SIM_MAX_SCRATCH);
+		return sim_fail(
+			e, -EINVAL,
+			"KHO handover refused: %u scratch areas (1 to %d expected)",
+			b->in.nr_scratch, SIM_MAX_SCRATCH);
 	for (unsigned int i = 0; i < b->in.nr_scratch; i++) {
-		if (!s[i].size || (s[i].addr | s[i].size) & (b->m.page_size - 1) ||
+		/* An empty area (kho_populate() warned) is not memory. */
+		if (!s[i].size) {
+			b->scratch[i] = s[i];
+			continue;
+		}
+		if ((s[i].addr | s[i].size) & (b->m.page_size - 1) ||
 		    !sim_ram_range_of(&b->m, s[i].addr, s[i].size))
-			return sim_fail(e, -EINVAL,
-					"KHO handover refused: scratch area %u (%#" PRIx64
-					"+%#" PRIx64 ") is not page-aligned RAM",
-					i, s[i].addr, s[i].size);
+			return sim_fail(
+				e, -EINVAL,
+				"KHO handover refused: scratch area %u (%#" PRIx64
+				"+%#" PRIx64 ") is not page-aligned RAM",
+				i, s[i].addr, s[i].size);
 		b->scratch[i] = s[i];
 	}
 	b->nr_scratch = b->in.nr_scratch;
 	if (s[0].size < SIM_KERNEL_SIZE)
 		return sim_fail(e, -EINVAL,
 				"KHO handover refused: scratch area 0 (%" PRIu64
-				" KiB) cannot hold the kernel", s[0].size >> 10);
+				" KiB) cannot hold the kernel",
+				s[0].size >> 10);
 	/* kho_populate(): scratch is memory, and from now on the only memory
 	 * memblock may allocate from, until the tree is walked. */
 	for (unsigned int i = 0; i < b->nr_scratch; i++)
-		if (sim_memblock_mark_scratch(&b->mb, s[i].addr, s[i].size))
+		if (s[i].size &&
+		    sim_memblock_mark_scratch(&b->mb, s[i].addr, s[i].size))
 			return sim_fail(e, -ENOMEM, "out of memblock regions");
 	sim_memblock_reserve(&b->mb, kd->scratch_addr, kd->scratch_size,
 			     SIM_MB_RSRV_KERN);
@@ -510,8 +543,10 @@ int sim_boot_mm_init(struct sim_boot *b, struct sim_error *e)
 	}
 	ret = sim_memblock_for_each_free(&b->mb, free_to_buddy, b);
 	if (ret)
-		return sim_fail(e, ret, "%s: handing memory to the page allocator failed",
-				b->m.dir);
+		return sim_fail(
+			e, ret,
+			"%s: handing memory to the page allocator failed",
+			b->m.dir);
 	b->buddy_up = true;
 	if (!b->opts.scrub)
 		return 0;
@@ -537,7 +572,8 @@ int sim_boot_out_init(struct sim_boot *b, struct sim_error *e)
 	ret = kho_out_init_abi(&b->out, &b->geo, &b->env, b->scratch,
 			       b->nr_scratch, abi);
 	if (ret)
-		return sim_fail(e, ret, "%s: cannot start the outgoing handover: %s",
+		return sim_fail(e, ret,
+				"%s: cannot start the outgoing handover: %s",
 				b->m.dir, strerror(-ret));
 	b->out_up = true;
 	return 0;
@@ -553,20 +589,21 @@ int sim_boot_kexec(struct sim_boot *b, struct sim_error *e)
 	int ret;
 
 	if (!b->out_up)
-		return sim_fail(e, -EINVAL, "kexec before the outgoing handover exists");
+		return sim_fail(e, -EINVAL,
+				"kexec before the outgoing handover exists");
 	if (low->size < SIM_KERNEL_SIZE + array_size)
 		return sim_fail(e, -ENOSPC,
 				"%s: the lowmem scratch area (%" PRIu64
-				" KiB) cannot hold the next kernel", b->m.dir,
-				low->size >> 10);
+				" KiB) cannot hold the next kernel",
+				b->m.dir, low->size >> 10);
 	kho_radix_get_stats(&b->out.tree, &b->stats.out_tree);
 	/* Loading the next kernel overwrites every scratch area. */
 	for (unsigned int i = 0; i < b->nr_scratch; i++) {
 		ret = sim_ram_discard(&b->m, b->scratch[i].addr,
 				      b->scratch[i].size, b->opts.punch);
 		if (ret)
-			return sim_fail(e, ret, "cannot overwrite scratch area %u",
-					i);
+			return sim_fail(e, ret,
+					"cannot overwrite scratch area %u", i);
 		b->stats.scrubbed_kexec += b->scratch[i].size;
 	}
 	image = sim_phys_to_virt(&b->m, low->addr);

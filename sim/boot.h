@@ -42,7 +42,12 @@
 /* The kernel's default kho_scratch: 200% of its memblock allocations. */
 #define SIM_SCRATCH_DEFAULT_SCALE 200
 /* x86's CMA_MIN_ALIGNMENT_BYTES (a pageblock): scratch areas are multiples. */
-#define SIM_SCRATCH_ALIGN (2ULL << 20)
+/*
+ * Scratch areas are sized and aligned like the kernel's
+ * SCRATCH_ALIGNMENT_BYTES (kexec_handover.c:50): PAGE_SIZE << MAX_PAGE_ORDER,
+ * the largest buddy block (4 MiB with 4 KiB pages).
+ */
+#define SIM_SCRATCH_ALIGN_OF(page_size) ((uint64_t)(page_size) << SIM_MAX_ORDER)
 /* x86's ARCH_LOW_ADDRESS_LIMIT: the lowmem scratch area lies below it. */
 #define SIM_LOW_ADDRESS_LIMIT (4ULL << 30)
 /* lowmem + global + one per node. */

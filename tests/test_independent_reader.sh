@@ -63,7 +63,9 @@ agree "$M"
 # that of a KHO boot that restored everything and preserved it again.
 for ps in 4K 16K 64K; do
 	M="$T/p$ps"
-	"$KHO" machine create "$M" --ram 256M --page-size "$ps" >/dev/null ||
+	ram=256M
+	[ "$ps" = 64K ] && ram=1G	# 64 MiB scratch alignment
+	"$KHO" machine create "$M" --ram "$ram" --page-size "$ps" >/dev/null ||
 		fail "$ps: machine create"
 	for gen in 1 2; do
 		"$KHO" boot "$M" --preserve memfd:8M --preserve guest:16M \

@@ -107,8 +107,12 @@ static int setup(void **state)
 	for (int i = 0; i < 3; i++) {
 		strcpy(dirs[i], "/tmp/kho-kill.XXXXXX");
 		assert_non_null(mkdtemp(dirs[i]));
-		assert_int_equal(sim_conf_layout(&c, MACHINE_RAM, 1, shifts[i],
-						 &e), 0);
+		/* 64 KiB pages align scratch to 64 MiB: more RAM. */
+		assert_int_equal(sim_conf_layout(&c,
+						 shifts[i] == 16 ? 4 * MACHINE_RAM :
+								   MACHINE_RAM,
+						 1, shifts[i], &e),
+				 0);
 		assert_int_equal(sim_machine_create(dirs[i], &c, &e), 0);
 	}
 	return 0;

@@ -171,8 +171,8 @@ static int layout_cold(void)
 	CHECK(b->nr_scratch == 3);
 	CHECK(b->scratch[0].addr + b->scratch[0].size <= SIM_LOW_ADDRESS_LIMIT);
 	for (unsigned int i = 0; i < b->nr_scratch; i++) {
-		CHECK(b->scratch[i].size % SIM_SCRATCH_ALIGN == 0);
-		CHECK(b->scratch[i].addr % SIM_SCRATCH_ALIGN == 0);
+		CHECK(b->scratch[i].size % SIM_SCRATCH_ALIGN_OF(b->m.page_size) == 0);
+		CHECK(b->scratch[i].addr % SIM_SCRATCH_ALIGN_OF(b->m.page_size) == 0);
 		scratch_pages += b->scratch[i].size >> b->m.conf.page_shift;
 	}
 	/* 200% of the kernel's allocations (image + struct pages). */

@@ -90,6 +90,49 @@ struct kho_error {
 	long index;
 };
 
+/* The first warnings a check keeps; more are only counted. */
+#define KHO_MAX_WARNINGS 8
+
+/**
+ * struct kho_warnings - what is odd about a handover but not wrong
+ * @nr: how many were found (may exceed KHO_MAX_WARNINGS)
+ * @w: the first KHO_MAX_WARNINGS of them, each said like an error
+ *
+ * A real kernel can legitimately hand over some odd things that Linux
+ * itself accepts: a zero-size scratch area (x86 when all memory is below
+ * 4 GiB: the global area is empty), blocks that overlap each other (a page
+ * preserved on its own and inside a folio) or a scratch area. Kernel B takes
+ * them as the kernel does, and records each here so a tool can say so.
+ */
+struct kho_warnings {
+	unsigned int nr;
+	struct kho_error w[KHO_MAX_WARNINGS];
+};
+
+/**
+ * kho_warn() - record a warning
+ * @warn: where
+ * @what: the sentence, as struct kho_error's @what
+ * @property: FDT property or node, or NULL
+ * @phys: physical address, or KHO_ERR_NO_ADDR
+ * @index: table index, scratch area, bitmap bit, or KHO_ERR_NO_INDEX
+ */
+static inline void kho_warn(struct kho_warnings *warn, const char *what,
+			    const char *property, uint64_t phys, long index)
+{
+	if (warn->nr < KHO_MAX_WARNINGS) {
+		struct kho_error *w = &warn->w[warn->nr];
+
+		w->code = 0;
+		w->what = what;
+		w->property = property;
+		w->phys = phys;
+		w->level = KHO_ERR_NO_LEVEL;
+		w->index = index;
+	}
+	warn->nr++;
+}
+
 /**
  * struct kho_out - kernel A's side of a handover
  * @geo: geometry
@@ -130,6 +173,7 @@ struct kho_out {
  * @abi: the version the root FDT's compatible names (set by kho_populate()
  *	once the compatible is recognised, even when something later is
  *	refused)
+ * @warn: what was accepted though odd (kho_populate(), kho_memory_init())
  */
 struct kho_in {
 	struct kho_geometry geo;
@@ -144,6 +188,7 @@ struct kho_in {
 	bool walked;
 	struct kho_error err;
 	const struct kho_abi_version *abi;
+	struct kho_warnings warn;
 };
 
 /* ---- kernel A ---------------------------------------------------------- */

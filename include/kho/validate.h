@@ -11,9 +11,11 @@
  *    entries no valid key can reach are 0;
  *  - leaves: every set bit a block whose order fits the key width, that ends
  *    below 2^64 and lies inside RAM;
- *  - blocks: no block overlaps another block (a page preserved alone and
- *    inside a larger block), a scratch area, or a tree node.
+ *  - blocks: no block overlaps a tree node.
  * The first failure is returned and described in a struct kho_error.
+ * Blocks that overlap each other (a page preserved alone and inside a larger
+ * block) or a scratch area are odd but Linux takes them (kexec_handover.c:614
+ * reserves whatever the tree lists): they are warnings, not failures.
  */
 #ifndef KHO_VALIDATE_H
 #define KHO_VALIDATE_H
@@ -46,6 +48,7 @@ struct kho_mem_region {
  * @nr_nodes: out: nodes, root and leaves included
  * @nr_ranges: out: coalesced ranges of preserved memory
  * @err: out: the first problem found
+ * @warn: out: what was accepted though odd
  */
 struct kho_tree_check {
 	const struct kho_mem_region *ram;
@@ -56,6 +59,7 @@ struct kho_tree_check {
 	uint64_t nr_nodes;
 	uint64_t nr_ranges;
 	struct kho_error err;
+	struct kho_warnings warn;
 };
 
 /**
@@ -80,8 +84,8 @@ uint64_t kho_tree_check_words(const struct kho_mem_region *ram,
  * Return: 0, or a negative errno with @chk->err saying what and where:
  * -EINVAL (misaligned entry, unreachable root entry, invalid key),
  * -EFAULT (entry outside RAM or not mapped), -ELOOP (a node reached twice),
- * -ERANGE (block outside RAM or past 2^64), -EEXIST (blocks overlap),
- * -EBUSY (a block overlaps scratch or a tree node).
+ * -ERANGE (block outside RAM or past 2^64), -EBUSY (a block overlaps a
+ * tree node). Overlapping blocks and blocks in scratch are @chk->warn.
  */
 int kho_radix_validate(struct kho_radix_tree *tree, struct kho_tree_check *chk);
 

@@ -38,7 +38,8 @@ static const char *sep(bool *first)
 
 /**
  * kho_error_format() - the sentence that says why a handover was refused
- * @err: filled in by the incoming side
+ * @err: filled in by the incoming side; a warning (code 0, a what) is
+ *	said without the "refused" prefix
  * @buf: where to write, NUL-terminated when @len > 0
  * @len: size of @buf
  *
@@ -55,10 +56,12 @@ int kho_error_format(const struct kho_error *err, char *buf, size_t len)
 		return -1;
 	if (len)
 		buf[0] = '\0';
-	if (!err->code)
+	/* A warning (struct kho_warnings) is its sentence and where. */
+	if (!err->code && err->what)
+		pos = append(buf, len, pos, "%s", err->what);
+	else if (!err->code)
 		return (int)append(buf, len, pos, "KHO handover accepted");
-
-	if (err->what)
+	else if (err->what)
 		pos = append(buf, len, pos, "KHO handover refused: %s",
 			     err->what);
 	else
