@@ -31,7 +31,7 @@ int parse_preserve(struct boot_args *args, const char *spec,
 	cl = client_find(name);
 	if (!cl)
 		return sim_fail(e, -EINVAL,
-				"--preserve \"%s\": no client \"%s\" (kexec-metadata, memblock, memfd, guest)",
+				"--preserve \"%s\": no client \"%s\" (kexec-metadata, memblock, memfd, guest, kho-test)",
 				spec, name);
 	size = cl->default_size;
 	if (colon && (sim_parse_size(colon + 1, &size) || !size))
@@ -332,7 +332,7 @@ int cmd_boot(int argc, char **argv)
 							      NULL;
 
 			if (!cl || args.nr_without == KHO_MAX_PRESERVE) {
-				tool_error("boot: --without needs a client name (kexec-metadata, memblock, memfd, guest)");
+				tool_error("boot: --without needs a client name (kexec-metadata, memblock, memfd, guest, kho-test)");
 				return 2;
 			}
 			args.without[args.nr_without++] = cl;
