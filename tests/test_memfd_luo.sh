@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# test_memfd_luo.sh - memfds through LUO on the simulated machine, end to
+# end: a kho-v4 boot preserves 70 MiB of memfds as LUO sessions (luo-v5,
+# files in several KHO blocks, memfd-v2 blobs); the next boots restore and
+# check them and count the live update; kho-v3 still hands over the old
+# "memfd" child and the boot after it goes back to LUO. Then the handed-over
+# LUO state is damaged in ram.img, one field at a time, and the boot must
+# refuse it with a sentence that names the problem and where: a block count
+# of 0, a session's file count, LUO's compatible, a memfd's seals, a file's
+# token (its contents no longer match).
+set -eu
+
+KHO=${KHO:-build/kho}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+M="$T/m"
+"$KHO" machine create "$M" --ram 512M >/dev/null
+"$KHO" boot "$M" --preserve memfd:70M --kexec >"$T/b1" ||
+	fail "boot 1: $(cat "$T/b1")"
+grep -q 'memfd: 70.00 MiB, live update 1: 141 memfd-v2 files in 3 LUO sessions' \
+	"$T/b1" || fail "boot 1 did not preserve through LUO: $(cat "$T/b1")"
+"$KHO" inspect "$M" >"$T/i1" || fail "inspect"
+grep -q 'LUO .*preserved' "$T/i1" || fail "inspect does not list LUO"
+grep -q '"memfd"' "$T/i1" && fail "a kho-v4 handover still has the memfd child"
+
+# Keep this handover for the damage below.
+mkdir "$T/keep"
+cp --sparse=always "$M/ram.img" "$M/handover" "$M/machine.conf" "$T/keep/"
+
+"$KHO" boot "$M" --preserve memfd:8M --kexec >"$T/b2" ||
+	fail "boot 2: $(cat "$T/b2")"
+grep -q 'restore .*memfd: live update 1: 3 sessions, 141 memfd-v2 files (.* folios, 5 blocks), 141 intact' \
+	"$T/b2" || fail "boot 2 did not restore every file: $(cat "$T/b2")"
+grep -q 'memfd: 8.00 MiB, live update 2:' "$T/b2" || fail "live update not counted"
+
+# kho-v3: the memfd-v1 child; the boot after it speaks kho-v4 again.
+"$KHO" boot "$M" --abi kho-v3 --preserve memfd:4M --kexec >"$T/b3" ||
+	fail "boot 3: $(cat "$T/b3")"
+grep -q 'restore .*memfd: live update 2: .* intact' "$T/b3" || fail "boot 3 restore"
+"$KHO" inspect "$M" >"$T/i3" || fail "inspect 3"
+grep -q 'memfd .*preserved' "$T/i3" || fail "kho-v3 has no memfd child"
+grep -q 'LUO' "$T/i3" && fail "kho-v3 handover has LUO"
+"$KHO" boot "$M" --preserve memfd:4M --kexec >"$T/b4" || fail "boot 4: $(cat "$T/b4")"
+grep -q 'restore .*memfd: .* folios in .* vmalloc pages, intact' "$T/b4" ||
+	fail "boot 4 did not restore memfd-v1: $(cat "$T/b4")"
+grep -q 'memfd: 4.00 MiB, live update 1: ' "$T/b4" || fail "boot 4 is not LUO"
+"$KHO" boot "$M" >"$T/b5" || fail "boot 5: $(cat "$T/b5")"
+grep -q 'PASS' "$T/b5" || fail "boot 5 verdict"
+
+# ---- damage: patch the kept handover, boot, expect one clear refusal -----
+# patch.py OFFSET_EXPR WIDTH VALUE: resolve a field of the LUO state in the
+# kept machine's ram.img (RAM ranges back to back, machine.conf) and write it.
+cat >"$T/patch.py" <<'PY'
+import json, struct, sys
+d, what, value = sys.argv[1], sys.argv[2], int(sys.argv[3], 0)
+ranges, off = [], 0
+for line in open(d + "/machine.conf"):
+    if line.startswith("ram = "):
+        base, size = (int(x, 16) for x in line.split()[2:4])
+        ranges.append((base, size, off))
+        off += size
+img = open(d + "/ram.img", "r+b")
+def at(pa):
+    for base, size, o in ranges:
+        if base <= pa < base + size:
+            return o + pa - base
+    raise SystemExit("address %#x not in RAM" % pa)
+def u64(pa):
+    img.seek(at(pa))
+    return struct.unpack("<Q", img.read(8))[0]
+def put(pa, fmt, v):
+    img.seek(at(pa))
+    img.write(struct.pack(fmt, v))
+luo = int(sys.argv[4], 0)
+sessions = u64(luo + 16)
+first = sessions + 16                 # session 0's luo_session_ser
+files = u64(first + 64)               # its first file block
+file0 = files + 16                    # its first luo_file_ser
+memfd = u64(file0 + 48)               # that file's memfd-v2 blob
+if what == "block-count":
+    put(sessions + 8, "<Q", value)
+elif what == "file-count":
+    put(first + 72, "<Q", value)
+elif what == "compatible":
+    put(luo, "<Q", value)
+elif what == "seals":
+    put(memfd + 16, "<I", value)
+elif what == "token":
+    put(file0 + 56, "<Q", u64(file0 + 56) ^ value)
+PY
+luo_phys=$("$KHO" inspect "$T/keep" --json | python3 -c '
+import json, sys
+print([s["phys"] for s in json.load(sys.stdin)["subtrees"] if s["name"] == "LUO"][0])')
+
+damaged() {
+	what=$1 value=$2 want=$3
+	D="$T/d-$what"
+	rm -rf "$D"
+	mkdir "$D"
+	cp --sparse=always "$T/keep/ram.img" "$T/keep/handover" \
+		"$T/keep/machine.conf" "$D/"
+	python3 "$T/patch.py" "$D" "$what" "$value" "$luo_phys"
+	if "$KHO" boot "$D" >"$T/out-$what" 2>&1; then
+		fail "$what: a damaged LUO state was accepted"
+	fi
+	grep -q "restore .*memfd: FAILED: .*$want" "$T/out-$what" ||
+		fail "$what: expected \"$want\": $(cat "$T/out-$what")"
+	grep -q 'verdict .*FAIL' "$T/out-$what" || fail "$what: verdict"
+}
+
+damaged block-count 0 \
+	"the LUO state at 0x[0-9a-f]* is refused: a KHO block's count is 0 (count, at 0x[0-9a-f]*, index 0)"
+damaged file-count 7 \
+	"a LUO session's file count differs from its file chain (count, at 0x"
+damaged compatible 0x34762d6f756c "not compatible with luo-v5"
+damaged seals 0x40 \
+	"session \"kho-sim-memfd-a\" file 0 (memfd-v2 at 0x[0-9a-f]*): a memfd has seals memfd-v2 cannot keep (seals"
+damaged token 1 \
+	"session \"kho-sim-memfd-a\" file 0: its .* bytes, size, position or seals did not survive: the hash differs"
+echo "memfds through LUO: preserved, restored, counted, kho-v3 and back, five damages refused"
