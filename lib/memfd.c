@@ -67,8 +67,9 @@ int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 	for (i = 0; i < file->nr_folios; i++) {
 		const struct kho_memfd_folio *f = &file->folios[i];
 
+		/* In order; the last may reach past the end, as in shmem. */
 		if (f->index < prev_end || f->order >= out->geo.order0_bit ||
-		    f->index + (1ULL << f->order) > pages)
+		    f->index >= pages)
 			return -EINVAL;
 		prev_end = f->index + (1ULL << f->order);
 	}
@@ -368,13 +369,17 @@ static int restore_array_block(uint64_t phys, unsigned int order, void *arg)
 			continue;
 		fphys = (uint64_t)page[i].pfn << shift;
 		forder = stamped_order(in, fphys);
+		/*
+		 * Folios follow each other; the last may reach past the end of
+		 * the file (a large shmem folio over a short file).
+		 */
 		if (forder < 0 || page[i].index < r->next_index ||
-		    page[i].index + (1ULL << forder) > r->pages) {
+		    page[i].index >= r->pages) {
 			ret = memfd_fail(
 				r->err, -EINVAL,
 				forder < 0 ?
 					"a memfd folio is not a preserved block" :
-					"a memfd folio overlaps the next one or the end of the file",
+					"a memfd folio overlaps the folio before it",
 				"pfn", phys + i * FOLIO_SER_SIZE,
 				(long)r->entry);
 			continue;

@@ -100,8 +100,9 @@ struct kho_memfd_file {
  * the kernel writes them) into order-0 pages and preserves them with
  * kho_preserve_vmalloc() (flag VM_ALLOC).
  * Context: may allocate.
- * Return: 0; -EINVAL (a seal memfd-v2 cannot keep, a folio past the end of
- * the file or not in index order, a folio the handover refuses); -ERANGE
+ * Return: 0; -EINVAL (a seal memfd-v2 cannot keep, a folio starting past
+ * the end of the file or not in index order, a folio the handover
+ * refuses); -ERANGE
  * (more than 2^32 - 1 pages); -ENOMEM. On failure nothing stays preserved
  * or allocated.
  */
@@ -175,13 +176,14 @@ typedef int (*kho_memfd_restore_cb)(uint64_t phys, unsigned int order,
  *
  * Reads the blob with kho_memfd_read() through kho_in_view(), restores the
  * folio array (kho_restore_vmalloc()), then each folio with
- * kho_restore_folio(): its order comes from the handover, and it must end
- * before the next folio starts and inside the file. Frees the array and
+ * kho_restore_folio(): its order comes from the handover, and it must start
+ * after the previous folio ends (the last one may reach past the end of
+ * the file, as a large shmem folio over a short file does). Frees the array and
  * the blob. A failure after the array was restored leaves the folios
  * restored so far with their owner (@cb saw them), as the kernel does.
  * Context: after kho_memory_init(); frees.
  * Return: 0, kho_memfd_read()'s errors, -EPERM (no handover to restore
- * from), -EINVAL (a folio not preserved, overlapping or past the end), or
+ * from), -EINVAL (a folio not preserved or overlapping the one before), or
  * @cb's non-zero return.
  */
 int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
