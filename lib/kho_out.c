@@ -117,6 +117,12 @@ bool out_page_preserved(struct kho_out *out, uint64_t phys)
 	return false;
 }
 
+/* The order of the root FDT's block: one page, two where order 0 cannot be. */
+static unsigned int fdt_order(const struct kho_geometry *geo)
+{
+	return kho_geometry_truncates_order0(geo) ? 1 : 0;
+}
+
 static void *alloc_preserve(struct kho_out *out, size_t size, int *err)
 {
 	const struct kho_geometry *geo = &out->geo;
@@ -132,6 +138,13 @@ static void *alloc_preserve(struct kho_out *out, size_t size, int *err)
 	pages_minus_one = ((uint64_t)size - 1) >> geo->page_shift;
 	if (pages_minus_one)
 		order = 64 - __builtin_clzll(pages_minus_one);
+	/*
+	 * kho-v2's 16 KiB-page tree has no room for an order-0 key (its order
+	 * bit falls off the top level; the first kernels wrote it truncated,
+	 * and it read back as a larger block): a blob takes two pages there.
+	 */
+	if (!order && kho_geometry_truncates_order0(geo))
+		order = 1;
 	*err = -ERANGE;
 	if (order >= geo->order0_bit)
 		return NULL;
@@ -207,7 +220,7 @@ int kho_out_init_abi(struct kho_out *out, const struct kho_geometry *geo,
 	return 0;
 
 err_fdt:
-	ops->free_pages(ops->mem.ctx, out->fdt, 0);
+	ops->free_pages(ops->mem.ctx, out->fdt, fdt_order(&out->geo));
 err_tree:
 	kho_lock_destroy(&out->lock);
 	kho_radix_destroy(&out->tree);
@@ -221,7 +234,7 @@ void kho_out_destroy(struct kho_out *out)
 		return;
 	/* The FDT page's own block goes with the tree. */
 	kho_radix_destroy(&out->tree);
-	out->ops.free_pages(out->ops.mem.ctx, out->fdt, 0);
+	out->ops.free_pages(out->ops.mem.ctx, out->fdt, fdt_order(&out->geo));
 	kho_lock_destroy(&out->lock);
 	kho_memset(out, 0, sizeof(*out));
 }

@@ -11,6 +11,7 @@
  * with) and checks each range against RAM, scratch and the node pages.
  */
 #include <kho/validate.h>
+#include <kho/version.h>
 
 #include "radix_internal.h"
 
@@ -198,8 +199,10 @@ static int check_range(uint64_t start, uint64_t end, void *arg)
 	chk->nr_ranges++;
 	if (!ram_covers(chk, start, end))
 		return check_fail(chk, -ERANGE,
-				  "preserved memory lies outside RAM", start,
-				  KHO_ERR_NO_LEVEL, KHO_ERR_NO_INDEX);
+				  kho_geometry_truncates_order0(&rc->tree->geo) ?
+					  "preserved memory lies outside RAM (kho-v2 on 16 KiB pages: an order-0 page's key loses its order bit there and reads as a larger block)" :
+					  "preserved memory lies outside RAM",
+				  start, KHO_ERR_NO_LEVEL, KHO_ERR_NO_INDEX);
 	for (i = 0; i < chk->nr_scratch; i++) {
 		const struct kho_scratch *s = &chk->scratch[i];
 
@@ -219,6 +222,32 @@ static int check_range(uint64_t start, uint64_t end, void *arg)
 					  KHO_ERR_NO_INDEX);
 	}
 	return 0;
+}
+
+struct order0_check {
+	const struct kho_geometry *geo;
+	struct kho_tree_check *chk;
+};
+
+/*
+ * kho-v2 on 16 KiB pages: the tree has no room for an order-0 key's order
+ * bit, so the key of order-0 page p was stored as p itself, which is also
+ * the key of some larger block. A key whose order-0 reading is a page of
+ * RAM cannot be told apart: refuse it rather than guess.
+ */
+static int check_order0_reading(uint64_t phys, unsigned int order, void *arg)
+{
+	struct order0_check *oc = arg;
+	uint64_t key = kho_key_encode(oc->geo, phys, order);
+	uint64_t page = key << oc->geo->page_shift;
+
+	/* Keys below 2^(64 - page_shift) have a page address: no wrap. */
+	if (!ram_covers(oc->chk, page, page + (1ULL << oc->geo->page_shift)))
+		return 0;
+	return check_fail(oc->chk, -EINVAL,
+			  "kho-v2 on 16 KiB pages: this key is also the truncated key of an order-0 page in RAM (order-0 and larger blocks collide in that tree)",
+			  phys, 0,
+			  (long)(key & ((1ULL << oc->geo->bitmap_bits) - 1)));
 }
 
 /**
@@ -262,5 +291,11 @@ int kho_radix_validate(struct kho_radix_tree *tree, struct kho_tree_check *chk)
 				   KHO_ERR_NO_INDEX);
 	}
 	kho_lock_release(&tree->lock);
+	/* The tree is sound now: walking it is safe and finite. */
+	if (!ret && kho_geometry_truncates_order0(&tree->geo)) {
+		struct order0_check oc = { .geo = &tree->geo, .chk = chk };
+
+		ret = kho_radix_walk(tree, check_order0_reading, &oc);
+	}
 	return ret;
 }

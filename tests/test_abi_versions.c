@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_abi_versions.c - the table of KHO ABI versions and what each one
+ * decides: compatible strings, subtree properties, the tree's depth per
+ * page size (kho-v2's 4 levels on 16 KiB pages), and how kho-v2's 16 KiB
+ * tree is written (no order-0 keys, blobs of two pages) and read (an
+ * order-0 key a kho-v2 kernel truncated is refused with the reason).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libfdt.h>
+
+#include <kho/kho.h>
+#include <kho/validate.h>
+#include <kho/version.h>
+
+#include "lib/kho_env.h"
+
+#define ENV_PHYS_BASE 0x100000000ULL
+#define ENV_PAGES 256
+
+static void test_table(void **state)
+{
+	const struct kho_abi_version *v;
+	unsigned int i = 0, n = 0;
+
+	while ((v = kho_abi_for_each(&i))) {
+		n++;
+		assert_int_equal(v->abi, n);
+		assert_ptr_equal(kho_abi_find(v->name), v);
+		assert_ptr_equal(kho_abi_get(v->abi), v);
+	}
+	assert_int_equal(n, 4);
+	assert_null(kho_abi_find("kho-v5"));
+	assert_null(kho_abi_find(NULL));
+	assert_null(kho_abi_get(0));
+
+	v = kho_abi_get(KHO_ABI_DEFAULT);
+	assert_string_equal(v->name, "kho-v4");
+	assert_string_equal(v->sub_prop, "preserved-data");
+	assert_string_equal(v->size_prop, "blob-size");
+	assert_true(v->size_required && v->blocks);
+	assert_int_equal(v->memfd, KHO_MEMFD_LUO);
+	assert_string_equal(v->luo_compatible, "luo-v5");
+	assert_string_equal(v->memfd_compatible, "memfd-v2");
+
+	v = kho_abi_get(KHO_ABI_V3);
+	assert_string_equal(v->size_prop, "blob-size");
+	assert_false(v->blocks);
+	assert_int_equal(v->memfd, KHO_MEMFD_SUBTREE);
+
+	v = kho_abi_get(KHO_ABI_V2);
+	assert_null(v->size_prop);
+	assert_true(v->depth_from_order0);
+
+	v = kho_abi_get(KHO_ABI_V1);
+	assert_string_equal(v->sub_prop, "fdt");
+	assert_int_equal(v->mem_map, KHO_MEM_MAP_CHUNKS);
+}
+
+static void test_depths(void **state)
+{
+	/* Levels per version (rows) and page size (4, 16, 64 KiB). */
+	static const unsigned int depth[][3] = {
+		[KHO_ABI_V2] = { 6, 4, 4 },
+		[KHO_ABI_V3] = { 6, 5, 4 },
+		[KHO_ABI_V4] = { 6, 5, 4 },
+	};
+	struct kho_geometry geo;
+
+	for (enum kho_abi a = KHO_ABI_V2; a <= KHO_ABI_V4; a++) {
+		for (unsigned int s = 0; s < 3; s++) {
+			unsigned int shift = 12 + 2 * s;
+
+			assert_int_equal(kho_geometry_init_abi(&geo, shift,
+							       kho_abi_get(a)),
+					 0);
+			assert_int_equal(geo.depth, depth[a][s]);
+			assert_int_equal(kho_geometry_truncates_order0(&geo),
+					 a == KHO_ABI_V2 && shift == 14);
+		}
+	}
+	/* kho-v2, 16 KiB: 4 levels cover 17 + 3 * 11 = 50 key bits. */
+	kho_geometry_init_abi(&geo, 14, kho_abi_get(KHO_ABI_V2));
+	assert_int_equal(geo.key_width, 50);
+	assert_int_equal(kho_geometry_init_abi(&geo, 12,
+					       kho_abi_get(KHO_ABI_V1)),
+			 -EINVAL);
+	assert_int_equal(kho_geometry_init_abi(&geo, 13,
+					       kho_abi_get(KHO_ABI_V4)),
+			 -EINVAL);
+}
+
+/* kho-v2, 16 KiB pages: what its tree cannot hold is never written. */
+static void test_v2_16k_writer(void **state)
+{
+	struct kho_env *e = kho_env_create(14, ENV_PHYS_BASE, ENV_PAGES);
+	struct kho_out out;
+	void *blob;
+
+	assert_non_null(e);
+	assert_int_equal(kho_out_init_abi(&out, &e->geo, &e->ops, NULL, 0,
+					  kho_abi_get(KHO_ABI_V2)),
+			 0);
+	assert_int_equal(out.geo.depth, 4);
+	assert_int_equal(kho_preserve_folio(&out, ENV_PHYS_BASE + 64 * 16384, 0),
+			 -ERANGE);
+	assert_int_equal(kho_preserve_folio(&out, ENV_PHYS_BASE + 64 * 16384, 1),
+			 0);
+	/* The root FDT and blobs take an order-1 block. */
+	assert_true(kho_radix_test_page(&out.tree, out.fdt_phys >> 14, 1));
+	blob = kho_alloc_preserve(&out, 100);
+	assert_non_null(blob);
+	assert_true(kho_radix_test_page(&out.tree,
+					kho_env_phys(e, blob) >> 14, 1));
+	assert_int_equal(kho_add_subtree(&out, "b", blob, 100), 0);
+	kho_remove_subtree(&out, blob);
+	kho_unpreserve_free(&out, blob);
+	kho_out_destroy(&out);
+	assert_int_equal(e->live_pages, 0);
+	kho_env_destroy(e);
+}
+
+/* The leaf word holding @key, walking down from the root (nodes exist). */
+static uint64_t *leaf_word(struct kho_env *e, const struct kho_geometry *geo,
+			   uint64_t root, uint64_t key)
+{
+	uint64_t *node = kho_env_va(e, root);
+	unsigned int level;
+
+	for (level = geo->depth - 1; level; level--) {
+		unsigned int shift = geo->bitmap_bits + (level - 1) * geo->table_bits;
+		uint64_t idx = (key >> shift) & ((1ULL << geo->table_bits) - 1);
+
+		assert_true(node[idx] != 0);
+		node = kho_env_va(e, node[idx]);
+	}
+	return &node[(key & ((1ULL << geo->bitmap_bits) - 1)) / 64];
+}
+
+/*
+ * A kho-v2 kernel wrote order-0 page p's key as p (its order bit dropped):
+ * it reads as a block of a large order far outside RAM, and is refused with
+ * the reason.
+ */
+static void test_v2_16k_truncated_order0_refused(void **state)
+{
+	struct kho_env *e = kho_env_create(14, ENV_PHYS_BASE, ENV_PAGES);
+	struct kho_tree_check *chk;
+	struct kho_out out;
+	uint64_t page = ENV_PHYS_BASE + 200 * 16384, key = page >> 14;
+
+	assert_non_null(e);
+	assert_int_equal(kho_out_init_abi(&out, &e->geo, &e->ops, NULL, 0,
+					  kho_abi_get(KHO_ABI_V2)),
+			 0);
+	/* Build the path with a block whose key shares its leaf's nodes... */
+	assert_int_equal(kho_radix_add_key(&out.tree, key ^ 1), 0);
+	/* ... then set the truncated key's bit as the old kernel did. */
+	*leaf_word(e, &out.geo, kho_radix_root_phys(&out.tree), key) |=
+		1ULL << (key % 64);
+	chk = kho_env_check(e);
+	assert_int_equal(kho_radix_validate(&out.tree, chk), -ERANGE);
+	assert_non_null(strstr(chk->err.what, "kho-v2 on 16 KiB pages"));
+	kho_out_destroy(&out);
+	kho_env_destroy(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_depths),
+		cmocka_unit_test(test_v2_16k_writer),
+		cmocka_unit_test(test_v2_16k_truncated_order0_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
