@@ -350,7 +350,26 @@ struct luo_restore {
 	uint64_t hashed; /* its bytes hashed so far */
 	uint64_t files, checked, other, folios, sessions;
 	const void *zero; /* a zero page, for holes */
+	bool ours; /* the file being restored is in a session of ours */
+	uint64_t fnv; /* FNV-1a 64 of a file of another session */
+	char others[128]; /* what those files hashed to */
 };
+
+#define FNV1A_INIT 0xcbf29ce484222325ULL
+#define FNV1A_PRIME 0x100000001b3ULL
+
+/*
+ * A file of another session (a real kernel's) has no hash of ours: print
+ * the FNV-1a 64 of its bytes, which tests/kernel's init prints too.
+ */
+static void hash_bytes(struct luo_restore *r, const void *buf, uint64_t len)
+{
+	const unsigned char *p = buf;
+
+	XXH3_64bits_update(r->hs, buf, len);
+	for (uint64_t i = 0; !r->ours && i < len; i++)
+		r->fnv = (r->fnv ^ p[i]) * FNV1A_PRIME;
+}
 
 /* Hash @len bytes of zeroes (a hole of the file). */
 static void hash_zeroes(struct luo_restore *r, uint64_t len)
@@ -360,7 +379,7 @@ static void hash_zeroes(struct luo_restore *r, uint64_t len)
 	while (len) {
 		uint64_t n = len < page ? len : page;
 
-		XXH3_64bits_update(r->hs, r->zero, n);
+		hash_bytes(r, r->zero, n);
 		len -= n;
 	}
 }
@@ -376,7 +395,7 @@ static int restore_folio(uint64_t phys, unsigned int order, uint64_t index,
 	if (start > r->hashed)
 		hash_zeroes(r, start - r->hashed);
 	n = start + size <= r->size ? size : r->size - start;
-	XXH3_64bits_update(r->hs, sim_phys_to_virt(&b->m, phys), n);
+	hash_bytes(r, sim_phys_to_virt(&b->m, phys), n);
 	r->hashed = start + n;
 	r->st->restored_bytes += size;
 	r->folios++;
@@ -413,6 +432,8 @@ static int on_luo_file(const struct kho_luo_session_info *s,
 	/* The size and seed come from the blob; the reader checked it. */
 	r->hashed = 0;
 	r->size = 0;
+	r->fnv = FNV1A_INIT;
+	r->ours = ours;
 	{
 		struct kho_view view;
 
@@ -436,7 +457,14 @@ static int on_luo_file(const struct kho_luo_session_info *s,
 	if (r->hashed < info.size)
 		hash_zeroes(r, info.size - r->hashed);
 	if (!ours) {
-		r->other++;
+		size_t n = strlen(r->others);
+
+		if (r->other++ < 2)
+			snprintf(r->others + n, sizeof(r->others) - n,
+				 "%s%s/%#" PRIx64 " %" PRIu64
+				 " B fnv1a %016" PRIx64,
+				 n ? ", " : "", s->name, f->token, info.size,
+				 r->fnv);
 		return 0;
 	}
 	if (XXH3_64bits_digest(r->hs) != f->token)
@@ -491,12 +519,12 @@ static int memfd_restore_luo(struct sim_boot *b, struct client_state *st,
 		goto out;
 	}
 	snprintf(st->msg, sizeof(st->msg),
-		 "live update %" PRIu64 ": %" PRIu64 " sessions, %" PRIu64
-		 " memfd-v2 files (%" PRIu64 " folios, %" PRIu64
-		 " blocks), %" PRIu64 " intact%s",
-		 info.liveupdate_num, r.sessions, r.files, r.folios,
-		 info.nr_blocks, r.checked,
-		 r.other ? ", others unchecked (not ours)" : "");
+		 "live update %" PRIu64 ": %" PRIu64 " session%s, %" PRIu64
+		 " memfd-v2 file%s (%" PRIu64 " folios, %" PRIu64
+		 " blocks), %" PRIu64 " intact%s%s",
+		 info.liveupdate_num, r.sessions, r.sessions == 1 ? "" : "s",
+		 r.files, r.files == 1 ? "" : "s", r.folios, info.nr_blocks,
+		 r.checked, r.other ? ", not ours: " : "", r.others);
 out:
 	XXH3_freeState(r.hs);
 	free((void *)r.zero);
