@@ -7,7 +7,9 @@ Usage:
       JSON: the handover (kho_data), the root FDT's compatible string, its
       children (name, preserved-data, blob-size), the memblock subtree's
       reserve_mem regions with the FNV-1a 64 hash of their bytes in ram.img,
-      and every page the radix tree occupies.
+      every page the radix tree occupies, and every memfd-v2 file of a luo-v5
+      LUO subtree (session, token, size, FNV-1a 64 of its contents: folios
+      by index, each folio running up to the next one).
   handover.py chosen MACHINE_DIR IN.dts OUT.dts [BOOTARGS INITRD SIZE]
       Copy QEMU's device tree source, adding to /chosen the properties Linux
       reads the handover from (drivers/of/fdt.c: linux,kho-fdt and
@@ -110,6 +112,77 @@ def u64(v):
     return struct.unpack("<Q", v)[0]
 
 
+def block_chain(m, pa, entry_size):
+    """Entries of a KHO serialization block chain (include/linux/kho/abi/
+    block.h: a page headed by {u64 next; u64 count;})."""
+    seen = 0
+    while pa:
+        seen += 1
+        if seen > 10000:
+            fail("block chain at %#x does not end" % pa)
+        page = m.read(pa, PAGE)
+        nxt, count = struct.unpack_from("<QQ", page, 0)
+        if count * entry_size + 16 > PAGE:
+            fail("block at %#x claims %d entries" % (pa, count))
+        for i in range(count):
+            yield page[16 + i * entry_size:16 + (i + 1) * entry_size]
+        pa = nxt
+
+
+def vmalloc_bytes(m, first, total_pages, order):
+    """The bytes of a KHO-preserved vmalloc area (struct kho_vmalloc: a chunk
+    list of pages holding a next pointer and zero-terminated phys[])."""
+    out = bytearray()
+    pa = first
+    while pa and len(out) < total_pages * PAGE:
+        chunk = m.read(pa, PAGE)
+        nxt = struct.unpack_from("<Q", chunk, 0)[0]
+        for i in range(1, PAGE // 8):
+            phys = struct.unpack_from("<Q", chunk, i * 8)[0]
+            if not phys:
+                break
+            out += m.read(phys, PAGE << order)
+        pa = nxt
+    return bytes(out)
+
+
+def luo_memfds(m, luo_pa):
+    """Every memfd-v2 file of a luo-v5 handover (include/linux/kho/abi/luo.h,
+    memfd.h): session name, token, size and FNV-1a 64 of its contents."""
+    compat, num, sessions_pa, flbs_pa = struct.unpack("<8sQQQ", m.read(luo_pa, 32))
+    if compat.rstrip(b"\0") != b"luo-v5":
+        return []
+    files = []
+    for ses in block_chain(m, sessions_pa, 80):
+        name = ses[:64].split(b"\0")[0].decode(errors="replace")
+        files_pa, count = struct.unpack_from("<QQ", ses, 64)
+        for f in block_chain(m, files_pa, 64):
+            compat = f[:48].split(b"\0")[0]
+            data, token = struct.unpack_from("<QQ", f, 48)
+            if compat != b"memfd-v2":
+                continue
+            pos, size, seals, flags, nr_folios, first, total, vflags, order = \
+                struct.unpack("<QQIIQQIHH", m.read(data, 48))
+            ser = vmalloc_bytes(m, first, total, order)[:nr_folios * 16]
+            folios = sorted((struct.unpack_from("<Q", ser, i * 16 + 8)[0],
+                             struct.unpack_from("<Q", ser, i * 16)[0] & ((1 << 52) - 1))
+                            for i in range(nr_folios))
+            pages = size // PAGE + (1 if size % PAGE else 0)
+            content = bytearray()
+            k = 0
+            for j in range(pages):
+                while k + 1 < len(folios) and folios[k + 1][0] <= j:
+                    k += 1
+                if folios and folios[k][0] <= j:
+                    idx, pfn = folios[k]
+                    content += m.read((pfn + j - idx) * PAGE, PAGE)
+                else:
+                    content += bytes(PAGE)
+            files.append({"session": name, "token": token, "size": size,
+                          "fnv": "%016x" % fnv(bytes(content[:size]))})
+    return files
+
+
 def info(m):
     fdt_addr, fdt_size, scr_addr, scr_size = m.kho
     root = m.read(fdt_addr, struct.unpack(">I", m.read(fdt_addr + 4, 4))[0])
@@ -135,6 +208,8 @@ def info(m):
                     start, size = u64(rp["start"]), u64(rp["size"])
                     out["regions"].append({"name": p[1:], "start": start, "size": size,
                                            "fnv": "%016x" % fnv(m.read(start, size))})
+        if child["name"] == "LUO" and "phys" in child:
+            out["memfds"] = luo_memfds(m, child["phys"])
     # The radix tree: tables of 512 u64 child addresses down to level 1,
     # then level-0 leaves (bitmaps). 4 KiB pages: 6 levels.
     mm = top.get("preserved-memory-map")

@@ -667,6 +667,93 @@ static void check_memfd(void)
 		    errno);
 }
 
+/*
+ * kmemfds=SESSION:TOKEN:SIZE:FNV[,...]: every memfd the handover carries
+ * (tests/kernel/handover.py decodes them from the LUO subtree), each
+ * retrieved through /dev/liveupdate and hashed; a session is retrieved once.
+ */
+static void check_memfds(char *list)
+{
+	struct {
+		char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+		int fd;
+	} ses[16];
+	static unsigned char buf[65536];
+	int nr_ses = 0, luo;
+	char *item, *next;
+
+	luo = open("/dev/liveupdate", O_RDWR);
+	if (luo < 0) {
+		verdict(0, "memfds: cannot open /dev/liveupdate");
+		return;
+	}
+	for (item = list; item && *item; item = next) {
+		struct liveupdate_session_retrieve_fd rf = { .size = sizeof(
+								     rf) };
+		char *name = item, *tok, *sz, *hs;
+		unsigned long long token, size, want, h = FNV_INIT, off = 0;
+		int sfd = -1;
+		ssize_t n;
+
+		next = strchr(item, ',');
+		if (next)
+			*next++ = 0;
+		tok = strchr(name, ':');
+		sz = tok ? strchr(tok + 1, ':') : NULL;
+		hs = sz ? strchr(sz + 1, ':') : NULL;
+		if (!hs) {
+			verdict(0,
+				"memfds: an entry is not SESSION:TOKEN:SIZE:FNV");
+			return;
+		}
+		*tok++ = 0;
+		*sz++ = 0;
+		*hs++ = 0;
+		token = strtoull(tok, NULL, 0);
+		size = strtoull(sz, NULL, 0);
+		want = strtoull(hs, NULL, 16);
+		for (int i = 0; i < nr_ses; i++)
+			if (!strcmp(ses[i].name, name))
+				sfd = ses[i].fd;
+		if (sfd < 0) {
+			struct liveupdate_ioctl_retrieve_session rs = {
+				.size = sizeof(rs)
+			};
+
+			strncpy((char *)rs.name, name, sizeof(rs.name) - 1);
+			if (ioctl(luo, LIVEUPDATE_IOCTL_RETRIEVE_SESSION,
+				  &rs)) {
+				say("memfd: no session %s (errno %d)", name,
+				    errno);
+				verdict(0, "memfd: session not handed over");
+				continue;
+			}
+			sfd = rs.fd;
+			if (nr_ses < 16) {
+				strncpy(ses[nr_ses].name, name,
+					sizeof(ses[nr_ses].name) - 1);
+				ses[nr_ses++].fd = sfd;
+			}
+		}
+		rf.token = token;
+		if (ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf)) {
+			say("memfd: token 0x%llx not in session %s (errno %d)",
+			    token, name, errno);
+			verdict(0, "memfd: file not handed over");
+			continue;
+		}
+		while ((n = read(rf.fd, buf, sizeof(buf))) > 0) {
+			h = fnv_add(h, buf, n);
+			off += n;
+		}
+		say("memfd session=%s token=0x%llx size=%llu fnv=%016llx", name,
+		    token, off, h);
+		verdict(off == size && h == want,
+			"memfd: contents as handed over");
+		close(rf.fd);
+	}
+}
+
 static void stage_b(void)
 {
 	struct region r[MAX_REGIONS];
@@ -688,6 +775,8 @@ static void stage_b(void)
 	}
 	if (getenv("kcheck_memfd"))
 		check_memfd();
+	if (getenv("kmemfds"))
+		check_memfds(getenv("kmemfds"));
 	say("stage B done, %d failure%s", failures, failures == 1 ? "" : "s");
 }
 

@@ -64,7 +64,9 @@ qemu() { "$scripts/qemu.sh" "$arch" "$@"; }
 # QEMU virt) on a machine directory's RAM file with its pending handover in
 # /chosen, after checking that nothing QEMU loads lands on the handover.
 # Sets compat, subtrees, regions (NAME=FNV of each reserve_mem region),
-# log (the serial log) and rc (QEMU's exit status).
+# memfds (SESSION:TOKEN:SIZE:FNV of each memfd-v2 file in the LUO subtree,
+# decoded by handover.py; kinit retrieves and hashes each), log (the serial
+# log) and rc (QEMU's exit status).
 boot_real() {
 	M=$1
 	python3 "$top/tests/kernel/handover.py" info "$M" >"$out/handover.json" ||
@@ -80,11 +82,13 @@ print("compat='%s'" % h["compatible"])
 print("subtrees='%s'" % " ".join(c["name"] for c in h["children"]))
 print("rm='%s'" % " ".join("reserve_mem=%d:4096:%s" % (r["size"], r["name"]) for r in h["regions"]))
 print("regions='%s'" % " ".join("%s=%s" % (r["name"], r["fnv"]) for r in h["regions"]))
+print("memfds='%s'" % ",".join("%s:%d:%d:%s" % (f["session"], f["token"], f["size"], f["fnv"])
+                               for f in h.get("memfds", [])))
 PY
 	)"
 	say "handover in $M: $compat with subtrees: $subtrees"
 	append="console=$console kho=on panic=-1 liveupdate=on kstage=b kdirty=1 $rm"
-	case " $subtrees " in *" LUO "*) append="$append kcheck_memfd=1 ${LIBKHO_LUO_ARGS:-}" ;; esac
+	[ -z "$memfds" ] || append="$append kmemfds=$memfds"
 	case $arch in
 	arm64) boot_real_arm64 ;;
 	x86_64) boot_real_x86_64 ;;
@@ -204,11 +208,19 @@ judge_real() {
 	*) bad="$bad; the handover has no kho_test subtree" ;;
 	esac
 	case " $subtrees " in
-	*" LUO "*) grep -aq "kinit: PASS memfd" "$log" || bad="$bad; memfd not back through /dev/liveupdate" ;;
+	*" LUO "*)
+		[ -n "$memfds" ] || bad="$bad; the LUO subtree holds no memfd-v2 file"
+		grep -aq "kinit: PASS memfd" "$log" || bad="$bad; no memfd back through /dev/liveupdate"
+		! grep -aq "kinit: FAIL memfd" "$log" || bad="$bad; a memfd did not come back as handed over"
+		;;
 	*) bad="$bad; the handover has no LUO session" ;;
 	esac
 	grep -aq "kinit: stage B done" "$log" || bad="$bad; kernel B's init did not finish (QEMU exit $rc)"
 	if [ "${1:-}" = kinit ]; then
+		# Kernel A's memfd, through libkho B, with kernel A's contents.
+		want=$(awk '$1 == "memfd" { print "size=" $2 " fnv=" $3 }' "$M/expected.txt")
+		tr -d '\r' <"$log" | grep -aq "kinit: memfd session=kho-kern .*$want\$" ||
+			bad="$bad; kernel A's memfd ($want) did not come back"
 		for r in $regions; do
 			grep -aq "kinit: reserve_mem ${r%%=*} .*kinit_pattern=yes" "$log" ||
 				bad="$bad; reserve_mem ${r%%=*} lost kernel A's pattern"
