@@ -19,8 +19,10 @@
  */
 #include <libfdt.h>
 
+#include <kho/kho_v1.h>
 #include <kho/validate.h>
 #include <kho/version.h>
+#include <kho/view.h>
 
 #include "kho_internal.h"
 
@@ -125,10 +127,9 @@ static int populate_version(struct kho_in *in)
 				 "root FDT is compatible with no KHO version (kho-v1 to kho-v4)",
 				 KHO_FDT_COMPATIBLE_PROP, in->fdt_phys);
 	in->abi = v;
+	/* kho-v1 has no tree: the plain geometry only gives the page size. */
 	if (v->mem_map != KHO_MEM_MAP_RADIX)
-		return refuse_at(in, -EOPNOTSUPP,
-				 "kho-v1 handovers (chunk lists) can be inspected but not booted",
-				 KHO_FDT_COMPATIBLE_PROP, in->fdt_phys);
+		return 0;
 	if (kho_geometry_init_abi(&in->geo, in->geo.page_shift, v))
 		return refuse_at(in, -EINVAL,
 				 "the page size is unsupported", NULL,
@@ -293,7 +294,8 @@ int kho_populate(struct kho_in *in, const struct kho_geometry *geo,
 	ret = populate_fdt(in, fdt_phys, fdt_size, &root);
 	if (!ret)
 		ret = populate_scratch(in, scratch_phys, scratch_size);
-	if (!ret) {
+	in->map_phys = root;
+	if (!ret && in->abi->mem_map == KHO_MEM_MAP_RADIX) {
 		ret = kho_radix_attach(&in->tree, &in->geo, &ops->mem, root);
 		if (ret)
 			refuse(in, ret, "the tree root is not in memory",
@@ -368,21 +370,27 @@ static int unstamp_block(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
+static bool stamped_order(struct kho_in *in, uint64_t pfn,
+			  unsigned int *order);
+
 /*
- * The end of the preserved block that holds the byte at @phys (any order),
- * or 0 when none does.
+ * The end of the stamped block that holds the byte at @phys (any order),
+ * or 0 when none does. Read from the stamps, which every memory map
+ * version leaves the same way.
  */
 static uint64_t preserved_block_end(struct kho_in *in, uint64_t phys)
 {
 	uint64_t pfn = kho_phys_to_pfn(&in->geo, phys);
-	unsigned int order;
+	unsigned int order, stamped;
 
 	for (order = 0; order < in->geo.order0_bit; order++) {
 		uint64_t first = pfn & ~((1ULL << order) - 1);
 
-		if (kho_radix_test_page(&in->tree, first, order))
+		if (!stamped_order(in, first, &stamped))
+			continue;
+		if (pfn - first < 1ULL << stamped)
 			return kho_pfn_to_phys(&in->geo,
-					       first + (1ULL << order));
+					       first + (1ULL << stamped));
 	}
 	return 0;
 }
@@ -499,6 +507,77 @@ static int check_tree(struct kho_in *in, struct kho_tree_check *chk)
 	return ret;
 }
 
+/* ---- kho-v1: the chunk list ---------------------------------------------- */
+
+static const void *in_map(void *ctx, uint64_t phys, uint64_t len)
+{
+	struct kho_in *in = ctx;
+
+	return kho_map_range(&in->geo, &in->ops.mem, phys, len);
+}
+
+static int reserve_block(uint64_t phys, unsigned int order, void *arg)
+{
+	struct reserve_arg *r = arg;
+
+	return reserve_range(phys, phys + (kho_page_size(&r->in->geo) << order),
+			     r);
+}
+
+/* One pass over the chunk list, @cb per block; the list's errors kept. */
+static int v1_pass(struct kho_in *in, uint64_t max_bitmaps,
+		   kho_v1_block_cb cb, void *arg)
+{
+	struct kho_view view = { .map = in_map,
+				 .ctx = in,
+				 .page_shift = in->geo.page_shift };
+	struct kho_error err;
+	int ret;
+
+	clear_error(&err);
+	ret = kho_v1_read(&view, in->map_phys, 0, max_bitmaps, cb, arg, NULL,
+			  &err);
+	/* A callback's refusal filled in->err already; else the list's. */
+	if (ret && !in->err.code) {
+		in->err = err;
+		in->err.code = ret;
+		in->revive = false;
+	}
+	return ret;
+}
+
+/*
+ * kho-v1 (Linux 6.16 to 6.19): kho_v1_read() checks the whole chunk list
+ * before it names any block (no cycle, every chunk and bitmap mapped, at
+ * most one element per page of RAM); then every block is stamped, the
+ * subtrees checked, and every block reserved, as that kernel's
+ * kho_mem_deserialize() did block by block. There is no tree to check for
+ * overlaps: a block outside RAM is refused by the stamp walk.
+ */
+static int v1_memory_init(struct kho_in *in, struct kho_tree_check *chk,
+			  struct reserve_arg *r)
+{
+	uint64_t ram_pages = 0;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < chk->nr_ram; i++)
+		ram_pages += (chk->ram[i].end - chk->ram[i].start) >>
+			     in->geo.page_shift;
+	ret = v1_pass(in, ram_pages, stamp_block, in);
+	if (!ret)
+		ret = check_subtrees(in);
+	if (!ret)
+		ret = v1_pass(in, ram_pages, reserve_block, r);
+	if (!ret) {
+		in->walked = true;
+		return 0;
+	}
+	v1_pass(in, ram_pages, unstamp_block, in);
+	in->revive = false;
+	return ret;
+}
+
 /**
  * kho_memory_init() - validate the handed-over tree, stamp and reserve
  * @in: a handover kho_populate() accepted
@@ -525,6 +604,8 @@ int kho_memory_init(struct kho_in *in, struct kho_tree_check *chk,
 	/* A second walk would stamp restored blocks again. */
 	if (KHO_WARN_ON(in->walked))
 		return -EBUSY;
+	if (in->abi->mem_map == KHO_MEM_MAP_CHUNKS)
+		return v1_memory_init(in, chk, &r);
 
 	ret = check_tree(in, chk);
 	if (ret)

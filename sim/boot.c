@@ -431,7 +431,9 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 	}
 	b->stats.validated_nodes = chk.nr_nodes;
 	b->mb.scratch_only = false;
-	kho_radix_get_stats(&b->in.tree, &b->stats.in_tree);
+	/* kho-v1 hands over no tree. */
+	if (b->in.tree.root)
+		kho_radix_get_stats(&b->in.tree, &b->stats.in_tree);
 	return 0;
 }
 

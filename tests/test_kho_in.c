@@ -500,10 +500,6 @@ static void test_refuse_compatible(void **state)
 	refused(&m, -EINVAL,
 		"root FDT is compatible with no KHO version (kho-v1 to kho-v4)");
 
-	kernel_a(&m, 12);
-	write_fdt(&m, "kho-v1", &root, sizeof(root));
-	refused(&m, -EOPNOTSUPP,
-		"kho-v1 handovers (chunk lists) can be inspected but not booted");
 
 	kernel_a(&m, 12);
 	write_fdt(&m, NULL, &root, sizeof(root));

@@ -174,6 +174,8 @@ struct kho_out {
  *	once the compatible is recognised, even when something later is
  *	refused)
  * @warn: what was accepted though odd (kho_populate(), kho_memory_init())
+ * @map_phys: preserved-memory-map: the tree's root, or kho-v1's first
+ *	chunk (@tree is then unused)
  */
 struct kho_in {
 	struct kho_geometry geo;
@@ -189,6 +191,7 @@ struct kho_in {
 	struct kho_error err;
 	const struct kho_abi_version *abi;
 	struct kho_warnings warn;
+	uint64_t map_phys;
 };
 
 /* ---- kernel A ---------------------------------------------------------- */
