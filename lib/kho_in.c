@@ -19,6 +19,7 @@
  */
 #include <libfdt.h>
 
+#include <kho/block.h>
 #include <kho/kho_v1.h>
 #include <kho/validate.h>
 #include <kho/version.h>
@@ -509,13 +510,6 @@ static int check_tree(struct kho_in *in, struct kho_tree_check *chk)
 
 /* ---- kho-v1: the chunk list ---------------------------------------------- */
 
-static const void *in_map(void *ctx, uint64_t phys, uint64_t len)
-{
-	struct kho_in *in = ctx;
-
-	return kho_map_range(&in->geo, &in->ops.mem, phys, len);
-}
-
 static int reserve_block(uint64_t phys, unsigned int order, void *arg)
 {
 	struct reserve_arg *r = arg;
@@ -528,12 +522,13 @@ static int reserve_block(uint64_t phys, unsigned int order, void *arg)
 static int v1_pass(struct kho_in *in, uint64_t max_bitmaps,
 		   kho_v1_block_cb cb, void *arg)
 {
-	struct kho_view view = { .map = in_map,
-				 .ctx = in,
-				 .page_shift = in->geo.page_shift };
+	struct kho_view view;
 	struct kho_error err;
 	int ret;
 
+	/* Chunks and bitmaps are kernel A's memory, not preserved blocks. */
+	kho_in_view(in, &view);
+	view.own = NULL;
 	clear_error(&err);
 	ret = kho_v1_read(&view, in->map_phys, 0, max_bitmaps, cb, arg, NULL,
 			  &err);
