@@ -693,6 +693,7 @@ static void check_memfds(char *list)
 		char *name = item, *tok, *sz, *hs;
 		unsigned long long token, size, want, h = FNV_INIT, off = 0;
 		int sfd = -1;
+		off_t pos;
 		ssize_t n;
 
 		next = strchr(item, ',');
@@ -742,12 +743,15 @@ static void check_memfds(char *list)
 			verdict(0, "memfd: file not handed over");
 			continue;
 		}
+		/* The file comes back at the position it was preserved at. */
+		pos = lseek(rf.fd, 0, SEEK_CUR);
+		lseek(rf.fd, 0, SEEK_SET);
 		while ((n = read(rf.fd, buf, sizeof(buf))) > 0) {
 			h = fnv_add(h, buf, n);
 			off += n;
 		}
-		say("memfd session=%s token=0x%llx size=%llu fnv=%016llx", name,
-		    token, off, h);
+		say("memfd session=%s token=0x%llx size=%llu pos=%lld fnv=%016llx",
+		    name, token, off, (long long)pos, h);
 		verdict(off == size && h == want,
 			"memfd: contents as handed over");
 		close(rf.fd);

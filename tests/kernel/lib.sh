@@ -108,7 +108,7 @@ PY
 	qemu "$boot_kernel" "$boot_initrd" "$boot_append" "$log" \
 		--ram-file "$M/ram.img" $boot_opts "$@" || rc=$?
 	evidence "$log" "KHO" "kho" "reserve" "Revived" "kinit:" "LUO" "liveupdate" "test_kho"
-	says "$log" "found kexec handover data" "incompatible" "disabling KHO" "KHO restore" "kinit: stage B done"
+	says "$log" "found kexec handover data" "incompatible" "disabling KHO" "KHO restore" "kernel BUG" "Kernel panic" "kinit: stage B done"
 }
 
 # arm64: QEMU's own DTB with the handover in /chosen (linux,kho-fdt and
@@ -216,6 +216,7 @@ judge_real() {
 	*) bad="$bad; the handover has no LUO session" ;;
 	esac
 	grep -aq "kinit: stage B done" "$log" || bad="$bad; kernel B's init did not finish (QEMU exit $rc)"
+	! grep -aq "kernel BUG\|Kernel panic" "$log" || bad="$bad; kernel B crashed: $(grep -a -m 1 "kernel BUG\|Kernel panic" "$log" | tr -d "\r")"
 	if [ "${1:-}" = kinit ]; then
 		# Kernel A's memfd, through libkho B, with kernel A's contents.
 		want=$(awk '$1 == "memfd" { print "size=" $2 " fnv=" $3 }' "$M/expected.txt")
