@@ -156,7 +156,10 @@ fuzz: deps $(FUZZ_TARGETS)
 		grep -E 'stat::number_of_executed_units|Done' build/fuzz/$$n.log; \
 	done
 
-fuzz-smoke: fuzz
+# CI's smoke run: every target, briefly (the long runs are docs/reliability.md's).
+FUZZ_SMOKE_SECONDS ?= 20
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 # --- install ----------------------------------------------------------------
 install: lib
