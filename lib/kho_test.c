@@ -365,6 +365,14 @@ static int read_blob(const struct kho_view *view, uint64_t phys, uint64_t size,
 		return test_fail(err, -EINVAL,
 				 "the kho-test blob lists no folios",
 				 "nr_folios", phys, KHO_ERR_NO_INDEX);
+	/*
+	 * vmalloc_array() never maps huge pages: the list is of order 0, and
+	 * a hostile order cannot make a page of the list terabytes long.
+	 */
+	if (info->folios_info.order)
+		return test_fail(err, -EINVAL,
+				 "the kho-test folio list is not of order 0",
+				 "folios_info", phys, KHO_ERR_NO_INDEX);
 	if (((uint64_t)info->folios_info.total_pages << view->page_shift) /
 		    KHO_TEST_ENTRY_SIZE <
 	    info->nr_folios)
@@ -578,10 +586,14 @@ static int restore_folio(struct test_restore *r, uint64_t e, uint64_t slot)
 	void *va;
 
 	len = page << order;
-	/* Stamped with that order: in RAM, mapped, and restorable. */
-	va = (void *)kho_map_range(geo, &in->ops.mem, phys, len);
-	if (stamped_order(in, phys) != (int)order || !va ||
-	    !kho_restore_folio(in, phys))
+	/*
+	 * Stamped with that order first (cheap, and it bounds the order by
+	 * what was preserved), then mapped and restored.
+	 */
+	va = stamped_order(in, phys) == (int)order ?
+		     (void *)kho_map_range(geo, &in->ops.mem, phys, len) :
+		     NULL;
+	if (!va || !kho_restore_folio(in, phys))
 		return test_fail(
 			r->err, -EINVAL,
 			"a kho-test folio is not preserved with its entry's order",

@@ -601,6 +601,15 @@ static void folios_info_8_bytes(struct machine *m)
 	set_prop(m, "/data", "folios_info", &m->t.folios_info, 8);
 }
 
+static void list_order_1(struct machine *m)
+{
+	struct kho_vmalloc v = m->t.folios_info;
+
+	v.order = 1;
+	v.total_pages = 2;
+	set_prop(m, "/data", "folios_info", &v, 16);
+}
+
 static void blob_not_fdt(struct machine *m)
 {
 	memset(m->t.fdt, 0x5a, 8);
@@ -755,6 +764,7 @@ static void test_refused(void **state)
 		{ "csum 2 bytes", csum_2_bytes, -EINVAL, "csum", -1 },
 		{ "folios_info 8 bytes", folios_info_8_bytes, -EINVAL,
 		  "folios_info", -1 },
+		{ "list of order 1", list_order_1, -EINVAL, "folios_info", -1 },
 		{ "not an FDT", blob_not_fdt, -EINVAL, NULL, -1 },
 		{ "FDT corrupt", fdt_corrupt, -EINVAL, NULL, -1 },
 		{ "FDT version 15", fdt_old_version, -EINVAL, NULL, -1 },

@@ -140,10 +140,11 @@ typedef int (*kho_test_folio_cb)(uint64_t phys, unsigned int order,
  * the blob mapped, a sound FDT (version 16 or later, totalsize within
  * @size), root compatible with "kho-test-v1", magic 4 bytes and
  * 0x4b484f21, a /data node, nr_folios (4 bytes, not 0), csum (4 bytes),
- * folios_info (16 bytes) a vmalloc area read with kho_vmalloc_read() that
- * holds nr_folios entries, and each entry a folio aligned to its order, an
- * order the tree can hold. view->own() gets the blob ("kho-test"), the
- * area's chunks and its pages ("kho-test folio list").
+ * folios_info (16 bytes) a vmalloc area of order 0 (vmalloc_array() maps
+ * no huge pages) read with kho_vmalloc_read() that holds nr_folios
+ * entries, and each entry a folio aligned to its order, an order the tree
+ * can hold. view->own() gets the blob ("kho-test-v1"), the area's chunks
+ * ("vmalloc chunk") and its pages ("kho-test folio list").
  * Context: any; allocates nothing.
  * Return: 0; -EINVAL (malformed, @err says where); -EFAULT (not mapped);
  * a non-zero return of own() (@err says what it refused: kho_in_view()
