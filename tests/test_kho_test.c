@@ -11,15 +11,18 @@
  * property lengths, nr_folios 0 or larger than the list, a bad checksum,
  * changed data, a folio missing or of another order, entries misaligned or
  * of an order no key holds, an FDT larger than its blob-size, not mapped,
- * corrupt.
+ * corrupt; and, when the frozen captures of Linux 7.3.4 exist, our blob
+ * byte for byte against the kernel's own.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 #include <libfdt.h>
@@ -957,6 +960,115 @@ static void test_not_walked(void **state)
 	machine_free(&m);
 }
 
+/* ---- byte for byte against Linux 7.3.4's own blob --------------------- */
+
+#define CAPTURES "/var/cache/libkho/captures"
+
+/* A capture's RAM file mapped, and where its one RAM range starts. */
+struct capture {
+	unsigned char *ram;
+	size_t len;
+	uint64_t base;
+};
+
+static bool capture_open(struct capture *c, const char *name)
+{
+	char path[512], line[256];
+	unsigned long long base, size;
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(path, sizeof(path), "%s/%s/machine.conf", CAPTURES, name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "ram = %llx %llx", &base, &size) == 2)
+			break;
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s/ram.img", CAPTURES, name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	c->len = (size_t)size;
+	c->base = base;
+	c->ram = mmap(NULL, c->len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+	fclose(f);
+	return c->ram != MAP_FAILED;
+}
+
+static const void *capture_at(struct capture *c, uint64_t phys)
+{
+	assert_true(phys >= c->base && phys - c->base < c->len);
+	return c->ram + (phys - c->base);
+}
+
+/*
+ * The kernel's kho_test blob in a capture, against ours for the same
+ * nr_folios with its folios_info and csum copied in: the same bytes.
+ */
+static void capture_bytes(const char *name, enum kho_csum_arch arch)
+{
+	char path[512];
+	const void *root, *blob, *p;
+	uint64_t kd[4], phys, size;
+	uint32_t nr;
+	struct capture c;
+	struct machine m;
+	unsigned char *ours;
+	int node, len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/handover", CAPTURES, name);
+	f = fopen(path, "r");
+	if (!f || !capture_open(&c, name)) {
+		print_message("SKIP: no capture %s under %s\n", name, CAPTURES);
+		if (f)
+			fclose(f);
+		return;
+	}
+	assert_int_equal(fread(kd, sizeof(kd), 1, f), 1);
+	fclose(f);
+	root = capture_at(&c, kd[0]);
+	node = fdt_subnode_offset(root, 0, KHO_TEST_NAME);
+	assert_true(node >= 0);
+	p = fdt_getprop(root, node, "preserved-data", &len);
+	assert_int_equal(len, 8);
+	memcpy(&phys, p, 8);
+	p = fdt_getprop(root, node, "blob-size", &len);
+	assert_int_equal(len, 8);
+	memcpy(&size, p, 8);
+	blob = capture_at(&c, phys);
+	assert_int_equal(fdt_totalsize(blob), size);
+	memcpy(&nr, prop(blob, "/data", "nr_folios", 4), 4);
+
+	/* Ours: nr one-page folios, then the kernel's two values. */
+	machine_init(&m, 12);
+	make_folios(&m, nr, 1);
+	assert_int_equal(preserve(&m, arch), 0);
+	assert_int_equal(m.t.fdt_size, size);
+	ours = m.t.fdt;
+	node = fdt_path_offset(ours, "/data");
+	assert_int_equal(
+		fdt_setprop_inplace(ours, node, "folios_info",
+				    prop(blob, "/data", "folios_info", 16), 16),
+		0);
+	assert_int_equal(fdt_setprop_inplace(ours, node, "csum",
+					     prop(blob, "/data", "csum", 4), 4),
+			 0);
+	assert_memory_equal(ours, blob, size);
+	print_message("%s: kho_test blob, %llu bytes, %u folios: identical\n",
+		      name, (unsigned long long)size, nr);
+	machine_free(&m);
+	munmap(c.ram, c.len);
+}
+
+static void test_capture_bytes(void **state)
+{
+	capture_bytes("x86_64-7.3.4-capture1", KHO_CSUM_X86_64);
+	capture_bytes("arm64-7.3.4-capture1", KHO_CSUM_ARM64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -969,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_late_refused),
 		cmocka_unit_test(test_not_walked),
+		cmocka_unit_test(test_capture_bytes),
 	};
 
 	kho_warn_hook = count_warning;
