@@ -24,6 +24,15 @@
  * chunks and the entries. kho_restore_vmalloc() is built on it: one read
  * checks that every chunk and block is preserved, the next restores them,
  * and a block found listed twice makes it take back what it restored.
+ *
+ * Kernel facts (Linux 7.3.4):
+ *   include/linux/kho/abi/kexec_handover.h:147-178  header, chunk, area
+ *   kernel/liveupdate/kexec_handover.c:1279   flags VM_ALLOC, HUGE_VMAP
+ *   kernel/liveupdate/kexec_handover.c:1389   entry stored, then a full
+ *                                             chunk gets its successor
+ *   kernel/liveupdate/kexec_handover.c:1475   restore: no more pages than
+ *                                             total_pages ...
+ *   kernel/liveupdate/kexec_handover.c:1495   ... and exactly that many
  */
 #include <kho/vmalloc.h>
 
