@@ -173,11 +173,12 @@ struct mb_type {
 	size_t max;
 	uint64_t total;
 	uint64_t visits;
+	bool bisect; /* the scans start by bisection (the kernel patch) */
 };
 
 #define MB_RSRV_NOINIT 0x20
 
-void mb_init(struct mb_type *t);
+void mb_init(struct mb_type *t, bool bisect);
 void mb_free(struct mb_type *t);
 /* memblock_add_range(): scan from the first region, insert, merge. */
 int mb_add_range(struct mb_type *t, uint64_t base, uint64_t size,
@@ -221,6 +222,7 @@ extern const struct bench_impl impl_libkho_batch;
 extern const struct bench_impl impl_libkho_before;
 extern const struct bench_impl impl_kernel;
 extern const struct bench_impl impl_kernel_memblock;
+extern const struct bench_impl impl_kernel_memblock_fix;
 extern const struct bench_impl impl_v1;
 extern const struct bench_impl impl_ranges;
 extern const struct bench_impl impl_judy;

@@ -31,7 +31,9 @@
  *    bench/memblock.c: a scan from the first region per call, memmove
  *    insertion, merging, the array doubled, the noinit flag set per block.
  *    Quadratic in scattered blocks as the real kernel is, so it runs only
- *    when named (--impls) and in the --curve sweep.
+ *    when named (--impls) and in the --curve sweep;
+ *  - "kernel-memblock-fix": the same with patches/0001-memblock-*.patch
+ *    applied to the model (scans start by bisection).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -60,6 +62,7 @@ struct ktree {
 	uint64_t *root;
 	pthread_mutex_t lock;
 	bool memblock; /* reserve through the memblock model */
+	bool bisect; /* ... with patches/0001's bisection */
 	struct mb_type mb;
 };
 
@@ -93,7 +96,7 @@ static unsigned int kt_index(uint64_t key, unsigned int level)
 	return (key >> shift) & (KT_TABLE_ENTRIES - 1);
 }
 
-static void *kt_create_common(bool memblock)
+static void *kt_create_common(bool memblock, bool bisect)
 {
 	struct ktree *t = calloc(1, sizeof(*t));
 
@@ -106,18 +109,24 @@ static void *kt_create_common(bool memblock)
 	t->ops.ctx = &t->arena;
 	t->root = t->ops.alloc_page(t->ops.ctx);
 	t->memblock = memblock;
+	t->bisect = bisect;
 	pthread_mutex_init(&t->lock, NULL);
 	return t;
 }
 
 static void *kt_create(void)
 {
-	return kt_create_common(false);
+	return kt_create_common(false, false);
 }
 
 static void *kt_create_memblock(void)
 {
-	return kt_create_common(true);
+	return kt_create_common(true, false);
+}
+
+static void *kt_create_memblock_fix(void)
+{
+	return kt_create_common(true, true);
 }
 
 /* kho_radix_add_key(). */
@@ -320,7 +329,7 @@ static int kt_walk(void *s, struct range_array *out)
 		return kt_walk_tree(t, &cb, out);
 	/* kernel B's memblock.reserved, empty to start with. */
 	mb_free(&t->mb);
-	mb_init(&t->mb);
+	mb_init(&t->mb, t->bisect);
 	err = kt_walk_tree(t, &cb, &t->mb);
 	if (err)
 		return err;
@@ -374,6 +383,19 @@ const struct bench_impl impl_kernel = {
 const struct bench_impl impl_kernel_memblock = {
 	.name = "kernel-memblock",
 	.create = kt_create_memblock,
+	.add = kt_add,
+	.del = kt_del,
+	.walk = kt_walk,
+	.memory = kt_memory,
+	.nodes = kt_nodes,
+	.destroy = kt_destroy,
+	.explicit_only = true,
+	.visits = kt_visits,
+};
+
+const struct bench_impl impl_kernel_memblock_fix = {
+	.name = "kernel-memblock-fix",
+	.create = kt_create_memblock_fix,
 	.add = kt_add,
 	.del = kt_del,
 	.walk = kt_walk,

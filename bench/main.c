@@ -27,10 +27,17 @@
 
 static const struct bench_impl *const all_impls[] = {
 #ifndef BENCH_NO_LIBKHO
-	&impl_libkho, &impl_libkho_batch, &impl_libkho_before,
+	&impl_libkho,
+	&impl_libkho_batch,
+	&impl_libkho_before,
 #endif
-	&impl_kernel, &impl_v1,		  &impl_ranges,
-	&impl_judy,   &impl_roaring,	  &impl_kernel_memblock,
+	&impl_kernel,
+	&impl_v1,
+	&impl_ranges,
+	&impl_judy,
+	&impl_roaring,
+	&impl_kernel_memblock,
+	&impl_kernel_memblock_fix,
 };
 #define NR_ALL_IMPLS (sizeof(all_impls) / sizeof(all_impls[0]))
 
@@ -1326,6 +1333,7 @@ static void curve(double max_s, const char *path)
 		&impl_libkho,
 #endif
 		&impl_kernel,
+		&impl_kernel_memblock_fix,
 		&impl_kernel_memblock,
 	};
 	const size_t nimpl = sizeof(impls) / sizeof(impls[0]);

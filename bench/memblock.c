@@ -29,6 +29,10 @@
  *
  * Left out: the array's own reservation after a doubling (one region) and
  * memblock_dbg(); nid is always 0 here, as for one node.
+ *
+ * With @bisect set the model runs patches/0001-memblock-*.patch: both scans
+ * start at the first region that ends above the new range, found by
+ * bisection, instead of at region 0.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +41,9 @@
 
 #define MB_INIT_REGIONS 128
 
-void mb_init(struct mb_type *t)
+void mb_init(struct mb_type *t, bool bisect)
 {
+	t->bisect = bisect;
 	t->max = MB_INIT_REGIONS;
 	t->cnt = 0;
 	t->total = 0;
@@ -53,6 +58,29 @@ void mb_free(struct mb_type *t)
 	free(t->r);
 	t->r = NULL;
 	t->cnt = t->max = 0;
+}
+
+/*
+ * Where a scan for a range starting at @base begins: region 0, or with the
+ * patch the first region that ends above @base (the ones before it are
+ * skipped by the scan anyway: sorted and disjoint, they end at or below it).
+ */
+static size_t mb_scan_start(struct mb_type *t, uint64_t base)
+{
+	size_t lo = 0, hi = t->cnt;
+
+	if (!t->bisect)
+		return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		t->visits++;
+		if (t->r[mid].base + t->r[mid].size <= base)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* Twice the room: a new array, the old regions copied over, the old freed. */
@@ -132,7 +160,7 @@ int mb_add_range(struct mb_type *t, uint64_t base, uint64_t size,
 	for (;;) {
 		cur = base;
 		pieces = 0;
-		for (idx = 0; idx < t->cnt; idx++) {
+		for (idx = mb_scan_start(t, base); idx < t->cnt; idx++) {
 			uint64_t rbase = t->r[idx].base;
 			uint64_t rend = rbase + t->r[idx].size;
 
@@ -190,7 +218,7 @@ static void mb_isolate(struct mb_type *t, uint64_t base, uint64_t size,
 		return;
 	while (t->cnt + 2 > t->max)
 		mb_double(t);
-	for (idx = 0; idx < t->cnt; idx++) {
+	for (idx = mb_scan_start(t, base); idx < t->cnt; idx++) {
 		struct mb_region *r = &t->r[idx];
 		uint64_t rbase = r->base, rend = rbase + r->size;
 

@@ -177,12 +177,12 @@ line_chart "$tmp/frag-walk.dat" "$img/bench-frag-walk.svg" \
 # kho_mem_retrieve() (issue 11: Linux 7.3.4 under QEMU TCG, scattered).
 awk -F, 'NR > 1 { print > ("'"$tmp"'/curve-" $1 "-" $3 ".dat") }' "$curve"
 cat >"$tmp/curve-real.dat" <<REAL
-5000 250
-10000 750
-20000 3200
-40000 13000
-80000 50500
-160000 199000
+x,5000,real,250
+x,10000,real,750
+x,20000,real,3200
+x,40000,real,13000
+x,80000,real,50500
+x,160000,real,199000
 REAL
 gnuplot <<GP
 set terminal svg size 900,520 dynamic font "sans,12" background rgb "white"
@@ -196,12 +196,13 @@ set grid xtics ytics
 set key outside right top vertical
 set datafile separator ","
 plot "$tmp/curve-scattered-kernel-memblock.dat" using 2:4 with linespoints lw 2 title "kernel-memblock, scattered", \
+     "$tmp/curve-scattered-kernel-memblock-fix.dat" using 2:4 with linespoints lw 2 title "kernel-memblock-fix, scattered", \
      "$tmp/curve-scattered-kernel-like.dat" using 2:4 with linespoints lw 2 title "kernel-like, scattered", \
      "$tmp/curve-scattered-libkho.dat" using 2:4 with linespoints lw 2 title "libkho, scattered", \
      "$tmp/curve-adjacent-kernel-memblock.dat" using 2:4 with linespoints dt 2 title "kernel-memblock, adjacent", \
      "$tmp/curve-adjacent-kernel-like.dat" using 2:4 with linespoints dt 2 title "kernel-like, adjacent", \
      "$tmp/curve-adjacent-libkho.dat" using 2:4 with linespoints dt 2 title "libkho, adjacent", \
-     "$tmp/curve-real.dat" using 1:2 datafile separator " " with points pt 7 ps 1.2 title "Linux 7.3.4 (QEMU TCG), scattered"
+     "$tmp/curve-real.dat" using 2:4 with points pt 7 ps 1.2 title "Linux 7.3.4 (QEMU TCG), scattered"
 GP
 echo "run.sh: charts in $img: bench-add.svg bench-walk.svg bench-bytes.svg" \
 	"bench-frag-bytes.svg bench-frag-walk.svg bench-curve.svg"
