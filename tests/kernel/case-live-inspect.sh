@@ -17,9 +17,12 @@
 [ "$arch" = x86_64 ] || skip "a static kho for the guest is built for x86_64 only"
 [ -x "$KHO" ] || fail "no kho binary at $KHO (make first)"
 b=$(dirname "$KHO")
+# The libraries the Makefile links kho with, and libelf's zlib.
+libs=$(sed -n 's/^LDLIBS_ALL := //p' "$top/Makefile")
+# shellcheck disable=SC2086
 cc -static -o "$out/kho-static" "$b"/obj/tools/kho/*.o "$b/libkho-sim.a" \
-	"$b/libkho.a" -lfdt -lxxhash -lpthread -lm -lelf -ljson-c -lz \
-	>"$out/link.txt" 2>&1 || fail "cannot link a static kho: $(tail -n 1 "$out/link.txt")"
+	"$b/libkho.a" $libs -lz >"$out/link.txt" 2>&1 ||
+	fail "cannot link a static kho: $(grep -m 1 'undefined\|cannot find' "$out/link.txt")"
 KINIT_KHO=$out/kho-static "$scripts/initrd.sh" "$arch" "$kdir" "$out/initrd"
 log=$out/serial.log
 ram=$out/guest-ram
