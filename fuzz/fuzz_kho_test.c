@@ -10,8 +10,8 @@
  * takes the handover and reads the blob through a view of RAM, recomputes
  * the checksum through it, then restores.
  *
- *   pages 0..31     folios (the input picks page and order: up to 3 at
- *                   4 KiB pages, 2 at 16 KiB, 1 at 64 KiB)
+ *   pages 0..31     folios (the input picks page and order: up to 2 at
+ *                   4 KiB pages, 1 at 16 KiB, 0 at 64 KiB)
  *   pages 32..63    kernel A's allocations for the blob, chunk, list, nodes
  *   pages 64..67    scratch (the scratch array is in its first page)
  *   pages 68..127   kernel A's own: tree root, root FDT
@@ -52,7 +52,7 @@
 #define SCRATCH_PAGES 4
 #define KERNEL_PAGE 68
 #define MAX_FOLIOS 16
-#define MAX_ORDER 3
+#define MAX_ORDER 2
 
 struct hdr {
 	uint8_t cfg;
@@ -277,8 +277,9 @@ static int kernel_a(struct fenv *f, struct kho_out *out, const struct hdr *h,
 	kernel_a_init(f, out);
 	for (i = 0; i < nr; i++) {
 		/* Large pages, small orders: an input costs what 4 KiB's do. */
-		unsigned int order = fl[i].order %
-				     (MAX_ORDER + 1 - (f->geo.page_shift - 12) / 2);
+		unsigned int order =
+			fl[i].order %
+			(MAX_ORDER + 1 - (f->geo.page_shift - 12) / 2);
 		unsigned int page =
 			(fl[i].page % FOLIO_PAGES) & ~((1U << order) - 1);
 
