@@ -5,7 +5,8 @@
 # must take the real kernel's handover, restore test_kho's folios and check
 # their checksum, the reserve_mem regions and the LUO session's memfd, and
 # say PASS. Independently of kho's own words, the two reserve_mem regions
-# in ram.img must still hold kinit's pattern after the boot.
+# in ram.img must still hold kinit's pattern after the boot, and so must the
+# memfd's folios (found through the capture's own LUO subtree).
 . "$(dirname "$0")/lib.sh"
 M=$kwork/capture/machine
 [ -f "$M/handover" ] || fail "no capture in $M: run case capture first"
@@ -25,6 +26,14 @@ grep -Eq 'restore.*(memblock|reserve_mem|reserve-mem)' "$out/boot.txt" || missin
 grep -Eq 'restore.*(memfd|LUO|luo)' "$out/boot.txt" || missing="$missing memfd(LUO)"
 [ -z "$missing" ] || fail "kho boot restored nothing for:$missing"
 grep -q 'verdict.*PASS' "$out/boot.txt" || fail "kho boot's verdict is not PASS"
+# Independently of kho: kernel A's memfd, located through the capture's LUO
+# subtree (handover.py decodes luo-v5 and memfd-v2 from the kernel's
+# headers), is still byte for byte in ram.img after libkho's boot (scrub on).
+want=$(awk '$1 == "memfd" { print $2 ":" $3 }' "$M/expected.txt")
+got=$(python3 "$top/tests/kernel/handover.py" memfds "$M" "$B" | python3 -c "import json,sys; print(' '.join('%d:%s' % (f['size'], f['fnv']) for f in json.load(sys.stdin)))") ||
+	fail "cannot decode the capture's memfds"
+echo "  says: memfd after kho boot: $got (kernel A wrote $want)"
+case " $got " in *" $want "*) ;; *) fail "kernel A's memfd did not survive kho boot" ;; esac
 python3 - "$B" <<'PY' || fail "a reserve_mem region lost kinit's pattern"
 import struct, sys
 d = sys.argv[1]

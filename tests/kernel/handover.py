@@ -25,6 +25,10 @@ Usage:
       is the monitor's "info roms") lands on memory the handover owns: a
       preserved range (INSPECT.json: kho inspect --json), the root FDT, the
       scratch array or a radix tree page.
+  handover.py memfds MACHINE_DIR [CONTENT_DIR]
+      The memfd-v2 files as JSON; with CONTENT_DIR (a machine directory on
+      the same RAM layout), their bytes are read from its ram.img instead:
+      did they survive what ran on that RAM since?
   handover.py x86place MACHINE_DIR INIT_SIZE MODULE_BYTES
       Where tests/kernel/loader-x86.c and the kernel it loads go: "LOADER
       KADDR", both 2 MiB-aligned in the largest scratch area, past the
@@ -47,6 +51,10 @@ def fail(msg):
     sys.exit(1)
 
 
+class Bad(Exception):
+    """Memory the handover points at is not there."""
+
+
 class Machine:
     def __init__(self, d):
         self.dir = d
@@ -60,15 +68,19 @@ class Machine:
                 self.ranges.append((base, size, off))
                 off += size
         self.ram = open(d + "/ram.img", "rb")
-        with open(d + "/handover", "rb") as f:
-            self.kho = struct.unpack("<QQQQ", f.read(32))
+        self.kho = None
+        try:
+            with open(d + "/handover", "rb") as f:
+                self.kho = struct.unpack("<QQQQ", f.read(32))
+        except FileNotFoundError:
+            pass  # a machine after its boot: only its RAM is read
 
     def read(self, pa, n):
         for base, size, off in self.ranges:
             if base <= pa and pa + n <= base + size:
                 self.ram.seek(off + pa - base)
                 return self.ram.read(n)
-        fail("%#x+%#x is not RAM of %s" % (pa, n, self.dir))
+        raise Bad("%#x+%#x is not RAM of %s" % (pa, n, self.dir))
 
 
 def fdt_walk(blob):
@@ -146,7 +158,7 @@ def vmalloc_bytes(m, first, total_pages, order):
     return bytes(out)
 
 
-def luo_memfds(m, luo_pa):
+def luo_memfds(m, luo_pa, content=None):
     """Every memfd-v2 file of a luo-v5 handover (include/linux/kho/abi/luo.h,
     memfd.h): session name, token, size and FNV-1a 64 of its contents."""
     compat, num, sessions_pa, flbs_pa = struct.unpack("<8sQQQ", m.read(luo_pa, 32))
@@ -168,18 +180,19 @@ def luo_memfds(m, luo_pa):
                              struct.unpack_from("<Q", ser, i * 16)[0] & ((1 << 52) - 1))
                             for i in range(nr_folios))
             pages = size // PAGE + (1 if size % PAGE else 0)
-            content = bytearray()
+            data_of = content or m
+            data = bytearray()
             k = 0
             for j in range(pages):
                 while k + 1 < len(folios) and folios[k + 1][0] <= j:
                     k += 1
                 if folios and folios[k][0] <= j:
                     idx, pfn = folios[k]
-                    content += m.read((pfn + j - idx) * PAGE, PAGE)
+                    data += data_of.read((pfn + j - idx) * PAGE, PAGE)
                 else:
-                    content += bytes(PAGE)
+                    data += bytes(PAGE)
             files.append({"session": name, "token": token, "size": size,
-                          "fnv": "%016x" % fnv(bytes(content[:size]))})
+                          "fnv": "%016x" % fnv(bytes(data[:size]))})
     return files
 
 
@@ -212,17 +225,22 @@ def info(m):
             out["memfds"] = luo_memfds(m, child["phys"])
     # The radix tree: tables of 512 u64 child addresses down to level 1,
     # then level-0 leaves (bitmaps). 4 KiB pages: 6 levels.
+    # After a boot took the handover, the tree's pages are free memory again:
+    # say so instead of failing.
     mm = top.get("preserved-memory-map")
     if mm is not None and len(mm) == 8:
         pages, todo = [], [(u64(mm), 5)]
-        while todo:
-            pa, level = todo.pop()
-            pages.append(pa)
-            if level == 0 or len(pages) > 1 << 20:
-                continue
-            table = struct.unpack("<512Q", m.read(pa, PAGE))
-            todo.extend((e & ~(PAGE - 1), level - 1) for e in table if e)
-        out["tree_pages"] = sorted(pages)
+        try:
+            while todo:
+                pa, level = todo.pop()
+                pages.append(pa)
+                if level == 0 or len(pages) > 1 << 20:
+                    continue
+                table = struct.unpack("<512Q", m.read(pa, PAGE))
+                todo.extend((e & ~(PAGE - 1), level - 1) for e in table if e)
+            out["tree_pages"] = sorted(pages)
+        except Bad as e:
+            out["tree_error"] = str(e)
     return out
 
 
@@ -249,6 +267,8 @@ def chosen(m, src, dst, bootargs=None, initrd=None):
 
 def overlap(m, roms_file, inspect_file):
     h = info(m)
+    if "tree_error" in h:
+        fail("cannot walk the radix tree: %s" % h["tree_error"])
     owned = [(h["fdt_addr"], h["fdt_addr"] + h["fdt_size"], "the root FDT"),
              (h["scratch_addr"], h["scratch_addr"] + h["scratch_size"], "the scratch array")]
     owned += [(p, p + PAGE, "a radix tree page") for p in h["tree_pages"]]
@@ -329,13 +349,25 @@ def arm64place(m, image_size, initrd_size, dtb_size):
 
 
 def main():
-    a = sys.argv[1:]
+    try:
+        run(sys.argv[1:])
+    except Bad as e:
+        fail(str(e))
+
+
+def run(a):
     if len(a) >= 2 and a[0] == "info":
         print(json.dumps(info(Machine(a[1])), indent=1))
     elif len(a) == 4 and a[0] == "chosen":
         chosen(Machine(a[1]), a[2], a[3])
     elif len(a) == 7 and a[0] == "chosen":
         chosen(Machine(a[1]), a[2], a[3], a[4], (int(a[5], 0), int(a[6], 0)))
+    elif len(a) in (2, 3) and a[0] == "memfds":
+        m = Machine(a[1])
+        content = Machine(a[2]) if len(a) == 3 else None
+        root = m.read(m.kho[0], struct.unpack(">I", m.read(m.kho[0] + 4, 4))[0])
+        luo = dict(fdt_walk(root)).get("/LUO", {}).get("preserved-data")
+        print(json.dumps(luo_memfds(m, u64(luo), content) if luo else []))
     elif len(a) == 4 and a[0] == "x86place":
         x86place(Machine(a[1]), int(a[2], 0), int(a[3], 0))
     elif len(a) == 5 and a[0] == "arm64place":
