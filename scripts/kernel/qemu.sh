@@ -7,7 +7,7 @@
 #                     share=on): FILE keeps the RAM after QEMU exits
 #   --dtb FILE        arm64: boot with this device tree instead of QEMU's
 #   --dumpdtb FILE    arm64: write QEMU's device tree to FILE and exit
-#   --timeout S       kill QEMU after S seconds (default $QEMU_TIMEOUT or 120)
+#   --timeout S       kill QEMU after S seconds (default $QEMU_TIMEOUT or 300)
 #   --device SPEC     one more -device (repeatable), e.g. QEMU's generic
 #                     loader; KERNEL, INITRD or APPEND "none" leaves out
 #                     -kernel, -initrd or -append
@@ -22,7 +22,7 @@ initrd=${3:?}
 append=${4:?}
 log=${5:?}
 shift 5
-ramfile= dtb= dumpdtb= timeout=${QEMU_TIMEOUT:-120} devices=
+ramfile= dtb= dumpdtb= timeout=${QEMU_TIMEOUT:-300} devices=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--device) devices="$devices
