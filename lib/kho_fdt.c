@@ -89,7 +89,7 @@ int root_fdt_build(void *fdt, uint64_t fdt_len,
  * @blob_size: what the size property carries, where @v has one
  *
  * A failure after the node was added removes it again, so the FDT is
- * unchanged, as the kernel does (kexec_handover.c:1094).
+ * unchanged, as the kernel does (kexec_handover.c:1097-1098).
  * Return: 0, -EEXIST (a node of that name exists), -ENOSPC (the page is
  * full), -EINVAL (bad name), -EIO (the FDT is corrupt).
  */

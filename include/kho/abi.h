@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * kho/abi.h - the Kexec HandOver (kho-v2) formats, as Linux lays them out.
+ * kho/abi.h - the Kexec HandOver formats, as Linux lays them out.
  *
  * Everything in this header is ABI: the bytes another kernel, a boot loader
  * or a hypervisor writes and reads. Layouts follow the kernel's
- * include/linux/kho/abi/; any change to them needs a new compatible string.
+ * include/linux/kho/abi/ (Linux 7.3.4); any change to them needs a new
+ * compatible string. The structures here serve every version: the tree's
+ * keys and nodes (not its depth), the root FDT names, scratch, struct
+ * kho_data, vmalloc and kexec-metadata do not change between kho-v2,
+ * kho-v3 and kho-v4 (Linux 7.2 and 7.3 speak kho-v4), and kho-v1's chunk
+ * list is here for readers. What
+ * differs between versions (compatible, subtree properties, blob-size, tree
+ * depth, subsystem formats) is the table of <kho/version.h>; the formats
+ * that came with kho-v4 have their own headers (<kho/block.h>, <kho/luo.h>,
+ * <kho/memfd.h>). docs/abi.md has all of them, with kernel references.
  * Multi-byte values are in the CPU's native byte order (KHO properties are
  * native-endian, unlike device-tree cells). Only 64-bit systems are supported.
  *
@@ -49,11 +58,13 @@
  *   |0010...0001...1111  |      is a preserved block
  *   +--------------------+
  *
- * Every node is exactly one page. The depth counts the whole key: the pfn
- * bits plus the order bit, KEY_WIDTH = ORDER_0_LOG2 + 1. (The first upstream
- * version counted only ORDER_0_LOG2; with 16 KiB pages that gave 4 levels, the
- * order bit of an order-0 key fell off the tree and order-0 blocks collided
- * with larger ones. 16 KiB pages need 5 levels.)
+ * Every node is exactly one page. From kho-v3 on the depth counts the whole
+ * key: the pfn bits plus the order bit, KEY_WIDTH = ORDER_0_LOG2 + 1, as
+ * below. (kho-v2 counted only ORDER_0_LOG2; with 16 KiB pages that gave 4
+ * levels, the order bit of an order-0 key fell off the tree and order-0
+ * blocks collided with larger ones. kho_geometry_init_abi() in
+ * <kho/version.h> gives that geometry for kho-v2; 16 KiB pages need 5
+ * levels.)
  *
  * Why bitmaps and not ranges: a leaf costs one bit per possible block, so dense
  * preservation is cheap (16 GiB of 4 KiB pages fit in 512 KiB of leaves), the
@@ -130,7 +141,10 @@ _Static_assert(KHO_TREE_DEPTH_OF(12) == 6 && KHO_TREE_DEPTH_OF(14) == 5 &&
 		       KHO_TREE_DEPTH_OF(16) == 4,
 	       "tree depth counts the order bit");
 
-/* Root FDT ("kho-v2") names. */
+/*
+ * Root FDT names. The compatible string of each version is in the table of
+ * <kho/version.h>; KHO_FDT_COMPATIBLE is kho-v2's, kept for old callers.
+ */
 #define KHO_FDT_COMPATIBLE "kho-v2"
 #define KHO_FDT_MEMORY_MAP_PROP_NAME "preserved-memory-map"
 #define KHO_FDT_SUB_TREE_PROP_NAME "preserved-data"
@@ -221,7 +235,11 @@ _Static_assert(sizeof(struct kho_kexec_metadata) == 73,
 #define KHO_MEMBLOCK_COMPATIBLE "memblock-v1"
 #define KHO_RESERVE_MEM_COMPATIBLE "reserve-mem-v1"
 
-/* memfd (Live Update Orchestrator). */
+/*
+ * memfd-v1 (the first Live Update memfd handler): libkho hands it over with
+ * kho-v2 and kho-v3 as a top-level child; kho-v4 has memfd-v2 in LUO
+ * sessions (<kho/memfd.h>).
+ */
 #define KHO_MEMFD_COMPATIBLE "memfd-v1"
 #define KHO_MEMFD_FOLIO_DIRTY 0x1
 #define KHO_MEMFD_FOLIO_UPTODATE 0x2

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * kho/kho.h - a kho-v2 handover: the outgoing side (kernel A preserves
- * memory, builds the root FDT and the tree) and the incoming side (kernel B
- * takes the handover, reserves every preserved block and gives it back).
+ * kho/kho.h - a handover (kho-v4 by default, kho-v2 and kho-v3 on
+ * request, kho-v1 read only; <kho/version.h>): the outgoing side (kernel A
+ * preserves memory, builds the root FDT and the tree) and the incoming side
+ * (kernel B takes the handover, reserves every preserved block and gives it
+ * back).
  *
  *   kernel A                                  kernel B
  *   kho_out_init()                            kho_populate()    FDT, scratch
  *   kho_preserve_folio/pages/vmalloc()        kho_memory_init() validate the
  *   kho_alloc_preserve()                                        tree, reserve
- *   kho_add_subtree("name", blob)                               ranges, stamp
+ *   kho_add_subtree("name", blob, size)                         ranges, stamp
  *                                                               first pages
  *        |  root FDT page + tree pages stay   kho_retrieve_subtree()
  *        +-- in RAM; struct kho_data -------> kho_restore_folio/pages/
