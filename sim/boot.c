@@ -341,8 +341,21 @@ static int tree_check_init(struct sim_boot *b, struct kho_tree_check *chk,
 	return 0;
 }
 
+/* The first scratch area the kernel fits in, or nr_scratch when none. */
+static unsigned int kernel_scratch_area(const struct sim_boot *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nr_scratch; i++) {
+		if (b->scratch[i].size >= SIM_KERNEL_SIZE)
+			break;
+	}
+	return i;
+}
+
 static int kho_boot(struct sim_boot *b, struct sim_error *e)
 {
+	unsigned int kernel_area;
 	const struct kho_data *kd = &b->handover;
 	struct kho_mem_region ram[SIM_MAX_RAM_RANGES];
 	struct kho_tree_check chk;
@@ -383,11 +396,13 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 		b->scratch[i] = s[i];
 	}
 	b->nr_scratch = b->in.nr_scratch;
-	if (s[0].size < SIM_KERNEL_SIZE)
-		return sim_fail(e, -EINVAL,
-				"KHO handover refused: scratch area 0 (%" PRIu64
-				" KiB) cannot hold the kernel",
-				s[0].size >> 10);
+	/*
+	 * kexec put this kernel in the first scratch area that holds it
+	 * (kho_locate_mem_hole() walks them in order; libkho's kexec uses
+	 * the lowmem one). None that can is a refusal, said after the tree's
+	 * own, which kho inspect says too.
+	 */
+	kernel_area = kernel_scratch_area(b);
 	/* kho_populate(): scratch is memory, and from now on the only memory
 	 * memblock may allocate from, until the tree is walked. */
 	for (unsigned int i = 0; i < b->nr_scratch; i++)
@@ -397,12 +412,15 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 	sim_memblock_reserve(&b->mb, kd->scratch_addr, kd->scratch_size,
 			     SIM_MB_RSRV_KERN);
 	b->mb.scratch_only = true;
-	/* kexec loaded this kernel at the start of the lowmem scratch area. */
-	b->kernel_base = s[0].addr;
-	b->kernel_loaded = !memcmp(sim_phys_to_virt(&b->m, s[0].addr),
-				   SIM_KERNEL_MAGIC, sizeof(SIM_KERNEL_MAGIC));
-	sim_memblock_reserve(&b->mb, s[0].addr, SIM_KERNEL_SIZE,
-			     SIM_MB_RSRV_KERN);
+	if (kernel_area < b->nr_scratch) {
+		b->kernel_base = s[kernel_area].addr;
+		b->kernel_loaded = !memcmp(sim_phys_to_virt(&b->m,
+							    b->kernel_base),
+					   SIM_KERNEL_MAGIC,
+					   sizeof(SIM_KERNEL_MAGIC));
+		sim_memblock_reserve(&b->mb, b->kernel_base, SIM_KERNEL_SIZE,
+				     SIM_MB_RSRV_KERN);
+	}
 	ret = charge_memmap(b, e);
 	if (ret)
 		return ret;
@@ -434,6 +452,10 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 	/* kho-v1 hands over no tree. */
 	if (b->in.tree.root)
 		kho_radix_get_stats(&b->in.tree, &b->stats.in_tree);
+	if (kernel_area == b->nr_scratch)
+		return sim_fail(e, -EINVAL,
+				"KHO handover refused: no scratch area can hold the kernel (%u KiB)",
+				(unsigned int)(SIM_KERNEL_SIZE >> 10));
 	return 0;
 }
 
