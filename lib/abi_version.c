@@ -11,8 +11,8 @@
 #define KHO_V1_NAME "kho-v1"
 #define KHO_V2_NAME "kho-v2"
 #define KHO_V3_NAME "kho-v3"
-#define KHO_V4_NAME "kho-v4"
-#define KHO_BLOB_SIZE_PROP "blob-size"
+#define KHO_V4_NAME KHO_FDT_COMPATIBLE
+#define KHO_BLOB_SIZE_PROP KHO_FDT_SUB_TREE_SIZE_PROP_NAME
 
 static const struct kho_abi_version kho_abi_table[] = {
 	{

@@ -142,12 +142,13 @@ _Static_assert(KHO_TREE_DEPTH_OF(12) == 6 && KHO_TREE_DEPTH_OF(14) == 5 &&
 	       "tree depth counts the order bit");
 
 /*
- * Root FDT names. The compatible string of each version is in the table of
- * <kho/version.h>; KHO_FDT_COMPATIBLE is kho-v2's, kept for old callers.
+ * Root FDT names, as Linux 7.3 names them (kho-v4). Every version's
+ * compatible and properties are in the table of <kho/version.h>.
  */
-#define KHO_FDT_COMPATIBLE "kho-v2"
+#define KHO_FDT_COMPATIBLE "kho-v4"
 #define KHO_FDT_MEMORY_MAP_PROP_NAME "preserved-memory-map"
 #define KHO_FDT_SUB_TREE_PROP_NAME "preserved-data"
+#define KHO_FDT_SUB_TREE_SIZE_PROP_NAME "blob-size"
 /* kho-v1 (Linux 6.16 to 6.19), for readers. */
 #define KHO_V1_FDT_COMPATIBLE "kho-v1"
 #define KHO_V1_FDT_SUB_TREE_PROP_NAME "fdt"
