@@ -716,8 +716,10 @@ static void test_not_preserved(void **state)
 	assert_string_equal(err.what, "a KHO block is not preserved memory");
 	assert_string_equal(err.property, "LUO files");
 	assert_int_equal(err.index, 1);
-	/* restore_free stops at that block */
+	/* restore_free stops at that block, and at memory that is not there */
 	assert_int_equal(kho_block_restore_free(&m.in, head), -EINVAL);
+	assert_int_equal(kho_block_restore_free(&m.in, ENV_PHYS_BASE - 4096),
+			 -EFAULT);
 	machine_free(&m);
 }
 

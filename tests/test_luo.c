@@ -591,6 +591,12 @@ static void test_not_preserved(void **state)
 			 -EINVAL);
 	assert_string_equal(err.what,
 			    "the LUO FLB region is not preserved memory");
+	/* kho_luo_restore_free(): a blob not in memory, a broken chain */
+	assert_int_equal(kho_luo_restore_free(&m.in, ENV_PHYS_BASE - 4096),
+			 -EFAULT);
+	((struct kho_block_header_ser *)kho_env_va(m.e, ser->sessions_pa))
+		->count = 0;
+	assert_int_equal(kho_luo_restore_free(&m.in, m.blob), -EINVAL);
 	machine_free(&m);
 }
 

@@ -482,10 +482,49 @@ static void test_refusals(void **state)
 	machine_free(&m);
 }
 
+static int stop_at_third(uint64_t phys, unsigned int order, uint64_t index,
+			 void *arg)
+{
+	unsigned int *n = arg;
+
+	return ++*n == 3 ? -ENOSPC : 0;
+}
+
 static void test_restore_refusals(void **state)
 {
 	struct kho_error err;
 	struct machine m;
+	unsigned int n = 0;
+
+	/* the folio array lists one page twice: its restore finds it */
+	machine_init(&m, 12);
+	make_file(&m, 300, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	{
+		uint64_t *chunk = kho_env_va(m.e, blob_of(&m)->folios.first);
+
+		/* entries only from the first page: the reader sees no repeat */
+		chunk[2] = chunk[1];
+		blob_of(&m)->nr_folios = 100;
+	}
+	kexec(&m);
+	assert_int_equal(
+		kho_memfd_restore(&m.in, m.blob, NULL, NULL, NULL, &err),
+		-EINVAL);
+	assert_string_equal(err.what,
+			    "the memfd folio array cannot be restored");
+	machine_free(&m);
+
+	/* a callback's error comes back; the array is freed all the same */
+	machine_init(&m, 12);
+	make_file(&m, 10, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	kexec(&m);
+	assert_int_equal(
+		kho_memfd_restore(&m.in, m.blob, stop_at_third, &n, NULL, &err),
+		-ENOSPC);
+	assert_int_equal(n, 3);
+	machine_free(&m);
 
 	/* a folio taken out of the handover */
 	machine_init(&m, 12);
