@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_radix_ranges.c - the edges of kho_radix_walk_ranges(), each checked
+ * against the model's ranges (tests/lib/model.c), for 4, 16 and 64 KiB
+ * pages (runs of whole leaves: 4 and 16 KiB only):
+ *
+ * - runs that cross word boundaries, leaf boundaries, and leaves that are
+ *   adjacent in key space but not linked (a run must end at a missing leaf);
+ * - whole leaves set, alone and back to back (the 32-word skips and their
+ *   overlapping last test), and leaves with one word clear at every place
+ *   a skip could miss it;
+ * - every order alone, including the orders whose keys live in leaf 0 (the
+ *   key range ends inside a leaf), and two orders interleaved, adjacent and
+ *   overlapping;
+ * - a callback's non-zero return stops the walk at once and is returned.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <kho/radix.h>
+
+#include "lib/arena.h"
+#include "lib/model.h"
+
+static const unsigned int page_shifts[] = { 12, 14, 16 };
+
+struct fix {
+	unsigned int shift;
+	struct kho_geometry geo;
+	struct arena *arena;
+	struct kho_radix_tree tree;
+	struct model m;
+};
+
+struct got {
+	struct model_range *r;
+	size_t n, cap;
+	size_t stop_after; /* 0: never */
+};
+
+static int collect(uint64_t start, uint64_t end, void *arg)
+{
+	struct got *g = arg;
+
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 64;
+		g->r = realloc(g->r, g->cap * sizeof(*g->r));
+		assert_non_null(g->r);
+	}
+	g->r[g->n].start = start;
+	g->r[g->n].end = end;
+	g->n++;
+	return g->stop_after && g->n == g->stop_after ? 77 : 0;
+}
+
+static void setup(struct fix *f, unsigned int shift)
+{
+	memset(f, 0, sizeof(*f));
+	f->shift = shift;
+	f->arena = arena_create(shift, 0x7f0000000000ULL, 2048);
+	assert_non_null(f->arena);
+	assert_int_equal(kho_geometry_init(&f->geo, shift), 0);
+	assert_int_equal(kho_radix_init(&f->tree, &f->geo, arena_ops(f->arena)),
+			 0);
+	model_init(&f->m, shift);
+}
+
+static void teardown(struct fix *f)
+{
+	kho_radix_destroy(&f->tree);
+	assert_int_equal(arena_live(f->arena), 0);
+	arena_destroy(f->arena);
+	model_free(&f->m);
+}
+
+static void add(struct fix *f, uint64_t pfn, unsigned int order)
+{
+	assert_int_equal(kho_radix_add_page(&f->tree, pfn, order), 0);
+	model_add(&f->m, pfn, order);
+}
+
+static void add_run(struct fix *f, uint64_t pfn, uint64_t nr,
+		    unsigned int order)
+{
+	assert_int_equal(kho_radix_add_blocks(&f->tree, pfn, nr, order), 0);
+	model_add_blocks(&f->m, pfn, nr, order);
+}
+
+/* The walk gives exactly the model's ranges. */
+static void check(struct fix *f, const char *what)
+{
+	struct model_range *want;
+	size_t n = model_ranges(&f->m, &want), i;
+	struct got g = { 0 };
+
+	assert_int_equal(kho_radix_walk_ranges(&f->tree, collect, &g), 0);
+	if (g.n != n)
+		fail_msg("%s, %u-bit pages: %zu ranges, the model %zu", what,
+			 f->shift, g.n, n);
+	for (i = 0; i < n; i++)
+		if (g.r[i].start != want[i].start || g.r[i].end != want[i].end)
+			fail_msg(
+				"%s, %u-bit pages: range %zu is [%#llx, %#llx), "
+				"the model [%#llx, %#llx)",
+				what, f->shift, i,
+				(unsigned long long)g.r[i].start,
+				(unsigned long long)g.r[i].end,
+				(unsigned long long)want[i].start,
+				(unsigned long long)want[i].end);
+	free(g.r);
+	free(want);
+}
+
+static uint64_t leaf_pages(const struct fix *f)
+{
+	return 1ULL << f->geo.bitmap_bits; /* order-0 pages one leaf covers */
+}
+
+/* Leaves of 64 KiB pages hold 512 Ki pages: too many for the model here. */
+#define NR_SMALL_SHIFTS 2
+
+static void test_runs_across_words_and_leaves(void **state)
+{
+	for (size_t p = 0; p < NR_SMALL_SHIFTS; p++) {
+		struct fix f;
+		uint64_t lp;
+
+		setup(&f, page_shifts[p]);
+		lp = leaf_pages(&f);
+		/* Word edges: 63..64, 127..130, a run of 200 from 5. */
+		add_run(&f, 63, 2, 0);
+		add_run(&f, 127, 4, 0);
+		add_run(&f, 1000, 200, 0);
+		check(&f, "word edges");
+		/* A run over the edge of leaf 0 into leaf 1, and on into 2. */
+		add_run(&f, lp - 3, 2 * lp + 10, 0);
+		check(&f, "across two leaf edges");
+		/* Leaves 5 and 7 set at their edges: leaf 6 missing between. */
+		add(&f, 6 * lp - 1, 0);
+		add(&f, 7 * lp, 0);
+		add(&f, 8 * lp - 1, 0);
+		add(&f, 8 * lp, 0);
+		check(&f, "edges of missing and present leaves");
+		/* The same far up, in another subtree. */
+		add_run(&f, (1ULL << 34) - 1, 3, 0);
+		check(&f, "across a table edge");
+		teardown(&f);
+	}
+}
+
+static void test_full_leaves(void **state)
+{
+	for (size_t p = 0; p < NR_SMALL_SHIFTS; p++) {
+		struct fix f;
+		uint64_t lp, holes[] = { 0, 1, 31, 32, 33, 62, 63, 64, 65 };
+
+		setup(&f, page_shifts[p]);
+		lp = leaf_pages(&f);
+		/* Three whole leaves back to back: one range. */
+		add_run(&f, 10 * lp, 3 * lp, 0);
+		check(&f, "three full leaves");
+		/*
+		 * Full leaves but one clear page, in the first words, around
+		 * the 32-word blocks and in the last words.
+		 */
+		for (size_t h = 0; h < sizeof(holes) / sizeof(holes[0]); h++) {
+			uint64_t base = (20 + 2 * h) * lp;
+			uint64_t words = lp / 64;
+			uint64_t hole_word =
+				h < 5 ? holes[h] : words - 1 - holes[h] % 32;
+			uint64_t hole = base + hole_word * 64 + (h * 7) % 64;
+
+			if (hole > base)
+				add_run(&f, base, hole - base, 0);
+			add_run(&f, hole + 1, base + lp - hole - 1, 0);
+		}
+		check(&f, "full leaves with one hole");
+		teardown(&f);
+	}
+}
+
+static void test_each_order_alone(void **state)
+{
+	for (size_t p = 0; p < 3; p++) {
+		struct fix f;
+		unsigned int order;
+
+		setup(&f, page_shifts[p]);
+		teardown(&f);
+		for (order = 0; order < f.geo.order0_bit; order++) {
+			/* The order's first, second and next-to-last blocks. */
+			uint64_t nblocks = 1ULL << (f.geo.order0_bit - order);
+			uint64_t last = nblocks - 2;
+
+			setup(&f, page_shifts[p]);
+			add(&f, 0, order);
+			if (nblocks > 3)
+				add(&f, 2ULL << order, order);
+			if (last > 2)
+				add(&f, last << order, order);
+			check(&f, "one order");
+			teardown(&f);
+		}
+	}
+}
+
+static void test_orders_mixed(void **state)
+{
+	for (size_t p = 0; p < 3; p++) {
+		struct fix f;
+		uint64_t seed = 7 + p;
+
+		setup(&f, page_shifts[p]);
+		/* 2 MiB-like blocks with order-0 pages between and beside. */
+		add_run(&f, 1ULL << 20, 40, 9);
+		add_run(&f, (1ULL << 20) + 40 * 512, 100, 0);
+		add(&f, (1ULL << 20) - 1, 0);
+		add(&f, 1ULL << 30, 18);
+		add(&f, (1ULL << 30) + (1ULL << 18), 0);
+		add(&f, (1ULL << 30) - 2, 1);
+		check(&f, "orders adjacent");
+		/* Random blocks of orders 0..20. */
+		for (int i = 0; i < 400; i++) {
+			unsigned int order;
+			uint64_t pfn;
+
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			order = seed % 21;
+			pfn = (seed >> 8) % (1ULL << 26) >> order << order;
+			add(&f, pfn, order);
+		}
+		check(&f, "orders random (overlaps merge)");
+		teardown(&f);
+	}
+}
+
+static void test_stop(void **state)
+{
+	struct fix f;
+	struct got g = { .stop_after = 3 };
+
+	setup(&f, 12);
+	for (int i = 0; i < 10; i++)
+		add(&f, 100 * i, 0);
+	assert_int_equal(kho_radix_walk_ranges(&f.tree, collect, &g), 77);
+	assert_int_equal(g.n, 3);
+	free(g.r);
+	/* With two orders, through the merge. */
+	add(&f, 1ULL << 20, 9);
+	memset(&g, 0, sizeof(g));
+	g.stop_after = 5;
+	assert_int_equal(kho_radix_walk_ranges(&f.tree, collect, &g), 77);
+	assert_int_equal(g.n, 5);
+	free(g.r);
+	teardown(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_runs_across_words_and_leaves),
+		cmocka_unit_test(test_full_leaves),
+		cmocka_unit_test(test_each_order_alone),
+		cmocka_unit_test(test_orders_mixed),
+		cmocka_unit_test(test_stop),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
