@@ -37,7 +37,8 @@ static const struct kho_abi_version kho_abi_table[] = {
 	{
 		.abi = KHO_ABI_V3,
 		.name = KHO_V3_NAME,
-		.kernels = "the kernels between the blob-size and the block changes",
+		.kernels =
+			"the kernels between the blob-size and the block changes",
 		.mem_map = KHO_MEM_MAP_RADIX,
 		.sub_prop = KHO_FDT_SUB_TREE_PROP_NAME,
 		.size_prop = KHO_BLOB_SIZE_PROP,
@@ -94,8 +95,7 @@ const struct kho_abi_version *kho_abi_for_each(unsigned int *i)
 }
 
 /* Levels that cover @bits key bits above a leaf's bitmap, leaf included. */
-static unsigned int depth_for(const struct kho_geometry *geo,
-			      unsigned int bits)
+static unsigned int depth_for(const struct kho_geometry *geo, unsigned int bits)
 {
 	return (bits - geo->bitmap_bits + geo->table_bits - 1) /
 		       geo->table_bits +

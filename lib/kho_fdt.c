@@ -56,8 +56,8 @@ static int fdt_err_to_errno(int fdt_err)
  *
  * Return: 0, or a negative errno (the page is too small).
  */
-int root_fdt_build(void *fdt, uint64_t fdt_len,
-		   const struct kho_abi_version *v, uint64_t tree_root_phys)
+int root_fdt_build(void *fdt, uint64_t fdt_len, const struct kho_abi_version *v,
+		   uint64_t tree_root_phys)
 {
 	int err;
 
@@ -108,8 +108,7 @@ int root_fdt_add_subtree(void *fdt, uint64_t fdt_len,
 		err = off;
 		goto out_pack;
 	}
-	err = fdt_setprop(fdt, off, v->sub_prop, &blob_phys,
-			  sizeof(blob_phys));
+	err = fdt_setprop(fdt, off, v->sub_prop, &blob_phys, sizeof(blob_phys));
 	if (!err && v->size_prop)
 		err = fdt_setprop(fdt, off, v->size_prop, &blob_size,
 				  sizeof(blob_size));
@@ -121,8 +120,7 @@ out_pack:
 }
 
 /* The u64 property @prop of @node; -EINVAL when missing or not 8 bytes. */
-static int node_u64(const void *fdt, int node, const char *prop,
-		    uint64_t *val)
+static int node_u64(const void *fdt, int node, const char *prop, uint64_t *val)
 {
 	const void *p;
 	int len;
@@ -188,7 +186,8 @@ int root_fdt_remove_subtree(void *fdt, uint64_t fdt_len,
 		return fdt_err_to_errno(err);
 
 	err = -FDT_ERR_NOTFOUND;
-	fdt_for_each_subnode(off, fdt, KHO_FDT_ROOT_OFFSET) {
+	fdt_for_each_subnode(off, fdt, KHO_FDT_ROOT_OFFSET)
+	{
 		if (root_fdt_subtree_phys(fdt, v, off, &phys))
 			continue;
 		if (phys != blob_phys)

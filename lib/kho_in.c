@@ -124,22 +124,22 @@ static int populate_version(struct kho_in *in)
 			break;
 	}
 	if (!v)
-		return refuse_at(in, -EINVAL,
-				 "root FDT is compatible with no KHO version (kho-v1 to kho-v4)",
-				 KHO_FDT_COMPATIBLE_PROP, in->fdt_phys);
+		return refuse_at(
+			in, -EINVAL,
+			"root FDT is compatible with no KHO version (kho-v1 to kho-v4)",
+			KHO_FDT_COMPATIBLE_PROP, in->fdt_phys);
 	in->abi = v;
 	/* kho-v1 has no tree: the plain geometry only gives the page size. */
 	if (v->mem_map != KHO_MEM_MAP_RADIX)
 		return 0;
 	if (kho_geometry_init_abi(&in->geo, in->geo.page_shift, v))
-		return refuse_at(in, -EINVAL,
-				 "the page size is unsupported", NULL,
-				 in->fdt_phys);
+		return refuse_at(in, -EINVAL, "the page size is unsupported",
+				 NULL, in->fdt_phys);
 	return 0;
 }
 
-static int populate_fdt(struct kho_in *in, uint64_t fdt_phys,
-			uint64_t fdt_size, uint64_t *root)
+static int populate_fdt(struct kho_in *in, uint64_t fdt_phys, uint64_t fdt_size,
+			uint64_t *root)
 {
 	uint64_t page = kho_page_size(&in->geo);
 	uint64_t map_len = fdt_size < page ? fdt_size : page;
@@ -192,7 +192,8 @@ static int check_scratch_area(struct kho_in *in, unsigned int i)
 	 * back as one (memblock_add() of 0 bytes does nothing).
 	 */
 	if (!area.size) {
-		kho_warn(&in->warn, "scratch area is empty", NULL, area.addr, i);
+		kho_warn(&in->warn, "scratch area is empty", NULL, area.addr,
+			 i);
 		return 0;
 	}
 	if (!kho_page_aligned(geo, area.addr) ||
@@ -231,16 +232,19 @@ static int populate_scratch(struct kho_in *in, uint64_t scratch_phys,
 		return refuse_at(in, -EINVAL, "scratch array is empty", NULL,
 				 scratch_phys);
 	if (scratch_size % entry)
-		return refuse_at(in, -EINVAL,
-				 "scratch array size is not a multiple of 16 bytes",
-				 NULL, scratch_phys);
+		return refuse_at(
+			in, -EINVAL,
+			"scratch array size is not a multiple of 16 bytes",
+			NULL, scratch_phys);
 	if (scratch_size / entry > KHO_SCRATCH_MAX_AREAS)
-		return refuse_at(in, -EINVAL,
-				 "scratch array has more areas than NUMA nodes allow",
-				 NULL, scratch_phys);
+		return refuse_at(
+			in, -EINVAL,
+			"scratch array has more areas than NUMA nodes allow",
+			NULL, scratch_phys);
 	if (scratch_phys % _Alignof(struct kho_scratch))
-		return refuse_at(in, -EINVAL, "scratch array is not 8-byte aligned",
-				 NULL, scratch_phys);
+		return refuse_at(in, -EINVAL,
+				 "scratch array is not 8-byte aligned", NULL,
+				 scratch_phys);
 	in->scratch = kho_map_range(&in->geo, &in->ops.mem, scratch_phys,
 				    scratch_size);
 	if (!in->scratch)
@@ -284,9 +288,10 @@ int kho_populate(struct kho_in *in, const struct kho_geometry *geo,
 	clear_error(&in->err);
 	if (KHO_WARN_ON(!geo || !ops || !env_ops_valid(ops)) ||
 	    kho_geometry_init(&ref, geo->page_shift))
-		return refuse_at(in, -EINVAL,
-				 "the environment is incomplete or the page size unsupported",
-				 NULL, KHO_ERR_NO_ADDR);
+		return refuse_at(
+			in, -EINVAL,
+			"the environment is incomplete or the page size unsupported",
+			NULL, KHO_ERR_NO_ADDR);
 	in->geo = *geo;
 	in->ops = *ops;
 	in->fdt_phys = fdt_phys;
@@ -371,8 +376,7 @@ static int unstamp_block(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
-static bool stamped_order(struct kho_in *in, uint64_t pfn,
-			  unsigned int *order);
+static bool stamped_order(struct kho_in *in, uint64_t pfn, unsigned int *order);
 
 /*
  * The end of the stamped block that holds the byte at @phys (any order),
@@ -432,23 +436,28 @@ static int check_subtrees(struct kho_in *in)
 	const char *name;
 	int off;
 
-	fdt_for_each_subnode(off, in->fdt, KHO_FDT_ROOT_OFFSET) {
+	fdt_for_each_subnode(off, in->fdt, KHO_FDT_ROOT_OFFSET)
+	{
 		name = fdt_get_name(in->fdt, off, NULL);
 		if (root_fdt_subtree_phys(in->fdt, v, off, &phys))
-			return refuse_at(in, -EINVAL,
-					 "a subtree's blob address is missing or not 8 bytes",
-					 name, KHO_ERR_NO_ADDR);
+			return refuse_at(
+				in, -EINVAL,
+				"a subtree's blob address is missing or not 8 bytes",
+				name, KHO_ERR_NO_ADDR);
 		if (root_fdt_subtree_size(in->fdt, v, off, &size))
-			return refuse_at(in, -EINVAL,
-					 "a subtree's blob-size is missing or not 8 bytes",
-					 name, phys);
+			return refuse_at(
+				in, -EINVAL,
+				"a subtree's blob-size is missing or not 8 bytes",
+				name, phys);
 		if (v->size_prop && !size)
-			return refuse_at(in, -EINVAL, "a subtree's blob-size is 0",
-					 name, phys);
-		if (!blob_preserved(in, phys, size))
 			return refuse_at(in, -EINVAL,
-					 "a subtree's blob is not all in preserved memory",
-					 name, phys);
+					 "a subtree's blob-size is 0", name,
+					 phys);
+		if (!blob_preserved(in, phys, size))
+			return refuse_at(
+				in, -EINVAL,
+				"a subtree's blob is not all in preserved memory",
+				name, phys);
 	}
 	return 0;
 }
@@ -489,7 +498,8 @@ static int check_tree(struct kho_in *in, struct kho_tree_check *chk)
 	chk->scratch = in->scratch;
 	chk->nr_scratch = in->nr_scratch;
 	ret = kho_radix_validate(&in->tree, chk);
-	for (unsigned int i = 0; i < chk->warn.nr && i < KHO_MAX_WARNINGS; i++) {
+	for (unsigned int i = 0; i < chk->warn.nr && i < KHO_MAX_WARNINGS;
+	     i++) {
 		const struct kho_error *w = &chk->warn.w[i];
 
 		kho_warn(&in->warn, w->what, w->property, w->phys, w->index);
@@ -519,8 +529,8 @@ static int reserve_block(uint64_t phys, unsigned int order, void *arg)
 }
 
 /* One pass over the chunk list, @cb per block; the list's errors kept. */
-static int v1_pass(struct kho_in *in, uint64_t max_bitmaps,
-		   kho_v1_block_cb cb, void *arg)
+static int v1_pass(struct kho_in *in, uint64_t max_bitmaps, kho_v1_block_cb cb,
+		   void *arg)
 {
 	struct kho_view view;
 	struct kho_error err;
@@ -701,7 +711,7 @@ bool in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order)
  * Return: the first page, or NULL when the block is not stamped so.
  */
 struct kho_page *in_restore_block(struct kho_in *in, uint64_t pfn,
-				      unsigned int order, bool is_folio)
+				  unsigned int order, bool is_folio)
 {
 	struct kho_page *head = pfn_page(in, pfn);
 	uint64_t i, nr_pages = 1ULL << order;
@@ -724,8 +734,7 @@ struct kho_page *in_restore_block(struct kho_in *in, uint64_t pfn,
  * Used when a restore of several blocks fails half-way: the blocks it took
  * are stamped again, as the walk left them.
  */
-void in_unrestore_block(struct kho_in *in, uint64_t pfn,
-			    unsigned int order)
+void in_unrestore_block(struct kho_in *in, uint64_t pfn, unsigned int order)
 {
 	uint64_t i, nr_pages = 1ULL << order;
 
@@ -754,8 +763,7 @@ struct kho_page *kho_restore_pages(struct kho_in *in, uint64_t phys,
 	uint64_t start, end, pfn;
 	unsigned int order;
 
-	if (!in_may_restore(in) || !kho_page_aligned(geo, phys) ||
-	    !nr_pages)
+	if (!in_may_restore(in) || !kho_page_aligned(geo, phys) || !nr_pages)
 		return NULL;
 	start = kho_phys_to_pfn(geo, phys);
 	end = start + nr_pages;
@@ -834,7 +842,8 @@ int kho_for_each_subtree(struct kho_in *in, kho_subtree_cb cb, void *arg)
 		return -ENOENT;
 	if (KHO_WARN_ON(!cb))
 		return -EINVAL;
-	fdt_for_each_subnode(off, in->fdt, KHO_FDT_ROOT_OFFSET) {
+	fdt_for_each_subnode(off, in->fdt, KHO_FDT_ROOT_OFFSET)
+	{
 		/* Never NULL after fdt_check_full(); never pass NULL on. */
 		name = fdt_get_name(in->fdt, off, NULL);
 		if (!name)

@@ -67,8 +67,7 @@ static int check_preservable(struct kho_out *out, uint64_t phys,
 	uint64_t end_pfn = pfn + nr_pages;
 	void *ctx = out->ops.mem.ctx;
 
-	if (KHO_WARN_ON(!kho_page_aligned(geo, phys)) ||
-	    KHO_WARN_ON(!nr_pages))
+	if (KHO_WARN_ON(!kho_page_aligned(geo, phys)) || KHO_WARN_ON(!nr_pages))
 		return -EINVAL;
 	/* As the tree requires: the block ends below 2^order0_bit pages. */
 	if (end_pfn < pfn || end_pfn >> geo->order0_bit)
@@ -163,8 +162,8 @@ static void *alloc_preserve(struct kho_out *out, size_t size, int *err)
 }
 
 int kho_out_init(struct kho_out *out, const struct kho_geometry *geo,
-		 const struct kho_env_ops *ops, const struct kho_scratch *scratch,
-		 unsigned int nr_scratch)
+		 const struct kho_env_ops *ops,
+		 const struct kho_scratch *scratch, unsigned int nr_scratch)
 {
 	return kho_out_init_abi(out, geo, ops, scratch, nr_scratch,
 				kho_abi_get(KHO_ABI_DEFAULT));
@@ -302,8 +301,8 @@ void kho_unpreserve_free(struct kho_out *out, void *mem)
 
 	if (!mem)
 		return;
-	pfn = kho_phys_to_pfn(geo, out->ops.mem.virt_to_phys(out->ops.mem.ctx,
-							    mem));
+	pfn = kho_phys_to_pfn(geo,
+			      out->ops.mem.virt_to_phys(out->ops.mem.ctx, mem));
 	/*
 	 * The order is whichever block kho_alloc_preserve() recorded at @mem:
 	 * try every order @mem is aligned to.

@@ -108,7 +108,8 @@ static int check_nodes(struct kho_radix_tree *tree, struct kho_tree_check *chk)
 	uint64_t entry, page;
 
 	if (!ram_page(chk, geo->page_shift, tree->root_phys, &page))
-		return check_fail(chk, -EFAULT, "the tree's root is outside RAM",
+		return check_fail(chk, -EFAULT,
+				  "the tree's root is outside RAM",
 				  tree->root_phys, top, KHO_ERR_NO_INDEX);
 	test_and_set(chk->seen, page);
 	chk->nr_nodes = 1;
@@ -127,9 +128,10 @@ static int check_nodes(struct kho_radix_tree *tree, struct kho_tree_check *chk)
 		if (!entry)
 			continue;
 		if (level == top && idx >= root_entries)
-			return check_fail(chk, -EINVAL,
-					  "a root entry no valid key can reach is set",
-					  entry, level, idx);
+			return check_fail(
+				chk, -EINVAL,
+				"a root entry no valid key can reach is set",
+				entry, level, idx);
 		if (entry & (page_size(geo) - 1))
 			return check_fail(chk, -EINVAL,
 					  "a table entry is not page-aligned",
@@ -139,13 +141,15 @@ static int check_nodes(struct kho_radix_tree *tree, struct kho_tree_check *chk)
 					  "a table entry points outside RAM",
 					  entry, level, idx);
 		if (test_and_set(chk->seen, page))
-			return check_fail(chk, -ELOOP,
-					  "a tree node is reached twice (shared or cyclic)",
-					  entry, level, idx);
+			return check_fail(
+				chk, -ELOOP,
+				"a tree node is reached twice (shared or cyclic)",
+				entry, level, idx);
 		if (radix_map_entry(tree, entry, &stack[level - 1]))
-			return check_fail(chk, -EFAULT,
-					  "a table entry points to unmapped memory",
-					  entry, level, idx);
+			return check_fail(
+				chk, -EFAULT,
+				"a table entry points to unmapped memory",
+				entry, level, idx);
 		chk->nr_nodes++;
 		level--;
 		next[level] = 0;
@@ -171,13 +175,14 @@ static int check_invalid_keys(struct kho_radix_tree *tree,
 		if (!radix_test_locked(tree, key))
 			continue;
 		order = n < 2 ? geo->order0_bit : n - 2;
-		return check_fail(chk, -ERANGE,
-				  n ? "a leaf holds a block that reaches past 2^64" :
-				      "a leaf holds key 0, which has no order bit",
-				  n > 1 ? (key & ~(1ULL << (geo->order0_bit - order)))
-						  << (geo->page_shift + order) :
-					  0,
-				  0, (long)(key & bit_mask));
+		return check_fail(
+			chk, -ERANGE,
+			n ? "a leaf holds a block that reaches past 2^64" :
+			    "a leaf holds key 0, which has no order bit",
+			n > 1 ? (key & ~(1ULL << (geo->order0_bit - order)))
+					<< (geo->page_shift + order) :
+				0,
+			0, (long)(key & bit_mask));
 	}
 	return 0;
 }
@@ -198,11 +203,12 @@ static int check_range(uint64_t start, uint64_t end, void *arg)
 
 	chk->nr_ranges++;
 	if (!ram_covers(chk, start, end))
-		return check_fail(chk, -ERANGE,
-				  kho_geometry_truncates_order0(&rc->tree->geo) ?
-					  "preserved memory lies outside RAM (kho-v2 on 16 KiB pages: an order-0 page's key loses its order bit there and reads as a larger block)" :
-					  "preserved memory lies outside RAM",
-				  start, KHO_ERR_NO_LEVEL, KHO_ERR_NO_INDEX);
+		return check_fail(
+			chk, -ERANGE,
+			kho_geometry_truncates_order0(&rc->tree->geo) ?
+				"preserved memory lies outside RAM (kho-v2 on 16 KiB pages: an order-0 page's key loses its order bit there and reads as a larger block)" :
+				"preserved memory lies outside RAM",
+			start, KHO_ERR_NO_LEVEL, KHO_ERR_NO_INDEX);
 	for (i = 0; i < chk->nr_scratch; i++) {
 		const struct kho_scratch *s = &chk->scratch[i];
 
@@ -216,10 +222,10 @@ static int check_range(uint64_t start, uint64_t end, void *arg)
 		ram_page(chk, shift, phys, &page);
 		if (chk->seen[page / BITS_PER_WORD] &
 		    1ULL << (page % BITS_PER_WORD))
-			return check_fail(chk, -EBUSY,
-					  "preserved memory overlaps a tree node",
-					  phys, KHO_ERR_NO_LEVEL,
-					  KHO_ERR_NO_INDEX);
+			return check_fail(
+				chk, -EBUSY,
+				"preserved memory overlaps a tree node", phys,
+				KHO_ERR_NO_LEVEL, KHO_ERR_NO_INDEX);
 	}
 	return 0;
 }
@@ -244,10 +250,10 @@ static int check_order0_reading(uint64_t phys, unsigned int order, void *arg)
 	/* Keys below 2^(64 - page_shift) have a page address: no wrap. */
 	if (!ram_covers(oc->chk, page, page + (1ULL << oc->geo->page_shift)))
 		return 0;
-	return check_fail(oc->chk, -EINVAL,
-			  "kho-v2 on 16 KiB pages: this key is also the truncated key of an order-0 page in RAM (order-0 and larger blocks collide in that tree)",
-			  phys, 0,
-			  (long)(key & ((1ULL << oc->geo->bitmap_bits) - 1)));
+	return check_fail(
+		oc->chk, -EINVAL,
+		"kho-v2 on 16 KiB pages: this key is also the truncated key of an order-0 page in RAM (order-0 and larger blocks collide in that tree)",
+		phys, 0, (long)(key & ((1ULL << oc->geo->bitmap_bits) - 1)));
 }
 
 /**
@@ -281,9 +287,10 @@ int kho_radix_validate(struct kho_radix_tree *tree, struct kho_tree_check *chk)
 			chk->warn.nr = 0;
 			chk->nr_ranges = 0;
 			ret = radix_merge_ranges(tree, check_range, &rc, NULL);
-			kho_warn(&chk->warn,
-				 "two preserved blocks overlap (a page is preserved twice)",
-				 NULL, overlap, KHO_ERR_NO_INDEX);
+			kho_warn(
+				&chk->warn,
+				"two preserved blocks overlap (a page is preserved twice)",
+				NULL, overlap, KHO_ERR_NO_INDEX);
 		}
 		if (ret && !chk->err.code)
 			check_fail(chk, ret, "the tree cannot be walked",

@@ -89,12 +89,12 @@ static void test_depths(void **state)
 	/* kho-v2, 16 KiB: 4 levels cover 17 + 3 * 11 = 50 key bits. */
 	kho_geometry_init_abi(&geo, 14, kho_abi_get(KHO_ABI_V2));
 	assert_int_equal(geo.key_width, 50);
-	assert_int_equal(kho_geometry_init_abi(&geo, 12,
-					       kho_abi_get(KHO_ABI_V1)),
-			 -EINVAL);
-	assert_int_equal(kho_geometry_init_abi(&geo, 13,
-					       kho_abi_get(KHO_ABI_V4)),
-			 -EINVAL);
+	assert_int_equal(
+		kho_geometry_init_abi(&geo, 12, kho_abi_get(KHO_ABI_V1)),
+		-EINVAL);
+	assert_int_equal(
+		kho_geometry_init_abi(&geo, 13, kho_abi_get(KHO_ABI_V4)),
+		-EINVAL);
 }
 
 /* kho-v2, 16 KiB pages: what its tree cannot hold is never written. */
@@ -109,16 +109,17 @@ static void test_v2_16k_writer(void **state)
 					  kho_abi_get(KHO_ABI_V2)),
 			 0);
 	assert_int_equal(out.geo.depth, 4);
-	assert_int_equal(kho_preserve_folio(&out, ENV_PHYS_BASE + 64 * 16384, 0),
-			 -ERANGE);
-	assert_int_equal(kho_preserve_folio(&out, ENV_PHYS_BASE + 64 * 16384, 1),
-			 0);
+	assert_int_equal(
+		kho_preserve_folio(&out, ENV_PHYS_BASE + 64 * 16384, 0),
+		-ERANGE);
+	assert_int_equal(
+		kho_preserve_folio(&out, ENV_PHYS_BASE + 64 * 16384, 1), 0);
 	/* The root FDT and blobs take an order-1 block. */
 	assert_true(kho_radix_test_page(&out.tree, out.fdt_phys >> 14, 1));
 	blob = kho_alloc_preserve(&out, 100);
 	assert_non_null(blob);
-	assert_true(kho_radix_test_page(&out.tree,
-					kho_env_phys(e, blob) >> 14, 1));
+	assert_true(
+		kho_radix_test_page(&out.tree, kho_env_phys(e, blob) >> 14, 1));
 	assert_int_equal(kho_add_subtree(&out, "b", blob, 100), 0);
 	kho_remove_subtree(&out, blob);
 	kho_unpreserve_free(&out, blob);
@@ -135,7 +136,8 @@ static uint64_t *leaf_word(struct kho_env *e, const struct kho_geometry *geo,
 	unsigned int level;
 
 	for (level = geo->depth - 1; level; level--) {
-		unsigned int shift = geo->bitmap_bits + (level - 1) * geo->table_bits;
+		unsigned int shift =
+			geo->bitmap_bits + (level - 1) * geo->table_bits;
 		uint64_t idx = (key >> shift) & ((1ULL << geo->table_bits) - 1);
 
 		assert_true(node[idx] != 0);

@@ -77,11 +77,12 @@ static void rebuild_linux_fdt(const char *path, unsigned int page_size)
 	assert_int_equal(fdt_check_full(linux_fdt, len), 0);
 	assert_int_equal(fdt_totalsize(linux_fdt), len);
 	assert_int_equal(fdt_node_check_compatible(linux_fdt, 0, "kho-v4"), 0);
-	assert_int_equal(root_fdt_build(ours, page_size, v4,
-					prop_u64(linux_fdt, 0,
-						 "preserved-memory-map")),
-			 0);
-	fdt_for_each_subnode(node, linux_fdt, 0) {
+	assert_int_equal(
+		root_fdt_build(ours, page_size, v4,
+			       prop_u64(linux_fdt, 0, "preserved-memory-map")),
+		0);
+	fdt_for_each_subnode(node, linux_fdt, 0)
+	{
 		assert_true(nr < 16);
 		nodes[nr++] = node;
 	}
@@ -91,13 +92,13 @@ static void rebuild_linux_fdt(const char *path, unsigned int page_size)
 	 */
 	while (nr--) {
 		node = nodes[nr];
-		assert_int_equal(root_fdt_add_subtree(
-					 ours, page_size, v4,
-					 fdt_get_name(linux_fdt, node, NULL),
-					 prop_u64(linux_fdt, node,
-						  "preserved-data"),
-					 prop_u64(linux_fdt, node, "blob-size")),
-				 0);
+		assert_int_equal(
+			root_fdt_add_subtree(
+				ours, page_size, v4,
+				fdt_get_name(linux_fdt, node, NULL),
+				prop_u64(linux_fdt, node, "preserved-data"),
+				prop_u64(linux_fdt, node, "blob-size")),
+			0);
 	}
 	assert_int_equal(fdt_totalsize(ours), len);
 	assert_memory_equal(ours, linux_fdt, len);
@@ -142,7 +143,8 @@ static void emit_node(struct golden *g, struct kho_env *e, uint64_t phys,
 	size_t i, nr = e->page_size / sizeof(uint64_t);
 
 	assert_non_null(words);
-	emit(g, "node level %u phys %#" PRIx64 "\n", level, phys - ENV_PHYS_BASE);
+	emit(g, "node level %u phys %#" PRIx64 "\n", level,
+	     phys - ENV_PHYS_BASE);
 	for (i = 0; i < nr; i++) {
 		if (words[i])
 			emit(g, "  [%zu] %#" PRIx64 "\n", i,
@@ -171,16 +173,15 @@ static void write_handover(struct golden *g, struct kho_env *e,
 	assert_int_equal(kho_out_init_abi(&out, &e->geo, &e->ops, NULL, 0, v),
 			 0);
 	want0 = kho_geometry_truncates_order0(&out.geo) ? -ERANGE : 0;
-	assert_int_equal(kho_preserve_folio(&out, ENV_PHYS_BASE + 300 * page, 0),
-			 want0);
-	assert_int_equal(kho_preserve_folio(&out, ENV_PHYS_BASE + 256 * page, 3),
-			 0);
-	assert_int_equal(kho_preserve_folio(&out, ENV_PHYS_BASE + 320 * page, 6),
-			 0);
+	assert_int_equal(
+		kho_preserve_folio(&out, ENV_PHYS_BASE + 300 * page, 0), want0);
+	assert_int_equal(
+		kho_preserve_folio(&out, ENV_PHYS_BASE + 256 * page, 3), 0);
+	assert_int_equal(
+		kho_preserve_folio(&out, ENV_PHYS_BASE + 320 * page, 6), 0);
 	if (!want0)
-		assert_int_equal(kho_preserve_pages(&out,
-						    ENV_PHYS_BASE + 401 * page,
-						    23),
+		assert_int_equal(kho_preserve_pages(
+					 &out, ENV_PHYS_BASE + 401 * page, 23),
 				 0);
 	blob = kho_alloc_preserve(&out, 73);
 	assert_non_null(blob);
@@ -216,9 +217,10 @@ static void check_golden(const struct golden *g, const char *path)
 	}
 	want.buf = read_file(path, &want.len);
 	if (want.len != g->len || memcmp(want.buf, g->buf, g->len))
-		fail_msg("%s: libkho now writes other bytes (KHO_GOLDEN_UPDATE=1 "
-			 "rewrites it if that is intended):\n%.*s",
-			 path, (int)g->len, g->buf);
+		fail_msg(
+			"%s: libkho now writes other bytes (KHO_GOLDEN_UPDATE=1 "
+			"rewrites it if that is intended):\n%.*s",
+			path, (int)g->len, g->buf);
 	free(want.buf);
 }
 
@@ -232,11 +234,11 @@ static void test_versions(void **state)
 
 	assert_non_null(g.buf);
 	for (size_t a = 0; a < sizeof(abis) / sizeof(abis[0]); a++) {
-		for (size_t s = 0; s < sizeof(shifts) / sizeof(shifts[0]); s++) {
+		for (size_t s = 0; s < sizeof(shifts) / sizeof(shifts[0]);
+		     s++) {
 			const struct kho_abi_version *v = kho_abi_get(abis[a]);
-			struct kho_env *e = kho_env_create(shifts[s],
-							   ENV_PHYS_BASE,
-							   ENV_PAGES);
+			struct kho_env *e = kho_env_create(
+				shifts[s], ENV_PHYS_BASE, ENV_PAGES);
 
 			assert_non_null(e);
 			g.len = 0;

@@ -27,7 +27,7 @@
 #define ENV_PAGES 512
 #define PAGE 4096ULL
 #define SHIFT 12
-#define BITS (PAGE * 8)		/* a page-sized bitmap */
+#define BITS (PAGE * 8) /* a page-sized bitmap */
 
 struct v1 {
 	struct kho_env *e;
@@ -87,8 +87,9 @@ static void kernel_a(struct v1 *v)
 		v->chunk[c]->num_elms = 1;
 		elm = (void *)(v->chunk[c] + 1);
 		elm->bitmap = v->bitmap_phys[c];
-		elm->phys_start = ((ENV_PHYS_BASE >> (order[c] + SHIFT)) / BITS *
-				   BITS) << (order[c] + SHIFT);
+		elm->phys_start =
+			((ENV_PHYS_BASE >> (order[c] + SHIFT)) / BITS * BITS)
+			<< (order[c] + SHIFT);
 	}
 	v->chunk[0]->next = v->chunk_phys[1];
 	v->blob_phys = page_phys(300);
@@ -105,10 +106,11 @@ static void kernel_a(struct v1 *v)
 	assert_int_equal(fdt_create(v->fdt, PAGE), 0);
 	assert_int_equal(fdt_finish_reservemap(v->fdt), 0);
 	assert_int_equal(fdt_begin_node(v->fdt, ""), 0);
-	assert_int_equal(fdt_property_string(v->fdt, "compatible", "kho-v1"), 0);
-	assert_int_equal(fdt_property(v->fdt, "preserved-memory-map", &mm,
-				      sizeof(mm)),
+	assert_int_equal(fdt_property_string(v->fdt, "compatible", "kho-v1"),
 			 0);
+	assert_int_equal(
+		fdt_property(v->fdt, "preserved-memory-map", &mm, sizeof(mm)),
+		0);
 	assert_int_equal(fdt_begin_node(v->fdt, "blob"), 0);
 	assert_int_equal(fdt_property(v->fdt, "fdt", &v->blob_phys,
 				      sizeof(v->blob_phys)),
@@ -163,15 +165,15 @@ static void test_v1_boot(void **state)
 	assert_string_equal(v.in.abi->name, "kho-v1");
 	nr_reserved = 0;
 	reserved_bytes = 0;
-	assert_int_equal(kho_memory_init(&v.in, kho_env_check(v.e),
-					 count_reserve, NULL),
-			 0);
+	assert_int_equal(
+		kho_memory_init(&v.in, kho_env_check(v.e), count_reserve, NULL),
+		0);
 	/* One reservation per block, as the kernel did. */
 	assert_int_equal(nr_reserved, 5);
 	assert_int_equal(reserved_bytes, 8 * PAGE);
 	assert_int_equal(kho_retrieve_subtree(&v.in, "blob", &phys, &size), 0);
 	assert_int_equal(phys, v.blob_phys);
-	assert_int_equal(size, 0);	/* kho-v1 has no blob-size */
+	assert_int_equal(size, 0); /* kho-v1 has no blob-size */
 	assert_non_null(kho_restore_folio(&v.in, page_phys(200)));
 	assert_null(kho_restore_folio(&v.in, page_phys(200)));
 	assert_non_null(kho_restore_folio(&v.in, page_phys(100)));
@@ -189,9 +191,9 @@ static void test_v1_refusals(void **state)
 	kernel_a(&v);
 	v.chunk[1]->next = v.chunk_phys[0];
 	assert_int_equal(populate(&v), 0);
-	assert_int_equal(kho_memory_init(&v.in, kho_env_check(v.e),
-					 count_reserve, NULL),
-			 -ELOOP);
+	assert_int_equal(
+		kho_memory_init(&v.in, kho_env_check(v.e), count_reserve, NULL),
+		-ELOOP);
 	assert_false(v.in.revive);
 	assert_false(kho_env_any_stamp(v.e));
 	done(&v);
@@ -200,9 +202,9 @@ static void test_v1_refusals(void **state)
 	kernel_a(&v);
 	set_block(&v, 0, page_phys(ENV_PAGES + 3), 0);
 	assert_int_equal(populate(&v), 0);
-	assert_int_equal(kho_memory_init(&v.in, kho_env_check(v.e),
-					 count_reserve, NULL),
-			 -EINVAL);
+	assert_int_equal(
+		kho_memory_init(&v.in, kho_env_check(v.e), count_reserve, NULL),
+		-EINVAL);
 	assert_string_equal(v.in.err.what, "preserved block is not in RAM");
 	assert_int_equal(v.in.err.phys, page_phys(ENV_PAGES + 3));
 	assert_false(kho_env_any_stamp(v.e));
@@ -213,9 +215,9 @@ static void test_v1_refusals(void **state)
 	memset(v.bitmap[0], 0, PAGE);
 	set_block(&v, 0, page_phys(100), 0);
 	assert_int_equal(populate(&v), 0);
-	assert_int_equal(kho_memory_init(&v.in, kho_env_check(v.e),
-					 count_reserve, NULL),
-			 -EINVAL);
+	assert_int_equal(
+		kho_memory_init(&v.in, kho_env_check(v.e), count_reserve, NULL),
+		-EINVAL);
 	assert_string_equal(v.in.err.what,
 			    "a subtree's blob is not all in preserved memory");
 	assert_false(kho_env_any_stamp(v.e));
@@ -224,9 +226,9 @@ static void test_v1_refusals(void **state)
 	/* The caller cannot reserve: nothing stays stamped. */
 	kernel_a(&v);
 	assert_int_equal(populate(&v), 0);
-	assert_int_equal(kho_memory_init(&v.in, kho_env_check(v.e),
-					 fail_reserve, NULL),
-			 -ENOSPC);
+	assert_int_equal(
+		kho_memory_init(&v.in, kho_env_check(v.e), fail_reserve, NULL),
+		-ENOSPC);
 	assert_false(kho_env_any_stamp(v.e));
 	assert_null(kho_restore_folio(&v.in, page_phys(200)));
 	done(&v);

@@ -36,14 +36,14 @@ enum kho_abi {
 
 /* How a version's memory map records preserved blocks. */
 enum kho_mem_map {
-	KHO_MEM_MAP_CHUNKS,	/* kho-v1: list of khoser_mem_chunk bitmaps */
-	KHO_MEM_MAP_RADIX,	/* kho-v2 on: the radix tree of <kho/abi.h> */
+	KHO_MEM_MAP_CHUNKS, /* kho-v1: list of khoser_mem_chunk bitmaps */
+	KHO_MEM_MAP_RADIX, /* kho-v2 on: the radix tree of <kho/abi.h> */
 };
 
 /* How Live Update's memfd files travel with a version. */
 enum kho_memfd_path {
-	KHO_MEMFD_SUBTREE,	/* a top-level child, FDT "memfd-v1" */
-	KHO_MEMFD_LUO,		/* a LUO session's file, "memfd-v2" */
+	KHO_MEMFD_SUBTREE, /* a top-level child, FDT "memfd-v1" */
+	KHO_MEMFD_LUO, /* a LUO session's file, "memfd-v2" */
 };
 
 /**
