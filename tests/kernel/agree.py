@@ -11,6 +11,9 @@ kho/out and from the regions and memfd it preserved. Checked:
   - the scratch areas are exactly debugfs kho/out/scratch_phys, scratch_len;
   - every subtree kernel A listed in debugfs kho/out/sub_fdts is listed;
   - every reserve_mem region lies inside the preserved ranges;
+  - with --blocks BLOCKS_JSON (handover.py blocks: the radix tree walked
+    from the kernel's ABI header) and INSPECT_JSON from `kho inspect --json
+    --blocks`: the same blocks, (address, order), in the same order;
   - with INDEPENDENT_JSON (tests/tools' Python reader, run on the same
     capture): the same blocks per order, blocks, preserved bytes and number
     of coalesced ranges.
@@ -22,9 +25,16 @@ import sys
 
 
 def main():
-    if len(sys.argv) not in (3, 4):
-        sys.stderr.write("usage: agree.py MACHINE_DIR INSPECT_JSON [INDEPENDENT_JSON]\n")
+    args = sys.argv[1:]
+    blocks_file = None
+    if "--blocks" in args:
+        i = args.index("--blocks")
+        blocks_file = args[i + 1]
+        del args[i:i + 2]
+    if len(args) not in (2, 3):
+        sys.stderr.write("usage: agree.py MACHINE_DIR INSPECT_JSON [INDEPENDENT_JSON] [--blocks BLOCKS_JSON]\n")
         sys.exit(2)
+    sys.argv[1:] = args
     mdir, ijson = sys.argv[1], sys.argv[2]
     with open(ijson) as f:
         got = json.load(f)
@@ -84,6 +94,16 @@ def main():
         nr = len(nr) if isinstance(nr, list) else nr
         check(len(ranges) == nr,
               "%d coalesced ranges, the independent reader's %s" % (len(ranges), nr))
+    if blocks_file:
+        with open(blocks_file) as f:
+            want = [tuple(b) for b in json.load(f)]
+        mine = [tuple(b) for b in got.get("block_list", [])]
+        first = next((i for i, (a, b) in enumerate(zip(mine, want)) if a != b),
+                     min(len(mine), len(want)))
+        check(mine == want,
+              "block for block: %d blocks listed, %d in the tree walked from the kernel's ABI header%s"
+              % (len(mine), len(want), "" if mine == want else
+                 " (first difference at #%d)" % first))
     print("agree: %d mismatch%s" % (bad, "" if bad == 1 else "es"))
     sys.exit(1 if bad else 0)
 

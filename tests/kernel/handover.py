@@ -25,6 +25,8 @@ Usage:
       is the monitor's "info roms") lands on memory the handover owns: a
       preserved range (INSPECT.json: kho inspect --json), the root FDT, the
       scratch array or a radix tree page.
+  handover.py blocks MACHINE_DIR
+      Every preserved block as [phys, order], in key order (4 KiB pages).
   handover.py memfds MACHINE_DIR [CONTENT_DIR]
       The memfd-v2 files as JSON; with CONTENT_DIR (a machine directory on
       the same RAM layout), their bytes are read from its ram.img instead:
@@ -244,6 +246,37 @@ def info(m):
     return out
 
 
+def tree_blocks(m):
+    """Every preserved block as (phys, order), in key order: the radix tree
+    of include/linux/kho/abi/kexec_handover.h walked for 4 KiB pages (6
+    levels, 9-bit tables, 32768-bit leaves; key = order bit at 52 - order
+    | pa >> (12 + order))."""
+    fdt_addr = m.kho[0]
+    root = m.read(fdt_addr, struct.unpack(">I", m.read(fdt_addr + 4, 4))[0])
+    top = dict(fdt_walk(root))["/"]
+    out = []
+
+    def walk(pa, level, prefix):
+        if level == 0:
+            leaf = m.read(pa, PAGE)
+            for w in range(PAGE // 8):
+                word = struct.unpack_from("<Q", leaf, w * 8)[0]
+                while word:
+                    b = (word & -word).bit_length() - 1
+                    word &= word - 1
+                    key = prefix << 15 | w * 64 + b
+                    h = key.bit_length() - 1
+                    order = 52 - h
+                    out.append(((key & ((1 << h) - 1)) << (12 + order), order))
+            return
+        table = struct.unpack("<512Q", m.read(pa, PAGE))
+        for i, e in enumerate(table):
+            if e:
+                walk(e & ~(PAGE - 1), level - 1, prefix << 9 | i)
+    walk(u64(top["preserved-memory-map"]), 5, 0)
+    return out
+
+
 def chosen(m, src, dst, bootargs=None, initrd=None):
     fdt_addr, fdt_size, scr_addr, scr_size = m.kho
 
@@ -362,6 +395,8 @@ def run(a):
         chosen(Machine(a[1]), a[2], a[3])
     elif len(a) == 7 and a[0] == "chosen":
         chosen(Machine(a[1]), a[2], a[3], a[4], (int(a[5], 0), int(a[6], 0)))
+    elif len(a) == 2 and a[0] == "blocks":
+        print(json.dumps(tree_blocks(Machine(a[1]))))
     elif len(a) in (2, 3) and a[0] == "memfds":
         m = Machine(a[1])
         content = Machine(a[2]) if len(a) == 3 else None
