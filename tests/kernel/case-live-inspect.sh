@@ -10,9 +10,10 @@
 # made, before subtrees are added): it finds the page that starts with the
 # same bytes in RAM through /dev/mem and saves the whole FDT, as long as its
 # header says. It runs `kho inspect --fdt FDT --mem kcore:/proc/kcore
-# --scratch /debugfs/kho/out --json` and prints the JSON; then the stub
+# --scratch /debugfs/kho/out --json --blocks` and prints the JSON; then the stub
 # stops the machine and capture.py turns the RAM file into a machine
-# directory, which the host's `kho inspect --json` reads.
+# directory, which the host's `kho inspect --json --blocks` reads: the
+# same blocks, block for block.
 . "$(dirname "$0")/lib.sh"
 [ "$arch" = x86_64 ] || skip "a static kho for the guest is built for x86_64 only"
 [ -x "$KHO" ] || fail "no kho binary at $KHO (make first)"
@@ -37,16 +38,18 @@ grep -aq "kinit: live: kho inspect exit 0" "$log" ||
 	fail "kho inspect in the guest failed: $(grep -a 'kinit: live ' "$log" | tail -n 1 | tr -d '\r')"
 python3 "$top/tests/kernel/capture.py" "$arch" "$log" "$ram" "$out/machine" \
 	--ram-base "$ram_base" >/dev/null || fail "capture.py refused the capture"
-"$KHO" inspect "$out/machine" --json >"$out/outside.json" 2>"$out/outside.err" ||
+"$KHO" inspect "$out/machine" --json --blocks >"$out/outside.json" 2>"$out/outside.err" ||
 	fail "kho inspect of the capture: $(cat "$out/outside.err")"
 python3 - "$out/live.json" "$out/outside.json" <<'PY' || fail "the live view and the capture disagree"
 import json, sys
 live, outside = (json.load(open(f)) for f in sys.argv[1:3])
 bad = 0
-for key in ("blocks_per_order", "blocks", "preserved_bytes", "ranges"):
+for key in ("blocks_per_order", "blocks", "preserved_bytes", "ranges", "block_list"):
     same = live.get(key) == outside.get(key)
-    print("  says: %s %s: live %s" % (key, "agrees" if same else "DIFFERS",
-          live.get(key) if key != "ranges" else "%d ranges" % len(live.get(key) or [])))
+    shown = live.get(key)
+    if key in ("ranges", "block_list"):
+        shown = "%d entries" % len(shown or [])
+    print("  says: %s %s: live %s" % (key, "agrees" if same else "DIFFERS", shown))
     bad += not same
 # The live run reads the FDT from a file: its address is kinit's to say.
 b = (outside.get("fdt") or {}).get("addr")

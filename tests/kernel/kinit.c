@@ -386,11 +386,11 @@ static uint64_t find_root_fdt(const char *path)
 /* Run the static kho in the guest on the live kernel, output as lines. */
 static void live_inspect(void)
 {
-	char *argv[] = { "/kho",      "inspect",
-			 "--fdt",     "/fdt.full",
-			 "--mem",     "kcore:/proc/kcore",
-			 "--scratch", "/debugfs/kho/out",
-			 "--json",    NULL };
+	char *argv[] = {
+		"/kho",	  "inspect",	       "--fdt",	    "/fdt.full",
+		"--mem",  "kcore:/proc/kcore", "--scratch", "/debugfs/kho/out",
+		"--json", "--blocks",	       NULL
+	};
 	char *envp[] = { NULL };
 	int status = 0, fd;
 	pid_t pid;
