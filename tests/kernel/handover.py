@@ -193,8 +193,10 @@ def luo_memfds(m, luo_pa, content=None):
                     data += data_of.read((pfn + j - idx) * PAGE, PAGE)
                 else:
                     data += bytes(PAGE)
-            files.append({"session": name, "token": token, "size": size,
-                          "fnv": "%016x" % fnv(bytes(data[:size]))})
+            entry = {"session": name, "token": token, "size": size,
+                     "fnv": "%016x" % fnv(bytes(data[:size])),
+                     "folios": [[idx, pfn] for idx, pfn in folios]}
+            files.append(entry)
     return files
 
 
@@ -225,6 +227,22 @@ def info(m):
                                            "fnv": "%016x" % fnv(m.read(start, size))})
         if child["name"] == "LUO" and "phys" in child:
             out["memfds"] = luo_memfds(m, child["phys"])
+    # What a kernel cannot take although it does not check it: shmem adds
+    # a folio of 2^k pages only at a file index that is a multiple of 2^k
+    # (mm/shmem.c:901, VM_BUG_ON_FOLIO in shmem_add_to_page_cache()).
+    if out.get("memfds"):
+        try:
+            orders = dict((pa >> 12, o) for pa, o in tree_blocks(m))
+        except Bad:
+            orders = {}
+        out["problems"] = []
+        for f in out["memfds"]:
+            for idx, pfn in f["folios"]:
+                o = orders.get(pfn)
+                if o and idx % (1 << o):
+                    out["problems"].append(
+                        "memfd %s:%d: folio at pfn %#x of order %d sits at file index %d, not a multiple of %d"
+                        % (f["session"], f["token"], pfn, o, idx, 1 << o))
     # The radix tree: tables of 512 u64 child addresses down to level 1,
     # then level-0 leaves (bitmaps). 4 KiB pages: 6 levels.
     # After a boot took the handover, the tree's pages are free memory again:

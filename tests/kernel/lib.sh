@@ -84,9 +84,11 @@ print("rm='%s'" % " ".join("reserve_mem=%d:4096:%s" % (r["size"], r["name"]) for
 print("regions='%s'" % " ".join("%s=%s" % (r["name"], r["fnv"]) for r in h["regions"]))
 print("memfds='%s'" % ",".join("%s:%d:%d:%s" % (f["session"], f["token"], f["size"], f["fnv"])
                                for f in h.get("memfds", [])))
+print("problems='%s'" % "; ".join(h.get("problems", [])).replace("'", ""))
 PY
 	)"
 	say "handover in $M: $compat with subtrees: $subtrees"
+	[ -z "$problems" ] || echo "  says: handover.py: $problems (Linux cannot take that)"
 	append="console=$console kho=on panic=-1 liveupdate=on kstage=b kdirty=1 $rm"
 	[ -z "$memfds" ] || append="$append kmemfds=$memfds"
 	case $arch in
@@ -227,5 +229,6 @@ judge_real() {
 				bad="$bad; reserve_mem ${r%%=*} lost kernel A's pattern"
 		done
 	fi
+	[ -z "$problems" ] || bad="$bad; $problems"
 	[ -z "$bad" ] || fail "${bad#; }"
 }
