@@ -19,7 +19,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS)
-LDLIBS_ALL := -lfdt -lxxhash -lpthread -lm -lelf -ljson-c
+LDLIBS_ALL := -lfdt -lxxhash -lpthread -lm -lelf -ljson-c -lJudy
 
 ifeq ($(SAN),asan)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -4,7 +4,7 @@
 # Usage: scripts/deps.sh [build|check|bench|all]
 set -e
 what=${1:-build}
-pkgs="make gcc libfdt-dev libcmocka-dev libxxhash-dev pkg-config libelf-dev libjson-c-dev librsvg2-bin"
+pkgs="make gcc libfdt-dev libcmocka-dev libxxhash-dev pkg-config libelf-dev libjson-c-dev librsvg2-bin libjudy-dev"
 case $what in
 check|all) pkgs="$pkgs clang libclang-rt-14-dev valgrind libjson-c-dev libelf-dev librsvg2-bin python3" ;;
 esac

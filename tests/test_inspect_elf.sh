@@ -20,11 +20,16 @@ trap 'rm -rf "$T"' EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # The lines from the verdict on: blocks, tree, ranges.
-results() { sed -n '/^  verdict/,$p' "$1"; }
+# From the verdict on; the verdict's words depend on what the source knows
+# (a machine directory knows the scratch areas, an ELF core does not).
+results() { sed -n '/^  verdict/,$p' "$1" | sed 's/^  verdict .*/  verdict/'; }
 
 for ps in 4K 16K 64K; do
 	M="$T/m$ps"
-	"$KHO" machine create "$M" --ram 128M --page-size $ps >/dev/null
+	# 64 KiB pages: 64 MiB scratch alignment (PAGE_SIZE << MAX_PAGE_ORDER)
+	ram=128M
+	[ "$ps" = 64K ] && ram=512M
+	"$KHO" machine create "$M" --ram $ram --page-size $ps >/dev/null
 	"$KHO" boot "$M" --preserve memfd:2M --preserve guest:8M \
 		--preserve kexec-metadata --preserve memblock --kexec >/dev/null ||
 		fail "$ps: boot"
@@ -97,12 +102,12 @@ grep -A3 '^  scratch' "$T/real.out" | cmp -s - "$T/dir.scratch" ||
 block=$(grep '^block ' "$T/real.out" | head -1 | cut -d' ' -f2)
 echo "$block" >>"$D/scratch_phys"
 echo 0x1000 >>"$D/scratch_len"
-if "$KHO" inspect --fdt "$D/fdt" --mem "kcore:$T/kcore" --scratch "$D" \
-	>/dev/null 2>"$T/err"; then
-	fail "a block inside scratch was accepted"
-fi
-grep -q "preserved memory overlaps a scratch area (phys $block" "$T/err" ||
-	fail "scratch overlap: $(cat "$T/err")"
+# Linux takes a block inside scratch (it reserves what the tree lists):
+# accepted, with a warning naming where.
+"$KHO" inspect --fdt "$D/fdt" --mem "kcore:$T/kcore" --scratch "$D" \
+	>"$T/warn.out" 2>"$T/err" || fail "a block inside scratch was refused: $(cat "$T/err")"
+grep -q "preserved memory overlaps a scratch area (phys $block" "$T/warn.out" "$T/err" ||
+	fail "scratch overlap not warned: $(cat "$T/warn.out" "$T/err")"
 
 # One image three ways: raw, ELF core, /dev/mem.
 $H v1 "$T/v1" --bitmap page >/dev/null

@@ -16,9 +16,10 @@ M="$T/m"
 "$KHO" inspect "$M" --json >"$T/json" || fail "inspect"
 
 # The largest preserved range is the guest's memory: hit its middle.
-largest=$(grep -o '"ranges": .*' "$T/json" | grep -o '\[[0-9]*, [0-9]*\]' |
-	tr -d '[],' | awk '{ if ($2 - $1 > best) { best = $2 - $1; mid = $1 + int(best / 2) + 123 } }
-		END { printf "%.0f\n", mid }')
+largest=$(python3 -c '
+import json, sys
+r = max(json.load(open(sys.argv[1]))["ranges"], key=lambda r: r[1] - r[0])
+print(r[0] + (r[1] - r[0]) // 2 + 123)' "$T/json")
 [ -n "$largest" ] && [ "$largest" -gt 0 ] || fail "no preserved range found"
 off=$("$KHO" machine offset "$M" "$largest")
 printf 'XXXXXXXX' | dd of="$M/ram.img" bs=1 seek="$off" conv=notrunc 2>/dev/null

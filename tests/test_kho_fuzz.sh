@@ -27,10 +27,12 @@ B="$T/base"
 "$KHO" boot "$B" --preserve memfd:2M --preserve guest:4M --kexec >/dev/null ||
 	fail "base boot"
 "$KHO" inspect "$B" --json >"$T/json"
-field() { grep -o "\"$1\": { \"addr\": [0-9]*" "$T/json" | grep -o '[0-9]*$' || true; }
-fdt=$(field fdt)
-array=$(field scratch_array)
-root=$(grep -o '"root": [0-9]*' "$T/json" | grep -o '[0-9]*$' || true)
+field() { python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): j = j.get(k, {})
+print(j if isinstance(j, int) else "")' "$T/json" "$1"; }
+fdt=$(field fdt.addr)
+array=$(field scratch_array.addr)
+root=$(field tree.root)
 [ -n "$fdt" ] && [ -n "$array" ] && [ -n "$root" ] || fail "inspect --json lacks addresses"
 
 n=0

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * cmd_inspect.c - kho inspect: the pending handover, read-only.
+ * cmd_inspect.c - kho inspect: a handover in any physical memory, read-only.
  *
- * Does what the next kernel's early boot would do (validate the FDT and the
- * scratch array, check the whole tree, walk it) on a read-only mapping of
- * ram.img, in this process's memory only, and describes what it found.
+ *   kho inspect DIR                    a machine directory's pending handover
+ *   kho inspect --mem SOURCE [--fdt F] any memory source (memsrc.h): a machine
+ *                                      directory, raw image, ELF core,
+ *                                      /proc/kcore, /dev/mem
+ *
+ * One reader (inspect_mem.c) for every source; this file parses the command
+ * line and prints what it found as text (JSON: inspect_json.c, SVG:
+ * inspect_svg.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,270 +23,363 @@
 #include "kho_tool.h"
 #include "report.h"
 
-/* Ranges shown in text output; JSON lists them all. */
+/* Ranges shown in text output; --json lists them all. */
 #define INSPECT_TEXT_RANGES 32
 
-struct range_list {
-	uint64_t nr, max;
-	uint64_t (*r)[2];
-};
+/* ---- text output -------------------------------------------------------------- */
 
-static int collect_range(uint64_t start, uint64_t end, void *arg)
+static void print_subtree(FILE *out, const struct inspect *in,
+			  const struct inspect_subtree *s, bool first)
 {
-	struct range_list *l = arg;
+	char b[32];
 
-	if (l->nr == l->max) {
-		uint64_t max = l->max ? l->max * 2 : 64;
-		void *p = realloc(l->r, max * sizeof(*l->r));
-
-		if (!p)
-			return -ENOMEM;
-		l->r = p;
-		l->max = max;
+	fprintf(out, "  %-14s%-16s", first ? "subtrees" : "", s->name);
+	if (s->phys == KHO_ERR_NO_ADDR) {
+		fprintf(out, " %s\n", s->problem);
+		return;
 	}
-	l->r[l->nr][0] = start;
-	l->r[l->nr][1] = end;
-	l->nr++;
+	fprintf(out, " at %#" PRIx64, s->phys);
+	if (s->blob_size != KHO_ERR_NO_ADDR)
+		fprintf(out, ", blob-size %" PRIu64, s->blob_size);
+	if (s->fdt_size)
+		fprintf(out, " (%s%sFDT %u bytes)", s->compatible,
+			s->compatible[0] ? ", " : "",
+			(unsigned int)s->fdt_size);
+	if (in->valid)
+		fprintf(out, ", %s",
+			s->preserved ? "preserved" : "NOT PRESERVED");
+	switch (s->kind) {
+	case INSPECT_KEXEC_METADATA:
+		fprintf(out,
+			": version %u, previous release \"%s\", kexec count %u",
+			s->km.version, s->km.previous_release,
+			s->km.kexec_count);
+		break;
+	case INSPECT_LUO:
+		fprintf(out,
+			": %s, live update %" PRIu64 ", %" PRIu64
+			" session%s, %" PRIu64 " file%s, %" PRIu64
+			" FLB%s, %" PRIu64 " block%s",
+			KHO_LUO_COMPATIBLE, s->luo.liveupdate_num,
+			s->luo.nr_sessions, s->luo.nr_sessions == 1 ? "" : "s",
+			s->luo.nr_files, s->luo.nr_files == 1 ? "" : "s",
+			s->luo.nr_flbs, s->luo.nr_flbs == 1 ? "" : "s",
+			s->luo.nr_blocks, s->luo.nr_blocks == 1 ? "" : "s");
+		break;
+	case INSPECT_KHO_TEST:
+		fprintf(out, ": %u folios (%s), csum %#x %s%s%s",
+			s->kt.info.nr_folios,
+			fmt_bytes(s->kt.folio_bytes, b, sizeof(b)),
+			s->kt.info.csum,
+			s->kt.csum_state == 1 ? "ok (" :
+			s->kt.csum_state == 0 ? "WRONG" :
+						"not checked: ",
+			s->kt.csum_state == 1 ? s->kt.csum_arch :
+			s->kt.csum_state == 0 ? "" :
+						s->kt.csum_note,
+			s->kt.csum_state == 1 ? ")" : "");
+		break;
+	case INSPECT_MEMBLOCK:
+		fprintf(out, ": %u reserve_mem region%s", s->total_regions,
+			s->total_regions == 1 ? "" : "s");
+		break;
+	case INSPECT_MEMFD:
+		fprintf(out,
+			": memfd-v1 at %#" PRIx64 ", size %s, pos %" PRIu64
+			", %" PRIu64
+			" folios (array: %u pages of order %u at %#" PRIx64 ")",
+			s->memfd_phys, fmt_bytes(s->memfd.size, b, sizeof(b)),
+			(uint64_t)s->memfd.pos, (uint64_t)s->memfd.nr_folios,
+			s->memfd.folios.total_pages, s->memfd.folios.order,
+			(uint64_t)s->memfd.folios.first);
+		break;
+	case INSPECT_BLOB:
+		break;
+	}
+	fprintf(out, "\n");
+	for (unsigned int i = 0; i < s->nr_sessions; i++) {
+		const struct kho_luo_session_info *si = &s->sessions[i];
+
+		fprintf(out, "  %-14s  session %-16s %" PRIu64 " file%s\n", "",
+			si->name, si->nr_files, si->nr_files == 1 ? "" : "s");
+		for (unsigned int j = 0; j < s->nr_files; j++) {
+			const struct inspect_luo_file *f = &s->files[j];
+
+			if (f->session != i)
+				continue;
+			fprintf(out,
+				"  %-14s    file %-10s token %#" PRIx64
+				", data %#" PRIx64,
+				"", f->f.compatible, f->f.token, f->f.data);
+			if (!f->memfd_read)
+				fprintf(out,
+					": size %" PRIu64 " (%s), pos %" PRIu64
+					", seals %#x, %" PRIu64 " folios",
+					f->memfd.size,
+					fmt_bytes(f->memfd.size, b, sizeof(b)),
+					f->memfd.pos, f->memfd.seals,
+					f->memfd.nr_folios - f->memfd.nr_holes);
+			else if (f->problem[0])
+				fprintf(out, ": %s", f->problem);
+			fprintf(out, "\n");
+		}
+	}
+	for (unsigned int i = 0; i < s->nr_flbs; i++)
+		fprintf(out,
+			"  %-14s  FLB %-20s data %#" PRIx64 ", %" PRIu64
+			" file%s\n",
+			"", s->flbs[i].name, s->flbs[i].data, s->flbs[i].count,
+			s->flbs[i].count == 1 ? "" : "s");
+	for (unsigned int i = 0; i < s->nr_regions; i++)
+		fprintf(out,
+			"  %-14s  region %-16s 0x%012" PRIx64 "-0x%012" PRIx64
+			" %s\n",
+			"", s->regions[i].name, s->regions[i].start,
+			s->regions[i].start + s->regions[i].size,
+			fmt_bytes(s->regions[i].size, b, sizeof(b)));
+	if (s->problem[0])
+		fprintf(out, "  %-14s  note: %s\n", "", s->problem);
+}
+
+static void print_text(FILE *out, struct inspect *in)
+{
+	struct kho_radix_stats st = in->tree;
+	char b[32];
+
+	if (in->ms.kind == MEMSRC_MACHINE && in->ms.has_handover)
+		fprintf(out, "handover of %s: %s", in->source,
+			in->valid ? "accepted" : "REFUSED");
+	else
+		fprintf(out, "handover in %s, memory %s (%s): %s", in->fdt_name,
+			in->source, memsrc_kind_name(in->ms.kind),
+			in->valid ? "accepted" : "REFUSED");
+	if (in->version)
+		fprintf(out, " (kho-v%d, %llu KiB pages)", in->version,
+			(1ULL << in->page_shift) >> 10);
+	fprintf(out, "\n");
+	fprintf(out, "  %-14s%s, %zu bytes\n", "root FDT", in->fdt_name,
+		in->fdt ? (size_t)fdt_totalsize(in->fdt) : 0);
+	fprintf(out, "  %-14s%s (%s)\n", "page size",
+		fmt_bytes(1ULL << in->page_shift, b, sizeof(b)),
+		in->page_size_from);
+	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
+		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
+			i ? "" : "memory", in->ms.ram[i].start,
+			in->ms.ram[i].end,
+			fmt_bytes(in->ms.ram[i].end - in->ms.ram[i].start, b,
+				  sizeof(b)));
+	for (unsigned int i = 0; i < in->nr_scratch; i++)
+		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
+			i ? "" : "scratch", in->scratch[i].addr,
+			in->scratch[i].addr + in->scratch[i].size,
+			fmt_bytes(in->scratch[i].size, b, sizeof(b)));
+	if (in->version)
+		fprintf(out, "  %-14s%#" PRIx64 " (%s)\n", "memory map",
+			in->map_phys,
+			in->version >= KHO_ABI_V2 ? "radix tree root" :
+						    "first kho-v1 chunk");
+	for (unsigned int i = 0; i < in->nr_subtrees; i++)
+		print_subtree(out, in, &in->subtrees[i], !i);
+	for (unsigned int i = 0; i < in->warn.nr && i < KHO_MAX_WARNINGS; i++) {
+		char w[256];
+
+		kho_error_format(&in->warn.w[i], w, sizeof(w));
+		fprintf(out, "  %-14s%s\n", i ? "" : "warning", w);
+	}
+	fprintf(out, "  %-14s%s\n", "verdict",
+		!in->valid  ? in->reason :
+		in->warn.nr ? "accepted, with the warnings above" :
+			      "accepted: every check passed");
+	if (!in->valid)
+		return;
+	memcpy(st.blocks, in->blocks, sizeof(st.blocks));
+	st.nr_blocks = in->nr_blocks;
+	st.preserved_bytes = in->preserved_bytes;
+	st.bytes = in->meta_bytes;
+	report_blocks(out, "blocks", &st);
+	if (in->version >= KHO_ABI_V2) {
+		report_tree(out, "tree", &in->tree, in->geo.depth);
+		fprintf(out,
+			"  %-14s%u levels; every node in RAM, reached once, "
+			"clear of the blocks\n",
+			"tree check", in->geo.depth);
+	} else {
+		fprintf(out,
+			"  %-14s%" PRIu64 " chunks, %" PRIu64
+			" bitmaps of %u bytes, %s, overhead %.4f%%\n",
+			"kho-v1 map", in->v1_chunks, in->v1_bitmaps,
+			in->v1_bitmap_bytes,
+			fmt_bytes(in->meta_bytes, b, sizeof(b)),
+			report_overhead(&st));
+		fprintf(out, "  %-14s%s\n", "bitmap size", in->v1_bitmap_why);
+	}
+	for (uint64_t i = 0; i < in->nr_ranges && i < INSPECT_TEXT_RANGES; i++)
+		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
+			i ? "" : "ranges", in->ranges[i].start,
+			in->ranges[i].end,
+			fmt_bytes(in->ranges[i].end - in->ranges[i].start, b,
+				  sizeof(b)));
+	if (in->nr_ranges > INSPECT_TEXT_RANGES)
+		fprintf(out,
+			"  %-14s... %" PRIu64
+			" more ranges (--json lists all)\n",
+			"", in->nr_ranges - INSPECT_TEXT_RANGES);
+	fprintf(out, "  %-14s%" PRIu64 " ranges, %s\n",
+		in->nr_ranges ? "" : "ranges", in->nr_ranges,
+		fmt_bytes(in->preserved_bytes, b, sizeof(b)));
+}
+
+static int print_block(uint64_t phys, unsigned int order, void *arg)
+{
+	fprintf(arg, "block %#" PRIx64 " order %u\n", phys, order);
 	return 0;
 }
 
-static bool in_ranges(const struct range_list *l, uint64_t pa)
+/* ---- the command ---------------------------------------------------------------- */
+
+static int parse_page_size(const char *s, unsigned int *shift)
 {
-	uint64_t lo = 0, hi = l->nr;
+	uint64_t v;
 
-	while (lo < hi) {
-		uint64_t mid = (lo + hi) / 2;
-
-		if (pa < l->r[mid][0])
-			hi = mid;
-		else if (pa >= l->r[mid][1])
-			lo = mid + 1;
-		else
-			return true;
-	}
-	return false;
+	if (sim_parse_size(s, &v))
+		return -EINVAL;
+	for (unsigned int sh = KHO_PAGE_SHIFT_MIN; sh <= KHO_PAGE_SHIFT_MAX;
+	     sh += 2)
+		if (v == 1ULL << sh) {
+			*shift = sh;
+			return 0;
+		}
+	return -EINVAL;
 }
 
-struct sub {
-	char name[64];
-	uint64_t phys;
-	char compatible[64];
-	bool preserved;
-};
-
-struct sub_list {
-	unsigned int nr;
-	struct sub s[KHO_MAX_SUBTREES];
-	struct sim_boot *b;
-	const struct range_list *ranges;
-};
-
-static int collect_sub(const char *name, uint64_t phys, uint64_t size,
-		       void *arg)
+static int usage_error(const char *fmt, const char *arg)
 {
-	struct sub_list *l = arg;
-	struct sub *s;
-	const void *blob;
+	char msg[512];
 
-	if (l->nr == KHO_MAX_SUBTREES)
-		return -ENOSPC;
-	s = &l->s[l->nr++];
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->phys = phys;
-	s->preserved = in_ranges(l->ranges, phys);
-	s->compatible[0] = '\0';
-	blob = sim_phys_to_virt(&l->b->m, phys);
-	/* A blob is a sub-FDT or a plain struct: name what it says it is. */
-	if (blob && sim_ram_range_of(&l->b->m, phys, sizeof(struct fdt_header)) &&
-	    !fdt_check_header(blob) &&
-	    sim_ram_range_of(&l->b->m, phys, fdt_totalsize(blob))) {
-		const char *c = fdt_getprop(blob, 0, "compatible", NULL);
+	snprintf(msg, sizeof(msg), fmt, arg);
+	tool_error(
+		"inspect: %s (kho inspect [--mem] DIR|SOURCE [--fdt FILE] "
+		"[--page-size N] [--v1-bitmap 512|page] [--handover FILE] "
+		"[--scratch DEBUGFS_DIR] "
+		"[--json] [--blocks] [--svg FILE [--svg-color order|subsystem]])",
+		msg);
+	return 2;
+}
 
-		snprintf(s->compatible, sizeof(s->compatible), "%s",
-			 c ? c : "(FDT)");
+static int parse_opts(struct inspect_opts *o, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool takes = true;
+
+		if (!strcmp(a, "--json")) {
+			o->json = true;
+			takes = false;
+		} else if (!strcmp(a, "--blocks")) {
+			o->blocks = true;
+			takes = false;
+		} else if (a[0] != '-') {
+			if (o->mem)
+				return usage_error(
+					"\"%s\": one memory source only", a);
+			o->mem = a;
+			takes = false;
+		} else if (!v) {
+			return usage_error("%s needs a value", a);
+		} else if (!strcmp(a, "--fdt")) {
+			o->fdt = v;
+		} else if (!strcmp(a, "--mem")) {
+			if (o->mem)
+				return usage_error(
+					"\"%s\": one memory source only", v);
+			o->mem = v;
+		} else if (!strcmp(a, "--handover")) {
+			o->handover = v;
+		} else if (!strcmp(a, "--scratch")) {
+			o->scratch = v;
+		} else if (!strcmp(a, "--svg")) {
+			o->svg = v;
+		} else if (!strcmp(a, "--svg-color")) {
+			if (strcmp(v, "order") && strcmp(v, "subsystem"))
+				return usage_error(
+					"--svg-color is order or subsystem, "
+					"not \"%s\"",
+					v);
+			o->svg_by_subsystem = !strcmp(v, "subsystem");
+		} else if (!strcmp(a, "--page-size")) {
+			if (parse_page_size(v, &o->page_shift))
+				return usage_error(
+					"--page-size is 4K, 16K or 64K, "
+					"not \"%s\"",
+					v);
+		} else if (!strcmp(a, "--v1-bitmap")) {
+			if (!strcmp(v, "512"))
+				o->v1_bitmap = 512;
+			else if (!strcmp(v, "page"))
+				o->v1_bitmap = UINT32_MAX;
+			else
+				return usage_error(
+					"--v1-bitmap is 512 or page, "
+					"not \"%s\"",
+					v);
+		} else {
+			return usage_error("unknown option %s", a);
+		}
+		if (takes)
+			i++;
 	}
+	if (!o->mem)
+		return usage_error("%s", "which memory? give --mem SOURCE or a "
+					 "machine directory");
 	return 0;
-}
-
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", *s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-static void print_json(FILE *out, struct sim_boot *b, const struct sub_list *subs,
-		       const struct range_list *ranges)
-{
-	const struct kho_radix_stats *st = &b->stats.in_tree;
-	int n = 0;
-
-	fprintf(out, "{\n  \"machine\": ");
-	json_str(out, b->m.dir);
-	fprintf(out, ",\n  \"page_size\": %" PRIu64 ",\n", b->m.page_size);
-	fprintf(out, "  \"verdict\": \"accepted\",\n");
-	fprintf(out, "  \"fdt\": { \"addr\": %" PRIu64 ", \"size\": %" PRIu64 " },\n",
-		b->handover.fdt_addr, b->handover.fdt_size);
-	fprintf(out, "  \"scratch_array\": { \"addr\": %" PRIu64 ", \"size\": %" PRIu64 " },\n",
-		b->handover.scratch_addr, b->handover.scratch_size);
-	fprintf(out, "  \"scratch\": [");
-	for (unsigned int i = 0; i < b->nr_scratch; i++)
-		fprintf(out, "%s{ \"addr\": %" PRIu64 ", \"size\": %" PRIu64 " }",
-			i ? ", " : "", b->scratch[i].addr, b->scratch[i].size);
-	fprintf(out, "],\n  \"subtrees\": [");
-	for (unsigned int i = 0; i < subs->nr; i++) {
-		fprintf(out, "%s\n    { \"name\": ", i ? "," : "");
-		json_str(out, subs->s[i].name);
-		fprintf(out, ", \"phys\": %" PRIu64 ", \"compatible\": ", subs->s[i].phys);
-		json_str(out, subs->s[i].compatible);
-		fprintf(out, ", \"preserved\": %s }",
-			subs->s[i].preserved ? "true" : "false");
-	}
-	fprintf(out, "\n  ],\n  \"blocks_per_order\": {");
-	for (int o = 0; o < KHO_MAX_ORDERS; o++)
-		if (st->blocks[o])
-			fprintf(out, "%s \"%d\": %" PRIu64, n++ ? "," : "", o,
-				st->blocks[o]);
-	fprintf(out, " },\n  \"blocks\": %" PRIu64 ",\n", st->nr_blocks);
-	fprintf(out, "  \"preserved_bytes\": %" PRIu64 ",\n", st->preserved_bytes);
-	fprintf(out, "  \"tree\": { \"root\": %" PRIu64 ", \"depth\": %u, "
-		"\"nodes_per_level\": [", b->in.tree.root_phys, b->geo.depth);
-	for (unsigned int l = 0; l < b->geo.depth; l++)
-		fprintf(out, "%s%" PRIu64, l ? ", " : "", st->nodes[l]);
-	fprintf(out, "], \"nodes\": %" PRIu64 ", \"leaves\": %" PRIu64
-		", \"bytes\": %" PRIu64 ", \"overhead_percent\": %.6f },\n",
-		st->nr_nodes, st->nodes[0], st->bytes, report_overhead(st));
-	fprintf(out, "  \"ranges\": [");
-	for (uint64_t i = 0; i < ranges->nr; i++)
-		fprintf(out, "%s[%" PRIu64 ", %" PRIu64 "]", i ? ", " : "",
-			ranges->r[i][0], ranges->r[i][1]);
-	fprintf(out, "]\n}\n");
-}
-
-static void print_text(FILE *out, struct sim_boot *b, const struct sub_list *subs,
-		       const struct range_list *ranges)
-{
-	char b1[32];
-
-	fprintf(out, "handover of %s: accepted (kho-v2, %" PRIu64 " KiB pages)\n",
-		b->m.dir, b->m.page_size >> 10);
-	fprintf(out, "  %-14s%#" PRIx64 ", %" PRIu64 " bytes\n", "root FDT",
-		b->handover.fdt_addr, b->handover.fdt_size);
-	fprintf(out, "  %-14s%#" PRIx64 " (preserved-memory-map)\n", "tree root",
-		b->in.tree.root_phys);
-	fprintf(out, "  %-14s%#" PRIx64 ", %u areas\n", "scratch array",
-		b->handover.scratch_addr, b->nr_scratch);
-	for (unsigned int i = 0; i < b->nr_scratch; i++)
-		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
-			i ? "" : "scratch", b->scratch[i].addr,
-			b->scratch[i].addr + b->scratch[i].size,
-			fmt_bytes(b->scratch[i].size, b1, sizeof(b1)));
-	for (unsigned int i = 0; i < subs->nr; i++)
-		fprintf(out, "  %-14s%-16s at %#" PRIx64 "%s%s%s, %s\n",
-			i ? "" : "subtrees", subs->s[i].name, subs->s[i].phys,
-			subs->s[i].compatible[0] ? " (" : "",
-			subs->s[i].compatible,
-			subs->s[i].compatible[0] ? ")" : "",
-			subs->s[i].preserved ? "preserved" : "NOT PRESERVED");
-	report_blocks(out, "blocks", &b->stats.in_tree);
-	report_tree(out, "tree", &b->stats.in_tree, b->geo.depth);
-	fprintf(out, "  %-14s%u levels; every node in RAM, reached once, outside "
-		"scratch and outside preserved blocks\n", "tree check",
-		b->geo.depth);
-	for (uint64_t i = 0; i < ranges->nr && i < INSPECT_TEXT_RANGES; i++)
-		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
-			i ? "" : "ranges", ranges->r[i][0], ranges->r[i][1],
-			fmt_bytes(ranges->r[i][1] - ranges->r[i][0], b1, sizeof(b1)));
-	if (ranges->nr > INSPECT_TEXT_RANGES)
-		fprintf(out, "  %-14s... %" PRIu64 " more ranges (--json lists all)\n",
-			"", ranges->nr - INSPECT_TEXT_RANGES);
-	fprintf(out, "  %-14s%" PRIu64 " ranges, %s\n", "", ranges->nr,
-		fmt_bytes(b->stats.in_tree.preserved_bytes, b1, sizeof(b1)));
 }
 
 int cmd_inspect(int argc, char **argv)
 {
-	struct sim_boot_opts opts = { .inspect = true };
-	struct range_list ranges = { 0 };
-	struct sim_error e = { "" };
-	struct sub_list *subs;
-	const char *dir = NULL;
-	struct sim_boot *b;
-	bool json = false;
+	struct inspect_opts o = { 0 };
+	struct inspect *in;
 	int ret;
 
-	/* --fdt, --mem, --svg ...: any physical memory (inspect_mem.c). */
-	if (inspect_mem_wanted(argc, argv))
-		return cmd_inspect_mem(argc, argv);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (argv[i][0] == '-') {
-			tool_error("inspect: unknown option %s", argv[i]);
-			return 2;
-		} else if (dir) {
-			tool_error("inspect: one machine directory only");
-			return 2;
-		} else {
-			dir = argv[i];
-		}
-	}
-	if (!dir) {
-		tool_error("inspect: which machine directory?");
-		return 2;
-	}
-	b = calloc(1, sizeof(*b));
-	subs = calloc(1, sizeof(*subs));
-	if (!b || !subs) {
+	ret = parse_opts(&o, argc, argv);
+	if (ret)
+		return ret;
+	in = calloc(1, sizeof(*in));
+	if (!in) {
 		tool_error("out of memory");
 		return 1;
 	}
-	ret = sim_boot_open(b, dir, &opts, &e);
-	if (ret) {
-		if (json) {
-			printf("{ \"machine\": ");
-			json_str(stdout, dir);
-			printf(", \"verdict\": \"%s\", \"reason\": ",
-			       ret == -ENOENT ? "none" : "refused");
-			json_str(stdout, e.msg);
-			printf(" }\n");
-		}
-		tool_error("%s", e.msg);
-		free(b);
-		free(subs);
+	in->fdt_phys = KHO_ERR_NO_ADDR;
+	ret = inspect_run(in, &o);
+	if (ret < 0) {
+		/* No handover to describe: the source or the FDT is unusable. */
+		in->valid = false;
+		in->code = ret;
+		snprintf(in->reason, sizeof(in->reason), "%s", in->err.msg);
+		if (o.json)
+			inspect_print_json(in, stdout, false);
+		tool_error("%s", in->err.msg);
+		inspect_free(in);
+		free(in);
 		return 1;
 	}
-	ret = kho_radix_walk_ranges(&b->in.tree, collect_range, &ranges);
-	subs->b = b;
-	subs->ranges = &ranges;
-	if (!ret)
-		ret = kho_for_each_subtree(&b->in, collect_sub, subs);
-	if (ret) {
-		tool_error("%s: reading the handover failed: %s", dir, strerror(-ret));
-		ret = 1;
-	} else {
-		if (json)
-			print_json(stdout, b, subs, &ranges);
-		else
-			print_text(stdout, b, subs, &ranges);
-		for (unsigned int i = 0; i < subs->nr; i++)
-			if (!subs->s[i].preserved) {
-				tool_error("%s: subtree %s's blob at %#" PRIx64
-					   " is not preserved memory", dir,
-					   subs->s[i].name, subs->s[i].phys);
-				ret = 1;
-			}
+	if (o.json)
+		ret = inspect_print_json(in, stdout, o.blocks) ? 1 : ret;
+	else
+		print_text(stdout, in);
+	if (o.blocks && !o.json)
+		inspect_for_each_block(in, print_block, stdout);
+	if (o.svg) {
+		struct sim_error e = { "" };
+
+		if (inspect_write_svg(in, o.svg, o.svg_by_subsystem, &e)) {
+			tool_error("%s", e.msg);
+			ret = 1;
+		}
 	}
-	free(ranges.r);
-	sim_boot_close(b);
-	free(b);
-	free(subs);
-	return ret;
+	if (!in->valid)
+		tool_error("%s", in->reason);
+	inspect_free(in);
+	free(in);
+	return ret ? 1 : 0;
 }

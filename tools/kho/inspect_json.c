@@ -34,6 +34,82 @@ static struct json_object *addr_size(uint64_t addr, uint64_t size)
 	return o;
 }
 
+static struct json_object *vmalloc_json(const struct kho_vmalloc *v)
+{
+	struct json_object *f = json_object_new_object();
+
+	add(f, "first", u64(v->first));
+	add(f, "total_pages", u64(v->total_pages));
+	add(f, "flags", u64(v->flags));
+	add(f, "order", u64(v->order));
+	return f;
+}
+
+/* A LUO file; memfd-v2 files with their blob's fields. */
+static struct json_object *luo_file_json(const struct inspect_luo_file *f)
+{
+	struct json_object *o = json_object_new_object(), *m = NULL;
+
+	add(o, "compatible", json_object_new_string(f->f.compatible));
+	add(o, "token", u64(f->f.token));
+	add(o, "data", u64(f->f.data));
+	if (!f->memfd_read) {
+		m = json_object_new_object();
+		add(m, "type", json_object_new_string(KHO_MEMFD_V2_COMPATIBLE));
+		add(m, "size", u64(f->memfd.size));
+		add(m, "pos", u64(f->memfd.pos));
+		add(m, "seals", u64(f->memfd.seals));
+		add(m, "nr_folios", u64(f->memfd.nr_folios));
+		add(m, "nr_holes", u64(f->memfd.nr_holes));
+		add(m, "folios", vmalloc_json(&f->memfd.folios));
+	}
+	add(o, "memfd", m);
+	if (f->problem[0])
+		add(o, "problem", json_object_new_string(f->problem));
+	return o;
+}
+
+static struct json_object *luo_json(const struct inspect_subtree *s)
+{
+	struct json_object *d = json_object_new_object();
+	struct json_object *ss = json_object_new_array();
+	struct json_object *fl = json_object_new_array();
+
+	add(d, "type", json_object_new_string(KHO_LUO_COMPATIBLE));
+	add(d, "liveupdate_num", u64(s->luo.liveupdate_num));
+	add(d, "sessions_pa", u64(s->luo.sessions_pa));
+	add(d, "flbs_pa", u64(s->luo.flbs_pa));
+	add(d, "nr_sessions", u64(s->luo.nr_sessions));
+	add(d, "nr_files", u64(s->luo.nr_files));
+	add(d, "nr_flbs", u64(s->luo.nr_flbs));
+	add(d, "nr_blocks", u64(s->luo.nr_blocks));
+	for (unsigned int i = 0; i < s->nr_sessions; i++) {
+		struct json_object *x = json_object_new_object();
+		struct json_object *files = json_object_new_array();
+
+		add(x, "name", json_object_new_string(s->sessions[i].name));
+		add(x, "phys", u64(s->sessions[i].phys));
+		add(x, "nr_files", u64(s->sessions[i].nr_files));
+		for (unsigned int j = 0; j < s->nr_files; j++)
+			if (s->files[j].session == i)
+				json_object_array_add(
+					files, luo_file_json(&s->files[j]));
+		add(x, "files", files);
+		json_object_array_add(ss, x);
+	}
+	add(d, "sessions", ss);
+	for (unsigned int i = 0; i < s->nr_flbs; i++) {
+		struct json_object *x = json_object_new_object();
+
+		add(x, "name", json_object_new_string(s->flbs[i].name));
+		add(x, "data", u64(s->flbs[i].data));
+		add(x, "count", u64(s->flbs[i].count));
+		json_object_array_add(fl, x);
+	}
+	add(d, "flbs", fl);
+	return d;
+}
+
 static struct json_object *subtree_json(const struct inspect *in,
 					const struct inspect_subtree *s)
 {
@@ -53,6 +129,8 @@ static struct json_object *subtree_json(const struct inspect *in,
 		add(d, "version", u64(s->km.version));
 		add(d, "previous_release",
 		    json_object_new_string(s->km.previous_release));
+		add(d, "release_terminated",
+		    json_object_new_boolean(s->km.release_terminated));
 		add(d, "kexec_count", u64(s->km.kexec_count));
 		break;
 	case INSPECT_MEMBLOCK: {
@@ -90,6 +168,27 @@ static struct json_object *subtree_json(const struct inspect *in,
 		add(d, "entries_found", u64(s->memfd_entries));
 		break;
 	}
+	case INSPECT_LUO:
+		d = luo_json(s);
+		break;
+	case INSPECT_KHO_TEST:
+		d = json_object_new_object();
+		add(d, "type", json_object_new_string(KHO_TEST_COMPATIBLE));
+		add(d, "nr_folios", u64(s->kt.info.nr_folios));
+		add(d, "folio_bytes", u64(s->kt.folio_bytes));
+		add(d, "csum", u64(s->kt.info.csum));
+		add(d, "csum_ok",
+		    s->kt.csum_state < 0 ?
+			    NULL :
+			    json_object_new_boolean(s->kt.csum_state == 1));
+		add(d, "csum_arch",
+		    s->kt.csum_arch ? json_object_new_string(s->kt.csum_arch) :
+				      NULL);
+		if (s->kt.csum_note[0])
+			add(d, "csum_note",
+			    json_object_new_string(s->kt.csum_note));
+		add(d, "folios_info", vmalloc_json(&s->kt.info.folios_info));
+		break;
 	case INSPECT_BLOB:
 		break;
 	}
@@ -127,6 +226,7 @@ static void add_results(struct json_object *root, struct inspect *in)
 
 		for (unsigned int l = 0; l < in->geo.depth; l++)
 			json_object_array_add(lv, u64(in->tree.nodes[l]));
+		add(t, "root", u64(in->map_phys));
 		add(t, "depth", u64(in->geo.depth));
 		add(t, "nodes_per_level", lv);
 		add(t, "nodes", u64(in->tree.nr_nodes));
@@ -189,6 +289,14 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 	}
 	add(root, "format",
 	    in->abi ? json_object_new_string(in->abi->name) : NULL);
+	a = json_object_new_array();
+	for (unsigned int i = 0; i < in->warn.nr && i < KHO_MAX_WARNINGS; i++) {
+		char w[256];
+
+		kho_error_format(&in->warn.w[i], w, sizeof(w));
+		json_object_array_add(a, json_object_new_string(w));
+	}
+	add(root, "warnings", a);
 	if (in->page_shift) {
 		add(root, "page_size", u64(1ULL << in->page_shift));
 		add(root, "page_size_from",

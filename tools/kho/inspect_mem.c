@@ -18,7 +18,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <Judy.h>
 #include <libfdt.h>
+
+#include <kho/kho_memblock.h>
+#include <kho/kho_memfd_v1.h>
+#include <kho/vmalloc.h>
 
 #include "inspect_mem.h"
 #include "kho_tool.h"
@@ -36,77 +41,18 @@
 #define INSPECT_SCRATCH_MAX 4096
 /* The validator's page bitmap: 1 GiB covers 32 TiB of 4 KiB pages. */
 #define INSPECT_SEEN_MAX (1ULL << 30)
-/* Ranges shown in text output; --json lists them all. */
-#define INSPECT_TEXT_RANGES 32
 /* Subtree property of newer kernels: the blob's size in bytes (u64). */
 #define INSPECT_BLOB_SIZE_PROP "blob-size"
 /* libkho's simulated guest memory (clients/guest.c). */
 #define INSPECT_GUEST_COMPATIBLE "guest-memory-v1"
-/* memfd folio entries read to attribute memory to the file. */
-#define INSPECT_MEMFD_MAX_FOLIOS (1U << 22)
-/* ... the chunks of its folio array, and the size of one array block. */
-#define INSPECT_MEMFD_MAX_CHUNKS 4096U
-#define INSPECT_MEMFD_BLOCK_LOG2 24
+/* One map() of the view spanning pages: at most this many bytes ... */
+#define INSPECT_SPAN_MAX (64ULL << 20)
+/* ... and all of them together (a hostile handover asks for much). */
+#define INSPECT_MAPPED_MAX (1ULL << 30)
+/* kho-test folios summed to check the checksum, at most. */
+#define INSPECT_CSUM_MAX (256ULL << 20)
 
 /* ---- small helpers ------------------------------------------------------- */
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
-}
-
-void *u64_map_get(const struct u64_map *m, uint64_t key)
-{
-	if (!m->cap)
-		return NULL;
-	for (uint64_t i = mix64(key) & (m->cap - 1);;
-	     i = (i + 1) & (m->cap - 1)) {
-		if (!m->vals[i])
-			return NULL;
-		if (m->keys[i] == key)
-			return m->vals[i];
-	}
-}
-
-int u64_map_put(struct u64_map *m, uint64_t key, void *val)
-{
-	uint64_t i;
-
-	if ((m->nr + 1) * 2 > m->cap) {
-		struct u64_map n = { .cap = m->cap ? m->cap * 2 : 64 };
-
-		n.keys = calloc(n.cap, sizeof(*n.keys));
-		n.vals = calloc(n.cap, sizeof(*n.vals));
-		if (!n.keys || !n.vals) {
-			free(n.keys);
-			free(n.vals);
-			return -ENOMEM;
-		}
-		for (i = 0; i < m->cap; i++)
-			if (m->vals[i])
-				u64_map_put(&n, m->keys[i], m->vals[i]);
-		u64_map_free(m);
-		*m = n;
-	}
-	for (i = mix64(key) & (m->cap - 1); m->vals[i] && m->keys[i] != key;
-	     i = (i + 1) & (m->cap - 1))
-		;
-	if (!m->vals[i])
-		m->nr++;
-	m->keys[i] = key;
-	m->vals[i] = val;
-	return 0;
-}
-
-void u64_map_free(struct u64_map *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof(*m));
-}
 
 int inspect_add_extent(struct inspect_extent **list, uint64_t *nr,
 		       uint64_t start, uint64_t end, int owner)
@@ -144,39 +90,163 @@ static int refuse(struct inspect *in, int code, const char *fmt, ...)
 	return code;
 }
 
-/* ---- the page cache the radix library reads through --------------------- */
+/* ---- the page cache the radix library and the view read through --------- */
 
 /*
- * Each page the tree code asks for is read once and kept until the end:
- * the library holds pointers to the nodes of a path while it descends, so
- * nothing may be evicted. Only tree nodes go through here.
+ * Each page asked for is read once and kept until the end, in a JudyL
+ * array keyed by its address: the library holds pointers to the nodes of a
+ * path while it descends, and a decoder holds what it mapped, so nothing
+ * may be evicted.
  */
 static void *cache_phys_to_virt(void *ctx, uint64_t pa)
 {
 	struct inspect *in = ctx;
 	uint64_t mask = (1ULL << in->page_shift) - 1, page = pa & ~mask;
-	uint8_t *p = u64_map_get(&in->cache, page);
+	PPvoid_t slot = JudyLGet(in->cache, page, PJE0);
+	uint8_t *p;
 
-	if (p)
-		return p + (pa & mask);
-	if (!memsrc_backed(&in->ms, page, mask + 1))
+	if (slot)
+		return (uint8_t *)*slot + (pa & mask);
+	if (!memsrc_backed(&in->ms, page, mask + 1) ||
+	    in->mapped_bytes + mask + 1 > INSPECT_MAPPED_MAX)
 		return NULL;
 	p = aligned_alloc(mask + 1, mask + 1);
 	if (!p)
 		return NULL;
-	if (memsrc_read(&in->ms, page, p, mask + 1, &in->err) ||
-	    u64_map_put(&in->cache, page, p)) {
+	if (memsrc_read(&in->ms, page, p, mask + 1, &in->err)) {
 		free(p);
 		return NULL;
 	}
+	slot = JudyLIns(&in->cache, page, PJE0);
+	if (slot == PPJERR) {
+		free(p);
+		return NULL;
+	}
+	*slot = p;
+	in->mapped_bytes += mask + 1;
 	return p + (pa & mask);
+}
+
+/* A copy of memory that spans pages, kept until the end. */
+struct inspect_span {
+	struct inspect_span *next;
+	uint64_t len;
+	uint8_t data[];
+};
+
+/* struct kho_view's map(): one page from the cache, more as a span. */
+static const void *view_map(void *ctx, uint64_t phys, uint64_t len)
+{
+	struct inspect *in = ctx;
+	uint64_t mask = (1ULL << in->page_shift) - 1;
+	struct inspect_span *sp;
+	PPvoid_t slot;
+
+	if (!len)
+		len = 1;
+	if ((phys & mask) + len <= mask + 1)
+		return cache_phys_to_virt(in, phys);
+	slot = JudyLGet(in->spans, phys, PJE0);
+	if (slot && ((struct inspect_span *)*slot)->len >= len)
+		return ((struct inspect_span *)*slot)->data;
+	if (len > INSPECT_SPAN_MAX || !memsrc_backed(&in->ms, phys, len) ||
+	    in->mapped_bytes + len > INSPECT_MAPPED_MAX)
+		return NULL;
+	sp = malloc(sizeof(*sp) + len);
+	if (!sp)
+		return NULL;
+	if (memsrc_read(&in->ms, phys, sp->data, len, &in->err)) {
+		free(sp);
+		return NULL;
+	}
+	slot = JudyLIns(&in->spans, phys, PJE0);
+	if (slot == PPJERR) {
+		free(sp);
+		return NULL;
+	}
+	sp->len = len;
+	sp->next = in->span_list;
+	in->span_list = sp;
+	*slot = sp;
+	in->mapped_bytes += len;
+	return sp->data;
+}
+
+static bool range_preserved(const struct inspect *in, uint64_t pa,
+			    uint64_t len);
+
+/*
+ * struct kho_view's own(): the memory map's own pages (kho-v1 chunks and
+ * bitmaps, owner -1) are metadata; anything else belongs to the subtree
+ * being decoded, and must be preserved memory: a structure outside it is
+ * something kernel B would refuse, noted on the subtree (the decoding
+ * goes on, to show the rest).
+ */
+static int view_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
+{
+	struct inspect *in = ctx;
+	struct inspect_subtree *s = in->cur;
+
+	if (in->cur_owner < 0)
+		return inspect_add_extent(&in->meta, &in->nr_meta, phys,
+					  phys + len, -1);
+	if (len)
+		inspect_add_extent(&in->owners, &in->nr_owners, phys,
+				   phys + len, in->cur_owner);
+	if (s && in->valid && !s->problem[0] && !range_preserved(in, phys, len))
+		snprintf(s->problem, sizeof(s->problem),
+			 "%s at %#" PRIx64 " (%" PRIu64
+			 " bytes) is not preserved memory",
+			 what, phys, len);
+	return 0;
 }
 
 static void cache_free(struct inspect *in)
 {
-	for (uint64_t i = 0; i < in->cache.cap; i++)
-		free(in->cache.vals[i]);
-	u64_map_free(&in->cache);
+	Word_t idx = 0;
+
+	for (PPvoid_t slot = JudyLFirst(in->cache, &idx, PJE0); slot;
+	     slot = JudyLNext(in->cache, &idx, PJE0))
+		free(*slot);
+	JudyLFreeArray(&in->cache, PJE0);
+	JudyLFreeArray(&in->spans, PJE0);
+	while (in->span_list) {
+		struct inspect_span *next = in->span_list->next;
+
+		free(in->span_list);
+		in->span_list = next;
+	}
+}
+
+int inspect_error_sentence(const struct kho_error *err, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s",
+			 err->what ? err->what : strerror(-err->code));
+	const char *sep = " (";
+
+	if (err->property) {
+		n += snprintf(buf + n, (size_t)n < len ? len - n : 0,
+			      "%sproperty %s", sep, err->property);
+		sep = ", ";
+	}
+	if (err->phys != KHO_ERR_NO_ADDR) {
+		n += snprintf(buf + n, (size_t)n < len ? len - n : 0,
+			      "%sphys %#" PRIx64, sep, err->phys);
+		sep = ", ";
+	}
+	if (err->level != KHO_ERR_NO_LEVEL) {
+		n += snprintf(buf + n, (size_t)n < len ? len - n : 0,
+			      "%slevel %d", sep, err->level);
+		sep = ", ";
+	}
+	if (err->index != KHO_ERR_NO_INDEX) {
+		n += snprintf(buf + n, (size_t)n < len ? len - n : 0,
+			      "%sindex %ld", sep, err->index);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		n += snprintf(buf + n, (size_t)n < len ? len - n : 0, ")");
+	return n;
 }
 
 /* ---- the root FDT ---------------------------------------------------------- */
@@ -419,12 +489,16 @@ static int read_v2(struct inspect *in)
 	ret = kho_radix_validate(&in->radix, &chk);
 	free(chk.seen);
 	free(ram);
+	for (unsigned int i = 0; i < chk.warn.nr && i < KHO_MAX_WARNINGS; i++)
+		kho_warn(&in->warn, chk.warn.w[i].what, chk.warn.w[i].property,
+			 chk.warn.w[i].phys, chk.warn.w[i].index);
 	if (ret) {
 		int n = kho_error_format(&chk.err, in->reason,
 					 sizeof(in->reason));
 
 		/* Name the source when it lacks the memory, not the tree. */
-		if (chk.err.phys != KHO_ERR_NO_ADDR && n > 0 &&
+		if (in->ms.kind != MEMSRC_MACHINE &&
+		    chk.err.phys != KHO_ERR_NO_ADDR && n > 0 &&
 		    (size_t)n < sizeof(in->reason) &&
 		    !memsrc_backed(&in->ms, chk.err.phys, 1))
 			snprintf(in->reason + n, sizeof(in->reason) - n,
@@ -484,7 +558,9 @@ int inspect_for_each_block(struct inspect *in, inspect_block_cb cb, void *arg)
 
 /* ---- subtrees ---------------------------------------------------------------- */
 
-static bool in_ranges(const struct inspect *in, uint64_t pa)
+/* The coalesced range holding @pa, or NULL. */
+static const struct kho_mem_region *range_of(const struct inspect *in,
+					     uint64_t pa)
 {
 	uint64_t lo = 0, hi = in->nr_ranges;
 
@@ -496,9 +572,21 @@ static bool in_ranges(const struct inspect *in, uint64_t pa)
 		else if (pa >= in->ranges[mid].end)
 			lo = mid + 1;
 		else
-			return true;
+			return &in->ranges[mid];
 	}
-	return false;
+	return NULL;
+}
+
+static bool in_ranges(const struct inspect *in, uint64_t pa)
+{
+	return range_of(in, pa) != NULL;
+}
+
+static bool range_preserved(const struct inspect *in, uint64_t pa, uint64_t len)
+{
+	const struct kho_mem_region *r = range_of(in, pa);
+
+	return r && (!len || r->end - pa >= len);
 }
 
 static int fdt_u64(const void *fdt, int node, const char *name, uint64_t *v)
@@ -528,148 +616,277 @@ static void owner(struct inspect *in, int idx, uint64_t start, uint64_t end)
 				   idx);
 }
 
+/* A decoder's refusal, on the subtree: the first problem wins. */
+static void problem(struct inspect_subtree *s, int ret,
+		    const struct kho_error *err)
+{
+	if (s->problem[0])
+		return;
+	if (err && err->code)
+		inspect_error_sentence(err, s->problem, sizeof(s->problem));
+	else
+		snprintf(s->problem, sizeof(s->problem), "%s", strerror(-ret));
+}
+
+/* The subtree's blob-size, or 0 (kho-v2: none) for the decoders. */
+static uint64_t blob_size(const struct inspect_subtree *s)
+{
+	return s->blob_size == KHO_ERR_NO_ADDR ? 0 : s->blob_size;
+}
+
 static void decode_kexec_metadata(struct inspect *in, struct inspect_subtree *s)
 {
-	struct kho_kexec_metadata km;
+	struct kho_error err = { 0 };
+	int ret;
 
-	if (memsrc_read(&in->ms, s->phys, &km, sizeof(km), &in->err)) {
-		snprintf(s->problem, sizeof(s->problem), "%s", in->err.msg);
-		return;
-	}
-	s->kind = INSPECT_KEXEC_METADATA;
-	s->km.version = km.version;
-	s->km.kexec_count = km.kexec_count;
-	copy_str(s->km.previous_release, sizeof(s->km.previous_release),
-		 km.previous_release, KHO_KEXEC_RELEASE_LEN);
-	if (km.version != KHO_KEXEC_METADATA_VERSION)
-		snprintf(s->problem, sizeof(s->problem),
-			 "version %u, this reader knows %u", km.version,
-			 KHO_KEXEC_METADATA_VERSION);
+	ret = kho_metadata_read(&in->view, s->phys, blob_size(s), &s->km, &err);
+	if (!ret || s->km.version)
+		s->kind = INSPECT_KEXEC_METADATA;
+	if (ret)
+		problem(s, ret, &err);
 }
 
-static void decode_memblock(struct inspect *in, struct inspect_subtree *s,
-			    const void *fdt, int idx)
+static int memblock_region(const struct kho_memblock_region *r, void *arg)
 {
-	int node;
+	struct inspect *in = arg;
+	struct inspect_subtree *s = in->cur;
+
+	s->total_regions++;
+	owner(in, in->cur_owner, r->start,
+	      r->start + r->size < r->start ? UINT64_MAX : r->start + r->size);
+	if (in->valid && r->size && !s->problem[0] &&
+	    !range_preserved(in, r->start, r->size))
+		snprintf(s->problem, sizeof(s->problem),
+			 "reserve_mem region %.32s at %#" PRIx64
+			 " is not all preserved memory",
+			 r->name, r->start);
+	if (s->nr_regions == INSPECT_MAX_REGIONS)
+		return 0;
+	copy_str(s->regions[s->nr_regions].name, INSPECT_NAME_LEN, r->name,
+		 INSPECT_NAME_LEN);
+	s->regions[s->nr_regions].start = r->start;
+	s->regions[s->nr_regions].size = r->size;
+	s->nr_regions++;
+	return 0;
+}
+
+static void decode_memblock(struct inspect *in, struct inspect_subtree *s)
+{
+	struct kho_error err = { 0 };
+	int ret;
 
 	s->kind = INSPECT_MEMBLOCK;
-	fdt_for_each_subnode(node, fdt, 0)
-	{
-		uint64_t start, size;
-		int len;
-		const char *name = fdt_get_name(fdt, node, &len);
-
-		if (fdt_node_check_compatible(fdt, node,
-					      KHO_RESERVE_MEM_COMPATIBLE) ||
-		    fdt_u64(fdt, node, "start", &start) ||
-		    fdt_u64(fdt, node, "size", &size)) {
-			snprintf(
-				s->problem, sizeof(s->problem),
-				"region %.32s lacks compatible " KHO_RESERVE_MEM_COMPATIBLE
-				", start or size",
-				name ? name : "?");
-			continue;
-		}
-		s->total_regions++;
-		owner(in, idx, start,
-		      start + size < start ? UINT64_MAX : start + size);
-		if (s->nr_regions == INSPECT_MAX_REGIONS)
-			continue;
-		copy_str(s->regions[s->nr_regions].name, INSPECT_NAME_LEN, name,
-			 len);
-		s->regions[s->nr_regions].start = start;
-		s->regions[s->nr_regions].size = size;
-		s->nr_regions++;
-	}
+	ret = kho_memblock_read(&in->view, s->phys, blob_size(s),
+				memblock_region, in, NULL, &err);
+	if (ret)
+		problem(s, ret, &err);
 }
 
-/* struct kho_memfd_ser and its vmalloc'ed folio array. */
-static void decode_memfd(struct inspect *in, struct inspect_subtree *s,
-			 const void *fdt, int idx)
+static int memfd_v1_folio(uint64_t phys, uint64_t index, unsigned int flags,
+			  uint64_t entry, void *arg)
 {
-	uint64_t page_size = 1ULL << in->page_shift, chunk, block_size;
-	uint64_t left, per_chunk = KHO_VMALLOC_SIZE_OF(in->page_shift);
-	struct kho_memfd_folio_ser *fs = NULL;
-	struct u64_map seen = { 0 };
-	uint64_t *ck = NULL;
+	struct inspect *in = arg;
 
-	if (fdt_u64(fdt, 0, "data", &s->memfd_phys)) {
-		snprintf(s->problem, sizeof(s->problem),
-			 "no 8-byte data property");
-		return;
-	}
-	if (memsrc_read(&in->ms, s->memfd_phys, &s->memfd, sizeof(s->memfd),
-			&in->err)) {
-		snprintf(s->problem, sizeof(s->problem), "%s", in->err.msg);
+	in->cur->memfd_entries++;
+	owner(in, in->cur_owner, phys, phys + (1ULL << in->page_shift));
+	return 0;
+}
+
+/* memfd-v1 (kho-v2, kho-v3): struct kho_memfd_ser and its folio array. */
+static void decode_memfd(struct inspect *in, struct inspect_subtree *s)
+{
+	struct kho_memfd_v1_info info;
+	struct kho_error err = { 0 };
+	int ret;
+
+	ret = kho_memfd_v1_read(&in->view, s->phys, blob_size(s),
+				memfd_v1_folio, in, &info, &err);
+	if (ret) {
+		problem(s, ret, &err);
 		return;
 	}
 	s->kind = INSPECT_MEMFD;
-	owner(in, idx, s->memfd_phys, s->memfd_phys + sizeof(s->memfd));
-	if (s->memfd.folios.order + in->page_shift > INSPECT_MEMFD_BLOCK_LOG2) {
-		snprintf(s->problem, sizeof(s->problem),
-			 "folio array blocks of order %u are too large to read",
-			 s->memfd.folios.order);
+	s->memfd_phys = info.ser_phys;
+	s->memfd.pos = info.pos;
+	s->memfd.size = info.size;
+	s->memfd.nr_folios = info.nr_folios;
+	s->memfd.folios = info.folios;
+	s->memfd_entries += info.nr_holes;
+}
+
+/* ---- LUO ---- */
+
+static int luo_session(const struct kho_luo_session_info *si, void *arg)
+{
+	struct inspect *in = arg;
+	struct inspect_subtree *s = in->cur;
+	void *p;
+
+	if (s->nr_sessions == INSPECT_MAX_SESSIONS)
+		return 0;
+	p = realloc(s->sessions, (s->nr_sessions + 1) * sizeof(*s->sessions));
+	if (!p)
+		return -ENOMEM;
+	s->sessions = p;
+	s->sessions[s->nr_sessions++] = *si;
+	return 0;
+}
+
+static int memfd_folio(uint64_t phys, uint64_t index, unsigned int flags,
+		       uint64_t entry, void *arg)
+{
+	struct inspect *in = arg;
+
+	owner(in, in->cur_owner, phys, phys + (1ULL << in->page_shift));
+	return 0;
+}
+
+static int luo_file(const struct kho_luo_session_info *si,
+		    const struct kho_luo_file_info *fi, void *arg)
+{
+	struct inspect *in = arg;
+	struct inspect_subtree *s = in->cur;
+	struct inspect_luo_file *f;
+	struct kho_error err = { 0 };
+	void *p;
+
+	if (s->nr_files == INSPECT_MAX_FILES || !s->nr_sessions ||
+	    s->sessions[s->nr_sessions - 1].index != si->index)
+		return 0;
+	p = realloc(s->files, (s->nr_files + 1) * sizeof(*s->files));
+	if (!p)
+		return -ENOMEM;
+	s->files = p;
+	f = &s->files[s->nr_files++];
+	memset(f, 0, sizeof(*f));
+	f->session = s->nr_sessions - 1;
+	f->f = *fi;
+	f->memfd_read = 1;
+	if (strcmp(fi->compatible, KHO_MEMFD_V2_COMPATIBLE))
+		return 0;
+	f->memfd_read = kho_memfd_read(&in->view, fi->data, memfd_folio, in,
+				       &f->memfd, &err);
+	if (f->memfd_read) {
+		if (err.code)
+			inspect_error_sentence(&err, f->problem,
+					       sizeof(f->problem));
+		else
+			snprintf(f->problem, sizeof(f->problem), "%s",
+				 strerror(-f->memfd_read));
+		if (!s->problem[0])
+			snprintf(s->problem, sizeof(s->problem),
+				 "session %.63s, file %" PRIu64 ": %.160s",
+				 si->name, fi->index, f->problem);
+	}
+	return 0;
+}
+
+static int luo_flb(const struct kho_luo_flb_info *fi, void *arg)
+{
+	struct inspect *in = arg;
+	struct inspect_subtree *s = in->cur;
+	void *p;
+
+	if (s->nr_flbs == INSPECT_MAX_FILES)
+		return 0;
+	p = realloc(s->flbs, (s->nr_flbs + 1) * sizeof(*s->flbs));
+	if (!p)
+		return -ENOMEM;
+	s->flbs = p;
+	s->flbs[s->nr_flbs++] = *fi;
+	return 0;
+}
+
+static void decode_luo(struct inspect *in, struct inspect_subtree *s)
+{
+	struct kho_luo_read_ops ops = { luo_session, luo_file, luo_flb, in };
+	struct kho_error err = { 0 };
+	int ret;
+
+	ret = kho_luo_read(&in->view, s->phys, blob_size(s), &ops, &s->luo,
+			   &err);
+	if (!ret || s->luo.liveupdate_num)
+		s->kind = INSPECT_LUO;
+	snprintf(s->compatible, sizeof(s->compatible), "%s",
+		 KHO_LUO_COMPATIBLE);
+	if (ret)
+		problem(s, ret, &err);
+}
+
+/* ---- kho-test ---- */
+
+static int kho_test_folio(uint64_t phys, unsigned int order, uint32_t index,
+			  void *arg)
+{
+	struct inspect *in = arg;
+	uint64_t size = 1ULL << (order + in->page_shift);
+
+	in->cur->kt.folio_bytes += size;
+	owner(in, in->cur_owner, phys, phys + size);
+	if (in->valid && !in->cur->problem[0] &&
+	    !range_preserved(in, phys, size))
+		snprintf(in->cur->problem, sizeof(in->cur->problem),
+			 "kho-test folio %u at %#" PRIx64
+			 " is not preserved memory",
+			 index, phys);
+	return 0;
+}
+
+static void decode_kho_test(struct inspect *in, struct inspect_subtree *s)
+{
+	static const struct {
+		enum kho_csum_arch arch;
+		const char *name;
+	} archs[] = { { KHO_CSUM_X86_64, "x86_64" },
+		      { KHO_CSUM_ARM64, "arm64" } };
+	struct inspect_kho_test *kt = &s->kt;
+	struct kho_error err = { 0 };
+	struct kho_view quiet = in->view;
+	int ret;
+
+	kt->csum_state = -1;
+	ret = kho_test_read(&in->view, s->phys, blob_size(s), kho_test_folio,
+			    in, &kt->info, &err);
+	if (ret) {
+		problem(s, ret, &err);
+		snprintf(kt->csum_note, sizeof(kt->csum_note),
+			 "the blob was refused");
 		return;
 	}
-	block_size = page_size << s->memfd.folios.order;
-	left = s->memfd.nr_folios < INSPECT_MEMFD_MAX_FOLIOS ?
-		       s->memfd.nr_folios :
-		       INSPECT_MEMFD_MAX_FOLIOS;
-	ck = malloc(page_size);
-	fs = malloc(block_size);
-	if (!ck || !fs)
-		goto out;
-	for (chunk = s->memfd.folios.first; chunk; chunk = ck[0]) {
-		if (seen.nr == INSPECT_MEMFD_MAX_CHUNKS) {
-			snprintf(s->problem, sizeof(s->problem),
-				 "the folio array has more than %u chunks",
-				 INSPECT_MEMFD_MAX_CHUNKS);
-			break;
-		}
-		if (u64_map_get(&seen, chunk) ||
-		    u64_map_put(&seen, chunk, ck)) {
-			snprintf(s->problem, sizeof(s->problem),
-				 "folio chunk list loops at %#" PRIx64, chunk);
-			break;
-		}
-		if (memsrc_read(&in->ms, chunk, ck, page_size, &in->err)) {
-			snprintf(s->problem, sizeof(s->problem), "%s",
-				 in->err.msg);
-			break;
-		}
-		owner(in, idx, chunk, chunk + page_size);
-		for (uint64_t i = 1; i <= per_chunk && ck[i]; i++) {
-			uint64_t n = block_size / sizeof(*fs);
-
-			owner(in, idx, ck[i], ck[i] + block_size);
-			if (!left)
-				continue;
-			if (memsrc_read(&in->ms, ck[i], fs, block_size,
-					&in->err)) {
-				snprintf(s->problem, sizeof(s->problem), "%s",
-					 in->err.msg);
-				left = 0;
-				continue;
-			}
-			for (uint64_t j = 0; j < n && left; j++, left--) {
-				uint64_t pa = (uint64_t)fs[j].pfn
-					      << in->page_shift;
-
-				s->memfd_entries++;
-				owner(in, idx, pa, pa + page_size);
-			}
-		}
+	s->kind = INSPECT_KHO_TEST;
+	if (kt->folio_bytes > INSPECT_CSUM_MAX) {
+		snprintf(kt->csum_note, sizeof(kt->csum_note),
+			 "folios larger than inspect sums (%llu MiB)",
+			 INSPECT_CSUM_MAX >> 20);
+		return;
 	}
-	if (!s->problem[0] && s->memfd_entries != s->memfd.nr_folios &&
-	    s->memfd.nr_folios <= INSPECT_MEMFD_MAX_FOLIOS)
+	/* The raw sum differs by architecture: whichever matches says it. */
+	quiet.own = NULL;
+	for (size_t i = 0; i < sizeof(archs) / sizeof(archs[0]); i++) {
+		uint32_t csum = 0;
+
+		ret = kho_test_verify(&quiet, s->phys, blob_size(s),
+				      archs[i].arch, &csum, &err);
+		if (!ret) {
+			kt->csum_state = 1;
+			kt->csum_arch = archs[i].name;
+			return;
+		}
+		if (ret != -EBADMSG) {
+			snprintf(kt->csum_note, sizeof(kt->csum_note),
+				 "the folios cannot be read: %s",
+				 strerror(-ret));
+			return;
+		}
+		if (!i)
+			kt->csum_found = csum;
+	}
+	kt->csum_state = 0;
+	if (!s->problem[0])
 		snprintf(s->problem, sizeof(s->problem),
-			 "nr_folios is %" PRIu64
-			 " but the folio array holds %" PRIu64,
-			 (uint64_t)s->memfd.nr_folios, s->memfd_entries);
-out:
-	u64_map_free(&seen);
-	free(ck);
-	free(fs);
+			 "the kho-test checksum %#x does not match its folios "
+			 "(x86_64 sums them to %#x)",
+			 kt->info.csum, kt->csum_found);
 }
 
 /*
@@ -698,33 +915,38 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 			   int idx)
 {
 	uint64_t page_size = 1ULL << in->page_shift;
-	struct fdt_header h;
-	void *fdt = NULL;
+	const struct fdt_header *h;
+	const void *fdt = NULL;
 	const char *c;
 	int len;
 
+	in->cur = s;
+	in->cur_owner = idx;
 	s->preserved = in->valid && in_ranges(in, s->phys);
 	owner(in, idx, s->phys, s->phys + page_size);
-	if (!memsrc_backed(&in->ms, s->phys, sizeof(h))) {
+	if (!memsrc_backed(&in->ms, s->phys, 1)) {
 		snprintf(s->problem, sizeof(s->problem),
 			 "the blob at %#" PRIx64 " is not in memory", s->phys);
 		return;
 	}
-	if (!memsrc_read(&in->ms, s->phys, &h, sizeof(h), NULL) &&
-	    fdt_magic(&h) == FDT_MAGIC &&
-	    fdt_totalsize(&h) <= INSPECT_FDT_MAX &&
-	    fdt_totalsize(&h) >= sizeof(h) &&
-	    memsrc_backed(&in->ms, s->phys, fdt_totalsize(&h))) {
-		size_t size = fdt_totalsize(&h);
+	if (!strcmp(s->name, KHO_KEXEC_METADATA_NAME)) {
+		decode_kexec_metadata(in, s);
+		return;
+	}
+	if (!strcmp(s->name, KHO_LUO_NAME)) {
+		decode_luo(in, s);
+		return;
+	}
+	h = view_map(in, s->phys, sizeof(*h));
+	if (h && fdt_magic(h) == FDT_MAGIC &&
+	    fdt_totalsize(h) <= INSPECT_FDT_MAX &&
+	    fdt_totalsize(h) >= sizeof(*h)) {
+		size_t size = fdt_totalsize(h);
 
-		/* Checked as read: live memory may change between reads. */
-		fdt = malloc(size);
-		if (fdt &&
-		    (memsrc_read(&in->ms, s->phys, fdt, size, NULL) ||
-		     fdt_check_header(fdt) ||
-		     fdt_version(fdt) < INSPECT_FDT_MIN_VERSION ||
-		     fdt_totalsize(fdt) != size || fdt_check_full(fdt, size))) {
-			free(fdt);
+		fdt = view_map(in, s->phys, size);
+		if (fdt && (fdt_check_header(fdt) ||
+			    fdt_version(fdt) < INSPECT_FDT_MIN_VERSION ||
+			    fdt_check_full(fdt, size))) {
 			fdt = NULL;
 			snprintf(s->problem, sizeof(s->problem),
 				 "an FDT header, but not a sound FDT of "
@@ -732,11 +954,8 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 				 INSPECT_FDT_MIN_VERSION);
 		}
 	}
-	if (!fdt) {
-		if (!strcmp(s->name, KHO_KEXEC_METADATA_NAME))
-			decode_kexec_metadata(in, s);
+	if (!fdt)
 		return;
-	}
 	s->fdt_size = fdt_totalsize(fdt);
 	owner(in, idx, s->phys, s->phys + s->fdt_size);
 	c = fdt_getprop(fdt, 0, "compatible", &len);
@@ -744,10 +963,11 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 	if (!strcmp(s->compatible, INSPECT_GUEST_COMPATIBLE))
 		own_guest_folios(in, fdt, idx);
 	else if (!strcmp(s->compatible, KHO_MEMBLOCK_COMPATIBLE))
-		decode_memblock(in, s, fdt, idx);
+		decode_memblock(in, s);
 	else if (!strcmp(s->compatible, KHO_MEMFD_COMPATIBLE))
-		decode_memfd(in, s, fdt, idx);
-	free(fdt);
+		decode_memfd(in, s);
+	else if (!strcmp(s->compatible, KHO_TEST_COMPATIBLE))
+		decode_kho_test(in, s);
 }
 
 static void read_subtrees(struct inspect *in)
@@ -776,162 +996,19 @@ static void read_subtrees(struct inspect *in)
 			continue;
 		}
 		decode_subtree(in, s, in->nr_subtrees - 1);
+		/* kho_retrieve_subtree() of kho-v4 refuses such a child. */
+		if (in->abi->size_required && s->blob_size == KHO_ERR_NO_ADDR &&
+		    !s->problem[0])
+			snprintf(s->problem, sizeof(s->problem),
+				 "no 8-byte %s: %s's kernels cannot retrieve "
+				 "this child",
+				 in->abi->size_prop, in->abi->name);
 	}
+	in->cur = NULL;
+	in->cur_owner = -1;
 }
 
-/* ---- text output -------------------------------------------------------------- */
-
-static void print_subtree(FILE *out, const struct inspect *in,
-			  const struct inspect_subtree *s, bool first)
-{
-	char b[32];
-
-	fprintf(out, "  %-14s%-16s", first ? "subtrees" : "", s->name);
-	if (s->phys == KHO_ERR_NO_ADDR) {
-		fprintf(out, " %s\n", s->problem);
-		return;
-	}
-	fprintf(out, " at %#" PRIx64, s->phys);
-	if (s->blob_size != KHO_ERR_NO_ADDR)
-		fprintf(out, ", blob-size %" PRIu64, s->blob_size);
-	if (s->fdt_size)
-		fprintf(out, " (%s%sFDT %u bytes)", s->compatible,
-			s->compatible[0] ? ", " : "",
-			(unsigned int)s->fdt_size);
-	if (in->valid)
-		fprintf(out, ", %s",
-			s->preserved ? "preserved" : "NOT PRESERVED");
-	switch (s->kind) {
-	case INSPECT_KEXEC_METADATA:
-		fprintf(out,
-			": version %u, previous release \"%s\", kexec count %u",
-			s->km.version, s->km.previous_release,
-			s->km.kexec_count);
-		break;
-	case INSPECT_MEMBLOCK:
-		fprintf(out, ": %u reserve_mem region%s", s->total_regions,
-			s->total_regions == 1 ? "" : "s");
-		break;
-	case INSPECT_MEMFD:
-		fprintf(out,
-			": memfd-v1 at %#" PRIx64 ", size %s, pos %" PRIu64
-			", %" PRIu64
-			" folios (array: %u pages of order %u at %#" PRIx64 ")",
-			s->memfd_phys, fmt_bytes(s->memfd.size, b, sizeof(b)),
-			(uint64_t)s->memfd.pos, (uint64_t)s->memfd.nr_folios,
-			s->memfd.folios.total_pages, s->memfd.folios.order,
-			(uint64_t)s->memfd.folios.first);
-		break;
-	case INSPECT_BLOB:
-		break;
-	}
-	fprintf(out, "\n");
-	for (unsigned int i = 0; i < s->nr_regions; i++)
-		fprintf(out,
-			"  %-14s  region %-16s 0x%012" PRIx64 "-0x%012" PRIx64
-			" %s\n",
-			"", s->regions[i].name, s->regions[i].start,
-			s->regions[i].start + s->regions[i].size,
-			fmt_bytes(s->regions[i].size, b, sizeof(b)));
-	if (s->problem[0])
-		fprintf(out, "  %-14s  note: %s\n", "", s->problem);
-}
-
-static void print_text(FILE *out, struct inspect *in)
-{
-	struct kho_radix_stats st = in->tree;
-	char b[32];
-
-	fprintf(out, "handover in %s, memory %s (%s): %s", in->fdt_name,
-		in->source, memsrc_kind_name(in->ms.kind),
-		in->valid ? "accepted" : "REFUSED");
-	if (in->version)
-		fprintf(out, " (kho-v%d, %llu KiB pages)", in->version,
-			(1ULL << in->page_shift) >> 10);
-	fprintf(out, "\n");
-	fprintf(out, "  %-14s%s, %zu bytes\n", "root FDT", in->fdt_name,
-		in->fdt ? (size_t)fdt_totalsize(in->fdt) : 0);
-	fprintf(out, "  %-14s%s (%s)\n", "page size",
-		fmt_bytes(1ULL << in->page_shift, b, sizeof(b)),
-		in->page_size_from);
-	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
-		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
-			i ? "" : "memory", in->ms.ram[i].start,
-			in->ms.ram[i].end,
-			fmt_bytes(in->ms.ram[i].end - in->ms.ram[i].start, b,
-				  sizeof(b)));
-	for (unsigned int i = 0; i < in->nr_scratch; i++)
-		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
-			i ? "" : "scratch", in->scratch[i].addr,
-			in->scratch[i].addr + in->scratch[i].size,
-			fmt_bytes(in->scratch[i].size, b, sizeof(b)));
-	if (in->version)
-		fprintf(out, "  %-14s%#" PRIx64 " (%s)\n", "memory map",
-			in->map_phys,
-			in->version >= KHO_ABI_V2 ? "radix tree root" :
-					   "first kho-v1 chunk");
-	for (unsigned int i = 0; i < in->nr_subtrees; i++)
-		print_subtree(out, in, &in->subtrees[i], !i);
-	fprintf(out, "  %-14s%s\n", "verdict",
-		in->valid ? "accepted: every check passed" : in->reason);
-	if (!in->valid)
-		return;
-	memcpy(st.blocks, in->blocks, sizeof(st.blocks));
-	st.nr_blocks = in->nr_blocks;
-	st.preserved_bytes = in->preserved_bytes;
-	st.bytes = in->meta_bytes;
-	report_blocks(out, "blocks", &st);
-	if (in->version >= KHO_ABI_V2) {
-		report_tree(out, "tree", &in->tree, in->geo.depth);
-	} else {
-		fprintf(out,
-			"  %-14s%" PRIu64 " chunks, %" PRIu64
-			" bitmaps of %u bytes, %s, overhead %.4f%%\n",
-			"kho-v1 map", in->v1_chunks, in->v1_bitmaps,
-			in->v1_bitmap_bytes,
-			fmt_bytes(in->meta_bytes, b, sizeof(b)),
-			report_overhead(&st));
-		fprintf(out, "  %-14s%s\n", "bitmap size", in->v1_bitmap_why);
-	}
-	for (uint64_t i = 0; i < in->nr_ranges && i < INSPECT_TEXT_RANGES; i++)
-		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
-			i ? "" : "ranges", in->ranges[i].start,
-			in->ranges[i].end,
-			fmt_bytes(in->ranges[i].end - in->ranges[i].start, b,
-				  sizeof(b)));
-	if (in->nr_ranges > INSPECT_TEXT_RANGES)
-		fprintf(out,
-			"  %-14s... %" PRIu64
-			" more ranges (--json lists all)\n",
-			"", in->nr_ranges - INSPECT_TEXT_RANGES);
-	fprintf(out, "  %-14s%" PRIu64 " ranges, %s\n",
-		in->nr_ranges ? "" : "ranges", in->nr_ranges,
-		fmt_bytes(in->preserved_bytes, b, sizeof(b)));
-}
-
-static int print_block(uint64_t phys, unsigned int order, void *arg)
-{
-	fprintf(arg, "block %#" PRIx64 " order %u\n", phys, order);
-	return 0;
-}
-
-/* ---- the command ---------------------------------------------------------------- */
-
-static int parse_page_size(const char *s, unsigned int *shift)
-{
-	uint64_t v;
-
-	if (sim_parse_size(s, &v))
-		return -EINVAL;
-	for (unsigned int sh = KHO_PAGE_SHIFT_MIN; sh <= KHO_PAGE_SHIFT_MAX;
-	     sh += 2)
-		if (v == 1ULL << sh) {
-			*shift = sh;
-			return 0;
-		}
-	return -EINVAL;
-}
-
+/* ---- reading it all ------------------------------------------------------------ */
 static int read_handover_file(struct inspect *in, const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -1045,105 +1122,13 @@ static int read_scratch(struct inspect *in)
 			      in->err.msg);
 	}
 	in->nr_scratch = n;
+	/* Linux hands over an empty area (x86: the global one) and takes it. */
+	for (unsigned int i = 0; i < n; i++)
+		if (!in->scratch[i].size)
+			kho_warn(&in->warn, "scratch area is empty", NULL,
+				 in->scratch[i].addr, i);
 	return 0;
 }
-
-struct inspect_opts {
-	const char *fdt;
-	const char *mem;
-	const char *handover;
-	const char *scratch;
-	const char *svg;
-	unsigned int page_shift;
-	unsigned int v1_bitmap;
-	bool json;
-	bool blocks;
-	bool svg_by_subsystem;
-};
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), fmt, arg);
-	tool_error(
-		"inspect: %s (kho inspect [DIR] [--fdt FILE] [--mem SOURCE] "
-		"[--page-size N] [--v1-bitmap 512|page] [--handover FILE] "
-		"[--scratch DEBUGFS_DIR] "
-		"[--json] [--blocks] [--svg FILE [--svg-color order|subsystem]])",
-		msg);
-	return 2;
-}
-
-static int parse_opts(struct inspect_opts *o, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes = true;
-
-		if (!strcmp(a, "--json")) {
-			o->json = true;
-			takes = false;
-		} else if (!strcmp(a, "--blocks")) {
-			o->blocks = true;
-			takes = false;
-		} else if (a[0] != '-') {
-			if (o->mem)
-				return usage_error(
-					"\"%s\": one memory source only", a);
-			o->mem = a;
-			takes = false;
-		} else if (!v) {
-			return usage_error("%s needs a value", a);
-		} else if (!strcmp(a, "--fdt")) {
-			o->fdt = v;
-		} else if (!strcmp(a, "--mem")) {
-			if (o->mem)
-				return usage_error(
-					"\"%s\": one memory source only", v);
-			o->mem = v;
-		} else if (!strcmp(a, "--handover")) {
-			o->handover = v;
-		} else if (!strcmp(a, "--scratch")) {
-			o->scratch = v;
-		} else if (!strcmp(a, "--svg")) {
-			o->svg = v;
-		} else if (!strcmp(a, "--svg-color")) {
-			if (strcmp(v, "order") && strcmp(v, "subsystem"))
-				return usage_error(
-					"--svg-color is order or subsystem, "
-					"not \"%s\"",
-					v);
-			o->svg_by_subsystem = !strcmp(v, "subsystem");
-		} else if (!strcmp(a, "--page-size")) {
-			if (parse_page_size(v, &o->page_shift))
-				return usage_error(
-					"--page-size is 4K, 16K or 64K, "
-					"not \"%s\"",
-					v);
-		} else if (!strcmp(a, "--v1-bitmap")) {
-			if (!strcmp(v, "512"))
-				o->v1_bitmap = 512;
-			else if (!strcmp(v, "page"))
-				o->v1_bitmap = UINT32_MAX;
-			else
-				return usage_error(
-					"--v1-bitmap is 512 or page, "
-					"not \"%s\"",
-					v);
-		} else {
-			return usage_error("unknown option %s", a);
-		}
-		if (takes)
-			i++;
-	}
-	if (!o->mem)
-		return usage_error("%s", "which memory? give --mem SOURCE or a "
-					 "machine directory");
-	return 0;
-}
-
 static void set_page_size(struct inspect *in, const struct inspect_opts *o)
 {
 	if (o->page_shift) {
@@ -1171,8 +1156,73 @@ static void set_page_size(struct inspect *in, const struct inspect_opts *o)
 	kho_geometry_init(&in->geo, in->page_shift);
 }
 
-/* Everything up to the verdict. Return: 0, 1 refused, -errno: no result. */
-static int inspect_run(struct inspect *in, const struct inspect_opts *o)
+/* kernel B's environment over the page cache: what kho_populate() reads. */
+static struct kho_page inspect_any_page;
+
+static uint64_t no_virt_to_phys(void *ctx, const void *va)
+{
+	return KHO_ERR_NO_ADDR;
+}
+
+static struct kho_page *backed_page(void *ctx, uint64_t pfn)
+{
+	struct inspect *in = ctx;
+
+	if (pfn > UINT64_MAX >> in->page_shift ||
+	    !memsrc_backed(&in->ms, pfn << in->page_shift,
+			   1ULL << in->page_shift))
+		return NULL;
+	return &inspect_any_page;
+}
+
+static void no_free_pages(void *ctx, void *va, unsigned int order)
+{
+}
+
+/*
+ * A pending handover is first taken exactly as kernel B takes it
+ * (kho_populate(): root FDT, version, memory map, scratch array), so a
+ * refusal says what `kho boot` would say, word for word. kho-v1, which
+ * kernel B does not boot, is left to inspect's own reader.
+ */
+static int populate_check(struct inspect *in)
+{
+	const struct kho_data *kd = &in->ms.handover;
+	struct kho_env_ops ops = {
+		.mem = { .phys_to_virt = cache_phys_to_virt,
+			 .virt_to_phys = no_virt_to_phys,
+			 .ctx = in },
+		.free_pages = no_free_pages,
+		.pfn_to_page = backed_page,
+	};
+	struct kho_in *kin = calloc(1, sizeof(*kin));
+	struct kho_geometry geo;
+	int ret;
+
+	if (!kin)
+		return sim_fail(&in->err, -ENOMEM, "out of memory");
+	kho_geometry_init(&geo, in->page_shift);
+	ret = kho_populate(kin, &geo, &ops, kd->fdt_addr, kd->fdt_size,
+			   kd->scratch_addr, kd->scratch_size);
+	if (ret && !(kin->abi && kin->abi->mem_map == KHO_MEM_MAP_CHUNKS)) {
+		kho_error_format(&kin->err, in->reason, sizeof(in->reason));
+		in->code = ret;
+		in->valid = false;
+		if (kin->abi) {
+			in->abi = kin->abi;
+			in->version = kin->abi->abi;
+		}
+		ret = 1;
+	} else {
+		ret = 0;
+	}
+	/* The adopted tree is only forgotten: its pages are the cache's. */
+	kho_in_destroy(kin);
+	free(kin);
+	return ret;
+}
+
+int inspect_run(struct inspect *in, const struct inspect_opts *o)
 {
 	int ret;
 
@@ -1181,10 +1231,22 @@ static int inspect_run(struct inspect *in, const struct inspect_opts *o)
 	if (ret)
 		return ret;
 	set_page_size(in, o);
+	in->view = (struct kho_view){ view_map, view_own, in, in->page_shift };
+	in->cur_owner = -1;
 	if (o->handover) {
 		ret = read_handover_file(in, o->handover);
 		if (ret)
 			return ret;
+	}
+	if (!o->fdt && in->ms.has_handover) {
+		ret = populate_check(in);
+		if (ret) {
+			/* Show what can be shown; the verdict stays kernel B's. */
+			if (ret > 0)
+				read_fdt_mem(in, in->ms.handover.fdt_addr,
+					     in->ms.handover.fdt_size);
+			return ret;
+		}
 	}
 	if (o->fdt)
 		ret = read_fdt_file(in, o->fdt);
@@ -1225,7 +1287,7 @@ static int inspect_run(struct inspect *in, const struct inspect_opts *o)
 	return in->valid ? 0 : 1;
 }
 
-static void inspect_free(struct inspect *in)
+void inspect_free(struct inspect *in)
 {
 	if (in->attached)
 		kho_radix_destroy(&in->radix);
@@ -1237,68 +1299,9 @@ static void inspect_free(struct inspect *in)
 	free(in->meta);
 	free(in->v1_runs);
 	free(in->owners);
-}
-
-bool inspect_mem_wanted(int argc, char **argv)
-{
-	static const char *const opts[] = {
-		"--fdt",       "--mem",	     "--svg",
-		"--svg-color", "--blocks",   "--page-size",
-		"--v1-bitmap", "--handover", "--scratch",
-	};
-
-	for (int i = 1; i < argc; i++)
-		for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
-			if (!strcmp(argv[i], opts[k]))
-				return true;
-	return false;
-}
-
-int cmd_inspect_mem(int argc, char **argv)
-{
-	struct inspect_opts o = { 0 };
-	struct inspect *in;
-	int ret;
-
-	ret = parse_opts(&o, argc, argv);
-	if (ret)
-		return ret;
-	in = calloc(1, sizeof(*in));
-	if (!in) {
-		tool_error("out of memory");
-		return 1;
+	for (unsigned int i = 0; i < in->nr_subtrees; i++) {
+		free(in->subtrees[i].sessions);
+		free(in->subtrees[i].files);
+		free(in->subtrees[i].flbs);
 	}
-	in->fdt_phys = KHO_ERR_NO_ADDR;
-	ret = inspect_run(in, &o);
-	if (ret < 0) {
-		/* No handover to describe: the source or the FDT is unusable. */
-		in->valid = false;
-		in->code = ret;
-		snprintf(in->reason, sizeof(in->reason), "%s", in->err.msg);
-		if (o.json)
-			inspect_print_json(in, stdout, false);
-		tool_error("%s", in->err.msg);
-		inspect_free(in);
-		free(in);
-		return 1;
-	}
-	if (o.json)
-		ret = inspect_print_json(in, stdout, o.blocks) ? 1 : ret;
-	else
-		print_text(stdout, in);
-	if (o.blocks && !o.json)
-		inspect_for_each_block(in, print_block, stdout);
-	if (o.svg) {
-		struct sim_error e = { "" };
-
-		if (inspect_write_svg(in, o.svg, o.svg_by_subsystem, &e)) {
-			tool_error("%s", e.msg);
-			ret = 1;
-		}
-	}
-	if (!in->valid)
-		tool_error("%s", in->reason);
-	inspect_free(in);
-	free(in);
-	return ret ? 1 : 0;
 }

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * tools/kho/inspect_mem.h - kho inspect on any physical memory: a root FDT
- * (from a file or from memory) and a memory source (memsrc.h).
+ * tools/kho/inspect_mem.h - kho inspect's one reader: a handover in any
+ * physical memory (memsrc.h: a machine directory, raw dump, ELF core,
+ * /proc/kcore, /dev/mem), its root FDT from memory or a file.
  *
- *   root FDT --compatible--> kho-v2: radix tree, attached read-only through
- *      |                     a page cache over the source, checked whole
- *      |                     with kho_radix_validate(), then walked
- *      |                     kho-v1: chunk list of bitmaps (v1.c)
- *      +--children--> subtrees: decoded when known
+ *   root FDT --compatible--> kho-v2..v4: radix tree, attached read-only
+ *      |                     through a page cache (JudyL) over the source,
+ *      |                     checked whole with kho_radix_validate(), walked
+ *      |                     kho-v1: lib/kho_v1.c's chunk list (v1.c)
+ *      +--children--> subtrees, each decoded by its lib/ module through a
+ *                     struct kho_view of the source (kexec-metadata,
+ *                     memblock-v1, LUO + memfd-v2, kho-test-v1, memfd-v1)
  *
- * Everything found lands in one struct inspect; the text, JSON
- * (inspect_json.c) and SVG (inspect_svg.c) outputs only read it.
+ * Everything found lands in one struct inspect; the text (cmd_inspect.c),
+ * JSON (inspect_json.c) and SVG (inspect_svg.c) outputs only read it.
  */
 #ifndef KHO_INSPECT_MEM_H
 #define KHO_INSPECT_MEM_H
@@ -20,8 +23,13 @@
 #include <stdio.h>
 
 #include <kho/kho.h>
+#include <kho/kho_metadata.h>
+#include <kho/kho_test.h>
+#include <kho/luo.h>
+#include <kho/memfd.h>
 #include <kho/radix.h>
 #include <kho/validate.h>
+#include <kho/view.h>
 
 #include "memsrc.h"
 
@@ -29,21 +37,9 @@
 #define INSPECT_MAX_REGIONS 32
 #define INSPECT_MAX_SUBTREES 64
 #define INSPECT_NAME_LEN 64
-
-/* A u64 -> pointer hash map (page cache, sets of visited addresses). */
-struct u64_map {
-	uint64_t *keys;
-	void **vals;
-	uint64_t nr;
-	uint64_t cap;
-};
-
-/* Return the value stored for @key, or NULL. */
-void *u64_map_get(const struct u64_map *m, uint64_t key);
-/* Store @val (non-NULL) for @key. Return: 0 or -ENOMEM. */
-int u64_map_put(struct u64_map *m, uint64_t key, void *val);
-/* Free the table (not the values). */
-void u64_map_free(struct u64_map *m);
+/* LUO sessions and files listed. */
+#define INSPECT_MAX_SESSIONS 256
+#define INSPECT_MAX_FILES 4096
 
 /**
  * struct inspect_run - blocks of one order back to back, [@start, @end)
@@ -75,6 +71,43 @@ enum inspect_decoded {
 	INSPECT_KEXEC_METADATA, /* struct kho_kexec_metadata */
 	INSPECT_MEMBLOCK, /* memblock-v1 FDT of reserve-mem-v1 regions */
 	INSPECT_MEMFD, /* memfd-v1: struct kho_memfd_ser */
+	INSPECT_LUO, /* luo-v5: sessions and files in block chains */
+	INSPECT_KHO_TEST, /* kho-test-v1: lib/test_kho.c's folios */
+};
+
+/**
+ * struct inspect_luo_file - one file of a LUO session
+ * @session: index of its session in struct inspect_subtree's @sessions
+ * @f: the file's record
+ * @memfd: a memfd-v2 file's blob, when @memfd_read is 0
+ * @memfd_read: kho_memfd_read()'s return, or 1 when not a memfd-v2 file
+ * @problem: why the memfd-v2 blob was refused, or ""
+ */
+struct inspect_luo_file {
+	unsigned int session;
+	struct kho_luo_file_info f;
+	struct kho_memfd_info memfd;
+	int memfd_read;
+	char problem[256];
+};
+
+/**
+ * struct inspect_kho_test - what a kho-test-v1 blob says
+ * @info: its fields
+ * @folio_bytes: memory of its folios
+ * @csum_state: 1 the stored checksum matches the folios, 0 it does not,
+ *	-1 not checked (@csum_note says why)
+ * @csum_arch: the architecture whose csum_partial() matched, or NULL
+ * @csum_found: the sum computed (x86-64's) when none matched
+ * @csum_note: why not checked, or ""
+ */
+struct inspect_kho_test {
+	struct kho_test_info info;
+	uint64_t folio_bytes;
+	int csum_state;
+	const char *csum_arch;
+	uint32_t csum_found;
+	char csum_note[128];
 };
 
 /**
@@ -94,6 +127,11 @@ enum inspect_decoded {
  * @total_regions: regions in the FDT
  * @memfd: memfd-v1 fields; @memfd_phys is where the struct lies
  * @memfd_entries: folio entries found in the vmalloc chunk list
+ * @luo: LUO totals
+ * @sessions: LUO sessions (malloc'ed), @nr_sessions of them
+ * @files: their files (malloc'ed), @nr_files of them
+ * @flbs: LUO FLB entries (malloc'ed), @nr_flbs of them
+ * @kt: kho-test-v1
  */
 struct inspect_subtree {
 	char name[INSPECT_NAME_LEN];
@@ -104,11 +142,7 @@ struct inspect_subtree {
 	char compatible[INSPECT_NAME_LEN];
 	enum inspect_decoded kind;
 	char problem[256];
-	struct {
-		uint32_t version;
-		char previous_release[KHO_KEXEC_RELEASE_LEN + 1];
-		uint32_t kexec_count;
-	} km;
+	struct kho_metadata_info km;
 	struct {
 		char name[INSPECT_NAME_LEN];
 		uint64_t start;
@@ -119,6 +153,14 @@ struct inspect_subtree {
 	struct kho_memfd_ser memfd;
 	uint64_t memfd_phys;
 	uint64_t memfd_entries;
+	struct kho_luo_info luo;
+	struct kho_luo_session_info *sessions;
+	unsigned int nr_sessions;
+	struct inspect_luo_file *files;
+	unsigned int nr_files;
+	struct kho_luo_flb_info *flbs;
+	unsigned int nr_flbs;
+	struct inspect_kho_test kt;
 };
 
 /**
@@ -134,6 +176,7 @@ struct inspect_subtree {
  * @version: the ABI version's number (1 to 4); 0 when the FDT is not a
  *	handover
  * @abi: that version's table entry, or NULL
+ * @warn: what was accepted though odd (as kernel B's kho_in warns)
  * @map_phys: preserved-memory-map: tree root (v2) or first chunk (v1)
  * @scratch: scratch areas when known (machine handover), else NULL
  * @nr_scratch: entries of @scratch
@@ -174,6 +217,7 @@ struct inspect {
 	const char *page_size_from;
 	int version;
 	const struct kho_abi_version *abi;
+	struct kho_warnings warn;
 	uint64_t map_phys;
 	struct kho_scratch *scratch;
 	unsigned int nr_scratch;
@@ -205,7 +249,13 @@ struct inspect {
 	unsigned int nr_subtrees;
 
 	/* private to inspect_mem.c */
-	struct u64_map cache;
+	void *cache; /* JudyL: page address -> copy of the page */
+	void *spans; /* JudyL: address -> struct inspect_span, multi-page */
+	struct inspect_span *span_list;
+	uint64_t mapped_bytes;
+	struct kho_view view;
+	int cur_owner;
+	struct inspect_subtree *cur;
 	struct kho_radix_tree radix;
 	bool attached;
 	struct sim_error err;
@@ -229,6 +279,18 @@ int inspect_for_each_block(struct inspect *in, inspect_block_cb cb, void *arg);
 /* Add an extent to a list. Return: 0 or -ENOMEM. */
 int inspect_add_extent(struct inspect_extent **list, uint64_t *nr,
 		       uint64_t start, uint64_t end, int owner);
+
+/**
+ * inspect_error_sentence() - a struct kho_error as one sentence
+ * @err: filled in by a lib/ decoder
+ * @buf: where to write
+ * @len: its size
+ *
+ * "<what> (property P, phys 0x..., index I)", leaving out what does not
+ * apply: the same facts as kho_error_format(), without its verdict.
+ * Return: the sentence's length, as snprintf().
+ */
+int inspect_error_sentence(const struct kho_error *err, char *buf, size_t len);
 
 /**
  * inspect_v1_read() - read a kho-v1 chunk list into @in
@@ -265,24 +327,46 @@ int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 		      struct sim_error *e);
 
 /**
- * inspect_mem_wanted() - does a kho inspect command line need this code
- * @argc: arguments of "inspect"
- * @argv: argv[0] is "inspect"
- *
- * Return: true when an option only inspect_mem.c knows is present (--fdt,
- * --mem, --svg, --blocks, ...); `kho inspect DIR [--json]` stays the
- * simulated machine's own inspect.
+ * struct inspect_opts - what the command line asked for
+ * @fdt: the root FDT's file, or NULL (the source's pending handover)
+ * @mem: the memory source (memsrc_open())
+ * @handover: a struct kho_data file, or NULL
+ * @scratch: a debugfs kho/out directory for the scratch areas, or NULL
+ * @svg: picture to write, or NULL
+ * @page_shift: --page-size, or 0
+ * @v1_bitmap: kho-v1 bitmap bytes: 512, UINT32_MAX for a page, 0 to infer
+ * @json: print JSON
+ * @blocks: list every block
+ * @svg_by_subsystem: colour by owner
  */
-bool inspect_mem_wanted(int argc, char **argv);
+struct inspect_opts {
+	const char *fdt;
+	const char *mem;
+	const char *handover;
+	const char *scratch;
+	const char *svg;
+	unsigned int page_shift;
+	unsigned int v1_bitmap;
+	bool json;
+	bool blocks;
+	bool svg_by_subsystem;
+};
 
 /**
- * cmd_inspect_mem() - kho inspect [DIR] --fdt FILE --mem SOURCE ...
- * @argc: arguments of "inspect"
- * @argv: argv[0] is "inspect"
+ * inspect_run() - read a handover from a memory source, everything
+ * @in: zeroed, with @fdt_phys KHO_ERR_NO_ADDR
+ * @o: what to read
  *
- * Return: 0 when the handover is valid, 1 when it is refused or cannot be
- * read (one sentence on stderr), 2 for a usage error.
+ * Opens the source, finds the root FDT, checks it as kernel B would,
+ * checks and walks the memory map, decodes every subtree through the
+ * lib/ modules (kexec-metadata, memblock-v1, LUO with memfd-v2, kho-test-v1,
+ * memfd-v1) over a struct kho_view of the source.
+ * Return: 0 accepted, 1 refused (@in->reason says why), or a negative
+ * errno when there is no handover to describe (@in->err says why).
  */
-int cmd_inspect_mem(int argc, char **argv);
+int inspect_run(struct inspect *in, const struct inspect_opts *o);
+
+/* Free what inspect_run() allocated (not @in itself). */
+void inspect_free(struct inspect *in);
 
 #endif /* KHO_INSPECT_MEM_H */

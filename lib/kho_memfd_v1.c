@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * kho_memfd_v1.c - the one reader of memfd-v1 (<kho/kho_memfd_v1.h> draws
+ * it): the blob FDT, the struct it names and the folio array, checked whole
+ * before anybody hears of a folio.
+ */
+#include <libfdt.h>
+
+#include <kho/kho_memfd_v1.h>
+#include <kho/vmalloc.h>
+
+#include "kho_internal.h"
+
+/* fdt_create() writes version 17; see lib/kho_in.c about older ones. */
+#define MEMFD_V1_FDT_MIN_VERSION 16
+#define MEMFD_V1_ENTRY_SIZE sizeof(struct kho_memfd_folio_ser)
+#define MEMFD_V1_FOLIO_FLAGS (KHO_MEMFD_FOLIO_DIRTY | KHO_MEMFD_FOLIO_UPTODATE)
+#define MEMFD_V1_MAX_PAGES 0xffffffffULL
+
+static int v1_fail(struct kho_error *err, int code, const char *what,
+		   const char *field, uint64_t phys, long index)
+{
+	if (err) {
+		err->code = code;
+		err->what = what;
+		err->property = field;
+		err->phys = phys;
+		err->level = KHO_ERR_NO_LEVEL;
+		err->index = index;
+	}
+	return code;
+}
+
+struct v1_walk {
+	const struct kho_view *view;
+	bool check; /* pass 1: check and own; pass 2: call back */
+	kho_memfd_v1_folio_cb cb;
+	void *arg;
+	struct kho_error *err;
+	uint64_t nr_folios, pages, entry, next_index, holes;
+};
+
+/* One block of the folio array: its entries, up to nr_folios. */
+static int array_block(uint64_t phys, unsigned int order, uint64_t index,
+		       void *arg)
+{
+	struct v1_walk *w = arg;
+	unsigned int shift = w->view->page_shift;
+	uint64_t len = 1ULL << (shift + order);
+	const unsigned char *block = kho_view_map(w->view, phys, len);
+	struct kho_memfd_folio_ser f;
+	int ret;
+
+	if (!block)
+		return v1_fail(w->err, -EFAULT,
+			       "a page of the memfd-v1 folio array is not in "
+			       "memory",
+			       "folios", phys, (long)index);
+	if (w->check) {
+		ret = kho_view_own(w->view, phys, len, "memfd folio array");
+		if (ret)
+			return ret;
+	}
+	for (uint64_t i = 0;
+	     i < len / MEMFD_V1_ENTRY_SIZE && w->entry < w->nr_folios;
+	     i++, w->entry++) {
+		uint64_t at = phys + i * MEMFD_V1_ENTRY_SIZE, fphys;
+
+		kho_memcpy(&f, block + i * MEMFD_V1_ENTRY_SIZE, sizeof(f));
+		if (!f.pfn) {
+			w->holes += w->check;
+			continue;
+		}
+		fphys = (uint64_t)f.pfn << shift;
+		if (!w->check) {
+			ret = w->cb ? w->cb(fphys, f.index, f.flags, w->entry,
+					    w->arg) :
+				      0;
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (fphys >> shift != f.pfn)
+			return v1_fail(w->err, -EINVAL,
+				       "a memfd-v1 folio's pfn is beyond the "
+				       "address space",
+				       "pfn", at, (long)w->entry);
+		if (f.flags & ~MEMFD_V1_FOLIO_FLAGS)
+			return v1_fail(w->err, -EINVAL,
+				       "a memfd-v1 folio has unknown flags",
+				       "flags", at, (long)w->entry);
+		if (f.index >= w->pages)
+			return v1_fail(w->err, -EINVAL,
+				       "a memfd-v1 folio lies past the end of "
+				       "the file",
+				       "index", at, (long)w->entry);
+		if (f.index < w->next_index)
+			return v1_fail(w->err, -EINVAL,
+				       "a memfd-v1 folio's index is not above "
+				       "the previous folio's",
+				       "index", at, (long)w->entry);
+		w->next_index = f.index + 1;
+		ret = kho_view_own(w->view, fphys, 1ULL << shift,
+				   "memfd folio");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The blob: a sound FDT of compatible memfd-v1; its data property. */
+static int read_blob(const struct kho_view *view, uint64_t phys, uint64_t size,
+		     uint64_t *data, uint64_t *total, struct kho_error *err)
+{
+	const void *fdt = kho_view_map(view, phys, sizeof(struct fdt_header));
+	const void *p;
+	int len;
+
+	if (!fdt)
+		return v1_fail(err, -EFAULT,
+			       "the memfd-v1 blob is not in memory", NULL, phys,
+			       KHO_ERR_NO_INDEX);
+	if (fdt_check_header(fdt) ||
+	    fdt_version(fdt) < MEMFD_V1_FDT_MIN_VERSION)
+		return v1_fail(err, -EINVAL,
+			       "the memfd-v1 blob is not an FDT of version 16 "
+			       "or later",
+			       NULL, phys, KHO_ERR_NO_INDEX);
+	*total = fdt_totalsize(fdt);
+	if (size && *total > size)
+		return v1_fail(err, -EINVAL,
+			       "the memfd-v1 FDT is larger than its blob-size",
+			       "blob-size", phys, KHO_ERR_NO_INDEX);
+	fdt = kho_view_map(view, phys, *total);
+	if (!fdt)
+		return v1_fail(err, -EFAULT,
+			       "the memfd-v1 FDT is not all in memory", NULL,
+			       phys, KHO_ERR_NO_INDEX);
+	if (fdt_check_full(fdt, *total))
+		return v1_fail(err, -EINVAL, "the memfd-v1 FDT is corrupt",
+			       NULL, phys, KHO_ERR_NO_INDEX);
+	if (fdt_node_check_compatible(fdt, 0, KHO_MEMFD_COMPATIBLE))
+		return v1_fail(err, -EINVAL,
+			       "the memfd blob is not compatible with memfd-v1",
+			       "compatible", phys, KHO_ERR_NO_INDEX);
+	p = fdt_getprop(fdt, 0, "data", &len);
+	if (!p || len != (int)sizeof(*data))
+		return v1_fail(err, -EINVAL,
+			       "the memfd-v1 data property is missing or not "
+			       "8 bytes",
+			       "data", phys, KHO_ERR_NO_INDEX);
+	kho_memcpy(data, p, sizeof(*data));
+	return 0;
+}
+
+int kho_memfd_v1_read(const struct kho_view *view, uint64_t phys, uint64_t size,
+		      kho_memfd_v1_folio_cb cb, void *arg,
+		      struct kho_memfd_v1_info *info, struct kho_error *err)
+{
+	struct v1_walk w = { .view = view, .check = true, .err = err };
+	struct kho_memfd_ser ser;
+	struct kho_vmalloc folios;
+	struct kho_view quiet;
+	uint64_t data, total;
+	const void *p;
+	unsigned int shift;
+	int ret;
+
+	if (KHO_WARN_ON(!view || !view->map))
+		return -EINVAL;
+	shift = view->page_shift;
+	ret = read_blob(view, phys, size, &data, &total, err);
+	if (ret)
+		return ret;
+	p = kho_view_map(view, data, sizeof(ser));
+	if (!p)
+		return v1_fail(err, -EFAULT,
+			       "the memfd-v1 struct is not in memory", "data",
+			       data, KHO_ERR_NO_INDEX);
+	kho_memcpy(&ser, p, sizeof(ser));
+	kho_memcpy(&folios, &ser.folios, sizeof(folios));
+	w.pages = (ser.size >> shift) + !!(ser.size & ((1ULL << shift) - 1));
+	if (w.pages > MEMFD_V1_MAX_PAGES)
+		return v1_fail(err, -EINVAL,
+			       "a memfd-v1 file is larger than 2^32 - 1 pages",
+			       "size", data, KHO_ERR_NO_INDEX);
+	if (ser.nr_folios > w.pages)
+		return v1_fail(err, -EINVAL,
+			       "a memfd-v1 file has more folios than pages",
+			       "nr_folios", data, KHO_ERR_NO_INDEX);
+	/* 2^32 pages of 64 KiB: the product fits 64 bits. */
+	if (ser.nr_folios &&
+	    ((uint64_t)folios.total_pages << shift) / MEMFD_V1_ENTRY_SIZE <
+		    ser.nr_folios)
+		return v1_fail(err, -EINVAL,
+			       "a memfd-v1 folio array is smaller than "
+			       "nr_folios entries",
+			       "folios", data, KHO_ERR_NO_INDEX);
+	ret = kho_view_own(view, phys, size ? size : total,
+			   KHO_MEMFD_COMPATIBLE);
+	if (!ret)
+		ret = kho_view_own(view, data, sizeof(ser), "memfd-v1 struct");
+	if (ret)
+		return ret;
+	w.nr_folios = ser.nr_folios;
+	if (ser.nr_folios) {
+		ret = kho_vmalloc_read(view, &folios, array_block, &w, err);
+		if (ret)
+			return ret;
+	}
+	if (info) {
+		info->ser_phys = data;
+		info->pos = ser.pos;
+		info->size = ser.size;
+		info->nr_folios = ser.nr_folios;
+		info->nr_holes = w.holes;
+		info->folios = folios;
+		info->fdt_size = total;
+	}
+	if (!cb || !ser.nr_folios)
+		return 0;
+	quiet = *view;
+	quiet.own = NULL;
+	w.view = &quiet;
+	w.check = false;
+	w.cb = cb;
+	w.arg = arg;
+	w.entry = 0;
+	return kho_vmalloc_read(&quiet, &folios, array_block, &w, err);
+}
