@@ -8,6 +8,8 @@
 # memfd-v2 size, kho_test's checksum with the kernel's own csum_partial(),
 # kexec-metadata. x86 hands over an empty scratch area: a warning, not a
 # refusal. The same handover read as DIR and as --mem DIR gives one JSON.
+# Booted, the memblock and kexec-metadata clients take the kernel's blobs
+# back through the same modules.
 # Skipped when no capture exists (KHO_CAPTURES names another directory).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -94,6 +96,20 @@ PY
 		"kexec-metadata .*previous release \"7.3.4\", kexec count 1"; do
 		grep -q "$want" "$T/$arch.txt" || fail "$arch: text lacks \"$want\""
 	done
+	# The memblock client takes the kernel's regions back (no hash to check).
+	M="$T/boot-$arch"
+	mkdir "$M"
+	cp --sparse=always "$C/machine.conf" "$C/ram.img" "$C/handover" "$M/"
+	[ "$arch" = x86_64 ] || grep -q '^arch' "$M/machine.conf" ||
+		echo "arch = arm64" >>"$M/machine.conf"
+	"$KHO" boot "$M" >"$T/boot-$arch.out" 2>&1 || true
+	rm -rf "$M"
+	grep -q "restore *memblock: 2 reserve_mem regions restored, 0 of them checked" \
+		"$T/boot-$arch.out" ||
+		fail "$arch: memblock restore: $(grep memblock "$T/boot-$arch.out")"
+	grep -q "restore *kexec-metadata: kexec 1 since cold boot, from 7.3.4" \
+		"$T/boot-$arch.out" ||
+		fail "$arch: kexec-metadata restore: $(grep kexec-metadata "$T/boot-$arch.out")"
 	n=$((n + 1))
 done
 if [ -f "$CAP/x86_64-7.3.4-capture1/handover" ]; then
