@@ -249,6 +249,7 @@ def info(m):
     # say so instead of failing.
     mm = top.get("preserved-memory-map")
     if mm is not None and len(mm) == 8:
+        out["tree_root"] = u64(mm)
         pages, todo = [], [(u64(mm), 5)]
         try:
             while todo:
@@ -365,7 +366,7 @@ def x86place(m, init_size, modules):
         lo = max(lo, scr_addr + scr_size)
     al = 2 << 20
     loader = (lo + al - 1) & ~(al - 1)
-    kaddr = (loader + 0x10000 + modules + (1 << 20) + al - 1) & ~(al - 1)
+    kaddr = (loader + (1 << 20) + modules + (1 << 20) + al - 1) & ~(al - 1)
     if kaddr + init_size > end:
         fail("scratch area %#x-%#x is too small for the loader, %d bytes of modules and a kernel of init_size %#x"
              % (start, end, modules, init_size))

@@ -110,7 +110,7 @@ PY
 	qemu "$boot_kernel" "$boot_initrd" "$boot_append" "$log" \
 		--ram-file "$M/ram.img" $boot_opts "$@" || rc=$?
 	evidence "$log" "KHO" "kho" "reserve" "Revived" "kinit:" "LUO" "liveupdate" "test_kho"
-	says "$log" "found kexec handover data" "incompatible" "disabling KHO" "KHO restore" "kernel BUG" "Kernel panic" "kinit: stage B done"
+	says "$log" "kholoader: lib/" "found kexec handover data" "incompatible" "disabling KHO" "KHO restore" "kernel BUG" "Kernel panic" "kinit: stage B done"
 }
 
 # arm64: QEMU's own DTB with the handover in /chosen (linux,kho-fdt and
@@ -168,16 +168,23 @@ boot_real_x86_64() {
 	place=$(python3 "$top/tests/kernel/handover.py" x86place "$M" "$init_size" "$mods") ||
 		fail "no room for the loader and the kernel in scratch"
 	lo=${place% *} kaddr=${place#* }
+	ktree=$(python3 -c "import json,sys; print(hex(json.load(open(sys.argv[1]))['tree_root']))" "$out/handover.json") ||
+		fail "the root FDT names no preserved-memory-map"
+	# The loader checks the tree with lib/ itself, built freestanding.
 	gcc -m32 -ffreestanding -nostdlib -static -fno-pic -no-pie \
-		-fno-stack-protector -O2 -Wall -Wl,-Ttext="$lo" -Wl,--build-id=none \
-		-o "$out/loader.elf" "$top/tests/kernel/loader-x86.S" \
-		"$top/tests/kernel/loader-x86.c" || fail "cannot build the x86 loader"
+		-fno-stack-protector -O2 -Wall -DKHO_FREESTANDING -I"$top/include" \
+		-Wl,-Ttext="$lo" -Wl,--build-id=none -o "$out/loader.elf" \
+		"$top/tests/kernel/loader-x86.S" "$top/tests/kernel/loader-x86.c" \
+		"$top/lib/radix.c" "$top/lib/radix_walk.c" "$top/lib/radix_validate.c" \
+		"$top/lib/geometry.c" "$top/lib/abi_version.c" \
+		>"$out/loader-build.txt" 2>&1 ||
+		fail "cannot build the x86 loader: $(grep -m 1 'error\|undefined' "$out/loader-build.txt")"
 	{
 		printf 'info roms\nquit\n' | timeout -k 5 60 qemu-system-x86_64 \
 			-M pc -m 1G -S -nographic -nodefaults -monitor stdio \
 			-kernel "$out/loader.elf" \
 			-initrd "$kdir/image,$kwork/initrd-b.cpio,$M/handover" \
-			-append "kaddr=$kaddr $append" 2>&1 || true
+			-append "kaddr=$kaddr ktree=$ktree $append" 2>&1 || true
 		echo "addr=$(printf %016x "$lo") size=$(printf %#x $((kaddr - lo))) mem=ram name=\"loader, multiboot modules and information\""
 		echo "addr=$(printf %016x "$kaddr") size=$(printf %#x "$init_size") mem=ram name=\"kernel (init_size)\""
 		echo "addr=0000000000090000 size=0x3000 mem=ram name=\"boot_params, command line, setup_data\""
@@ -186,7 +193,7 @@ boot_real_x86_64() {
 	} >"$out/roms.txt"
 	boot_kernel=$out/loader.elf
 	boot_initrd=$kdir/image,$kwork/initrd-b.cpio,$M/handover
-	boot_append="kaddr=$kaddr $append" boot_opts= boot_devs=
+	boot_append="kaddr=$kaddr ktree=$ktree $append" boot_opts= boot_devs=
 }
 
 # judge_real [kinit]: kernel B's verdict on what boot_real handed it. With

@@ -7,18 +7,32 @@
  *
  * QEMU loads it as a multiboot kernel with three modules: a bzImage, an
  * initrd and the 32-byte kho_data (a libkho machine's handover file). The
- * command line is "kaddr=0xADDR" followed by Linux's command line; ADDR is
+ * command line is "kaddr=0xADDR ktree=0xROOT" followed by Linux's command
+ * line; ADDR is
  * where the protected-mode kernel goes (2 MiB-aligned, in KHO scratch, room
  * for the header's init_size: the case script checks that). It builds
  * boot_params (setup header copied from the bzImage, the e820 map from
  * multiboot's memory map, command line, initrd, setup_data) in the first
  * MiB, and enters the kernel through the 32-bit boot protocol.
  *
- * No libc, no lib/: byte offsets are those of Documentation/arch/x86/
- * boot.rst and arch/x86/include/uapi/asm/bootparam.h.
+ * Before it boots anything it checks the handed-over radix tree with
+ * libkho's own lib/ (kho_radix_attach() and kho_radix_validate(), built
+ * -ffreestanding -DKHO_FREESTANDING into this 32-bit loader): every node in
+ * RAM, reached once, outside scratch, every block inside RAM. The tree's
+ * root comes from the command line ("ktree=0xADDR"; the case reads it from
+ * the root FDT). A refused tree is not booted.
+ *
+ * No libc: byte offsets are those of Documentation/arch/x86/boot.rst and
+ * arch/x86/include/uapi/asm/bootparam.h; the few helpers lib/ and the
+ * compiler need are at the end of this file.
  */
 #include <stddef.h>
 #include <stdint.h>
+
+#include <kho/abi.h>
+#include <kho/kho.h>
+#include <kho/radix.h>
+#include <kho/validate.h>
 
 void enter_kernel(uint32_t entry, uint32_t boot_params);
 void outb_port(uint32_t port, uint32_t value);
@@ -134,10 +148,94 @@ static uint64_t parse_hex(const char *s, const char **end)
 	return v;
 }
 
+/* lib/ reaches memory through these: physical = virtual below 4 GiB. */
+static void *phys_to_virt(void *ctx, uint64_t pa)
+{
+	return pa >> 32 ? NULL : (void *)(uintptr_t)pa;
+}
+
+static uint64_t virt_to_phys(void *ctx, const void *va)
+{
+	return (uintptr_t)va;
+}
+
+static void *no_alloc(void *ctx)
+{
+	return NULL;
+}
+
+static void no_free(void *ctx, void *page)
+{
+}
+
+#define MAX_RAM 32
+#define MAX_SCRATCH 64
+static uint64_t seen[(4ULL << 30) >> 12 >> 6]; /* a bit per page of 4 GiB */
+
+/* Check the tree with lib/; halt (no boot) when it is refused. */
+static void validate_tree(uint64_t root, uint32_t mmap, uint32_t mmap_len,
+			  uint64_t scratch_addr, uint64_t scratch_size)
+{
+	static struct kho_mem_region ram[MAX_RAM];
+	static struct kho_scratch scratch[MAX_SCRATCH];
+	struct kho_mem_ops ops = { .alloc_page = no_alloc,
+				   .free_page = no_free,
+				   .virt_to_phys = virt_to_phys,
+				   .phys_to_virt = phys_to_virt };
+	struct kho_tree_check chk = { 0 };
+	struct kho_radix_tree tree;
+	struct kho_geometry geo;
+	unsigned int nr_ram = 0, nr_scratch;
+	int ret;
+
+	for (uint32_t e = mmap, end = mmap + mmap_len;
+	     e < end && nr_ram < MAX_RAM; e += rd32(e) + 4) {
+		uint64_t base, len;
+
+		copy((uint8_t *)&base, mem(e + 4), 8);
+		copy((uint8_t *)&len, mem(e + 12), 8);
+		if (rd32(e + 20) != 1 || !len)
+			continue;
+		ram[nr_ram].start = base;
+		ram[nr_ram++].end = base + len;
+	}
+	nr_scratch = scratch_size / sizeof(scratch[0]);
+	if (nr_scratch > MAX_SCRATCH || scratch_addr >> 32)
+		halt("the scratch array is too large or above 4 GiB");
+	copy((uint8_t *)scratch, mem((uint32_t)scratch_addr),
+	     nr_scratch * sizeof(scratch[0]));
+	if (kho_tree_check_words(ram, nr_ram, 12) > sizeof(seen) / 8)
+		halt("RAM above 4 GiB: the check bitmap is too small");
+	chk.ram = ram;
+	chk.nr_ram = nr_ram;
+	chk.scratch = scratch;
+	chk.nr_scratch = nr_scratch;
+	chk.seen = seen;
+	ret = kho_geometry_init(&geo, 12);
+	if (!ret)
+		ret = kho_radix_attach(&tree, &geo, &ops, root);
+	if (ret)
+		halt("lib/ cannot attach the radix tree at ktree=");
+	ret = kho_radix_validate(&tree, &chk);
+	puts_serial("kholoader: lib/ kho_radix_validate(): ");
+	if (ret) {
+		puts_serial(chk.err.what ? chk.err.what : "refused");
+		puts_serial(" at ");
+		puthex(chk.err.phys);
+		halt("refused: not booting");
+	}
+	puts_serial("tree accepted, ");
+	puthex(chk.nr_nodes);
+	puts_serial(" nodes, ");
+	puthex(chk.nr_ranges);
+	puts_serial(" ranges\r\n");
+}
+
 void loader_main(uint32_t magic, uint32_t mbi)
 {
 	uint32_t flags, mods, nr_mods, bz, bz_len, setup_sects, pm_off, kaddr;
 	uint32_t hdr_end, n_e820 = 0;
+	uint64_t tree_root;
 	const char *cmd, *p;
 	uint8_t *bp = mem(BOOT_PARAMS);
 
@@ -169,6 +267,18 @@ void loader_main(uint32_t magic, uint32_t mbi)
 		p++;
 	if (!kaddr || kaddr & 0x1fffff)
 		halt("kaddr must be a non-zero 2 MiB-aligned address");
+	if (p[0] != 'k' || p[1] != 't' || p[2] != 'r' || p[3] != 'e' ||
+	    p[4] != 'e' || p[5] != '=')
+		halt("kaddr= must be followed by ktree=0xADDR");
+	tree_root = parse_hex(p + 6, &p);
+	while (*p == ' ')
+		p++;
+	{
+		const uint64_t *kd = mem(rd32(mods + 32));
+
+		validate_tree(tree_root, rd32(mbi + 48), rd32(mbi + 44), kd[2],
+			      kd[3]);
+	}
 
 	zero(bp, 0x3000);
 	/* The bzImage: its setup header into boot_params, the rest to kaddr. */
@@ -225,4 +335,85 @@ void loader_main(uint32_t magic, uint32_t mbi)
 	puthex(n_e820);
 	puts_serial("\r\n");
 	enter_kernel(kaddr, BOOT_PARAMS);
+}
+
+/* What lib/ and the compiler expect from the environment. */
+void kho_lock_init(struct kho_lock *lock)
+{
+}
+
+void kho_lock_destroy(struct kho_lock *lock)
+{
+}
+
+void kho_lock_acquire(struct kho_lock *lock)
+{
+}
+
+void kho_lock_release(struct kho_lock *lock)
+{
+}
+
+void *memset(void *d, int c, size_t n)
+{
+	uint8_t *p = d;
+
+	while (n--)
+		*p++ = (uint8_t)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	copy(d, s, n);
+	return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = a, *y = b;
+
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] - y[i];
+	return 0;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (uint8_t)*a - (uint8_t)*b;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int __ctzdi2(uint64_t x);
+int __popcountdi2(uint64_t x);
+
+int __ctzdi2(uint64_t x)
+{
+	int n = 0;
+
+	while (!(x & 1) && n < 64) {
+		x >>= 1;
+		n++;
+	}
+	return n;
+}
+
+int __popcountdi2(uint64_t x)
+{
+	int n = 0;
+
+	for (; x; x &= x - 1)
+		n++;
+	return n;
 }
