@@ -417,3 +417,51 @@ int __popcountdi2(uint64_t x)
 		n++;
 	return n;
 }
+
+/* 64-bit division and bit helpers a 32-bit build of lib/ may call. */
+uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem);
+uint64_t __udivdi3(uint64_t n, uint64_t d);
+uint64_t __umoddi3(uint64_t n, uint64_t d);
+int __clzdi2(uint64_t x);
+
+uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem)
+{
+	uint64_t q = 0, r = 0;
+
+	if (!d)
+		halt("division by zero in lib/");
+	for (int i = 63; i >= 0; i--) {
+		r = r << 1 | ((n >> i) & 1);
+		if (r >= d) {
+			r -= d;
+			q |= 1ULL << i;
+		}
+	}
+	if (rem)
+		*rem = r;
+	return q;
+}
+
+uint64_t __udivdi3(uint64_t n, uint64_t d)
+{
+	return __udivmoddi4(n, d, NULL);
+}
+
+uint64_t __umoddi3(uint64_t n, uint64_t d)
+{
+	uint64_t r;
+
+	__udivmoddi4(n, d, &r);
+	return r;
+}
+
+int __clzdi2(uint64_t x)
+{
+	int n = 0;
+
+	while (n < 64 && !(x >> 63)) {
+		x <<= 1;
+		n++;
+	}
+	return n;
+}
