@@ -96,8 +96,8 @@ with open(sys.argv[1] + "/scratch_phys", "w") as p, \
 	>"$T/real.out" || fail "debugfs: $(cat "$T/real.out")"
 grep '^block ' "$T/real.out" | cmp -s - "$T/m4K.blocks" || fail "debugfs: other blocks"
 [ "$(grep -c 'blob-size 4096' "$T/real.out")" -eq 4 ] || fail "blob-size not shown"
-"$KHO" inspect --mem "$M" | grep -A3 '^  scratch' >"$T/dir.scratch"
-grep -A3 '^  scratch' "$T/real.out" | cmp -s - "$T/dir.scratch" ||
+"$KHO" inspect --mem "$M" | grep -A3 '^  scratch  ' >"$T/dir.scratch"
+grep -A3 '^  scratch  ' "$T/real.out" | cmp -s - "$T/dir.scratch" ||
 	fail "debugfs: scratch areas differ"
 block=$(grep '^block ' "$T/real.out" | head -1 | cut -d' ' -f2)
 echo "$block" >>"$D/scratch_phys"
