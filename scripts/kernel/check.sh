@@ -8,7 +8,8 @@
 # tests/kernel/case-CASE.sh ARCH; exit 0 passes, 77 is a skip (counted
 # apart, never as a pass), anything else fails. Each case's full output is
 # in $KWORK/ARCH/CASE.out (default KWORK=build/kernel).
-# Environment: KHO (the kho binary, default build/kho), KWORK,
+# Environment: KHO (the kho binary, default build/kho), KWORK, KERNEL_KEEP
+# (1: keep the RAM files of passing cases too),
 # KERNEL_CASE_TIMEOUT (seconds per case, default 900: a cold kernel build),
 # QEMU_ACCEL, QEMU_TIMEOUT (see qemu.sh).
 set -u
@@ -47,7 +48,16 @@ for c in "$@"; do
 		tr '\n' '|' | sed 's/|$//; s/|/ | /g')
 	last=$(tail -n 1 "$log")
 	case $rc in
-	0) passed=$((passed + 1)); v=PASS ;;
+	0)
+		passed=$((passed + 1)) v=PASS
+		# A passing case's RAM files (up to 1 GiB each, dense once a
+		# guest dirtied its memory) go, unless later cases read them
+		# (capture) or KERNEL_KEEP=1; a failing case keeps everything.
+		if [ "$name" != capture ] && [ "${KERNEL_KEEP:-0}" != 1 ]; then
+			find "$KWORK/$arch/$name" \( -name ram.img -o -name guest-ram \) \
+				-type f -delete 2>/dev/null
+		fi
+		;;
 	77) skipped=$((skipped + 1)); v=SKIP ;;
 	*) failed=$((failed + 1)); v=FAIL ;;
 	esac
