@@ -1179,6 +1179,16 @@ static void no_free_pages(void *ctx, void *va, unsigned int order)
 {
 }
 
+/* Does [@phys, @phys + min(@len, a page)) enter a second page? */
+static bool crosses_page(const struct inspect *in, uint64_t phys, uint64_t len)
+{
+	uint64_t page = 1ULL << in->page_shift;
+
+	if (len > page)
+		len = page;
+	return len && (phys & (page - 1)) + len > page;
+}
+
 /*
  * A pending handover is first taken exactly as kernel B takes it
  * (kho_populate(): root FDT, version, memory map, scratch array), so a
@@ -1204,6 +1214,15 @@ static int populate_check(struct inspect *in)
 	kho_geometry_init(&geo, in->page_shift);
 	ret = kho_populate(kin, &geo, &ops, kd->fdt_addr, kd->fdt_size,
 			   kd->scratch_addr, kd->scratch_size);
+	/*
+	 * The cache holds pages apart: a root FDT or scratch array that
+	 * crosses a page cannot be mapped whole through it. Inspect's own
+	 * reader, which copies such ranges, judges those.
+	 */
+	if (ret == -EFAULT &&
+	    (crosses_page(in, kd->fdt_addr, kd->fdt_size) ||
+	     crosses_page(in, kd->scratch_addr, kd->scratch_size)))
+		ret = 0;
 	if (ret && !(kin->abi && kin->abi->mem_map == KHO_MEM_MAP_CHUNKS)) {
 		kho_error_format(&kin->err, in->reason, sizeof(in->reason));
 		in->code = ret;
