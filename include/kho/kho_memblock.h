@@ -18,15 +18,15 @@
  * Kernel facts (Linux 7.3.4):
  *   include/linux/kho/abi/memblock.h:65-71  "memblock", "memblock-v1",
  *                                           "reserve-mem-v1"
- *   mm/memblock.c:2642-2676  prepare_kho_fdt(): one page, fdt_create(page),
+ *   mm/memblock.c:2642-2674  prepare_kho_fdt(): one page, fdt_create(page),
  *                            root compatible, per region a node named after
  *                            it with compatible, start (8 bytes), size
  *                            (8 bytes): nothing else
  *   mm/memblock.c:2679       kho_add_subtree("memblock", fdt, totalsize)
  *   mm/memblock.c:2613-2626  the regions' pages preserved
  *   mm/memblock.c:2734       root compatible checked on revival
- *   mm/memblock.c:2754-2770  node found by name, compatible checked
- *   mm/memblock.c:2771-2775  start and size must be exactly 8 bytes
+ *   mm/memblock.c:2755-2766  node found by name, compatible checked
+ *   mm/memblock.c:2768-2774  start and size must be exactly 8 bytes
  *   mm/memblock.c:2776-2785  start aligned to the new boot's reserve_mem
  *                            alignment, size equal to its size
  */

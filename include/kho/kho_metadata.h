@@ -18,7 +18,7 @@
  *   kernel/liveupdate/kexec_handover.c:1743     blob-size < 4: ignored
  *   kernel/liveupdate/kexec_handover.c:1751     version other than 1: ignored
  *   kernel/liveupdate/kexec_handover.c:1757     blob-size < 73: ignored
- *   kernel/liveupdate/kexec_handover.c:1766     release copied with strscpy()
+ *   kernel/liveupdate/kexec_handover.c:1768     release copied with strscpy()
  *   kernel/liveupdate/kexec_handover.c:1789     writer: version 1, release,
  *                                               kexec_count = previous + 1
  */
