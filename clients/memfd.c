@@ -194,7 +194,9 @@ static int memfd_preserve_v1(struct sim_boot *b, struct client_state *st,
 		uint64_t phys, size;
 		void *va;
 
-		while ((1ULL << order) > nr_pages - index)
+		/* shmem keeps a folio at an index aligned to its size. */
+		while ((1ULL << order) > nr_pages - index ||
+		       index & ((1ULL << order) - 1))
 			order--;
 		va = sim_alloc_pages(b, order);
 		if (!va) {
@@ -556,7 +558,9 @@ static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 		uint64_t fsize, phys;
 		void *va;
 
-		while ((1ULL << order) > nr_pages - index)
+		/* shmem keeps a folio at an index aligned to its size. */
+		while ((1ULL << order) > nr_pages - index ||
+		       index & ((1ULL << order) - 1))
 			order--;
 		va = sim_alloc_pages(b, order);
 		if (!va) {

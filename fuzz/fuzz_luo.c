@@ -124,7 +124,8 @@ static uint64_t kernel_a(struct fenv *f, struct kho_out *out,
 			unsigned int order = orders[file.nr_folios % 4];
 			void *va;
 
-			while ((1ULL << order) > pages - index)
+			while ((1ULL << order) > pages - index ||
+			       index & ((1ULL << order) - 1))
 				order--;
 			va = fenv_alloc_pages(f, order);
 			if (!va)
@@ -176,6 +177,7 @@ static int on_folio(uint64_t phys, unsigned int order, uint64_t index,
 	CHECK(phys >= f->base[0] &&
 	      phys + (f->page << order) <= f->base[0] + DATA_PAGES * f->page);
 	CHECK(index >= c->next_index);
+	CHECK(!(index & ((1ULL << order) - 1)));
 	c->next_index = index + (1ULL << order);
 	c->folios++;
 	return 0;

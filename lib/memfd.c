@@ -16,6 +16,8 @@
  *   mm/memfd_luo.c:295                  more than UINT_MAX pages: -EFBIG
  *   mm/memfd_luo.c:434                  pfn 0 entries are skipped
  *   mm/memfd_luo.c:530                  retrieve refuses unknown seals
+ *   mm/memfd_luo.c:459, mm/shmem.c:901  a folio's index is a multiple of
+ *                                       its size (VM_BUG_ON_FOLIO)
  *
  * The kernel's retrieve takes the array on trust (nr_folios against the
  * array's size, the indices, the flags); this reader checks them.
@@ -67,9 +69,13 @@ int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 	for (i = 0; i < file->nr_folios; i++) {
 		const struct kho_memfd_folio *f = &file->folios[i];
 
-		/* In order; the last may reach past the end, as in shmem. */
+		/*
+		 * In order, each at an index that is a multiple of its size
+		 * (shmem_add_to_page_cache() insists: mm/shmem.c:901); the last
+		 * may reach past the end, as in shmem.
+		 */
 		if (f->index < prev_end || f->order >= out->geo.order0_bit ||
-		    f->index >= pages)
+		    f->index & ((1ULL << f->order) - 1) || f->index >= pages)
 			return -EINVAL;
 		prev_end = f->index + (1ULL << f->order);
 	}
@@ -374,12 +380,15 @@ static int restore_array_block(uint64_t phys, unsigned int order, void *arg)
 		 * the file (a large shmem folio over a short file).
 		 */
 		if (forder < 0 || page[i].index < r->next_index ||
-		    page[i].index >= r->pages) {
+		    page[i].index >= r->pages ||
+		    page[i].index & ((1ULL << forder) - 1)) {
 			ret = memfd_fail(
 				r->err, -EINVAL,
 				forder < 0 ?
 					"a memfd folio is not a preserved block" :
-					"a memfd folio overlaps the folio before it",
+				page[i].index < r->next_index ?
+					"a memfd folio overlaps the folio before it" :
+					"a memfd folio's index is not a multiple of its size",
 				"pfn", phys + i * FOLIO_SER_SIZE,
 				(long)r->entry);
 			continue;

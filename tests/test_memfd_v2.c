@@ -104,18 +104,24 @@ static unsigned char byte_of(uint64_t page, uint64_t off)
 }
 
 /*
- * A file of @nr folios, orders cycling 0,0,2,0,1, filled so every page
- * says where it belongs; the last folio may be cut by @tail bytes.
+ * A file of @nr folios, orders cycling 2,0,0,1,1 but each at an index that
+ * is a multiple of its size, as shmem keeps them (so 0:o2 4 5 6:o1 8:o1
+ * 10:o1 12 13 14:o1 16:o1 ...), filled so every page says where it
+ * belongs; the last folio may be cut by @tail bytes.
  */
 static void make_file(struct machine *m, unsigned int nr, uint64_t tail)
 {
-	static const unsigned int orders[] = { 0, 0, 2, 0, 1 };
+	static const unsigned int orders[] = { 2, 0, 0, 1, 1 };
 	uint64_t index = 0, ps = m->e->page_size;
 
 	assert_true(nr <= MAX_FOLIOS);
 	for (unsigned int i = 0; i < nr; i++) {
 		unsigned int order = orders[i % 5];
-		unsigned char *va = kho_env_alloc(m->e, order);
+		unsigned char *va;
+
+		while (index & ((1ULL << order) - 1))
+			order--;
+		va = kho_env_alloc(m->e, order);
 
 		assert_non_null(va);
 		m->folios[i].phys = kho_env_phys(m->e, va);
@@ -236,9 +242,15 @@ static void test_writer_refusals(void **state)
 	m.file.size -= 2 * m.e->page_size;
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
 	m.file.size += 2 * m.e->page_size;
+	keep = m.folios[3].index;
 	m.folios[3].index = 0;
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
-	m.folios[3].index = m.folios[2].index + 4;
+	m.folios[3].index = keep;
+	/* an order-1 folio at an odd index: shmem cannot hold it */
+	assert_int_equal(m.folios[9].order, 1);
+	m.folios[9].index++;
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
+	m.folios[9].index--;
 	m.file.size = (uint64_t)UINT32_MAX * 4096 + 1;
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -ERANGE);
 	m.file.size = size;
@@ -359,9 +371,10 @@ static void test_last_folio_past_end(void **state)
 	machine_init(&m, 12);
 	r.m = &m;
 	make_file(&m, 5, 0);
-	/* 9 pages: folio 4 is order 1 at index 7; a file of 7.5 pages */
-	assert_int_equal(m.folios[4].index, 7);
-	m.file.size = 7 * m.e->page_size + 100;
+	/* 10 pages: folio 4 is order 1 at index 8; a file of 8.02 pages */
+	assert_int_equal(m.folios[4].index, 8);
+	assert_int_equal(m.folios[4].order, 1);
+	m.file.size = 8 * m.e->page_size + 100;
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
 	kexec(&m);
 	assert_int_equal(
@@ -429,12 +442,11 @@ static void test_refusals(void **state)
 	expect_refusal(&m, -EINVAL, "a memfd is larger than 2^32 - 1 pages",
 		       "size");
 	ser->size = saved;
-	ser->nr_folios = 520; /* 2 pages hold 512 */
+	ser->folios.total_pages = 1; /* one page holds 256 */
 	expect_refusal(
 		&m, -EINVAL,
 		"a memfd's folio array is smaller than nr_folios entries",
 		"folios");
-	ser->nr_folios = 300;
 	ser->folios.total_pages = 3;
 	expect_refusal(&m, -EINVAL, NULL, "total_pages");
 	ser->folios.total_pages = 2;
@@ -541,18 +553,34 @@ static void test_restore_refusals(void **state)
 	assert_int_equal(err.index, 6);
 	machine_free(&m);
 
-	/* an order-2 folio at index 2 covers 2..5: the next may not be 3 */
+	/* an order-2 folio at index 0 covers 0..3: the next may not be 3 */
 	machine_init(&m, 12);
 	make_file(&m, 20, 0);
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
-	assert_int_equal(entry_of(&m, 2)->index, 2);
-	entry_of(&m, 3)->index = 3;
+	assert_int_equal(entry_of(&m, 1)->index, 4);
+	entry_of(&m, 1)->index = 3;
 	kexec(&m);
 	assert_int_equal(
 		kho_memfd_restore(&m.in, m.blob, NULL, NULL, NULL, &err),
 		-EINVAL);
 	assert_string_equal(err.what,
 			    "a memfd folio overlaps the folio before it");
+	assert_int_equal(err.index, 1);
+	machine_free(&m);
+
+	/* an order-1 folio moved to an odd index (6 -> 7) */
+	machine_init(&m, 12);
+	make_file(&m, 20, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	assert_int_equal(entry_of(&m, 3)->index, 6);
+	entry_of(&m, 3)->index = 7;
+	kexec(&m);
+	assert_int_equal(
+		kho_memfd_restore(&m.in, m.blob, NULL, NULL, NULL, &err),
+		-EINVAL);
+	assert_string_equal(
+		err.what,
+		"a memfd folio's index is not a multiple of its size");
 	assert_int_equal(err.index, 3);
 	machine_free(&m);
 

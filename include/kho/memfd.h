@@ -65,7 +65,8 @@ _Static_assert(sizeof(struct kho_memfd_v2_ser) == 48,
  * struct kho_memfd_folio - one folio of a file, for the writer
  * @phys: its physical address, aligned to its size
  * @order: log2 of its pages
- * @index: its first page in the file
+ * @index: its first page in the file, a multiple of 2^@order (as shmem
+ *	keeps folios: a kernel restoring one elsewhere hits a bug check)
  */
 struct kho_memfd_folio {
 	uint64_t phys;
@@ -101,8 +102,8 @@ struct kho_memfd_file {
  * kho_preserve_vmalloc() (flag VM_ALLOC).
  * Context: may allocate.
  * Return: 0; -EINVAL (a seal memfd-v2 cannot keep, a folio starting past
- * the end of the file or not in index order, a folio the handover
- * refuses); -ERANGE
+ * the end of the file, not in index order or at an index that is not a
+ * multiple of its size, a folio the handover refuses); -ERANGE
  * (more than 2^32 - 1 pages); -ENOMEM. On failure nothing stays preserved
  * or allocated.
  */
@@ -178,12 +179,14 @@ typedef int (*kho_memfd_restore_cb)(uint64_t phys, unsigned int order,
  * folio array (kho_restore_vmalloc()), then each folio with
  * kho_restore_folio(): its order comes from the handover, and it must start
  * after the previous folio ends (the last one may reach past the end of
- * the file, as a large shmem folio over a short file does). Frees the array and
+ * the file, as a large shmem folio over a short file does) at an index that
+ * is a multiple of its size. Frees the array and
  * the blob. A failure after the array was restored leaves the folios
  * restored so far with their owner (@cb saw them), as the kernel does.
  * Context: after kho_memory_init(); frees.
  * Return: 0, kho_memfd_read()'s errors, -EPERM (no handover to restore
- * from), -EINVAL (a folio not preserved or overlapping the one before), or
+ * from), -EINVAL (a folio not preserved, overlapping the one before or
+ * misaligned in the file), or
  * @cb's non-zero return.
  */
 int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
