@@ -168,7 +168,8 @@ static bool run(struct fenv *f, const struct hdr *h)
 		 * so never here), may still be refused.
 		 */
 		CHECK(!chk->err.code || !rs.nr);
-		CHECK(chk->err.code ||
+		/* kho-v1 has no tree check: its chunk list refuses. */
+		CHECK(chk->err.code || in.abi->mem_map == KHO_MEM_MAP_CHUNKS ||
 		      (in.err.property && strstr(in.err.what, "subtree")));
 		CHECK(!any_stamp(f));
 		CHECK(!kho_restore_folio(&in, h->kd.fdt_addr));
@@ -176,6 +177,12 @@ static bool run(struct fenv *f, const struct hdr *h)
 		return false;
 	}
 	CHECK(in.walked && !chk->err.code);
+	/* kho-v1: no tree to walk again; its subtrees still resolve. */
+	if (in.abi->mem_map == KHO_MEM_MAP_CHUNKS) {
+		kho_for_each_subtree(&in, try_subtree, &in);
+		kho_in_destroy(&in);
+		return true;
+	}
 	/* Walked: every block is stamped, so each restores exactly once. */
 	blocks.nr = 0;
 	blocks.overflow = false;

@@ -566,6 +566,9 @@ static int v1_memory_init(struct kho_in *in, struct kho_tree_check *chk,
 	unsigned int i;
 	int ret;
 
+	/* @chk says what the check was given, as for a tree. */
+	chk->scratch = in->scratch;
+	chk->nr_scratch = in->nr_scratch;
 	for (i = 0; i < chk->nr_ram; i++)
 		ram_pages += (chk->ram[i].end - chk->ram[i].start) >>
 			     in->geo.page_shift;
