@@ -107,10 +107,24 @@ demo:
 
 # --- benchmarks (never part of the tests) -----------------------------------
 BENCH_CFLAGS := -O2 -g -DNDEBUG
-$(BUILD)/bench/kho-bench: $(BENCH_SRCS) $(LIBKHO_A)
+# libkho-before: the tree code as it was before issue 11 (walk and add
+# speed), taken from git history at build time, never copied into the tree;
+# bench/impl_before.c compiles it under other names.
+BENCH_BEFORE_REV := f8c4693
+BENCH_BEFORE_FILES := radix.c radix_walk.c radix_internal.h kho_errno.h kho_warn.h
+BENCH_BEFORE := $(BUILD)/bench/before
+$(BENCH_BEFORE)/stamp:
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) $(BENCH_CFLAGS) -o $@ $^ \
-		-lJudy -lroaring $(LDLIBS_ALL)
+	@for f in $(BENCH_BEFORE_FILES); do \
+		git show $(BENCH_BEFORE_REV):lib/$$f >$(dir $@)$$f || { \
+			echo "bench: libkho-before needs commit $(BENCH_BEFORE_REV) (a clone with history)"; \
+			exit 1; }; \
+	done; touch $@
+
+$(BUILD)/bench/kho-bench: $(BENCH_SRCS) $(LIBKHO_A) $(BENCH_BEFORE)/stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -I$(BUILD)/bench -std=gnu11 $(WARN) $(BENCH_CFLAGS) \
+		-o $@ $(BENCH_SRCS) $(LIBKHO_A) -lJudy -lroaring $(LDLIBS_ALL)
 
 bench:
 	@sh scripts/deps.sh bench

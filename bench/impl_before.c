@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * bench/impl_before.c - "libkho-before": the radix tree as it was before
- * issue 11 (lib/radix.c and lib/radix_walk.c at commit f8c4693, kept
- * verbatim in bench/before/), built into the bench under other names, so
+ * issue 11 (lib/radix.c and lib/radix_walk.c at commit f8c4693, taken from
+ * git history into $(BUILD)/bench/before/ by the Makefile, never copied into
+ * the tree), built into the bench under other names, so
  * that "no workload gets slower than today" is measured in the same runs
  * as the library of now rather than against numbers of another day.
  *

@@ -896,7 +896,7 @@ struct goal11 {
 };
 
 /*
- * "No slower than today": libkho against libkho-before (bench/before/, the
+ * "No slower than today": libkho against libkho-before (impl_before.c, the
  * library before issue 11) in the same runs, allowing this much noise.
  */
 #define TODAY_NOISE 1.05

@@ -38,7 +38,7 @@ echo "### Goals of issue 11 (walk and add speed)"
 echo
 echo "Ratios of libkho's time (or bytes) to the reference's, per run, medians;"
 echo "lower is better. libkho-before is the library before issue 11, run in"
-echo "the same process (bench/before/). A goal is met when either libkho"
+echo "the same process (impl_before.c, built from git history). A goal is met when either libkho"
 echo "entry meets it."
 echo
 echo "| goal | target | libkho (block by block) | libkho-batch | verdict |"
