@@ -16,7 +16,13 @@
 # it when a change here must rebuild), so a changed fragment gives a new
 # build and an unchanged one is reused.
 #
-# Environment: KHO_CACHE (default /var/cache/libkho), KERNEL_JOBS (default 2).
+# Environment: KHO_CACHE (default /var/cache/libkho), KERNEL_JOBS (default 2),
+# KERNEL_PATCHES: patch files (space separated, applied in that order with
+# `git apply`; "all" means patches/*.patch of this tree). They are applied to
+# a copy of the source ($KHO_CACHE/src/<tree>-p<hash>, hard links except for
+# the files the patches touch), never to the fetched tree itself, and their
+# contents are part of the cache hash, so a patched kernel gets its own
+# directory (its name ends in -p<hash>) beside the unpatched one.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 arch=${1:?usage: build.sh x86_64|arm64}
@@ -38,6 +44,50 @@ recipe=1
 hash=$({ echo "recipe $recipe"; cat "$here/common.config" "$here/$arch.config"; } |
 	sha256sum | cut -c1-12)
 out=$cache/kernels/$arch-$version-$hash
+
+patches=${KERNEL_PATCHES:-}
+[ "$patches" != all ] || patches=$(ls "$here"/../../patches/*.patch)
+if [ -n "$patches" ]; then
+	abs=
+	for p in $patches; do
+		[ -f "$p" ] || { log "no patch file '$p'"; exit 2; }
+		abs="$abs $(cd "$(dirname "$p")" && pwd)/$(basename "$p")"
+	done
+	patches=$abs
+	# The hash covers the patches' contents and order, not their names.
+	phash=$(for p in $patches; do sha256sum <"$p"; done | sha256sum | cut -c1-12)
+	out=$out-p$phash
+	ptree=$src-p$phash
+	if [ ! -f "$ptree.applied" ]; then
+		exec 8>"$ptree.lock"
+		flock 8
+		if [ ! -f "$ptree.applied" ]; then
+			log "copying $src to $ptree (hard links) for the patches"
+			rm -rf "$ptree"
+			cp -al "$src" "$ptree"
+			# A patched file must be a file of its own, not a link into
+			# the fetched tree, or applying would change that tree too.
+			for p in $patches; do
+				git apply --numstat "$p" | cut -f3
+			done | sort -u | while read -r f; do
+				if [ -f "$src/$f" ]; then
+					rm -f "$ptree/$f"
+					cp -p "$src/$f" "$ptree/$f"
+				fi
+			done
+			for p in $patches; do
+				log "applying $(basename "$p")"
+				(cd "$ptree" && git apply "$p") || {
+					log "patch $p does not apply to $version"
+					exit 1
+				}
+			done
+			touch "$ptree.applied"
+		fi
+		exec 8>&-
+	fi
+	src=$ptree
+fi
 if [ -f "$out/.done" ]; then
 	echo "$out"
 	exit 0
@@ -50,6 +100,7 @@ if [ -f "$out/.done" ]; then
 	echo "$out"
 	exit 0
 fi
+[ -z "$patches" ] || printf '%s\n' $patches >"$out/patches"
 frag=$out/fragment.config
 cat "$here/common.config" "$here/$arch.config" | grep -v '^# SPDX' >"$frag"
 mk="make -s ARCH=$karch CROSS_COMPILE=$cross -j$jobs -C $src O=$out/build"

@@ -21,6 +21,13 @@
  *                    live kernel (/proc/kcore, debugfs; the whole root FDT
  *                    found in RAM since debugfs's copy is short), print its
  *                    JSON, then kexec into /stub as capture does.
+ *   kcase=scatter    kernel A: preserve kscatter=N order-0 pages that are
+ *                    not physically adjacent (a memfd of N pages faulted in
+ *                    turn with a second one, which is then freed) in a LUO
+ *                    session, say how many ended up adjacent (pagemap), and
+ *                    kexec into /kernel: kernel B's kho_mem_retrieve() then
+ *                    reserves about N separate blocks (tests/kernel/
+ *                    case-retrieve-curve.sh times it from the printk stamps).
  *   kstage=b         any kernel B: with kdirty=1 first dirty nearly all free
  *                    memory; print what came back (the LUO session's memfd:
  *                    ksession=, ktoken=, kmemfd_fnv=; the reserve_mem
@@ -531,6 +538,112 @@ static int memfd_preserve(int *luo_keep, int *session_keep, int *memfd_keep)
 	return 0;
 }
 
+#define SCATTER_SESSION "kho-scatter"
+#define SCATTER_TOKEN 0x73636174ULL /* "scat" */
+#define PAGE 4096UL
+
+/*
+ * kcase=scatter: a memfd of @n pages whose pages are, as far as the page
+ * allocator hands out ascending frames, every other physical page: its
+ * pages are faulted in turn with those of a second memfd, which is then
+ * closed (its pages freed). Kernel A's /proc/self/pagemap says how many of
+ * the kept pages are adjacent to another kept page. Preserved in a LUO
+ * session; the descriptors stay open until the kexec.
+ */
+static int scatter_preserve(long n, int *luo_keep, int *session_keep,
+			    int *memfd_keep)
+{
+	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
+	struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf) };
+	unsigned long long lo = ~0ULL, hi = 0, adjacent = 0, absent = 0;
+	unsigned long len = n * PAGE;
+	unsigned char *x, *y, *bits;
+	uint64_t *pfn;
+	int xfd, yfd, pm, luo;
+
+	xfd = memfd_create("kho-scatter", 0);
+	yfd = memfd_create("kho-gaps", 0);
+	if (xfd < 0 || yfd < 0 || ftruncate(xfd, len) || ftruncate(yfd, len)) {
+		say("scatter: cannot create two memfds of %ld pages", n);
+		return -1;
+	}
+	x = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, xfd, 0);
+	y = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, yfd, 0);
+	pfn = mmap(NULL, n * sizeof(*pfn), PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (x == MAP_FAILED || y == MAP_FAILED || pfn == MAP_FAILED) {
+		say("scatter: cannot map %ld pages twice", n);
+		return -1;
+	}
+	for (long i = 0; i < n; i++) {
+		x[i * PAGE] = (unsigned char)i | 1;
+		y[i * PAGE] = 1;
+	}
+	munmap(y, len);
+	close(yfd);
+	/* Bit 63 of a pagemap entry: present; bits 0-54: the frame number. */
+	pm = open("/proc/self/pagemap", O_RDONLY);
+	if (pm < 0 ||
+	    lseek(pm, (long)((unsigned long)x / PAGE * 8), SEEK_SET) < 0 ||
+	    read(pm, pfn, n * sizeof(*pfn)) != (ssize_t)(n * sizeof(*pfn))) {
+		say("scatter: cannot read /proc/self/pagemap");
+		return -1;
+	}
+	close(pm);
+	for (long i = 0; i < n; i++) {
+		if (!(pfn[i] >> 63)) {
+			pfn[i] = ~0ULL;
+			absent++;
+			continue;
+		}
+		pfn[i] &= (1ULL << 55) - 1;
+		lo = pfn[i] < lo ? pfn[i] : lo;
+		hi = pfn[i] > hi ? pfn[i] : hi;
+	}
+	bits = absent == (unsigned long long)n ?
+		       MAP_FAILED :
+		       mmap(NULL, (hi - lo) / 8 + 2, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (bits == MAP_FAILED) {
+		say("scatter: no frame numbers in pagemap");
+		return -1;
+	}
+	for (long i = 0; i < n; i++)
+		if (pfn[i] >= lo && pfn[i] <= hi)
+			bits[(pfn[i] - lo) / 8] |= 1 << ((pfn[i] - lo) % 8);
+	for (long i = 0; i < n; i++) {
+		unsigned long long b = pfn[i] + 1 - lo;
+
+		if (pfn[i] >= lo && pfn[i] < hi && (bits[b / 8] >> (b % 8) & 1))
+			adjacent++;
+	}
+	say("scatter: %ld pages, %llu not present, %llu adjacent to the next kept page, pfn 0x%llx-0x%llx",
+	    n, absent, adjacent, lo, hi);
+	munmap(x, len);
+	luo = open("/dev/liveupdate", O_RDWR);
+	if (luo < 0) {
+		say("cannot open /dev/liveupdate");
+		return -1;
+	}
+	strcpy((char *)cs.name, SCATTER_SESSION);
+	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs)) {
+		say("LIVEUPDATE_IOCTL_CREATE_SESSION failed (errno %d)", errno);
+		return -1;
+	}
+	pf.fd = xfd;
+	pf.token = SCATTER_TOKEN;
+	if (ioctl(cs.fd, LIVEUPDATE_SESSION_PRESERVE_FD, &pf)) {
+		say("LIVEUPDATE_SESSION_PRESERVE_FD failed (errno %d)", errno);
+		return -1;
+	}
+	say("scatter: preserved %ld pages (session %s token 0x%llx)", n,
+	    SCATTER_SESSION, SCATTER_TOKEN);
+	*luo_keep = luo;
+	*session_keep = cs.fd;
+	*memfd_keep = xfd;
+	return 0;
+}
+
 static int do_kexec(const char *kernel, const char *initrd, const char *extra)
 {
 	static char cmdline[CMDLINE_MAX];
@@ -602,6 +715,14 @@ static void stage_a(const char *kcase)
 		next = getenv("knext") ? getenv("knext") : "/stub";
 		if (strcmp(next, "/kernel"))
 			initrd = NULL;
+	}
+	if (!strcmp(kcase, "scatter") &&
+	    scatter_preserve(getenv("kscatter") ?
+				     strtol(getenv("kscatter"), NULL, 0) :
+				     1000,
+			     &luo, &session, &mfd)) {
+		failures++;
+		return;
 	}
 	if (do_kexec(next, initrd, "kstage=b"))
 		return;
