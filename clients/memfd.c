@@ -536,7 +536,7 @@ out:
 /* One file: @size bytes in fresh folios, preserved; its blob's address. */
 static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 			 uint32_t seals, uint64_t *ser_phys, uint64_t *token,
-			 struct sim_error *e)
+			 uint64_t *fnv, struct sim_error *e)
 {
 	unsigned int shift = b->m.conf.page_shift;
 	uint64_t nr_pages = (size + b->m.page_size - 1) >> shift, index = 0;
@@ -555,7 +555,7 @@ static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 	XXH3_64bits_reset_withSeed(hs, file_seed(size, pos, seals));
 	while (index < nr_pages) {
 		unsigned int order = memfd_order();
-		uint64_t fsize, phys;
+		uint64_t fsize, phys, n;
 		void *va;
 
 		/* shmem keeps a folio at an index aligned to its size. */
@@ -573,10 +573,11 @@ static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 		fsize = b->m.page_size << order;
 		phys = sim_virt_to_phys(&b->m, va);
 		client_fill_random(va, fsize);
-		XXH3_64bits_update(hs, va,
-				   (index << shift) + fsize <= size ?
-					   fsize :
-					   size - (index << shift));
+		n = (index << shift) + fsize <= size ? fsize :
+						       size - (index << shift);
+		XXH3_64bits_update(hs, va, n);
+		for (uint64_t i = 0; fnv && i < n; i++)
+			*fnv = (*fnv ^ ((unsigned char *)va)[i]) * FNV1A_PRIME;
 		folios[file.nr_folios].phys = phys;
 		folios[file.nr_folios].order = order;
 		folios[file.nr_folios].index = index;
@@ -611,6 +612,7 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 	struct kho_luo_out *luo;
 	struct kho_luo_ser *blob;
 	size_t blob_size;
+	uint64_t token0 = 0, size0 = 0, fnv0 = FNV1A_INIT;
 	int ret;
 
 	luo = calloc(1, sizeof(*luo));
@@ -653,9 +655,13 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 		if (i + 1 == nr && size > 100)
 			size -= 100;
 		ret = preserve_file(b, size, size / 3, seals[i % 4], &ser_phys,
-				    &token, e);
+				    &token, i ? NULL : &fnv0, e);
 		if (ret)
 			goto err;
+		if (!i) {
+			token0 = token;
+			size0 = size;
+		}
 		ret = kho_luo_session_add_file(&s[i + 1 < nr ? 0 : 2],
 					       KHO_MEMFD_V2_COMPATIBLE,
 					       ser_phys, token);
@@ -675,10 +681,13 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 			 strerror(-ret));
 		goto err;
 	}
+	/* What a real kernel B's user space needs to retrieve file 0. */
 	snprintf(st->msg, sizeof(st->msg),
 		 "live update %" PRIu64 ": %" PRIu64
-		 " memfd-v2 files in 3 LUO sessions",
-		 luo->ser->liveupdate_num, nr + 1);
+		 " memfd-v2 files in 3 LUO sessions; file 0: %s token %#" PRIx64
+		 " %" PRIu64 " B fnv1a %016" PRIx64,
+		 luo->ser->liveupdate_num, nr + 1, LUO_SESSION_PREFIX "-a",
+		 token0, size0, fnv0);
 	free(luo);
 	return 0;
 err:
