@@ -221,6 +221,7 @@ judge_real() {
 	case " $subtrees " in
 	*" LUO "*)
 		[ -n "$memfds" ] || bad="$bad; the LUO subtree holds no memfd-v2 file"
+		echo "  says: $(grep -ac 'kinit: PASS memfd' "$log") of $(echo "$memfds" | tr ',' '\n' | grep -c .) memfds back through /dev/liveupdate as handed over"
 		grep -aq "kinit: PASS memfd" "$log" || bad="$bad; no memfd back through /dev/liveupdate"
 		! grep -aq "kinit: FAIL memfd" "$log" || bad="$bad; a memfd did not come back as handed over"
 		;;
