@@ -304,7 +304,15 @@ int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 				err, -EINVAL,
 				"a memfd's folio array is smaller than nr_folios entries",
 				"folios", phys, KHO_ERR_NO_INDEX);
+		if (err)
+			err->what = NULL;
 		ret = kho_vmalloc_read(view, &folios, array_block, &w, err);
+		/* Only own() refusing a chunk page leaves @err as it was. */
+		if (ret && err && !err->what)
+			return memfd_fail(
+				err, ret,
+				"a chunk of the memfd folio array is not preserved memory",
+				"folios", phys, KHO_ERR_NO_INDEX);
 		if (ret)
 			return ret;
 	}
@@ -448,6 +456,12 @@ int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
 		if (r.ret)
 			return r.ret;
 	}
+	/* The array or a folio may have been the blob's own page. */
 	blob = in->ops.mem.phys_to_virt(in->ops.mem.ctx, phys);
-	return kho_restore_free(in, blob);
+	ret = kho_restore_free(in, blob);
+	if (ret)
+		return memfd_fail(err, ret,
+				  "the memfd-v2 blob cannot be restored",
+				  "data", phys, KHO_ERR_NO_INDEX);
+	return 0;
 }

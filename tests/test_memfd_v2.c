@@ -584,6 +584,34 @@ static void test_restore_refusals(void **state)
 	assert_int_equal(err.index, 3);
 	machine_free(&m);
 
+	/* the folio array's chunk page taken out of the handover */
+	machine_init(&m, 12);
+	make_file(&m, 20, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	assert_int_equal(
+		kho_unpreserve_folio(&m.out, blob_of(&m)->folios.first, 0), 0);
+	kexec(&m);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(
+		kho_memfd_restore(&m.in, m.blob, NULL, NULL, NULL, &err),
+		-EINVAL);
+	/* said by kho_vmalloc_read(), or by the memfd reader for it */
+	assert_non_null(err.what);
+	assert_non_null(strstr(err.what, "not preserved memory"));
+	machine_free(&m);
+
+	/* a folio entry naming the blob's own page: restored as a folio */
+	machine_init(&m, 12);
+	make_file(&m, 20, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	entry_of(&m, 0)->pfn = m.blob >> 12;
+	kexec(&m);
+	assert_int_equal(
+		kho_memfd_restore(&m.in, m.blob, NULL, NULL, NULL, &err),
+		-EINVAL);
+	assert_string_equal(err.what, "the memfd-v2 blob cannot be restored");
+	machine_free(&m);
+
 	/* no handover walked */
 	machine_init(&m, 12);
 	assert_int_equal(
