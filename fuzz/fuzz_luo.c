@@ -22,8 +22,9 @@
  * Must hold: no crash, hang, leak, bad free or read outside RAM; a refusal
  * fills the error (what, field) and calls nothing; an accepted state calls
  * back exactly the sessions, files and FLBs it counted; a memfd restore
- * hands out folios in RAM, aligned to their order and in index order, and
- * a second restore of the same file fails.
+ * hands out folios in RAM (any preserved block a hostile entry names),
+ * aligned to their order, at indices that are multiples of their size and
+ * in index order, and a second restore of the same file fails.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -174,8 +175,9 @@ static int on_folio(uint64_t phys, unsigned int order, uint64_t index,
 	struct fenv *f = c->f;
 
 	CHECK(!(phys & ((f->page << order) - 1)));
+	/* In RAM: a hostile entry may name any preserved block, the FDT's too. */
 	CHECK(phys >= f->base[0] &&
-	      phys + (f->page << order) <= f->base[0] + DATA_PAGES * f->page);
+	      phys + (f->page << order) <= f->base[0] + RAM_PAGES * f->page);
 	CHECK(index >= c->next_index);
 	CHECK(!(index & ((1ULL << order) - 1)));
 	c->next_index = index + (1ULL << order);
