@@ -99,6 +99,11 @@ PY
 	python3 "$top/tests/kernel/handover.py" overlap "$M" "$out/roms.txt" "$out/inspect.json" \
 		>"$out/overlap.txt" || { cat "$out/overlap.txt"; fail "QEMU or the loader would write onto the handover"; }
 	sed 's/^/  says: /' "$out/overlap.txt"
+	# The machine as handed to the kernel, for reproducing a failure
+	# (kernel-check deletes it when the case passes).
+	mkdir -p "$out/before-boot"
+	cp "$M/machine.conf" "$M/handover" "$out/before-boot/"
+	cp --sparse=always "$M/ram.img" "$out/before-boot/ram.img"
 	log=$out/serial.log
 	rc=0
 	set --
