@@ -10,8 +10,12 @@
  *
  * As in the kernel, a region handed over is revived where it was: the next
  * boot's reserve_mem takes the same address (the tree walk already reserved
- * it), checks what it holds, and hands it over again. Only a region the
- * handover lacks is allocated afresh.
+ * it), checks what it holds, and hands it over again (mm/memblock.c:
+ * reserve_mem_kho_revive() -> reserved_mem_add(), then preserved again with
+ * the next handover). Every region the handover names is revived, as if
+ * this kernel were booted with the same reserve_mem= options, its bytes
+ * left as they are (ours are refilled); a boot with no region handed over
+ * allocates "trace" and "oops" afresh.
  *
  * The blob is lib/kho_memblock.c's (one reader, one writer). This client
  * adds an "xxh3" property per region to check the contents; a real
@@ -29,59 +33,81 @@
 
 #include "client.h"
 
-#define MB_NR_REGIONS 2
+/* The regions this client asks for; a handover may name more. */
+#define MB_NR_OWN 2
+/* At most this many regions are revived and handed on. */
+#define MB_MAX_REGIONS 16
+#define MB_NAME_LEN 64
 
-static const char *const region_names[MB_NR_REGIONS] = { "trace", "oops" };
+static const char *const region_names[MB_NR_OWN] = { "trace", "oops" };
 
 struct mb_region {
+	char name[MB_NAME_LEN];
 	uint64_t start;
 	uint64_t size;
 	uint64_t hash;
 };
 
-static struct mb_region regions[MB_NR_REGIONS];
+static struct mb_region regions[MB_MAX_REGIONS];
 static unsigned int nr_regions;
 /* Regions taken over from the handover rather than allocated. */
-static bool revived[MB_NR_REGIONS];
+static bool revived[MB_MAX_REGIONS];
 
-struct mb_find {
-	const char *name;
-	struct mb_region *r;
-	bool found;
-};
-
-static int find_cb(const struct kho_memblock_region *r, void *arg)
+/* Is @r a region this machine can revive: page-aligned, RAM, reserved? */
+static bool revivable(struct sim_boot *b, const struct mb_region *r)
 {
-	struct mb_find *f = arg;
-
-	if (strcmp(r->name, f->name))
-		return 0;
-	f->r->start = r->start;
-	f->r->size = r->size;
-	f->found = true;
-	return 1;
+	return r->size && !((r->start | r->size) & (b->m.page_size - 1)) &&
+	       sim_ram_range_of(&b->m, r->start, r->size) &&
+	       sim_memblock_is_reserved(&b->mb, r->start, r->size);
 }
 
-/* The handed-over region called @name, if the handover has a sane one. */
-static bool find_handed_over(struct sim_boot *b, const char *name,
-			     struct mb_region *r)
+/* Every sane region of the handover, revived in handover order. */
+static int revive_cb(const struct kho_memblock_region *hr, void *arg)
 {
-	struct mb_find f = { name, r, false };
+	struct sim_boot *b = arg;
+	struct mb_region *r = &regions[nr_regions];
+
+	if (nr_regions == MB_MAX_REGIONS || strlen(hr->name) >= MB_NAME_LEN)
+		return 0;
+	snprintf(r->name, sizeof(r->name), "%s", hr->name);
+	r->start = hr->start;
+	r->size = hr->size;
+	if (!revivable(b, r))
+		return 0;
+	revived[nr_regions++] = true;
+	return 0;
+}
+
+static void revive_handed_over(struct sim_boot *b)
+{
 	struct kho_view view;
 	uint64_t phys, size;
 
 	if (!b->kho_boot ||
 	    kho_retrieve_subtree(&b->in, KHO_MEMBLOCK_NAME, &phys, &size))
-		return false;
+		return;
 	/* Memblock time: the tree is not walked, nobody owns anything yet. */
 	kho_in_view(&b->in, &view);
 	view.own = NULL;
-	if (kho_memblock_read(&view, phys, size, find_cb, &f, NULL, NULL) < 0 ||
-	    !f.found)
-		return false;
-	return r->size && !((r->start | r->size) & (b->m.page_size - 1)) &&
-	       sim_ram_range_of(&b->m, r->start, r->size) &&
-	       sim_memblock_is_reserved(&b->mb, r->start, r->size);
+	kho_memblock_read(&view, phys, size, revive_cb, b, NULL, NULL);
+}
+
+/* Is one of the revived regions called @name? */
+static bool have_region(const char *name)
+{
+	for (unsigned int i = 0; i < nr_regions; i++)
+		if (!strcmp(regions[i].name, name))
+			return true;
+	return false;
+}
+
+/* One of this client's own regions, whose bytes it fills and checks. */
+static bool own_region(const char *name)
+{
+	for (unsigned int i = 0; i < MB_NR_OWN; i++)
+		if (!strcmp(region_names[i], name))
+			return true;
+	return false;
 }
 
 /* reserve_mem= is parsed at memblock time: allocate there. */
@@ -89,17 +115,23 @@ static int mb_early(struct sim_boot *b, struct client_state *st,
 		    struct sim_error *e)
 {
 	uint64_t page = b->m.page_size;
-	uint64_t half = (st->size / MB_NR_REGIONS + page - 1) & ~(page - 1);
+	uint64_t half = (st->size / MB_NR_OWN + page - 1) & ~(page - 1);
 
 	nr_regions = 0;
-	for (unsigned int i = 0; i < MB_NR_REGIONS; i++) {
-		struct mb_region *r = &regions[i];
+	memset(revived, 0, sizeof(revived));
+	revive_handed_over(b);
+	/*
+	 * A kernel that revives regions was booted with the reserve_mem=
+	 * options that named them: it asks for no others. Only without a
+	 * handed-over region does this client ask for "trace" and "oops".
+	 */
+	for (unsigned int i = 0; !nr_regions && i < MB_NR_OWN; i++) {
+		struct mb_region *r = &regions[nr_regions];
 
-		revived[i] = find_handed_over(b, region_names[i], r);
-		if (revived[i]) {
-			nr_regions++;
+		if (have_region(region_names[i]) ||
+		    nr_regions == MB_MAX_REGIONS)
 			continue;
-		}
+		snprintf(r->name, sizeof(r->name), "%s", region_names[i]);
 		r->size = half ? half : page;
 		r->start = sim_memblock_alloc(
 			&b->mb, r->size, page, 0, SIM_MB_ALLOC_ANYWHERE,
@@ -110,7 +142,7 @@ static int mb_early(struct sim_boot *b, struct client_state *st,
 				e, -ENOMEM,
 				"memblock: no room for reserve_mem region %s (%" PRIu64
 				" KiB)",
-				region_names[i], r->size >> 10);
+				r->name, r->size >> 10);
 		nr_regions++;
 	}
 	return 0;
@@ -218,7 +250,7 @@ static int add_hash(void *fdt, unsigned int index, void *arg)
 static int mb_preserve(struct sim_boot *b, struct client_state *st,
 		       struct sim_error *e)
 {
-	struct kho_memblock_region out[MB_NR_REGIONS];
+	struct kho_memblock_region out[MB_MAX_REGIONS];
 	unsigned int shift = b->m.conf.page_shift;
 	size_t fdt_size = b->m.page_size;
 	void *fdt;
@@ -231,7 +263,9 @@ static int mb_preserve(struct sim_boot *b, struct client_state *st,
 		struct mb_region *r = &regions[i];
 		void *va = sim_phys_to_virt(&b->m, r->start);
 
-		client_fill_random(va, r->size);
+		/* Another kernel's region keeps its bytes; ours get fresh ones. */
+		if (own_region(r->name))
+			client_fill_random(va, r->size);
 		r->hash = client_hash(va, r->size);
 		ret = kho_preserve_pages(&b->out, r->start, r->size >> shift);
 		if (ret)
@@ -239,17 +273,19 @@ static int mb_preserve(struct sim_boot *b, struct client_state *st,
 				e, ret,
 				"memblock: cannot preserve %s at %#" PRIx64
 				": %s",
-				region_names[i], r->start, strerror(-ret));
+				r->name, r->start, strerror(-ret));
 		out[i] = (struct kho_memblock_region){
-			.name = region_names[i],
+			.name = r->name,
 			.start = r->start,
 			.size = r->size,
 		};
 		st->preserved_bytes += r->size;
 	}
 	if (nr_regions)
-		snprintf(st->msg, sizeof(st->msg), "trace at %#" PRIx64 "%s",
-			 regions[0].start, revived[0] ? " (revived)" : "");
+		snprintf(st->msg, sizeof(st->msg),
+			 "%u regions, %s at %#" PRIx64 "%s", nr_regions,
+			 regions[0].name, regions[0].start,
+			 revived[0] ? " (revived)" : "");
 	ret = kho_memblock_write(fdt, fdt_size, out, nr_regions, add_hash,
 				 NULL);
 	if (ret)

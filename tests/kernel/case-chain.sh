@@ -7,7 +7,8 @@
 # file (arm64: handover in the DTB; x86_64: through tests/kernel/loader-x86.c
 # in setup_data) and must accept libkho's handover: test_kho's "KHO restore
 # succeeded" (libkho B preserves a fresh kho_test: CHAIN_PRESERVE, default
-# "--preserve kho-test"), kernel A's reserve_mem regions handed on and
+# "--preserve kho-test --preserve memblock"; the memblock client revives and
+# hands on every region kernel A named), kernel A's reserve_mem regions handed on and
 # revived with kernel A's pattern still in them (after C's init dirtied free
 # memory), as a real kernel B hands on revived regions, and every memfd in
 # libkho B's handover back through /dev/liveupdate with its contents.
@@ -21,7 +22,7 @@ for f in machine.conf handover expected.txt; do cp "$A/$f" "$M/"; done
 cp --sparse=always "$A/ram.img" "$M/ram.img"
 rc=0
 # shellcheck disable=SC2086
-"$KHO" boot "$M" ${CHAIN_PRESERVE---preserve kho-test} --kexec >"$out/boot-b.txt" 2>&1 || rc=$?
+"$KHO" boot "$M" ${CHAIN_PRESERVE---preserve kho-test --preserve memblock} --kexec >"$out/boot-b.txt" 2>&1 || rc=$?
 sed 's/^/    /' "$out/boot-b.txt"
 grep -E 'verdict|restore' "$out/boot-b.txt" | sed 's/^ */  says: libkho B: /'
 [ $rc -eq 0 ] || fail "libkho as kernel B refused real kernel A's handover (exit $rc): $(tail -n 1 "$out/boot-b.txt")"
