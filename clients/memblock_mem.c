@@ -116,16 +116,18 @@ static int mb_early(struct sim_boot *b, struct client_state *st,
 {
 	uint64_t page = b->m.page_size;
 	uint64_t half = (st->size / MB_NR_OWN + page - 1) & ~(page - 1);
+	bool revived_any;
 
 	nr_regions = 0;
 	memset(revived, 0, sizeof(revived));
 	revive_handed_over(b);
+	revived_any = nr_regions > 0;
 	/*
 	 * A kernel that revives regions was booted with the reserve_mem=
 	 * options that named them: it asks for no others. Only without a
 	 * handed-over region does this client ask for "trace" and "oops".
 	 */
-	for (unsigned int i = 0; !nr_regions && i < MB_NR_OWN; i++) {
+	for (unsigned int i = 0; !revived_any && i < MB_NR_OWN; i++) {
 		struct mb_region *r = &regions[nr_regions];
 
 		if (have_region(region_names[i]) ||
