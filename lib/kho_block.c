@@ -205,20 +205,6 @@ void kho_block_set_destroy(struct kho_block_set *bs)
 
 /* ---- reader ---------------------------------------------------------------- */
 
-static int block_fail(struct kho_error *err, int code, const char *what,
-		      const char *field, uint64_t phys, uint64_t index)
-{
-	if (err) {
-		err->code = code;
-		err->what = what;
-		err->property = field;
-		err->phys = phys;
-		err->level = KHO_ERR_NO_LEVEL;
-		err->index = (long)index;
-	}
-	return code;
-}
-
 /* The header of the block at @phys, if the whole page is mapped. */
 static const struct kho_block_header_ser *map_block(const struct kho_view *view,
 						    uint64_t phys)
@@ -245,22 +231,22 @@ static int check_chain(const struct kho_view *view, uint64_t head_pa,
 			over = phys;
 		/* @phys is block n of the walk, @slow block n / 2. */
 		if (phys & (page - 1))
-			return block_fail(err, -EINVAL,
-					  "a KHO block is not page-aligned",
-					  n ? "next" : "head", phys, n);
+			return kho_fail(err, -EINVAL,
+					"a KHO block is not page-aligned",
+					n ? "next" : "head", phys, n);
 		block = map_block(view, phys);
 		if (!block)
-			return block_fail(err, -EFAULT,
-					  "a KHO block is not in memory",
-					  n ? "next" : "head", phys, n);
+			return kho_fail(err, -EFAULT,
+					"a KHO block is not in memory",
+					n ? "next" : "head", phys, n);
 		if (n < KHO_MAX_BLOCKS) {
 			kho_memcpy(&count, &block->count, sizeof(count));
 			if (!count)
-				return block_fail(err, -EINVAL,
-						  "a KHO block's count is 0",
-						  "count", phys, n);
+				return kho_fail(err, -EINVAL,
+						"a KHO block's count is 0",
+						"count", phys, n);
 			if (count > cap)
-				return block_fail(
+				return kho_fail(
 					err, -EINVAL,
 					"a KHO block's count is larger than a block holds",
 					"count", phys, n);
@@ -273,10 +259,9 @@ static int check_chain(const struct kho_view *view, uint64_t head_pa,
 			kho_memcpy(&slow, &map_block(view, slow)->next,
 				   sizeof(slow));
 			if (next && next == slow)
-				return block_fail(
-					err, -EINVAL,
-					"the KHO block chain is cyclic", "next",
-					next, n);
+				return kho_fail(err, -EINVAL,
+						"the KHO block chain is cyclic",
+						"next", next, n);
 		}
 		phys = next;
 		/* Past this, a cycle among the first blocks was found. */
@@ -284,10 +269,9 @@ static int check_chain(const struct kho_view *view, uint64_t head_pa,
 			break;
 	}
 	if (n > KHO_MAX_BLOCKS)
-		return block_fail(
-			err, -ENOSPC,
-			"a KHO block chain has more than 10000 blocks", "next",
-			over, KHO_MAX_BLOCKS);
+		return kho_fail(err, -ENOSPC,
+				"a KHO block chain has more than 10000 blocks",
+				"next", over, KHO_MAX_BLOCKS);
 	info->nr_blocks = n;
 	return 0;
 }
@@ -307,9 +291,9 @@ int kho_block_read(const struct kho_view *view, uint64_t head_pa,
 		return -EINVAL;
 	cap = kho_block_capacity(view->page_shift, entry_size);
 	if (!cap)
-		return block_fail(err, -EINVAL,
-				  "a KHO block entry does not fit a block",
-				  NULL, head_pa, 0);
+		return kho_fail(err, -EINVAL,
+				"a KHO block entry does not fit a block", NULL,
+				head_pa, 0);
 	ret = check_chain(view, head_pa, cap, &local, err);
 	if (ret)
 		return ret;
@@ -324,15 +308,14 @@ int kho_block_read(const struct kho_view *view, uint64_t head_pa,
 		 * frees what it restored): never trust more than was checked.
 		 */
 		if (!count || count > cap)
-			return block_fail(
-				err, -EINVAL,
-				"a KHO block changed while it was read",
-				"count", phys, i);
+			return kho_fail(err, -EINVAL,
+					"a KHO block changed while it was read",
+					"count", phys, i);
 		ret = kho_view_own(view, phys, 1ULL << view->page_shift, what);
 		if (ret)
-			return block_fail(err, ret,
-					  "a KHO block is not preserved memory",
-					  what, phys, i);
+			return kho_fail(err, ret,
+					"a KHO block is not preserved memory",
+					what, phys, i);
 		entries = (const unsigned char *)(block + 1);
 		for (j = 0; cb && j < count; j++, index++) {
 			ret = cb(entries + j * entry_size,
@@ -345,10 +328,9 @@ int kho_block_read(const struct kho_view *view, uint64_t head_pa,
 		if (i + 1 < local.nr_blocks &&
 		    (phys & ((1ULL << view->page_shift) - 1) ||
 		     !map_block(view, phys)))
-			return block_fail(
-				err, -EINVAL,
-				"a KHO block changed while it was read", "next",
-				phys, i + 1);
+			return kho_fail(err, -EINVAL,
+					"a KHO block changed while it was read",
+					"next", phys, i + 1);
 	}
 	if (info)
 		*info = local;

@@ -115,6 +115,24 @@ static inline const void *kho_map_range(const struct kho_geometry *geo,
 	return kho_mapped_at(mem, first, phys, last) ? first : NULL;
 }
 
+/*
+ * Say what is wrong and where in @err (when there is one), for the format
+ * decoders; return @code. A tree level does not apply to their formats.
+ */
+static inline int kho_fail(struct kho_error *err, int code, const char *what,
+			   const char *field, uint64_t phys, long index)
+{
+	if (err) {
+		err->code = code;
+		err->what = what;
+		err->property = field;
+		err->phys = phys;
+		err->level = KHO_ERR_NO_LEVEL;
+		err->index = index;
+	}
+	return code;
+}
+
 /* kho_fdt.c: the root FDT */
 struct kho_abi_version;
 int root_fdt_build(void *fdt, uint64_t fdt_len,

@@ -16,20 +16,6 @@
  * node name libfdt accepts is read, the writer keeps to this. */
 #define KHO_MEMBLOCK_NAME_MAX 63
 
-static int mb_fail(struct kho_error *err, int code, const char *what,
-		   const char *property, uint64_t phys, long index)
-{
-	if (err) {
-		err->code = code;
-		err->what = what;
-		err->property = property;
-		err->phys = phys;
-		err->level = KHO_ERR_NO_LEVEL;
-		err->index = index;
-	}
-	return code;
-}
-
 /* A property of exactly 8 bytes, native-endian. */
 static bool get_u64(const void *fdt, int node, const char *name, uint64_t *v)
 {
@@ -52,41 +38,42 @@ static const void *map_blob(const struct kho_view *view, uint64_t phys,
 	*ret = -EFAULT;
 	fdt = kho_view_map(view, phys, sizeof(struct fdt_header));
 	if (!fdt) {
-		mb_fail(err, *ret, "the memblock blob is not in memory", NULL,
-			phys, KHO_ERR_NO_INDEX);
+		kho_fail(err, *ret, "the memblock blob is not in memory", NULL,
+			 phys, KHO_ERR_NO_INDEX);
 		return NULL;
 	}
 	*ret = -EINVAL;
 	if (fdt_check_header(fdt) ||
 	    fdt_version(fdt) < KHO_MEMBLOCK_FDT_MIN_VERSION) {
-		mb_fail(err, *ret,
+		kho_fail(
+			err, *ret,
 			"the memblock blob is not an FDT of version 16 or later",
 			NULL, phys, KHO_ERR_NO_INDEX);
 		return NULL;
 	}
 	total = fdt_totalsize(fdt);
 	if (size && total > size) {
-		mb_fail(err, *ret,
-			"the memblock FDT is larger than its blob-size",
-			"blob-size", phys, KHO_ERR_NO_INDEX);
+		kho_fail(err, *ret,
+			 "the memblock FDT is larger than its blob-size",
+			 "blob-size", phys, KHO_ERR_NO_INDEX);
 		return NULL;
 	}
 	fdt = kho_view_map(view, phys, total);
 	if (!fdt) {
 		*ret = -EFAULT;
-		mb_fail(err, *ret, "the memblock FDT is not all in memory",
-			NULL, phys, KHO_ERR_NO_INDEX);
+		kho_fail(err, *ret, "the memblock FDT is not all in memory",
+			 NULL, phys, KHO_ERR_NO_INDEX);
 		return NULL;
 	}
 	if (fdt_check_full(fdt, total)) {
-		mb_fail(err, *ret, "the memblock FDT is corrupt", NULL, phys,
-			KHO_ERR_NO_INDEX);
+		kho_fail(err, *ret, "the memblock FDT is corrupt", NULL, phys,
+			 KHO_ERR_NO_INDEX);
 		return NULL;
 	}
 	if (fdt_node_check_compatible(fdt, 0, KHO_MEMBLOCK_COMPATIBLE)) {
-		mb_fail(err, *ret,
-			"the memblock blob is not compatible with memblock-v1",
-			"compatible", phys, KHO_ERR_NO_INDEX);
+		kho_fail(err, *ret,
+			 "the memblock blob is not compatible with memblock-v1",
+			 "compatible", phys, KHO_ERR_NO_INDEX);
 		return NULL;
 	}
 	*ret = 0;
@@ -103,29 +90,29 @@ static int read_region(const void *fdt, int node, unsigned int index,
 	r->fdt = fdt;
 	r->node = node;
 	if (!r->name || !r->name[0])
-		return mb_fail(err, -EINVAL,
-			       "a memblock region's node has no name", NULL,
-			       phys, index);
+		return kho_fail(err, -EINVAL,
+				"a memblock region's node has no name", NULL,
+				phys, index);
 	if (fdt_node_check_compatible(fdt, node, KHO_RESERVE_MEM_COMPATIBLE))
-		return mb_fail(err, -EINVAL,
-			       "a memblock region is not compatible with "
-			       "reserve-mem-v1",
-			       "compatible", phys, index);
+		return kho_fail(err, -EINVAL,
+				"a memblock region is not compatible with "
+				"reserve-mem-v1",
+				"compatible", phys, index);
 	if (!get_u64(fdt, node, "start", &r->start))
-		return mb_fail(err, -EINVAL,
-			       "a memblock region's start is missing or not "
-			       "8 bytes",
-			       "start", phys, index);
+		return kho_fail(err, -EINVAL,
+				"a memblock region's start is missing or not "
+				"8 bytes",
+				"start", phys, index);
 	if (!get_u64(fdt, node, "size", &r->size))
-		return mb_fail(err, -EINVAL,
-			       "a memblock region's size is missing or not "
-			       "8 bytes",
-			       "size", phys, index);
+		return kho_fail(err, -EINVAL,
+				"a memblock region's size is missing or not "
+				"8 bytes",
+				"size", phys, index);
 	if (r->start + r->size < r->start)
-		return mb_fail(err, -EINVAL,
-			       "a memblock region runs past the end of the "
-			       "address space",
-			       "size", phys, index);
+		return kho_fail(err, -EINVAL,
+				"a memblock region runs past the end of the "
+				"address space",
+				"size", phys, index);
 	return 0;
 }
 
@@ -157,9 +144,9 @@ int kho_memblock_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	ret = kho_view_own(view, phys, size ? size : fdt_totalsize(fdt),
 			   KHO_MEMBLOCK_NAME);
 	if (ret)
-		return mb_fail(err, ret,
-			       "the memblock blob is not preserved memory",
-			       NULL, phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, ret,
+				"the memblock blob is not preserved memory",
+				NULL, phys, KHO_ERR_NO_INDEX);
 	if (!cb)
 		return 0;
 	n = 0;

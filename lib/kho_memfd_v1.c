@@ -17,20 +17,6 @@
 #define MEMFD_V1_FOLIO_FLAGS (KHO_MEMFD_FOLIO_DIRTY | KHO_MEMFD_FOLIO_UPTODATE)
 #define MEMFD_V1_MAX_PAGES 0xffffffffULL
 
-static int v1_fail(struct kho_error *err, int code, const char *what,
-		   const char *field, uint64_t phys, long index)
-{
-	if (err) {
-		err->code = code;
-		err->what = what;
-		err->property = field;
-		err->phys = phys;
-		err->level = KHO_ERR_NO_LEVEL;
-		err->index = index;
-	}
-	return code;
-}
-
 struct v1_walk {
 	const struct kho_view *view;
 	bool check; /* pass 1: check and own; pass 2: call back */
@@ -52,10 +38,10 @@ static int array_block(uint64_t phys, unsigned int order, uint64_t index,
 	int ret;
 
 	if (!block)
-		return v1_fail(w->err, -EFAULT,
-			       "a page of the memfd-v1 folio array is not in "
-			       "memory",
-			       "folios", phys, (long)index);
+		return kho_fail(w->err, -EFAULT,
+				"a page of the memfd-v1 folio array is not in "
+				"memory",
+				"folios", phys, (long)index);
 	if (w->check) {
 		ret = kho_view_own(w->view, phys, len, "memfd folio array");
 		if (ret)
@@ -81,24 +67,24 @@ static int array_block(uint64_t phys, unsigned int order, uint64_t index,
 			continue;
 		}
 		if (fphys >> shift != f.pfn)
-			return v1_fail(w->err, -EINVAL,
-				       "a memfd-v1 folio's pfn is beyond the "
-				       "address space",
-				       "pfn", at, (long)w->entry);
+			return kho_fail(w->err, -EINVAL,
+					"a memfd-v1 folio's pfn is beyond the "
+					"address space",
+					"pfn", at, (long)w->entry);
 		if (f.flags & ~MEMFD_V1_FOLIO_FLAGS)
-			return v1_fail(w->err, -EINVAL,
-				       "a memfd-v1 folio has unknown flags",
-				       "flags", at, (long)w->entry);
+			return kho_fail(w->err, -EINVAL,
+					"a memfd-v1 folio has unknown flags",
+					"flags", at, (long)w->entry);
 		if (f.index >= w->pages)
-			return v1_fail(w->err, -EINVAL,
-				       "a memfd-v1 folio lies past the end of "
-				       "the file",
-				       "index", at, (long)w->entry);
+			return kho_fail(w->err, -EINVAL,
+					"a memfd-v1 folio lies past the end of "
+					"the file",
+					"index", at, (long)w->entry);
 		if (f.index < w->next_index)
-			return v1_fail(w->err, -EINVAL,
-				       "a memfd-v1 folio's index is not above "
-				       "the previous folio's",
-				       "index", at, (long)w->entry);
+			return kho_fail(w->err, -EINVAL,
+					"a memfd-v1 folio's index is not above "
+					"the previous folio's",
+					"index", at, (long)w->entry);
 		w->next_index = f.index + 1;
 		ret = kho_view_own(w->view, fphys, 1ULL << shift,
 				   "memfd folio");
@@ -117,38 +103,39 @@ static int read_blob(const struct kho_view *view, uint64_t phys, uint64_t size,
 	int len;
 
 	if (!fdt)
-		return v1_fail(err, -EFAULT,
-			       "the memfd-v1 blob is not in memory", NULL, phys,
-			       KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EFAULT,
+				"the memfd-v1 blob is not in memory", NULL,
+				phys, KHO_ERR_NO_INDEX);
 	if (fdt_check_header(fdt) ||
 	    fdt_version(fdt) < MEMFD_V1_FDT_MIN_VERSION)
-		return v1_fail(err, -EINVAL,
-			       "the memfd-v1 blob is not an FDT of version 16 "
-			       "or later",
-			       NULL, phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"the memfd-v1 blob is not an FDT of version 16 "
+				"or later",
+				NULL, phys, KHO_ERR_NO_INDEX);
 	*total = fdt_totalsize(fdt);
 	if (size && *total > size)
-		return v1_fail(err, -EINVAL,
-			       "the memfd-v1 FDT is larger than its blob-size",
-			       "blob-size", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"the memfd-v1 FDT is larger than its blob-size",
+				"blob-size", phys, KHO_ERR_NO_INDEX);
 	fdt = kho_view_map(view, phys, *total);
 	if (!fdt)
-		return v1_fail(err, -EFAULT,
-			       "the memfd-v1 FDT is not all in memory", NULL,
-			       phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EFAULT,
+				"the memfd-v1 FDT is not all in memory", NULL,
+				phys, KHO_ERR_NO_INDEX);
 	if (fdt_check_full(fdt, *total))
-		return v1_fail(err, -EINVAL, "the memfd-v1 FDT is corrupt",
-			       NULL, phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL, "the memfd-v1 FDT is corrupt",
+				NULL, phys, KHO_ERR_NO_INDEX);
 	if (fdt_node_check_compatible(fdt, 0, KHO_MEMFD_COMPATIBLE))
-		return v1_fail(err, -EINVAL,
-			       "the memfd blob is not compatible with memfd-v1",
-			       "compatible", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(
+			err, -EINVAL,
+			"the memfd blob is not compatible with memfd-v1",
+			"compatible", phys, KHO_ERR_NO_INDEX);
 	p = fdt_getprop(fdt, 0, "data", &len);
 	if (!p || len != (int)sizeof(*data))
-		return v1_fail(err, -EINVAL,
-			       "the memfd-v1 data property is missing or not "
-			       "8 bytes",
-			       "data", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"the memfd-v1 data property is missing or not "
+				"8 bytes",
+				"data", phys, KHO_ERR_NO_INDEX);
 	kho_memcpy(data, p, sizeof(*data));
 	return 0;
 }
@@ -174,28 +161,28 @@ int kho_memfd_v1_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 		return ret;
 	p = kho_view_map(view, data, sizeof(ser));
 	if (!p)
-		return v1_fail(err, -EFAULT,
-			       "the memfd-v1 struct is not in memory", "data",
-			       data, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EFAULT,
+				"the memfd-v1 struct is not in memory", "data",
+				data, KHO_ERR_NO_INDEX);
 	kho_memcpy(&ser, p, sizeof(ser));
 	kho_memcpy(&folios, &ser.folios, sizeof(folios));
 	w.pages = (ser.size >> shift) + !!(ser.size & ((1ULL << shift) - 1));
 	if (w.pages > MEMFD_V1_MAX_PAGES)
-		return v1_fail(err, -EINVAL,
-			       "a memfd-v1 file is larger than 2^32 - 1 pages",
-			       "size", data, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"a memfd-v1 file is larger than 2^32 - 1 pages",
+				"size", data, KHO_ERR_NO_INDEX);
 	if (ser.nr_folios > w.pages)
-		return v1_fail(err, -EINVAL,
-			       "a memfd-v1 file has more folios than pages",
-			       "nr_folios", data, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"a memfd-v1 file has more folios than pages",
+				"nr_folios", data, KHO_ERR_NO_INDEX);
 	/* 2^32 pages of 64 KiB: the product fits 64 bits. */
 	if (ser.nr_folios &&
 	    ((uint64_t)folios.total_pages << shift) / MEMFD_V1_ENTRY_SIZE <
 		    ser.nr_folios)
-		return v1_fail(err, -EINVAL,
-			       "a memfd-v1 folio array is smaller than "
-			       "nr_folios entries",
-			       "folios", data, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"a memfd-v1 folio array is smaller than "
+				"nr_folios entries",
+				"folios", data, KHO_ERR_NO_INDEX);
 	ret = kho_view_own(view, phys, size ? size : total,
 			   KHO_MEMFD_COMPATIBLE);
 	if (!ret)

@@ -10,20 +10,6 @@
 /* Bytes the kernel needs before it looks at the version. */
 #define KHO_METADATA_VERSION_LEN sizeof(uint32_t)
 
-static int md_fail(struct kho_error *err, int code, const char *what,
-		   const char *property, uint64_t phys)
-{
-	if (err) {
-		err->code = code;
-		err->what = what;
-		err->property = property;
-		err->phys = phys;
-		err->level = KHO_ERR_NO_LEVEL;
-		err->index = KHO_ERR_NO_INDEX;
-	}
-	return code;
-}
-
 int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 		      struct kho_metadata_info *info, struct kho_error *err)
 {
@@ -36,31 +22,33 @@ int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 		info = &tmp;
 	kho_memset(info, 0, sizeof(*info));
 	if (size && size < KHO_METADATA_VERSION_LEN)
-		return md_fail(err, -EINVAL,
-			       "the kexec-metadata blob is smaller than its "
-			       "4-byte version",
-			       "blob-size", phys);
+		return kho_fail(err, -EINVAL,
+				"the kexec-metadata blob is smaller than its "
+				"4-byte version",
+				"blob-size", phys, KHO_ERR_NO_INDEX);
 	p = kho_view_map(view, phys, KHO_METADATA_VERSION_LEN);
 	if (!p)
-		return md_fail(err, -EFAULT,
-			       "the kexec-metadata blob is not in memory",
-			       KHO_KEXEC_METADATA_NAME, phys);
+		return kho_fail(err, -EFAULT,
+				"the kexec-metadata blob is not in memory",
+				KHO_KEXEC_METADATA_NAME, phys,
+				KHO_ERR_NO_INDEX);
 	kho_memcpy(&version, p, sizeof(version));
 	info->version = version;
 	if (version != KHO_KEXEC_METADATA_VERSION)
-		return md_fail(err, -EINVAL,
-			       "kexec-metadata has a version other than 1",
-			       "version", phys);
+		return kho_fail(err, -EINVAL,
+				"kexec-metadata has a version other than 1",
+				"version", phys, KHO_ERR_NO_INDEX);
 	if (size && size < sizeof(*md))
-		return md_fail(err, -EINVAL,
-			       "the kexec-metadata blob is smaller than the "
-			       "73 bytes of version 1",
-			       "blob-size", phys);
+		return kho_fail(err, -EINVAL,
+				"the kexec-metadata blob is smaller than the "
+				"73 bytes of version 1",
+				"blob-size", phys, KHO_ERR_NO_INDEX);
 	md = kho_view_map(view, phys, sizeof(*md));
 	if (!md)
-		return md_fail(err, -EFAULT,
-			       "the kexec-metadata blob is not in memory",
-			       KHO_KEXEC_METADATA_NAME, phys);
+		return kho_fail(err, -EFAULT,
+				"the kexec-metadata blob is not in memory",
+				KHO_KEXEC_METADATA_NAME, phys,
+				KHO_ERR_NO_INDEX);
 	/* strscpy(): at most 64 bytes and a NUL, whatever the blob holds. */
 	info->release_terminated = false;
 	for (unsigned int i = 0; i < KHO_KEXEC_RELEASE_LEN; i++) {

@@ -37,20 +37,6 @@
 #define KHO_TEST_FDT_MIN_VERSION 16
 #define KHO_TEST_ENTRY_SIZE sizeof(uint64_t)
 
-static int test_fail(struct kho_error *err, int code, const char *what,
-		     const char *property, uint64_t phys, long index)
-{
-	if (err) {
-		err->code = code;
-		err->what = what;
-		err->property = property;
-		err->phys = phys;
-		err->level = KHO_ERR_NO_LEVEL;
-		err->index = index;
-	}
-	return code;
-}
-
 /* Pages holding @nr entries. */
 static uint64_t entry_pages(uint64_t nr, unsigned int shift)
 {
@@ -290,8 +276,8 @@ static int get_prop(const void *fdt, int node, const char *name, void *val,
 
 	prop = fdt_getprop(fdt, node, name, &got);
 	if (!prop || got != len)
-		return test_fail(err, -EINVAL, what, name, phys,
-				 KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL, what, name, phys,
+				KHO_ERR_NO_INDEX);
 	kho_memcpy(val, prop, (size_t)len);
 	return 0;
 }
@@ -307,31 +293,30 @@ static int read_blob(const struct kho_view *view, uint64_t phys, uint64_t size,
 
 	fdt = kho_view_map(view, phys, sizeof(struct fdt_header));
 	if (!fdt)
-		return test_fail(err, -EFAULT,
-				 "the kho-test blob is not in memory", NULL,
-				 phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EFAULT,
+				"the kho-test blob is not in memory", NULL,
+				phys, KHO_ERR_NO_INDEX);
 	if (fdt_check_header(fdt) ||
 	    fdt_version(fdt) < KHO_TEST_FDT_MIN_VERSION)
-		return test_fail(
+		return kho_fail(
 			err, -EINVAL,
 			"the kho-test blob is not an FDT of version 16 or later",
 			NULL, phys, KHO_ERR_NO_INDEX);
 	total = fdt_totalsize(fdt);
 	if (size && total > size)
-		return test_fail(
-			err, -EINVAL,
-			"the kho-test FDT is larger than its blob-size",
-			"blob-size", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"the kho-test FDT is larger than its blob-size",
+				"blob-size", phys, KHO_ERR_NO_INDEX);
 	fdt = kho_view_map(view, phys, total);
 	if (!fdt)
-		return test_fail(err, -EFAULT,
-				 "the kho-test FDT is not all in memory", NULL,
-				 phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EFAULT,
+				"the kho-test FDT is not all in memory", NULL,
+				phys, KHO_ERR_NO_INDEX);
 	if (fdt_check_full(fdt, total))
-		return test_fail(err, -EINVAL, "the kho-test FDT is corrupt",
-				 NULL, phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL, "the kho-test FDT is corrupt",
+				NULL, phys, KHO_ERR_NO_INDEX);
 	if (fdt_node_check_compatible(fdt, 0, KHO_TEST_COMPATIBLE))
-		return test_fail(
+		return kho_fail(
 			err, -EINVAL,
 			"the kho-test blob is not compatible with kho-test-v1",
 			"compatible", phys, KHO_ERR_NO_INDEX);
@@ -340,13 +325,13 @@ static int read_blob(const struct kho_view *view, uint64_t phys, uint64_t size,
 	if (ret)
 		return ret;
 	if (magic != KHO_TEST_MAGIC)
-		return test_fail(err, -EINVAL,
-				 "the kho-test magic is not 0x4b484f21",
-				 "magic", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"the kho-test magic is not 0x4b484f21", "magic",
+				phys, KHO_ERR_NO_INDEX);
 	node = fdt_path_offset(fdt, "/data");
 	if (node < 0)
-		return test_fail(err, -EINVAL, "the kho-test blob has no /data",
-				 "data", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL, "the kho-test blob has no /data",
+				"data", phys, KHO_ERR_NO_INDEX);
 	ret = get_prop(fdt, node, "nr_folios", &info->nr_folios,
 		       sizeof(info->nr_folios), phys, err,
 		       "the kho-test nr_folios is not 4 bytes");
@@ -362,21 +347,21 @@ static int read_blob(const struct kho_view *view, uint64_t phys, uint64_t size,
 	if (ret)
 		return ret;
 	if (!info->nr_folios)
-		return test_fail(err, -EINVAL,
-				 "the kho-test blob lists no folios",
-				 "nr_folios", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"the kho-test blob lists no folios",
+				"nr_folios", phys, KHO_ERR_NO_INDEX);
 	/*
 	 * vmalloc_array() never maps huge pages: the list is of order 0, and
 	 * a hostile order cannot make a page of the list terabytes long.
 	 */
 	if (info->folios_info.order)
-		return test_fail(err, -EINVAL,
-				 "the kho-test folio list is not of order 0",
-				 "folios_info", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"the kho-test folio list is not of order 0",
+				"folios_info", phys, KHO_ERR_NO_INDEX);
 	if (((uint64_t)info->folios_info.total_pages << view->page_shift) /
 		    KHO_TEST_ENTRY_SIZE <
 	    info->nr_folios)
-		return test_fail(
+		return kho_fail(
 			err, -EINVAL,
 			"the kho-test folio list is smaller than nr_folios entries",
 			"folios_info", phys, KHO_ERR_NO_INDEX);
@@ -409,14 +394,14 @@ static int list_block(uint64_t phys, unsigned int order, uint64_t index,
 		return 0;
 	block = kho_view_map(w->view, phys, len);
 	if (!block)
-		return test_fail(
+		return kho_fail(
 			w->err, -EFAULT,
 			"a page of the kho-test folio list is not in memory",
 			"folios_info", phys, (long)w->entry);
 	if (!w->check) {
 		ret = kho_view_own(w->view, phys, len, "kho-test folio list");
 		if (ret)
-			return test_fail(
+			return kho_fail(
 				w->err, ret,
 				"a page of the kho-test folio list is not preserved memory",
 				"folios_info", phys, (long)w->entry);
@@ -429,14 +414,14 @@ static int list_block(uint64_t phys, unsigned int order, uint64_t index,
 		if (w->check) {
 			/* An order a tree key holds (restorable at all). */
 			if (forder >= KHO_ORDER_0_LOG2_OF(shift))
-				return test_fail(
+				return kho_fail(
 					w->err, -EINVAL,
 					"a kho-test folio's order is too large",
 					"folios_info",
 					phys + i * KHO_TEST_ENTRY_SIZE,
 					(long)w->entry);
 			if (fphys & ((1ULL << (shift + forder)) - 1))
-				return test_fail(
+				return kho_fail(
 					w->err, -EINVAL,
 					"a kho-test folio is not aligned to its order",
 					"folios_info",
@@ -481,9 +466,9 @@ int kho_test_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	ret = kho_view_own(view, phys, size ? size : local.fdt_size,
 			   KHO_TEST_COMPATIBLE);
 	if (ret)
-		return test_fail(err, ret,
-				 "the kho-test blob is not preserved memory",
-				 NULL, phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, ret,
+				"the kho-test blob is not preserved memory",
+				NULL, phys, KHO_ERR_NO_INDEX);
 	w.view = view;
 	w.check = false;
 	w.cb = cb;
@@ -511,10 +496,9 @@ static int sum_folio(uint64_t phys, unsigned int order, uint32_t index,
 	for (off = 0; off < page << order; off += page) {
 		va = kho_view_map(s->view, phys + off, page);
 		if (!va)
-			return test_fail(s->err, -EFAULT,
-					 "a kho-test folio is not in memory",
-					 "folios_info", phys + off,
-					 (long)index);
+			return kho_fail(s->err, -EFAULT,
+					"a kho-test folio is not in memory",
+					"folios_info", phys + off, (long)index);
 		acc = kho_csum_add(acc, va, page);
 	}
 	s->sum = kho_csum_finish(s->arch, acc, s->sum);
@@ -540,7 +524,7 @@ int kho_test_verify(const struct kho_view *view, uint64_t phys, uint64_t size,
 		return ret;
 	*csum = s.sum;
 	if (s.sum != info.csum)
-		return test_fail(
+		return kho_fail(
 			err, -EBADMSG,
 			"the kho-test folios do not add up to the stored csum",
 			"csum", phys, KHO_ERR_NO_INDEX);
@@ -594,7 +578,7 @@ static int restore_folio(struct test_restore *r, uint64_t e, uint64_t slot)
 		     (void *)kho_map_range(geo, &in->ops.mem, phys, len) :
 		     NULL;
 	if (!va || !kho_restore_folio(in, phys))
-		return test_fail(
+		return kho_fail(
 			r->err, -EINVAL,
 			"a kho-test folio is not preserved with its entry's order",
 			"folios_info", slot, (long)r->entry);
@@ -638,7 +622,7 @@ int kho_test_restore(struct kho_in *in, uint64_t phys, uint64_t size,
 	if (KHO_WARN_ON(!in))
 		return -EINVAL;
 	if (!in->revive || !in->walked)
-		return test_fail(
+		return kho_fail(
 			err, -EPERM,
 			"there is no walked handover to restore kho-test from",
 			NULL, phys, KHO_ERR_NO_INDEX);
@@ -652,21 +636,21 @@ int kho_test_restore(struct kho_in *in, uint64_t phys, uint64_t size,
 	ret = kho_restore_vmalloc(in, &local.folios_info, restore_list_block,
 				  &r);
 	if (ret)
-		return test_fail(err, ret,
-				 "the kho-test folio list cannot be restored",
-				 "folios_info", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, ret,
+				"the kho-test folio list cannot be restored",
+				"folios_info", phys, KHO_ERR_NO_INDEX);
 	if (r.ret)
 		return r.ret;
 	if (r.sum != local.csum)
-		return test_fail(
+		return kho_fail(
 			err, -EBADMSG,
 			"the kho-test folios do not add up to the stored csum",
 			"csum", phys, KHO_ERR_NO_INDEX);
 	ret = kho_restore_free(in,
 			       in->ops.mem.phys_to_virt(in->ops.mem.ctx, phys));
 	if (ret)
-		return test_fail(err, ret,
-				 "the kho-test blob is not a preserved block",
-				 NULL, phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, ret,
+				"the kho-test blob is not a preserved block",
+				NULL, phys, KHO_ERR_NO_INDEX);
 	return 0;
 }

@@ -31,15 +31,9 @@ struct v1_walk {
 static int v1_fail(struct kho_error *err, int code, const char *what,
 		   uint64_t phys, long index)
 {
-	if (err) {
-		err->code = code;
-		err->what = what;
-		err->property = KHO_FDT_MEMORY_MAP_PROP_NAME;
-		err->phys = phys;
-		err->level = KHO_ERR_NO_LEVEL;
-		err->index = index;
-	}
-	return code;
+	/* Every part of the chunk list hangs off preserved-memory-map. */
+	return kho_fail(err, code, what, KHO_FDT_MEMORY_MAP_PROP_NAME, phys,
+			index);
 }
 
 /* The chunk at @phys, mapped whole, its header copied to @hdr. */

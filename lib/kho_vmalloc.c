@@ -190,15 +190,7 @@ struct vmalloc_cursor {
 static int vmalloc_fail(struct vmalloc_cursor *c, int code, const char *what,
 			const char *property, uint64_t phys, long index)
 {
-	if (c->err) {
-		c->err->code = code;
-		c->err->what = what;
-		c->err->property = property;
-		c->err->phys = phys;
-		c->err->level = KHO_ERR_NO_LEVEL;
-		c->err->index = index;
-	}
-	return code;
+	return kho_fail(c->err, code, what, property, phys, index);
 }
 
 /* The fields of struct kho_vmalloc itself, before any chunk is read. */

@@ -222,20 +222,6 @@ void kho_luo_out_destroy(struct kho_luo_out *luo)
 
 /* ---- reader ---------------------------------------------------------------- */
 
-static int luo_fail(struct kho_error *err, int code, const char *what,
-		    const char *field, uint64_t phys, uint64_t index)
-{
-	if (err) {
-		err->code = code;
-		err->what = what;
-		err->property = field;
-		err->phys = phys;
-		err->level = KHO_ERR_NO_LEVEL;
-		err->index = (long)index;
-	}
-	return code;
-}
-
 struct luo_walk {
 	const struct kho_view *view; /* own() only in the checking pass */
 	const struct kho_luo_read_ops *ops; /* NULL in the checking pass */
@@ -257,7 +243,7 @@ static int file_entry(const void *entry, uint64_t phys, uint64_t index,
 	kho_memcpy(&ser, entry, sizeof(ser));
 	if (bounded_len(ser.compatible, sizeof(ser.compatible)) ==
 	    sizeof(ser.compatible))
-		return luo_fail(w->err, -EINVAL,
+		return kho_fail(w->err, -EINVAL,
 				"a LUO file's compatible is not NUL-terminated",
 				"compatible", phys, index);
 	if (!w->ops) {
@@ -318,14 +304,14 @@ static int session_entry_cb(const void *entry, uint64_t phys, uint64_t index,
 					     sizeof(ser), "LUO sessions",
 					     find_dup, w, NULL, NULL);
 			if (ret < 0)
-				return luo_fail(
+				return kho_fail(
 					w->err, -EEXIST,
 					"two LUO sessions have the same name",
 					"name", phys, index);
 		}
 		if (!ser.file_set_ser.files) {
 			if (ser.file_set_ser.count)
-				return luo_fail(
+				return kho_fail(
 					w->err, -EINVAL,
 					"a LUO session counts files but has no file chain",
 					"count", phys, index);
@@ -338,7 +324,7 @@ static int session_entry_cb(const void *entry, uint64_t phys, uint64_t index,
 		if (ret)
 			return ret;
 		if (bi.nr_entries != ser.file_set_ser.count)
-			return luo_fail(
+			return kho_fail(
 				w->err, -EINVAL,
 				"a LUO session's file count differs from its file chain",
 				"count", phys, index);
@@ -373,7 +359,7 @@ static int read_flbs(struct luo_walk *w, uint64_t flbs_pa)
 		return 0;
 	hdr = kho_view_map(view, flbs_pa, sizeof(*hdr));
 	if (!hdr)
-		return luo_fail(w->err, -EFAULT,
+		return kho_fail(w->err, -EFAULT,
 				"the LUO FLB header is not in memory",
 				"flbs_pa", flbs_pa, KHO_ERR_NO_INDEX);
 	kho_memcpy(&pgcnt, &hdr->pgcnt, sizeof(pgcnt));
@@ -382,25 +368,25 @@ static int read_flbs(struct luo_walk *w, uint64_t flbs_pa)
 	max_pages = 1ULL << (64 - view->page_shift - 1);
 	if (!pgcnt || pgcnt > max_pages ||
 	    flbs_pa & ((1ULL << view->page_shift) - 1))
-		return luo_fail(w->err, -EINVAL,
+		return kho_fail(w->err, -EINVAL,
 				"the LUO FLB region's page count is not valid",
 				"pgcnt", flbs_pa, KHO_ERR_NO_INDEX);
 	if (count > flb_capacity(pgcnt, view->page_shift))
-		return luo_fail(
+		return kho_fail(
 			w->err, -EINVAL,
 			"the LUO FLB count is larger than its pages hold",
 			"count", flbs_pa, KHO_ERR_NO_INDEX);
 	len = sizeof(*hdr) + count * sizeof(ser);
 	region = kho_view_map(view, flbs_pa, len);
 	if (!region)
-		return luo_fail(w->err, -EFAULT,
+		return kho_fail(w->err, -EFAULT,
 				"the LUO FLB entries are not in memory",
 				"count", flbs_pa, KHO_ERR_NO_INDEX);
 	if (!w->ops) {
 		ret = kho_view_own(view, flbs_pa, pgcnt << view->page_shift,
 				   "LUO FLBs");
 		if (ret)
-			return luo_fail(
+			return kho_fail(
 				w->err, ret,
 				"the LUO FLB region is not preserved memory",
 				"flbs_pa", flbs_pa, KHO_ERR_NO_INDEX);
@@ -411,7 +397,7 @@ static int read_flbs(struct luo_walk *w, uint64_t flbs_pa)
 		if (!w->ops) {
 			if (bounded_len(ser.name, sizeof(ser.name)) ==
 			    sizeof(ser.name))
-				return luo_fail(
+				return kho_fail(
 					w->err, -EINVAL,
 					"a LUO FLB's name is not NUL-terminated",
 					"name",
@@ -450,24 +436,24 @@ int kho_luo_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	if (KHO_WARN_ON(!view))
 		return -EINVAL;
 	if (size < sizeof(ser))
-		return luo_fail(err, -EINVAL,
+		return kho_fail(err, -EINVAL,
 				"the LUO blob is smaller than struct luo_ser",
 				"blob-size", phys, KHO_ERR_NO_INDEX);
 	blob = kho_view_map(view, phys, sizeof(ser));
 	if (!blob)
-		return luo_fail(err, -EFAULT, "the LUO blob is not in memory",
+		return kho_fail(err, -EFAULT, "the LUO blob is not in memory",
 				KHO_LUO_NAME, phys, KHO_ERR_NO_INDEX);
 	kho_memcpy(&ser, blob, sizeof(ser));
 	/* strncmp(): equal up to the first NUL within 8 bytes. */
 	n = bounded_len(KHO_LUO_COMPATIBLE, KHO_LUO_COMPAT_LEN);
 	if (kho_memcmp(ser.compatible, KHO_LUO_COMPATIBLE, n) ||
 	    (n < KHO_LUO_COMPAT_LEN && ser.compatible[n]))
-		return luo_fail(err, -EINVAL,
+		return kho_fail(err, -EINVAL,
 				"the LUO blob is not compatible with luo-v5",
 				"compatible", phys, KHO_ERR_NO_INDEX);
 	ret = kho_view_own(view, phys, sizeof(ser), KHO_LUO_NAME);
 	if (ret)
-		return luo_fail(err, ret,
+		return kho_fail(err, ret,
 				"the LUO blob is not preserved memory",
 				KHO_LUO_NAME, phys, KHO_ERR_NO_INDEX);
 	local.liveupdate_num = ser.liveupdate_num;

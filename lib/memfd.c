@@ -149,20 +149,6 @@ err_folios:
 
 /* ---- reader ---------------------------------------------------------------- */
 
-static int memfd_fail(struct kho_error *err, int code, const char *what,
-		      const char *field, uint64_t phys, long index)
-{
-	if (err) {
-		err->code = code;
-		err->what = what;
-		err->property = field;
-		err->phys = phys;
-		err->level = KHO_ERR_NO_LEVEL;
-		err->index = index;
-	}
-	return code;
-}
-
 struct memfd_walk {
 	const struct kho_view *view;
 	bool check; /* pass 1: check and own; pass 2: call back */
@@ -190,14 +176,14 @@ static int array_block(uint64_t phys, unsigned int order, uint64_t index,
 
 	block = kho_view_map(view, phys, len);
 	if (!block)
-		return memfd_fail(
+		return kho_fail(
 			w->err, -EFAULT,
 			"a page of the memfd folio array is not in memory",
 			"folios", phys, (long)index);
 	if (w->check) {
 		ret = kho_view_own(view, phys, len, "memfd folio array");
 		if (ret)
-			return memfd_fail(
+			return kho_fail(
 				w->err, ret,
 				"a page of the memfd folio array is not preserved memory",
 				"folios", phys, (long)index);
@@ -213,22 +199,22 @@ static int array_block(uint64_t phys, unsigned int order, uint64_t index,
 		fphys = (uint64_t)f.pfn << shift;
 		if (w->check) {
 			if (fphys >> shift != f.pfn)
-				return memfd_fail(
+				return kho_fail(
 					w->err, -EINVAL,
 					"a memfd folio's pfn is beyond the address space",
 					"pfn", at, (long)w->entry);
 			if (f.flags & ~KHO_MEMFD_FOLIO_FLAGS)
-				return memfd_fail(
+				return kho_fail(
 					w->err, -EINVAL,
 					"a memfd folio has unknown flags",
 					"flags", at, (long)w->entry);
 			if (f.index >= w->pages)
-				return memfd_fail(
+				return kho_fail(
 					w->err, -EINVAL,
 					"a memfd folio lies past the end of the file",
 					"index", at, (long)w->entry);
 			if (f.index < w->next_index)
-				return memfd_fail(
+				return kho_fail(
 					w->err, -EINVAL,
 					"a memfd folio's index is not above the previous folio's",
 					"index", at, (long)w->entry);
@@ -236,7 +222,7 @@ static int array_block(uint64_t phys, unsigned int order, uint64_t index,
 			ret = kho_view_own(view, fphys, 1ULL << shift,
 					   "memfd folio");
 			if (ret)
-				return memfd_fail(
+				return kho_fail(
 					w->err, ret,
 					"a memfd folio is not preserved memory",
 					"pfn", at, (long)w->entry);
@@ -268,39 +254,39 @@ int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 	shift = view->page_shift;
 	blob = kho_view_map(view, phys, sizeof(ser));
 	if (!blob)
-		return memfd_fail(err, -EFAULT,
-				  "the memfd-v2 blob is not in memory", "data",
-				  phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EFAULT,
+				"the memfd-v2 blob is not in memory", "data",
+				phys, KHO_ERR_NO_INDEX);
 	kho_memcpy(&ser, blob, sizeof(ser));
 	kho_memcpy(&folios, &blob->folios, sizeof(folios));
 	ret = kho_view_own(view, phys, sizeof(ser), KHO_MEMFD_V2_COMPATIBLE);
 	if (ret)
-		return memfd_fail(err, ret,
-				  "the memfd-v2 blob is not preserved memory",
-				  "data", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, ret,
+				"the memfd-v2 blob is not preserved memory",
+				"data", phys, KHO_ERR_NO_INDEX);
 	if (ser.seals & ~KHO_MEMFD_ALL_SEALS)
-		return memfd_fail(err, -EINVAL,
-				  "a memfd has seals memfd-v2 cannot keep",
-				  "seals", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"a memfd has seals memfd-v2 cannot keep",
+				"seals", phys, KHO_ERR_NO_INDEX);
 	if (ser.flags)
-		return memfd_fail(err, -EINVAL, "a memfd's flags are not 0",
-				  "flags", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL, "a memfd's flags are not 0",
+				"flags", phys, KHO_ERR_NO_INDEX);
 	w.pages = file_pages(ser.size, shift);
 	if (w.pages > UINT32_MAX)
-		return memfd_fail(err, -EINVAL,
-				  "a memfd is larger than 2^32 - 1 pages",
-				  "size", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"a memfd is larger than 2^32 - 1 pages", "size",
+				phys, KHO_ERR_NO_INDEX);
 	if (ser.nr_folios > w.pages)
-		return memfd_fail(err, -EINVAL,
-				  "a memfd has more folios than pages",
-				  "nr_folios", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, -EINVAL,
+				"a memfd has more folios than pages",
+				"nr_folios", phys, KHO_ERR_NO_INDEX);
 	w.nr_folios = ser.nr_folios;
 	if (ser.nr_folios) {
 		/* 2^32 pages of 64 KiB: the product fits 64 bits. */
 		if (((uint64_t)ser.folios.total_pages << shift) /
 			    FOLIO_SER_SIZE <
 		    ser.nr_folios)
-			return memfd_fail(
+			return kho_fail(
 				err, -EINVAL,
 				"a memfd's folio array is smaller than nr_folios entries",
 				"folios", phys, KHO_ERR_NO_INDEX);
@@ -309,7 +295,7 @@ int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 		ret = kho_vmalloc_read(view, &folios, array_block, &w, err);
 		/* Only own() refusing a chunk page leaves @err as it was. */
 		if (ret && err && !err->what)
-			return memfd_fail(
+			return kho_fail(
 				err, ret,
 				"a chunk of the memfd folio array is not preserved memory",
 				"folios", phys, KHO_ERR_NO_INDEX);
@@ -390,7 +376,7 @@ static int restore_array_block(uint64_t phys, unsigned int order, void *arg)
 		if (forder < 0 || page[i].index < r->next_index ||
 		    page[i].index >= r->pages ||
 		    page[i].index & ((1ULL << forder) - 1)) {
-			ret = memfd_fail(
+			ret = kho_fail(
 				r->err, -EINVAL,
 				forder < 0 ?
 					"a memfd folio is not a preserved block" :
@@ -402,10 +388,10 @@ static int restore_array_block(uint64_t phys, unsigned int order, void *arg)
 			continue;
 		}
 		if (!kho_restore_folio(in, fphys)) {
-			ret = memfd_fail(r->err, -EINVAL,
-					 "a memfd folio cannot be restored",
-					 "pfn", phys + i * FOLIO_SER_SIZE,
-					 (long)r->entry);
+			ret = kho_fail(r->err, -EINVAL,
+				       "a memfd folio cannot be restored",
+				       "pfn", phys + i * FOLIO_SER_SIZE,
+				       (long)r->entry);
 			continue;
 		}
 		r->next_index = page[i].index + (1ULL << forder);
@@ -433,7 +419,7 @@ int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
 	if (KHO_WARN_ON(!in))
 		return -EINVAL;
 	if (!in->revive || !in->walked)
-		return memfd_fail(
+		return kho_fail(
 			err, -EPERM,
 			"there is no walked handover to restore a memfd from",
 			NULL, phys, KHO_ERR_NO_INDEX);
@@ -449,7 +435,7 @@ int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
 		ret = kho_restore_vmalloc(in, &local.folios,
 					  restore_array_block, &r);
 		if (ret)
-			return memfd_fail(
+			return kho_fail(
 				err, ret,
 				"the memfd folio array cannot be restored",
 				"folios", phys, KHO_ERR_NO_INDEX);
@@ -460,8 +446,8 @@ int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
 	blob = in->ops.mem.phys_to_virt(in->ops.mem.ctx, phys);
 	ret = kho_restore_free(in, blob);
 	if (ret)
-		return memfd_fail(err, ret,
-				  "the memfd-v2 blob cannot be restored",
-				  "data", phys, KHO_ERR_NO_INDEX);
+		return kho_fail(err, ret,
+				"the memfd-v2 blob cannot be restored", "data",
+				phys, KHO_ERR_NO_INDEX);
 	return 0;
 }
