@@ -60,25 +60,9 @@ static void machine_free(struct machine *m)
 	kho_env_destroy(m->e);
 }
 
-static int reserve_nothing(uint64_t start, uint64_t end, void *arg)
-{
-	return 0;
-}
-
 static void kexec(struct machine *m)
 {
-	struct kho_scratch *array = kho_env_alloc(m->e, 0);
-
-	memcpy(array, m->e->scratch, sizeof(*array));
-	kho_env_reboot(m->e);
-	assert_int_equal(kho_populate(&m->in, &m->e->geo, &m->e->ops,
-				      m->out.fdt_phys, m->e->page_size,
-				      kho_env_phys(m->e, array),
-				      sizeof(*array)),
-			 0);
-	assert_int_equal(kho_memory_init(&m->in, kho_env_check(m->e),
-					 reserve_nothing, NULL),
-			 0);
+	assert_int_equal(kho_env_kexec(m->e, m->out.fdt_phys, &m->in, NULL), 0);
 }
 
 /* An entry of @size bytes whose bytes say which entry it is. */

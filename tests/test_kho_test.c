@@ -123,24 +123,10 @@ static int preserve(struct machine *m, enum kho_csum_arch arch)
 	return kho_test_preserve(&m->out, m->folios, m->nr, arch, &m->t);
 }
 
-static int reserve_nothing(uint64_t start, uint64_t end, void *arg)
-{
-	return 0;
-}
-
 static void kexec(struct machine *m)
 {
-	struct kho_scratch *array = kho_env_alloc(m->e, 0);
-
-	memcpy(array, m->e->scratch, sizeof(*array));
-	m->scratch_phys = kho_env_phys(m->e, array);
-	kho_env_reboot(m->e);
-	assert_int_equal(kho_populate(&m->in, &m->e->geo, &m->e->ops,
-				      m->out.fdt_phys, m->e->page_size,
-				      m->scratch_phys, sizeof(*array)),
-			 0);
-	assert_int_equal(kho_memory_init(&m->in, kho_env_check(m->e),
-					 reserve_nothing, NULL),
+	assert_int_equal(kho_env_kexec(m->e, m->out.fdt_phys, &m->in,
+				       &m->scratch_phys),
 			 0);
 }
 

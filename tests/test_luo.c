@@ -59,43 +59,9 @@ static void machine_free(struct machine *m)
 	kho_env_destroy(m->e);
 }
 
-static int reserve_nothing(uint64_t start, uint64_t end, void *arg)
-{
-	return 0;
-}
-
 static void kexec(struct machine *m)
 {
-	struct kho_scratch *array = kho_env_alloc(m->e, 0);
-
-	memcpy(array, m->e->scratch, sizeof(*array));
-	kho_env_reboot(m->e);
-	assert_int_equal(kho_populate(&m->in, &m->e->geo, &m->e->ops,
-				      m->out.fdt_phys, m->e->page_size,
-				      kho_env_phys(m->e, array),
-				      sizeof(*array)),
-			 0);
-	assert_int_equal(kho_memory_init(&m->in, kho_env_check(m->e),
-					 reserve_nothing, NULL),
-			 0);
-}
-
-/* A view straight over the machine's RAM, owning everything. */
-static const void *env_map(void *ctx, uint64_t phys, uint64_t len)
-{
-	struct kho_env *e = ctx;
-	uint64_t end = e->phys_base + e->nr_pages * e->page_size;
-
-	if (phys < e->phys_base || len > end - phys)
-		return NULL;
-	return kho_env_va(e, phys);
-}
-
-static struct kho_view env_view(struct kho_env *e)
-{
-	struct kho_view v = { env_map, NULL, e, e->geo.page_shift };
-
-	return v;
+	assert_int_equal(kho_env_kexec(m->e, m->out.fdt_phys, &m->in, NULL), 0);
 }
 
 /* Sessions "alpha" (0 files), "beta" (@nr_beta files), "gamma" (1 file). */
@@ -192,7 +158,7 @@ static void test_no_sessions(void **state)
 	assert_int_equal(
 		((struct kho_luo_ser *)kho_env_va(m.e, m.blob))->sessions_pa,
 		0);
-	view = env_view(m.e);
+	view = kho_env_view(m.e);
 	assert_int_equal(kho_luo_read(&view, m.blob, size, NULL, &info, NULL),
 			 0);
 	assert_int_equal(info.nr_sessions, 0);
@@ -438,7 +404,7 @@ static void test_round_trip(void **state)
 static void expect_refusal(struct machine *m, uint64_t size, int code,
 			   const char *what, const char *field)
 {
-	struct kho_view view = env_view(m->e);
+	struct kho_view view = kho_env_view(m->e);
 	struct seen v = { 0 };
 	struct kho_luo_read_ops ops = { on_session, on_file, on_flb, &v };
 	struct kho_error err;
@@ -468,7 +434,7 @@ static void test_refusals(void **state)
 
 	machine_init(&m, 12);
 	build(&m, 70);
-	view = env_view(m.e);
+	view = kho_env_view(m.e);
 	ser = kho_env_va(m.e, m.blob);
 	b = kho_env_va(m.e, ser->sessions_pa);
 	sess = (struct kho_luo_session_ser *)(b + 1);

@@ -60,42 +60,9 @@ static void machine_free(struct machine *m)
 	kho_env_destroy(m->e);
 }
 
-static int reserve_nothing(uint64_t start, uint64_t end, void *arg)
-{
-	return 0;
-}
-
 static void kexec(struct machine *m)
 {
-	struct kho_scratch *array = kho_env_alloc(m->e, 0);
-
-	memcpy(array, m->e->scratch, sizeof(*array));
-	kho_env_reboot(m->e);
-	assert_int_equal(kho_populate(&m->in, &m->e->geo, &m->e->ops,
-				      m->out.fdt_phys, m->e->page_size,
-				      kho_env_phys(m->e, array),
-				      sizeof(*array)),
-			 0);
-	assert_int_equal(kho_memory_init(&m->in, kho_env_check(m->e),
-					 reserve_nothing, NULL),
-			 0);
-}
-
-static const void *env_map(void *ctx, uint64_t phys, uint64_t len)
-{
-	struct kho_env *e = ctx;
-	uint64_t end = e->phys_base + e->nr_pages * e->page_size;
-
-	if (phys < e->phys_base || len > end - phys)
-		return NULL;
-	return kho_env_va(e, phys);
-}
-
-static struct kho_view env_view(struct kho_env *e)
-{
-	struct kho_view v = { env_map, NULL, e, e->geo.page_shift };
-
-	return v;
+	assert_int_equal(kho_env_kexec(m->e, m->out.fdt_phys, &m->in, NULL), 0);
 }
 
 static unsigned char byte_of(uint64_t page, uint64_t off)
@@ -191,7 +158,7 @@ static void test_layout(void **state)
 		assert_true(kho_radix_test_page(&m.out.tree,
 						m.folios[i].phys >> 12,
 						m.folios[i].order));
-	view = env_view(m.e);
+	view = kho_env_view(m.e);
 	assert_int_equal(
 		kho_memfd_read(&view, m.blob, on_folio, &l, &info, NULL), 0);
 	assert_false(l.bad);
@@ -214,7 +181,7 @@ static void test_empty_file(void **state)
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
 	assert_int_equal(blob_of(&m)->nr_folios, 0);
 	assert_int_equal(blob_of(&m)->folios.first, 0);
-	view = env_view(m.e);
+	view = kho_env_view(m.e);
 	assert_int_equal(
 		kho_memfd_read(&view, m.blob, on_folio, NULL, &info, NULL), 0);
 	kexec(&m);
@@ -388,7 +355,7 @@ static void test_last_folio_past_end(void **state)
 static void expect_refusal(struct machine *m, int code, const char *what,
 			   const char *field)
 {
-	struct kho_view view = env_view(m->e);
+	struct kho_view view = kho_env_view(m->e);
 	struct listed l = { .m = m };
 	struct kho_error err;
 
@@ -423,7 +390,7 @@ static void test_refusals(void **state)
 	make_file(&m, 300, 0);
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
 	ser = blob_of(&m);
-	view = env_view(m.e);
+	view = kho_env_view(m.e);
 	assert_int_equal(kho_memfd_read(&view, m.blob, NULL, NULL, NULL, NULL),
 			 0);
 

@@ -3,6 +3,7 @@
  * kho_env.c - test machine for the handover tests: RAM with fake physical
  * addresses, a memmap, a first-fit page allocator, failure injection.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -205,8 +206,7 @@ uint64_t kho_env_page_phys(struct kho_env *e, size_t i)
 
 uint64_t kho_env_phys(struct kho_env *e, const void *va)
 {
-	return e->phys_base +
-	       (uint64_t)((const unsigned char *)va - e->va);
+	return e->phys_base + (uint64_t)((const unsigned char *)va - e->va);
 }
 
 void *kho_env_va(struct kho_env *e, uint64_t phys)
@@ -339,4 +339,46 @@ void kho_env_snapshot_free(struct kho_env_snapshot *s)
 	free(s->fdt);
 	s->blocks = NULL;
 	s->fdt = NULL;
+}
+
+static const void *env_view_map(void *ctx, uint64_t phys, uint64_t len)
+{
+	struct kho_env *e = ctx;
+	uint64_t end = e->phys_base + e->nr_pages * e->page_size;
+
+	if (phys < e->phys_base || len > end - phys)
+		return NULL;
+	return kho_env_va(e, phys);
+}
+
+struct kho_view kho_env_view(struct kho_env *e)
+{
+	struct kho_view v = { env_view_map, NULL, e, e->geo.page_shift };
+
+	return v;
+}
+
+static int reserve_nothing(uint64_t start, uint64_t end, void *arg)
+{
+	return 0;
+}
+
+int kho_env_kexec(struct kho_env *e, uint64_t fdt_phys, struct kho_in *in,
+		  uint64_t *scratch_phys)
+{
+	struct kho_scratch *array = kho_env_alloc(e, 0);
+	int ret;
+
+	if (!array)
+		return -ENOMEM;
+	memcpy(array, e->scratch, sizeof(*array));
+	if (scratch_phys)
+		*scratch_phys = kho_env_phys(e, array);
+	kho_env_reboot(e);
+	ret = kho_populate(in, &e->geo, &e->ops, fdt_phys, e->page_size,
+			   kho_env_phys(e, array), sizeof(*array));
+	if (!ret)
+		ret = kho_memory_init(in, kho_env_check(e), reserve_nothing,
+				      NULL);
+	return ret;
 }

@@ -32,6 +32,7 @@
 
 #include <kho/kho.h>
 #include <kho/validate.h>
+#include <kho/view.h>
 
 #define KHO_ENV_MAX_SCRATCH 8
 #define KHO_ENV_POISON 0x6b
@@ -41,23 +42,23 @@ struct kho_env {
 	size_t page_size;
 	uint64_t phys_base;
 	size_t nr_pages;
-	void *raw;			/* the mapping, guards included */
+	void *raw; /* the mapping, guards included */
 	size_t raw_len;
-	unsigned char *va;		/* page 0 */
-	struct kho_page *memmap;	/* one per page */
-	signed char *alloc_order;	/* order at a block's first page, -1 */
-	bool *in_use;			/* per page */
+	unsigned char *va; /* page 0 */
+	struct kho_page *memmap; /* one per page */
+	signed char *alloc_order; /* order at a block's first page, -1 */
+	bool *in_use; /* per page */
 	struct kho_scratch scratch[KHO_ENV_MAX_SCRATCH];
 	unsigned int nr_scratch;
 	uint64_t live_pages;
 	uint64_t nr_allocs;
-	uint64_t fail_countdown;	/* 0: off; fail when it reaches 1 */
+	uint64_t fail_countdown; /* 0: off; fail when it reaches 1 */
 	uint64_t nr_injected;
 	uint64_t bad_frees;
 	struct kho_env_ops ops;
-	struct kho_mem_region ram;	/* for kho_env_check() */
+	struct kho_mem_region ram; /* for kho_env_check() */
 	struct kho_tree_check chk;
-	uint64_t *seen;			/* its bitmap, seen_words words */
+	uint64_t *seen; /* its bitmap, seen_words words */
 	uint64_t seen_words;
 };
 
@@ -126,5 +127,18 @@ void kho_env_snapshot_free(struct kho_env_snapshot *s);
 
 /* Every block of a tree in walk order; *nr set. Free with free(). */
 struct kho_env_block *kho_env_blocks(struct kho_radix_tree *tree, size_t *nr);
+
+/* A view straight over the arena's RAM; it owns nothing (own is NULL). */
+struct kho_view kho_env_view(struct kho_env *e);
+
+/*
+ * The next kernel takes the handover whose root FDT is at @fdt_phys: the
+ * arena's first scratch area written as the scratch array into a fresh
+ * page (its address in *@scratch_phys when not NULL), the memmap zeroed,
+ * kho_populate() and kho_memory_init() reserving nothing.
+ * Return: 0, or the first call's negative errno.
+ */
+int kho_env_kexec(struct kho_env *e, uint64_t fdt_phys, struct kho_in *in,
+		  uint64_t *scratch_phys);
 
 #endif /* TESTS_KHO_ENV_H */
