@@ -114,6 +114,13 @@ const void *client_map_fdt(struct sim_boot *b, uint64_t phys,
 			 who, phys);
 		return NULL;
 	}
+	if (phys & (KHO_FDT_ALIGN - 1)) {
+		sim_fail(e, -EINVAL,
+			 "%s: blob at %#" PRIx64 " is not %d-byte aligned, "
+			 "as an FDT must be",
+			 who, phys, KHO_FDT_ALIGN);
+		return NULL;
+	}
 	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > b->m.page_size * 64 ||
 	    !sim_ram_range_of(&b->m, phys, fdt_totalsize(fdt))) {
 		sim_fail(e, -EINVAL, "%s: blob at %#" PRIx64 " is not a valid FDT",

@@ -22,6 +22,7 @@
 #include <libfdt.h>
 
 #include <kho/version.h>
+#include <kho/view.h>
 
 #include "kho_internal.h"
 
@@ -197,4 +198,62 @@ int root_fdt_remove_subtree(void *fdt, uint64_t fdt_len,
 	}
 	fdt_pack(fdt);
 	return fdt_err_to_errno(err);
+}
+
+/* ---- subsystem blobs that are FDTs ---------------------------------------- */
+
+/* What libfdt can read: version 16 added the size of the strings block. */
+#define KHO_BLOB_FDT_MIN_VERSION 16
+
+/**
+ * kho_view_map_fdt() - map a subsystem's FDT blob whole and check it
+ * @view: the memory the blob is read from; untrusted
+ * @blob: the format: its compatible and its sentences (KHO_FDT_BLOB())
+ * @phys: the blob's physical address, as the root FDT gives it
+ * @size: its blob-size, or 0 when the ABI version has none
+ * @fdt: set to the mapped FDT when it is sound
+ * @err: what is wrong and where, on failure; may be NULL
+ *
+ * The blob must be 8-byte aligned, an FDT of version 16 or later whose
+ * totalsize fits in @size, mapped whole, sound (fdt_check_full()) and
+ * compatible with @blob->compatible at its root.
+ *
+ * Context: any; reads only.
+ * Return: 0; -EFAULT when the blob is not all in memory; -EINVAL for
+ * anything else.
+ */
+int kho_view_map_fdt(const struct kho_view *view,
+		     const struct kho_fdt_blob *blob, uint64_t phys,
+		     uint64_t size, const void **fdt, struct kho_error *err)
+{
+	const char *const *say = blob->say;
+	const void *p;
+	uint64_t total;
+
+	p = kho_view_map(view, phys, sizeof(struct fdt_header));
+	if (!p)
+		return kho_fail(err, -EFAULT, say[KHO_FDT_BLOB_ABSENT], NULL,
+				phys, KHO_ERR_NO_INDEX);
+	if ((phys | (uintptr_t)p) & (KHO_FDT_ALIGN - 1))
+		return kho_fail(err, -EINVAL, say[KHO_FDT_BLOB_MISALIGNED],
+				NULL, phys, KHO_ERR_NO_INDEX);
+	if (fdt_check_header(p) || fdt_version(p) < KHO_BLOB_FDT_MIN_VERSION)
+		return kho_fail(err, -EINVAL, say[KHO_FDT_BLOB_NOT_FDT], NULL,
+				phys, KHO_ERR_NO_INDEX);
+	total = fdt_totalsize(p);
+	if (size && total > size)
+		return kho_fail(err, -EINVAL, say[KHO_FDT_BLOB_TOO_BIG],
+				"blob-size", phys, KHO_ERR_NO_INDEX);
+	p = kho_view_map(view, phys, total);
+	if (!p)
+		return kho_fail(err, -EFAULT, say[KHO_FDT_BLOB_PARTIAL], NULL,
+				phys, KHO_ERR_NO_INDEX);
+	if (fdt_check_full(p, total))
+		return kho_fail(err, -EINVAL, say[KHO_FDT_BLOB_CORRUPT], NULL,
+				phys, KHO_ERR_NO_INDEX);
+	if (fdt_node_check_compatible(p, 0, blob->compatible))
+		return kho_fail(err, -EINVAL, say[KHO_FDT_BLOB_INCOMPATIBLE],
+				"compatible", phys, KHO_ERR_NO_INDEX);
+	*fdt = p;
+	return 0;
 }

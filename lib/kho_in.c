@@ -155,6 +155,9 @@ static int populate_fdt(struct kho_in *in, uint64_t fdt_phys, uint64_t fdt_size,
 	if (!in->fdt)
 		return refuse_at(in, -EFAULT, "FDT is not in memory", NULL,
 				 fdt_phys);
+	if ((fdt_phys | (uintptr_t)in->fdt) & (KHO_FDT_ALIGN - 1))
+		return refuse_at(in, -EINVAL, "FDT is not 8-byte aligned", NULL,
+				 fdt_phys);
 	if (fdt_check_header(in->fdt))
 		return refuse_at(in, -EINVAL, "FDT header is invalid", NULL,
 				 fdt_phys);

@@ -133,6 +133,58 @@ static inline int kho_fail(struct kho_error *err, int code, const char *what,
 	return code;
 }
 
+/*
+ * kho_fdt.c: a subsystem blob that is an FDT (memblock-v1, memfd-v1,
+ * kho-test-v1), mapped from untrusted memory. KHO_FDT_BLOB() spells out
+ * the sentences for one format from its name and compatible, both string
+ * literals, so every refusal names the format.
+ */
+enum kho_fdt_blob_problem {
+	KHO_FDT_BLOB_ABSENT,
+	KHO_FDT_BLOB_MISALIGNED,
+	KHO_FDT_BLOB_NOT_FDT,
+	KHO_FDT_BLOB_TOO_BIG,
+	KHO_FDT_BLOB_PARTIAL,
+	KHO_FDT_BLOB_CORRUPT,
+	KHO_FDT_BLOB_INCOMPATIBLE,
+	KHO_FDT_BLOB_NR_PROBLEMS
+};
+
+struct kho_fdt_blob {
+	const char *compatible;
+	const char *say[KHO_FDT_BLOB_NR_PROBLEMS];
+};
+
+#define KHO_FDT_BLOB(name, compat)                                          \
+	{                                                                    \
+		.compatible = compat,                                        \
+		.say = {                                                     \
+			[KHO_FDT_BLOB_ABSENT] = "the " name                  \
+						" blob is not in memory",    \
+			[KHO_FDT_BLOB_MISALIGNED] =                          \
+				"the " name " blob is not 8-byte aligned, "  \
+				"as an FDT must be",                         \
+			[KHO_FDT_BLOB_NOT_FDT] =                             \
+				"the " name " blob is not an FDT of "        \
+				"version 16 or later",                       \
+			[KHO_FDT_BLOB_TOO_BIG] = "the " name                 \
+						 " FDT is larger than its "  \
+						 "blob-size",                \
+			[KHO_FDT_BLOB_PARTIAL] = "the " name                 \
+						 " FDT is not all in memory", \
+			[KHO_FDT_BLOB_CORRUPT] = "the " name                 \
+						 " FDT is corrupt",          \
+			[KHO_FDT_BLOB_INCOMPATIBLE] =                        \
+				"the " name " blob is not compatible with "  \
+				compat,                                      \
+		},                                                           \
+	}
+
+struct kho_view;
+int kho_view_map_fdt(const struct kho_view *view,
+		     const struct kho_fdt_blob *blob, uint64_t phys,
+		     uint64_t size, const void **fdt, struct kho_error *err);
+
 /* kho_fdt.c: the root FDT */
 struct kho_abi_version;
 int root_fdt_build(void *fdt, uint64_t fdt_len,

@@ -10,8 +10,6 @@
 
 #include "kho_internal.h"
 
-/* fdt_create() writes version 17; see lib/kho_in.c about older ones. */
-#define KHO_MEMBLOCK_FDT_MIN_VERSION 16
 /* A region's name: the kernel's reserve_mem name field is 16 bytes; any
  * node name libfdt accepts is read, the writer keeps to this. */
 #define KHO_MEMBLOCK_NAME_MAX 63
@@ -28,57 +26,8 @@ static bool get_u64(const void *fdt, int node, const char *name, uint64_t *v)
 	return true;
 }
 
-/* The blob mapped whole and sound; returns it or NULL with @err set. */
-static const void *map_blob(const struct kho_view *view, uint64_t phys,
-			    uint64_t size, struct kho_error *err, int *ret)
-{
-	const void *fdt;
-	uint64_t total;
-
-	*ret = -EFAULT;
-	fdt = kho_view_map(view, phys, sizeof(struct fdt_header));
-	if (!fdt) {
-		kho_fail(err, *ret, "the memblock blob is not in memory", NULL,
-			 phys, KHO_ERR_NO_INDEX);
-		return NULL;
-	}
-	*ret = -EINVAL;
-	if (fdt_check_header(fdt) ||
-	    fdt_version(fdt) < KHO_MEMBLOCK_FDT_MIN_VERSION) {
-		kho_fail(
-			err, *ret,
-			"the memblock blob is not an FDT of version 16 or later",
-			NULL, phys, KHO_ERR_NO_INDEX);
-		return NULL;
-	}
-	total = fdt_totalsize(fdt);
-	if (size && total > size) {
-		kho_fail(err, *ret,
-			 "the memblock FDT is larger than its blob-size",
-			 "blob-size", phys, KHO_ERR_NO_INDEX);
-		return NULL;
-	}
-	fdt = kho_view_map(view, phys, total);
-	if (!fdt) {
-		*ret = -EFAULT;
-		kho_fail(err, *ret, "the memblock FDT is not all in memory",
-			 NULL, phys, KHO_ERR_NO_INDEX);
-		return NULL;
-	}
-	if (fdt_check_full(fdt, total)) {
-		kho_fail(err, *ret, "the memblock FDT is corrupt", NULL, phys,
-			 KHO_ERR_NO_INDEX);
-		return NULL;
-	}
-	if (fdt_node_check_compatible(fdt, 0, KHO_MEMBLOCK_COMPATIBLE)) {
-		kho_fail(err, *ret,
-			 "the memblock blob is not compatible with memblock-v1",
-			 "compatible", phys, KHO_ERR_NO_INDEX);
-		return NULL;
-	}
-	*ret = 0;
-	return fdt;
-}
+static const struct kho_fdt_blob memblock_blob =
+	KHO_FDT_BLOB("memblock", KHO_MEMBLOCK_COMPATIBLE);
 
 /* One region's node, checked; @r filled in. */
 static int read_region(const void *fdt, int node, unsigned int index,
@@ -127,8 +76,8 @@ int kho_memblock_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 
 	if (KHO_WARN_ON(!view || !view->map))
 		return -EINVAL;
-	fdt = map_blob(view, phys, size, err, &ret);
-	if (!fdt)
+	ret = kho_view_map_fdt(view, &memblock_blob, phys, size, &fdt, err);
+	if (ret)
 		return ret;
 	/* Pass 1: every region, before anybody hears of any. */
 	fdt_for_each_subnode(node, fdt, 0)

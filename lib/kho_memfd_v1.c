@@ -11,8 +11,6 @@
 
 #include "kho_internal.h"
 
-/* fdt_create() writes version 17; see lib/kho_in.c about older ones. */
-#define MEMFD_V1_FDT_MIN_VERSION 16
 #define MEMFD_V1_ENTRY_SIZE sizeof(struct kho_memfd_folio_ser)
 #define MEMFD_V1_FOLIO_FLAGS (KHO_MEMFD_FOLIO_DIRTY | KHO_MEMFD_FOLIO_UPTODATE)
 #define MEMFD_V1_MAX_PAGES 0xffffffffULL
@@ -94,42 +92,20 @@ static int array_block(uint64_t phys, unsigned int order, uint64_t index,
 	return 0;
 }
 
+static const struct kho_fdt_blob memfd_v1_blob =
+	KHO_FDT_BLOB("memfd-v1", KHO_MEMFD_COMPATIBLE);
+
 /* The blob: a sound FDT of compatible memfd-v1; its data property. */
 static int read_blob(const struct kho_view *view, uint64_t phys, uint64_t size,
 		     uint64_t *data, uint64_t *total, struct kho_error *err)
 {
-	const void *fdt = kho_view_map(view, phys, sizeof(struct fdt_header));
-	const void *p;
-	int len;
+	const void *fdt, *p;
+	int len, ret;
 
-	if (!fdt)
-		return kho_fail(err, -EFAULT,
-				"the memfd-v1 blob is not in memory", NULL,
-				phys, KHO_ERR_NO_INDEX);
-	if (fdt_check_header(fdt) ||
-	    fdt_version(fdt) < MEMFD_V1_FDT_MIN_VERSION)
-		return kho_fail(err, -EINVAL,
-				"the memfd-v1 blob is not an FDT of version 16 "
-				"or later",
-				NULL, phys, KHO_ERR_NO_INDEX);
+	ret = kho_view_map_fdt(view, &memfd_v1_blob, phys, size, &fdt, err);
+	if (ret)
+		return ret;
 	*total = fdt_totalsize(fdt);
-	if (size && *total > size)
-		return kho_fail(err, -EINVAL,
-				"the memfd-v1 FDT is larger than its blob-size",
-				"blob-size", phys, KHO_ERR_NO_INDEX);
-	fdt = kho_view_map(view, phys, *total);
-	if (!fdt)
-		return kho_fail(err, -EFAULT,
-				"the memfd-v1 FDT is not all in memory", NULL,
-				phys, KHO_ERR_NO_INDEX);
-	if (fdt_check_full(fdt, *total))
-		return kho_fail(err, -EINVAL, "the memfd-v1 FDT is corrupt",
-				NULL, phys, KHO_ERR_NO_INDEX);
-	if (fdt_node_check_compatible(fdt, 0, KHO_MEMFD_COMPATIBLE))
-		return kho_fail(
-			err, -EINVAL,
-			"the memfd blob is not compatible with memfd-v1",
-			"compatible", phys, KHO_ERR_NO_INDEX);
 	p = fdt_getprop(fdt, 0, "data", &len);
 	if (!p || len != (int)sizeof(*data))
 		return kho_fail(err, -EINVAL,

@@ -33,8 +33,6 @@
 
 #include "kho_internal.h"
 
-/* fdt_create() writes version 17; see lib/kho_in.c about older ones. */
-#define KHO_TEST_FDT_MIN_VERSION 16
 #define KHO_TEST_ENTRY_SIZE sizeof(uint64_t)
 
 /* Pages holding @nr entries. */
@@ -282,6 +280,9 @@ static int get_prop(const void *fdt, int node, const char *name, void *val,
 	return 0;
 }
 
+static const struct kho_fdt_blob kho_test_blob =
+	KHO_FDT_BLOB("kho-test", KHO_TEST_COMPATIBLE);
+
 /* The blob: mapped, a sound FDT, the properties test_kho.c reads. */
 static int read_blob(const struct kho_view *view, uint64_t phys, uint64_t size,
 		     struct kho_test_info *info, struct kho_error *err)
@@ -291,35 +292,10 @@ static int read_blob(const struct kho_view *view, uint64_t phys, uint64_t size,
 	uint32_t magic;
 	int node, ret;
 
-	fdt = kho_view_map(view, phys, sizeof(struct fdt_header));
-	if (!fdt)
-		return kho_fail(err, -EFAULT,
-				"the kho-test blob is not in memory", NULL,
-				phys, KHO_ERR_NO_INDEX);
-	if (fdt_check_header(fdt) ||
-	    fdt_version(fdt) < KHO_TEST_FDT_MIN_VERSION)
-		return kho_fail(
-			err, -EINVAL,
-			"the kho-test blob is not an FDT of version 16 or later",
-			NULL, phys, KHO_ERR_NO_INDEX);
+	ret = kho_view_map_fdt(view, &kho_test_blob, phys, size, &fdt, err);
+	if (ret)
+		return ret;
 	total = fdt_totalsize(fdt);
-	if (size && total > size)
-		return kho_fail(err, -EINVAL,
-				"the kho-test FDT is larger than its blob-size",
-				"blob-size", phys, KHO_ERR_NO_INDEX);
-	fdt = kho_view_map(view, phys, total);
-	if (!fdt)
-		return kho_fail(err, -EFAULT,
-				"the kho-test FDT is not all in memory", NULL,
-				phys, KHO_ERR_NO_INDEX);
-	if (fdt_check_full(fdt, total))
-		return kho_fail(err, -EINVAL, "the kho-test FDT is corrupt",
-				NULL, phys, KHO_ERR_NO_INDEX);
-	if (fdt_node_check_compatible(fdt, 0, KHO_TEST_COMPATIBLE))
-		return kho_fail(
-			err, -EINVAL,
-			"the kho-test blob is not compatible with kho-test-v1",
-			"compatible", phys, KHO_ERR_NO_INDEX);
 	ret = get_prop(fdt, 0, "magic", &magic, sizeof(magic), phys, err,
 		       "the kho-test magic is not 4 bytes");
 	if (ret)

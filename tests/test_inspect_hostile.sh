@@ -5,7 +5,8 @@
 # the dump, and to a kho-v1 image's chunks and bitmaps. Every run (with
 # --json and --svg) must end within its time limit with exit status 0
 # (still a valid handover) or 1 (refused, with one sentence on stderr).
-# KHO_HOSTILE_RUNS sets the runs per kind (default 60), KHO_HOSTILE_SEED the
+# Every subtree's blob address is also moved off its alignment by 1 to 7
+# bytes. KHO_HOSTILE_RUNS sets the runs per kind (default 60), KHO_HOSTILE_SEED the
 # seed. Runs again with the ASan+UBSan build (KHO_ASAN, default
 # build/asan/kho) when there is one. Needs KHO (path to kho); python3.
 set -eu
@@ -70,6 +71,41 @@ def damage(path, spans, n, what, args):
                 f.seek(off)
                 f.write(old)
 
+def prop_offsets(path, name):
+    """File offsets of the values of every property called name."""
+    b = open(path, "rb").read()
+    off_struct, off_strings = struct.unpack_from(">II", b, 8)
+    size_struct = struct.unpack_from(">I", b, 36)[0]
+    pos, out = off_struct, []
+    while pos < off_struct + size_struct:
+        tok = struct.unpack_from(">I", b, pos)[0]
+        pos += 4
+        if tok == 1:  # FDT_BEGIN_NODE: a NUL-terminated name, padded
+            pos = (b.index(b"\0", pos) + 4) & ~3
+        elif tok == 3:  # FDT_PROP: len, nameoff, value
+            n, nameoff = struct.unpack_from(">II", b, pos)
+            pos += 8
+            at = off_strings + nameoff
+            if b[at:b.index(b"\0", at)] == name:
+                out.append(pos)
+            pos = (pos + n + 3) & ~3
+        elif tok == 9:  # FDT_END
+            break
+    return out
+
+# Every blob moved off its 8-byte alignment (an FDT blob must not be).
+with open(fdt, "r+b") as f:
+    for off in prop_offsets(fdt, b"preserved-data"):
+        f.seek(off)
+        old = f.read(8)
+        for k in range(1, 8):
+            f.seek(off)
+            f.write(struct.pack("=Q", struct.unpack("=Q", old)[0] + k))
+            f.flush()
+            run(["--fdt", fdt, "--mem", "elf:" + core],
+                "blob at offset %#x moved by %d" % (off, k))
+        f.seek(off)
+        f.write(old)
 # ELF headers and program headers (the first 512 bytes).
 damage(core, [(0, 512)], 4, "ELF headers", ["--fdt", fdt, "--mem", "elf:" + core])
 # The root FDT, anywhere and in its header's version fields.

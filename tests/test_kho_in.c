@@ -458,6 +458,15 @@ static void test_refuse_fdt_header(void **state)
 	refused(&m, -EINVAL, "FDT size is smaller than an FDT header");
 
 	kernel_a(&m, 12);
+	/* The FDT 4 bytes up its page: libfdt (and Linux) want 8. */
+	kexec(&m);
+	memmove((char *)m.out.fdt + 4, m.out.fdt, fdt_totalsize(m.out.fdt));
+	m.fdt_phys += 4;
+	assert_int_equal(populate(&m), -EINVAL);
+	assert_refused(&m, -EINVAL, "FDT is not 8-byte aligned");
+	machine_free(&m);
+
+	kernel_a(&m, 12);
 	/* A structure block offset past the strings: header fine, body not. */
 	fdt_set_size_dt_struct(m.out.fdt, fdt_size_dt_struct(m.out.fdt) - 8);
 	kexec(&m);

@@ -622,6 +622,13 @@ static void blob_size_small(struct machine *m)
 	m->t.fdt_size -= 8;
 }
 
+/* The FDT moved 4 bytes up its page: libfdt, and Linux, want 8. */
+static void blob_misaligned(struct machine *m)
+{
+	memmove((char *)m->t.fdt + 4, m->t.fdt, m->t.fdt_size);
+	m->t.fdt_phys += 4;
+}
+
 static void blob_outside_ram(struct machine *m)
 {
 	m->t.fdt_phys = kho_env_page_phys(m->e, ENV_PAGES + 2);
@@ -687,7 +694,8 @@ struct refusal {
 	long index;
 };
 
-static void refused(const struct refusal *r)
+/* Returns the sentence the reader said. */
+static const char *refused(const struct refusal *r)
 {
 	struct kho_error err = { 0 }, err2 = { 0 };
 	struct kho_view view;
@@ -735,6 +743,7 @@ static void refused(const struct refusal *r)
 	assert_ptr_equal(err2.what, err.what);
 	assert_int_equal(m.e->live_pages, live);
 	machine_free(&m);
+	return err.what;
 }
 
 static void test_refused(void **state)
@@ -768,10 +777,14 @@ static void test_refused(void **state)
 		{ "entry order 60", entry_order_huge, -EINVAL, "folios_info",
 		  3 },
 	};
+	static const struct refusal misaligned = {
+		"blob misaligned", blob_misaligned, -EINVAL, NULL, -1
+	};
 	unsigned int i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		refused(&cases[i]);
+	assert_non_null(strstr(refused(&misaligned), "not 8-byte aligned"));
 }
 
 /* ---- refused only by kernel B: what the view cannot see ------------------ */

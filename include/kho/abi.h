@@ -231,6 +231,14 @@ struct kho_kexec_metadata {
 _Static_assert(sizeof(struct kho_kexec_metadata) == 73,
 	       "kexec-metadata is 73 bytes");
 
+/*
+ * libfdt wants an FDT's base 8-byte aligned, and reading its header through
+ * a misaligned pointer is undefined behaviour in C. The kernel's libfdt
+ * checks it first in fdt_check_header() (scripts/dtc/libfdt/fdt.c:94 in
+ * 7.3.4), so Linux refuses a misaligned root FDT or blob too.
+ */
+#define KHO_FDT_ALIGN 8
+
 /* "memblock" subtree: an FDT of reserve_mem regions. */
 #define KHO_MEMBLOCK_NAME "memblock"
 #define KHO_MEMBLOCK_COMPATIBLE "memblock-v1"

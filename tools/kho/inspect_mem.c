@@ -312,6 +312,10 @@ static int read_fdt_mem(struct inspect *in, uint64_t phys, uint64_t size)
 	int ret;
 
 	snprintf(where, sizeof(where), "the root FDT at %#" PRIx64, phys);
+	if (phys & (KHO_FDT_ALIGN - 1))
+		return sim_fail(&in->err, -EINVAL,
+				"%s is not %d-byte aligned, as an FDT must be",
+				where, KHO_FDT_ALIGN);
 	if (!size || size > INSPECT_FDT_MAX)
 		return sim_fail(&in->err, -EINVAL,
 				"%s: the handover gives its size as %" PRIu64
@@ -938,6 +942,18 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 		return;
 	}
 	h = view_map(in, s->phys, sizeof(*h));
+	/* An FDT must be aligned; read the magic of any other bytes. */
+	if (h && (s->phys & (KHO_FDT_ALIGN - 1))) {
+		uint32_t magic;
+
+		memcpy(&magic, h, sizeof(magic));
+		if (fdt32_to_cpu(magic) == FDT_MAGIC)
+			snprintf(s->problem, sizeof(s->problem),
+				 "an FDT header at %#" PRIx64 ", which is not "
+				 "%d-byte aligned as an FDT must be",
+				 s->phys, KHO_FDT_ALIGN);
+		return;
+	}
 	if (h && fdt_magic(h) == FDT_MAGIC &&
 	    fdt_totalsize(h) <= INSPECT_FDT_MAX &&
 	    fdt_totalsize(h) >= sizeof(*h)) {
