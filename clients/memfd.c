@@ -34,6 +34,7 @@
 #include <xxhash.h>
 
 #include <kho/block.h>
+#include <kho/kho_memfd_v1.h>
 #include <kho/luo.h>
 #include <kho/memfd.h>
 
@@ -71,98 +72,127 @@ static int collect_block(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
+static const char *fmt_err(const struct kho_error *err, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s", err->what ? err->what : "error");
+
+	if (err->property && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " (%s", err->property);
+	else if (n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " (");
+	if (err->phys != KHO_ERR_NO_ADDR && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, "%sat %#" PRIx64,
+			      err->property ? ", " : "", err->phys);
+	if (err->index != KHO_ERR_NO_INDEX && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, ", index %ld", err->index);
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, ")");
+	return buf;
+}
+
+/* Kernel B of a memfd-v1 file, folio by folio, as lib/ hands them over. */
+struct v1_restore {
+	struct sim_boot *b;
+	struct client_state *st;
+	struct sim_error *e;
+	XXH3_state_t *hs;
+	uint64_t next_index;
+};
+
+static int restore_v1_folio(uint64_t phys, uint64_t index, unsigned int flags,
+			    uint64_t entry, void *arg)
+{
+	struct v1_restore *r = arg;
+	unsigned int order;
+	uint64_t size;
+
+	/* Our writer leaves no hole: each folio follows the last. */
+	if (index != r->next_index || client_restore_folio(r->b, phys, &order))
+		return sim_fail(r->e, -ENOENT,
+				"memfd: folio %" PRIu64 " (index %" PRIu64
+				", at %#" PRIx64 ") was not preserved",
+				entry, index, phys);
+	size = r->b->m.page_size << order;
+	XXH3_64bits_update(r->hs, sim_phys_to_virt(&r->b->m, phys), size);
+	r->next_index += 1ULL << order;
+	r->st->restored_bytes += size;
+	client_release(r->b, phys, size);
+	return 0;
+}
+
+/*
+ * The blob is checked whole by kho_memfd_v1_read() (the one decoder of the
+ * format, the one kho inspect uses), then read again to restore each
+ * folio; the folio array's pages are taken back last.
+ */
 static int memfd_restore_v1(struct sim_boot *b, struct client_state *st,
 			    uint64_t blob_phys, struct sim_error *e)
 {
-	unsigned int shift = b->m.conf.page_shift;
+	struct v1_restore r = { .b = b, .st = st, .e = e };
 	struct vm_blocks blocks = { 0 };
-	struct kho_memfd_ser *ser;
-	struct kho_vmalloc v;
-	uint64_t data, hash, next_index = 0, per_block;
-	XXH3_state_t *hs = NULL;
-	const void *fdt;
-	int ret = 0;
+	struct kho_memfd_v1_info info;
+	struct kho_error kerr = { 0 };
+	struct kho_view view;
+	uint64_t phys, size, hash;
+	char buf[256];
+	int ret;
 
-	fdt = client_map_fdt(b, blob_phys, KHO_MEMFD_COMPATIBLE, e, "memfd");
-	if (!fdt)
-		return -EINVAL;
-	if (client_fdt_u64(fdt, 0, MEMFD_DATA_PROP, &data) ||
-	    client_fdt_u64(fdt, 0, CLIENT_HASH_PROP, &hash))
+	if (kho_retrieve_subtree(&b->in, "memfd", &phys, &size) ||
+	    phys != blob_phys)
+		size = 0;
+	kho_in_view(&b->in, &view);
+	ret = kho_memfd_v1_read(&view, blob_phys, size, NULL, NULL, &info,
+				&kerr);
+	if (ret)
+		return sim_fail(e, ret, "memfd: the memfd-v1 blob at %#" PRIx64
+				" is refused: %s",
+				blob_phys, fmt_err(&kerr, buf, sizeof(buf)));
+	/* Ours carries the file's hash; the reader checked the FDT. */
+	if (client_fdt_u64(sim_phys_to_virt(&b->m, blob_phys), 0,
+			   CLIENT_HASH_PROP, &hash))
 		return sim_fail(e, -EINVAL,
-				"memfd: blob at %#" PRIx64
-				" lacks data or xxh3",
-				blob_phys);
-	ser = sim_phys_to_virt(&b->m, data);
-	if (!ser || !sim_ram_range_of(&b->m, data, sizeof(*ser)))
-		return sim_fail(e, -EFAULT,
-				"memfd: struct memfd_luo_ser at %#" PRIx64
-				" is not in RAM",
-				data);
-	memcpy(&v, &ser->folios, sizeof(v));
-	ret = kho_restore_vmalloc(&b->in, &v, collect_block, &blocks);
+				"memfd: blob at %#" PRIx64 " lacks %s",
+				blob_phys, CLIENT_HASH_PROP);
+	r.hs = XXH3_createState();
+	if (!r.hs || XXH3_64bits_reset(r.hs) == XXH_ERROR) {
+		ret = sim_fail(e, -ENOMEM, "memfd: out of memory");
+		goto out;
+	}
+	ret = kho_memfd_v1_read(&view, blob_phys, size, restore_v1_folio, &r,
+				NULL, &kerr);
+	if (ret) {
+		/* The callback already said what went wrong. */
+		if (!e->msg[0])
+			sim_fail(e, ret, "memfd: %s",
+				 fmt_err(&kerr, buf, sizeof(buf)));
+		goto out;
+	}
+	ret = kho_restore_vmalloc(&b->in, &info.folios, collect_block, &blocks);
 	if (ret) {
 		sim_fail(e, ret,
 			 "memfd: the folio array (vmalloc at %#" PRIx64
 			 ") cannot be restored: %s",
-			 v.first, strerror(-ret));
+			 info.folios.first, strerror(-ret));
 		goto out;
 	}
-	per_block = (b->m.page_size << blocks.order) /
-		    sizeof(struct kho_memfd_folio_ser);
-	if (ser->nr_folios > per_block * blocks.nr) {
-		ret = sim_fail(e, -EINVAL,
-			       "memfd: %" PRIu64
-			       " folios do not fit the folio array",
-			       ser->nr_folios);
-		goto out;
-	}
-	hs = XXH3_createState();
-	if (!hs || XXH3_64bits_reset(hs) == XXH_ERROR) {
-		ret = sim_fail(e, -ENOMEM, "memfd: out of memory");
-		goto out;
-	}
-	for (uint64_t i = 0; i < ser->nr_folios; i++) {
-		const struct kho_memfd_folio_ser *fs;
-		uint64_t phys, size;
-		unsigned int order;
-
-		fs = (const struct kho_memfd_folio_ser *)sim_phys_to_virt(
-			     &b->m, blocks.phys[i / per_block]) +
-		     i % per_block;
-		phys = (uint64_t)fs->pfn << shift;
-		if (fs->index != next_index ||
-		    client_restore_folio(b, phys, &order)) {
-			ret = sim_fail(e, -ENOENT,
-				       "memfd: folio %" PRIu64
-				       " (index %" PRIu64 ", at %#" PRIx64
-				       ") was not preserved",
-				       i, (uint64_t)fs->index, phys);
-			goto out;
-		}
-		size = b->m.page_size << order;
-		XXH3_64bits_update(hs, sim_phys_to_virt(&b->m, phys), size);
-		next_index += 1ULL << order;
-		st->restored_bytes += size;
-		client_release(b, phys, size);
-	}
-	if (XXH3_64bits_digest(hs) != hash ||
-	    next_index << shift != ser->size) {
+	if (XXH3_64bits_digest(r.hs) != hash ||
+	    r.next_index << b->m.conf.page_shift != info.size) {
 		ret = sim_fail(e, -EBADMSG,
 			       "memfd: the file's %" PRIu64
 			       " bytes did not survive: the hash differs",
-			       ser->size);
+			       info.size);
 		goto out;
 	}
 	snprintf(st->msg, sizeof(st->msg),
 		 "%" PRIu64 " folios in %" PRIu64 " vmalloc pages, intact",
-		 ser->nr_folios, (uint64_t)blocks.nr);
+		 info.nr_folios, (uint64_t)blocks.nr);
 	for (unsigned int i = 0; i < blocks.nr; i++)
 		client_release(b, blocks.phys[i],
 			       b->m.page_size << blocks.order);
-	kho_restore_free(&b->in, ser);
-	kho_restore_free(&b->in, (void *)fdt);
+	kho_restore_free(&b->in, sim_phys_to_virt(&b->m, info.ser_phys));
+	kho_restore_free(&b->in, sim_phys_to_virt(&b->m, blob_phys));
 out:
-	XXH3_freeState(hs);
+	XXH3_freeState(r.hs);
 	free(blocks.phys);
 	return ret;
 }
@@ -323,24 +353,6 @@ static uint64_t file_seed(uint64_t size, uint64_t pos, uint32_t seals)
 
 /* The live update number this boot read, for the next one (+1). */
 static uint64_t luo_num_in;
-
-static const char *fmt_err(const struct kho_error *err, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s", err->what ? err->what : "error");
-
-	if (err->property && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " (%s", err->property);
-	else if (n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " (");
-	if (err->phys != KHO_ERR_NO_ADDR && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, "%sat %#" PRIx64,
-			      err->property ? ", " : "", err->phys);
-	if (err->index != KHO_ERR_NO_INDEX && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, ", index %ld", err->index);
-	if (n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - n, ")");
-	return buf;
-}
 
 struct luo_restore {
 	struct sim_boot *b;

@@ -9,7 +9,8 @@
 # LUO state is damaged in ram.img, one field at a time, and the boot must
 # refuse it with a sentence that names the problem and where: a block count
 # of 0, a session's file count, LUO's compatible, a memfd's seals, a file's
-# token (its contents no longer match).
+# token (its contents no longer match); and the kho-v3 memfd-v1 file's folio
+# count, and one byte of its first folio.
 set -eu
 
 KHO=${KHO:-build/kho}
@@ -44,6 +45,8 @@ grep -q 'restore .*memfd: live update 2: .* intact' "$T/b3" || fail "boot 3 rest
 "$KHO" inspect "$M" >"$T/i3" || fail "inspect 3"
 grep -q 'memfd .*preserved' "$T/i3" || fail "kho-v3 has no memfd child"
 grep -q 'LUO' "$T/i3" && fail "kho-v3 handover has LUO"
+mkdir "$T/keep3"
+cp --sparse=always "$M/ram.img" "$M/handover" "$M/machine.conf" "$T/keep3/"
 "$KHO" boot "$M" --preserve memfd:4M --kexec >"$T/b4" || fail "boot 4: $(cat "$T/b4")"
 grep -q 'restore .*memfd: .* folios in .* vmalloc pages, intact' "$T/b4" ||
 	fail "boot 4 did not restore memfd-v1: $(cat "$T/b4")"
@@ -52,10 +55,11 @@ grep -q 'memfd: 4.00 MiB, live update 1: ' "$T/b4" || fail "boot 4 is not LUO"
 grep -q 'PASS' "$T/b5" || fail "boot 5 verdict"
 
 # ---- damage: patch the kept handover, boot, expect one clear refusal -----
-# patch.py OFFSET_EXPR WIDTH VALUE: resolve a field of the LUO state in the
-# kept machine's ram.img (RAM ranges back to back, machine.conf) and write it.
-cat >"$T/patch.py" <<'PY'
-import json, struct, sys
+# ram.py: the kept machine's ram.img (RAM ranges back to back, as
+# machine.conf lists them) by physical address; argv: DIR WHAT VALUE ADDR.
+# patch.py resolves a field of the LUO state at ADDR and writes VALUE there.
+cat >"$T/ram.py" <<'PY'
+import struct, sys
 d, what, value = sys.argv[1], sys.argv[2], int(sys.argv[3], 0)
 ranges, off = [], 0
 for line in open(d + "/machine.conf"):
@@ -75,6 +79,10 @@ def u64(pa):
 def put(pa, fmt, v):
     img.seek(at(pa))
     img.write(struct.pack(fmt, v))
+PY
+cat >"$T/patch.py" <<'PY'
+import sys
+from ram import *  # the script's directory is on sys.path
 luo = int(sys.argv[4], 0)
 sessions = u64(luo + 16)
 first = sessions + 16                 # session 0's luo_session_ser
@@ -121,4 +129,55 @@ damaged seals 0x40 \
 	"session \"kho-sim-memfd-a\" file 0 (memfd-v2 at 0x[0-9a-f]*): a memfd has seals memfd-v2 cannot keep (seals"
 damaged token 1 \
 	"session \"kho-sim-memfd-a\" file 0: its .* bytes, size, position or seals did not survive: the hash differs"
-echo "memfds through LUO: preserved, restored, counted, kho-v3 and back, five damages refused"
+
+# The kho-v3 handover's memfd-v1 file: its folio count beyond its pages,
+# refused by lib/kho_memfd_v1.c (the decoder inspect uses too) before a folio
+# is taken; then one byte of a folio, which only the content hash sees.
+memfd_phys=$("$KHO" inspect "$T/keep3" --json | python3 -c '
+import json, sys
+print([s["phys"] for s in json.load(sys.stdin)["subtrees"] if s["name"] == "memfd"][0])')
+cat >"$T/patch1.py" <<'PY'
+import struct, sys
+from ram import *  # the script's directory is on sys.path
+blob = int(sys.argv[4], 0)
+img.seek(at(blob))
+fdt = img.read(4096)
+off_struct, off_strings = struct.unpack_from(">II", fdt, 8)
+pos, data = off_struct, None
+while data is None:
+    tok = struct.unpack_from(">I", fdt, pos)[0]
+    pos += 4
+    if tok == 1:
+        pos = (fdt.index(b"\0", pos) + 4) & ~3
+    elif tok == 3:
+        n, name = struct.unpack_from(">II", fdt, pos)
+        at_name = off_strings + name
+        if fdt[at_name:fdt.index(b"\0", at_name)] == b"data":
+            data = struct.unpack_from("<Q", fdt, pos + 8)[0]
+        pos = (pos + 8 + n + 3) & ~3
+ser = data
+if what == "nr_folios":
+    put(ser + 16, "<Q", value)
+elif what == "folio-byte":
+    first = u64(ser + 24)             # the folio array's first chunk
+    entry = u64(first + 8)            # its first page of entries
+    pfn = u64(entry) & (1 << 52) - 1  # entry 0: pfn:52 flags:12, index
+    put(pfn * 4096, "<B", value)
+PY
+damaged_v1() {
+	what=$1 value=$2 want=$3
+	D="$T/d1-$what"
+	mkdir "$D"
+	cp --sparse=always "$T/keep3/ram.img" "$T/keep3/handover" \
+		"$T/keep3/machine.conf" "$D/"
+	python3 "$T/patch1.py" "$D" "$what" "$value" "$memfd_phys"
+	if "$KHO" boot "$D" >"$T/out1-$what" 2>&1; then
+		fail "memfd-v1 $what: a damaged file was accepted"
+	fi
+	grep -q "restore .*memfd: FAILED: .*$want" "$T/out1-$what" ||
+		fail "memfd-v1 $what: expected \"$want\": $(cat "$T/out1-$what")"
+}
+damaged_v1 nr_folios 0x100000 \
+	"the memfd-v1 blob at 0x[0-9a-f]* is refused: a memfd-v1 file has more folios than pages (nr_folios, at 0x"
+damaged_v1 folio-byte 0x5a "bytes did not survive: the hash differs"
+echo "memfds through LUO: preserved, restored, counted, kho-v3 and back, five damages refused; memfd-v1: two refused"
