@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -101,6 +103,23 @@ int client_fdt_u64(const void *fdt, int node, const char *name, uint64_t *v)
 	/* KHO properties are native-endian and may be unaligned. */
 	memcpy(v, prop, sizeof(*v));
 	return 0;
+}
+
+static void *view_scratch_alloc(void *ctx, uint64_t len)
+{
+	return len <= SIZE_MAX ? malloc((size_t)len) : NULL;
+}
+
+static void view_scratch_free(void *ctx, void *p)
+{
+	free(p);
+}
+
+void client_view(struct sim_boot *b, struct kho_view *view)
+{
+	kho_in_view(&b->in, view);
+	view->scratch_alloc = view_scratch_alloc;
+	view->scratch_free = view_scratch_free;
 }
 
 const void *client_map_fdt(struct sim_boot *b, uint64_t phys,

@@ -29,6 +29,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <kho/block.h>
+#include <kho/view.h>
+
 #include "../sim/boot.h"
 
 #define CLIENT_HASH_PROP "xxh3"
@@ -107,6 +110,14 @@ uint64_t client_random(void);
 
 /* XXH3-64 of @len bytes. */
 uint64_t client_hash(const void *buf, uint64_t len);
+
+/**
+ * client_view() - kernel B's view of the handover, as lib/ decoders read it
+ * @b: boot
+ * @view: set to kho_in_view()'s, with malloc() for working memory (the
+ *	sorted check of LUO's session names)
+ */
+void client_view(struct sim_boot *b, struct kho_view *view);
 
 /**
  * client_restore_folio() - kho_restore_folio(), also telling the order

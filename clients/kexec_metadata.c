@@ -33,7 +33,7 @@ static int km_restore(struct sim_boot *b, struct client_state *st,
 				 &size) ||
 	    phys != blob_phys)
 		size = 0;
-	kho_in_view(&b->in, &view);
+	client_view(b, &view);
 	ret = kho_metadata_read(&view, blob_phys, size, &info, &err);
 	if (ret) {
 		if (!err.code)

@@ -68,7 +68,7 @@ static int kho_test_client_restore(struct sim_boot *b, struct client_state *st,
 			e, ret,
 			"kho-test: KHO restore failed: cannot retrieve %s: %s",
 			KHO_TEST_NAME, strerror(-ret));
-	kho_in_view(&b->in, &view);
+	client_view(b, &view);
 	ret = kho_test_read(&view, phys, size, add_bytes, args, &info, &err);
 	if (!ret)
 		ret = kho_test_verify(&view, phys, size, arch, &sum, &err);

@@ -87,7 +87,7 @@ static void revive_handed_over(struct sim_boot *b)
 	    kho_retrieve_subtree(&b->in, KHO_MEMBLOCK_NAME, &phys, &size))
 		return;
 	/* Memblock time: the tree is not walked, nobody owns anything yet. */
-	kho_in_view(&b->in, &view);
+	client_view(b, &view);
 	view.own = NULL;
 	kho_memblock_read(&view, phys, size, revive_cb, b, NULL, NULL);
 }
@@ -217,7 +217,7 @@ static int mb_restore(struct sim_boot *b, struct client_state *st,
 	if (kho_retrieve_subtree(&b->in, KHO_MEMBLOCK_NAME, &phys, &size) ||
 	    phys != blob_phys)
 		size = 0;
-	kho_in_view(&b->in, &view);
+	client_view(b, &view);
 	ret = kho_memblock_read(&view, blob_phys, size, restore_region, &m,
 				NULL, &err);
 	if (ret) {

@@ -140,7 +140,7 @@ static int memfd_restore_v1(struct sim_boot *b, struct client_state *st,
 	if (kho_retrieve_subtree(&b->in, "memfd", &phys, &size) ||
 	    phys != blob_phys)
 		size = 0;
-	kho_in_view(&b->in, &view);
+	client_view(b, &view);
 	ret = kho_memfd_v1_read(&view, blob_phys, size, NULL, NULL, &info,
 				&kerr);
 	if (ret)
@@ -451,7 +451,7 @@ static int on_luo_file(const struct kho_luo_session_info *s,
 	{
 		struct kho_view view;
 
-		kho_in_view(&r->b->in, &view);
+		client_view(r->b, &view);
 		ret = kho_memfd_read(&view, f->data, NULL, NULL, &info,
 				     &r->kerr);
 	}
@@ -509,7 +509,7 @@ static int memfd_restore_luo(struct sim_boot *b, struct client_state *st,
 		ret = sim_fail(e, -ENOMEM, "memfd: out of memory");
 		goto out;
 	}
-	kho_in_view(&b->in, &view);
+	client_view(b, &view);
 	/* Check the whole LUO state first, then restore file by file. */
 	ret = kho_luo_read(&view, phys, size, NULL, &info, &r.kerr);
 	if (!ret)

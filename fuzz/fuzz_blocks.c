@@ -143,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct read_state rs = { 0 };
 	struct kho_block_info info = { 0 };
 	struct kho_error err = { 0 };
-	struct kho_view view;
+	struct kho_view view = { 0 };
 	uint64_t head, mblocks, mentries;
 	struct fenv *f;
 	struct hdr h;

@@ -19,7 +19,9 @@
  *
  * Input: struct hdr, then fuzz_env.h records over the data pages.
  *
- * Must hold: no crash, hang, leak, bad free or read outside RAM; a refusal
+ * Must hold: no crash, hang, leak, bad free or read outside RAM; the
+ * sorted session-name check (a view with working memory) and the pairwise
+ * one give the same verdict, error and place; a refusal
  * fills the error (what, field) and calls nothing; an accepted state calls
  * back exactly the sessions, files and FLBs it counted; a memfd restore
  * hands out folios in RAM (any preserved block a hostile entry names),
@@ -234,15 +236,25 @@ static int no_reserve(uint64_t start, uint64_t end, void *arg)
 	return 0;
 }
 
+static void *scratch_alloc(void *ctx, uint64_t len)
+{
+	return malloc(len);
+}
+
+static void scratch_free(void *ctx, void *p)
+{
+	free(p);
+}
+
 static void kernel_b(struct fenv *f, struct kho_out *out, uint64_t blob)
 {
 	struct counts c = { .f = f };
 	struct kho_luo_read_ops ops = { on_session, on_file, on_flb, &c };
 	struct kho_luo_info info;
-	struct kho_error err = { 0 };
-	struct kho_view view;
+	struct kho_error err = { 0 }, sorted_err = { 0 };
+	struct kho_view view, sorted;
 	struct kho_in in;
-	int ret;
+	int ret, sorted_ret;
 
 	memcpy(fenv_page(f, SCRATCH_PAGE, true), out->scratch,
 	       sizeof(*out->scratch));
@@ -255,8 +267,18 @@ static void kernel_b(struct fenv *f, struct kho_out *out, uint64_t blob)
 	CHECK(!ret);
 	c.in = &in;
 	kho_in_view(&in, &view);
+	/* The sorted name check and the pairwise one: the same verdict. */
+	sorted = view;
+	sorted.scratch_alloc = scratch_alloc;
+	sorted.scratch_free = scratch_free;
+	sorted_ret = kho_luo_read(&sorted, blob, sizeof(struct kho_luo_ser),
+				  NULL, NULL, &sorted_err);
 	ret = kho_luo_read(&view, blob, sizeof(struct kho_luo_ser), NULL, &info,
 			   &err);
+	CHECK(sorted_ret == ret);
+	CHECK(!ret || (sorted_err.what == err.what &&
+		       sorted_err.phys == err.phys &&
+		       sorted_err.index == err.index));
 	if (ret) {
 		CHECK(ret < 0 && err.code == ret && err.what);
 		kho_in_destroy(&in);

@@ -368,10 +368,12 @@ static int in_view_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
 
 void kho_in_view(struct kho_in *in, struct kho_view *view)
 {
-	view->map = in_view_map;
-	view->own = in_view_own;
-	view->ctx = in;
-	view->page_shift = in->geo.page_shift;
+	*view = (struct kho_view){
+		.map = in_view_map,
+		.own = in_view_own,
+		.ctx = in,
+		.page_shift = in->geo.page_shift,
+	};
 }
 
 int kho_block_restore_free(struct kho_in *in, uint64_t head_pa)

@@ -229,8 +229,6 @@ struct luo_walk {
 	struct kho_error *err;
 	uint64_t sessions_pa;
 	struct kho_luo_session_info s;
-	const char *dup_name; /* the name looked for by find_dup */
-	uint64_t dup_before; /* ... among sessions below this */
 };
 
 static int file_entry(const void *entry, uint64_t phys, uint64_t index,
@@ -261,27 +259,12 @@ static int file_entry(const void *entry, uint64_t phys, uint64_t index,
 	return w->ops->file(&w->s, &f, w->ops->arg);
 }
 
-/* Is w->dup_name the name of a session before w->dup_before? */
-static int find_dup(const void *entry, uint64_t phys, uint64_t index, void *arg)
-{
-	struct luo_walk *w = arg;
-	const struct kho_luo_session_ser *ser = entry;
-	char name[KHO_LUO_SESSION_NAME_LEN];
-
-	if (index >= w->dup_before)
-		return 1; /* done: stop the walk */
-	kho_memset(name, 0, sizeof(name));
-	kho_memcpy(name, ser->name, sizeof(name) - 1);
-	return kho_memcmp(name, w->dup_name, sizeof(name)) ? 0 : -EEXIST;
-}
-
 static int session_entry_cb(const void *entry, uint64_t phys, uint64_t index,
 			    void *arg)
 {
 	struct luo_walk *w = arg;
 	struct kho_luo_session_ser ser;
 	struct kho_block_info bi;
-	struct kho_view quiet;
 	int ret;
 
 	kho_memcpy(&ser, entry, sizeof(ser));
@@ -294,21 +277,7 @@ static int session_entry_cb(const void *entry, uint64_t phys, uint64_t index,
 	w->s.nr_files = ser.file_set_ser.count;
 
 	if (!w->ops) {
-		/* Checking pass: a duplicate name, then the file chain. */
-		if (index) {
-			quiet = *w->view;
-			quiet.own = NULL;
-			w->dup_name = w->s.name;
-			w->dup_before = index;
-			ret = kho_block_read(&quiet, w->sessions_pa,
-					     sizeof(ser), "LUO sessions",
-					     find_dup, w, NULL, NULL);
-			if (ret < 0)
-				return kho_fail(
-					w->err, -EEXIST,
-					"two LUO sessions have the same name",
-					"name", phys, index);
-		}
+		/* Checking pass: the file chain (names: check_names()). */
 		if (!ser.file_set_ser.files) {
 			if (ser.file_set_ser.count)
 				return kho_fail(
@@ -342,6 +311,214 @@ static int session_entry_cb(const void *entry, uint64_t phys, uint64_t index,
 	return kho_block_read(w->view, w->s.files_pa,
 			      sizeof(struct kho_luo_file_ser), "LUO files",
 			      file_entry, w, NULL, w->err);
+}
+
+/* ---- unique session names ------------------------------------------------ */
+
+/*
+ * The kernel refuses a second session of a name as it inserts each one, by
+ * scanning those before it (luo_session.c:196): quadratic, and a hostile
+ * handover can fill 10000 blocks with sessions. Given working memory by the
+ * view, the names are sorted instead: one record per session, heap-sorted
+ * by the hash of its name, then by the name, then by index, so that equal
+ * names end up next to each other in index order. Without it each session
+ * is compared with every one before it. Either way the session reported is
+ * the first, in index order, whose name an earlier session has.
+ *
+ *   recs[]: { hash of the name | entry's address | session index } x nr
+ */
+struct name_rec {
+	uint64_t hash;
+	uint64_t phys;
+	uint64_t index;
+};
+
+struct name_check {
+	const struct kho_view *view; /* owns nothing */
+	uint64_t sessions_pa;
+	struct name_rec *recs;
+	uint64_t nr;
+	char name[KHO_LUO_SESSION_NAME_LEN]; /* pairwise: the one looked for */
+	uint64_t before; /* ... among the sessions below this index */
+	uint64_t dup_index; /* the session reported, or KHO_LUO_NO_DUP */
+	uint64_t dup_phys;
+};
+
+#define KHO_LUO_NO_DUP UINT64_MAX
+#define FNV1A64_INIT 0xcbf29ce484222325ULL
+#define FNV1A64_PRIME 0x100000001b3ULL
+
+/* The name as the kernel keeps it: strscpy()'s at most 63 bytes, zeroed. */
+static void session_name(char *name, const void *entry)
+{
+	const struct kho_luo_session_ser *ser = entry;
+	size_t n = bounded_len(ser->name, KHO_LUO_SESSION_NAME_LEN - 1);
+
+	kho_memset(name, 0, KHO_LUO_SESSION_NAME_LEN);
+	kho_memcpy(name, ser->name, n);
+}
+
+static uint64_t name_hash(const char *name)
+{
+	uint64_t h = FNV1A64_INIT;
+
+	for (size_t i = 0; i < KHO_LUO_SESSION_NAME_LEN; i++)
+		h = (h ^ (unsigned char)name[i]) * FNV1A64_PRIME;
+	return h;
+}
+
+/* Names of two records (their entries were checked: they are mapped). */
+static int rec_name_cmp(const struct name_check *c, const struct name_rec *a,
+			const struct name_rec *b)
+{
+	char na[KHO_LUO_SESSION_NAME_LEN], nb[KHO_LUO_SESSION_NAME_LEN];
+
+	session_name(na, kho_view_map(c->view, a->phys,
+				      sizeof(struct kho_luo_session_ser)));
+	session_name(nb, kho_view_map(c->view, b->phys,
+				      sizeof(struct kho_luo_session_ser)));
+	return kho_memcmp(na, nb, sizeof(na));
+}
+
+static int rec_cmp(const struct name_check *c, const struct name_rec *a,
+		   const struct name_rec *b)
+{
+	int d;
+
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	d = rec_name_cmp(c, a, b);
+	if (d)
+		return d;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static void rec_swap(struct name_rec *a, struct name_rec *b)
+{
+	struct name_rec t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Heap sort: no recursion, no extra memory, n log n whatever the input. */
+static void sift_down(const struct name_check *c, uint64_t root, uint64_t n)
+{
+	struct name_rec *r = c->recs;
+	uint64_t child;
+
+	while ((child = 2 * root + 1) < n) {
+		if (child + 1 < n && rec_cmp(c, &r[child], &r[child + 1]) < 0)
+			child++;
+		if (rec_cmp(c, &r[root], &r[child]) >= 0)
+			return;
+		rec_swap(&r[root], &r[child]);
+		root = child;
+	}
+}
+
+static void sort_recs(const struct name_check *c)
+{
+	uint64_t i, end;
+
+	for (i = c->nr / 2; i-- > 0;)
+		sift_down(c, i, c->nr);
+	for (end = c->nr; end-- > 1;) {
+		rec_swap(&c->recs[0], &c->recs[end]);
+		sift_down(c, 0, end);
+	}
+}
+
+static int fill_rec(const void *entry, uint64_t phys, uint64_t index,
+		    void *arg)
+{
+	struct name_check *c = arg;
+	char name[KHO_LUO_SESSION_NAME_LEN];
+
+	session_name(name, entry);
+	c->recs[index] = (struct name_rec){ name_hash(name), phys, index };
+	return 0;
+}
+
+static void sorted_check(struct name_check *c)
+{
+	uint64_t i;
+
+	kho_block_read(c->view, c->sessions_pa,
+		       sizeof(struct kho_luo_session_ser), "LUO sessions",
+		       fill_rec, c, NULL, NULL);
+	sort_recs(c);
+	for (i = 1; i < c->nr; i++) {
+		const struct name_rec *a = &c->recs[i - 1], *b = &c->recs[i];
+
+		if (a->hash == b->hash && !rec_name_cmp(c, a, b) &&
+		    b->index < c->dup_index) {
+			c->dup_index = b->index;
+			c->dup_phys = b->phys;
+		}
+	}
+}
+
+/* Pairwise: is c->name the name of a session below c->before? */
+static int find_dup(const void *entry, uint64_t phys, uint64_t index,
+		    void *arg)
+{
+	struct name_check *c = arg;
+	char name[KHO_LUO_SESSION_NAME_LEN];
+
+	if (index >= c->before)
+		return 1; /* done: stop the walk */
+	session_name(name, entry);
+	return kho_memcmp(name, c->name, sizeof(name)) ? 0 : -EEXIST;
+}
+
+static int pairwise_one(const void *entry, uint64_t phys, uint64_t index,
+			void *arg)
+{
+	struct name_check *c = arg;
+
+	session_name(c->name, entry);
+	c->before = index;
+	if (kho_block_read(c->view, c->sessions_pa,
+			   sizeof(struct kho_luo_session_ser), "LUO sessions",
+			   find_dup, c, NULL, NULL) == -EEXIST) {
+		c->dup_index = index;
+		c->dup_phys = phys;
+		return 1; /* the first one: stop */
+	}
+	return 0;
+}
+
+/* After the session chain was checked whole: no two sessions of one name. */
+static int check_names(const struct luo_walk *w, uint64_t nr_sessions)
+{
+	const struct kho_view *view = w->view;
+	struct kho_view quiet = *view;
+	struct name_check c = {
+		.view = &quiet,
+		.sessions_pa = w->sessions_pa,
+		.nr = nr_sessions,
+		.dup_index = KHO_LUO_NO_DUP,
+	};
+
+	quiet.own = NULL;
+	if (nr_sessions < 2)
+		return 0;
+	if (view->scratch_alloc)
+		c.recs = view->scratch_alloc(view->ctx,
+					     nr_sessions * sizeof(*c.recs));
+	if (c.recs) {
+		sorted_check(&c);
+		view->scratch_free(view->ctx, c.recs);
+	} else {
+		kho_block_read(&quiet, c.sessions_pa,
+			       sizeof(struct kho_luo_session_ser),
+			       "LUO sessions", pairwise_one, &c, NULL, NULL);
+	}
+	if (c.dup_index == KHO_LUO_NO_DUP)
+		return 0;
+	return kho_fail(w->err, -EEXIST, "two LUO sessions have the same name",
+			"name", c.dup_phys, (long)c.dup_index);
 }
 
 /* The FLB region: checked when @ops is NULL, else visited. */
@@ -468,6 +645,9 @@ int kho_luo_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	if (ret)
 		return ret;
 	local.nr_blocks += bi.nr_blocks;
+	ret = check_names(&w, bi.nr_entries);
+	if (ret)
+		return ret;
 	ret = read_flbs(&w, ser.flbs_pa);
 	if (ret)
 		return ret;

@@ -102,7 +102,10 @@ static int env_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
 
 static struct kho_view make_view(struct env_view *ev, struct kho_env *e)
 {
-	struct kho_view view = { env_map, env_own, ev, e->geo.page_shift };
+	struct kho_view view = { .map = env_map,
+				 .own = env_own,
+				 .ctx = ev,
+				 .page_shift = e->geo.page_shift };
 
 	memset(ev, 0, sizeof(*ev));
 	ev->e = e;

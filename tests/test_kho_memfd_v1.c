@@ -77,7 +77,9 @@ static struct flat *make(struct kho_view *v, const char *compat, bool data)
 	void *fdt;
 
 	assert_non_null(f);
-	*v = (struct kho_view){ flat_map, flat_own, f, SHIFT };
+	*v = (struct kho_view){
+		.map = flat_map, .own = flat_own, .ctx = f, .page_shift = SHIFT
+	};
 	fdt = at(f, BLOB);
 	assert_int_equal(fdt_create(fdt, PAGE), 0);
 	fdt_finish_reservemap(fdt);

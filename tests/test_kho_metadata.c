@@ -55,7 +55,9 @@ static int flat_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
 
 static void flat_view(struct flat *f, struct kho_view *v)
 {
-	*v = (struct kho_view){ flat_map, flat_own, f, 12 };
+	*v = (struct kho_view){
+		.map = flat_map, .own = flat_own, .ctx = f, .page_shift = 12
+	};
 }
 
 static void put_blob(struct flat *f, uint32_t version, const char *release,

@@ -58,7 +58,9 @@ static struct flat *flat_new(struct kho_view *v)
 	struct flat *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	*v = (struct kho_view){ flat_map, flat_own, f, SHIFT };
+	*v = (struct kho_view){
+		.map = flat_map, .own = flat_own, .ctx = f, .page_shift = SHIFT
+	};
 	return f;
 }
 

@@ -15,6 +15,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,24 +403,66 @@ static void test_round_trip(void **state)
 	}
 }
 
-static void expect_refusal(struct machine *m, uint64_t size, int code,
-			   const char *what, const char *field)
+/* Working memory for the sorted name check; counts its calls. */
+static unsigned int scratch_allocs, scratch_frees;
+static bool scratch_fails;
+
+static void *scratch_alloc(void *ctx, uint64_t len)
+{
+	if (scratch_fails)
+		return NULL;
+	scratch_allocs++;
+	return malloc(len);
+}
+
+static void scratch_free(void *ctx, void *p)
+{
+	scratch_frees++;
+	free(p);
+}
+
+/* The view of kernel B's memory, with working memory or without. */
+static struct kho_view view_of(struct machine *m, bool scratch)
 {
 	struct kho_view view = kho_env_view(m->e);
-	struct seen v = { 0 };
-	struct kho_luo_read_ops ops = { on_session, on_file, on_flb, &v };
-	struct kho_error err;
 
-	memset(&err, 0, sizeof(err));
-	assert_int_equal(kho_luo_read(&view, m->blob, size, &ops, NULL, &err),
-			 code);
-	assert_int_equal(err.code, code);
-	if (what)
-		assert_string_equal(err.what, what);
-	if (field)
-		assert_string_equal(err.property, field);
-	/* Nothing was visited before the whole state was checked. */
-	assert_int_equal(v.sessions + v.flbs, 0);
+	if (scratch) {
+		view.scratch_alloc = scratch_alloc;
+		view.scratch_free = scratch_free;
+	}
+	return view;
+}
+
+/* Refused the same way with the sorted and the pairwise name check. */
+static struct kho_error expect_refusal(struct machine *m, uint64_t size,
+				       int code, const char *what,
+				       const char *field)
+{
+	struct kho_error err[2];
+
+	for (int k = 0; k < 2; k++) {
+		struct kho_view view = view_of(m, k);
+		struct seen v = { 0 };
+		struct kho_luo_read_ops ops = { on_session, on_file, on_flb,
+						&v };
+
+		memset(&err[k], 0, sizeof(err[k]));
+		assert_int_equal(kho_luo_read(&view, m->blob, size, &ops, NULL,
+					      &err[k]),
+				 code);
+		assert_int_equal(err[k].code, code);
+		if (what)
+			assert_string_equal(err[k].what, what);
+		if (field)
+			assert_string_equal(err[k].property, field);
+		/* Nothing was visited before the whole state was checked. */
+		assert_int_equal(v.sessions + v.flbs, 0);
+	}
+	assert_ptr_equal(err[0].what, err[1].what);
+	assert_int_equal(err[0].phys, err[1].phys);
+	assert_int_equal(err[0].index, err[1].index);
+	assert_int_equal(scratch_allocs, scratch_frees);
+	return err[0];
 }
 
 static void test_refusals(void **state)
@@ -539,6 +583,95 @@ static void test_refusals(void **state)
 	machine_free(&m);
 }
 
+/* Session @i's entry, following the chain from its head. */
+static struct kho_luo_session_ser *session_at(struct machine *m, uint64_t i)
+{
+	const struct kho_luo_ser *ser = kho_env_va(m->e, m->blob);
+	uint64_t per = (m->e->page_size - sizeof(struct kho_block_header_ser)) /
+		       sizeof(struct kho_luo_session_ser);
+	struct kho_block_header_ser *b = kho_env_va(m->e, ser->sessions_pa);
+
+	for (; i >= per; i -= per)
+		b = kho_env_va(m->e, b->next);
+	return (struct kho_luo_session_ser *)(b + 1) + i;
+}
+
+/*
+ * 600 sessions over 12 blocks. Sessions 450 and 400 repeat the names of 3
+ * and 10: the one reported is 400, the first in index order whose name came
+ * before, by the sorted check (when the view gives working memory), by the
+ * pairwise one (when it gives none, or nothing) alike. Names compare as the
+ * kernel keeps them: bytes after the first NUL do not count.
+ */
+static void test_many_sessions(void **state)
+{
+	const uint64_t nr = 600;
+	struct kho_luo_session_ser *a, *b;
+	struct kho_luo_session *sess;
+	struct kho_luo_info info;
+	struct kho_error err;
+	struct kho_view view;
+	struct machine m;
+	size_t size;
+
+	scratch_allocs = scratch_frees = 0;
+	sess = calloc(nr, sizeof(*sess));
+	assert_non_null(sess);
+	machine_init(&m, 12);
+	assert_int_equal(kho_luo_out_init(&m.luo, &m.out, 1), 0);
+	for (uint64_t i = 0; i < nr; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "session-%" PRIu64, i);
+		assert_int_equal(
+			kho_luo_session_create(&m.luo, &sess[i], name), 0);
+	}
+	m.blob = kho_env_phys(m.e, kho_luo_finish(&m.luo, &size));
+	for (int k = 0; k < 2; k++) {
+		view = view_of(&m, k);
+		assert_int_equal(
+			kho_luo_read(&view, m.blob, 32, NULL, &info, NULL), 0);
+		assert_int_equal(info.nr_sessions, nr);
+	}
+	assert_int_equal(scratch_allocs, 1);
+
+	memcpy(session_at(&m, 450)->name, session_at(&m, 3)->name, 64);
+	memcpy(session_at(&m, 400)->name, session_at(&m, 10)->name, 64);
+	err = expect_refusal(&m, 32, -EEXIST,
+			     "two LUO sessions have the same name", "name");
+	assert_int_equal(err.index, 400);
+	assert_int_equal(err.phys, kho_env_phys(m.e, session_at(&m, 400)));
+	scratch_fails = true;
+	err = expect_refusal(&m, 32, -EEXIST, NULL, "name");
+	assert_int_equal(err.index, 400);
+	scratch_fails = false;
+
+	/* "x\0garbage" and "x\0other": one name to strncmp(). */
+	a = session_at(&m, 400);
+	b = session_at(&m, 10);
+	memset(a->name, 0, 64);
+	strcpy(a->name, "solo");
+	memset(b->name, 'g', 64);
+	strcpy(b->name, "x");
+	a = session_at(&m, 599);
+	memset(a->name, 'o', 64);
+	strcpy(a->name, "x");
+	memcpy(session_at(&m, 450)->name, "unique-450", 11);
+	err = expect_refusal(&m, 32, -EEXIST, NULL, "name");
+	assert_int_equal(err.index, 599);
+	/* 63 bytes are kept: a 64th that differs does not count either. */
+	memset(a->name, 'q', 64);
+	memset(b->name, 'q', 63);
+	b->name[63] = 'Z';
+	err = expect_refusal(&m, 32, -EEXIST, NULL, "name");
+	assert_int_equal(err.index, 599);
+	assert_true(scratch_allocs > 1 && scratch_allocs == scratch_frees);
+
+	kho_luo_out_destroy(&m.luo);
+	machine_free(&m);
+	free(sess);
+}
+
 /* Kernel B: a LUO blob whose session block was not preserved. */
 static void test_not_preserved(void **state)
 {
@@ -576,6 +709,7 @@ int main(void)
 		cmocka_unit_test(test_destroy),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_many_sessions),
 		cmocka_unit_test(test_not_preserved),
 	};
 

@@ -294,8 +294,13 @@ struct kho_luo_info {
  * the FLB region (pgcnt >= 1 pages, mapped, count entries fitting it, each
  * name NUL-terminated). Each structure goes to view->own() once: "LUO",
  * "LUO sessions", "LUO files", "LUO FLBs".
- * Context: any; allocates nothing. Session names are compared pairwise,
- * as the kernel does.
+ * Session names are compared as the kernel keeps them (at most 63 bytes,
+ * up to the first NUL), after every chain was checked; the session reported
+ * is the first, in index order, whose name an earlier one has. With
+ * view->scratch_alloc (24 bytes a session) they are sorted, n log n;
+ * without it, or when it gives nothing, compared pairwise as the kernel
+ * does, which is quadratic in the number of sessions.
+ * Context: any; allocates only through view->scratch_alloc.
  * Return: 0; -EINVAL (malformed, @err says where); -EFAULT (not mapped);
  * -ENOSPC (a chain over KHO_MAX_BLOCKS blocks); -EEXIST (two sessions of
  * one name); or a callback's or own()'s non-zero return.

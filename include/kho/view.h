@@ -11,6 +11,7 @@
  *   decoder --map(phys, len)--> view --> kernel B's RAM | memory source
  *           <-- pointer or NULL (some byte of [phys, phys+len) not backed)
  *           --own(phys, len, what)--> caller (restore it / attribute it)
+ *           --scratch_alloc(len)--> caller: working memory, if it has any
  *
  * Memory handed over is untrusted: a decoder maps exactly the bytes it reads,
  * checks every count against what it mapped, bounds every chain, and fills a
@@ -29,14 +30,22 @@
  * @own: optional; told of every range [@phys, @phys + @len) that the format
  *	itself occupies (a chunk page, a block, a blob), with a short name of
  *	what it is. A non-zero return stops the decoder and is returned.
- * @ctx: passed to both
+ * @ctx: passed to all four
  * @page_shift: the handover's page size, log2
+ * @scratch_alloc: optional; @len bytes of working memory for a decoder's
+ *	own bookkeeping, or NULL. Only a check whose cost would otherwise grow
+ *	with the square of what the handover holds asks (LUO's unique session
+ *	names: 24 bytes a session); without the memory it runs pairwise, as
+ *	the kernel does.
+ * @scratch_free: takes back what @scratch_alloc gave; set with it
  */
 struct kho_view {
 	const void *(*map)(void *ctx, uint64_t phys, uint64_t len);
 	int (*own)(void *ctx, uint64_t phys, uint64_t len, const char *what);
 	void *ctx;
 	unsigned int page_shift;
+	void *(*scratch_alloc)(void *ctx, uint64_t len);
+	void (*scratch_free)(void *ctx, void *p);
 };
 
 /* Map @len bytes at @phys through @view; NULL when not backed. */

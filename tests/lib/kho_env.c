@@ -353,7 +353,9 @@ static const void *env_view_map(void *ctx, uint64_t phys, uint64_t len)
 
 struct kho_view kho_env_view(struct kho_env *e)
 {
-	struct kho_view v = { env_view_map, NULL, e, e->geo.page_shift };
+	struct kho_view v = { .map = env_view_map,
+			      .ctx = e,
+			      .page_shift = e->geo.page_shift };
 
 	return v;
 }

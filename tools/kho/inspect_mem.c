@@ -134,6 +134,17 @@ struct inspect_span {
 	uint8_t data[];
 };
 
+/* struct kho_view's working memory: the sorted check of LUO's names. */
+static void *view_scratch_alloc(void *ctx, uint64_t len)
+{
+	return len <= SIZE_MAX ? malloc((size_t)len) : NULL;
+}
+
+static void view_scratch_free(void *ctx, void *p)
+{
+	free(p);
+}
+
 /* struct kho_view's map(): one page from the cache, more as a span. */
 static const void *view_map(void *ctx, uint64_t phys, uint64_t len)
 {
@@ -1266,7 +1277,14 @@ int inspect_run(struct inspect *in, const struct inspect_opts *o)
 	if (ret)
 		return ret;
 	set_page_size(in, o);
-	in->view = (struct kho_view){ view_map, view_own, in, in->page_shift };
+	in->view = (struct kho_view){
+		.map = view_map,
+		.own = view_own,
+		.ctx = in,
+		.page_shift = in->page_shift,
+		.scratch_alloc = view_scratch_alloc,
+		.scratch_free = view_scratch_free,
+	};
 	in->cur_owner = -1;
 	if (o->handover) {
 		ret = read_handover_file(in, o->handover);
