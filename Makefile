@@ -53,7 +53,14 @@ KHO := $(BUILD)/kho
 all: lib $(if $(TOOL_SRCS),$(KHO)) tests
 
 lib: $(LIBKHO_A) $(LIBKHO_SO)
-tests: $(TESTS)
+# The allocation-failure shim of tests/test_inspect_oom.sh: plain builds
+# only (ASan and TSan bring their own allocator).
+FAILMALLOC := $(if $(SAN),,$(BUILD)/tests/failmalloc.so)
+tests: $(TESTS) $(FAILMALLOC)
+
+$(BUILD)/tests/failmalloc.so: tests/tools/failmalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) $(CFLAGS) -shared -fPIC -o $@ $<
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

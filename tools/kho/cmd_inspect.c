@@ -355,6 +355,12 @@ int cmd_inspect(int argc, char **argv)
 	}
 	in->fdt_phys = KHO_ERR_NO_ADDR;
 	ret = inspect_run(in, &o);
+	if (in->oom) {
+		tool_error("out of memory while reading the handover");
+		inspect_free(in);
+		free(in);
+		return 1;
+	}
 	if (ret < 0) {
 		/* No handover to describe: the source or the FDT is unusable. */
 		in->valid = false;
@@ -367,8 +373,12 @@ int cmd_inspect(int argc, char **argv)
 		free(in);
 		return 1;
 	}
-	if (o.json)
-		ret = inspect_print_json(in, stdout, o.blocks) ? 1 : ret;
+	if (o.json && inspect_print_json(in, stdout, o.blocks)) {
+		tool_error("out of memory while writing the JSON report");
+		inspect_free(in);
+		free(in);
+		return 1;
+	}
 	else
 		print_text(stdout, in);
 	if (o.blocks && !o.json)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -15,19 +16,80 @@
 #include "inspect_mem.h"
 #include "report.h"
 
-static struct json_object *u64(uint64_t v)
+#define JSON_FLAGS                                          \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | \
+	 JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/*
+ * json-c returns NULL when it runs out of memory, and asserts when a NULL
+ * object is then added to. Every value is made through made(), every add
+ * goes through add() or push(): a failure anywhere sets json_oom and the
+ * document is dropped whole, never printed with a hole in it.
+ */
+static bool json_oom;
+
+static struct json_object *made(struct json_object *o)
 {
-	return json_object_new_uint64(v);
+	if (!o)
+		json_oom = true;
+	return o;
 }
 
+static struct json_object *u64(uint64_t v)
+{
+	return made(json_object_new_uint64(v));
+}
+
+static struct json_object *jobj(void)
+{
+	return made(json_object_new_object());
+}
+
+static struct json_object *jarr(void)
+{
+	return made(json_object_new_array());
+}
+
+static struct json_object *jstr(const char *s)
+{
+	return made(json_object_new_string(s));
+}
+
+static struct json_object *jbool(bool b)
+{
+	return made(json_object_new_boolean(b));
+}
+
+static struct json_object *jint(int i)
+{
+	return made(json_object_new_int(i));
+}
+
+static struct json_object *jdouble(double d)
+{
+	return made(json_object_new_double(d));
+}
+
+/* @v NULL is a JSON null; @o NULL was already counted as out of memory. */
 static void add(struct json_object *o, const char *key, struct json_object *v)
 {
-	json_object_object_add(o, key, v);
+	if (!o || json_object_object_add(o, key, v)) {
+		json_oom = true;
+		json_object_put(v);
+	}
+}
+
+static void push(struct json_object *a, struct json_object *v)
+{
+	if (!a || json_object_array_add(a, v)) {
+		json_oom = true;
+		json_object_put(v);
+	}
 }
 
 static struct json_object *addr_size(uint64_t addr, uint64_t size)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = jobj();
 
 	add(o, "addr", u64(addr));
 	add(o, "size", u64(size));
@@ -36,7 +98,7 @@ static struct json_object *addr_size(uint64_t addr, uint64_t size)
 
 static struct json_object *vmalloc_json(const struct kho_vmalloc *v)
 {
-	struct json_object *f = json_object_new_object();
+	struct json_object *f = jobj();
 
 	add(f, "first", u64(v->first));
 	add(f, "total_pages", u64(v->total_pages));
@@ -48,14 +110,14 @@ static struct json_object *vmalloc_json(const struct kho_vmalloc *v)
 /* A LUO file; memfd-v2 files with their blob's fields. */
 static struct json_object *luo_file_json(const struct inspect_luo_file *f)
 {
-	struct json_object *o = json_object_new_object(), *m = NULL;
+	struct json_object *o = jobj(), *m = NULL;
 
-	add(o, "compatible", json_object_new_string(f->f.compatible));
+	add(o, "compatible", jstr(f->f.compatible));
 	add(o, "token", u64(f->f.token));
 	add(o, "data", u64(f->f.data));
 	if (!f->memfd_read) {
-		m = json_object_new_object();
-		add(m, "type", json_object_new_string(KHO_MEMFD_V2_COMPATIBLE));
+		m = jobj();
+		add(m, "type", jstr(KHO_MEMFD_V2_COMPATIBLE));
 		add(m, "size", u64(f->memfd.size));
 		add(m, "pos", u64(f->memfd.pos));
 		add(m, "seals", u64(f->memfd.seals));
@@ -65,17 +127,17 @@ static struct json_object *luo_file_json(const struct inspect_luo_file *f)
 	}
 	add(o, "memfd", m);
 	if (f->problem[0])
-		add(o, "problem", json_object_new_string(f->problem));
+		add(o, "problem", jstr(f->problem));
 	return o;
 }
 
 static struct json_object *luo_json(const struct inspect_subtree *s)
 {
-	struct json_object *d = json_object_new_object();
-	struct json_object *ss = json_object_new_array();
-	struct json_object *fl = json_object_new_array();
+	struct json_object *d = jobj();
+	struct json_object *ss = jarr();
+	struct json_object *fl = jarr();
 
-	add(d, "type", json_object_new_string(KHO_LUO_COMPATIBLE));
+	add(d, "type", jstr(KHO_LUO_COMPATIBLE));
 	add(d, "liveupdate_num", u64(s->luo.liveupdate_num));
 	add(d, "sessions_pa", u64(s->luo.sessions_pa));
 	add(d, "flbs_pa", u64(s->luo.flbs_pa));
@@ -84,27 +146,27 @@ static struct json_object *luo_json(const struct inspect_subtree *s)
 	add(d, "nr_flbs", u64(s->luo.nr_flbs));
 	add(d, "nr_blocks", u64(s->luo.nr_blocks));
 	for (unsigned int i = 0; i < s->nr_sessions; i++) {
-		struct json_object *x = json_object_new_object();
-		struct json_object *files = json_object_new_array();
+		struct json_object *x = jobj();
+		struct json_object *files = jarr();
 
-		add(x, "name", json_object_new_string(s->sessions[i].name));
+		add(x, "name", jstr(s->sessions[i].name));
 		add(x, "phys", u64(s->sessions[i].phys));
 		add(x, "nr_files", u64(s->sessions[i].nr_files));
 		for (unsigned int j = 0; j < s->nr_files; j++)
 			if (s->files[j].session == i)
-				json_object_array_add(
+				push(
 					files, luo_file_json(&s->files[j]));
 		add(x, "files", files);
-		json_object_array_add(ss, x);
+		push(ss, x);
 	}
 	add(d, "sessions", ss);
 	for (unsigned int i = 0; i < s->nr_flbs; i++) {
-		struct json_object *x = json_object_new_object();
+		struct json_object *x = jobj();
 
-		add(x, "name", json_object_new_string(s->flbs[i].name));
+		add(x, "name", jstr(s->flbs[i].name));
 		add(x, "data", u64(s->flbs[i].data));
 		add(x, "count", u64(s->flbs[i].count));
-		json_object_array_add(fl, x);
+		push(fl, x);
 	}
 	add(d, "flbs", fl);
 	return d;
@@ -113,49 +175,49 @@ static struct json_object *luo_json(const struct inspect_subtree *s)
 static struct json_object *subtree_json(const struct inspect *in,
 					const struct inspect_subtree *s)
 {
-	struct json_object *o = json_object_new_object(), *d = NULL;
+	struct json_object *o = jobj(), *d = NULL;
 
-	add(o, "name", json_object_new_string(s->name));
+	add(o, "name", jstr(s->name));
 	add(o, "phys", s->phys == KHO_ERR_NO_ADDR ? NULL : u64(s->phys));
 	add(o, "blob_size",
 	    s->blob_size == KHO_ERR_NO_ADDR ? NULL : u64(s->blob_size));
-	add(o, "compatible", json_object_new_string(s->compatible));
+	add(o, "compatible", jstr(s->compatible));
 	add(o, "fdt_size", u64(s->fdt_size));
-	add(o, "preserved", json_object_new_boolean(s->preserved));
+	add(o, "preserved", jbool(s->preserved));
 	switch (s->kind) {
 	case INSPECT_KEXEC_METADATA:
-		d = json_object_new_object();
-		add(d, "type", json_object_new_string(KHO_KEXEC_METADATA_NAME));
+		d = jobj();
+		add(d, "type", jstr(KHO_KEXEC_METADATA_NAME));
 		add(d, "version", u64(s->km.version));
 		add(d, "previous_release",
-		    json_object_new_string(s->km.previous_release));
+		    jstr(s->km.previous_release));
 		add(d, "release_terminated",
-		    json_object_new_boolean(s->km.release_terminated));
+		    jbool(s->km.release_terminated));
 		add(d, "kexec_count", u64(s->km.kexec_count));
 		break;
 	case INSPECT_MEMBLOCK: {
-		struct json_object *r = json_object_new_array();
+		struct json_object *r = jarr();
 
-		d = json_object_new_object();
-		add(d, "type", json_object_new_string(KHO_MEMBLOCK_COMPATIBLE));
+		d = jobj();
+		add(d, "type", jstr(KHO_MEMBLOCK_COMPATIBLE));
 		add(d, "nr_regions", u64(s->total_regions));
 		for (unsigned int i = 0; i < s->nr_regions; i++) {
-			struct json_object *x = json_object_new_object();
+			struct json_object *x = jobj();
 
 			add(x, "name",
-			    json_object_new_string(s->regions[i].name));
+			    jstr(s->regions[i].name));
 			add(x, "start", u64(s->regions[i].start));
 			add(x, "size", u64(s->regions[i].size));
-			json_object_array_add(r, x);
+			push(r, x);
 		}
 		add(d, "regions", r);
 		break;
 	}
 	case INSPECT_MEMFD: {
-		struct json_object *f = json_object_new_object();
+		struct json_object *f = jobj();
 
-		d = json_object_new_object();
-		add(d, "type", json_object_new_string(KHO_MEMFD_COMPATIBLE));
+		d = jobj();
+		add(d, "type", jstr(KHO_MEMFD_COMPATIBLE));
 		add(d, "addr", u64(s->memfd_phys));
 		add(d, "pos", u64(s->memfd.pos));
 		add(d, "size", u64(s->memfd.size));
@@ -172,21 +234,21 @@ static struct json_object *subtree_json(const struct inspect *in,
 		d = luo_json(s);
 		break;
 	case INSPECT_KHO_TEST:
-		d = json_object_new_object();
-		add(d, "type", json_object_new_string(KHO_TEST_COMPATIBLE));
+		d = jobj();
+		add(d, "type", jstr(KHO_TEST_COMPATIBLE));
 		add(d, "nr_folios", u64(s->kt.info.nr_folios));
 		add(d, "folio_bytes", u64(s->kt.folio_bytes));
 		add(d, "csum", u64(s->kt.info.csum));
 		add(d, "csum_ok",
 		    s->kt.csum_state < 0 ?
 			    NULL :
-			    json_object_new_boolean(s->kt.csum_state == 1));
+			    jbool(s->kt.csum_state == 1));
 		add(d, "csum_arch",
-		    s->kt.csum_arch ? json_object_new_string(s->kt.csum_arch) :
+		    s->kt.csum_arch ? jstr(s->kt.csum_arch) :
 				      NULL);
 		if (s->kt.csum_note[0])
 			add(d, "csum_note",
-			    json_object_new_string(s->kt.csum_note));
+			    jstr(s->kt.csum_note));
 		add(d, "folios_info", vmalloc_json(&s->kt.info.folios_info));
 		break;
 	case INSPECT_BLOB:
@@ -194,15 +256,15 @@ static struct json_object *subtree_json(const struct inspect *in,
 	}
 	add(o, "decoded", d);
 	if (s->problem[0])
-		add(o, "problem", json_object_new_string(s->problem));
+		add(o, "problem", jstr(s->problem));
 	return o;
 }
 
 static void add_results(struct json_object *root, struct inspect *in)
 {
 	struct kho_radix_stats st = { 0 };
-	struct json_object *bpo = json_object_new_object();
-	struct json_object *ranges = json_object_new_array();
+	struct json_object *bpo = jobj();
+	struct json_object *ranges = jarr();
 	char key[8];
 
 	memcpy(st.blocks, in->blocks, sizeof(st.blocks));
@@ -219,13 +281,13 @@ static void add_results(struct json_object *root, struct inspect *in)
 	add(root, "preserved_bytes", u64(in->preserved_bytes));
 	add(root, "metadata_bytes", u64(in->meta_bytes));
 	add(root, "overhead_percent",
-	    json_object_new_double(report_overhead(&st)));
+	    jdouble(report_overhead(&st)));
 	if (in->version >= KHO_ABI_V2) {
-		struct json_object *t = json_object_new_object();
-		struct json_object *lv = json_object_new_array();
+		struct json_object *t = jobj();
+		struct json_object *lv = jarr();
 
 		for (unsigned int l = 0; l < in->geo.depth; l++)
-			json_object_array_add(lv, u64(in->tree.nodes[l]));
+			push(lv, u64(in->tree.nodes[l]));
 		add(t, "root", u64(in->map_phys));
 		add(t, "depth", u64(in->geo.depth));
 		add(t, "nodes_per_level", lv);
@@ -233,85 +295,86 @@ static void add_results(struct json_object *root, struct inspect *in)
 		add(t, "leaves", u64(in->tree.nodes[0]));
 		add(t, "bytes", u64(in->tree.bytes));
 		add(t, "overhead_percent",
-		    json_object_new_double(report_overhead(&in->tree)));
+		    jdouble(report_overhead(&in->tree)));
 		add(root, "tree", t);
 	} else {
-		struct json_object *v = json_object_new_object();
+		struct json_object *v = jobj();
 
 		add(v, "chunks", u64(in->v1_chunks));
 		add(v, "bitmaps", u64(in->v1_bitmaps));
 		add(v, "bitmap_bytes", u64(in->v1_bitmap_bytes));
 		add(v, "bitmap_size_reason",
-		    json_object_new_string(in->v1_bitmap_why));
+		    jstr(in->v1_bitmap_why));
 		add(v, "bytes", u64(in->meta_bytes));
 		add(root, "kho_v1", v);
 	}
 	for (uint64_t i = 0; i < in->nr_ranges; i++) {
-		struct json_object *r = json_object_new_array();
+		struct json_object *r = jarr();
 
-		json_object_array_add(r, u64(in->ranges[i].start));
-		json_object_array_add(r, u64(in->ranges[i].end));
-		json_object_array_add(ranges, r);
+		push(r, u64(in->ranges[i].start));
+		push(r, u64(in->ranges[i].end));
+		push(ranges, r);
 	}
 	add(root, "ranges", ranges);
 }
 
 static int add_block(uint64_t phys, unsigned int order, void *arg)
 {
-	struct json_object *b = json_object_new_array();
+	struct json_object *b = jarr();
 
-	if (!b)
-		return -ENOMEM;
-	json_object_array_add(b, u64(phys));
-	json_object_array_add(b, u64(order));
-	return json_object_array_add(arg, b) ? -ENOMEM : 0;
+	push(b, u64(phys));
+	push(b, u64(order));
+	push(arg, b);
+	return json_oom ? -ENOMEM : 0;
 }
 
 int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 {
-	struct json_object *root = json_object_new_object();
-	struct json_object *a;
+	struct json_object *root, *a;
 	const char *text;
+	char *first;
 
+	json_oom = false;
+	root = jobj();
 	if (!root)
 		return -ENOMEM;
 	add(root, "source",
-	    json_object_new_string(in->source ? in->source : ""));
+	    jstr(in->source ? in->source : ""));
 	add(root, "source_kind",
-	    json_object_new_string(memsrc_kind_name(in->ms.kind)));
+	    jstr(memsrc_kind_name(in->ms.kind)));
 	add(root, "verdict",
-	    json_object_new_string(in->valid		      ? "accepted" :
+	    jstr(in->valid		      ? "accepted" :
 				   in->version || in->fdt_len ? "refused" :
 								"error"));
 	if (!in->valid) {
-		add(root, "reason", json_object_new_string(in->reason));
-		add(root, "code", json_object_new_int(in->code));
+		add(root, "reason", jstr(in->reason));
+		add(root, "code", jint(in->code));
 	}
 	add(root, "format",
-	    in->abi ? json_object_new_string(in->abi->name) : NULL);
-	a = json_object_new_array();
+	    in->abi ? jstr(in->abi->name) : NULL);
+	a = jarr();
 	for (unsigned int i = 0; i < in->warn.nr && i < KHO_MAX_WARNINGS; i++) {
 		char w[256];
 
 		kho_error_format(&in->warn.w[i], w, sizeof(w));
-		json_object_array_add(a, json_object_new_string(w));
+		push(a, jstr(w));
 	}
 	add(root, "warnings", a);
 	if (in->page_shift) {
 		add(root, "page_size", u64(1ULL << in->page_shift));
 		add(root, "page_size_from",
-		    json_object_new_string(in->page_size_from));
+		    jstr(in->page_size_from));
 	}
-	a = json_object_new_array();
+	a = jarr();
 	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
-		json_object_array_add(
+		push(
 			a, addr_size(in->ms.ram[i].start,
 				     in->ms.ram[i].end - in->ms.ram[i].start));
 	add(root, "memory", a);
 	if (in->fdt) {
-		struct json_object *f = json_object_new_object();
+		struct json_object *f = jobj();
 
-		add(f, "from", json_object_new_string(in->fdt_name));
+		add(f, "from", jstr(in->fdt_name));
 		add(f, "addr",
 		    in->fdt_phys == KHO_ERR_NO_ADDR ? NULL : u64(in->fdt_phys));
 		add(f, "size", u64(fdt_totalsize(in->fdt)));
@@ -324,21 +387,21 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 		    addr_size(in->ms.handover.scratch_addr,
 			      in->ms.handover.scratch_size));
 	if (in->ms.has_handover || in->nr_scratch) {
-		a = json_object_new_array();
+		a = jarr();
 		for (unsigned int i = 0; i < in->nr_scratch; i++)
-			json_object_array_add(a,
+			push(a,
 					      addr_size(in->scratch[i].addr,
 							in->scratch[i].size));
 		add(root, "scratch", a);
 	}
-	a = json_object_new_array();
+	a = jarr();
 	for (unsigned int i = 0; i < in->nr_subtrees; i++)
-		json_object_array_add(a, subtree_json(in, &in->subtrees[i]));
+		push(a, subtree_json(in, &in->subtrees[i]));
 	add(root, "subtrees", a);
 	if (in->valid)
 		add_results(root, in);
 	if (in->valid && blocks) {
-		a = json_object_new_array();
+		a = jarr();
 		if (!a || inspect_for_each_block(in, add_block, a)) {
 			json_object_put(a);
 			json_object_put(root);
@@ -346,13 +409,25 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 		}
 		add(root, "block_list", a);
 	}
-	text = json_object_to_json_string_ext(
-		root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			      JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!text) {
+	if (json_oom) {
 		json_object_put(root);
 		return -ENOMEM;
 	}
+	/*
+	 * json-c's printbuf ignores some failed appends and returns a document
+	 * with a hole in it (a key or a comma missing). Serialize twice and
+	 * compare: the second run reuses the buffer the first grew, so a
+	 * failure in either shows as a difference, and nothing is printed.
+	 */
+	text = json_object_to_json_string_ext(root, JSON_FLAGS);
+	first = text ? strdup(text) : NULL;
+	text = first ? json_object_to_json_string_ext(root, JSON_FLAGS) : NULL;
+	if (!text || strcmp(text, first)) {
+		free(first);
+		json_object_put(root);
+		return -ENOMEM;
+	}
+	free(first);
 	fprintf(out, "%s\n", text);
 	json_object_put(root);
 	return 0;

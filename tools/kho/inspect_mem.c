@@ -71,6 +71,17 @@ int inspect_add_extent(struct inspect_extent **list, uint64_t *nr,
 	return 0;
 }
 
+/*
+ * Out of memory while reading: what was asked for reads as absent to the
+ * decoders, so the report would be wrong. Flag it; kho inspect then says
+ * so instead of printing the report.
+ */
+static void *oom(struct inspect *in)
+{
+	in->oom = true;
+	return NULL;
+}
+
 static int refuse(struct inspect *in, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -112,7 +123,7 @@ static void *cache_phys_to_virt(void *ctx, uint64_t pa)
 		return NULL;
 	p = aligned_alloc(mask + 1, mask + 1);
 	if (!p)
-		return NULL;
+		return oom(in);
 	if (memsrc_read(&in->ms, page, p, mask + 1, &in->err)) {
 		free(p);
 		return NULL;
@@ -120,7 +131,7 @@ static void *cache_phys_to_virt(void *ctx, uint64_t pa)
 	slot = JudyLIns(&in->cache, page, PJE0);
 	if (slot == PPJERR) {
 		free(p);
-		return NULL;
+		return oom(in);
 	}
 	*slot = p;
 	in->mapped_bytes += mask + 1;
@@ -165,7 +176,7 @@ static const void *view_map(void *ctx, uint64_t phys, uint64_t len)
 		return NULL;
 	sp = malloc(sizeof(*sp) + len);
 	if (!sp)
-		return NULL;
+		return oom(in);
 	if (memsrc_read(&in->ms, phys, sp->data, len, &in->err)) {
 		free(sp);
 		return NULL;
@@ -173,7 +184,7 @@ static const void *view_map(void *ctx, uint64_t phys, uint64_t len)
 	slot = JudyLIns(&in->spans, phys, PJE0);
 	if (slot == PPJERR) {
 		free(sp);
-		return NULL;
+		return oom(in);
 	}
 	sp->len = len;
 	sp->next = in->span_list;
@@ -201,9 +212,9 @@ static int view_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
 	if (in->cur_owner < 0)
 		return inspect_add_extent(&in->meta, &in->nr_meta, phys,
 					  phys + len, -1);
-	if (len)
-		inspect_add_extent(&in->owners, &in->nr_owners, phys,
-				   phys + len, in->cur_owner);
+	if (len && inspect_add_extent(&in->owners, &in->nr_owners, phys,
+				      phys + len, in->cur_owner))
+		oom(in);
 	if (s && in->valid && !s->problem[0] && !range_preserved(in, phys, len))
 		snprintf(s->problem, sizeof(s->problem),
 			 "%s at %#" PRIx64 " (%" PRIu64
@@ -626,9 +637,9 @@ static void copy_str(char *dst, size_t len, const char *src, int srclen)
 
 static void owner(struct inspect *in, int idx, uint64_t start, uint64_t end)
 {
-	if (end > start)
-		inspect_add_extent(&in->owners, &in->nr_owners, start, end,
-				   idx);
+	if (end > start &&
+	    inspect_add_extent(&in->owners, &in->nr_owners, start, end, idx))
+		oom(in);
 }
 
 /* A decoder's refusal, on the subtree: the first problem wins. */
@@ -740,8 +751,10 @@ static int luo_session(const struct kho_luo_session_info *si, void *arg)
 	if (s->nr_sessions == INSPECT_MAX_SESSIONS)
 		return 0;
 	p = realloc(s->sessions, (s->nr_sessions + 1) * sizeof(*s->sessions));
-	if (!p)
+	if (!p) {
+		oom(in);
 		return -ENOMEM;
+	}
 	s->sessions = p;
 	s->sessions[s->nr_sessions++] = *si;
 	return 0;
@@ -769,8 +782,10 @@ static int luo_file(const struct kho_luo_session_info *si,
 	    s->sessions[s->nr_sessions - 1].index != si->index)
 		return 0;
 	p = realloc(s->files, (s->nr_files + 1) * sizeof(*s->files));
-	if (!p)
+	if (!p) {
+		oom(in);
 		return -ENOMEM;
+	}
 	s->files = p;
 	f = &s->files[s->nr_files++];
 	memset(f, 0, sizeof(*f));
@@ -805,8 +820,10 @@ static int luo_flb(const struct kho_luo_flb_info *fi, void *arg)
 	if (s->nr_flbs == INSPECT_MAX_FILES)
 		return 0;
 	p = realloc(s->flbs, (s->nr_flbs + 1) * sizeof(*s->flbs));
-	if (!p)
+	if (!p) {
+		oom(in);
 		return -ENOMEM;
+	}
 	s->flbs = p;
 	s->flbs[s->nr_flbs++] = *fi;
 	return 0;

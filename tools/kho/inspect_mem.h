@@ -181,6 +181,7 @@ struct inspect_subtree {
  * @scratch: scratch areas when known (machine handover), else NULL
  * @nr_scratch: entries of @scratch
  * @scratch_array: struct kho_data scratch fields, when known
+ * @oom: an allocation failed while reading: the report is incomplete
  * @valid: the handover passed every check
  * @code: negative errno of the first failure, or 0
  * @reason: the verdict's sentence
@@ -222,6 +223,7 @@ struct inspect {
 	struct kho_scratch *scratch;
 	unsigned int nr_scratch;
 	struct kho_scratch scratch_array;
+	bool oom;
 	bool valid;
 	int code;
 	char reason[1024];

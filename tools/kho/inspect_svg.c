@@ -502,12 +502,10 @@ static void xml_text(FILE *f, const char *t)
 
 static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 {
-	unsigned int *cur = calloc(SVG_NR_CATS, sizeof(*cur));
-	unsigned int *next = calloc(SVG_NR_CATS, sizeof(*next));
+	/* Layer heights of this column and the next: on the stack. */
+	unsigned int cur[SVG_NR_CATS] = { 0 }, next[SVG_NR_CATS] = { 0 };
 	char fill[64], b1[32], b2[32];
 
-	if (!cur || !next)
-		goto out;
 	/* RAM columns: runs of equal stacks become one rectangle per layer. */
 	for (unsigned int i = 0; i < s->nr; i++) {
 		const struct svg_range *r = &s->r[i];
@@ -655,9 +653,6 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 			pa = (pa / step + 1) * step;
 		}
 	}
-out:
-	free(cur);
-	free(next);
 }
 
 /* Draw the legend at @y; return the rows it took. */
@@ -740,6 +735,7 @@ static int write_svg(struct svg *s, struct svg *whole, FILE *f)
 	unsigned int legend_rows, whole_y, rows_y, height;
 	char title[1400], b1[32], b2[32], *legend = NULL;
 	size_t legend_len = 0;
+	int bad;
 	uint64_t ram = 0;
 	FILE *m;
 
@@ -748,8 +744,12 @@ static int write_svg(struct svg *s, struct svg *whole, FILE *f)
 	if (!m)
 		return -ENOMEM;
 	legend_rows = draw_legend(s, m, SVG_TITLE_HEIGHT);
-	if (fclose(m))
+	/* A write that could not grow the buffer only sets the error flag. */
+	bad = ferror(m);
+	if (fclose(m) || bad || !legend) {
+		free(legend);
 		return -ENOMEM;
+	}
 	whole_y = SVG_TITLE_HEIGHT + legend_rows * SVG_LEGEND_ROW + 26;
 	rows_y = whole_y + whole->rows * (SVG_ROW_HEIGHT + SVG_ROW_GAP) + 16;
 	height = rows_y + s->rows * (SVG_ROW_HEIGHT + SVG_ROW_GAP) + SVG_MARGIN;
