@@ -373,14 +373,14 @@ int cmd_inspect(int argc, char **argv)
 		free(in);
 		return 1;
 	}
-	if (o.json && inspect_print_json(in, stdout, o.blocks)) {
+	if (!o.json) {
+		print_text(stdout, in);
+	} else if (inspect_print_json(in, stdout, o.blocks)) {
 		tool_error("out of memory while writing the JSON report");
 		inspect_free(in);
 		free(in);
 		return 1;
 	}
-	else
-		print_text(stdout, in);
 	if (o.blocks && !o.json)
 		inspect_for_each_block(in, print_block, stdout);
 	if (o.svg) {
