@@ -104,30 +104,33 @@ luo_phys=$("$KHO" inspect "$T/keep" --json | python3 -c '
 import json, sys
 print([s["phys"] for s in json.load(sys.stdin)["subtrees"] if s["name"] == "LUO"][0])')
 
+# damaged KEPT PATCHER ADDR WHAT VALUE WANT: patch a copy of a kept handover
+# and boot it: the memfd client must fail, saying WANT.
 damaged() {
-	what=$1 value=$2 want=$3
+	kept=$1 patcher=$2 addr=$3 what=$4 value=$5 want=$6
 	D="$T/d-$what"
 	rm -rf "$D"
 	mkdir "$D"
-	cp --sparse=always "$T/keep/ram.img" "$T/keep/handover" \
-		"$T/keep/machine.conf" "$D/"
-	python3 "$T/patch.py" "$D" "$what" "$value" "$luo_phys"
+	cp --sparse=always "$T/$kept/ram.img" "$T/$kept/handover" \
+		"$T/$kept/machine.conf" "$D/"
+	python3 "$T/$patcher" "$D" "$what" "$value" "$addr"
 	if "$KHO" boot "$D" >"$T/out-$what" 2>&1; then
-		fail "$what: a damaged LUO state was accepted"
+		fail "$what: a damaged handover was accepted"
 	fi
 	grep -q "restore .*memfd: FAILED: .*$want" "$T/out-$what" ||
 		fail "$what: expected \"$want\": $(cat "$T/out-$what")"
 	grep -q 'verdict .*FAIL' "$T/out-$what" || fail "$what: verdict"
 }
+damaged_luo() { damaged keep patch.py "$luo_phys" "$@"; }
 
-damaged block-count 0 \
+damaged_luo block-count 0 \
 	"the LUO state at 0x[0-9a-f]* is refused: a KHO block's count is 0 (count, at 0x[0-9a-f]*, index 0)"
-damaged file-count 7 \
+damaged_luo file-count 7 \
 	"a LUO session's file count differs from its file chain (count, at 0x"
-damaged compatible 0x34762d6f756c "not compatible with luo-v5"
-damaged seals 0x40 \
+damaged_luo compatible 0x34762d6f756c "not compatible with luo-v5"
+damaged_luo seals 0x40 \
 	"session \"kho-sim-memfd-a\" file 0 (memfd-v2 at 0x[0-9a-f]*): a memfd has seals memfd-v2 cannot keep (seals"
-damaged token 1 \
+damaged_luo token 1 \
 	"session \"kho-sim-memfd-a\" file 0: its .* bytes, size, position or seals did not survive: the hash differs"
 
 # The kho-v3 handover's memfd-v1 file: its folio count beyond its pages,
@@ -164,19 +167,7 @@ elif what == "folio-byte":
     pfn = u64(entry) & (1 << 52) - 1  # entry 0: pfn:52 flags:12, index
     put(pfn * 4096, "<B", value)
 PY
-damaged_v1() {
-	what=$1 value=$2 want=$3
-	D="$T/d1-$what"
-	mkdir "$D"
-	cp --sparse=always "$T/keep3/ram.img" "$T/keep3/handover" \
-		"$T/keep3/machine.conf" "$D/"
-	python3 "$T/patch1.py" "$D" "$what" "$value" "$memfd_phys"
-	if "$KHO" boot "$D" >"$T/out1-$what" 2>&1; then
-		fail "memfd-v1 $what: a damaged file was accepted"
-	fi
-	grep -q "restore .*memfd: FAILED: .*$want" "$T/out1-$what" ||
-		fail "memfd-v1 $what: expected \"$want\": $(cat "$T/out1-$what")"
-}
+damaged_v1() { damaged keep3 patch1.py "$memfd_phys" "$@"; }
 damaged_v1 nr_folios 0x100000 \
 	"the memfd-v1 blob at 0x[0-9a-f]* is refused: a memfd-v1 file has more folios than pages (nr_folios, at 0x"
 damaged_v1 folio-byte 0x5a "bytes did not survive: the hash differs"

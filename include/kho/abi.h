@@ -234,8 +234,11 @@ _Static_assert(sizeof(struct kho_kexec_metadata) == 73,
 /*
  * libfdt wants an FDT's base 8-byte aligned, and reading its header through
  * a misaligned pointer is undefined behaviour in C. The kernel's libfdt
- * checks it first in fdt_check_header() (scripts/dtc/libfdt/fdt.c:94 in
- * 7.3.4), so Linux refuses a misaligned root FDT or blob too.
+ * checks it first, in fdt_check_header() and in fdt_ro_probe_() under every
+ * read function (scripts/dtc/libfdt/fdt.c:94 and :26 in 7.3.4): Linux
+ * refuses a misaligned root FDT (kexec_handover.c:1971) and its memblock
+ * and test_kho blobs fail their compatible check (memblock.c:2734,
+ * test_kho.c:297).
  */
 #define KHO_FDT_ALIGN 8
 
