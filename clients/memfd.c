@@ -144,7 +144,8 @@ static int memfd_restore_v1(struct sim_boot *b, struct client_state *st,
 	ret = kho_memfd_v1_read(&view, blob_phys, size, NULL, NULL, &info,
 				&kerr);
 	if (ret)
-		return sim_fail(e, ret, "memfd: the memfd-v1 blob at %#" PRIx64
+		return sim_fail(e, ret,
+				"memfd: the memfd-v1 blob at %#" PRIx64
 				" is refused: %s",
 				blob_phys, fmt_err(&kerr, buf, sizeof(buf)));
 	/* Ours carries the file's hash; the reader checked the FDT. */

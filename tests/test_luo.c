@@ -447,9 +447,9 @@ static struct kho_error expect_refusal(struct machine *m, uint64_t size,
 						&v };
 
 		memset(&err[k], 0, sizeof(err[k]));
-		assert_int_equal(kho_luo_read(&view, m->blob, size, &ops, NULL,
-					      &err[k]),
-				 code);
+		assert_int_equal(
+			kho_luo_read(&view, m->blob, size, &ops, NULL, &err[k]),
+			code);
 		assert_int_equal(err[k].code, code);
 		if (what)
 			assert_string_equal(err[k].what, what);
@@ -623,8 +623,8 @@ static void test_many_sessions(void **state)
 		char name[32];
 
 		snprintf(name, sizeof(name), "session-%" PRIu64, i);
-		assert_int_equal(
-			kho_luo_session_create(&m.luo, &sess[i], name), 0);
+		assert_int_equal(kho_luo_session_create(&m.luo, &sess[i], name),
+				 0);
 	}
 	m.blob = kho_env_phys(m.e, kho_luo_finish(&m.luo, &size));
 	for (int k = 0; k < 2; k++) {

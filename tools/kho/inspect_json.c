@@ -16,7 +16,7 @@
 #include "inspect_mem.h"
 #include "report.h"
 
-#define JSON_FLAGS                                          \
+#define JSON_FLAGS                                           \
 	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | \
 	 JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -154,8 +154,7 @@ static struct json_object *luo_json(const struct inspect_subtree *s)
 		add(x, "nr_files", u64(s->sessions[i].nr_files));
 		for (unsigned int j = 0; j < s->nr_files; j++)
 			if (s->files[j].session == i)
-				push(
-					files, luo_file_json(&s->files[j]));
+				push(files, luo_file_json(&s->files[j]));
 		add(x, "files", files);
 		push(ss, x);
 	}
@@ -189,10 +188,8 @@ static struct json_object *subtree_json(const struct inspect *in,
 		d = jobj();
 		add(d, "type", jstr(KHO_KEXEC_METADATA_NAME));
 		add(d, "version", u64(s->km.version));
-		add(d, "previous_release",
-		    jstr(s->km.previous_release));
-		add(d, "release_terminated",
-		    jbool(s->km.release_terminated));
+		add(d, "previous_release", jstr(s->km.previous_release));
+		add(d, "release_terminated", jbool(s->km.release_terminated));
 		add(d, "kexec_count", u64(s->km.kexec_count));
 		break;
 	case INSPECT_MEMBLOCK: {
@@ -204,8 +201,7 @@ static struct json_object *subtree_json(const struct inspect *in,
 		for (unsigned int i = 0; i < s->nr_regions; i++) {
 			struct json_object *x = jobj();
 
-			add(x, "name",
-			    jstr(s->regions[i].name));
+			add(x, "name", jstr(s->regions[i].name));
 			add(x, "start", u64(s->regions[i].start));
 			add(x, "size", u64(s->regions[i].size));
 			push(r, x);
@@ -240,15 +236,11 @@ static struct json_object *subtree_json(const struct inspect *in,
 		add(d, "folio_bytes", u64(s->kt.folio_bytes));
 		add(d, "csum", u64(s->kt.info.csum));
 		add(d, "csum_ok",
-		    s->kt.csum_state < 0 ?
-			    NULL :
-			    jbool(s->kt.csum_state == 1));
+		    s->kt.csum_state < 0 ? NULL : jbool(s->kt.csum_state == 1));
 		add(d, "csum_arch",
-		    s->kt.csum_arch ? jstr(s->kt.csum_arch) :
-				      NULL);
+		    s->kt.csum_arch ? jstr(s->kt.csum_arch) : NULL);
 		if (s->kt.csum_note[0])
-			add(d, "csum_note",
-			    jstr(s->kt.csum_note));
+			add(d, "csum_note", jstr(s->kt.csum_note));
 		add(d, "folios_info", vmalloc_json(&s->kt.info.folios_info));
 		break;
 	case INSPECT_BLOB:
@@ -280,8 +272,7 @@ static void add_results(struct json_object *root, struct inspect *in)
 	add(root, "blocks", u64(in->nr_blocks));
 	add(root, "preserved_bytes", u64(in->preserved_bytes));
 	add(root, "metadata_bytes", u64(in->meta_bytes));
-	add(root, "overhead_percent",
-	    jdouble(report_overhead(&st)));
+	add(root, "overhead_percent", jdouble(report_overhead(&st)));
 	if (in->version >= KHO_ABI_V2) {
 		struct json_object *t = jobj();
 		struct json_object *lv = jarr();
@@ -294,8 +285,7 @@ static void add_results(struct json_object *root, struct inspect *in)
 		add(t, "nodes", u64(in->tree.nr_nodes));
 		add(t, "leaves", u64(in->tree.nodes[0]));
 		add(t, "bytes", u64(in->tree.bytes));
-		add(t, "overhead_percent",
-		    jdouble(report_overhead(&in->tree)));
+		add(t, "overhead_percent", jdouble(report_overhead(&in->tree)));
 		add(root, "tree", t);
 	} else {
 		struct json_object *v = jobj();
@@ -303,8 +293,7 @@ static void add_results(struct json_object *root, struct inspect *in)
 		add(v, "chunks", u64(in->v1_chunks));
 		add(v, "bitmaps", u64(in->v1_bitmaps));
 		add(v, "bitmap_bytes", u64(in->v1_bitmap_bytes));
-		add(v, "bitmap_size_reason",
-		    jstr(in->v1_bitmap_why));
+		add(v, "bitmap_size_reason", jstr(in->v1_bitmap_why));
 		add(v, "bytes", u64(in->meta_bytes));
 		add(root, "kho_v1", v);
 	}
@@ -338,20 +327,17 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 	root = jobj();
 	if (!root)
 		return -ENOMEM;
-	add(root, "source",
-	    jstr(in->source ? in->source : ""));
-	add(root, "source_kind",
-	    jstr(memsrc_kind_name(in->ms.kind)));
+	add(root, "source", jstr(in->source ? in->source : ""));
+	add(root, "source_kind", jstr(memsrc_kind_name(in->ms.kind)));
 	add(root, "verdict",
-	    jstr(in->valid		      ? "accepted" :
-				   in->version || in->fdt_len ? "refused" :
-								"error"));
+	    jstr(in->valid		    ? "accepted" :
+		 in->version || in->fdt_len ? "refused" :
+					      "error"));
 	if (!in->valid) {
 		add(root, "reason", jstr(in->reason));
 		add(root, "code", jint(in->code));
 	}
-	add(root, "format",
-	    in->abi ? jstr(in->abi->name) : NULL);
+	add(root, "format", in->abi ? jstr(in->abi->name) : NULL);
 	a = jarr();
 	for (unsigned int i = 0; i < in->warn.nr && i < KHO_MAX_WARNINGS; i++) {
 		char w[256];
@@ -362,14 +348,12 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 	add(root, "warnings", a);
 	if (in->page_shift) {
 		add(root, "page_size", u64(1ULL << in->page_shift));
-		add(root, "page_size_from",
-		    jstr(in->page_size_from));
+		add(root, "page_size_from", jstr(in->page_size_from));
 	}
 	a = jarr();
 	for (unsigned int i = 0; i < in->ms.nr_ram; i++)
-		push(
-			a, addr_size(in->ms.ram[i].start,
-				     in->ms.ram[i].end - in->ms.ram[i].start));
+		push(a, addr_size(in->ms.ram[i].start,
+				  in->ms.ram[i].end - in->ms.ram[i].start));
 	add(root, "memory", a);
 	if (in->fdt) {
 		struct json_object *f = jobj();
@@ -389,9 +373,8 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 	if (in->ms.has_handover || in->nr_scratch) {
 		a = jarr();
 		for (unsigned int i = 0; i < in->nr_scratch; i++)
-			push(a,
-					      addr_size(in->scratch[i].addr,
-							in->scratch[i].size));
+			push(a, addr_size(in->scratch[i].addr,
+					  in->scratch[i].size));
 		add(root, "scratch", a);
 	}
 	a = jarr();
