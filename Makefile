@@ -53,7 +53,7 @@ KHO := $(BUILD)/kho
 all: lib $(if $(TOOL_SRCS),$(KHO)) tests
 
 lib: $(LIBKHO_A) $(LIBKHO_SO)
-# The allocation-failure shim of tests/test_inspect_oom.sh: plain builds
+# The allocation-failure shim of tests/test_oom.sh: plain builds
 # only (ASan and TSan bring their own allocator).
 FAILMALLOC := $(if $(SAN),,$(BUILD)/tests/failmalloc.so)
 tests: $(TESTS) $(FAILMALLOC)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * failmalloc.c - an LD_PRELOAD library that makes one allocation fail, for
- * tests of the tools' out-of-memory paths (tests/test_inspect_oom.sh).
+ * tests of the tools' out-of-memory paths (tests/test_oom.sh).
  *
  *   KHO_FAIL_ALLOC=N      the Nth call to malloc, calloc, realloc,
  *                         aligned_alloc, posix_memalign or memalign (counted

@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# The tools when memory runs out: every allocation of a run (the tool's,
+# libjudy's, json-c's, libc's), one at a time, is made to fail through
+# tests/tools/failmalloc.c.
+#
+# kho inspect: each run must end with exit status 0 and exactly the report
+# of a run without failure (the allocation was one the program can do
+# without), or with exit status 1 and one sentence on stderr; never a crash,
+# a hang, or a report with something missing. Text, --svg and --json
+# reports of a kho-v4 handover (LUO, memfd-v2, memblock, kexec-metadata),
+# the text report of a kho-v3 one (memfd-v1).
+#
+# kho boot (the simulated kernel B), restoring memfds through LUO, memblock
+# regions and kexec-metadata, then preserving them and a kho-test client
+# again and kexecing, on a fresh copy of the same handover each time: it
+# must pass as without the failure, refuse with one sentence (exit 1), or
+# end with verdict FAIL and the client that ran out named with "out of
+# memory".
+#
+# Needs KHO (path to kho) and BUILD (its build directory, which holds
+# tests/failmalloc.so; the plain build: ASan brings its own allocator).
+set -eu
+: "${KHO:?KHO must name the kho binary}"
+: "${BUILD:?BUILD must name the build directory}"
+SHIM=$(cd "$BUILD" && pwd)/tests/failmalloc.so
+T=$(mktemp -d "${TMPDIR:-/tmp}/kho-oom.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+[ -f "$SHIM" ] || fail "$SHIM is missing (make tests builds it)"
+
+"$KHO" machine create "$T/v4" --ram 128M >/dev/null
+"$KHO" boot "$T/v4" --preserve memfd:1M --preserve memblock \
+	--preserve kexec-metadata --kexec >/dev/null
+"$KHO" machine create "$T/v3" --ram 128M >/dev/null
+"$KHO" boot "$T/v3" --abi kho-v3 --preserve memfd:1M --kexec >/dev/null
+
+runs=0
+# sweep NAME MACHINE [OPTIONS]: fail each allocation of the run in turn.
+sweep() {
+	name=$1 m=$2
+	shift 2
+	"$KHO" inspect "$m" "$@" >"$T/want" 2>"$T/err" ||
+		fail "$name: fails without any failure: $(cat "$T/err")"
+	[ ! -e "$T/pic.svg" ] || mv "$T/pic.svg" "$T/want.svg"
+	KHO_COUNT_ALLOC="$T/count" LD_PRELOAD="$SHIM" \
+		"$KHO" inspect "$m" "$@" >/dev/null 2>&1
+	n=$(cat "$T/count")
+	[ "$n" -gt 10 ] || fail "$name: only $n allocations counted"
+	i=1
+	while [ "$i" -le "$n" ]; do
+		rc=0
+		KHO_FAIL_ALLOC=$i LD_PRELOAD="$SHIM" timeout 60 \
+			"$KHO" inspect "$m" "$@" >"$T/out" 2>"$T/err" || rc=$?
+		case $rc in
+		0)
+			cmp -s "$T/out" "$T/want" ||
+				fail "$name: allocation $i failed, exit 0, but the report differs: $(diff "$T/want" "$T/out" | head -5)"
+			if [ -e "$T/want.svg" ]; then
+				cmp -s "$T/pic.svg" "$T/want.svg" ||
+					fail "$name: allocation $i failed, exit 0, but the picture differs"
+			fi ;;
+		1)
+			[ "$(wc -l <"$T/err")" -eq 1 ] ||
+				fail "$name: allocation $i failed: not one sentence: $(cat "$T/err")" ;;
+		*)
+			fail "$name: allocation $i failed: exit status $rc: $(head -c 300 "$T/err")" ;;
+		esac
+		rm -f "$T/pic.svg"
+		i=$((i + 1))
+	done
+	rm -f "$T/want.svg"
+	runs=$((runs + n))
+}
+
+sweep text "$T/v4"
+sweep svg "$T/v4" --svg "$T/pic.svg"
+sweep json "$T/v4" --json
+sweep kho-v3 "$T/v3"
+inspect_runs=$runs
+
+# ---- kho boot ----
+"$KHO" machine create "$T/keep" --ram 128M >/dev/null
+"$KHO" boot "$T/keep" --preserve memfd:1M --preserve memblock \
+	--preserve kexec-metadata --kexec >/dev/null
+
+fresh() {
+	rm -rf "$T/m"
+	cp -r --sparse=always "$T/keep" "$T/m"
+}
+
+set -- --preserve memfd:1M --preserve memblock --preserve kexec-metadata \
+	--preserve kho-test --kexec
+fresh
+KHO_COUNT_ALLOC="$T/count" LD_PRELOAD="$SHIM" "$KHO" boot "$T/m" "$@" \
+	>"$T/out" 2>&1 || fail "the boot fails without any failure: $(cat "$T/out")"
+grep -q 'verdict .*PASS' "$T/out" || fail "no PASS without failure"
+n=$(cat "$T/count")
+[ "$n" -gt 5 ] || fail "only $n allocations counted"
+i=1
+while [ "$i" -le "$n" ]; do
+	fresh
+	rc=0
+	KHO_FAIL_ALLOC=$i LD_PRELOAD="$SHIM" timeout 120 "$KHO" boot "$T/m" \
+		"$@" >"$T/out" 2>"$T/err" || rc=$?
+	case $rc in
+	0)
+		grep -q 'verdict .*PASS' "$T/out" ||
+			fail "allocation $i failed: exit 0 without PASS: $(cat "$T/out")" ;;
+	1)
+		if grep -q 'verdict .*FAIL' "$T/out"; then
+			grep -q 'FAILED: .*out of memory' "$T/out" ||
+				fail "allocation $i failed: FAIL names no client out of memory: $(cat "$T/out")"
+		else
+			[ "$(wc -l <"$T/err")" -eq 1 ] ||
+				fail "allocation $i failed: not one sentence: $(cat "$T/err")"
+		fi ;;
+	*)
+		fail "allocation $i failed: exit status $rc: $(head -c 300 "$T/err")" ;;
+	esac
+	i=$((i + 1))
+done
+echo "inspect: $inspect_runs, boot: $n allocations failed one at a time: a full report, a pass, one sentence or a client's FAIL, never a crash"
