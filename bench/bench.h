@@ -25,6 +25,10 @@ struct range {
 	uint64_t end;
 };
 
+/* Aborts with a message: a benchmark with a broken baseline is worthless. */
+void bench_die(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+
 /* A sorted array of disjoint, non-adjacent ranges: memblock.reserved. */
 struct range_array {
 	struct range *r;
@@ -94,6 +98,34 @@ static inline void range_append(struct range_array *ra, uint64_t start,
 	ra->r[n].start = start;
 	ra->r[n].end = end;
 	ra->nr = n + 1;
+}
+
+/*
+ * range_append() for an array of ranges, as kho_radix_walk_range_batches()
+ * hands them over: the same checks, one range at a time, and the copy.
+ */
+static inline void range_append_array(struct range_array *ra,
+				      const struct range *r, size_t nr)
+{
+	/* A start must be above the last end (ends stay below 2^64 - 1). */
+	uint64_t above = ra->nr ? ra->r[ra->nr - 1].end + 1 : 0;
+	struct range *to;
+	bool bad = !nr;
+	size_t i;
+
+	while (ra->nr + nr > ra->cap)
+		range_array_grow(ra);
+	to = &ra->r[ra->nr];
+	for (i = 0; i < nr; i++) {
+		bad |= (r[i].start >= r[i].end) | (r[i].start < above);
+		above = r[i].end + 1;
+		to[i] = r[i];
+	}
+	if (__builtin_expect(bad, 0))
+		bench_die("walk_range_batches gave a batch of %zu ranges that "
+			  "is empty, not ascending or not coalesced",
+			  nr);
+	ra->nr += nr;
 }
 
 /*
@@ -230,10 +262,6 @@ extern const struct bench_impl impl_roaring;
 
 /* Sum of every leaf word of a kernel-like tree: the walk's bandwidth bound. */
 uint64_t kernel_like_sum_leaves(void *s, uint64_t *words);
-
-/* Aborts with a message: a benchmark with a broken baseline is worthless. */
-void bench_die(const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 1, 2)));
 
 static inline unsigned int bench_fls64(uint64_t x)
 {

@@ -7,8 +7,11 @@
  * kho_radix_add_page()/kho_radix_del_page(), exactly the calls the
  * kernel-like baseline gets; "libkho-batch" gets the same workload cut into
  * runs of back-to-back equal blocks and uses kho_radix_add_blocks()/
- * kho_radix_del_blocks(). Both walk with kho_radix_walk_ranges().
+ * kho_radix_del_blocks(). "libkho" walks with kho_radix_walk_ranges(), a
+ * call per range; "libkho-batch" with kho_radix_walk_range_batches(), a call
+ * per array of ranges.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -91,6 +94,25 @@ static int lk_walk(void *s, struct range_array *out)
 	return kho_radix_walk_ranges(&l->tree, lk_range_cb, out);
 }
 
+/* The layouts match: the array is used as it is handed over. */
+_Static_assert(sizeof(struct range) == sizeof(struct kho_radix_range) &&
+		       offsetof(struct range, end) ==
+			       offsetof(struct kho_radix_range, end),
+	       "struct range and struct kho_radix_range differ");
+
+static int lk_batch_cb(const struct kho_radix_range *r, size_t nr, void *arg)
+{
+	range_append_array(arg, (const struct range *)r, nr);
+	return 0;
+}
+
+static int lk_walk_batches(void *s, struct range_array *out)
+{
+	struct lk *l = s;
+
+	return kho_radix_walk_range_batches(&l->tree, lk_batch_cb, out);
+}
+
 static void lk_stats(struct lk *l, struct kho_radix_stats *st)
 {
 	int err = kho_radix_get_stats(&l->tree, st);
@@ -150,7 +172,7 @@ const struct bench_impl impl_libkho_batch = {
 	.del = lk_del,
 	.add_run = lk_add_run,
 	.del_run = lk_del_run,
-	.walk = lk_walk,
+	.walk = lk_walk_batches,
 	.memory = lk_memory,
 	.nodes = lk_nodes,
 	.destroy = lk_destroy,

@@ -115,7 +115,17 @@ int radix_for_each_node(struct kho_radix_tree *tree, radix_node_fn fn,
  * -EEXIST, and *@overlap is the address where the second one starts.
  */
 int radix_merge_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
-		       void *arg, uint64_t *overlap);
+		       kho_radix_ranges_cb batch, void *arg, uint64_t *overlap);
+
+/*
+ * Whether the range walk uses the bit instructions beyond the x86-64
+ * baseline (popcnt, BMI): decided from the processor on the first walk;
+ * tests set it to run both builds.
+ */
+enum { RADIX_BITS_AUTO = -1, RADIX_BITS_OFF, RADIX_BITS_ON };
+extern int radix_walk_bits;
+/* Does the processor have them? */
+bool radix_cpu_has_bits(void);
 
 /* Is @key's bit set? Lock held. */
 bool radix_test_locked(struct kho_radix_tree *tree, uint64_t key);

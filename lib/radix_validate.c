@@ -281,12 +281,12 @@ int kho_radix_validate(struct kho_radix_tree *tree, struct kho_tree_check *chk)
 	if (!ret)
 		ret = check_invalid_keys(tree, chk);
 	if (!ret) {
-		ret = radix_merge_ranges(tree, check_range, &rc, &overlap);
+		ret = radix_merge_ranges(tree, check_range, NULL, &rc, &overlap);
 		if (ret == -EEXIST) {
 			/* Linux reserves both: check their union instead. */
 			chk->warn.nr = 0;
 			chk->nr_ranges = 0;
-			ret = radix_merge_ranges(tree, check_range, &rc, NULL);
+			ret = radix_merge_ranges(tree, check_range, NULL, &rc, NULL);
 			kho_warn(
 				&chk->warn,
 				"two preserved blocks overlap (a page is preserved twice)",

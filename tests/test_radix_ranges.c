@@ -12,7 +12,15 @@
  * - every order alone, including the orders whose keys live in leaf 0 (the
  *   key range ends inside a leaf), and two orders interleaved, adjacent and
  *   overlapping;
- * - a callback's non-zero return stops the walk at once and is returned.
+ * - leaves of changing density (the stores per word follow it), words
+ *   with 64 edges;
+ * - thousands of runs with blocks of another order among them, touching,
+ *   overlapping or far (the merge hands whole batches over when it can);
+ * - a callback's non-zero return stops the walk at once and is returned,
+ *   per range and per batch.
+ *
+ * Every check walks four ways: per range and in batches
+ * (kho_radix_walk_range_batches()), each with and without popcnt/BMI.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -100,7 +108,8 @@ static void check(struct fix *f, const char *what)
 	size_t n = model_ranges(&f->m, &want), i;
 	struct got g = { 0 };
 
-	assert_int_equal(kho_radix_walk_ranges(&f->tree, collect, &g), 0);
+	/* Per range and in batches, with and without popcnt/BMI: all agree. */
+	assert_int_equal(model_walk_ranges(&f->tree, &g.r, &g.n, what), 0);
 	if (g.n != n)
 		fail_msg("%s, %u-bit pages: %zu ranges, the model %zu", what,
 			 f->shift, g.n, n);
@@ -243,6 +252,93 @@ static void test_orders_mixed(void **state)
 	}
 }
 
+/*
+ * Leaves of different densities one after another, so that the stores per
+ * word change from leaf to leaf: sparse (about one run a word), medium
+ * (three), dense (every other page: 64 edges a word, the loop beyond the
+ * slots), a leaf that is whole, then sparse again; runs cross each pair of
+ * leaves.
+ */
+static void test_densities(void **state)
+{
+	for (size_t p = 0; p < NR_SMALL_SHIFTS; p++) {
+		struct fix f;
+		uint64_t lp, pfn, seed = 99 + p;
+		const unsigned int gap[] = { 60, 18, 1, 0, 60, 1 };
+
+		setup(&f, page_shifts[p]);
+		lp = leaf_pages(&f);
+		for (size_t l = 0; l < sizeof(gap) / sizeof(gap[0]); l++) {
+			/* From one page before the leaf: runs cross its edge. */
+			for (pfn = (l + 1) * lp - 1; pfn < (l + 2) * lp;) {
+				seed ^= seed << 13;
+				seed ^= seed >> 7;
+				seed ^= seed << 17;
+				if (!gap[l]) {
+					add_run(&f, pfn, (l + 2) * lp - pfn, 0);
+					break;
+				}
+				add(&f, pfn, 0);
+				pfn += 2 + (gap[l] > 1 ? seed % gap[l] : 0);
+			}
+		}
+		check(&f, "leaves of changing density");
+		teardown(&f);
+	}
+}
+
+/*
+ * Thousands of runs of order 0 (many batches of edges) with order-1 blocks
+ * among them: touching the run before, the run after, both, neither,
+ * overlapping one; long stretches with none, where whole batches go out as
+ * they are; then larger blocks over several runs of such a stretch.
+ */
+static void test_batches_with_other_orders(void **state)
+{
+	for (size_t p = 0; p < 3; p++) {
+		struct fix f;
+		uint64_t seed = 3 + p, k;
+
+		setup(&f, page_shifts[p]);
+		/* Runs [8k, 8k + 2); an order-1 block at 8k + 2, 4, 6 or 0. */
+		for (k = 0; k < 6000; k++) {
+			add_run(&f, 8 * k, 2, 0);
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			if (k >= 2000 && k < 4000)
+				continue; /* a stretch of one order only */
+			if (seed % 16 == 0)
+				add(&f, 8 * k + 2 + 2 * (seed >> 8) % 6, 1);
+		}
+		/* One block far above everything. */
+		add(&f, 1ULL << 30, 1);
+		check(&f, "runs with other orders among them");
+		/*
+		 * Blocks of 32 pages over four runs each, in the stretch of one
+		 * order: the range they start reaches past the runs after.
+		 */
+		for (k = 2000; k < 4000; k += 97)
+			add(&f, 8 * k / 32 * 32, 5);
+		/* Over hundreds, so across batches of edges. */
+		add(&f, 16384, 12);
+		add(&f, 24576, 10);
+		check(&f, "blocks over several runs");
+		add(&f, (uint64_t)1 << 40, 3);
+		check(&f, "and far above");
+		teardown(&f);
+	}
+}
+
+static int stop_batch(const struct kho_radix_range *r, size_t nr, void *arg)
+{
+	size_t *calls = arg;
+
+	assert_true(nr > 0);
+	(void)r;
+	return ++*calls == 2 ? 78 : 0;
+}
+
 static void test_stop(void **state)
 {
 	struct fix f;
@@ -262,12 +358,30 @@ static void test_stop(void **state)
 	assert_int_equal(g.n, 5);
 	free(g.r);
 	teardown(&f);
+
+	/* In batches: the second call's non-zero return ends the walk. */
+	for (int orders = 1; orders <= 2; orders++) {
+		size_t calls = 0;
+
+		setup(&f, 12);
+		for (int i = 0; i < 1000; i++)
+			add(&f, 4 * i, 0);
+		if (orders == 2)
+			add(&f, 1ULL << 20, 9);
+		assert_int_equal(kho_radix_walk_range_batches(
+					 &f.tree, stop_batch, &calls),
+				 78);
+		assert_int_equal(calls, 2);
+		teardown(&f);
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs_across_words_and_leaves),
+		cmocka_unit_test(test_densities),
+		cmocka_unit_test(test_batches_with_other_orders),
 		cmocka_unit_test(test_full_leaves),
 		cmocka_unit_test(test_each_order_alone),
 		cmocka_unit_test(test_orders_mixed),

@@ -322,6 +322,36 @@ int kho_radix_walk_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
 			  void *arg);
 
 /**
+ * struct kho_radix_range - preserved memory [start, end), bytes
+ * @start: first byte
+ * @end: byte after the last
+ */
+struct kho_radix_range {
+	uint64_t start;
+	uint64_t end;
+};
+
+/* Called per array of @nr coalesced ranges; non-zero stops the walk. */
+typedef int (*kho_radix_ranges_cb)(const struct kho_radix_range *r, size_t nr,
+				   void *arg);
+
+/**
+ * kho_radix_walk_range_batches() - kho_radix_walk_ranges(), an array at a time
+ * @tree: tree
+ * @cb: called with arrays of maximal ranges, ascending address within and
+ *	across calls; the array is valid only during the call
+ * @arg: passed to @cb
+ *
+ * The same ranges as kho_radix_walk_ranges() reports, in arrays: one call
+ * per array rather than per range, for a caller that stores or reserves
+ * many ranges at once.
+ * Context: holds the tree lock throughout; @cb must not call into @tree.
+ * Return: as kho_radix_walk().
+ */
+int kho_radix_walk_range_batches(struct kho_radix_tree *tree,
+				 kho_radix_ranges_cb cb, void *arg);
+
+/**
  * kho_radix_get_stats() - count nodes per level and blocks per order
  * @tree: tree
  * @stats: filled in

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "../../lib/radix_internal.h"
 
 /* Walk order: larger order first, then ascending address. */
 static int block_cmp(const struct model_block *a, const struct model_block *b)
@@ -433,6 +434,67 @@ void model_assert_walk(const struct model *m, struct kho_radix_tree *t,
 	free(c.v);
 }
 
+static int collect_batch(const struct kho_radix_range *r, size_t nr, void *arg)
+{
+	size_t i;
+	int ret;
+
+	if (!nr)
+		fail_msg("walk_range_batches handed over an empty batch");
+	for (i = 0; i < nr; i++) {
+		ret = collect_range(r[i].start, r[i].end, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Set how the range walk scans; returns the setting before. */
+static int set_walk_bits(int v)
+{
+	return __atomic_exchange_n(&radix_walk_bits, v, __ATOMIC_RELAXED);
+}
+
+int model_walk_ranges(struct kho_radix_tree *t, struct model_range **out,
+		      size_t *n, const char *what)
+{
+	const int modes = radix_cpu_has_bits() ? 2 : 1;
+	const int saved = set_walk_bits(RADIX_BITS_OFF);
+	struct collect_ranges first = { 0 };
+	int ret = 0, mode, batch;
+
+	for (mode = 0; mode < modes; mode++) {
+		set_walk_bits(mode ? RADIX_BITS_ON : RADIX_BITS_OFF);
+		for (batch = 0; batch < 2; batch++) {
+			struct collect_ranges c = { 0 };
+			int r = batch ? kho_radix_walk_range_batches(
+						t, collect_batch, &c) :
+					kho_radix_walk_ranges(t, collect_range,
+							      &c);
+
+			if (!mode && !batch) {
+				first = c;
+				ret = r;
+				continue;
+			}
+			if (r != ret || c.n != first.n ||
+			    (c.n && memcmp(c.v, first.v, c.n * sizeof(*c.v))))
+				fail_msg("%s: the range walk %s%s gave %zu "
+					 "ranges (return %d), the plain one "
+					 "%zu (return %d)",
+					 what,
+					 batch ? "in batches" : "per range",
+					 mode ? " with popcnt/BMI" : "", c.n, r,
+					 first.n, ret);
+			free(c.v);
+		}
+	}
+	set_walk_bits(saved);
+	*out = first.v;
+	*n = first.n;
+	return ret;
+}
+
 static void model_assert_ranges(const struct model *m, struct kho_radix_tree *t,
 				const char *what)
 {
@@ -441,7 +503,7 @@ static void model_assert_ranges(const struct model *m, struct kho_radix_tree *t,
 	size_t i, n = model_ranges(m, &r);
 	int ret;
 
-	ret = kho_radix_walk_ranges(t, collect_range, &c);
+	ret = model_walk_ranges(t, &c.v, &c.n, what);
 	if (ret)
 		fail_msg("%s: walk_ranges returned %d", what, ret);
 	for (i = 0; i < c.n && i < n; i++) {

@@ -96,6 +96,16 @@ void model_assert_tree(const struct model *m, struct kho_radix_tree *t,
 void model_assert_walk(const struct model *m, struct kho_radix_tree *t,
 		       const char *what);
 
+/*
+ * A tree's coalesced ranges, walked every way: kho_radix_walk_ranges() and
+ * kho_radix_walk_range_batches(), each with the scan built for popcnt/BMI
+ * and without (the former only on a processor that has them). Fails the
+ * test when two ways differ in ranges or return. *@out (malloc'd) and *@n
+ * are the ranges; the return is the walks'.
+ */
+int model_walk_ranges(struct kho_radix_tree *t, struct model_range **out,
+		      size_t *n, const char *what);
+
 /* Collect a tree's walk into a model (blocks in the order visited). */
 int model_from_walk(struct model *m, struct kho_radix_tree *t);
 
