@@ -21,6 +21,8 @@
 #include <time.h>
 
 #include "bench.h"
+/* Only to choose the build of the range walk's scan (--scan). */
+#include "../lib/radix_internal.h"
 
 /* ------------------------------------------------------------------------ */
 /* Implementations */
@@ -1417,6 +1419,28 @@ static void curve(double max_s, const char *path)
 	range_array_free(&out);
 }
 
+static const char *const scan_names[] = { "base", "bits", "vec" };
+static const char *const scan_what[] = {
+	"x86-64 baseline instructions",
+	"popcnt and BMI",
+	"AVX-512 VBMI2",
+};
+
+/* --scan NAME: a build this processor can run. */
+static int scan_build(const char *name)
+{
+	for (int i = RADIX_SCAN_BASE; i <= RADIX_SCAN_VEC; i++) {
+		if (strcmp(name, scan_names[i]))
+			continue;
+		if (i > radix_cpu_scan())
+			bench_die("--scan %s: this processor or build cannot "
+				  "run it (best: %s)",
+				  name, scan_names[radix_cpu_scan()]);
+		return i;
+	}
+	bench_die("--scan: '%s' is not base, bits or vec", name);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1424,7 +1448,7 @@ static void usage(void)
 		"                 [--sweep PATH | --no-sweep] [--wall]\n"
 		"                 [--workloads W1,..] [--impls NAME,..]\n"
 		"                 [--goals11 PATH] [--curve PATH]\n"
-		"                 [--curve-max-s SECONDS]\n");
+		"                 [--curve-max-s SECONDS] [--scan base|bits|vec]\n");
 	exit(1);
 }
 
@@ -1443,6 +1467,7 @@ int main(int argc, char **argv)
 		{ "curve-max-s", required_argument, NULL, 'M' },
 		{ "no-sweep", no_argument, NULL, 'n' },
 		{ "wall", no_argument, NULL, 'W' },
+		{ "scan", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *csv = NULL, *goals_path = NULL, *wsel = NULL, *isel = NULL;
@@ -1454,6 +1479,7 @@ int main(int argc, char **argv)
 	struct result *res;
 	size_t nimpl = 0, nres = 0;
 	bool quick = false, do_sweep = true;
+	int scan = RADIX_SCAN_AUTO;
 	int reps = 0, c;
 	double t0 = wall_ns();
 
@@ -1497,6 +1523,9 @@ int main(int argc, char **argv)
 		case 'W':
 			phase_clock = CLOCK_MONOTONIC;
 			break;
+		case 'S':
+			scan = scan_build(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -1512,6 +1541,9 @@ int main(int argc, char **argv)
 	if (!nimpl)
 		bench_die("no implementation selected");
 
+	if (scan == RADIX_SCAN_AUTO)
+		scan = radix_cpu_scan();
+	radix_walk_scan = scan;
 	make_workloads(wl, quick ? &quick_sizes : &full_sizes);
 	printf("kho-bench: %s mode, %zu implementations, %d interleaved runs "
 	       "each, timed in %s; workloads built in %.1f s\n",
@@ -1519,6 +1551,8 @@ int main(int argc, char **argv)
 	       phase_clock == CLOCK_MONOTONIC ? "wall-clock time" :
 						"thread CPU time",
 	       (wall_ns() - t0) / 1e9);
+	printf("kho-bench: libkho's range walk runs its %s scan build (%s)\n",
+	       scan_names[scan], scan_what[scan]);
 
 	res = run_matrix(wl, NR_WORKLOADS, wsel, impls, nimpl, reps, &nres,
 			 "run");

@@ -20,6 +20,7 @@ Run of $(date -u '+%Y-%m-%d %H:%M UTC'), libkho at commit $commit, \`make bench\
 Machine: $(nproc) CPUs, $cpu at ${mhz%.*} MHz${hv:+ (a $hv guest)}, L2 $l2, L3 $l3,
 $mem of memory, Linux $(uname -r). Shared and noisy: medians over
 $(awk -F, 'NR == 2 { print $6 }' "$dir/results.csv") interleaved runs.
+$(sed -n 's/^kho-bench: libkho.s range walk runs its \(.*\)$/The range walk ran its \1./p' "$dir/output.txt")
 
 MD
 

@@ -118,14 +118,19 @@ int radix_merge_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
 		       kho_radix_ranges_cb batch, void *arg, uint64_t *overlap);
 
 /*
- * Whether the range walk uses the bit instructions beyond the x86-64
- * baseline (popcnt, BMI): decided from the processor on the first walk;
- * tests set it to run both builds.
+ * Which build of the range walk's scan runs (radix_walk.c: base, with
+ * popcnt/BMI, with AVX-512 VBMI2): the best the processor has, decided on
+ * the first walk; tests set it to run each build.
  */
-enum { RADIX_BITS_AUTO = -1, RADIX_BITS_OFF, RADIX_BITS_ON };
-extern int radix_walk_bits;
-/* Does the processor have them? */
-bool radix_cpu_has_bits(void);
+enum {
+	RADIX_SCAN_AUTO = -1,
+	RADIX_SCAN_BASE,
+	RADIX_SCAN_BITS,
+	RADIX_SCAN_VEC,
+};
+extern int radix_walk_scan;
+/* The best build this processor and system can run. */
+int radix_cpu_scan(void);
 
 /* Is @key's bit set? Lock held. */
 bool radix_test_locked(struct kho_radix_tree *tree, uint64_t key);

@@ -17,9 +17,10 @@
  * reported once. Every other order is a cursor stream whose runs are folded
  * in by address just before the first run of the lowest order that starts
  * after them. Ranges go to the caller in arrays of up to 64, or one by one.
- * On x86-64 the scan has a second build for popcnt and BMI, chosen from
- * cpuid on the first walk. Nothing here allocates; the buffers take about
- * 2.2 KiB of stack.
+ * On x86-64 the scan has further builds for popcnt/BMI and for AVX-512
+ * VBMI2, chosen from cpuid on the first walk. A search for the next leaf
+ * reads a table no further than the entry where its limit falls. Nothing
+ * here allocates; the scan's buffers take about 2 KiB of stack.
  */
 #include <kho/radix.h>
 
@@ -142,12 +143,15 @@ static int radix_next_leaf(struct kho_radix_tree *tree, struct leaf_path *path,
 	path->key = KHO_RADIX_NO_FINGER;
 	while (k < limit) {
 		unsigned int shift = level_shift(geo, level);
-		unsigned int idx = level_index(geo, k, level);
-		uint64_t entry = 0, start, span;
+		unsigned int idx = level_index(geo, k, level), end = entries;
+		uint64_t entry = 0, start, span = shift + geo->table_bits;
 
+		/* When the limit falls in this node, look no further than it. */
+		if (span >= 64 || !((k ^ (limit - 1)) >> span))
+			end = level_index(geo, limit - 1, level) + 1;
 		/* Under the lock entries do not change: skip empty ones fast. */
-		idx = skip_words(stack[level], idx, entries, 0);
-		if (idx < entries)
+		idx = skip_words(stack[level], idx, end, 0);
+		if (idx < end)
 			entry = load_entry(&stack[level][idx]);
 		if (!entry) {
 			/*
@@ -166,8 +170,8 @@ static int radix_next_leaf(struct kho_radix_tree *tree, struct leaf_path *path,
 				 !same_node(geo, old, k, level));
 			continue;
 		}
-		span = shift + geo->table_bits;
-		start = (k >> span << span) | (uint64_t)idx << shift;
+		start = span >= 64 ? 0 : k >> span << span;
+		start |= (uint64_t)idx << shift;
 		if (start > k)
 			k = start;
 		if (k >= limit)
@@ -584,17 +588,27 @@ struct edge_scan {
 	uint64_t wphys; /* address of word w's bit 0 */
 	uint64_t wstep; /* address step from one word to the next */
 	uint64_t bsize; /* bytes per block */
+	unsigned int shift; /* its log2 */
 	unsigned int skipped; /* words skipped in this leaf, for the slots */
 };
 
 /*
- * Bit instructions beyond the x86-64 baseline: popcnt, and BMI's tzcnt and
- * blsr. With them the scan takes a fifth less time, so it is built twice
- * and the processor chooses, once (as the kernel patches hweight64() with
- * alternatives). Elsewhere the compiler's own instructions serve.
+ * Instructions beyond the x86-64 baseline, in up to three builds of the scan
+ * that the processor chooses from, once (as the kernel patches hweight64()
+ * and its crypto with alternatives):
+ *
+ *   RADIX_SCAN_BASE  what every x86-64 (or other) processor has;
+ *   RADIX_SCAN_BITS  popcnt, and BMI's tzcnt, blsr and shlx: a fifth less
+ *                    time than the base build;
+ *   RADIX_SCAN_VEC   also AVX-512 VBMI2, whose vpcompressb gathers the
+ *                    positions of a word's edges in one instruction: a
+ *                    quarter less again. Hosted gcc builds only: a
+ *                    freestanding user (a kernel, a loader) may not have
+ *                    the vector registers to itself, and clang checks the
+ *                    builtin where it is written, outside the target.
  */
 #if defined(__x86_64__)
-#define RADIX_HW_TARGET __attribute__((target("popcnt,bmi,bmi2")))
+#define RADIX_BITS_TARGET __attribute__((target("popcnt,bmi,bmi2")))
 
 static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c)
 {
@@ -605,42 +619,67 @@ static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c)
 		     : "a"(leaf), "c"(0));
 }
 
-bool radix_cpu_has_bits(void)
-{
-	uint32_t a, b, c;
+#if !defined(KHO_FREESTANDING) && !defined(__clang__)
+#include <immintrin.h>
 
-	cpuid(0, &a, &b, &c);
-	if (a < 7)
-		return false;
-	cpuid(1, &a, &b, &c);
-	if (!(c & 1U << 23)) /* POPCNT */
-		return false;
-	cpuid(7, &a, &b, &c);
-	return (b & 1U << 3) && (b & 1U << 8); /* BMI1, BMI2 */
-}
-#else
-#define RADIX_HW_TARGET
-bool radix_cpu_has_bits(void)
+#define RADIX_VEC 1
+#define RADIX_VEC_TARGET                                          \
+	__attribute__((target("popcnt,bmi,bmi2,avx512f,avx512bw," \
+			      "avx512vl,avx512vbmi2")))
+
+/* Has the system enabled the opmask and ZMM state (XCR0 bits 1, 2, 5-7)? */
+static bool os_has_zmm(void)
 {
-	return false;
+	uint32_t lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (lo & 0xe6) == 0xe6;
 }
 #endif
 
-int radix_walk_bits = RADIX_BITS_AUTO;
-
-/* Use the bit instructions? Decided on the first walk. */
-static bool radix_use_bits(void)
+int radix_cpu_scan(void)
 {
-	int v = __atomic_load_n(&radix_walk_bits, __ATOMIC_RELAXED);
+	uint32_t a, b, c, c1;
 
-	if (v == RADIX_BITS_AUTO) {
-		v = radix_cpu_has_bits() ? RADIX_BITS_ON : RADIX_BITS_OFF;
-		__atomic_store_n(&radix_walk_bits, v, __ATOMIC_RELAXED);
+	cpuid(0, &a, &b, &c);
+	if (a < 7)
+		return RADIX_SCAN_BASE;
+	cpuid(1, &a, &b, &c1);
+	cpuid(7, &a, &b, &c);
+	/* POPCNT; BMI1, BMI2 */
+	if (!(c1 & 1U << 23) || !(b & 1U << 3) || !(b & 1U << 8))
+		return RADIX_SCAN_BASE;
+#ifdef RADIX_VEC
+	/* OSXSAVE; AVX512F, AVX512BW, AVX512VL; AVX512_VBMI2 */
+	if ((c1 & 1U << 27) && (b & 1U << 16) && (b & 1U << 30) &&
+	    (b & 1U << 31) && (c & 1U << 6) && os_has_zmm())
+		return RADIX_SCAN_VEC;
+#endif
+	return RADIX_SCAN_BITS;
+}
+#else
+#define RADIX_BITS_TARGET
+int radix_cpu_scan(void)
+{
+	return RADIX_SCAN_BASE;
+}
+#endif
+
+int radix_walk_scan = RADIX_SCAN_AUTO;
+
+/* The build of the scan to run: decided on the first walk. */
+static int radix_scan(void)
+{
+	int v = __atomic_load_n(&radix_walk_scan, __ATOMIC_RELAXED);
+
+	if (v == RADIX_SCAN_AUTO) {
+		v = radix_cpu_scan();
+		__atomic_store_n(&radix_walk_scan, v, __ATOMIC_RELAXED);
 	}
-	return v == RADIX_BITS_ON;
+	return v;
 }
 
-/* Set bits of @x; @hw: in a RADIX_HW_TARGET function, one popcnt. */
+/* Set bits of @x; @hw: in a RADIX_BITS_TARGET function, one popcnt. */
 static inline unsigned int popcount64(uint64_t x, const bool hw)
 {
 	if (hw)
@@ -669,19 +708,76 @@ static inline uint64_t ctz_any(uint64_t x)
 #endif
 }
 
+#ifdef RADIX_VEC
+#pragma GCC push_options
+#pragma GCC target("popcnt,bmi,bmi2,avx512f,avx512bw,avx512vl,avx512vbmi2")
+/*
+ * The edges of @b as addresses @wphys + (i << @shift), eight per vector
+ * store: vpcompressb packs the numbers of @b's set bits (taken from the
+ * bytes 0..63) into the low bytes, and each eight widen to 64 bits. @slots
+ * (rounded up to 8) are stored whatever @b holds. Only the VEC build calls
+ * it, and the compiler inlines it there alone (it is not always_inline:
+ * elsewhere the target would not allow it).
+ */
+/* Eight edges: @pos's low bytes, widened, << @count, + @base; the rest. */
+static inline __m512i store_eight(uint64_t *p, __m512i pos, __m128i count,
+				  __m512i base)
+{
+	__m512i v = _mm512_cvtepu8_epi64(_mm512_castsi512_si128(pos));
+
+	_mm512_storeu_si512(p,
+			    _mm512_add_epi64(_mm512_sll_epi64(v, count), base));
+	return _mm512_alignr_epi64(pos, pos, 1);
+}
+
+static inline unsigned int word_edges_vec(uint64_t *p, uint64_t b,
+					  uint64_t wphys, unsigned int shift,
+					  const unsigned int slots)
+{
+	const __m512i bit_numbers = _mm512_set_epi8(
+		63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48,
+		47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32,
+		31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+		15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+	const __m512i base = _mm512_set1_epi64(wphys);
+	const __m128i count = _mm_cvtsi32_si128(shift);
+	const unsigned int nr = popcount64(b, true);
+	__m512i pos = _mm512_maskz_compress_epi8(b, bit_numbers);
+	unsigned int i;
+
+	/* The stores made whatever @b holds, then those it needs beyond. */
+#pragma GCC unroll 2
+	for (i = 0; i == 0 || i < slots; i += 8)
+		pos = store_eight(&p[i], pos, count, base);
+	for (; i < nr; i += 8)
+		pos = store_eight(&p[i], pos, count, base);
+	return nr;
+}
+#pragma GCC pop_options
+#endif
+
 /*
  * The edges of word @x (already masked) into @at from @n: @slots stores
- * whatever it holds, a loop for any more. Return: the new count.
+ * whatever it holds, a loop for any more; @build is the scan's build.
+ * Return: the new count.
  */
 static inline __attribute__((always_inline)) unsigned int
 word_edges(struct edge_scan *s, uint64_t *at, unsigned int n, uint64_t x,
-	   const unsigned int slots, const bool hw)
+	   const unsigned int slots, const int build)
 {
 	uint64_t b = x ^ (x << 1 | s->carry);
-	const unsigned int nr = popcount64(b, hw);
+	const unsigned int nr = popcount64(b, build >= RADIX_SCAN_BITS);
 	uint64_t *p = &at[n];
 	unsigned int i;
 
+#ifdef RADIX_VEC
+	if (build == RADIX_SCAN_VEC) {
+		word_edges_vec(p, b, s->wphys, s->shift, slots);
+		s->carry = x >> (BITS_PER_WORD - 1);
+		s->wphys += s->wstep;
+		return n + nr;
+	}
+#endif
 #pragma GCC unroll 16
 	for (i = 0; i < slots; i++) {
 		p[i] = s->wphys + ctz_any(b) * s->bsize;
@@ -721,7 +817,7 @@ static inline bool skip_same(struct edge_scan *s, unsigned int w, uint64_t x)
  */
 static inline __attribute__((always_inline)) unsigned int
 scan_words(struct edge_scan *s, uint64_t *at, unsigned int n,
-	   const unsigned int slots, const bool hw)
+	   const unsigned int slots, const int build)
 {
 	const uint64_t *leaf = s->leaf;
 	const unsigned int last = s->full ? s->full - 1 : 0;
@@ -738,13 +834,13 @@ scan_words(struct edge_scan *s, uint64_t *at, unsigned int n,
 			x = s->x;
 			continue;
 		}
-		n = word_edges(s, at, n, x, slots, hw);
+		n = word_edges(s, at, n, x, slots, build);
 		x = next;
 		w++;
 	}
 	/* No stores for nothing here: one or two words a leaf. */
 	while (w < s->wend && n < EDGE_BATCH) {
-		n = word_edges(s, at, n, x, 0, hw);
+		n = word_edges(s, at, n, x, 0, build);
 		if (++w < s->wend)
 			x = leaf[w] & (w < s->full ? ~0ULL : s->tail);
 	}
@@ -833,7 +929,7 @@ static inline unsigned int slots_for(unsigned int edges, unsigned int words)
  */
 static inline __attribute__((always_inline)) int
 scan_order(struct range_merge *m, unsigned int order, const bool direct,
-	   const bool hw)
+	   const int build)
 {
 	struct kho_radix_tree *tree = m->tree;
 	const struct kho_geometry *geo = &tree->geo;
@@ -844,6 +940,7 @@ scan_order(struct range_merge *m, unsigned int order, const bool direct,
 	struct edge_scan s = {
 		.wstep = (uint64_t)BITS_PER_WORD << shift,
 		.bsize = 1ULL << shift,
+		.shift = shift,
 	};
 	struct leaf_path path;
 	struct edge_buf e;
@@ -884,11 +981,11 @@ scan_order(struct range_merge *m, unsigned int order, const bool direct,
 			s.x &= s.tail;
 		while (s.w < s.wend) {
 			if (slots == 4)
-				n = scan_words(&s, e.at, n, 4, hw);
+				n = scan_words(&s, e.at, n, 4, build);
 			else if (slots == 8)
-				n = scan_words(&s, e.at, n, 8, hw);
+				n = scan_words(&s, e.at, n, 8, build);
 			else
-				n = scan_words(&s, e.at, n, 12, hw);
+				n = scan_words(&s, e.at, n, 12, build);
 			if (n < EDGE_BATCH)
 				continue;
 			edges += n;
@@ -913,31 +1010,45 @@ scan_order(struct range_merge *m, unsigned int order, const bool direct,
 }
 
 /*
- * The four builds of scan_order(): with or without others, bits or not. Not
- * inlined: only one of their buffers is on the stack at a time.
+ * The builds of scan_order(): with or without other orders, for each build
+ * of the scan. Not inlined: only one of their buffers is on the stack.
  */
-static __attribute__((noinline)) int scan_merge(struct range_merge *m,
-						unsigned int order)
-{
-	return scan_order(m, order, false, false);
-}
+#define SCAN_BUILD(name, attr, build)                                     \
+	static __attribute__((noinline))                                  \
+	attr int name##_merge(struct range_merge *m, unsigned int order)  \
+	{                                                                 \
+		return scan_order(m, order, false, build);                \
+	}                                                                 \
+	static __attribute__((noinline))                                  \
+	attr int name##_direct(struct range_merge *m, unsigned int order) \
+	{                                                                 \
+		return scan_order(m, order, true, build);                 \
+	}
 
-static __attribute__((noinline)) int scan_direct(struct range_merge *m,
-						 unsigned int order)
-{
-	return scan_order(m, order, true, false);
-}
+SCAN_BUILD(scan_base, , RADIX_SCAN_BASE)
+SCAN_BUILD(scan_bits, RADIX_BITS_TARGET, RADIX_SCAN_BITS)
+#ifdef RADIX_VEC
+SCAN_BUILD(scan_vec, RADIX_VEC_TARGET, RADIX_SCAN_VEC)
+#endif
 
-static __attribute__((noinline)) RADIX_HW_TARGET int
-scan_merge_hw(struct range_merge *m, unsigned int order)
+/* Scan the primary order with the build chosen for this processor. */
+static int scan_primary(struct range_merge *m, unsigned int order)
 {
-	return scan_order(m, order, false, true);
-}
+	const bool direct = !m->nr;
 
-static __attribute__((noinline)) RADIX_HW_TARGET int
-scan_direct_hw(struct range_merge *m, unsigned int order)
-{
-	return scan_order(m, order, true, true);
+	switch (radix_scan()) {
+#ifdef RADIX_VEC
+	case RADIX_SCAN_VEC:
+		return direct ? scan_vec_direct(m, order) :
+				scan_vec_merge(m, order);
+#endif
+	case RADIX_SCAN_BITS:
+		return direct ? scan_bits_direct(m, order) :
+				scan_bits_merge(m, order);
+	default:
+		return direct ? scan_base_direct(m, order) :
+				scan_base_merge(m, order);
+	}
 }
 
 int radix_merge_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
@@ -977,11 +1088,7 @@ int radix_merge_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
 	}
 	merge_update_next(&m);
 
-	if (radix_use_bits())
-		ret = m.nr ? scan_merge_hw(&m, primary) :
-			     scan_direct_hw(&m, primary);
-	else
-		ret = m.nr ? scan_merge(&m, primary) : scan_direct(&m, primary);
+	ret = scan_primary(&m, primary);
 	if (!ret)
 		ret = merge_others(&m, UINT64_MAX);
 	if (ret)

@@ -19,8 +19,9 @@
  * - a callback's non-zero return stops the walk at once and is returned,
  *   per range and per batch.
  *
- * Every check walks four ways: per range and in batches
- * (kho_radix_walk_range_batches()), each with and without popcnt/BMI.
+ * Every check walks each way: per range and in batches
+ * (kho_radix_walk_range_batches()), each with every build of the scan this
+ * processor runs (base, popcnt/BMI, AVX-512 VBMI2).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -108,7 +109,7 @@ static void check(struct fix *f, const char *what)
 	size_t n = model_ranges(&f->m, &want), i;
 	struct got g = { 0 };
 
-	/* Per range and in batches, with and without popcnt/BMI: all agree. */
+	/* Per range and in batches, with each build of the scan: all agree. */
 	assert_int_equal(model_walk_ranges(&f->tree, &g.r, &g.n, what), 0);
 	if (g.n != n)
 		fail_msg("%s, %u-bit pages: %zu ranges, the model %zu", what,

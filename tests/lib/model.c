@@ -449,22 +449,24 @@ static int collect_batch(const struct kho_radix_range *r, size_t nr, void *arg)
 	return 0;
 }
 
-/* Set how the range walk scans; returns the setting before. */
-static int set_walk_bits(int v)
+/* Set which build of the scan the range walk runs; returns the one before. */
+static int set_walk_scan(int v)
 {
-	return __atomic_exchange_n(&radix_walk_bits, v, __ATOMIC_RELAXED);
+	return __atomic_exchange_n(&radix_walk_scan, v, __ATOMIC_RELAXED);
 }
 
 int model_walk_ranges(struct kho_radix_tree *t, struct model_range **out,
 		      size_t *n, const char *what)
 {
-	const int modes = radix_cpu_has_bits() ? 2 : 1;
-	const int saved = set_walk_bits(RADIX_BITS_OFF);
+	static const char *const builds[] = { "", " with popcnt/BMI",
+					      " with AVX-512 VBMI2" };
+	const int best = radix_cpu_scan();
+	const int saved = set_walk_scan(RADIX_SCAN_BASE);
 	struct collect_ranges first = { 0 };
-	int ret = 0, mode, batch;
+	int ret = 0, build, batch;
 
-	for (mode = 0; mode < modes; mode++) {
-		set_walk_bits(mode ? RADIX_BITS_ON : RADIX_BITS_OFF);
+	for (build = RADIX_SCAN_BASE; build <= best; build++) {
+		set_walk_scan(build);
 		for (batch = 0; batch < 2; batch++) {
 			struct collect_ranges c = { 0 };
 			int r = batch ? kho_radix_walk_range_batches(
@@ -472,7 +474,7 @@ int model_walk_ranges(struct kho_radix_tree *t, struct model_range **out,
 					kho_radix_walk_ranges(t, collect_range,
 							      &c);
 
-			if (!mode && !batch) {
+			if (build == RADIX_SCAN_BASE && !batch) {
 				first = c;
 				ret = r;
 				continue;
@@ -482,14 +484,12 @@ int model_walk_ranges(struct kho_radix_tree *t, struct model_range **out,
 				fail_msg("%s: the range walk %s%s gave %zu "
 					 "ranges (return %d), the plain one "
 					 "%zu (return %d)",
-					 what,
-					 batch ? "in batches" : "per range",
-					 mode ? " with popcnt/BMI" : "", c.n, r,
-					 first.n, ret);
+					 what, batch ? "in batches" : "per range",
+					 builds[build], c.n, r, first.n, ret);
 			free(c.v);
 		}
 	}
-	set_walk_bits(saved);
+	set_walk_scan(saved);
 	*out = first.v;
 	*n = first.n;
 	return ret;
