@@ -604,8 +604,8 @@ struct edge_scan {
  *                    positions of a word's edges in one instruction: a
  *                    quarter less again. Hosted gcc builds only: a
  *                    freestanding user (a kernel, a loader) may not have
- *                    the vector registers to itself, and clang checks the
- *                    builtin where it is written, outside the target.
+ *                    the vector registers to itself, and clang has no
+ *                    #pragma GCC target for the code below.
  */
 #if defined(__x86_64__)
 #define RADIX_BITS_TARGET __attribute__((target("popcnt,bmi,bmi2")))
