@@ -16,7 +16,7 @@
  * a run open at a leaf's end goes on into the next leaf, so a range is
  * reported once. Every other order is a cursor stream whose runs are folded
  * in by address just before the first run of the lowest order that starts
- * after them. Ranges go to the caller in arrays of up to 64, or one by one.
+ * after them. Ranges go to the caller in arrays of up to 95, or one by one.
  * On x86-64 the scan has further builds for popcnt/BMI and for AVX-512
  * VBMI2, chosen from cpuid on the first walk. A search for the next leaf
  * reads a table no further than the entry where its limit falls. Nothing
@@ -586,9 +586,7 @@ struct edge_scan {
 	uint64_t x; /* word w, masked */
 	uint64_t carry; /* bit 63 of the word before w: inside a run */
 	uint64_t wphys; /* address of word w's bit 0 */
-	uint64_t wstep; /* address step from one word to the next */
-	uint64_t bsize; /* bytes per block */
-	unsigned int shift; /* its log2 */
+	unsigned int shift; /* log2 of the bytes per block */
 	unsigned int skipped; /* words skipped in this leaf, for the slots */
 };
 
@@ -712,7 +710,7 @@ static inline uint64_t ctz_any(uint64_t x)
 #pragma GCC push_options
 #pragma GCC target("popcnt,bmi,bmi2,avx512f,avx512bw,avx512vl,avx512vbmi2")
 /*
- * The edges of @b as addresses @wphys + (i << @shift), eight per vector
+ * The @nr edges of @b as addresses @wphys + (i << @shift), eight per vector
  * store: vpcompressb packs the numbers of @b's set bits (taken from the
  * bytes 0..63) into the low bytes, and each eight widen to 64 bits. @slots
  * (rounded up to 8) are stored whatever @b holds. Only the VEC build calls
@@ -730,9 +728,9 @@ static inline __m512i store_eight(uint64_t *p, __m512i pos, __m128i count,
 	return _mm512_alignr_epi64(pos, pos, 1);
 }
 
-static inline unsigned int word_edges_vec(uint64_t *p, uint64_t b,
-					  uint64_t wphys, unsigned int shift,
-					  const unsigned int slots)
+static inline void word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr,
+				  uint64_t wphys, unsigned int shift,
+				  const unsigned int slots)
 {
 	const __m512i bit_numbers = _mm512_set_epi8(
 		63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48,
@@ -741,7 +739,6 @@ static inline unsigned int word_edges_vec(uint64_t *p, uint64_t b,
 		15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
 	const __m512i base = _mm512_set1_epi64(wphys);
 	const __m128i count = _mm_cvtsi32_si128(shift);
-	const unsigned int nr = popcount64(b, true);
 	__m512i pos = _mm512_maskz_compress_epi8(b, bit_numbers);
 	unsigned int i;
 
@@ -751,7 +748,6 @@ static inline unsigned int word_edges_vec(uint64_t *p, uint64_t b,
 		pos = store_eight(&p[i], pos, count, base);
 	for (; i < nr; i += 8)
 		pos = store_eight(&p[i], pos, count, base);
-	return nr;
 }
 #pragma GCC pop_options
 #endif
@@ -771,24 +767,23 @@ word_edges(struct edge_scan *s, uint64_t *at, unsigned int n, uint64_t x,
 	unsigned int i;
 
 #ifdef RADIX_VEC
-	if (build == RADIX_SCAN_VEC) {
-		word_edges_vec(p, b, s->wphys, s->shift, slots);
-		s->carry = x >> (BITS_PER_WORD - 1);
-		s->wphys += s->wstep;
-		return n + nr;
-	}
+	if (build == RADIX_SCAN_VEC)
+		word_edges_vec(p, b, nr, s->wphys, s->shift, slots);
+	else
 #endif
+	{
 #pragma GCC unroll 16
-	for (i = 0; i < slots; i++) {
-		p[i] = s->wphys + ctz_any(b) * s->bsize;
-		b &= b - 1;
-	}
-	for (; i < nr; i++) {
-		p[i] = s->wphys + ctz(b) * s->bsize;
-		b &= b - 1;
+		for (i = 0; i < slots; i++) {
+			p[i] = s->wphys + (ctz_any(b) << s->shift);
+			b &= b - 1;
+		}
+		for (; i < nr; i++) {
+			p[i] = s->wphys + (ctz(b) << s->shift);
+			b &= b - 1;
+		}
 	}
 	s->carry = x >> (BITS_PER_WORD - 1);
-	s->wphys += s->wstep;
+	s->wphys += (uint64_t)BITS_PER_WORD << s->shift;
 	return n + nr;
 }
 
@@ -800,7 +795,7 @@ static inline bool skip_same(struct edge_scan *s, unsigned int w, uint64_t x)
 {
 	unsigned int to = skip_words(s->leaf, w + 1, s->full, x);
 
-	s->wphys += (uint64_t)(to - w) * s->wstep;
+	s->wphys += (uint64_t)(to - w) << (BITS_PER_WORD_LOG2 + s->shift);
 	s->skipped += to - w;
 	s->w = to;
 	if (to >= s->wend)
@@ -938,8 +933,6 @@ scan_order(struct range_merge *m, unsigned int order, const bool direct,
 	const uint64_t limit = 2 * first - 1;
 	const unsigned int shift = geo->page_shift + order;
 	struct edge_scan s = {
-		.wstep = (uint64_t)BITS_PER_WORD << shift,
-		.bsize = 1ULL << shift,
 		.shift = shift,
 	};
 	struct leaf_path path;
@@ -1129,7 +1122,7 @@ int kho_radix_walk_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
  * @arg: passed to @cb
  *
  * The same ranges as kho_radix_walk_ranges() gives, handed over in arrays
- * of up to a few dozen: one indirect call per array, not per range.
+ * of up to 95: one indirect call per array, not per range.
  * Context: holds the tree lock throughout; @cb must not call into @tree.
  * Return: as kho_radix_walk().
  */
