@@ -272,10 +272,30 @@ fail:
 static inline int radix_descend(struct kho_radix_tree *tree, uint64_t key,
 				bool create)
 {
-	/* The common case: the same leaf as last time (an owned tree). */
-	if (!tree->attached &&
-	    !((key ^ tree->finger_key) >> tree->geo.bitmap_bits))
+	const struct kho_geometry *geo = &tree->geo;
+	uint64_t **path = tree->finger_node;
+	uint64_t diff = key ^ tree->finger_key;
+	uint64_t entry, *leaf;
+
+	if (tree->attached)
+		return radix_descend_slow(tree, key, create);
+	/* The common case: the same leaf as last time. */
+	if (!(diff >> geo->bitmap_bits))
 		return 0;
+	/*
+	 * Next: another leaf under the finger's level-1 table, as scattered
+	 * blocks within 2^(bitmap_bits + table_bits) keys are. One entry to
+	 * read, without the slow path's lookup of where to start and its
+	 * loop: these loads are the chain a random add waits on.
+	 */
+	if (!(diff >> (geo->bitmap_bits + geo->table_bits))) {
+		entry = load_entry(&path[1][level_index(geo, key, 1)]);
+		if (entry && !radix_map_entry(tree, entry, &leaf)) {
+			path[0] = leaf;
+			tree->finger_key = key;
+			return 0;
+		}
+	}
 	return radix_descend_slow(tree, key, create);
 }
 
