@@ -20,7 +20,8 @@
  * On x86-64 the scan has further builds for popcnt/BMI and for AVX-512
  * VBMI2, chosen from cpuid on the first walk. A search for the next leaf
  * reads a table no further than the entry where its limit falls. Nothing
- * here allocates; the scan's buffers take about 2 KiB of stack.
+ * here allocates. A walk takes about 4 KiB of stack (the scan's buffers
+ * about 2), 9.5 KiB for a tree of more than 9 orders (merge_few_orders()).
  */
 #include <kho/radix.h>
 
@@ -1044,53 +1045,92 @@ static int scan_primary(struct range_merge *m, unsigned int order)
 	}
 }
 
+/*
+ * Merge the orders of @mask into ranges: the lowest is scanned word by word
+ * (usually it holds most blocks), each other one runs as a stream in
+ * @streams, which has room for all of them.
+ */
+static int merge_orders(struct range_merge *m, uint64_t mask,
+			struct order_stream *streams)
+{
+	const struct kho_geometry *geo = &m->tree->geo;
+	unsigned int order, primary = __builtin_ctzll(mask);
+	int ret;
+
+	m->streams = streams;
+	for (order = primary + 1; order < geo->order0_bit; order++) {
+		struct order_stream *s = &streams[m->nr];
+
+		if (!(mask & 1ULL << order))
+			continue;
+		s->order = order;
+		s->first_key = order_first_key(geo, order);
+		cursor_init(&s->c, m->tree, s->first_key, 2 * s->first_key - 1);
+		ret = stream_next(s, geo);
+		if (ret < 0)
+			return ret;
+		m->nr += ret;
+	}
+	merge_update_next(m);
+
+	ret = scan_primary(m, primary);
+	if (!ret)
+		ret = merge_others(m, UINT64_MAX);
+	if (ret)
+		return ret;
+	if (m->have) {
+		m->out[m->nout].start = m->start;
+		m->out[m->nout++].end = m->end;
+	}
+	return merge_deliver(m, m->out, m->nout);
+}
+
+/*
+ * A stream takes 128 bytes: one for every order would put 6.6 KiB on the
+ * stack of a walk that a kernel or a boot loader may run on a 16 KiB one.
+ * Trees hold a few orders (the folio sizes in use), so a walk of one with
+ * at most FEW_ORDERS besides the lowest takes a small array, and only a
+ * tree with more pays for the large one. Two frames, never inlined, so that
+ * only one of the arrays is ever on the stack.
+ */
+#define FEW_ORDERS 8
+
+static __attribute__((noinline)) int merge_few_orders(struct range_merge *m,
+						      uint64_t mask)
+{
+	struct order_stream streams[FEW_ORDERS];
+
+	return merge_orders(m, mask, streams);
+}
+
+static __attribute__((noinline)) int merge_many_orders(struct range_merge *m,
+						       uint64_t mask)
+{
+	struct order_stream streams[KHO_MAX_ORDERS - 1];
+
+	return merge_orders(m, mask, streams);
+}
+
 int radix_merge_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
 		       kho_radix_ranges_cb batch, void *arg, uint64_t *overlap)
 {
-	const struct kho_geometry *geo = &tree->geo;
-	struct order_stream streams[KHO_MAX_ORDERS];
 	struct range_merge m = {
 		.tree = tree,
 		.cb = cb,
 		.batch = batch,
 		.arg = arg,
 		.overlap = overlap,
-		.streams = streams,
 	};
-	unsigned int order, primary;
 	uint64_t mask;
 	int ret;
 
 	ret = orders_present(tree, &mask);
 	if (ret || !mask)
 		return ret;
-	/* The lowest order present is scanned word by word: usually most. */
-	primary = __builtin_ctzll(mask);
-	for (order = primary + 1; order < geo->order0_bit; order++) {
-		struct order_stream *s = &streams[m.nr];
-
-		if (!(mask & 1ULL << order))
-			continue;
-		s->order = order;
-		s->first_key = order_first_key(geo, order);
-		cursor_init(&s->c, tree, s->first_key, 2 * s->first_key - 1);
-		ret = stream_next(s, geo);
-		if (ret < 0)
-			return ret;
-		m.nr += ret;
-	}
-	merge_update_next(&m);
-
-	ret = scan_primary(&m, primary);
-	if (!ret)
-		ret = merge_others(&m, UINT64_MAX);
-	if (ret)
-		return ret;
-	if (m.have) {
-		m.out[m.nout].start = m.start;
-		m.out[m.nout++].end = m.end;
-	}
-	return merge_deliver(&m, m.out, m.nout);
+	/* Orders besides the lowest: the ones that need a stream. */
+	if (popcount64(mask, false) - 1 <= FEW_ORDERS)
+		return merge_few_orders(&m, mask);
+	return merge_many_orders(&m, mask);
 }
 
 /**

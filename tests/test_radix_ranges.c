@@ -12,6 +12,8 @@
  * - every order alone, including the orders whose keys live in leaf 0 (the
  *   key range ends inside a leaf), and two orders interleaved, adjacent and
  *   overlapping;
+ * - trees of 1 to 21 orders (a stream per order but the lowest, in a small
+ *   array or a large one);
  * - leaves of changing density (the stores per word follow it), words
  *   with 64 edges;
  * - thousands of runs with blocks of another order among them, touching,
@@ -28,6 +30,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,6 +257,34 @@ static void test_orders_mixed(void **state)
 }
 
 /*
+ * Trees of 1 to 21 orders, one more each time. The walk keeps a stream for
+ * every order but the lowest, in a small array or, past a few orders, a
+ * large one (lib/radix_walk.c, FEW_ORDERS): every count on both sides of
+ * that switch is walked, and under ASan a stream written past the small
+ * array is caught. Each new order's block touches an order-0 page, so the
+ * merge joins the two.
+ */
+static void test_order_counts(void **state)
+{
+	for (size_t p = 0; p < 3; p++) {
+		struct fix f;
+		unsigned int order;
+		char what[64];
+
+		setup(&f, page_shifts[p]);
+		for (order = 0; order <= 20; order++) {
+			uint64_t pfn = (uint64_t)(order + 1) << 21;
+
+			add(&f, pfn, order);
+			add(&f, pfn + (1ULL << order), 0);
+			snprintf(what, sizeof(what), "%u orders", order + 1);
+			check(&f, what);
+		}
+		teardown(&f);
+	}
+}
+
+/*
  * Leaves of different densities one after another, so that the stores per
  * word change from leaf to leaf: sparse (about one run a word), medium
  * (three), dense (every other page: 64 edges a word, the loop beyond the
@@ -386,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_full_leaves),
 		cmocka_unit_test(test_each_order_alone),
 		cmocka_unit_test(test_orders_mixed),
+		cmocka_unit_test(test_order_counts),
 		cmocka_unit_test(test_stop),
 	};
 
