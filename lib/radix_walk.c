@@ -710,14 +710,6 @@ static inline uint64_t ctz_any(uint64_t x)
 #ifdef RADIX_VEC
 #pragma GCC push_options
 #pragma GCC target("popcnt,bmi,bmi2,avx512f,avx512bw,avx512vl,avx512vbmi2")
-/*
- * The @nr edges of @b as addresses @wphys + (i << @shift), eight per vector
- * store: vpcompressb packs the numbers of @b's set bits (taken from the
- * bytes 0..63) into the low bytes, and each eight widen to 64 bits. @slots
- * (rounded up to 8) are stored whatever @b holds. Only the VEC build calls
- * it, and the compiler inlines it there alone (it is not always_inline:
- * elsewhere the target would not allow it).
- */
 /* Eight edges: @pos's low bytes, widened, << @count, + @base; the rest. */
 static inline __m512i store_eight(uint64_t *p, __m512i pos, __m128i count,
 				  __m512i base)
@@ -729,6 +721,14 @@ static inline __m512i store_eight(uint64_t *p, __m512i pos, __m128i count,
 	return _mm512_alignr_epi64(pos, pos, 1);
 }
 
+/*
+ * The @nr edges of @b as addresses @wphys + (i << @shift), eight per vector
+ * store: vpcompressb packs the numbers of @b's set bits (taken from the
+ * bytes 0..63) into the low bytes, and each eight widen to 64 bits. @slots
+ * (rounded up to 8) are stored whatever @b holds. Only the VEC build calls
+ * it, and the compiler inlines it there alone (it is not always_inline:
+ * elsewhere the target would not allow it).
+ */
 static inline void word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr,
 				  uint64_t wphys, unsigned int shift,
 				  const unsigned int slots)

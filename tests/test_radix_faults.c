@@ -9,6 +9,7 @@
  * - The same for kho_radix_add_blocks(): a failed run changes nothing.
  * - A failed add_range keeps the blocks that were there before it; del_range
  *   and del_blocks are all or nothing.
+ * - A node phys_to_virt() no longer maps: -EFAULT, nothing changed.
  * - Reclaim: deleting every block leaves only the root; destroy frees all.
  * - Crash consistency: a reader looking through an attached tree at every
  *   allocation and free (as the next kernel would if this process died
@@ -438,6 +439,62 @@ static void test_del_range_all_or_nothing(void **state)
 		assert_int_equal(arena_live(f.arena), 1);
 		assert_int_equal(kho_radix_del_range(&f.tree, pfn, nr),
 				 -ENOENT);
+		fx_fini(&f);
+	}
+}
+
+/* phys_to_virt() that maps nothing while refuse_map is set. */
+static bool refuse_map;
+
+static void *refusing_phys_to_virt(void *ctx, uint64_t pa)
+{
+	if (refuse_map)
+		return NULL;
+	return arena_ops(ctx)->phys_to_virt(ctx, pa);
+}
+
+/*
+ * A node of an owned tree that phys_to_virt() no longer maps: an add or a
+ * delete that needs it returns -EFAULT and changes nothing, whether the
+ * descent starts at the finger's level-1 table (the next leaf, read inline)
+ * or at the root (the finger reset by that failure); once it maps again,
+ * both work.
+ */
+static void test_unmapped_node(void **state)
+{
+	for (size_t s = 0; s < 3; s++) {
+		struct kho_mem_ops ops;
+		struct fx f;
+		uint64_t leaf_pages;
+
+		fx_init(&f, page_shifts[s], 1ULL << 40);
+		kho_radix_destroy(&f.tree);
+		ops = *arena_ops(f.arena);
+		ops.phys_to_virt = refusing_phys_to_virt;
+		assert_int_equal(kho_radix_init(&f.tree, &f.geo, &ops), 0);
+		leaf_pages = 1ULL << f.geo.bitmap_bits;
+		/* Two leaves under one level-1 table; the finger on the first. */
+		assert_int_equal(kho_radix_add_page(&f.tree, leaf_pages, 0), 0);
+		assert_int_equal(kho_radix_add_page(&f.tree, 0, 0), 0);
+		model_add(&f.m, leaf_pages, 0);
+		model_add(&f.m, 0, 0);
+
+		refuse_map = true;
+		assert_int_equal(kho_radix_add_page(&f.tree, leaf_pages + 1, 0),
+				 -EFAULT);
+		assert_int_equal(kho_radix_add_page(&f.tree, leaf_pages + 2, 0),
+				 -EFAULT);
+		assert_int_equal(kho_radix_del_page(&f.tree, leaf_pages, 0),
+				 -EFAULT);
+		refuse_map = false;
+		model_assert_tree(&f.m, &f.tree, "after -EFAULT");
+
+		assert_int_equal(kho_radix_add_page(&f.tree, 1, 0), 0);
+		assert_int_equal(kho_radix_add_page(&f.tree, leaf_pages + 1, 0),
+				 0);
+		model_add(&f.m, 1, 0);
+		model_add(&f.m, leaf_pages + 1, 0);
+		model_assert_tree(&f.m, &f.tree, "mapped again");
 		fx_fini(&f);
 	}
 }
@@ -1060,6 +1117,7 @@ int main(void)
 		cmocka_unit_test(test_add_blocks_alloc_failures),
 		cmocka_unit_test(test_del_blocks_all_or_nothing),
 		cmocka_unit_test(test_del_range_all_or_nothing),
+		cmocka_unit_test(test_unmapped_node),
 		cmocka_unit_test(test_reclaim),
 		cmocka_unit_test(test_walk_order),
 		cmocka_unit_test(test_walk_early_stop),
