@@ -136,9 +136,21 @@ refused 2 "--page-size is 4K, 16K or 64K" --mem "$M" --page-size 8K
 refused 2 "--v1-bitmap is 512 or page" --mem "$M" --v1-bitmap 1024
 refused 2 "unknown option --frobnicate" --mem "$M" --frobnicate
 
+# A root FDT the handover record places off its 8-byte alignment: refused
+# before a byte of it is read as a header.
+D="$T/d-misaligned"
+cp -r --sparse=always "$M" "$D"
+"$KHO" debug corrupt "$D" fdt-misaligned || fail "fdt-misaligned: cannot corrupt"
+addr=$(python3 -c 'import struct, sys
+print(hex(struct.unpack_from("<Q", open(sys.argv[1], "rb").read())[0]))' "$D/handover")
+refused 1 "the root FDT at $addr is not 8-byte aligned, as an FDT must be" \
+	--mem "$D"
+rm -rf "$D"
+
 # Every damage the machine's own inspect refuses, refused here too.
-for what in fdt-header compatible memory-map-missing memory-map-short \
-	memory-map-zero memory-map-outside scratch-array-outside; do
+for what in fdt-header fdt-misaligned compatible memory-map-missing \
+	memory-map-short memory-map-zero memory-map-outside \
+	scratch-array-outside; do
 	D="$T/d-$what"
 	cp -r --sparse=always "$M" "$D"
 	"$KHO" debug corrupt "$D" "$what" || fail "$what: cannot corrupt"

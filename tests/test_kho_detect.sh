@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The checks have teeth: a preserved byte changed behind KHO's back (here with
 # dd, in the middle of the guest's memory) fails the next boot, which names
-# the folio and says FAIL. Needs KHO (path to kho).
+# the folio and says FAIL; so does the guest's blob address moved off the
+# 8-byte alignment an FDT needs. Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-detect.XXXXXX")
@@ -14,6 +15,7 @@ M="$T/m"
 "$KHO" machine create "$M" --ram 128M >/dev/null
 "$KHO" boot "$M" --preserve guest:8M --kexec >/dev/null || fail "boot 1"
 "$KHO" inspect "$M" --json >"$T/json" || fail "inspect"
+cp -r --sparse=always "$M" "$T/moved"
 
 # The largest preserved range is the guest's memory: hit its middle.
 largest=$(python3 -c '
@@ -30,4 +32,16 @@ fi
 grep -q 'restore .*guest: FAILED: .*did not survive' "$T/out" ||
 	fail "the failure does not name the folio: $(cat "$T/out")"
 grep -q 'verdict .*FAIL' "$T/out" || fail "no FAIL verdict"
-echo "detect: a changed preserved byte fails the boot"
+
+# The guest's blob address 4 bytes on: still in RAM and preserved, but no
+# FDT may start there; the guest refuses it before reading a header.
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+at=$(python3 "$ROOT/tests/lib/kho_testdata.py" blob-move "$T/moved" guest 4) ||
+	fail "cannot move the guest's blob"
+if "$KHO" boot "$T/moved" >"$T/out" 2>&1; then
+	fail "a misaligned guest blob passed: $(cat "$T/out")"
+fi
+grep -q "restore .*guest: FAILED: guest: blob at $at is not 8-byte aligned, as an FDT must be" \
+	"$T/out" || fail "the misaligned blob is not named: $(cat "$T/out")"
+grep -q 'verdict .*FAIL' "$T/out" || fail "misaligned blob: no FAIL verdict"
+echo "detect: a changed preserved byte and a misaligned blob fail the boot"

@@ -35,6 +35,7 @@ while IFS='|' read -r what says; do
 	rm -rf "$M"
 done <<'LIST'
 fdt-header|FDT header is invalid
+fdt-misaligned|not 8-byte aligned
 compatible|compatible with no KHO version
 memory-map-missing|preserved-memory-map
 memory-map-short|preserved-memory-map

@@ -11,6 +11,10 @@ in docs/abi.md and the ELF specification, independently of the C code:
         zeroes), so a small dump can claim a TiB
   fdt-from-machine DIR OUT
         the pending handover's root FDT, read out of ram.img
+  blob-move DIR SUBTREE DELTA
+        move the pending handover's SUBTREE preserved-data address by DELTA
+        bytes in ram.img, in place (the blob itself stays where it is);
+        prints the new address
   dtb OUT COMPATIBLE
         a root FDT of some other kind (compatible COMPATIBLE)
   fdt-add-blob-size IN OUT SIZE
@@ -202,6 +206,50 @@ def cmd_fdt_from_machine(args):
     total = struct.unpack(">I", blob[4:8])[0]
     with open(out, "wb") as f:
         f.write(blob[:total])
+
+
+def machine_offset(d, phys):
+    """File offset of physical address phys in the machine's image."""
+    ranges, _ = machine_ranges(d)
+    for base, size, off in ranges:
+        if base <= phys < base + size:
+            return off + phys - base
+    die("physical %#x is not in %s" % (phys, d))
+
+
+def cmd_blob_move(args):
+    d, subtree, delta = args[0], args[1], int(args[2], 0)
+    with open(os.path.join(d, "handover"), "rb") as f:
+        fdt_addr, fdt_size, _, _ = struct.unpack(NATIVE + "QQQQ", f.read(32))
+    blob = machine_read(d, fdt_addr, fdt_size)
+    off_struct, off_strings = struct.unpack(">II", blob[8:16])
+    pos, path = off_struct, []
+    while True:
+        tok = struct.unpack(">I", blob[pos:pos + 4])[0]
+        pos += 4
+        if tok == 1:
+            end = blob.index(b"\0", pos)
+            path.append(blob[pos:end].decode())
+            pos = (end + 4) & ~3
+        elif tok == 2:
+            path.pop()
+        elif tok == 3:
+            ln, nameoff = struct.unpack(">II", blob[pos:pos + 8])
+            pos += 8
+            nend = blob.index(b"\0", off_strings + nameoff)
+            name = blob[off_strings + nameoff:nend]
+            if name == b"preserved-data" and path[1:] == [subtree]:
+                old = struct.unpack(NATIVE + "Q", blob[pos:pos + 8])[0]
+                with open(machine_image(d), "r+b") as f:
+                    f.seek(machine_offset(d, fdt_addr + pos))
+                    f.write(struct.pack(NATIVE + "Q", old + delta))
+                print("%#x" % (old + delta))
+                return
+            pos = (pos + ln + 3) & ~3
+        elif tok == 9:
+            die("no subtree %s with preserved-data in %s" % (subtree, d))
+        elif tok != 4:
+            die("bad FDT token %d" % tok)
 
 
 # ---- FDT writer ----------------------------------------------------------------
@@ -596,6 +644,7 @@ def main():
     cmds = {
         "elfcore": cmd_elfcore,
         "fdt-from-machine": cmd_fdt_from_machine,
+        "blob-move": cmd_blob_move,
         "dtb": cmd_dtb,
         "fdt-add-blob-size": cmd_fdt_add_blob_size,
         "v1": cmd_v1,

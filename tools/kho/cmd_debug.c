@@ -4,6 +4,7 @@
  * precise way, for the tests that show every way a handover is refused.
  *
  *   fdt-header            the root FDT's magic
+ *   fdt-misaligned        the handover's FDT address 4 bytes on, still in RAM
  *   compatible            root compatible "kho-v2" -> "kho-v9"
  *   memory-map-missing    delete preserved-memory-map
  *   memory-map-short      preserved-memory-map of 4 bytes
@@ -41,6 +42,12 @@ static int corrupt(struct sim_machine *m, struct kho_data *kd, const char *what,
 		return -EFAULT;
 	if (!strcmp(what, "fdt-header")) {
 		memset(fdt, 0xff, 4);
+		return 0;
+	}
+	if (!strcmp(what, "fdt-misaligned")) {
+		/* Half of KHO_FDT_ALIGN: inside the same page, not aligned. */
+		kd->fdt_addr += KHO_FDT_ALIGN / 2;
+		*rewrite = true;
 		return 0;
 	}
 	if (!strcmp(what, "compatible"))
