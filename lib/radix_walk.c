@@ -134,13 +134,13 @@ static int radix_next_leaf(struct kho_radix_tree *tree, struct leaf_path *path,
 	unsigned int level;
 	int ret;
 
-	/* Start in the lowest node shared with the last leaf found. */
+	/*
+	 * Start in the lowest node shared with the last leaf found; a key in
+	 * that leaf itself (no caller asks for one) from its level-1 table.
+	 */
 	level = diff ? tree->start_level[63 - __builtin_clzll(diff)] : 0;
-	if (!level && k < limit) {
-		*leaf = stack[0];
-		*base = k & ~(leaf_keys(geo) - 1);
-		return 1;
-	}
+	if (!level)
+		level = 1;
 	path->key = KHO_RADIX_NO_FINGER;
 	while (k < limit) {
 		unsigned int shift = level_shift(geo, level);

@@ -9,6 +9,7 @@
  * - kho_radix_attach() on a second struct kho_radix_tree, given only the
  *   root's physical address, walks the same blocks and ranges and counts the
  *   same nodes; it is read-only (-EPERM) and its destroy frees nothing.
+ *   It reads nodes mapped 8 bytes off a 16-byte boundary as well.
  * - attach refuses a root that is 0, misaligned or not mapped; a table entry
  *   that phys_to_virt() does not map, or that is misaligned, makes the walks
  *   return -EFAULT / -EINVAL at every level, and never crashes.
@@ -389,6 +390,70 @@ static void test_attach_only_phys_to_virt(void **state)
 	}
 }
 
+/*
+ * A reader that maps each page to a copy of it 8 bytes past a 16-byte
+ * boundary, as a tool holding a dump in its own buffers may: the walks read
+ * the nodes a word at a time instead of two words a vector load.
+ */
+struct offset_copies {
+	struct arena *arena;
+	size_t page, n, max;
+	uint64_t *phys;
+	unsigned char *buf; /* slot i at buf + i * (page + 16) + 8 */
+};
+
+static void *offset_copy_of(void *ctx, uint64_t pa)
+{
+	struct offset_copies *c = ctx;
+	const void *va = arena_ops(c->arena)->phys_to_virt(c->arena, pa);
+	unsigned char *copy;
+	size_t i;
+
+	if (!va)
+		return NULL;
+	for (i = 0; i < c->n && c->phys[i] != pa; i++)
+		;
+	copy = c->buf + i * (c->page + 16) + 8;
+	if (i == c->n) {
+		assert_true(c->n < c->max);
+		memcpy(copy, va, c->page);
+		c->phys[c->n++] = pa;
+	}
+	return copy;
+}
+
+static void test_attach_unaligned_copies(void **state)
+{
+	struct kho_radix_tree att;
+	struct kho_mem_ops ops = { .phys_to_virt = offset_copy_of };
+	struct offset_copies c;
+	struct fixture f;
+	unsigned int s;
+
+	for (s = 0; s < 3; s++) {
+		fixture_setup(&f, page_shifts[s], phys_bases[s], 71 + s);
+		c.arena = f.arena;
+		c.page = (size_t)1 << f.shift;
+		c.n = 0;
+		c.max = arena_live(f.arena);
+		c.phys = calloc(c.max, sizeof(*c.phys));
+		c.buf = malloc(c.max * (c.page + 16));
+		assert_non_null(c.phys);
+		assert_non_null(c.buf);
+		assert_int_equal((uintptr_t)c.buf % 16, 0);
+		ops.ctx = &c;
+		assert_int_equal(kho_radix_attach(&att, &f.geo, &ops,
+						  kho_radix_root_phys(&f.tree)),
+				 0);
+		model_assert_tree(&f.m, &att, "reader of offset copies");
+		assert_int_equal(c.n, c.max);
+		kho_radix_destroy(&att);
+		free(c.buf);
+		free(c.phys);
+		fixture_teardown(&f);
+	}
+}
+
 /* Attach sees what the owner changes afterwards: nothing is copied. */
 static void test_attach_sees_updates(void **state)
 {
@@ -758,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_attach_same_blocks),
 		cmocka_unit_test(test_attached_read_only),
 		cmocka_unit_test(test_attach_only_phys_to_virt),
+		cmocka_unit_test(test_attach_unaligned_copies),
 		cmocka_unit_test(test_attach_sees_updates),
 		cmocka_unit_test(test_attach_lookup_after_owner_frees),
 		cmocka_unit_test(test_attach_bad_root),
