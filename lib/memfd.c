@@ -49,8 +49,8 @@ static unsigned int order_for_bytes(uint64_t bytes, unsigned int shift)
 int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 		       uint64_t *ser_phys)
 {
-	const struct kho_mem_ops *mem = &out->ops.mem;
-	unsigned int shift = out->geo.page_shift, list_order = 0;
+	const struct kho_mem_ops *mem;
+	unsigned int shift, list_order = 0;
 	uint64_t pages, per_page, nr_pages = 0, i, done = 0, prev_end = 0;
 	struct kho_memfd_v2_ser *ser;
 	struct kho_vmalloc folios;
@@ -60,6 +60,8 @@ int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 	if (KHO_WARN_ON(!out || !file || !ser_phys ||
 			(file->nr_folios && !file->folios)))
 		return -EINVAL;
+	mem = &out->ops.mem;
+	shift = out->geo.page_shift;
 	/* The kernel says -EOPNOTSUPP and -EFBIG; kho_errno.h has neither. */
 	if (file->seals & ~KHO_MEMFD_ALL_SEALS)
 		return -EINVAL;

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_bad_calls.c - the format modules' public functions called with an
+ * impossible argument (NULL, or a context that was never initialised):
+ * each returns -EINVAL and reports it through kho_warn_hook exactly once,
+ * touching nothing.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <kho/block.h>
+#include <kho/kho.h>
+#include <kho/kho_memblock.h>
+#include <kho/kho_memfd_v1.h>
+#include <kho/kho_test.h>
+#include <kho/kho_v1.h>
+#include <kho/luo.h>
+#include <kho/memfd.h>
+
+static unsigned int nr_warnings;
+
+static void count_warning(const char *file, int line, const char *what)
+{
+	nr_warnings++;
+}
+
+/* @ret is -EINVAL and the call warned once. */
+static void refused(const char *call, int ret)
+{
+	if (ret != -EINVAL || nr_warnings != 1)
+		fail_msg("%s: returned %d with %u warnings, want -EINVAL and 1",
+			 call, ret, nr_warnings);
+	nr_warnings = 0;
+}
+
+#define REFUSED(call) refused(#call, (nr_warnings = 0, call))
+
+static void test_null_arguments(void **state)
+{
+	struct kho_view view = { .page_shift = 12 }; /* no map() */
+	struct kho_luo_session s = { 0 };
+	struct kho_luo_out luo = { 0 };
+	struct kho_test_out t = { 0 };
+	uint64_t phys;
+
+	REFUSED(kho_block_set_init(NULL, NULL, 64));
+	REFUSED(kho_block_read(NULL, 0, 64, "t", NULL, NULL, NULL, NULL));
+	REFUSED(kho_memblock_read(NULL, 0, 0, NULL, NULL, NULL, NULL));
+	REFUSED(kho_memblock_read(&view, 0, 0, NULL, NULL, NULL, NULL));
+	REFUSED(kho_memfd_v1_read(NULL, 0, 0, NULL, NULL, NULL, NULL));
+	REFUSED(kho_memfd_v1_read(&view, 0, 0, NULL, NULL, NULL, NULL));
+	REFUSED(kho_v1_read(NULL, 0, 8, 1, NULL, NULL, NULL, NULL));
+	REFUSED(kho_v1_read(&view, 0, 8, 1, NULL, NULL, NULL, NULL));
+	REFUSED(kho_test_preserve(NULL, NULL, 0, KHO_CSUM_X86_64, &t));
+	REFUSED(kho_luo_out_init(NULL, NULL, 0));
+	/* A kho_luo_out that kho_luo_out_init() never filled in. */
+	REFUSED(kho_luo_session_create(&luo, &s, "s"));
+	REFUSED(kho_luo_session_add_file(&s, "c", 0, 1));
+	REFUSED(kho_luo_add_flb(&luo, "f", 0, 1));
+	REFUSED(kho_luo_read(NULL, 0, 0, NULL, NULL, NULL));
+	REFUSED(kho_memfd_preserve(NULL, NULL, &phys));
+	REFUSED(kho_memfd_read(NULL, 0, NULL, NULL, NULL, NULL));
+	REFUSED(kho_memfd_restore(NULL, 0, NULL, NULL, NULL, NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_null_arguments),
+	};
+
+	kho_warn_hook = count_warning;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
