@@ -611,10 +611,14 @@ static void test_refusals(void **state)
 	machine_free(&m);
 }
 
-/* A callback that frees (poisons) the next block: the read stops cleanly. */
+/*
+ * A callback that frees (poisons) the next block, or when @next is set
+ * points the first block's next there: the read stops cleanly.
+ */
 struct spoil {
 	struct kho_env *e;
 	uint64_t victim;
+	uint64_t next;
 	uint64_t seen;
 };
 
@@ -622,9 +626,14 @@ static int spoil_next(const void *entry, uint64_t phys, uint64_t index,
 		      void *arg)
 {
 	struct spoil *sp = arg;
+	struct kho_block_header_ser *first;
 
-	if (index == 0)
+	if (index == 0 && sp->next) {
+		first = kho_env_va(sp->e, phys - sizeof(*first));
+		first->next = sp->next;
+	} else if (index == 0) {
 		memset(kho_env_va(sp->e, sp->victim), KHO_ENV_POISON, 4096);
+	}
 	sp->seen++;
 	return 0;
 }
@@ -641,6 +650,11 @@ static int count_entry(void *entry, uint64_t index, void *arg)
 
 static void test_changed_while_read(void **state)
 {
+	const uint64_t nexts[] = {
+		ENV_PHYS_BASE + 4096 + 8,
+		ENV_PHYS_BASE + (uint64_t)ENV_PAGES * 4096,
+		0, /* last: it poisons the second block */
+	};
 	struct kho_block_set bs;
 	struct kho_error err;
 	struct env_view ev;
@@ -648,6 +662,7 @@ static void test_changed_while_read(void **state)
 	struct machine m;
 	struct spoil sp;
 	uint64_t n = 0;
+	unsigned int i;
 
 	machine_init(&m, 12);
 	assert_int_equal(kho_block_set_init(&bs, &m.out, 64), 0);
@@ -662,14 +677,24 @@ static void test_changed_while_read(void **state)
 	sp.e = m.e;
 	sp.victim = ((struct kho_block_header_ser *)kho_env_va(m.e, bs.head_pa))
 			    ->next;
-	sp.seen = 0;
 	view = make_view(&ev, m.e);
-	assert_int_equal(kho_block_read(&view, bs.head_pa, 64, "t", spoil_next,
-					&sp, NULL, &err),
-			 -EINVAL);
-	assert_string_equal(err.what, "a KHO block changed while it was read");
-	assert_int_equal(err.phys, sp.victim);
-	assert_int_equal(sp.seen, 63);
+	/* The first block's next (misaligned, past RAM), the next's count. */
+	for (i = 0; i < sizeof(nexts) / sizeof(nexts[0]); i++) {
+		sp.next = nexts[i];
+		sp.seen = 0;
+		assert_int_equal(kho_block_read(&view, bs.head_pa, 64, "t",
+						spoil_next, &sp, NULL, &err),
+				 -EINVAL);
+		assert_string_equal(err.what,
+				    "a KHO block changed while it was read");
+		assert_string_equal(err.property, nexts[i] ? "next" : "count");
+		assert_int_equal(err.phys, nexts[i] ? nexts[i] : sp.victim);
+		assert_int_equal(err.index, 1);
+		assert_int_equal(sp.seen, 63);
+		/* Put the first block's next back for the following case. */
+		((struct kho_block_header_ser *)kho_env_va(m.e, bs.head_pa))
+			->next = sp.victim;
+	}
 	/* the writer's view is poisoned too: forget the chain */
 	bs.head_pa = 0;
 	bs.nblocks = 0;
