@@ -567,6 +567,26 @@ static void test_restore_refusals(void **state)
 	assert_non_null(strstr(err.what, "not preserved memory"));
 	machine_free(&m);
 
+	/* the folio array's page of entries taken out of the handover */
+	machine_init(&m, 12);
+	make_file(&m, 20, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	{
+		uint64_t *chunk = kho_env_va(m.e, blob_of(&m)->folios.first);
+
+		assert_int_equal(kho_unpreserve_folio(&m.out, chunk[1], 0), 0);
+		kexec(&m);
+		assert_int_equal(kho_memfd_restore(&m.in, m.blob, NULL, NULL,
+						   NULL, &err),
+				 -EINVAL);
+		assert_string_equal(
+			err.what,
+			"a page of the memfd folio array is not preserved memory");
+		assert_int_equal(err.phys, chunk[1]);
+		assert_int_equal(err.index, 0);
+	}
+	machine_free(&m);
+
 	/* a folio entry naming the blob's own page: restored as a folio */
 	machine_init(&m, 12);
 	make_file(&m, 20, 0);
