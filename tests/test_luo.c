@@ -563,6 +563,12 @@ static void test_refusals(void **state)
 	expect_refusal(&m, 32, -EINVAL,
 		       "the LUO FLB count is larger than its pages hold",
 		       "count");
+	/* a count its pages would hold, but more bytes than all of RAM */
+	flb->pgcnt = ENV_PAGES + 1;
+	flb->count = ENV_PAGES * 4096ULL / sizeof(struct kho_luo_flb_ser);
+	expect_refusal(&m, 32, -EFAULT, "the LUO FLB entries are not in memory",
+		       "count");
+	flb->pgcnt = 1;
 	flb->count = 2;
 	memset(((struct kho_luo_flb_ser *)(flb + 1))[1].name, 'f', 48);
 	expect_refusal(&m, 32, -EINVAL,
@@ -579,6 +585,17 @@ static void test_refusals(void **state)
 	assert_int_equal(kho_luo_read(&view, m.blob, 32, NULL, NULL, NULL), 0);
 	ser->flbs_pa = saved;
 	assert_int_equal(kho_luo_read(&view, m.blob, 32, NULL, NULL, NULL), 0);
+	/* a reader with no FLB callback still sees every session */
+	{
+		struct seen v = { 0 };
+		struct kho_luo_read_ops ops = { on_session, on_file, NULL, &v };
+
+		assert_int_equal(
+			kho_luo_read(&view, m.blob, 32, &ops, NULL, NULL), 0);
+		assert_int_equal(v.sessions, 3);
+		assert_int_equal(v.flbs, 0);
+		assert_false(v.bad);
+	}
 	kho_luo_out_destroy(&m.luo);
 	machine_free(&m);
 }
@@ -696,6 +713,19 @@ static void test_not_preserved(void **state)
 	((struct kho_block_header_ser *)kho_env_va(m.e, ser->sessions_pa))
 		->count = 0;
 	assert_int_equal(kho_luo_restore_free(&m.in, m.blob), -EINVAL);
+	machine_free(&m);
+
+	/* the blob itself */
+	machine_init(&m, 12);
+	build(&m, 3);
+	assert_int_equal(kho_unpreserve_folio(&m.out, m.blob, 0), 0);
+	kexec(&m);
+	kho_in_view(&m.in, &view);
+	assert_int_equal(kho_luo_read(&view, m.blob, 32, NULL, NULL, &err),
+			 -EINVAL);
+	assert_string_equal(err.what, "the LUO blob is not preserved memory");
+	assert_string_equal(err.property, "LUO");
+	assert_int_equal(err.phys, m.blob);
 	machine_free(&m);
 }
 
