@@ -774,6 +774,13 @@ static void walk_warned(struct machine *m, const char *what, uint64_t phys)
 
 static void test_odd_blocks_warned(void **state)
 {
+	/* Every other page of both scratch areas: one range, one warning each. */
+	static const uint64_t in_scratch[KHO_MAX_WARNINGS + 2] = {
+		SCRATCH2_FIRST,	    SCRATCH2_FIRST + 2, SCRATCH2_FIRST + 4,
+		SCRATCH2_FIRST + 6, SCRATCH_FIRST + 5,	SCRATCH_FIRST + 7,
+		SCRATCH_FIRST + 9,  SCRATCH_FIRST + 11, SCRATCH_FIRST + 13,
+		SCRATCH_FIRST + 15,
+	};
 	struct machine m;
 	uint64_t pfn, phys;
 
@@ -802,6 +809,30 @@ static void test_odd_blocks_warned(void **state)
 		assert_int_equal(info.order, 0);
 	}
 	assert_non_null(kho_restore_folio(&m.in, phys));
+	machine_free(&m);
+
+	/* More warnings than are kept: the first kept, all counted. */
+	kernel_a(&m, 12);
+	for (pfn = 0; pfn < sizeof(in_scratch) / sizeof(in_scratch[0]); pfn++) {
+		phys = kho_env_page_phys(m.e, in_scratch[pfn]);
+		assert_int_equal(kho_radix_add_page(&m.out.tree, phys >> 12, 0),
+				 0);
+	}
+	kexec(&m);
+	assert_int_equal(populate(&m), 0);
+	{
+		struct ranges r = { .fail_at = -1 };
+
+		assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
+						 collect_range, &r),
+				 0);
+	}
+	assert_true(m.in.walked);
+	assert_int_equal(m.in.warn.nr, KHO_MAX_WARNINGS + 2);
+	assert_int_equal(m.in.warn.w[0].phys,
+			 kho_env_page_phys(m.e, in_scratch[4]));
+	assert_string_equal(m.in.warn.w[KHO_MAX_WARNINGS - 1].what,
+			    "preserved memory overlaps a scratch area");
 	machine_free(&m);
 }
 
