@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -174,6 +175,47 @@ static void test_v2_16k_truncated_order0_refused(void **state)
 	kho_env_destroy(e);
 }
 
+/*
+ * An order-1 block at p in kho-v2 on 16 KiB pages has key 2^49 | p >> 15,
+ * which is also the truncated key of the order-0 page at key << 14: with
+ * RAM there too, the key cannot be told apart and is refused.
+ */
+static void test_v2_16k_order0_reading_in_ram(void **state)
+{
+	struct kho_env *e = kho_env_create(14, ENV_PHYS_BASE, ENV_PAGES);
+	uint64_t block = ENV_PHYS_BASE + 200 * 16384, key, *seen;
+	struct kho_tree_check chk = { 0 };
+	struct kho_mem_region ram[2];
+	struct kho_out out;
+
+	assert_non_null(e);
+	assert_int_equal(kho_out_init_abi(&out, &e->geo, &e->ops, NULL, 0,
+					  kho_abi_get(KHO_ABI_V2)),
+			 0);
+	assert_int_equal(kho_preserve_folio(&out, block, 1), 0);
+	key = kho_key_encode(&out.geo, block, 1);
+	ram[0] = e->ram;
+	ram[1] = (struct kho_mem_region){ key << 14, (key << 14) + 16384 };
+	seen = calloc(kho_tree_check_words(ram, 2, 14), sizeof(*seen));
+	assert_non_null(seen);
+	chk.ram = ram;
+	chk.nr_ram = 1;
+	chk.seen = seen;
+	assert_int_equal(kho_radix_validate(&out.tree, &chk), 0);
+	memset(seen, 0, kho_tree_check_words(ram, 2, 14) * sizeof(*seen));
+	chk.nr_ram = 2;
+	assert_int_equal(kho_radix_validate(&out.tree, &chk), -EINVAL);
+	assert_non_null(strstr(chk.err.what, "kho-v2 on 16 KiB pages: this key "
+					     "is also the truncated key"));
+	assert_int_equal(chk.err.phys, block);
+	assert_int_equal(chk.err.level, 0);
+	assert_int_equal(chk.err.index,
+			 key & ((1ULL << out.geo.bitmap_bits) - 1));
+	free(seen);
+	kho_out_destroy(&out);
+	kho_env_destroy(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_depths),
 		cmocka_unit_test(test_v2_16k_writer),
 		cmocka_unit_test(test_v2_16k_truncated_order0_refused),
+		cmocka_unit_test(test_v2_16k_order0_reading_in_ram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -209,6 +209,21 @@ static void test_entry_outside_ram(void **state)
 	child[idx] = saved;
 }
 
+/* Node RAM left out of the layout: the root itself is refused. */
+static void test_root_outside_ram(void **state)
+{
+	struct fixture *f = *state;
+	struct kho_mem_region saved = f->ram[1];
+
+	add_some(f);
+	f->ram[1] = (struct kho_mem_region){ HOLE, HOLE + (1ULL << f->shift) };
+	assert_int_equal(validate(f), -EFAULT);
+	assert_string_equal(f->chk.err.what, "the tree's root is outside RAM");
+	assert_int_equal(f->chk.err.phys, kho_radix_root_phys(&f->tree));
+	assert_int_equal(f->chk.err.level, f->geo.depth - 1);
+	f->ram[1] = saved;
+}
+
 static void test_unmapped_entry(void **state)
 {
 	struct fixture *f = *state;
@@ -465,6 +480,8 @@ static void test_many_nodes(void **state)
 	cmocka_unit_test_setup_teardown(test_misaligned_entry, setup_fn,     \
 					teardown),                           \
 	cmocka_unit_test_setup_teardown(test_entry_outside_ram, setup_fn,    \
+					teardown),                           \
+	cmocka_unit_test_setup_teardown(test_root_outside_ram, setup_fn,     \
 					teardown),                           \
 	cmocka_unit_test_setup_teardown(test_unmapped_entry, setup_fn,       \
 					teardown),                           \
