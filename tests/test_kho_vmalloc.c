@@ -687,6 +687,7 @@ struct view_log {
 	bool bad;
 	int own_fail_at; /* -1: never */
 	long cb_fail_at; /* -1: never */
+	long repoint_at; /* -1: never; else aim the first chunk past RAM */
 };
 
 /* The environment's RAM, and nothing else. */
@@ -724,6 +725,9 @@ static int log_entry(uint64_t phys, unsigned int order, uint64_t index,
 
 	if ((long)index == l->cb_fail_at)
 		return -EIO;
+	if ((long)index == l->repoint_at)
+		chunk_at(l->m, l->m->v.first)[0] =
+			kho_env_page_phys(l->m->e, l->m->e->nr_pages);
 	if (index != l->nr_entries || index >= a->nr ||
 	    phys != a->phys[index] || order != a->order)
 		l->bad = true;
@@ -741,6 +745,7 @@ static void log_init(struct view_log *l, struct machine *m)
 	l->view.page_shift = m->e->geo.page_shift;
 	l->own_fail_at = -1;
 	l->cb_fail_at = -1;
+	l->repoint_at = -1;
 }
 
 static int log_read(struct view_log *l, const struct kho_vmalloc *v,
@@ -1010,7 +1015,7 @@ static void test_read_stopped(void **state)
 	struct kho_error err;
 	struct view_log l;
 	struct machine m;
-	uint64_t cap;
+	uint64_t cap, second;
 
 	machine_init(&m, 12);
 	cap = chunk_capacity(&m);
@@ -1036,6 +1041,18 @@ static void test_read_stopped(void **state)
 	assert_non_null(strstr(err.what, "not preserved"));
 	assert_int_equal(l.nr_entries, cap);
 	assert_int_equal(l.nr_own, 1);
+
+	/* The callback moves the next chunk out of RAM: refused, not read. */
+	log_init(&l, &m);
+	l.repoint_at = (long)cap - 1;
+	second = chunk_at(&m, m.v.first)[0];
+	assert_int_equal(log_read(&l, &m.v, &err), -EFAULT);
+	assert_string_equal(err.what, "vmalloc chunk is not in memory");
+	assert_string_equal(err.property, "next");
+	assert_int_equal(err.phys, kho_env_page_phys(m.e, m.e->nr_pages));
+	assert_int_equal(err.index, 1);
+	assert_int_equal(l.nr_entries, cap);
+	chunk_at(&m, m.v.first)[0] = second;
 
 	/* No owner: the chunks are just read. */
 	log_init(&l, &m);
