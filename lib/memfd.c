@@ -251,7 +251,7 @@ int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 	unsigned int shift;
 	int ret;
 
-	if (KHO_WARN_ON(!view))
+	if (KHO_WARN_ON(!view || !view->map))
 		return -EINVAL;
 	shift = view->page_shift;
 	blob = kho_view_map(view, phys, sizeof(ser));

@@ -53,6 +53,7 @@ static void test_null_arguments(void **state)
 
 	REFUSED(kho_block_set_init(NULL, NULL, 64));
 	REFUSED(kho_block_read(NULL, 0, 64, "t", NULL, NULL, NULL, NULL));
+	REFUSED(kho_block_read(&view, 0, 64, "t", NULL, NULL, NULL, NULL));
 	REFUSED(kho_memblock_read(NULL, 0, 0, NULL, NULL, NULL, NULL));
 	REFUSED(kho_memblock_read(&view, 0, 0, NULL, NULL, NULL, NULL));
 	REFUSED(kho_memfd_v1_read(NULL, 0, 0, NULL, NULL, NULL, NULL));
@@ -66,8 +67,10 @@ static void test_null_arguments(void **state)
 	REFUSED(kho_luo_session_add_file(&s, "c", 0, 1));
 	REFUSED(kho_luo_add_flb(&luo, "f", 0, 1));
 	REFUSED(kho_luo_read(NULL, 0, 0, NULL, NULL, NULL));
+	REFUSED(kho_luo_read(&view, 0, 0, NULL, NULL, NULL));
 	REFUSED(kho_memfd_preserve(NULL, NULL, &phys));
 	REFUSED(kho_memfd_read(NULL, 0, NULL, NULL, NULL, NULL));
+	REFUSED(kho_memfd_read(&view, 0, NULL, NULL, NULL, NULL));
 	REFUSED(kho_memfd_restore(NULL, 0, NULL, NULL, NULL, NULL));
 }
 
