@@ -292,15 +292,8 @@ int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 				err, -EINVAL,
 				"a memfd's folio array is smaller than nr_folios entries",
 				"folios", phys, KHO_ERR_NO_INDEX);
-		if (err)
-			err->what = NULL;
+		/* It says what is wrong: a chunk, an entry, or array_block(). */
 		ret = kho_vmalloc_read(view, &folios, array_block, &w, err);
-		/* Only own() refusing a chunk page leaves @err as it was. */
-		if (ret && err && !err->what)
-			return kho_fail(
-				err, ret,
-				"a chunk of the memfd folio array is not preserved memory",
-				"folios", phys, KHO_ERR_NO_INDEX);
 		if (ret)
 			return ret;
 	}
