@@ -3,9 +3,11 @@
 # kho inspect on bad input: truncated ELF cores (header, program headers,
 # segment data), files that are no ELF core, FDTs of the wrong kind or none
 # at all, a tree node in a segment the dump lacks, bad source names, and
-# every damage `kho debug corrupt` makes. Each: exit 1 (2 for usage), one
-# sentence on stderr naming the problem and where, no --svg file written,
-# and the input files unchanged.
+# every damage `kho debug corrupt` makes; the root FDT, handover record and
+# debugfs scratch lists given as files, missing or wrong; more RAM than
+# inspect checks. Each: exit 1 (2 for usage), one sentence on stderr naming
+# the problem and where, no --svg file written, and the input files
+# unchanged.
 # Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -16,13 +18,19 @@ trap 'rm -rf "$T"' EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# inputs: the small input files' bytes; the large images' size and times
+# (a write changes the modification time), which is much faster to read.
+inputs() {
+	cat "$T"/m/handover "$T"/*.dtb "$T"/*.fdt "$T"/*.rec 2>/dev/null | cksum
+	stat -c '%n %s %y %z' "$T"/m/ram.img "$T"/*.core 2>/dev/null || :
+}
+
 # refused WANT_RC PATTERN ARGS...: kho inspect ARGS fails with WANT_RC and
 # one stderr line matching PATTERN; no picture; inputs unchanged.
 refused() {
 	want=$1 pattern=$2
 	shift 2
-	before=$(cat "$T"/m/ram.img "$T"/m/handover "$T"/*.core "$T"/*.dtb \
-		"$T"/*.fdt 2>/dev/null | cksum)
+	before=$(inputs)
 	rc=0
 	"$KHO" inspect "$@" --svg "$T/pic.svg" >"$T/out" 2>"$T/err" || rc=$?
 	[ "$rc" -eq "$want" ] || fail "$*: exit status $rc, want $want ($(cat "$T/err"))"
@@ -32,8 +40,7 @@ refused() {
 		[ ! -e "$T/pic.svg" ] || fail "$*: a picture was written"
 	fi
 	rm -f "$T/pic.svg"
-	after=$(cat "$T"/m/ram.img "$T"/m/handover "$T"/*.core "$T"/*.dtb \
-		"$T"/*.fdt 2>/dev/null | cksum)
+	after=$(inputs)
 	[ "$before" = "$after" ] || fail "$*: an input changed"
 }
 
@@ -54,6 +61,8 @@ refused 1 "t2.core is truncated: its 3 program headers end at offset 0xe8" \
 $H elfcore "$M" "$T/t3.core" --truncate $((size / 2))
 refused 1 "t3.core is truncated: segment 1 (physical 0) ends at file offset 0x4001000 but the file has" \
 	--fdt "$T/root.fdt" --mem "elf:$T/t3.core"
+# (Each refused run sums every core: keep only those still used.)
+rm -f "$T"/t[123].core
 
 # Not an ELF core at all.
 refused 1 "root.fdt is not an ELF file" --fdt "$T/root.fdt" --mem "elf:$T/root.fdt"
@@ -84,6 +93,81 @@ refused 1 "short.fdt is truncated: the FDT header says" \
 refused 1 "holds no pending handover: give the root FDT with --fdt FILE" \
 	--mem "elf:$T/good.core"
 
+# The root FDT file itself: missing, too short.
+head -c 20 "$T/root.fdt" >"$T/tiny.fdt"
+refused 1 "cannot open $T/none.fdt: No such file" \
+	--fdt "$T/none.fdt" --mem "elf:$T/good.core"
+refused 1 "tiny.fdt is 20 bytes, too short for an FDT" \
+	--fdt "$T/tiny.fdt" --mem "elf:$T/good.core"
+
+# --handover FILE gives the core the machine's 32-byte handover record: the
+# same handover, taken as from the directory; a record of another size, or
+# none, is refused.
+"$KHO" inspect --mem "elf:$T/good.core" --handover "$M/handover" \
+	>"$T/out" 2>"$T/err" || fail "--handover: $(cat "$T/err")"
+"$KHO" inspect "$M" >"$T/dir.out"
+[ "$(sed -n '/^  scratch array/,$p' "$T/out")" = \
+	"$(sed -n '/^  scratch array/,$p' "$T/dir.out")" ] ||
+	fail "--handover: not the machine's handover: $(cat "$T/out")"
+head -c 31 "$M/handover" >"$T/short.rec"
+{ cat "$M/handover"; echo; } >"$T/long.rec"
+for rec in short long; do
+	refused 1 "$rec.rec is not a 32-byte struct kho_data" \
+		--mem "elf:$T/good.core" --handover "$T/$rec.rec"
+done
+refused 1 "cannot open $T/none: No such file" \
+	--mem "elf:$T/good.core" --handover "$T/none"
+rc=0
+"$KHO" inspect --mem "elf:$T/good.core" --handover 2>"$T/err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q "inspect: --handover needs a value (kho inspect" "$T/err" ||
+	fail "--handover without a value: exit status $rc: $(cat "$T/err")"
+# A record whose scratch array is no whole number of areas, or lies outside
+# the memory, is refused when the root FDT comes from --fdt (without it,
+# kernel B's own checks refuse it first, as test_kho_refused.sh shows).
+python3 - "$M/handover" "$T/sz.rec" "$T/out.rec" <<'PY'
+import struct, sys
+f, fs, a, s = struct.unpack("<QQQQ", open(sys.argv[1], "rb").read())
+open(sys.argv[2], "wb").write(struct.pack("<QQQQ", f, fs, a, 40))
+open(sys.argv[3], "wb").write(struct.pack("<QQQQ", f, fs, 0x7f000000, s))
+PY
+refused 1 "the scratch array's size 40 is not a small non-zero multiple of 16 bytes" \
+	--fdt "$T/root.fdt" --mem "elf:$T/good.core" --handover "$T/sz.rec"
+refused 1 "the scratch array: physical address 0x7f000000 is not in" \
+	--fdt "$T/root.fdt" --mem "elf:$T/good.core" --handover "$T/out.rec"
+
+# Linux's debugfs scratch lists (--scratch DIR): missing, not hex, of
+# different lengths, too long.
+mkdir "$T/s-hex" "$T/s-len" "$T/s-long"
+printf '1000\n' >"$T/s-hex/scratch_phys"
+printf '1000\nzz\n' >"$T/s-hex/scratch_len"
+printf '1000\n2000\n' >"$T/s-len/scratch_phys"
+printf '1000\n' >"$T/s-len/scratch_len"
+seq 4097 >"$T/s-long/scratch_phys"
+printf '1000\n' >"$T/s-long/scratch_len"
+for c in "s-none|cannot open $T/s-none/scratch_phys: No such file" \
+	"s-hex|s-hex/scratch_len:2: \"zz\" is not a hex number" \
+	"s-len|s-len: scratch_phys lists 2 areas, scratch_len 1" \
+	"s-long|s-long/scratch_phys lists more than 4096 areas"; do
+	refused 1 "${c#*|}" --fdt "$T/root.fdt" --mem "elf:$T/good.core" \
+		--scratch "$T/${c%%|*}"
+done
+
+# More RAM than the validator's page bitmap covers (1 GiB: 32 TiB of 4 KiB
+# pages): refused, not allocated. 64 TiB claimed, no bytes in the file.
+$H elfcore "$M" "$T/huge.core" --extra-ram 0x400000000000@0x100000000000
+refused 1 "elf:$T/huge.core claims 17179901952 pages of RAM, more than inspect checks (8589934592)" \
+	--fdt "$T/root.fdt" --mem "elf:$T/huge.core"
+rm -f "$T/huge.core"
+# RAM less than a page: not a page the validator can use, the rest is read.
+$H elfcore "$M" "$T/sub.core" --extra-ram 0x800@0x200000000
+"$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/sub.core" >"$T/out" ||
+	fail "a sub-page RAM range: refused"
+grep -q "^                0x000200000000-0x000200000800 2 KiB" "$T/out" ||
+	fail "a sub-page RAM range: not listed: $(cat "$T/out")"
+grep -q "^  verdict       accepted" "$T/out" ||
+	fail "a sub-page RAM range: $(grep verdict "$T/out")"
+rm -f "$T/sub.core"
+
 # A tree node in memory the dump does not hold: the root, then a lower node.
 root=$("$KHO" inspect --mem "$M" --json |
 	python3 -c "import json, sys; print(json.load(sys.stdin)['memory_map'])")
@@ -111,6 +195,7 @@ PY
 $H elfcore "$M" "$T/nonode.core" --hole "$node:0x1000"
 refused 1 "a table entry points outside RAM (phys $(printf '%#x' "$node"), level 5, index [0-9]*); elf:$T/nonode.core has no memory at $(printf '%#x' "$node")" \
 	--fdt "$T/root.fdt" --mem "elf:$T/nonode.core"
+rm -f "$T/noroot.core" "$T/nonode.core"
 
 # Subtree blobs of an old FDT version: not decoded, not a crash.
 cp "$T/good.core" "$T/oldblobs.core"
@@ -159,5 +244,18 @@ for what in fdt-header fdt-misaligned compatible memory-map-missing \
 	[ "$rc" -eq 1 ] || fail "$what: exit status $rc"
 	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "$what: not one line: $(cat "$T/err")"
 	rm -rf "$D"
+done
+# A root FDT given with --fdt is not taken by kernel B's code first:
+# inspect's own checks of the memory map say what is wrong.
+for c in "memory-map-short|preserved-memory-map is 4 bytes, not 8" \
+	"memory-map-zero|preserved-memory-map is 0"; do
+	what=${c%%|*}
+	D="$T/d-$what"
+	cp -r --sparse=always "$M" "$D"
+	"$KHO" debug corrupt "$D" "$what" || fail "$what: cannot corrupt"
+	$H fdt-from-machine "$D" "$T/$what.fdt"
+	rm -rf "$D"
+	refused 1 "KHO handover refused: ${c#*|} (root FDT in $T/$what.fdt)" \
+		--fdt "$T/$what.fdt" --mem "elf:$T/good.core"
 done
 echo "inspect errors: one sentence each, nothing written"
