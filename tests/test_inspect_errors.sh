@@ -93,10 +93,11 @@ refused 1 "short.fdt is truncated: the FDT header says" \
 refused 1 "holds no pending handover: give the root FDT with --fdt FILE" \
 	--mem "elf:$T/good.core"
 
-# The root FDT file itself: missing, too short.
+# The root FDT file itself: missing, unreadable (a directory), too short.
 head -c 20 "$T/root.fdt" >"$T/tiny.fdt"
 refused 1 "cannot open $T/none.fdt: No such file" \
 	--fdt "$T/none.fdt" --mem "elf:$T/good.core"
+refused 1 "cannot read $T: Is a directory" --fdt "$T" --mem "elf:$T/good.core"
 refused 1 "tiny.fdt is 20 bytes, too short for an FDT" \
 	--fdt "$T/tiny.fdt" --mem "elf:$T/good.core"
 

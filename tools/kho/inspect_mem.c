@@ -318,8 +318,11 @@ static int read_fdt_file(struct inspect *in, const char *path)
 	}
 	n = fread(in->fdt, 1, INSPECT_FDT_MAX, f);
 	if (ferror(f)) {
+		int err = errno;
+
 		fclose(f);
-		return sim_fail(&in->err, -EIO, "cannot read %s", path);
+		return sim_fail(&in->err, -err, "cannot read %s: %s", path,
+				strerror(err));
 	}
 	fclose(f);
 	in->fdt_len = n;
