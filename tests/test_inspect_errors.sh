@@ -122,15 +122,19 @@ rc=0
 "$KHO" inspect --mem "elf:$T/good.core" --handover 2>"$T/err" || rc=$?
 [ "$rc" -eq 2 ] && grep -q "inspect: --handover needs a value (kho inspect" "$T/err" ||
 	fail "--handover without a value: exit status $rc: $(cat "$T/err")"
-# A record whose scratch array is no whole number of areas, or lies outside
-# the memory, is refused when the root FDT comes from --fdt (without it,
-# kernel B's own checks refuse it first, as test_kho_refused.sh shows).
-python3 - "$M/handover" "$T/sz.rec" "$T/out.rec" <<'PY'
+# Records with one bad field: an FDT size of 0 (kernel B's check, word
+# for word); a scratch array of no whole number of areas, or outside the
+# memory, which inspect's own reader refuses when the root FDT comes from
+# --fdt (without it, kernel B's checks refuse it first).
+python3 - "$M/handover" "$T/sz.rec" "$T/out.rec" "$T/fdt0.rec" <<'PY'
 import struct, sys
 f, fs, a, s = struct.unpack("<QQQQ", open(sys.argv[1], "rb").read())
 open(sys.argv[2], "wb").write(struct.pack("<QQQQ", f, fs, a, 40))
 open(sys.argv[3], "wb").write(struct.pack("<QQQQ", f, fs, 0x7f000000, s))
+open(sys.argv[4], "wb").write(struct.pack("<QQQQ", f, 0, a, s))
 PY
+refused 1 "KHO handover refused: FDT size is smaller than an FDT header (phys 0x" \
+	--mem "elf:$T/good.core" --handover "$T/fdt0.rec"
 refused 1 "the scratch array's size 40 is not a small non-zero multiple of 16 bytes" \
 	--fdt "$T/root.fdt" --mem "elf:$T/good.core" --handover "$T/sz.rec"
 refused 1 "the scratch array: physical address 0x7f000000 is not in" \
@@ -221,6 +225,11 @@ refused 1 "raw:x@zz: \"zz\" is not a base address" --fdt "$T/root.fdt" --mem "ra
 refused 2 "--page-size is 4K, 16K or 64K" --mem "$M" --page-size 8K
 refused 2 "--v1-bitmap is 512 or page" --mem "$M" --v1-bitmap 1024
 refused 2 "unknown option --frobnicate" --mem "$M" --frobnicate
+refused 2 "\"$T/m2\": one memory source only" "$M" "$T/m2"
+refused 2 "\"$T/m2\": one memory source only" "$M" --mem "$T/m2"
+refused 2 "--svg-color is order or subsystem, not \"size\"" --mem "$M" \
+	--svg-color size
+refused 2 "which memory? give --mem SOURCE or a machine directory" --json
 
 # A root FDT the handover record places off its 8-byte alignment: refused
 # before a byte of it is read as a header.
