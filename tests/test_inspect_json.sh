@@ -5,7 +5,8 @@
 # for a kho-v4 machine, an ELF core, kho-v1 images of both bitmap sizes, a
 # refused handover and an unreadable source; and its numbers agree with
 # each other (blocks per order sum to blocks, ranges ascending, disjoint and
-# summing to preserved_bytes; --blocks lists what the text lists).
+# summing to preserved_bytes; --blocks lists what the text lists); and the
+# subsystem decoders on damaged or unusual input, text and JSON.
 # Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -106,4 +107,113 @@ if "$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/short.core" --json \
 	fail "truncated core accepted"
 fi
 check error error
+# Decoders in text and JSON: a guest whose FDT is larger than a page (read
+# as one span), LUO FLBs (the simulator writes none: kho_testdata adds
+# two), a memfd-v2 file the reader refuses, a kho-test checksum that does
+# not match, and (in a dump) kho-test folios the dump lacks.
+D="$T/dec" K="$T/kt"
+"$KHO" machine create "$D" --ram 1G >/dev/null
+"$KHO" boot "$D" --preserve memfd:1M --preserve kho-test:1M \
+	--preserve guest:352M --preserve memblock --kexec >/dev/null
+"$KHO" machine create "$K" --ram 128M >/dev/null
+"$KHO" boot "$K" --preserve kho-test:1M --kexec >/dev/null
+$H fdt-from-machine "$K" "$T/kt.fdt"
+$H luo-flb "$D" "iommu-<dom>&" 0x1234 3
+$H luo-flb "$D" hugetlb 0 1
+# damage: in $D a memfd's nr_folios and the kho-test checksum; prints the
+# first kho-test folio of $K as PHYS:SIZE.
+kt=$(python3 - "$KHO" "$D" "$K" "$ROOT/tests/lib" <<'PY'
+import json, struct, subprocess, sys
+kho, d, k = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, sys.argv[4])
+import kho_testdata as td
+def subtrees(d):
+    j = json.loads(subprocess.check_output([kho, "inspect", d, "--json"]))
+    return {x["name"]: x for x in j["subtrees"]}
+s = subtrees(d)
+f = s["LUO"]["decoded"]["sessions"][0]["files"][0]
+td.machine_write(d, f["data"] + 24, struct.pack("<Q", 0x10000))
+t = s["kho_test"]
+blob = td.machine_read(d, t["phys"], t["fdt_size"])
+csum = struct.pack("<I", t["decoded"]["csum"])
+assert blob.count(csum) == 1
+td.machine_write(d, t["phys"] + blob.index(csum),
+                 struct.pack("<I", t["decoded"]["csum"] ^ 1))
+# Entry 0 (phys | order) of the page that chunk 0 names.
+chunk = subtrees(k)["kho_test"]["decoded"]["folios_info"]["first"]
+page = struct.unpack("<Q", td.machine_read(k, chunk + 8, 8))[0]
+e = struct.unpack("<Q", td.machine_read(k, page, 8))[0]
+print("%#x:%#x" % (e & ~0xfff, 0x1000 << (e & 0xfff)))
+PY
+) || fail "decoders: cannot damage the handover"
+"$KHO" inspect "$D" >"$T/dec.txt" || fail "decoders: refused"
+"$KHO" inspect "$D" --json >"$T/dec.json" || fail "decoders: --json refused"
+check dec accepted
+for want in "guest  *at 0x[0-9a-f]*, blob-size [0-9]* (guest-memory-v1, FDT [4-9][0-9][0-9][0-9] bytes)" \
+	"luo-v5, live update 1, 3 sessions, 3 files, 2 FLBs," \
+	"^                  FLB iommu-<dom>&         data 0x1234, 3 files$" \
+	"^                  FLB hugetlb              data 0, 1 file$" \
+	"file memfd-v2   token 0x[0-9a-f]*, data 0x[0-9a-f]*: a memfd has more folios than pages (property nr_folios, phys 0x" \
+	"note: session kho-sim-memfd-a, file 0: a memfd has more folios than pages" \
+	"kho-test-v1, FDT [0-9]* bytes), preserved: [0-9]* folios (1 MiB), csum 0x[0-9a-f]* WRONG$" \
+	"note: the kho-test checksum 0x[0-9a-f]* does not match its folios (x86_64 sums them to 0x"; do
+	grep -q "$want" "$T/dec.txt" || fail "decoders: text lacks \"$want\""
+done
+python3 - "$T/dec.json" <<'PY' || fail "decoders: JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x for x in d["subtrees"]}
+assert s["guest"]["compatible"] == "guest-memory-v1", s["guest"]
+assert s["guest"]["fdt_size"] > 4096, s["guest"]
+luo = s["LUO"]["decoded"]
+assert luo["flbs"] == [{"name": "iommu-<dom>&", "data": 0x1234, "count": 3},
+                       {"name": "hugetlb", "data": 0, "count": 1}], luo["flbs"]
+f = luo["sessions"][0]["files"][0]
+assert f["problem"].startswith("a memfd has more folios than pages"), f
+k = s["kho_test"]["decoded"]
+assert k["csum_ok"] is False and "csum_note" not in k, k
+PY
+# memblock's blob address moved (kernel A would not): onto the guest's FDT
+# (mapped a second time: from the copy kept), onto an FDT magic 4 bytes
+# into a guest folio (misaligned), and to 16 bytes before the end of RAM
+# (its header is not all in memory).
+python3 - "$KHO" "$D" "$ROOT/tests/lib" <<'PY' || fail "decoders: moved blob"
+import json, re, struct, subprocess, sys
+kho, d = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import kho_testdata as td
+j = json.loads(subprocess.check_output([kho, "inspect", d, "--json"]))
+s = {x["name"]: x for x in j["subtrees"]}
+g = s["guest"]
+fdt = td.machine_read(d, g["phys"], g["fdt_size"])
+folios = [v for _, k, n, v in td.fdt_parse(fdt) if n == "folios"][0]
+f0 = struct.unpack(td.NATIVE + "Q", folios[:8])[0]
+td.machine_write(d, f0 + 4, struct.pack(">I", 0xd00dfeed))
+end = j["memory"][0]["addr"] + j["memory"][0]["size"]
+at, _ = td.subtree_data(d, "memblock")
+for phys, want in [
+        (g["phys"], r"\(guest-memory-v1, FDT %d bytes\), preserved$" % g["fdt_size"]),
+        (f0 + 4, r", preserved\n +note: an FDT header at %#x, which is not "
+                 r"8-byte aligned as an FDT must be$" % (f0 + 4)),
+        (end - 16, r", NOT PRESERVED$")]:
+    td.machine_write(d, at, struct.pack(td.NATIVE + "Q", phys))
+    out = subprocess.run([kho, "inspect", d], capture_output=True, text=True)
+    m = re.search(r"^ +memblock +at %#x, blob-size \d+(.*(\n +note: .*)?)$" % phys,
+                  out.stdout, re.M)
+    assert out.returncode == 0 and m and re.search(want, m.group(1)), \
+        (hex(phys), out.stdout, out.stderr)
+PY
+$H elfcore "$K" "$T/kt.core" --hole "$kt"
+"$KHO" inspect --fdt "$T/kt.fdt" --mem "elf:$T/kt.core" --json \
+	--svg "$T/kt.svg" --svg-color subsystem >"$T/hole.json" 2>/dev/null &&
+	fail "decoders: a folio outside RAM accepted"
+check hole refused
+python3 - "$T/hole.json" <<'PY' || fail "decoders: hole"
+import json, sys
+d = json.load(open(sys.argv[1]))
+k = {x["name"]: x for x in d["subtrees"]}["kho_test"]["decoded"]
+assert k["csum_ok"] is None, k
+assert k["csum_note"] == "the folios cannot be read: Bad address", k
+PY
+grep -q "^<svg" "$T/kt.svg" || fail "decoders: no picture of the hole"
 echo "inspect --json: matches docs/inspect-schema.json"

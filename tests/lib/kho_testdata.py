@@ -15,6 +15,9 @@ in docs/abi.md and the ELF specification, independently of the C code:
         move the pending handover's SUBTREE preserved-data address by DELTA
         bytes in ram.img, in place (the blob itself stays where it is);
         prints the new address
+  luo-flb DIR NAME DATA COUNT
+        append a File-Lifecycle-Bound entry to the pending handover's LUO
+        FLB region in ram.img, in place (the simulator writes none)
   dtb OUT COMPATIBLE
         a root FDT of some other kind (compatible COMPATIBLE)
   fdt-add-blob-size IN OUT SIZE
@@ -217,8 +220,9 @@ def machine_offset(d, phys):
     die("physical %#x is not in %s" % (phys, d))
 
 
-def cmd_blob_move(args):
-    d, subtree, delta = args[0], args[1], int(args[2], 0)
+def subtree_data(d, subtree):
+    """(physical address of SUBTREE's preserved-data value, the value) in
+    the pending handover's root FDT."""
     with open(os.path.join(d, "handover"), "rb") as f:
         fdt_addr, fdt_size, _, _ = struct.unpack(NATIVE + "QQQQ", f.read(32))
     blob = machine_read(d, fdt_addr, fdt_size)
@@ -239,17 +243,40 @@ def cmd_blob_move(args):
             nend = blob.index(b"\0", off_strings + nameoff)
             name = blob[off_strings + nameoff:nend]
             if name == b"preserved-data" and path[1:] == [subtree]:
-                old = struct.unpack(NATIVE + "Q", blob[pos:pos + 8])[0]
-                with open(machine_image(d), "r+b") as f:
-                    f.seek(machine_offset(d, fdt_addr + pos))
-                    f.write(struct.pack(NATIVE + "Q", old + delta))
-                print("%#x" % (old + delta))
-                return
+                return (fdt_addr + pos,
+                        struct.unpack(NATIVE + "Q", blob[pos:pos + 8])[0])
             pos = (pos + ln + 3) & ~3
         elif tok == 9:
             die("no subtree %s with preserved-data in %s" % (subtree, d))
         elif tok != 4:
             die("bad FDT token %d" % tok)
+
+
+def machine_write(d, phys, data):
+    with open(machine_image(d), "r+b") as f:
+        f.seek(machine_offset(d, phys))
+        f.write(data)
+
+
+def cmd_blob_move(args):
+    d, subtree, delta = args[0], args[1], int(args[2], 0)
+    at, old = subtree_data(d, subtree)
+    machine_write(d, at, struct.pack(NATIVE + "Q", old + delta))
+    print("%#x" % (old + delta))
+
+
+def cmd_luo_flb(args):
+    """Append an FLB entry (luo_flb_ser: name[48], data, count) to the
+    pending handover's LUO FLB region (header {pgcnt, count})."""
+    d, name, data, count = args[0], args[1], int(args[2], 0), int(args[3], 0)
+    _, luo = subtree_data(d, "LUO")
+    flbs_pa = struct.unpack(NATIVE + "Q", machine_read(d, luo + 24, 8))[0]
+    if not flbs_pa:
+        die("the LUO blob at %#x has no FLB region" % luo)
+    pgcnt, n = struct.unpack(NATIVE + "QQ", machine_read(d, flbs_pa, 16))
+    machine_write(d, flbs_pa + 16 + n * 64,
+                  struct.pack(NATIVE + "48sQQ", name.encode(), data, count))
+    machine_write(d, flbs_pa + 8, struct.pack(NATIVE + "Q", n + 1))
 
 
 # ---- FDT writer ----------------------------------------------------------------
@@ -645,6 +672,7 @@ def main():
         "elfcore": cmd_elfcore,
         "fdt-from-machine": cmd_fdt_from_machine,
         "blob-move": cmd_blob_move,
+        "luo-flb": cmd_luo_flb,
         "dtb": cmd_dtb,
         "fdt-add-blob-size": cmd_fdt_add_blob_size,
         "v1": cmd_v1,
