@@ -4,8 +4,9 @@
 # order and by subsystem), of a dump that claims 1 TiB of RAM, of a kho-v1
 # image and of a refused handover. Each SVG renders to PNG with
 # rsvg-convert and the PNG is not blank (several colours, pixel variance);
-# the picture names the orders, subsystems and tree nodes it shows; a
-# picture that cannot be written is an error and leaves nothing behind.
+# the picture names the orders, subsystems and tree nodes it shows, and
+# escapes what it quotes; a picture that cannot be written is an error and
+# leaves nothing behind.
 # Needs KHO (path to kho); python3; rsvg-convert.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -65,6 +66,15 @@ if "$KHO" inspect --mem "$T/bad" --svg "$T/bad.svg" >/dev/null 2>&1; then
 fi
 render bad
 grep -q "KHO handover refused" "$T/bad.svg" || fail "refused: no reason in picture"
+# The reason quotes the FDT: its <, >, & and " are escaped in the picture.
+$H dtb "$T/odd.dtb" 'acme,<w>&"x"'
+if "$KHO" inspect --fdt "$T/odd.dtb" --mem "elf:$T/big.core" \
+	--svg "$T/odd.svg" >/dev/null 2>&1; then
+	fail "odd compatible accepted"
+fi
+render odd
+grep -q 'compatible &quot;acme,&lt;w&gt;&amp;&quot;x&quot;&quot;, no KHO version' \
+	"$T/odd.svg" || fail "odd compatible: not escaped: $(grep refused "$T/odd.svg")"
 
 # More RAM ranges than a picture holds (1500 one-page segments): refused.
 python3 - "$T/many.core" <<'PY'
@@ -94,4 +104,15 @@ if "$KHO" inspect --mem "$M" --svg "$T/no/such/dir/x.svg" >/dev/null 2>"$T/err";
 fi
 grep -q "cannot create $T/no/such/dir/x.svg" "$T/err" || fail "unwritable: $(cat "$T/err")"
 [ "$(wc -l <"$T/err")" -eq 1 ] || fail "unwritable: not one line"
+# A directory in the way: the picture is written aside, then cannot take
+# its name; the error says so and the file written aside is gone.
+mkdir "$T/dir.svg"
+if "$KHO" inspect --mem "$M" --svg "$T/dir.svg" >/dev/null 2>"$T/err"; then
+	fail "a picture over a directory accepted"
+fi
+grep -q "cannot write $T/dir.svg: Is a directory" "$T/err" ||
+	fail "directory: $(cat "$T/err")"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "directory: not one line"
+[ -z "$(ls -A "$T/dir.svg")" ] && [ -z "$(ls "$T" | grep '\.tmp\.')" ] ||
+	fail "directory: something left behind: $(ls "$T" "$T/dir.svg")"
 echo "inspect --svg: pictures render and are not blank"
