@@ -110,7 +110,8 @@ check error error
 # Decoders in text and JSON: a guest whose FDT is larger than a page (read
 # as one span), LUO FLBs (the simulator writes none: kho_testdata adds
 # two), a memfd-v2 file the reader refuses, a kho-test checksum that does
-# not match, and (in a dump) kho-test folios the dump lacks.
+# not match, kho-test folios a dump lacks, a kho-test folio too large and
+# not preserved, a kho-test magic that is wrong.
 D="$T/dec" K="$T/kt"
 "$KHO" machine create "$D" --ram 1G >/dev/null
 "$KHO" boot "$D" --preserve memfd:1M --preserve kho-test:1M \
@@ -198,8 +199,8 @@ for phys, want in [
         (end - 16, r", NOT PRESERVED$")]:
     td.machine_write(d, at, struct.pack(td.NATIVE + "Q", phys))
     out = subprocess.run([kho, "inspect", d], capture_output=True, text=True)
-    m = re.search(r"^ +memblock +at %#x, blob-size \d+(.*(\n +note: .*)?)$" % phys,
-                  out.stdout, re.M)
+    m = re.search(r"^(?:  subtrees)? +memblock +at %#x, blob-size \d+"
+                  r"(.*(\n +note: .*)?)$" % phys, out.stdout, re.M)
     assert out.returncode == 0 and m and re.search(want, m.group(1)), \
         (hex(phys), out.stdout, out.stderr)
 PY
@@ -216,4 +217,32 @@ assert k["csum_ok"] is None, k
 assert k["csum_note"] == "the folios cannot be read: Bad address", k
 PY
 grep -q "^<svg" "$T/kt.svg" || fail "decoders: no picture of the hole"
+# kho-test's first folio entry made 256 MiB at 0 (not preserved, past the
+# end of the first RAM range, more than inspect sums), then its magic
+# damaged: each a note on the subtree, the handover still accepted.
+python3 - "$KHO" "$K" "$ROOT/tests/lib" "$T/kt2.svg" <<'PY' || fail "decoders: kho-test"
+import json, re, struct, subprocess, sys
+kho, d, svg = sys.argv[1], sys.argv[2], sys.argv[4]
+sys.path.insert(0, sys.argv[3])
+import kho_testdata as td
+j = json.loads(subprocess.check_output([kho, "inspect", d, "--json"]))
+t = {x["name"]: x for x in j["subtrees"]}["kho_test"]
+chunk = t["decoded"]["folios_info"]["first"]
+page = struct.unpack("<Q", td.machine_read(d, chunk + 8, 8))[0]
+blob = td.machine_read(d, t["phys"], t["fdt_size"])
+magic = t["phys"] + blob.index(struct.pack("<I", 0x4b484f21))
+for at, data, want in [
+        (page, struct.pack("<Q", 16),
+         r"\(256\.\d\d MiB\), csum 0x[0-9a-f]+ not checked: folios larger "
+         r"than inspect sums \(256 MiB\)\n +note: kho-test folio 0 at 0 is "
+         r"not preserved memory\n"),
+        (magic, b"KHO?", r"preserved\n +note: the kho-test magic is not "
+         r"0x4b484f21 \(property magic, phys %#x\)\n" % t["phys"])]:
+    td.machine_write(d, at, data)
+    out = subprocess.run([kho, "inspect", d, "--svg", svg,
+                          "--svg-color", "subsystem"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and re.search(
+        r"^(?:  subtrees)? +kho_test +at [^\n]*" + want, out.stdout, re.M), out.stdout
+PY
 echo "inspect --json: matches docs/inspect-schema.json"
