@@ -76,10 +76,12 @@ render odd
 grep -q 'compatible &quot;acme,&lt;w&gt;&amp;&quot;x&quot;&quot;, no KHO version' \
 	"$T/odd.svg" || fail "odd compatible: not escaped: $(grep refused "$T/odd.svg")"
 
-# More RAM ranges than a picture holds (1500 one-page segments): refused.
-python3 - "$T/many.core" <<'PY'
+# many N: $T/manyN.core, N one-page segments with a page of hole between.
+many() {
+python3 - "$T/many$1.core" "$1" <<'PY'
 import struct, sys
-n, off = 1500, 64 + 56 * 1500
+n = int(sys.argv[2])
+off = 64 + 56 * n
 ph = b"".join(struct.pack("=IIQQQQQQ", 1, 7, off + i * 4096, 0,
                           0x100000000 + i * 0x2000, 4096, 4096, 4096)
               for i in range(n))
@@ -90,13 +92,24 @@ with open(sys.argv[1], "wb") as f:
     f.write(eh + ph)
     f.truncate(off + n * 4096)
 PY
-if "$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/many.core" \
+}
+# More RAM ranges than a picture holds (1500): refused.
+many 1500
+if "$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/many1500.core" \
 	--svg "$T/many.svg" >/dev/null 2>"$T/err"; then
 	fail "1500 RAM ranges drawn"
 fi
 grep -q "many.svg: RAM in 1500 ranges is more than a picture can show" "$T/err" ||
 	fail "many ranges: $(cat "$T/err")"
 [ ! -e "$T/many.svg" ] || fail "many ranges: a picture was written"
+# 300 ranges and their holes need more columns than two rows have: each
+# range is drawn at its minimum width, the picture grows wider.
+many 300
+"$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/many300.core" \
+	--svg "$T/many300.svg" >/dev/null 2>&1 || :
+render many300
+[ "$(grep -c '^<rect [^>]* width="4" [^>]*><title>RAM 0x' "$T/many300.svg")" \
+	-ge 300 ] || fail "300 ranges: not all drawn 4 columns wide"
 
 # Nowhere to write: an error, nothing left behind.
 if "$KHO" inspect --mem "$M" --svg "$T/no/such/dir/x.svg" >/dev/null 2>"$T/err"; then
