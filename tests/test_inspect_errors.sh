@@ -156,6 +156,12 @@ for c in "s-none|cannot open $T/s-none/scratch_phys: No such file" \
 	refused 1 "${c#*|}" --fdt "$T/root.fdt" --mem "elf:$T/good.core" \
 		--scratch "$T/${c%%|*}"
 done
+# With a handover record the scratch array comes from it: --scratch is not
+# read (docs/inspect.md, kho.1).
+"$KHO" inspect --mem "elf:$T/good.core" --handover "$M/handover" \
+	--scratch "$T/s-none" >"$T/out" 2>"$T/err" ||
+	fail "--scratch with a handover record: $(cat "$T/err")"
+grep -q "^  scratch array 0x" "$T/out" || fail "--scratch with a record: $(cat "$T/out")"
 
 # More RAM than the validator's page bitmap covers (1 GiB: 32 TiB of 4 KiB
 # pages): refused, not allocated. 64 TiB claimed, no bytes in the file.
