@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # kho inspect --svg draws physical memory: of a kexec'ed machine (colour by
-# order and by subsystem), of a dump that claims 1 TiB of RAM, of a kho-v1
-# image and of a refused handover. Each SVG renders to PNG with
-# rsvg-convert and the PNG is not blank (several colours, pixel variance);
-# the picture names the orders, subsystems and tree nodes it shows, and
-# escapes what it quotes; a picture that cannot be written is an error and
-# leaves nothing behind.
+# order and by subsystem), of a dump that claims 1 TiB of RAM, of scratch
+# areas outside RAM, of a kho-v1 image and of a refused handover. Each SVG
+# renders to PNG with rsvg-convert and the PNG is not blank (several
+# colours, pixel variance); the picture names the orders, subsystems and
+# tree nodes it shows, and escapes what it quotes; a picture that cannot be
+# written is an error and leaves nothing behind.
 # Needs KHO (path to kho); python3; rsvg-convert.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -51,6 +51,26 @@ render big
 grep -q "1016 GiB" "$T/big.svg" || fail "1 TiB: the squeezed free RAM is not labelled"
 grep -q "order 9 (2 MiB)" "$T/big.svg" || fail "1 TiB: blocks vanished"
 [ "$(wc -c <"$T/big.svg")" -lt 2000000 ] || fail "1 TiB: SVG too large"
+
+# Scratch areas from --scratch (a dump has no handover record): one from a
+# hole into the next RAM range, drawn where the range begins; one past all
+# RAM, not drawn.
+mkdir "$T/sc"
+"$KHO" inspect --mem "$M" --json | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["memory"]
+hole, ram = m[0]["addr"] + m[0]["size"], m[1]["addr"]
+with open(sys.argv[1] + "/scratch_phys", "w") as f:
+    f.write("%x\n%x\n" % (hole, 1 << 50))
+with open(sys.argv[1] + "/scratch_len", "w") as f:
+    f.write("%x\n%x\n" % (ram + (1 << 20) - hole, 1 << 20))
+' "$T/sc"
+$H elfcore "$M" "$T/core"
+"$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/core" --scratch "$T/sc" \
+	--svg "$T/sc.svg" >/dev/null || fail "scratch from a hole"
+render sc
+grep -q '^<rect [^>]*fill="url(#scratch)"/>$' "$T/sc.svg" ||
+	fail "scratch from a hole: not drawn"
 
 $H v1 "$T/v1" --bitmap 512 >/dev/null
 "$KHO" inspect --fdt "$T/v1/fdt.dtb" --mem "raw:$T/v1/mem.img@0x100000000" \
