@@ -8,8 +8,8 @@
 # of a run without failure (the allocation was one the program can do
 # without), or with exit status 1 and one sentence on stderr; never a crash,
 # a hang, or a report with something missing. Text, --svg and --json
-# reports of a kho-v4 handover (LUO, memfd-v2, memblock, kexec-metadata),
-# the text report of a kho-v3 one (memfd-v1).
+# reports of a kho-v4 handover (LUO with memfd-v2 files and an FLB,
+# memblock, kexec-metadata), the text report of a kho-v3 one (memfd-v1).
 #
 # kho boot (the simulated kernel B), restoring memfds through LUO, memblock
 # regions and kexec-metadata, then preserving them and a kho-test client
@@ -24,6 +24,7 @@ set -eu
 : "${KHO:?KHO must name the kho binary}"
 : "${BUILD:?BUILD must name the build directory}"
 SHIM=$(cd "$BUILD" && pwd)/tests/failmalloc.so
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-oom.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 
@@ -33,6 +34,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$KHO" machine create "$T/v4" --ram 128M >/dev/null
 "$KHO" boot "$T/v4" --preserve memfd:1M --preserve memblock \
 	--preserve kexec-metadata --kexec >/dev/null
+python3 "$ROOT/tests/lib/kho_testdata.py" luo-flb "$T/v4" iommu 0x1000 1
 "$KHO" machine create "$T/v3" --ram 128M >/dev/null
 "$KHO" boot "$T/v3" --abi kho-v3 --preserve memfd:1M --kexec >/dev/null
 
