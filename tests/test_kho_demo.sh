@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# `kho demo` as `make demo` runs it: a 4 GiB machine in $TMPDIR, a cold
+# boot and three kexecs, a 1 GiB guest folio carried over, a summary row
+# per boot, the PASS verdict, exit 0, and the machine removed afterwards
+# (about 5 s). Then the ways it stops: a boot that fails (--dir with a
+# handover.tmp in the way, --abi kho-v3) ends the chain with FAIL and
+# exit 1; an existing machine, an unusable $TMPDIR, an unknown argument
+# and an unknown --abi are refused. Needs KHO (path to kho).
+set -eu
+: "${KHO:?KHO must name the kho binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kho-demo-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+mkdir "$T/tmp"
+TMPDIR="$T/tmp" "$KHO" demo >"$T/out" 2>"$T/err" ||
+	fail "demo failed: $(tail -5 "$T/out") $(cat "$T/err")"
+[ ! -s "$T/err" ] || fail "demo wrote to stderr: $(cat "$T/err")"
+head -1 "$T/out" | grep -q "^kho demo: kho-v4 handover, 4 GiB of RAM, 2 NUMA nodes, 4 KiB pages, in $T/tmp/kho-demo\." ||
+	fail "header: $(head -1 "$T/out")"
+[ "$(tail -1 "$T/out")" = "kho demo: PASS: every preserved byte survived 3 kexecs" ] ||
+	fail "verdict: $(tail -1 "$T/out")"
+[ "$(grep -c '^== boot [1-4] of 4: ' "$T/out")" -eq 4 ] || fail "not 4 boots"
+[ "$(grep -c 'verdict *PASS' "$T/out")" -eq 4 ] || fail "not 4 boot verdicts"
+grep -q '^         1     cold  -  .*PASS$' "$T/out" || fail "summary: no cold boot row"
+[ "$(grep -c '^         [234]     KHO   1.32 GiB .*PASS$' "$T/out")" -eq 3 ] ||
+	fail "summary: not 3 KHO rows: $(grep -A5 '^summary' "$T/out")"
+# The guest runs in one 1 GiB folio that the next boots keep.
+grep -q 'preserve *guest: 1.25 GiB, 1 x 1 GiB + 128 x 2 MiB folios$' "$T/out" ||
+	fail "no 1 GiB guest folio"
+[ "$(grep -c 'preserve *guest: .*, the same ones: the VM kept running' "$T/out")" -eq 2 ] ||
+	fail "the guest did not keep its folios"
+[ -z "$(ls -A "$T/tmp")" ] || fail "the demo machine was left in \$TMPDIR: $(ls "$T/tmp")"
+
+# A boot that fails stops the chain: FAIL, exit 1, the kept --dir intact.
+mkdir -p "$T/stop/handover.tmp"
+if "$KHO" demo --dir "$T/stop" --abi v3 >"$T/out" 2>"$T/err"; then
+	fail "stop: a failed chain exited 0"
+fi
+head -1 "$T/out" | grep -q "^kho demo: kho-v3 handover, .* in $T/stop$" ||
+	fail "stop: header: $(head -1 "$T/out")"
+grep -q '^boot 1 failed: the chain stops here$' "$T/out" || fail "stop: $(cat "$T/out")"
+[ "$(grep -c '^         [1-4]     did not finish$' "$T/out")" -eq 4 ] ||
+	fail "stop: summary: $(grep -A5 '^summary' "$T/out")"
+[ "$(tail -1 "$T/out")" = "kho demo: FAIL" ] || fail "stop: verdict: $(tail -1 "$T/out")"
+grep -q "cannot create $T/stop/handover.tmp: Is a directory" "$T/err" ||
+	fail "stop: $(cat "$T/err")"
+[ -f "$T/stop/machine.conf" ] && [ -f "$T/stop/ram.img" ] ||
+	fail "stop: --dir was not kept"
+
+# Refusals: status, one sentence, nothing left behind.
+while IFS='|' read -r status args says; do
+	# shellcheck disable=SC2086 # args are split on purpose
+	if TMPDIR="$T/none" "$KHO" demo $args >"$T/out" 2>"$T/err"; then
+		fail "$args: accepted"
+	else
+		rc=$?
+	fi
+	[ "$rc" -eq "$status" ] || fail "$args: exit $rc, not $status"
+	grep -q "^kho: demo: $says" "$T/err" || fail "$args: said $(cat "$T/err")"
+	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "$args: more than one line: $(cat "$T/err")"
+	[ ! -e "$T/none" ] || fail "$args: created \$TMPDIR"
+done <<LIST
+1||cannot create a directory in $T/none: No such file or directory
+1|--dir $T/stop|$T/stop already holds a machine ($T/stop/machine.conf)
+2|--bogus|unknown argument --bogus (--dir DIR keeps the machine
+2|--abi kho-v9|--abi kho-v9: libkho writes kho-v2, kho-v3 and kho-v4
+2|--abi|--abi
+LIST
+echo "demo: PASS chain of 3 kexecs in \$TMPDIR, removed; failed chain; refusals"
