@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * test_sim_conf.c - machine.conf parsing and writing, the default layout,
- * sizes and the kho_scratch= option.
+ * sizes and the kho_scratch= option; making and opening a machine
+ * directory and its handover record, and each way that is refused.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -68,6 +76,28 @@ static void test_parse_refused(void **state)
 	expect_refused("page_size = 4096\nnonsense\n", ":2: expected");
 	expect_refused("page_size = 4096\nram = 0xfffffffffffff000 0x2000\n",
 		       "wraps");
+	expect_refused(
+		"page_size = 4096\nram = 0 0x1000000 node=0 more\n",
+		"machine.conf:2: a ram line is \"ram = BASE SIZE [node=N]\"");
+	expect_refused("page_size = 4096\nram = 0 0x100000000000\n",
+		       "machine.conf: more than 4294967294 pages of RAM");
+	expect_refused(
+		"page_size = 4096\nkho_scratch = "
+		"0123456789012345678901234567890123456789012345678901234567890123\n",
+		"machine.conf:2: kho_scratch value too long");
+}
+
+/* One ram line more than a machine may have: the line is named. */
+static void test_parse_too_many_ranges(void **state)
+{
+	char text[128 * (SIM_MAX_RAM_RANGES + 2)];
+	int n = snprintf(text, sizeof(text), "page_size = 4096\n");
+
+	for (int i = 0; i <= SIM_MAX_RAM_RANGES; i++)
+		n += snprintf(text + n, sizeof(text) - n,
+			      "ram = %#llx 0x1000\n",
+			      (unsigned long long)i << 20);
+	expect_refused(text, "machine.conf:66: more than 64 ram lines");
 }
 
 static void test_format_round_trip(void **state)
@@ -78,7 +108,9 @@ static void test_format_round_trip(void **state)
 
 	assert_int_equal(sim_conf_layout(&a, 4 * SZ_1G, 3, 16, &e), 0);
 	strcpy(a.kho_scratch, "64M,128M,32M");
+	a.arch = SIM_ARCH_ARM64;
 	assert_true(sim_conf_format(&a, text, sizeof(text)) > 0);
+	assert_non_null(strstr(text, "\narch = arm64\n"));
 	assert_int_equal(sim_conf_parse(&b, text, "t", &e), 0);
 	assert_int_equal(b.nr_ranges, a.nr_ranges);
 	assert_int_equal(b.page_shift, 16);
@@ -89,6 +121,7 @@ static void test_format_round_trip(void **state)
 		assert_int_equal(a.ram[i].nid, b.ram[i].nid);
 	}
 	assert_string_equal(b.kho_scratch, "64M,128M,32M");
+	assert_int_equal(b.arch, SIM_ARCH_ARM64);
 	assert_int_equal(sim_conf_format(&a, text, 16), -ENOSPC);
 }
 
@@ -120,6 +153,9 @@ static void test_layout(void **state)
 	assert_int_equal(sim_conf_layout(&c, 128 * SZ_1M, 1, 12, &e), 0);
 	assert_int_equal(sim_conf_layout(&c, SZ_1G, 0, 12, &e), -EINVAL);
 	assert_int_equal(sim_conf_layout(&c, SZ_1G, 1, 13, &e), -EINVAL);
+	/* 16 TiB of 4 KiB pages: more than the memmap's 32-bit index. */
+	assert_int_equal(sim_conf_layout(&c, 1ULL << 44, 1, 12, &e), -EINVAL);
+	assert_string_equal(e.msg, "--ram: more than 4294967294 pages");
 }
 
 static void test_parse_size(void **state)
@@ -167,6 +203,213 @@ static void test_scratch_option(void **state)
 	assert_int_equal(sim_scratch_parse("1M,two,3M", &s), -EINVAL);
 }
 
+/* ---- machine directories ------------------------------------------------- */
+
+static char top[256];
+
+static const char *at(const char *name)
+{
+	static char path[2][512];
+	static int i;
+
+	i ^= 1;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", top, name);
+	return path[i];
+}
+
+static int dir_setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(top, sizeof(top), "%s/kho-sim-conf.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	return mkdtemp(top) ? 0 : -1;
+}
+
+static int dir_teardown(void **state)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	return system(cmd);
+}
+
+/* ret is code and the sentence is exactly msg, built like printf. */
+static void expect_error(int ret, int code, const struct sim_error *e,
+			 const char *fmt, ...)
+{
+	char want[SIM_ERROR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	assert_int_equal(ret, code);
+	assert_string_equal(e->msg, want);
+}
+
+static void small_conf(struct sim_conf *c)
+{
+	struct sim_error e;
+
+	assert_int_equal(sim_conf_layout(c, 128 * SZ_1M, 1, 12, &e), 0);
+}
+
+/* Each refusal leaves the directory as it found it. */
+static void test_create_refused(void **state)
+{
+	struct sim_error e = { "" };
+	struct rlimit old, small;
+	struct sim_conf c;
+	char d[512];
+
+	small_conf(&c);
+	strcpy(d, at("file"));
+	assert_int_equal(close(creat(d, 0644)), 0);
+	expect_error(sim_machine_create(d, &c, &e), -ENOTDIR, &e,
+		     "%s is not a directory", d);
+	strcpy(d, at("no/such"));
+	expect_error(sim_machine_create(d, &c, &e), -ENOENT, &e,
+		     "cannot create directory %s: %s", d, strerror(ENOENT));
+
+	/* machine.conf a dangling link: not followed, not removed. */
+	assert_int_equal(mkdir(at("link"), 0755), 0);
+	assert_int_equal(symlink("nowhere", at("link/machine.conf")), 0);
+	expect_error(sim_machine_create(at("link"), &c, &e), -EEXIST, &e,
+		     "cannot write %s: %s", at("link/machine.conf"),
+		     strerror(EEXIST));
+	assert_int_equal(access(at("link/nowhere"), F_OK), -1);
+	assert_int_equal(unlink(at("link/machine.conf")), 0);
+	assert_int_equal(rmdir(at("link")), 0);
+
+	/* ram.img cannot be made: machine.conf goes again, the dir stays. */
+	assert_int_equal(mkdir(at("ramdir"), 0755), 0);
+	assert_int_equal(mkdir(at("ramdir/ram.img"), 0755), 0);
+	expect_error(sim_machine_create(at("ramdir"), &c, &e), -EISDIR, &e,
+		     "cannot create %s: %s", at("ramdir/ram.img"),
+		     strerror(EISDIR));
+	assert_int_equal(access(at("ramdir/machine.conf"), F_OK), -1);
+	assert_int_equal(rmdir(at("ramdir/ram.img")), 0);
+	assert_int_equal(rmdir(at("ramdir")), 0);
+
+	/* A file size limit below the RAM: the directory made goes too. */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = SZ_1M;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	strcpy(d, at("big"));
+	expect_error(sim_machine_create(d, &c, &e), -EFBIG, &e,
+		     "cannot create %s: %s", at("big/ram.img"),
+		     strerror(EFBIG));
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(access(d, F_OK), -1);
+}
+
+static void write_text(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_open_refused(void **state)
+{
+	struct sim_error e = { "" };
+	struct sim_machine m;
+	struct sim_conf c;
+	char *big, d[512];
+
+	strcpy(d, at("m"));
+
+	big = malloc(5000);
+	assert_non_null(big);
+	memset(big, 'a', 4999);
+	big[4999] = '\0';
+	expect_error(sim_machine_open(&m, big, true, &e), -ENAMETOOLONG, &e,
+		     "machine path too long");
+	free(big);
+
+	small_conf(&c);
+	assert_int_equal(sim_machine_create(d, &c, &e), 0);
+	assert_int_equal(unlink(at("m/ram.img")), 0);
+	expect_error(sim_machine_open(&m, d, true, &e), -ENOENT, &e,
+		     "cannot open %s: %s", at("m/ram.img"), strerror(ENOENT));
+
+	/* machine.conf of more than 1 MiB, or one that cannot be read. */
+	big = calloc(1, (1 << 20) + 2);
+	assert_non_null(big);
+	memset(big, '#', (1 << 20) + 1);
+	write_text(at("m/machine.conf"), big, (1 << 20) + 1);
+	free(big);
+	expect_error(sim_machine_open(&m, d, true, &e), -EFBIG, &e,
+		     "cannot read %s: %s (is %s a machine directory?)",
+		     at("m/machine.conf"), strerror(EFBIG), d);
+	assert_int_equal(unlink(at("m/machine.conf")), 0);
+	assert_int_equal(mkdir(at("m/machine.conf"), 0755), 0);
+	expect_error(sim_machine_open(&m, d, true, &e), -EIO, &e,
+		     "cannot read %s: %s (is %s a machine directory?)",
+		     at("m/machine.conf"), strerror(EIO), d);
+}
+
+/* The handover record: read, write (through a temporary file), remove. */
+static void test_handover_refused(void **state)
+{
+	struct kho_data kd = { 0x1000, 0x1000, 0x2000, 0x20 }, back;
+	struct sim_error e = { "" };
+	struct sim_machine m;
+	struct sim_conf c;
+	char d[512];
+
+	strcpy(d, at("h"));
+
+	small_conf(&c);
+	assert_int_equal(sim_machine_create(d, &c, &e), 0);
+	assert_int_equal(sim_machine_open(&m, d, false, &e), 0);
+
+	assert_int_equal(symlink("handover", at("h/handover")), 0);
+	expect_error(sim_handover_read(&m, &back, &e), -ELOOP, &e,
+		     "cannot open %s: %s", at("h/handover"), strerror(ELOOP));
+	assert_int_equal(unlink(at("h/handover")), 0);
+
+	/* The temporary file cannot be made, or written. */
+	assert_int_equal(mkdir(at("h/handover.tmp"), 0755), 0);
+	expect_error(sim_handover_write(&m, &kd, &e), -EISDIR, &e,
+		     "cannot create %s: %s", at("h/handover.tmp"),
+		     strerror(EISDIR));
+	assert_int_equal(rmdir(at("h/handover.tmp")), 0);
+	assert_int_equal(symlink("/dev/full", at("h/handover.tmp")), 0);
+	expect_error(sim_handover_write(&m, &kd, &e), -EIO, &e,
+		     "cannot write %s", at("h/handover.tmp"));
+	assert_int_equal(access(at("h/handover.tmp"), F_OK), -1);
+	assert_int_equal(access(at("h/handover"), F_OK), -1);
+
+	/* A directory in the handover's place: not replaced, not removed. */
+	assert_int_equal(mkdir(at("h/handover"), 0755), 0);
+	assert_int_equal(mkdir(at("h/handover/x"), 0755), 0);
+	expect_error(sim_handover_write(&m, &kd, &e), -EISDIR, &e,
+		     "cannot rename %s to %s: %s", at("h/handover.tmp"),
+		     at("h/handover"), strerror(EISDIR));
+	assert_int_equal(access(at("h/handover.tmp"), F_OK), -1);
+	expect_error(sim_handover_remove(&m, &e), -EISDIR, &e,
+		     "cannot remove %s: %s", at("h/handover"),
+		     strerror(EISDIR));
+	assert_int_equal(access(at("h/handover/x"), F_OK), 0);
+
+	/* And the way that works. */
+	assert_int_equal(rmdir(at("h/handover/x")), 0);
+	assert_int_equal(rmdir(at("h/handover")), 0);
+	assert_int_equal(sim_handover_write(&m, &kd, &e), 0);
+	assert_int_equal(sim_handover_read(&m, &back, &e), 0);
+	assert_memory_equal(&back, &kd, sizeof(kd));
+	assert_int_equal(sim_handover_remove(&m, &e), 0);
+	assert_int_equal(sim_handover_remove(&m, &e), 0);
+	sim_machine_close(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +419,13 @@ int main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_scratch_option),
+		cmocka_unit_test(test_parse_too_many_ranges),
+		cmocka_unit_test_setup_teardown(test_create_refused, dir_setup,
+						dir_teardown),
+		cmocka_unit_test_setup_teardown(test_open_refused, dir_setup,
+						dir_teardown),
+		cmocka_unit_test_setup_teardown(test_handover_refused,
+						dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
