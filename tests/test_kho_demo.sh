@@ -47,8 +47,9 @@ grep -q '^boot 1 failed: the chain stops here$' "$T/out" || fail "stop: $(cat "$
 [ "$(tail -1 "$T/out")" = "kho demo: FAIL" ] || fail "stop: verdict: $(tail -1 "$T/out")"
 grep -q "cannot create $T/stop/handover.tmp: Is a directory" "$T/err" ||
 	fail "stop: $(cat "$T/err")"
-[ -f "$T/stop/machine.conf" ] && [ -f "$T/stop/ram.img" ] ||
-	fail "stop: --dir was not kept"
+for f in machine.conf ram.img; do
+	[ -f "$T/stop/$f" ] || fail "stop: --dir lost $f"
+done
 
 # Refusals: status, one sentence, nothing left behind.
 while IFS='|' read -r status args says; do

@@ -1,0 +1,130 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# The simulated machine's own refusals, each one sentence naming the
+# machine and the problem, exit 1: a cold boot on RAM too small for the
+# kernel, a kho_scratch it cannot parse or reserve, a KHO boot whose
+# scratch areas cannot hold the memmap; a handover whose record or scratch
+# array is damaged (nothing changed on disk); a lowmem scratch area that
+# cannot take the next kernel at kexec. And a node without RAM boots and
+# kexecs. Needs KHO (path to kho).
+set -eu
+: "${KHO:?KHO must name the kho binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kho-sim-boot.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+sums() { cksum "$1/ram.img" "$1/handover" 2>/dev/null | awk '{ print $1 $2 }'; }
+
+# refused DIR SAYS [boot options]: boot DIR, expect exit 1 and SAYS as the
+# one line on stderr, and the machine unchanged.
+refused() {
+	d=$1 says=$2
+	shift 2
+	before=$(sums "$d")
+	if "$KHO" boot "$d" "$@" >"$T/out" 2>"$T/err"; then
+		fail "$d: booted: $(cat "$T/out")"
+	else
+		rc=$?
+	fi
+	[ "$rc" -eq 1 ] || fail "$d: exit $rc"
+	[ "$(cat "$T/err")" = "kho: $says" ] || fail "$d: said $(cat "$T/err"), not $says"
+	[ "$before" = "$(sums "$d")" ] || fail "$d: a refused boot changed the machine"
+}
+
+# A cold boot: RAM too small for the kernel image; scratch.
+M="$T/tiny"
+mkdir "$M"
+printf 'page_size = 4096\nram = 0 0x400000\n' >"$M/machine.conf"
+truncate -s 4M "$M/ram.img"
+refused "$M" "$M: no room for the kernel image."
+for spec in 'bogus|kho_scratch = "bogus" is neither N% nor LOW,GLOBAL,PERNODE' \
+	'1M,100G,0|cannot reserve 102400 MiB of KHO scratch (global): not enough free memory (give the machine more RAM or fewer nodes, or set kho_scratch)'; do
+	M="$T/scratch-${spec%%|*}"
+	"$KHO" machine create "$M" --ram 128M >/dev/null
+	echo "kho_scratch = ${spec%%|*}" >>"$M/machine.conf"
+	case ${spec#*|} in
+	kho_scratch*) refused "$M" "$M/machine.conf: ${spec#*|}." ;;
+	*) refused "$M" "$M: ${spec#*|}." ;;
+	esac
+done
+
+# Scratch as small as the kernel allows: the next kernel has no room in
+# it for the 16 MiB memmap of 1 GiB.
+M="$T/no-memmap"
+"$KHO" machine create "$M" --ram 1G >/dev/null
+echo "kho_scratch = 1M,0,0" >>"$M/machine.conf"
+"$KHO" boot "$M" --preserve memfd:1M --kexec >/dev/null || fail "no-memmap: cold boot"
+refused "$M" "$M: no room for the memmap of node 0 (16384 KiB) in the scratch areas."
+
+# A node that has no RAM of its own (node 1's ranges only): no memmap, no
+# scratch, and the machine still kexecs.
+M="$T/empty-node"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+sed -i 's/node=0/node=1/' "$M/machine.conf"
+"$KHO" boot "$M" --preserve memfd:1M --kexec >"$T/out" || fail "empty node: $(cat "$T/out")"
+grep -q '0 B (node 0)' "$T/out" || fail "empty node: node 0 has scratch: $(cat "$T/out")"
+"$KHO" boot "$M" >"$T/out" || fail "empty node: KHO boot: $(cat "$T/out")"
+grep -q 'verdict *PASS' "$T/out" || fail "empty node: $(cat "$T/out")"
+
+# ---- a damaged handover: the record, the scratch array in RAM ----------
+# 128 MiB: scratch lowmem 16 MiB at 0x3000000 (kernel, then the array at
+# 0x3800000), global 4 MiB, node 0 20 MiB. A lowmem area that runs over
+# the hole starts and ends in RAM, which is all the library checks.
+B="$T/base"
+"$KHO" machine create "$B" --ram 128M >/dev/null
+"$KHO" boot "$B" --preserve memfd:1M --kexec >/dev/null || fail "base boot"
+# patch DIR FIELD VALUE: FIELD is record:N (u64 N of struct kho_data) or
+# area:N:addr|size (scratch area N); VALUE is absolute or +/-delta.
+patch() {
+	KHO="$KHO" python3 - "$@" <<'PY'
+import os, struct, subprocess, sys
+d, field, value = sys.argv[1:4]
+def put(f, off, value):
+    f.seek(off)
+    old = struct.unpack("<Q", f.read(8))[0]
+    new = old + int(value, 0) if value[0] in "+-" else int(value, 0)
+    f.seek(off)
+    f.write(struct.pack("<Q", new))
+rec = open(os.path.join(d, "handover"), "r+b")
+kd = struct.unpack("<4Q", rec.read(32))
+what = field.split(":")
+if what[0] == "record":
+    put(rec, 8 * int(what[1]), value)
+else:
+    pa = kd[2] + 16 * int(what[1]) + (8 if what[2] == "size" else 0)
+    off = int(subprocess.check_output([os.environ["KHO"], "machine",
+                                       "offset", d, str(pa)]))
+    put(open(os.path.join(d, "ram.img"), "r+b"), off, value)
+PY
+}
+
+# what | patches | the refusal
+while IFS='|' read -r what patches says; do
+	M="$T/$what"
+	cp -r --sparse=always "$B" "$M"
+	for p in $patches; do
+		# shellcheck disable=SC2046 # FIELD=VALUE split in two
+		patch "$M" $(echo "$p" | tr '=' ' ') || fail "$what: cannot patch"
+	done
+	refused "$M" "$says"
+	rm -rf "$M"
+done <<'LIST'
+array-size|record:3=40|KHO handover refused: the scratch array at 0x3800000 (40 bytes) is not a whole array in RAM.
+array-long|record:3=304|KHO handover refused: 19 scratch areas (1 to 18 expected).
+area-spans-hole|area:0:size=0xfd100000|KHO handover refused: scratch area 0 (0x3000000+0xfd100000) is not page-aligned RAM.
+no-kernel-area|area:0:size=0x400000 area:2:size=0x400000|KHO handover refused: no scratch area can hold the kernel (8192 KiB).
+LIST
+
+# The kernel found room in node 0's area, but the lowmem area the next
+# one is loaded into is too small: the kexec fails, the boot does not.
+M="$T/low-small"
+cp -r --sparse=always "$B" "$M"
+patch "$M" area:0:size 0x400000
+if "$KHO" boot "$M" --kexec >"$T/out" 2>"$T/err"; then
+	fail "low-small: kexec'ed into a 4 MiB lowmem area"
+fi
+grep -q "restore *memfd: .* intact" "$T/out" || fail "low-small: $(cat "$T/out")"
+[ "$(cat "$T/err")" = "kho: $M: the lowmem scratch area (4096 KiB) cannot hold the next kernel." ] ||
+	fail "low-small: $(cat "$T/err")"
+echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec"
