@@ -3,7 +3,9 @@
 # The checks have teeth: a preserved byte changed behind KHO's back (here with
 # dd, in the middle of the guest's memory) fails the next boot, which names
 # the folio and says FAIL; so does the guest's blob address moved off the
-# 8-byte alignment an FDT needs. Needs KHO (path to kho); python3.
+# 8-byte alignment an FDT needs, and each client's blob address pointed at
+# another client's blob: every client refuses what is not its own in one
+# sentence naming the blob. Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-detect.XXXXXX")
@@ -44,4 +46,36 @@ fi
 grep -q "restore .*guest: FAILED: guest: blob at $at is not 8-byte aligned, as an FDT must be" \
 	"$T/out" || fail "the misaligned blob is not named: $(cat "$T/out")"
 grep -q 'verdict .*FAIL' "$T/out" || fail "misaligned blob: no FAIL verdict"
-echo "detect: a changed preserved byte and a misaligned blob fail the boot"
+
+# Each subtree's blob address set to another subtree's blob, preserved but
+# not its own: the client says so and the boot fails.
+A="$T/all"
+"$KHO" machine create "$A" --ram 128M >/dev/null
+"$KHO" boot "$A" --preserve guest:4M --preserve memblock:1M --preserve memfd:1M \
+	--preserve kho-test:64K --kexec >/dev/null || fail "all: boot 1"
+blob() { python3 "$ROOT/tests/lib/kho_testdata.py" blob-move "$1" "$2" 0; }
+# subtree | the blob it is given | client | the client's sentence, @ for the address
+while IFS='|' read -r subtree other client says; do
+	M="$T/$subtree-$other"
+	cp -r --sparse=always "$A" "$M"
+	from=$(blob "$M" "$subtree") || fail "$subtree: no blob address"
+	to=$(blob "$M" "$other") || fail "$other: no blob address"
+	python3 "$ROOT/tests/lib/kho_testdata.py" blob-move "$M" "$subtree" \
+		$((to - from)) >/dev/null || fail "$subtree: cannot move the blob"
+	if "$KHO" boot "$M" >"$T/out" 2>&1; then
+		fail "$subtree given $other's blob passed: $(cat "$T/out")"
+	fi
+	want="restore *$client: FAILED: $(echo "$says" | sed "s/@/$to/g")\$"
+	grep -q "$want" "$T/out" || fail "$subtree given $other's blob: $(grep FAILED "$T/out")"
+	grep -q 'verdict .*FAIL: 1 subtree did not come back intact' "$T/out" ||
+		fail "$subtree given $other's blob: no FAIL verdict"
+	rm -rf "$M"
+done <<'LIST'
+guest|memblock|guest|guest: blob at @ is not compatible with guest-memory-v1
+guest|kexec-metadata|guest|guest: blob at @ is not a valid FDT
+memblock|guest|memblock|memblock: KHO handover refused: the memblock blob is not compatible with memblock-v1 (property compatible, phys @)
+kexec-metadata|guest|kexec-metadata|kexec-metadata: KHO handover refused: kexec-metadata has a version other than 1 (property version, phys @)
+LUO|guest|memfd|memfd: the LUO state at @ is refused: the LUO blob is not compatible with luo-v5 (compatible, at @)
+kho_test|guest|kho-test|kho-test: KHO restore failed: KHO handover refused: the kho-test blob is not compatible with kho-test-v1 (property compatible, phys @)
+LIST
+echo "detect: a changed preserved byte, a misaligned blob and another client's blob fail the boot"
