@@ -9,7 +9,7 @@
 # LUO state is damaged in ram.img, one field at a time, and the boot must
 # refuse it with a sentence that names the problem and where: a block count
 # of 0, a session's file count, LUO's compatible, a memfd's seals, a file's
-# token (its contents no longer match); and the kho-v3 memfd-v1 file's folio
+# token (its contents no longer match), a file's handler; and the kho-v3 memfd-v1 file's folio
 # count, and one byte of its first folio.
 set -eu
 
@@ -99,6 +99,8 @@ elif what == "seals":
     put(memfd + 16, "<I", value)
 elif what == "token":
     put(file0 + 56, "<Q", u64(file0 + 56) ^ value)
+elif what == "handler":
+    put(file0 + 7, "<B", value)       # "memfd-v2"[7]
 PY
 luo_phys=$("$KHO" inspect "$T/keep" --json | python3 -c '
 import json, sys
@@ -132,6 +134,8 @@ damaged_luo seals 0x40 \
 	"session \"kho-sim-memfd-a\" file 0 (memfd-v2 at 0x[0-9a-f]*): a memfd has seals memfd-v2 cannot keep (seals"
 damaged_luo token 1 \
 	"session \"kho-sim-memfd-a\" file 0: its .* bytes, size, position or seals did not survive: the hash differs"
+damaged_luo handler 0x39 \
+	"memfd: session \"kho-sim-memfd-a\" file 0 (token 0x[0-9a-f]*) needs handler \"memfd-v9\", which this kernel lacks$"
 
 # The kho-v3 handover's memfd-v1 file: its folio count beyond its pages,
 # refused by lib/kho_memfd_v1.c (the decoder inspect uses too) before a folio
@@ -171,4 +175,4 @@ damaged_v1() { damaged keep3 patch1.py "$memfd_phys" "$@"; }
 damaged_v1 nr_folios 0x100000 \
 	"the memfd-v1 blob at 0x[0-9a-f]* is refused: a memfd-v1 file has more folios than pages (nr_folios, at 0x"
 damaged_v1 folio-byte 0x5a "bytes did not survive: the hash differs"
-echo "memfds through LUO: preserved, restored, counted, kho-v3 and back, five damages refused; memfd-v1: two refused"
+echo "memfds through LUO: preserved, restored, counted, kho-v3 and back, six damages refused; memfd-v1: two refused"

@@ -5,8 +5,9 @@
 # kernel, a kho_scratch it cannot parse or reserve, a KHO boot whose
 # scratch areas cannot hold the memmap; a handover whose record or scratch
 # array is damaged (nothing changed on disk); a lowmem scratch area that
-# cannot take the next kernel at kexec. And a node without RAM boots and
-# kexecs. Needs KHO (path to kho).
+# cannot take the next kernel at kexec; a client that runs out of memory
+# while it preserves (no handover written). And a node without RAM boots
+# and kexecs. Needs KHO (path to kho).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-sim-boot.XXXXXX")
@@ -127,4 +128,25 @@ fi
 grep -q "restore *memfd: .* intact" "$T/out" || fail "low-small: $(cat "$T/out")"
 [ "$(cat "$T/err")" = "kho: $M: the lowmem scratch area (4096 KiB) cannot hold the next kernel." ] ||
 	fail "low-small: $(cat "$T/err")"
-echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec"
+
+# Each client asked for more than the free memory of 128 MiB (and memfd
+# for more than its 200 files of 512 KiB): the boot stops, no handover.
+# Folio orders are random: how far a client got is a pattern.
+M="$T/oom"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+while IFS='|' read -r args says; do
+	# shellcheck disable=SC2086 # args are split on purpose
+	if "$KHO" boot "$M" $args --kexec >"$T/out" 2>"$T/err"; then
+		fail "$args: preserved"
+	fi
+	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "$args: said $(cat "$T/err")"
+	grep -qx "kho: $says" "$T/err" || fail "$args: said $(cat "$T/err")"
+	[ ! -e "$M/handover" ] || fail "$args: a handover was written"
+done <<'LIST'
+--preserve memfd:101M|memfd: out of memory for a 532480-byte file\.
+--abi kho-v3 --preserve memfd:100M|memfd: out of memory after [0-9]* of 102400 KiB\.
+--preserve guest:100M|guest: out of memory after 76 of 100 MiB\.
+--preserve memblock:100M|memblock: no room for reserve_mem region trace (51200 KiB)\.
+--preserve kho-test:100M|kho-test: out of memory after [0-9]* of 104857600 bytes\.
+LIST
+echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec, clients out of memory"
