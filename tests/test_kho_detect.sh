@@ -5,7 +5,8 @@
 # the folio and says FAIL; so does the guest's blob address moved off the
 # 8-byte alignment an FDT needs, and each client's blob address pointed at
 # another client's blob: every client refuses what is not its own in one
-# sentence naming the blob. Needs KHO (path to kho); python3.
+# sentence naming the blob; a reserve_mem region moved off its page or with
+# a changed byte fails the memblock client. Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-detect.XXXXXX")
@@ -78,4 +79,21 @@ kexec-metadata|guest|kexec-metadata|kexec-metadata: KHO handover refused: kexec-
 LUO|guest|memfd|memfd: the LUO state at @ is refused: the LUO blob is not compatible with luo-v5 (compatible, at @)
 kho_test|guest|kho-test|kho-test: KHO restore failed: KHO handover refused: the kho-test blob is not compatible with kho-test-v1 (property compatible, phys @)
 LIST
-echo "detect: a changed preserved byte, a misaligned blob and another client's blob fail the boot"
+
+# A reserve_mem region moved off its page, and one byte of a region.
+M="$T/region"
+cp -r --sparse=always "$A" "$M"
+at=$(python3 "$ROOT/tests/lib/kho_testdata.py" blob-prop "$M" memblock start 0x800) ||
+	fail "cannot move the region"
+"$KHO" boot "$M" >"$T/out" 2>&1 && fail "a misaligned region passed: $(cat "$T/out")"
+grep -q "restore *memblock: FAILED: memblock: region trace ($at+0x[0-9a-f]*) is not page-aligned RAM$" \
+	"$T/out" || fail "misaligned region: $(grep FAILED "$T/out")"
+rm -rf "$M"
+cp -r --sparse=always "$A" "$M"
+at=$(python3 "$ROOT/tests/lib/kho_testdata.py" blob-prop "$M" memblock start 0)
+printf 'X' | dd of="$M/ram.img" bs=1 seek="$("$KHO" machine offset "$M" $((at + 100)))" \
+	conv=notrunc 2>/dev/null
+"$KHO" boot "$M" >"$T/out" 2>&1 && fail "a damaged region passed: $(cat "$T/out")"
+grep -q "restore *memblock: FAILED: memblock: region trace at $at did not survive: its hash differs$" \
+	"$T/out" || fail "damaged region: $(grep FAILED "$T/out")"
+echo "detect: a changed preserved byte, a misaligned blob, another client's blob and a damaged region fail the boot"

@@ -18,6 +18,9 @@ in docs/abi.md and the ELF specification, independently of the C code:
   luo-flb DIR NAME DATA COUNT
         append a File-Lifecycle-Bound entry to the pending handover's LUO
         FLB region in ram.img, in place (the simulator writes none)
+  blob-prop DIR SUBTREE PROP DELTA
+        add DELTA to the first 8-byte property PROP (native-endian) of the
+        pending handover's SUBTREE blob, in ram.img; prints the new value
   dtb OUT COMPATIBLE
         a root FDT of some other kind (compatible COMPATIBLE)
   fdt-add-blob-size IN OUT SIZE
@@ -220,12 +223,9 @@ def machine_offset(d, phys):
     die("physical %#x is not in %s" % (phys, d))
 
 
-def subtree_data(d, subtree):
-    """(physical address of SUBTREE's preserved-data value, the value) in
-    the pending handover's root FDT."""
-    with open(os.path.join(d, "handover"), "rb") as f:
-        fdt_addr, fdt_size, _, _ = struct.unpack(NATIVE + "QQQQ", f.read(32))
-    blob = machine_read(d, fdt_addr, fdt_size)
+def fdt_props(blob):
+    """(path, name, offset of the value, length) of every property of an
+    FDT, in order; path is the list of node names from the root ("")."""
     off_struct, off_strings = struct.unpack(">II", blob[8:16])
     pos, path = off_struct, []
     while True:
@@ -241,13 +241,10 @@ def subtree_data(d, subtree):
             ln, nameoff = struct.unpack(">II", blob[pos:pos + 8])
             pos += 8
             nend = blob.index(b"\0", off_strings + nameoff)
-            name = blob[off_strings + nameoff:nend]
-            if name == b"preserved-data" and path[1:] == [subtree]:
-                return (fdt_addr + pos,
-                        struct.unpack(NATIVE + "Q", blob[pos:pos + 8])[0])
+            yield path, blob[off_strings + nameoff:nend], pos, ln
             pos = (pos + ln + 3) & ~3
         elif tok == 9:
-            die("no subtree %s with preserved-data in %s" % (subtree, d))
+            return
         elif tok != 4:
             die("bad FDT token %d" % tok)
 
@@ -258,11 +255,30 @@ def machine_write(d, phys, data):
         f.write(data)
 
 
+def subtree_data(d, subtree):
+    """Physical address of the pending handover's SUBTREE preserved-data
+    property, and of its value."""
+    with open(os.path.join(d, "handover"), "rb") as f:
+        fdt_addr, fdt_size, _, _ = struct.unpack(NATIVE + "QQQQ", f.read(32))
+    blob = machine_read(d, fdt_addr, fdt_size)
+    for path, name, pos, _ in fdt_props(blob):
+        if name == b"preserved-data" and path[1:] == [subtree]:
+            return fdt_addr + pos, struct.unpack(NATIVE + "Q",
+                                                 blob[pos:pos + 8])[0]
+    die("no subtree %s with preserved-data in %s" % (subtree, d))
+
+
+def add_u64(d, phys, delta):
+    """Add delta to the native u64 at phys in the machine's image."""
+    old = struct.unpack(NATIVE + "Q", machine_read(d, phys, 8))[0]
+    machine_write(d, phys, struct.pack(NATIVE + "Q", old + delta))
+    print("%#x" % (old + delta))
+
+
 def cmd_blob_move(args):
     d, subtree, delta = args[0], args[1], int(args[2], 0)
-    at, old = subtree_data(d, subtree)
-    machine_write(d, at, struct.pack(NATIVE + "Q", old + delta))
-    print("%#x" % (old + delta))
+    at, _ = subtree_data(d, subtree)
+    add_u64(d, at, delta)
 
 
 def cmd_luo_flb(args):
@@ -277,6 +293,18 @@ def cmd_luo_flb(args):
     machine_write(d, flbs_pa + 16 + n * 64,
                   struct.pack(NATIVE + "48sQQ", name.encode(), data, count))
     machine_write(d, flbs_pa + 8, struct.pack(NATIVE + "Q", n + 1))
+
+
+def cmd_blob_prop(args):
+    d, subtree, prop, delta = args[0], args[1], args[2], int(args[3], 0)
+    _, blob_phys = subtree_data(d, subtree)
+    head = machine_read(d, blob_phys, 8)
+    blob = machine_read(d, blob_phys, struct.unpack(">I", head[4:8])[0])
+    for _, name, pos, ln in fdt_props(blob):
+        if name == prop.encode() and ln == 8:
+            add_u64(d, blob_phys + pos, delta)
+            return
+    die("no 8-byte property %s in subtree %s of %s" % (prop, subtree, d))
 
 
 # ---- FDT writer ----------------------------------------------------------------
@@ -673,6 +701,7 @@ def main():
         "fdt-from-machine": cmd_fdt_from_machine,
         "blob-move": cmd_blob_move,
         "luo-flb": cmd_luo_flb,
+        "blob-prop": cmd_blob_prop,
         "dtb": cmd_dtb,
         "fdt-add-blob-size": cmd_fdt_add_blob_size,
         "v1": cmd_v1,
