@@ -145,6 +145,13 @@ static void test_no_merge_across_types(void **state)
 	/* A page already free cannot be freed again. */
 	assert_int_equal(sim_buddy_free_range(b, 1024, 1025, SIM_MT_UNMOVABLE),
 			 -EINVAL);
+	/* Nor an empty range, or one that is not all RAM. */
+	assert_int_equal(sim_buddy_free_range(b, 4096, 4096, SIM_MT_UNMOVABLE),
+			 -EINVAL);
+	assert_int_equal(sim_buddy_free_range(b, 4096, b->m->nr_pages + 1,
+					      SIM_MT_UNMOVABLE),
+			 -EINVAL);
+	assert_int_equal(b->nr_free[SIM_MT_UNMOVABLE][9], 1);
 }
 
 static void test_contig(void **state)
