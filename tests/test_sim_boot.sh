@@ -111,6 +111,7 @@ while IFS='|' read -r what patches says; do
 	refused "$M" "$says"
 	rm -rf "$M"
 done <<'LIST'
+fdt-outside|record:0=0x10000000000|KHO handover refused: the root FDT at 0x10000000000 (4096 bytes) is not in RAM.
 array-size|record:3=40|KHO handover refused: the scratch array at 0x3800000 (40 bytes) is not a whole array in RAM.
 array-long|record:3=304|KHO handover refused: 19 scratch areas (1 to 18 expected).
 area-spans-hole|area:0:size=0xfd100000|KHO handover refused: scratch area 0 (0x3000000+0xfd100000) is not page-aligned RAM.

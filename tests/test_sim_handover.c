@@ -265,6 +265,9 @@ static int scrub_off(void)
 	/* Scratch was overwritten by the kexec itself. */
 	CHECK(!any_byte(b, sh->movable, b->m.page_size, PATTERN_MOVABLE));
 	CHECK(all_bytes(b, sh->kept, len, PATTERN_KEPT));
+	/* Nothing to hand over yet: no kexec, and the handover stays. */
+	CHECK(sim_boot_kexec(b, &e) == -EINVAL);
+	CHECK(!strcmp(e.msg, "kexec before the outgoing handover exists"));
 	/* Power off without consuming the handover: the next step boots it. */
 	return 0;
 }
