@@ -12,8 +12,8 @@
 # memblock, kexec-metadata), the text report of a kho-v3 one (memfd-v1).
 #
 # kho boot (the simulated kernel B), restoring memfds through LUO, memblock
-# regions and kexec-metadata, then preserving them and a kho-test client
-# again and kexecing, on a fresh copy of the same handover each time: it
+# regions, kexec-metadata and a guest, then preserving them and a kho-test
+# client again and kexecing, on a fresh copy of the same handover each time: it
 # must pass as without the failure, refuse with one sentence (exit 1), or
 # end with verdict FAIL and the client that ran out named with "out of
 # memory".
@@ -85,7 +85,7 @@ inspect_runs=$runs
 # ---- kho boot ----
 "$KHO" machine create "$T/keep" --ram 128M >/dev/null
 "$KHO" boot "$T/keep" --preserve memfd:1M --preserve memblock \
-	--preserve kexec-metadata --kexec >/dev/null
+	--preserve kexec-metadata --preserve guest:4M --kexec >/dev/null
 
 fresh() {
 	rm -rf "$T/m"
@@ -93,7 +93,7 @@ fresh() {
 }
 
 set -- --preserve memfd:1M --preserve memblock --preserve kexec-metadata \
-	--preserve kho-test --kexec
+	--preserve kho-test --preserve guest:4M --kexec
 fresh
 KHO_COUNT_ALLOC="$T/count" LD_PRELOAD="$SHIM" "$KHO" boot "$T/m" "$@" \
 	>"$T/out" 2>&1 || fail "the boot fails without any failure: $(cat "$T/out")"
