@@ -9,8 +9,9 @@
 # LUO state is damaged in ram.img, one field at a time, and the boot must
 # refuse it with a sentence that names the problem and where: a block count
 # of 0, a session's file count, LUO's compatible, a memfd's seals, a file's
-# token (its contents no longer match), a file's handler; and the kho-v3 memfd-v1 file's folio
-# count, and one byte of its first folio.
+# token (its contents no longer match), a file's handler; and the kho-v3
+# memfd-v1 file's folio count, one byte of its first folio, that folio's
+# address a page on, and the blob's hash property.
 set -eu
 
 KHO=${KHO:-build/kho}
@@ -170,9 +171,17 @@ elif what == "folio-byte":
     entry = u64(first + 8)            # its first page of entries
     pfn = u64(entry) & (1 << 52) - 1  # entry 0: pfn:52 flags:12, index
     put(pfn * 4096, "<B", value)
+elif what == "folio-pfn":
+    entry = u64(u64(ser + 24) + 8)
+    put(entry, "<Q", u64(entry) + value)
+elif what == "hash-name":
+    put(blob + fdt.index(b"xxh3\0", off_strings) + 3, "<B", value)
 PY
 damaged_v1() { damaged keep3 patch1.py "$memfd_phys" "$@"; }
 damaged_v1 nr_folios 0x100000 \
 	"the memfd-v1 blob at 0x[0-9a-f]* is refused: a memfd-v1 file has more folios than pages (nr_folios, at 0x"
 damaged_v1 folio-byte 0x5a "bytes did not survive: the hash differs"
-echo "memfds through LUO: preserved, restored, counted, kho-v3 and back, six damages refused; memfd-v1: two refused"
+damaged_v1 folio-pfn 1 \
+	"memfd: folio [0-9]* (index [0-9]*, at 0x[0-9a-f]*) was not preserved$"
+damaged_v1 hash-name 0x39 "memfd: blob at 0x[0-9a-f]* lacks xxh3$"
+echo "memfds through LUO: preserved, restored, counted, kho-v3 and back, six damages refused; memfd-v1: four refused"
