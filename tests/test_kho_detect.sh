@@ -5,8 +5,8 @@
 # the folio and says FAIL; so does the guest's blob address moved off the
 # 8-byte alignment an FDT needs, and each client's blob address pointed at
 # another client's blob: every client refuses what is not its own in one
-# sentence naming the blob; a reserve_mem region moved off its page or with
-# a changed byte fails the memblock client. Needs KHO (path to kho); python3.
+# sentence naming the blob; a guest blob without its size, a reserve_mem
+# region moved off its page or with a changed byte fail the boot. Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-detect.XXXXXX")
@@ -80,6 +80,17 @@ LUO|guest|memfd|memfd: the LUO state at @ is refused: the LUO blob is not compat
 kho_test|guest|kho-test|kho-test: KHO restore failed: KHO handover refused: the kho-test blob is not compatible with kho-test-v1 (property compatible, phys @)
 LIST
 
+# The guest's blob without its size.
+M="$T/no-size"
+cp -r --sparse=always "$A" "$M"
+python3 "$ROOT/tests/lib/kho_testdata.py" blob-rename "$M" guest size SIZE ||
+	fail "cannot rename the guest's size"
+at=$(blob "$M" guest)
+"$KHO" boot "$M" >"$T/out" 2>&1 && fail "a guest without size passed: $(cat "$T/out")"
+grep -q "restore *guest: FAILED: guest: blob at $at lacks size or folios$" "$T/out" ||
+	fail "guest without size: $(grep FAILED "$T/out")"
+rm -rf "$M"
+
 # A reserve_mem region moved off its page, and one byte of a region.
 M="$T/region"
 cp -r --sparse=always "$A" "$M"
@@ -96,4 +107,4 @@ printf 'X' | dd of="$M/ram.img" bs=1 seek="$("$KHO" machine offset "$M" $((at + 
 "$KHO" boot "$M" >"$T/out" 2>&1 && fail "a damaged region passed: $(cat "$T/out")"
 grep -q "restore *memblock: FAILED: memblock: region trace at $at did not survive: its hash differs$" \
 	"$T/out" || fail "damaged region: $(grep FAILED "$T/out")"
-echo "detect: a changed preserved byte, a misaligned blob, another client's blob and a damaged region fail the boot"
+echo "detect: a changed preserved byte, a misaligned blob, another client's blob, a guest without size and a damaged region fail the boot"

@@ -21,6 +21,9 @@ in docs/abi.md and the ELF specification, independently of the C code:
   blob-prop DIR SUBTREE PROP DELTA
         add DELTA to the first 8-byte property PROP (native-endian) of the
         pending handover's SUBTREE blob, in ram.img; prints the new value
+  blob-rename DIR SUBTREE PROP NEW
+        rename property PROP of the pending handover's SUBTREE blob to NEW
+        (as long), in the blob's strings, in ram.img
   dtb OUT COMPATIBLE
         a root FDT of some other kind (compatible COMPATIBLE)
   fdt-add-blob-size IN OUT SIZE
@@ -305,6 +308,23 @@ def cmd_blob_prop(args):
             add_u64(d, blob_phys + pos, delta)
             return
     die("no 8-byte property %s in subtree %s of %s" % (prop, subtree, d))
+
+
+def cmd_blob_rename(args):
+    d, subtree, prop, new = args
+    if len(new) != len(prop):
+        die("blob-rename: %s and %s differ in length" % (prop, new))
+    _, blob_phys = subtree_data(d, subtree)
+    head = machine_read(d, blob_phys, 8)
+    blob = machine_read(d, blob_phys, struct.unpack(">I", head[4:8])[0])
+    off_strings = struct.unpack(">I", blob[12:16])[0]
+    try:
+        at = blob.index(prop.encode() + b"\0", off_strings)
+    except ValueError:
+        die("no property name %s in subtree %s of %s" % (prop, subtree, d))
+    with open(machine_image(d), "r+b") as f:
+        f.seek(machine_offset(d, blob_phys + at))
+        f.write(new.encode())
 
 
 # ---- FDT writer ----------------------------------------------------------------
@@ -702,6 +722,7 @@ def main():
         "blob-move": cmd_blob_move,
         "luo-flb": cmd_luo_flb,
         "blob-prop": cmd_blob_prop,
+        "blob-rename": cmd_blob_rename,
         "dtb": cmd_dtb,
         "fdt-add-blob-size": cmd_fdt_add_blob_size,
         "v1": cmd_v1,
