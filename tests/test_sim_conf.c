@@ -292,7 +292,10 @@ static void test_create_refused(void **state)
 	assert_int_equal(rmdir(at("ramdir/ram.img")), 0);
 	assert_int_equal(rmdir(at("ramdir")), 0);
 
-	/* A file size limit below the RAM: the directory made goes too. */
+	/*
+	 * A file size limit below the RAM, then below machine.conf: the
+	 * directory made goes too.
+	 */
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
 	small = old;
 	small.rlim_cur = SZ_1M;
@@ -301,6 +304,12 @@ static void test_create_refused(void **state)
 	strcpy(d, at("big"));
 	expect_error(sim_machine_create(d, &c, &e), -EFBIG, &e,
 		     "cannot create %s: %s", at("big/ram.img"),
+		     strerror(EFBIG));
+	assert_int_equal(access(d, F_OK), -1);
+	small.rlim_cur = 0;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	expect_error(sim_machine_create(d, &c, &e), -EFBIG, &e,
+		     "cannot write %s: %s", at("big/machine.conf"),
 		     strerror(EFBIG));
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, SIG_DFL);
