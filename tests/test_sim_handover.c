@@ -268,6 +268,12 @@ static int scrub_off(void)
 	/* Nothing to hand over yet: no kexec, and the handover stays. */
 	CHECK(sim_boot_kexec(b, &e) == -EINVAL);
 	CHECK(!strcmp(e.msg, "kexec before the outgoing handover exists"));
+	/* kho-v1 is read only: no outgoing handover speaks it. */
+	b->opts.abi = kho_abi_get(KHO_ABI_V1);
+	CHECK(sim_boot_out_init(b, &e) == -EINVAL);
+	CHECK(strstr(e.msg,
+		     ": cannot start the outgoing handover: Invalid argument"));
+	CHECK(!b->out_up);
 	/* Power off without consuming the handover: the next step boots it. */
 	return 0;
 }
