@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The kho command's contract: bad input gets one sentence on stderr, a
-# non-zero exit and no change on disk; an unclaimed subtree is reported by
-# name and never fails the boot; machine layouts, kho_scratch= and
-# `machine offset` behave as documented. Needs KHO (path to kho).
+# non-zero exit (2 for a usage error) and no change on disk, in every
+# command (machine, boot, debug corrupt, the usage itself); an unclaimed
+# subtree is reported by name and never fails the boot; machine layouts,
+# kho_scratch=, --no-scrub and `machine offset` behave as documented.
+# Needs KHO (path to kho).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-cli.XXXXXX")
@@ -15,11 +17,23 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 expect_error() {
 	frag=$1
 	shift
-	if "$@" >"$T/out" 2>"$T/err"; then
-		fail "\"$*\" succeeded"
-	fi
+	rc=0
+	"$@" </dev/null >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -ne 0 ] || fail "\"$*\" succeeded"
 	grep -q -- "$frag" "$T/err" || fail "\"$*\" said: $(cat "$T/err")"
 	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "\"$*\" said more than one line"
+}
+
+# expect_table: lines "STATUS|fragment|arguments of kho" (arguments split
+# at blanks); each must exit with STATUS and say fragment in one line.
+expect_table() {
+	while IFS='|' read -r want frag args; do
+		set -f
+		# shellcheck disable=SC2086
+		expect_error "$frag" "$KHO" $args
+		set +f
+		[ "$rc" -eq "$want" ] || fail "\"kho $args\" exited $rc, not $want"
+	done
 }
 
 state() { (cd "$1" && ls -l --time-style=+%s.%N && cksum ./*) 2>/dev/null; }
@@ -40,6 +54,33 @@ expect_error "not a size" "$KHO" machine create "$T/x" --ram lots
 expect_error "--kho-scratch" "$KHO" machine create "$T/x" --kho-scratch 1M,2M
 [ ! -e "$T/x" ] || fail "a refused create left $T/x"
 
+# Usage errors exit 2, a directory that is no machine 1; nothing is made.
+expect_table <<LIST
+2|one directory only ("$T/x" and "$T/y")|machine create $T/x $T/y
+2|machine create: --ram needs a value|machine create $T/x --ram
+2|machine create: unknown option --colour|machine create $T/x --colour blue
+2|machine create: which directory?|machine create --ram 128M
+2|machine: expected "create DIR" or "offset DIR PHYS"|machine
+2|machine: expected "create DIR" or "offset DIR PHYS"|machine destroy $T/x
+2|machine offset: usage is kho machine offset DIR PHYS|machine offset $M
+2|machine offset: "12zz" is not an address|machine offset $M 12zz
+1|cannot read $T/x/machine.conf|machine offset $T/x 0x1000
+LIST
+[ ! -e "$T/x" ] && [ ! -e "$T/y" ] || fail "a refused command made a directory"
+
+# No command: the usage on stderr, exit 2; asked for, on stdout, exit 0.
+rc=0
+"$KHO" >"$T/out" 2>"$T/usage" || rc=$?
+[ "$rc" -eq 2 ] && [ ! -s "$T/out" ] || fail "kho without a command: exit $rc"
+grep -q '^usage: kho demo$' "$T/usage" || fail "no usage: $(cat "$T/usage")"
+grep -q '^clients: kexec-metadata memblock memfd guest kho-test$' "$T/usage" ||
+	fail "the usage lists other clients: $(grep clients "$T/usage")"
+for h in -h --help help; do
+	"$KHO" $h >"$T/out" 2>"$T/err" || fail "kho $h failed"
+	cmp -s "$T/out" "$T/usage" && [ ! -s "$T/err" ] ||
+		fail "kho $h does not print the usage on stdout"
+done
+
 # Physical address to ram.img offset, through the hole.
 [ "$("$KHO" machine offset "$M" 0x1000)" = 4096 ] || fail "offset of 0x1000"
 [ "$("$KHO" machine offset "$M" 0x100000000)" = $((64 << 20)) ] ||
@@ -55,6 +96,19 @@ expect_error "unknown option" "$KHO" boot "$M" --fast
 expect_error "machine.conf" "$KHO" boot "$T/nowhere"
 expect_error "no pending handover" "$KHO" inspect "$M"
 expect_error "unknown command" "$KHO" reboot
+long=client-name-longer-than-sixty-four-characters-is-no-client-of-ours
+expect_table <<LIST
+2|boot: --without needs a client name (kexec-metadata, memblock|boot $M --without
+2|boot: --without needs a client name|boot $M --without nosuch
+2|boot: --preserve needs CLIENT\[:SIZE\]|boot $M --preserve
+2|boot: one machine directory only ("$M" and "$T/y")|boot $M $T/y
+2|boot: which machine directory?|boot --kexec
+2|boot: --abi needs a version (kho-v2, kho-v3, kho-v4)|boot $M --abi
+2|boot: --abi kho-v1: libkho writes kho-v2, kho-v3 and kho-v4 (kho-v1 is read only)|boot $M --abi kho-v1
+2|boot: --abi v9: libkho writes|boot $M --abi v9
+2|boot: --preserve "$long": no such client|boot $M --preserve $long
+2|demo: --abi kho-v1: libkho writes|demo --abi kho-v1
+LIST
 [ "$before" = "$(state "$M")" ] || fail "a refused command changed the machine"
 cp "$M/machine.conf" "$T/conf"
 echo "ram = 0x0 0x1000 node=0" >>"$M/machine.conf"
@@ -88,4 +142,42 @@ grep -q 'verdict .*PASS' "$T/b2" || fail "an unclaimed subtree failed the boot"
 "$KHO" boot "$M" >"$T/b3" || fail "boot 3"
 grep -q 'memfd' "$T/b3" && fail "memfd survived a kernel that did not keep it"
 grep -q 'kexec 2 since cold boot' "$T/b3" || fail "kexec count after 2 kexecs"
+# --no-scrub: free memory keeps what it held; a boot without destroys it.
+S="$T/s"
+"$KHO" machine create "$S" --ram 128M >/dev/null
+off=$("$KHO" machine offset "$S" 0x2000000)
+mark() { printf KHOMARK1 | dd of="$S/ram.img" bs=1 seek="$off" conv=notrunc 2>/dev/null; }
+marked() { [ "$(dd if="$S/ram.img" bs=1 skip="$off" count=8 2>/dev/null)" = KHOMARK1 ]; }
+mark
+"$KHO" boot "$S" --no-scrub >"$T/out" || fail "--no-scrub: $(cat "$T/out")"
+grep -q 'scrubbed      0 B in .* (--no-scrub)$' "$T/out" || fail "--no-scrub: $(grep scrub "$T/out")"
+marked || fail "--no-scrub destroyed free memory"
+"$KHO" boot "$S" >/dev/null || fail "boot after --no-scrub"
+marked && fail "a boot without --no-scrub kept free memory"
+
+# An early client that fails on a cold boot: one sentence, nothing changed.
+before=$(state "$S")
+expect_error "memblock: no room for reserve_mem region trace" \
+	"$KHO" boot "$S" --preserve memblock:120M
+[ "$rc" -eq 1 ] || fail "a failed early client exited $rc"
+[ "$before" = "$(state "$S")" ] || fail "a failed cold boot changed the machine"
+
+# kho debug corrupt: refusals change nothing; a damage that cannot be done
+# again is a failure.
+expect_error "no pending handover" "$KHO" debug corrupt "$S" fdt-header
+"$KHO" boot "$S" --kexec >/dev/null || fail "boot S --kexec"
+before=$(state "$S")
+expect_table <<LIST
+2|debug: usage is kho debug corrupt DIR WHAT|debug corrupt $S
+2|debug: usage is kho debug corrupt DIR WHAT|debug break $S fdt-header
+2|debug corrupt: unknown damage "nosuch"|debug corrupt $S nosuch
+1|cannot read $T/x/machine.conf|debug corrupt $T/x fdt-header
+LIST
+[ "$before" = "$(state "$S")" ] || fail "a refused debug command changed the machine"
+"$KHO" debug corrupt "$S" memory-map-missing || fail "memory-map-missing"
+before=$(state "$S")
+expect_error "debug corrupt: memory-map-missing failed (-1)" \
+	"$KHO" debug corrupt "$S" memory-map-missing
+[ "$rc" -eq 1 ] || fail "a failed damage exited $rc"
+[ "$before" = "$(state "$S")" ] || fail "a failed damage changed the machine"
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"
