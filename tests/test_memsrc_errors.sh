@@ -1,0 +1,127 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# kho inspect's memory sources refuse what they cannot read with exit 1 and
+# one sentence naming the file and the problem, and change nothing: bad
+# specs, directories, empty, special and too long paths; ELF cores that
+# cannot be read (a FIFO) or a kcore without physical addresses; machine directories with a broken
+# machine.conf (unparsable, too large, a directory), a short ram.img, a
+# handover record of the wrong size or that cannot be opened; /dev/mem
+# stand-ins (KHO_DEVMEM, KHO_IOMEM) whose iomem cannot be read, is too
+# large, has a bad range or no System RAM. What they can read agrees with the machine
+# directory: machine:DIR, a machine.conf larger than a page, and an iomem
+# with lines that are not ranges.
+# Needs KHO (path to kho); python3.
+set -eu
+: "${KHO:?KHO must name the kho binary}"
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+H="python3 $ROOT/tests/lib/kho_testdata.py"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kho-memsrc.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+M="$T/m"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+"$KHO" boot "$M" --preserve memfd:2M --preserve memblock --kexec >/dev/null ||
+	fail "boot"
+$H fdt-from-machine "$M" "$T/fdt"
+"$KHO" inspect "$M" --blocks >"$T/dir.out" || fail "inspect DIR"
+grep '^block ' "$T/dir.out" >"$T/dir.blocks"
+[ "$(wc -l <"$T/dir.blocks")" -gt 10 ] || fail "too few blocks"
+
+# What can be read agrees with the directory.
+# same_blocks NAME [ENV=VALUE...] kho-arguments...
+same_blocks() {
+	name=$1
+	shift
+	env "$@" --blocks >"$T/out" 2>"$T/err" || fail "$name: $(cat "$T/err")"
+	grep '^block ' "$T/out" | cmp -s - "$T/dir.blocks" ||
+		fail "$name: other blocks than the directory"
+}
+# A copy of the machine directory to break (its RAM shared).
+broken() {
+	mkdir "$T/$1"
+	cp "$M/machine.conf" "$M/handover" "$T/$1/"
+	ln -s "$M/ram.img" "$T/$1/ram.img"
+}
+same_blocks machine: "$KHO" inspect --mem "machine:$M"
+# A machine.conf larger than the first read (4 KiB).
+broken big
+head -c 5000 /dev/zero | tr '\0' '#' >>"$T/big/machine.conf"
+same_blocks "a 5 KiB machine.conf" "$KHO" inspect "$T/big"
+# /dev/mem and /proc/iomem stand-ins: the RAM at its physical offsets.
+dd if="$M/ram.img" of="$T/devmem" bs=1M count=64 conv=sparse 2>/dev/null
+dd if="$M/ram.img" of="$T/devmem" bs=1M skip=64 seek=4096 count=64 \
+	conv=sparse,notrunc 2>/dev/null
+printf '%s\n' "00000000-00000fff : Reserved" "not a range" \
+	"00001000-03ffffff : System RAM" \
+	"10000-1ffffffffffffffffff : System RAM" \
+	"  00001000-00ffffff : Kernel code" \
+	"100000000-103ffffff : System RAM" >"$T/iomem"
+same_blocks devmem KHO_DEVMEM="$T/devmem" KHO_IOMEM="$T/iomem" \
+	"$KHO" inspect --fdt "$T/fdt" --mem devmem
+
+# Broken machine directories: machine.conf, ram.img, handover.
+broken conf
+echo "ram = 0x8000000 0x1000 node=0" >>"$T/conf/machine.conf"
+broken hugeconf
+head -c 1100000 /dev/zero | tr '\0' '#' >>"$T/hugeconf/machine.conf"
+broken confdir
+rm "$T/confdir/machine.conf"
+mkdir "$T/confdir/machine.conf"
+broken short
+rm "$T/short/ram.img"
+truncate -s 64M "$T/short/ram.img"
+broken hshort
+head -c 16 "$M/handover" >"$T/hshort/handover"
+broken hloop
+rm "$T/hloop/handover"
+ln -s handover "$T/hloop/handover"
+# An ELF core of a 4 MiB raw image: p_paddr 0 twice in a kcore.
+head -c 4194304 /dev/zero >"$T/img"
+$H elfcore "raw:$T/img@0" "$T/kold" --kcore --extra-ram 0x1000@0
+# iomem stand-ins.
+echo "5000-4000 : System RAM" >"$T/iomem.bad"
+echo "00000000-00000fff : Reserved" >"$T/iomem.noram"
+head -c 1100000 /dev/zero | tr '\0' '\n' >"$T/iomem.huge"
+: >"$T/empty"
+mkfifo "$T/fifo"
+# Held open for writing, so that opening it to read does not wait.
+exec 3<>"$T/fifo"
+long=$(printf '%04100d' 0)
+touch "$T/marker"
+
+# fragment of the one sentence | --mem SOURCE | KHO_IOMEM | KHO_DEVMEM
+while IFS='|' read -r says spec iomem devmem; do
+	rc=0
+	KHO_IOMEM=$iomem KHO_DEVMEM=$devmem "$KHO" inspect --fdt "$T/fdt" \
+		--mem "$spec" </dev/null >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "$spec: exit $rc: $(cat "$T/err")"
+	grep -q -- "$says" "$T/err" || fail "$spec: said $(cat "$T/err"), not $says"
+	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "$spec: more than one line: $(cat "$T/err")"
+done <<LIST
+which memory? --mem SOURCE||
+"nosuch:x" is no memory source: use DIR|nosuch:x||
+$T is a directory, not a file|elf:$T||
+$T/empty is empty|raw:$T/empty||
+raw: which file? (raw:FILE@0xBASE)|raw:@0x1000||
+/dev/null is not a file|raw:/dev/null||
+path too long: 0000|elf:$long||
+path too long: 0000|raw:$long@0x0||
+$T/fifo: cannot read it as ELF|elf:$T/fifo||
+$T/kold gives no physical addresses (p_paddr is 0 in several segments)|kcore:$T/kold||
+$T/conf/machine.conf: ram range at 0x8000000 is not above the one before it|$T/conf||
+$T/hugeconf/machine.conf is larger than 1048576 bytes|$T/hugeconf||
+cannot read $T/confdir/machine.conf: Is a directory|$T/confdir||
+$T/short/ram.img is 67108864 bytes but machine.conf needs 134217728: truncated|$T/short||
+$T/hshort/handover is not 32 bytes|$T/hshort||
+cannot open $T/hloop/handover: Too many levels of symbolic links|$T/hloop||
+cannot read $T: Is a directory|devmem|$T|$T/devmem
+$T/iomem.bad:1: bad range|devmem|$T/iomem.bad|$T/devmem
+$T/iomem.noram lists no System RAM|devmem|$T/iomem.noram|$T/devmem
+$T/iomem.huge is larger than 1048576 bytes|devmem|$T/iomem.huge|$T/devmem
+LIST
+exec 3>&-
+[ -z "$(find "$T" -newer "$T/marker" ! -name out ! -name err ! -name fifo)" ] ||
+	fail "a refused inspect changed $(find "$T" -newer "$T/marker")"
+echo "memory sources: every unreadable source refused in one sentence, the rest agree"
