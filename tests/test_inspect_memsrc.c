@@ -2,11 +2,14 @@
 /*
  * test_inspect_memsrc.c - kho inspect's memory sources (tools/kho/memsrc.c)
  * read back exactly what a raw image holds: ELF cores written here with
- * <elf.h> (segments out of order, touching, overlapping, with p_filesz <
- * p_memsz, a vmalloc segment without physical address, a VMCOREINFO note),
- * reads across segment boundaries and at odd offsets, holes refused with
- * -EFAULT, a file shorter than its segments with -EIO; and the refusals at
- * open (not ELF, not a core, 32-bit, truncated headers, bad raw spec).
+ * <elf.h> (segments out of order, touching, overlapping, at the same
+ * address, with p_filesz < p_memsz, a vmalloc segment without physical
+ * address, a VMCOREINFO note, a note too large to read), reads across
+ * segment boundaries and at odd offsets, holes refused with -EFAULT, a file
+ * shorter than its segments or that cannot be read at an offset (a FIFO)
+ * with -EIO; and the refusals at open (not ELF, not a core, 32-bit,
+ * truncated headers, a segment that wraps around, bad raw spec, bad iomem
+ * ranges); the name of every kind of source.
  */
 #include <elf.h>
 #include <errno.h>
@@ -96,8 +99,11 @@ static void write_core(const char *name, const struct load *l, unsigned int n,
 			.p_paddr = l[i].paddr, .p_filesz = l[i].filesz,
 			.p_memsz = l[i].memsz, .p_align = 4096,
 		};
-		assert_int_equal(pwrite(fd, raw + (l[i].paddr - RAW_BASE),
-					l[i].filesz, off), l[i].filesz);
+		if (l[i].filesz)
+			assert_int_equal(pwrite(fd,
+						raw + (l[i].paddr - RAW_BASE),
+						l[i].filesz, off),
+					 l[i].filesz);
 		off += l[i].filesz;
 	}
 	if (vmalloc)
@@ -184,10 +190,14 @@ static void test_raw(void **state)
 	memsrc_close(&ms);
 }
 
-/* Segments out of order, touching, overlapping, partly in the file. */
+/*
+ * Segments out of order, touching, overlapping, partly in the file; of two
+ * at the same address the longer wins, whatever their order in the file.
+ */
 static void test_elf_like_raw(void **state)
 {
 	const struct load l[] = {
+		{ RAW_BASE, MIB / 2, 0 },		  /* the longer wins */
 		{ RAW_BASE + 2 * MIB, 2 * MIB, MIB },	  /* 2nd MiB reads 0 */
 		{ RAW_BASE, MIB, MIB },
 		{ RAW_BASE + MIB, MIB, MIB },		  /* touches the first */
@@ -195,7 +205,7 @@ static void test_elf_like_raw(void **state)
 	};
 	struct memsrc ms;
 
-	write_core("a.core", l, 4, true, "OSRELEASE=6.19\nPAGESIZE=16384\n", 0);
+	write_core("a.core", l, 5, true, "OSRELEASE=6.19\nPAGESIZE=16384\n", 0);
 	open_ok(&ms, "elf:", "a.core");
 	assert_int_equal(ms.nr_ram, 1);
 	assert_true(ms.ram[0].start == RAW_BASE &&
@@ -268,10 +278,45 @@ static void test_elf_refused(void **state)
 	close(fd);
 	snprintf(spec, sizeof(spec), "elf:%s/raw.img", dir);
 	open_err(spec, "raw.img is not an ELF file");
+	/* A segment that wraps around the physical address space. */
+	write_core("w.core", (struct load[]){ { -0x1000ULL, 0x2000, 0 } }, 1,
+		   false, NULL, 4096);
+	snprintf(spec, sizeof(spec), "elf:%s/w.core", dir);
+	open_err(spec, "segment at physical 0xfffffffffffff000 of 0x2000 bytes "
+		       "wraps around");
 	/* A core without a physical address. */
 	write_core("none.core", NULL, 0, true, NULL, 0);
 	snprintf(spec, sizeof(spec), "elf:%s/none.core", dir);
 	open_err(spec, "has no PT_LOAD segment with a physical address");
+}
+
+/* A note segment larger than any kernel's is not read: no page size. */
+static void test_elf_big_note(void **state)
+{
+	const struct load l[] = { { RAW_BASE, MIB, MIB } };
+	char path[4200];
+	struct memsrc ms;
+	Elf64_Phdr ph;
+	int fd;
+
+	write_core("note.core", l, 1, false, "PAGESIZE=16384\n", 0);
+	open_ok(&ms, "elf:", "note.core");
+	assert_int_equal(ms.page_shift, 14);
+	memsrc_close(&ms);
+	path_of(path, sizeof(path), "note.core");
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &ph, sizeof(ph), sizeof(Elf64_Ehdr)),
+			 sizeof(ph));
+	assert_int_equal(ph.p_type, PT_NOTE);
+	ph.p_filesz = MEMSRC_NOTE_MAX + 1;
+	assert_int_equal(pwrite(fd, &ph, sizeof(ph), sizeof(Elf64_Ehdr)),
+			 sizeof(ph));
+	assert_int_equal(ftruncate(fd, 4 * MIB), 0);
+	close(fd);
+	open_ok(&ms, "elf:", "note.core");
+	assert_int_equal(ms.page_shift, 0);
+	memsrc_close(&ms);
 }
 
 static void test_truncated_read(void **state)
@@ -292,7 +337,18 @@ static void test_truncated_read(void **state)
 
 static void test_bad_specs(void **state)
 {
+	static const char *const kinds[] = {
+		[MEMSRC_MACHINE] = "machine directory",
+		[MEMSRC_RAW] = "raw image",
+		[MEMSRC_ELF] = "ELF core",
+		[MEMSRC_KCORE] = "/proc/kcore",
+		[MEMSRC_DEVMEM] = "/dev/mem",
+	};
 	char spec[4300];
+
+	for (unsigned int k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		assert_string_equal(memsrc_kind_name(k), kinds[k]);
+	assert_string_equal(memsrc_kind_name(99), "memory source");
 
 	open_err("", "which memory?");
 	open_err("foo:bar", "is no memory source");
@@ -306,7 +362,16 @@ static void test_bad_specs(void **state)
 
 static void test_devmem(void **state)
 {
-	char mem[4200], iomem[4200];
+	static const struct {
+		const char *text, *says;
+	} bad[] = {
+		{ "2000-1000 : System RAM\n", "iomem:1: bad range" },
+		{ "0-fff : Reserved\n0-ffffffffffffffff : System RAM\n",
+		  "iomem:2: bad range" },
+		{ "0-fff : Reserved\n", "iomem lists no System RAM" },
+	};
+	char mem[4200], iomem[4200], fifo[4200];
+	uint8_t raw_buf[8];
 	struct memsrc ms;
 	struct sim_error e = { "" };
 	FILE *f;
@@ -330,6 +395,32 @@ static void test_devmem(void **state)
 	assert_int_equal(ms.nr_ram, 1);
 	check_reads(&ms, RAW_BASE, RAW_BASE + RAW_SIZE, 0, 0);
 	memsrc_close(&ms);
+
+	/* Memory that cannot be read at an offset: a FIFO. */
+	path_of(fifo, sizeof(fifo), "fifo");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	fd = open(fifo, O_RDWR); /* a writer: opening to read does not wait */
+	assert_true(fd >= 0);
+	setenv("KHO_DEVMEM", fifo, 1);
+	assert_int_equal(memsrc_open(&ms, "devmem", &e), 0);
+	assert_int_equal(memsrc_read(&ms, RAW_BASE, raw_buf, 8, &e), -EIO);
+	if (!strstr(e.msg, "cannot read physical 0x100000000 from ") ||
+	    !strstr(e.msg, "fifo: Illegal seek"))
+		fail_msg("%s", e.msg);
+	memsrc_close(&ms);
+	close(fd);
+	setenv("KHO_DEVMEM", mem, 1);
+
+	/* Ranges no kernel writes. */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f = fopen(iomem, "w");
+		fputs(bad[i].text, f);
+		fclose(f);
+		assert_int_equal(memsrc_open(&ms, "devmem", &e), -EINVAL);
+		if (!strstr(e.msg, bad[i].says))
+			fail_msg("%s: \"%s\" lacks \"%s\"", bad[i].text, e.msg,
+				 bad[i].says);
+	}
 
 	/* Not root: /proc/iomem shows zeroes. */
 	f = fopen(iomem, "w");
@@ -387,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_elf_like_raw),
 		cmocka_unit_test(test_elf_hole),
 		cmocka_unit_test(test_elf_refused),
+		cmocka_unit_test(test_elf_big_note),
 		cmocka_unit_test(test_truncated_read),
 		cmocka_unit_test(test_bad_specs),
 		cmocka_unit_test(test_devmem),
