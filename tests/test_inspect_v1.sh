@@ -4,7 +4,7 @@
 # test's own writer from abi.md: 512-byte and page-sized bitmaps, inferred
 # and set with --v1-bitmap, 4 KiB and 16 KiB pages; the subtree's `fdt`
 # property; and refuses a looping chunk list, more bitmaps than the RAM can
-# need, or a map outside memory.
+# need, a map outside memory, or blocks that overlap.
 # Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -98,4 +98,27 @@ if inspect outside; then
 fi
 grep -q "a kho-v1 chunk is not in memory (property preserved-memory-map, phys 0x100000, index 0); raw:.* has no memory at 0x100000" \
 	"$T/outside.err" || fail "outside: $(cat "$T/outside.err")"
+# An order-0 page inside an order-2 block: the blocks overlap.
+cp -r "$T/page" "$T/overlap"
+python3 - "$T/overlap/mem.img" $((base)) <<'PY'
+import struct, sys
+img, base = sys.argv[1], int(sys.argv[2])
+page, target = 4096, base + (3 << 20) + 4096
+with open(img, "r+b") as f:
+    f.seek(1 << 20)  # the first chunk: order 0
+    _, order, nr = struct.unpack("=QII", f.read(16))
+    start, bm = struct.unpack("=QQ", f.read(16))
+    assert order == 0 and start <= target < start + page * 8 * page
+    bit = (target - start) // page
+    f.seek(bm - base + bit // 8)
+    b = f.read(1)[0]
+    f.seek(-1, 1)
+    f.write(bytes([b | 1 << bit % 8]))
+PY
+if inspect overlap; then
+	fail "overlapping blocks were accepted"
+fi
+grep -q "^kho: KHO handover refused: kho-v1 blocks overlap at 0x100301000 (order 0 inside preserved memory up to 0x100304000)" \
+	"$T/overlap.err" || fail "overlap: $(cat "$T/overlap.err")"
+[ "$(wc -l <"$T/overlap.err")" -eq 1 ] || fail "overlap: more than one line"
 echo "kho-v1: both bitmap sizes, both page sizes, refusals"
