@@ -4,7 +4,7 @@
 # one sentence naming the file and the problem, and change nothing: bad
 # specs, directories, empty, special and too long paths; ELF cores that
 # cannot be read (a FIFO) or a kcore without physical addresses; machine directories with a broken
-# machine.conf (unparsable, too large, a directory), a short ram.img, a
+# machine.conf (unparsable, too large, a directory), no or a short ram.img, a
 # handover record of the wrong size or that cannot be opened; /dev/mem
 # stand-ins (KHO_DEVMEM, KHO_IOMEM) whose iomem cannot be read, is too
 # large, has a bad range or no System RAM. What they can read agrees with the machine
@@ -69,6 +69,8 @@ head -c 1100000 /dev/zero | tr '\0' '#' >>"$T/hugeconf/machine.conf"
 broken confdir
 rm "$T/confdir/machine.conf"
 mkdir "$T/confdir/machine.conf"
+broken noram
+rm "$T/noram/ram.img"
 broken short
 rm "$T/short/ram.img"
 truncate -s 64M "$T/short/ram.img"
@@ -113,6 +115,7 @@ $T/kold gives no physical addresses (p_paddr is 0 in several segments)|kcore:$T/
 $T/conf/machine.conf: ram range at 0x8000000 is not above the one before it|$T/conf||
 $T/hugeconf/machine.conf is larger than 1048576 bytes|$T/hugeconf||
 cannot read $T/confdir/machine.conf: Is a directory|$T/confdir||
+cannot open $T/noram/ram.img: No such file or directory|$T/noram||
 $T/short/ram.img is 67108864 bytes but machine.conf needs 134217728: truncated|$T/short||
 $T/hshort/handover is not 32 bytes|$T/hshort||
 cannot open $T/hloop/handover: Too many levels of symbolic links|$T/hloop||
