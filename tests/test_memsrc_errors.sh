@@ -7,7 +7,8 @@
 # machine.conf (unparsable, too large, a directory), no or a short ram.img, a
 # handover record of the wrong size or that cannot be opened; /dev/mem
 # stand-ins (KHO_DEVMEM, KHO_IOMEM) whose iomem cannot be read, is too
-# large, has a bad range or no System RAM. What they can read agrees with the machine
+# large, has a bad range or no System RAM, or that end before the root FDT
+# the handover names. What they can read agrees with the machine
 # directory: machine:DIR, a machine.conf larger than a page, and an iomem
 # with lines that are not ranges.
 # Needs KHO (path to kho); python3.
@@ -125,6 +126,25 @@ $T/iomem.noram lists no System RAM|devmem|$T/iomem.noram|$T/devmem
 $T/iomem.huge is larger than 1048576 bytes|devmem|$T/iomem.huge|$T/devmem
 LIST
 exec 3>&-
+
 [ -z "$(find "$T" -newer "$T/marker" ! -name out ! -name err ! -name fifo)" ] ||
 	fail "a refused inspect changed $(find "$T" -newer "$T/marker")"
+# A /dev/mem stand-in shorter than its iomem says, so that the root FDT the
+# handover record names cannot be read: refused, and the report says where
+# the FDT was looked for and that it was not read (no size from a buffer
+# that was never filled).
+head -c 1048576 "$T/devmem" >"$T/devmem.short"
+fdt_addr=$(python3 -c 'import struct, sys
+print("%#x" % struct.unpack_from("<Q", open(sys.argv[1], "rb").read())[0])' "$M/handover")
+rc=0
+KHO_DEVMEM="$T/devmem.short" KHO_IOMEM="$T/iomem" "$KHO" inspect \
+	--handover "$M/handover" --mem devmem >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "short devmem: exit $rc: $(cat "$T/err")"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "short devmem: not one line: $(cat "$T/err")"
+grep -q "FDT is not in memory (phys $fdt_addr)" "$T/err" ||
+	fail "short devmem: said $(cat "$T/err")"
+grep -q "^  root FDT *memory at $fdt_addr, not read$" "$T/out" ||
+	fail "short devmem: report: $(cat "$T/out")"
+rm "$T/devmem.short"
+
 echo "memory sources: every unreadable source refused in one sentence, the rest agree"

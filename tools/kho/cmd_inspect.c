@@ -157,8 +157,11 @@ static void print_text(FILE *out, struct inspect *in)
 		fprintf(out, " (kho-v%d, %llu KiB pages)", in->version,
 			(1ULL << in->page_shift) >> 10);
 	fprintf(out, "\n");
-	fprintf(out, "  %-14s%s, %zu bytes\n", "root FDT", in->fdt_name,
-		in->fdt ? (size_t)fdt_totalsize(in->fdt) : 0);
+	if (in->fdt)
+		fprintf(out, "  %-14s%s, %zu bytes\n", "root FDT", in->fdt_name,
+			(size_t)fdt_totalsize(in->fdt));
+	else
+		fprintf(out, "  %-14s%s, not read\n", "root FDT", in->fdt_name);
 	fprintf(out, "  %-14s%s (%s)\n", "page size",
 		fmt_bytes(1ULL << in->page_shift, b, sizeof(b)),
 		in->page_size_from);

@@ -346,16 +346,20 @@ static int read_fdt_mem(struct inspect *in, uint64_t phys, uint64_t size)
 				"%s: the handover gives its size as %" PRIu64
 				" bytes",
 				where, size);
+	/* Named before it is read: a report says where it was looked for. */
+	in->fdt_phys = phys;
+	snprintf(in->fdt_name, sizeof(in->fdt_name), "memory at %#" PRIx64,
+		 phys);
 	in->fdt = malloc(size);
 	if (!in->fdt)
 		return sim_fail(&in->err, -ENOMEM, "out of memory");
 	ret = memsrc_read(&in->ms, phys, in->fdt, size, &in->err);
-	if (ret)
+	if (ret) {
+		free(in->fdt);
+		in->fdt = NULL;
 		return ret;
+	}
 	in->fdt_len = size;
-	in->fdt_phys = phys;
-	snprintf(in->fdt_name, sizeof(in->fdt_name), "memory at %#" PRIx64,
-		 phys);
 	return check_fdt_blob(in->fdt, size, where, &in->err);
 }
 
