@@ -226,10 +226,14 @@ def machine_offset(d, phys):
     die("physical %#x is not in %s" % (phys, d))
 
 
-def fdt_props(blob):
-    """(path, name, offset of the value, length) of every property of an
-    FDT, in order; path is the list of node names from the root ("")."""
-    off_struct, off_strings = struct.unpack(">II", blob[8:16])
+def fdt_tokens(blob):
+    """(kind, path, name, offset, length) of each token of an FDT, in
+    order: kind "node" (a node begins; path ends with its name), "prop" (a
+    property of the node at path: its value's offset in blob and length) or
+    "end" (the node at path ends); path lists node names from the root ("")."""
+    magic, _, off_struct, off_strings = struct.unpack(">4I", blob[:16])
+    if magic != 0xd00dfeed:
+        die("not an FDT")
     pos, path = off_struct, []
     while True:
         tok = struct.unpack(">I", blob[pos:pos + 4])[0]
@@ -237,19 +241,29 @@ def fdt_props(blob):
         if tok == 1:
             end = blob.index(b"\0", pos)
             path.append(blob[pos:end].decode())
+            yield "node", path, path[-1], None, None
             pos = (end + 4) & ~3
         elif tok == 2:
+            yield "end", path, None, None, None
             path.pop()
         elif tok == 3:
             ln, nameoff = struct.unpack(">II", blob[pos:pos + 8])
             pos += 8
             nend = blob.index(b"\0", off_strings + nameoff)
-            yield path, blob[off_strings + nameoff:nend], pos, ln
+            name = blob[off_strings + nameoff:nend].decode()
+            yield "prop", path, name, pos, ln
             pos = (pos + ln + 3) & ~3
         elif tok == 9:
             return
         elif tok != 4:
             die("bad FDT token %d" % tok)
+
+
+def fdt_props(blob):
+    """(path, name, offset of the value, length) of every property."""
+    for kind, path, name, pos, ln in fdt_tokens(blob):
+        if kind == "prop":
+            yield path, name, pos, ln
 
 
 def machine_write(d, phys, data):
@@ -265,7 +279,7 @@ def subtree_data(d, subtree):
         fdt_addr, fdt_size, _, _ = struct.unpack(NATIVE + "QQQQ", f.read(32))
     blob = machine_read(d, fdt_addr, fdt_size)
     for path, name, pos, _ in fdt_props(blob):
-        if name == b"preserved-data" and path[1:] == [subtree]:
+        if name == "preserved-data" and path[1:] == [subtree]:
             return fdt_addr + pos, struct.unpack(NATIVE + "Q",
                                                  blob[pos:pos + 8])[0]
     die("no subtree %s with preserved-data in %s" % (subtree, d))
@@ -304,7 +318,7 @@ def cmd_blob_prop(args):
     head = machine_read(d, blob_phys, 8)
     blob = machine_read(d, blob_phys, struct.unpack(">I", head[4:8])[0])
     for _, name, pos, ln in fdt_props(blob):
-        if name == prop.encode() and ln == 8:
+        if name == prop and ln == 8:
             add_u64(d, blob_phys + pos, delta)
             return
     die("no 8-byte property %s in subtree %s of %s" % (prop, subtree, d))
@@ -374,34 +388,15 @@ class Fdt:
 
 
 def fdt_parse(blob):
-    """[(depth, kind, name, value)] of an FDT: kind is node, prop or end."""
-    magic, total, off_struct, off_strings = struct.unpack(">4I", blob[:16])
-    if magic != 0xd00dfeed:
-        die("not an FDT")
-    out, pos, depth = [], off_struct, 0
-    while True:
-        tok = struct.unpack(">I", blob[pos:pos + 4])[0]
-        pos += 4
-        if tok == 1:
-            end = blob.index(b"\0", pos)
-            out.append((depth, "node", blob[pos:end].decode(), None))
-            depth += 1
-            pos = (end + 4) & ~3
-        elif tok == 3:
-            ln, nameoff = struct.unpack(">II", blob[pos:pos + 8])
-            nend = blob.index(b"\0", off_strings + nameoff)
-            name = blob[off_strings + nameoff:nend].decode()
-            out.append((depth, "prop", name, blob[pos + 8:pos + 8 + ln]))
-            pos = (pos + 8 + ln + 3) & ~3
-        elif tok == 2:
-            depth -= 1
-            out.append((depth, "end", None, None))
-        elif tok == 4:
-            continue
-        elif tok == 9:
-            return out
+    """[(depth, kind, name, value)] of an FDT: kind is node, prop or end;
+    a node and its end at the depth of its parent's properties."""
+    out = []
+    for kind, path, name, pos, ln in fdt_tokens(blob):
+        if kind == "prop":
+            out.append((len(path), kind, name, blob[pos:pos + ln]))
         else:
-            die("bad FDT token %d" % tok)
+            out.append((len(path) - 1, kind, name, None))
+    return out
 
 
 def cmd_fdt_add_blob_size(args):
