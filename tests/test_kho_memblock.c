@@ -69,6 +69,7 @@ enum damage {
 	BAD_COMPAT,
 	WRAPS,
 	BAD_ROOT,
+	NO_NAME,
 };
 
 /* The kernel's blob (mm/memblock.c:2660-2673), optionally damaged. */
@@ -88,7 +89,7 @@ static int write_kernel_blob(void *fdt, enum damage d)
 	for (int i = 0; i < 2; i++) {
 		bool hit = i == 1;
 
-		err |= fdt_begin_node(fdt, name[i]);
+		err |= fdt_begin_node(fdt, hit && d == NO_NAME ? "" : name[i]);
 		err |= fdt_property_string(fdt, "compatible",
 					   hit && d == BAD_COMPAT ?
 						   "reserve-mem-v0" :
@@ -175,7 +176,10 @@ static void expect_refused(enum damage d, const char *property, long index)
 	/* Checked whole before anybody hears of a region. */
 	assert_int_equal(s.n, 0);
 	assert_int_equal(f->own_len, 0);
-	assert_string_equal(err.property, property);
+	if (property)
+		assert_string_equal(err.property, property);
+	else
+		assert_null(err.property);
 	assert_int_equal(err.phys, BLOB);
 	assert_int_equal(err.index, index);
 	assert_non_null(err.what);
@@ -189,6 +193,8 @@ static void test_refused(void **state)
 	expect_refused(BAD_COMPAT, "compatible", 1);
 	expect_refused(WRAPS, "size", 1);
 	expect_refused(BAD_ROOT, "compatible", KHO_ERR_NO_INDEX);
+	/* A region is named by its node: the name is what the kernel finds. */
+	expect_refused(NO_NAME, NULL, 1);
 }
 
 static void test_refused_blob(void **state)
