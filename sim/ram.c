@@ -21,7 +21,7 @@ static int read_text(const char *path, char **out)
 	struct stat st;
 	char *buf;
 	ssize_t n;
-	int fd;
+	int fd, ret;
 
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
@@ -36,10 +36,12 @@ static int read_text(const char *path, char **out)
 		return -ENOMEM;
 	}
 	n = read(fd, buf, st.st_size);
+	/* A directory opens, then says why it cannot be read: EISDIR. */
+	ret = n < 0 ? -errno : -EIO;
 	close(fd);
 	if (n != st.st_size) {
 		free(buf);
-		return -EIO;
+		return ret;
 	}
 	buf[n] = '\0';
 	*out = buf;

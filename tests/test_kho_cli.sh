@@ -94,6 +94,9 @@ expect_error "not a size" "$KHO" boot "$M" --preserve memfd:big
 expect_error "given twice" "$KHO" boot "$M" --preserve memfd --preserve memfd:1M
 expect_error "unknown option" "$KHO" boot "$M" --fast
 expect_error "machine.conf" "$KHO" boot "$T/nowhere"
+mkdir -p "$T/confdir/machine.conf"
+expect_error "cannot read $T/confdir/machine.conf: Is a directory" \
+	"$KHO" boot "$T/confdir"
 expect_error "no pending handover" "$KHO" inspect "$M"
 expect_error "unknown command" "$KHO" reboot
 long=client-name-longer-than-sixty-four-characters-is-no-client-of-ours
