@@ -364,6 +364,11 @@ int cmd_inspect(int argc, char **argv)
 		free(in);
 		return 1;
 	}
+	if (in->read_failure[0]) {
+		ret = -EIO;
+		snprintf(in->err.msg, sizeof(in->err.msg), "%s",
+			 in->read_failure);
+	}
 	if (ret < 0) {
 		/* No handover to describe: the source or the FDT is unusable. */
 		in->valid = false;

@@ -82,6 +82,20 @@ static void *oom(struct inspect *in)
 	return NULL;
 }
 
+/*
+ * The source holds the range but reading it failed (a file shorter than its
+ * memory map says, a /dev/mem that refuses the page): the same as out of
+ * memory, the decoders would take it for memory the handover lacks. Keep
+ * the first failure's sentence; kho inspect reports it instead.
+ */
+static void *read_failed(struct inspect *in)
+{
+	if (!in->read_failure[0])
+		snprintf(in->read_failure, sizeof(in->read_failure), "%s",
+			 in->err.msg);
+	return NULL;
+}
+
 static int refuse(struct inspect *in, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -126,7 +140,7 @@ static void *cache_phys_to_virt(void *ctx, uint64_t pa)
 		return oom(in);
 	if (memsrc_read(&in->ms, page, p, mask + 1, &in->err)) {
 		free(p);
-		return NULL;
+		return read_failed(in);
 	}
 	slot = JudyLIns(&in->cache, page, PJE0);
 	if (slot == PPJERR) {
@@ -179,7 +193,7 @@ static const void *view_map(void *ctx, uint64_t phys, uint64_t len)
 		return oom(in);
 	if (memsrc_read(&in->ms, phys, sp->data, len, &in->err)) {
 		free(sp);
-		return NULL;
+		return read_failed(in);
 	}
 	slot = JudyLIns(&in->spans, phys, PJE0);
 	if (slot == PPJERR) {

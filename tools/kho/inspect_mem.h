@@ -224,6 +224,8 @@ struct inspect {
 	unsigned int nr_scratch;
 	struct kho_scratch scratch_array;
 	bool oom;
+	/* The source failed a read it said it could serve: its sentence. */
+	char read_failure[SIM_ERROR_LEN];
 	bool valid;
 	int code;
 	char reason[1024];
