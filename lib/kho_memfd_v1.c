@@ -43,7 +43,10 @@ static int array_block(uint64_t phys, unsigned int order, uint64_t index,
 	if (w->check) {
 		ret = kho_view_own(w->view, phys, len, "memfd folio array");
 		if (ret)
-			return ret;
+			return kho_fail(w->err, ret,
+					"a page of the memfd-v1 folio array is "
+					"not preserved memory",
+					"folios", phys, (long)index);
 	}
 	for (uint64_t i = 0;
 	     i < len / MEMFD_V1_ENTRY_SIZE && w->entry < w->nr_folios;
@@ -87,7 +90,10 @@ static int array_block(uint64_t phys, unsigned int order, uint64_t index,
 		ret = kho_view_own(w->view, fphys, 1ULL << shift,
 				   "memfd folio");
 		if (ret)
-			return ret;
+			return kho_fail(w->err, ret,
+					"a memfd-v1 folio is not preserved "
+					"memory, or is another folio's",
+					"pfn", at, (long)w->entry);
 	}
 	return 0;
 }
@@ -161,10 +167,15 @@ int kho_memfd_v1_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 				"folios", data, KHO_ERR_NO_INDEX);
 	ret = kho_view_own(view, phys, size ? size : total,
 			   KHO_MEMFD_COMPATIBLE);
-	if (!ret)
-		ret = kho_view_own(view, data, sizeof(ser), "memfd-v1 struct");
 	if (ret)
-		return ret;
+		return kho_fail(err, ret,
+				"the memfd-v1 blob is not preserved memory",
+				NULL, phys, KHO_ERR_NO_INDEX);
+	ret = kho_view_own(view, data, sizeof(ser), "memfd-v1 struct");
+	if (ret)
+		return kho_fail(err, ret,
+				"the memfd-v1 struct is not preserved memory",
+				"data", data, KHO_ERR_NO_INDEX);
 	w.nr_folios = ser.nr_folios;
 	if (ser.nr_folios) {
 		ret = kho_vmalloc_read(view, &folios, array_block, &w, err);

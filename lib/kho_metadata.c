@@ -17,6 +17,7 @@ int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	struct kho_metadata_info tmp;
 	uint32_t version;
 	const void *p;
+	int ret;
 
 	if (!info)
 		info = &tmp;
@@ -64,7 +65,14 @@ int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	kho_memcpy(&info->kexec_count, &md->kexec_count,
 		   sizeof(info->kexec_count));
 	info->size = sizeof(*md);
-	return kho_view_own(view, phys, sizeof(*md), KHO_KEXEC_METADATA_NAME);
+	ret = kho_view_own(view, phys, sizeof(*md), KHO_KEXEC_METADATA_NAME);
+	if (ret)
+		return kho_fail(err, ret,
+				"the kexec-metadata blob is not preserved "
+				"memory",
+				KHO_KEXEC_METADATA_NAME, phys,
+				KHO_ERR_NO_INDEX);
+	return 0;
 }
 
 int kho_metadata_preserve(struct kho_out *out, const char *release,

@@ -186,7 +186,10 @@ static int pass_elements(struct v1_walk *w, uint64_t first, bool check,
 			ret = kho_view_own(w->view, chunk, w->page_size,
 					   "kho-v1 chunk");
 			if (ret)
-				return ret;
+				return v1_fail(w->err, ret,
+					       "a kho-v1 chunk is not "
+					       "preserved memory",
+					       chunk, (long)nr);
 		}
 		for (uint32_t i = 0; i < hdr.num_elms; i++, index++) {
 			const uint64_t *bm;
@@ -211,7 +214,10 @@ static int pass_elements(struct v1_walk *w, uint64_t first, bool check,
 			ret = kho_view_own(w->view, e.bitmap, bytes,
 					   "kho-v1 bitmap");
 			if (ret)
-				return ret;
+				return v1_fail(w->err, ret,
+					       "a kho-v1 bitmap is not "
+					       "preserved memory",
+					       e.bitmap, (long)index);
 			for (unsigned int b = 0; b < bytes * 8; b++) {
 				uint64_t word;
 

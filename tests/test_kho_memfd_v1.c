@@ -32,6 +32,7 @@ struct flat {
 	uint8_t mem[PAGES * PAGE];
 	unsigned int owned;
 	int own_ret;
+	unsigned int refuse_nth; /* 1: the first own() call refuses */
 };
 
 static const void *flat_map(void *ctx, uint64_t phys, uint64_t len)
@@ -48,7 +49,8 @@ static int flat_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
 {
 	struct flat *f = ctx;
 
-	f->owned++;
+	if (++f->owned == f->refuse_nth)
+		return -EPERM;
 	return f->own_ret;
 }
 
@@ -237,12 +239,61 @@ static void test_unmapped(void **state)
 	free(f);
 }
 
+/*
+ * Each structure the owner refuses (kernel B: it is not preserved, or
+ * another structure has it) is named, with where, as the other readers
+ * name theirs: own() is called for the blob, the struct, the chunk, the
+ * array page, then each folio.
+ */
+static void test_own_refused(void **state)
+{
+	static const struct {
+		const char *what, *property;
+		uint64_t phys;
+		long index;
+	} want[] = {
+		{ "the memfd-v1 blob is not preserved memory", NULL, BLOB,
+		  KHO_ERR_NO_INDEX },
+		{ "the memfd-v1 struct is not preserved memory", "data", SER,
+		  KHO_ERR_NO_INDEX },
+		{ "vmalloc chunk is not preserved memory", "first", CHUNK, 0 },
+		{ "a page of the memfd-v1 folio array is not preserved memory",
+		  "folios", ARRAY, 0 },
+		{ "a memfd-v1 folio is not preserved memory, or is another "
+		  "folio's",
+		  "pfn", ARRAY, 0 },
+		{ "a memfd-v1 folio is not preserved memory, or is another "
+		  "folio's",
+		  "pfn", ARRAY + 2 * sizeof(struct kho_memfd_folio_ser), 2 },
+	};
+
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct kho_error err = { 0 };
+		struct kho_view v;
+		struct flat *f = make(&v, "memfd-v1", true);
+
+		f->refuse_nth = i + 1;
+		assert_int_equal(
+			kho_memfd_v1_read(&v, BLOB, 0, NULL, NULL, NULL, &err),
+			-EPERM);
+		assert_string_equal(err.what, want[i].what);
+		if (want[i].property)
+			assert_string_equal(err.property, want[i].property);
+		else
+			assert_null(err.property);
+		assert_int_equal(err.phys, want[i].phys);
+		assert_int_equal(err.index, want[i].index);
+		free(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_unmapped),
+		cmocka_unit_test(test_own_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

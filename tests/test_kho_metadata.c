@@ -130,9 +130,12 @@ static void test_read_refused(void **state)
 	assert_int_equal(
 		kho_metadata_read(&v, FLAT_BASE + FLAT_LEN - 4, 73, NULL, &err),
 		-EFAULT);
-	/* own() refusing: its return comes back */
+	/* own() refusing: its return comes back, and the blob is named */
 	f->own_ret = -EPERM;
-	assert_int_equal(kho_metadata_read(&v, BLOB, 73, NULL, NULL), -EPERM);
+	assert_int_equal(kho_metadata_read(&v, BLOB, 73, NULL, &err), -EPERM);
+	assert_string_equal(err.what,
+			    "the kexec-metadata blob is not preserved memory");
+	assert_int_equal(err.phys, BLOB);
 	free(f);
 }
 

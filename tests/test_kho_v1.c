@@ -27,6 +27,9 @@
 struct flat {
 	uint8_t mem[FLAT_LEN];
 	unsigned int owned_chunks, owned_bitmaps;
+	unsigned int refuse_nth; /* 1: the first own() call refuses */
+	uint64_t last_own; /* where the last own() call was */
+	const char *last_what;
 };
 
 static const void *flat_map(void *ctx, uint64_t phys, uint64_t len)
@@ -50,7 +53,9 @@ static int flat_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
 		assert_string_equal(what, "kho-v1 bitmap");
 		f->owned_bitmaps++;
 	}
-	return 0;
+	f->last_own = phys;
+	f->last_what = what;
+	return f->owned_chunks + f->owned_bitmaps == f->refuse_nth ? -EPERM : 0;
 }
 
 static struct flat *flat_new(struct kho_view *v)
@@ -246,6 +251,32 @@ static void expect(struct flat *f, struct kho_view *v, uint64_t first,
 	assert_string_equal(err.property, "preserved-memory-map");
 }
 
+/* A chunk or bitmap the owner refuses is named, at its address. */
+static void test_own_refused(void **state)
+{
+	for (unsigned int n = 1; n <= 4; n++) {
+		struct kho_error err;
+		struct kho_view v;
+		struct flat *f = flat_new(&v);
+		bool chunk;
+
+		two_chunks_page(f);
+		f->refuse_nth = n;
+		assert_int_equal(kho_v1_read(&v, page_phys(0), 0, 0, NULL, NULL,
+					     NULL, &err),
+				 -EPERM);
+		chunk = !strcmp(f->last_what, "kho-v1 chunk");
+		assert_string_equal(
+			err.what,
+			chunk ? "a kho-v1 chunk is not preserved memory" :
+				"a kho-v1 bitmap is not preserved memory");
+		assert_string_equal(err.property, "preserved-memory-map");
+		assert_int_equal(err.phys, f->last_own);
+		assert_int_equal(f->owned_chunks + f->owned_bitmaps, n);
+		free(f);
+	}
+}
+
 static void test_refused(void **state)
 {
 	struct kho_view v;
@@ -327,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_page_bitmaps),
 		cmocka_unit_test(test_small_bitmaps),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_own_refused),
 		cmocka_unit_test(test_callback_stops),
 	};
 
