@@ -359,9 +359,9 @@ static void test_open_refused(void **state)
 		     at("m/machine.conf"), strerror(EFBIG), d);
 	assert_int_equal(unlink(at("m/machine.conf")), 0);
 	assert_int_equal(mkdir(at("m/machine.conf"), 0755), 0);
-	expect_error(sim_machine_open(&m, d, true, &e), -EIO, &e,
+	expect_error(sim_machine_open(&m, d, true, &e), -EISDIR, &e,
 		     "cannot read %s: %s (is %s a machine directory?)",
-		     at("m/machine.conf"), strerror(EIO), d);
+		     at("m/machine.conf"), strerror(EISDIR), d);
 }
 
 /* The handover record: read, write (through a temporary file), remove. */
