@@ -248,6 +248,32 @@ refused 1 "the root FDT at $addr is not 8-byte aligned, as an FDT must be" \
 	--mem "$D"
 rm -rf "$D"
 
+# A root FDT outside RAM: kernel B's refusal, and the handover record's
+# scratch array as the record gives it, in text and JSON alike.
+D="$T/d-fdt-outside"
+cp -r --sparse=always "$M" "$D"
+rec=$(python3 -c 'import struct, sys
+p = sys.argv[1]
+h = bytearray(open(p, "rb").read())
+struct.pack_into("<Q", h, 0, 1 << 40)
+open(p, "wb").write(h)
+_, _, a, n = struct.unpack("<QQQQ", h)
+print("%#x, %d bytes" % (a, n))' "$D/handover")
+rc=0
+"$KHO" inspect --mem "$D" >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "FDT outside RAM: exit $rc"
+grep -q "FDT is not in memory (phys 0x10000000000)" "$T/err" ||
+	fail "FDT outside RAM: said $(cat "$T/err")"
+grep -q "^  scratch array *$rec$" "$T/out" ||
+	fail "FDT outside RAM: the scratch array is not the record's ($rec): $(cat "$T/out")"
+"$KHO" inspect --mem "$D" --json >"$T/out" 2>/dev/null || true
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+a = d["scratch_array"]
+assert "%#x, %d bytes" % (a["addr"], a["size"]) == sys.argv[2], a' \
+	"$T/out" "$rec" || fail "FDT outside RAM: JSON scratch array"
+rm -rf "$D"
+
 # Every damage the machine's own inspect refuses, refused here too.
 for what in fdt-header fdt-misaligned compatible memory-map-missing \
 	memory-map-short memory-map-zero memory-map-outside \

@@ -173,8 +173,8 @@ static void print_text(FILE *out, struct inspect *in)
 				  sizeof(b)));
 	if (in->ms.has_handover)
 		fprintf(out, "  %-14s%#" PRIx64 ", %" PRIu64 " bytes\n",
-			"scratch array", in->scratch_array.addr,
-			in->scratch_array.size);
+			"scratch array", in->ms.handover.scratch_addr,
+			in->ms.handover.scratch_size);
 	for (unsigned int i = 0; i < in->nr_scratch; i++)
 		fprintf(out, "  %-14s0x%012" PRIx64 "-0x%012" PRIx64 " %s\n",
 			i ? "" : "scratch", in->scratch[i].addr,

@@ -1167,8 +1167,6 @@ static int read_scratch(struct inspect *in)
 	const struct kho_data *kd = &in->ms.handover;
 	uint64_t n = kd->scratch_size / sizeof(struct kho_scratch);
 
-	in->scratch_array.addr = kd->scratch_addr;
-	in->scratch_array.size = kd->scratch_size;
 	if (!n || kd->scratch_size % sizeof(struct kho_scratch) ||
 	    n > INSPECT_SCRATCH_MAX)
 		return refuse(in, -EINVAL,

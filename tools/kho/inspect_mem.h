@@ -180,8 +180,8 @@ struct inspect_subtree {
  * @map_phys: preserved-memory-map: tree root (v2) or first chunk (v1)
  * @scratch: scratch areas when known (machine handover), else NULL
  * @nr_scratch: entries of @scratch
- * @scratch_array: struct kho_data scratch fields, when known
  * @oom: an allocation failed while reading: the report is incomplete
+ * @read_failure: the first read the memory source failed, or ""
  * @valid: the handover passed every check
  * @code: negative errno of the first failure, or 0
  * @reason: the verdict's sentence
@@ -222,9 +222,7 @@ struct inspect {
 	uint64_t map_phys;
 	struct kho_scratch *scratch;
 	unsigned int nr_scratch;
-	struct kho_scratch scratch_array;
 	bool oom;
-	/* The source failed a read it said it could serve: its sentence. */
 	char read_failure[SIM_ERROR_LEN];
 	bool valid;
 	int code;
