@@ -9,7 +9,8 @@
 # without), or with exit status 1 and one sentence on stderr; never a crash,
 # a hang, or a report with something missing. Text, --svg and --json
 # reports of a kho-v4 handover (LUO with memfd-v2 files and an FLB,
-# memblock, kexec-metadata), the text report of a kho-v3 one (memfd-v1).
+# memblock, kexec-metadata), the text report of a kho-v3 one (memfd-v1),
+# and the block list of a kho-v1 one (raw memory, its root FDT given).
 #
 # kho boot (the simulated kernel B), restoring memfds through LUO, memblock
 # regions, kexec-metadata and a guest, then preserving them and a kho-test
@@ -37,6 +38,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 python3 "$ROOT/tests/lib/kho_testdata.py" luo-flb "$T/v4" iommu 0x1000 1
 "$KHO" machine create "$T/v3" --ram 128M >/dev/null
 "$KHO" boot "$T/v3" --abi kho-v3 --preserve memfd:1M --kexec >/dev/null
+# A kho-v1 handover as Linux 6.16-6.19 write it (RAM at 4 GiB).
+python3 "$ROOT/tests/lib/kho_testdata.py" v1 "$T/v1" --bitmap 512 >/dev/null
 
 runs=0
 # sweep NAME MACHINE [OPTIONS]: fail each allocation of the run in turn.
@@ -80,6 +83,9 @@ sweep text "$T/v4"
 sweep svg "$T/v4" --svg "$T/pic.svg"
 sweep json "$T/v4" --json
 sweep kho-v3 "$T/v3"
+# sweep runs `kho inspect MACHINE OPTIONS`: here the options alone.
+sweep kho-v1 --fdt "$T/v1/fdt.dtb" --mem "raw:$T/v1/mem.img@0x100000000" \
+	--blocks
 inspect_runs=$runs
 
 # ---- kho boot ----
