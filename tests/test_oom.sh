@@ -14,10 +14,11 @@
 #
 # kho boot (the simulated kernel B), restoring memfds through LUO, memblock
 # regions, kexec-metadata and a guest, then preserving them and a kho-test
-# client again and kexecing, on a fresh copy of the same handover each time: it
+# client again and kexecing, and a kho-v3 boot restoring and preserving a
+# memfd-v1 file, on a fresh copy of the same handover each time: it
 # must pass as without the failure, refuse with one sentence (exit 1), or
 # end with verdict FAIL and the client that ran out named with "out of
-# memory".
+# memory" (or ENOMEM's strerror).
 #
 # Needs KHO (path to kho) and BUILD (its build directory, which holds
 # tests/failmalloc.so; the plain build: ASan brings its own allocator).
@@ -89,44 +90,55 @@ sweep kho-v1 --fdt "$T/v1/fdt.dtb" --mem "raw:$T/v1/mem.img@0x100000000" \
 inspect_runs=$runs
 
 # ---- kho boot ----
+# boot_sweep KEPT ARGS...: `kho boot` with ARGS on a fresh copy of the
+# machine KEPT, each of its allocations failed in turn; boot_runs counts.
+boot_runs=0
+boot_sweep() {
+	kept=$1
+	shift
+	rm -rf "$T/m"
+	cp -r --sparse=always "$kept" "$T/m"
+	KHO_COUNT_ALLOC="$T/count" LD_PRELOAD="$SHIM" "$KHO" boot "$T/m" "$@" \
+		>"$T/out" 2>&1 ||
+		fail "$kept: the boot fails without any failure: $(cat "$T/out")"
+	grep -q 'verdict .*PASS' "$T/out" || fail "$kept: no PASS without failure"
+	n=$(cat "$T/count")
+	[ "$n" -gt 5 ] || fail "$kept: only $n allocations counted"
+	i=1
+	while [ "$i" -le "$n" ]; do
+		rm -rf "$T/m"
+		cp -r --sparse=always "$kept" "$T/m"
+		rc=0
+		KHO_FAIL_ALLOC=$i LD_PRELOAD="$SHIM" timeout 120 "$KHO" boot \
+			"$T/m" "$@" >"$T/out" 2>"$T/err" || rc=$?
+		case $rc in
+		0)
+			grep -q 'verdict .*PASS' "$T/out" ||
+				fail "$kept: allocation $i failed: exit 0 without PASS: $(cat "$T/out")" ;;
+		1)
+			if grep -q 'verdict .*FAIL' "$T/out"; then
+				grep -q 'FAILED: .*\(out of memory\|Cannot allocate memory\)' "$T/out" ||
+					fail "$kept: allocation $i failed: FAIL names no client out of memory: $(cat "$T/out")"
+			else
+				[ "$(wc -l <"$T/err")" -eq 1 ] ||
+					fail "$kept: allocation $i failed: not one sentence: $(cat "$T/err")"
+			fi ;;
+		*)
+			fail "$kept: allocation $i failed: exit status $rc: $(head -c 300 "$T/err")" ;;
+		esac
+		i=$((i + 1))
+	done
+	boot_runs=$((boot_runs + n))
+}
+
 "$KHO" machine create "$T/keep" --ram 128M >/dev/null
 "$KHO" boot "$T/keep" --preserve memfd:1M --preserve memblock \
 	--preserve kexec-metadata --preserve guest:4M --kexec >/dev/null
-
-fresh() {
-	rm -rf "$T/m"
-	cp -r --sparse=always "$T/keep" "$T/m"
-}
-
-set -- --preserve memfd:1M --preserve memblock --preserve kexec-metadata \
-	--preserve kho-test --preserve guest:4M --kexec
-fresh
-KHO_COUNT_ALLOC="$T/count" LD_PRELOAD="$SHIM" "$KHO" boot "$T/m" "$@" \
-	>"$T/out" 2>&1 || fail "the boot fails without any failure: $(cat "$T/out")"
-grep -q 'verdict .*PASS' "$T/out" || fail "no PASS without failure"
-n=$(cat "$T/count")
-[ "$n" -gt 5 ] || fail "only $n allocations counted"
-i=1
-while [ "$i" -le "$n" ]; do
-	fresh
-	rc=0
-	KHO_FAIL_ALLOC=$i LD_PRELOAD="$SHIM" timeout 120 "$KHO" boot "$T/m" \
-		"$@" >"$T/out" 2>"$T/err" || rc=$?
-	case $rc in
-	0)
-		grep -q 'verdict .*PASS' "$T/out" ||
-			fail "allocation $i failed: exit 0 without PASS: $(cat "$T/out")" ;;
-	1)
-		if grep -q 'verdict .*FAIL' "$T/out"; then
-			grep -q 'FAILED: .*out of memory' "$T/out" ||
-				fail "allocation $i failed: FAIL names no client out of memory: $(cat "$T/out")"
-		else
-			[ "$(wc -l <"$T/err")" -eq 1 ] ||
-				fail "allocation $i failed: not one sentence: $(cat "$T/err")"
-		fi ;;
-	*)
-		fail "allocation $i failed: exit status $rc: $(head -c 300 "$T/err")" ;;
-	esac
-	i=$((i + 1))
-done
-echo "inspect: $inspect_runs, boot: $n allocations failed one at a time: a full report, a pass, one sentence or a client's FAIL, never a crash"
+boot_sweep "$T/keep" --preserve memfd:1M --preserve memblock \
+	--preserve kexec-metadata --preserve kho-test --preserve guest:4M \
+	--kexec
+# kho-v3: a memfd-v1 file restored and preserved again.
+"$KHO" machine create "$T/keep3" --ram 128M >/dev/null
+"$KHO" boot "$T/keep3" --abi kho-v3 --preserve memfd:1M --kexec >/dev/null
+boot_sweep "$T/keep3" --abi kho-v3 --preserve memfd:1M --kexec
+echo "inspect: $inspect_runs, boot: $boot_runs allocations failed one at a time: a full report, a pass, one sentence or a client's FAIL, never a crash"
