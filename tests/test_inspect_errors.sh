@@ -126,13 +126,10 @@ rc=0
 # for word); a scratch array of no whole number of areas, or outside the
 # memory, which inspect's own reader refuses when the root FDT comes from
 # --fdt (without it, kernel B's checks refuse it first).
-python3 - "$M/handover" "$T/sz.rec" "$T/out.rec" "$T/fdt0.rec" <<'PY'
-import struct, sys
-f, fs, a, s = struct.unpack("<QQQQ", open(sys.argv[1], "rb").read())
-open(sys.argv[2], "wb").write(struct.pack("<QQQQ", f, fs, a, 40))
-open(sys.argv[3], "wb").write(struct.pack("<QQQQ", f, fs, 0x7f000000, s))
-open(sys.argv[4], "wb").write(struct.pack("<QQQQ", f, 0, a, s))
-PY
+for r in sz:record:3=40 out:record:2=0x7f000000 fdt0:record:1=0; do
+	cp "$M/handover" "$T/${r%%:*}.rec"
+	$H handover "$T/${r%%:*}.rec" "${r#*:}" >/dev/null
+done
 refused 1 "KHO handover refused: FDT size is smaller than an FDT header (phys 0x" \
 	--mem "elf:$T/good.core" --handover "$T/fdt0.rec"
 refused 1 "the scratch array's size 40 is not a small non-zero multiple of 16 bytes" \
@@ -242,28 +239,24 @@ refused 2 "which memory? give --mem SOURCE or a machine directory" --json
 D="$T/d-misaligned"
 cp -r --sparse=always "$M" "$D"
 "$KHO" debug corrupt "$D" fdt-misaligned || fail "fdt-misaligned: cannot corrupt"
-addr=$(python3 -c 'import struct, sys
-print(hex(struct.unpack_from("<Q", open(sys.argv[1], "rb").read())[0]))' "$D/handover")
+addr=$($H handover "$D" | cut -d' ' -f1)
 refused 1 "the root FDT at $addr is not 8-byte aligned, as an FDT must be" \
 	--mem "$D"
 rm -rf "$D"
 
-# A root FDT outside RAM: kernel B's refusal, and the handover record's
-# scratch array as the record gives it, in text and JSON alike.
+# A root FDT outside RAM: kernel B's refusal, the FDT reported as not
+# read, and the record's scratch array as the record gives it, in text and
+# JSON alike.
 D="$T/d-fdt-outside"
 cp -r --sparse=always "$M" "$D"
-rec=$(python3 -c 'import struct, sys
-p = sys.argv[1]
-h = bytearray(open(p, "rb").read())
-struct.pack_into("<Q", h, 0, 1 << 40)
-open(p, "wb").write(h)
-_, _, a, n = struct.unpack("<QQQQ", h)
-print("%#x, %d bytes" % (a, n))' "$D/handover")
+rec=$($H handover "$D" record:0=0x10000000000 | awk '{ print $3 ", " $4 " bytes" }')
 rc=0
 "$KHO" inspect --mem "$D" >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" -eq 1 ] || fail "FDT outside RAM: exit $rc"
 grep -q "FDT is not in memory (phys 0x10000000000)" "$T/err" ||
 	fail "FDT outside RAM: said $(cat "$T/err")"
+grep -q "^  root FDT *memory at 0x10000000000, not read$" "$T/out" ||
+	fail "FDT outside RAM: the report does not say it was not read: $(cat "$T/out")"
 grep -q "^  scratch array *$rec$" "$T/out" ||
 	fail "FDT outside RAM: the scratch array is not the record's ($rec): $(cat "$T/out")"
 "$KHO" inspect --mem "$D" --json >"$T/out" 2>/dev/null || true

@@ -134,8 +134,7 @@ exec 3>&-
 # that fails is the refusal, not "not in memory" (which is what the
 # decoders would make of memory they cannot read).
 head -c 1048576 "$T/devmem" >"$T/devmem.short"
-fdt_addr=$(python3 -c 'import struct, sys
-print("%#x" % struct.unpack_from("<Q", open(sys.argv[1], "rb").read())[0])' "$M/handover")
+fdt_addr=$($H handover "$M" | cut -d' ' -f1)
 for fmt in "" --json; do
 	rc=0
 	KHO_DEVMEM="$T/devmem.short" KHO_IOMEM="$T/iomem" "$KHO" inspect \

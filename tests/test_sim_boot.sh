@@ -7,9 +7,11 @@
 # array is damaged (nothing changed on disk); a lowmem scratch area that
 # cannot take the next kernel at kexec; a client that runs out of memory
 # while it preserves (no handover written). And a node without RAM boots
-# and kexecs. Needs KHO (path to kho).
+# and kexecs. Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+H="python3 $ROOT/tests/lib/kho_testdata.py"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-sim-boot.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 
@@ -75,39 +77,12 @@ grep -q 'verdict *PASS' "$T/out" || fail "empty node: $(cat "$T/out")"
 B="$T/base"
 "$KHO" machine create "$B" --ram 128M >/dev/null
 "$KHO" boot "$B" --preserve memfd:1M --kexec >/dev/null || fail "base boot"
-# patch DIR FIELD VALUE: FIELD is record:N (u64 N of struct kho_data) or
-# area:N:addr|size (scratch area N); VALUE is absolute or +/-delta.
-patch() {
-	KHO="$KHO" python3 - "$@" <<'PY'
-import os, struct, subprocess, sys
-d, field, value = sys.argv[1:4]
-def put(f, off, value):
-    f.seek(off)
-    old = struct.unpack("<Q", f.read(8))[0]
-    new = old + int(value, 0) if value[0] in "+-" else int(value, 0)
-    f.seek(off)
-    f.write(struct.pack("<Q", new))
-rec = open(os.path.join(d, "handover"), "r+b")
-kd = struct.unpack("<4Q", rec.read(32))
-what = field.split(":")
-if what[0] == "record":
-    put(rec, 8 * int(what[1]), value)
-else:
-    pa = kd[2] + 16 * int(what[1]) + (8 if what[2] == "size" else 0)
-    off = int(subprocess.check_output([os.environ["KHO"], "machine",
-                                       "offset", d, str(pa)]))
-    put(open(os.path.join(d, "ram.img"), "r+b"), off, value)
-PY
-}
-
 # what | patches | the refusal
 while IFS='|' read -r what patches says; do
 	M="$T/$what"
 	cp -r --sparse=always "$B" "$M"
-	for p in $patches; do
-		# shellcheck disable=SC2046 # FIELD=VALUE split in two
-		patch "$M" $(echo "$p" | tr '=' ' ') || fail "$what: cannot patch"
-	done
+	# shellcheck disable=SC2086 # one FIELD=VALUE an argument
+	$H handover "$M" $patches >/dev/null || fail "$what: cannot patch"
 	refused "$M" "$says"
 	rm -rf "$M"
 done <<'LIST'
@@ -122,7 +97,7 @@ LIST
 # one is loaded into is too small: the kexec fails, the boot does not.
 M="$T/low-small"
 cp -r --sparse=always "$B" "$M"
-patch "$M" area:0:size 0x400000
+$H handover "$M" area:0:size=0x400000 >/dev/null || fail "low-small: cannot patch"
 if "$KHO" boot "$M" --kexec >"$T/out" 2>"$T/err"; then
 	fail "low-small: kexec'ed into a 4 MiB lowmem area"
 fi

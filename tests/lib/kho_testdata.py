@@ -11,6 +11,12 @@ in docs/abi.md and the ELF specification, independently of the C code:
         zeroes), so a small dump can claim a TiB
   fdt-from-machine DIR OUT
         the pending handover's root FDT, read out of ram.img
+  handover DIR|FILE [FIELD=VALUE ...]
+        set fields of a handover record (DIR/handover, or a record FILE),
+        in place: FIELD is record:N (u64 N of struct kho_data) or, in a
+        machine directory, area:N:addr or area:N:size (scratch area N in
+        ram.img); VALUE is absolute or +/-delta. Prints the record after:
+        "FDT_ADDR FDT_SIZE SCRATCH_ADDR SCRATCH_SIZE", addresses in hex
   blob-move DIR SUBTREE DELTA
         move the pending handover's SUBTREE preserved-data address by DELTA
         bytes in ram.img, in place (the blob itself stays where it is);
@@ -290,6 +296,32 @@ def add_u64(d, phys, delta):
     old = struct.unpack(NATIVE + "Q", machine_read(d, phys, 8))[0]
     machine_write(d, phys, struct.pack(NATIVE + "Q", old + delta))
     print("%#x" % (old + delta))
+
+
+def cmd_handover(args):
+    d = args[0]
+    rec = os.path.join(d, "handover") if os.path.isdir(d) else d
+    for spec in args[1:]:
+        field, value = spec.split("=", 1)
+        what = field.split(":")
+        with open(rec, "rb") as f:
+            kd = struct.unpack(NATIVE + "4Q", f.read(32))
+        if what[0] == "record":
+            target, at = rec, 8 * int(what[1])
+        elif what[0] == "area" and rec != d:
+            pa = kd[2] + 16 * int(what[1]) + (8 if what[2] == "size" else 0)
+            target, at = machine_image(d), machine_offset(d, pa)
+        else:
+            die("handover: no field %s in %s" % (field, d))
+        with open(target, "r+b") as f:
+            f.seek(at)
+            old = struct.unpack(NATIVE + "Q", f.read(8))[0]
+            new = old + int(value, 0) if value[0] in "+-" else int(value, 0)
+            f.seek(at)
+            f.write(struct.pack(NATIVE + "Q", new % (1 << 64)))
+    with open(rec, "rb") as f:
+        kd = struct.unpack(NATIVE + "4Q", f.read(32))
+    print("%#x %d %#x %d" % kd)
 
 
 def cmd_blob_move(args):
@@ -714,6 +746,7 @@ def main():
     cmds = {
         "elfcore": cmd_elfcore,
         "fdt-from-machine": cmd_fdt_from_machine,
+        "handover": cmd_handover,
         "blob-move": cmd_blob_move,
         "luo-flb": cmd_luo_flb,
         "blob-prop": cmd_blob_prop,
