@@ -51,22 +51,29 @@ static int block_key_error(const struct kho_geometry *geo, uint64_t pfn,
 static inline int block_key(const struct kho_geometry *geo, uint64_t pfn,
 			    unsigned int order, uint64_t *key)
 {
+	/* The key's order bit: order0_bit - order, at most key_width - 1. */
+	unsigned int order_bit = geo->order0_bit - order;
+	uint64_t top, idx;
+
 	/*
-	 * One test for every bad case on the hot path (order out of range,
-	 * misaligned, block not ending below 2^order0_bit, key wider than the
-	 * tree where it drops order bits); block_key_error() says which.
-	 * pfn + 2^order wraps only when pfn itself is out of range.
+	 * Two tests for every bad case on the hot path, three variable
+	 * shifts; block_key_error() says which case it was. The first: order
+	 * at or above order0_bit (order_bit wraps, or is 0, and so is
+	 * order_bit - 1 past key_width - 1), or a key wider than the tree,
+	 * where it drops order bits (kho-v2, 16 KiB pages).
 	 */
-	if (__builtin_expect(order >= geo->order0_bit ||
-				     (pfn & ((1ULL << order) - 1)) ||
-				     ((pfn | (pfn + (1ULL << order))) >>
-				      geo->order0_bit),
-			     0))
+	if (__builtin_expect(order_bit - 1 >= geo->key_width - 1, 0))
 		return block_key_error(geo, pfn, order);
-	*key = 1ULL << (geo->order0_bit - order) | pfn >> order;
-	/* Only where the tree drops order bits (kho-v2, 16 KiB pages). */
-	if (*key >> geo->key_width)
-		return -ERANGE;
+	/*
+	 * The second: @pfn misaligned, or the block not ending below
+	 * 2^order0_bit. An aligned block ends there when its index is below
+	 * 2^order_bit - 1, a limit that cannot wrap.
+	 */
+	idx = pfn >> order;
+	top = 1ULL << order_bit;
+	if (__builtin_expect(idx << order != pfn || idx >= top - 1, 0))
+		return block_key_error(geo, pfn, order);
+	*key = top | idx;
 	return 0;
 }
 
@@ -214,9 +221,10 @@ static int radix_descend_slow(struct kho_radix_tree *tree, uint64_t key,
 	uint64_t **path = tree->finger_node;
 	/*
 	 * An attached tree belongs to someone else, who may free its nodes at
-	 * any time: it caches no path and always descends from the root.
+	 * any time: it keeps no finger (KHO_RADIX_NO_FINGER, set below), so
+	 * every descent of it starts at the root.
 	 */
-	uint64_t diff = tree->attached ? ~0ULL : key ^ tree->finger_key;
+	uint64_t diff = key ^ tree->finger_key;
 	unsigned int first_new = 0; /* level whose entry this call set, 0: none */
 	unsigned int level, l;
 	int ret;
@@ -256,7 +264,8 @@ static int radix_descend_slow(struct kho_radix_tree *tree, uint64_t key,
 		}
 		path[level - 1] = child;
 	}
-	tree->finger_key = key;
+	if (!tree->attached)
+		tree->finger_key = key;
 	return 0;
 
 fail:
@@ -277,9 +286,10 @@ static inline int radix_descend(struct kho_radix_tree *tree, uint64_t key,
 	uint64_t diff = key ^ tree->finger_key;
 	uint64_t entry, *leaf;
 
-	if (tree->attached)
-		return radix_descend_slow(tree, key, create);
-	/* The common case: the same leaf as last time. */
+	/*
+	 * The common case: the same leaf as last time. An attached tree has
+	 * no finger, so neither this test nor the next holds for it.
+	 */
 	if (!(diff >> geo->bitmap_bits))
 		return 0;
 	/*

@@ -66,7 +66,8 @@ struct kho_mem_ops {
  * @root: the root node, mapped
  * @root_phys: physical address of the root
  * @attached: adopted with kho_radix_attach(): read-only, nodes not ours
- * @finger_key: key of the last descent, or KHO_RADIX_NO_FINGER
+ * @finger_key: key of the last descent, or KHO_RADIX_NO_FINGER (always, for
+ *	an attached tree)
  * @finger_node: the nodes on that key's path, by level (0 = leaf): the next
  *	descent starts at the lowest node it shares with the last one, so adds
  *	that stay in one leaf skip the descent altogether
