@@ -4,7 +4,7 @@
  * implementation in one process, interleaved runs, medians.
  *
  * Usage: kho-bench [--quick] [--reps N] [--csv PATH] [--goals PATH]
- *                  [--sweep PATH | --no-sweep] [--wall]
+ *                  [--sweep PATH | --no-sweep] [--wall] [--single-threaded]
  *                  [--workloads W1,W4,...] [--impls libkho,kernel-like,...]
  *
  * Every walk's result (the merged reserved ranges) is compared with a model
@@ -15,10 +15,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 /* Only to choose the build of the range walk's scan (--scan). */
@@ -1441,11 +1443,37 @@ static int scan_build(const char *name)
 	bench_die("--scan: '%s' is not base, bits or vec", name);
 }
 
+/*
+ * Locks are timed as a kernel pays for them. A kernel always has other CPUs:
+ * its mutex takes a locked instruction to lock and another to unlock, and
+ * kho-v1's set_bit() is one. glibc's mutex takes neither while the process
+ * has a single thread (__libc_single_threaded), which would time libkho's,
+ * libkho-before's and kernel-like's locks at a price no kernel pays. So a
+ * second thread waits, idle, for the whole run (--single-threaded: none).
+ */
+static void *idle_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+static void start_idle_thread(void)
+{
+	pthread_t t;
+	int err = pthread_create(&t, NULL, idle_thread, NULL);
+
+	if (err)
+		bench_die("cannot start the idle thread: %s", strerror(err));
+	pthread_detach(t);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: kho-bench [--quick] [--reps N] [--csv PATH] [--goals PATH]\n"
 		"                 [--sweep PATH | --no-sweep] [--wall]\n"
+		"                 [--single-threaded]\n"
 		"                 [--workloads W1,..] [--impls NAME,..]\n"
 		"                 [--goals11 PATH] [--curve PATH]\n"
 		"                 [--curve-max-s SECONDS] [--scan base|bits|vec]\n");
@@ -1468,6 +1496,7 @@ int main(int argc, char **argv)
 		{ "no-sweep", no_argument, NULL, 'n' },
 		{ "wall", no_argument, NULL, 'W' },
 		{ "scan", required_argument, NULL, 'S' },
+		{ "single-threaded", no_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *csv = NULL, *goals_path = NULL, *wsel = NULL, *isel = NULL;
@@ -1478,7 +1507,7 @@ int main(int argc, char **argv)
 	struct workload wl[NR_WORKLOADS];
 	struct result *res;
 	size_t nimpl = 0, nres = 0;
-	bool quick = false, do_sweep = true;
+	bool quick = false, do_sweep = true, one_thread = false;
 	int scan = RADIX_SCAN_AUTO;
 	int reps = 0, c;
 	double t0 = wall_ns();
@@ -1526,6 +1555,9 @@ int main(int argc, char **argv)
 		case 'S':
 			scan = scan_build(optarg);
 			break;
+		case '1':
+			one_thread = true;
+			break;
 		default:
 			usage();
 		}
@@ -1541,6 +1573,8 @@ int main(int argc, char **argv)
 	if (!nimpl)
 		bench_die("no implementation selected");
 
+	if (!one_thread)
+		start_idle_thread();
 	if (scan == RADIX_SCAN_AUTO)
 		scan = radix_cpu_scan();
 	radix_walk_scan = scan;
@@ -1551,6 +1585,11 @@ int main(int argc, char **argv)
 	       phase_clock == CLOCK_MONOTONIC ? "wall-clock time" :
 						"thread CPU time",
 	       (wall_ns() - t0) / 1e9);
+	printf("kho-bench: %s\n",
+	       one_thread ? "one thread: glibc's mutex skips its locked "
+			    "instructions (--single-threaded)" :
+			    "an idle second thread: mutexes take their locked "
+			    "instructions, as a kernel's do");
 	printf("kho-bench: libkho's range walk runs its %s scan build (%s)\n",
 	       scan_names[scan], scan_what[scan]);
 
