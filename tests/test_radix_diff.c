@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -847,6 +848,20 @@ static void test_address_space_edges(void **state)
 		}
 		assert_int_equal(kho_radix_add_page(&r->tree, 0, r->order0),
 				 -ERANGE);
+		/*
+		 * Orders far past the last: the key's order bit would lie
+		 * below bit 0 or wrap, and no shift by them may run.
+		 */
+		for (order = 64; order < 66; order++)
+			assert_int_equal(kho_radix_add_page(&r->tree, 0, order),
+					 -ERANGE);
+		assert_int_equal(kho_radix_add_page(&r->tree, 0, UINT_MAX),
+				 -ERANGE);
+		assert_int_equal(kho_radix_add_page(&r->tree, 0, UINT_MAX - 1),
+				 -ERANGE);
+		assert_int_equal(kho_radix_del_page(&r->tree, 0, UINT_MAX),
+				 -ERANGE);
+		assert_false(kho_radix_test_page(&r->tree, 0, UINT_MAX));
 		assert_int_equal(kho_radix_add_range(&r->tree, 0, pfn_limit(r)),
 				 -ERANGE);
 		assert_int_equal(
