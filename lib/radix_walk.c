@@ -601,10 +601,10 @@ struct edge_scan {
  *                    time than the base build;
  *   RADIX_SCAN_VEC   also AVX-512 VBMI2, whose vpcompressb gathers the
  *                    positions of a word's edges in one instruction: a
- *                    quarter less again. Hosted gcc builds only: a
- *                    freestanding user (a kernel, a loader) may not have
- *                    the vector registers to itself, and clang has no
- *                    #pragma GCC target for the code below.
+ *                    quarter less again. Hosted builds only (gcc and
+ *                    clang, so the fuzzers run it too): a freestanding
+ *                    user (a kernel, a loader) may not have the vector
+ *                    registers to itself.
  */
 #if defined(__x86_64__)
 #define RADIX_BITS_TARGET __attribute__((target("popcnt,bmi,bmi2")))
@@ -618,7 +618,7 @@ static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c)
 		     : "a"(leaf), "c"(0));
 }
 
-#if !defined(KHO_FREESTANDING) && !defined(__clang__)
+#if !defined(KHO_FREESTANDING)
 #include <immintrin.h>
 
 #define RADIX_VEC 1
@@ -708,11 +708,9 @@ static inline uint64_t ctz_any(uint64_t x)
 }
 
 #ifdef RADIX_VEC
-#pragma GCC push_options
-#pragma GCC target("popcnt,bmi,bmi2,avx512f,avx512bw,avx512vl,avx512vbmi2")
 /* Eight edges: @pos's low bytes, widened, << @count, + @base; the rest. */
-static inline __m512i store_eight(uint64_t *p, __m512i pos, __m128i count,
-				  __m512i base)
+static inline RADIX_VEC_TARGET __m512i store_eight(uint64_t *p, __m512i pos,
+						   __m128i count, __m512i base)
 {
 	__m512i v = _mm512_cvtepu8_epi64(_mm512_castsi512_si128(pos));
 
@@ -726,12 +724,12 @@ static inline __m512i store_eight(uint64_t *p, __m512i pos, __m128i count,
  * store: vpcompressb packs the numbers of @b's set bits (taken from the
  * bytes 0..63) into the low bytes, and each eight widen to 64 bits. @slots
  * (rounded up to 8) are stored whatever @b holds. Only the VEC build calls
- * it, and the compiler inlines it there alone (it is not always_inline:
- * elsewhere the target would not allow it).
+ * it, and gcc inlines it there alone (it is not always_inline: elsewhere the
+ * target would not allow it; clang may keep it out of line).
  */
-static inline void word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr,
-				  uint64_t wphys, unsigned int shift,
-				  const unsigned int slots)
+static inline RADIX_VEC_TARGET void
+word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr, uint64_t wphys,
+	       unsigned int shift, const unsigned int slots)
 {
 	const __m512i bit_numbers = _mm512_set_epi8(
 		63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48,
@@ -750,7 +748,6 @@ static inline void word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr,
 	for (; i < nr; i += 8)
 		pos = store_eight(&p[i], pos, count, base);
 }
-#pragma GCC pop_options
 #endif
 
 /*
