@@ -9,8 +9,9 @@
 # without), or with exit status 1 and one sentence on stderr; never a crash,
 # a hang, or a report with something missing. Text, --svg and --json
 # reports of a kho-v4 handover (LUO with memfd-v2 files and an FLB,
-# memblock, kexec-metadata), the text report of a kho-v3 one (memfd-v1),
-# and the block list of a kho-v1 one (raw memory, its root FDT given).
+# memblock, kexec-metadata), its JSON block list, the text report of a
+# kho-v3 one (memfd-v1), and the block list of a kho-v1 one (its root FDT
+# given), from raw memory and from a /dev/mem.
 #
 # kho boot (the simulated kernel B), restoring memfds through LUO, memblock
 # regions, kexec-metadata and a guest, then preserving them and a kho-test
@@ -87,6 +88,14 @@ sweep kho-v3 "$T/v3"
 # sweep runs `kho inspect MACHINE OPTIONS`: here the options alone.
 sweep kho-v1 --fdt "$T/v1/fdt.dtb" --mem "raw:$T/v1/mem.img@0x100000000" \
 	--blocks
+sweep json-blocks "$T/v4" --json --blocks
+# The same kho-v1 image read as /dev/mem: /proc/iomem's RAM, then pread.
+dd if="$T/v1/mem.img" of="$T/devmem" bs=1M seek=4096 conv=sparse 2>/dev/null
+printf '%s\n' "00001000-0009ffff : System RAM" \
+	"100000000-103ffffff : System RAM" >"$T/iomem"
+export KHO_DEVMEM="$T/devmem" KHO_IOMEM="$T/iomem"
+sweep devmem --fdt "$T/v1/fdt.dtb" --mem devmem --blocks
+unset KHO_DEVMEM KHO_IOMEM
 inspect_runs=$runs
 
 # ---- kho boot ----
