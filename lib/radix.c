@@ -58,16 +58,16 @@ static inline int block_key(const struct kho_geometry *geo, uint64_t pfn,
 	/*
 	 * Two tests for every bad case on the hot path, three variable
 	 * shifts; block_key_error() says which case it was. The first: order
-	 * at or above order0_bit (order_bit wraps, or is 0, and so is
-	 * order_bit - 1 past key_width - 1), or a key wider than the tree,
-	 * where it drops order bits (kho-v2, 16 KiB pages).
+	 * at or above order0_bit (order_bit is then 0 or wraps, and
+	 * order_bit - 1 is at least key_width - 1), or a key wider than the
+	 * tree, where it drops order bits (kho-v2, 16 KiB pages).
 	 */
 	if (__builtin_expect(order_bit - 1 >= geo->key_width - 1, 0))
 		return block_key_error(geo, pfn, order);
 	/*
 	 * The second: @pfn misaligned, or the block not ending below
-	 * 2^order0_bit. An aligned block ends there when its index is below
-	 * 2^order_bit - 1, a limit that cannot wrap.
+	 * 2^order0_bit. An aligned block ends below it exactly when its index
+	 * is below 2^order_bit - 1, a limit that cannot wrap.
 	 */
 	idx = pfn >> order;
 	top = 1ULL << order_bit;
