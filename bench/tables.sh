@@ -21,6 +21,7 @@ Machine: $(nproc) CPUs, $cpu at ${mhz%.*} MHz${hv:+ (a $hv guest)}, L2 $l2, L3 $
 $mem of memory, Linux $(uname -r). Shared and noisy: medians over
 $(awk -F, 'NR == 2 { print $6 }' "$dir/results.csv") interleaved runs.
 $(sed -n 's/^kho-bench: libkho.s range walk runs its \(.*\)$/The range walk ran its \1./p' "$dir/output.txt")
+$(sed -n 's/^kho-bench: \(an idle second thread\|one thread\): \(.*\)$/Locks: \1, \2./p' "$dir/output.txt")
 
 MD
 
