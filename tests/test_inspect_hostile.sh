@@ -25,9 +25,11 @@ $H elfcore "$M" "$T/core"
 $H v1 "$T/v1" --bitmap 512 >/dev/null
 
 hostile() {
-python3 - "$1" "$T" "${KHO_HOSTILE_RUNS:-60}" <<'PY'
+python3 - "$1" "$T" "${KHO_HOSTILE_RUNS:-60}" "$ROOT/tests/lib" <<'PY'
 import os, random, struct, subprocess, sys
 kho, t, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path.insert(0, sys.argv[4])
+import kho_testdata as td
 rng = random.Random(int(os.environ.get("KHO_HOSTILE_SEED", "0x4b484f"), 0))
 core, fdt = os.path.join(t, "core"), os.path.join(t, "root.fdt")
 v1img, v1fdt = os.path.join(t, "v1/mem.img"), os.path.join(t, "v1/fdt.dtb")
@@ -73,29 +75,12 @@ def damage(path, spans, n, what, args):
 
 def prop_offsets(path, name):
     """File offsets of the values of every property called name."""
-    b = open(path, "rb").read()
-    off_struct, off_strings = struct.unpack_from(">II", b, 8)
-    size_struct = struct.unpack_from(">I", b, 36)[0]
-    pos, out = off_struct, []
-    while pos < off_struct + size_struct:
-        tok = struct.unpack_from(">I", b, pos)[0]
-        pos += 4
-        if tok == 1:  # FDT_BEGIN_NODE: a NUL-terminated name, padded
-            pos = (b.index(b"\0", pos) + 4) & ~3
-        elif tok == 3:  # FDT_PROP: len, nameoff, value
-            n, nameoff = struct.unpack_from(">II", b, pos)
-            pos += 8
-            at = off_strings + nameoff
-            if b[at:b.index(b"\0", at)] == name:
-                out.append(pos)
-            pos = (pos + n + 3) & ~3
-        elif tok == 9:  # FDT_END
-            break
-    return out
+    return [pos for _, n, pos, _ in td.fdt_props(open(path, "rb").read())
+            if n == name]
 
 # Every blob moved off its 8-byte alignment (an FDT blob must not be).
 with open(fdt, "r+b") as f:
-    for off in prop_offsets(fdt, b"preserved-data"):
+    for off in prop_offsets(fdt, "preserved-data"):
         f.seek(off)
         old = f.read(8)
         for k in range(1, 8):

@@ -11,6 +11,7 @@
 # arch = arm64. Needs KHO (path to kho).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-test-client.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 
@@ -53,8 +54,11 @@ M="$T/damaged"
 "$KHO" machine create "$M" --ram 256M >/dev/null
 "$KHO" boot "$M" --preserve kho-test:64K --kexec >/dev/null || fail "damaged: cold boot"
 "$KHO" inspect "$M" --json >"$T/out-json"
-KHO="$KHO" M="$M" python3 - "$T/out-json" <<'PY' || fail "damaged: cannot find folio 0"
+KHO="$KHO" M="$M" python3 - "$T/out-json" "$ROOT/tests/lib" <<'PY' || fail "damaged: cannot find folio 0"
 import json, os, struct, subprocess, sys
+
+sys.path.insert(0, sys.argv[2])
+import kho_testdata as td
 
 kho, m = os.environ["KHO"], os.environ["M"]
 page = json.load(open(sys.argv[1]))["page_size"]
@@ -68,24 +72,8 @@ def read(phys, n):
     return off, img.read(n)
 
 _, fdt = read(blob, page)
-_, _, ostruct, ostrings = struct.unpack(">IIII", fdt[:16])
-i, first = ostruct, None
-while first is None:
-    tag = struct.unpack(">I", fdt[i:i + 4])[0]
-    i += 4
-    if tag == 1:
-        i = (fdt.index(b"\0", i) + 4) & ~3
-    elif tag == 3:
-        ln, no = struct.unpack(">II", fdt[i:i + 8])
-        i += 8
-        name = fdt[ostrings + no:fdt.index(b"\0", ostrings + no)]
-        if name == b"folios_info":
-            first = struct.unpack("<Q", fdt[i:i + 8])[0]
-        i = (i + ln + 3) & ~3
-    elif tag == 2 or tag == 4:
-        pass
-    else:
-        sys.exit(1)
+first = [struct.unpack("<Q", fdt[pos:pos + 8])[0]
+         for _, name, pos, _ in td.fdt_props(fdt) if name == "folios_info"][0]
 _, chunk = read(first, 16)
 _, lst = read(struct.unpack("<Q", chunk[8:16])[0], 8)
 folio = struct.unpack("<Q", lst)[0] & ~(page - 1)

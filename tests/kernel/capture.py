@@ -28,6 +28,10 @@ import shutil
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import kho_testdata as td  # noqa: E402
+
 SETUP_KEXEC_KHO = 10
 BOOT_PARAMS_SETUP_DATA = 0x250
 
@@ -67,38 +71,6 @@ def x86_handover(log, ram, base):
     fail("boot_params at %#x has no setup_data of type 10 (no KHO handover)" % bp)
 
 
-def fdt_props(blob, want_path):
-    """Properties of the node at want_path ("/chosen") of a flattened tree."""
-    magic, total, off_struct, off_strings = struct.unpack(">IIII", blob[:16])
-    if magic != 0xD00DFEED:
-        fail("no FDT magic in the DTB")
-    pos = off_struct
-    path = []
-    props = {}
-    while True:
-        tok = struct.unpack(">I", blob[pos:pos + 4])[0]
-        pos += 4
-        if tok == 1:
-            end = blob.index(b"\0", pos)
-            path.append(blob[pos:end].decode())
-            pos = (end + 4) & ~3
-        elif tok == 2:
-            path.pop()
-        elif tok == 3:
-            length, nameoff = struct.unpack(">II", blob[pos:pos + 8])
-            name_end = blob.index(b"\0", off_strings + nameoff)
-            name = blob[off_strings + nameoff:name_end].decode()
-            if "/" + "/".join(path[1:]) == want_path:
-                props[name] = blob[pos + 8:pos + 8 + length]
-            pos += 8 + ((length + 3) & ~3)
-        elif tok == 4:
-            continue
-        elif tok == 9:
-            return props
-        else:
-            fail("bad FDT token %#x at %#x" % (tok, pos - 4))
-
-
 def arm64_handover(log, ram, base):
     m = re.search(r"KHOSTUB arm64 dtb=0x([0-9a-f]+)", log)
     if not m:
@@ -106,7 +78,7 @@ def arm64_handover(log, ram, base):
     dtb = int(m.group(1), 16)
     total = struct.unpack(">I", read_phys(ram, base, dtb + 4, 4))[0]
     blob = read_phys(ram, base, dtb, total)
-    chosen = fdt_props(blob, "/chosen")
+    chosen = dict(td.fdt_nodes(blob)).get("/chosen", {})
     out = b""
     for name in ("linux,kho-fdt", "linux,kho-scratch"):
         v = chosen.get(name)

@@ -38,12 +38,18 @@ Usage:
 
 Written from the devicetree specification and the kernel's ABI header
 (include/linux/kho/abi/kexec_handover.h: "preserved-memory-map",
-"preserved-data", "blob-size"); shares no code with libkho.
+"preserved-data", "blob-size"); shares no code with libkho (the FDT
+tokenizer is the test helpers', tests/lib/kho_testdata.py).
 """
 import json
+import os
 import re
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import kho_testdata as td  # noqa: E402
 
 PAGE = 4096
 
@@ -83,36 +89,6 @@ class Machine:
                 self.ram.seek(off + pa - base)
                 return self.ram.read(n)
         raise Bad("%#x+%#x is not RAM of %s" % (pa, n, self.dir))
-
-
-def fdt_walk(blob):
-    """Yield (path, props) for every node of a flattened tree."""
-    magic, total, off_struct, off_strings = struct.unpack(">IIII", blob[:16])
-    if magic != 0xD00DFEED:
-        fail("no FDT magic")
-    pos, path, stack = off_struct, [], []
-    while True:
-        tok = struct.unpack(">I", blob[pos:pos + 4])[0]
-        pos += 4
-        if tok == 1:
-            end = blob.index(b"\0", pos)
-            path.append(blob[pos:end].decode())
-            stack.append({})
-            pos = (end + 4) & ~3
-        elif tok == 2:
-            yield "/" + "/".join(path[1:]), stack.pop()
-            path.pop()
-        elif tok == 3:
-            length, nameoff = struct.unpack(">II", blob[pos:pos + 8])
-            name = blob[off_strings + nameoff:blob.index(b"\0", off_strings + nameoff)].decode()
-            stack[-1][name] = blob[pos + 8:pos + 8 + length]
-            pos += 8 + ((length + 3) & ~3)
-        elif tok == 4:
-            continue
-        elif tok == 9:
-            return
-        else:
-            fail("bad FDT token %#x" % tok)
 
 
 def fnv(data):
@@ -203,7 +179,7 @@ def luo_memfds(m, luo_pa, content=None):
 def info(m):
     fdt_addr, fdt_size, scr_addr, scr_size = m.kho
     root = m.read(fdt_addr, struct.unpack(">I", m.read(fdt_addr + 4, 4))[0])
-    nodes = dict(fdt_walk(root))
+    nodes = dict(td.fdt_nodes(root))
     top = nodes["/"]
     out = {"fdt_addr": fdt_addr, "fdt_size": fdt_size,
            "scratch_addr": scr_addr, "scratch_size": scr_size,
@@ -220,7 +196,7 @@ def info(m):
         out["children"].append(child)
         if child["name"] == "memblock" and "phys" in child:
             total = struct.unpack(">I", m.read(child["phys"] + 4, 4))[0]
-            for p, rp in fdt_walk(m.read(child["phys"], total)):
+            for p, rp in td.fdt_nodes(m.read(child["phys"], total)):
                 if p.count("/") == 1 and p != "/" and "start" in rp and "size" in rp:
                     start, size = u64(rp["start"]), u64(rp["size"])
                     out["regions"].append({"name": p[1:], "start": start, "size": size,
@@ -272,7 +248,7 @@ def tree_blocks(m):
     | pa >> (12 + order))."""
     fdt_addr = m.kho[0]
     root = m.read(fdt_addr, struct.unpack(">I", m.read(fdt_addr + 4, 4))[0])
-    top = dict(fdt_walk(root))["/"]
+    top = dict(td.fdt_nodes(root))["/"]
     out = []
 
     def walk(pa, level, prefix):
@@ -420,7 +396,7 @@ def run(a):
         m = Machine(a[1])
         content = Machine(a[2]) if len(a) == 3 else None
         root = m.read(m.kho[0], struct.unpack(">I", m.read(m.kho[0] + 4, 4))[0])
-        luo = dict(fdt_walk(root)).get("/LUO", {}).get("preserved-data")
+        luo = dict(td.fdt_nodes(root)).get("/LUO", {}).get("preserved-data")
         print(json.dumps(luo_memfds(m, u64(luo), content) if luo else []))
     elif len(a) == 4 and a[0] == "x86place":
         x86place(Machine(a[1]), int(a[2], 0), int(a[3], 0))

@@ -272,6 +272,18 @@ def fdt_props(blob):
             yield path, name, pos, ln
 
 
+def fdt_nodes(blob):
+    """("/a/b", {property name: value bytes}) of every node, as it ends."""
+    stack = []
+    for kind, path, name, pos, ln in fdt_tokens(blob):
+        if kind == "node":
+            stack.append({})
+        elif kind == "prop":
+            stack[-1][name] = blob[pos:pos + ln]
+        else:
+            yield "/" + "/".join(path[1:]), stack.pop()
+
+
 def machine_write(d, phys, data):
     with open(machine_image(d), "r+b") as f:
         f.seek(machine_offset(d, phys))
