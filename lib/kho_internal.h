@@ -202,6 +202,42 @@ int root_fdt_subtree_size(const void *fdt, const struct kho_abi_version *v,
 /* kho_out.c: is the page at @phys inside a preserved block? */
 bool out_page_preserved(struct kho_out *out, uint64_t phys);
 
+/*
+ * memfd.c: the folio array of memfd-v1 and memfd-v2, one format (16-byte
+ * entries, flags DIRTY | UPTODATE), read in two passes: the first checks
+ * every entry and owns the array and each folio, the second calls back.
+ * @say holds the format's sentences, in the order memfd_folios_block()
+ * checks them.
+ */
+struct kho_vmalloc;
+
+struct memfd_folios_say {
+	const char *array_absent, *array_unowned, *pfn_wide, *flags, *past_end,
+		*not_above, *folio_unowned;
+};
+
+struct memfd_folios {
+	const struct kho_view *view;
+	const struct memfd_folios_say *say;
+	struct kho_error *err;
+	uint64_t nr_folios;
+	uint64_t pages; /* of the file */
+	/* set by the walk */
+	bool check; /* pass 1: check and own; pass 2: call back */
+	int (*cb)(uint64_t phys, uint64_t index, unsigned int flags,
+		  uint64_t entry, void *arg);
+	void *arg;
+	uint64_t entry; /* entries seen */
+	uint64_t next_index; /* lowest index the next folio may have */
+	uint64_t holes;
+};
+
+int memfd_folios_check(struct memfd_folios *w, const struct kho_vmalloc *array);
+int memfd_folios_visit(struct memfd_folios *w, const struct kho_vmalloc *array,
+		       int (*cb)(uint64_t phys, uint64_t index,
+				 unsigned int flags, uint64_t entry, void *arg),
+		       void *arg);
+
 /* kho_in.c: restores shared with kho_vmalloc.c */
 bool in_may_restore(const struct kho_in *in);
 struct kho_page *in_restore_block(struct kho_in *in, uint64_t pfn,

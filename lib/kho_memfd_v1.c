@@ -12,91 +12,20 @@
 #include "kho_internal.h"
 
 #define MEMFD_V1_ENTRY_SIZE sizeof(struct kho_memfd_folio_ser)
-#define MEMFD_V1_FOLIO_FLAGS (KHO_MEMFD_FOLIO_DIRTY | KHO_MEMFD_FOLIO_UPTODATE)
 #define MEMFD_V1_MAX_PAGES 0xffffffffULL
 
-struct v1_walk {
-	const struct kho_view *view;
-	bool check; /* pass 1: check and own; pass 2: call back */
-	kho_memfd_v1_folio_cb cb;
-	void *arg;
-	struct kho_error *err;
-	uint64_t nr_folios, pages, entry, next_index, holes;
+static const struct memfd_folios_say memfd_v1_say = {
+	.array_absent = "a page of the memfd-v1 folio array is not in memory",
+	.array_unowned =
+		"a page of the memfd-v1 folio array is not preserved memory",
+	.pfn_wide = "a memfd-v1 folio's pfn is beyond the address space",
+	.flags = "a memfd-v1 folio has unknown flags",
+	.past_end = "a memfd-v1 folio lies past the end of the file",
+	.not_above =
+		"a memfd-v1 folio's index is not above the previous folio's",
+	.folio_unowned =
+		"a memfd-v1 folio is not preserved memory, or is another folio's",
 };
-
-/* One block of the folio array: its entries, up to nr_folios. */
-static int array_block(uint64_t phys, unsigned int order, uint64_t index,
-		       void *arg)
-{
-	struct v1_walk *w = arg;
-	unsigned int shift = w->view->page_shift;
-	uint64_t len = 1ULL << (shift + order);
-	const unsigned char *block = kho_view_map(w->view, phys, len);
-	struct kho_memfd_folio_ser f;
-	int ret;
-
-	if (!block)
-		return kho_fail(w->err, -EFAULT,
-				"a page of the memfd-v1 folio array is not in "
-				"memory",
-				"folios", phys, (long)index);
-	if (w->check) {
-		ret = kho_view_own(w->view, phys, len, "memfd folio array");
-		if (ret)
-			return kho_fail(w->err, ret,
-					"a page of the memfd-v1 folio array is "
-					"not preserved memory",
-					"folios", phys, (long)index);
-	}
-	for (uint64_t i = 0;
-	     i < len / MEMFD_V1_ENTRY_SIZE && w->entry < w->nr_folios;
-	     i++, w->entry++) {
-		uint64_t at = phys + i * MEMFD_V1_ENTRY_SIZE, fphys;
-
-		kho_memcpy(&f, block + i * MEMFD_V1_ENTRY_SIZE, sizeof(f));
-		if (!f.pfn) {
-			w->holes += w->check;
-			continue;
-		}
-		fphys = (uint64_t)f.pfn << shift;
-		if (!w->check) {
-			ret = w->cb ? w->cb(fphys, f.index, f.flags, w->entry,
-					    w->arg) :
-				      0;
-			if (ret)
-				return ret;
-			continue;
-		}
-		if (fphys >> shift != f.pfn)
-			return kho_fail(w->err, -EINVAL,
-					"a memfd-v1 folio's pfn is beyond the "
-					"address space",
-					"pfn", at, (long)w->entry);
-		if (f.flags & ~MEMFD_V1_FOLIO_FLAGS)
-			return kho_fail(w->err, -EINVAL,
-					"a memfd-v1 folio has unknown flags",
-					"flags", at, (long)w->entry);
-		if (f.index >= w->pages)
-			return kho_fail(w->err, -EINVAL,
-					"a memfd-v1 folio lies past the end of "
-					"the file",
-					"index", at, (long)w->entry);
-		if (f.index < w->next_index)
-			return kho_fail(w->err, -EINVAL,
-					"a memfd-v1 folio's index is not above "
-					"the previous folio's",
-					"index", at, (long)w->entry);
-		w->next_index = f.index + 1;
-		ret = kho_view_own(w->view, fphys, 1ULL << shift,
-				   "memfd folio");
-		if (ret)
-			return kho_fail(w->err, ret,
-					"a memfd-v1 folio is not preserved "
-					"memory, or is another folio's",
-					"pfn", at, (long)w->entry);
-	}
-	return 0;
-}
 
 static const struct kho_fdt_blob memfd_v1_blob =
 	KHO_FDT_BLOB("memfd-v1", KHO_MEMFD_COMPATIBLE);
@@ -126,10 +55,11 @@ int kho_memfd_v1_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 		      kho_memfd_v1_folio_cb cb, void *arg,
 		      struct kho_memfd_v1_info *info, struct kho_error *err)
 {
-	struct v1_walk w = { .view = view, .check = true, .err = err };
+	struct memfd_folios w = { .view = view,
+				  .say = &memfd_v1_say,
+				  .err = err };
 	struct kho_memfd_ser ser;
 	struct kho_vmalloc folios;
-	struct kho_view quiet;
 	uint64_t data, total;
 	const void *p;
 	unsigned int shift;
@@ -177,11 +107,9 @@ int kho_memfd_v1_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 				"the memfd-v1 struct is not preserved memory",
 				"data", data, KHO_ERR_NO_INDEX);
 	w.nr_folios = ser.nr_folios;
-	if (ser.nr_folios) {
-		ret = kho_vmalloc_read(view, &folios, array_block, &w, err);
-		if (ret)
-			return ret;
-	}
+	ret = memfd_folios_check(&w, &folios);
+	if (ret)
+		return ret;
 	if (info) {
 		info->ser_phys = data;
 		info->pos = ser.pos;
@@ -191,14 +119,5 @@ int kho_memfd_v1_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 		info->folios = folios;
 		info->fdt_size = total;
 	}
-	if (!cb || !ser.nr_folios)
-		return 0;
-	quiet = *view;
-	quiet.own = NULL;
-	w.view = &quiet;
-	w.check = false;
-	w.cb = cb;
-	w.arg = arg;
-	w.entry = 0;
-	return kho_vmalloc_read(&quiet, &folios, array_block, &w, err);
+	return memfd_folios_visit(&w, &folios, cb, arg);
 }

@@ -151,24 +151,11 @@ err_folios:
 
 /* ---- reader ---------------------------------------------------------------- */
 
-struct memfd_walk {
-	const struct kho_view *view;
-	bool check; /* pass 1: check and own; pass 2: call back */
-	kho_memfd_folio_cb cb;
-	void *arg;
-	struct kho_error *err;
-	uint64_t nr_folios;
-	uint64_t pages; /* of the file */
-	uint64_t entry; /* entries seen */
-	uint64_t next_index; /* lowest index the next folio may have */
-	uint64_t holes;
-};
-
-/* One page-block of the folio array: its entries, up to nr_folios. */
-static int array_block(uint64_t phys, unsigned int order, uint64_t index,
-		       void *arg)
+/* One page-block of a folio array: its entries, up to nr_folios. */
+static int memfd_folios_block(uint64_t phys, unsigned int order, uint64_t index,
+			      void *arg)
 {
-	struct memfd_walk *w = arg;
+	struct memfd_folios *w = arg;
 	const struct kho_view *view = w->view;
 	unsigned int shift = view->page_shift;
 	uint64_t len = 1ULL << (shift + order), i, at, fphys;
@@ -178,17 +165,13 @@ static int array_block(uint64_t phys, unsigned int order, uint64_t index,
 
 	block = kho_view_map(view, phys, len);
 	if (!block)
-		return kho_fail(
-			w->err, -EFAULT,
-			"a page of the memfd folio array is not in memory",
-			"folios", phys, (long)index);
+		return kho_fail(w->err, -EFAULT, w->say->array_absent, "folios",
+				phys, (long)index);
 	if (w->check) {
 		ret = kho_view_own(view, phys, len, "memfd folio array");
 		if (ret)
-			return kho_fail(
-				w->err, ret,
-				"a page of the memfd folio array is not preserved memory",
-				"folios", phys, (long)index);
+			return kho_fail(w->err, ret, w->say->array_unowned,
+					"folios", phys, (long)index);
 	}
 	for (i = 0; i < len / FOLIO_SER_SIZE && w->entry < w->nr_folios;
 	     i++, w->entry++) {
@@ -199,55 +182,98 @@ static int array_block(uint64_t phys, unsigned int order, uint64_t index,
 			continue;
 		}
 		fphys = (uint64_t)f.pfn << shift;
-		if (w->check) {
-			if (fphys >> shift != f.pfn)
-				return kho_fail(
-					w->err, -EINVAL,
-					"a memfd folio's pfn is beyond the address space",
-					"pfn", at, (long)w->entry);
-			if (f.flags & ~KHO_MEMFD_FOLIO_FLAGS)
-				return kho_fail(
-					w->err, -EINVAL,
-					"a memfd folio has unknown flags",
-					"flags", at, (long)w->entry);
-			if (f.index >= w->pages)
-				return kho_fail(
-					w->err, -EINVAL,
-					"a memfd folio lies past the end of the file",
-					"index", at, (long)w->entry);
-			if (f.index < w->next_index)
-				return kho_fail(
-					w->err, -EINVAL,
-					"a memfd folio's index is not above the previous folio's",
-					"index", at, (long)w->entry);
-			w->next_index = f.index + 1;
-			ret = kho_view_own(view, fphys, 1ULL << shift,
-					   "memfd folio");
-			if (ret)
-				return kho_fail(
-					w->err, ret,
-					"a memfd folio is not preserved memory",
-					"pfn", at, (long)w->entry);
-			continue;
-		}
-		if (w->cb) {
+		if (!w->check) {
 			ret = w->cb(fphys, f.index, f.flags, w->entry, w->arg);
 			if (ret)
 				return ret;
+			continue;
 		}
+		if (fphys >> shift != f.pfn)
+			return kho_fail(w->err, -EINVAL, w->say->pfn_wide,
+					"pfn", at, (long)w->entry);
+		if (f.flags & ~KHO_MEMFD_FOLIO_FLAGS)
+			return kho_fail(w->err, -EINVAL, w->say->flags, "flags",
+					at, (long)w->entry);
+		if (f.index >= w->pages)
+			return kho_fail(w->err, -EINVAL, w->say->past_end,
+					"index", at, (long)w->entry);
+		if (f.index < w->next_index)
+			return kho_fail(w->err, -EINVAL, w->say->not_above,
+					"index", at, (long)w->entry);
+		w->next_index = f.index + 1;
+		ret = kho_view_own(view, fphys, 1ULL << shift, "memfd folio");
+		if (ret)
+			return kho_fail(w->err, ret, w->say->folio_unowned,
+					"pfn", at, (long)w->entry);
 	}
 	return 0;
 }
+
+/*
+ * Pass 1 over the @w->nr_folios entries of @array: every entry checked, the
+ * array and every folio owned, the holes counted. @w->err says what is
+ * wrong: a chunk, an entry, or memfd_folios_block().
+ */
+int memfd_folios_check(struct memfd_folios *w, const struct kho_vmalloc *array)
+{
+	w->check = true;
+	w->entry = 0;
+	w->next_index = 0;
+	w->holes = 0;
+	if (!w->nr_folios)
+		return 0;
+	return kho_vmalloc_read(w->view, array, memfd_folios_block, w, w->err);
+}
+
+/*
+ * Pass 2, after memfd_folios_check() passed: @cb for every folio, in array
+ * order, through a view that owns nothing (pass 1 did). Return: 0, or
+ * @cb's first non-zero return.
+ */
+int memfd_folios_visit(struct memfd_folios *w, const struct kho_vmalloc *array,
+		       int (*cb)(uint64_t phys, uint64_t index,
+				 unsigned int flags, uint64_t entry, void *arg),
+		       void *arg)
+{
+	const struct kho_view *view = w->view;
+	struct kho_view quiet;
+	int ret;
+
+	if (!cb || !w->nr_folios)
+		return 0;
+	quiet = *view;
+	quiet.own = NULL;
+	w->view = &quiet;
+	w->check = false;
+	w->cb = cb;
+	w->arg = arg;
+	w->entry = 0;
+	ret = kho_vmalloc_read(&quiet, array, memfd_folios_block, w, w->err);
+	w->view = view;
+	return ret;
+}
+
+static const struct memfd_folios_say memfd_v2_say = {
+	.array_absent = "a page of the memfd folio array is not in memory",
+	.array_unowned =
+		"a page of the memfd folio array is not preserved memory",
+	.pfn_wide = "a memfd folio's pfn is beyond the address space",
+	.flags = "a memfd folio has unknown flags",
+	.past_end = "a memfd folio lies past the end of the file",
+	.not_above = "a memfd folio's index is not above the previous folio's",
+	.folio_unowned = "a memfd folio is not preserved memory",
+};
 
 int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 		   kho_memfd_folio_cb cb, void *arg,
 		   struct kho_memfd_info *info, struct kho_error *err)
 {
-	struct memfd_walk w = { .view = view, .check = true, .err = err };
+	struct memfd_folios w = { .view = view,
+				  .say = &memfd_v2_say,
+				  .err = err };
 	const struct kho_memfd_v2_ser *blob;
 	struct kho_memfd_v2_ser ser;
 	struct kho_vmalloc folios;
-	struct kho_view quiet;
 	unsigned int shift;
 	int ret;
 
@@ -292,8 +318,7 @@ int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 				err, -EINVAL,
 				"a memfd's folio array is smaller than nr_folios entries",
 				"folios", phys, KHO_ERR_NO_INDEX);
-		/* It says what is wrong: a chunk, an entry, or array_block(). */
-		ret = kho_vmalloc_read(view, &folios, array_block, &w, err);
+		ret = memfd_folios_check(&w, &folios);
 		if (ret)
 			return ret;
 	}
@@ -305,16 +330,7 @@ int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 		info->nr_holes = w.holes;
 		info->folios = folios;
 	}
-	if (!cb || !ser.nr_folios)
-		return 0;
-	quiet = *view;
-	quiet.own = NULL;
-	w.view = &quiet;
-	w.check = false;
-	w.cb = cb;
-	w.arg = arg;
-	w.entry = 0;
-	return kho_vmalloc_read(&quiet, &folios, array_block, &w, err);
+	return memfd_folios_visit(&w, &folios, cb, arg);
 }
 
 /* ---- kernel B ------------------------------------------------------------ */
