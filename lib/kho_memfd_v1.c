@@ -14,6 +14,7 @@
 #define MEMFD_V1_ENTRY_SIZE sizeof(struct kho_memfd_folio_ser)
 #define MEMFD_V1_MAX_PAGES 0xffffffffULL
 
+/* The sentences of memfd_folios_check(); memfd.c has memfd-v2's. */
 static const struct memfd_folios_say memfd_v1_say = {
 	.array_absent = "a page of the memfd-v1 folio array is not in memory",
 	.array_unowned =

@@ -253,6 +253,7 @@ int memfd_folios_visit(struct memfd_folios *w, const struct kho_vmalloc *array,
 	return ret;
 }
 
+/* Whole sentences, one table per format, so that each can be searched for. */
 static const struct memfd_folios_say memfd_v2_say = {
 	.array_absent = "a page of the memfd folio array is not in memory",
 	.array_unowned =
@@ -261,7 +262,8 @@ static const struct memfd_folios_say memfd_v2_say = {
 	.flags = "a memfd folio has unknown flags",
 	.past_end = "a memfd folio lies past the end of the file",
 	.not_above = "a memfd folio's index is not above the previous folio's",
-	.folio_unowned = "a memfd folio is not preserved memory",
+	.folio_unowned =
+		"a memfd folio is not preserved memory, or is another folio's",
 };
 
 int kho_memfd_read(const struct kho_view *view, uint64_t phys,
