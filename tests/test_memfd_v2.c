@@ -379,6 +379,32 @@ static struct kho_memfd_folio_ser *entry_of(struct machine *m, uint64_t i)
 	return page + i % per;
 }
 
+/*
+ * A view whose owner refuses the @refuse-th folio it is asked for, as kho
+ * inspect's refuses a block claimed twice.
+ */
+struct refusing {
+	struct kho_view inner;
+	uint64_t folios_owned, refuse;
+};
+
+static const void *refusing_map(void *ctx, uint64_t phys, uint64_t len)
+{
+	struct refusing *r = ctx;
+
+	return r->inner.map(r->inner.ctx, phys, len);
+}
+
+static int refusing_own(void *ctx, uint64_t phys, uint64_t len,
+			const char *what)
+{
+	struct refusing *r = ctx;
+
+	if (strcmp(what, "memfd folio"))
+		return 0;
+	return r->folios_owned++ == r->refuse ? -EBUSY : 0;
+}
+
 static void test_refusals(void **state)
 {
 	struct kho_memfd_v2_ser *ser;
@@ -431,6 +457,24 @@ static void test_refusals(void **state)
 		"a memfd folio's index is not above the previous folio's",
 		"index");
 	entry_of(&m, 299)->index = saved;
+	/* a folio its owner will not give this file: the owner's code */
+	{
+		struct refusing r = { .inner = view, .refuse = 8 };
+		struct kho_view v = { .map = refusing_map,
+				      .own = refusing_own,
+				      .ctx = &r,
+				      .page_shift = 12 };
+		struct kho_error err = { 0 };
+
+		assert_int_equal(
+			kho_memfd_read(&v, m.blob, NULL, NULL, NULL, &err),
+			-EBUSY);
+		assert_string_equal(err.what,
+				    "a memfd folio is not preserved memory, "
+				    "or is another folio's");
+		assert_string_equal(err.property, "pfn");
+		assert_int_equal(err.index, 8);
+	}
 	/* a hole is skipped, as the kernel skips it */
 	saved = entry_of(&m, 5)->pfn;
 	entry_of(&m, 5)->pfn = 0;
