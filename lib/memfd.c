@@ -227,8 +227,8 @@ int memfd_folios_check(struct memfd_folios *w, const struct kho_vmalloc *array)
 
 /*
  * Pass 2, after memfd_folios_check() passed: @cb for every folio, in array
- * order, through a view that owns nothing (pass 1 did). Return: 0, or
- * @cb's first non-zero return.
+ * order, through a view that owns nothing (pass 1 did). Return: 0, @cb's
+ * first non-zero return, or what kho_vmalloc_read() finds wrong.
  */
 int memfd_folios_visit(struct memfd_folios *w, const struct kho_vmalloc *array,
 		       int (*cb)(uint64_t phys, uint64_t index,
