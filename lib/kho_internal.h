@@ -216,6 +216,10 @@ struct memfd_folios_say {
 		*not_above, *folio_unowned;
 };
 
+/* kho_memfd_folio_cb and kho_memfd_v1_folio_cb: one type, two names. */
+typedef int (*memfd_folio_fn)(uint64_t phys, uint64_t index, unsigned int flags,
+			      uint64_t entry, void *arg);
+
 struct memfd_folios {
 	const struct kho_view *view;
 	const struct memfd_folios_say *say;
@@ -224,8 +228,7 @@ struct memfd_folios {
 	uint64_t pages; /* of the file */
 	/* set by the walk */
 	bool check; /* pass 1: check and own; pass 2: call back */
-	int (*cb)(uint64_t phys, uint64_t index, unsigned int flags,
-		  uint64_t entry, void *arg);
+	memfd_folio_fn cb;
 	void *arg;
 	uint64_t entry; /* entries seen */
 	uint64_t next_index; /* lowest index the next folio may have */
@@ -234,9 +237,7 @@ struct memfd_folios {
 
 int memfd_folios_check(struct memfd_folios *w, const struct kho_vmalloc *array);
 int memfd_folios_visit(struct memfd_folios *w, const struct kho_vmalloc *array,
-		       int (*cb)(uint64_t phys, uint64_t index,
-				 unsigned int flags, uint64_t entry, void *arg),
-		       void *arg);
+		       memfd_folio_fn cb, void *arg);
 
 /* kho_in.c: restores shared with kho_vmalloc.c */
 bool in_may_restore(const struct kho_in *in);

@@ -231,9 +231,7 @@ int memfd_folios_check(struct memfd_folios *w, const struct kho_vmalloc *array)
  * first non-zero return, or what kho_vmalloc_read() finds wrong.
  */
 int memfd_folios_visit(struct memfd_folios *w, const struct kho_vmalloc *array,
-		       int (*cb)(uint64_t phys, uint64_t index,
-				 unsigned int flags, uint64_t entry, void *arg),
-		       void *arg)
+		       memfd_folio_fn cb, void *arg)
 {
 	const struct kho_view *view = w->view;
 	struct kho_view quiet;
