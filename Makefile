@@ -168,6 +168,12 @@ build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(TESTLIB_SRCS) $(wildcard include/kho/*.h li
 		$(TESTLIB_SRCS) -lcmocka $(LDLIBS_ALL)
 
 fuzz: deps $(FUZZ_TARGETS)
+	@# On x86-64 the fuzzers must carry the AVX-512 scan that walks run.
+	@if [ "$$(uname -m)" = x86_64 ] && \
+		! nm build/fuzz/fuzz_radix_ops | grep -q scan_vec_direct; then \
+		echo "fuzz: fuzz_radix_ops has no AVX-512 scan (lib/radix_walk.c)"; \
+		exit 1; \
+	fi
 	@for t in $(FUZZ_TARGETS); do \
 		n=$$(basename $$t); mkdir -p build/fuzz/corpus-$$n fuzz/corpus/$$n; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
