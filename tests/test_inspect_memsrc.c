@@ -3,7 +3,8 @@
  * test_inspect_memsrc.c - kho inspect's memory sources (tools/kho/memsrc.c)
  * read back exactly what a raw image holds: ELF cores written here with
  * <elf.h> (segments out of order, touching, overlapping, at the same
- * address, with p_filesz < p_memsz, a vmalloc segment without physical
+ * address, with p_filesz < p_memsz, with no file bytes and an offset past
+ * the end of the file, a vmalloc segment without physical
  * address, a VMCOREINFO note, a note too large to read), reads across
  * segment boundaries and at odd offsets, holes refused with -EFAULT, a file
  * shorter than its segments or that cannot be read at an offset (a FIFO)
@@ -290,6 +291,44 @@ static void test_elf_refused(void **state)
 	open_err(spec, "has no PT_LOAD segment with a physical address");
 }
 
+/*
+ * A segment without file bytes reads as zeros wherever its offset points:
+ * past the end of the file is accepted, where one byte of data is refused.
+ */
+static void test_elf_empty_past_eof(void **state)
+{
+	const struct load l[] = { { RAW_BASE, MIB, MIB },
+				  { RAW_BASE + MIB, MIB, 0 } };
+	const off_t at = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+	char path[4200], spec[4300];
+	struct memsrc ms;
+	Elf64_Phdr ph;
+	int fd;
+
+	write_core("empty.core", l, 2, false, NULL, 0);
+	path_of(path, sizeof(path), "empty.core");
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &ph, sizeof(ph), at), sizeof(ph));
+	assert_int_equal(ph.p_filesz, 0);
+	ph.p_offset = 64 * MIB;
+	assert_int_equal(pwrite(fd, &ph, sizeof(ph), at), sizeof(ph));
+	open_ok(&ms, "elf:", "empty.core");
+	assert_int_equal(ms.nr_ram, 1);
+	check_reads(&ms, RAW_BASE, RAW_BASE + 2 * MIB, RAW_BASE + MIB,
+		    RAW_BASE + 2 * MIB);
+	memsrc_close(&ms);
+
+	ph.p_filesz = 1;
+	assert_int_equal(pwrite(fd, &ph, sizeof(ph), at), sizeof(ph));
+	close(fd);
+	snprintf(spec, sizeof(spec), "elf:%s", path);
+	assert_int_equal(open_err(spec,
+				  "is truncated: segment 1 (physical "
+				  "0x100100000) ends at file offset 0x4000001"),
+			 -ENOEXEC);
+}
+
 /* A note segment larger than any kernel's is not read: no page size. */
 static void test_elf_big_note(void **state)
 {
@@ -479,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_elf_hole),
 		cmocka_unit_test(test_elf_refused),
 		cmocka_unit_test(test_elf_big_note),
+		cmocka_unit_test(test_elf_empty_past_eof),
 		cmocka_unit_test(test_truncated_read),
 		cmocka_unit_test(test_bad_specs),
 		cmocka_unit_test(test_devmem),

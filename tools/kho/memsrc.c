@@ -480,9 +480,15 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 		}
 		if (ph.p_type != PT_LOAD && ph.p_type != PT_NOTE)
 			continue;
-		if (ph.p_offset + ph.p_filesz < ph.p_offset ||
-		    (S_ISREG(st.st_mode) &&
-		     ph.p_offset + ph.p_filesz > (uint64_t)st.st_size)) {
+		/*
+		 * Only a segment's file bytes must lie in the file: one with
+		 * none (memory that reads as zeros) may give any offset, and
+		 * writers put it at or past the end.
+		 */
+		if (ph.p_filesz &&
+		    (ph.p_offset + ph.p_filesz < ph.p_offset ||
+		     (S_ISREG(st.st_mode) &&
+		      ph.p_offset + ph.p_filesz > (uint64_t)st.st_size))) {
 			ret = sim_fail(
 				e, -ENOEXEC,
 				"%s is truncated: segment %zu (physical %#" PRIx64
