@@ -206,25 +206,48 @@ static void test_refused_blob(void **state)
 	/* Not an FDT. */
 	assert_int_equal(kho_memblock_read(&v, BLOB, 0, NULL, NULL, NULL, &err),
 			 -EINVAL);
+	assert_string_equal(err.what, "the memblock blob is not an FDT of "
+				      "version 16 or later");
 	/* Larger than its blob-size. */
 	assert_int_equal(write_kernel_blob(f->mem, NONE), 0);
 	assert_int_equal(
 		kho_memblock_read(&v, BLOB, 64, NULL, NULL, NULL, &err),
 		-EINVAL);
 	assert_string_equal(err.property, "blob-size");
+	assert_string_equal(err.what,
+			    "the memblock FDT is larger than its blob-size");
 	/* Not mapped, and running off the end of memory. */
 	assert_int_equal(kho_memblock_read(&v, BLOB + FLAT_LEN, 0, NULL, NULL,
 					   NULL, &err),
 			 -EFAULT);
+	assert_string_equal(err.what, "the memblock blob is not in memory");
 	memmove(f->mem + FLAT_LEN - 256, f->mem, 256);
 	assert_int_equal(kho_memblock_read(&v, BLOB + FLAT_LEN - 256, 0, NULL,
 					   NULL, NULL, &err),
 			 -EFAULT);
-	/* Corrupt inside: a structure offset past the end. */
+	assert_string_equal(err.what, "the memblock FDT is not all in memory");
+	/* A structure offset past the end: the header itself is refused. */
 	assert_int_equal(write_kernel_blob(f->mem, NONE), 0);
 	((struct fdt_header *)f->mem)->off_dt_struct = cpu_to_fdt32(4000);
-	assert_int_not_equal(
-		kho_memblock_read(&v, BLOB, 0, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(kho_memblock_read(&v, BLOB, 0, NULL, NULL, NULL, &err),
+			 -EINVAL);
+	assert_string_equal(err.what, "the memblock blob is not an FDT of "
+				      "version 16 or later");
+	/* A sound header, and a token no FDT has where the root node begins. */
+	assert_int_equal(write_kernel_blob(f->mem, NONE), 0);
+	*(fdt32_t *)(f->mem + fdt_off_dt_struct(f->mem)) = cpu_to_fdt32(0x7);
+	assert_int_equal(kho_memblock_read(&v, BLOB, 0, NULL, NULL, NULL, &err),
+			 -EINVAL);
+	assert_string_equal(err.what, "the memblock FDT is corrupt");
+	assert_null(err.property);
+	assert_int_equal(err.phys, BLOB);
+	/* Another format's root. */
+	assert_int_equal(write_kernel_blob(f->mem, BAD_ROOT), 0);
+	assert_int_equal(kho_memblock_read(&v, BLOB, 0, NULL, NULL, NULL, &err),
+			 -EINVAL);
+	assert_string_equal(err.what, "the memblock blob is not compatible "
+				      "with memblock-v1");
+	assert_int_equal(f->own_len, 0);
 	free(f);
 }
 
