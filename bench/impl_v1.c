@@ -2,19 +2,21 @@
 /*
  * bench/impl_v1.c - baseline: the kho-v1 design (Linux 6.16 to 6.19).
  *
- * What it models: kernel A tracks preserved blocks per order in a sparse map
- * (the kernel used one xarray per order; here one open-addressing hash per
- * order) from a bitmap index to a page-sized bitmap (PAGE_SIZE * 8 blocks of
- * that order each). Bitmaps are never freed by a delete. At kexec, a
- * finalize step serializes the maps into a linked list of one-page
+ * What it models: kernel A tracks preserved blocks per order in sparse maps,
+ * as the kernel does with xarrays (kernel/kexec_handover.c in 6.16 and
+ * later, __kho_preserve_order()): one map from order to the order's record,
+ * and in each record one map from a bitmap index to a page-sized bitmap
+ * (PAGE_SIZE * 8 blocks of that order each, the size 6.18 chose; 6.16 used
+ * 512 bytes). Bitmaps are never freed by a delete. At kexec, a finalize
+ * step serializes the maps into a linked list of one-page
  * struct khoser_mem_chunk (abi.h): per order, ascending bitmap index, one
  * (phys_start, bitmap address) element each. Kernel B walks the chunk list
  * and every bitmap's set bits, coalescing adjacent blocks of an order into
  * runs before reserving them. The walk timed here is finalize + chunk walk:
  * v1 pays at kexec for what v2 keeps up to date in place.
  *
- * An add is one hash lookup (the kernel's two xa_load() walks cost more; the
- * model errs in kho-v1's favour) and one atomic bit set, as the kernel's.
+ * An add is what the kernel's is: two xa_load() lookups, the order's record
+ * then its bitmap, and one atomic bit set.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,69 +31,204 @@
 #define V1_ORDERS 53
 #define V1_PER_CHUNK KHOSER_BITMAPS_PER_CHUNK_OF(BENCH_PAGE_SHIFT)
 
-struct v1_map {
-	uint64_t *keys; /* bitmap index + 1; 0 = empty slot */
-	uint64_t **vals; /* the bitmaps */
-	size_t cap; /* power of two */
-	size_t nr;
+/*
+ * The xarray as a lookup sees it (include/linux/xarray.h, lib/xarray.c in
+ * 7.3.4): nodes of 64 slots, each node knowing the shift of its index bits;
+ * the head is the entry itself while index 0 is the only one used, else a
+ * node. A node is told from an entry by a tag in the pointer's low bits.
+ *
+ *   head -> [node, shift 6] -slot (i >> 6) & 63-> [node, shift 0]
+ *                                                   -slot i & 63-> bitmap
+ */
+#define XA_CHUNK_SHIFT 6
+#define XA_CHUNK_SIZE (1UL << XA_CHUNK_SHIFT)
+#define XA_NODE_TAG 2UL
+#define XA_TAG_MASK 3UL
+
+struct xa_node {
+	unsigned int shift;
+	void *slots[XA_CHUNK_SIZE];
+};
+
+struct xa {
+	void *head;
+	uint64_t nr_nodes;
+};
+
+static bool xa_is_node(const void *entry)
+{
+	return ((uintptr_t)entry & XA_TAG_MASK) == XA_NODE_TAG;
+}
+
+static struct xa_node *xa_to_node(const void *entry)
+{
+	return (struct xa_node *)((uintptr_t)entry - XA_NODE_TAG);
+}
+
+static void *xa_mk_node(struct xa_node *node)
+{
+	return (void *)((uintptr_t)node | XA_NODE_TAG);
+}
+
+static void *xa_read(void *const *slot)
+{
+	return __atomic_load_n(slot, __ATOMIC_CONSUME);
+}
+
+/* The slot of @node that @index goes through. */
+static unsigned int xa_offset(uint64_t index, const struct xa_node *node)
+{
+	return (index >> node->shift) & (XA_CHUNK_SIZE - 1);
+}
+
+/*
+ * rcu_read_lock() and rcu_read_unlock() of a PREEMPT_RCU kernel (Debian's
+ * and the harness's configs): out-of-line calls that count the task's
+ * nesting, and on the way out test whether the task owes RCU anything.
+ */
+static __thread int rcu_nesting;
+static __thread int rcu_special;
+
+static __attribute__((noinline)) void rcu_lock(void)
+{
+	rcu_nesting++;
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void rcu_unlock(void)
+{
+	__asm__ volatile("" ::: "memory");
+	if (!--rcu_nesting && __atomic_load_n(&rcu_special, __ATOMIC_RELAXED))
+		bench_die("kho-v1: the model never sets rcu_special");
+}
+
+/* xa_load(): the entry at @index or NULL, an out-of-line call as exported. */
+static __attribute__((noinline)) void *xa_load(const struct xa *xa,
+					       uint64_t index)
+{
+	struct xa_node *node;
+	void *entry;
+
+	rcu_lock();
+	entry = xa_read(&xa->head);
+	if (!xa_is_node(entry)) {
+		if (index)
+			entry = NULL;
+		goto out;
+	}
+	node = xa_to_node(entry);
+	if ((index >> node->shift) >= XA_CHUNK_SIZE) {
+		entry = NULL;
+		goto out;
+	}
+	for (;;) {
+		entry = xa_read(&node->slots[xa_offset(index, node)]);
+		if (!node->shift || !xa_is_node(entry))
+			break;
+		node = xa_to_node(entry);
+	}
+out:
+	rcu_unlock();
+	return entry;
+}
+
+static struct xa_node *xa_node_new(struct xa *xa, unsigned int shift)
+{
+	struct xa_node *node = calloc(1, sizeof(*node));
+
+	if (!node)
+		bench_die("kho-v1: no memory");
+	node->shift = shift;
+	xa->nr_nodes++;
+	return node;
+}
+
+/*
+ * Store @entry at a free @index (the kernel's xa_cmpxchg() from NULL, under
+ * the xarray's lock; once per bitmap, off the common path): grow the head
+ * until it spans @index, then make the nodes down to it.
+ */
+static void xa_store_new(struct xa *xa, uint64_t index, void *entry)
+{
+	void *head = xa->head;
+	struct xa_node *node, *child;
+	void **slot;
+
+	if (!head && !index) {
+		__atomic_store_n(&xa->head, entry, __ATOMIC_RELEASE);
+		return;
+	}
+	if (!head) {
+		unsigned int shift = 0;
+
+		while (index >> shift >= XA_CHUNK_SIZE)
+			shift += XA_CHUNK_SHIFT;
+		head = xa_mk_node(xa_node_new(xa, shift));
+	}
+	while (!xa_is_node(head) ||
+	       index >> xa_to_node(head)->shift >= XA_CHUNK_SIZE) {
+		node = xa_node_new(xa, xa_is_node(head) ?
+					       xa_to_node(head)->shift +
+						       XA_CHUNK_SHIFT :
+					       0);
+		node->slots[0] = head;
+		head = xa_mk_node(node);
+	}
+	__atomic_store_n(&xa->head, head, __ATOMIC_RELEASE);
+	for (node = xa_to_node(head); node->shift; node = xa_to_node(*slot)) {
+		slot = &node->slots[xa_offset(index, node)];
+		if (*slot)
+			continue;
+		child = xa_node_new(xa, node->shift - XA_CHUNK_SHIFT);
+		__atomic_store_n(slot, xa_mk_node(child), __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&node->slots[xa_offset(index, node)], entry,
+			 __ATOMIC_RELEASE);
+}
+
+/* xa_for_each(): @fn on every entry, ascending index. */
+static void xa_visit(const void *entry, uint64_t base,
+		     void (*fn)(uint64_t index, void *entry, void *arg),
+		     void *arg)
+{
+	const struct xa_node *node;
+
+	if (!entry)
+		return;
+	if (!xa_is_node(entry)) {
+		fn(base, (void *)entry, arg);
+		return;
+	}
+	node = xa_to_node(entry);
+	for (uint64_t i = 0; i < XA_CHUNK_SIZE; i++)
+		xa_visit(node->slots[i], base + (i << node->shift), fn, arg);
+}
+
+static void xa_free_nodes(void *entry)
+{
+	struct xa_node *node;
+
+	if (!xa_is_node(entry))
+		return;
+	node = xa_to_node(entry);
+	for (unsigned int i = 0; i < XA_CHUNK_SIZE; i++)
+		xa_free_nodes(node->slots[i]);
+	free(node);
+}
+
+/* An order's record: the kernel's struct kho_mem_phys. */
+struct v1_order {
+	struct xa phys_bits;
 };
 
 struct v1 {
 	struct arena arena;
-	struct v1_map map[V1_ORDERS];
+	struct xa orders; /* order -> struct v1_order */
 	struct khoser_mem_chunk *first; /* chunk list of the last finalize */
 	uint64_t nr_chunks;
 	uint64_t nr_bitmaps;
+	uint64_t nr_orders;
 };
-
-static size_t v1_hash(uint64_t key, size_t cap)
-{
-	return (key * 0x9e3779b97f4a7c15ULL) >> 17 & (cap - 1);
-}
-
-static uint64_t **v1_slot(struct v1_map *m, uint64_t key)
-{
-	size_t i = v1_hash(key, m->cap);
-
-	while (m->keys[i] && m->keys[i] != key + 1)
-		i = (i + 1) & (m->cap - 1);
-	if (!m->keys[i])
-		return NULL;
-	return &m->vals[i];
-}
-
-static void v1_insert(struct v1_map *m, uint64_t key, uint64_t *bitmap);
-
-static void v1_grow(struct v1_map *m)
-{
-	struct v1_map old = *m;
-
-	m->cap = old.cap ? old.cap * 2 : 64;
-	m->nr = 0;
-	m->keys = calloc(m->cap, sizeof(*m->keys));
-	m->vals = calloc(m->cap, sizeof(*m->vals));
-	if (!m->keys || !m->vals)
-		bench_die("kho-v1: no memory");
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.keys[i])
-			v1_insert(m, old.keys[i] - 1, old.vals[i]);
-	free(old.keys);
-	free(old.vals);
-}
-
-static void v1_insert(struct v1_map *m, uint64_t key, uint64_t *bitmap)
-{
-	size_t i;
-
-	if ((m->nr + 1) * 2 > m->cap)
-		v1_grow(m);
-	i = v1_hash(key, m->cap);
-	while (m->keys[i])
-		i = (i + 1) & (m->cap - 1);
-	m->keys[i] = key + 1;
-	m->vals[i] = bitmap;
-	m->nr++;
-}
 
 /*
  * kho-v1 set and cleared a block's bit with the kernel's atomic set_bit()
@@ -126,37 +263,40 @@ static void *v1_create(void)
 static int v1_add(void *s, uint64_t pfn, unsigned int order)
 {
 	struct v1 *v = s;
-	struct v1_map *m = &v->map[order];
 	uint64_t idx = pfn >> order;
-	uint64_t key = idx >> V1_BITS_LOG2;
-	uint64_t bit = idx & ((1UL << V1_BITS_LOG2) - 1);
-	uint64_t **slot = m->cap ? v1_slot(m, key) : NULL;
+	struct v1_order *o = xa_load(&v->orders, order);
 	uint64_t *bitmap;
 
-	if (slot) {
-		bitmap = *slot;
-	} else {
+	if (!o) {
+		o = calloc(1, sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		xa_store_new(&v->orders, order, o);
+		v->nr_orders++;
+	}
+	bitmap = xa_load(&o->phys_bits, idx >> V1_BITS_LOG2);
+	if (!bitmap) {
 		bitmap = arena_alloc_page(&v->arena);
 		if (!bitmap)
 			return -ENOMEM;
-		v1_insert(m, key, bitmap);
+		xa_store_new(&o->phys_bits, idx >> V1_BITS_LOG2, bitmap);
 		v->nr_bitmaps++;
 	}
-	v1_set_bit(bitmap, bit);
+	v1_set_bit(bitmap, idx & ((1UL << V1_BITS_LOG2) - 1));
 	return 0;
 }
 
 static int v1_del(void *s, uint64_t pfn, unsigned int order)
 {
 	struct v1 *v = s;
-	struct v1_map *m = &v->map[order];
 	uint64_t idx = pfn >> order;
-	uint64_t bit = idx & ((1UL << V1_BITS_LOG2) - 1);
-	uint64_t **slot = m->cap ? v1_slot(m, idx >> V1_BITS_LOG2) : NULL;
+	struct v1_order *o = xa_load(&v->orders, order);
+	uint64_t *bitmap =
+		o ? xa_load(&o->phys_bits, idx >> V1_BITS_LOG2) : NULL;
 
-	if (!slot)
+	if (!bitmap)
 		return -ENOENT;
-	v1_clear_bit(*slot, bit);
+	v1_clear_bit(bitmap, idx & ((1UL << V1_BITS_LOG2) - 1));
 	return 0;
 }
 
@@ -175,72 +315,59 @@ static void v1_free_chunks(struct v1 *v)
 	v->nr_chunks = 0;
 }
 
-struct v1_elm {
-	uint64_t key;
-	uint64_t *bitmap;
+struct v1_serialize {
+	struct v1 *v;
+	unsigned int order;
+	struct khoser_mem_chunk *chunk; /* of this order, being filled */
+	struct khoser_mem_chunk *last; /* of the list */
 };
 
-static int v1_elm_cmp(const void *a, const void *b)
+/* One bitmap into the chunk list, a new chunk when there is no room. */
+static void v1_put_bitmap(uint64_t index, void *bitmap, void *arg)
 {
-	const struct v1_elm *x = a, *y = b;
+	struct v1_serialize *z = arg;
+	struct v1 *v = z->v;
+	struct khoser_mem_bitmap_ptr *e;
 
-	return x->key < y->key ? -1 : x->key > y->key;
+	if (!z->chunk || z->chunk->hdr.num_elms == V1_PER_CHUNK) {
+		z->chunk = arena_alloc_page(&v->arena);
+		if (!z->chunk)
+			bench_die("kho-v1: arena full");
+		z->chunk->hdr.order = z->order;
+		if (z->last)
+			z->last->hdr.next =
+				arena_virt_to_phys(&v->arena, z->chunk);
+		else
+			v->first = z->chunk;
+		z->last = z->chunk;
+		v->nr_chunks++;
+	}
+	e = &z->chunk->bitmaps[z->chunk->hdr.num_elms++];
+	e->phys_start = (index << V1_BITS_LOG2)
+			<< (z->order + BENCH_PAGE_SHIFT);
+	e->bitmap = arena_virt_to_phys(&v->arena, bitmap);
 }
 
-/* kho-v1 finalize: serialize every order's bitmaps into a chunk list. */
+static void v1_put_order(uint64_t order, void *entry, void *arg)
+{
+	struct v1_serialize *z = arg;
+	struct v1_order *o = entry;
+
+	z->order = order;
+	z->chunk = NULL;
+	xa_visit(o->phys_bits.head, 0, v1_put_bitmap, z);
+}
+
+/*
+ * kho-v1 finalize: serialize every order's bitmaps into a chunk list, as
+ * the kernel's kho_mem_serialize() does with two nested xa_for_each().
+ */
 static int v1_finalize(struct v1 *v)
 {
-	struct khoser_mem_chunk *last = NULL, *chunk = NULL;
-	struct v1_elm *elms = NULL;
-	size_t cap = 0;
+	struct v1_serialize z = { .v = v };
 
 	v1_free_chunks(v);
-	for (unsigned int order = 0; order < V1_ORDERS; order++) {
-		struct v1_map *m = &v->map[order];
-		size_t n = 0;
-
-		if (!m->nr)
-			continue;
-		if (m->nr > cap) {
-			cap = m->nr;
-			free(elms);
-			elms = malloc(cap * sizeof(*elms));
-			if (!elms)
-				bench_die("kho-v1: no memory");
-		}
-		for (size_t i = 0; i < m->cap; i++) {
-			if (!m->keys[i])
-				continue;
-			elms[n].key = m->keys[i] - 1;
-			elms[n].bitmap = m->vals[i];
-			n++;
-		}
-		qsort(elms, n, sizeof(*elms), v1_elm_cmp);
-		chunk = NULL;
-		for (size_t i = 0; i < n; i++) {
-			struct khoser_mem_bitmap_ptr *e;
-
-			if (!chunk || chunk->hdr.num_elms == V1_PER_CHUNK) {
-				chunk = arena_alloc_page(&v->arena);
-				if (!chunk)
-					bench_die("kho-v1: arena full");
-				chunk->hdr.order = order;
-				if (last)
-					last->hdr.next = arena_virt_to_phys(
-						&v->arena, chunk);
-				else
-					v->first = chunk;
-				last = chunk;
-				v->nr_chunks++;
-			}
-			e = &chunk->bitmaps[chunk->hdr.num_elms++];
-			e->phys_start = (elms[i].key << V1_BITS_LOG2)
-					<< (order + BENCH_PAGE_SHIFT);
-			e->bitmap =
-				arena_virt_to_phys(&v->arena, elms[i].bitmap);
-		}
-	}
-	free(elms);
+	xa_visit(v->orders.head, 0, v1_put_order, &z);
 	return 0;
 }
 
@@ -286,25 +413,38 @@ static uint64_t v1_nodes(void *s)
 	return v->nr_bitmaps + v->nr_chunks;
 }
 
+static void v1_order_nodes(uint64_t order, void *entry, void *arg)
+{
+	uint64_t *nodes = arg;
+
+	*nodes += ((struct v1_order *)entry)->phys_bits.nr_nodes;
+}
+
+/* Bitmaps and chunks, the xarrays' nodes and the orders' records. */
 static uint64_t v1_memory(void *s)
 {
 	struct v1 *v = s;
-	uint64_t bytes = v1_nodes(s) * BENCH_PAGE_SIZE;
+	uint64_t nodes = v->orders.nr_nodes;
 
-	for (unsigned int o = 0; o < V1_ORDERS; o++)
-		bytes += v->map[o].cap *
-			 (sizeof(*v->map[o].keys) + sizeof(*v->map[o].vals));
-	return bytes;
+	xa_visit(v->orders.head, 0, v1_order_nodes, &nodes);
+	return v1_nodes(s) * BENCH_PAGE_SIZE + nodes * sizeof(struct xa_node) +
+	       v->nr_orders * sizeof(struct v1_order);
+}
+
+static void v1_free_order(uint64_t order, void *entry, void *arg)
+{
+	struct v1_order *o = entry;
+
+	xa_free_nodes(o->phys_bits.head);
+	free(o);
 }
 
 static void v1_destroy(void *s)
 {
 	struct v1 *v = s;
 
-	for (unsigned int o = 0; o < V1_ORDERS; o++) {
-		free(v->map[o].keys);
-		free(v->map[o].vals);
-	}
+	xa_visit(v->orders.head, 0, v1_free_order, NULL);
+	xa_free_nodes(v->orders.head);
 	arena_destroy(&v->arena);
 	free(v);
 }
