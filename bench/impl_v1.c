@@ -6,9 +6,9 @@
  * as the kernel does with xarrays (kernel/kexec_handover.c in 6.16 and
  * later, __kho_preserve_order()): one map from order to the order's record,
  * and in each record one map from a bitmap index to a page-sized bitmap
- * (PAGE_SIZE * 8 blocks of that order each, as later kernels sized them; 6.16 used
- * 512 bytes). Bitmaps are never freed by a delete. At kexec, a finalize
- * step serializes the maps into a linked list of one-page
+ * (PAGE_SIZE * 8 blocks of that order each, as later kernels sized them;
+ * 6.16 used 512 bytes). Bitmaps are never freed by a delete. At kexec, a
+ * finalize step serializes the maps into a linked list of one-page
  * struct khoser_mem_chunk (abi.h): per order, ascending bitmap index, one
  * (phys_start, bitmap address) element each. Kernel B walks the chunk list
  * and every bitmap's set bits, coalescing adjacent blocks of an order into
