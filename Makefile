@@ -87,7 +87,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJS) $(SIM_DEP) $(LIBKHO_A)
 
 # --- checks -----------------------------------------------------------------
 # Tests run three ways: plain, ASan+UBSan, and the threaded ones under TSan.
-TSAN_TESTS := test_radix_concurrency
+TSAN_TESTS := test_radix_concurrency test_lock
 
 deps:
 	@sh scripts/deps.sh check

@@ -16,6 +16,9 @@
 
 #include "kho_errno.h"
 #include "kho_warn.h"
+#ifndef KHO_FREESTANDING
+#include "hosted/lock_fast.h"
+#endif
 
 #define BITS_PER_WORD_LOG2 6
 #define BITS_PER_WORD (1U << BITS_PER_WORD_LOG2)
@@ -71,16 +74,16 @@ static inline void store_word(uint64_t *slot, uint64_t val)
 }
 
 /*
- * The tree lock, on every path. A hosted build takes the pthread mutex of
- * <kho/lock.h> here, inline, as lib/hosted/lock_pthread.c does one call
- * deeper; a freestanding build calls its environment's functions.
+ * The tree lock, on every path. A hosted build takes the lock of
+ * lib/hosted/lock_futex.c here, inline (lock_fast.h); a freestanding build
+ * calls its environment's functions.
  */
 static inline void radix_lock(struct kho_radix_tree *tree)
 {
 #ifdef KHO_FREESTANDING
 	kho_lock_acquire(&tree->lock);
 #else
-	pthread_mutex_lock(&tree->lock.mutex);
+	lock_fast_acquire(&tree->lock);
 #endif
 }
 
@@ -89,7 +92,7 @@ static inline void radix_unlock(struct kho_radix_tree *tree)
 #ifdef KHO_FREESTANDING
 	kho_lock_release(&tree->lock);
 #else
-	pthread_mutex_unlock(&tree->lock.mutex);
+	lock_fast_release(&tree->lock);
 #endif
 }
 

@@ -2,10 +2,11 @@
 /*
  * kho/lock.h - the one seam between the library and its environment's lock.
  *
- * Hosted builds use a pthread mutex (lib/hosted/lock_pthread.c). A
- * freestanding user (boot loader, hypervisor, kernel) builds lib/ with
- * -DKHO_FREESTANDING and supplies the four functions below over its own lock,
- * stored in @opaque.
+ * Hosted builds use a futex lock whose waiters sleep and whose uncontended
+ * lock and unlock take one locked instruction between them
+ * (lib/hosted/lock_futex.c). A freestanding user (boot loader, hypervisor,
+ * kernel) builds lib/ with -DKHO_FREESTANDING and supplies the four
+ * functions below over its own lock, stored in @opaque.
  */
 #ifndef KHO_LOCK_H
 #define KHO_LOCK_H
@@ -16,8 +17,19 @@ struct kho_lock {
 };
 #else
 #include <pthread.h>
+/*
+ * @state: 0 free, 1 held (a futex word); @waiters: threads asleep or about
+ * to sleep on it. The space is that of the pthread_mutex_t it held before,
+ * so that the structures embedding it keep their layout.
+ */
 struct kho_lock {
-	pthread_mutex_t mutex;
+	union {
+		struct {
+			unsigned int state;
+			unsigned int waiters;
+		};
+		pthread_mutex_t layout;
+	};
 };
 #endif
 
