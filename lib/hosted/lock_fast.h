@@ -32,12 +32,18 @@ void lock_futex_wake(struct kho_lock *lock);
 /* Set when membarrier() cannot be used: every release fences instead. */
 extern bool lock_futex_fence;
 
-static inline void lock_fast_acquire(struct kho_lock *lock)
+/* Take @lock if it is free: the one locked instruction. */
+static inline bool lock_fast_try(struct kho_lock *lock)
 {
 	unsigned int free = 0;
 
-	if (!__atomic_compare_exchange_n(&lock->state, &free, 1, false,
-					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	return __atomic_compare_exchange_n(&lock->state, &free, 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static inline void lock_fast_acquire(struct kho_lock *lock)
+{
+	if (!lock_fast_try(lock))
 		lock_futex_wait(lock);
 }
 

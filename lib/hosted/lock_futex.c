@@ -58,14 +58,6 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static bool lock_try(struct kho_lock *lock)
-{
-	unsigned int free = 0;
-
-	return __atomic_compare_exchange_n(&lock->state, &free, 1, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
 void lock_futex_wait(struct kho_lock *lock)
 {
 	/* Bounded sleeps, only if the barrier failed after registering. */
@@ -75,7 +67,7 @@ void lock_futex_wait(struct kho_lock *lock)
 
 	for (i = 0; i < LOCK_SPINS; i++) {
 		if (!__atomic_load_n(&lock->state, __ATOMIC_RELAXED) &&
-		    lock_try(lock))
+		    lock_fast_try(lock))
 			return;
 		cpu_relax();
 	}
@@ -88,7 +80,7 @@ void lock_futex_wait(struct kho_lock *lock)
 	if (!__atomic_load_n(&lock_futex_fence, __ATOMIC_RELAXED) &&
 	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
 		timeout = &tick;
-	while (!lock_try(lock))
+	while (!lock_fast_try(lock))
 		syscall(SYS_futex, &lock->state, FUTEX_WAIT_PRIVATE, 1, timeout,
 			NULL, 0);
 	__atomic_fetch_sub(&lock->waiters, 1, __ATOMIC_RELAXED);
