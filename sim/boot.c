@@ -603,45 +603,74 @@ int sim_boot_out_init(struct sim_boot *b, struct sim_error *e)
 	return 0;
 }
 
-int sim_boot_kexec(struct sim_boot *b, struct sim_error *e)
+/*
+ * The scratch array goes in a preserved page of its own, outside every
+ * scratch area, where no kernel can be loaded over it. Linux's kexec puts
+ * it in scratch (kexec_handover.c:2054-2068), and so did libkho; but x86's
+ * decompressor with KASLR picks where the kernel goes among the scratch
+ * areas (arch/x86/boot/compressed/kaslr.c:770-807) and avoids the
+ * setup_data entries, not the array the KHO entry names (:423-449). A
+ * kernel decompressed over the array reads garbage areas in
+ * kho_populate(), can allocate nothing and panics before its console is up
+ * (docs/abi.md, "The scratch array"). Kernel B reserves the array
+ * (kexec_handover.c:2014) and keeps using it as its own (:1923); as a
+ * preserved page it is also reserved by the tree walk, like the root FDT.
+ */
+int sim_boot_write_handover(struct sim_boot *b, struct sim_error *e)
 {
-	const struct kho_scratch *low = &b->scratch[0];
 	uint64_t array_size = b->nr_scratch * sizeof(struct kho_scratch);
-	uint64_t array_phys = low->addr + SIM_KERNEL_SIZE;
 	struct kho_data kd;
-	char *image;
+	void *array;
 	int ret;
 
 	if (!b->out_up)
 		return sim_fail(e, -EINVAL,
 				"kexec before the outgoing handover exists");
-	if (low->size < SIM_KERNEL_SIZE + array_size)
+	array = kho_alloc_preserve(&b->out, array_size);
+	if (!array)
+		return sim_fail(e, -ENOMEM,
+				"%s: no memory for the scratch array (%" PRIu64
+				" bytes)",
+				b->m.dir, array_size);
+	memcpy(array, b->scratch, array_size);
+	kd.fdt_addr = b->out.fdt_phys;
+	kd.fdt_size = b->m.page_size;
+	kd.scratch_addr = sim_virt_to_phys(&b->m, array);
+	kd.scratch_size = array_size;
+	ret = sim_handover_write(&b->m, &kd, e);
+	if (ret)
+		kho_unpreserve_free(&b->out, array);
+	return ret;
+}
+
+int sim_boot_kexec(struct sim_boot *b, struct sim_error *e)
+{
+	const struct kho_scratch *low = &b->scratch[0];
+	int ret;
+
+	if (b->out_up && low->size < SIM_KERNEL_SIZE)
 		return sim_fail(e, -ENOSPC,
 				"%s: the lowmem scratch area (%" PRIu64
 				" KiB) cannot hold the next kernel",
 				b->m.dir, low->size >> 10);
+	/* First what can fail for want of memory, while nothing changed. */
+	ret = sim_boot_write_handover(b, e);
+	if (ret)
+		return ret;
 	kho_radix_get_stats(&b->out.tree, &b->stats.out_tree);
 	/* Loading the next kernel overwrites every scratch area. */
 	for (unsigned int i = 0; i < b->nr_scratch; i++) {
 		ret = sim_ram_discard(&b->m, b->scratch[i].addr,
 				      b->scratch[i].size, b->opts.punch);
-		if (ret)
+		if (ret) {
+			sim_handover_remove(&b->m, NULL);
 			return sim_fail(e, ret,
 					"cannot overwrite scratch area %u", i);
+		}
 		b->stats.scrubbed_kexec += b->scratch[i].size;
 	}
-	image = sim_phys_to_virt(&b->m, low->addr);
-	memcpy(image, SIM_KERNEL_MAGIC, sizeof(SIM_KERNEL_MAGIC));
-	/* The scratch array travels as a kexec segment, in scratch too. */
-	memcpy(sim_phys_to_virt(&b->m, array_phys), b->scratch, array_size);
-
-	kd.fdt_addr = b->out.fdt_phys;
-	kd.fdt_size = b->m.page_size;
-	kd.scratch_addr = array_phys;
-	kd.scratch_size = array_size;
-	ret = sim_handover_write(&b->m, &kd, e);
-	if (ret)
-		return ret;
+	memcpy(sim_phys_to_virt(&b->m, low->addr), SIM_KERNEL_MAGIC,
+	       sizeof(SIM_KERNEL_MAGIC));
 	b->kexeced = true;
 	return 0;
 }

@@ -15,7 +15,8 @@
  *   sim_boot_out_init() kho_out_init(): the outgoing tree and root FDT
  *   (subsystems)        restore from b->in, preserve into b->out
  *   sim_boot_kexec()    load the next kernel into scratch (overwriting it),
- *                       place the scratch array there, write DIR/handover
+ *                       then sim_boot_write_handover(): the scratch array
+ *                       in a preserved page outside scratch, DIR/handover
  *   sim_boot_close()    a KHO boot that did not kexec consumed the handover
  */
 #ifndef SIM_BOOT_H
@@ -181,6 +182,20 @@ int sim_boot_out_init(struct sim_boot *b, struct sim_error *e);
  * Return: 0 or a negative errno.
  */
 int sim_boot_kexec(struct sim_boot *b, struct sim_error *e);
+
+/**
+ * sim_boot_write_handover() - write the handover record a kexec leaves
+ * @b: boot, after sim_boot_out_init()
+ * @e: why it failed
+ *
+ * Preserves a page for the scratch array (outside every scratch area, so
+ * that no kernel is loaded over it), copies the array there and writes
+ * DIR/handover naming it and the root FDT. sim_boot_kexec() calls it after
+ * loading the kernel; a test that needs the record before the kexec calls
+ * it alone.
+ * Return: 0 or a negative errno.
+ */
+int sim_boot_write_handover(struct sim_boot *b, struct sim_error *e);
 
 /* Power off: a handover this boot took and did not replace is removed. */
 void sim_boot_close(struct sim_boot *b);

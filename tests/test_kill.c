@@ -78,6 +78,7 @@ struct shared {
 	_Atomic uint32_t ready;
 	_Atomic uint64_t n;
 	uint64_t blob_phys;
+	uint64_t array_phys;
 	uint64_t fdt_phys;
 	unsigned int page_shift;
 	struct slot slots[NR_SLOTS];
@@ -135,29 +136,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The handover record a kexec would write, written before the work. */
-static int write_handover(struct sim_boot *b, struct sim_error *e)
-{
-	const struct kho_scratch *low = &b->scratch[0];
-	uint64_t size = b->nr_scratch * sizeof(struct kho_scratch);
-	uint64_t phys = low->addr + SIM_KERNEL_SIZE;
-	struct kho_data kd = {
-		.fdt_addr = b->out.fdt_phys,
-		.fdt_size = b->m.page_size,
-		.scratch_addr = phys,
-		.scratch_size = size,
-	};
-
-	/* Kernel A allocates nothing movable, so scratch stays untouched. */
-	memcpy(sim_phys_to_virt(&b->m, phys), b->scratch, size);
-	return sim_handover_write(&b->m, &kd, e);
-}
-
 /* Kernel A: set up, say ready, then work until killed. */
 static void kernel_a(const char *dir, uint64_t seed)
 {
 	struct sim_boot_opts opts = { 0 };
 	struct sim_error e = { "" };
+	struct kho_data kd;
 	bool preserved[NR_SLOTS] = { false };
 	struct rec cur[NR_SLOTS];
 	struct sim_boot *b;
@@ -181,8 +165,9 @@ static void kernel_a(const char *dir, uint64_t seed)
 	}
 	blob = kho_alloc_preserve(&b->out, 64);
 	if (!blob || kho_add_subtree(&b->out, SUBTREE_NAME, blob, 64) ||
-	    write_handover(b, &e))
+	    sim_boot_write_handover(b, &e) || sim_handover_read(&b->m, &kd, &e))
 		_exit(4);
+	sh->array_phys = kd.scratch_addr;
 	sh->blob_phys = sim_virt_to_phys(&b->m, blob);
 	sh->fdt_phys = b->out.fdt_phys;
 	atomic_store_explicit(&sh->ready, 1, memory_order_release);
@@ -319,9 +304,11 @@ static void kernel_b(const char *dir, struct tally *t)
 		on[r->slot] = r->op == OP_PRESERVE;
 	}
 	want.nr = got.nr = flight.nr = 0;
-	/* The root FDT and the subtree's blob are preserved pages too. */
+	/* The root FDT, the subtree's blob and the scratch array are
+	 * preserved pages too. */
 	add_block(&want, sh->fdt_phys, 0);
 	add_block(&want, sh->blob_phys, 0);
+	add_block(&want, sh->array_phys, 0);
 	for (int s = 0; s < NR_SLOTS; s++)
 		if (on[s] && !(fl && fl->slot == s))
 			blocks_of(&last[s], shift, &want);

@@ -71,23 +71,27 @@ grep -q '0 B (node 0)' "$T/out" || fail "empty node: node 0 has scratch: $(cat "
 grep -q 'verdict *PASS' "$T/out" || fail "empty node: $(cat "$T/out")"
 
 # ---- a damaged handover: the record, the scratch array in RAM ----------
-# 128 MiB: scratch lowmem 16 MiB at 0x3000000 (kernel, then the array at
-# 0x3800000), global 4 MiB, node 0 20 MiB. A lowmem area that runs over
-# the hole starts and ends in RAM, which is all the library checks.
+# 128 MiB: scratch lowmem 16 MiB at 0x3000000 (the next kernel), global
+# 4 MiB, node 0 20 MiB; the array in a preserved page outside them all
+# (@ARRAY@ below). A lowmem area that runs over the hole starts and ends in
+# RAM, which is all the library checks.
 B="$T/base"
 "$KHO" machine create "$B" --ram 128M >/dev/null
 "$KHO" boot "$B" --preserve memfd:1M --kexec >/dev/null || fail "base boot"
+array=$(printf '%#x' "0x$(od -An -tx8 -j16 -N8 "$B/handover" | tr -d ' ')")
+"$KHO" inspect "$B" | grep -q "scratch array $array, 48 bytes" ||
+	fail "base: the record's scratch array is not $array"
 # what | patches | the refusal
 while IFS='|' read -r what patches says; do
 	M="$T/$what"
 	cp -r --sparse=always "$B" "$M"
 	# shellcheck disable=SC2086 # one FIELD=VALUE an argument
 	$H handover "$M" $patches >/dev/null || fail "$what: cannot patch"
-	refused "$M" "$says"
+	refused "$M" "$(echo "$says" | sed "s/@ARRAY@/$array/")"
 	rm -rf "$M"
 done <<'LIST'
 fdt-outside|record:0=0x10000000000|KHO handover refused: the root FDT at 0x10000000000 (4096 bytes) is not in RAM.
-array-size|record:3=40|KHO handover refused: the scratch array at 0x3800000 (40 bytes) is not a whole array in RAM.
+array-size|record:3=40|KHO handover refused: the scratch array at @ARRAY@ (40 bytes) is not a whole array in RAM.
 array-long|record:3=304|KHO handover refused: 19 scratch areas (1 to 18 expected).
 area-spans-hole|area:0:size=0xfd100000|KHO handover refused: scratch area 0 (0x3000000+0xfd100000) is not page-aligned RAM.
 no-kernel-area|area:0:size=0x400000 area:2:size=0x400000|KHO handover refused: no scratch area can hold the kernel (8192 KiB).

@@ -6,7 +6,8 @@
  *    and without the scrub the unpreserved bytes would have survived;
  *  - vmalloc round trip over more than one chunk page;
  *  - subtree add, duplicate, remove, retrieve;
- *  - double restore, tail page and unpreserved page refused.
+ *  - double restore, tail page and unpreserved page refused;
+ *  - the scratch array outside scratch, and a kexec on a full machine.
  * A child reports a failed check on stderr and exits non-zero.
  */
 #include <errno.h>
@@ -160,6 +161,16 @@ static bool in_scratch(const struct sim_boot *b, uint64_t pa, uint64_t size)
 	return false;
 }
 
+static bool touches_scratch(const struct sim_boot *b, uint64_t pa,
+			    uint64_t size)
+{
+	for (unsigned int i = 0; i < b->nr_scratch; i++)
+		if (pa < b->scratch[i].addr + b->scratch[i].size &&
+		    b->scratch[i].addr < pa + size)
+			return true;
+	return false;
+}
+
 static int layout_cold(void)
 {
 	struct sim_boot *b = &boot;
@@ -197,18 +208,29 @@ static int layout_warm(void)
 	struct sim_boot *b = &boot;
 	struct sim_error e = { "" };
 	struct sim_mb_type *rsv;
+	uint64_t array;
 
 	CHECK(sim_boot_open(b, sh->dir, &opts, &e) == 0);
 	CHECK(b->kho_boot && b->kernel_loaded);
+	array = b->handover.scratch_addr;
 	/* The kernel runs where kexec loaded it, and everything it allocated
 	 * before the walk came from scratch. */
 	CHECK(in_scratch(b, b->kernel_base, SIM_KERNEL_SIZE));
 	rsv = &b->mb.reserved;
 	for (unsigned int i = 0; i < rsv->cnt; i++) {
-		if (!(rsv->regions[i].flags & SIM_MB_RSRV_KERN))
+		if (!(rsv->regions[i].flags & SIM_MB_RSRV_KERN) ||
+		    rsv->regions[i].base == array)
 			continue;
 		CHECK(in_scratch(b, rsv->regions[i].base, rsv->regions[i].size));
 	}
+	/*
+	 * But the scratch array: kexec put it in a preserved page outside
+	 * every scratch area, where no kernel image can land on it (x86's
+	 * KASLR picks the image's place among the scratch areas).
+	 */
+	CHECK(sim_memblock_is_reserved(&b->mb, array, b->handover.scratch_size));
+	CHECK(!touches_scratch(b, array, b->handover.scratch_size));
+	CHECK(kho_radix_test_page(&b->in.tree, array >> b->m.conf.page_shift, 0));
 	CHECK(!b->mb.scratch_only);	/* lifted after the walk */
 	sim_boot_close(b);
 	return 0;
@@ -503,6 +525,54 @@ static void test_double_restore(void **state)
 	assert_int_equal(boot_process(dr_warm), 0);
 }
 
+/* ---- kexec on a full machine ------------------------------------------- */
+
+#define FREED_PAGES 8		/* the array's page and room for tree nodes */
+
+/*
+ * The scratch array needs a page of its own: on a machine with none left
+ * the kexec refuses, says why and leaves no handover behind; with a few
+ * pages back it goes through, and the next boot takes the handover.
+ */
+static int full_cold(void)
+{
+	struct sim_boot *b = &boot;
+	struct sim_error e = { "" };
+	struct kho_data kd;
+	void *last[FREED_PAGES];
+	unsigned int n = 0;
+	void *va;
+
+	if (boot_up(b, false, false))
+		return 1;
+	while ((va = sim_alloc_pages(b, 0)))
+		last[n++ % FREED_PAGES] = va;
+	CHECK(n >= FREED_PAGES);
+	CHECK(sim_boot_kexec(b, &e) == -ENOMEM);
+	CHECK(strstr(e.msg, ": no memory for the scratch array (48 bytes)"));
+	CHECK(sim_handover_read(&b->m, &kd, &e) == -ENOENT);
+	CHECK(!b->kexeced);
+	for (unsigned int i = 0; i < FREED_PAGES; i++)
+		sim_free_pages(b, last[i], 0);
+	return kexec_down(b);
+}
+
+static int full_warm(void)
+{
+	struct sim_boot *b = &boot;
+
+	if (boot_up(b, true, true))
+		return 1;
+	sim_boot_close(b);
+	return 0;
+}
+
+static void test_kexec_full(void **state)
+{
+	assert_int_equal(boot_process(full_cold), 0);
+	assert_int_equal(boot_process(full_warm), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +582,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_subtrees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_double_restore, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_kexec_full, setup,
 						teardown),
 	};
 
