@@ -228,9 +228,11 @@ static int layout_warm(void)
 	 * every scratch area, where no kernel image can land on it (x86's
 	 * KASLR picks the image's place among the scratch areas).
 	 */
-	CHECK(sim_memblock_is_reserved(&b->mb, array, b->handover.scratch_size));
+	CHECK(sim_memblock_is_reserved(&b->mb, array,
+				       b->handover.scratch_size));
 	CHECK(!touches_scratch(b, array, b->handover.scratch_size));
-	CHECK(kho_radix_test_page(&b->in.tree, array >> b->m.conf.page_shift, 0));
+	CHECK(kho_radix_test_page(&b->in.tree, array >> b->m.conf.page_shift,
+				  0));
 	CHECK(!b->mb.scratch_only);	/* lifted after the walk */
 	sim_boot_close(b);
 	return 0;
@@ -576,7 +578,8 @@ static void test_kexec_full(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_boot_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_layout, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_scrub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmalloc_round_trip, setup,
 						teardown),

@@ -26,8 +26,8 @@
 #
 # Environment: RETRIEVE_PAGES (default "5000 10000 20000 40000"),
 # RETRIEVE_BASE (a small N for the fixed part, default 16; empty: none),
-# RETRIEVE_PATCHES (default "all": patches/*.patch, see
-# scripts/kernel/build.sh KERNEL_PATCHES), QEMU_MEM (default 1G here;
+# RETRIEVE_PATCHES (default: patches/0001-memblock-*.patch, the one this
+# curve is about; see scripts/kernel/build.sh KERNEL_PATCHES), QEMU_MEM (default 1G here;
 # 2 * N pages must fit, so 160000 needs 2G).
 # Passes when every boot reached kernel B's init, kernel B took the handover
 # and each N came out scattered (at most 5% of the pages adjacent to another
@@ -35,7 +35,7 @@
 . "$(dirname "$0")/lib.sh"
 pages=${RETRIEVE_PAGES:-5000 10000 20000 40000}
 base=${RETRIEVE_BASE-16}
-patches=${RETRIEVE_PATCHES:-all}
+patches=${RETRIEVE_PATCHES:-$top/patches/0001-memblock-start-range-scans-at-the-first-region-above.patch}
 res=$out/curve.tsv
 
 # The patched kernel (its own cache directory) and an initrd that carries

@@ -35,6 +35,14 @@ Usage:
       Where tests/kernel/loader-x86.c and the kernel it loads go: "LOADER
       KADDR", both 2 MiB-aligned in the largest scratch area, past the
       scratch array, KADDR leaving room for the bzImage's init_size.
+  handover.py kaslrtrap MACHINE_DIR INIT_SIZE MODULE_BYTES
+      Rewrite the handover's scratch areas (x86) so that the decompressor's
+      KASLR has one choice only, and it lies over the scratch array: a trap
+      area of ALIGN(INIT_SIZE, 2 MiB) holding the array in its middle, the
+      rest of the old areas cut into 8 MiB areas (too small for any slot).
+      The array is written into the trap, the handover record updated.
+      Prints "LOADER KADDR TRAP ARRAY" (the loader and the kernel go into
+      the largest old area, as x86place puts them).
 
 Written from the devicetree specification and the kernel's ABI header
 (include/linux/kho/abi/kexec_handover.h: "preserved-memory-map",
@@ -89,6 +97,15 @@ class Machine:
                 self.ram.seek(off + pa - base)
                 return self.ram.read(n)
         raise Bad("%#x+%#x is not RAM of %s" % (pa, n, self.dir))
+
+    def write(self, pa, data):
+        for base, size, off in self.ranges:
+            if base <= pa and pa + len(data) <= base + size:
+                with open(self.dir + "/ram.img", "r+b") as f:
+                    f.seek(off + pa - base)
+                    f.write(data)
+                return
+        raise Bad("%#x+%#x is not RAM of %s" % (pa, len(data), self.dir))
 
 
 def fnv(data):
@@ -185,6 +202,12 @@ def info(m):
            "scratch_addr": scr_addr, "scratch_size": scr_size,
            "compatible": top.get("compatible", b"").rstrip(b"\0").decode(),
            "children": [], "regions": [], "tree_pages": []}
+    # The scratch area the array lies in, if any: x86's KASLR may decompress
+    # the kernel over it there (docs/abi.md, "The scratch array").
+    raw = m.read(scr_addr, scr_size)
+    areas = [struct.unpack("<QQ", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16)]
+    out["array_area"] = next((i for i, (a, n) in enumerate(areas)
+                              if a < scr_addr + scr_size and scr_addr < a + n), -1)
     for path, props in nodes.items():
         if path.count("/") != 1 or path == "/":
             continue
@@ -350,6 +373,45 @@ def x86place(m, init_size, modules):
     return loader, kaddr
 
 
+def kaslrtrap(m, init_size, modules):
+    """See the usage text. The decompressor's image size (needed_size,
+    arch/x86/boot/compressed/misc.c:472-474) is 2 MiB-aligned and at most
+    ALIGN(init_size, 2 MiB), at least the kernel's own size: every slot in
+    the trap covers its middle, and no 8 MiB area holds a slot
+    (kaslr.c: process_mem_region())."""
+    fdt_addr, fdt_size, scr_addr, scr_size = m.kho
+    raw = m.read(scr_addr, scr_size)
+    old = [struct.unpack("<QQ", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16)]
+    old = sorted((a for a in old if a[1]), key=lambda a: -a[1])
+    if len(old) < 2:
+        fail("kaslrtrap needs two non-empty scratch areas, the handover has %d" % len(old))
+    al, tile = 2 << 20, 8 << 20
+    need = (init_size + al - 1) & ~(al - 1)
+    if 2 * tile > need:
+        fail("a kernel of init_size %#x is too small for 8 MiB areas to hold no slot" % init_size)
+    (bstart, bsize), (ostart, osize) = old[0], old[1]
+    loader = (bstart + al - 1) & ~(al - 1)
+    kaddr = (loader + (1 << 20) + modules + (1 << 20) + al - 1) & ~(al - 1)
+    if kaddr + init_size > bstart + bsize:
+        fail("scratch area %#x+%#x is too small for the loader and the kernel" % (bstart, bsize))
+    trap = (ostart + al - 1) & ~(al - 1)
+    if trap + need > ostart + osize:
+        fail("scratch area %#x+%#x is too small for a trap of %#x bytes" % (ostart, osize, need))
+    array = trap + need // 2
+
+    def tiles(start, end):
+        return [(a, min(tile, end - a)) for a in range(start, end, tile)]
+    areas = tiles(bstart, bstart + bsize) + tiles(ostart, trap) + [(trap, need)] + \
+        tiles(trap + need, ostart + osize)
+    if len(areas) > 64:
+        fail("%d scratch areas, more than the x86 loader takes (64)" % len(areas))
+    data = b"".join(struct.pack("<QQ", a, n) for a, n in areas)
+    m.write(array, data)
+    with open(m.dir + "/handover", "wb") as f:
+        f.write(struct.pack("<QQQQ", fdt_addr, fdt_size, array, len(data)))
+    print("%#x %#x %#x %#x" % (loader, kaddr, trap, array))
+
+
 def arm64place(m, image_size, initrd_size, dtb_size):
     """Where the arm64 trampoline, DTB, initrd and Image go: in the largest
     scratch area, past the scratch array, the Image 2 MiB-aligned with room
@@ -400,6 +462,8 @@ def run(a):
         print(json.dumps(luo_memfds(m, u64(luo), content) if luo else []))
     elif len(a) == 4 and a[0] == "x86place":
         x86place(Machine(a[1]), int(a[2], 0), int(a[3], 0))
+    elif len(a) == 4 and a[0] == "kaslrtrap":
+        kaslrtrap(Machine(a[1]), int(a[2], 0), int(a[3], 0))
     elif len(a) == 5 and a[0] == "arm64place":
         arm64place(Machine(a[1]), int(a[2], 0), int(a[3], 0), int(a[4], 0))
     elif len(a) == 4 and a[0] == "overlap":
