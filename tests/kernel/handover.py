@@ -193,6 +193,16 @@ def luo_memfds(m, luo_pa, content=None):
     return files
 
 
+def scratch_areas(m):
+    """The handover's scratch areas, (addr, size) each, in the array's order."""
+    raw = m.read(m.kho[2], m.kho[3])
+    return [struct.unpack("<QQ", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16)]
+
+
+def largest_first(areas):
+    return sorted((a for a in areas if a[1]), key=lambda a: -a[1])
+
+
 def info(m):
     fdt_addr, fdt_size, scr_addr, scr_size = m.kho
     root = m.read(fdt_addr, struct.unpack(">I", m.read(fdt_addr + 4, 4))[0])
@@ -204,8 +214,7 @@ def info(m):
            "children": [], "regions": [], "tree_pages": []}
     # The scratch area the array lies in, if any: x86's KASLR may decompress
     # the kernel over it there (docs/abi.md, "The scratch array").
-    raw = m.read(scr_addr, scr_size)
-    areas = [struct.unpack("<QQ", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16)]
+    areas = scratch_areas(m)
     out["array_area"] = next((i for i, (a, n) in enumerate(areas)
                               if a < scr_addr + scr_size and scr_addr < a + n), -1)
     for path, props in nodes.items():
@@ -353,9 +362,7 @@ def x86place(m, init_size, modules):
     past the scratch array when it sits there, 2 MiB-aligned. Prints
     "LOADER KADDR" and the lines a roms file gets for what lands in RAM."""
     fdt_addr, fdt_size, scr_addr, scr_size = m.kho
-    raw = m.read(scr_addr, scr_size)
-    areas = [struct.unpack("<QQ", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16)]
-    areas = sorted((a for a in areas if a[1]), key=lambda a: -a[1])
+    areas = largest_first(scratch_areas(m))
     if not areas:
         fail("the scratch array at %#x lists no scratch area" % scr_addr)
     start, size = areas[0]
@@ -380,9 +387,7 @@ def kaslrtrap(m, init_size, modules):
     the trap covers its middle, and no 8 MiB area holds a slot
     (kaslr.c: process_mem_region())."""
     fdt_addr, fdt_size, scr_addr, scr_size = m.kho
-    raw = m.read(scr_addr, scr_size)
-    old = [struct.unpack("<QQ", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16)]
-    old = sorted((a for a in old if a[1]), key=lambda a: -a[1])
+    old = largest_first(scratch_areas(m))
     if len(old) < 2:
         fail("kaslrtrap needs two non-empty scratch areas, the handover has %d" % len(old))
     al, tile = 2 << 20, 8 << 20
@@ -417,9 +422,7 @@ def arm64place(m, image_size, initrd_size, dtb_size):
     scratch area, past the scratch array, the Image 2 MiB-aligned with room
     for its header's image_size. Prints "TRAMP DTB INITRD IMAGE"."""
     fdt_addr, fdt_size, scr_addr, scr_size = m.kho
-    raw = m.read(scr_addr, scr_size)
-    areas = [struct.unpack("<QQ", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16)]
-    areas = sorted((a for a in areas if a[1]), key=lambda a: -a[1])
+    areas = largest_first(scratch_areas(m))
     if not areas:
         fail("the scratch array at %#x lists no scratch area" % scr_addr)
     start, size = areas[0]
