@@ -14,9 +14,9 @@
  *                       scrub poisons it all before anyone restores
  *   sim_boot_out_init() kho_out_init(): the outgoing tree and root FDT
  *   (subsystems)        restore from b->in, preserve into b->out
- *   sim_boot_kexec()    load the next kernel into scratch (overwriting it),
- *                       then sim_boot_write_handover(): the scratch array
- *                       in a preserved page outside scratch, DIR/handover
+ *   sim_boot_kexec()    sim_boot_write_handover() (the scratch array in a
+ *                       preserved page outside scratch, DIR/handover),
+ *                       then load the next kernel into scratch, over it
  *   sim_boot_close()    a KHO boot that did not kexec consumed the handover
  */
 #ifndef SIM_BOOT_H
@@ -190,9 +190,9 @@ int sim_boot_kexec(struct sim_boot *b, struct sim_error *e);
  *
  * Preserves a page for the scratch array (outside every scratch area, so
  * that no kernel is loaded over it), copies the array there and writes
- * DIR/handover naming it and the root FDT. sim_boot_kexec() calls it after
- * loading the kernel; a test that needs the record before the kexec calls
- * it alone.
+ * DIR/handover naming it and the root FDT. sim_boot_kexec() calls it
+ * first, so that a machine out of memory refuses the kexec before anything
+ * changed; a test that needs the record without a kexec calls it alone.
  * Return: 0 or a negative errno.
  */
 int sim_boot_write_handover(struct sim_boot *b, struct sim_error *e);
