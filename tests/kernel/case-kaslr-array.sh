@@ -58,11 +58,13 @@ trap_boot() {
 }
 
 # earlyprintk: the decompressor's warnings, and a panic before the console.
-# The released kernel panics about 2 s into the boot and then hangs: a
-# short timeout for it (KASLR_TIMEOUT), the usual one for the patched one.
+# The released kernel panics a few seconds into the boot and then hangs:
+# a shorter timeout for it (KASLR_TIMEOUT, 60 s: kho_populate() must be
+# reached within it, so not too short for a loaded machine), the usual one
+# for the patched kernel.
 KERNEL_APPEND=earlyprintk=serial,ttyS0,115200
 usual=${QEMU_TIMEOUT:-300}
-QEMU_TIMEOUT=${KASLR_TIMEOUT:-30}
+QEMU_TIMEOUT=${KASLR_TIMEOUT:-60}
 export QEMU_TIMEOUT
 trap_boot "$kdir" released
 QEMU_TIMEOUT=$usual
