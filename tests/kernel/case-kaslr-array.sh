@@ -29,9 +29,7 @@ pdir=$(KERNEL_PATCHES=$patch "$scripts/build.sh" "$arch") ||
 	fail "cannot build the kernel with $(basename "$patch")"
 base=$out
 A=$base/kernel-a
-mkdir -p "$A"
-printf 'arch = x86_64\npage_size = 4096\nram = 0x0 0x40000000 node=0\n' >"$A/machine.conf"
-truncate -s 1G "$A/ram.img"
+x86_machine "$A"
 "$KHO" boot "$A" --preserve memblock --preserve memfd:1M --preserve kho-test \
 	--kexec >"$base/boot-a.txt" 2>&1 ||
 	fail "kho boot --kexec: $(tail -n 1 "$base/boot-a.txt")"
@@ -47,8 +45,7 @@ trap_boot() {
 	mkdir -p "$M"
 	cp "$A/machine.conf" "$A/handover" "$M/"
 	cp --sparse=always "$A/ram.img" "$M/ram.img"
-	init_size=$(od -An -tu4 -j 0x260 -N 4 "$kdir/image" | tr -d ' ')
-	mods=$(($(stat -L -c %s "$kdir/image") + $(stat -L -c %s "$kwork/initrd-b.cpio") + 65536))
+	x86_sizes
 	tp=$(python3 "$top/tests/kernel/handover.py" kaslrtrap "$M" "$init_size" "$mods") ||
 		fail "$name: cannot set the trap"
 	set -- $tp

@@ -25,13 +25,7 @@ arm64)
 	# arm64 kernels compute kho-test's csum_partial differently.
 	grep -q '^arch' "$M/machine.conf" || echo "arch = arm64" >>"$M/machine.conf"
 	;;
-x86_64)
-	# QEMU pc with 1 GiB: RAM from 0 to 1 GiB in one piece (the e820
-	# holes in it are checked by boot_real); a machine is its directory.
-	mkdir -p "$M"
-	printf 'arch = x86_64\npage_size = 4096\nram = 0x0 0x40000000 node=0\n' >"$M/machine.conf"
-	truncate -s 1G "$M/ram.img"
-	;;
+x86_64) x86_machine "$M" ;;
 esac
 # shellcheck disable=SC2086
 "$KHO" boot "$M" ${LIBKHO_PRESERVE:---preserve memblock --preserve memfd:1M --preserve kho-test} \

@@ -9,9 +9,7 @@
 [ "$arch" = x86_64 ] || skip "the freestanding loader is x86 only"
 [ -x "$KHO" ] || fail "no kho binary at $KHO (make first)"
 M=$out/machine
-mkdir -p "$M"
-printf 'arch = x86_64\npage_size = 4096\nram = 0x0 0x40000000 node=0\n' >"$M/machine.conf"
-truncate -s 1G "$M/ram.img"
+x86_machine "$M"
 "$KHO" boot "$M" --preserve memblock --kexec >"$out/boot-a.txt" 2>&1 ||
 	fail "kho boot --kexec: $(tail -n 1 "$out/boot-a.txt")"
 python3 "$top/tests/kernel/handover.py" info "$M" >"$out/handover.json" ||

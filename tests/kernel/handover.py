@@ -357,11 +357,10 @@ def overlap(m, roms_file, inspect_file):
     sys.exit(1 if clashes else 0)
 
 
-def x86place(m, init_size, modules):
-    """Where the x86 loader and the kernel go: in the largest scratch area,
-    past the scratch array when it sits there, 2 MiB-aligned. Prints
-    "LOADER KADDR" and the lines a roms file gets for what lands in RAM."""
-    fdt_addr, fdt_size, scr_addr, scr_size = m.kho
+def largest_past_array(m):
+    """The largest scratch area as (start, end, lo): lo is where free room
+    begins, past the scratch array when it sits there."""
+    scr_addr, scr_size = m.kho[2], m.kho[3]
     areas = largest_first(scratch_areas(m))
     if not areas:
         fail("the scratch array at %#x lists no scratch area" % scr_addr)
@@ -370,14 +369,27 @@ def x86place(m, init_size, modules):
     lo = start
     if start <= scr_addr < end:
         lo = max(lo, scr_addr + scr_size)
+    return start, end, lo
+
+
+def x86_loader_kernel(start, end, lo, init_size, modules):
+    """LOADER and KADDR, 2 MiB-aligned, from lo up in the area [start, end):
+    the loader, its modules and a kernel of init_size must fit."""
     al = 2 << 20
     loader = (lo + al - 1) & ~(al - 1)
     kaddr = (loader + (1 << 20) + modules + (1 << 20) + al - 1) & ~(al - 1)
     if kaddr + init_size > end:
         fail("scratch area %#x-%#x is too small for the loader, %d bytes of modules and a kernel of init_size %#x"
              % (start, end, modules, init_size))
-    print("%#x %#x" % (loader, kaddr))
     return loader, kaddr
+
+
+def x86place(m, init_size, modules):
+    """Where the x86 loader and the kernel go: in the largest scratch area,
+    past the scratch array when it sits there, 2 MiB-aligned. Prints
+    "LOADER KADDR"."""
+    loader, kaddr = x86_loader_kernel(*largest_past_array(m), init_size, modules)
+    print("%#x %#x" % (loader, kaddr))
 
 
 def kaslrtrap(m, init_size, modules):
@@ -386,7 +398,7 @@ def kaslrtrap(m, init_size, modules):
     ALIGN(init_size, 2 MiB), at least the kernel's own size: every slot in
     the trap covers its middle, and no 8 MiB area holds a slot
     (kaslr.c: process_mem_region())."""
-    fdt_addr, fdt_size, scr_addr, scr_size = m.kho
+    fdt_addr, fdt_size = m.kho[0], m.kho[1]
     old = largest_first(scratch_areas(m))
     if len(old) < 2:
         fail("kaslrtrap needs two non-empty scratch areas, the handover has %d" % len(old))
@@ -395,10 +407,7 @@ def kaslrtrap(m, init_size, modules):
     if 2 * tile > need:
         fail("a kernel of init_size %#x is too small for 8 MiB areas to hold no slot" % init_size)
     (bstart, bsize), (ostart, osize) = old[0], old[1]
-    loader = (bstart + al - 1) & ~(al - 1)
-    kaddr = (loader + (1 << 20) + modules + (1 << 20) + al - 1) & ~(al - 1)
-    if kaddr + init_size > bstart + bsize:
-        fail("scratch area %#x+%#x is too small for the loader and the kernel" % (bstart, bsize))
+    loader, kaddr = x86_loader_kernel(*largest_past_array(m), init_size, modules)
     trap = (ostart + al - 1) & ~(al - 1)
     if trap + need > ostart + osize:
         fail("scratch area %#x+%#x is too small for a trap of %#x bytes" % (ostart, osize, need))
@@ -421,15 +430,7 @@ def arm64place(m, image_size, initrd_size, dtb_size):
     """Where the arm64 trampoline, DTB, initrd and Image go: in the largest
     scratch area, past the scratch array, the Image 2 MiB-aligned with room
     for its header's image_size. Prints "TRAMP DTB INITRD IMAGE"."""
-    fdt_addr, fdt_size, scr_addr, scr_size = m.kho
-    areas = largest_first(scratch_areas(m))
-    if not areas:
-        fail("the scratch array at %#x lists no scratch area" % scr_addr)
-    start, size = areas[0]
-    end = start + size
-    lo = start
-    if start <= scr_addr < end:
-        lo = max(lo, scr_addr + scr_size)
+    start, end, lo = largest_past_array(m)
     al = 2 << 20
     tramp = (lo + PAGE - 1) & ~(PAGE - 1)
     dtb = tramp + PAGE

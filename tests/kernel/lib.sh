@@ -57,6 +57,21 @@ says() {
 	done
 }
 
+# x86_machine DIR: a libkho machine laid out as QEMU pc with 1 GiB: RAM from
+# 0 to 1 GiB in one piece (the e820 holes in it are checked by boot_real).
+x86_machine() {
+	mkdir -p "$1"
+	printf 'arch = x86_64\npage_size = 4096\nram = 0x0 0x40000000 node=0\n' >"$1/machine.conf"
+	truncate -s 1G "$1/ram.img"
+}
+
+# x86_sizes: init_size (the bzImage header's) of $kdir's kernel and mods,
+# the bytes the x86 loader's modules take (bzImage, initrd, handover).
+x86_sizes() {
+	init_size=$(od -An -tu4 -j 0x260 -N 4 "$kdir/image" | tr -d ' ')
+	mods=$(($(stat -L -c %s "$kdir/image") + $(stat -L -c %s "$kwork/initrd-b.cpio") + 65536))
+}
+
 # qemu ARGS...: scripts/kernel/qemu.sh for this architecture.
 qemu() { "$scripts/qemu.sh" "$arch" "$@"; }
 
@@ -171,8 +186,7 @@ loader,addr=$tramp,cpu-num=0"
 # loader's segments, the modules, boot_params and the kernel's init_size,
 # and QEMU pc's e820 holes, so that none of them lands on the handover.
 boot_real_x86_64() {
-	init_size=$(od -An -tu4 -j 0x260 -N 4 "$kdir/image" | tr -d ' ')
-	mods=$(($(stat -L -c %s "$kdir/image") + $(stat -L -c %s "$kwork/initrd-b.cpio") + 65536))
+	x86_sizes
 	# X86_PLACE="LOADER KADDR" overrides (case kaslr-array places them).
 	place=${X86_PLACE:-$(python3 "$top/tests/kernel/handover.py" x86place "$M" "$init_size" "$mods")} ||
 		fail "no room for the loader and the kernel in scratch"
