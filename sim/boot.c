@@ -603,6 +603,14 @@ int sim_boot_out_init(struct sim_boot *b, struct sim_error *e)
 	return 0;
 }
 
+static int need_out(const struct sim_boot *b, struct sim_error *e)
+{
+	if (!b->out_up)
+		return sim_fail(e, -EINVAL,
+				"kexec before the outgoing handover exists");
+	return 0;
+}
+
 /*
  * The scratch array goes in a preserved page of its own, outside every
  * scratch area, where no kernel can be loaded over it. Linux's kexec puts
@@ -615,17 +623,19 @@ int sim_boot_out_init(struct sim_boot *b, struct sim_error *e)
  * (docs/abi.md, "The scratch array"). Kernel B reserves the array
  * (kexec_handover.c:2014) and keeps using it as its own (:1923); as a
  * preserved page it is also reserved by the tree walk, like the root FDT.
+ * The array's page is given back in @arrayp.
  */
-int sim_boot_write_handover(struct sim_boot *b, struct sim_error *e)
+static int write_handover(struct sim_boot *b, void **arrayp,
+			  struct sim_error *e)
 {
 	uint64_t array_size = b->nr_scratch * sizeof(struct kho_scratch);
 	struct kho_data kd;
 	void *array;
 	int ret;
 
-	if (!b->out_up)
-		return sim_fail(e, -EINVAL,
-				"kexec before the outgoing handover exists");
+	ret = need_out(b, e);
+	if (ret)
+		return ret;
 	array = kho_alloc_preserve(&b->out, array_size);
 	if (!array)
 		return sim_fail(e, -ENOMEM,
@@ -638,23 +648,37 @@ int sim_boot_write_handover(struct sim_boot *b, struct sim_error *e)
 	kd.scratch_addr = sim_virt_to_phys(&b->m, array);
 	kd.scratch_size = array_size;
 	ret = sim_handover_write(&b->m, &kd, e);
-	if (ret)
+	if (ret) {
 		kho_unpreserve_free(&b->out, array);
-	return ret;
+		return ret;
+	}
+	*arrayp = array;
+	return 0;
+}
+
+int sim_boot_write_handover(struct sim_boot *b, struct sim_error *e)
+{
+	void *array;
+
+	return write_handover(b, &array, e);
 }
 
 int sim_boot_kexec(struct sim_boot *b, struct sim_error *e)
 {
 	const struct kho_scratch *low = &b->scratch[0];
+	void *array;
 	int ret;
 
-	if (b->out_up && low->size < SIM_KERNEL_SIZE)
+	ret = need_out(b, e);
+	if (ret)
+		return ret;
+	if (low->size < SIM_KERNEL_SIZE)
 		return sim_fail(e, -ENOSPC,
 				"%s: the lowmem scratch area (%" PRIu64
 				" KiB) cannot hold the next kernel",
 				b->m.dir, low->size >> 10);
 	/* First what can fail for want of memory, while nothing changed. */
-	ret = sim_boot_write_handover(b, e);
+	ret = write_handover(b, &array, e);
 	if (ret)
 		return ret;
 	kho_radix_get_stats(&b->out.tree, &b->stats.out_tree);
@@ -663,7 +687,9 @@ int sim_boot_kexec(struct sim_boot *b, struct sim_error *e)
 		ret = sim_ram_discard(&b->m, b->scratch[i].addr,
 				      b->scratch[i].size, b->opts.punch);
 		if (ret) {
+			/* No kexec: no record, and the array goes back. */
 			sim_handover_remove(&b->m, NULL);
+			kho_unpreserve_free(&b->out, array);
 			return sim_fail(e, ret,
 					"cannot overwrite scratch area %u", i);
 		}

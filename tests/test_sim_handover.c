@@ -533,20 +533,23 @@ static void test_double_restore(void **state)
 
 /*
  * The scratch array needs a page of its own: on a machine with none left
- * the kexec refuses, says why and leaves no handover behind; with a few
- * pages back it goes through, and the next boot takes the handover.
+ * the kexec refuses, says why and leaves no handover behind; so does a
+ * kexec that cannot load the kernel; with a few pages back and the areas
+ * sound it goes through, and the next boot takes the handover.
  */
 static int full_cold(void)
 {
 	struct sim_boot *b = &boot;
 	struct sim_error e = { "" };
 	struct kho_data kd;
+	struct kho_radix_stats before, after;
 	void *last[FREED_PAGES];
-	unsigned int n = 0;
+	unsigned int n = 0, last_area;
 	void *va;
 
 	if (boot_up(b, false, false))
 		return 1;
+	last_area = b->nr_scratch - 1;
 	while ((va = sim_alloc_pages(b, 0)))
 		last[n++ % FREED_PAGES] = va;
 	CHECK(n >= FREED_PAGES);
@@ -556,6 +559,20 @@ static int full_cold(void)
 	CHECK(!b->kexeced);
 	for (unsigned int i = 0; i < FREED_PAGES; i++)
 		sim_free_pages(b, last[i], 0);
+	/*
+	 * A scratch area that runs past RAM cannot be overwritten: the kexec
+	 * fails after the record was written, removes it and gives the
+	 * array's page back.
+	 */
+	kho_radix_get_stats(&b->out.tree, &before);
+	b->scratch[last_area].size += b->m.conf.ram[0].size;
+	CHECK(sim_boot_kexec(b, &e) == -EINVAL);
+	CHECK(strstr(e.msg, "cannot overwrite scratch area"));
+	CHECK(sim_handover_read(&b->m, &kd, &e) == -ENOENT);
+	CHECK(!b->kexeced);
+	kho_radix_get_stats(&b->out.tree, &after);
+	CHECK(after.nr_blocks == before.nr_blocks);
+	b->scratch[last_area].size -= b->m.conf.ram[0].size;
 	return kexec_down(b);
 }
 
