@@ -23,7 +23,7 @@
 #include <kho/block.h>
 #include <kho/kho.h>
 
-#include "lib/kho_env.h"
+#include "lib/machine.h"
 
 #define ENV_PHYS_BASE 0x100000000ULL
 #define ENV_PAGES 2048
@@ -39,12 +39,8 @@ static void machine_init_pages(struct machine *m, unsigned int page_shift,
 			       size_t pages)
 {
 	memset(m, 0, sizeof(*m));
-	m->e = kho_env_create(page_shift, ENV_PHYS_BASE, pages);
-	assert_non_null(m->e);
-	kho_env_add_scratch(m->e, 0, SCRATCH_PAGES);
-	assert_int_equal(kho_out_init(&m->out, &m->e->geo, &m->e->ops,
-				      m->e->scratch, m->e->nr_scratch),
-			 0);
+	m->e = machine_env_new(page_shift, ENV_PHYS_BASE, pages, SCRATCH_PAGES,
+			       &m->out);
 }
 
 static void machine_init(struct machine *m, unsigned int page_shift)
@@ -54,10 +50,7 @@ static void machine_init(struct machine *m, unsigned int page_shift)
 
 static void machine_free(struct machine *m)
 {
-	kho_in_destroy(&m->in);
-	kho_out_destroy(&m->out);
-	assert_int_equal(m->e->bad_frees, 0);
-	kho_env_destroy(m->e);
+	machine_env_free(m->e, &m->out, &m->in);
 }
 
 static void kexec(struct machine *m)
@@ -260,60 +253,51 @@ static void test_grow_shrink(void **state)
 	machine_free(&m);
 }
 
+/* The append of entry @cap, which needs a new block, for kho_env_sweep(). */
+static int op_append_to_new_block(void *arg)
+{
+	struct kho_block_set *bs = arg;
+	uint64_t cap = bs->count_per_block;
+	unsigned char buf[64];
+	int ret;
+
+	fill_entry(buf, sizeof(buf), cap);
+	ret = kho_block_set_append(bs, buf);
+	if (ret == -ENOMEM) {
+		assert_int_equal(bs->count, cap);
+		assert_int_equal(bs->nblocks, 1);
+	}
+	return ret;
+}
+
+/* Growing from two blocks to five, for kho_env_sweep(). */
+static int op_grow_to_five(void *arg)
+{
+	struct kho_block_set *bs = arg;
+	int ret = kho_block_set_grow(bs, 5 * bs->count_per_block);
+
+	if (ret == -ENOMEM)
+		assert_int_equal(bs->nblocks, 2);
+	return ret;
+}
+
 static void test_alloc_failure(void **state)
 {
-	struct kho_env_snapshot before, after;
 	struct kho_block_set bs;
 	struct machine m;
-	unsigned char buf[64];
-	uint64_t n, cap;
-	int ret;
+	uint64_t cap;
 
 	machine_init(&m, 12);
 	assert_int_equal(kho_block_set_init(&bs, &m.out, 64), 0);
 	cap = bs.count_per_block;
 	append_n(&bs, cap);
 	/* The next entry needs a block: fail each allocation it makes. */
-	for (n = 1;; n++) {
-		kho_env_snapshot(m.e, &m.out, &before);
-		kho_env_fail_nth(m.e, n);
-		fill_entry(buf, sizeof(buf), cap);
-		ret = kho_block_set_append(&bs, buf);
-		if (kho_env_fail_pending(m.e)) {
-			assert_int_equal(ret, 0);
-			kho_env_snapshot_free(&before);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(bs.count, cap);
-		assert_int_equal(bs.nblocks, 1);
-		kho_env_snapshot(m.e, &m.out, &after);
-		assert_true(kho_env_snapshot_equal(&before, &after));
-		kho_env_snapshot_free(&before);
-		kho_env_snapshot_free(&after);
-	}
-	kho_env_fail_nth(m.e, 0);
+	kho_env_sweep(m.e, &m.out, op_append_to_new_block, &bs, -ENOMEM);
 	check_layout(&m, &bs, cap + 1);
 
 	/* grow() by three blocks: a failure at any of them undoes all. */
-	for (n = 1;; n++) {
-		kho_env_snapshot(m.e, &m.out, &before);
-		kho_env_fail_nth(m.e, n);
-		ret = kho_block_set_grow(&bs, 5 * cap);
-		if (kho_env_fail_pending(m.e)) {
-			assert_int_equal(ret, 0);
-			kho_env_snapshot_free(&before);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(bs.nblocks, 2);
-		kho_env_snapshot(m.e, &m.out, &after);
-		assert_true(kho_env_snapshot_equal(&before, &after));
-		kho_env_snapshot_free(&before);
-		kho_env_snapshot_free(&after);
-	}
-	kho_env_fail_nth(m.e, 0);
-	assert_true(n > 3);
+	assert_true(kho_env_sweep(m.e, &m.out, op_grow_to_five, &bs, -ENOMEM) >=
+		    3);
 	assert_int_equal(bs.nblocks, 5);
 	kho_block_set_destroy(&bs);
 	machine_free(&m);

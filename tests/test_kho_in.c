@@ -27,7 +27,7 @@
 
 #include <kho/kho.h>
 
-#include "lib/kho_env.h"
+#include "lib/machine.h"
 
 #define ENV_PHYS_BASE 0x100000000ULL
 #define ENV_PAGES 1024
@@ -156,11 +156,8 @@ static int populate(struct machine *m)
 
 static void machine_free(struct machine *m)
 {
-	kho_in_destroy(&m->in);
 	/* Kernel A's state is still in RAM: free it to check for leaks. */
-	kho_out_destroy(&m->out);
-	assert_int_equal(m->e->bad_frees, 0);
-	kho_env_destroy(m->e);
+	machine_env_free(m->e, &m->out, &m->in);
 }
 
 struct ranges {

@@ -20,11 +20,10 @@
 
 #include <kho/kho.h>
 
-#include "lib/kho_env.h"
+#include "lib/machine.h"
 
 #define ENV_PHYS_BASE 0x100000000ULL
 #define ENV_PAGES 1024
-#define SCRATCH_FIRST 0
 #define SCRATCH_PAGES 16
 
 static const unsigned int page_shifts[] = { 12, 14, 16 };
@@ -45,11 +44,8 @@ static struct fixture *fixture_new(unsigned int page_shift)
 {
 	static struct fixture f;
 
-	f.e = kho_env_create(page_shift, ENV_PHYS_BASE, ENV_PAGES);
-	assert_non_null(f.e);
-	kho_env_add_scratch(f.e, SCRATCH_FIRST, SCRATCH_PAGES);
-	assert_int_equal(kho_out_init(&f.out, &f.e->geo, &f.e->ops,
-				      f.e->scratch, f.e->nr_scratch), 0);
+	f.e = machine_env_new(page_shift, ENV_PHYS_BASE, ENV_PAGES,
+			      SCRATCH_PAGES, &f.out);
 	return &f;
 }
 
@@ -263,52 +259,30 @@ static void test_preserve_pages_split(void **state)
 	fixture_free(f);
 }
 
-/*
- * Fail allocation 1, 2, ... of @call until it succeeds; after each failure
- * the snapshot must be as before. Returns the number of allocations made.
- */
-static uint64_t fail_every_alloc(struct fixture *f,
-				 int (*call)(struct fixture *f, void *arg),
-				 void *arg, int expect)
-{
-	struct kho_env_snapshot before, after;
-	uint64_t n;
-	int ret;
-
-	for (n = 1;; n++) {
-		kho_env_snapshot(f->e, &f->out, &before);
-		kho_env_fail_nth(f->e, n);
-		ret = call(f, arg);
-		if (kho_env_fail_pending(f->e)) {
-			kho_env_fail_nth(f->e, 0);
-			kho_env_snapshot_free(&before);
-			assert_int_equal(ret, 0);
-			return n - 1;
-		}
-		assert_int_equal(ret, expect);
-		kho_env_snapshot(f->e, &f->out, &after);
-		assert_true(kho_env_snapshot_equal(&before, &after));
-		kho_env_snapshot_free(&before);
-		kho_env_snapshot_free(&after);
-	}
-}
-
 struct run {
+	struct kho_out *out;
 	uint64_t phys, nr;
 };
 
-static int call_preserve_pages(struct fixture *f, void *arg)
+static int call_preserve_pages(void *arg)
 {
 	struct run *r = arg;
 
-	return kho_preserve_pages(&f->out, r->phys, r->nr);
+	return kho_preserve_pages(r->out, r->phys, r->nr);
 }
 
-static int call_preserve_folio(struct fixture *f, void *arg)
+static int call_preserve_folio(void *arg)
 {
 	struct run *r = arg;
 
-	return kho_preserve_folio(&f->out, r->phys, (unsigned int)r->nr);
+	return kho_preserve_folio(r->out, r->phys, (unsigned int)r->nr);
+}
+
+/* kho_env_sweep() over the fixture. */
+static uint64_t fail_every_alloc(struct fixture *f, int (*call)(void *arg),
+				 void *arg)
+{
+	return kho_env_sweep(f->e, &f->out, call, arg, -ENOMEM);
 }
 
 static void test_preserve_alloc_failure(void **state)
@@ -318,17 +292,18 @@ static void test_preserve_alloc_failure(void **state)
 	for (i = 0; i < sizeof(page_shifts) / sizeof(page_shifts[0]); i++) {
 		struct fixture *f = fixture_new(page_shifts[i]);
 		/* Blocks of several orders: each order has its own subtree. */
-		struct run pages = { kho_env_page_phys(f->e, 37), 300 };
-		struct run folio = { kho_env_page_phys(f->e, 512), 2 };
+		struct run pages = { &f->out, kho_env_page_phys(f->e, 37),
+				     300 };
+		struct run folio = { &f->out, kho_env_page_phys(f->e, 512), 2 };
 
-		assert_true(fail_every_alloc(f, call_preserve_pages, &pages,
-					     -ENOMEM) > 0);
+		assert_true(fail_every_alloc(f, call_preserve_pages, &pages) >
+			    0);
 		assert_int_equal(kho_unpreserve_pages(&f->out, pages.phys,
 						      pages.nr), 0);
 		/* The unpreserve freed the nodes: now they are allocated again. */
-		assert_true(fail_every_alloc(f, call_preserve_pages, &pages,
-					     -ENOMEM) > 0);
-		fail_every_alloc(f, call_preserve_folio, &folio, -ENOMEM);
+		assert_true(fail_every_alloc(f, call_preserve_pages, &pages) >
+			    0);
+		fail_every_alloc(f, call_preserve_folio, &folio);
 		assert_true(has_block(&f->out, folio.phys, 2));
 		assert_int_equal(kho_unpreserve_folio(&f->out, folio.phys, 2), 0);
 		assert_int_equal(kho_unpreserve_pages(&f->out, pages.phys,
@@ -374,23 +349,28 @@ static void test_alloc_preserve(void **state)
 	fixture_free(f);
 }
 
-static int call_alloc_preserve(struct fixture *f, void *arg)
-{
-	void **mem = arg;
+struct alloc_call {
+	struct fixture *f;
+	void *mem;
+};
 
-	*mem = kho_alloc_preserve(&f->out, 5 * f->e->page_size);
-	return *mem ? 0 : -ENOMEM;
+static int call_alloc_preserve(void *arg)
+{
+	struct alloc_call *c = arg;
+
+	c->mem = kho_alloc_preserve(&c->f->out, 5 * c->f->e->page_size);
+	return c->mem ? 0 : -ENOMEM;
 }
 
 static void test_alloc_preserve_failure(void **state)
 {
 	struct fixture *f = fixture_new(12);
-	void *mem;
+	struct alloc_call c = { f, NULL };
 
 	/* The block itself, then the tree path to it. */
-	assert_true(fail_every_alloc(f, call_alloc_preserve, &mem, -ENOMEM) >= 1);
-	assert_true(has_block(&f->out, kho_env_phys(f->e, mem), 3));
-	kho_unpreserve_free(&f->out, mem);
+	assert_true(fail_every_alloc(f, call_alloc_preserve, &c) >= 1);
+	assert_true(has_block(&f->out, kho_env_phys(f->e, c.mem), 3));
+	kho_unpreserve_free(&f->out, c.mem);
 	fixture_free(f);
 }
 

@@ -33,7 +33,7 @@
 #include <kho/kho_test.h>
 #include <kho/vmalloc.h>
 
-#include "lib/kho_env.h"
+#include "lib/machine.h"
 
 #define ENV_PHYS_BASE 0x100000000ULL
 #define ENV_PAGES 2048
@@ -67,20 +67,13 @@ static void machine_init(struct machine *m, unsigned int page_shift)
 {
 	memset(m, 0, sizeof(*m));
 	m->rng = 0x2545f4914f6cdd1dULL + page_shift;
-	m->e = kho_env_create(page_shift, ENV_PHYS_BASE, ENV_PAGES);
-	assert_non_null(m->e);
-	kho_env_add_scratch(m->e, SCRATCH_FIRST, SCRATCH_PAGES);
-	assert_int_equal(kho_out_init(&m->out, &m->e->geo, &m->e->ops,
-				      m->e->scratch, m->e->nr_scratch),
-			 0);
+	m->e = machine_env_new(page_shift, ENV_PHYS_BASE, ENV_PAGES,
+			       SCRATCH_PAGES, &m->out);
 }
 
 static void machine_free(struct machine *m)
 {
-	kho_in_destroy(&m->in);
-	kho_out_destroy(&m->out);
-	assert_int_equal(m->e->bad_frees, 0);
-	kho_env_destroy(m->e);
+	machine_env_free(m->e, &m->out, &m->in);
 	free(m->folios);
 }
 
@@ -121,6 +114,11 @@ static uint32_t expected_csum(struct machine *m, enum kho_csum_arch arch)
 static int preserve(struct machine *m, enum kho_csum_arch arch)
 {
 	return kho_test_preserve(&m->out, m->folios, m->nr, arch, &m->t);
+}
+
+static int op_preserve(void *arg)
+{
+	return preserve(arg, KHO_CSUM_X86_64);
 }
 
 static void kexec(struct machine *m)
@@ -444,31 +442,12 @@ static void test_preserve_refused(void **state)
 
 static void test_alloc_failure(void **state)
 {
-	struct kho_env_snapshot before, after;
 	struct machine m;
-	uint64_t n;
-	int ret;
 
 	machine_init(&m, 12);
 	/* Two pages of entries, chunk, blob, scratch list, tree nodes. */
 	make_folios(&m, 600, 1);
-	for (n = 1;; n++) {
-		kho_env_snapshot(m.e, &m.out, &before);
-		kho_env_fail_nth(m.e, n);
-		ret = preserve(&m, KHO_CSUM_X86_64);
-		if (kho_env_fail_pending(m.e)) {
-			assert_int_equal(ret, 0);
-			kho_env_snapshot_free(&before);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		kho_env_snapshot(m.e, &m.out, &after);
-		assert_true(kho_env_snapshot_equal(&before, &after));
-		kho_env_snapshot_free(&before);
-		kho_env_snapshot_free(&after);
-	}
-	kho_env_fail_nth(m.e, 0);
-	assert_true(n > 5);
+	assert_true(kho_env_sweep(m.e, &m.out, op_preserve, &m, -ENOMEM) >= 5);
 	check_blob(&m, KHO_CSUM_X86_64);
 	machine_free(&m);
 }

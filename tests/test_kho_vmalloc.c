@@ -22,7 +22,7 @@
 #include <kho/kho.h>
 #include <kho/vmalloc.h>
 
-#include "lib/kho_env.h"
+#include "lib/machine.h"
 
 #define ENV_PHYS_BASE 0x100000000ULL
 #define ENV_PAGES 2048
@@ -87,20 +87,13 @@ static void make_area(struct machine *m, unsigned int nr, unsigned int order)
 static void machine_init(struct machine *m, unsigned int page_shift)
 {
 	memset(m, 0, sizeof(*m));
-	m->e = kho_env_create(page_shift, ENV_PHYS_BASE, ENV_PAGES);
-	assert_non_null(m->e);
-	kho_env_add_scratch(m->e, SCRATCH_FIRST, SCRATCH_PAGES);
-	assert_int_equal(kho_out_init(&m->out, &m->e->geo, &m->e->ops,
-				      m->e->scratch, m->e->nr_scratch),
-			 0);
+	m->e = machine_env_new(page_shift, ENV_PHYS_BASE, ENV_PAGES,
+			       SCRATCH_PAGES, &m->out);
 }
 
 static void machine_free(struct machine *m)
 {
-	kho_in_destroy(&m->in);
-	kho_out_destroy(&m->out);
-	assert_int_equal(m->e->bad_frees, 0);
-	kho_env_destroy(m->e);
+	machine_env_free(m->e, &m->out, &m->in);
 	free(m->a.phys);
 }
 
@@ -108,6 +101,15 @@ static int preserve(struct machine *m)
 {
 	return kho_preserve_vmalloc(&m->out, m->a.phys, m->a.nr, m->a.order,
 				    KHO_VMALLOC_FLAG_VM_ALLOC, &m->v);
+}
+
+/* preserve() for kho_env_sweep(), over a descriptor that is all garbage. */
+static int op_preserve(void *arg)
+{
+	struct machine *m = arg;
+
+	memset(&m->v, 0xa5, sizeof(m->v));
+	return preserve(m);
 }
 
 static uint64_t *chunk_at(struct machine *m, uint64_t phys)
@@ -273,10 +275,7 @@ static void test_preserve_refused(void **state)
 
 static void test_alloc_failure(void **state)
 {
-	struct kho_env_snapshot before, after;
 	struct machine m;
-	uint64_t n;
-	int ret;
 
 	machine_init(&m, 12);
 	/*
@@ -284,22 +283,7 @@ static void test_alloc_failure(void **state)
 	 * entry fails too, with every block already preserved.
 	 */
 	make_area(&m, (unsigned int)chunk_capacity(&m), 0);
-	for (n = 1;; n++) {
-		kho_env_snapshot(m.e, &m.out, &before);
-		kho_env_fail_nth(m.e, n);
-		ret = preserve(&m);
-		if (kho_env_fail_pending(m.e)) {
-			assert_int_equal(ret, 0);
-			kho_env_snapshot_free(&before);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		kho_env_snapshot(m.e, &m.out, &after);
-		assert_true(kho_env_snapshot_equal(&before, &after));
-		kho_env_snapshot_free(&before);
-		kho_env_snapshot_free(&after);
-	}
-	kho_env_fail_nth(m.e, 0);
+	kho_env_sweep(m.e, &m.out, op_preserve, &m, -ENOMEM);
 	assert_int_equal(count_chunks(&m), 2);
 	check_layout(&m);
 	machine_free(&m);
@@ -307,25 +291,8 @@ static void test_alloc_failure(void **state)
 	machine_init(&m, 12);
 	/* Three chunks: every chunk allocation fails once too. */
 	make_area(&m, (unsigned int)(2 * chunk_capacity(&m) + 5), 0);
-	for (n = 1;; n++) {
-		kho_env_snapshot(m.e, &m.out, &before);
-		memset(&m.v, 0xa5, sizeof(m.v));
-		kho_env_fail_nth(m.e, n);
-		ret = preserve(&m);
-		if (kho_env_fail_pending(m.e)) {
-			assert_int_equal(ret, 0);
-			kho_env_snapshot_free(&before);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		kho_env_snapshot(m.e, &m.out, &after);
-		assert_true(kho_env_snapshot_equal(&before, &after));
-		kho_env_snapshot_free(&before);
-		kho_env_snapshot_free(&after);
-	}
-	kho_env_fail_nth(m.e, 0);
 	/* Three chunk pages at least, and tree nodes. */
-	assert_true(n > 3);
+	assert_true(kho_env_sweep(m.e, &m.out, op_preserve, &m, -ENOMEM) >= 3);
 	check_layout(&m);
 	machine_free(&m);
 
@@ -336,22 +303,7 @@ static void test_alloc_failure(void **state)
 	machine_init(&m, 12);
 	make_area(&m, 10, 1);
 	assert_int_equal(kho_unpreserve_folio(&m.out, m.out.fdt_phys, 0), 0);
-	for (n = 1;; n++) {
-		kho_env_snapshot(m.e, &m.out, &before);
-		kho_env_fail_nth(m.e, n);
-		ret = preserve(&m);
-		if (kho_env_fail_pending(m.e)) {
-			assert_int_equal(ret, 0);
-			kho_env_snapshot_free(&before);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		kho_env_snapshot(m.e, &m.out, &after);
-		assert_true(kho_env_snapshot_equal(&before, &after));
-		kho_env_snapshot_free(&before);
-		kho_env_snapshot_free(&after);
-	}
-	kho_env_fail_nth(m.e, 0);
+	kho_env_sweep(m.e, &m.out, op_preserve, &m, -ENOMEM);
 	check_layout(&m);
 	machine_free(&m);
 }

@@ -27,7 +27,7 @@
 #include <kho/kho.h>
 #include <kho/luo.h>
 
-#include "lib/kho_env.h"
+#include "lib/machine.h"
 
 #define ENV_PHYS_BASE 0x100000000ULL
 #define ENV_PAGES 2048
@@ -45,20 +45,13 @@ struct machine {
 static void machine_init(struct machine *m, unsigned int page_shift)
 {
 	memset(m, 0, sizeof(*m));
-	m->e = kho_env_create(page_shift, ENV_PHYS_BASE, ENV_PAGES);
-	assert_non_null(m->e);
-	kho_env_add_scratch(m->e, 0, SCRATCH_PAGES);
-	assert_int_equal(kho_out_init(&m->out, &m->e->geo, &m->e->ops,
-				      m->e->scratch, m->e->nr_scratch),
-			 0);
+	m->e = machine_env_new(page_shift, ENV_PHYS_BASE, ENV_PAGES,
+			       SCRATCH_PAGES, &m->out);
 }
 
 static void machine_free(struct machine *m)
 {
-	kho_in_destroy(&m->in);
-	kho_out_destroy(&m->out);
-	assert_int_equal(m->e->bad_frees, 0);
-	kho_env_destroy(m->e);
+	machine_env_free(m->e, &m->out, &m->in);
 }
 
 static void kexec(struct machine *m)
@@ -211,70 +204,49 @@ static void test_writer_refusals(void **state)
 	machine_free(&m);
 }
 
+static int op_luo_init(void *arg)
+{
+	struct machine *m = arg;
+
+	return kho_luo_out_init(&m->luo, &m->out, 1);
+}
+
+struct session_op {
+	struct machine *m;
+	struct kho_luo_session *s;
+};
+
+static int op_session_create(void *arg)
+{
+	struct session_op *o = arg;
+	int ret = kho_luo_session_create(&o->m->luo, o->s, "one");
+
+	if (ret == -ENOMEM)
+		assert_int_equal(o->m->luo.sessions.count, 0);
+	return ret;
+}
+
+static int op_add_file(void *arg)
+{
+	struct kho_luo_session *s = arg;
+
+	return kho_luo_session_add_file(s, "memfd-v2", 5, s->files.count);
+}
+
 static void test_alloc_failure(void **state)
 {
-	struct kho_env_snapshot before, after;
 	struct kho_luo_session s;
 	struct machine m;
-	uint64_t n;
-	int ret;
+	struct session_op create = { &m, &s };
 
 	machine_init(&m, 12);
 	/* kho_luo_out_init() */
-	for (n = 1;; n++) {
-		kho_env_snapshot(m.e, &m.out, &before);
-		kho_env_fail_nth(m.e, n);
-		ret = kho_luo_out_init(&m.luo, &m.out, 1);
-		if (kho_env_fail_pending(m.e)) {
-			assert_int_equal(ret, 0);
-			kho_env_snapshot_free(&before);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		kho_env_snapshot(m.e, &m.out, &after);
-		assert_true(kho_env_snapshot_equal(&before, &after));
-		kho_env_snapshot_free(&before);
-		kho_env_snapshot_free(&after);
-	}
-	kho_env_fail_nth(m.e, 0);
-	assert_true(n > 2);
+	assert_true(kho_env_sweep(m.e, &m.out, op_luo_init, &m, -ENOMEM) >= 2);
 	/* kho_luo_session_create(): the first session block */
-	for (n = 1;; n++) {
-		kho_env_snapshot(m.e, &m.out, &before);
-		kho_env_fail_nth(m.e, n);
-		ret = kho_luo_session_create(&m.luo, &s, "one");
-		if (kho_env_fail_pending(m.e)) {
-			assert_int_equal(ret, 0);
-			kho_env_snapshot_free(&before);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(m.luo.sessions.count, 0);
-		kho_env_snapshot(m.e, &m.out, &after);
-		assert_true(kho_env_snapshot_equal(&before, &after));
-		kho_env_snapshot_free(&before);
-		kho_env_snapshot_free(&after);
-	}
-	kho_env_fail_nth(m.e, 0);
+	kho_env_sweep(m.e, &m.out, op_session_create, &create, -ENOMEM);
 	/* kho_luo_session_add_file(): first block, then the 64th file's */
 	for (int round = 0; round < 2; round++) {
-		for (n = 1;; n++) {
-			kho_env_snapshot(m.e, &m.out, &before);
-			kho_env_fail_nth(m.e, n);
-			ret = kho_luo_session_add_file(&s, "memfd-v2", 5,
-						       s.files.count);
-			if (kho_env_fail_pending(m.e)) {
-				assert_int_equal(ret, 0);
-				kho_env_snapshot_free(&before);
-				break;
-			}
-			assert_int_equal(ret, -ENOMEM);
-			kho_env_snapshot(m.e, &m.out, &after);
-			assert_true(kho_env_snapshot_equal(&before, &after));
-			kho_env_snapshot_free(&before);
-			kho_env_snapshot_free(&after);
-		}
-		kho_env_fail_nth(m.e, 0);
+		kho_env_sweep(m.e, &m.out, op_add_file, &s, -ENOMEM);
 		while (s.files.count < 63)
 			assert_int_equal(
 				kho_luo_session_add_file(&s, "memfd-v2", 5,

@@ -25,7 +25,7 @@
 #include <kho/kho.h>
 #include <kho/memfd.h>
 
-#include "lib/kho_env.h"
+#include "lib/machine.h"
 
 #define ENV_PHYS_BASE 0x100000000ULL
 #define ENV_PAGES 4096
@@ -44,20 +44,13 @@ struct machine {
 static void machine_init(struct machine *m, unsigned int page_shift)
 {
 	memset(m, 0, sizeof(*m));
-	m->e = kho_env_create(page_shift, ENV_PHYS_BASE, ENV_PAGES);
-	assert_non_null(m->e);
-	kho_env_add_scratch(m->e, 0, SCRATCH_PAGES);
-	assert_int_equal(kho_out_init(&m->out, &m->e->geo, &m->e->ops,
-				      m->e->scratch, m->e->nr_scratch),
-			 0);
+	m->e = machine_env_new(page_shift, ENV_PHYS_BASE, ENV_PAGES,
+			       SCRATCH_PAGES, &m->out);
 }
 
 static void machine_free(struct machine *m)
 {
-	kho_in_destroy(&m->in);
-	kho_out_destroy(&m->out);
-	assert_int_equal(m->e->bad_frees, 0);
-	kho_env_destroy(m->e);
+	machine_env_free(m->e, &m->out, &m->in);
 }
 
 static void kexec(struct machine *m)
@@ -234,33 +227,21 @@ static void test_writer_refusals(void **state)
 	machine_free(&m);
 }
 
+static int op_preserve(void *arg)
+{
+	struct machine *m = arg;
+
+	return kho_memfd_preserve(&m->out, &m->file, &m->blob);
+}
+
 static void test_alloc_failure(void **state)
 {
-	struct kho_env_snapshot before, after;
 	struct machine m;
-	uint64_t n;
-	int ret;
 
 	machine_init(&m, 12);
 	/* 600 entries: three array pages, a chunk, tree nodes. */
 	make_file(&m, 600, 0);
-	for (n = 1;; n++) {
-		kho_env_snapshot(m.e, &m.out, &before);
-		kho_env_fail_nth(m.e, n);
-		ret = kho_memfd_preserve(&m.out, &m.file, &m.blob);
-		if (kho_env_fail_pending(m.e)) {
-			assert_int_equal(ret, 0);
-			kho_env_snapshot_free(&before);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		kho_env_snapshot(m.e, &m.out, &after);
-		assert_true(kho_env_snapshot_equal(&before, &after));
-		kho_env_snapshot_free(&before);
-		kho_env_snapshot_free(&after);
-	}
-	kho_env_fail_nth(m.e, 0);
-	assert_true(n > 5);
+	assert_true(kho_env_sweep(m.e, &m.out, op_preserve, &m, -ENOMEM) >= 5);
 	machine_free(&m);
 }
 
