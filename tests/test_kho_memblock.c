@@ -19,47 +19,9 @@
 
 #include <kho/kho_memblock.h>
 
-#define FLAT_BASE 0x40000000ULL
-#define FLAT_LEN 8192
+#include "lib/flat_view.h"
+
 #define BLOB FLAT_BASE
-
-struct flat {
-	uint8_t mem[FLAT_LEN];
-	uint64_t own_phys, own_len;
-	const char *own_what;
-	int own_ret;
-};
-
-static const void *flat_map(void *ctx, uint64_t phys, uint64_t len)
-{
-	struct flat *f = ctx;
-
-	if (phys < FLAT_BASE || len > FLAT_LEN ||
-	    phys - FLAT_BASE > FLAT_LEN - len)
-		return NULL;
-	return f->mem + (phys - FLAT_BASE);
-}
-
-static int flat_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
-{
-	struct flat *f = ctx;
-
-	f->own_phys = phys;
-	f->own_len = len;
-	f->own_what = what;
-	return f->own_ret;
-}
-
-static struct flat *flat_new(struct kho_view *v)
-{
-	struct flat *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	*v = (struct kho_view){
-		.map = flat_map, .own = flat_own, .ctx = f, .page_shift = 12
-	};
-	return f;
-}
 
 /* Damage to apply to region 1 while writing by hand. */
 enum damage {

@@ -19,46 +19,10 @@
 #include <kho/kho.h>
 #include <kho/kho_metadata.h>
 
+#include "lib/flat_view.h"
 #include "lib/kho_env.h"
 
-#define FLAT_BASE 0x40000000ULL
-#define FLAT_LEN 8192
 #define BLOB (FLAT_BASE + 0x100)
-
-/* A view of one flat buffer, recording what it is told it owns. */
-struct flat {
-	uint8_t mem[FLAT_LEN];
-	uint64_t own_phys, own_len;
-	const char *own_what;
-	int own_ret;
-};
-
-static const void *flat_map(void *ctx, uint64_t phys, uint64_t len)
-{
-	struct flat *f = ctx;
-
-	if (phys < FLAT_BASE || len > FLAT_LEN ||
-	    phys - FLAT_BASE > FLAT_LEN - len)
-		return NULL;
-	return f->mem + (phys - FLAT_BASE);
-}
-
-static int flat_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
-{
-	struct flat *f = ctx;
-
-	f->own_phys = phys;
-	f->own_len = len;
-	f->own_what = what;
-	return f->own_ret;
-}
-
-static void flat_view(struct flat *f, struct kho_view *v)
-{
-	*v = (struct kho_view){
-		.map = flat_map, .own = flat_own, .ctx = f, .page_shift = 12
-	};
-}
 
 static void put_blob(struct flat *f, uint32_t version, const char *release,
 		     uint32_t count)
@@ -75,12 +39,10 @@ static void put_blob(struct flat *f, uint32_t version, const char *release,
 
 static void test_read_good(void **state)
 {
-	struct flat *f = calloc(1, sizeof(*f));
-	struct kho_metadata_info info;
 	struct kho_view v;
+	struct flat *f = flat_new(&v);
+	struct kho_metadata_info info;
 
-	assert_non_null(f);
-	flat_view(f, &v);
 	put_blob(f, 1, "7.3.4", 3);
 	assert_int_equal(kho_metadata_read(&v, BLOB, 73, &info, NULL), 0);
 	assert_int_equal(info.version, 1);
@@ -99,13 +61,11 @@ static void test_read_good(void **state)
 
 static void test_read_refused(void **state)
 {
-	struct flat *f = calloc(1, sizeof(*f));
+	struct kho_view v;
+	struct flat *f = flat_new(&v);
 	struct kho_metadata_info info;
 	struct kho_error err;
-	struct kho_view v;
 
-	assert_non_null(f);
-	flat_view(f, &v);
 	put_blob(f, 1, "7.3.4", 1);
 	/* blob-size below the version: kexec_handover.c:1743 */
 	assert_int_equal(kho_metadata_read(&v, BLOB, 3, &info, &err), -EINVAL);
@@ -142,13 +102,11 @@ static void test_read_refused(void **state)
 /* 65 bytes without a NUL: cut to 64 as strscpy() does, accepted. */
 static void test_read_unterminated(void **state)
 {
-	struct flat *f = calloc(1, sizeof(*f));
-	struct kho_metadata_info info;
 	struct kho_view v;
+	struct flat *f = flat_new(&v);
+	struct kho_metadata_info info;
 	char rel[KHO_KEXEC_RELEASE_LEN + 1];
 
-	assert_non_null(f);
-	flat_view(f, &v);
 	memset(rel, 'r', KHO_KEXEC_RELEASE_LEN);
 	rel[KHO_KEXEC_RELEASE_LEN] = '\0';
 	put_blob(f, 1, rel, 9);
