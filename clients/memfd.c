@@ -53,6 +53,27 @@ static unsigned int memfd_order(void)
 	return r < 28 ? 0 : r < 30 ? 2 : r < 31 ? 4 : 9;
 }
 
+/*
+ * The folio at page @index of a file of @nr_pages pages, of a random order
+ * (memfd_order()) cut down until it ends inside the file and @index is
+ * aligned to its size, as shmem keeps it; filled with random bytes.
+ * Return: its address and *@order, or NULL when no block that large is free.
+ */
+static void *file_folio(struct sim_boot *b, uint64_t nr_pages, uint64_t index,
+			unsigned int *order)
+{
+	unsigned int o = memfd_order();
+	void *va;
+
+	while ((1ULL << o) > nr_pages - index || index & ((1ULL << o) - 1))
+		o--;
+	va = sim_alloc_pages(b, o);
+	if (va)
+		client_fill_random(va, b->m.page_size << o);
+	*order = o;
+	return va;
+}
+
 struct vm_blocks {
 	uint64_t *phys;
 	unsigned int nr;
@@ -221,15 +242,10 @@ static int memfd_preserve_v1(struct sim_boot *b, struct client_state *st,
 		goto out;
 	}
 	while (index < nr_pages) {
-		unsigned int order = memfd_order();
+		unsigned int order;
 		uint64_t phys, size;
-		void *va;
+		void *va = file_folio(b, nr_pages, index, &order);
 
-		/* shmem keeps a folio at an index aligned to its size. */
-		while ((1ULL << order) > nr_pages - index ||
-		       index & ((1ULL << order) - 1))
-			order--;
-		va = sim_alloc_pages(b, order);
 		if (!va) {
 			ret = sim_fail(e, -ENOMEM,
 				       "memfd: out of memory after %" PRIu64
@@ -240,7 +256,6 @@ static int memfd_preserve_v1(struct sim_boot *b, struct client_state *st,
 		}
 		size = b->m.page_size << order;
 		phys = sim_virt_to_phys(&b->m, va);
-		client_fill_random(va, size);
 		XXH3_64bits_update(hs, va, size);
 		ret = kho_preserve_folio(&b->out, phys, order);
 		if (ret) {
@@ -567,15 +582,10 @@ static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 	}
 	XXH3_64bits_reset_withSeed(hs, file_seed(size, pos, seals));
 	while (index < nr_pages) {
-		unsigned int order = memfd_order();
+		unsigned int order;
 		uint64_t fsize, phys, n;
-		void *va;
+		void *va = file_folio(b, nr_pages, index, &order);
 
-		/* shmem keeps a folio at an index aligned to its size. */
-		while ((1ULL << order) > nr_pages - index ||
-		       index & ((1ULL << order) - 1))
-			order--;
-		va = sim_alloc_pages(b, order);
 		if (!va) {
 			ret = sim_fail(e, -ENOMEM,
 				       "memfd: out of memory for a %" PRIu64
@@ -585,7 +595,6 @@ static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 		}
 		fsize = b->m.page_size << order;
 		phys = sim_virt_to_phys(&b->m, va);
-		client_fill_random(va, fsize);
 		n = (index << shift) + fsize <= size ? fsize :
 						       size - (index << shift);
 		XXH3_64bits_update(hs, va, n);

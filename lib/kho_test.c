@@ -597,7 +597,7 @@ int kho_test_restore(struct kho_in *in, uint64_t phys, uint64_t size,
 
 	if (KHO_WARN_ON(!in))
 		return -EINVAL;
-	if (!in->revive || !in->walked)
+	if (!in_may_restore(in))
 		return kho_fail(
 			err, -EPERM,
 			"there is no walked handover to restore kho-test from",

@@ -429,7 +429,7 @@ int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
 
 	if (KHO_WARN_ON(!in))
 		return -EINVAL;
-	if (!in->revive || !in->walked)
+	if (!in_may_restore(in))
 		return kho_fail(
 			err, -EPERM,
 			"there is no walked handover to restore a memfd from",
