@@ -378,7 +378,7 @@ struct luo_restore {
 	XXH3_state_t *hs;
 	uint64_t size; /* of the file being restored */
 	uint64_t hashed; /* its bytes hashed so far */
-	uint64_t files, checked, other, folios, sessions;
+	uint64_t files, checked, other, folios, holes, sessions;
 	const void *zero; /* a zero page, for holes */
 	bool ours; /* the file being restored is in a session of ours */
 	uint64_t fnv; /* FNV-1a 64 of a file of another session */
@@ -401,11 +401,13 @@ static void hash_bytes(struct luo_restore *r, const void *buf, uint64_t len)
 		r->fnv = (r->fnv ^ p[i]) * FNV1A_PRIME;
 }
 
-/* Hash @len bytes of zeroes (a hole of the file). */
+/* Hash @len bytes of zeroes (a hole of the file): checked, as folios are. */
 static void hash_zeroes(struct luo_restore *r, uint64_t len)
 {
 	uint64_t page = r->b->m.page_size;
 
+	r->st->restored_bytes += len;
+	r->holes++;
 	while (len) {
 		uint64_t n = len < page ? len : page;
 
@@ -551,17 +553,44 @@ static int memfd_restore_luo(struct sim_boot *b, struct client_state *st,
 	snprintf(st->msg, sizeof(st->msg),
 		 "live update %" PRIu64 ": %" PRIu64 " session%s, %" PRIu64
 		 " memfd-v2 file%s (%" PRIu64 " folios, %" PRIu64
-		 " blocks), %" PRIu64 " intact%s%s",
+		 " holes, %" PRIu64 " blocks), %" PRIu64 " intact%s%s",
 		 info.liveupdate_num, r.sessions, r.sessions == 1 ? "" : "s",
-		 r.files, r.files == 1 ? "" : "s", r.folios, info.nr_blocks,
-		 r.checked, r.other ? ", not ours: " : "", r.others);
+		 r.files, r.files == 1 ? "" : "s", r.folios, r.holes,
+		 info.nr_blocks, r.checked, r.other ? ", not ours: " : "",
+		 r.others);
 out:
 	XXH3_freeState(r.hs);
 	free((void *)r.zero);
 	return ret;
 }
 
-/* One file: @size bytes in fresh folios, preserved; its blob's address. */
+/*
+ * A memfd-v2 file's folios are laid out place by place; places 1, 1 +
+ * HOLE_EVERY, 1 + 2 * HOLE_EVERY, ... get no folio but one page of hole,
+ * which reads as zeroes. Linux never writes one (memfd_luo.c pins, and so
+ * allocates, every page of the file first) but its reader takes one
+ * (memfd_luo_retrieve_folios() puts each folio at its own index), and a
+ * writer that is not Linux may leave one: docs/abi.md.
+ */
+#define HOLE_EVERY 4
+
+/* Feed @len zero bytes of a hole to the file's hash and FNV-1a (@fnv). */
+static void hash_hole(XXH3_state_t *hs, uint64_t *fnv, uint64_t len)
+{
+	static const unsigned char zero[4096];
+
+	for (uint64_t n; len; len -= n) {
+		n = len < sizeof(zero) ? len : sizeof(zero);
+		XXH3_64bits_update(hs, zero, n);
+		for (uint64_t i = 0; fnv && i < n; i++)
+			*fnv *= FNV1A_PRIME;
+	}
+}
+
+/*
+ * One file: @size bytes in fresh folios, holes left as HOLE_EVERY says,
+ * preserved; its blob's address.
+ */
 static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 			 uint32_t seals, uint64_t *ser_phys, uint64_t *token,
 			 uint64_t *fnv, struct sim_error *e)
@@ -570,6 +599,7 @@ static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 	uint64_t nr_pages = (size + b->m.page_size - 1) >> shift, index = 0;
 	struct kho_memfd_folio *folios = NULL;
 	struct kho_memfd_file file = { pos, size, seals, NULL, 0 };
+	unsigned int place = 0;
 	XXH3_state_t *hs;
 	int ret;
 
@@ -581,11 +611,20 @@ static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 		goto out;
 	}
 	XXH3_64bits_reset_withSeed(hs, file_seed(size, pos, seals));
-	while (index < nr_pages) {
+	for (; index < nr_pages; place++) {
 		unsigned int order;
 		uint64_t fsize, phys, n;
-		void *va = file_folio(b, nr_pages, index, &order);
+		void *va;
 
+		if (place % HOLE_EVERY == 1) {
+			n = size - (index << shift) < b->m.page_size ?
+				    size - (index << shift) :
+				    b->m.page_size;
+			hash_hole(hs, fnv, n);
+			index++;
+			continue;
+		}
+		va = file_folio(b, nr_pages, index, &order);
 		if (!va) {
 			ret = sim_fail(e, -ENOMEM,
 				       "memfd: out of memory for a %" PRIu64

@@ -155,10 +155,20 @@ def vmalloc_bytes(m, first, total_pages, order):
 
 def luo_memfds(m, luo_pa, content=None):
     """Every memfd-v2 file of a luo-v5 handover (include/linux/kho/abi/luo.h,
-    memfd.h): session name, token, size and FNV-1a 64 of its contents."""
+    memfd.h): session name, token, size and FNV-1a 64 of its contents.
+    A folio covers 2^order pages from its index, its order that of its
+    block in the tree; a page no folio covers is a hole and reads as zeroes
+    (libkho leaves some, Linux none). Where the tree cannot be read (a boot
+    took the handover), a folio reaches the next one, as Linux writes them.
+    Entries with pfn 0 are holes too (memfd_luo_retrieve_folios() skips
+    them)."""
     compat, num, sessions_pa, flbs_pa = struct.unpack("<8sQQQ", m.read(luo_pa, 32))
     if compat.rstrip(b"\0") != b"luo-v5":
         return []
+    try:
+        orders = dict((pa >> 12, o) for pa, o in tree_blocks(m))
+    except Bad:
+        orders = None
     files = []
     for ses in block_chain(m, sessions_pa, 80):
         name = ses[:64].split(b"\0")[0].decode(errors="replace")
@@ -171,9 +181,9 @@ def luo_memfds(m, luo_pa, content=None):
             pos, size, seals, flags, nr_folios, first, total, vflags, order = \
                 struct.unpack("<QQIIQQIHH", m.read(data, 48))
             ser = vmalloc_bytes(m, first, total, order)[:nr_folios * 16]
-            folios = sorted((struct.unpack_from("<Q", ser, i * 16 + 8)[0],
-                             struct.unpack_from("<Q", ser, i * 16)[0] & ((1 << 52) - 1))
-                            for i in range(nr_folios))
+            folios = sorted(f for f in ((struct.unpack_from("<Q", ser, i * 16 + 8)[0],
+                                         struct.unpack_from("<Q", ser, i * 16)[0] & ((1 << 52) - 1))
+                                        for i in range(nr_folios)) if f[1])
             pages = size // PAGE + (1 if size % PAGE else 0)
             data_of = content or m
             data = bytearray()
@@ -181,7 +191,10 @@ def luo_memfds(m, luo_pa, content=None):
             for j in range(pages):
                 while k + 1 < len(folios) and folios[k + 1][0] <= j:
                     k += 1
-                if folios and folios[k][0] <= j:
+                inside = bool(folios) and folios[k][0] <= j
+                if inside and orders is not None:
+                    inside = j < folios[k][0] + (1 << orders.get(folios[k][1], 0))
+                if inside:
                     idx, pfn = folios[k]
                     data += data_of.read((pfn + j - idx) * PAGE, PAGE)
                 else:
