@@ -341,7 +341,6 @@ struct memfd_restore {
 	void *arg;
 	struct kho_error *err;
 	uint64_t nr_folios;
-	uint64_t pages;
 	uint64_t entry;
 	uint64_t next_index; /* first page after the previous folio */
 	int ret;
@@ -363,6 +362,19 @@ static int stamped_order(struct kho_in *in, uint64_t phys)
 	return (int)info.order;
 }
 
+const char *kho_memfd_folio_misplaced(uint64_t index, int order,
+				      uint64_t next_index)
+{
+	if (order < 0)
+		return "a memfd folio is not a preserved block";
+	/* The last folio may reach past the file's end (shmem's do). */
+	if (index < next_index)
+		return "a memfd folio overlaps the folio before it";
+	if (order >= 64 || index & ((1ULL << order) - 1))
+		return "a memfd folio's index is not a multiple of its size";
+	return NULL;
+}
+
 /* Each restored page of the folio array: restore its folios, free it. */
 static int restore_array_block(uint64_t phys, unsigned int order, void *arg)
 {
@@ -372,6 +384,7 @@ static int restore_array_block(uint64_t phys, unsigned int order, void *arg)
 	uint64_t len = 1ULL << (shift + order), i, fphys;
 	const struct kho_memfd_folio_ser *page;
 	int forder, ret = 0;
+	const char *why;
 
 	page = in->ops.mem.phys_to_virt(in->ops.mem.ctx, phys);
 	for (i = 0; i < len / FOLIO_SER_SIZE && r->entry < r->nr_folios;
@@ -380,22 +393,12 @@ static int restore_array_block(uint64_t phys, unsigned int order, void *arg)
 			continue;
 		fphys = (uint64_t)page[i].pfn << shift;
 		forder = stamped_order(in, fphys);
-		/*
-		 * Folios follow each other; the last may reach past the end of
-		 * the file (a large shmem folio over a short file).
-		 */
-		if (forder < 0 || page[i].index < r->next_index ||
-		    page[i].index >= r->pages ||
-		    page[i].index & ((1ULL << forder) - 1)) {
-			ret = kho_fail(
-				r->err, -EINVAL,
-				forder < 0 ?
-					"a memfd folio is not a preserved block" :
-				page[i].index < r->next_index ?
-					"a memfd folio overlaps the folio before it" :
-					"a memfd folio's index is not a multiple of its size",
-				"pfn", phys + i * FOLIO_SER_SIZE,
-				(long)r->entry);
+		why = kho_memfd_folio_misplaced(page[i].index, forder,
+						r->next_index);
+		if (why) {
+			ret = kho_fail(r->err, -EINVAL, why, "pfn",
+				       phys + i * FOLIO_SER_SIZE,
+				       (long)r->entry);
 			continue;
 		}
 		if (!kho_restore_folio(in, fphys)) {
@@ -441,7 +444,6 @@ int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
 	if (info)
 		*info = local;
 	r.nr_folios = local.nr_folios;
-	r.pages = file_pages(local.size, in->geo.page_shift);
 	if (local.nr_folios) {
 		ret = kho_restore_vmalloc(in, &local.folios,
 					  restore_array_block, &r);

@@ -633,6 +633,26 @@ static void test_restore_refusals(void **state)
 	machine_free(&m);
 }
 
+/* Each way a folio cannot go where its file says, alone. */
+static void test_folio_misplaced(void **state)
+{
+	/* fits: the first folio, one right after another, one past a hole */
+	assert_null(kho_memfd_folio_misplaced(0, 9, 0));
+	assert_null(kho_memfd_folio_misplaced(4, 2, 4));
+	assert_null(kho_memfd_folio_misplaced(12, 2, 5));
+	assert_string_equal(kho_memfd_folio_misplaced(4, -1, 0),
+			    "a memfd folio is not a preserved block");
+	assert_string_equal(kho_memfd_folio_misplaced(3, 0, 4),
+			    "a memfd folio overlaps the folio before it");
+	assert_string_equal(
+		kho_memfd_folio_misplaced(6, 2, 0),
+		"a memfd folio's index is not a multiple of its size");
+	/* no order a tree holds reaches 64, but no shift may either */
+	assert_string_equal(
+		kho_memfd_folio_misplaced(0, 64, 0),
+		"a memfd folio's index is not a multiple of its size");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_last_folio_past_end),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_restore_refusals),
+		cmocka_unit_test(test_folio_misplaced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

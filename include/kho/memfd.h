@@ -193,4 +193,26 @@ int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
 		      void *arg, struct kho_memfd_info *info,
 		      struct kho_error *err);
 
+/**
+ * kho_memfd_folio_misplaced() - can a folio go where a memfd-v2 file says
+ * @index: the folio's first page in the file (its entry's index)
+ * @order: the order of the preserved block that starts at the folio, or -1
+ *	when none does
+ * @next_index: the first page after the file's folio before it, 0 for the
+ *	first
+ *
+ * What memfd_luo_retrieve_folios() needs of each folio: a preserved block
+ * to restore (kho_restore_folio(), else the file is lost), a place of its
+ * own in the page cache (else shmem_add_to_page_cache() fails), and an
+ * index that is a multiple of its size (else shmem_add_to_page_cache() hits
+ * VM_BUG_ON_FOLIO, mm/shmem.c:901, or the page cache is wrong without
+ * CONFIG_DEBUG_VM). kho_memfd_restore() refuses a file that breaks one;
+ * `kho inspect` notes it, taking @order from the tree.
+ * Context: any.
+ * Return: NULL when the folio fits, else what is wrong, as a sentence for
+ * struct kho_error.
+ */
+const char *kho_memfd_folio_misplaced(uint64_t index, int order,
+				      uint64_t next_index);
+
 #endif /* KHO_MEMFD_H */

@@ -119,8 +119,10 @@ static void print_subtree(FILE *out, const struct inspect *in,
 					fmt_bytes(f->memfd.size, b, sizeof(b)),
 					f->memfd.pos, f->memfd.seals,
 					f->memfd.nr_folios - f->memfd.nr_holes);
-			else if (f->problem[0])
-				fprintf(out, ": %s", f->problem);
+			if (f->problem[0])
+				fprintf(out, "%s%s",
+					f->memfd_read ? ": " : "; ",
+					f->problem);
 			fprintf(out, "\n");
 		}
 	}

@@ -781,12 +781,50 @@ static int luo_session(const struct kho_luo_session_info *si, void *arg)
 	return 0;
 }
 
+/* The order of the preserved block that starts at @phys, or -1. */
+static int block_order_at(struct inspect *in, uint64_t phys)
+{
+	uint64_t pfn = phys >> in->page_shift;
+
+	for (unsigned int order = 0; order < in->geo.order0_bit; order++)
+		if (kho_radix_test_page(&in->radix, pfn, order))
+			return (int)order;
+	return -1;
+}
+
+/*
+ * A folio of the memfd-v2 file being read, after kho_memfd_read() checked
+ * the file: its first page is the file's, and it must fit where the file
+ * puts it as Linux's kernel B needs (kho_memfd_folio_misplaced(), which
+ * libkho's kernel B asks too); the first that does not is the file's
+ * problem.
+ */
 static int memfd_folio(uint64_t phys, uint64_t index, unsigned int flags,
 		       uint64_t entry, void *arg)
 {
 	struct inspect *in = arg;
+	struct inspect_subtree *s = in->cur;
+	struct inspect_luo_file *f = &s->files[s->nr_files - 1];
+	struct kho_error err = { .code = -EINVAL,
+				 .property = "index",
+				 .phys = phys,
+				 .level = KHO_ERR_NO_LEVEL,
+				 .index = (long)entry };
+	int order;
 
 	owner(in, in->cur_owner, phys, phys + (1ULL << in->page_shift));
+	/*
+	 * Blocks to know the folio by: a valid radix tree (a kho-v1 memory
+	 * map with a LUO subtree is no handover any kernel writes).
+	 */
+	if (!in->valid || in->version < KHO_ABI_V2)
+		return 0;
+	order = block_order_at(in, phys);
+	err.what = kho_memfd_folio_misplaced(index, order, in->memfd_next);
+	if (err.what && !f->problem[0])
+		inspect_error_sentence(&err, f->problem, sizeof(f->problem));
+	if (order >= 0)
+		in->memfd_next = index + (1ULL << order);
 	return 0;
 }
 
@@ -815,8 +853,13 @@ static int luo_file(const struct kho_luo_session_info *si,
 	f->memfd_read = 1;
 	if (strcmp(fi->compatible, KHO_MEMFD_V2_COMPATIBLE))
 		return 0;
+	in->memfd_next = 0;
 	f->memfd_read = kho_memfd_read(&in->view, fi->data, memfd_folio, in,
 				       &f->memfd, &err);
+	if (!f->memfd_read && f->problem[0] && !s->problem[0])
+		snprintf(s->problem, sizeof(s->problem),
+			 "session %.63s, file %" PRIu64 ": %.160s", si->name,
+			 fi->index, f->problem);
 	if (f->memfd_read) {
 		if (err.code)
 			inspect_error_sentence(&err, f->problem,

@@ -81,7 +81,8 @@ enum inspect_decoded {
  * @f: the file's record
  * @memfd: a memfd-v2 file's blob, when @memfd_read is 0
  * @memfd_read: kho_memfd_read()'s return, or 1 when not a memfd-v2 file
- * @problem: why the memfd-v2 blob was refused, or ""
+ * @problem: why the memfd-v2 blob was refused, or the first folio a kernel
+ *	B cannot put where the file says (kho_memfd_folio_misplaced()), or ""
  */
 struct inspect_luo_file {
 	unsigned int session;
@@ -258,6 +259,8 @@ struct inspect {
 	struct kho_view view;
 	int cur_owner;
 	struct inspect_subtree *cur;
+	uint64_t
+		memfd_next; /* file being read: the page after its last folio */
 	struct kho_radix_tree radix;
 	bool attached;
 	struct sim_error err;
