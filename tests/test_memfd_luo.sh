@@ -196,6 +196,32 @@ damaged_v1 hash-name 0x39 "memfd: blob at 0x[0-9a-f]* lacks xxh3$"
 # one sentence.
 "$KHO" inspect "$T/keep" --json --blocks >"$T/keep/blocks.json" ||
 	fail "inspect --json --blocks of the kept handover"
+# kho inspect's hole count, against one made here from the folio arrays
+# and the blocks' orders: every file's, and some files have holes.
+cat >"$T/holes.py" <<'PY'
+import json, os
+from ram import *  # the script's directory is on sys.path
+j = json.load(open(os.path.join(d, "blocks.json")))
+order = dict((pa, o) for pa, o in j["block_list"])
+luo = [s for s in j["subtrees"] if s["name"] == "LUO"][0]["decoded"]
+files = holed = 0
+for s in luo["sessions"]:
+    for f in s["files"]:
+        m = f["memfd"]
+        pages, nr = (m["size"] + 4095) // 4096, m["nr_folios"]
+        assert nr * 16 <= 4096, "a folio array of more than a page"
+        entries = u64(u64(f["data"] + 32) + 8) if nr else 0
+        held = 0
+        for i in range(nr):
+            pfn = u64(entries + 16 * i) & (1 << 52) - 1
+            index = u64(entries + 16 * i + 8)
+            held += min(index + (1 << order[pfn << 12]), pages) - index
+        assert m["hole_pages"] == pages - held, (f, pages - held)
+        files += 1
+        holed += pages > held
+assert files == 141 and holed > 100, (files, holed)
+PY
+python3 "$T/holes.py" "$T/keep" holes 0 || fail "kho inspect counts holes wrong"
 cat >"$T/place.py" <<'PY'
 import json, os, sys
 from ram import *  # the script's directory is on sys.path

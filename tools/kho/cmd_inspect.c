@@ -119,6 +119,10 @@ static void print_subtree(FILE *out, const struct inspect *in,
 					fmt_bytes(f->memfd.size, b, sizeof(b)),
 					f->memfd.pos, f->memfd.seals,
 					f->memfd.nr_folios - f->memfd.nr_holes);
+			if (!f->memfd_read && f->holes_known && f->hole_pages)
+				fprintf(out, ", %" PRIu64 " page%s in holes",
+					f->hole_pages,
+					f->hole_pages == 1 ? "" : "s");
 			if (f->problem[0])
 				fprintf(out, "%s%s",
 					f->memfd_read ? ": " : "; ",

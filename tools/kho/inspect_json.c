@@ -123,6 +123,8 @@ static struct json_object *luo_file_json(const struct inspect_luo_file *f)
 		add(m, "seals", u64(f->memfd.seals));
 		add(m, "nr_folios", u64(f->memfd.nr_folios));
 		add(m, "nr_holes", u64(f->memfd.nr_holes));
+		if (f->holes_known)
+			add(m, "hole_pages", u64(f->hole_pages));
 		add(m, "folios", vmalloc_json(&f->memfd.folios));
 	}
 	add(o, "memfd", m);

@@ -810,6 +810,7 @@ static int memfd_folio(uint64_t phys, uint64_t index, unsigned int flags,
 				 .phys = phys,
 				 .level = KHO_ERR_NO_LEVEL,
 				 .index = (long)entry };
+	uint64_t pages;
 	int order;
 
 	owner(in, in->cur_owner, phys, phys + (1ULL << in->page_shift));
@@ -823,8 +824,16 @@ static int memfd_folio(uint64_t phys, uint64_t index, unsigned int flags,
 	err.what = kho_memfd_folio_misplaced(index, order, in->memfd_next);
 	if (err.what && !f->problem[0])
 		inspect_error_sentence(&err, f->problem, sizeof(f->problem));
-	if (order >= 0)
-		in->memfd_next = index + (1ULL << order);
+	if (err.what) {
+		f->holes_known = false;
+		return 0;
+	}
+	/* It fits: it holds its pages up to the file's end. */
+	in->memfd_next = index + (1ULL << order);
+	pages = (f->memfd.size + (1ULL << in->page_shift) - 1) >>
+		in->page_shift;
+	in->memfd_held +=
+		(in->memfd_next < pages ? in->memfd_next : pages) - index;
 	return 0;
 }
 
@@ -854,8 +863,15 @@ static int luo_file(const struct kho_luo_session_info *si,
 	if (strcmp(fi->compatible, KHO_MEMFD_V2_COMPATIBLE))
 		return 0;
 	in->memfd_next = 0;
+	in->memfd_held = 0;
+	f->holes_known = in->valid && in->version >= KHO_ABI_V2;
 	f->memfd_read = kho_memfd_read(&in->view, fi->data, memfd_folio, in,
 				       &f->memfd, &err);
+	if (!f->memfd_read && f->holes_known)
+		f->hole_pages =
+			((f->memfd.size + (1ULL << in->page_shift) - 1) >>
+			 in->page_shift) -
+			in->memfd_held;
 	if (!f->memfd_read && f->problem[0] && !s->problem[0])
 		snprintf(s->problem, sizeof(s->problem),
 			 "session %.63s, file %" PRIu64 ": %.160s", si->name,

@@ -81,6 +81,10 @@ enum inspect_decoded {
  * @f: the file's record
  * @memfd: a memfd-v2 file's blob, when @memfd_read is 0
  * @memfd_read: kho_memfd_read()'s return, or 1 when not a memfd-v2 file
+ * @hole_pages: pages of the file no folio holds (they read as zeroes),
+ *	counted when @holes_known: with a valid radix tree for the folios'
+ *	orders
+ * @holes_known: see @hole_pages
  * @problem: why the memfd-v2 blob was refused, or the first folio a kernel
  *	B cannot put where the file says (kho_memfd_folio_misplaced()), or ""
  */
@@ -89,6 +93,8 @@ struct inspect_luo_file {
 	struct kho_luo_file_info f;
 	struct kho_memfd_info memfd;
 	int memfd_read;
+	uint64_t hole_pages;
+	bool holes_known;
 	char problem[256];
 };
 
@@ -259,8 +265,9 @@ struct inspect {
 	struct kho_view view;
 	int cur_owner;
 	struct inspect_subtree *cur;
-	uint64_t
-		memfd_next; /* file being read: the page after its last folio */
+	/* The memfd-v2 file being read: the page after its last folio, and
+	 * the pages its folios hold. */
+	uint64_t memfd_next, memfd_held;
 	struct kho_radix_tree radix;
 	bool attached;
 	struct sim_error err;
