@@ -289,7 +289,7 @@ static void dirty_free_memory(void)
 {
 	enum { CHUNK = 16 << 20, MAX_CHUNKS = 512 };
 	static void *chunks[MAX_CHUNKS];
-	unsigned long long free_kb = 0, want, done = 0;
+	unsigned long long free_kb = 0, avail_kb = 0, want, done = 0;
 	long n = read_file("/proc/meminfo", blob, BLOB_MAX - 1);
 	char *p;
 	int nr = 0;
@@ -300,8 +300,17 @@ static void dirty_free_memory(void)
 	p = strstr((char *)blob, "MemFree:");
 	if (p)
 		free_kb = strtoull(p + 8, NULL, 10);
-	/* Leave 48 MiB so init is not the OOM killer's victim. */
-	want = free_kb > 49152 ? (free_kb - 49152) << 10 : 0;
+	p = strstr((char *)blob, "MemAvailable:");
+	if (p)
+		avail_kb = strtoull(p + 13, NULL, 10);
+	/*
+	 * Stay 16 MiB inside MemAvailable, which leaves out the zones' high
+	 * watermarks: with THP, khugepaged raises min_free_kbytes to about
+	 * 45 MiB on these 1 GiB machines, and a fixed 48 MiB left of MemFree
+	 * once fell below DMA32's minimum ("System is deadlocked on memory":
+	 * init is the only process, and the OOM killer may not take it).
+	 */
+	want = avail_kb > 16384 ? (avail_kb - 16384) << 10 : 0;
 	while (done + CHUNK <= want && nr < MAX_CHUNKS) {
 		void *m = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -314,8 +323,8 @@ static void dirty_free_memory(void)
 	}
 	while (nr)
 		munmap(chunks[--nr], CHUNK);
-	say("dirtied %llu MiB of %llu MiB free memory", done >> 20,
-	    free_kb >> 10);
+	say("dirtied %llu MiB of %llu MiB free memory (%llu MiB available)",
+	    done >> 20, free_kb >> 10, avail_kb >> 10);
 }
 
 /*
