@@ -111,7 +111,9 @@ grep -q "restore *memfd: .* intact" "$T/out" || fail "low-small: $(cat "$T/out")
 
 # Each client asked for more than the free memory of 128 MiB (and memfd
 # for more than its 200 files of 512 KiB): the boot stops, no handover.
-# Folio orders are random: how far a client got is a pattern.
+# Folio orders are random: how far a client got is a pattern, and so is
+# whether a memfd's folios or, after them, its folio array and tree nodes
+# meet the end of memory (about one run in ten here).
 M="$T/oom"
 "$KHO" machine create "$M" --ram 128M >/dev/null
 while IFS='|' read -r args says; do
@@ -123,7 +125,7 @@ while IFS='|' read -r args says; do
 	grep -qx "kho: $says" "$T/err" || fail "$args: said $(cat "$T/err")"
 	[ ! -e "$M/handover" ] || fail "$args: a handover was written"
 done <<'LIST'
---preserve memfd:101M|memfd: out of memory for a 532480-byte file\.
+--preserve memfd:101M|memfd: \(out of memory for a 532480-byte file\|cannot preserve a memfd-v2 file of 532480 bytes: Cannot allocate memory\)\.
 --abi kho-v3 --preserve memfd:100M|memfd: out of memory after [0-9]* of 102400 KiB\.
 --preserve guest:100M|guest: out of memory after 76 of 100 MiB\.
 --preserve memblock:100M|memblock: no room for reserve_mem region trace (51200 KiB)\.
