@@ -367,11 +367,11 @@ const char *kho_memfd_folio_misplaced(uint64_t index, int order,
 {
 	if (order < 0)
 		return "a memfd folio is not a preserved block";
-	/* The last folio may reach past the file's end (shmem's do). */
 	if (index < next_index)
 		return "a memfd folio overlaps the folio before it";
 	if (order >= 64 || index & ((1ULL << order) - 1))
 		return "a memfd folio's index is not a multiple of its size";
+	/* It may end past the file's end: a large shmem folio over a short file. */
 	return NULL;
 }
 

@@ -781,6 +781,15 @@ static int luo_session(const struct kho_luo_session_info *si, void *arg)
 	return 0;
 }
 
+/*
+ * Are there blocks to know a memfd folio by: a valid radix tree? (A kho-v1
+ * memory map with a LUO subtree is no handover any kernel writes.)
+ */
+static bool have_block_orders(const struct inspect *in)
+{
+	return in->valid && in->version >= KHO_ABI_V2;
+}
+
 /* The order of the preserved block that starts at @phys, or -1. */
 static int block_order_at(struct inspect *in, uint64_t phys)
 {
@@ -814,11 +823,7 @@ static int memfd_folio(uint64_t phys, uint64_t index, unsigned int flags,
 	int order;
 
 	owner(in, in->cur_owner, phys, phys + (1ULL << in->page_shift));
-	/*
-	 * Blocks to know the folio by: a valid radix tree (a kho-v1 memory
-	 * map with a LUO subtree is no handover any kernel writes).
-	 */
-	if (!in->valid || in->version < KHO_ABI_V2)
+	if (!have_block_orders(in))
 		return 0;
 	order = block_order_at(in, phys);
 	err.what = kho_memfd_folio_misplaced(index, order, in->memfd_next);
@@ -864,7 +869,7 @@ static int luo_file(const struct kho_luo_session_info *si,
 		return 0;
 	in->memfd_next = 0;
 	in->memfd_held = 0;
-	f->holes_known = in->valid && in->version >= KHO_ABI_V2;
+	f->holes_known = have_block_orders(in);
 	f->memfd_read = kho_memfd_read(&in->view, fi->data, memfd_folio, in,
 				       &f->memfd, &err);
 	if (!f->memfd_read && f->holes_known)
