@@ -371,7 +371,7 @@ const char *kho_memfd_folio_misplaced(uint64_t index, int order,
 		return "a memfd folio overlaps the folio before it";
 	if (order >= 64 || index & ((1ULL << order) - 1))
 		return "a memfd folio's index is not a multiple of its size";
-	/* It may end past the file's end: a large shmem folio over a short file. */
+	/* It may end past the file: a large shmem folio over a short file. */
 	return NULL;
 }
 
