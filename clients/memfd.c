@@ -379,7 +379,6 @@ struct luo_restore {
 	uint64_t size; /* of the file being restored */
 	uint64_t hashed; /* its bytes hashed so far */
 	uint64_t files, checked, other, folios, holes, sessions;
-	const void *zero; /* a zero page, for holes */
 	bool ours; /* the file being restored is in a session of ours */
 	uint64_t fnv; /* FNV-1a 64 of a file of another session */
 	char others[128]; /* what those files hashed to */
@@ -401,19 +400,28 @@ static void hash_bytes(struct luo_restore *r, const void *buf, uint64_t len)
 		r->fnv = (r->fnv ^ p[i]) * FNV1A_PRIME;
 }
 
+/*
+ * Feed @len zero bytes of a hole to a file's hash and, unless NULL, its
+ * FNV-1a @fnv: the writer's and the reader's.
+ */
+static void hash_hole(XXH3_state_t *hs, uint64_t *fnv, uint64_t len)
+{
+	static const unsigned char zero[4096];
+
+	for (uint64_t n; len; len -= n) {
+		n = len < sizeof(zero) ? len : sizeof(zero);
+		XXH3_64bits_update(hs, zero, n);
+		for (uint64_t i = 0; fnv && i < n; i++)
+			*fnv *= FNV1A_PRIME;
+	}
+}
+
 /* Hash @len bytes of zeroes (a hole of the file): checked, as folios are. */
 static void hash_zeroes(struct luo_restore *r, uint64_t len)
 {
-	uint64_t page = r->b->m.page_size;
-
 	r->st->restored_bytes += len;
 	r->holes++;
-	while (len) {
-		uint64_t n = len < page ? len : page;
-
-		hash_bytes(r, r->zero, n);
-		len -= n;
-	}
+	hash_hole(r->hs, r->ours ? NULL : &r->fnv, len);
 }
 
 static int restore_folio(uint64_t phys, unsigned int order, uint64_t index,
@@ -522,8 +530,7 @@ static int memfd_restore_luo(struct sim_boot *b, struct client_state *st,
 
 	ops.arg = &r;
 	r.hs = XXH3_createState();
-	r.zero = calloc(1, b->m.page_size);
-	if (!r.hs || !r.zero) {
+	if (!r.hs) {
 		ret = sim_fail(e, -ENOMEM, "memfd: out of memory");
 		goto out;
 	}
@@ -560,7 +567,6 @@ static int memfd_restore_luo(struct sim_boot *b, struct client_state *st,
 		 r.others);
 out:
 	XXH3_freeState(r.hs);
-	free((void *)r.zero);
 	return ret;
 }
 
@@ -573,19 +579,6 @@ out:
  * writer that is not Linux may leave one: docs/abi.md.
  */
 #define HOLE_EVERY 4
-
-/* Feed @len zero bytes of a hole to the file's hash and FNV-1a (@fnv). */
-static void hash_hole(XXH3_state_t *hs, uint64_t *fnv, uint64_t len)
-{
-	static const unsigned char zero[4096];
-
-	for (uint64_t n; len; len -= n) {
-		n = len < sizeof(zero) ? len : sizeof(zero);
-		XXH3_64bits_update(hs, zero, n);
-		for (uint64_t i = 0; fnv && i < n; i++)
-			*fnv *= FNV1A_PRIME;
-	}
-}
 
 /*
  * One file: @size bytes in fresh folios, holes left as HOLE_EVERY says,

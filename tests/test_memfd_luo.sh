@@ -196,51 +196,48 @@ damaged_v1 hash-name 0x39 "memfd: blob at 0x[0-9a-f]* lacks xxh3$"
 # one sentence.
 "$KHO" inspect "$T/keep" --json --blocks >"$T/keep/blocks.json" ||
 	fail "inspect --json --blocks of the kept handover"
-# kho inspect's hole count, against one made here from the folio arrays
-# and the blocks' orders: every file's, and some files have holes.
-cat >"$T/holes.py" <<'PY'
+# folios.py reads the kept handover's folio arrays with the blocks'
+# orders. "holes": kho inspect's hole count, against one made here, for
+# every file, and some files have holes. "index", "overlap": in session -a,
+# the first file whose folio of more than one page has a folio after it
+# gets that folio moved one page on in the file, or the next folio moved
+# into it.
+cat >"$T/folios.py" <<'PY'
 import json, os
-from ram import *  # the script's directory is on sys.path
-j = json.load(open(os.path.join(d, "blocks.json")))
-order = dict((pa, o) for pa, o in j["block_list"])
-luo = [s for s in j["subtrees"] if s["name"] == "LUO"][0]["decoded"]
-files = holed = 0
-for s in luo["sessions"]:
-    for f in s["files"]:
-        m = f["memfd"]
-        pages, nr = (m["size"] + 4095) // 4096, m["nr_folios"]
-        assert nr * 16 <= 4096, "a folio array of more than a page"
-        entries = u64(u64(f["data"] + 32) + 8) if nr else 0
-        held = 0
-        for i in range(nr):
-            pfn = u64(entries + 16 * i) & (1 << 52) - 1
-            index = u64(entries + 16 * i + 8)
-            held += min(index + (1 << order[pfn << 12]), pages) - index
-        assert m["hole_pages"] == pages - held, (f, pages - held)
-        files += 1
-        holed += pages > held
-assert files == 141 and holed > 100, (files, holed)
-PY
-python3 "$T/holes.py" "$T/keep" holes 0 || fail "kho inspect counts holes wrong"
-cat >"$T/place.py" <<'PY'
-import json, os, sys
 from ram import *  # the script's directory is on sys.path
 j = json.load(open(os.path.join(os.path.dirname(__file__), "keep", "blocks.json")))
 order = dict((pa, o) for pa, o in j["block_list"])
 luo = [s for s in j["subtrees"] if s["name"] == "LUO"][0]["decoded"]
+def entries(f):
+    """A file's entries: (address of its index, pfn, index), in order."""
+    nr = f["memfd"]["nr_folios"]
+    assert nr * 16 <= 4096, "a folio array of more than a page"
+    first = u64(u64(f["data"] + 32) + 8) if nr else 0
+    return [(first + 16 * i + 8, u64(first + 16 * i) & (1 << 52) - 1,
+             u64(first + 16 * i + 8)) for i in range(nr)]
+if what == "holes":
+    files = holed = 0
+    for s in luo["sessions"]:
+        for f in s["files"]:
+            pages = (f["memfd"]["size"] + 4095) // 4096
+            held = sum(min(index + (1 << order[pfn << 12]), pages) - index
+                       for at, pfn, index in entries(f))
+            assert f["memfd"]["hole_pages"] == pages - held, (f, pages - held)
+            files += 1
+            holed += pages > held
+    assert files == 141 and holed > 100, (files, holed)
+    raise SystemExit(0)
 for f in luo["sessions"][0]["files"]:
-    memfd = f["data"]
-    nr = u64(memfd + 24)
-    entries = u64(u64(memfd + 32) + 8)   # the array's first page
-    for i in range(min(nr, 4096 // 16) - 1):
-        pfn = u64(entries + 16 * i) & (1 << 52) - 1
-        if order.get(pfn << 12, 0) > 0:
-            index = u64(entries + 16 * i + 8)
-            at = entries + 16 * (i + (what == "overlap")) + 8
-            put(at, "<Q", index + 1)
-            sys.exit(0)
-raise SystemExit("place.py: no folio of more than one page")
+    e = entries(f)
+    for i in range(len(e) - 1):
+        if order[e[i][1] << 12] > 0:
+            put(e[i + (what == "overlap")][0], "<Q", e[i][2] + 1)
+            raise SystemExit(0)
+raise SystemExit("folios.py: no folio of more than one page")
 PY
+python3 "$T/folios.py" "$T/keep" holes 0 || fail "kho inspect counts holes wrong"
+grep -q 'file memfd-v2 .* folios, [0-9]* pages\{0,1\} in holes$' "$T/i1" ||
+	fail "kho inspect does not print the pages in holes"
 for d in index:"a memfd folio's index is not a multiple of its size" \
 	overlap:"a memfd folio overlaps the folio before it"; do
 	# kho inspect first: a boot, even a refused one, takes the handover.
@@ -248,12 +245,19 @@ for d in index:"a memfd folio's index is not a multiple of its size" \
 	mkdir "$I"
 	cp --sparse=always "$T/keep/ram.img" "$T/keep/handover" \
 		"$T/keep/machine.conf" "$I/"
-	python3 "$T/place.py" "$I" "${d%%:*}" 0 0
+	python3 "$T/folios.py" "$I" "${d%%:*}" 0 0
 	"$KHO" inspect "$I" >"$I.txt" ||
 		fail "${d%%:*}: kho inspect refused the handover"
+	# The damaged file's holes are not counted: its folios do not add up.
+	"$KHO" inspect "$I" --json | python3 -c '
+import json, sys
+luo = [s for s in json.load(sys.stdin)["subtrees"] if s["name"] == "LUO"][0]
+bad = [f for s in luo["decoded"]["sessions"] for f in s["files"] if "problem" in f]
+assert len(bad) == 1 and "hole_pages" not in bad[0]["memfd"], bad' ||
+		fail "${d%%:*}: kho inspect --json counts the damaged file's holes"
 	grep -q "note: session kho-sim-memfd-a, file [0-9]*: ${d#*:} (property index, phys 0x[0-9a-f]*, index [0-9]*)$" \
 		"$I.txt" ||
 		fail "${d%%:*}: kho inspect does not note it: $(grep -a note "$I.txt")"
-	damaged keep place.py 0 "${d%%:*}" 0 "${d#*:}"
+	damaged keep folios.py 0 "${d%%:*}" 0 "${d#*:}"
 done
 echo "memfds through LUO: preserved, restored, counted, kho-v3 and back, eight damages refused and two noted by inspect; memfd-v1: four refused"

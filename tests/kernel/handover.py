@@ -153,7 +153,16 @@ def vmalloc_bytes(m, first, total_pages, order):
     return bytes(out)
 
 
-def luo_memfds(m, luo_pa, content=None):
+def block_orders(m):
+    """Each preserved block's order by its pfn, or None when the tree
+    cannot be read (a boot took the handover)."""
+    try:
+        return dict((pa >> 12, o) for pa, o in tree_blocks(m))
+    except Bad:
+        return None
+
+
+def luo_memfds(m, luo_pa, content=None, orders=None):
     """Every memfd-v2 file of a luo-v5 handover (include/linux/kho/abi/luo.h,
     memfd.h): session name, token, size and FNV-1a 64 of its contents.
     A folio covers 2^order pages from its index, its order that of its
@@ -161,14 +170,12 @@ def luo_memfds(m, luo_pa, content=None):
     (libkho leaves some, Linux none). Where the tree cannot be read (a boot
     took the handover), a folio reaches the next one, as Linux writes them.
     Entries with pfn 0 are holes too (memfd_luo_retrieve_folios() skips
-    them)."""
+    them). @orders: block_orders(m), when the caller has it already."""
     compat, num, sessions_pa, flbs_pa = struct.unpack("<8sQQQ", m.read(luo_pa, 32))
     if compat.rstrip(b"\0") != b"luo-v5":
         return []
-    try:
-        orders = dict((pa >> 12, o) for pa, o in tree_blocks(m))
-    except Bad:
-        orders = None
+    if orders is None:
+        orders = block_orders(m)
     files = []
     for ses in block_chain(m, sessions_pa, 80):
         name = ses[:64].split(b"\0")[0].decode(errors="replace")
@@ -247,15 +254,13 @@ def info(m):
                     out["regions"].append({"name": p[1:], "start": start, "size": size,
                                            "fnv": "%016x" % fnv(m.read(start, size))})
         if child["name"] == "LUO" and "phys" in child:
-            out["memfds"] = luo_memfds(m, child["phys"])
+            orders = block_orders(m)
+            out["memfds"] = luo_memfds(m, child["phys"], orders=orders)
     # What a kernel cannot take although it does not check it: shmem adds
     # a folio of 2^k pages only at a file index that is a multiple of 2^k
     # (mm/shmem.c:901, VM_BUG_ON_FOLIO in shmem_add_to_page_cache()).
     if out.get("memfds"):
-        try:
-            orders = dict((pa >> 12, o) for pa, o in tree_blocks(m))
-        except Bad:
-            orders = {}
+        orders = orders or {}
         out["problems"] = []
         for f in out["memfds"]:
             for idx, pfn in f["folios"]:
