@@ -790,13 +790,18 @@ static bool have_block_orders(const struct inspect *in)
 	return in->valid && in->version >= KHO_ABI_V2;
 }
 
-/* The order of the preserved block that starts at @phys, or -1. */
+/*
+ * The order of the preserved block that starts at @phys, or -1. Each order
+ * is a descent of its own, so only the orders the tree holds are tried (a
+ * memfd's tree usually holds one to three of them).
+ */
 static int block_order_at(struct inspect *in, uint64_t phys)
 {
 	uint64_t pfn = phys >> in->page_shift;
 
 	for (unsigned int order = 0; order < in->geo.order0_bit; order++)
-		if (kho_radix_test_page(&in->radix, pfn, order))
+		if (in->blocks[order] &&
+		    kho_radix_test_page(&in->radix, pfn, order))
 			return (int)order;
 	return -1;
 }
