@@ -5,7 +5,7 @@
 # kernel with patches/*.patch applied (issue 11 item 5). Too slow for CI
 # (minutes); run it by name:
 #
-#   make kernel-check KERNEL_CASES=retrieve-curve:x86_64
+#   make kernel-check KERNEL_CASES="retrieve-curve:x86_64 retrieve-curve:arm64"
 #   RETRIEVE_PAGES="5000 10000 20000 40000 80000" sh tests/kernel/case-retrieve-curve.sh x86_64
 #
 # For each N and each kernel, kernel A (kinit kcase=scatter) preserves a
@@ -14,10 +14,10 @@
 # in mm_core_init() between report_meminit() and memblock_free_all()) runs
 # kho_mem_retrieve(), which reserves every preserved block in memblock.
 # Its time is read on the host: kernel B writes its log to the serial port
-# as it goes (earlyprintk=serial; printk's own stamps are all 0.000000 that
-# early under TCG, sched_clock is not running yet), and a follower here
-# stamps each line of QEMU's serial file when it appears (polled every
-# 0.5 ms). The span runs from the "mem auto-init:" line (report_meminit(),
+# as it goes (earlyprintk or earlycon; printk's own stamps are all
+# 0.000000 that early under TCG, sched_clock is not running yet), and a
+# follower here stamps each line of QEMU's serial file when it appears
+# (polled every 0.5 ms). The span runs from the "mem auto-init:" line (report_meminit(),
 # the last line before kho_memory_init()) to the "SLUB:" line
 # (kmem_cache_init(), the first line after it). It also holds
 # memblock_free_all() and mem_init() (the N=RETRIEVE_BASE row shows that
@@ -76,6 +76,14 @@ stamp() {
 	grep -a -- "$2" "$1" | tail -n 1 | cut -f 1
 }
 
+# Kernel B's log must reach the serial port as it is printed, not when
+# the console registers: x86's earlyprintk, arm64's earlycon (the PL011
+# that QEMU's device tree names in /chosen/stdout-path).
+case $arch in
+x86_64) early="earlyprintk=serial,$console,115200" ;;
+arm64) early=earlycon ;;
+esac
+
 bad=
 printf 'pages\tkernel\tretrieve_s\tadjacent\n' >"$res"
 for n in $base $pages; do
@@ -90,7 +98,7 @@ for n in $base $pages; do
 		follow "$log" "$st"
 		rc=0
 		QEMU_MEM=${QEMU_MEM:-1G} qemu "$k/image" "$i" \
-			"console=$console earlyprintk=serial,$console,115200 kho=on panic=-1 liveupdate=on kcase=scatter kscatter=$n" \
+			"console=$console $early kho=on panic=-1 liveupdate=on kcase=scatter kscatter=$n" \
 			"$log" || rc=$?
 		sleep 0.1
 		kill "$follower" 2>/dev/null || true
