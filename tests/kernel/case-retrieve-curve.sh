@@ -14,10 +14,10 @@
 # in mm_core_init() between report_meminit() and memblock_free_all()) runs
 # kho_mem_retrieve(), which reserves every preserved block in memblock.
 # Its time is read on the host: kernel B writes its log to the serial port
-# as it goes (earlyprintk or earlycon; printk's own stamps are all
-# 0.000000 that early under TCG, sched_clock is not running yet), and a
-# follower here stamps each line of QEMU's serial file when it appears
-# (polled every 0.5 ms). The span runs from the "mem auto-init:" line (report_meminit(),
+# as it goes (earlyprintk or earlycon; printk's own stamps are all 0.000000
+# that early under TCG, sched_clock is not running yet), and a follower here
+# stamps each line of QEMU's serial file when it appears (polled every
+# 0.5 ms). The span runs from the "mem auto-init:" line (report_meminit(),
 # the last line before kho_memory_init()) to the "SLUB:" line
 # (kmem_cache_init(), the first line after it). It also holds
 # memblock_free_all() and mem_init() (the N=RETRIEVE_BASE row shows that
