@@ -173,6 +173,30 @@ static uint64_t scratch_align(const struct sim_boot *b)
 	return SIM_SCRATCH_ALIGN_OF(b->m.page_size);
 }
 
+/*
+ * Where the kernel's arithmetic would wrap (size * scratch_scale in a u64,
+ * round_up() past 2^64: a huge kho_scratch= gives a small area there),
+ * these give the largest size instead: no RAM holds it, and the
+ * reservation says so.
+ */
+static uint64_t scratch_scaled(uint64_t size, unsigned int scale)
+{
+	uint64_t product;
+
+	if (__builtin_mul_overflow(size, scale, &product))
+		return UINT64_MAX;
+	return product / 100;
+}
+
+static uint64_t scratch_round(const struct sim_boot *b, uint64_t size)
+{
+	const uint64_t align = scratch_align(b);
+
+	if (size > UINT64_MAX - (align - 1))
+		return UINT64_MAX & ~(align - 1);
+	return round_up(size, align);
+}
+
 static int reserve_scratch_area(struct sim_boot *b, uint64_t size,
 				uint64_t limit, int nid, const char *what,
 				struct sim_error *e)
@@ -218,21 +242,27 @@ static int reserve_scratch(struct sim_boot *b, struct sim_error *e)
 		return sim_fail(
 			e, -EINVAL,
 			"%s/" SIM_CONF_FILE
-			": kho_scratch = \"%s\" is neither N%% nor LOW,GLOBAL,PERNODE",
+			": kho_scratch = \"%s\" is neither N%% (0 to 4294967295) nor LOW,GLOBAL,PERNODE",
 			b->m.dir, b->m.conf.kho_scratch);
 	if (spec.scale) {
-		low = sim_memblock_reserved_kern_size(
-			&b->mb, SIM_LOW_ADDRESS_LIMIT, SIM_NUMA_NO_NODE);
-		low = round_up(low * spec.scale / 100, scratch_align(b));
-		global = sim_memblock_reserved_kern_size(
-			&b->mb, SIM_MB_ALLOC_ANYWHERE, SIM_NUMA_NO_NODE);
-		global = global * spec.scale / 100;
-		global = global > low ?
-				 round_up(global - low, scratch_align(b)) :
-				 0;
+		/*
+		 * Global is the scaled whole less the scaled lowmem, both
+		 * before rounding (kexec_handover.c:763-786). The whole holds
+		 * lowmem, so only saturation can make it the smaller.
+		 */
+		low = scratch_scaled(sim_memblock_reserved_kern_size(
+					     &b->mb, SIM_LOW_ADDRESS_LIMIT,
+					     SIM_NUMA_NO_NODE),
+				     spec.scale);
+		global = scratch_scaled(sim_memblock_reserved_kern_size(
+						&b->mb, SIM_MB_ALLOC_ANYWHERE,
+						SIM_NUMA_NO_NODE),
+					spec.scale);
+		global = scratch_round(b, global > low ? global - low : 0);
+		low = scratch_round(b, low);
 	} else {
-		low = round_up(spec.lowmem, scratch_align(b));
-		global = round_up(spec.global, scratch_align(b));
+		low = scratch_round(b, spec.lowmem);
+		global = scratch_round(b, spec.global);
 	}
 	/* The next kernel is loaded into the lowmem area: it must fit. */
 	if (low < SIM_KERNEL_SIZE + scratch_align(b))
@@ -246,12 +276,14 @@ static int reserve_scratch(struct sim_boot *b, struct sim_error *e)
 		uint64_t size = spec.pernode;
 
 		if (spec.scale)
-			size = sim_memblock_reserved_kern_size(
-				       &b->mb, SIM_MB_ALLOC_ANYWHERE, nid) *
-			       spec.scale / 100;
+			size = scratch_scaled(
+				sim_memblock_reserved_kern_size(
+					&b->mb, SIM_MB_ALLOC_ANYWHERE, nid),
+				spec.scale);
+		size = scratch_round(b, size);
 		snprintf(what, sizeof(what), "node %u", nid);
-		ret = reserve_scratch_area(b, round_up(size, scratch_align(b)),
-					   SIM_MB_ALLOC_ANYWHERE, nid, what, e);
+		ret = reserve_scratch_area(b, size, SIM_MB_ALLOC_ANYWHERE, nid,
+					   what, e);
 	}
 	return ret;
 }

@@ -2,6 +2,7 @@
 /*
  * scratch.c - the kho_scratch= option.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +27,20 @@ int sim_scratch_parse(const char *s, struct sim_scratch_spec *spec)
 	if (len >= sizeof(buf))
 		return -EINVAL;
 	if (s[len - 1] == '%') {
+		unsigned long long v;
 		char *end;
-		unsigned long v = strtoul(s, &end, 10);
 
-		/* The kernel takes 1..999 percent (the scale is a u16 there). */
-		if (end != s + len - 1 || !v || v > 999 || *s == '-')
+		/*
+		 * The kernel reads the percentage with kstrtouint()
+		 * (kexec_handover.c:703-715): any 32-bit value, a '+' before
+		 * it. 0% leaves the fixed sizes in force, which N% does not
+		 * set: as 0,0,0.
+		 */
+		if (!isdigit((unsigned char)s[*s == '+']))
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (errno || end != s + len - 1 || v > UINT32_MAX)
 			return -EINVAL;
 		spec->scale = v;
 		return 0;

@@ -2,7 +2,8 @@
 /*
  * sim/scratch.h - sizing the KHO scratch areas like the kernel's kho_scratch=.
  *
- *   kho_scratch=N%                   each area is N% of the kernel's memblock
+ *   kho_scratch=N%                   each area is N% (0 to 4294967295, as
+ *                                    the kernel's u32) of the kernel's memblock
  *                                    allocations (lowmem: those below 4 GiB;
  *                                    global: all of them, less lowmem;
  *                                    per node: those on the node)
@@ -15,7 +16,7 @@
 
 /**
  * struct sim_scratch_spec - a parsed kho_scratch= value
- * @scale: percent, or 0 when the sizes below apply
+ * @scale: percent, or 0 when the sizes below apply (0% too: all zero)
  * @lowmem: fixed lowmem size
  * @global: fixed global size
  * @pernode: fixed size per node

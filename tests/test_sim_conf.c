@@ -196,7 +196,19 @@ static void test_scratch_option(void **state)
 	assert_int_equal(s.lowmem, 16 * SZ_1M);
 	assert_int_equal(s.global, 512 * SZ_1M);
 	assert_int_equal(s.pernode, 256 * SZ_1M);
-	assert_int_equal(sim_scratch_parse("0%", &s), -EINVAL);
+	/* The kernel's u32 percentage: 0 leaves the (zero) sizes. */
+	assert_int_equal(sim_scratch_parse("0%", &s), 0);
+	assert_int_equal(s.scale, 0);
+	assert_int_equal(s.lowmem | s.global | s.pernode, 0);
+	assert_int_equal(sim_scratch_parse("4294967295%", &s), 0);
+	assert_int_equal(s.scale, 4294967295U);
+	assert_int_equal(sim_scratch_parse("+1000%", &s), 0);
+	assert_int_equal(s.scale, 1000);
+	assert_int_equal(sim_scratch_parse("4294967296%", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("-1%", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse(" 5%", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("+%", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("%", &s), -EINVAL);
 	assert_int_equal(sim_scratch_parse("x%", &s), -EINVAL);
 	assert_int_equal(sim_scratch_parse("16M,512M", &s), -EINVAL);
 	assert_int_equal(sim_scratch_parse("1M,2M,3M,4M", &s), -EINVAL);
