@@ -264,9 +264,13 @@ static int reserve_scratch(struct sim_boot *b, struct sim_error *e)
 		low = scratch_round(b, spec.lowmem);
 		global = scratch_round(b, spec.global);
 	}
-	/* The next kernel is loaded into the lowmem area: it must fit. */
+	/*
+	 * The next kernel is loaded into the lowmem area: it must fit, with
+	 * an alignment unit for its first allocations, and the area stays a
+	 * whole number of units like every other.
+	 */
 	if (low < SIM_KERNEL_SIZE + scratch_align(b))
-		low = SIM_KERNEL_SIZE + scratch_align(b);
+		low = scratch_round(b, SIM_KERNEL_SIZE + scratch_align(b));
 	ret = reserve_scratch_area(b, low, SIM_LOW_ADDRESS_LIMIT,
 				   SIM_NUMA_NO_NODE, "lowmem", e);
 	if (!ret)
@@ -684,6 +688,7 @@ static int write_handover(struct sim_boot *b, void **arrayp,
 		kho_unpreserve_free(&b->out, array);
 		return ret;
 	}
+	b->stats.out_record = kd;
 	*arrayp = array;
 	return 0;
 }

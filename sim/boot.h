@@ -91,6 +91,8 @@ struct sim_boot_opts {
  *	(kho_memory_init()'s kho_radix_validate())
  * @in_tree: the handed-over tree
  * @out_tree: the outgoing tree, filled in at kexec
+ * @out_record: the handover record written for the next kernel (root FDT
+ *	and scratch array), at kexec or by sim_boot_write_handover()
  */
 struct sim_boot_stats {
 	uint64_t walk_ns;
@@ -103,6 +105,7 @@ struct sim_boot_stats {
 	uint64_t validated_nodes;
 	struct kho_radix_stats in_tree;
 	struct kho_radix_stats out_tree;
+	struct kho_data out_record;
 };
 
 /**

@@ -134,4 +134,25 @@ done <<'LIST'
 --preserve memblock:100M|memblock: no room for reserve_mem region trace (51200 KiB)\.
 --preserve kho-test:100M|kho-test: out of memory after [0-9]* of 104857600 bytes\.
 LIST
-echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec, clients out of memory"
+
+# Larger pages: every scratch area is a whole number of alignment units
+# (page size << 10: 16 MiB with 16 KiB pages, 64 MiB with 64 KiB), the
+# lowmem area's minimum (the kernel and a unit) too; and the kexec line
+# names the record the next boot reads (root FDT, scratch array).
+for spec in "16K 128M 16" "64K 384M 64"; do
+	set -- $spec
+	M="$T/align-$1"
+	"$KHO" machine create "$M" --ram "$2" --page-size "$1" >/dev/null
+	"$KHO" boot "$M" --kexec >"$T/out" || fail "$1 pages: $(cat "$T/out")"
+	sizes=$(sed -n 's/^  \(scratch \)* *0x[0-9a-f]*-0x[0-9a-f]* \([0-9]*\) MiB (.*/\2/p' "$T/out")
+	[ "$(echo "$sizes" | wc -w)" -eq 3 ] || fail "$1 pages: scratch areas: $(cat "$T/out")"
+	for s in $sizes; do
+		[ $((s % $3)) -eq 0 ] || fail "$1 pages: a $s MiB scratch area: $(cat "$T/out")"
+	done
+	said=$(sed -n 's/.*handover: FDT \(0x[0-9a-f]*\), scratch array \(0x[0-9a-f]*\)$/\1 \2/p' "$T/out")
+	"$KHO" boot "$M" >"$T/out" || fail "$1 pages: KHO boot: $(cat "$T/out")"
+	read_=$(sed -n 's/^  handover *root FDT \(0x[0-9a-f]*\), scratch array \(0x[0-9a-f]*\) .*/\1 \2/p' "$T/out")
+	[ -n "$said" ] && [ "$said" = "$read_" ] ||
+		fail "$1 pages: kexec said \"$said\", the next boot read \"$read_\""
+done
+echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec, clients out of memory, larger pages' scratch, the record at kexec"

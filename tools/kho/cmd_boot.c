@@ -268,10 +268,14 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 			goto out;
 		report_blocks(out, "handing over", &b->stats.out_tree);
 		report_tree(out, "next tree", &b->stats.out_tree, b->geo.depth);
-		fprintf(out, "  %-14snext kernel loaded into scratch (%s overwritten); "
-			"handover: FDT %#" PRIx64 ", scratch array %#" PRIx64 "\n",
-			"kexec", fmt_bytes(b->stats.scrubbed_kexec, b1, sizeof(b1)),
-			b->out.fdt_phys, (uint64_t)(b->scratch[0].addr + SIM_KERNEL_SIZE));
+		fprintf(out,
+			"  %-14snext kernel loaded into scratch (%s overwritten); "
+			"handover: FDT %#" PRIx64 ", scratch array %#" PRIx64
+			"\n",
+			"kexec",
+			fmt_bytes(b->stats.scrubbed_kexec, b1, sizeof(b1)),
+			(uint64_t)b->stats.out_record.fdt_addr,
+			(uint64_t)b->stats.out_record.scratch_addr);
 	}
 	if (bad)
 		fprintf(out, "  %-14sFAIL: %u subtree%s did not come back intact\n",
