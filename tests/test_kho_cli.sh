@@ -64,6 +64,8 @@ expect_table <<LIST
 2|machine: expected "create DIR" or "offset DIR PHYS"|machine destroy $T/x
 2|machine offset: usage is kho machine offset DIR PHYS|machine offset $M
 2|machine offset: "12zz" is not an address|machine offset $M 12zz
+2|machine offset: "-1" is not an address|machine offset $M -1
+2|machine offset: "18446744073709551616" is not an address|machine offset $M 18446744073709551616
 1|cannot read $T/x/machine.conf|machine offset $T/x 0x1000
 LIST
 [ ! -e "$T/x" ] && [ ! -e "$T/y" ] || fail "a refused command made a directory"

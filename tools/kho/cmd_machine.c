@@ -111,14 +111,13 @@ static int machine_offset(int argc, char **argv)
 	struct sim_error e = { "" };
 	struct sim_machine m;
 	uint64_t pa, off;
-	char *end;
 
 	if (argc != 3) {
 		tool_error("machine offset: usage is kho machine offset DIR PHYS");
 		return 2;
 	}
-	pa = strtoull(argv[2], &end, 0);
-	if (*end || !*argv[2]) {
+	/* As a size is read: no sign, no wrap ("-1" is not 2^64 - 1). */
+	if (sim_parse_size(argv[2], &pa)) {
 		tool_error("machine offset: \"%s\" is not an address", argv[2]);
 		return 2;
 	}
