@@ -71,6 +71,8 @@ struct client_state {
  * @subtree: another subtree it restores, or NULL (memfd: "LUO")
  * @summary: one line for help and the man page
  * @default_size: bytes preserved when --preserve gives no size
+ * @fixed_size: the client preserves @default_size bytes, never another
+ *	size, and --preserve refuses one
  * @early: memblock time (before the page allocator); may be NULL
  * @restore: take back and check what the blob at @blob_phys describes
  * @preserve: preserve fresh data and add the subtree
@@ -80,6 +82,7 @@ struct kho_client {
 	const char *subtree;
 	const char *summary;
 	uint64_t default_size;
+	bool fixed_size;
 	int (*early)(struct sim_boot *b, struct client_state *st,
 		     struct sim_error *e);
 	int (*restore)(struct sim_boot *b, struct client_state *st,

@@ -76,6 +76,7 @@ const struct kho_client client_kexec_metadata = {
 	.name = KHO_KEXEC_METADATA_NAME,
 	.summary = "which kernel kexec'ed and how many kexecs since cold boot",
 	.default_size = sizeof(struct kho_kexec_metadata),
+	.fixed_size = true,
 	.restore = km_restore,
 	.preserve = km_preserve,
 };

@@ -112,6 +112,7 @@ expect_table <<LIST
 2|boot: --abi kho-v1: libkho writes kho-v2, kho-v3 and kho-v4 (kho-v1 is read only)|boot $M --abi kho-v1
 2|boot: --abi v9: libkho writes|boot $M --abi v9
 2|boot: --preserve "$long": no such client|boot $M --preserve $long
+2|boot: --preserve "kexec-metadata:4M": kexec-metadata preserves 73 bytes and takes no size|boot $M --preserve kexec-metadata:4M
 2|demo: --abi kho-v1: libkho writes|demo --abi kho-v1
 LIST
 [ "$before" = "$(state "$M")" ] || fail "a refused command changed the machine"

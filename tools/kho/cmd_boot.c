@@ -34,6 +34,11 @@ int parse_preserve(struct boot_args *args, const char *spec,
 				"--preserve \"%s\": no client \"%s\" (kexec-metadata, memblock, memfd, guest, kho-test)",
 				spec, name);
 	size = cl->default_size;
+	if (colon && cl->fixed_size)
+		return sim_fail(e, -EINVAL,
+				"--preserve \"%s\": %s preserves %" PRIu64
+				" bytes and takes no size",
+				spec, name, size);
 	if (colon && (sim_parse_size(colon + 1, &size) || !size))
 		return sim_fail(e, -EINVAL,
 				"--preserve \"%s\": \"%s\" is not a size like 64M",
