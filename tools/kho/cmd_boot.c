@@ -15,6 +15,16 @@
 #include "kho_tool.h"
 #include "report.h"
 
+/* Does --without name @cl? */
+static bool boot_without(const struct boot_args *args,
+			 const struct kho_client *cl)
+{
+	for (unsigned int i = 0; i < args->nr_without; i++)
+		if (args->without[i] == cl)
+			return true;
+	return false;
+}
+
 int parse_preserve(struct boot_args *args, const char *spec,
 		   struct sim_error *e)
 {
@@ -216,9 +226,8 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 		struct client_state *s;
 		struct sim_error ce = { "" };
 
-		for (unsigned int j = 0; j < args->nr_without; j++)
-			if (args->without[j] == cl)
-				cl = NULL;
+		if (boot_without(args, cl))
+			cl = NULL;
 		if (!cl) {
 			fprintf(out, "  %-14ssubtree \"%s\" at %#" PRIx64
 				": no client here, its memory stays reserved\n",
@@ -344,6 +353,11 @@ int cmd_boot(int argc, char **argv)
 				tool_error("boot: --without needs a client name (kexec-metadata, memblock, memfd, guest, kho-test)");
 				return 2;
 			}
+			if (boot_without(&args, cl)) {
+				tool_error("boot: --without %s given twice",
+					   cl->name);
+				return 2;
+			}
 			args.without[args.nr_without++] = cl;
 			i++;
 		} else if (!strcmp(a, "--preserve")) {
@@ -369,6 +383,17 @@ int cmd_boot(int argc, char **argv)
 	if (!dir) {
 		tool_error("boot: which machine directory?");
 		return 2;
+	}
+	/* A kernel without the subsystem has nothing of it to preserve. */
+	for (unsigned int i = 0; i < args.nr; i++) {
+		const char *name = args.req[i].cl->name;
+
+		if (boot_without(&args, args.req[i].cl)) {
+			tool_error(
+				"boot: --preserve %s and --without %s: a kernel without %s preserves none",
+				name, name, name);
+			return 2;
+		}
 	}
 	ret = run_boot(dir, &args, stdout, &e);
 	fflush(stdout);
