@@ -239,11 +239,11 @@ static int reserve_scratch(struct sim_boot *b, struct sim_error *e)
 	int ret;
 
 	if (sim_scratch_parse(b->m.conf.kho_scratch, &spec))
-		return sim_fail(
-			e, -EINVAL,
-			"%s/" SIM_CONF_FILE
-			": kho_scratch = \"%s\" is neither N%% (0 to 4294967295) nor LOW,GLOBAL,PERNODE",
-			b->m.dir, b->m.conf.kho_scratch);
+		return sim_fail(e, -EINVAL,
+				"%s/" SIM_CONF_FILE
+				": kho_scratch = \"%s\" is neither %s",
+				b->m.dir, b->m.conf.kho_scratch,
+				SIM_SCRATCH_SYNTAX);
 	if (spec.scale) {
 		/*
 		 * Global is the scaled whole less the scaled lowmem, both
@@ -688,7 +688,7 @@ static int write_handover(struct sim_boot *b, void **arrayp,
 		kho_unpreserve_free(&b->out, array);
 		return ret;
 	}
-	b->stats.out_record = kd;
+	b->handed_over = kd;
 	*arrayp = array;
 	return 0;
 }

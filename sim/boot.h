@@ -91,8 +91,6 @@ struct sim_boot_opts {
  *	(kho_memory_init()'s kho_radix_validate())
  * @in_tree: the handed-over tree
  * @out_tree: the outgoing tree, filled in at kexec
- * @out_record: the handover record written for the next kernel (root FDT
- *	and scratch array), at kexec or by sim_boot_write_handover()
  */
 struct sim_boot_stats {
 	uint64_t walk_ns;
@@ -105,7 +103,6 @@ struct sim_boot_stats {
 	uint64_t validated_nodes;
 	struct kho_radix_stats in_tree;
 	struct kho_radix_stats out_tree;
-	struct kho_data out_record;
 };
 
 /**
@@ -121,6 +118,8 @@ struct sim_boot_stats {
  * @nr_scratch: entries of @scratch
  * @kho_boot: a handover was taken
  * @handover: the record it came in
+ * @handed_over: the record written for the next kernel (at kexec or by
+ *	sim_boot_write_handover())
  * @in: the incoming side (valid when @kho_boot)
  * @out: the outgoing side (valid when @out_up)
  * @out_up: sim_boot_out_init() ran
@@ -142,6 +141,7 @@ struct sim_boot {
 	unsigned int nr_scratch;
 	bool kho_boot;
 	struct kho_data handover;
+	struct kho_data handed_over;
 	struct kho_in in;
 	struct kho_out out;
 	bool out_up;

@@ -28,6 +28,9 @@ struct sim_scratch_spec {
 	uint64_t pernode;
 };
 
+/* What sim_scratch_parse() takes, for the sentence that refuses a value. */
+#define SIM_SCRATCH_SYNTAX "N% (0 to 4294967295) nor LOW,GLOBAL,PERNODE"
+
 /**
  * sim_scratch_parse() - parse a kho_scratch= value
  * @s: "N%" or "LOW,GLOBAL,PERNODE"; NULL or "" gives the default 200%

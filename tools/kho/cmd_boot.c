@@ -288,8 +288,8 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 			"\n",
 			"kexec",
 			fmt_bytes(b->stats.scrubbed_kexec, b1, sizeof(b1)),
-			(uint64_t)b->stats.out_record.fdt_addr,
-			(uint64_t)b->stats.out_record.scratch_addr);
+			(uint64_t)b->handed_over.fdt_addr,
+			(uint64_t)b->handed_over.scratch_addr);
 	}
 	if (bad)
 		fprintf(out, "  %-14sFAIL: %u subtree%s did not come back intact\n",

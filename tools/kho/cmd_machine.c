@@ -70,8 +70,8 @@ static int machine_create(int argc, char **argv)
 			if (sim_scratch_parse(v, &spec) ||
 			    strlen(v) >= SIM_SCRATCH_SPEC_LEN) {
 				tool_error(
-					"machine create: --kho-scratch \"%s\" is neither N%% (0 to 4294967295) nor LOW,GLOBAL,PERNODE",
-					v);
+					"machine create: --kho-scratch \"%s\" is neither %s",
+					v, SIM_SCRATCH_SYNTAX);
 				return 2;
 			}
 			scratch = v;
