@@ -55,6 +55,19 @@ for spec in 'bogus|kho_scratch = "bogus" is neither N% (0 to 4294967295) nor LOW
 	esac
 done
 
+# 0% is the kernel's too: the fixed sizes stay, all zero, as 0,0,0.
+for spec in 0% 0,0,0; do
+	M="$T/zero-$spec"
+	"$KHO" machine create "$M" --ram 128M >/dev/null
+	echo "kho_scratch = $spec" >>"$M/machine.conf"
+	"$KHO" boot "$M" >"$T/out" || fail "kho_scratch = $spec: $(cat "$T/out")"
+	grep -A2 '^  scratch' "$T/out" >"$T/scratch-$spec"
+	grep -q '12 MiB (lowmem)' "$T/scratch-$spec" ||
+		fail "kho_scratch = $spec: $(cat "$T/out")"
+done
+cmp -s "$T/scratch-0%" "$T/scratch-0,0,0" ||
+	fail "kho_scratch = 0% and 0,0,0 differ: $(cat "$T/scratch-0%")"
+
 # Scratch as small as the kernel allows: the next kernel has no room in
 # it for the 16 MiB memmap of 1 GiB.
 M="$T/no-memmap"
