@@ -234,6 +234,25 @@ refused 2 "--svg-color is order or subsystem, not \"size\"" --mem "$M" \
 	--svg-color size
 refused 2 "which memory? give --mem SOURCE or a machine directory" --json
 
+# --svg-color without --svg: refused, not ignored.
+rc=0
+"$KHO" inspect --mem "$M" --svg-color subsystem >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 2 ] || fail "--svg-color alone: exit status $rc, want 2"
+grep -q -- "--svg-color colours the picture of --svg FILE, which is not given" \
+	"$T/err" || fail "--svg-color alone: said: $(cat "$T/err")"
+[ ! -s "$T/out" ] || fail "--svg-color alone: a report was printed"
+
+# A picture that cannot be written: that one sentence, exit 1, no report
+# (it used to follow the error).
+rc=0
+"$KHO" inspect --mem "$M" --svg "$T/nodir/pic.svg" >"$T/out" 2>"$T/err" ||
+	rc=$?
+[ "$rc" -eq 1 ] || fail "unwritable --svg: exit status $rc, want 1"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "unwritable --svg: not one line: $(cat "$T/err")"
+grep -q "cannot create $T/nodir/pic.svg: No such file or directory" "$T/err" ||
+	fail "unwritable --svg: said: $(cat "$T/err")"
+[ ! -s "$T/out" ] || fail "unwritable --svg: a report was printed"
+
 # A root FDT the handover record places off its 8-byte alignment: refused
 # before a byte of it is read as a header.
 D="$T/d-misaligned"

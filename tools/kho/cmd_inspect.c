@@ -320,6 +320,7 @@ static int parse_opts(struct inspect_opts *o, int argc, char **argv)
 					"not \"%s\"",
 					v);
 			o->svg_by_subsystem = !strcmp(v, "subsystem");
+			o->svg_color = true;
 		} else if (!strcmp(a, "--page-size")) {
 			if (parse_page_size(v, &o->page_shift))
 				return usage_error(
@@ -345,6 +346,9 @@ static int parse_opts(struct inspect_opts *o, int argc, char **argv)
 	if (!o->mem)
 		return usage_error("%s", "which memory? give --mem SOURCE or a "
 					 "machine directory");
+	if (o->svg_color && !o->svg)
+		return usage_error("%s", "--svg-color colours the picture of "
+					 "--svg FILE, which is not given");
 	return 0;
 }
 
@@ -387,6 +391,20 @@ int cmd_inspect(int argc, char **argv)
 		free(in);
 		return 1;
 	}
+	/*
+	 * The picture first: when it cannot be written, the command fails
+	 * with that one sentence and no report.
+	 */
+	if (o.svg) {
+		struct sim_error e = { "" };
+
+		if (inspect_write_svg(in, o.svg, o.svg_by_subsystem, &e)) {
+			tool_error("%s", e.msg);
+			inspect_free(in);
+			free(in);
+			return 1;
+		}
+	}
 	if (!o.json) {
 		print_text(stdout, in);
 	} else if (inspect_print_json(in, stdout, o.blocks)) {
@@ -397,14 +415,6 @@ int cmd_inspect(int argc, char **argv)
 	}
 	if (o.blocks && !o.json)
 		inspect_for_each_block(in, print_block, stdout);
-	if (o.svg) {
-		struct sim_error e = { "" };
-
-		if (inspect_write_svg(in, o.svg, o.svg_by_subsystem, &e)) {
-			tool_error("%s", e.msg);
-			ret = 1;
-		}
-	}
 	if (!in->valid)
 		tool_error("%s", in->reason);
 	inspect_free(in);

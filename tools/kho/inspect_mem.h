@@ -350,6 +350,7 @@ int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
  * @json: print JSON
  * @blocks: list every block
  * @svg_by_subsystem: colour by owner
+ * @svg_color: --svg-color was given (it needs @svg)
  */
 struct inspect_opts {
 	const char *fdt;
@@ -362,6 +363,7 @@ struct inspect_opts {
 	bool json;
 	bool blocks;
 	bool svg_by_subsystem;
+	bool svg_color;
 };
 
 /**
