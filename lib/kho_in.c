@@ -182,44 +182,68 @@ static int populate_fdt(struct kho_in *in, uint64_t fdt_phys, uint64_t fdt_size,
 	return get_memory_map(in, root);
 }
 
-static int check_scratch_area(struct kho_in *in, unsigned int i)
+/*
+ * What is wrong with area @i of @areas, or NULL. An empty area is taken,
+ * with a warning in @warn: Linux hands one over where it had nothing to
+ * reserve (x86 with all memory below 4 GiB: the global area), and takes
+ * it back as one (memblock_add() of 0 bytes does nothing).
+ */
+static const char *scratch_area_problem(const struct kho_geometry *geo,
+					const struct kho_env_ops *ops,
+					const struct kho_scratch *areas,
+					unsigned int i,
+					struct kho_warnings *warn)
 {
-	const struct kho_geometry *geo = &in->geo;
-	struct kho_scratch area = in->scratch[i];
+	const struct kho_scratch area = areas[i];
 	uint64_t last;
 	unsigned int j;
 
-	/*
-	 * Linux hands over an empty area where it had nothing to reserve
-	 * (x86 with all memory below 4 GiB: the global area), and takes it
-	 * back as one (memblock_add() of 0 bytes does nothing).
-	 */
 	if (!area.size) {
-		kho_warn(&in->warn, "scratch area is empty", NULL, area.addr,
-			 i);
-		return 0;
+		if (warn)
+			kho_warn(warn, "scratch area is empty", NULL, area.addr,
+				 i);
+		return NULL;
 	}
 	if (!kho_page_aligned(geo, area.addr) ||
 	    !kho_page_aligned(geo, area.size))
-		return refuse(in, -EINVAL, "scratch area is not page-aligned",
-			      NULL, area.addr, KHO_ERR_NO_LEVEL, i);
+		return "scratch area is not page-aligned";
 	last = area.addr + area.size - 1;
 	if (last < area.addr)
-		return refuse(in, -EINVAL,
-			      "scratch area wraps around the address space",
-			      NULL, area.addr, KHO_ERR_NO_LEVEL, i);
-	if (!pfn_page(in, kho_phys_to_pfn(geo, area.addr)) ||
-	    !pfn_page(in, kho_phys_to_pfn(geo, last)))
-		return refuse(in, -EINVAL, "scratch area is outside RAM", NULL,
-			      area.addr, KHO_ERR_NO_LEVEL, i);
+		return "scratch area wraps around the address space";
+	if (!ops->pfn_to_page(ops->mem.ctx, kho_phys_to_pfn(geo, area.addr)) ||
+	    !ops->pfn_to_page(ops->mem.ctx, kho_phys_to_pfn(geo, last)))
+		return "scratch area is outside RAM";
 	for (j = 0; j < i; j++) {
-		if (!in->scratch[j].size ||
-		    !kho_ranges_overlap(area.addr, area.size,
-					in->scratch[j].addr,
-					in->scratch[j].size))
+		if (areas[j].size &&
+		    kho_ranges_overlap(area.addr, area.size, areas[j].addr,
+				       areas[j].size))
+			return "scratch areas overlap";
+	}
+	return NULL;
+}
+
+int kho_check_scratch(const struct kho_geometry *geo,
+		      const struct kho_env_ops *ops,
+		      const struct kho_scratch *areas, unsigned int nr,
+		      struct kho_error *err, struct kho_warnings *warn)
+{
+	const char *what;
+	unsigned int i;
+
+	if (KHO_WARN_ON(!geo || !ops || !ops->pfn_to_page || (nr && !areas)))
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		what = scratch_area_problem(geo, ops, areas, i, warn);
+		if (!what)
 			continue;
-		return refuse(in, -EINVAL, "scratch areas overlap", NULL,
-			      area.addr, KHO_ERR_NO_LEVEL, i);
+		if (err) {
+			clear_error(err);
+			err->code = -EINVAL;
+			err->what = what;
+			err->phys = areas[i].addr;
+			err->index = i;
+		}
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -228,8 +252,6 @@ static int populate_scratch(struct kho_in *in, uint64_t scratch_phys,
 			    uint64_t scratch_size)
 {
 	const uint64_t entry = sizeof(struct kho_scratch);
-	unsigned int i;
-	int ret;
 
 	if (!scratch_size)
 		return refuse_at(in, -EINVAL, "scratch array is empty", NULL,
@@ -254,13 +276,8 @@ static int populate_scratch(struct kho_in *in, uint64_t scratch_phys,
 		return refuse_at(in, -EFAULT, "scratch array is not in memory",
 				 NULL, scratch_phys);
 	in->nr_scratch = scratch_size / entry;
-
-	for (i = 0; i < in->nr_scratch; i++) {
-		ret = check_scratch_area(in, i);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return kho_check_scratch(&in->geo, &in->ops, in->scratch,
+				 in->nr_scratch, &in->err, &in->warn);
 }
 
 /**

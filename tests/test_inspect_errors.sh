@@ -160,6 +160,53 @@ done
 	fail "--scratch with a handover record: $(cat "$T/err")"
 grep -q "^  scratch array 0x" "$T/out" || fail "--scratch with a record: $(cat "$T/out")"
 
+# Scratch areas from a handover record beside --fdt, or from a debugfs
+# directory, are judged as kernel B judges the record's: one that wraps or
+# lies outside RAM is refused in its words (they used to be taken).
+D="$T/d-area-wraps"
+cp -r --sparse=always "$M" "$D"
+$H handover "$D" area:0:addr=0xffffffff00000000 area:0:size=0x150000000 >/dev/null
+refused 1 "KHO handover refused: scratch area wraps around the address space (phys 0xffffffff00000000, index 0)" \
+	--fdt "$T/root.fdt" --mem "$D"
+rm -rf "$D"
+mkdir "$T/s-out"
+printf '7f000000\n' >"$T/s-out/scratch_phys"
+printf '1000000\n' >"$T/s-out/scratch_len"
+refused 1 "KHO handover refused: scratch area is outside RAM (phys 0x7f000000, index 0)" \
+	--fdt "$T/root.fdt" --mem "elf:$T/good.core" --scratch "$T/s-out"
+
+# A root FDT or scratch array across a page is read whole, as Linux reads
+# it: a sound one is accepted, and kernel B's checks still run (an area
+# outside RAM was accepted when either crossed a page).
+D="$T/d-cross"
+cp -r --sparse=always "$M" "$D"
+rec=$($H handover "$D")
+python3 - "$D/ram.img" "$rec" \
+	"$("$KHO" machine offset "$D" "${rec%% *}")" \
+	"$("$KHO" machine offset "$D" 0x3010f00)" \
+	"$("$KHO" machine offset "$D" "$(echo "$rec" | cut -d' ' -f3)")" \
+	"$("$KHO" machine offset "$D" 0x3011ff0)" <<'PY'
+import sys
+img, rec = sys.argv[1], sys.argv[2].split()
+fdt_from, fdt_to, arr_from, arr_to = (int(a) for a in sys.argv[3:7])
+with open(img, "r+b") as f:
+    for src, dst, n in ((fdt_from, fdt_to, int(rec[1])),
+                        (arr_from, arr_to, int(rec[3]))):
+        f.seek(src)
+        b = f.read(n)
+        f.seek(dst)
+        f.write(b)
+PY
+$H handover "$D" record:0=0x3010f00 record:2=0x3011ff0 >/dev/null
+"$KHO" inspect "$D" >"$T/out" 2>"$T/err" ||
+	fail "FDT and scratch array across pages: refused: $(cat "$T/err")"
+grep -q "^  verdict       accepted" "$T/out" ||
+	fail "FDT and scratch array across pages: $(cat "$T/out")"
+"$KHO" debug corrupt "$D" scratch-area-outside ||
+	fail "scratch-area-outside: cannot corrupt"
+refused 1 "KHO handover refused: scratch area is outside RAM (phys 0x" --mem "$D"
+rm -rf "$D"
+
 # More RAM than the validator's page bitmap covers (1 GiB: 32 TiB of 4 KiB
 # pages): refused, not allocated. 64 TiB claimed, no bytes in the file.
 $H elfcore "$M" "$T/huge.core" --extra-ram 0x400000000000@0x100000000000
@@ -254,12 +301,13 @@ grep -q "cannot create $T/nodir/pic.svg: No such file or directory" "$T/err" ||
 [ ! -s "$T/out" ] || fail "unwritable --svg: a report was printed"
 
 # A root FDT the handover record places off its 8-byte alignment: refused
-# before a byte of it is read as a header.
+# before a byte of it is read as a header, in kernel B's words (the FDT
+# crosses a page, and is read whole as Linux reads it).
 D="$T/d-misaligned"
 cp -r --sparse=always "$M" "$D"
 "$KHO" debug corrupt "$D" fdt-misaligned || fail "fdt-misaligned: cannot corrupt"
 addr=$($H handover "$D" | cut -d' ' -f1)
-refused 1 "the root FDT at $addr is not 8-byte aligned, as an FDT must be" \
+refused 1 "KHO handover refused: FDT is not 8-byte aligned (phys $addr)" \
 	--mem "$D"
 rm -rf "$D"
 

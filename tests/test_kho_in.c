@@ -628,6 +628,43 @@ static void test_refuse_scratch(void **state)
 	refused(&m, -EINVAL, "scratch area wraps around the address space");
 }
 
+/*
+ * kho_check_scratch() on its own, as inspect calls it for areas from a
+ * debugfs directory: the same words, where, and the empty area's warning.
+ */
+static void test_check_scratch(void **state)
+{
+	struct kho_env *e = kho_env_create(12, ENV_PHYS_BASE, ENV_PAGES);
+	struct kho_scratch a[3] = {
+		{ kho_env_page_phys(e, 4), 4 * e->page_size },
+		{ kho_env_page_phys(e, 16), 0 },
+		{ kho_env_page_phys(e, 6), 4 * e->page_size },
+	};
+	struct kho_warnings warn = { 0 };
+	struct kho_error err;
+
+	assert_int_equal(kho_check_scratch(&e->geo, &e->ops, a, 2, &err, &warn),
+			 0);
+	assert_int_equal(warn.nr, 1);
+	assert_string_equal(warn.w[0].what, "scratch area is empty");
+	assert_int_equal(kho_check_scratch(&e->geo, &e->ops, a, 3, &err, NULL),
+			 -EINVAL);
+	assert_string_equal(err.what, "scratch areas overlap");
+	assert_int_equal(err.phys, a[2].addr);
+	assert_int_equal(err.index, 2);
+	a[2].addr = kho_env_page_phys(e, ENV_PAGES);
+	assert_int_equal(kho_check_scratch(&e->geo, &e->ops, a, 3, NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(
+		kho_check_scratch(&e->geo, &e->ops, NULL, 0, NULL, NULL), 0);
+	assert_int_equal(
+		kho_check_scratch(&e->geo, &e->ops, NULL, 1, NULL, NULL),
+		-EINVAL);
+	assert_int_equal(kho_check_scratch(NULL, &e->ops, a, 1, NULL, NULL),
+			 -EINVAL);
+	kho_env_destroy(e);
+}
+
 /* The test machine with one page of RAM turned into a hole. */
 struct holed {
 	struct kho_env *e;
@@ -1169,6 +1206,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_compatible),
 		cmocka_unit_test(test_refuse_memory_map),
 		cmocka_unit_test(test_refuse_scratch),
+		cmocka_unit_test(test_check_scratch),
 		cmocka_unit_test(test_refuse_scratch_across_hole),
 		cmocka_unit_test(test_refuse_blocks),
 		cmocka_unit_test(test_odd_blocks_warned),

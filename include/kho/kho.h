@@ -416,6 +416,29 @@ int kho_populate(struct kho_in *in, const struct kho_geometry *geo,
 		 uint64_t fdt_size, uint64_t scratch_phys,
 		 uint64_t scratch_size);
 
+/**
+ * kho_check_scratch() - judge scratch areas as kho_populate() judges them
+ * @geo: geometry of the page size
+ * @ops: environment; only pfn_to_page (with mem.ctx) is used, to ask
+ *	whether a page is RAM
+ * @areas: the areas
+ * @nr: entries of @areas
+ * @err: what is wrong and where (the area's address and index), or NULL
+ * @warn: an empty area is taken with a warning here, or NULL
+ *
+ * For a reader that has the areas from somewhere else than a handover
+ * record: Linux's debugfs kho/out/scratch_phys and scratch_len, or a
+ * scratch array beside a root FDT file. Each area must be page-aligned,
+ * must not wrap, must be RAM at both ends and must not overlap an earlier
+ * one; the words are kho_populate()'s.
+ * Context: any; does not allocate.
+ * Return: 0, or -EINVAL (@err filled in).
+ */
+int kho_check_scratch(const struct kho_geometry *geo,
+		      const struct kho_env_ops *ops,
+		      const struct kho_scratch *areas, unsigned int nr,
+		      struct kho_error *err, struct kho_warnings *warn);
+
 /* Called per coalesced range [start, end) to reserve; non-zero fails. */
 typedef int (*kho_reserve_cb)(uint64_t start, uint64_t end, void *arg);
 

@@ -1254,11 +1254,6 @@ static int read_scratch(struct inspect *in)
 			      in->err.msg);
 	}
 	in->nr_scratch = n;
-	/* Linux hands over an empty area (x86: the global one) and takes it. */
-	for (unsigned int i = 0; i < n; i++)
-		if (!in->scratch[i].size)
-			kho_warn(&in->warn, "scratch area is empty", NULL,
-				 in->scratch[i].addr, i);
 	return 0;
 }
 static void set_page_size(struct inspect *in, const struct inspect_opts *o)
@@ -1311,14 +1306,56 @@ static void no_free_pages(void *ctx, void *va, unsigned int order)
 {
 }
 
-/* Does [@phys, @phys + min(@len, a page)) enter a second page? */
-static bool crosses_page(const struct inspect *in, uint64_t phys, uint64_t len)
+/*
+ * The scratch areas, from the handover record or a debugfs directory,
+ * judged as kernel B judges them, in its words: a root FDT given with
+ * --fdt skips populate_check(), and a debugfs directory has no record.
+ */
+static int judge_scratch(struct inspect *in)
 {
-	uint64_t page = 1ULL << in->page_shift;
+	const struct kho_env_ops ops = {
+		.mem = { .ctx = in },
+		.pfn_to_page = backed_page,
+	};
+	struct kho_error err;
+	char what[sizeof(in->reason) - 32];
 
-	if (len > page)
-		len = page;
-	return len && (phys & (page - 1)) + len > page;
+	if (!kho_check_scratch(&in->geo, &ops, in->scratch, in->nr_scratch,
+			       &err, &in->warn))
+		return 0;
+	inspect_error_sentence(&err, what, sizeof(what));
+	return refuse(in, err.code, "%s", what);
+}
+
+/*
+ * kernel B's phys_to_virt() for populate_check(): an address inside a
+ * span (a copy of memory across pages) maps into the copy, any other
+ * through the page cache.
+ */
+static void *populate_phys_to_virt(void *ctx, uint64_t pa)
+{
+	struct inspect *in = ctx;
+	Word_t start = pa;
+	PPvoid_t slot = JudyLLast(in->spans, &start, PJE0);
+
+	if (slot && pa - start < ((struct inspect_span *)*slot)->len)
+		return ((struct inspect_span *)*slot)->data + (pa - start);
+	return cache_phys_to_virt(in, pa);
+}
+
+/*
+ * The cache holds pages apart, but Linux reads the root FDT and the
+ * scratch array wherever they lie: either one that crosses a page is read
+ * whole into a span first, so that kho_populate() maps it as one range.
+ * What is not in memory is left to kho_populate() to say.
+ */
+static void span_if_across(struct inspect *in, uint64_t phys, uint64_t len)
+{
+	uint64_t mask = (1ULL << in->page_shift) - 1;
+
+	if (len > 1 && len <= INSPECT_SPAN_MAX &&
+	    (phys & mask) + len > mask + 1)
+		view_map(in, phys, len);
 }
 
 /*
@@ -1331,30 +1368,28 @@ static int populate_check(struct inspect *in)
 {
 	const struct kho_data *kd = &in->ms.handover;
 	struct kho_env_ops ops = {
-		.mem = { .phys_to_virt = cache_phys_to_virt,
+		.mem = { .phys_to_virt = populate_phys_to_virt,
 			 .virt_to_phys = no_virt_to_phys,
 			 .ctx = in },
 		.free_pages = no_free_pages,
 		.pfn_to_page = backed_page,
 	};
 	struct kho_in *kin = calloc(1, sizeof(*kin));
+	const uint64_t page = 1ULL << in->page_shift;
 	struct kho_geometry geo;
 	int ret;
 
 	if (!kin)
 		return sim_fail(&in->err, -ENOMEM, "out of memory");
 	kho_geometry_init(&geo, in->page_shift);
+	/* kho_populate() maps at most a page of the FDT, all the array. */
+	span_if_across(in, kd->fdt_addr,
+		       kd->fdt_size < page ? kd->fdt_size : page);
+	if (kd->scratch_size <=
+	    INSPECT_SCRATCH_MAX * (uint64_t)sizeof(struct kho_scratch))
+		span_if_across(in, kd->scratch_addr, kd->scratch_size);
 	ret = kho_populate(kin, &geo, &ops, kd->fdt_addr, kd->fdt_size,
 			   kd->scratch_addr, kd->scratch_size);
-	/*
-	 * The cache holds pages apart: a root FDT or scratch array that
-	 * crosses a page cannot be mapped whole through it. Inspect's own
-	 * reader, which copies such ranges, judges those.
-	 */
-	if (ret == -EFAULT &&
-	    (crosses_page(in, kd->fdt_addr, kd->fdt_size) ||
-	     crosses_page(in, kd->scratch_addr, kd->scratch_size)))
-		ret = 0;
 	if (ret && !(kin->abi && kin->abi->mem_map == KHO_MEM_MAP_CHUNKS)) {
 		kho_error_format(&kin->err, in->reason, sizeof(in->reason));
 		in->code = ret;
@@ -1429,6 +1464,8 @@ int inspect_run(struct inspect *in, const struct inspect_opts *o)
 			return ret;
 	}
 	if (in->ms.has_handover && read_scratch(in))
+		return 1;
+	if (judge_scratch(in))
 		return 1;
 	if (in->version >= KHO_ABI_V2)
 		ret = read_v2(in);
