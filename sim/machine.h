@@ -247,6 +247,10 @@ int sim_handover_remove(const struct sim_machine *m, struct sim_error *e);
  * @s: text
  * @out: bytes
  *
+ * The number is decimal, or hexadecimal after 0x; a leading 0 is decimal
+ * ("010" is ten), never octal. K, M, G and T (then optionally B or iB)
+ * multiply by powers of 1024.
+ *
  * Return: 0, or -EINVAL for anything else (including overflow).
  */
 int sim_parse_size(const char *s, uint64_t *out);

@@ -25,17 +25,40 @@
 /* The memmap indexes pages with 32 bits (sim/buddy.h). */
 #define SIM_MAX_PAGES (UINT32_MAX - 1ULL)
 
-int sim_parse_size(const char *s, uint64_t *out)
+/*
+ * A number is decimal, or hexadecimal after 0x: never octal, so "010" is
+ * ten (strtoull's base 0 would read it as eight, and refuse "08").
+ */
+static int parse_number(const char *s, uint64_t *v, const char **endp)
 {
-	unsigned long long v;
-	unsigned int shift = 0;
+	unsigned long long x;
+	int base = 10;
 	char *end;
 
-	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
-		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!isxdigit((unsigned char)*s))
+			return -EINVAL;
+	} else if (!isdigit((unsigned char)*s)) {
+		return -EINVAL; /* no sign, no space */
+	}
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	x = strtoull(s, &end, base);
 	if (errno || end == s)
+		return -EINVAL;
+	*v = x;
+	*endp = end;
+	return 0;
+}
+
+int sim_parse_size(const char *s, uint64_t *out)
+{
+	unsigned int shift = 0;
+	const char *end;
+	uint64_t v;
+
+	if (!s || parse_number(s, &v, &end))
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
 	case 'K':
@@ -83,16 +106,10 @@ static char *trim(char *s)
 
 static int parse_u64(const char *s, uint64_t *v)
 {
-	unsigned long long x;
-	char *end;
+	const char *end;
 
-	if (!*s || *s == '-')
+	if (parse_number(s, v, &end) || *end)
 		return -EINVAL;
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (errno || *end)
-		return -EINVAL;
-	*v = x;
 	return 0;
 }
 

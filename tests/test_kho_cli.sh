@@ -188,4 +188,13 @@ expect_error "debug corrupt: memory-map-missing failed (-1)" \
 	"$KHO" debug corrupt "$S" memory-map-missing
 [ "$rc" -eq 1 ] || fail "a failed damage exited $rc"
 [ "$before" = "$(state "$S")" ] || fail "a failed damage changed the machine"
+# Machine directories and numbers (fix-sim)
+F="$T/fix-sim"
+mkdir "$F"
+# A leading 0 is decimal, never octal: 0200M is 200 MiB, 010 is ten.
+"$KHO" machine create "$F/o" --ram 0200M >"$T/out" || fail "create --ram 0200M"
+grep -q '200 MiB of RAM' "$T/out" || fail "--ram 0200M: $(cat "$T/out")"
+[ "$("$KHO" machine offset "$F/o" 010)" = 10 ] || fail "offset 010 is not 10"
+[ "$("$KHO" machine offset "$F/o" 08)" = 8 ] || fail "offset 08 is not 8"
+rm -rf "$F/o"
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

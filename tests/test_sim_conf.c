@@ -47,6 +47,16 @@ static void test_parse_good(void **state)
 	assert_int_equal(c.ram[1].file_off, 0x80000000ULL);
 	assert_int_equal(c.ram[1].nid, 1);
 	assert_string_equal(c.kho_scratch, "50%");
+
+	/* machine.conf's numbers too: 0268435456 is decimal, not octal. */
+	assert_int_equal(sim_conf_parse(&c,
+					"page_size = 04096\n"
+					"ram = 00 0268435456 node=01\n",
+					"t", &e),
+			 0);
+	assert_int_equal(c.page_shift, 12);
+	assert_int_equal(c.ram[0].size, 256 * SZ_1M);
+	assert_int_equal(c.ram[0].nid, 1);
 }
 
 static void expect_refused(const char *text, const char *fragment)
@@ -174,6 +184,20 @@ static void test_parse_size(void **state)
 	assert_int_equal(v, 4 * SZ_1G);
 	assert_int_equal(sim_parse_size("1t", &v), 0);
 	assert_int_equal(v, 1ULL << 40);
+	/* Decimal or 0x hexadecimal: a leading 0 is not octal. */
+	assert_int_equal(sim_parse_size("010", &v), 0);
+	assert_int_equal(v, 10);
+	assert_int_equal(sim_parse_size("08", &v), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(sim_parse_size("0200M", &v), 0);
+	assert_int_equal(v, 200 * SZ_1M);
+	assert_int_equal(sim_parse_size("0X10", &v), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(sim_parse_size("0x", &v), -EINVAL);
+	assert_int_equal(sim_parse_size("0x-1", &v), -EINVAL);
+	assert_int_equal(sim_parse_size("0x 1", &v), -EINVAL);
+	assert_int_equal(sim_parse_size("+5", &v), -EINVAL);
+	assert_int_equal(sim_parse_size(" 5", &v), -EINVAL);
 	assert_int_equal(sim_parse_size("", &v), -EINVAL);
 	assert_int_equal(sim_parse_size("-1M", &v), -EINVAL);
 	assert_int_equal(sim_parse_size("12Q", &v), -EINVAL);
