@@ -135,24 +135,26 @@ int sim_conf_format(const struct sim_conf *conf, char *buf, size_t len);
  *
  * Half the RAM (at most 3 GiB) sits at address 0, the rest above 4 GiB, so
  * every machine has a hole and high address bits; the nodes split the RAM
- * evenly in address order.
- * Return: 0 or -EINVAL.
+ * in address order, in 2 MiB units as evenly as they go (130 MiB on three
+ * nodes is 42, 44 and 44 MiB).
+ * Return: 0, or -EINVAL when @ram is not a multiple of 2 MiB of at least
+ * 128 MiB, or @nodes or @page_shift is out of range.
  */
 int sim_conf_layout(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
 		    unsigned int page_shift, struct sim_error *e);
 
 /**
- * sim_conf_layout_at() - sim_conf_layout() with RAM starting at @base
+ * sim_conf_layout_at() - RAM in one block from @base
  * @conf: filled in
- * @base: where RAM starts; 0 gives exactly sim_conf_layout()'s layout
+ * @base: where RAM starts (0 too: one block from 0, no hole)
  * @ram: total RAM in bytes, at least 128 MiB
  * @nodes: NUMA nodes, 1..SIM_MAX_NODES
  * @page_shift: 12, 14 or 16
  * @e: why it is refused
  *
- * A non-zero @base (2 MiB-aligned) gives one contiguous block of RAM from
- * @base, without the hole, as on arm64 QEMU virt (RAM at 0x40000000); the
- * nodes split it evenly in address order.
+ * @base (2 MiB-aligned) gives one contiguous block of RAM from @base,
+ * without sim_conf_layout()'s hole, as on arm64 QEMU virt (RAM at
+ * 0x40000000); the nodes split it as sim_conf_layout() does.
  * Return: 0 or -EINVAL.
  */
 int sim_conf_layout_at(struct sim_conf *conf, uint64_t base, uint64_t ram,

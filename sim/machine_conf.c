@@ -2,6 +2,7 @@
 /*
  * machine_conf.c - machine.conf: parse, write, and the default layout.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -301,17 +302,22 @@ static void add_range(struct sim_conf *conf, uint64_t base, uint64_t size,
 	r->nid = nid;
 }
 
-int sim_conf_layout(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
-		    unsigned int page_shift, struct sim_error *e)
+/* RAM as given: "130 MiB", or "1 byte" when not whole MiB. */
+static const char *ram_text(uint64_t ram, char *buf, size_t len)
 {
-	return sim_conf_layout_at(conf, 0, ram, nodes, page_shift, e);
+	if (ram % SZ_1M)
+		snprintf(buf, len, "%" PRIu64 " byte%s", ram,
+			 ram == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "%" PRIu64 " MiB", ram >> 20);
+	return buf;
 }
 
-int sim_conf_layout_at(struct sim_conf *conf, uint64_t base, uint64_t ram,
-		       unsigned int nodes, unsigned int page_shift,
-		       struct sim_error *e)
+/* The checks every layout shares; the nodes split RAM in 2 MiB units. */
+static int layout_check(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
+			unsigned int page_shift, struct sim_error *e)
 {
-	uint64_t unit = SZ_2M, units, low_units, cut[SIM_MAX_NODES + 1];
+	char buf[48];
 
 	memset(conf, 0, sizeof(*conf));
 	if (page_shift != 12 && page_shift != 14 && page_shift != 16)
@@ -320,33 +326,33 @@ int sim_conf_layout_at(struct sim_conf *conf, uint64_t base, uint64_t ram,
 		return sim_fail(e, -EINVAL, "--nodes must be 1 to %d",
 				SIM_MAX_NODES);
 	conf->page_shift = page_shift;
-	/* Every node gets at least a low and a high piece of 2 MiB units. */
-	/* Below 128 MiB the low half cannot hold firmware, kernel and scratch. */
-	if (ram % unit || ram / unit < 2ULL * nodes || ram < SIM_MIN_RAM)
-		return sim_fail(e, -EINVAL,
-				"--ram %" PRIu64 " MiB: RAM must be at least 128 MiB and a multiple of %u MiB",
-				ram >> 20, 2 * nodes > 2 ? 2 * nodes : 2);
+	/*
+	 * Below 128 MiB the low half cannot hold firmware, kernel and
+	 * scratch. 128 MiB is 64 units of 2 MiB: every node, at most
+	 * SIM_MAX_NODES, gets a low and a high piece of at least one unit.
+	 */
+	static_assert(SIM_MIN_RAM / SZ_2M >= 2 * SIM_MAX_NODES,
+		      "every node gets two 2 MiB units");
+	if (ram % SZ_2M || ram < SIM_MIN_RAM)
+		return sim_fail(
+			e, -EINVAL,
+			"--ram %s: RAM must be a multiple of 2 MiB and at least 128 MiB",
+			ram_text(ram, buf, sizeof(buf)));
 	if ((ram >> page_shift) > SIM_MAX_PAGES)
 		return sim_fail(e, -EINVAL, "--ram: more than %llu pages",
 				(unsigned long long)SIM_MAX_PAGES);
-	units = ram / unit;
-	if (base) {
-		if (base % unit)
-			return sim_fail(e, -EINVAL,
-					"--ram-base %#" PRIx64 " is not 2 MiB-aligned",
-					base);
-		if (base + ram < base)
-			return sim_fail(e, -EINVAL,
-					"--ram-base %#" PRIx64 ": the RAM would not end below 2^64",
-					base);
-		/* One contiguous block from base, as on arm64 virt. */
-		for (unsigned int n = 0; n < nodes; n++) {
-			uint64_t a = units * n / nodes, b = units * (n + 1) / nodes;
+	return 0;
+}
 
-			add_range(conf, base + a * unit, (b - a) * unit, n);
-		}
-		return conf_check(conf, "layout", e);
-	}
+int sim_conf_layout(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
+		    unsigned int page_shift, struct sim_error *e)
+{
+	uint64_t unit = SZ_2M, units = ram / unit, low_units,
+		 cut[SIM_MAX_NODES + 1];
+	int ret = layout_check(conf, ram, nodes, page_shift, e);
+
+	if (ret)
+		return ret;
 	low_units = units / 2;
 	if (low_units * unit > SZ_3G)
 		low_units = SZ_3G / unit;
@@ -365,6 +371,33 @@ int sim_conf_layout_at(struct sim_conf *conf, uint64_t base, uint64_t ram,
 		if (a < b)
 			add_range(conf, SZ_4G + (a - low_units) * unit,
 				  (b - a) * unit, n);
+	}
+	return conf_check(conf, "layout", e);
+}
+
+int sim_conf_layout_at(struct sim_conf *conf, uint64_t base, uint64_t ram,
+		       unsigned int nodes, unsigned int page_shift,
+		       struct sim_error *e)
+{
+	uint64_t unit = SZ_2M, units = ram / unit;
+	int ret = layout_check(conf, ram, nodes, page_shift, e);
+
+	if (ret)
+		return ret;
+	if (base % unit)
+		return sim_fail(e, -EINVAL,
+				"--ram-base %#" PRIx64 " is not 2 MiB-aligned",
+				base);
+	if (base + ram < base)
+		return sim_fail(e, -EINVAL,
+				"--ram-base %#" PRIx64
+				": the RAM would not end below 2^64",
+				base);
+	/* One contiguous block from base, as on arm64 virt. */
+	for (unsigned int n = 0; n < nodes; n++) {
+		uint64_t a = units * n / nodes, b = units * (n + 1) / nodes;
+
+		add_range(conf, base + a * unit, (b - a) * unit, n);
 	}
 	return conf_check(conf, "layout", e);
 }

@@ -46,7 +46,7 @@ grep -q 'kho_scratch = 4M,4M,2M' "$M/machine.conf" || fail "kho_scratch not writ
 
 # machine create refusals leave nothing behind.
 expect_error "already holds a machine" "$KHO" machine create "$M"
-expect_error "RAM must be at least" "$KHO" machine create "$T/x" --ram 3M
+expect_error "at least 128 MiB" "$KHO" machine create "$T/x" --ram 3M
 [ ! -e "$T/x" ] || fail "a refused create left $T/x"
 expect_error "--page-size" "$KHO" machine create "$T/x" --page-size 8K
 expect_error "--nodes" "$KHO" machine create "$T/x" --nodes 0
@@ -197,4 +197,16 @@ grep -q '200 MiB of RAM' "$T/out" || fail "--ram 0200M: $(cat "$T/out")"
 [ "$("$KHO" machine offset "$F/o" 010)" = 10 ] || fail "offset 010 is not 10"
 [ "$("$KHO" machine offset "$F/o" 08)" = 8 ] || fail "offset 08 is not 8"
 rm -rf "$F/o"
+# --ram-base 0 is one block from 0; --ram's rule, said with the real size;
+# a bad value of an option is a usage error (2).
+"$KHO" machine create "$F/rb" --ram 256M --ram-base 0 >/dev/null
+[ "$(grep -c '^ram' "$F/rb/machine.conf")" -eq 1 ] ||
+	fail "--ram-base 0: $(cat "$F/rb/machine.conf")"
+rm -rf "$F/rb"
+expect_table <<LIST
+2|--ram 1 byte: RAM must be a multiple of 2 MiB and at least 128 MiB|machine create $F/x --ram 1
+2|--ram 129 MiB: RAM must be a multiple of 2 MiB and at least 128 MiB|machine create $F/x --ram 129M --nodes 3
+2|--ram-base 0x1000 is not 2 MiB-aligned|machine create $F/x --ram-base 0x1000
+LIST
+[ ! -e "$F/x" ] || fail "a refused create left $F/x"
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

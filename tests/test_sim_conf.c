@@ -157,6 +157,27 @@ static void test_layout(void **state)
 	/* Two nodes of 8 GiB each: node 0 spans the hole. */
 	assert_int_equal(c.nr_nodes, 2);
 	assert_int_equal(c.ram[c.nr_ranges - 1].nid, 1);
+	/* 2 MiB units split as evenly as they go; the message says the size. */
+	assert_int_equal(sim_conf_layout(&c, 130 * SZ_1M, 3, 12, &e), 0);
+	total = 0;
+	for (unsigned int i = 0; i < c.nr_ranges; i++)
+		if (c.ram[i].nid == 0)
+			total += c.ram[i].size;
+	assert_int_equal(total, 42 * SZ_1M);
+	assert_int_equal(sim_conf_layout(&c, 1, 1, 12, &e), -EINVAL);
+	assert_string_equal(
+		e.msg,
+		"--ram 1 byte: RAM must be a multiple of 2 MiB and at least 128 MiB");
+	assert_int_equal(sim_conf_layout(&c, 129 * SZ_1M, 3, 12, &e), -EINVAL);
+	assert_string_equal(
+		e.msg,
+		"--ram 129 MiB: RAM must be a multiple of 2 MiB and at least 128 MiB");
+	/* A base of 0 is one block from 0, no hole. */
+	assert_int_equal(sim_conf_layout_at(&c, 0, 256 * SZ_1M, 2, 12, &e), 0);
+	assert_int_equal(c.nr_ranges, 2);
+	assert_int_equal(c.ram[0].base, 0);
+	assert_int_equal(c.ram[1].base, 128 * SZ_1M);
+	assert_int_equal(c.ram[1].size, 128 * SZ_1M);
 	assert_int_equal(sim_conf_layout(&c, 32 * SZ_1M, 1, 12, &e), -EINVAL);
 	assert_int_equal(sim_conf_layout(&c, 65 * SZ_1M, 1, 12, &e), -EINVAL);
 	assert_int_equal(sim_conf_layout(&c, 126 * SZ_1M, 1, 12, &e), -EINVAL);

@@ -18,6 +18,7 @@ static int machine_create(int argc, char **argv)
 	uint64_t ram = DEFAULT_RAM, page = 4096, nodes = 1, base = 0;
 	const char *dir = NULL, *scratch = NULL;
 	struct sim_error e = { "" };
+	bool have_base = false;
 	struct sim_conf conf;
 	char buf[64];
 
@@ -49,6 +50,7 @@ static int machine_create(int argc, char **argv)
 				tool_error("machine create: --ram-base \"%s\" is not an address like 0x40000000", v);
 				return 2;
 			}
+			have_base = true;
 		} else if (!strcmp(a, "--nodes")) {
 			char *end;
 
@@ -84,10 +86,13 @@ static int machine_create(int argc, char **argv)
 		tool_error("machine create: which directory?");
 		return 2;
 	}
-	if (sim_conf_layout_at(&conf, base, ram, nodes, __builtin_ctzll(page),
-			       &e)) {
+	/* Every refusal of the layout is of an option's value: usage. */
+	if (have_base ? sim_conf_layout_at(&conf, base, ram, nodes,
+					   __builtin_ctzll(page), &e) :
+			sim_conf_layout(&conf, ram, nodes,
+					__builtin_ctzll(page), &e)) {
 		tool_error("machine create: %s", e.msg);
-		return 1;
+		return 2;
 	}
 	if (scratch)
 		strcpy(conf.kho_scratch, scratch);
