@@ -33,6 +33,15 @@
 #define SIM_RAM_FILE "ram.img"
 #define SIM_HANDOVER_FILE "handover"
 
+/*
+ * A machine directory's path is shorter than this: room is left in PATH_MAX
+ * for "/machine.conf", "/handover.tmp" and the like.
+ */
+#define SIM_DIR_LEN 4000
+/* The refusal of a longer one: printf arguments (size_t) length, (int) max. */
+#define SIM_DIR_TOO_LONG \
+	"machine directory path of %zu bytes is too long (at most %d)"
+
 /* Enough for any layout `kho machine create` makes, and hand-written ones. */
 #define SIM_MAX_RAM_RANGES 64
 #define SIM_MAX_NODES 16
@@ -93,7 +102,7 @@ struct sim_conf {
  * @readonly: opened for inspection; nothing may be written
  */
 struct sim_machine {
-	char dir[4000];	/* PATH_MAX less room for a file name */
+	char dir[SIM_DIR_LEN];
 	struct sim_conf conf;
 	uint64_t page_size;
 	uint64_t ram_bytes;
@@ -163,11 +172,13 @@ int sim_conf_layout_at(struct sim_conf *conf, uint64_t base, uint64_t ram,
 
 /**
  * sim_machine_create() - make a new machine directory
- * @dir: created if missing; must not hold a machine already
+ * @dir: created if missing; must hold neither machine.conf nor ram.img,
+ *	and its path must be shorter than SIM_DIR_LEN
  * @conf: its layout
  * @e: why it failed
  *
- * Writes machine.conf and a sparse ram.img. Nothing is left behind on failure.
+ * Writes machine.conf and a sparse ram.img, never over an existing file
+ * (or link) of those names. Nothing is left behind on failure.
  * Return: 0 or a negative errno.
  */
 int sim_machine_create(const char *dir, const struct sim_conf *conf,

@@ -429,8 +429,15 @@ int sim_machine_create(const char *dir, const struct sim_conf *conf,
 	struct stat st;
 	int fd, ret;
 
+	static_assert(SIM_DIR_LEN + sizeof("/" SIM_HANDOVER_FILE ".tmp") <=
+			      sizeof(path),
+		      "a machine's file names fit in PATH_MAX");
 	for (unsigned int i = 0; i < conf->nr_ranges; i++)
 		bytes += conf->ram[i].size;
+	/* The limit sim_machine_open() has: what is made here must open. */
+	if (strlen(dir) >= SIM_DIR_LEN)
+		return sim_fail(e, -ENAMETOOLONG, SIM_DIR_TOO_LONG, strlen(dir),
+				SIM_DIR_LEN - 1);
 	if (stat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return sim_fail(e, -ENOTDIR, "%s is not a directory",
@@ -441,10 +448,18 @@ int sim_machine_create(const char *dir, const struct sim_conf *conf,
 	} else {
 		made_dir = true;
 	}
+	/* Nothing already there is overwritten: not even a dangling link. */
 	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
-	if (access(path, F_OK) == 0)
+	if (lstat(path, &st) == 0)
 		return sim_fail(e, -EEXIST, "%s already holds a machine (%s)",
 				dir, path);
+	snprintf(path, sizeof(path), "%s/" SIM_RAM_FILE, dir);
+	if (lstat(path, &st) == 0)
+		return sim_fail(e, -EEXIST,
+				"%s already holds a " SIM_RAM_FILE
+				" (%s): move it away to make a machine there",
+				dir, path);
+	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
 	ret = sim_conf_format(conf, text, sizeof(text));
 	if (ret < 0)
 		return sim_fail(e, ret, "machine.conf too long");
@@ -454,7 +469,7 @@ int sim_machine_create(const char *dir, const struct sim_conf *conf,
 		goto undo_dir;
 	}
 	snprintf(path, sizeof(path), "%s/" SIM_RAM_FILE, dir);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644);
 	if (fd < 0 || ftruncate(fd, bytes)) {
 		ret = -errno;
 		sim_fail(e, ret, "cannot create %s: %s", path, strerror(errno));

@@ -59,7 +59,8 @@ int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
 	if (strlen(dir) >= sizeof(m->dir))
-		return sim_fail(e, -ENAMETOOLONG, "machine path too long");
+		return sim_fail(e, -ENAMETOOLONG, SIM_DIR_TOO_LONG, strlen(dir),
+				SIM_DIR_LEN - 1);
 	strcpy(m->dir, dir);
 	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
 	ret = read_text(path, &text);

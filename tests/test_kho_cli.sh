@@ -209,4 +209,17 @@ expect_table <<LIST
 2|--ram-base 0x1000 is not 2 MiB-aligned|machine create $F/x --ram-base 0x1000
 LIST
 [ ! -e "$F/x" ] || fail "a refused create left $F/x"
+# create never overwrites a ram.img, and refuses a path boot would refuse.
+mkdir "$F/e"
+echo precious >"$F/e/ram.img"
+expect_error "already holds a ram.img" "$KHO" machine create "$F/e" --ram 128M
+[ "$(cat "$F/e/ram.img")" = precious ] || fail "create overwrote ram.img"
+[ ! -e "$F/e/machine.conf" ] || fail "a refused create wrote machine.conf"
+long=$F
+while [ ${#long} -lt 3900 ]; do long=$long/dddddddddddddddddddddddddddddddddddddddddddddddddd; done
+mkdir -p "$long"
+long=$long/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+expect_error "machine directory path of ${#long} bytes is too long (at most 3999)" \
+	"$KHO" machine create "$long" --ram 128M
+[ ! -e "$long" ] || fail "a refused create left $long"
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

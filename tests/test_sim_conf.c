@@ -312,6 +312,15 @@ static void small_conf(struct sim_conf *c)
 	assert_int_equal(sim_conf_layout(c, 128 * SZ_1M, 1, 12, &e), 0);
 }
 
+static void write_text(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
 /* Each refusal leaves the directory as it found it. */
 static void test_create_refused(void **state)
 {
@@ -332,22 +341,55 @@ static void test_create_refused(void **state)
 	/* machine.conf a dangling link: not followed, not removed. */
 	assert_int_equal(mkdir(at("link"), 0755), 0);
 	assert_int_equal(symlink("nowhere", at("link/machine.conf")), 0);
-	expect_error(sim_machine_create(at("link"), &c, &e), -EEXIST, &e,
-		     "cannot write %s: %s", at("link/machine.conf"),
-		     strerror(EEXIST));
+	strcpy(d, at("link"));
+	expect_error(sim_machine_create(d, &c, &e), -EEXIST, &e,
+		     "%s already holds a machine (%s)", d,
+		     at("link/machine.conf"));
 	assert_int_equal(access(at("link/nowhere"), F_OK), -1);
 	assert_int_equal(unlink(at("link/machine.conf")), 0);
 	assert_int_equal(rmdir(at("link")), 0);
 
-	/* ram.img cannot be made: machine.conf goes again, the dir stays. */
+	/*
+	 * A ram.img already there, file, link or directory, is never
+	 * overwritten: refused before machine.conf is written.
+	 */
 	assert_int_equal(mkdir(at("ramdir"), 0755), 0);
-	assert_int_equal(mkdir(at("ramdir/ram.img"), 0755), 0);
-	expect_error(sim_machine_create(at("ramdir"), &c, &e), -EISDIR, &e,
-		     "cannot create %s: %s", at("ramdir/ram.img"),
-		     strerror(EISDIR));
+	write_text(at("ramdir/ram.img"), "precious\n", 9);
+	strcpy(d, at("ramdir"));
+	expect_error(
+		sim_machine_create(d, &c, &e), -EEXIST, &e,
+		"%s already holds a ram.img (%s): move it away to make a machine there",
+		d, at("ramdir/ram.img"));
 	assert_int_equal(access(at("ramdir/machine.conf"), F_OK), -1);
-	assert_int_equal(rmdir(at("ramdir/ram.img")), 0);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(at("ramdir/ram.img"), &st), 0);
+		assert_int_equal(st.st_size, 9);
+	}
+	assert_int_equal(unlink(at("ramdir/ram.img")), 0);
+	assert_int_equal(symlink("nowhere", at("ramdir/ram.img")), 0);
+	strcpy(d, at("ramdir"));
+	expect_error(
+		sim_machine_create(d, &c, &e), -EEXIST, &e,
+		"%s already holds a ram.img (%s): move it away to make a machine there",
+		d, at("ramdir/ram.img"));
+	assert_int_equal(access(at("ramdir/nowhere"), F_OK), -1);
+	assert_int_equal(unlink(at("ramdir/ram.img")), 0);
 	assert_int_equal(rmdir(at("ramdir")), 0);
+
+	/* A path sim_machine_open() would refuse is refused here. */
+	{
+		char *big = malloc(SIM_DIR_LEN + 1);
+
+		assert_non_null(big);
+		memset(big, 'a', SIM_DIR_LEN);
+		big[SIM_DIR_LEN] = '\0';
+		expect_error(sim_machine_create(big, &c, &e), -ENAMETOOLONG, &e,
+			     SIM_DIR_TOO_LONG, (size_t)SIM_DIR_LEN,
+			     SIM_DIR_LEN - 1);
+		free(big);
+	}
 
 	/*
 	 * A file size limit below the RAM, then below machine.conf: the
@@ -373,15 +415,6 @@ static void test_create_refused(void **state)
 	assert_int_equal(access(d, F_OK), -1);
 }
 
-static void write_text(const char *path, const char *text, size_t len)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
 static void test_open_refused(void **state)
 {
 	struct sim_error e = { "" };
@@ -396,7 +429,7 @@ static void test_open_refused(void **state)
 	memset(big, 'a', 4999);
 	big[4999] = '\0';
 	expect_error(sim_machine_open(&m, big, true, &e), -ENAMETOOLONG, &e,
-		     "machine path too long");
+		     SIM_DIR_TOO_LONG, (size_t)4999, SIM_DIR_LEN - 1);
 	free(big);
 
 	small_conf(&c);
