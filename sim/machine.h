@@ -255,6 +255,21 @@ int sim_handover_write(const struct sim_machine *m, const struct kho_data *kd,
 /* Remove the handover record: the boot took it. */
 int sim_handover_remove(const struct sim_machine *m, struct sim_error *e);
 
+/* sim_open_regular()'s answer for a FIFO, device or socket. */
+#define SIM_NOT_REGULAR (-4096)
+
+/**
+ * sim_open_regular() - open a file of a machine directory
+ * @path: the file
+ * @flags: O_RDONLY or O_RDWR (O_CLOEXEC is added)
+ *
+ * Never blocks: a FIFO (or anything else that is not a regular file,
+ * through a link too) is refused, not waited on.
+ * Return: a file descriptor, -EISDIR for a directory, SIM_NOT_REGULAR for
+ * anything else that is not a regular file, or a negative errno.
+ */
+int sim_open_regular(const char *path, int flags);
+
 /**
  * sim_parse_size() - "256M", "4G", "64K", "4096", "0x1000"
  * @s: text

@@ -16,6 +16,33 @@
 
 #include "machine.h"
 
+int sim_open_regular(const char *path, int flags)
+{
+	struct stat st;
+	int fd, ret;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENXIO ? SIM_NOT_REGULAR : -errno;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : SIM_NOT_REGULAR;
+	}
+	/* Regular files never block; later reads and writes need no flag. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 static int read_text(const char *path, char **out)
 {
 	struct stat st;
@@ -23,9 +50,9 @@ static int read_text(const char *path, char **out)
 	ssize_t n;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY);
+	fd = sim_open_regular(path, O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) || st.st_size > (1 << 20)) {
 		close(fd);
 		return -EFBIG;
@@ -36,7 +63,6 @@ static int read_text(const char *path, char **out)
 		return -ENOMEM;
 	}
 	n = read(fd, buf, st.st_size);
-	/* A directory opens, then says why it cannot be read: EISDIR. */
 	ret = n < 0 ? -errno : -EIO;
 	close(fd);
 	if (n != st.st_size) {
@@ -64,6 +90,8 @@ int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 	strcpy(m->dir, dir);
 	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
 	ret = read_text(path, &text);
+	if (ret == SIM_NOT_REGULAR)
+		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
 	if (ret)
 		return sim_fail(e, ret, "cannot read %s: %s (is %s a machine directory?)",
 				path, strerror(-ret), dir);
@@ -77,10 +105,17 @@ int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 	m->nr_pages = m->ram_bytes >> m->conf.page_shift;
 
 	snprintf(path, sizeof(path), "%s/" SIM_RAM_FILE, dir);
-	m->fd = open(path, readonly ? O_RDONLY : O_RDWR);
-	if (m->fd < 0)
-		return sim_fail(e, -errno, "cannot open %s: %s", path,
-				strerror(errno));
+	m->fd = sim_open_regular(path, readonly ? O_RDONLY : O_RDWR);
+	if (m->fd == SIM_NOT_REGULAR) {
+		m->fd = -1;
+		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
+	}
+	if (m->fd < 0) {
+		ret = m->fd;
+		m->fd = -1;
+		return sim_fail(e, ret, "cannot open %s: %s", path,
+				strerror(-ret));
+	}
 	if (fstat(m->fd, &st)) {
 		ret = sim_fail(e, -errno, "cannot stat %s", path);
 		goto close;
@@ -234,13 +269,14 @@ int sim_handover_read(const struct sim_machine *m, struct kho_data *kd,
 	int fd;
 
 	handover_path(m, path, sizeof(path), "");
-	fd = open(path, O_RDONLY);
+	fd = sim_open_regular(path, O_RDONLY);
+	if (fd == -ENOENT)
+		return sim_fail(e, -ENOENT, "%s: no pending handover", m->dir);
+	if (fd == SIM_NOT_REGULAR)
+		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
 	if (fd < 0)
-		return errno == ENOENT ?
-			       sim_fail(e, -ENOENT, "%s: no pending handover",
-					m->dir) :
-			       sim_fail(e, -errno, "cannot open %s: %s", path,
-					strerror(errno));
+		return sim_fail(e, fd, "cannot open %s: %s", path,
+				strerror(-fd));
 	if (fstat(fd, &st) || st.st_size != sizeof(*kd)) {
 		close(fd);
 		return sim_fail(e, -EINVAL,
@@ -262,7 +298,11 @@ int sim_handover_write(const struct sim_machine *m, const struct kho_data *kd,
 
 	handover_path(m, tmp, sizeof(tmp), ".tmp");
 	handover_path(m, path, sizeof(path), "");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	/* O_NONBLOCK: a FIFO there is refused (ENXIO), not waited on. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC,
+		  0644);
+	if (fd < 0 && errno == ENXIO)
+		return sim_fail(e, -EINVAL, "%s is not a regular file", tmp);
 	if (fd < 0)
 		return sim_fail(e, -errno, "cannot create %s: %s", tmp,
 				strerror(errno));

@@ -222,4 +222,23 @@ long=$long/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
 expect_error "machine directory path of ${#long} bytes is too long (at most 3999)" \
 	"$KHO" machine create "$long" --ram 128M
 [ ! -e "$long" ] || fail "a refused create left $long"
+# A FIFO in a machine directory is refused by name, never waited on.
+"$KHO" machine create "$F/ff" --ram 128M >/dev/null
+mkfifo "$F/ff/handover"
+expect_error "$F/ff/handover is not a regular file" timeout 10 "$KHO" boot "$F/ff"
+[ "$rc" -eq 1 ] || fail "boot with a FIFO handover exited $rc"
+expect_error "$F/ff/handover is not a regular file" timeout 10 "$KHO" debug corrupt "$F/ff" fdt-header
+expect_error "$F/ff/handover is not a regular file" timeout 10 "$KHO" inspect "$F/ff"
+rm "$F/ff/handover"
+mv "$F/ff/machine.conf" "$F/ff.conf"
+mkfifo "$F/ff/machine.conf"
+expect_error "$F/ff/machine.conf is not a regular file" timeout 10 "$KHO" machine offset "$F/ff" 0
+expect_error "$F/ff/machine.conf is not a regular file" timeout 10 "$KHO" inspect "$F/ff"
+rm "$F/ff/machine.conf"
+mv "$F/ff.conf" "$F/ff/machine.conf"
+mv "$F/ff/ram.img" "$F/ff.img"
+mkfifo "$F/ff/ram.img"
+expect_error "$F/ff/ram.img is not a regular file" timeout 10 "$KHO" boot "$F/ff"
+expect_error "$F/ff/ram.img is not a regular file" timeout 10 "$KHO" inspect "$F/ff"
+rm -rf "$F/ff" "$F/ff.img"
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

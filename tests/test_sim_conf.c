@@ -420,7 +420,7 @@ static void test_open_refused(void **state)
 	struct sim_error e = { "" };
 	struct sim_machine m;
 	struct sim_conf c;
-	char *big, d[512];
+	char *big, d[512], text[4096];
 
 	strcpy(d, at("m"));
 
@@ -452,6 +452,21 @@ static void test_open_refused(void **state)
 	expect_error(sim_machine_open(&m, d, true, &e), -EISDIR, &e,
 		     "cannot read %s: %s (is %s a machine directory?)",
 		     at("m/machine.conf"), strerror(EISDIR), d);
+	assert_int_equal(rmdir(at("m/machine.conf")), 0);
+
+	/* A FIFO is refused, not waited on (nobody ever writes to it). */
+	assert_int_equal(mkfifo(at("m/machine.conf"), 0644), 0);
+	expect_error(sim_machine_open(&m, d, false, &e), -EINVAL, &e,
+		     "%s is not a regular file", at("m/machine.conf"));
+	assert_int_equal(unlink(at("m/machine.conf")), 0);
+	small_conf(&c);
+	assert_true(sim_conf_format(&c, text, sizeof(text)) > 0);
+	write_text(at("m/machine.conf"), text, strlen(text));
+	assert_int_equal(mkfifo(at("m/ram.img"), 0644), 0);
+	expect_error(sim_machine_open(&m, d, false, &e), -EINVAL, &e,
+		     "%s is not a regular file", at("m/ram.img"));
+	expect_error(sim_machine_open(&m, d, true, &e), -EINVAL, &e,
+		     "%s is not a regular file", at("m/ram.img"));
 }
 
 /* The handover record: read, write (through a temporary file), remove. */
@@ -473,6 +488,16 @@ static void test_handover_refused(void **state)
 	expect_error(sim_handover_read(&m, &back, &e), -ELOOP, &e,
 		     "cannot open %s: %s", at("h/handover"), strerror(ELOOP));
 	assert_int_equal(unlink(at("h/handover")), 0);
+
+	/* FIFOs are refused, not waited on. */
+	assert_int_equal(mkfifo(at("h/handover"), 0644), 0);
+	expect_error(sim_handover_read(&m, &back, &e), -EINVAL, &e,
+		     "%s is not a regular file", at("h/handover"));
+	assert_int_equal(unlink(at("h/handover")), 0);
+	assert_int_equal(mkfifo(at("h/handover.tmp"), 0644), 0);
+	expect_error(sim_handover_write(&m, &kd, &e), -EINVAL, &e,
+		     "%s is not a regular file", at("h/handover.tmp"));
+	assert_int_equal(unlink(at("h/handover.tmp")), 0);
 
 	/* The temporary file cannot be made, or written. */
 	assert_int_equal(mkdir(at("h/handover.tmp"), 0755), 0);

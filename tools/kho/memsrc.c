@@ -53,12 +53,17 @@ static int read_text(const char *path, char **out, struct sim_error *e)
 
 	if (!buf)
 		return sim_fail(e, -ENOMEM, "out of memory reading %s", path);
-	fd = open(path, O_RDONLY);
+	/* A FIFO is refused, not waited on. */
+	fd = sim_open_regular(path, O_RDONLY);
 	if (fd < 0) {
-		ret = -errno;
 		free(buf);
-		return sim_fail(e, ret, "cannot open %s: %s", path,
-				strerror(-ret));
+		if (fd == SIM_NOT_REGULAR)
+			return sim_fail(e, -EINVAL, "%s is not a regular file",
+					path);
+		/* A directory opens but cannot be read: say so as before. */
+		return sim_fail(e, fd, "cannot %s %s: %s",
+				fd == -EISDIR ? "read" : "open", path,
+				strerror(-fd));
 	}
 	for (;;) {
 		ssize_t n;
@@ -198,7 +203,8 @@ static int open_file(struct memsrc *ms, const char *path, struct stat *st,
 	if (strlen(path) >= sizeof(ms->path))
 		return sim_fail(e, -ENAMETOOLONG, "path too long: %s", path);
 	strcpy(ms->path, path);
-	ms->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not wait for a writer (refused below). */
+	ms->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (ms->fd < 0)
 		return sim_fail(e, -errno, "cannot open %s: %s", path,
 				strerror(errno));
@@ -246,6 +252,8 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 	ms->page_shift = conf->page_shift;
 	snprintf(path, sizeof(path), "%s/" SIM_RAM_FILE, dir);
 	ret = open_file(ms, path, &st, e);
+	if (!ret && !S_ISREG(st.st_mode))
+		ret = sim_fail(e, -EINVAL, "%s is not a regular file", path);
 	if (ret)
 		goto out;
 	for (unsigned int i = 0; i < conf->nr_ranges; i++) {
@@ -270,10 +278,12 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 		goto out;
 
 	snprintf(path, sizeof(path), "%s/" SIM_HANDOVER_FILE, dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT) {
-		ret = sim_fail(e, -errno, "cannot open %s: %s", path,
-			       strerror(errno));
+	fd = sim_open_regular(path, O_RDONLY);
+	if (fd == SIM_NOT_REGULAR) {
+		ret = sim_fail(e, -EINVAL, "%s is not a regular file", path);
+	} else if (fd < 0 && fd != -ENOENT) {
+		ret = sim_fail(e, fd, "cannot open %s: %s", path,
+			       strerror(-fd));
 	} else if (fd >= 0) {
 		char extra;
 
