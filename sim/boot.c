@@ -238,12 +238,13 @@ static int reserve_scratch(struct sim_boot *b, struct sim_error *e)
 	char what[32];
 	int ret;
 
-	if (sim_scratch_parse(b->m.conf.kho_scratch, &spec))
-		return sim_fail(e, -EINVAL,
-				"%s/" SIM_CONF_FILE
-				": kho_scratch = \"%s\" is neither %s",
-				b->m.dir, b->m.conf.kho_scratch,
-				SIM_SCRATCH_SYNTAX);
+	/*
+	 * A value the kernel refuses is ignored with a warning
+	 * (init/main.c:743-744), its defaults kept (kexec_handover.c:683-686
+	 * are only changed once the value is whole, :712 and :741-745): spec
+	 * holds them, and the report says so.
+	 */
+	b->scratch_malformed = sim_scratch_parse(b->m.conf.kho_scratch, &spec);
 	if (spec.scale) {
 		/*
 		 * Global is the scaled whole less the scaled lowmem, both

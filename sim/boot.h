@@ -148,6 +148,8 @@ struct sim_boot {
 	bool kexeced;
 	uint64_t kernel_base;
 	bool kernel_loaded;
+	/* machine.conf's kho_scratch refused: the defaults were used. */
+	bool scratch_malformed;
 	struct sim_boot_stats stats;
 };
 

@@ -7,7 +7,12 @@
  *                                    allocations (lowmem: those below 4 GiB;
  *                                    global: all of them, less lowmem;
  *                                    per node: those on the node)
- *   kho_scratch=LOW,GLOBAL,PERNODE   fixed sizes, K/M/G suffixes
+ *   kho_scratch=LOW,GLOBAL,PERNODE   fixed sizes as memparse() reads
+ *                                    them (0x hex, a leading 0 octal,
+ *                                    K/M/G/T/P/E), not all zero
+ *
+ * A value the kernel refuses it ignores ("Malformed early option",
+ * init/main.c:743-744) and keeps its defaults, 200%.
  */
 #ifndef SIM_SCRATCH_H
 #define SIM_SCRATCH_H
@@ -29,13 +34,17 @@ struct sim_scratch_spec {
 };
 
 /* What sim_scratch_parse() takes, for the sentence that refuses a value. */
-#define SIM_SCRATCH_SYNTAX "N% (0 to 4294967295) nor LOW,GLOBAL,PERNODE"
+#define SIM_SCRATCH_SYNTAX \
+	"N% (0 to 4294967295, at most 10 digits) nor LOW,GLOBAL,PERNODE (not all zero)"
 
 /**
- * sim_scratch_parse() - parse a kho_scratch= value
+ * sim_scratch_parse() - parse a kho_scratch= value as Linux does
  * @s: "N%" or "LOW,GLOBAL,PERNODE"; NULL or "" gives the default 200%
- * @spec: filled in
+ * @spec: filled in; the default 200% when @s is refused, as the kernel
+ *	keeps its defaults for a value it refuses
  *
+ * Accepts exactly what kho_parse_scratch_size() accepts
+ * (kernel/liveupdate/kexec_handover.c:688-753).
  * Return: 0 or -EINVAL.
  */
 int sim_scratch_parse(const char *s, struct sim_scratch_spec *spec);

@@ -241,4 +241,14 @@ mkfifo "$F/ff/ram.img"
 expect_error "$F/ff/ram.img is not a regular file" timeout 10 "$KHO" boot "$F/ff"
 expect_error "$F/ff/ram.img is not a regular file" timeout 10 "$KHO" inspect "$F/ff"
 rm -rf "$F/ff" "$F/ff.img"
+# --kho-scratch takes exactly what Linux's kho_scratch= takes: a usage
+# error (2) otherwise, and nothing made.
+for v in 0,0,0 1M,2M,3M, ,1M,2M,3M 1M,,2M,3M 1MB,2M,3M 00000000200% ""; do
+	expect_error "machine create: --kho-scratch \"$v\" is neither" \
+		"$KHO" machine create "$F/x" --kho-scratch "$v"
+	[ "$rc" -eq 2 ] || fail "--kho-scratch \"$v\" exited $rc"
+done
+expect_error "--kho-scratch is longer than 63 characters" \
+	"$KHO" machine create "$F/x" --kho-scratch 000000000000000000000000000000000000000000000000000000000000000200%
+[ ! -e "$F/x" ] || fail "a refused create left $F/x"
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

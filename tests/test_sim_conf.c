@@ -258,6 +258,47 @@ static void test_scratch_option(void **state)
 	assert_int_equal(sim_scratch_parse("16M,512M", &s), -EINVAL);
 	assert_int_equal(sim_scratch_parse("1M,2M,3M,4M", &s), -EINVAL);
 	assert_int_equal(sim_scratch_parse("1M,two,3M", &s), -EINVAL);
+
+	/* Exactly what kho_parse_scratch_size() refuses (kexec_handover.c). */
+	assert_int_equal(sim_scratch_parse("0,0,0", &s), -EINVAL);
+	assert_int_equal(s.scale, 200); /* the defaults, kept */
+	assert_int_equal(sim_scratch_parse("1M,2M,3M,", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse(",1M,2M,3M", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("1M,,2M,3M", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("1M,,2M", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("1MB,2M,3M", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("-1M,2M,3M", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("+1M,2M,3M", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse(" 1M,2M,3M", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("08,0,0", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("0x,0,0", &s), -EINVAL);
+	assert_int_equal(sim_scratch_parse("00000000200%", &s), -EINVAL);
+	assert_int_equal(
+		sim_scratch_parse(
+			"000000000000000000000000000000000000000000000000000000000200%",
+			&s),
+		-EINVAL);
+	assert_int_equal(s.scale, 200);
+	/* And what it accepts, as memparse() reads it. */
+	assert_int_equal(sim_scratch_parse("0000000200%", &s), 0);
+	assert_int_equal(s.scale, 200);
+	assert_int_equal(sim_scratch_parse("010M,0x1e,1P", &s), 0);
+	assert_int_equal(s.lowmem, 8 * SZ_1M); /* octal */
+	assert_int_equal(s.global, 0x1e); /* e is a digit, not exa */
+	assert_int_equal(s.pernode, 1ULL << 50);
+	assert_int_equal(sim_scratch_parse("0,0,1k", &s), 0);
+	assert_int_equal(s.pernode, 1024);
+	assert_int_equal(sim_scratch_parse("0x1,0,0", &s), 0);
+	assert_int_equal(s.lowmem, 1);
+	/* Saturation, not wrap: 2^64 - 1. */
+	assert_int_equal(sim_scratch_parse("99999999999999999999,0,0", &s), 0);
+	assert_int_equal(s.lowmem, UINT64_MAX);
+	assert_int_equal(sim_scratch_parse("16777216T,0,0", &s), 0);
+	assert_int_equal(s.lowmem, UINT64_MAX);
+	/* The total wraps like the kernel's size_t: to zero, refused. */
+	assert_int_equal(sim_scratch_parse(
+				 "0x8000000000000000,0x8000000000000000,0", &s),
+			 -EINVAL);
 }
 
 /* ---- machine directories ------------------------------------------------- */

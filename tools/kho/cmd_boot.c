@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../sim/scratch.h"
 #include "kho_tool.h"
 #include "report.h"
 
@@ -117,6 +118,11 @@ static void print_header(FILE *out, const struct sim_boot *b,
 			b->handover.fdt_addr, b->handover.scratch_addr,
 			b->nr_scratch, b->kernel_base,
 			b->kernel_loaded ? "" : " (no image kexec'ed there)");
+	if (b->scratch_malformed)
+		fprintf(out,
+			"  %-14s\"%s\" is malformed (neither %s): ignored as Linux ignores it, the default 200%% used\n",
+			"kho_scratch", b->m.conf.kho_scratch,
+			SIM_SCRATCH_SYNTAX);
 	for (unsigned int i = 0; i < b->nr_scratch; i++) {
 		const char *what = i == 0 ? "lowmem" : i == 1 ? "global" : "node";
 

@@ -69,8 +69,14 @@ static int machine_create(int argc, char **argv)
 		} else if (!strcmp(a, "--kho-scratch")) {
 			struct sim_scratch_spec spec;
 
-			if (sim_scratch_parse(v, &spec) ||
-			    strlen(v) >= SIM_SCRATCH_SPEC_LEN) {
+			if (strlen(v) >= SIM_SCRATCH_SPEC_LEN) {
+				tool_error(
+					"machine create: --kho-scratch is longer than %d characters",
+					SIM_SCRATCH_SPEC_LEN - 1);
+				return 2;
+			}
+			/* Linux refuses an empty value too. */
+			if (!*v || sim_scratch_parse(v, &spec)) {
 				tool_error(
 					"machine create: --kho-scratch \"%s\" is neither %s",
 					v, SIM_SCRATCH_SYNTAX);
