@@ -277,9 +277,15 @@ static int reserve_scratch(struct sim_boot *b, struct sim_error *e)
 	if (!ret)
 		ret = reserve_scratch_area(b, global, SIM_MB_ALLOC_ANYWHERE,
 					   SIM_NUMA_NO_NODE, "global", e);
+	/*
+	 * One area per node with memory, none for a memoryless node
+	 * (for_each_node_state(nid, N_MEMORY), kexec_handover.c:843, :883).
+	 */
 	for (unsigned int nid = 0; !ret && nid < b->m.conf.nr_nodes; nid++) {
 		uint64_t size = spec.pernode;
 
+		if (!sim_conf_node_has_memory(&b->m.conf, nid))
+			continue;
 		if (spec.scale)
 			size = scratch_scaled(
 				sim_memblock_reserved_kern_size(

@@ -76,7 +76,9 @@ struct sim_ram_range {
  * @page_shift: log2 of the page size (12, 14 or 16)
  * @nr_ranges: ram lines
  * @ram: the ranges, ascending and not overlapping
- * @nr_nodes: highest node id + 1
+ * @nr_nodes: highest node id + 1: node ids index arrays below it
+ * @nr_mem_nodes: nodes that have RAM (Linux's N_MEMORY); a node id below
+ *	@nr_nodes that no ram line names has none
  * @kho_scratch: the kernel's kho_scratch= option, "" for the default
  * @arch: the architecture the machine's kernels are built for, where it
  *	shows in what they hand over (kho-test's csum_partial())
@@ -86,6 +88,7 @@ struct sim_conf {
 	unsigned int nr_ranges;
 	struct sim_ram_range ram[SIM_MAX_RAM_RANGES];
 	unsigned int nr_nodes;
+	unsigned int nr_mem_nodes;
 	char kho_scratch[SIM_SCRATCH_SPEC_LEN];
 	enum sim_arch arch;
 };
@@ -123,6 +126,9 @@ struct sim_machine {
  */
 int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 		   struct sim_error *e);
+
+/* Whether a ram line names node @nid. */
+bool sim_conf_node_has_memory(const struct sim_conf *conf, unsigned int nid);
 
 /**
  * sim_conf_format() - machine.conf text of a configuration

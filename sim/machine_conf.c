@@ -153,6 +153,14 @@ static int parse_ram(struct sim_conf *conf, char *val, const char *where,
 	return 0;
 }
 
+bool sim_conf_node_has_memory(const struct sim_conf *conf, unsigned int nid)
+{
+	for (unsigned int i = 0; i < conf->nr_ranges; i++)
+		if (conf->ram[i].nid == (int)nid)
+			return true;
+	return false;
+}
+
 /* Whole-file checks once every line is read. */
 static int conf_check(struct sim_conf *conf, const char *where,
 		      struct sim_error *e)
@@ -162,6 +170,7 @@ static int conf_check(struct sim_conf *conf, const char *where,
 	if (!conf->nr_ranges)
 		return sim_fail(e, -EINVAL, "%s: no ram line", where);
 	conf->nr_nodes = 0;
+	conf->nr_mem_nodes = 0;
 	for (unsigned int i = 0; i < conf->nr_ranges; i++) {
 		struct sim_ram_range *r = &conf->ram[i];
 
@@ -184,6 +193,8 @@ static int conf_check(struct sim_conf *conf, const char *where,
 		if ((unsigned int)r->nid + 1 > conf->nr_nodes)
 			conf->nr_nodes = r->nid + 1;
 	}
+	for (unsigned int nid = 0; nid < conf->nr_nodes; nid++)
+		conf->nr_mem_nodes += sim_conf_node_has_memory(conf, nid);
 	if (off / page_size > SIM_MAX_PAGES)
 		return sim_fail(e, -EINVAL, "%s: more than %llu pages of RAM",
 				where, (unsigned long long)SIM_MAX_PAGES);

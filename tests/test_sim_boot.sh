@@ -102,9 +102,21 @@ M="$T/empty-node"
 "$KHO" machine create "$M" --ram 128M >/dev/null
 sed -i 's/node=0/node=1/' "$M/machine.conf"
 "$KHO" boot "$M" --preserve memfd:1M --kexec >"$T/out" || fail "empty node: $(cat "$T/out")"
-grep -q '0 B (node 0)' "$T/out" || fail "empty node: node 0 has scratch: $(cat "$T/out")"
+grep -q '(node 0)' "$T/out" && fail "empty node: node 0 has scratch: $(cat "$T/out")"
+grep -q '(node 1)' "$T/out" || fail "empty node: node 1 has no scratch: $(cat "$T/out")"
 "$KHO" boot "$M" >"$T/out" || fail "empty node: KHO boot: $(cat "$T/out")"
 grep -q 'verdict *PASS' "$T/out" || fail "empty node: $(cat "$T/out")"
+# Only node 5 has memory: one node, three scratch areas (lowmem, global,
+# node 5), as Linux makes one per node with memory (kexec_handover.c:883).
+M="$T/node5"
+"$KHO" machine create "$M" --ram 256M >/dev/null
+printf 'page_size = 4096\nram = 0 0x10000000 node=5\n' >"$M/machine.conf"
+"$KHO" boot "$M" --kexec >"$T/out" || fail "node 5: $(cat "$T/out")"
+grep -q 'in 1 ranges, 1 node,' "$T/out" || fail "node 5: $(cat "$T/out")"
+[ "$(grep -c -E '\((lowmem|global|node [0-9]+)\)$' "$T/out")" -eq 3 ] &&
+	grep -q '(node 5)$' "$T/out" || fail "node 5: scratch: $(cat "$T/out")"
+"$KHO" boot "$M" >"$T/out" || fail "node 5: KHO boot: $(cat "$T/out")"
+grep -q '(3 areas)' "$T/out" || fail "node 5: handed over: $(cat "$T/out")"
 
 # ---- a damaged handover: the record, the scratch array in RAM ----------
 # 128 MiB: scratch lowmem 16 MiB at 0x3000000 (the next kernel), global

@@ -57,6 +57,11 @@ static void test_parse_good(void **state)
 	assert_int_equal(c.page_shift, 12);
 	assert_int_equal(c.ram[0].size, 256 * SZ_1M);
 	assert_int_equal(c.ram[0].nid, 1);
+	/* Node ids up to 1, but only node 1 has memory. */
+	assert_int_equal(c.nr_nodes, 2);
+	assert_int_equal(c.nr_mem_nodes, 1);
+	assert_false(sim_conf_node_has_memory(&c, 0));
+	assert_true(sim_conf_node_has_memory(&c, 1));
 }
 
 static void expect_refused(const char *text, const char *fragment)

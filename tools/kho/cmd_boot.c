@@ -97,6 +97,15 @@ static struct client_state *state_of(struct client_state *st,
 	return NULL;
 }
 
+/* The @n-th node with memory: the one the @n-th per-node area is for. */
+static int mem_node(const struct sim_boot *b, unsigned int n)
+{
+	for (unsigned int nid = 0; nid < b->m.conf.nr_nodes; nid++)
+		if (sim_conf_node_has_memory(&b->m.conf, nid) && !n--)
+			return (int)nid;
+	return -1;
+}
+
 static void print_header(FILE *out, const struct sim_boot *b,
 			 const struct boot_args *args)
 {
@@ -108,10 +117,11 @@ static void print_header(FILE *out, const struct sim_boot *b,
 	else
 		fprintf(out, "== %s of %s ==\n",
 			b->kho_boot ? "KHO boot" : "cold boot", b->m.dir);
-	fprintf(out, "  %-14s%s in %u ranges, %u node%s, %" PRIu64 " KiB pages\n",
+	fprintf(out,
+		"  %-14s%s in %u ranges, %u node%s, %" PRIu64 " KiB pages\n",
 		"machine", fmt_bytes(b->m.ram_bytes, b1, sizeof(b1)),
-		b->m.conf.nr_ranges, b->m.conf.nr_nodes,
-		b->m.conf.nr_nodes > 1 ? "s" : "", b->m.page_size >> 10);
+		b->m.conf.nr_ranges, b->m.conf.nr_mem_nodes,
+		b->m.conf.nr_mem_nodes > 1 ? "s" : "", b->m.page_size >> 10);
 	if (b->kho_boot)
 		fprintf(out, "  %-14sroot FDT %#" PRIx64 ", scratch array %#" PRIx64
 			" (%u areas), kernel at %#" PRIx64 "%s\n", "handover",
@@ -130,8 +140,10 @@ static void print_header(FILE *out, const struct sim_boot *b,
 			i ? "" : "scratch", b->scratch[i].addr,
 			b->scratch[i].addr + b->scratch[i].size,
 			fmt_bytes(b->scratch[i].size, b1, sizeof(b1)));
-		if (i >= 2)
-			fprintf(out, " (%s %u)\n", what, i - 2);
+		if (i >= 2 && mem_node(b, i - 2) >= 0)
+			fprintf(out, " (%s %d)\n", what, mem_node(b, i - 2));
+		else if (i >= 2) /* a handover with more areas than nodes */
+			fprintf(out, " (area %u)\n", i);
 		else
 			fprintf(out, " (%s)\n", what);
 	}
