@@ -445,6 +445,9 @@ int sim_machine_create(const char *dir, const struct sim_conf *conf,
 		      "a machine's file names fit in PATH_MAX");
 	for (unsigned int i = 0; i < conf->nr_ranges; i++)
 		bytes += conf->ram[i].size;
+	if (!*dir)
+		return sim_fail(e, -EINVAL,
+				"the machine directory is an empty string");
 	/* The limit sim_machine_open() has: what is made here must open. */
 	if (strlen(dir) >= SIM_DIR_LEN)
 		return sim_fail(e, -ENAMETOOLONG, SIM_DIR_TOO_LONG, strlen(dir),

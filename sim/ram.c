@@ -84,6 +84,9 @@ int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
+	if (!*dir)
+		return sim_fail(e, -EINVAL,
+				"the machine directory is an empty string");
 	if (strlen(dir) >= sizeof(m->dir))
 		return sim_fail(e, -ENAMETOOLONG, SIM_DIR_TOO_LONG, strlen(dir),
 				SIM_DIR_LEN - 1);

@@ -59,7 +59,7 @@ expect_table <<LIST
 2|one directory only ("$T/x" and "$T/y")|machine create $T/x $T/y
 2|machine create: --ram needs a value|machine create $T/x --ram
 2|machine create: unknown option --colour|machine create $T/x --colour blue
-2|machine create: which directory?|machine create --ram 128M
+2|machine create: no directory given (kho machine create DIR).|machine create --ram 128M
 2|machine: expected "create DIR" or "offset DIR PHYS"|machine
 2|machine: expected "create DIR" or "offset DIR PHYS"|machine destroy $T/x
 2|machine offset: usage is kho machine offset DIR PHYS|machine offset $M
@@ -109,7 +109,7 @@ expect_table <<LIST
 2|boot: --preserve memfd and --without memfd: a kernel without memfd preserves none|boot $M --without memfd --preserve memfd:1M
 2|boot: --preserve needs CLIENT\[:SIZE\]|boot $M --preserve
 2|boot: one machine directory only ("$M" and "$T/y")|boot $M $T/y
-2|boot: which machine directory?|boot --kexec
+2|boot: no machine directory given (kho boot DIR).|boot --kexec
 2|boot: --abi needs a version (kho-v2, kho-v3, kho-v4)|boot $M --abi
 2|boot: --abi kho-v1: libkho writes kho-v2, kho-v3 and kho-v4 (kho-v1 is read only)|boot $M --abi kho-v1
 2|boot: --abi v9: libkho writes|boot $M --abi v9
@@ -251,4 +251,19 @@ done
 expect_error "--kho-scratch is longer than 63 characters" \
 	"$KHO" machine create "$F/x" --kho-scratch 000000000000000000000000000000000000000000000000000000000000000200%
 [ ! -e "$F/x" ] || fail "a refused create left $F/x"
+# Messages end once; a missing value is said as such; an empty DIR is
+# refused as empty, never taken as "/".
+expect_error "demo: --dir needs a directory." "$KHO" demo --dir
+[ "$rc" -eq 2 ] || fail "demo --dir exited $rc"
+expect_error "demo: --dir needs a directory." "$KHO" demo --dir ""
+expect_error "boot: the machine directory is an empty string." "$KHO" boot ""
+[ "$rc" -eq 2 ] || fail "boot \"\" exited $rc"
+expect_error "machine create: the directory is an empty string." "$KHO" machine create ""
+expect_error "machine offset: the directory is an empty string." "$KHO" machine offset "" 0
+expect_error "debug corrupt: the machine directory is an empty string." "$KHO" debug corrupt "" fdt-header
+for c in "machine create" boot; do
+	# shellcheck disable=SC2086
+	"$KHO" $c </dev/null 2>"$T/err" && fail "kho $c succeeded"
+	grep -q '[.?!]\.$' "$T/err" && fail "kho $c: $(cat "$T/err")"
+done
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

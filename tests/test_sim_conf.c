@@ -424,6 +424,12 @@ static void test_create_refused(void **state)
 	assert_int_equal(unlink(at("ramdir/ram.img")), 0);
 	assert_int_equal(rmdir(at("ramdir")), 0);
 
+	/* An empty path is not "/" nor ".". */
+	expect_error(sim_machine_create("", &c, &e), -EINVAL, &e,
+		     "the machine directory is an empty string");
+	expect_error(sim_machine_open(&(struct sim_machine){ 0 }, "", true, &e),
+		     -EINVAL, &e, "the machine directory is an empty string");
+
 	/* A path sim_machine_open() would refuse is refused here. */
 	{
 		char *big = malloc(SIM_DIR_LEN + 1);

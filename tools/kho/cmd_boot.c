@@ -394,12 +394,16 @@ int cmd_boot(int argc, char **argv)
 			tool_error("boot: one machine directory only (\"%s\" and \"%s\")",
 				   dir, a);
 			return 2;
+		} else if (!*a) {
+			tool_error(
+				"boot: the machine directory is an empty string");
+			return 2;
 		} else {
 			dir = a;
 		}
 	}
 	if (!dir) {
-		tool_error("boot: which machine directory?");
+		tool_error("boot: no machine directory given (kho boot DIR)");
 		return 2;
 	}
 	/* A kernel without the subsystem has nothing of it to preserve. */

@@ -93,6 +93,11 @@ int cmd_debug(int argc, char **argv)
 		tool_error("debug: usage is kho debug corrupt DIR WHAT");
 		return 2;
 	}
+	if (!*argv[2]) {
+		tool_error(
+			"debug corrupt: the machine directory is an empty string");
+		return 2;
+	}
 	if (sim_machine_open(&m, argv[2], false, &e) ||
 	    sim_handover_read(&m, &kd, &e)) {
 		tool_error("%s", e.msg);

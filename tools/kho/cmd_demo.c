@@ -107,8 +107,12 @@ int cmd_demo(int argc, char **argv)
 	const struct kho_abi_version *abi = kho_abi_get(KHO_ABI_DEFAULT);
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
-			keep = argv[++i];
+		if (!strcmp(argv[i], "--dir")) {
+			keep = i + 1 < argc ? argv[++i] : NULL;
+			if (!keep || !*keep) {
+				tool_error("demo: --dir needs a directory");
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--abi")) {
 			abi = parse_abi("demo", i + 1 < argc ? argv[++i] : NULL);
 			if (!abi)

@@ -32,6 +32,11 @@ static int machine_create(int argc, char **argv)
 					   dir, a);
 				return 2;
 			}
+			if (!*a) {
+				tool_error(
+					"machine create: the directory is an empty string");
+				return 2;
+			}
 			dir = a;
 			continue;
 		}
@@ -89,7 +94,8 @@ static int machine_create(int argc, char **argv)
 		}
 	}
 	if (!dir) {
-		tool_error("machine create: which directory?");
+		tool_error(
+			"machine create: no directory given (kho machine create DIR)");
 		return 2;
 	}
 	/* Every refusal of the layout is of an option's value: usage. */
@@ -125,6 +131,10 @@ static int machine_offset(int argc, char **argv)
 
 	if (argc != 3) {
 		tool_error("machine offset: usage is kho machine offset DIR PHYS");
+		return 2;
+	}
+	if (!*argv[1]) {
+		tool_error("machine offset: the directory is an empty string");
 		return 2;
 	}
 	/* As a size is read: no sign, no wrap ("-1" is not 2^64 - 1). */

@@ -42,7 +42,9 @@ void tool_error(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	n = strlen(buf);
-	fprintf(stderr, "kho: %s%s\n", buf, n && buf[n - 1] == '.' ? "" : ".");
+	/* A sentence ends once: no period after ".", "?" or "!". */
+	fprintf(stderr, "kho: %s%s\n", buf,
+		n && strchr(".?!", buf[n - 1]) ? "" : ".");
 }
 
 const char *fmt_bytes(uint64_t bytes, char *buf, size_t len)
