@@ -31,8 +31,7 @@ int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	if (!p)
 		return kho_fail(err, -EFAULT,
 				"the kexec-metadata blob is not in memory",
-				KHO_KEXEC_METADATA_NAME, phys,
-				KHO_ERR_NO_INDEX);
+				NULL, phys, KHO_ERR_NO_INDEX);
 	kho_memcpy(&version, p, sizeof(version));
 	info->version = version;
 	if (version != KHO_KEXEC_METADATA_VERSION)
@@ -48,8 +47,7 @@ int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	if (!md)
 		return kho_fail(err, -EFAULT,
 				"the kexec-metadata blob is not in memory",
-				KHO_KEXEC_METADATA_NAME, phys,
-				KHO_ERR_NO_INDEX);
+				NULL, phys, KHO_ERR_NO_INDEX);
 	/* strscpy(): at most 64 bytes and a NUL, whatever the blob holds. */
 	info->release_terminated = false;
 	for (unsigned int i = 0; i < KHO_KEXEC_RELEASE_LEN; i++) {
@@ -70,8 +68,7 @@ int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 		return kho_fail(err, ret,
 				"the kexec-metadata blob is not preserved "
 				"memory",
-				KHO_KEXEC_METADATA_NAME, phys,
-				KHO_ERR_NO_INDEX);
+				NULL, phys, KHO_ERR_NO_INDEX);
 	return 0;
 }
 

@@ -619,7 +619,7 @@ int kho_luo_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	blob = kho_view_map(view, phys, sizeof(ser));
 	if (!blob)
 		return kho_fail(err, -EFAULT, "the LUO blob is not in memory",
-				KHO_LUO_NAME, phys, KHO_ERR_NO_INDEX);
+				NULL, phys, KHO_ERR_NO_INDEX);
 	kho_memcpy(&ser, blob, sizeof(ser));
 	/* strncmp(): equal up to the first NUL within 8 bytes. */
 	n = bounded_len(KHO_LUO_COMPATIBLE, KHO_LUO_COMPAT_LEN);
@@ -631,8 +631,8 @@ int kho_luo_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	ret = kho_view_own(view, phys, sizeof(ser), KHO_LUO_NAME);
 	if (ret)
 		return kho_fail(err, ret,
-				"the LUO blob is not preserved memory",
-				KHO_LUO_NAME, phys, KHO_ERR_NO_INDEX);
+				"the LUO blob is not preserved memory", NULL,
+				phys, KHO_ERR_NO_INDEX);
 	local.liveupdate_num = ser.liveupdate_num;
 	local.sessions_pa = ser.sessions_pa;
 	local.flbs_pa = ser.flbs_pa;

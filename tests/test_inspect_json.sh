@@ -246,4 +246,82 @@ for at, data, want in [
     assert out.returncode == 0 and re.search(
         r"^(?:  subtrees)? +kho_test +at [^\n]*" + want, out.stdout, re.M), out.stdout
 PY
+# Strings read from memory are shown escaped, in text and JSON: a LUO
+# session name of bytes that are no UTF-8 and terminal controls (the JSON
+# stays valid UTF-8, the text has no control byte).
+N="$T/names"
+"$KHO" machine create "$N" --ram 256M >/dev/null
+"$KHO" boot "$N" --preserve memfd --preserve kexec-metadata --kexec >/dev/null
+$H fdt-from-machine "$N" "$T/names.fdt"
+$H ram-replace "$N" 'kho-sim-memfd-empty\x00' '\xff\xfe\x1b[31mRED\x07\\\x00'
+"$KHO" inspect "$N" --json >"$T/names.json" || fail "names: json"
+check names accepted
+"$KHO" inspect "$N" >"$T/names.txt" || fail "names: text"
+python3 - "$T/names.json" "$T/names.txt" <<'PY' || fail "names: not escaped"
+import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+luo = {x["name"]: x for x in d["subtrees"]}["LUO"]["decoded"]
+want = "\\xff\\xfe\\x1b[31mRED\\x07\\x5c"
+assert want in [x["name"] for x in luo["sessions"]], luo["sessions"]
+text = open(sys.argv[2], "rb").read()
+assert all(0x20 <= c < 0x7f or c == 10 for c in text), "raw bytes in text"
+assert ("session " + want).encode() in text
+PY
+
+# A root FDT's children are all read, to a cap of 4096 that the report
+# states; a child named as one before it is shown as kernel B never seeing
+# it; blob-size 2^64-1 is a value, not a missing property.
+$H fdt-clone-child "$T/names.fdt" "$T/dup.fdt" LUO LUO
+$H fdt-clone-child "$T/dup.fdt" "$T/many.fdt" kexec-metadata s 4100
+for f in dup many; do
+	"$KHO" inspect --mem "$N" --fdt "$T/$f.fdt" --json >"$T/$f.json" ||
+		fail "$f: json"
+	check $f accepted
+	"$KHO" inspect --mem "$N" --fdt "$T/$f.fdt" >"$T/$f.txt" || fail "$f: text"
+done
+python3 - "$T" <<'PY' || fail "subtrees: dropped or duplicate unsaid"
+import json, sys
+t = sys.argv[1]
+d = json.load(open(t + "/dup.json"))
+luo = [x for x in d["subtrees"] if x["name"] == "LUO"]
+assert len(luo) == 2 and "shadowed" not in luo[0] and luo[1]["shadowed"]
+txt = open(t + "/dup.txt").read()
+assert txt.count("note: a child before it is named LUO too; kernel B finds "
+                 "only that one (fdt_subnode_offset())") == 1, txt
+n = len(d["subtrees"]) + 4100
+d = json.load(open(t + "/many.json"))
+assert len(d["subtrees"]) == 4096 and d["subtrees_not_read"] == n - 4096
+assert "... %d more subtrees not read (at most 4096 are)" % (n - 4096) in \
+    open(t + "/many.txt").read()
+PY
+$H fdt-add-blob-size "$T/names.fdt" "$T/bsmax.fdt" 0xffffffffffffffff
+"$KHO" inspect --mem "$N" --fdt "$T/bsmax.fdt" --json >"$T/bsmax.json" ||
+	fail "bsmax: json"
+check bsmax accepted
+"$KHO" inspect --mem "$N" --fdt "$T/bsmax.fdt" >"$T/bsmax.txt" ||
+	fail "bsmax: text"
+python3 - "$T/bsmax.json" "$T/bsmax.txt" <<'PY' || fail "blob-size 2^64-1"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert all(x["blob_size"] == 2**64 - 1 for x in d["subtrees"]), d["subtrees"]
+t = open(sys.argv[2]).read()
+assert t.count("blob-size 18446744073709551615") == len(d["subtrees"]), t
+assert "no 8-byte blob-size" not in t and "smaller than" not in t, t
+PY
+
+# The LUO blob cut by the end of RAM: not in memory, and LUO named as the
+# node it is, not as a property.
+python3 - "$KHO" "$N" "$ROOT/tests/lib" <<'PY' || fail "LUO at the end of RAM"
+import json, subprocess, sys
+kho, d = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import kho_testdata as td
+j = json.loads(subprocess.check_output([kho, "inspect", d, "--json"]))
+end = j["memory"][-1]["addr"] + j["memory"][-1]["size"]
+at, phys = td.subtree_data(d, "LUO")
+td.machine_write(d, at, td.struct.pack(td.NATIVE + "Q", end - 16))
+out = subprocess.run([kho, "inspect", d], capture_output=True, text=True)
+assert "note: the LUO blob is not in memory (phys %#x)\n" % (end - 16) in \
+    out.stdout, out.stdout
+PY
 echo "inspect --json: matches docs/inspect-schema.json"

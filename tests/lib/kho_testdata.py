@@ -34,7 +34,13 @@ in docs/abi.md and the ELF specification, independently of the C code:
         a root FDT of some other kind (compatible COMPATIBLE)
   fdt-add-blob-size IN OUT SIZE
         a copy of a root FDT whose subtrees carry blob-size = SIZE, as
-        newer kernels write it
+        newer kernels write it (replacing any blob-size they had)
+  fdt-clone-child IN OUT CHILD NAME [N]
+        a copy of a root FDT with a copy of its child CHILD named NAME added
+        at the end, or N copies named NAME0 to NAME<N-1>
+  ram-replace DIR OLD NEW
+        replace the first occurrence of the bytes OLD (Python escapes, such
+        as \\xff) in a machine directory's ram.img by NEW, in place
   v1 OUTDIR --bitmap 512|page [--aligned] [--loop] [--flood N]
           [--page-size N]
         a kho-v1 handover as Linux 6.16-6.19 serialize it: OUTDIR/mem.img
@@ -454,11 +460,64 @@ def cmd_fdt_add_blob_size(args):
             if depth == 1:
                 t.prop_u64("blob-size", size)
         elif kind == "prop":
-            t.prop(name, value)
+            if not (depth == 2 and name == "blob-size"):
+                t.prop(name, value)
         else:
             t.end()
     with open(out, "wb") as f:
         f.write(t.blob())
+
+
+def cmd_fdt_clone_child(args):
+    """Copy a root FDT, adding copies of its child CHILD at the end."""
+    src, out, child, name = args[:4]
+    names = ([name] if len(args) < 5 else
+             ["%s%d" % (name, i) for i in range(int(args[4], 0))])
+    toks = fdt_parse(open(src, "rb").read())
+    body, inside = [], False
+    for depth, kind, nm, value in toks:
+        if kind == "node" and depth == 1 and nm == child:
+            inside = True
+        elif inside and kind == "end" and depth == 1:
+            inside = False
+        elif inside:
+            body.append((kind, nm, value))
+    if not body and not any(d == 1 and n == child for d, k, n, _ in toks):
+        die("fdt-clone-child: no child %s in %s" % (child, src))
+    t = Fdt()
+    for depth, kind, nm, value in toks:
+        if kind == "end" and depth == 0:
+            for n in names:
+                t.begin(n)
+                for k, bn, bv in body:
+                    if k == "node":
+                        t.begin(bn)
+                    elif k == "prop":
+                        t.prop(bn, bv)
+                    else:
+                        t.end()
+                t.end()
+        if kind == "node":
+            t.begin(nm)
+        elif kind == "prop":
+            t.prop(nm, value)
+        else:
+            t.end()
+    with open(out, "wb") as f:
+        f.write(t.blob())
+
+
+def cmd_ram_replace(args):
+    import codecs
+    d = args[0]
+    old, new = (codecs.escape_decode(a.encode())[0] for a in args[1:3])
+    with open(machine_image(d), "r+b") as f:
+        data = f.read()
+        at = data.find(old)
+        if at < 0:
+            die("ram-replace: %r is not in %s" % (old, machine_image(d)))
+        f.seek(at)
+        f.write(new)
 
 
 def cmd_dtb(args):
@@ -765,6 +824,8 @@ def main():
         "blob-rename": cmd_blob_rename,
         "dtb": cmd_dtb,
         "fdt-add-blob-size": cmd_fdt_add_blob_size,
+        "fdt-clone-child": cmd_fdt_clone_child,
+        "ram-replace": cmd_ram_replace,
         "v1": cmd_v1,
         "png-check": cmd_png_check,
         "schema-check": cmd_schema_check,

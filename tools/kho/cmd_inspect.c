@@ -34,12 +34,12 @@ static void print_subtree(FILE *out, const struct inspect *in,
 	char b[32];
 
 	fprintf(out, "  %-14s%-16s", first ? "subtrees" : "", s->name);
-	if (s->phys == KHO_ERR_NO_ADDR) {
+	if (!s->has_phys) {
 		fprintf(out, " %s\n", s->problem);
 		return;
 	}
 	fprintf(out, " at %#" PRIx64, s->phys);
-	if (s->blob_size != KHO_ERR_NO_ADDR)
+	if (s->has_blob_size)
 		fprintf(out, ", blob-size %" PRIu64, s->blob_size);
 	if (s->fdt_size)
 		fprintf(out, " (%s%sFDT %u bytes)", s->compatible,
@@ -52,8 +52,7 @@ static void print_subtree(FILE *out, const struct inspect *in,
 	case INSPECT_KEXEC_METADATA:
 		fprintf(out,
 			": version %u, previous release \"%s\", kexec count %u",
-			s->km.version, s->km.previous_release,
-			s->km.kexec_count);
+			s->km.version, s->release, s->km.kexec_count);
 		break;
 	case INSPECT_LUO:
 		fprintf(out,
@@ -98,10 +97,11 @@ static void print_subtree(FILE *out, const struct inspect *in,
 	}
 	fprintf(out, "\n");
 	for (unsigned int i = 0; i < s->nr_sessions; i++) {
-		const struct kho_luo_session_info *si = &s->sessions[i];
+		const struct inspect_luo_session *si = &s->sessions[i];
 
 		fprintf(out, "  %-14s  session %-16s %" PRIu64 " file%s\n", "",
-			si->name, si->nr_files, si->nr_files == 1 ? "" : "s");
+			si->name, si->info.nr_files,
+			si->info.nr_files == 1 ? "" : "s");
 		for (unsigned int j = 0; j < s->nr_files; j++) {
 			const struct inspect_luo_file *f = &s->files[j];
 
@@ -110,7 +110,7 @@ static void print_subtree(FILE *out, const struct inspect *in,
 			fprintf(out,
 				"  %-14s    file %-10s token %#" PRIx64
 				", data %#" PRIx64,
-				"", f->f.compatible, f->f.token, f->f.data);
+				"", f->compatible, f->f.token, f->f.data);
 			if (!f->memfd_read)
 				fprintf(out,
 					": size %" PRIu64 " (%s), pos %" PRIu64
@@ -130,12 +130,28 @@ static void print_subtree(FILE *out, const struct inspect *in,
 			fprintf(out, "\n");
 		}
 	}
+	if (s->unlisted_sessions || s->unlisted_files)
+		fprintf(out,
+			"  %-14s  ... %" PRIu64 " more session%s and %" PRIu64
+			" more file%s not listed (at most %u sessions and %u "
+			"files are)\n",
+			"", s->unlisted_sessions,
+			s->unlisted_sessions == 1 ? "" : "s", s->unlisted_files,
+			s->unlisted_files == 1 ? "" : "s", INSPECT_MAX_SESSIONS,
+			INSPECT_MAX_FILES);
 	for (unsigned int i = 0; i < s->nr_flbs; i++)
 		fprintf(out,
 			"  %-14s  FLB %-20s data %#" PRIx64 ", %" PRIu64
 			" file%s\n",
-			"", s->flbs[i].name, s->flbs[i].data, s->flbs[i].count,
-			s->flbs[i].count == 1 ? "" : "s");
+			"", s->flbs[i].name, s->flbs[i].info.data,
+			s->flbs[i].info.count,
+			s->flbs[i].info.count == 1 ? "" : "s");
+	if (s->unlisted_flbs)
+		fprintf(out,
+			"  %-14s  ... %" PRIu64 " more FLB%s not listed (at "
+			"most %u are)\n",
+			"", s->unlisted_flbs, s->unlisted_flbs == 1 ? "" : "s",
+			INSPECT_MAX_FILES);
 	for (unsigned int i = 0; i < s->nr_regions; i++)
 		fprintf(out,
 			"  %-14s  region %-16s 0x%012" PRIx64 "-0x%012" PRIx64
@@ -143,6 +159,11 @@ static void print_subtree(FILE *out, const struct inspect *in,
 			"", s->regions[i].name, s->regions[i].start,
 			s->regions[i].start + s->regions[i].size,
 			fmt_bytes(s->regions[i].size, b, sizeof(b)));
+	if (s->duplicate)
+		fprintf(out,
+			"  %-14s  note: a child before it is named %s too; "
+			"kernel B finds only that one (fdt_subnode_offset())\n",
+			"", s->name);
 	if (s->problem[0])
 		fprintf(out, "  %-14s  note: %s\n", "", s->problem);
 }
@@ -193,6 +214,13 @@ static void print_text(FILE *out, struct inspect *in)
 						    "first kho-v1 chunk");
 	for (unsigned int i = 0; i < in->nr_subtrees; i++)
 		print_subtree(out, in, &in->subtrees[i], !i);
+	if (in->unread_subtrees)
+		fprintf(out,
+			"  %-14s... %" PRIu64 " more subtree%s not read (at "
+			"most %u are)\n",
+			in->nr_subtrees ? "" : "subtrees", in->unread_subtrees,
+			in->unread_subtrees == 1 ? "" : "s",
+			INSPECT_MAX_SUBTREES);
 	for (unsigned int i = 0; i < in->warn.nr && i < KHO_MAX_WARNINGS; i++) {
 		char w[256];
 

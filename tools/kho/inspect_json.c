@@ -112,7 +112,7 @@ static struct json_object *luo_file_json(const struct inspect_luo_file *f)
 {
 	struct json_object *o = jobj(), *m = NULL;
 
-	add(o, "compatible", jstr(f->f.compatible));
+	add(o, "compatible", jstr(f->compatible));
 	add(o, "token", u64(f->f.token));
 	add(o, "data", u64(f->f.data));
 	if (!f->memfd_read) {
@@ -152,8 +152,8 @@ static struct json_object *luo_json(const struct inspect_subtree *s)
 		struct json_object *files = jarr();
 
 		add(x, "name", jstr(s->sessions[i].name));
-		add(x, "phys", u64(s->sessions[i].phys));
-		add(x, "nr_files", u64(s->sessions[i].nr_files));
+		add(x, "phys", u64(s->sessions[i].info.phys));
+		add(x, "nr_files", u64(s->sessions[i].info.nr_files));
 		for (unsigned int j = 0; j < s->nr_files; j++)
 			if (s->files[j].session == i)
 				push(files, luo_file_json(&s->files[j]));
@@ -165,11 +165,17 @@ static struct json_object *luo_json(const struct inspect_subtree *s)
 		struct json_object *x = jobj();
 
 		add(x, "name", jstr(s->flbs[i].name));
-		add(x, "data", u64(s->flbs[i].data));
-		add(x, "count", u64(s->flbs[i].count));
+		add(x, "data", u64(s->flbs[i].info.data));
+		add(x, "count", u64(s->flbs[i].info.count));
 		push(fl, x);
 	}
 	add(d, "flbs", fl);
+	if (s->unlisted_sessions)
+		add(d, "sessions_not_listed", u64(s->unlisted_sessions));
+	if (s->unlisted_files)
+		add(d, "files_not_listed", u64(s->unlisted_files));
+	if (s->unlisted_flbs)
+		add(d, "flbs_not_listed", u64(s->unlisted_flbs));
 	return d;
 }
 
@@ -179,9 +185,8 @@ static struct json_object *subtree_json(const struct inspect *in,
 	struct json_object *o = jobj(), *d = NULL;
 
 	add(o, "name", jstr(s->name));
-	add(o, "phys", s->phys == KHO_ERR_NO_ADDR ? NULL : u64(s->phys));
-	add(o, "blob_size",
-	    s->blob_size == KHO_ERR_NO_ADDR ? NULL : u64(s->blob_size));
+	add(o, "phys", s->has_phys ? u64(s->phys) : NULL);
+	add(o, "blob_size", s->has_blob_size ? u64(s->blob_size) : NULL);
 	add(o, "compatible", jstr(s->compatible));
 	add(o, "fdt_size", u64(s->fdt_size));
 	add(o, "preserved", jbool(s->preserved));
@@ -190,7 +195,7 @@ static struct json_object *subtree_json(const struct inspect *in,
 		d = jobj();
 		add(d, "type", jstr(KHO_KEXEC_METADATA_NAME));
 		add(d, "version", u64(s->km.version));
-		add(d, "previous_release", jstr(s->km.previous_release));
+		add(d, "previous_release", jstr(s->release));
 		add(d, "release_terminated", jbool(s->km.release_terminated));
 		add(d, "kexec_count", u64(s->km.kexec_count));
 		break;
@@ -249,6 +254,8 @@ static struct json_object *subtree_json(const struct inspect *in,
 		break;
 	}
 	add(o, "decoded", d);
+	if (s->duplicate)
+		add(o, "shadowed", jbool(true));
 	if (s->problem[0])
 		add(o, "problem", jstr(s->problem));
 	return o;
@@ -383,6 +390,8 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 	for (unsigned int i = 0; i < in->nr_subtrees; i++)
 		push(a, subtree_json(in, &in->subtrees[i]));
 	add(root, "subtrees", a);
+	if (in->unread_subtrees)
+		add(root, "subtrees_not_read", u64(in->unread_subtrees));
 	if (in->valid)
 		add_results(root, in);
 	if (in->valid && blocks) {

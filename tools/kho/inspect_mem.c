@@ -647,12 +647,34 @@ static int fdt_u64(const void *fdt, int node, const char *name, uint64_t *v)
 	return 0;
 }
 
-static void copy_str(char *dst, size_t len, const char *src, int srclen)
+void inspect_clean_str(char *dst, size_t len, const char *src, size_t srclen)
 {
-	size_t n = 0;
+	static const char hex[] = "0123456789abcdef";
+	/* Room kept for "..." and the NUL. */
+	const size_t room = len > 4 ? len - 4 : 0;
+	size_t i = 0, n = 0;
 
-	for (; src && (int)n < srclen && n + 1 < len && src[n]; n++)
-		dst[n] = (src[n] >= 0x20 && src[n] < 0x7f) ? src[n] : '?';
+	if (!len)
+		return;
+	for (; src && i < srclen && src[i]; i++) {
+		unsigned char c = (unsigned char)src[i];
+		bool plain = c >= 0x20 && c < 0x7f && c != '\\';
+
+		if (n + (plain ? 1 : 4) > room)
+			break;
+		if (plain) {
+			dst[n++] = (char)c;
+			continue;
+		}
+		dst[n++] = '\\';
+		dst[n++] = 'x';
+		dst[n++] = hex[c >> 4];
+		dst[n++] = hex[c & 15];
+	}
+	if (src && i < srclen && src[i] && len >= 4) {
+		memcpy(dst + n, "...", 3);
+		n += 3;
+	}
 	dst[n] = '\0';
 }
 
@@ -678,7 +700,7 @@ static void problem(struct inspect_subtree *s, int ret,
 /* The subtree's blob-size, or 0 (kho-v2: none) for the decoders. */
 static uint64_t blob_size(const struct inspect_subtree *s)
 {
-	return s->blob_size == KHO_ERR_NO_ADDR ? 0 : s->blob_size;
+	return s->has_blob_size ? s->blob_size : 0;
 }
 
 static void decode_kexec_metadata(struct inspect *in, struct inspect_subtree *s)
@@ -687,8 +709,18 @@ static void decode_kexec_metadata(struct inspect *in, struct inspect_subtree *s)
 	int ret;
 
 	ret = kho_metadata_read(&in->view, s->phys, blob_size(s), &s->km, &err);
+	inspect_clean_str(s->release, sizeof(s->release),
+			  s->km.previous_release,
+			  sizeof(s->km.previous_release));
 	if (!ret || s->km.version)
 		s->kind = INSPECT_KEXEC_METADATA;
+	/* Say which version it has: all zeroes reads as version 0. */
+	if (ret && err.property && !strcmp(err.property, "version") &&
+	    !s->problem[0])
+		snprintf(s->problem, sizeof(s->problem),
+			 "kexec-metadata has version %u, not %u (phys %#" PRIx64
+			 ")",
+			 s->km.version, KHO_KEXEC_METADATA_VERSION, s->phys);
 	if (ret)
 		problem(s, ret, &err);
 }
@@ -697,20 +729,21 @@ static int memblock_region(const struct kho_memblock_region *r, void *arg)
 {
 	struct inspect *in = arg;
 	struct inspect_subtree *s = in->cur;
+	char name[INSPECT_NAME_LEN];
 
+	inspect_clean_str(name, sizeof(name), r->name, sizeof(r->name));
 	s->total_regions++;
 	owner(in, in->cur_owner, r->start,
 	      r->start + r->size < r->start ? UINT64_MAX : r->start + r->size);
 	if (in->valid && r->size && !s->problem[0] &&
 	    !range_preserved(in, r->start, r->size))
 		snprintf(s->problem, sizeof(s->problem),
-			 "reserve_mem region %.32s at %#" PRIx64
+			 "reserve_mem region %.128s at %#" PRIx64
 			 " is not all preserved memory",
-			 r->name, r->start);
+			 name, r->start);
 	if (s->nr_regions == INSPECT_MAX_REGIONS)
 		return 0;
-	copy_str(s->regions[s->nr_regions].name, INSPECT_NAME_LEN, r->name,
-		 INSPECT_NAME_LEN);
+	memcpy(s->regions[s->nr_regions].name, name, sizeof(name));
 	s->regions[s->nr_regions].start = r->start;
 	s->regions[s->nr_regions].size = r->size;
 	s->nr_regions++;
@@ -769,15 +802,21 @@ static int luo_session(const struct kho_luo_session_info *si, void *arg)
 	struct inspect_subtree *s = in->cur;
 	void *p;
 
-	if (s->nr_sessions == INSPECT_MAX_SESSIONS)
+	if (s->nr_sessions == INSPECT_MAX_SESSIONS) {
+		s->unlisted_sessions++;
 		return 0;
+	}
 	p = realloc(s->sessions, (s->nr_sessions + 1) * sizeof(*s->sessions));
 	if (!p) {
 		oom(in);
 		return -ENOMEM;
 	}
 	s->sessions = p;
-	s->sessions[s->nr_sessions++] = *si;
+	s->sessions[s->nr_sessions].info = *si;
+	inspect_clean_str(s->sessions[s->nr_sessions].name,
+			  sizeof(s->sessions[0].name), si->name,
+			  sizeof(si->name));
+	s->nr_sessions++;
 	return 0;
 }
 
@@ -857,8 +896,10 @@ static int luo_file(const struct kho_luo_session_info *si,
 	void *p;
 
 	if (s->nr_files == INSPECT_MAX_FILES || !s->nr_sessions ||
-	    s->sessions[s->nr_sessions - 1].index != si->index)
+	    s->sessions[s->nr_sessions - 1].info.index != si->index) {
+		s->unlisted_files++;
 		return 0;
+	}
 	p = realloc(s->files, (s->nr_files + 1) * sizeof(*s->files));
 	if (!p) {
 		oom(in);
@@ -869,6 +910,8 @@ static int luo_file(const struct kho_luo_session_info *si,
 	memset(f, 0, sizeof(*f));
 	f->session = s->nr_sessions - 1;
 	f->f = *fi;
+	inspect_clean_str(f->compatible, sizeof(f->compatible), fi->compatible,
+			  sizeof(fi->compatible));
 	f->memfd_read = 1;
 	if (strcmp(fi->compatible, KHO_MEMFD_V2_COMPATIBLE))
 		return 0;
@@ -884,8 +927,8 @@ static int luo_file(const struct kho_luo_session_info *si,
 			in->memfd_held;
 	if (!f->memfd_read && f->problem[0] && !s->problem[0])
 		snprintf(s->problem, sizeof(s->problem),
-			 "session %.63s, file %" PRIu64 ": %.160s", si->name,
-			 fi->index, f->problem);
+			 "session %.64s, file %" PRIu64 ": %.160s",
+			 s->sessions[f->session].name, fi->index, f->problem);
 	if (f->memfd_read) {
 		if (err.code)
 			inspect_error_sentence(&err, f->problem,
@@ -895,8 +938,9 @@ static int luo_file(const struct kho_luo_session_info *si,
 				 strerror(-f->memfd_read));
 		if (!s->problem[0])
 			snprintf(s->problem, sizeof(s->problem),
-				 "session %.63s, file %" PRIu64 ": %.160s",
-				 si->name, fi->index, f->problem);
+				 "session %.64s, file %" PRIu64 ": %.160s",
+				 s->sessions[f->session].name, fi->index,
+				 f->problem);
 	}
 	return 0;
 }
@@ -907,15 +951,20 @@ static int luo_flb(const struct kho_luo_flb_info *fi, void *arg)
 	struct inspect_subtree *s = in->cur;
 	void *p;
 
-	if (s->nr_flbs == INSPECT_MAX_FILES)
+	if (s->nr_flbs == INSPECT_MAX_FILES) {
+		s->unlisted_flbs++;
 		return 0;
+	}
 	p = realloc(s->flbs, (s->nr_flbs + 1) * sizeof(*s->flbs));
 	if (!p) {
 		oom(in);
 		return -ENOMEM;
 	}
 	s->flbs = p;
-	s->flbs[s->nr_flbs++] = *fi;
+	s->flbs[s->nr_flbs].info = *fi;
+	inspect_clean_str(s->flbs[s->nr_flbs].name, sizeof(s->flbs[0].name),
+			  fi->name, sizeof(fi->name));
+	s->nr_flbs++;
 	return 0;
 }
 
@@ -1093,7 +1142,8 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 	s->fdt_size = fdt_totalsize(fdt);
 	owner(in, idx, s->phys, s->phys + s->fdt_size);
 	c = fdt_getprop(fdt, 0, "compatible", &len);
-	copy_str(s->compatible, sizeof(s->compatible), c, c ? len : 0);
+	inspect_clean_str(s->compatible, sizeof(s->compatible), c,
+			  c && len > 0 ? (size_t)len : 0);
 	if (!strcmp(s->compatible, INSPECT_GUEST_COMPATIBLE))
 		own_guest_folios(in, fdt, idx);
 	else if (!strcmp(s->compatible, KHO_MEMBLOCK_COMPATIBLE))
@@ -1104,40 +1154,83 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 		decode_kho_test(in, s);
 }
 
+/*
+ * Is the child at @node named as one before it? Kernel B finds a child by
+ * name with fdt_subnode_offset() (kernel/liveupdate/kexec_handover.c:1661),
+ * which stops at the first.
+ */
+static bool named_before(const void *fdt, const int *nodes, unsigned int nr,
+			 int node)
+{
+	int len, l;
+	const char *name = fdt_get_name(fdt, node, &len), *n;
+
+	for (unsigned int i = 0; name && i < nr; i++) {
+		n = fdt_get_name(fdt, nodes[i], &l);
+		if (n && l == len && !memcmp(n, name, len))
+			return true;
+	}
+	return false;
+}
+
 static void read_subtrees(struct inspect *in)
 {
 	const char *prop = in->abi->sub_prop;
-	int node;
+	int node, *nodes = NULL;
+	unsigned int cap = 0;
 
 	fdt_for_each_subnode(node, in->fdt, 0)
 	{
 		struct inspect_subtree *s;
 		int len;
 		const char *name = fdt_get_name(in->fdt, node, &len);
+		void *p;
 
-		if (in->nr_subtrees == INSPECT_MAX_SUBTREES)
-			break;
-		s = &in->subtrees[in->nr_subtrees++];
-		copy_str(s->name, sizeof(s->name), name, name ? len : 0);
+		if (in->nr_subtrees == INSPECT_MAX_SUBTREES) {
+			in->unread_subtrees++;
+			continue;
+		}
+		if (!in->subtrees || in->nr_subtrees == cap) {
+			cap = in->subtrees ? 2 * cap : 8;
+			p = realloc(in->subtrees, cap * sizeof(*in->subtrees));
+			if (!p) {
+				oom(in);
+				break;
+			}
+			in->subtrees = p;
+			p = realloc(nodes, cap * sizeof(*nodes));
+			if (!p) {
+				oom(in);
+				break;
+			}
+			nodes = p;
+		}
+		s = &in->subtrees[in->nr_subtrees];
+		memset(s, 0, sizeof(*s));
+		s->duplicate =
+			named_before(in->fdt, nodes, in->nr_subtrees, node);
+		nodes[in->nr_subtrees++] = node;
+		inspect_clean_str(s->name, sizeof(s->name), name,
+				  name && len > 0 ? (size_t)len : 0);
 		/* Newer kernels also say how large the blob is. */
-		if (fdt_u64(in->fdt, node, INSPECT_BLOB_SIZE_PROP,
-			    &s->blob_size))
-			s->blob_size = KHO_ERR_NO_ADDR;
-		if (fdt_u64(in->fdt, node, prop, &s->phys)) {
-			s->phys = KHO_ERR_NO_ADDR;
+		s->has_blob_size = !fdt_u64(
+			in->fdt, node, INSPECT_BLOB_SIZE_PROP, &s->blob_size);
+		s->has_phys = !fdt_u64(in->fdt, node, prop, &s->phys);
+		if (!s->has_phys) {
 			snprintf(s->problem, sizeof(s->problem),
 				 "%s is missing or not 8 bytes", prop);
 			continue;
 		}
 		decode_subtree(in, s, in->nr_subtrees - 1);
 		/* kho_retrieve_subtree() of kho-v4 refuses such a child. */
-		if (in->abi->size_required && s->blob_size == KHO_ERR_NO_ADDR &&
+		if (in->abi->size_required && !s->has_blob_size &&
 		    !s->problem[0])
 			snprintf(s->problem, sizeof(s->problem),
 				 "no 8-byte %s: %s's kernels cannot retrieve "
 				 "this child",
 				 in->abi->size_prop, in->abi->name);
 	}
+	free(nodes);
 	in->cur = NULL;
 	in->cur_owner = -1;
 }
@@ -1499,4 +1592,5 @@ void inspect_free(struct inspect *in)
 		free(in->subtrees[i].files);
 		free(in->subtrees[i].flbs);
 	}
+	free(in->subtrees);
 }

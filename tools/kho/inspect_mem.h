@@ -33,13 +33,23 @@
 
 #include "memsrc.h"
 
-/* Regions shown per memblock subtree, and subtrees per handover. */
+/*
+ * Regions shown per memblock subtree, and subtrees read per handover: a
+ * root FDT of a page holds far fewer; the cap is for a hostile --fdt FILE.
+ * What lies past a cap is counted and the report says how much.
+ */
 #define INSPECT_MAX_REGIONS 32
-#define INSPECT_MAX_SUBTREES 64
-#define INSPECT_NAME_LEN 64
+#define INSPECT_MAX_SUBTREES 4096
 /* LUO sessions and files listed. */
 #define INSPECT_MAX_SESSIONS 256
 #define INSPECT_MAX_FILES 4096
+/*
+ * A string read from memory, as shown: 4 characters per byte at most
+ * (inspect_clean_str() writes \xHH), "..." when cut, and the NUL.
+ */
+#define INSPECT_SHOWN_LEN(bytes) (4 * (bytes) + 4)
+/* Names of nodes (cut at 64 bytes) and compatibles. */
+#define INSPECT_NAME_LEN INSPECT_SHOWN_LEN(64)
 
 /**
  * struct inspect_run - blocks of one order back to back, [@start, @end)
@@ -87,6 +97,7 @@ enum inspect_decoded {
  * @holes_known: see @hole_pages
  * @problem: why the memfd-v2 blob was refused, or the first folio a kernel
  *	B cannot put where the file says (kho_memfd_folio_misplaced()), or ""
+ * @compatible: @f's compatible as shown (inspect_clean_str())
  */
 struct inspect_luo_file {
 	unsigned int session;
@@ -96,6 +107,27 @@ struct inspect_luo_file {
 	uint64_t hole_pages;
 	bool holes_known;
 	char problem[256];
+	char compatible[INSPECT_NAME_LEN];
+};
+
+/**
+ * struct inspect_luo_session - one LUO session
+ * @info: as read
+ * @name: its name as shown (inspect_clean_str())
+ */
+struct inspect_luo_session {
+	struct kho_luo_session_info info;
+	char name[INSPECT_NAME_LEN];
+};
+
+/**
+ * struct inspect_luo_flb - one LUO FLB entry
+ * @info: as read
+ * @name: its compatible as shown (inspect_clean_str())
+ */
+struct inspect_luo_flb {
+	struct kho_luo_flb_info info;
+	char name[INSPECT_NAME_LEN];
 };
 
 /**
@@ -120,15 +152,18 @@ struct inspect_kho_test {
 /**
  * struct inspect_subtree - one child of the root FDT
  * @name: node name
- * @phys: its blob, or KHO_ERR_NO_ADDR when the property is bad
- * @blob_size: the node's blob-size property (newer kernels), or
- *	KHO_ERR_NO_ADDR when it has none
+ * @phys: its blob, when @has_phys
+ * @has_phys: the node has an 8-byte preserved-data (or fdt) property
+ * @blob_size: the node's blob-size property (newer kernels), when
+ *	@has_blob_size
+ * @has_blob_size: the node has an 8-byte blob-size
  * @preserved: the blob lies in preserved memory
  * @fdt_size: totalsize when the blob is a valid FDT, else 0
  * @compatible: the blob FDT's root compatible, or ""
  * @kind: what was decoded
  * @problem: why decoding stopped, or ""
  * @km: kexec-metadata fields
+ * @release: @km's previous release as shown (inspect_clean_str())
  * @regions: memblock regions (name, start, size)
  * @nr_regions: entries of @regions shown
  * @total_regions: regions in the FDT
@@ -138,18 +173,26 @@ struct inspect_kho_test {
  * @sessions: LUO sessions (malloc'ed), @nr_sessions of them
  * @files: their files (malloc'ed), @nr_files of them
  * @flbs: LUO FLB entries (malloc'ed), @nr_flbs of them
+ * @unlisted_sessions: sessions past INSPECT_MAX_SESSIONS, not listed
+ * @unlisted_files: files past INSPECT_MAX_FILES (or of unlisted sessions)
+ * @unlisted_flbs: FLB entries past INSPECT_MAX_FILES
+ * @duplicate: an earlier child has the same name (kernel B's
+ *	fdt_subnode_offset() finds only the first)
  * @kt: kho-test-v1
  */
 struct inspect_subtree {
 	char name[INSPECT_NAME_LEN];
 	uint64_t phys;
+	bool has_phys;
 	uint64_t blob_size;
+	bool has_blob_size;
 	bool preserved;
 	uint64_t fdt_size;
 	char compatible[INSPECT_NAME_LEN];
 	enum inspect_decoded kind;
 	char problem[256];
 	struct kho_metadata_info km;
+	char release[INSPECT_SHOWN_LEN(KHO_KEXEC_RELEASE_LEN)];
 	struct {
 		char name[INSPECT_NAME_LEN];
 		uint64_t start;
@@ -161,12 +204,16 @@ struct inspect_subtree {
 	uint64_t memfd_phys;
 	uint64_t memfd_entries;
 	struct kho_luo_info luo;
-	struct kho_luo_session_info *sessions;
+	struct inspect_luo_session *sessions;
 	unsigned int nr_sessions;
 	struct inspect_luo_file *files;
 	unsigned int nr_files;
-	struct kho_luo_flb_info *flbs;
+	struct inspect_luo_flb *flbs;
 	unsigned int nr_flbs;
+	uint64_t unlisted_sessions;
+	uint64_t unlisted_files;
+	uint64_t unlisted_flbs;
+	bool duplicate;
 	struct inspect_kho_test kt;
 };
 
@@ -210,8 +257,9 @@ struct inspect_subtree {
  * @nr_v1_runs: entries of @v1_runs
  * @owners: memory attributed to subtrees (for the SVG), any order
  * @nr_owners: entries of @owners
- * @subtrees: the root FDT's children
+ * @subtrees: the root FDT's children (malloc'ed)
  * @nr_subtrees: entries of @subtrees
+ * @unread_subtrees: children past INSPECT_MAX_SUBTREES, not read
  */
 struct inspect {
 	struct memsrc ms;
@@ -254,8 +302,9 @@ struct inspect {
 
 	struct inspect_extent *owners;
 	uint64_t nr_owners;
-	struct inspect_subtree subtrees[INSPECT_MAX_SUBTREES];
+	struct inspect_subtree *subtrees;
 	unsigned int nr_subtrees;
+	uint64_t unread_subtrees;
 
 	/* private to inspect_mem.c */
 	void *cache; /* JudyL: page address -> copy of the page */
@@ -291,6 +340,20 @@ int inspect_for_each_block(struct inspect *in, inspect_block_cb cb, void *arg);
 /* Add an extent to a list. Return: 0 or -ENOMEM. */
 int inspect_add_extent(struct inspect_extent **list, uint64_t *nr,
 		       uint64_t start, uint64_t end, int owner);
+
+/**
+ * inspect_clean_str() - a string read from memory, made safe to show
+ * @dst: where to write, NUL-terminated
+ * @len: its size (INSPECT_SHOWN_LEN() of @srclen shows any string whole)
+ * @src: the bytes, up to a NUL or @srclen; NULL reads as ""
+ * @srclen: at most this many
+ *
+ * Printable ASCII is kept; every other byte (control characters, bytes of
+ * UTF-8 or any other encoding) and the backslash are written as \xHH, so
+ * the text report prints no terminal escape and the JSON report stays
+ * valid UTF-8. What does not fit ends in "...".
+ */
+void inspect_clean_str(char *dst, size_t len, const char *src, size_t srclen);
 
 /**
  * inspect_error_sentence() - a struct kho_error as one sentence

@@ -661,7 +661,7 @@ static unsigned int draw_legend(struct svg *s, FILE *f, unsigned int y)
 	unsigned int y0 = y;
 	unsigned int cats[SVG_PRESERVED_CATS], n = legend_orders(s, cats);
 	unsigned int x = SVG_MARGIN;
-	char fill[64], label[96];
+	char fill[64], label[INSPECT_NAME_LEN];
 
 	struct {
 		unsigned int cat;
