@@ -38,6 +38,11 @@ in docs/abi.md and the ELF specification, independently of the C code:
   fdt-clone-child IN OUT CHILD NAME [N]
         a copy of a root FDT with a copy of its child CHILD named NAME added
         at the end, or N copies named NAME0 to NAME<N-1>
+  v4-full IMG FDT GIB
+        a sparse raw image IMG of GIB GiB of RAM at physical 0 whose kho-v4
+        radix tree (4 KiB pages, at 1 MiB) preserves every page but its
+        own and the 1 MiB after them, each as an order-0 block; FDT is its
+        root FDT (no subtrees)
   ram-replace DIR OLD NEW
         replace the first occurrence of the bytes OLD (Python escapes, such
         as \\xff) in a machine directory's ram.img by NEW, in place
@@ -507,6 +512,58 @@ def cmd_fdt_clone_child(args):
         f.write(t.blob())
 
 
+def cmd_v4_full(args):
+    """A kho-v4 tree of order-0 blocks covering a whole sparse image: the
+    key of a page is (1 << 52) | pfn, 9 bits per level from bit 51 down
+    to the leaves' 15 (docs/abi.md)."""
+    img, fdt, gib = args[0], args[1], int(args[2], 0)
+    page = 4096
+    nodes, leaves, nxt = {}, {}, [0x100000]
+
+    def alloc():
+        a = nxt[0]
+        nxt[0] += page
+        return a
+    root = alloc()
+    nodes[root] = [0] * 512
+
+    def leaf(key):
+        t = root
+        for sh in (51, 42, 33, 24):
+            i = (key >> sh) & 511
+            if not nodes[t][i]:
+                n = alloc()
+                nodes[n] = [0] * 512
+                nodes[t][i] = n
+            t = nodes[t][i]
+        i = (key >> 15) & 511
+        if not nodes[t][i]:
+            n = alloc()
+            nodes[t][i] = n
+            leaves[n] = bytearray(b"\xff" * page)
+        return nodes[t][i]
+    for pfn in range(0, (gib << 30) // page, page * 8):
+        leaf((1 << 52) | pfn)
+    first = leaves[leaf(1 << 52)]
+    for pfn in range((nxt[0] >> 12) + 256):
+        first[pfn >> 3] &= ~(1 << (pfn & 7)) & 0xff
+    with open(img, "wb") as f:
+        f.truncate(gib << 30)
+        for a, t in nodes.items():
+            f.seek(a)
+            f.write(struct.pack(NATIVE + "512Q", *t))
+        for a, b in leaves.items():
+            f.seek(a)
+            f.write(bytes(b))
+    t = Fdt()
+    t.begin("")
+    t.prop_str("compatible", "kho-v4")
+    t.prop_u64("preserved-memory-map", root)
+    t.end()
+    with open(fdt, "wb") as f:
+        f.write(t.blob())
+
+
 def cmd_ram_replace(args):
     import codecs
     d = args[0]
@@ -826,6 +883,7 @@ def main():
         "fdt-add-blob-size": cmd_fdt_add_blob_size,
         "fdt-clone-child": cmd_fdt_clone_child,
         "ram-replace": cmd_ram_replace,
+        "v4-full": cmd_v4_full,
         "v1": cmd_v1,
         "png-check": cmd_png_check,
         "schema-check": cmd_schema_check,

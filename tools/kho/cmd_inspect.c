@@ -384,7 +384,7 @@ int cmd_inspect(int argc, char **argv)
 {
 	struct inspect_opts o = { 0 };
 	struct inspect *in;
-	int ret;
+	int ret, jret;
 
 	ret = parse_opts(&o, argc, argv);
 	if (ret)
@@ -435,8 +435,12 @@ int cmd_inspect(int argc, char **argv)
 	}
 	if (!o.json) {
 		print_text(stdout, in);
-	} else if (inspect_print_json(in, stdout, o.blocks)) {
-		tool_error("out of memory while writing the JSON report");
+	} else if ((jret = inspect_print_json(in, stdout, o.blocks))) {
+		tool_error(
+			jret == -ENOMEM ?
+				"out of memory while writing the JSON report" :
+				"json-c printed the JSON report in a shape "
+				"--blocks cannot extend");
 		inspect_free(in);
 		free(in);
 		return 1;

@@ -382,10 +382,12 @@ int inspect_v1_read(struct inspect *in, unsigned int bitmap_bytes);
  * inspect_print_json() - print what inspect found as one JSON object
  * @in: inspected handover (or the failure to read one)
  * @out: where to print
- * @blocks: add "block_list", every preserved block as [address, order]
+ * @blocks: add "block_list", every preserved block as [address, order],
+ *	streamed: memory does not grow with the number of blocks
  *
  * The shape is docs/inspect-schema.json.
- * Return: 0, or -ENOMEM.
+ * Return: 0, -ENOMEM, or -EPROTO when json-c did not end the document
+ * as the streamed "block_list" expects (nothing is printed then).
  */
 int inspect_print_json(struct inspect *in, FILE *out, bool blocks);
 
