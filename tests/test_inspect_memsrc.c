@@ -189,6 +189,16 @@ static void test_raw(void **state)
 	assert_false(memsrc_backed(&ms, RAW_BASE + RAW_SIZE - 8, 16));
 	assert_true(memsrc_backed(&ms, RAW_BASE, RAW_SIZE));
 	memsrc_close(&ms);
+	/* Decimal, a leading 0 too (not octal); hex in either case. */
+	for (unsigned int i = 0; i < 3; i++) {
+		static const char *const same[] = { "raw.img@04294967296",
+						    "raw.img@4294967296",
+						    "raw.img@0X100000000" };
+
+		open_ok(&ms, "raw:", same[i]);
+		assert_true(ms.ram[0].start == RAW_BASE);
+		memsrc_close(&ms);
+	}
 }
 
 /*
@@ -395,6 +405,24 @@ static void test_bad_specs(void **state)
 	open_err(spec, "is not a base address");
 	snprintf(spec, sizeof(spec), "raw:%s/raw.img@0xffffffffffffff00", dir);
 	open_err(spec, "wraps around");
+	/* No sign, no space, no wrap, and a base is required. */
+	static const char *const bad_base[] = {
+		" -0x40000000", "-0x40000000", "+0x1000", " 0x1000",
+		"0x1000 ",	"0x",	       "",	  "08x",
+		"0x1g"
+	};
+	for (size_t i = 0; i < sizeof(bad_base) / sizeof(bad_base[0]); i++) {
+		snprintf(spec, sizeof(spec), "raw:%s/raw.img@%s", dir,
+			 bad_base[i]);
+		open_err(spec, "is not a base address");
+	}
+	snprintf(spec, sizeof(spec), "raw:%s/raw.img@0x10000000000000000", dir);
+	open_err(spec, "is larger than 2^64 - 1");
+	snprintf(spec, sizeof(spec), "raw:%s/raw.img@18446744073709551616",
+		 dir);
+	open_err(spec, "is larger than 2^64 - 1");
+	snprintf(spec, sizeof(spec), "raw:%s/raw.img", dir);
+	open_err(spec, "no base address");
 	snprintf(spec, sizeof(spec), "%s/nowhere", dir);
 	open_err(spec, "is not a machine directory");
 }

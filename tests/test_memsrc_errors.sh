@@ -106,9 +106,11 @@ done <<LIST
 which memory? --mem SOURCE||
 "nosuch:x" is no memory source: use DIR|nosuch:x||
 $T is a directory, not a file|elf:$T||
-$T/empty is empty|raw:$T/empty||
+$T/empty is empty|raw:$T/empty@0||
 raw: which file? (raw:FILE@0xBASE)|raw:@0x1000||
-/dev/null is not a file|raw:/dev/null||
+raw:$T/empty: no base address: where does the image start? (raw:FILE@0xBASE)|raw:$T/empty||
+raw:$T/empty@ -0x40000000: " -0x40000000" is not a base address|raw:$T/empty@ -0x40000000||
+/dev/null is not a file|raw:/dev/null@0||
 path too long: 0000|elf:$long||
 path too long: 0000|raw:$long@0x0||
 $T/fifo: cannot read it as ELF|elf:$T/fifo||

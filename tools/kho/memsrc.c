@@ -303,33 +303,69 @@ out:
 
 /* ---- raw image ---------------------------------------------------------- */
 
+/*
+ * A raw image's base: 0x and hex digits, or decimal digits (a leading 0
+ * is decimal, not octal); no sign, no space, nothing after, no wrap.
+ */
+static int parse_base(const char *s, uint64_t *out)
+{
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	unsigned int radix = hex ? 16 : 10;
+	uint64_t v = 0;
+
+	if (hex)
+		s += 2;
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (hex && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (hex && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / radix)
+			return -ERANGE;
+		v = v * radix + d;
+	}
+	*out = v;
+	return 0;
+}
+
 static int open_raw(struct memsrc *ms, const char *arg, struct sim_error *e)
 {
 	const char *at = strrchr(arg, '@');
-	unsigned long long base = 0;
+	uint64_t base = 0;
 	char path[PATH_MAX];
 	unsigned int cap = 0;
 	struct stat st;
-	char *end;
 	int ret;
 
 	ms->kind = MEMSRC_RAW;
-	if (at) {
-		if ((size_t)(at - arg) >= sizeof(path))
-			return sim_fail(e, -ENAMETOOLONG, "path too long: %s",
-					arg);
-		memcpy(path, arg, at - arg);
-		path[at - arg] = '\0';
-		errno = 0;
-		base = strtoull(at + 1, &end, 0);
-		if (errno || end == at + 1 || *end || at[1] == '-')
-			return sim_fail(e, -EINVAL,
-					"raw:%s: \"%s\" is not a base address "
-					"(raw:FILE@0xBASE)",
-					arg, at + 1);
-	} else {
-		snprintf(path, sizeof(path), "%s", arg);
-	}
+	if (!at)
+		return sim_fail(e, -EINVAL,
+				"raw:%s: no base address: where does the image "
+				"start? (raw:FILE@0xBASE)",
+				arg);
+	if ((size_t)(at - arg) >= sizeof(path))
+		return sim_fail(e, -ENAMETOOLONG, "path too long: %s", arg);
+	memcpy(path, arg, at - arg);
+	path[at - arg] = '\0';
+	ret = parse_base(at + 1, &base);
+	if (ret)
+		return sim_fail(
+			e, -EINVAL,
+			ret == -ERANGE ?
+				"raw:%s: \"%s\" is larger than 2^64 - 1 "
+				"(raw:FILE@0xBASE)" :
+				"raw:%s: \"%s\" is not a base address: "
+				"0x and hex digits or decimal digits "
+				"(raw:FILE@0xBASE)",
+			arg, at + 1);
 	if (!*path)
 		return sim_fail(e, -EINVAL,
 				"raw: which file? (raw:FILE@0xBASE)");
