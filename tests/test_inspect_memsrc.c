@@ -337,6 +337,19 @@ static void test_elf_empty_past_eof(void **state)
 				  "is truncated: segment 1 (physical "
 				  "0x100100000) ends at file offset 0x4000001"),
 			 -ENOEXEC);
+
+	/* Offset and size that run past 2^64: said so, not the wrapped sum. */
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	ph.p_offset = -0x1000ULL;
+	ph.p_filesz = 0x2000;
+	assert_int_equal(pwrite(fd, &ph, sizeof(ph), at), sizeof(ph));
+	close(fd);
+	assert_int_equal(
+		open_err(spec, "empty.core: segment 1 (physical 0x100100000) "
+			       "runs past 2^64 in the file: file offset "
+			       "0xfffffffffffff000 + 0x2000 bytes"),
+		-ENOEXEC);
 }
 
 /* A note segment larger than any kernel's is not read: no page size. */

@@ -531,10 +531,18 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 		 * none (memory that reads as zeros) may give any offset, and
 		 * writers put it at or past the end.
 		 */
-		if (ph.p_filesz &&
-		    (ph.p_offset + ph.p_filesz < ph.p_offset ||
-		     (S_ISREG(st.st_mode) &&
-		      ph.p_offset + ph.p_filesz > (uint64_t)st.st_size))) {
+		if (ph.p_filesz && ph.p_offset + ph.p_filesz < ph.p_offset) {
+			ret = sim_fail(
+				e, -ENOEXEC,
+				"%s: segment %zu (physical %#" PRIx64
+				") runs past 2^64 in the file: file offset "
+				"%#" PRIx64 " + %#" PRIx64 " bytes",
+				path, i, (uint64_t)ph.p_paddr,
+				(uint64_t)ph.p_offset, (uint64_t)ph.p_filesz);
+			goto out;
+		}
+		if (ph.p_filesz && S_ISREG(st.st_mode) &&
+		    ph.p_offset + ph.p_filesz > (uint64_t)st.st_size) {
 			ret = sim_fail(
 				e, -ENOEXEC,
 				"%s is truncated: segment %zu (physical %#" PRIx64
