@@ -202,6 +202,18 @@ static int pass_elements(struct v1_walk *w, uint64_t first, bool check,
 					       "is not aligned to its bitmap's "
 					       "span",
 					       e.phys_start, (long)index);
+			/*
+			 * A kernel of page-sized bitmaps allocates each as a
+			 * page: one that is not page-aligned is a 512-byte
+			 * kernel's, read as a page (--v1-bitmap page).
+			 */
+			if (check && bytes == w->page_size &&
+			    (e.bitmap & (w->page_size - 1)))
+				return v1_fail(w->err, -EINVAL,
+					       "a kho-v1 bitmap is not "
+					       "page-aligned, as a page-sized "
+					       "bitmap is",
+					       e.bitmap, (long)index);
 			/* A power-of-two span divides 2^64: no wrap. */
 			bm = kho_view_map(w->view, e.bitmap, bytes);
 			if (!bm)

@@ -58,7 +58,6 @@ if inspect aligned --v1-bitmap page; then
 fi
 grep -q "phys_start is not aligned to its bitmap's span" "$T/aligned.err" ||
 	fail "wrong bitmap size: $(cat "$T/aligned.err")"
-
 # 16 KiB pages, both sizes.
 for bm in 512 page; do
 	$H v1 "$T/p16$bm" --bitmap $bm --page-size 16384 >/dev/null
@@ -70,6 +69,24 @@ done
 # The subtree: v1 names its blob with `fdt`; it is decoded and preserved.
 grep -q "memblock .* at 0x103000000 (memblock-v1, FDT [0-9]* bytes), preserved: 1 reserve_mem region" \
 	"$T/page.out" || fail "v1 subtree: $(grep memblock "$T/page.out")"
+
+# 512-byte bitmaps that are not page-aligned, read as pages: refused by
+# the alignment no page-sized bitmap lacks.
+if inspect small --v1-bitmap page; then
+	fail "unaligned 512-byte bitmaps read as page-sized were accepted"
+fi
+grep -q "a kho-v1 bitmap is not page-aligned, as a page-sized bitmap is (property preserved-memory-map, phys 0x[0-9a-f]*, index 0)" \
+	"$T/small.err" || fail "small as page: $(cat "$T/small.err")"
+# Page-sized bitmaps read as 512 bytes: nothing in the map tells (each is
+# page-aligned, each phys_start a multiple of either span), so the blocks
+# of their last 3584 bytes are missing; the bitmap size line says so.
+inspect page --v1-bitmap 512 || fail "page as 512: $(cat "$T/page.err")"
+grep -q "bitmap size   set with --v1-bitmap, though page-sized bitmaps fit this map too: if they are page-sized, the blocks of bits past each bitmap's first 512 bytes are not shown" \
+	"$T/page.out" || fail "page as 512: not said: $(grep 'bitmap size' "$T/page.out")"
+inspect aligned --v1-bitmap 512 || fail "aligned, --v1-bitmap 512"
+grep -q "bitmap size   set with --v1-bitmap$" "$T/aligned.out" ||
+	fail "aligned as 512: $(grep 'bitmap size' "$T/aligned.out")"
+
 
 # A chunk list that loops is refused, in one sentence.
 $H v1 "$T/loop" --bitmap page --loop >/dev/null

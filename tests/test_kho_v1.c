@@ -203,6 +203,22 @@ static void test_small_bitmaps(void **state)
 	assert_int_equal(info.why_phys, page_phys(2) + 512);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.phys[1], span0 + 4095 * PAGE);
+	/*
+	 * Told a page (element 0's phys_start 0 divides any span): the
+	 * unaligned bitmap is refused, no page-sized bitmap is.
+	 */
+	set_elm(f, page_phys(0), 1, 0, page_phys(2) + 1024);
+	{
+		struct kho_error err = { 0 };
+
+		assert_int_equal(kho_v1_read(&v, page_phys(0), PAGE, 0,
+					     block_cb, &s, &info, &err),
+				 -EINVAL);
+		assert_string_equal(err.what, "a kho-v1 bitmap is not "
+					      "page-aligned, as a page-sized "
+					      "bitmap is");
+		assert_int_equal(err.phys, page_phys(2) + 512);
+	}
 	/* Page-aligned bitmaps, but a phys_start only 512-byte spans divide. */
 	memset(f, 0, sizeof(*f));
 	memset(&s, 0, sizeof(s));

@@ -130,6 +130,7 @@ static void say_why(struct inspect *in, const struct kho_v1_info *info)
 	case KHO_V1_BITMAP_GIVEN:
 		snprintf(w, len, "set with --v1-bitmap");
 		break;
+
 	case KHO_V1_BITMAP_UNALIGNED:
 		snprintf(w, len,
 			 "inferred: the bitmap at %#" PRIx64
@@ -148,6 +149,24 @@ static void say_why(struct inspect *in, const struct kho_v1_info *info)
 			 "phys_start a multiple of a page-sized bitmap's span");
 		break;
 	}
+}
+
+/*
+ * --v1-bitmap 512 over a map whose data fits page-sized bitmaps too: no
+ * field says which, so nothing can be refused; read as 512 bytes, a page
+ * bitmap's bits past its first 512 bytes are not shown. Say so where the
+ * bitmap size is explained.
+ */
+static bool page_fits(struct inspect *in, uint64_t max_bitmaps)
+{
+	struct kho_view quiet = in->view;
+	struct kho_v1_info inferred;
+	struct kho_error err = { 0 };
+
+	quiet.own = NULL;
+	return !kho_v1_read(&quiet, in->map_phys, 0, max_bitmaps, NULL, NULL,
+			    &inferred, &err) &&
+	       inferred.why == KHO_V1_BITMAP_PAGE;
 }
 
 int inspect_v1_read(struct inspect *in, unsigned int bitmap_bytes)
@@ -176,6 +195,13 @@ int inspect_v1_read(struct inspect *in, unsigned int bitmap_bytes)
 	in->v1_bitmaps = info.nr_bitmaps;
 	in->v1_bitmap_bytes = info.bitmap_bytes;
 	say_why(in, &info);
+	if (!ret && bitmap_bytes == KHO_V1_SMALL_BITMAP_BYTES &&
+	    page_fits(in, max_bitmaps))
+		snprintf(in->v1_bitmap_why, sizeof(in->v1_bitmap_why),
+			 "set with --v1-bitmap, though page-sized bitmaps fit "
+			 "this map too: if they are page-sized, the blocks of "
+			 "bits past each bitmap's first 512 bytes are not "
+			 "shown");
 	if (ret == -E2BIG)
 		return v1_fail(in, ret,
 			       "kho-v1 memory map lists more than %" PRIu64
