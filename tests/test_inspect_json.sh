@@ -327,6 +327,20 @@ assert t.count("blob-size 18446744073709551615") == len(d["subtrees"]), t
 assert "no 8-byte blob-size" not in t and "smaller than" not in t, t
 PY
 
+# kexec-metadata moved into memory that reads as zeroes (an ELF segment
+# without file bytes) has version 0, and says so; moved past the end of
+# RAM it is not in memory.
+$H blob-move "$N" kexec-metadata 0x300000000 >/dev/null
+$H fdt-from-machine "$N" "$T/km.fdt"
+$H elfcore "$N" "$T/km.core" --extra-ram 0x10000000@0x300000000
+"$KHO" inspect --fdt "$T/km.fdt" --mem "elf:$T/km.core" >"$T/km.txt" ||
+	fail "kexec-metadata in zeroes"
+grep -q "note: kexec-metadata has version 0, not 1 (phys 0x3[0-9a-f]\{8\})$" \
+	"$T/km.txt" || fail "kexec-metadata in zeroes: $(grep -A1 kexec "$T/km.txt")"
+"$KHO" inspect "$N" >"$T/km.txt" || fail "kexec-metadata past RAM"
+grep -q "note: the blob at 0x3[0-9a-f]\{8\} is not in memory$" "$T/km.txt" ||
+	fail "kexec-metadata past RAM: $(grep -A1 kexec "$T/km.txt")"
+
 # The LUO blob cut by the end of RAM: not in memory, and LUO named as the
 # node it is, not as a property.
 python3 - "$KHO" "$N" "$ROOT/tests/lib" <<'PY' || fail "LUO at the end of RAM"
