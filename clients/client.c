@@ -23,6 +23,22 @@ const struct kho_client *const kho_clients[] = {
 	NULL,
 };
 
+int client_size(struct sim_boot *b, const struct client_state *st,
+		uint64_t align, uint64_t *size, struct sim_error *e)
+{
+	/* At most the RAM, far below 2^64: the round-up cannot wrap. */
+	if (st->size > b->m.ram_bytes ||
+	    ((st->size + align - 1) & ~(align - 1)) > b->m.ram_bytes)
+		return sim_fail(e, -ENOMEM,
+				"%s: %" PRIu64 " bytes (%#" PRIx64
+				") asked for, more than the machine's %" PRIu64
+				" bytes of RAM",
+				st->cl->name, st->size, st->size,
+				b->m.ram_bytes);
+	*size = (st->size + align - 1) & ~(align - 1);
+	return 0;
+}
+
 const struct kho_client *client_find(const char *name)
 {
 	for (int i = 0; kho_clients[i]; i++)

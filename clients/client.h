@@ -136,6 +136,25 @@ int client_restore_folio(struct sim_boot *b, uint64_t phys, unsigned int *order)
 /* Give restored memory back to the page allocator (folio_put). */
 void client_release(struct sim_boot *b, uint64_t phys, uint64_t size);
 
+/**
+ * client_size() - the size a client preserves, rounded up without wrapping
+ * @b: boot
+ * @st: the client; @st->size is what --preserve asked for
+ * @align: a power of two to round @st->size up to (1: no rounding)
+ * @size: set to @st->size rounded up to @align
+ * @e: set on failure
+ *
+ * Every client is handed its size as is, whatever it is: no rounding may
+ * wrap past 2^64 and no count derived from it may be truncated. A size
+ * larger than the machine's RAM cannot be preserved on it, so it is
+ * refused here, before any count or allocation is derived from it.
+ *
+ * Return: 0, or -ENOMEM (with @e naming the client and the size) when
+ * @st->size, rounded up, is more than the machine's RAM.
+ */
+int client_size(struct sim_boot *b, const struct client_state *st,
+		uint64_t align, uint64_t *size, struct sim_error *e);
+
 /* The u64 property @name of node @node, native-endian; -EINVAL otherwise. */
 int client_fdt_u64(const void *fdt, int node, const char *name, uint64_t *v);
 

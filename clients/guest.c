@@ -44,9 +44,10 @@ static int guest_restore(struct sim_boot *b, struct client_state *st,
 			 uint64_t blob_phys, struct sim_error *e)
 {
 	const struct guest_folio *gf;
+	struct sim_error ignored;
 	const void *fdt;
 	unsigned int n;
-	uint64_t size;
+	uint64_t size, want;
 	int len, ret;
 
 	fdt = client_map_fdt(b, blob_phys, GUEST_COMPATIBLE, e, GUEST_NAME);
@@ -60,8 +61,8 @@ static int guest_restore(struct sim_boot *b, struct client_state *st,
 	n = len / sizeof(*gf);
 	/* The VM keeps running when a guest of that size is preserved again. */
 	if (st->requested && st->size && n &&
-	    ((st->size + (1ULL << SZ_2M_LOG2) - 1) &
-	     ~((1ULL << SZ_2M_LOG2) - 1)) == size) {
+	    !client_size(b, st, 1ULL << SZ_2M_LOG2, &want, &ignored) &&
+	    want == size) {
 		kept = calloc(n, sizeof(*kept));
 		if (kept)
 			kept_size = size;
@@ -135,14 +136,19 @@ static int guest_preserve(struct sim_boot *b, struct client_state *st,
 	unsigned int shift = b->m.conf.page_shift;
 	unsigned int order_2m = SZ_2M_LOG2 > shift ? SZ_2M_LOG2 - shift : 0;
 	unsigned int order_1g = SZ_1G_LOG2 - shift;
-	uint64_t size = (st->size + (1ULL << SZ_2M_LOG2) - 1) &
-			~((1ULL << SZ_2M_LOG2) - 1);
-	uint64_t done = 0, fdt_size;
-	unsigned int n = 0, n_1g = 0, max = size >> SZ_2M_LOG2;
+	uint64_t size, done = 0, fdt_size, max;
+	unsigned int n = 0, n_1g = 0;
 	struct guest_folio *gf;
 	void *fdt;
-	int ret = 0;
+	int ret;
 
+	ret = client_size(b, st, 1ULL << SZ_2M_LOG2, &size, e);
+	if (ret)
+		return ret;
+	/* A folio per 2 MiB at most, and the kept ones if they are more. */
+	max = size >> SZ_2M_LOG2;
+	if (kept && kept_size == size && nr_kept > max)
+		max = nr_kept;
 	gf = calloc(max ? max : 1, sizeof(*gf));
 	if (!gf)
 		return sim_fail(e, -ENOMEM, "guest: out of memory");

@@ -124,7 +124,9 @@ static int kho_test_client_preserve(struct sim_boot *b, struct client_state *st,
 	int ret;
 
 	/* max_mem is page-aligned (kho_test_save()); one folio at least. */
-	max_mem = (st->size + page - 1) & ~(page - 1);
+	ret = client_size(b, st, page, &max_mem, e);
+	if (ret)
+		return ret;
 	cap = max_mem / page;
 	if (cap > UINT32_MAX)
 		return sim_fail(e, -EINVAL,

@@ -223,16 +223,20 @@ static int memfd_preserve_v1(struct sim_boot *b, struct client_state *st,
 			     struct sim_error *e)
 {
 	unsigned int shift = b->m.conf.page_shift;
-	uint64_t nr_pages = (st->size + b->m.page_size - 1) >> shift;
-	uint64_t index = 0, n = 0, nr_blocks, per_block, hash;
+	uint64_t nr_pages, index = 0, n = 0, nr_blocks, per_block, hash;
 	struct kho_memfd_folio_ser *folios;
 	struct kho_memfd_ser *ser;
 	struct kho_vmalloc v;
 	uint64_t *block_phys;
 	XXH3_state_t *hs;
 	void *fdt;
-	int ret = 0;
+	int ret;
 
+	/* memfd-v1's file is whole pages: SIZE rounded up to one. */
+	ret = client_size(b, st, b->m.page_size, &nr_pages, e);
+	if (ret)
+		return ret;
+	nr_pages >>= shift;
 	if (!nr_pages)
 		nr_pages = 1;
 	folios = calloc(nr_pages, sizeof(*folios));
@@ -661,7 +665,7 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 		0, KHO_MEMFD_SEAL_GROW | KHO_MEMFD_SEAL_SHRINK,
 		KHO_MEMFD_SEAL_SEAL | KHO_MEMFD_SEAL_WRITE, KHO_MEMFD_ALL_SEALS
 	};
-	uint64_t page = b->m.page_size, nr, per, left, i;
+	uint64_t page = b->m.page_size, total, nr, per, left, i;
 	struct kho_luo_session s[3];
 	struct kho_luo_out *luo;
 	struct kho_luo_ser *blob;
@@ -669,6 +673,9 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 	uint64_t token0 = 0, size0 = 0, fnv0 = FNV1A_INIT;
 	int ret;
 
+	ret = client_size(b, st, 1, &total, e);
+	if (ret)
+		return ret;
 	luo = calloc(1, sizeof(*luo));
 	if (!luo)
 		return sim_fail(e, -ENOMEM, "memfd: out of memory");

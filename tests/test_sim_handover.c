@@ -592,6 +592,50 @@ static void test_kexec_full(void **state)
 	assert_int_equal(boot_process(full_warm), 0);
 }
 
+/*
+ * Every client refuses, on its own, a size no machine holds, whatever
+ * the sum check of kho boot let through: no round-up wraps to 0 and no
+ * count derived from the size is truncated (a 2^63-byte guest once got a
+ * folio array of 0 entries and wrote past it).
+ */
+static int client_sizes(void)
+{
+	static const uint64_t sizes[] = { UINT64_MAX, 1ULL << 63,
+					  0xFFFFFFFFFFF00000ULL, 1ULL << 42 };
+	struct sim_boot *b = calloc(1, sizeof(*b));
+
+	CHECK(b);
+	if (boot_up(b, false, false))
+		return 1;
+	for (int i = 0; kho_clients[i]; i++) {
+		const struct kho_client *cl = kho_clients[i];
+
+		/* memblock sizes its regions at memblock time, by halving. */
+		if (cl->fixed_size || cl->early)
+			continue;
+		for (unsigned int j = 0; j < sizeof(sizes) / sizeof(sizes[0]);
+		     j++) {
+			struct client_state st = { .cl = cl,
+						   .requested = true,
+						   .size = sizes[j] };
+			struct sim_error e = { "" };
+
+			CHECK(cl->preserve(b, &st, &e) == -ENOMEM);
+			CHECK(strstr(e.msg, "more than the machine's"));
+			CHECK(!strncmp(e.msg, cl->name, strlen(cl->name)));
+			CHECK(!st.preserved_bytes);
+		}
+	}
+	sim_boot_close(b);
+	free(b);
+	return 0;
+}
+
+static void test_client_sizes(void **state)
+{
+	assert_int_equal(boot_process(client_sizes), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -604,6 +648,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_double_restore, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_kexec_full, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_client_sizes, setup,
 						teardown),
 	};
 
