@@ -266,4 +266,17 @@ for c in "machine create" boot; do
 	"$KHO" $c </dev/null 2>"$T/err" && fail "kho $c succeeded"
 	grep -q '[.?!]\.$' "$T/err" && fail "kho $c: $(cat "$T/err")"
 done
+# Preserve sizes and --without (fix-boot)
+# --preserve sizes that add up past 2^64 bytes once wrapped to a small sum
+# that passed the RAM check (2^63 + 2^63 = 0): a heap overflow in guest,
+# a huge calloc in memfd, "guest: 0 B" preserved. Refused before the boot.
+before=$(state "$M")
+expect_table <<LIST
+2|boot: --preserve guest:0x8000000000000000 + kho-test:0x8000000000000000 add up to more than 2^64 bytes|boot $M --preserve guest:0x8000000000000000 --preserve kho-test:0x8000000000000000
+2|boot: --preserve guest:0x8000000000000000 + memfd:0x8000000000000000 add up to more than 2^64 bytes|boot $M --preserve guest:0x8000000000000000 --preserve memfd:0x8000000000000000 --kexec
+2|boot: --preserve guest:0xfffffffffff00000 + memfd:0x200000 add up|boot $M --preserve guest:0xFFFFFFFFFFF00000 --preserve memfd:0x200000 --kexec
+2|boot: --preserve kho-test:0xfffffffffff00000 + memfd:0x200000 add up|boot $M --preserve kho-test:0xFFFFFFFFFFF00000 --preserve memfd:0x200000 --kexec
+1|--preserve asks for 16777216 TiB but the machine has 128 MiB of RAM|boot $M --preserve guest:0xFFFFFFFFFFFFFFFF --kexec
+LIST
+[ "$before" = "$(state "$M")" ] || fail "a refused --preserve size changed the machine"
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

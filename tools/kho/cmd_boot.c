@@ -16,6 +16,23 @@
 #include "kho_tool.h"
 #include "report.h"
 
+/*
+ * Set *@want to the bytes every --preserve asks for, in all. Return true
+ * when the sum does not fit in 64 bits (*@want is then UINT64_MAX: it
+ * fits in no machine either).
+ */
+static bool preserve_total(const struct boot_args *args, uint64_t *want)
+{
+	*want = 0;
+	for (unsigned int i = 0; i < args->nr; i++) {
+		if (__builtin_add_overflow(*want, args->req[i].size, want)) {
+			*want = UINT64_MAX;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Does --without name @cl? */
 static bool boot_without(const struct boot_args *args,
 			 const struct kho_client *cl)
@@ -186,8 +203,7 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 		return ret;
 	}
 	/* Refuse what cannot fit before anything on disk changes. */
-	for (unsigned int i = 0; i < args->nr; i++)
-		want += args->req[i].size;
+	preserve_total(args, &want);
 	if (want > b->m.ram_bytes) {
 		ret = sim_fail(e, -ENOMEM,
 			       "%s: --preserve asks for %s but the machine has %s of RAM",
@@ -348,6 +364,7 @@ int cmd_boot(int argc, char **argv)
 	struct boot_args args = { .scrub = true };
 	struct sim_error e = { "" };
 	const char *dir = NULL;
+	uint64_t want;
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
@@ -404,6 +421,19 @@ int cmd_boot(int argc, char **argv)
 	}
 	if (!dir) {
 		tool_error("boot: no machine directory given (kho boot DIR)");
+		return 2;
+	}
+	/* Sizes that add up past 2^64 bytes fit in no machine. */
+	if (preserve_total(&args, &want)) {
+		char sizes[KHO_MAX_PRESERVE * 48] = "";
+		size_t n = 0;
+
+		for (unsigned int i = 0; i < args.nr && n < sizeof(sizes); i++)
+			n += snprintf(sizes + n, sizeof(sizes) - n,
+				      "%s%s:%#" PRIx64, i ? " + " : "",
+				      args.req[i].cl->name, args.req[i].size);
+		tool_error("boot: --preserve %s add up to more than 2^64 bytes",
+			   sizes);
 		return 2;
 	}
 	/* A kernel without the subsystem has nothing of it to preserve. */
