@@ -104,7 +104,7 @@ expect_error "unknown command" "$KHO" reboot
 long=client-name-longer-than-sixty-four-characters-is-no-client-of-ours
 expect_table <<LIST
 2|boot: --without needs a client name (kexec-metadata, memblock|boot $M --without
-2|boot: --without needs a client name|boot $M --without nosuch
+2|boot: --without nosuch: "nosuch" is no client (kexec-metadata, memblock|boot $M --without nosuch
 2|boot: --without memfd given twice|boot $M --without memfd --without memfd
 2|boot: --preserve memfd and --without memfd: a kernel without memfd preserves none|boot $M --without memfd --preserve memfd:1M
 2|boot: --preserve needs CLIENT\[:SIZE\]|boot $M --preserve

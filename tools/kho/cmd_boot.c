@@ -380,12 +380,21 @@ int cmd_boot(int argc, char **argv)
 			if (!args.abi)
 				return 2;
 		} else if (!strcmp(a, "--without")) {
-			const struct kho_client *cl = i + 1 < argc ?
-							      client_find(argv[i + 1]) :
-							      NULL;
+			const struct kho_client *cl;
 
-			if (!cl || args.nr_without == KHO_MAX_PRESERVE) {
+			if (i + 1 == argc) {
 				tool_error("boot: --without needs a client name (kexec-metadata, memblock, memfd, guest, kho-test)");
+				return 2;
+			}
+			cl = client_find(argv[i + 1]);
+			if (!cl) {
+				tool_error(
+					"boot: --without %s: \"%s\" is no client (kexec-metadata, memblock, memfd, guest, kho-test)",
+					argv[i + 1], argv[i + 1]);
+				return 2;
+			}
+			if (args.nr_without == KHO_MAX_PRESERVE) {
+				tool_error("boot: too many --without options");
 				return 2;
 			}
 			if (boot_without(&args, cl)) {
