@@ -357,6 +357,8 @@ out:
 #define LUO_SESSION_PREFIX "kho-sim-memfd"
 #define LUO_MAX_FILE_BYTES (512ULL << 10)
 #define LUO_MAX_FILES 200
+/* A file this small ends inside a page: the partial-page case. */
+#define LUO_TAIL_BYTES 100
 
 /* The one switch between the two formats: the ABI version's table entry. */
 static bool memfd_uses_luo(const struct kho_abi_version *abi)
@@ -665,7 +667,7 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 		0, KHO_MEMFD_SEAL_GROW | KHO_MEMFD_SEAL_SHRINK,
 		KHO_MEMFD_SEAL_SEAL | KHO_MEMFD_SEAL_WRITE, KHO_MEMFD_ALL_SEALS
 	};
-	uint64_t page = b->m.page_size, total, nr, per, left, i;
+	uint64_t page = b->m.page_size, total, nr, per, left, tail, files, i;
 	struct kho_luo_session s[3];
 	struct kho_luo_out *luo;
 	struct kho_luo_ser *blob;
@@ -701,20 +703,28 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 	 * Files of at most 512 KiB (page multiples), then one of size 0:
 	 * session -a gets all but the last two, in several blocks when there
 	 * are more than 63 (64 MiB and up on 4 KiB pages), -b those two.
+	 * The last non-empty file ends inside a page: when SIZE is a page
+	 * multiple, its last LUO_TAIL_BYTES are a file of their own. The
+	 * files hold SIZE bytes in all.
 	 */
-	nr = (st->size + LUO_MAX_FILE_BYTES - 1) / LUO_MAX_FILE_BYTES;
+	tail = total % page || total <= LUO_TAIL_BYTES ? 0 : LUO_TAIL_BYTES;
+	left = total - tail;
+	nr = (left + LUO_MAX_FILE_BYTES - 1) / LUO_MAX_FILE_BYTES;
 	if (nr > LUO_MAX_FILES)
 		nr = LUO_MAX_FILES;
-	per = (st->size / nr + page - 1) / page * page;
-	left = st->size;
-	for (i = 0; i <= nr; i++) {
-		uint64_t size = i == nr ? 0 : left < per ? left : per;
+	if (!nr)
+		nr = 1;
+	/* Rounded up twice, so that nr files of per bytes hold them all. */
+	per = ((left + nr - 1) / nr + page - 1) / page * page;
+	files = nr + (tail ? 1 : 0);
+	for (i = 0; i <= files; i++) {
+		uint64_t size = i == files ? 0 :
+				i == nr	   ? tail :
+				left < per ? left :
+					     per;
 		uint64_t ser_phys = 0, token = 0;
 
-		left -= size;
-		/* The last non-empty file ends inside a page. */
-		if (i + 1 == nr && size > 100)
-			size -= 100;
+		left -= i < nr ? size : 0;
 		ret = preserve_file(b, size, size / 3, seals[i % 4], &ser_phys,
 				    &token, i ? NULL : &fnv0, e);
 		if (ret)
@@ -723,7 +733,7 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 			token0 = token;
 			size0 = size;
 		}
-		ret = kho_luo_session_add_file(&s[i + 1 < nr ? 0 : 2],
+		ret = kho_luo_session_add_file(&s[i + 1 < files ? 0 : 2],
 					       KHO_MEMFD_V2_COMPATIBLE,
 					       ser_phys, token);
 		if (ret) {
@@ -747,7 +757,7 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 		 "live update %" PRIu64 ": %" PRIu64
 		 " memfd-v2 files in 3 LUO sessions; file 0: %s token %#" PRIx64
 		 " %" PRIu64 " B fnv1a %016" PRIx64,
-		 luo->ser->liveupdate_num, nr + 1, LUO_SESSION_PREFIX "-a",
+		 luo->ser->liveupdate_num, files + 1, LUO_SESSION_PREFIX "-a",
 		 token0, size0, fnv0);
 	free(luo);
 	return 0;

@@ -169,7 +169,7 @@ PY
 "$KHO" inspect "$D" --json >"$T/dec.json" || fail "decoders: --json refused"
 check dec accepted
 for want in "guest  *at 0x[0-9a-f]*, blob-size [0-9]* (guest-memory-v1, FDT [4-9][0-9][0-9][0-9] bytes)" \
-	"luo-v5, live update 1, 3 sessions, 3 files, 2 FLBs," \
+	"luo-v5, live update 1, 3 sessions, 4 files, 2 FLBs," \
 	"^                  FLB iommu-<dom>&         data 0x1234, 3 files$" \
 	"^                  FLB hugetlb              data 0, 1 file$" \
 	"file memfd-v2   token 0x[0-9a-f]*, data 0x[0-9a-f]*: a memfd has more folios than pages (property nr_folios, phys 0x" \
