@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * kexec_metadata.c - the "kexec-metadata" subtree: which kernel kexec'ed
- * us and how many kexecs there were since the last cold boot. The format
+ * us and how many kexecs there were since the last cold boot (or since
+ * a kernel that had none and handed none over: Linux then counts from 0
+ * again, kernel/liveupdate/kexec_handover.c:1737). The format
  * is lib/kho_metadata.c's (reader and writer); this client only keeps the
  * count from one boot to the next, as kho_in.kexec_count does.
  */
@@ -47,8 +49,11 @@ static int km_restore(struct sim_boot *b, struct client_state *st,
 		return sim_fail(e, ret, "kexec-metadata: %s", why);
 	}
 	prev_count = info.kexec_count;
-	snprintf(st->msg, sizeof(st->msg), "kexec %u since cold boot, from %s",
-		 info.kexec_count, info.previous_release);
+	/* Linux counts from 0 again after a kernel that handed none over. */
+	snprintf(
+		st->msg, sizeof(st->msg),
+		"kexec %u since cold boot or a kernel without kexec-metadata, from %s",
+		info.kexec_count, info.previous_release);
 	st->restored_bytes = info.size;
 	if (kho_restore_free(&b->in, sim_phys_to_virt(&b->m, blob_phys)))
 		return sim_fail(e, -ENOENT,

@@ -217,4 +217,25 @@ for spec in "1K|1 KiB" "4K|4 KiB" "1M|1 MiB" "1025K|1.00 MiB"; do
 	grep -q "restore *memfd: .* intact" "$T/out" ||
 		fail "memfd:$size: restore: $(grep 'memfd' "$T/out")"
 done
+# --without kexec-metadata: a kernel that lacks it neither restores nor
+# hands it over (it once preserved it all the same, and the boot after
+# said "kexec 1 since cold boot" after 3 kexecs); the next kernel, handed
+# none, counts from 0 again, as Linux's kho_in_kexec_metadata() does.
+M="$T/without-km"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+"$KHO" boot "$M" --kexec >/dev/null && "$KHO" boot "$M" --kexec >/dev/null ||
+	fail "without kexec-metadata: the first two boots"
+"$KHO" boot "$M" --without kexec-metadata --kexec >"$T/out" ||
+	fail "--without kexec-metadata: $(cat "$T/out")"
+grep -q 'unclaimed *subtree "kexec-metadata"' "$T/out" ||
+	fail "--without kexec-metadata restored it: $(cat "$T/out")"
+grep -q 'preserve *kexec-metadata' "$T/out" &&
+	fail "--without kexec-metadata preserved it: $(cat "$T/out")"
+"$KHO" boot "$M" --kexec >"$T/out" || fail "after --without: $(cat "$T/out")"
+grep -q '^  restore *kexec-metadata: none handed over (the previous kernel had none): the count starts again$' "$T/out" ||
+	fail "after --without: $(grep kexec-metadata "$T/out")"
+"$KHO" boot "$M" >"$T/out" || fail "two after --without: $(cat "$T/out")"
+grep -q 'restore *kexec-metadata: kexec 1 since cold boot or a kernel without kexec-metadata, from ' "$T/out" ||
+	fail "two after --without: $(grep kexec-metadata "$T/out")"
+
 echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec, clients out of memory, larger pages' scratch, the record at kexec"

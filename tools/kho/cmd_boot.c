@@ -172,7 +172,7 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	struct sim_boot_opts opts = { .scrub = args->scrub,
 				      .punch = true,
 				      .abi = args->abi };
-	struct client_state st[8] = { 0 };
+	struct client_state st[8] = { 0 }, *km;
 	struct subtree_list subtrees = { 0 };
 	struct sim_boot *b;
 	uint64_t t0, restore_ns = 0, restored = 0, preserved = 0, want = 0;
@@ -193,9 +193,11 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	}
 	/*
 	 * The kernel's own record of the chain: like Linux (kho_init() ->
-	 * kho_kexec_metadata_init()), every boot adds it, kexec or not.
+	 * kho_kexec_metadata_init(), kernel/liveupdate/kexec_handover.c:1803),
+	 * every boot adds it, kexec or not; a kernel without it adds none.
 	 */
-	state_of(st, &client_kexec_metadata)->requested = true;
+	km = state_of(st, &client_kexec_metadata);
+	km->requested = !boot_without(args, &client_kexec_metadata);
 
 	ret = sim_boot_open(b, dir, &opts, e);
 	if (ret) {
@@ -286,6 +288,14 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 				fmt_ns(s->restore_ns, b2, sizeof(b2)));
 		}
 	}
+	/*
+	 * Linux's kho_in_kexec_metadata() finds none and keeps a count of 0
+	 * (kernel/liveupdate/kexec_handover.c:1737): the next count is 1.
+	 */
+	if (b->kho_boot && km->requested && !km->found)
+		fprintf(out,
+			"  %-14s%s: none handed over (the previous kernel had none): the count starts again\n",
+			"restore", client_kexec_metadata.name);
 	if (b->kho_boot)
 		fprintf(out, "  %-14s%s checked in %s\n", "restored",
 			fmt_bytes(restored, b1, sizeof(b1)),
