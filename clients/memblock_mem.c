@@ -15,7 +15,9 @@
  * the next handover). Every region the handover names is revived, as if
  * this kernel were booted with the same reserve_mem= options, its bytes
  * left as they are (ours are refilled); a boot with no region handed over
- * allocates "trace" and "oops" afresh.
+ * allocates "trace" and "oops" afresh, and so does a boot asked for
+ * another size of them (memblock:SIZE): Linux revives a region only at
+ * the size reserve_mem= asks for.
  *
  * The blob is lib/kho_memblock.c's (one reader, one writer). This client
  * adds an "xxh3" property per region to check the contents; a real
@@ -52,6 +54,12 @@ static struct mb_region regions[MB_MAX_REGIONS];
 static unsigned int nr_regions;
 /* Regions taken over from the handover rather than allocated. */
 static bool revived[MB_MAX_REGIONS];
+/* This boot's size of each of its own regions (reserve_mem=SIZE). */
+static uint64_t own_size;
+/* Own regions handed over at another size: not revived, allocated anew. */
+static char resized[MB_NR_OWN][MB_NAME_LEN];
+static uint64_t resized_from[MB_NR_OWN];
+static unsigned int nr_resized;
 
 /* Is @r a region this machine can revive: page-aligned, RAM, reserved? */
 static bool revivable(struct sim_boot *b, const struct mb_region *r)
@@ -61,7 +69,15 @@ static bool revivable(struct sim_boot *b, const struct mb_region *r)
 	       sim_memblock_is_reserved(&b->mb, r->start, r->size);
 }
 
-/* Every sane region of the handover, revived in handover order. */
+static bool own_region(const char *name);
+
+/*
+ * Every sane region of the handover, revived in handover order; but one
+ * of this boot's own regions only at the size this boot asks for: Linux's
+ * reserve_mem_kho_revive() refuses a region whose size differs from
+ * reserve_mem='s ("has wrong size", mm/memblock.c:2778-2782) and
+ * reserve_mem() then allocates it afresh.
+ */
 static int revive_cb(const struct kho_memblock_region *hr, void *arg)
 {
 	struct sim_boot *b = arg;
@@ -69,6 +85,14 @@ static int revive_cb(const struct kho_memblock_region *hr, void *arg)
 
 	if (nr_regions == MB_MAX_REGIONS || strlen(hr->name) >= MB_NAME_LEN)
 		return 0;
+	if (own_region(hr->name) && hr->size != own_size) {
+		if (nr_resized < MB_NR_OWN) {
+			snprintf(resized[nr_resized], MB_NAME_LEN, "%s",
+				 hr->name);
+			resized_from[nr_resized++] = hr->size;
+		}
+		return 0;
+	}
 	snprintf(r->name, sizeof(r->name), "%s", hr->name);
 	r->start = hr->start;
 	r->size = hr->size;
@@ -110,6 +134,15 @@ static bool own_region(const char *name)
 	return false;
 }
 
+/* Was own region @name handed over at another size, and not revived? */
+static bool was_resized(const char *name)
+{
+	for (unsigned int i = 0; i < nr_resized; i++)
+		if (!strcmp(resized[i], name))
+			return true;
+	return false;
+}
+
 /* reserve_mem= is parsed at memblock time: allocate there. */
 static int mb_early(struct sim_boot *b, struct client_state *st,
 		    struct sim_error *e)
@@ -119,22 +152,26 @@ static int mb_early(struct sim_boot *b, struct client_state *st,
 	bool revived_any;
 
 	nr_regions = 0;
+	nr_resized = 0;
 	memset(revived, 0, sizeof(revived));
+	own_size = half ? half : page;
 	revive_handed_over(b);
 	revived_any = nr_regions > 0;
 	/*
 	 * A kernel that revives regions was booted with the reserve_mem=
 	 * options that named them: it asks for no others. Only without a
-	 * handed-over region does this client ask for "trace" and "oops".
+	 * handed-over region does this client ask for "trace" and "oops",
+	 * and for those of them handed over at another size.
 	 */
-	for (unsigned int i = 0; !revived_any && i < MB_NR_OWN; i++) {
+	for (unsigned int i = 0; i < MB_NR_OWN; i++) {
 		struct mb_region *r = &regions[nr_regions];
 
-		if (have_region(region_names[i]) ||
+		if ((revived_any && !was_resized(region_names[i])) ||
+		    have_region(region_names[i]) ||
 		    nr_regions == MB_MAX_REGIONS)
 			continue;
 		snprintf(r->name, sizeof(r->name), "%s", region_names[i]);
-		r->size = half ? half : page;
+		r->size = own_size;
 		r->start = sim_memblock_alloc(
 			&b->mb, r->size, page, 0, SIM_MB_ALLOC_ANYWHERE,
 			SIM_NUMA_NO_NODE, SIM_MB_RSRV_KERN,
@@ -235,6 +272,22 @@ static int mb_restore(struct sim_boot *b, struct client_state *st,
 			 "%u reserve_mem regions restored, %u of them checked "
 			 "(the others carry no hash)",
 			 m.n, m.checked);
+	for (unsigned int i = 0; i < nr_resized; i++) {
+		size_t n = strlen(st->msg);
+
+		snprintf(st->msg + n, sizeof(st->msg) - n,
+			 "%s%s (%" PRIu64 " KiB)", i ? " and " : "; ",
+			 resized[i], resized_from[i] >> 10);
+	}
+	if (nr_resized) {
+		size_t n = strlen(st->msg);
+
+		snprintf(
+			st->msg + n, sizeof(st->msg) - n,
+			" %s not the %" PRIu64
+			" KiB asked for: allocated anew, not revived, as Linux does",
+			nr_resized > 1 ? "are" : "is", own_size >> 10);
+	}
 	if (kho_restore_free(&b->in, sim_phys_to_virt(&b->m, blob_phys)))
 		return sim_fail(e, -ENOENT,
 				"memblock: blob at %#" PRIx64

@@ -238,4 +238,23 @@ grep -q '^  restore *kexec-metadata: none handed over (the previous kernel had n
 grep -q 'restore *kexec-metadata: kexec 1 since cold boot or a kernel without kexec-metadata, from ' "$T/out" ||
 	fail "two after --without: $(grep kexec-metadata "$T/out")"
 
+# memblock:SIZE on a boot that revives regions: Linux revives a
+# reserve_mem region only at the size asked for (mm/memblock.c:2778), so
+# memblock:8M after a handover of 2M allocates 4 MiB regions anew (it
+# once revived the 1 MiB ones and ignored the size); the same size again
+# revives them.
+M="$T/memblock-size"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+"$KHO" boot "$M" --preserve memblock:2M --kexec >/dev/null || fail "memblock:2M"
+"$KHO" boot "$M" --preserve memblock:8M --kexec >"$T/out" ||
+	fail "memblock:8M after 2M: $(cat "$T/out")"
+grep -q '^  restore *memblock: 2 reserve_mem regions intact; trace (1024 KiB) and oops (1024 KiB) are not the 4096 KiB asked for: allocated anew, not revived, as Linux does (' "$T/out" ||
+	fail "memblock:8M after 2M: $(grep memblock "$T/out")"
+grep -q '^  preserve *memblock: 8 MiB, 2 regions, trace at 0x[0-9a-f]*$' "$T/out" ||
+	fail "memblock:8M after 2M: $(grep memblock "$T/out")"
+"$KHO" boot "$M" --preserve memblock:8M --kexec >"$T/out" ||
+	fail "memblock:8M again: $(cat "$T/out")"
+grep -q '^  preserve *memblock: 8 MiB, 2 regions, trace at 0x[0-9a-f]* (revived)$' "$T/out" ||
+	fail "memblock:8M again: $(grep memblock "$T/out")"
+
 echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec, clients out of memory, larger pages' scratch, the record at kexec"
