@@ -542,6 +542,12 @@ static int range_end(const struct kho_geometry *geo, uint64_t pfn,
 	/* The last block must end below 2^64, as for a single block. */
 	if (*end < pfn || *end >> geo->order0_bit)
 		return -ERANGE;
+	/*
+	 * An odd end splits off an order-0 block, which kho-v2's 16 KiB-page
+	 * tree has no place for (block_key() refuses one the same way).
+	 */
+	if (kho_geometry_truncates_order0(geo) && (pfn | *end) & 1)
+		return -ERANGE;
 	return 0;
 }
 

@@ -115,6 +115,30 @@ static void test_v2_16k_writer(void **state)
 		-ERANGE);
 	assert_int_equal(
 		kho_preserve_folio(&out, ENV_PHYS_BASE + 64 * 16384, 1), 0);
+	/*
+	 * Page runs too: one that splits off an order-0 block is refused
+	 * (it was once written with its order bit truncated, read back as
+	 * an order-32 block far outside RAM), one of even ends is not.
+	 */
+	assert_int_equal(
+		kho_preserve_pages(&out, ENV_PHYS_BASE + 66 * 16384, 1),
+		-ERANGE);
+	assert_int_equal(
+		kho_preserve_pages(&out, ENV_PHYS_BASE + 66 * 16384, 3),
+		-ERANGE);
+	assert_int_equal(
+		kho_preserve_pages(&out, ENV_PHYS_BASE + 67 * 16384, 2),
+		-ERANGE);
+	assert_false(
+		kho_radix_test_page(&out.tree, (ENV_PHYS_BASE >> 14) + 66, 1));
+	assert_int_equal(
+		kho_preserve_pages(&out, ENV_PHYS_BASE + 66 * 16384, 6), 0);
+	assert_true(
+		kho_radix_test_page(&out.tree, (ENV_PHYS_BASE >> 14) + 66, 1));
+	assert_true(
+		kho_radix_test_page(&out.tree, (ENV_PHYS_BASE >> 14) + 68, 2));
+	assert_int_equal(
+		kho_unpreserve_pages(&out, ENV_PHYS_BASE + 66 * 16384, 6), 0);
 	/* The root FDT and blobs take an order-1 block. */
 	assert_true(kho_radix_test_page(&out.tree, out.fdt_phys >> 14, 1));
 	blob = kho_alloc_preserve(&out, 100);

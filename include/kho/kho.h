@@ -280,7 +280,9 @@ int kho_unpreserve_folio(struct kho_out *out, uint64_t phys, unsigned int order)
  *
  * Split as the kernel splits it, into blocks of order
  * min(ctz(pfn), ilog2(pages left)); kho_restore_pages() walks the same split.
- * The run must be in RAM and clear of every scratch area.
+ * The run must be in RAM and clear of every scratch area; on kho-v2 with
+ * 16 KiB pages it must start and end on an even page, as that tree has
+ * no place for an order-0 block.
  * Context: takes the tree lock; may allocate tree nodes.
  * Return: 0, -EINVAL, -ERANGE, -ENOMEM; on failure the blocks this call
  * added are removed again.

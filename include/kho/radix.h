@@ -254,7 +254,9 @@ int kho_radix_walk(struct kho_radix_tree *tree, kho_radix_walk_cb cb, void *arg)
  * min(ctz(pfn), ilog2(pages left)). On failure the blocks this call added
  * are removed again; blocks that were present before stay.
  * Context: takes the tree lock; may allocate.
- * Return: 0, -EINVAL (nr_pages 0), -ERANGE, -ENOMEM, -EPERM.
+ * Return: 0, -EINVAL (nr_pages 0), -ERANGE (past the keys, or a split
+ * with an order-0 block on kho-v2's 16 KiB-page tree, which has no place
+ * for one: @pfn and @pfn + @nr_pages must be even there), -ENOMEM, -EPERM.
  */
 int kho_radix_add_range(struct kho_radix_tree *tree, uint64_t pfn,
 			uint64_t nr_pages);
