@@ -10,6 +10,7 @@
 #include <sys/random.h>
 
 #include <libfdt.h>
+#include <kho/version.h>
 #include <xxhash.h>
 
 #include "client.h"
@@ -37,6 +38,14 @@ int client_size(struct sim_boot *b, const struct client_state *st,
 				b->m.ram_bytes);
 	*size = (st->size + align - 1) & ~(align - 1);
 	return 0;
+}
+
+const char *client_strerror(struct sim_boot *b, int ret)
+{
+	/* On that tree an order-0 key is the one key out of range. */
+	if (ret == -ERANGE && kho_geometry_truncates_order0(&b->out.geo))
+		return "kho-v2 on 16 KiB pages has no place in its tree for an order-0 page (docs/abi.md); kho-v3 and kho-v4 have";
+	return strerror(-ret);
 }
 
 const struct kho_client *client_find(const char *name)

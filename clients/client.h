@@ -73,6 +73,8 @@ struct client_state {
  * @default_size: bytes preserved when --preserve gives no size
  * @fixed_size: the client preserves @default_size bytes, never another
  *	size, and --preserve refuses one
+ * @order0: the client preserves order-0 pages whatever its size, which
+ *	kho-v2's 16 KiB-page tree cannot hold (kho_geometry_truncates_order0())
  * @early: memblock time (before the page allocator); may be NULL
  * @restore: take back and check what the blob at @blob_phys describes
  * @preserve: preserve fresh data and add the subtree
@@ -83,6 +85,7 @@ struct kho_client {
 	const char *summary;
 	uint64_t default_size;
 	bool fixed_size;
+	bool order0;
 	int (*early)(struct sim_boot *b, struct client_state *st,
 		     struct sim_error *e);
 	int (*restore)(struct sim_boot *b, struct client_state *st,
@@ -154,6 +157,16 @@ void client_release(struct sim_boot *b, uint64_t phys, uint64_t size);
  */
 int client_size(struct sim_boot *b, const struct client_state *st,
 		uint64_t align, uint64_t *size, struct sim_error *e);
+
+/**
+ * client_strerror() - why preserving failed, in words
+ * @b: boot
+ * @ret: a negative errno from a kho_preserve_*() call
+ *
+ * Return: strerror(-@ret), but for -ERANGE on kho-v2's 16 KiB-page tree
+ * the reason: it has no place for an order-0 page (docs/abi.md).
+ */
+const char *client_strerror(struct sim_boot *b, int ret);
 
 /* The u64 property @name of node @node, native-endian; -EINVAL otherwise. */
 int client_fdt_u64(const void *fdt, int node, const char *name, uint64_t *v);

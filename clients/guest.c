@@ -122,8 +122,11 @@ static int guest_carry_over(struct sim_boot *b, struct guest_folio *gf,
 		gf[i].hash = client_hash(va, bytes);
 		ret = kho_preserve_folio(&b->out, gf[i].phys, gf[i].order);
 		if (ret)
-			return sim_fail(e, ret, "guest: cannot preserve the folio at %#" PRIx64 " again: %s",
-					gf[i].phys, strerror(-ret));
+			return sim_fail(
+				e, ret,
+				"guest: cannot preserve the folio at %#" PRIx64
+				" again: %s",
+				gf[i].phys, client_strerror(b, ret));
 		if (gf[i].order == order_1g)
 			(*n_1g)++;
 	}
@@ -188,8 +191,10 @@ static int guest_preserve(struct sim_boot *b, struct client_state *st,
 		gf[n].hash = client_hash(va, bytes);
 		ret = kho_preserve_folio(&b->out, gf[n].phys, order);
 		if (ret) {
-			sim_fail(e, ret, "guest: cannot preserve the folio at %#" PRIx64 ": %s",
-				 gf[n].phys, strerror(-ret));
+			sim_fail(e, ret,
+				 "guest: cannot preserve the folio at %#" PRIx64
+				 ": %s",
+				 gf[n].phys, client_strerror(b, ret));
 			goto out;
 		}
 		n++;

@@ -163,7 +163,7 @@ static int kho_test_client_preserve(struct sim_boot *b, struct client_state *st,
 	if (ret) {
 		sim_fail(e, ret,
 			 "kho-test: cannot preserve %" PRIu32 " folios: %s", nr,
-			 strerror(-ret));
+			 client_strerror(b, ret));
 		goto out;
 	}
 	ret = kho_add_subtree(&b->out, KHO_TEST_NAME, t.fdt, t.fdt_size);
@@ -188,6 +188,7 @@ const struct kho_client client_kho_test = {
 	.subtree = KHO_TEST_NAME,
 	.summary = "lib/test_kho.c: random folios and their csum_partial",
 	.default_size = 8ULL << 20,
+	.order0 = true,
 	.restore = kho_test_client_restore,
 	.preserve = kho_test_client_preserve,
 };

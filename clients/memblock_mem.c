@@ -328,7 +328,7 @@ static int mb_preserve(struct sim_boot *b, struct client_state *st,
 				e, ret,
 				"memblock: cannot preserve %s at %#" PRIx64
 				": %s",
-				r->name, r->start, strerror(-ret));
+				r->name, r->start, client_strerror(b, ret));
 		out[i] = (struct kho_memblock_region){
 			.name = r->name,
 			.start = r->start,

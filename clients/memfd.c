@@ -266,7 +266,7 @@ static int memfd_preserve_v1(struct sim_boot *b, struct client_state *st,
 			sim_fail(e, ret,
 				 "memfd: cannot preserve the folio at %#" PRIx64
 				 ": %s",
-				 phys, strerror(-ret));
+				 phys, client_strerror(b, ret));
 			goto out;
 		}
 		folios[n].pfn = phys >> shift;
@@ -307,7 +307,7 @@ static int memfd_preserve_v1(struct sim_boot *b, struct client_state *st,
 	free(block_phys);
 	if (ret) {
 		sim_fail(e, ret, "memfd: cannot preserve the folio array: %s",
-			 strerror(-ret));
+			 client_strerror(b, ret));
 		goto out;
 	}
 	ser = kho_alloc_preserve(&b->out, sizeof(*ser));
@@ -794,6 +794,7 @@ const struct kho_client client_memfd = {
 	.summary = "memfds through LUO sessions (luo-v5, memfd-v2) on kho-v4, "
 		   "the \"memfd\" child (memfd-v1) before",
 	.default_size = 16ULL << 20,
+	.order0 = true,
 	.restore = memfd_restore,
 	.preserve = memfd_preserve,
 };

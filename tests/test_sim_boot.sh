@@ -257,4 +257,23 @@ grep -q '^  preserve *memblock: 8 MiB, 2 regions, trace at 0x[0-9a-f]*$' "$T/out
 grep -q '^  preserve *memblock: 8 MiB, 2 regions, trace at 0x[0-9a-f]* (revived)$' "$T/out" ||
 	fail "memblock:8M again: $(grep memblock "$T/out")"
 
+# kho-v2 on 16 KiB pages has no place for an order-0 page (docs/abi.md):
+# memfd and kho-test, which always preserve some, are refused before the
+# boot with that reason (memfd once failed mid-boot with "Numerical result
+# out of range"); memblock's one-page regions fail with the same reason
+# and no handover is written (they were once written truncated).
+M="$T/v2-16k"
+"$KHO" machine create "$M" --ram 512M --page-size 16K >/dev/null
+for c in memfd kho-test; do
+	refused "$M" "$M: --abi kho-v2 on 16 KiB pages cannot hold $c's order-0 pages: its tree has no place for them (docs/abi.md); kho-v3 and kho-v4 have." \
+		--abi v2 --preserve $c --kexec
+done
+"$KHO" boot "$M" --abi v2 --preserve memblock:32K --kexec >"$T/out" 2>"$T/err" &&
+	fail "v2 16K memblock:32K booted: $(cat "$T/out")"
+grep -q '^kho: memblock: cannot preserve trace at 0x[0-9a-f]*: kho-v2 on 16 KiB pages has no place in its tree for an order-0 page (docs/abi.md); kho-v3 and kho-v4 have\.$' "$T/err" ||
+	fail "v2 16K memblock:32K said: $(cat "$T/err")"
+[ ! -e "$M/handover" ] || fail "v2 16K memblock:32K wrote a handover"
+"$KHO" boot "$M" --abi v3 --preserve memfd:1M --preserve kho-test:1M --kexec >"$T/out" ||
+	fail "v3 16K: $(cat "$T/out")"
+
 echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec, clients out of memory, larger pages' scratch, the record at kexec"

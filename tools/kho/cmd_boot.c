@@ -213,6 +213,26 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 			       fmt_bytes(b->m.ram_bytes, b2, sizeof(b2)));
 		goto out_close;
 	}
+	/*
+	 * kho-v2's 16 KiB-page tree has no place for an order-0 page
+	 * (docs/abi.md): refuse a client that preserves such pages now.
+	 */
+	for (unsigned int i = 0; i < args->nr && args->abi; i++) {
+		struct kho_geometry geo;
+
+		if (!args->req[i].cl->order0 ||
+		    kho_geometry_init_abi(&geo, b->m.conf.page_shift,
+					  args->abi) ||
+		    !kho_geometry_truncates_order0(&geo))
+			continue;
+		ret = sim_fail(
+			e, -ERANGE,
+			"%s: --abi %s on %" PRIu64
+			" KiB pages cannot hold %s's order-0 pages: its tree has no place for them (docs/abi.md); kho-v3 and kho-v4 have",
+			dir, args->abi->name, b->m.page_size >> 10,
+			args->req[i].cl->name);
+		goto out_close;
+	}
 	print_header(out, b, args);
 	if (b->kho_boot) {
 		fprintf(out, "  %-14s%s: %" PRIu64 " ranges reserved, %s\n", "walk",
