@@ -314,8 +314,10 @@ static int cold_boot(struct sim_boot *b, struct sim_error *e)
 				      SIM_MB_RSRV_KERN))
 		base = SIM_MB_ALLOC_ANYWHERE;
 	if (base == SIM_MB_ALLOC_ANYWHERE)
-		return sim_fail(e, -ENOMEM, "%s: no room for the kernel image",
-				b->m.dir);
+		return sim_fail(e, -ENOMEM,
+				"%s: no room for the kernel image (%llu MiB of "
+				"free RAM below 4 GiB)",
+				b->m.dir, SIM_KERNEL_SIZE >> 20);
 	b->kernel_base = base;
 	ret = charge_memmap(b, e);
 	if (ret)
@@ -502,6 +504,39 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 	return 0;
 }
 
+/* memblock as firmware hands it over: every RAM range, the firmware's own. */
+static int memblock_setup(struct sim_boot *b, struct sim_error *e)
+{
+	for (unsigned int i = 0; i < b->m.conf.nr_ranges; i++) {
+		const struct sim_ram_range *r = &b->m.conf.ram[i];
+
+		if (sim_memblock_add(&b->mb, r->base, r->size, r->nid))
+			return sim_fail(e, -ENOMEM, "out of memblock regions");
+	}
+	sim_memblock_reserve(&b->mb, 0, SIM_FIRMWARE_SIZE, 0);
+	return 0;
+}
+
+int sim_boot_plan(const struct sim_conf *conf, const char *dir,
+		  struct sim_error *e)
+{
+	struct sim_boot *b = calloc(1, sizeof(*b));
+	int ret;
+
+	if (!b)
+		return sim_fail(e, -ENOMEM, "out of memory");
+	snprintf(b->m.dir, sizeof(b->m.dir), "%s", dir);
+	b->m.conf = *conf;
+	b->m.page_size = 1ULL << conf->page_shift;
+	sim_memblock_init(&b->mb);
+	ret = memblock_setup(b, e);
+	if (!ret)
+		ret = cold_boot(b, e);
+	sim_memblock_destroy(&b->mb);
+	free(b);
+	return ret;
+}
+
 int sim_boot_open(struct sim_boot *b, const char *dir,
 		  const struct sim_boot_opts *opts, struct sim_error *e)
 {
@@ -524,15 +559,9 @@ int sim_boot_open(struct sim_boot *b, const char *dir,
 		sim_fail(e, ret, "no memory for the memmap");
 		goto fail;
 	}
-	for (unsigned int i = 0; i < b->m.conf.nr_ranges; i++) {
-		const struct sim_ram_range *r = &b->m.conf.ram[i];
-
-		if (sim_memblock_add(&b->mb, r->base, r->size, r->nid)) {
-			ret = sim_fail(e, -ENOMEM, "out of memblock regions");
-			goto fail;
-		}
-	}
-	sim_memblock_reserve(&b->mb, 0, SIM_FIRMWARE_SIZE, 0);
+	ret = memblock_setup(b, e);
+	if (ret)
+		goto fail;
 
 	ret = sim_handover_read(&b->m, &b->handover, e);
 	if (ret == -ENOENT && !opts->inspect) {

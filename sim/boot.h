@@ -154,6 +154,21 @@ struct sim_boot {
 };
 
 /**
+ * sim_boot_plan() - would a machine of @conf cold-boot at all?
+ * @conf: the machine's layout, before it exists
+ * @dir: its directory, for messages only (nothing there is read)
+ * @e: what stops the first boot
+ *
+ * Makes what a cold boot reserves while memblock rules (firmware, the
+ * kernel image, each node's memmap, the KHO scratch areas) on @conf alone,
+ * with no RAM image: `kho machine create` refuses a machine that could
+ * never boot, with the sentence its boot would print.
+ * Return: 0 or a negative errno.
+ */
+int sim_boot_plan(const struct sim_conf *conf, const char *dir,
+		  struct sim_error *e);
+
+/**
  * sim_boot_open() - power on, up to the point where memblock still rules
  * @b: filled in
  * @dir: machine directory

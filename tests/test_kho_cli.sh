@@ -67,6 +67,9 @@ expect_table <<LIST
 2|machine offset: "-1" is not an address|machine offset $M -1
 2|machine offset: "18446744073709551616" is not an address|machine offset $M 18446744073709551616
 1|cannot read $T/x/machine.conf|machine offset $T/x 0x1000
+2|machine create: it could not boot: $T/x: cannot reserve 128 MiB of KHO scratch (lowmem)|machine create $T/x --ram 128M --page-size 64K
+2|machine create: it could not boot: $T/x: cannot reserve 20 MiB of KHO scratch (node 0)|machine create $T/x --ram 128M --nodes 2
+2|machine create: it could not boot: $T/x: no room for the kernel image (8 MiB of free RAM below 4 GiB)|machine create $T/x --ram 256M --ram-base 0x100000000
 LIST
 [ ! -e "$T/x" ] && [ ! -e "$T/y" ] || fail "a refused command made a directory"
 

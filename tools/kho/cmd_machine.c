@@ -108,6 +108,11 @@ static int machine_create(int argc, char **argv)
 	}
 	if (scratch)
 		strcpy(conf.kho_scratch, scratch);
+	/* A machine that could never boot is not made (nothing written). */
+	if (sim_boot_plan(&conf, dir, &e)) {
+		tool_error("machine create: it could not boot: %s", e.msg);
+		return 2;
+	}
 	if (sim_machine_create(dir, &conf, &e)) {
 		tool_error("machine create: %s", e.msg);
 		return 1;
