@@ -24,6 +24,14 @@ in docs/abi.md and the ELF specification, independently of the C code:
   luo-flb DIR NAME DATA COUNT
         append a File-Lifecycle-Bound entry to the pending handover's LUO
         FLB region in ram.img, in place (the simulator writes none)
+  luo-many DIR AT SIZE SESSIONS FILES FLBS
+        give the pending handover's LUO blob new chains, written in
+        ram.img in the SIZE bytes at physical AT (page-aligned; a preserved
+        region, such as a memblock one): SESSIONS sessions named s00000,
+        s00001, ..., session i holding FILES[i] files (FILES a comma list,
+        its last count repeated) with compatible f<i>-<j> and token
+        i << 32 | j, and an FLB region of FLBS entries named flb00000, ...
+        (data k, count 1); prints the pages used
   blob-prop DIR SUBTREE PROP DELTA
         add DELTA to the first 8-byte property PROP (native-endian) of the
         pending handover's SUBTREE blob, in ram.img; prints the new value
@@ -365,6 +373,59 @@ def cmd_luo_flb(args):
     machine_write(d, flbs_pa + 16 + n * 64,
                   struct.pack(NATIVE + "48sQQ", name.encode(), data, count))
     machine_write(d, flbs_pa + 8, struct.pack(NATIVE + "Q", n + 1))
+
+
+def cmd_luo_many(args):
+    """Write LUO block chains (docs/abi.md, KHO serialization blocks and
+    LUO luo-v5) of many sessions, files and FLBs, and point the LUO blob
+    (struct luo_ser: compatible[8], liveupdate_num, sessions_pa, flbs_pa)
+    at them."""
+    d, at, size = args[0], int(args[1], 0), int(args[2], 0)
+    nr_sessions, nr_flbs = int(args[3], 0), int(args[5], 0)
+    files = [int(x, 0) for x in args[4].split(",")]
+    _, page = machine_ranges(d)
+    if at % page:
+        die("luo-many: %#x is not page-aligned" % at)
+    pages = []
+
+    def alloc():
+        if (len(pages) + 1) * page > size:
+            die("luo-many: %d bytes at %#x are too few" % (size, at))
+        pages.append(at + len(pages) * page)
+        return pages[-1]
+
+    def chain(entries, entry_size):
+        """A block chain of the packed entries: its head, or 0."""
+        per = (page - 16) // entry_size
+        blocks = [entries[i:i + per] for i in range(0, len(entries), per)]
+        phys = [alloc() for _ in blocks]
+        for i, b in enumerate(blocks):
+            nxt = phys[i + 1] if i + 1 < len(blocks) else 0
+            machine_write(d, phys[i], struct.pack(NATIVE + "QQ", nxt, len(b))
+                          + b"".join(b))
+        return phys[0] if phys else 0
+
+    sessions = []
+    for i in range(nr_sessions):
+        n = files[min(i, len(files) - 1)]
+        head = chain([struct.pack(NATIVE + "48sQQ",
+                                  ("f%d-%d" % (i, j)).encode(), 0,
+                                  i << 32 | j) for j in range(n)], 64)
+        sessions.append(struct.pack(NATIVE + "64sQQ",
+                                    ("s%05d" % i).encode(), head, n))
+    sessions_pa = chain(sessions, 80)
+    region = struct.pack(NATIVE + "Q", nr_flbs) + b"".join(
+        struct.pack(NATIVE + "48sQQ", ("flb%05d" % k).encode(), k, 1)
+        for k in range(nr_flbs))
+    pgcnt = (8 + len(region) + page - 1) // page
+    flbs_pa = alloc()
+    for _ in range(pgcnt - 1):
+        alloc()
+    machine_write(d, flbs_pa, struct.pack(NATIVE + "Q", pgcnt) + region)
+    _, luo = subtree_data(d, "LUO")
+    machine_write(d, luo + 16, struct.pack(NATIVE + "QQ", sessions_pa,
+                                           flbs_pa))
+    print(len(pages))
 
 
 def cmd_blob_prop(args):
@@ -877,6 +938,7 @@ def main():
         "handover": cmd_handover,
         "blob-move": cmd_blob_move,
         "luo-flb": cmd_luo_flb,
+        "luo-many": cmd_luo_many,
         "blob-prop": cmd_blob_prop,
         "blob-rename": cmd_blob_rename,
         "dtb": cmd_dtb,
