@@ -240,6 +240,90 @@ static void test_v2_16k_order0_reading_in_ram(void **state)
 	kho_env_destroy(e);
 }
 
+/*
+ * Audit of every call that names a block by (pfn, order) or a page run,
+ * on kho-v2's 16 KiB-page tree: the order-1 block at p has key
+ * 2^49 | p >> 15, which is also the truncated key of the order-0 page
+ * whose frame number is that key. No call may read, clear or test that
+ * bit for the order-0 page: each refuses (-ERANGE, false, NULL or key 0)
+ * and the tree keeps its block.
+ */
+static void test_v2_16k_order0_never_reaches_a_key(void **state)
+{
+	struct kho_env *e = kho_env_create(14, ENV_PHYS_BASE, ENV_PAGES);
+	uint64_t block = ENV_PHYS_BASE + 200 * 16384, pfn, key, word;
+	struct kho_radix_stats st;
+	struct kho_out out;
+	struct kho_in in;
+	void *run;
+
+	assert_non_null(e);
+	kho_env_add_scratch(e, 16, 16);
+	assert_int_equal(kho_out_init_abi(&out, &e->geo, &e->ops, e->scratch,
+					  e->nr_scratch,
+					  kho_abi_get(KHO_ABI_V2)),
+			 0);
+	assert_int_equal(kho_preserve_folio(&out, block, 1), 0);
+	key = kho_key_encode(&out.geo, block, 1);
+	assert_int_equal(key, 1ULL << 49 | block >> 15);
+	/* The order-0 page whose truncated key is @key. */
+	pfn = key;
+	word = *leaf_word(e, &out.geo, kho_radix_root_phys(&out.tree), key);
+	assert_int_equal(kho_radix_get_stats(&out.tree, &st), 0);
+	assert_int_equal(st.nr_blocks, 2); /* the block and the root FDT */
+
+	/* Its key does not fit the tree: 0, and the raw key API refuses it. */
+	assert_int_equal(kho_key_encode(&out.geo, pfn << 14, 0), 0);
+	assert_int_equal(kho_radix_add_key(&out.tree, 1ULL << 50 | pfn),
+			 -ERANGE);
+	assert_int_equal(kho_radix_del_key(&out.tree, 1ULL << 50 | pfn),
+			 -ERANGE);
+	/* Single blocks, runs of blocks, page runs: refused. */
+	assert_false(kho_radix_test_page(&out.tree, pfn, 0));
+	assert_int_equal(kho_radix_del_page(&out.tree, pfn, 0), -ERANGE);
+	assert_int_equal(kho_radix_add_page(&out.tree, pfn, 0), -ERANGE);
+	assert_int_equal(kho_radix_del_blocks(&out.tree, pfn, 1, 0), -ERANGE);
+	assert_int_equal(kho_radix_add_blocks(&out.tree, pfn, 1, 0), -ERANGE);
+	assert_int_equal(kho_radix_del_range(&out.tree, pfn, 1), -ERANGE);
+	assert_int_equal(kho_radix_del_range(&out.tree, pfn - 1, 2), -ERANGE);
+	assert_int_equal(kho_radix_add_range(&out.tree, pfn, 1), -ERANGE);
+	assert_int_equal(kho_unpreserve_folio(&out, pfn << 14, 0), -ERANGE);
+	assert_int_equal(kho_unpreserve_pages(&out, pfn << 14, 1), -ERANGE);
+	assert_int_equal(kho_unpreserve_pages(&out, pfn << 14, 3), -ERANGE);
+	/* The same for the block's own first page. */
+	assert_false(kho_radix_test_page(&out.tree, block >> 14, 0));
+	assert_int_equal(kho_radix_del_page(&out.tree, block >> 14, 0),
+			 -ERANGE);
+	assert_int_equal(kho_unpreserve_pages(&out, block, 1), -ERANGE);
+	/* Nothing changed: the same bit, the same blocks. */
+	assert_int_equal(
+		*leaf_word(e, &out.geo, kho_radix_root_phys(&out.tree), key),
+		word);
+	assert_true(kho_radix_test_page(&out.tree, block >> 14, 1));
+	assert_int_equal(kho_radix_get_stats(&out.tree, &st), 0);
+	assert_int_equal(st.nr_blocks, 2);
+
+	/*
+	 * Restore: the walk of that tree yields no order-0 block, so an
+	 * order-0 restore finds no stamp and takes nothing; the real blocks
+	 * are still there afterwards.
+	 */
+	run = kho_env_alloc(e, 2);
+	assert_non_null(run);
+	assert_int_equal(kho_preserve_pages(&out, kho_env_phys(e, run), 4), 0);
+	assert_int_equal(kho_env_kexec(e, out.fdt_phys, &in, NULL), 0);
+	assert_null(kho_restore_folio(&in, block + 16384));
+	assert_null(kho_restore_pages(&in, block, 1));
+	assert_null(kho_restore_pages(&in, block + 16384, 1));
+	assert_null(kho_restore_pages(&in, kho_env_phys(e, run), 3));
+	assert_null(kho_restore_pages(&in, kho_env_phys(e, run) + 16384, 3));
+	assert_non_null(kho_restore_folio(&in, block));
+	assert_non_null(kho_restore_pages(&in, kho_env_phys(e, run), 4));
+	kho_in_destroy(&in);
+	kho_out_destroy(&out);
+	kho_env_destroy(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_v2_16k_writer),
 		cmocka_unit_test(test_v2_16k_truncated_order0_refused),
 		cmocka_unit_test(test_v2_16k_order0_reading_in_ram),
+		cmocka_unit_test(test_v2_16k_order0_never_reaches_a_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -127,7 +127,10 @@ int kho_geometry_init(struct kho_geometry *geo, unsigned int page_shift);
  * @phys: physical address, aligned to the block size
  * @order: log2 of the block's pages, at most geo->order0_bit
  *
- * Return: the key, or 0 (never a valid key) for an order out of range.
+ * Return: the key, or 0 (never a valid key) for an order out of range:
+ * above geo->order0_bit, or one whose order bit lies past the tree's
+ * geo->key_width bits (order 0 of kho-v2's 16 KiB-page tree, see
+ * kho_geometry_truncates_order0()).
  */
 uint64_t kho_key_encode(const struct kho_geometry *geo, uint64_t phys,
 			unsigned int order);
