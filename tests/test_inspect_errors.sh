@@ -269,9 +269,15 @@ grep -q "note: an FDT header, but not a sound FDT of version 16 or later" "$T/ou
 	fail "old subtree blobs: no note"
 
 # Bad source names and options.
-refused 1 "\"foo:bar\" is no memory source" --fdt "$T/root.fdt" --mem foo:bar
+# A SOURCE that cannot be parsed is a usage error (2), as a bad option
+# value is; one that names a file that cannot be read is not (1).
+refused 2 "\"foo:bar\" is no memory source" --fdt "$T/root.fdt" --mem foo:bar
 refused 1 "$T/nodir is not a machine directory" --mem "$T/nodir"
-refused 1 "raw:x@zz: \"zz\" is not a base address" --fdt "$T/root.fdt" --mem "raw:x@zz"
+refused 2 "raw:x@zz: \"zz\" is not a base address" --fdt "$T/root.fdt" --mem "raw:x@zz"
+refused 2 "raw:x: no base address" --fdt "$T/root.fdt" --mem "raw:x"
+refused 2 "raw: which file?" --fdt "$T/root.fdt" --mem "raw:@0x1000"
+refused 1 "cannot open $T/none.img: No such file" --fdt "$T/root.fdt" \
+	--mem "raw:$T/none.img@0"
 refused 2 "--page-size is 4K, 16K or 64K" --mem "$M" --page-size 8K
 refused 2 "--v1-bitmap is 512 or page" --mem "$M" --v1-bitmap 1024
 refused 2 "unknown option --frobnicate" --mem "$M" --frobnicate
@@ -299,6 +305,45 @@ rc=0
 grep -q "cannot create $T/nodir/pic.svg: No such file or directory" "$T/err" ||
 	fail "unwritable --svg: said: $(cat "$T/err")"
 [ ! -s "$T/out" ] || fail "unwritable --svg: a report was printed"
+
+# --svg FILE naming a file the inspection reads (through any name: a
+# symbolic link, a hard link, ../) would replace it with the picture:
+# refused as a usage error before anything is read or written, for every
+# kind of source and input file.
+mkdir "$T/sd"
+printf '0x1000\n' >"$T/sd/scratch_phys"
+printf '0x1000\n' >"$T/sd/scratch_len"
+ln -s "$M/ram.img" "$T/ram.link"
+ln "$T/root.fdt" "$T/root.hard"
+for c in "$M/ram.img|$M" "$M/handover|$M" "$M/machine.conf|$M" \
+	"$T/ram.link|$M" "$M/../m/handover|--mem machine:$M" \
+	"$M/ram.img|--mem raw:$M/ram.img@0 --fdt $T/root.fdt" \
+	"$T/good.core|--mem elf:$T/good.core --fdt $T/root.fdt" \
+	"$T/root.hard|--mem elf:$T/good.core --fdt $T/root.fdt" \
+	"$M/handover|--mem elf:$T/good.core --handover $M/handover" \
+	"$T/sd/scratch_phys|--mem elf:$T/good.core --fdt $T/root.fdt --scratch $T/sd" \
+	"$T/sd/scratch_len|--mem elf:$T/good.core --fdt $T/root.fdt --scratch $T/sd"; do
+	svg=${c%%|*}
+	before=$(inputs; cksum "$T"/sd/* "$T/root.fdt" "$M/machine.conf")
+	rc=0
+	# shellcheck disable=SC2086
+	"$KHO" inspect ${c#*|} --svg "$svg" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 2 ] || fail "--svg $svg: exit status $rc, want 2 ($(cat "$T/err"))"
+	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "--svg $svg: not one line: $(cat "$T/err")"
+	grep -q -- "--svg $svg is .*which inspect reads: the picture would replace it\|--svg $svg is a file inspect reads" "$T/err" ||
+		fail "--svg $svg: said: $(cat "$T/err")"
+	[ ! -s "$T/out" ] || fail "--svg $svg: a report was printed"
+	after=$(inputs; cksum "$T"/sd/* "$T/root.fdt" "$M/machine.conf")
+	[ "$before" = "$after" ] || fail "--svg $svg: an input changed"
+	[ ! -L "$svg" ] || [ "$(readlink "$svg")" = "$M/ram.img" ] ||
+		fail "--svg $svg: the link was replaced"
+done
+rm -rf "$T/sd" "$T/ram.link" "$T/root.hard"
+# A picture next to the inputs, not yet there, is written.
+"$KHO" inspect "$M" --svg "$M/pic.svg" >/dev/null 2>"$T/err" ||
+	fail "--svg in the machine directory: $(cat "$T/err")"
+grep -q "^<svg" "$M/pic.svg" || fail "--svg in the machine directory: no picture"
+rm -f "$M/pic.svg"
 
 # A root FDT the handover record places off its 8-byte alignment: refused
 # before a byte of it is read as a header, in kernel B's words (the FDT

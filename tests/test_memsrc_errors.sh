@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-# kho inspect's memory sources refuse what they cannot read with exit 1 and
-# one sentence naming the file and the problem, and change nothing: bad
+# kho inspect's memory sources refuse what they cannot read with exit 1 (2
+# for a source name that cannot be parsed) and one sentence naming the file and the problem, and change nothing: bad
 # specs, directories, empty, special and too long paths; ELF cores that
 # cannot be read (a FIFO) or a kcore without physical addresses; machine directories with a broken
 # machine.conf (unparsable, too large, a directory), no or a short ram.img, a
@@ -94,38 +94,39 @@ exec 3<>"$T/fifo"
 long=$(printf '%04100d' 0)
 touch "$T/marker"
 
-# fragment of the one sentence | --mem SOURCE | KHO_IOMEM | KHO_DEVMEM
-while IFS='|' read -r says spec iomem devmem; do
+# exit status (2: a SOURCE that cannot be parsed, a usage error) | fragment
+# of the one sentence | --mem SOURCE | KHO_IOMEM | KHO_DEVMEM
+while IFS='|' read -r want says spec iomem devmem; do
 	rc=0
 	KHO_IOMEM=$iomem KHO_DEVMEM=$devmem "$KHO" inspect --fdt "$T/fdt" \
 		--mem "$spec" </dev/null >"$T/out" 2>"$T/err" || rc=$?
-	[ "$rc" -eq 1 ] || fail "$spec: exit $rc: $(cat "$T/err")"
+	[ "$rc" -eq "$want" ] || fail "$spec: exit $rc, want $want: $(cat "$T/err")"
 	grep -q -- "$says" "$T/err" || fail "$spec: said $(cat "$T/err"), not $says"
 	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "$spec: more than one line: $(cat "$T/err")"
 done <<LIST
-which memory? --mem SOURCE||
-"nosuch:x" is no memory source: use DIR|nosuch:x||
-$T is a directory, not a file|elf:$T||
-$T/empty is empty|raw:$T/empty@0||
-raw: which file? (raw:FILE@0xBASE)|raw:@0x1000||
-raw:$T/empty: no base address: where does the image start? (raw:FILE@0xBASE)|raw:$T/empty||
-raw:$T/empty@ -0x40000000: " -0x40000000" is not a base address|raw:$T/empty@ -0x40000000||
-/dev/null is not a file|raw:/dev/null@0||
-path too long: 0000|elf:$long||
-path too long: 0000|raw:$long@0x0||
-$T/fifo: cannot read it as ELF|elf:$T/fifo||
-$T/kold gives no physical addresses (p_paddr is 0 in several segments)|kcore:$T/kold||
-$T/conf/machine.conf: ram range at 0x8000000 is not above the one before it|$T/conf||
-$T/hugeconf/machine.conf is larger than 1048576 bytes|$T/hugeconf||
-cannot read $T/confdir/machine.conf: Is a directory|$T/confdir||
-cannot open $T/noram/ram.img: No such file or directory|$T/noram||
-$T/short/ram.img is 67108864 bytes but machine.conf needs 134217728: truncated|$T/short||
-$T/hshort/handover is not 32 bytes|$T/hshort||
-cannot open $T/hloop/handover: Too many levels of symbolic links|$T/hloop||
-cannot read $T: Is a directory|devmem|$T|$T/devmem
-$T/iomem.bad:1: bad range|devmem|$T/iomem.bad|$T/devmem
-$T/iomem.noram lists no System RAM|devmem|$T/iomem.noram|$T/devmem
-$T/iomem.huge is larger than 1048576 bytes|devmem|$T/iomem.huge|$T/devmem
+2|which memory? --mem SOURCE||
+2|"nosuch:x" is no memory source: use DIR|nosuch:x||
+1|$T is a directory, not a file|elf:$T||
+1|$T/empty is empty|raw:$T/empty@0||
+2|raw: which file? (raw:FILE@0xBASE)|raw:@0x1000||
+2|raw:$T/empty: no base address: where does the image start? (raw:FILE@0xBASE)|raw:$T/empty||
+2|raw:$T/empty@ -0x40000000: " -0x40000000" is not a base address|raw:$T/empty@ -0x40000000||
+1|/dev/null is not a file|raw:/dev/null@0||
+2|path too long: 0000|elf:$long||
+2|path too long: 0000|raw:$long@0x0||
+1|$T/fifo: cannot read it as ELF|elf:$T/fifo||
+1|$T/kold gives no physical addresses (p_paddr is 0 in several segments)|kcore:$T/kold||
+1|$T/conf/machine.conf: ram range at 0x8000000 is not above the one before it|$T/conf||
+1|$T/hugeconf/machine.conf is larger than 1048576 bytes|$T/hugeconf||
+1|cannot read $T/confdir/machine.conf: Is a directory|$T/confdir||
+1|cannot open $T/noram/ram.img: No such file or directory|$T/noram||
+1|$T/short/ram.img is 67108864 bytes but machine.conf needs 134217728: truncated|$T/short||
+1|$T/hshort/handover is not 32 bytes|$T/hshort||
+1|cannot open $T/hloop/handover: Too many levels of symbolic links|$T/hloop||
+1|cannot read $T: Is a directory|devmem|$T|$T/devmem
+1|$T/iomem.bad:1: bad range|devmem|$T/iomem.bad|$T/devmem
+1|$T/iomem.noram lists no System RAM|devmem|$T/iomem.noram|$T/devmem
+1|$T/iomem.huge is larger than 1048576 bytes|devmem|$T/iomem.huge|$T/devmem
 LIST
 exec 3>&-
 

@@ -13,9 +13,11 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libfdt.h>
 
@@ -293,11 +295,16 @@ static int parse_page_size(const char *s, unsigned int *shift)
 	return -EINVAL;
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
-	char msg[512];
+	char msg[1024];
+	va_list ap;
 
-	snprintf(msg, sizeof(msg), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	tool_error(
 		"inspect: %s (kho inspect [--mem] DIR|SOURCE [--fdt FILE] "
 		"[--page-size N] [--v1-bitmap 512|page] [--handover FILE] "
@@ -380,13 +387,81 @@ static int parse_opts(struct inspect_opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* The picture, and a file inspect reads: --svg must not replace it. */
+struct svg_target {
+	struct stat st;
+	char input[4200];
+};
+
+static int same_file(const char *path, void *arg)
+{
+	struct svg_target *t = arg;
+	struct stat st;
+
+	if (stat(path, &st) || st.st_dev != t->st.st_dev ||
+	    st.st_ino != t->st.st_ino)
+		return 0;
+	snprintf(t->input, sizeof(t->input), "%s", path);
+	return 1;
+}
+
+/*
+ * kho inspect changes nothing: --svg FILE naming any file the inspection
+ * reads (the source's, --fdt, --handover, --scratch's lists; through any
+ * name or link) is refused before anything is read or written.
+ */
+static int check_svg_target(const struct inspect_opts *o,
+			    const struct memsrc_spec *sp)
+{
+	struct svg_target t = { .input = "" };
+	char path[4200];
+
+	if (!o->svg || stat(o->svg, &t.st))
+		return 0;
+	if (!memsrc_for_each_input(sp, same_file, &t) &&
+	    !(o->fdt && same_file(o->fdt, &t)) &&
+	    !(o->handover && same_file(o->handover, &t)) && o->scratch) {
+		snprintf(path, sizeof(path), "%s/scratch_phys", o->scratch);
+		if (!same_file(path, &t)) {
+			snprintf(path, sizeof(path), "%s/scratch_len",
+				 o->scratch);
+			same_file(path, &t);
+		}
+	}
+	if (!t.input[0])
+		return 0;
+	if (!strcmp(o->svg, t.input))
+		return usage_error("--svg %s is a file inspect reads: the "
+				   "picture would replace it",
+				   o->svg);
+	return usage_error("--svg %s is %s, which inspect reads: the picture "
+			   "would replace it",
+			   o->svg, t.input);
+}
+
 int cmd_inspect(int argc, char **argv)
 {
+	struct sim_error perr = { "" };
+	struct memsrc_spec *sp;
 	struct inspect_opts o = { 0 };
 	struct inspect *in;
 	int ret, jret;
 
 	ret = parse_opts(&o, argc, argv);
+	if (ret)
+		return ret;
+	/* A source that cannot be parsed is a usage error, like any option. */
+	sp = malloc(sizeof(*sp));
+	if (!sp) {
+		tool_error("out of memory");
+		return 1;
+	}
+	ret = memsrc_parse(sp, o.mem, &perr);
+	if (ret)
+		ret = usage_error("%s", perr.msg);
+	else
+		ret = check_svg_target(&o, sp);
+	free(sp);
 	if (ret)
 		return ret;
 	in = calloc(1, sizeof(*in));

@@ -336,39 +336,14 @@ static int parse_base(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int open_raw(struct memsrc *ms, const char *arg, struct sim_error *e)
+static int open_raw(struct memsrc *ms, const char *path, uint64_t base,
+		    struct sim_error *e)
 {
-	const char *at = strrchr(arg, '@');
-	uint64_t base = 0;
-	char path[PATH_MAX];
 	unsigned int cap = 0;
 	struct stat st;
 	int ret;
 
 	ms->kind = MEMSRC_RAW;
-	if (!at)
-		return sim_fail(e, -EINVAL,
-				"raw:%s: no base address: where does the image "
-				"start? (raw:FILE@0xBASE)",
-				arg);
-	if ((size_t)(at - arg) >= sizeof(path))
-		return sim_fail(e, -ENAMETOOLONG, "path too long: %s", arg);
-	memcpy(path, arg, at - arg);
-	path[at - arg] = '\0';
-	ret = parse_base(at + 1, &base);
-	if (ret)
-		return sim_fail(
-			e, -EINVAL,
-			ret == -ERANGE ?
-				"raw:%s: \"%s\" is larger than 2^64 - 1 "
-				"(raw:FILE@0xBASE)" :
-				"raw:%s: \"%s\" is not a base address: "
-				"0x and hex digits or decimal digits "
-				"(raw:FILE@0xBASE)",
-			arg, at + 1);
-	if (!*path)
-		return sim_fail(e, -EINVAL,
-				"raw: which file? (raw:FILE@0xBASE)");
 	ret = open_file(ms, path, &st, e);
 	if (ret)
 		return ret;
@@ -655,17 +630,17 @@ static int parse_iomem(struct memsrc *ms, const char *iomem_path,
 	return finish_segs(ms, e);
 }
 
-static int open_devmem(struct memsrc *ms, struct sim_error *e)
+static int open_devmem(struct memsrc *ms, const char *mem, const char *iomem,
+		       struct sim_error *e)
 {
-	const char *mem = getenv("KHO_DEVMEM"), *iomem = getenv("KHO_IOMEM");
 	struct stat st;
 	int ret;
 
 	ms->kind = MEMSRC_DEVMEM;
-	ret = open_file(ms, mem && *mem ? mem : "/dev/mem", &st, e);
+	ret = open_file(ms, mem, &st, e);
 	if (ret)
 		return ret;
-	return parse_iomem(ms, iomem && *iomem ? iomem : "/proc/iomem", e);
+	return parse_iomem(ms, iomem, e);
 }
 
 /* ---- the interface -------------------------------------------------------- */
@@ -680,36 +655,145 @@ static bool prefix(const char *s, const char *p, const char **rest)
 	return true;
 }
 
-int memsrc_open(struct memsrc *ms, const char *spec, struct sim_error *e)
+/* Copy @path into @sp->path, or refuse it as too long. */
+static int spec_path(struct memsrc_spec *sp, const char *path, size_t len,
+		     struct sim_error *e)
 {
-	const char *arg;
+	if (len >= sizeof(sp->path))
+		return sim_fail(e, -ENAMETOOLONG, "path too long: %s", path);
+	memcpy(sp->path, path, len);
+	sp->path[len] = '\0';
+	return 0;
+}
+
+int memsrc_parse(struct memsrc_spec *sp, const char *spec, struct sim_error *e)
+{
+	const char *arg, *at;
 	int ret;
 
-	memset(ms, 0, sizeof(*ms));
-	ms->fd = -1;
+	memset(sp, 0, sizeof(*sp));
 	if (!spec || !*spec)
 		return sim_fail(e, -EINVAL, "which memory? --mem SOURCE");
-	snprintf(ms->name, sizeof(ms->name), "%s", spec);
-	if (prefix(spec, "machine:", &arg))
-		ret = open_machine(ms, arg, e);
-	else if (prefix(spec, "raw:", &arg))
-		ret = open_raw(ms, arg, e);
-	else if (prefix(spec, "elf:", &arg))
-		ret = open_elf(ms, arg, false, e);
-	else if (prefix(spec, "kcore:", &arg))
-		ret = open_elf(ms, *arg ? arg : "/proc/kcore", true, e);
-	else if (!strcmp(spec, "kcore"))
-		ret = open_elf(ms, "/proc/kcore", true, e);
-	else if (!strcmp(spec, "devmem"))
-		ret = open_devmem(ms, e);
-	else if (strchr(spec, ':') && access(spec, F_OK))
-		ret = sim_fail(
+	if (prefix(spec, "machine:", &arg)) {
+		sp->kind = MEMSRC_MACHINE;
+		return spec_path(sp, arg, strlen(arg), e);
+	}
+	if (prefix(spec, "raw:", &arg)) {
+		sp->kind = MEMSRC_RAW;
+		at = strrchr(arg, '@');
+		if (!at)
+			return sim_fail(e, -EINVAL,
+					"raw:%s: no base address: where does "
+					"the image start? (raw:FILE@0xBASE)",
+					arg);
+		ret = parse_base(at + 1, &sp->base);
+		if (ret)
+			return sim_fail(
+				e, -EINVAL,
+				ret == -ERANGE ?
+					"raw:%s: \"%s\" is larger than 2^64 - 1 "
+					"(raw:FILE@0xBASE)" :
+					"raw:%s: \"%s\" is not a base address: "
+					"0x and hex digits or decimal digits "
+					"(raw:FILE@0xBASE)",
+				arg, at + 1);
+		if (at == arg)
+			return sim_fail(e, -EINVAL,
+					"raw: which file? (raw:FILE@0xBASE)");
+		return spec_path(sp, arg, at - arg, e);
+	}
+	if (prefix(spec, "elf:", &arg)) {
+		sp->kind = MEMSRC_ELF;
+		return spec_path(sp, arg, strlen(arg), e);
+	}
+	if (prefix(spec, "kcore:", &arg) || !strcmp(spec, "kcore")) {
+		if (!strcmp(spec, "kcore") || !*arg)
+			arg = "/proc/kcore";
+		sp->kind = MEMSRC_KCORE;
+		return spec_path(sp, arg, strlen(arg), e);
+	}
+	if (!strcmp(spec, "devmem")) {
+		const char *mem = getenv("KHO_DEVMEM");
+		const char *iomem = getenv("KHO_IOMEM");
+
+		sp->kind = MEMSRC_DEVMEM;
+		arg = iomem && *iomem ? iomem : "/proc/iomem";
+		if (strlen(arg) >= sizeof(sp->iomem))
+			return sim_fail(e, -ENAMETOOLONG, "path too long: %s",
+					arg);
+		strcpy(sp->iomem, arg);
+		arg = mem && *mem ? mem : "/dev/mem";
+		return spec_path(sp, arg, strlen(arg), e);
+	}
+	if (strchr(spec, ':') && access(spec, F_OK))
+		return sim_fail(
 			e, -EINVAL,
 			"\"%s\" is no memory source: use DIR, raw:FILE@0xBASE, "
 			"elf:FILE, kcore:/proc/kcore or devmem",
 			spec);
-	else
-		ret = open_machine(ms, spec, e);
+	sp->kind = MEMSRC_MACHINE;
+	return spec_path(sp, spec, strlen(spec), e);
+}
+
+int memsrc_for_each_input(const struct memsrc_spec *sp,
+			  int (*fn)(const char *path, void *arg), void *arg)
+{
+	static const char *const machine[] = { SIM_CONF_FILE, SIM_RAM_FILE,
+					       SIM_HANDOVER_FILE };
+	char path[PATH_MAX + 32];
+	int ret = 0;
+
+	switch (sp->kind) {
+	case MEMSRC_MACHINE:
+		for (unsigned int i = 0; !ret && i < 3; i++) {
+			snprintf(path, sizeof(path), "%s/%s", sp->path,
+				 machine[i]);
+			ret = fn(path, arg);
+		}
+		return ret;
+	case MEMSRC_DEVMEM:
+		ret = fn(sp->iomem, arg);
+		break;
+	case MEMSRC_RAW:
+	case MEMSRC_ELF:
+	case MEMSRC_KCORE:
+		break;
+	}
+	return ret ? ret : fn(sp->path, arg);
+}
+
+int memsrc_open(struct memsrc *ms, const char *spec, struct sim_error *e)
+{
+	struct memsrc_spec *sp;
+	int ret;
+
+	memset(ms, 0, sizeof(*ms));
+	ms->fd = -1;
+	snprintf(ms->name, sizeof(ms->name), "%s", spec);
+	sp = malloc(sizeof(*sp));
+	if (!sp)
+		return sim_fail(e, -ENOMEM, "out of memory");
+	ret = memsrc_parse(sp, spec, e);
+	if (ret) {
+		free(sp);
+		return ret;
+	}
+	switch (sp->kind) {
+	case MEMSRC_MACHINE:
+		ret = open_machine(ms, sp->path, e);
+		break;
+	case MEMSRC_RAW:
+		ret = open_raw(ms, sp->path, sp->base, e);
+		break;
+	case MEMSRC_ELF:
+	case MEMSRC_KCORE:
+		ret = open_elf(ms, sp->path, sp->kind == MEMSRC_KCORE, e);
+		break;
+	case MEMSRC_DEVMEM:
+		ret = open_devmem(ms, sp->path, sp->iomem, e);
+		break;
+	}
+	free(sp);
 	if (ret)
 		memsrc_close(ms);
 	return ret;

@@ -94,6 +94,45 @@ struct memsrc {
 };
 
 /**
+ * struct memsrc_spec - a memory source as the command line names it
+ * @kind: what it is
+ * @path: the machine directory, or the file read (raw, ELF, kcore, /dev/mem)
+ * @iomem: /dev/mem only: the file listing its RAM (/proc/iomem)
+ * @base: raw only: the physical address of the image's first byte
+ */
+struct memsrc_spec {
+	enum memsrc_kind kind;
+	char path[4096];
+	char iomem[4096];
+	uint64_t base;
+};
+
+/**
+ * memsrc_parse() - parse a memory source's name, opening nothing
+ * @sp: filled in
+ * @spec: as for memsrc_open()
+ * @e: why it cannot be parsed: one sentence naming @spec
+ *
+ * A name with a colon and no known prefix is a machine directory only if
+ * such a file exists (the one look at the file system).
+ * Return: 0, -EINVAL (no such kind of source, a raw image without a file or
+ * a base address) or -ENAMETOOLONG.
+ */
+int memsrc_parse(struct memsrc_spec *sp, const char *spec, struct sim_error *e);
+
+/**
+ * memsrc_for_each_input() - call @fn on every file memsrc_open() reads
+ * @sp: a parsed source
+ * @fn: called with each path (machine directory: machine.conf, ram.img and
+ *	handover, which may not exist); a non-zero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Return: 0, or what @fn returned.
+ */
+int memsrc_for_each_input(const struct memsrc_spec *sp,
+			  int (*fn)(const char *path, void *arg), void *arg);
+
+/**
  * memsrc_open() - open a memory source by its command-line name
  * @ms: filled in
  * @spec: "DIR" or "machine:DIR", "raw:FILE@0xBASE", "elf:FILE",
