@@ -108,6 +108,8 @@ echo 0x1000 >>"$D/scratch_len"
 	>"$T/warn.out" 2>"$T/err" || fail "a block inside scratch was refused: $(cat "$T/err")"
 grep -q "preserved memory overlaps a scratch area (phys $block" "$T/warn.out" "$T/err" ||
 	fail "scratch overlap not warned: $(cat "$T/warn.out" "$T/err")"
+grep -q "^  verdict       accepted, with the warnings above$" "$T/warn.out" ||
+	fail "a block inside scratch: $(grep verdict "$T/warn.out")"
 
 # One image three ways: raw, ELF core, /dev/mem.
 $H v1 "$T/v1" --bitmap page >/dev/null
