@@ -153,6 +153,30 @@ for c in "s-none|cannot open $T/s-none/scratch_phys: No such file" \
 	refused 1 "${c#*|}" --fdt "$T/root.fdt" --mem "elf:$T/good.core" \
 		--scratch "$T/${c%%|*}"
 done
+# Linux writes each "0x%llx": a sign, a blank, a number past 2^64 - 1 or
+# a line longer than any number is refused at its line, never wrapped
+# ("-1" was 2^64 - 1) or taken.
+mkdir "$T/s-bad"
+long=$(printf '%070d' 1)
+for c in "phys|-0x4dc00000|is not a hex number" \
+	"phys| 0x4dc00000|is not a hex number" \
+	"len|   +0x1800000|is not a hex number" "len|-1|is not a hex number" \
+	"len|0x|is not a hex number" "phys|0x1000 |is not a hex number" \
+	"phys|0x10000000000000000|is larger than 2^64 - 1" \
+	"phys|$long|is longer than a hex number"; do
+	what=${c%%|*} rest=${c#*|}
+	text=${rest%|*}
+	printf '0x1000\n' >"$T/s-bad/scratch_phys"
+	printf '0x1000\n' >"$T/s-bad/scratch_len"
+	printf '%s\n' "$text" >"$T/s-bad/scratch_$what"
+	case $text in
+	"$long") shown="$(printf '%.32s' "$text")\.\.\." ;;
+	*) shown=$(printf '%s' "$text" | sed 's/[+]/[+]/g') ;;
+	esac
+	refused 1 "s-bad/scratch_$what:1: \"$shown\" ${rest##*|}" \
+		--fdt "$T/root.fdt" --mem "elf:$T/good.core" --scratch "$T/s-bad"
+done
+rm -rf "$T/s-bad"
 # With a handover record the scratch array comes from it: --scratch is not
 # read (docs/inspect.md, kho.1).
 "$KHO" inspect --mem "elf:$T/good.core" --handover "$M/handover" \

@@ -1257,6 +1257,39 @@ static int read_handover_file(struct inspect *in, const char *path)
 }
 
 /*
+ * One line of scratch_phys or scratch_len: Linux writes "0x%llx\n"
+ * (kernel/liveupdate/kexec_handover_debugfs.c:83 and :92). Taken: an
+ * optional 0x, then hex digits, nothing else: no sign, no blank, no wrap
+ * (strtoull() would take " +0x10" and turn "-1" into 2^64 - 1).
+ */
+static int parse_scratch_hex(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return -EINVAL;
+		if (v >> 60)
+			return -ERANGE;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
  * Linux's debugfs lists the running kernel's scratch areas in
  * kho/out/scratch_phys and kho/out/scratch_len, one hex number a line.
  */
@@ -1280,7 +1313,7 @@ static int read_scratch_dir(struct inspect *in, const char *dir)
 		}
 		vals[k] = calloc(INSPECT_SCRATCH_MAX, sizeof(uint64_t));
 		while (vals[k] && fgets(line, sizeof(line), f)) {
-			char *end;
+			int err;
 
 			if (n[k] == INSPECT_SCRATCH_MAX) {
 				ret = sim_fail(&in->err, -E2BIG,
@@ -1288,13 +1321,23 @@ static int read_scratch_dir(struct inspect *in, const char *dir)
 					       path, INSPECT_SCRATCH_MAX);
 				break;
 			}
+			if (!strchr(line, '\n') && !feof(f)) {
+				ret = sim_fail(&in->err, -EINVAL,
+					       "%s:%u: \"%.32s...\" is longer "
+					       "than a hex number",
+					       path, n[k] + 1, line);
+				break;
+			}
 			line[strcspn(line, "\n")] = '\0';
-			errno = 0;
-			vals[k][n[k]] = strtoull(line, &end, 16);
-			if (errno || end == line || *end) {
+			err = parse_scratch_hex(line, &vals[k][n[k]]);
+			if (err) {
 				ret = sim_fail(
 					&in->err, -EINVAL,
-					"%s:%u: \"%.32s\" is not a hex number",
+					err == -ERANGE ?
+						"%s:%u: \"%.32s\" is larger "
+						"than 2^64 - 1" :
+						"%s:%u: \"%.32s\" is not a hex "
+						"number (0x and hex digits)",
 					path, n[k] + 1, line);
 				break;
 			}
