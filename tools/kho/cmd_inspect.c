@@ -132,15 +132,23 @@ static void print_subtree(FILE *out, const struct inspect *in,
 			fprintf(out, "\n");
 		}
 	}
-	if (s->unlisted_sessions || s->unlisted_files)
+	/* Only the non-zero counts: "0 more sessions" says nothing. */
+	if (s->unlisted_sessions || s->unlisted_files) {
+		fprintf(out, "  %-14s  ...", "");
+		if (s->unlisted_sessions)
+			fprintf(out, " %" PRIu64 " more session%s",
+				s->unlisted_sessions,
+				s->unlisted_sessions == 1 ? "" : "s");
+		if (s->unlisted_sessions && s->unlisted_files)
+			fprintf(out, " and");
+		if (s->unlisted_files)
+			fprintf(out, " %" PRIu64 " more file%s",
+				s->unlisted_files,
+				s->unlisted_files == 1 ? "" : "s");
 		fprintf(out,
-			"  %-14s  ... %" PRIu64 " more session%s and %" PRIu64
-			" more file%s not listed (at most %u sessions and %u "
-			"files are)\n",
-			"", s->unlisted_sessions,
-			s->unlisted_sessions == 1 ? "" : "s", s->unlisted_files,
-			s->unlisted_files == 1 ? "" : "s", INSPECT_MAX_SESSIONS,
-			INSPECT_MAX_FILES);
+			" not listed (at most %u sessions and %u files are)\n",
+			INSPECT_MAX_SESSIONS, INSPECT_MAX_FILES);
+	}
 	for (unsigned int i = 0; i < s->nr_flbs; i++)
 		fprintf(out,
 			"  %-14s  FLB %-20s data %#" PRIx64 ", %" PRIu64
