@@ -339,12 +339,26 @@ static int walk_reserve(uint64_t start, uint64_t end, void *arg)
 				    SIM_MB_RSRV_NOINIT);
 }
 
-/* Both blobs the handover record names must lie in RAM, whole. */
-static int check_handover_record(struct sim_boot *b, const struct kho_data *kd,
-				 struct sim_error *e)
+/* [@pa, @pa + @size) inside one RAM range (size 0 counts as 1), no wrap. */
+static bool in_one_range(const struct kho_mem_region *ram, unsigned int nr_ram,
+			 uint64_t pa, uint64_t size)
+{
+	uint64_t last = pa + (size ? size : 1) - 1;
+
+	if (last < pa)
+		return false;
+	for (unsigned int i = 0; i < nr_ram; i++)
+		if (pa >= ram[i].start && last < ram[i].end)
+			return true;
+	return false;
+}
+
+int sim_check_handover_record(const struct kho_data *kd,
+			      const struct kho_mem_region *ram,
+			      unsigned int nr_ram, struct sim_error *e)
 {
 	if (!kd->fdt_size ||
-	    !sim_ram_range_of(&b->m, kd->fdt_addr, kd->fdt_size))
+	    !in_one_range(ram, nr_ram, kd->fdt_addr, kd->fdt_size))
 		return sim_fail(
 			e, -EINVAL,
 			"KHO handover refused: the root FDT at %#" PRIx64
@@ -352,13 +366,26 @@ static int check_handover_record(struct sim_boot *b, const struct kho_data *kd,
 			kd->fdt_addr, kd->fdt_size);
 	if (!kd->scratch_size ||
 	    kd->scratch_size % sizeof(struct kho_scratch) ||
-	    !sim_ram_range_of(&b->m, kd->scratch_addr, kd->scratch_size))
+	    !in_one_range(ram, nr_ram, kd->scratch_addr, kd->scratch_size))
 		return sim_fail(
 			e, -EINVAL,
 			"KHO handover refused: the scratch array at %#" PRIx64
 			" (%" PRIu64 " bytes) is not a whole array in RAM",
 			kd->scratch_addr, kd->scratch_size);
 	return 0;
+}
+
+/* sim_check_handover_record() on this machine's RAM ranges. */
+static int check_handover_record(struct sim_boot *b, const struct kho_data *kd,
+				 struct sim_error *e)
+{
+	struct kho_mem_region ram[SIM_MAX_RAM_RANGES];
+
+	for (unsigned int i = 0; i < b->m.conf.nr_ranges; i++) {
+		ram[i].start = b->m.conf.ram[i].base;
+		ram[i].end = b->m.conf.ram[i].base + b->m.conf.ram[i].size;
+	}
+	return sim_check_handover_record(kd, ram, b->m.conf.nr_ranges, e);
 }
 
 /*

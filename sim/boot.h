@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include <kho/kho.h>
+#include <kho/validate.h>
 
 #include "buddy.h"
 #include "machine.h"
@@ -152,6 +153,24 @@ struct sim_boot {
 	bool scratch_malformed;
 	struct sim_boot_stats stats;
 };
+
+/**
+ * sim_check_handover_record() - are both blobs a handover record names RAM
+ * @kd: the record (a machine directory's handover file)
+ * @ram: the machine's RAM ranges, as machine.conf lists them (not merged)
+ * @nr_ram: entries of @ram
+ * @e: why not: one sentence naming the blob, its address and size
+ *
+ * The root FDT (@kd->fdt_addr, non-zero @kd->fdt_size bytes) and the
+ * scratch array (a non-zero whole number of struct kho_scratch) must each
+ * lie whole inside one RAM range. A kho boot checks this before
+ * kho_populate(); kho inspect of a machine directory checks it too, so
+ * that both refuse such a record with the same sentence.
+ * Return: 0, or -EINVAL with @e set.
+ */
+int sim_check_handover_record(const struct kho_data *kd,
+			      const struct kho_mem_region *ram,
+			      unsigned int nr_ram, struct sim_error *e);
 
 /**
  * sim_boot_plan() - would a machine of @conf cold-boot at all?

@@ -380,7 +380,7 @@ refused 1 "KHO handover refused: FDT is not 8-byte aligned (phys $addr)" \
 	--mem "$D"
 rm -rf "$D"
 
-# A root FDT outside RAM: kernel B's refusal, the FDT reported as not
+# A root FDT outside RAM: kho boot's refusal, the FDT reported as not
 # read, and the record's scratch array as the record gives it, in text and
 # JSON alike.
 D="$T/d-fdt-outside"
@@ -389,7 +389,7 @@ rec=$($H handover "$D" record:0=0x10000000000 | awk '{ print $3 ", " $4 " bytes"
 rc=0
 "$KHO" inspect --mem "$D" >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" -eq 1 ] || fail "FDT outside RAM: exit $rc"
-grep -q "FDT is not in memory (phys 0x10000000000)" "$T/err" ||
+grep -q "KHO handover refused: the root FDT at 0x10000000000 ([0-9]* bytes) is not in RAM" "$T/err" ||
 	fail "FDT outside RAM: said $(cat "$T/err")"
 grep -q "^  root FDT *memory at 0x10000000000, not read$" "$T/out" ||
 	fail "FDT outside RAM: the report does not say it was not read: $(cat "$T/out")"
@@ -415,6 +415,28 @@ for what in fdt-header fdt-misaligned compatible memory-map-missing \
 	[ "$rc" -eq 1 ] || fail "$what: exit status $rc"
 	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "$what: not one line: $(cat "$T/err")"
 	rm -rf "$D"
+done
+# A machine directory's record is checked as kho boot checks it before
+# kho_populate() (sim_check_handover_record()), and read with its size
+# check: a refusal is the sentence kho boot prints, word for word.
+for what in scratch-array-outside zeroes short; do
+	D="$T/d-$what"
+	cp -r --sparse=always "$M" "$D"
+	case $what in
+	zeroes) head -c 32 /dev/zero >"$D/handover" ;;
+	short) head -c 31 "$M/handover" >"$D/handover" ;;
+	*) "$KHO" debug corrupt "$D" "$what" || fail "$what: cannot corrupt" ;;
+	esac
+	cp -r --sparse=always "$D" "$D.boot"
+	rc=0
+	"$KHO" inspect "$D" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "$what: inspect: exit status $rc"
+	rc=0
+	"$KHO" boot "$D.boot" >/dev/null 2>"$T/boot.err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "$what: boot: exit status $rc"
+	[ "$(sed "s|$D.boot|$D|g" "$T/boot.err")" = "$(cat "$T/err")" ] ||
+		fail "$what: inspect said $(cat "$T/err"), boot $(cat "$T/boot.err")"
+	rm -rf "$D" "$D.boot"
 done
 # A root FDT given with --fdt is not taken by kernel B's code first:
 # inspect's own checks of the memory map say what is wrong.

@@ -121,7 +121,7 @@ done <<LIST
 1|cannot read $T/confdir/machine.conf: Is a directory|$T/confdir||
 1|cannot open $T/noram/ram.img: No such file or directory|$T/noram||
 1|$T/short/ram.img is 67108864 bytes but machine.conf needs 134217728: truncated|$T/short||
-1|$T/hshort/handover is not 32 bytes|$T/hshort||
+1|$T/hshort/handover is 16 bytes, not the 32 of struct kho_data|$T/hshort||
 1|cannot open $T/hloop/handover: Too many levels of symbolic links|$T/hloop||
 1|cannot read $T: Is a directory|devmem|$T|$T/devmem
 1|$T/iomem.bad:1: bad range|devmem|$T/iomem.bad|$T/devmem

@@ -1544,6 +1544,36 @@ static int populate_check(struct inspect *in)
 	return ret;
 }
 
+/*
+ * A machine directory's record, checked as kho boot checks it before
+ * kho_populate() (sim_check_handover_record(), on machine.conf's RAM
+ * ranges: a machine's segments are those ranges), so that a refusal is the
+ * sentence kho boot prints. Other sources have no kho boot: kernel B's
+ * kho_populate() alone judges their record.
+ */
+static int record_check(struct inspect *in)
+{
+	struct kho_mem_region *ram;
+	struct sim_error e = { "" };
+	int ret;
+
+	ram = calloc(in->ms.nr_seg, sizeof(*ram));
+	if (!ram)
+		return sim_fail(&in->err, -ENOMEM, "out of memory");
+	for (unsigned int i = 0; i < in->ms.nr_seg; i++)
+		ram[i] = (struct kho_mem_region){ in->ms.seg[i].start,
+						  in->ms.seg[i].end };
+	ret = sim_check_handover_record(&in->ms.handover, ram, in->ms.nr_seg,
+					&e);
+	free(ram);
+	if (!ret)
+		return 0;
+	snprintf(in->reason, sizeof(in->reason), "%s", e.msg);
+	in->code = ret;
+	in->valid = false;
+	return 1;
+}
+
 int inspect_run(struct inspect *in, const struct inspect_opts *o)
 {
 	int ret;
@@ -1568,7 +1598,9 @@ int inspect_run(struct inspect *in, const struct inspect_opts *o)
 			return ret;
 	}
 	if (!o->fdt && in->ms.has_handover) {
-		ret = populate_check(in);
+		ret = in->ms.kind == MEMSRC_MACHINE ? record_check(in) : 0;
+		if (!ret)
+			ret = populate_check(in);
 		if (ret) {
 			/* Show what can be shown; the verdict stays kernel B's. */
 			if (ret > 0)

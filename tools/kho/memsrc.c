@@ -285,13 +285,21 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 		ret = sim_fail(e, fd, "cannot open %s: %s", path,
 			       strerror(-fd));
 	} else if (fd >= 0) {
-		char extra;
-
-		if (pread(fd, &ms->handover, sizeof(ms->handover), 0) !=
-			    sizeof(ms->handover) ||
-		    pread(fd, &extra, 1, sizeof(ms->handover)) != 0)
-			ret = sim_fail(e, -EINVAL, "%s is not %zu bytes", path,
-				       sizeof(ms->handover));
+		/* The sentence of sim_handover_read(), which kho boot reads
+		 * the record with. */
+		if (fstat(fd, &st))
+			ret = sim_fail(e, -errno, "cannot stat %s: %s", path,
+				       strerror(errno));
+		else if (st.st_size != sizeof(ms->handover))
+			ret = sim_fail(
+				e, -EINVAL,
+				"%s is %lld bytes, not the %zu of struct "
+				"kho_data",
+				path, (long long)st.st_size,
+				sizeof(ms->handover));
+		else if (pread(fd, &ms->handover, sizeof(ms->handover), 0) !=
+			 sizeof(ms->handover))
+			ret = sim_fail(e, -EIO, "cannot read %s", path);
 		else
 			ms->has_handover = true;
 		close(fd);
