@@ -10,8 +10,14 @@
 
 #include <stddef.h>
 
-/* Long enough for a path and an address or two. */
-#define SIM_ERROR_LEN 512
+/*
+ * Long enough for the longest sentence naming a machine directory twice
+ * (DIR/machine.conf and DIR/ram.img, say) with the longest path it may have
+ * (SIM_DIR_LEN, sim/machine.h, checks this at compile time) and room for
+ * the words and numbers around them. A struct sim_error is 9 KiB: keep it
+ * out of recursion and of structs copied by value.
+ */
+#define SIM_ERROR_LEN 9216
 
 struct sim_error {
 	char msg[SIM_ERROR_LEN];

@@ -38,6 +38,9 @@
  * for "/machine.conf", "/handover.tmp" and the like.
  */
 #define SIM_DIR_LEN 4000
+/* A sentence may name two files of one machine directory, whole. */
+_Static_assert(SIM_ERROR_LEN >= 2 * (SIM_DIR_LEN + 32) + 1024,
+	       "SIM_ERROR_LEN cannot hold two machine paths and a sentence");
 /* The refusal of a longer one: printf arguments (size_t) length, (int) max. */
 #define SIM_DIR_TOO_LONG \
 	"machine directory path of %zu bytes is too long (at most %d)"

@@ -282,4 +282,12 @@ expect_table <<LIST
 1|--preserve asks for 16777216 TiB but the machine has 128 MiB of RAM|boot $M --preserve guest:0xFFFFFFFFFFFFFFFF --kexec
 LIST
 [ "$before" = "$(state "$M")" ] || fail "a refused --preserve size changed the machine"
+
+# Long machine paths (fix-boot2): sentences were cut at 511 bytes, so a
+# ~500-byte DIR got its path printed and never the reason.
+c=$(printf '%0120d' 0 | tr 0 l)
+L="$T/$c/$c/$c/$c"
+expect_error "cannot reserve 128 MiB of KHO scratch (lowmem)" "$KHO" machine create "$L" --ram 128M --page-size 64K
+mkdir -p "$L"
+expect_error "cannot read $L/machine.conf: No such file or directory (is $L a machine directory?)" "$KHO" boot "$L"
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

@@ -307,7 +307,7 @@ static int usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[SIM_ERROR_LEN];
 	va_list ap;
 
 	va_start(ap, fmt);

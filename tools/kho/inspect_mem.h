@@ -281,7 +281,7 @@ struct inspect {
 	char read_failure[SIM_ERROR_LEN];
 	bool valid;
 	int code;
-	char reason[1024];
+	char reason[SIM_ERROR_LEN + 64];
 
 	uint64_t blocks[KHO_MAX_ORDERS];
 	uint64_t nr_blocks;

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kho_tool.h"
@@ -34,17 +35,28 @@ static void usage(FILE *f)
 
 void tool_error(const char *fmt, ...)
 {
-	char buf[1024];
+	char *buf;
 	size_t n;
 	va_list ap;
+	int len;
 
+	/* Whole, however long: a sentence may name two long paths. */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	len = vasprintf(&buf, fmt, ap);
 	va_end(ap);
+	if (len < 0) {
+		va_start(ap, fmt);
+		fputs("kho: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputs("\n", stderr);
+		va_end(ap);
+		return;
+	}
 	n = strlen(buf);
 	/* A sentence ends once: no period after ".", "?" or "!". */
 	fprintf(stderr, "kho: %s%s\n", buf,
 		n && strchr(".?!", buf[n - 1]) ? "" : ".");
+	free(buf);
 }
 
 const char *fmt_bytes(uint64_t bytes, char *buf, size_t len)
