@@ -32,24 +32,33 @@
  */
 static int parse_number(const char *s, uint64_t *v, const char **endp)
 {
-	unsigned long long x;
-	int base = 10;
-	char *end;
+	unsigned int base = 10, d;
+	const char *p;
+	uint64_t x = 0;
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		s += 2;
-		if (!isxdigit((unsigned char)*s))
-			return -EINVAL;
-	} else if (!isdigit((unsigned char)*s)) {
-		return -EINVAL; /* no sign, no space */
 	}
-	errno = 0;
-	x = strtoull(s, &end, base);
-	if (errno || end == s)
-		return -EINVAL;
+	/*
+	 * Digits only: strtoull() would also take blanks, a sign and, in
+	 * base 16, a second "0x" ("0x0x10" was 16).
+	 */
+	for (p = s;; p++) {
+		if (isdigit((unsigned char)*p))
+			d = *p - '0';
+		else if (base == 16 && isxdigit((unsigned char)*p))
+			d = tolower((unsigned char)*p) - 'a' + 10;
+		else
+			break;
+		if (x > (UINT64_MAX - d) / base)
+			return -EINVAL;
+		x = x * base + d;
+	}
+	if (p == s)
+		return -EINVAL; /* no digit: no sign, no space */
 	*v = x;
-	*endp = end;
+	*endp = p;
 	return 0;
 }
 
@@ -434,6 +443,11 @@ static int write_file(const char *path, const void *buf, size_t len)
 int sim_machine_create(const char *dir, const struct sim_conf *conf,
 		       struct sim_error *e)
 {
+	static const char *const used[] = {
+		SIM_RAM_FILE,
+		SIM_HANDOVER_FILE,
+		SIM_HANDOVER_FILE ".tmp",
+	};
 	char path[PATH_MAX], text[8192];
 	bool made_dir = false;
 	uint64_t bytes = 0;
@@ -467,12 +481,18 @@ int sim_machine_create(const char *dir, const struct sim_conf *conf,
 	if (lstat(path, &st) == 0)
 		return sim_fail(e, -EEXIST, "%s already holds a machine (%s)",
 				dir, path);
-	snprintf(path, sizeof(path), "%s/" SIM_RAM_FILE, dir);
-	if (lstat(path, &st) == 0)
-		return sim_fail(e, -EEXIST,
-				"%s already holds a " SIM_RAM_FILE
-				" (%s): move it away to make a machine there",
-				dir, path);
+	/*
+	 * Nor any other file a machine uses: a stale handover would be taken
+	 * for a pending one into zeroed RAM at the first boot.
+	 */
+	for (unsigned int i = 0; i < sizeof(used) / sizeof(used[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, used[i]);
+		if (lstat(path, &st) == 0)
+			return sim_fail(
+				e, -EEXIST,
+				"%s already holds a %s (%s): move it away to make a machine there",
+				dir, used[i], path);
+	}
 	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
 	ret = sim_conf_format(conf, text, sizeof(text));
 	if (ret < 0)

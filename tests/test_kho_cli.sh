@@ -290,4 +290,27 @@ L="$T/$c/$c/$c/$c"
 expect_error "cannot reserve 128 MiB of KHO scratch (lowmem)" "$KHO" machine create "$L" --ram 128M --page-size 64K
 mkdir -p "$L"
 expect_error "cannot read $L/machine.conf: No such file or directory (is $L a machine directory?)" "$KHO" boot "$L"
+# Stale files of a machine directory (fix-boot2): a left-over handover was
+# kept, and the first boot took it (or failed on it).
+for f in handover handover.tmp; do
+	mkdir "$T/stale"
+	printf x >"$T/stale/$f"
+	expect_error "$T/stale already holds a $f ($T/stale/$f): move it away to make a machine there" \
+		"$KHO" machine create "$T/stale" --ram 128M
+	[ "$(ls "$T/stale")" = "$f" ] || fail "a refused create wrote into $T/stale"
+	rm -r "$T/stale"
+done
+
+# Numbers are digits after an optional 0x, nothing else (fix-boot2): a
+# second 0x, a blank or a sign was read as part of the number.
+expect_table <<LIST
+2|machine create: --ram "0x0x10000000" is not a size|machine create $T/y --ram 0x0x10000000
+2|machine create: --nodes "-18446744073709551614" is not 1 to 16|machine create $T/y --ram 128M --nodes -18446744073709551614
+2|machine create: --nodes "+2" is not 1 to 16|machine create $T/y --ram 128M --nodes +2
+2|machine offset: "0x0x1000" is not an address|machine offset $M 0x0x1000
+2|boot: --preserve "memfd:0x0x100000": "0x0x100000" is not a size like 64M|boot $M --preserve memfd:0x0x100000
+LIST
+expect_error 'machine create: --nodes " 2" is not 1 to 16' "$KHO" machine create "$T/y" --ram 128M --nodes " 2"
+[ "$rc" -eq 2 ] || fail "--nodes \" 2\" exited $rc"
+[ ! -e "$T/y" ] || fail "a refused create left $T/y"
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

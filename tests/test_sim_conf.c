@@ -87,6 +87,8 @@ static void test_parse_refused(void **state)
 	expect_refused("page_size = 4096\nram = 0 0x1000000 node=99\n", "node=N");
 	expect_refused("page_size = 4096\nram = 0\n", "ram = BASE SIZE");
 	expect_refused("page_size = 4096\nram = zero 0x1000\n", "numbers");
+	expect_refused("page_size = 4096\nram = 0x0x100000000 0x8000000\n",
+		       "numbers");
 	expect_refused("page_size = 4096\ncolour = blue\n", ":2: unknown key");
 	expect_refused("page_size = 4096\nnonsense\n", ":2: expected");
 	expect_refused("page_size = 4096\nram = 0xfffffffffffff000 0x2000\n",
@@ -229,6 +231,18 @@ static void test_parse_size(void **state)
 	assert_int_equal(sim_parse_size("12Q", &v), -EINVAL);
 	assert_int_equal(sim_parse_size("99999999999999999999", &v), -EINVAL);
 	assert_int_equal(sim_parse_size("17179869184G", &v), -EINVAL);
+	/* Digits only after 0x: strtoull() took a second "0x" (fix-boot2). */
+	assert_int_equal(sim_parse_size("0x0x10000000", &v), -EINVAL);
+	assert_int_equal(sim_parse_size("0X0X10", &v), -EINVAL);
+	assert_int_equal(sim_parse_size("0xx10", &v), -EINVAL);
+	assert_int_equal(sim_parse_size("0xffffffffffffffff", &v), 0);
+	assert_int_equal(v, UINT64_MAX);
+	assert_int_equal(sim_parse_size("0x10000000000000000", &v), -EINVAL);
+	assert_int_equal(sim_parse_size("18446744073709551615", &v), 0);
+	assert_int_equal(v, UINT64_MAX);
+	assert_int_equal(sim_parse_size("18446744073709551616", &v), -EINVAL);
+	assert_int_equal(sim_parse_size("0xaBc", &v), 0);
+	assert_int_equal(v, 0xabc);
 }
 
 static void test_scratch_option(void **state)

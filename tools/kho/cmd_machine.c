@@ -57,10 +57,14 @@ static int machine_create(int argc, char **argv)
 			}
 			have_base = true;
 		} else if (!strcmp(a, "--nodes")) {
-			char *end;
+			const char *d = v;
 
-			nodes = strtoull(v, &end, 10);
-			if (*end || !nodes || nodes > SIM_MAX_NODES) {
+			/* Decimal digits only: strtoull() took " 2" and
+			 * "-18446744073709551614" (2). */
+			nodes = 0;
+			while (*d >= '0' && *d <= '9' && nodes <= SIM_MAX_NODES)
+				nodes = nodes * 10 + (*d++ - '0');
+			if (d == v || *d || !nodes || nodes > SIM_MAX_NODES) {
 				tool_error("machine create: --nodes \"%s\" is not 1 to %d", v,
 					   SIM_MAX_NODES);
 				return 2;
