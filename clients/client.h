@@ -33,9 +33,11 @@
 #include <kho/view.h>
 
 #include "../sim/boot.h"
+#include "../sim/text.h"
 
 #define CLIENT_HASH_PROP "xxh3"
-#define CLIENT_MSG_LEN 256
+/* A client's report line: room for names from memory, shown escaped. */
+#define CLIENT_MSG_LEN 1024
 
 struct kho_client;
 

@@ -27,6 +27,7 @@ static int km_restore(struct sim_boot *b, struct client_state *st,
 	struct kho_error err = { 0 };
 	struct kho_view view;
 	uint64_t phys, size = 0;
+	char release[SIM_SHOWN_LEN(KHO_KEXEC_RELEASE_LEN)];
 	char why[512];
 	int ret;
 
@@ -49,11 +50,13 @@ static int km_restore(struct sim_boot *b, struct client_state *st,
 		return sim_fail(e, ret, "kexec-metadata: %s", why);
 	}
 	prev_count = info.kexec_count;
+	sim_clean_str(release, sizeof(release), info.previous_release,
+		      sizeof(info.previous_release));
 	/* Linux counts from 0 again after a kernel that handed none over. */
 	snprintf(
 		st->msg, sizeof(st->msg),
 		"kexec %u since cold boot or a kernel without kexec-metadata, from %s",
-		info.kexec_count, info.previous_release);
+		info.kexec_count, release);
 	st->restored_bytes = info.size;
 	if (kho_restore_free(&b->in, sim_phys_to_virt(&b->m, blob_phys)))
 		return sim_fail(e, -ENOENT,

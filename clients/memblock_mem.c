@@ -40,6 +40,8 @@
 /* At most this many regions are revived and handed on. */
 #define MB_MAX_REGIONS 16
 #define MB_NAME_LEN 64
+/* A region name as printed: another kernel chose it (sim_clean_str()). */
+#define MB_SHOWN_LEN SIM_SHOWN_LEN(MB_NAME_LEN)
 
 static const char *const region_names[MB_NR_OWN] = { "trace", "oops" };
 
@@ -70,6 +72,13 @@ static bool revivable(struct sim_boot *b, const struct mb_region *r)
 }
 
 static bool own_region(const char *name);
+
+/* @name made safe to print, in @buf (MB_SHOWN_LEN bytes). */
+static const char *shown(char *buf, const char *name)
+{
+	sim_clean_str(buf, MB_SHOWN_LEN, name, MB_NAME_LEN);
+	return buf;
+}
 
 /*
  * Every sane region of the handover, revived in handover order; but one
@@ -210,19 +219,22 @@ static int restore_region(const struct kho_memblock_region *r, void *arg)
 	struct mb_restore *m = arg;
 	struct sim_boot *b = m->b;
 	unsigned int shift = b->m.conf.page_shift;
+	char name[MB_SHOWN_LEN];
 	uint64_t hash;
+
+	shown(name, r->name);
 
 	if (!r->size || (r->start | r->size) & (b->m.page_size - 1) ||
 	    !sim_ram_range_of(&b->m, r->start, r->size))
 		return sim_fail(m->e, -EINVAL,
 				"memblock: region %s (%#" PRIx64 "+%#" PRIx64
 				") is not page-aligned RAM",
-				r->name, r->start, r->size);
+				name, r->start, r->size);
 	if (!kho_restore_pages(&b->in, r->start, r->size >> shift))
 		return sim_fail(m->e, -ENOENT,
 				"memblock: region %s at %#" PRIx64
 				" was not preserved (or restored twice)",
-				r->name, r->start);
+				name, r->start);
 	/* The kernel writes no hash: such a region is taken as it is. */
 	if (!client_fdt_u64(r->fdt, r->node, CLIENT_HASH_PROP, &hash)) {
 		const void *va = sim_phys_to_virt(&b->m, r->start);
@@ -231,7 +243,7 @@ static int restore_region(const struct kho_memblock_region *r, void *arg)
 			return sim_fail(m->e, -EBADMSG,
 					"memblock: region %s at %#" PRIx64
 					" did not survive: its hash differs",
-					r->name, r->start);
+					name, r->start);
 		m->checked++;
 	}
 	m->st->restored_bytes += r->size;
@@ -248,6 +260,7 @@ static int mb_restore(struct sim_boot *b, struct client_state *st,
 	struct kho_error err = { 0 };
 	struct kho_view view;
 	uint64_t phys, size = 0;
+	char name[MB_SHOWN_LEN];
 	char why[512];
 	int ret;
 
@@ -277,7 +290,7 @@ static int mb_restore(struct sim_boot *b, struct client_state *st,
 
 		snprintf(st->msg + n, sizeof(st->msg) - n,
 			 "%s%s (%" PRIu64 " KiB)", i ? " and " : "; ",
-			 resized[i], resized_from[i] >> 10);
+			 shown(name, resized[i]), resized_from[i] >> 10);
 	}
 	if (nr_resized) {
 		size_t n = strlen(st->msg);
@@ -308,6 +321,7 @@ static int mb_preserve(struct sim_boot *b, struct client_state *st,
 	struct kho_memblock_region out[MB_MAX_REGIONS];
 	unsigned int shift = b->m.conf.page_shift;
 	size_t fdt_size = b->m.page_size;
+	char name[MB_SHOWN_LEN];
 	void *fdt;
 	int ret;
 
@@ -328,7 +342,8 @@ static int mb_preserve(struct sim_boot *b, struct client_state *st,
 				e, ret,
 				"memblock: cannot preserve %s at %#" PRIx64
 				": %s",
-				r->name, r->start, client_strerror(b, ret));
+				shown(name, r->name), r->start,
+				client_strerror(b, ret));
 		out[i] = (struct kho_memblock_region){
 			.name = r->name,
 			.start = r->start,
@@ -339,7 +354,7 @@ static int mb_preserve(struct sim_boot *b, struct client_state *st,
 	if (nr_regions)
 		snprintf(st->msg, sizeof(st->msg),
 			 "%u regions, %s at %#" PRIx64 "%s", nr_regions,
-			 regions[0].name, regions[0].start,
+			 shown(name, regions[0].name), regions[0].start,
 			 revived[0] ? " (revived)" : "");
 	ret = kho_memblock_write(fdt, fdt_size, out, nr_regions, add_hash,
 				 NULL);

@@ -464,9 +464,15 @@ static int on_luo_file(const struct kho_luo_session_info *s,
 	bool ours = !strncmp(s->name, LUO_SESSION_PREFIX,
 			     strlen(LUO_SESSION_PREFIX));
 	struct kho_memfd_info info;
+	char name[SIM_SHOWN_LEN(sizeof(s->name))];
+	char compat[SIM_SHOWN_LEN(sizeof(f->compatible))];
 	char buf[256];
 	int ret;
 
+	/* Both are bytes the previous kernel wrote: shown escaped. */
+	sim_clean_str(name, sizeof(name), s->name, sizeof(s->name));
+	sim_clean_str(compat, sizeof(compat), f->compatible,
+		      sizeof(f->compatible));
 	r->files++;
 	if (strcmp(f->compatible, KHO_MEMFD_V2_COMPATIBLE))
 		return sim_fail(
@@ -474,7 +480,7 @@ static int on_luo_file(const struct kho_luo_session_info *s,
 			"memfd: session \"%s\" file %" PRIu64
 			" (token %#" PRIx64
 			") needs handler \"%s\", which this kernel lacks",
-			s->name, f->index, f->token, f->compatible);
+			name, f->index, f->token, compat);
 	/* The size and seed come from the blob; the reader checked it. */
 	r->hashed = 0;
 	r->size = 0;
@@ -498,7 +504,7 @@ static int on_luo_file(const struct kho_luo_session_info *s,
 		return sim_fail(r->e, ret,
 				"memfd: session \"%s\" file %" PRIu64
 				" (memfd-v2 at %#" PRIx64 "): %s",
-				s->name, f->index, f->data,
+				name, f->index, f->data,
 				fmt_err(&r->kerr, buf, sizeof(buf)));
 	if (r->hashed < info.size)
 		hash_zeroes(r, info.size - r->hashed);
@@ -509,7 +515,7 @@ static int on_luo_file(const struct kho_luo_session_info *s,
 			snprintf(r->others + n, sizeof(r->others) - n,
 				 "%s%s/%#" PRIx64 " %" PRIu64
 				 " B fnv1a %016" PRIx64,
-				 n ? ", " : "", s->name, f->token, info.size,
+				 n ? ", " : "", name, f->token, info.size,
 				 r->fnv);
 		return 0;
 	}
@@ -518,7 +524,7 @@ static int on_luo_file(const struct kho_luo_session_info *s,
 			r->e, -EBADMSG,
 			"memfd: session \"%s\" file %" PRIu64 ": its %" PRIu64
 			" bytes, size, position or seals did not survive: the hash differs",
-			s->name, f->index, info.size);
+			name, f->index, info.size);
 	r->checked++;
 	return 0;
 }

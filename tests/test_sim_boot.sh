@@ -276,4 +276,47 @@ grep -q '^kho: memblock: cannot preserve trace at 0x[0-9a-f]*: kho-v2 on 16 KiB 
 "$KHO" boot "$M" --abi v3 --preserve memfd:1M --preserve kho-test:1M --kexec >"$T/out" ||
 	fail "v3 16K: $(cat "$T/out")"
 
-echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec, clients out of memory, larger pages' scratch, the record at kexec"
+# Two root children of one name (fix-boot2): Linux's kho_retrieve_subtree()
+# finds the first only (fdt_subnode_offset(), kexec_handover.c:1661); kho
+# boot called the client's restore for both. kho_test comes first in the
+# root FDT, memblock second.
+M="$T/dup"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+"$KHO" boot "$M" --preserve kho-test:64K --preserve memblock:64K --kexec >/dev/null ||
+	fail "dup: the first boot"
+cp -r "$M" "$T/dup2"
+$H ram-replace "$M" 'memblock\x00' 'kho_test\x00'
+"$KHO" boot "$M" >"$T/out" || fail "dup kho_test: $(cat "$T/out")"
+[ "$(grep -c 'restore *kho-test' "$T/out")" -eq 1 ] ||
+	fail "dup kho_test: $(grep kho "$T/out")"
+grep -q '^  restore *kho-test: KHO restore succeeded' "$T/out" ||
+	fail "dup kho_test: $(grep kho "$T/out")"
+grep -q '^  unclaimed *subtree "kho_test" at 0x[0-9a-f]*: a second one of that name, which Linux never finds (it finds the first), its memory stays reserved$' "$T/out" ||
+	fail "dup kho_test: $(grep kho "$T/out")"
+grep -q 'verdict *PASS' "$T/out" || fail "dup kho_test: $(cat "$T/out")"
+# The other way round: memblock's restore gets kho_test's blob (the first
+# "memblock", as in Linux) and refuses it, once.
+M="$T/dup2"
+$H ram-replace "$M" 'kho_test\x00' 'memblock\x00'
+"$KHO" boot "$M" >"$T/out" && fail "dup memblock passed: $(cat "$T/out")"
+[ "$(grep -c 'restore *memblock' "$T/out")" -eq 1 ] ||
+	fail "dup memblock: $(grep memblock "$T/out")"
+grep -q '^  unclaimed *subtree "memblock" at 0x[0-9a-f]*: a second one of that name' "$T/out" ||
+	fail "dup memblock: $(grep memblock "$T/out")"
+
+# Names from memory are shown escaped (fix-boot2): a subtree's name and a
+# revived reserve_mem region's name reached the terminal raw.
+M="$T/names"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+"$KHO" boot "$M" --preserve kho-test:64K --preserve memblock:64K --kexec >/dev/null ||
+	fail "names: the first boot"
+$H ram-replace "$M" 'kho_test\x00' 'g"\x01\xffkho!\x00'
+$H ram-replace "$M" 'trace\x00' 'tr\x1b\xc3\\\x00'
+"$KHO" boot "$M" --preserve memblock:64K >"$T/out" || fail "names: $(cat "$T/out")"
+LC_ALL=C grep -q '[^ -~]' "$T/out" && fail "names: a byte outside printable ASCII was printed"
+grep -qF '  unclaimed     subtree "g"\x01\xffkho!" at 0x' "$T/out" ||
+	fail "names: $(grep unclaimed "$T/out")"
+grep -qF '  preserve      memblock: 64 KiB, 2 regions, tr\x1b\xc3\x5c at 0x' "$T/out" ||
+	fail "names: $(grep 'preserve *memblock' "$T/out")"
+
+echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec, clients out of memory, larger pages' scratch, the record at kexec, duplicate and hostile subtree names"

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../../sim/scratch.h"
+#include "../../sim/text.h"
 #include "kho_tool.h"
 #include "report.h"
 
@@ -279,18 +280,35 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	}
 	for (unsigned int i = 0; i < subtrees.nr; i++) {
 		const struct kho_client *cl = client_find(subtrees.s[i].name);
+		char shown[SIM_SHOWN_LEN(sizeof(subtrees.s[0].name))];
 		struct client_state *s;
 		struct sim_error ce = { "" };
 
+		sim_clean_str(shown, sizeof(shown), subtrees.s[i].name,
+			      sizeof(subtrees.s[0].name));
 		if (boot_without(args, cl))
 			cl = NULL;
 		if (!cl) {
-			fprintf(out, "  %-14ssubtree \"%s\" at %#" PRIx64
+			fprintf(out,
+				"  %-14ssubtree \"%s\" at %#" PRIx64
 				": no client here, its memory stays reserved\n",
-				"unclaimed", subtrees.s[i].name, subtrees.s[i].phys);
+				"unclaimed", shown, subtrees.s[i].phys);
 			continue;
 		}
 		s = state_of(st, cl);
+		/*
+		 * A second child of the same name: Linux's kho_retrieve_subtree()
+		 * looks it up with fdt_subnode_offset(), which finds the first
+		 * only (kernel/liveupdate/kexec_handover.c:1661). Nobody claims
+		 * this one.
+		 */
+		if (s->found) {
+			fprintf(out,
+				"  %-14ssubtree \"%s\" at %#" PRIx64
+				": a second one of that name, which Linux never finds (it finds the first), its memory stays reserved\n",
+				"unclaimed", shown, subtrees.s[i].phys);
+			continue;
+		}
 		s->found = true;
 		t0 = sim_now_ns();
 		s->restore_ret = cl->restore(b, s, subtrees.s[i].phys, &ce);

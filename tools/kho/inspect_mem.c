@@ -647,37 +647,6 @@ static int fdt_u64(const void *fdt, int node, const char *name, uint64_t *v)
 	return 0;
 }
 
-void inspect_clean_str(char *dst, size_t len, const char *src, size_t srclen)
-{
-	static const char hex[] = "0123456789abcdef";
-	/* Room kept for "..." and the NUL. */
-	const size_t room = len > 4 ? len - 4 : 0;
-	size_t i = 0, n = 0;
-
-	if (!len)
-		return;
-	for (; src && i < srclen && src[i]; i++) {
-		unsigned char c = (unsigned char)src[i];
-		bool plain = c >= 0x20 && c < 0x7f && c != '\\';
-
-		if (n + (plain ? 1 : 4) > room)
-			break;
-		if (plain) {
-			dst[n++] = (char)c;
-			continue;
-		}
-		dst[n++] = '\\';
-		dst[n++] = 'x';
-		dst[n++] = hex[c >> 4];
-		dst[n++] = hex[c & 15];
-	}
-	if (src && i < srclen && src[i] && len >= 4) {
-		memcpy(dst + n, "...", 3);
-		n += 3;
-	}
-	dst[n] = '\0';
-}
-
 static void owner(struct inspect *in, int idx, uint64_t start, uint64_t end)
 {
 	if (end > start &&
@@ -709,9 +678,8 @@ static void decode_kexec_metadata(struct inspect *in, struct inspect_subtree *s)
 	int ret;
 
 	ret = kho_metadata_read(&in->view, s->phys, blob_size(s), &s->km, &err);
-	inspect_clean_str(s->release, sizeof(s->release),
-			  s->km.previous_release,
-			  sizeof(s->km.previous_release));
+	sim_clean_str(s->release, sizeof(s->release), s->km.previous_release,
+		      sizeof(s->km.previous_release));
 	if (!ret || s->km.version)
 		s->kind = INSPECT_KEXEC_METADATA;
 	/* Say which version it has: all zeroes reads as version 0. */
@@ -731,7 +699,7 @@ static int memblock_region(const struct kho_memblock_region *r, void *arg)
 	struct inspect_subtree *s = in->cur;
 	char name[INSPECT_NAME_LEN];
 
-	inspect_clean_str(name, sizeof(name), r->name, sizeof(r->name));
+	sim_clean_str(name, sizeof(name), r->name, sizeof(r->name));
 	s->total_regions++;
 	owner(in, in->cur_owner, r->start,
 	      r->start + r->size < r->start ? UINT64_MAX : r->start + r->size);
@@ -813,9 +781,8 @@ static int luo_session(const struct kho_luo_session_info *si, void *arg)
 	}
 	s->sessions = p;
 	s->sessions[s->nr_sessions].info = *si;
-	inspect_clean_str(s->sessions[s->nr_sessions].name,
-			  sizeof(s->sessions[0].name), si->name,
-			  sizeof(si->name));
+	sim_clean_str(s->sessions[s->nr_sessions].name,
+		      sizeof(s->sessions[0].name), si->name, sizeof(si->name));
 	s->nr_sessions++;
 	return 0;
 }
@@ -910,8 +877,8 @@ static int luo_file(const struct kho_luo_session_info *si,
 	memset(f, 0, sizeof(*f));
 	f->session = s->nr_sessions - 1;
 	f->f = *fi;
-	inspect_clean_str(f->compatible, sizeof(f->compatible), fi->compatible,
-			  sizeof(fi->compatible));
+	sim_clean_str(f->compatible, sizeof(f->compatible), fi->compatible,
+		      sizeof(fi->compatible));
 	f->memfd_read = 1;
 	if (strcmp(fi->compatible, KHO_MEMFD_V2_COMPATIBLE))
 		return 0;
@@ -962,8 +929,8 @@ static int luo_flb(const struct kho_luo_flb_info *fi, void *arg)
 	}
 	s->flbs = p;
 	s->flbs[s->nr_flbs].info = *fi;
-	inspect_clean_str(s->flbs[s->nr_flbs].name, sizeof(s->flbs[0].name),
-			  fi->name, sizeof(fi->name));
+	sim_clean_str(s->flbs[s->nr_flbs].name, sizeof(s->flbs[0].name),
+		      fi->name, sizeof(fi->name));
 	s->nr_flbs++;
 	return 0;
 }
@@ -1142,8 +1109,8 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 	s->fdt_size = fdt_totalsize(fdt);
 	owner(in, idx, s->phys, s->phys + s->fdt_size);
 	c = fdt_getprop(fdt, 0, "compatible", &len);
-	inspect_clean_str(s->compatible, sizeof(s->compatible), c,
-			  c && len > 0 ? (size_t)len : 0);
+	sim_clean_str(s->compatible, sizeof(s->compatible), c,
+		      c && len > 0 ? (size_t)len : 0);
 	if (!strcmp(s->compatible, INSPECT_GUEST_COMPATIBLE))
 		own_guest_folios(in, fdt, idx);
 	else if (!strcmp(s->compatible, KHO_MEMBLOCK_COMPATIBLE))
@@ -1210,8 +1177,8 @@ static void read_subtrees(struct inspect *in)
 		s->duplicate =
 			named_before(in->fdt, nodes, in->nr_subtrees, node);
 		nodes[in->nr_subtrees++] = node;
-		inspect_clean_str(s->name, sizeof(s->name), name,
-				  name && len > 0 ? (size_t)len : 0);
+		sim_clean_str(s->name, sizeof(s->name), name,
+			      name && len > 0 ? (size_t)len : 0);
 		/* Newer kernels also say how large the blob is. */
 		s->has_blob_size = !fdt_u64(
 			in->fdt, node, INSPECT_BLOB_SIZE_PROP, &s->blob_size);

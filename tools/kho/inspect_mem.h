@@ -31,6 +31,7 @@
 #include <kho/validate.h>
 #include <kho/view.h>
 
+#include "../../sim/text.h"
 #include "memsrc.h"
 
 /*
@@ -43,11 +44,8 @@
 /* LUO sessions and files listed. */
 #define INSPECT_MAX_SESSIONS 256
 #define INSPECT_MAX_FILES 4096
-/*
- * A string read from memory, as shown: 4 characters per byte at most
- * (inspect_clean_str() writes \xHH), "..." when cut, and the NUL.
- */
-#define INSPECT_SHOWN_LEN(bytes) (4 * (bytes) + 4)
+/* A string read from memory, as shown (sim_clean_str(), sim/text.h). */
+#define INSPECT_SHOWN_LEN(bytes) SIM_SHOWN_LEN(bytes)
 /* Names of nodes (cut at 64 bytes) and compatibles. */
 #define INSPECT_NAME_LEN INSPECT_SHOWN_LEN(64)
 
@@ -97,7 +95,7 @@ enum inspect_decoded {
  * @holes_known: see @hole_pages
  * @problem: why the memfd-v2 blob was refused, or the first folio a kernel
  *	B cannot put where the file says (kho_memfd_folio_misplaced()), or ""
- * @compatible: @f's compatible as shown (inspect_clean_str())
+ * @compatible: @f's compatible as shown (sim_clean_str())
  */
 struct inspect_luo_file {
 	unsigned int session;
@@ -113,7 +111,7 @@ struct inspect_luo_file {
 /**
  * struct inspect_luo_session - one LUO session
  * @info: as read
- * @name: its name as shown (inspect_clean_str())
+ * @name: its name as shown (sim_clean_str())
  */
 struct inspect_luo_session {
 	struct kho_luo_session_info info;
@@ -123,7 +121,7 @@ struct inspect_luo_session {
 /**
  * struct inspect_luo_flb - one LUO FLB entry
  * @info: as read
- * @name: its compatible as shown (inspect_clean_str())
+ * @name: its compatible as shown (sim_clean_str())
  */
 struct inspect_luo_flb {
 	struct kho_luo_flb_info info;
@@ -163,7 +161,7 @@ struct inspect_kho_test {
  * @kind: what was decoded
  * @problem: why decoding stopped, or ""
  * @km: kexec-metadata fields
- * @release: @km's previous release as shown (inspect_clean_str())
+ * @release: @km's previous release as shown (sim_clean_str())
  * @regions: memblock regions (name, start, size)
  * @nr_regions: entries of @regions shown
  * @total_regions: regions in the FDT
@@ -340,20 +338,6 @@ int inspect_for_each_block(struct inspect *in, inspect_block_cb cb, void *arg);
 /* Add an extent to a list. Return: 0 or -ENOMEM. */
 int inspect_add_extent(struct inspect_extent **list, uint64_t *nr,
 		       uint64_t start, uint64_t end, int owner);
-
-/**
- * inspect_clean_str() - a string read from memory, made safe to show
- * @dst: where to write, NUL-terminated
- * @len: its size (INSPECT_SHOWN_LEN() of @srclen shows any string whole)
- * @src: the bytes, up to a NUL or @srclen; NULL reads as ""
- * @srclen: at most this many
- *
- * Printable ASCII is kept; every other byte (control characters, bytes of
- * UTF-8 or any other encoding) and the backslash are written as \xHH, so
- * the text report prints no terminal escape and the JSON report stays
- * valid UTF-8. What does not fit ends in "...".
- */
-void inspect_clean_str(char *dst, size_t len, const char *src, size_t srclen);
 
 /**
  * inspect_error_sentence() - a struct kho_error as one sentence
