@@ -75,8 +75,10 @@ struct client_state {
  * @default_size: bytes preserved when --preserve gives no size
  * @fixed_size: the client preserves @default_size bytes, never another
  *	size, and --preserve refuses one
- * @order0: the client preserves order-0 pages whatever its size, which
- *	kho-v2's 16 KiB-page tree cannot hold (kho_geometry_truncates_order0())
+ * @needs_order0: whether preserving @size bytes (--preserve's, or
+ *	@default_size) on pages of @page_size bytes makes the client preserve
+ *	an order-0 page, which kho-v2's 16 KiB-page tree cannot hold
+ *	(kho_geometry_truncates_order0()); NULL when it never does
  * @early: memblock time (before the page allocator); may be NULL
  * @restore: take back and check what the blob at @blob_phys describes
  * @preserve: preserve fresh data and add the subtree
@@ -87,7 +89,7 @@ struct kho_client {
 	const char *summary;
 	uint64_t default_size;
 	bool fixed_size;
-	bool order0;
+	bool (*needs_order0)(uint64_t size, uint64_t page_size);
 	int (*early)(struct sim_boot *b, struct client_state *st,
 		     struct sim_error *e);
 	int (*restore)(struct sim_boot *b, struct client_state *st,
@@ -177,5 +179,8 @@ int client_fdt_u64(const void *fdt, int node, const char *name, uint64_t *v);
 const void *client_map_fdt(struct sim_boot *b, uint64_t phys,
 			   const char *compatible, struct sim_error *e,
 			   const char *who);
+
+/* A kho_client's needs_order0 for a client that preserves some at any size. */
+bool client_always_order0(uint64_t size, uint64_t page_size);
 
 #endif /* CLIENTS_CLIENT_H */

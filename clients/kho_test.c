@@ -188,7 +188,7 @@ const struct kho_client client_kho_test = {
 	.subtree = KHO_TEST_NAME,
 	.summary = "lib/test_kho.c: random folios and their csum_partial",
 	.default_size = 8ULL << 20,
-	.order0 = true,
+	.needs_order0 = client_always_order0,
 	.restore = kho_test_client_restore,
 	.preserve = kho_test_client_preserve,
 };

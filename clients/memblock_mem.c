@@ -152,18 +152,37 @@ static bool was_resized(const char *name)
 	return false;
 }
 
+/* The size of each of this client's own regions for --preserve memblock:SIZE. */
+static uint64_t region_size(uint64_t size, uint64_t page)
+{
+	uint64_t half = (size / MB_NR_OWN + page - 1) & ~(page - 1);
+
+	return half ? half : page;
+}
+
+/*
+ * A region of an odd number of pages takes an order-0 block whatever its
+ * start (kho_preserve_pages() cuts it into naturally aligned blocks). One
+ * of an even number takes none at a 2-page aligned start, which the
+ * top-down allocations here give; were one not, mb_preserve() would still
+ * refuse it, before any handover is written.
+ */
+static bool mb_needs_order0(uint64_t size, uint64_t page_size)
+{
+	return (region_size(size, page_size) / page_size) & 1;
+}
+
 /* reserve_mem= is parsed at memblock time: allocate there. */
 static int mb_early(struct sim_boot *b, struct client_state *st,
 		    struct sim_error *e)
 {
 	uint64_t page = b->m.page_size;
-	uint64_t half = (st->size / MB_NR_OWN + page - 1) & ~(page - 1);
 	bool revived_any;
 
 	nr_regions = 0;
 	nr_resized = 0;
 	memset(revived, 0, sizeof(revived));
-	own_size = half ? half : page;
+	own_size = region_size(st->size, page);
 	revive_handed_over(b);
 	revived_any = nr_regions > 0;
 	/*
@@ -373,6 +392,7 @@ const struct kho_client client_memblock = {
 	.name = KHO_MEMBLOCK_NAME,
 	.summary = "reserve_mem regions allocated by memblock at early boot",
 	.default_size = 2ULL << 20,
+	.needs_order0 = mb_needs_order0,
 	.early = mb_early,
 	.restore = mb_restore,
 	.preserve = mb_preserve,

@@ -800,7 +800,7 @@ const struct kho_client client_memfd = {
 	.summary = "memfds through LUO sessions (luo-v5, memfd-v2) on kho-v4, "
 		   "the \"memfd\" child (memfd-v1) before",
 	.default_size = 16ULL << 20,
-	.order0 = true,
+	.needs_order0 = client_always_order0,
 	.restore = memfd_restore,
 	.preserve = memfd_preserve,
 };

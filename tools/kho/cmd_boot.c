@@ -221,7 +221,10 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	for (unsigned int i = 0; i < args->nr && args->abi; i++) {
 		struct kho_geometry geo;
 
-		if (!args->req[i].cl->order0 ||
+		const struct kho_client *cl = args->req[i].cl;
+
+		if (!cl->needs_order0 ||
+		    !cl->needs_order0(args->req[i].size, b->m.page_size) ||
 		    kho_geometry_init_abi(&geo, b->m.conf.page_shift,
 					  args->abi) ||
 		    !kho_geometry_truncates_order0(&geo))
