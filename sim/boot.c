@@ -215,6 +215,37 @@ static int reserve_scratch_area(struct sim_boot *b, uint64_t size,
 	}
 	pa = sim_memblock_alloc(&b->mb, size, scratch_align(b), 0, limit, nid,
 				SIM_MB_RSRV_SCRATCH, 0);
+	/*
+	 * The lowmem area must lie below 4 GiB (kho_reserve_scratch() passes
+	 * ARCH_LOW_ADDRESS_LIMIT): more RAM above cannot help it.
+	 */
+	if (pa == SIM_MB_ALLOC_ANYWHERE && limit != SIM_MB_ALLOC_ANYWHERE) {
+		const struct sim_conf *c = &b->m.conf;
+		uint64_t below = 0;
+
+		for (unsigned int i = 0; i < c->nr_ranges; i++)
+			if (c->ram[i].base < limit)
+				below += (c->ram[i].base + c->ram[i].size <=
+							  limit ?
+						  c->ram[i].size :
+						  limit - c->ram[i].base);
+		if (size > limit)
+			return sim_fail(
+				e, -ENOMEM,
+				"%s: cannot reserve %" PRIu64
+				" MiB of KHO scratch (%s): it must lie below %" PRIu64
+				" GiB, which cannot hold that much (set kho_scratch)",
+				b->m.dir, size >> 20, what, limit >> 30);
+		return sim_fail(
+			e, -ENOMEM,
+			"%s: cannot reserve %" PRIu64
+			" MiB of KHO scratch (%s): it must lie below %" PRIu64
+			" GiB, where the machine has %" PRIu64
+			" MiB of RAM, not enough of it free (give the machine more RAM below %" PRIu64
+			" GiB, or set kho_scratch)",
+			b->m.dir, size >> 20, what, limit >> 30, below >> 20,
+			limit >> 30);
+	}
 	if (pa == SIM_MB_ALLOC_ANYWHERE)
 		return sim_fail(
 			e, -ENOMEM,

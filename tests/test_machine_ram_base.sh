@@ -51,5 +51,10 @@ grep -q 'verdict.*PASS' "$T/boot2" || fail "KHO boot verdict"
 expect_error "2 MiB-aligned" "$KHO" machine create "$T/b1" --ram 1G --ram-base 0x40001000
 expect_error "below 2^64" "$KHO" machine create "$T/b2" --ram 1G --ram-base 0xffffffffffe00000
 expect_error "not an address" "$KHO" machine create "$T/b3" --ram-base 4x
-[ ! -e "$T/b1" ] && [ ! -e "$T/b2" ] && [ ! -e "$T/b3" ] || fail "refused create left files"
+# RAM mostly above 4 GiB (fix-boot2): the lowmem scratch area must lie
+# below 4 GiB; "give the machine more RAM" was no help.
+expect_error "cannot reserve 16 MiB of KHO scratch (lowmem): it must lie below 4 GiB, where the machine has 16 MiB of RAM, not enough of it free (give the machine more RAM below 4 GiB, or set kho_scratch)" \
+	"$KHO" machine create "$T/b4" --ram-base 0xff000000 --ram 1G
+[ ! -e "$T/b1" ] && [ ! -e "$T/b2" ] && [ ! -e "$T/b3" ] && [ ! -e "$T/b4" ] ||
+	fail "refused create left files"
 echo "ram-base: ok"

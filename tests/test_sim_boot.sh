@@ -42,8 +42,9 @@ printf 'page_size = 4096\nram = 0 0x400000\n' >"$M/machine.conf"
 truncate -s 4M "$M/ram.img"
 refused "$M" "$M: no room for the kernel image (8 MiB of free RAM below 4 GiB)."
 for spec in '1M,100G,0|cannot reserve 102400 MiB of KHO scratch (global): not enough free memory (give the machine more RAM or fewer nodes, or set kho_scratch)' \
-	'4294967295%|cannot reserve 343597384 MiB of KHO scratch (lowmem): not enough free memory (give the machine more RAM or fewer nodes, or set kho_scratch)' \
-	'18446744073709551615,0,0|cannot reserve 17592186044412 MiB of KHO scratch (lowmem): not enough free memory (give the machine more RAM or fewer nodes, or set kho_scratch)'; do
+	'4294967295%|cannot reserve 343597384 MiB of KHO scratch (lowmem): it must lie below 4 GiB, which cannot hold that much (set kho_scratch)' \
+	'18446744073709551615,0,0|cannot reserve 17592186044412 MiB of KHO scratch (lowmem): it must lie below 4 GiB, which cannot hold that much (set kho_scratch)' \
+	'100M,0,0|cannot reserve 100 MiB of KHO scratch (lowmem): it must lie below 4 GiB, where the machine has 64 MiB of RAM, not enough of it free (give the machine more RAM below 4 GiB, or set kho_scratch)'; do
 	M="$T/scratch-${spec%%|*}"
 	"$KHO" machine create "$M" --ram 128M >/dev/null
 	echo "kho_scratch = ${spec%%|*}" >>"$M/machine.conf"
