@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -38,6 +39,37 @@ int client_size(struct sim_boot *b, const struct client_state *st,
 				b->m.ram_bytes);
 	*size = (st->size + align - 1) & ~(align - 1);
 	return 0;
+}
+
+/* @bytes in the largest unit that holds it whole. */
+static const char *whole_size(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes && !(bytes & ((1ULL << 20) - 1)))
+		snprintf(buf, len, "%" PRIu64 " MiB", bytes >> 20);
+	else if (bytes && !(bytes & 1023))
+		snprintf(buf, len, "%" PRIu64 " KiB", bytes >> 10);
+	else
+		snprintf(buf, len, "%" PRIu64 " bytes", bytes);
+	return buf;
+}
+
+int client_out_of_memory(struct sim_boot *b, const struct client_state *st,
+			 uint64_t done, uint64_t want, struct sim_error *e)
+{
+	const struct sim_buddy *z = &b->buddy;
+	uint64_t left = z->free_pages[SIM_MT_UNMOVABLE] * b->m.page_size;
+	uint64_t scratch = z->free_pages[SIM_MT_CMA] * b->m.page_size;
+	char d[32], w[32], l[32], r[32], s[32];
+
+	/* Scratch is movable-only, as in Linux: no preserved page there. */
+	return sim_fail(
+		e, -ENOMEM,
+		"%s: the machine's free memory ran out after %s of %s: of its %s of RAM, %s is left free outside KHO scratch, too little in blocks large enough, and the %s free in scratch cannot hold preserved memory",
+		st->cl->name, whole_size(done, d, sizeof(d)),
+		whole_size(want, w, sizeof(w)),
+		whole_size(b->m.ram_bytes, r, sizeof(r)),
+		whole_size(left, l, sizeof(l)),
+		whole_size(scratch, s, sizeof(s)));
 }
 
 bool client_always_order0(uint64_t size, uint64_t page_size)

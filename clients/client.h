@@ -172,6 +172,21 @@ int client_size(struct sim_boot *b, const struct client_state *st,
  */
 const char *client_strerror(struct sim_boot *b, int ret);
 
+/**
+ * client_out_of_memory() - say that the machine's free memory ran out
+ * @b: the booting machine
+ * @st: the client, by name
+ * @done: bytes it had allocated
+ * @want: bytes it was to allocate in all (its SIZE, rounded)
+ * @e: filled in
+ *
+ * The sentence gives @done, @want and the free memory left in the
+ * machine's page allocator, which the client could not use.
+ * Return: -ENOMEM.
+ */
+int client_out_of_memory(struct sim_boot *b, const struct client_state *st,
+			 uint64_t done, uint64_t want, struct sim_error *e);
+
 /* The u64 property @name of node @node, native-endian; -EINVAL otherwise. */
 int client_fdt_u64(const void *fdt, int node, const char *name, uint64_t *v);
 

@@ -179,9 +179,7 @@ static int guest_preserve(struct sim_boot *b, struct client_state *st,
 		if (!va)
 			va = sim_alloc_pages(b, order);
 		if (!va) {
-			ret = sim_fail(e, -ENOMEM,
-				       "guest: out of memory after %" PRIu64 " of %" PRIu64 " MiB",
-				       done >> 20, size >> 20);
+			ret = client_out_of_memory(b, st, done, size, e);
 			goto out;
 		}
 		bytes = b->m.page_size << order;

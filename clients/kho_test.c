@@ -147,10 +147,7 @@ static int kho_test_client_preserve(struct sim_boot *b, struct client_state *st,
 		}
 		va = sim_alloc_pages(b, order);
 		if (!va) {
-			ret = sim_fail(e, -ENOMEM,
-				       "kho-test: out of memory after %" PRIu64
-				       " of %" PRIu64 " bytes",
-				       alloc, max_mem);
+			ret = client_out_of_memory(b, st, alloc, max_mem, e);
 			goto out;
 		}
 		client_fill_random(va, page << order);

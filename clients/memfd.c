@@ -251,11 +251,8 @@ static int memfd_preserve_v1(struct sim_boot *b, struct client_state *st,
 		void *va = file_folio(b, nr_pages, index, &order);
 
 		if (!va) {
-			ret = sim_fail(e, -ENOMEM,
-				       "memfd: out of memory after %" PRIu64
-				       " of %" PRIu64 " KiB",
-				       index << shift >> 10,
-				       nr_pages << shift >> 10);
+			ret = client_out_of_memory(b, st, index << shift,
+						   nr_pages << shift, e);
 			goto out;
 		}
 		size = b->m.page_size << order;

@@ -159,7 +159,8 @@ grep -q "restore *memfd: .* intact" "$T/out" || fail "low-small: $(cat "$T/out")
 	fail "low-small: $(cat "$T/err")"
 
 # Each client asked for more than the free memory of 128 MiB (and memfd
-# for more than its 200 files of 512 KiB): the boot stops, no handover.
+# for more than its 200 files of 512 KiB): the boot stops, no handover,
+# and the sentence says what was free outside and inside KHO scratch.
 # Folio orders are random: how far a client got is a pattern, and so is
 # whether a memfd's folios or, after them, its folio array and tree nodes
 # meet the end of memory (about one run in ten here).
@@ -175,10 +176,10 @@ while IFS='|' read -r args says; do
 	[ ! -e "$M/handover" ] || fail "$args: a handover was written"
 done <<'LIST'
 --preserve memfd:101M|memfd: \(out of memory for a 532480-byte file\|cannot preserve a memfd-v2 file of 532480 bytes: Cannot allocate memory\)\.
---abi kho-v3 --preserve memfd:100M|memfd: out of memory after [0-9]* of 102400 KiB\.
---preserve guest:100M|guest: out of memory after 76 of 100 MiB\.
+--abi kho-v3 --preserve memfd:100M|memfd: the machine's free memory ran out after [0-9]* \(KiB\|MiB\) of 100 MiB: of its 128 MiB of RAM, [0-9]* \(bytes\|KiB\|MiB\) is left free outside KHO scratch, too little in blocks large enough, and the [0-9]* MiB free in scratch cannot hold preserved memory\.
+--preserve guest:100M|guest: the machine's free memory ran out after 76 MiB of 100 MiB: of its 128 MiB of RAM, [0-9]* \(bytes\|KiB\|MiB\) is left free outside KHO scratch, too little in blocks large enough, and the [0-9]* MiB free in scratch cannot hold preserved memory\.
 --preserve memblock:100M|memblock: no room for reserve_mem region trace (51200 KiB)\.
---preserve kho-test:100M|kho-test: out of memory after [0-9]* of 104857600 bytes\.
+--preserve kho-test:100M|kho-test: the machine's free memory ran out after [0-9]* \(KiB\|MiB\) of 100 MiB: of its 128 MiB of RAM, [0-9]* \(bytes\|KiB\|MiB\) is left free outside KHO scratch, too little in blocks large enough, and the [0-9]* MiB free in scratch cannot hold preserved memory\.
 LIST
 
 # Larger pages: every scratch area is a whole number of alignment units
@@ -325,5 +326,15 @@ grep -qF '  unclaimed     subtree "g"\x01\xffkho!" at 0x' "$T/out" ||
 	fail "names: $(grep unclaimed "$T/out")"
 grep -qF '  preserve      memblock: 64 KiB, 2 regions, tr\x1b\xc3\x5c at 0x' "$T/out" ||
 	fail "names: $(grep 'preserve *memblock' "$T/out")"
+
+# SIZE is rounded as man/kho.1 says (fix-boot2): guest to 2 MiB, kho-test
+# and memblock's two halves to a page, memfd on kho-v4 not at all.
+M="$T/round"
+"$KHO" machine create "$M" --ram 128M >/dev/null
+"$KHO" boot "$M" --preserve guest:1 --preserve kho-test:1 --preserve memblock:1 \
+	--preserve memfd:1 >"$T/out" || fail "round: $(cat "$T/out")"
+for want in 'guest: 2 MiB,' 'kho-test: 4 KiB,' 'memblock: 8 KiB, 2 regions' 'memfd: 1 B,'; do
+	grep -q "^  preserve *$want" "$T/out" || fail "round: $want: $(grep preserve "$T/out")"
+done
 
 echo "sim boot: kernel, scratch, memmap, empty node, damaged record and array, lowmem at kexec, clients out of memory, larger pages' scratch, the record at kexec, duplicate and hostile subtree names"
