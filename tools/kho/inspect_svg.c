@@ -794,13 +794,12 @@ static int write_svg(struct svg *s, struct svg *whole, FILE *f)
 			 in->nr_ranges,
 			 fmt_bytes(in->meta_bytes, b2, sizeof(b2)),
 			 s->by_subsystem ? "subsystem" : "order");
-	else
-		snprintf(title, sizeof(title), "%s", in->reason);
 	fprintf(f,
 		"<text x=\"%u\" y=\"40\" font-size=\"12\" "
 		"font-family=\"sans-serif\">",
 		SVG_MARGIN);
-	xml_text(f, title);
+	/* A refusal's reason is shown whole, however long its paths. */
+	xml_text(f, in->valid ? title : in->reason);
 	fprintf(f, "</text>\n");
 	fputs(legend, f);
 	free(legend);
