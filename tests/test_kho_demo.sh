@@ -37,8 +37,11 @@ grep -q 'preserve *guest: 1.25 GiB, 1 x 1 GiB + 128 x 2 MiB folios$' "$T/out" ||
 # A boot that fails stops the chain: FAIL, exit 1, the kept --dir intact.
 # Boot 1 keeps ram.img open, so with one descriptor past stdio it cannot
 # open a handover. (A handover.tmp directory in --dir was the way in;
-# machine create refuses that directory now.)
-if (ulimit -n 4 && exec "$KHO" demo --dir "$T/stop" --abi v3) >"$T/out" 2>"$T/err"; then
+# machine create refuses that directory now.) Descriptors 3 to 9 that the
+# caller may have left open are closed first, so that the limit leaves
+# exactly one.
+if (exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- && ulimit -n 4 &&
+	exec "$KHO" demo --dir "$T/stop" --abi v3) >"$T/out" 2>"$T/err"; then
 	fail "stop: a failed chain exited 0"
 fi
 head -1 "$T/out" | grep -q "^kho demo: kho-v3 handover, .* in $T/stop$" ||
