@@ -593,7 +593,8 @@ out:
  * One file: @size bytes in fresh folios, holes left as HOLE_EVERY says,
  * preserved; its blob's address.
  */
-static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
+static int preserve_file(struct sim_boot *b, struct client_state *st,
+			 uint64_t total, uint64_t size, uint64_t pos,
 			 uint32_t seals, uint64_t *ser_phys, uint64_t *token,
 			 uint64_t *fnv, struct sim_error *e)
 {
@@ -628,10 +629,13 @@ static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 		}
 		va = file_folio(b, nr_pages, index, &order);
 		if (!va) {
-			ret = sim_fail(e, -ENOMEM,
-				       "memfd: out of memory for a %" PRIu64
-				       "-byte file",
-				       size);
+			/* Of the earlier files and of this one so far. */
+			ret = client_out_of_memory(
+				b, st,
+				st->preserved_bytes + ((index << shift) < size ?
+							       index << shift :
+							       size),
+				total, e);
 			goto out;
 		}
 		fsize = b->m.page_size << order;
@@ -649,6 +653,11 @@ static int preserve_file(struct sim_boot *b, uint64_t size, uint64_t pos,
 	}
 	file.folios = folios;
 	ret = kho_memfd_preserve(&b->out, &file, ser_phys);
+	if (ret == -ENOMEM) {
+		ret = client_out_of_memory(b, st, st->preserved_bytes, total,
+					   e);
+		goto out;
+	}
 	if (ret) {
 		sim_fail(e, ret,
 			 "memfd: cannot preserve a memfd-v2 file of %" PRIu64
@@ -728,8 +737,8 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 		uint64_t ser_phys = 0, token = 0;
 
 		left -= i < nr ? size : 0;
-		ret = preserve_file(b, size, size / 3, seals[i % 4], &ser_phys,
-				    &token, i ? NULL : &fnv0, e);
+		ret = preserve_file(b, st, total, size, size / 3, seals[i % 4],
+				    &ser_phys, &token, i ? NULL : &fnv0, e);
 		if (ret)
 			goto err;
 		if (!i) {
@@ -739,6 +748,11 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 		ret = kho_luo_session_add_file(&s[i + 1 < files ? 0 : 2],
 					       KHO_MEMFD_V2_COMPATIBLE,
 					       ser_phys, token);
+		if (ret == -ENOMEM) {
+			client_out_of_memory(b, st, st->preserved_bytes, total,
+					     e);
+			goto err;
+		}
 		if (ret) {
 			sim_fail(e, ret,
 				 "memfd: cannot add file %" PRIu64
