@@ -95,6 +95,18 @@ const struct kho_client *client_find(const char *name)
 	return NULL;
 }
 
+const struct kho_client *client_for_subtree(const char *name)
+{
+	for (int i = 0; kho_clients[i]; i++) {
+		const struct kho_client *cl = kho_clients[i];
+
+		if ((cl->subtree && !strcmp(cl->subtree, name)) ||
+		    (!cl->name_not_subtree && !strcmp(cl->name, name)))
+			return cl;
+	}
+	return NULL;
+}
+
 static uint64_t rng_state;
 
 /* splitmix64: fast, and random enough that no two pages hash alike. */

@@ -69,8 +69,12 @@ struct client_state {
 
 /**
  * struct kho_client - a subsystem
- * @name: its name on the command line and the name of its subtree
+ * @name: its name on the command line and, unless @name_not_subtree, the
+ *	name of a subtree it restores
  * @subtree: another subtree it restores, or NULL (memfd: "LUO")
+ * @name_not_subtree: a child called @name is not this client's: the
+ *	kernel looks up @subtree only (kho-test: lib/test_kho.c:322 looks up
+ *	"kho_test", never "kho-test")
  * @summary: one line for help and the man page
  * @default_size: bytes preserved when --preserve gives no size
  * @fixed_size: the client preserves @default_size bytes, never another
@@ -86,6 +90,7 @@ struct client_state {
 struct kho_client {
 	const char *name;
 	const char *subtree;
+	bool name_not_subtree;
 	const char *summary;
 	uint64_t default_size;
 	bool fixed_size;
@@ -109,6 +114,18 @@ extern const struct kho_client *const kho_clients[];
 
 /* The client called @name, or restoring subtree @name, or NULL. */
 const struct kho_client *client_find(const char *name);
+
+/**
+ * client_for_subtree() - the client a child of the root FDT belongs to
+ * @name: the child's name
+ *
+ * By the names the kernel looks up only (struct kho_client's @subtree and
+ * @name_not_subtree), so that a child named after a client that is not
+ * its subtree's name is nobody's.
+ *
+ * Return: the client, or NULL.
+ */
+const struct kho_client *client_for_subtree(const char *name);
 
 /* ---- helpers ------------------------------------------------------------ */
 

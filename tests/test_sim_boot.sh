@@ -327,6 +327,47 @@ grep -qF '  unclaimed     subtree "g"\x01\xffkho!" at 0x' "$T/out" ||
 grep -qF '  preserve      memblock: 64 KiB, 2 regions, tr\x1b\xc3\x5c at 0x' "$T/out" ||
 	fail "names: $(grep 'preserve *memblock' "$T/out")"
 
+# Children of the root FDT by name (fix-boot3). A root FDT with one child
+# more, a copy of LUO's under NAME, loaded into a copy of a kho-v4 machine.
+M="$T/kids"
+"$KHO" machine create "$M" --ram 256M >/dev/null
+"$KHO" boot "$M" --preserve memfd:1M --kexec >/dev/null || fail "kids: the first boot"
+$H fdt-from-machine "$M" "$T/kids.dtb"
+fdt_at=$($H handover "$M" | awk '{ print $1 }')
+# kids NAME: boot a copy whose root FDT has a second LUO named NAME.
+kids() {
+	rm -rf "$T/kid"
+	cp -r "$M" "$T/kid"
+	$H fdt-clone-child "$T/kids.dtb" "$T/kid.dtb" LUO "$1"
+	python3 -c "import sys; f = open(sys.argv[1], 'r+b'); f.seek(int(sys.argv[2], 0)); f.write(open(sys.argv[3], 'rb').read())" \
+		"$T/kid/ram.img" "$fdt_at" "$T/kid.dtb"
+	$H handover "$T/kid" record:1="$(wc -c <"$T/kid.dtb")" >/dev/null
+	"$KHO" boot "$T/kid" >"$T/out" 2>&1 || fail "kids $1: $(cat "$T/out")"
+	grep -q 'restore *memfd: .* 4 intact' "$T/out" || fail "kids $1: $(cat "$T/out")"
+}
+# A name longer than 63 bytes was shown cut at 63, without "...".
+long=$(printf '%0100dEND' 0 | tr 0 L)
+kids "$long"
+grep -q "^  unclaimed *subtree \"$long\" at 0x[0-9a-f]*: no client here" "$T/out" ||
+	fail "kids long: $(grep unclaimed "$T/out")"
+# "memfd" (memfd's kho-v2/v3 child) after LUO: no earlier "memfd", so not
+# "a second one of that name".
+kids memfd
+grep -q '^  unclaimed *subtree "memfd" at 0x[0-9a-f]*: memfd restored the earlier subtree "LUO", its memory stays reserved$' "$T/out" ||
+	fail "kids memfd: $(grep unclaimed "$T/out")"
+# "kho-test" is the client's name, not its subtree's: Linux's test_kho
+# looks up "kho_test" only (lib/test_kho.c:322). It was claimed and the
+# boot failed.
+kids kho-test
+grep -q '^  unclaimed *subtree "kho-test" at 0x[0-9a-f]*: no client here, its memory stays reserved$' "$T/out" ||
+	fail "kids kho-test: $(grep unclaimed "$T/out")"
+grep -q 'verdict *PASS' "$T/out" || fail "kids kho-test: $(cat "$T/out")"
+# A second LUO at the first one's address: memfd's restore freed those
+# pages, so "its memory stays reserved" was false.
+kids LUO
+grep -q '^  unclaimed *subtree "LUO" at 0x[0-9a-f]*: a second one of that name, which Linux never finds (it finds the first), at the first one'"'"'s address$' "$T/out" ||
+	fail "kids LUO: $(grep unclaimed "$T/out")"
+
 # SIZE is rounded as man/kho.1 says (fix-boot2): guest to 2 MiB, kho-test
 # and memblock's two halves to a page, memfd on kho-v4 not at all.
 M="$T/round"

@@ -83,8 +83,13 @@ int parse_preserve(struct boot_args *args, const char *spec,
 	return 0;
 }
 
+/*
+ * A child of the root FDT. Its name is copied whole: the FDT format and
+ * libfdt set no length on a node name (Linux's kho_add_subtree() passes
+ * any to fdt_begin_node()), so only the record's size bounds it.
+ */
 struct subtree {
-	char name[64];
+	char *name;
 	uint64_t phys;
 };
 
@@ -100,10 +105,19 @@ static int collect_subtree(const char *name, uint64_t phys, uint64_t size,
 
 	if (l->nr == KHO_MAX_SUBTREES)
 		return -ENOSPC;
-	snprintf(l->s[l->nr].name, sizeof(l->s[0].name), "%s", name);
+	l->s[l->nr].name = strdup(name);
+	if (!l->s[l->nr].name)
+		return -ENOMEM;
 	l->s[l->nr].phys = phys;
 	l->nr++;
 	return 0;
+}
+
+static void subtree_list_free(struct subtree_list *l)
+{
+	for (unsigned int i = 0; i < l->nr; i++)
+		free(l->s[i].name);
+	l->nr = 0;
 }
 
 static struct client_state *state_of(struct client_state *st,
@@ -282,36 +296,67 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 		}
 	}
 	for (unsigned int i = 0; i < subtrees.nr; i++) {
-		const struct kho_client *cl = client_find(subtrees.s[i].name);
-		char shown[SIM_SHOWN_LEN(sizeof(subtrees.s[0].name))];
+		const char *name = subtrees.s[i].name;
+		const struct kho_client *cl = client_for_subtree(name);
+		uint64_t phys = subtrees.s[i].phys;
+		size_t len = strlen(name);
 		struct client_state *s;
 		struct sim_error ce = { "" };
+		unsigned int j, k;
+		char *shown;
 
-		sim_clean_str(shown, sizeof(shown), subtrees.s[i].name,
-			      sizeof(subtrees.s[0].name));
+		shown = malloc(SIM_SHOWN_LEN(len));
+		if (!shown) {
+			ret = sim_fail(e, -ENOMEM, "out of memory");
+			goto out;
+		}
+		sim_clean_str(shown, SIM_SHOWN_LEN(len), name, len);
+		for (j = 0; j < i && strcmp(subtrees.s[j].name, name); j++)
+			;
 		if (boot_without(args, cl))
 			cl = NULL;
-		if (!cl) {
-			fprintf(out,
-				"  %-14ssubtree \"%s\" at %#" PRIx64
-				": no client here, its memory stays reserved\n",
-				"unclaimed", shown, subtrees.s[i].phys);
-			continue;
-		}
-		s = state_of(st, cl);
 		/*
 		 * A second child of the same name: Linux's kho_retrieve_subtree()
 		 * looks it up with fdt_subnode_offset(), which finds the first
 		 * only (kernel/liveupdate/kexec_handover.c:1661). Nobody claims
-		 * this one.
+		 * this one; at the first one's address, its memory is the
+		 * first one's, whatever became of it.
 		 */
-		if (s->found) {
+		if (j < i) {
 			fprintf(out,
 				"  %-14ssubtree \"%s\" at %#" PRIx64
-				": a second one of that name, which Linux never finds (it finds the first), its memory stays reserved\n",
-				"unclaimed", shown, subtrees.s[i].phys);
+				": a second one of that name, which Linux never finds (it finds the first), %s\n",
+				"unclaimed", shown, phys,
+				phys == subtrees.s[j].phys ?
+					"at the first one's address" :
+					"its memory stays reserved");
+			free(shown);
 			continue;
 		}
+		if (!cl) {
+			fprintf(out,
+				"  %-14ssubtree \"%s\" at %#" PRIx64
+				": no client here, its memory stays reserved\n",
+				"unclaimed", shown, phys);
+			free(shown);
+			continue;
+		}
+		s = state_of(st, cl);
+		/* memfd's "LUO" and "memfd": it restores the first only. */
+		if (s->found) {
+			for (k = 0; k < i && client_for_subtree(
+						     subtrees.s[k].name) != cl;
+			     k++)
+				;
+			fprintf(out,
+				"  %-14ssubtree \"%s\" at %#" PRIx64
+				": %s restored the earlier subtree \"%s\", its memory stays reserved\n",
+				"unclaimed", shown, phys, cl->name,
+				k < i ? subtrees.s[k].name : "");
+			free(shown);
+			continue;
+		}
+		free(shown);
 		s->found = true;
 		t0 = sim_now_ns();
 		s->restore_ret = cl->restore(b, s, subtrees.s[i].phys, &ce);
@@ -401,10 +446,12 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 		r->bad = bad;
 	}
 out:
+	subtree_list_free(&subtrees);
 	sim_boot_close(b);
 	free(b);
 	return ret;
 out_close:
+	subtree_list_free(&subtrees);
 	sim_boot_abort(b);
 	free(b);
 	return ret;
