@@ -373,6 +373,17 @@ static uint64_t file_seed(uint64_t size, uint64_t pos, uint32_t seals)
 /* The live update number this boot read, for the next one (+1). */
 static uint64_t luo_num_in;
 
+/*
+ * One file of another session as the restore line names it: its session's
+ * name escaped (at most SIM_SHOWN_LEN() of the name), then
+ * "/0x<16> <20> B fnv1a <16>" and the ", " before it.
+ */
+#define OTHER_LEN (SIM_SHOWN_LEN(KHO_LUO_SESSION_NAME_LEN) + 72)
+
+/* The restore line's numbers and words (256), two entries, "and N more". */
+_Static_assert(256 + 2 * OTHER_LEN + 32 <= CLIENT_MSG_LEN,
+	       "the memfd restore line cannot hold two other files whole");
+
 struct luo_restore {
 	struct sim_boot *b;
 	struct client_state *st;
@@ -382,9 +393,11 @@ struct luo_restore {
 	uint64_t size; /* of the file being restored */
 	uint64_t hashed; /* its bytes hashed so far */
 	uint64_t files, checked, other, folios, holes, sessions;
+	uint64_t shown; /* of the other files, how many others names */
 	bool ours; /* the file being restored is in a session of ours */
 	uint64_t fnv; /* FNV-1a 64 of a file of another session */
-	char others[128]; /* what those files hashed to */
+	/* What those files hashed to: two whole entries at least. */
+	char others[2 * OTHER_LEN];
 };
 
 #define FNV1A_INIT 0xcbf29ce484222325ULL
@@ -507,13 +520,24 @@ static int on_luo_file(const struct kho_luo_session_info *s,
 		hash_zeroes(r, info.size - r->hashed);
 	if (!ours) {
 		size_t n = strlen(r->others);
+		char one[OTHER_LEN];
+		int len;
 
-		if (r->other++ < 2)
-			snprintf(r->others + n, sizeof(r->others) - n,
-				 "%s%s/%#" PRIx64 " %" PRIu64
-				 " B fnv1a %016" PRIx64,
-				 n ? ", " : "", name, f->token, info.size,
-				 r->fnv);
+		/*
+		 * Whole entries only, in order: once one does not fit, the
+		 * rest are counted ("and 2 more"), never cut.
+		 */
+		len = snprintf(
+			one, sizeof(one),
+			"%s%s/%#" PRIx64 " %" PRIu64 " B fnv1a %016" PRIx64,
+			n ? ", " : "", name, f->token, info.size, r->fnv);
+		if (r->shown == r->other && len > 0 &&
+		    (size_t)len < sizeof(one) &&
+		    n + (size_t)len < sizeof(r->others)) {
+			memcpy(r->others + n, one, (size_t)len + 1);
+			r->shown++;
+		}
+		r->other++;
 		return 0;
 	}
 	if (XXH3_64bits_digest(r->hs) != f->token)
@@ -534,7 +558,7 @@ static int memfd_restore_luo(struct sim_boot *b, struct client_state *st,
 	struct luo_restore r = { .b = b, .st = st, .e = e };
 	struct kho_luo_info info;
 	struct kho_view view;
-	char buf[256];
+	char buf[256], more[32] = "";
 	int ret;
 
 	ops.arg = &r;
@@ -566,14 +590,17 @@ static int memfd_restore_luo(struct sim_boot *b, struct client_state *st,
 			 phys, strerror(-ret));
 		goto out;
 	}
+	if (r.other > r.shown)
+		snprintf(more, sizeof(more), " and %" PRIu64 " more",
+			 r.other - r.shown);
 	snprintf(st->msg, sizeof(st->msg),
 		 "live update %" PRIu64 ": %" PRIu64 " session%s, %" PRIu64
 		 " memfd-v2 file%s (%" PRIu64 " folios, %" PRIu64
-		 " holes, %" PRIu64 " blocks), %" PRIu64 " intact%s%s",
+		 " holes, %" PRIu64 " blocks), %" PRIu64 " intact%s%s%s",
 		 info.liveupdate_num, r.sessions, r.sessions == 1 ? "" : "s",
 		 r.files, r.files == 1 ? "" : "s", r.folios, r.holes,
 		 info.nr_blocks, r.checked, r.other ? ", not ours: " : "",
-		 r.others);
+		 r.others, more);
 out:
 	XXH3_freeState(r.hs);
 	return ret;

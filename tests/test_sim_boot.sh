@@ -368,6 +368,28 @@ kids LUO
 grep -q '^  unclaimed *subtree "LUO" at 0x[0-9a-f]*: a second one of that name, which Linux never finds (it finds the first), at the first one'"'"'s address$' "$T/out" ||
 	fail "kids LUO: $(grep unclaimed "$T/out")"
 
+# Files of other sessions (fix-boot3): the restore line named two in 128
+# bytes, cut an escaped name mid-escape and said nothing of the rest. Now
+# whole entries, then "and N more".
+rm -rf "$T/kid"
+cp -r "$M" "$T/kid"
+$H ram-replace "$T/kid" 'kho-sim-memfd-a\x00' "$(printf '%063d' 0 | sed 's/0/\\x01/g')\\x00"
+$H ram-replace "$T/kid" 'kho-sim-memfd-b\x00' 'other-b\x00'
+"$KHO" boot "$T/kid" >"$T/out" || fail "others: $(cat "$T/out")"
+x63=$(printf '%063d' 0 | sed 's/0/\\\\x01/g')
+# Two such entries fill the room; a third, short one fits when the
+# tokens' hex happens to be short.
+two="^  restore *memfd: .*, 0 intact, not ours: $x63/0x[0-9a-f]* 524288 B fnv1a [0-9a-f]\\{16\\}, $x63/0x[0-9a-f]* 524188 B fnv1a [0-9a-f]\\{16\\}"
+grep -q -e "$two and 2 more (" -e "$two, other-b/0x[0-9a-f]* 100 B fnv1a [0-9a-f]\\{16\\} and 1 more (" "$T/out" ||
+	fail "others: $(grep 'restore *memfd' "$T/out")"
+rm -rf "$T/kid"
+cp -r "$M" "$T/kid"
+$H ram-replace "$T/kid" 'kho-sim-memfd-a\x00' 'x\x00'
+$H ram-replace "$T/kid" 'kho-sim-memfd-b\x00' 'y\x00'
+"$KHO" boot "$T/kid" >"$T/out" || fail "others: $(cat "$T/out")"
+grep -q '^  restore *memfd: .*, 0 intact, not ours: x/[^,]*, x/[^,]*, y/0x[0-9a-f]* 100 B fnv1a [0-9a-f]*, y/0x[0-9a-f]* 0 B fnv1a cbf29ce484222325 (' "$T/out" ||
+	fail "others: $(grep 'restore *memfd' "$T/out")"
+
 # SIZE is rounded as man/kho.1 says (fix-boot2): guest to 2 MiB, kho-test
 # and memblock's two halves to a page, memfd on kho-v4 not at all.
 M="$T/round"
