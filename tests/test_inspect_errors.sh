@@ -176,7 +176,48 @@ for c in "phys|-0x4dc00000|is not a hex number" \
 	refused 1 "s-bad/scratch_$what:1: \"$shown\" ${rest##*|}" \
 		--fdt "$T/root.fdt" --mem "elf:$T/good.core" --scratch "$T/s-bad"
 done
+# A line is its bytes: a NUL byte ends no line (it was read as the end of
+# "0x1000", or the line called longer than a number); control characters
+# are shown escaped, never sent to the terminal; two empty lists are
+# refused (Linux always lists at least one area).
+printf '0x1000\n' >"$T/s-bad/scratch_len"
+printf '0x1000\0garbage' >"$T/s-bad/scratch_phys"
+refused 1 "s-bad/scratch_phys:1: the line holds a NUL byte (after \"0x1000\")" \
+	--fdt "$T/root.fdt" --mem "elf:$T/good.core" --scratch "$T/s-bad"
+printf '0x1000\0garbage\n' >"$T/s-bad/scratch_phys"
+refused 1 "s-bad/scratch_phys:1: the line holds a NUL byte (after \"0x1000\")" \
+	--fdt "$T/root.fdt" --mem "elf:$T/good.core" --scratch "$T/s-bad"
+printf '0x1000\n\0330x\033[2J\n' >"$T/s-bad/scratch_phys"
+refused 1 's-bad/scratch_phys:2: "\\x1b0x\\x1b\[2J" is not a hex number' \
+	--fdt "$T/root.fdt" --mem "elf:$T/good.core" --scratch "$T/s-bad"
+: >"$T/s-bad/scratch_phys"
+: >"$T/s-bad/scratch_len"
+refused 1 "s-bad: scratch_phys and scratch_len list no scratch areas; Linux lists at least one" \
+	--fdt "$T/root.fdt" --mem "elf:$T/good.core" --scratch "$T/s-bad"
+head -c 200000 /dev/zero | tr '\0' '\n' >"$T/s-bad/scratch_phys"
+refused 1 "s-bad/scratch_phys is larger than 131072 bytes" \
+	--fdt "$T/root.fdt" --mem "elf:$T/good.core" --scratch "$T/s-bad"
 rm -rf "$T/s-bad"
+# A FIFO (or other non-regular file) given as --fdt, --handover or a
+# scratch list is refused, not waited on (it used to hang for ever).
+mkdir "$T/s-fifo"
+printf '0x1000\n' >"$T/s-fifo/scratch_phys"
+mkfifo "$T/s-fifo/scratch_len" "$T/fifo"
+for c in "$T/s-fifo/scratch_len|--fdt|$T/root.fdt|--scratch|$T/s-fifo" \
+	"$T/fifo|--fdt|$T/fifo|--scratch|$T/s-none" \
+	"$T/fifo|--fdt|$T/root.fdt|--handover|$T/fifo" \
+	"/dev/null|--fdt|/dev/null|--scratch|$T/s-none"; do
+	IFS='|' read -r what o1 v1 o2 v2 <<EOT
+$c
+EOT
+	rc=0
+	timeout 30 "$KHO" inspect --mem "elf:$T/good.core" "$o1" "$v1" \
+		"$o2" "$v2" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+		grep -q -- "^kho: $what is not a regular file\.$" "$T/err" ||
+		fail "$o1 $v1 $o2 $v2: exit status $rc: $(cat "$T/err")"
+done
+rm -rf "$T/s-fifo" "$T/fifo"
 # With a handover record the scratch array comes from it: --scratch is not
 # read (docs/inspect.md, kho.1).
 "$KHO" inspect --mem "elf:$T/good.core" --handover "$M/handover" \

@@ -10,6 +10,7 @@
  * through v1.c. Only after that is anything walked.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <kho/kho_memfd_v1.h>
 #include <kho/vmalloc.h>
 
+#include "../../sim/machine.h"
 #include "inspect_mem.h"
 #include "kho_tool.h"
 #include "report.h"
@@ -39,6 +41,8 @@
 #define INSPECT_FDT_MAX (16U << 20)
 /* Scratch areas: nodes + 2 of them; far fewer than this. */
 #define INSPECT_SCRATCH_MAX 4096
+/* The largest scratch list file read: 4096 lines of "0x%llx\n" fit. */
+#define INSPECT_SCRATCH_TEXT_MAX (128 * 1024)
 /* The validator's page bitmap: 1 GiB covers 32 TiB of 4 KiB pages. */
 #define INSPECT_SEEN_MAX (1ULL << 30)
 /* Subtree property of newer kernels: the blob's size in bytes (u64). */
@@ -317,14 +321,43 @@ static int check_fdt_blob(const void *fdt, size_t len, const char *where,
 	return 0;
 }
 
+/*
+ * Open a file inspect reads by name (--fdt, --handover, --scratch's lists)
+ * as the machine directory's files are opened: a FIFO, device or socket is
+ * refused, not waited on. Return: 0 with *@f set, or a negative errno.
+ */
+static int open_input(struct inspect *in, const char *path, FILE **f)
+{
+	int fd = sim_open_regular(path, O_RDONLY);
+
+	if (fd == SIM_NOT_REGULAR)
+		return sim_fail(&in->err, -EINVAL, "%s is not a regular file",
+				path);
+	if (fd < 0)
+		/* A directory opens but cannot be read: say so as before. */
+		return sim_fail(&in->err, fd, "cannot %s %s: %s",
+				fd == -EISDIR ? "read" : "open", path,
+				strerror(-fd));
+	*f = fdopen(fd, "rb");
+	if (!*f) {
+		int err = errno;
+
+		close(fd);
+		return sim_fail(&in->err, -err, "cannot open %s: %s", path,
+				strerror(err));
+	}
+	return 0;
+}
+
 static int read_fdt_file(struct inspect *in, const char *path)
 {
-	FILE *f = fopen(path, "rb");
 	size_t n;
+	FILE *f;
+	int ret;
 
-	if (!f)
-		return sim_fail(&in->err, -errno, "cannot open %s: %s", path,
-				strerror(errno));
+	ret = open_input(in, path, &f);
+	if (ret)
+		return ret;
 	in->fdt = malloc(INSPECT_FDT_MAX);
 	if (!in->fdt) {
 		fclose(f);
@@ -1205,13 +1238,13 @@ static void read_subtrees(struct inspect *in)
 /* ---- reading it all ------------------------------------------------------------ */
 static int read_handover_file(struct inspect *in, const char *path)
 {
-	FILE *f = fopen(path, "rb");
 	char extra;
+	FILE *f;
 	int ok;
 
-	if (!f)
-		return sim_fail(&in->err, -errno, "cannot open %s: %s", path,
-				strerror(errno));
+	ok = open_input(in, path, &f);
+	if (ok)
+		return ok;
 	ok = fread(&in->ms.handover, sizeof(in->ms.handover), 1, f) == 1 &&
 	     fread(&extra, 1, 1, f) == 0;
 	fclose(f);
@@ -1257,8 +1290,106 @@ static int parse_scratch_hex(const char *s, uint64_t *out)
 }
 
 /*
+ * Read one of the scratch lists whole: Linux's are at most 19 bytes a line
+ * (kernel/liveupdate/kexec_handover_debugfs.c:83), so a larger file is
+ * refused, not read on. Return: 0 with *@text (not NUL-terminated) and
+ * *@len set, or a negative errno.
+ */
+static int read_scratch_text(struct inspect *in, const char *path, char **text,
+			     size_t *len)
+{
+	char *buf;
+	size_t n;
+	FILE *f;
+	int ret;
+
+	ret = open_input(in, path, &f);
+	if (ret)
+		return ret;
+	buf = malloc(INSPECT_SCRATCH_TEXT_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		return sim_fail(&in->err, -ENOMEM, "out of memory");
+	}
+	n = fread(buf, 1, INSPECT_SCRATCH_TEXT_MAX + 1, f);
+	if (ferror(f)) {
+		int err = errno;
+
+		ret = sim_fail(&in->err, -err, "cannot read %s: %s", path,
+			       strerror(err));
+	} else if (n > INSPECT_SCRATCH_TEXT_MAX) {
+		ret = sim_fail(&in->err, -EFBIG, "%s is larger than %d bytes",
+			       path, INSPECT_SCRATCH_TEXT_MAX);
+	}
+	fclose(f);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+/*
+ * Split one scratch list on newlines (the last may lack one) and parse
+ * each line. A NUL byte is refused: a line is its bytes, not a C string's
+ * prefix. Text that is shown goes through sim_clean_str().
+ */
+static int parse_scratch_list(struct inspect *in, const char *path,
+			      const char *text, size_t len, uint64_t *vals,
+			      unsigned int *count)
+{
+	unsigned int n = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *line = text + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - line) : len - pos;
+		const char *nul = memchr(line, '\0', ll);
+		char shown[36], num[33];
+		int err;
+
+		pos += ll + (nl ? 1 : 0);
+		if (n == INSPECT_SCRATCH_MAX)
+			return sim_fail(&in->err, -E2BIG,
+					"%s lists more than %d areas", path,
+					INSPECT_SCRATCH_MAX);
+		sim_clean_str(shown, sizeof(shown), line,
+			      nul ? (size_t)(nul - line) : ll);
+		if (nul)
+			return sim_fail(&in->err, -EINVAL,
+					"%s:%u: the line holds a NUL byte "
+					"(after \"%s\")",
+					path, n + 1, shown);
+		if (ll >= sizeof(num))
+			return sim_fail(&in->err, -EINVAL,
+					"%s:%u: \"%s\" is longer than a hex "
+					"number",
+					path, n + 1, shown);
+		memcpy(num, line, ll);
+		num[ll] = '\0';
+		err = parse_scratch_hex(num, &vals[n]);
+		if (err)
+			return sim_fail(&in->err, -EINVAL,
+					err == -ERANGE ?
+						"%s:%u: \"%s\" is larger than "
+						"2^64 - 1" :
+						"%s:%u: \"%s\" is not a hex "
+						"number (0x and hex digits)",
+					path, n + 1, shown);
+		n++;
+	}
+	*count = n;
+	return 0;
+}
+
+/*
  * Linux's debugfs lists the running kernel's scratch areas in
- * kho/out/scratch_phys and kho/out/scratch_len, one hex number a line.
+ * kho/out/scratch_phys and kho/out/scratch_len, one hex number a line, and
+ * always at least one (kho_scratch_cnt counts a lowmem area, a global one
+ * and one per node: kernel/liveupdate/kexec_handover.c:843).
  */
 static int read_scratch_dir(struct inspect *in, const char *dir)
 {
@@ -1268,58 +1399,32 @@ static int read_scratch_dir(struct inspect *in, const char *dir)
 	int ret = 0;
 
 	for (int k = 0; k < 2 && !ret; k++) {
-		char path[4200], line[64];
-		FILE *f;
+		char path[4200], *text = NULL;
+		size_t len = 0;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[k]);
-		f = fopen(path, "r");
-		if (!f) {
-			ret = sim_fail(&in->err, -errno, "cannot open %s: %s",
-				       path, strerror(errno));
+		ret = read_scratch_text(in, path, &text, &len);
+		if (ret)
 			break;
-		}
 		vals[k] = calloc(INSPECT_SCRATCH_MAX, sizeof(uint64_t));
-		while (vals[k] && fgets(line, sizeof(line), f)) {
-			int err;
-
-			if (n[k] == INSPECT_SCRATCH_MAX) {
-				ret = sim_fail(&in->err, -E2BIG,
-					       "%s lists more than %d areas",
-					       path, INSPECT_SCRATCH_MAX);
-				break;
-			}
-			if (!strchr(line, '\n') && !feof(f)) {
-				ret = sim_fail(&in->err, -EINVAL,
-					       "%s:%u: \"%.32s...\" is longer "
-					       "than a hex number",
-					       path, n[k] + 1, line);
-				break;
-			}
-			line[strcspn(line, "\n")] = '\0';
-			err = parse_scratch_hex(line, &vals[k][n[k]]);
-			if (err) {
-				ret = sim_fail(
-					&in->err, -EINVAL,
-					err == -ERANGE ?
-						"%s:%u: \"%.32s\" is larger "
-						"than 2^64 - 1" :
-						"%s:%u: \"%.32s\" is not a hex "
-						"number (0x and hex digits)",
-					path, n[k] + 1, line);
-				break;
-			}
-			n[k]++;
-		}
-		if (!vals[k] && !ret)
+		if (!vals[k])
 			ret = sim_fail(&in->err, -ENOMEM, "out of memory");
-		fclose(f);
+		else
+			ret = parse_scratch_list(in, path, text, len, vals[k],
+						 &n[k]);
+		free(text);
 	}
+	if (!ret && !n[0] && !n[1])
+		ret = sim_fail(&in->err, -EINVAL,
+			       "%s: scratch_phys and scratch_len list no "
+			       "scratch areas; Linux lists at least one",
+			       dir);
 	if (!ret && n[0] != n[1])
 		ret = sim_fail(
 			&in->err, -EINVAL,
 			"%s: scratch_phys lists %u areas, scratch_len %u", dir,
 			n[0], n[1]);
-	if (!ret && n[0]) {
+	if (!ret) {
 		in->scratch = calloc(n[0], sizeof(*in->scratch));
 		if (!in->scratch)
 			ret = sim_fail(&in->err, -ENOMEM, "out of memory");
