@@ -109,6 +109,9 @@ done <<LIST
 1|$T is a directory, not a file|elf:$T||
 1|$T/empty is empty|raw:$T/empty@0||
 2|raw: which file? (raw:FILE@0xBASE)|raw:@0x1000||
+2|elf: which file? (elf:FILE)|elf:||
+2|machine: which directory? (machine:DIR)|machine:||
+1|cannot open $T/nokcore: No such file|kcore:$T/nokcore||
 2|raw:$T/empty: no base address: where does the image start? (raw:FILE@0xBASE)|raw:$T/empty||
 2|raw:$T/empty@ -0x40000000: " -0x40000000" is not a base address|raw:$T/empty@ -0x40000000||
 1|/dev/null is not a file|raw:/dev/null@0||

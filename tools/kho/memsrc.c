@@ -684,6 +684,10 @@ int memsrc_parse(struct memsrc_spec *sp, const char *spec, struct sim_error *e)
 		return sim_fail(e, -EINVAL, "which memory? --mem SOURCE");
 	if (prefix(spec, "machine:", &arg)) {
 		sp->kind = MEMSRC_MACHINE;
+		if (!*arg)
+			return sim_fail(e, -EINVAL,
+					"machine: which directory? "
+					"(machine:DIR)");
 		return spec_path(sp, arg, strlen(arg), e);
 	}
 	if (prefix(spec, "raw:", &arg)) {
@@ -712,9 +716,13 @@ int memsrc_parse(struct memsrc_spec *sp, const char *spec, struct sim_error *e)
 	}
 	if (prefix(spec, "elf:", &arg)) {
 		sp->kind = MEMSRC_ELF;
+		if (!*arg)
+			return sim_fail(e, -EINVAL,
+					"elf: which file? (elf:FILE)");
 		return spec_path(sp, arg, strlen(arg), e);
 	}
 	if (prefix(spec, "kcore:", &arg) || !strcmp(spec, "kcore")) {
+		/* "kcore" and "kcore:" alone name /proc/kcore (kho.1). */
 		if (!strcmp(spec, "kcore") || !*arg)
 			arg = "/proc/kcore";
 		sp->kind = MEMSRC_KCORE;
