@@ -122,6 +122,9 @@ rc=0
 "$KHO" inspect --mem "elf:$T/good.core" --handover 2>"$T/err" || rc=$?
 [ "$rc" -eq 2 ] && grep -q "inspect: --handover needs a value (kho inspect" "$T/err" ||
 	fail "--handover without a value: exit status $rc: $(cat "$T/err")"
+# The usage line names --scratch's value as kho.1 and kho's usage do.
+grep -q -- "\[--scratch DIR\]" "$T/err" ||
+	fail "usage: --scratch's value is not DIR: $(cat "$T/err")"
 # Records with one bad field: an FDT size of 0 (kernel B's check, word
 # for word); a scratch array of no whole number of areas, or outside the
 # memory, which inspect's own reader refuses when the root FDT comes from

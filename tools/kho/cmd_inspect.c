@@ -316,7 +316,7 @@ static int usage_error(const char *fmt, ...)
 	tool_error(
 		"inspect: %s (kho inspect [--mem] DIR|SOURCE [--fdt FILE] "
 		"[--page-size N] [--v1-bitmap 512|page] [--handover FILE] "
-		"[--scratch DEBUGFS_DIR] "
+		"[--scratch DIR] "
 		"[--json] [--blocks] [--svg FILE [--svg-color order|subsystem]])",
 		msg);
 	return 2;
