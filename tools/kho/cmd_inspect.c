@@ -315,7 +315,7 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	tool_error(
 		"inspect: %s (kho inspect [--mem] DIR|SOURCE [--fdt FILE] "
-		"[--page-size N] [--v1-bitmap 512|page] [--handover FILE] "
+		"[--page-size 4K|16K|64K] [--v1-bitmap 512|page] [--handover FILE] "
 		"[--scratch DIR] "
 		"[--json] [--blocks] [--svg FILE [--svg-color order|subsystem]])",
 		msg);
