@@ -119,6 +119,22 @@ struct sim_machine {
 };
 
 /**
+ * sim_parse_number() - a number as kho reads one: digits only
+ * @s: the text
+ * @base: 10 or 16: the base without a prefix; after "0x" it is 16
+ * @v: the value
+ * @endp: where the digits end
+ *
+ * No sign, no blank, no second "0x", never octal ("010" is ten in base
+ * 10). The one reader of numbers for machine.conf, sizes, raw:FILE@BASE
+ * and debugfs scratch lists (kho_scratch alone is read as the kernel
+ * reads it, sim/scratch.c).
+ * Return: 0; -EINVAL when there is no digit; -ERANGE past 2^64 - 1.
+ */
+int sim_parse_number(const char *s, unsigned int base, uint64_t *v,
+		     const char **endp);
+
+/**
  * sim_conf_parse() - parse the text of a machine.conf
  * @conf: filled in
  * @text: NUL-terminated file contents

@@ -26,15 +26,12 @@
 /* The memmap indexes pages with 32 bits (sim/buddy.h). */
 #define SIM_MAX_PAGES (UINT32_MAX - 1ULL)
 
-/*
- * A number is decimal, or hexadecimal after 0x: never octal, so "010" is
- * ten (strtoull's base 0 would read it as eight, and refuse "08").
- */
-static int parse_number(const char *s, uint64_t *v, const char **endp)
+int sim_parse_number(const char *s, unsigned int base, uint64_t *v,
+		     const char **endp)
 {
-	unsigned int base = 10, d;
 	const char *p;
 	uint64_t x = 0;
+	unsigned int d;
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
@@ -42,7 +39,8 @@ static int parse_number(const char *s, uint64_t *v, const char **endp)
 	}
 	/*
 	 * Digits only: strtoull() would also take blanks, a sign and, in
-	 * base 16, a second "0x" ("0x0x10" was 16).
+	 * base 16, a second "0x" ("0x0x10" was 16); its base 0 reads "010"
+	 * as eight and refuses "08".
 	 */
 	for (p = s;; p++) {
 		if (isdigit((unsigned char)*p))
@@ -52,7 +50,7 @@ static int parse_number(const char *s, uint64_t *v, const char **endp)
 		else
 			break;
 		if (x > (UINT64_MAX - d) / base)
-			return -EINVAL;
+			return -ERANGE;
 		x = x * base + d;
 	}
 	if (p == s)
@@ -68,7 +66,7 @@ int sim_parse_size(const char *s, uint64_t *out)
 	const char *end;
 	uint64_t v;
 
-	if (!s || parse_number(s, &v, &end))
+	if (!s || sim_parse_number(s, 10, &v, &end))
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
 	case 'K':
@@ -118,7 +116,7 @@ static int parse_u64(const char *s, uint64_t *v)
 {
 	const char *end;
 
-	if (parse_number(s, v, &end) || *end)
+	if (sim_parse_number(s, 10, v, &end) || *end)
 		return -EINVAL;
 	return 0;
 }

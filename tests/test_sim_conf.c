@@ -196,6 +196,30 @@ static void test_layout(void **state)
 	assert_string_equal(e.msg, "--ram: more than 4294967294 pages");
 }
 
+/* The one number reader: its base, its end, overflow apart from junk. */
+static void test_parse_number(void **state)
+{
+	const char *end;
+	uint64_t v;
+
+	assert_int_equal(sim_parse_number("1f", 16, &v, &end), 0);
+	assert_int_equal(v, 31);
+	assert_int_equal(sim_parse_number("0x1f", 10, &v, &end), 0);
+	assert_int_equal(v, 31);
+	assert_int_equal(sim_parse_number("1f", 10, &v, &end), 0);
+	assert_int_equal(v, 1);
+	assert_string_equal(end, "f");
+	assert_int_equal(sim_parse_number("ffffffffffffffff", 16, &v, &end), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(sim_parse_number("10000000000000000", 16, &v, &end),
+			 -ERANGE);
+	assert_int_equal(sim_parse_number("18446744073709551616", 10, &v, &end),
+			 -ERANGE);
+	assert_int_equal(sim_parse_number("0x", 16, &v, &end), -EINVAL);
+	assert_int_equal(sim_parse_number("-1", 10, &v, &end), -EINVAL);
+	assert_int_equal(sim_parse_number(" 1", 10, &v, &end), -EINVAL);
+}
+
 static void test_parse_size(void **state)
 {
 	uint64_t v;
@@ -607,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_parse_refused),
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_parse_number),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_scratch_option),
 		cmocka_unit_test(test_parse_too_many_ranges),

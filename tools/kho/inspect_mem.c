@@ -1257,39 +1257,6 @@ static int read_handover_file(struct inspect *in, const char *path)
 }
 
 /*
- * One line of scratch_phys or scratch_len: Linux writes "0x%llx\n"
- * (kernel/liveupdate/kexec_handover_debugfs.c:83 and :92). Taken: an
- * optional 0x, then hex digits, nothing else: no sign, no blank, no wrap
- * (strtoull() would take " +0x10" and turn "-1" into 2^64 - 1).
- */
-static int parse_scratch_hex(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned int d;
-
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			return -EINVAL;
-		if (v >> 60)
-			return -ERANGE;
-		v = v << 4 | d;
-	}
-	*out = v;
-	return 0;
-}
-
-/*
  * Read one of the scratch lists whole: Linux's are at most 19 bytes a line
  * (kernel/liveupdate/kexec_handover_debugfs.c:83), so a larger file is
  * refused, not read on. Return: 0 with *@text (not NUL-terminated) and
@@ -1349,6 +1316,7 @@ static int parse_scratch_list(struct inspect *in, const char *path,
 		size_t ll = nl ? (size_t)(nl - line) : len - pos;
 		const char *nul = memchr(line, '\0', ll);
 		char shown[36], num[33];
+		const char *end;
 		int err;
 
 		pos += ll + (nl ? 1 : 0);
@@ -1370,7 +1338,13 @@ static int parse_scratch_list(struct inspect *in, const char *path,
 					path, n + 1, shown);
 		memcpy(num, line, ll);
 		num[ll] = '\0';
-		err = parse_scratch_hex(num, &vals[n]);
+		/*
+		 * Linux writes "0x%llx\n" (kexec_handover_debugfs.c:83,
+		 * :92): hex, the 0x optional; no sign, no blank, no wrap.
+		 */
+		err = sim_parse_number(num, 16, &vals[n], &end);
+		if (!err && *end)
+			err = -EINVAL;
 		if (err)
 			return sim_fail(&in->err, -EINVAL,
 					err == -ERANGE ?

@@ -311,39 +311,6 @@ out:
 
 /* ---- raw image ---------------------------------------------------------- */
 
-/*
- * A raw image's base: 0x and hex digits, or decimal digits (a leading 0
- * is decimal, not octal); no sign, no space, nothing after, no wrap.
- */
-static int parse_base(const char *s, uint64_t *out)
-{
-	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	unsigned int radix = hex ? 16 : 10;
-	uint64_t v = 0;
-
-	if (hex)
-		s += 2;
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned int d;
-
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (hex && *s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (hex && *s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / radix)
-			return -ERANGE;
-		v = v * radix + d;
-	}
-	*out = v;
-	return 0;
-}
-
 static int open_raw(struct memsrc *ms, const char *path, uint64_t base,
 		    struct sim_error *e)
 {
@@ -676,7 +643,7 @@ static int spec_path(struct memsrc_spec *sp, const char *path, size_t len,
 
 int memsrc_parse(struct memsrc_spec *sp, const char *spec, struct sim_error *e)
 {
-	const char *arg, *at;
+	const char *arg, *at, *end;
 	int ret;
 
 	memset(sp, 0, sizeof(*sp));
@@ -698,7 +665,9 @@ int memsrc_parse(struct memsrc_spec *sp, const char *spec, struct sim_error *e)
 					"raw:%s: no base address: where does "
 					"the image start? (raw:FILE@0xBASE)",
 					arg);
-		ret = parse_base(at + 1, &sp->base);
+		ret = sim_parse_number(at + 1, 10, &sp->base, &end);
+		if (!ret && *end)
+			ret = -EINVAL;
 		if (ret)
 			return sim_fail(
 				e, -EINVAL,
