@@ -100,6 +100,11 @@ refused 1 "cannot open $T/none.fdt: No such file" \
 refused 1 "cannot read $T: Is a directory" --fdt "$T" --mem "elf:$T/good.core"
 refused 1 "tiny.fdt is 20 bytes, too short for an FDT" \
 	--fdt "$T/tiny.fdt" --mem "elf:$T/good.core"
+# More than inspect reads of an FDT file: refused, not cut short and read.
+truncate -s $((16 * 1024 * 1024 + 1)) "$T/big.dat"
+refused 1 "big.dat is larger than 16777216 bytes" \
+	--fdt "$T/big.dat" --mem "elf:$T/good.core"
+rm -f "$T/big.dat"
 
 # --handover FILE gives the core the machine's 32-byte handover record: the
 # same handover, taken as from the directory; a record of another size, or

@@ -349,7 +349,13 @@ static int open_input(struct inspect *in, const char *path, FILE **f)
 	return 0;
 }
 
-static int read_fdt_file(struct inspect *in, const char *path)
+/*
+ * An input file read whole into a new buffer, @max bytes at most: a
+ * larger one is refused, not cut short. Return: 0 with *@buf (not
+ * NUL-terminated; the caller frees it) and *@len set, or a negative errno.
+ */
+static int read_input(struct inspect *in, const char *path, size_t max,
+		      char **buf, size_t *len)
 {
 	size_t n;
 	FILE *f;
@@ -358,20 +364,41 @@ static int read_fdt_file(struct inspect *in, const char *path)
 	ret = open_input(in, path, &f);
 	if (ret)
 		return ret;
-	in->fdt = malloc(INSPECT_FDT_MAX);
-	if (!in->fdt) {
+	*buf = malloc(max + 1);
+	if (!*buf) {
 		fclose(f);
 		return sim_fail(&in->err, -ENOMEM, "out of memory");
 	}
-	n = fread(in->fdt, 1, INSPECT_FDT_MAX, f);
+	n = fread(*buf, 1, max + 1, f);
 	if (ferror(f)) {
 		int err = errno;
 
-		fclose(f);
-		return sim_fail(&in->err, -err, "cannot read %s: %s", path,
-				strerror(err));
+		ret = sim_fail(&in->err, -err, "cannot read %s: %s", path,
+			       strerror(err));
+	} else if (n > max) {
+		ret = sim_fail(&in->err, -EFBIG, "%s is larger than %zu bytes",
+			       path, max);
 	}
 	fclose(f);
+	if (ret) {
+		free(*buf);
+		*buf = NULL;
+		return ret;
+	}
+	*len = n;
+	return 0;
+}
+
+static int read_fdt_file(struct inspect *in, const char *path)
+{
+	char *fdt;
+	size_t n;
+	int ret;
+
+	ret = read_input(in, path, INSPECT_FDT_MAX, &fdt, &n);
+	if (ret)
+		return ret;
+	in->fdt = fdt;
 	in->fdt_len = n;
 	in->fdt_phys = KHO_ERR_NO_ADDR;
 	snprintf(in->fdt_name, sizeof(in->fdt_name), "%s", path);
@@ -1257,48 +1284,6 @@ static int read_handover_file(struct inspect *in, const char *path)
 }
 
 /*
- * Read one of the scratch lists whole: Linux's are at most 19 bytes a line
- * (kernel/liveupdate/kexec_handover_debugfs.c:83), so a larger file is
- * refused, not read on. Return: 0 with *@text (not NUL-terminated) and
- * *@len set, or a negative errno.
- */
-static int read_scratch_text(struct inspect *in, const char *path, char **text,
-			     size_t *len)
-{
-	char *buf;
-	size_t n;
-	FILE *f;
-	int ret;
-
-	ret = open_input(in, path, &f);
-	if (ret)
-		return ret;
-	buf = malloc(INSPECT_SCRATCH_TEXT_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		return sim_fail(&in->err, -ENOMEM, "out of memory");
-	}
-	n = fread(buf, 1, INSPECT_SCRATCH_TEXT_MAX + 1, f);
-	if (ferror(f)) {
-		int err = errno;
-
-		ret = sim_fail(&in->err, -err, "cannot read %s: %s", path,
-			       strerror(err));
-	} else if (n > INSPECT_SCRATCH_TEXT_MAX) {
-		ret = sim_fail(&in->err, -EFBIG, "%s is larger than %d bytes",
-			       path, INSPECT_SCRATCH_TEXT_MAX);
-	}
-	fclose(f);
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
-/*
  * Split one scratch list on newlines (the last may lack one) and parse
  * each line. A NUL byte is refused: a line is its bytes, not a C string's
  * prefix. Text that is shown goes through sim_clean_str().
@@ -1377,7 +1362,9 @@ static int read_scratch_dir(struct inspect *in, const char *dir)
 		size_t len = 0;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[k]);
-		ret = read_scratch_text(in, path, &text, &len);
+		/* Linux's lists are at most 19 bytes a line (kexec_handover_debugfs.c:83). */
+		ret = read_input(in, path, INSPECT_SCRATCH_TEXT_MAX, &text,
+				 &len);
 		if (ret)
 			break;
 		vals[k] = calloc(INSPECT_SCRATCH_MAX, sizeof(uint64_t));
