@@ -95,15 +95,20 @@ const struct kho_client *client_find(const char *name)
 	return NULL;
 }
 
-const struct kho_client *client_for_subtree(const char *name)
+const char *client_subtree(const struct kho_client *cl,
+			   const struct kho_abi_version *abi)
 {
-	for (int i = 0; kho_clients[i]; i++) {
-		const struct kho_client *cl = kho_clients[i];
+	if (cl->subtree_of)
+		return cl->subtree_of(abi);
+	return cl->subtree ? cl->subtree : cl->name;
+}
 
-		if ((cl->subtree && !strcmp(cl->subtree, name)) ||
-		    (!cl->name_not_subtree && !strcmp(cl->name, name)))
-			return cl;
-	}
+const struct kho_client *client_for_subtree(const char *name,
+					    const struct kho_abi_version *abi)
+{
+	for (int i = 0; kho_clients[i]; i++)
+		if (!strcmp(client_subtree(kho_clients[i], abi), name))
+			return kho_clients[i];
 	return NULL;
 }
 

@@ -69,12 +69,13 @@ struct client_state {
 
 /**
  * struct kho_client - a subsystem
- * @name: its name on the command line and, unless @name_not_subtree, the
- *	name of a subtree it restores
- * @subtree: another subtree it restores, or NULL (memfd: "LUO")
- * @name_not_subtree: a child called @name is not this client's: the
- *	kernel looks up @subtree only (kho-test: lib/test_kho.c:322 looks up
- *	"kho_test", never "kho-test")
+ * @name: its name on the command line and, unless @subtree or @subtree_of
+ *	says otherwise, the name of the subtree it restores
+ * @subtree: the subtree's name when it is not @name, or NULL (kho-test:
+ *	lib/test_kho.c:322 looks up "kho_test", never "kho-test")
+ * @subtree_of: the subtree's name in a handover of version @abi, when it
+ *	depends on the version (memfd: "LUO" on kho-v4, "memfd" before), or
+ *	NULL
  * @summary: one line for help and the man page
  * @default_size: bytes preserved when --preserve gives no size
  * @fixed_size: the client preserves @default_size bytes, never another
@@ -90,7 +91,7 @@ struct client_state {
 struct kho_client {
 	const char *name;
 	const char *subtree;
-	bool name_not_subtree;
+	const char *(*subtree_of)(const struct kho_abi_version *abi);
 	const char *summary;
 	uint64_t default_size;
 	bool fixed_size;
@@ -116,16 +117,28 @@ extern const struct kho_client *const kho_clients[];
 const struct kho_client *client_find(const char *name);
 
 /**
+ * client_subtree() - the name of @cl's subtree in a handover of @abi
+ * @cl: client
+ * @abi: the handover's version (may be NULL: no handover)
+ *
+ * The one name the kernel of that version looks up for the subsystem.
+ * Return: the name.
+ */
+const char *client_subtree(const struct kho_client *cl,
+			   const struct kho_abi_version *abi);
+
+/**
  * client_for_subtree() - the client a child of the root FDT belongs to
  * @name: the child's name
+ * @abi: the handover's version
  *
- * By the names the kernel looks up only (struct kho_client's @subtree and
- * @name_not_subtree), so that a child named after a client that is not
- * its subtree's name is nobody's.
+ * By client_subtree() only, so that a child named after a client, or
+ * after what the subsystem was called in another version, is nobody's.
  *
  * Return: the client, or NULL.
  */
-const struct kho_client *client_for_subtree(const char *name);
+const struct kho_client *client_for_subtree(const char *name,
+					    const struct kho_abi_version *abi);
 
 /* ---- helpers ------------------------------------------------------------ */
 

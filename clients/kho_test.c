@@ -183,7 +183,6 @@ out:
 const struct kho_client client_kho_test = {
 	.name = KHO_TEST_CLIENT,
 	.subtree = KHO_TEST_NAME,
-	.name_not_subtree = true,
 	.summary = "lib/test_kho.c: random folios and their csum_partial",
 	.default_size = 8ULL << 20,
 	.needs_order0 = client_always_order0,

@@ -817,11 +817,16 @@ static int memfd_restore(struct sim_boot *b, struct client_state *st,
 {
 	uint64_t phys, size;
 
-	/* The boot hands over the subtree's address: which child is it? */
-	if (!kho_retrieve_subtree(&b->in, KHO_LUO_NAME, &phys, &size) &&
-	    phys == blob_phys)
-		return memfd_restore_luo(b, st, phys, size, e);
-	return memfd_restore_v1(b, st, blob_phys, e);
+	/*
+	 * The handover's version says which child this is (the one
+	 * memfd_subtree_of() names) and so how it is read.
+	 */
+	if (!memfd_uses_luo(b->in.abi))
+		return memfd_restore_v1(b, st, blob_phys, e);
+	if (kho_retrieve_subtree(&b->in, KHO_LUO_NAME, &phys, &size))
+		return sim_fail(e, -ENOENT, "memfd: no %s subtree to restore",
+				KHO_LUO_NAME);
+	return memfd_restore_luo(b, st, phys, size, e);
 }
 
 static int memfd_preserve(struct sim_boot *b, struct client_state *st,
@@ -832,9 +837,15 @@ static int memfd_preserve(struct sim_boot *b, struct client_state *st,
 	return memfd_preserve_v1(b, st, e);
 }
 
+/* The child the kernel of @abi looks up: LUO's, or kho-v2/v3's "memfd". */
+static const char *memfd_subtree_of(const struct kho_abi_version *abi)
+{
+	return memfd_uses_luo(abi) ? KHO_LUO_NAME : "memfd";
+}
+
 const struct kho_client client_memfd = {
 	.name = "memfd",
-	.subtree = KHO_LUO_NAME,
+	.subtree_of = memfd_subtree_of,
 	.summary = "memfds through LUO sessions (luo-v5, memfd-v2) on kho-v4, "
 		   "the \"memfd\" child (memfd-v1) before",
 	.default_size = 16ULL << 20,

@@ -297,12 +297,13 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	}
 	for (unsigned int i = 0; i < subtrees.nr; i++) {
 		const char *name = subtrees.s[i].name;
-		const struct kho_client *cl = client_for_subtree(name);
+		const struct kho_client *cl =
+			client_for_subtree(name, b->in.abi);
 		uint64_t phys = subtrees.s[i].phys;
 		size_t len = strlen(name);
 		struct client_state *s;
 		struct sim_error ce = { "" };
-		unsigned int j, k;
+		unsigned int j;
 		char *shown;
 
 		shown = malloc(SIM_SHOWN_LEN(len));
@@ -341,21 +342,11 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 			free(shown);
 			continue;
 		}
+		/*
+		 * A client claims one name (client_subtree()), and a second
+		 * child of that name went above: each is restored once.
+		 */
 		s = state_of(st, cl);
-		/* memfd's "LUO" and "memfd": it restores the first only. */
-		if (s->found) {
-			for (k = 0; k < i && client_for_subtree(
-						     subtrees.s[k].name) != cl;
-			     k++)
-				;
-			fprintf(out,
-				"  %-14ssubtree \"%s\" at %#" PRIx64
-				": %s restored the earlier subtree \"%s\", its memory stays reserved\n",
-				"unclaimed", shown, phys, cl->name,
-				k < i ? subtrees.s[k].name : "");
-			free(shown);
-			continue;
-		}
 		free(shown);
 		s->found = true;
 		t0 = sim_now_ns();
