@@ -359,6 +359,11 @@ refused 2 "\"$T/m2\": one memory source only" "$M" --mem "$T/m2"
 refused 2 "--svg-color is order or subsystem, not \"size\"" --mem "$M" \
 	--svg-color size
 refused 2 "which memory? give --mem SOURCE or a machine directory" --json
+# An empty value is no file (--scratch "" read /scratch_phys).
+for o in --fdt --handover --scratch; do
+	refused 2 "inspect: $o needs a value, not an empty string" \
+		--mem "elf:$T/good.core" "$o" ""
+done
 
 # --svg-color without --svg: refused, not ignored.
 rc=0

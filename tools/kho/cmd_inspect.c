@@ -343,6 +343,14 @@ static int parse_opts(struct inspect_opts *o, int argc, char **argv)
 			takes = false;
 		} else if (!v) {
 			return usage_error("%s needs a value", a);
+		} else if (!*v && strcmp(a, "--mem")) {
+			/*
+			 * "" is no file: --scratch "" would read /scratch_phys
+			 * (memsrc_parse() says what an empty SOURCE lacks).
+			 */
+			return usage_error("%s needs a value, not an empty "
+					   "string",
+					   a);
 		} else if (!strcmp(a, "--fdt")) {
 			o->fdt = v;
 		} else if (!strcmp(a, "--mem")) {
