@@ -113,7 +113,10 @@ extern const struct kho_client client_kho_test;
 /* Every client, NULL-terminated. */
 extern const struct kho_client *const kho_clients[];
 
-/* The client called @name, or restoring subtree @name, or NULL. */
+/*
+ * The client called @name on the command line, or whose fixed @subtree
+ * is @name ("kho_test"), or NULL.
+ */
 const struct kho_client *client_find(const char *name);
 
 /**

@@ -234,16 +234,9 @@ int kho_check_scratch(const struct kho_geometry *geo,
 		return -EINVAL;
 	for (i = 0; i < nr; i++) {
 		what = scratch_area_problem(geo, ops, areas, i, warn);
-		if (!what)
-			continue;
-		if (err) {
-			clear_error(err);
-			err->code = -EINVAL;
-			err->what = what;
-			err->phys = areas[i].addr;
-			err->index = i;
-		}
-		return -EINVAL;
+		if (what)
+			return kho_fail(err, -EINVAL, what, NULL, areas[i].addr,
+					i);
 	}
 	return 0;
 }

@@ -345,10 +345,11 @@ static int cold_boot(struct sim_boot *b, struct sim_error *e)
 				      SIM_MB_RSRV_KERN))
 		base = SIM_MB_ALLOC_ANYWHERE;
 	if (base == SIM_MB_ALLOC_ANYWHERE)
-		return sim_fail(e, -ENOMEM,
-				"%s: no room for the kernel image (%llu MiB of "
-				"free RAM below 4 GiB)",
-				b->m.dir, SIM_KERNEL_SIZE >> 20);
+		return sim_fail(
+			e, -ENOMEM,
+			"%s: no room for the kernel image (it needs %llu MiB of "
+			"free RAM below 4 GiB)",
+			b->m.dir, SIM_KERNEL_SIZE >> 20);
 	b->kernel_base = base;
 	ret = charge_memmap(b, e);
 	if (ret)

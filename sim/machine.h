@@ -197,8 +197,9 @@ int sim_conf_layout_at(struct sim_conf *conf, uint64_t base, uint64_t ram,
 
 /**
  * sim_machine_create() - make a new machine directory
- * @dir: created if missing; must hold neither machine.conf nor ram.img,
- *	and its path must be shorter than SIM_DIR_LEN
+ * @dir: created if missing; must hold none of machine.conf, ram.img,
+ *	handover and handover.tmp, and its path must be shorter than
+ *	SIM_DIR_LEN
  * @conf: its layout
  * @e: why it failed
  *
@@ -262,6 +263,20 @@ int sim_ram_discard(struct sim_machine *m, uint64_t pa, uint64_t size,
 
 /* The byte scrubbed memory is filled with when not punched out. */
 #define SIM_POISON_BYTE 0x6b
+
+/**
+ * sim_handover_read_file() - a handover record, from any file
+ * @path: the file
+ * @kd: filled in
+ * @e: why it failed
+ *
+ * The one reader of the 32-byte record: kho boot's (sim_handover_read())
+ * and kho inspect's of a machine directory say the same sentences.
+ * Return: 0, -ENOENT when @path does not exist, -EINVAL when it is not a
+ * regular file of 32 bytes, or another negative errno.
+ */
+int sim_handover_read_file(const char *path, struct kho_data *kd,
+			   struct sim_error *e);
 
 /**
  * sim_handover_read() - the pending handover record

@@ -263,23 +263,22 @@ static void handover_path(const struct sim_machine *m, char *path, size_t len,
 	snprintf(path, len, "%s/" SIM_HANDOVER_FILE "%s", m->dir, suffix);
 }
 
-int sim_handover_read(const struct sim_machine *m, struct kho_data *kd,
-		      struct sim_error *e)
+int sim_handover_read_file(const char *path, struct kho_data *kd,
+			   struct sim_error *e)
 {
-	char path[PATH_MAX];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	handover_path(m, path, sizeof(path), "");
 	fd = sim_open_regular(path, O_RDONLY);
 	if (fd == -ENOENT)
-		return sim_fail(e, -ENOENT, "%s: no pending handover", m->dir);
+		return sim_fail(e, -ENOENT, "%s: no such file", path);
 	if (fd == SIM_NOT_REGULAR)
 		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
 	if (fd < 0)
 		return sim_fail(e, fd, "cannot open %s: %s", path,
 				strerror(-fd));
+	/* sim_open_regular() has just stat'ed it: fstat() cannot fail. */
 	if (fstat(fd, &st) || st.st_size != sizeof(*kd)) {
 		close(fd);
 		return sim_fail(e, -EINVAL,
@@ -291,6 +290,19 @@ int sim_handover_read(const struct sim_machine *m, struct kho_data *kd,
 	if (n != sizeof(*kd))
 		return sim_fail(e, -EIO, "cannot read %s", path);
 	return 0;
+}
+
+int sim_handover_read(const struct sim_machine *m, struct kho_data *kd,
+		      struct sim_error *e)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	handover_path(m, path, sizeof(path), "");
+	ret = sim_handover_read_file(path, kd, e);
+	if (ret == -ENOENT)
+		return sim_fail(e, -ENOENT, "%s: no pending handover", m->dir);
+	return ret;
 }
 
 int sim_handover_write(const struct sim_machine *m, const struct kho_data *kd,

@@ -69,7 +69,7 @@ expect_table <<LIST
 1|cannot read $T/x/machine.conf|machine offset $T/x 0x1000
 2|machine create: it could not boot: $T/x: cannot reserve 128 MiB of KHO scratch (lowmem)|machine create $T/x --ram 128M --page-size 64K
 2|machine create: it could not boot: $T/x: cannot reserve 20 MiB of KHO scratch (node 0)|machine create $T/x --ram 128M --nodes 2
-2|machine create: it could not boot: $T/x: no room for the kernel image (8 MiB of free RAM below 4 GiB)|machine create $T/x --ram 256M --ram-base 0x100000000
+2|machine create: it could not boot: $T/x: no room for the kernel image (it needs 8 MiB of free RAM below 4 GiB)|machine create $T/x --ram 256M --ram-base 0x100000000
 LIST
 [ ! -e "$T/x" ] && [ ! -e "$T/y" ] || fail "a refused command made a directory"
 
@@ -225,6 +225,9 @@ long=$long/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
 expect_error "machine directory path of ${#long} bytes is too long (at most 3999)" \
 	"$KHO" machine create "$long" --ram 128M
 [ ! -e "$long" ] || fail "a refused create left $long"
+# Opening one says the same (sim_machine_open()).
+expect_error "machine directory path of ${#long} bytes is too long (at most 3999)" \
+	"$KHO" boot "$long"
 # A FIFO in a machine directory is refused by name, never waited on.
 "$KHO" machine create "$F/ff" --ram 128M >/dev/null
 mkfifo "$F/ff/handover"

@@ -40,7 +40,7 @@ M="$T/tiny"
 mkdir "$M"
 printf 'page_size = 4096\nram = 0 0x400000\n' >"$M/machine.conf"
 truncate -s 4M "$M/ram.img"
-refused "$M" "$M: no room for the kernel image (8 MiB of free RAM below 4 GiB)."
+refused "$M" "$M: no room for the kernel image (it needs 8 MiB of free RAM below 4 GiB)."
 for spec in '1M,100G,0|cannot reserve 102400 MiB of KHO scratch (global): not enough free memory (give the machine more RAM or fewer nodes, or set kho_scratch)' \
 	'4294967295%|cannot reserve 343597384 MiB of KHO scratch (lowmem): it must lie below 4 GiB, which cannot hold that much (set kho_scratch)' \
 	'18446744073709551615,0,0|cannot reserve 17592186044412 MiB of KHO scratch (lowmem): it must lie below 4 GiB, which cannot hold that much (set kho_scratch)' \

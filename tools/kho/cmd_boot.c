@@ -482,10 +482,6 @@ int cmd_boot(int argc, char **argv)
 					argv[i + 1], argv[i + 1]);
 				return 2;
 			}
-			if (args.nr_without == KHO_MAX_PRESERVE) {
-				tool_error("boot: too many --without options");
-				return 2;
-			}
 			if (boot_without(&args, cl)) {
 				tool_error("boot: --without %s given twice",
 					   cl->name);

@@ -57,18 +57,17 @@ static int machine_create(int argc, char **argv)
 			}
 			have_base = true;
 		} else if (!strcmp(a, "--nodes")) {
-			const char *d = v;
+			const char *end;
+			uint64_t n;
 
-			/* Decimal digits only: strtoull() took " 2" and
-			 * "-18446744073709551614" (2). */
-			nodes = 0;
-			while (*d >= '0' && *d <= '9' && nodes <= SIM_MAX_NODES)
-				nodes = nodes * 10 + (*d++ - '0');
-			if (d == v || *d || !nodes || nodes > SIM_MAX_NODES) {
+			/* strtoull() took " 2" and "-18446744073709551614". */
+			if (sim_parse_number(v, 10, &n, &end) || *end || !n ||
+			    n > SIM_MAX_NODES) {
 				tool_error("machine create: --nodes \"%s\" is not 1 to %d", v,
 					   SIM_MAX_NODES);
 				return 2;
 			}
+			nodes = n;
 		} else if (!strcmp(a, "--page-size")) {
 			if (sim_parse_size(v, &page) ||
 			    (page != 4096 && page != 16384 && page != 65536)) {

@@ -44,10 +44,11 @@
 /* LUO sessions and files listed. */
 #define INSPECT_MAX_SESSIONS 256
 #define INSPECT_MAX_FILES 4096
-/* A string read from memory, as shown (sim_clean_str(), sim/text.h). */
-#define INSPECT_SHOWN_LEN(bytes) SIM_SHOWN_LEN(bytes)
-/* Names of nodes (cut at 64 bytes) and compatibles. */
-#define INSPECT_NAME_LEN INSPECT_SHOWN_LEN(64)
+/*
+ * Names of nodes (cut at 64 bytes) and compatibles, as shown
+ * (sim_clean_str(), sim/text.h).
+ */
+#define INSPECT_NAME_LEN SIM_SHOWN_LEN(64)
 
 /**
  * struct inspect_run - blocks of one order back to back, [@start, @end)
@@ -190,7 +191,7 @@ struct inspect_subtree {
 	enum inspect_decoded kind;
 	char problem[256];
 	struct kho_metadata_info km;
-	char release[INSPECT_SHOWN_LEN(KHO_KEXEC_RELEASE_LEN)];
+	char release[SIM_SHOWN_LEN(KHO_KEXEC_RELEASE_LEN)];
 	struct {
 		char name[INSPECT_NAME_LEN];
 		uint64_t start;

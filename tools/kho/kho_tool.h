@@ -61,6 +61,7 @@ struct boot_args {
 		const struct kho_client *cl;
 		uint64_t size;
 	} req[KHO_MAX_PRESERVE];
+	/* Each client once (--without X twice is refused): room for all. */
 	const struct kho_client *without[KHO_MAX_PRESERVE];
 	unsigned int nr_without;
 	bool kexec;

@@ -203,7 +203,7 @@ static int open_file(struct memsrc *ms, const char *path, struct stat *st,
 	if (strlen(path) >= sizeof(ms->path))
 		return sim_fail(e, -ENAMETOOLONG, "path too long: %s", path);
 	strcpy(ms->path, path);
-	/* O_NONBLOCK: a FIFO must not wait for a writer (refused below). */
+	/* O_NONBLOCK: a FIFO must not wait for a writer (callers refuse it). */
 	ms->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (ms->fd < 0)
 		return sim_fail(e, -errno, "cannot open %s: %s", path,
@@ -227,7 +227,7 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 	uint64_t need = 0;
 	struct stat st;
 	char *text;
-	int ret, fd;
+	int ret;
 
 	ms->kind = MEMSRC_MACHINE;
 	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
@@ -277,33 +277,12 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 	if (ret)
 		goto out;
 
+	/* kho boot's reader: the same sentences; none is no handover. */
 	snprintf(path, sizeof(path), "%s/" SIM_HANDOVER_FILE, dir);
-	fd = sim_open_regular(path, O_RDONLY);
-	if (fd == SIM_NOT_REGULAR) {
-		ret = sim_fail(e, -EINVAL, "%s is not a regular file", path);
-	} else if (fd < 0 && fd != -ENOENT) {
-		ret = sim_fail(e, fd, "cannot open %s: %s", path,
-			       strerror(-fd));
-	} else if (fd >= 0) {
-		/* The sentence of sim_handover_read(), which kho boot reads
-		 * the record with. */
-		if (fstat(fd, &st))
-			ret = sim_fail(e, -errno, "cannot stat %s: %s", path,
-				       strerror(errno));
-		else if (st.st_size != sizeof(ms->handover))
-			ret = sim_fail(
-				e, -EINVAL,
-				"%s is %lld bytes, not the %zu of struct "
-				"kho_data",
-				path, (long long)st.st_size,
-				sizeof(ms->handover));
-		else if (pread(fd, &ms->handover, sizeof(ms->handover), 0) !=
-			 sizeof(ms->handover))
-			ret = sim_fail(e, -EIO, "cannot read %s", path);
-		else
-			ms->has_handover = true;
-		close(fd);
-	}
+	ret = sim_handover_read_file(path, &ms->handover, e);
+	ms->has_handover = !ret;
+	if (ret == -ENOENT)
+		ret = 0;
 out:
 	free(conf);
 	return ret;
@@ -730,7 +709,8 @@ int memsrc_for_each_input(const struct memsrc_spec *sp,
 
 	switch (sp->kind) {
 	case MEMSRC_MACHINE:
-		for (unsigned int i = 0; !ret && i < 3; i++) {
+		for (unsigned int i = 0;
+		     !ret && i < sizeof(machine) / sizeof(*machine); i++) {
 			snprintf(path, sizeof(path), "%s/%s", sp->path,
 				 machine[i]);
 			ret = fn(path, arg);
