@@ -23,6 +23,7 @@
 #define SIM_MACHINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <kho/abi.h>
@@ -145,6 +146,22 @@ int sim_parse_number(const char *s, unsigned int base, uint64_t *v,
  */
 int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 		   struct sim_error *e);
+
+/* The largest machine.conf read: a few hundred bytes make a machine. */
+#define SIM_CONF_MAX (1 << 20)
+
+/**
+ * sim_conf_read() - read and parse DIR/machine.conf
+ * @dir: machine directory
+ * @conf: filled in
+ * @e: why it failed
+ *
+ * The one reader of a machine's description, for kho boot's machine and
+ * kho inspect's memory source alike.
+ * Return: 0; -ENOENT when @dir holds no machine.conf; -EINVAL, -EFBIG or
+ * another negative errno as sim_read_file() and sim_conf_parse().
+ */
+int sim_conf_read(const char *dir, struct sim_conf *conf, struct sim_error *e);
 
 /* Whether a ram line names node @nid. */
 bool sim_conf_node_has_memory(const struct sim_conf *conf, unsigned int nid);
@@ -295,20 +312,34 @@ int sim_handover_write(const struct sim_machine *m, const struct kho_data *kd,
 /* Remove the handover record: the boot took it. */
 int sim_handover_remove(const struct sim_machine *m, struct sim_error *e);
 
-/* sim_open_regular()'s answer for a FIFO, device or socket. */
-#define SIM_NOT_REGULAR (-4096)
-
 /**
- * sim_open_regular() - open a file of a machine directory
+ * sim_open_file() - open a file the tool was named, refusing what is not one
  * @path: the file
  * @flags: O_RDONLY or O_RDWR (O_CLOEXEC is added)
+ * @e: why it failed
  *
- * Never blocks: a FIFO (or anything else that is not a regular file,
- * through a link too) is refused, not waited on.
- * Return: a file descriptor, -EISDIR for a directory, SIM_NOT_REGULAR for
- * anything else that is not a regular file, or a negative errno.
+ * Never blocks: a FIFO, device or socket (through a link too) is refused,
+ * not waited on.
+ * Return: a file descriptor; -EINVAL when @path is not a regular file,
+ * -EISDIR for a directory, or another negative errno.
  */
-int sim_open_regular(const char *path, int flags);
+int sim_open_file(const char *path, int flags, struct sim_error *e);
+
+/**
+ * sim_read_file() - a file read whole into a new buffer
+ * @path: the file, opened as sim_open_file() opens it
+ * @max: the largest size taken; a larger file is refused, not cut short
+ * @buf: set to the bytes, NUL-terminated; the caller frees it
+ * @len: set to the length without the NUL, when not NULL
+ * @e: why it failed
+ *
+ * Reads to the end of the file, not to the size it claims: files under
+ * /proc say 0.
+ * Return: 0; -EFBIG when the file holds more than @max bytes; a negative
+ * errno as sim_open_file(), or -ENOMEM. *@buf is NULL on failure.
+ */
+int sim_read_file(const char *path, size_t max, char **buf, size_t *len,
+		  struct sim_error *e);
 
 /**
  * sim_parse_size() - "256M", "4G", "64K", "4096", "0x1000"

@@ -289,6 +289,31 @@ int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 	return conf_check(conf, where, e);
 }
 
+int sim_conf_read(const char *dir, struct sim_conf *conf, struct sim_error *e)
+{
+	char path[PATH_MAX], *text;
+	int ret;
+
+	if (!*dir)
+		return sim_fail(e, -EINVAL,
+				"the machine directory is an empty string");
+	if (strlen(dir) >= SIM_DIR_LEN)
+		return sim_fail(e, -ENAMETOOLONG, SIM_DIR_TOO_LONG, strlen(dir),
+				SIM_DIR_LEN - 1);
+	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
+	ret = sim_read_file(path, SIM_CONF_MAX, &text, NULL, e);
+	if (ret == -ENOENT || ret == -ENOTDIR)
+		return sim_fail(
+			e, ret,
+			"%s is not a machine directory (no " SIM_CONF_FILE ")",
+			dir);
+	if (ret)
+		return ret;
+	ret = sim_conf_parse(conf, text, path, e);
+	free(text);
+	return ret;
+}
+
 int sim_conf_format(const struct sim_conf *conf, char *buf, size_t len)
 {
 	size_t n;

@@ -16,108 +16,31 @@
 
 #include "machine.h"
 
-int sim_open_regular(const char *path, int flags)
-{
-	struct stat st;
-	int fd, ret;
-
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENXIO ? SIM_NOT_REGULAR : -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return S_ISDIR(st.st_mode) ? -EISDIR : SIM_NOT_REGULAR;
-	}
-	/* Regular files never block; later reads and writes need no flag. */
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
-static int read_text(const char *path, char **out)
-{
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	int fd, ret;
-
-	fd = sim_open_regular(path, O_RDONLY);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) || st.st_size > (1 << 20)) {
-		close(fd);
-		return -EFBIG;
-	}
-	buf = malloc(st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	n = read(fd, buf, st.st_size);
-	ret = n < 0 ? -errno : -EIO;
-	close(fd);
-	if (n != st.st_size) {
-		free(buf);
-		return ret;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	return 0;
-}
-
 int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 		     struct sim_error *e)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	char *text = NULL;
 	int ret;
 
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
-	if (!*dir)
-		return sim_fail(e, -EINVAL,
-				"the machine directory is an empty string");
-	if (strlen(dir) >= sizeof(m->dir))
-		return sim_fail(e, -ENAMETOOLONG, SIM_DIR_TOO_LONG, strlen(dir),
-				SIM_DIR_LEN - 1);
-	strcpy(m->dir, dir);
-	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
-	ret = read_text(path, &text);
-	if (ret == SIM_NOT_REGULAR)
-		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
-	if (ret)
-		return sim_fail(e, ret, "cannot read %s: %s (is %s a machine directory?)",
-				path, strerror(-ret), dir);
-	ret = sim_conf_parse(&m->conf, text, path, e);
-	free(text);
+	/* It refuses a @dir too long for m->dir. */
+	ret = sim_conf_read(dir, &m->conf, e);
 	if (ret)
 		return ret;
+	strcpy(m->dir, dir);
 	m->page_size = 1ULL << m->conf.page_shift;
 	for (unsigned int i = 0; i < m->conf.nr_ranges; i++)
 		m->ram_bytes += m->conf.ram[i].size;
 	m->nr_pages = m->ram_bytes >> m->conf.page_shift;
 
 	snprintf(path, sizeof(path), "%s/" SIM_RAM_FILE, dir);
-	m->fd = sim_open_regular(path, readonly ? O_RDONLY : O_RDWR);
-	if (m->fd == SIM_NOT_REGULAR) {
-		m->fd = -1;
-		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
-	}
+	m->fd = sim_open_file(path, readonly ? O_RDONLY : O_RDWR, e);
 	if (m->fd < 0) {
 		ret = m->fd;
 		m->fd = -1;
-		return sim_fail(e, ret, "cannot open %s: %s", path,
-				strerror(-ret));
+		return ret;
 	}
 	if (fstat(m->fd, &st)) {
 		ret = sim_fail(e, -errno, "cannot stat %s", path);
@@ -270,15 +193,10 @@ int sim_handover_read_file(const char *path, struct kho_data *kd,
 	ssize_t n;
 	int fd;
 
-	fd = sim_open_regular(path, O_RDONLY);
-	if (fd == -ENOENT)
-		return sim_fail(e, -ENOENT, "%s: no such file", path);
-	if (fd == SIM_NOT_REGULAR)
-		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
+	fd = sim_open_file(path, O_RDONLY, e);
 	if (fd < 0)
-		return sim_fail(e, fd, "cannot open %s: %s", path,
-				strerror(-fd));
-	/* sim_open_regular() has just stat'ed it: fstat() cannot fail. */
+		return fd;
+	/* sim_open_file() has just stat'ed it: fstat() cannot fail. */
 	if (fstat(fd, &st) || st.st_size != sizeof(*kd)) {
 		close(fd);
 		return sim_fail(e, -EINVAL,

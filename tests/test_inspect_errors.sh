@@ -117,10 +117,10 @@ rm -f "$T/big.dat"
 	fail "--handover: not the machine's handover: $(cat "$T/out")"
 head -c 31 "$M/handover" >"$T/short.rec"
 { cat "$M/handover"; echo; } >"$T/long.rec"
-for rec in short long; do
-	refused 1 "$rec.rec is not a 32-byte struct kho_data" \
-		--mem "elf:$T/good.core" --handover "$T/$rec.rec"
-done
+refused 1 "short.rec is 31 bytes, not the 32 of struct kho_data" \
+	--mem "elf:$T/good.core" --handover "$T/short.rec"
+refused 1 "long.rec is 33 bytes, not the 32 of struct kho_data" \
+	--mem "elf:$T/good.core" --handover "$T/long.rec"
 refused 1 "cannot open $T/none: No such file" \
 	--mem "elf:$T/good.core" --handover "$T/none"
 rc=0

@@ -66,7 +66,7 @@ expect_table <<LIST
 2|machine offset: "12zz" is not an address|machine offset $M 12zz
 2|machine offset: "-1" is not an address|machine offset $M -1
 2|machine offset: "18446744073709551616" is not an address|machine offset $M 18446744073709551616
-1|cannot read $T/x/machine.conf|machine offset $T/x 0x1000
+1|$T/x is not a machine directory (no machine.conf)|machine offset $T/x 0x1000
 2|machine create: it could not boot: $T/x: cannot reserve 128 MiB of KHO scratch (lowmem)|machine create $T/x --ram 128M --page-size 64K
 2|machine create: it could not boot: $T/x: cannot reserve 20 MiB of KHO scratch (node 0)|machine create $T/x --ram 128M --nodes 2
 2|machine create: it could not boot: $T/x: no room for the kernel image (it needs 8 MiB of free RAM below 4 GiB)|machine create $T/x --ram 256M --ram-base 0x100000000
@@ -182,7 +182,7 @@ expect_table <<LIST
 2|debug: usage is kho debug corrupt DIR WHAT|debug corrupt $S
 2|debug: usage is kho debug corrupt DIR WHAT|debug break $S fdt-header
 2|debug corrupt: unknown damage "nosuch"|debug corrupt $S nosuch
-1|cannot read $T/x/machine.conf|debug corrupt $T/x fdt-header
+1|$T/x is not a machine directory (no machine.conf)|debug corrupt $T/x fdt-header
 LIST
 [ "$before" = "$(state "$S")" ] || fail "a refused debug command changed the machine"
 "$KHO" debug corrupt "$S" memory-map-missing || fail "memory-map-missing"
@@ -292,7 +292,7 @@ c=$(printf '%0120d' 0 | tr 0 l)
 L="$T/$c/$c/$c/$c"
 expect_error "cannot reserve 128 MiB of KHO scratch (lowmem)" "$KHO" machine create "$L" --ram 128M --page-size 64K
 mkdir -p "$L"
-expect_error "cannot read $L/machine.conf: No such file or directory (is $L a machine directory?)" "$KHO" boot "$L"
+expect_error "$L is not a machine directory (no machine.conf)" "$KHO" boot "$L"
 # Stale files of a machine directory (fix-boot2): a left-over handover was
 # kept, and the first boot took it (or failed on it).
 for f in handover handover.tmp; do

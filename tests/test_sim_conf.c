@@ -535,13 +535,13 @@ static void test_open_refused(void **state)
 	write_text(at("m/machine.conf"), big, (1 << 20) + 1);
 	free(big);
 	expect_error(sim_machine_open(&m, d, true, &e), -EFBIG, &e,
-		     "cannot read %s: %s (is %s a machine directory?)",
-		     at("m/machine.conf"), strerror(EFBIG), d);
+		     "%s is larger than %d bytes", at("m/machine.conf"),
+		     SIM_CONF_MAX);
 	assert_int_equal(unlink(at("m/machine.conf")), 0);
 	assert_int_equal(mkdir(at("m/machine.conf"), 0755), 0);
 	expect_error(sim_machine_open(&m, d, true, &e), -EISDIR, &e,
-		     "cannot read %s: %s (is %s a machine directory?)",
-		     at("m/machine.conf"), strerror(EISDIR), d);
+		     "cannot read %s: %s", at("m/machine.conf"),
+		     strerror(EISDIR));
 	assert_int_equal(rmdir(at("m/machine.conf")), 0);
 
 	/* A FIFO is refused, not waited on (nobody ever writes to it). */

@@ -321,81 +321,13 @@ static int check_fdt_blob(const void *fdt, size_t len, const char *where,
 	return 0;
 }
 
-/*
- * Open a file inspect reads by name (--fdt, --handover, --scratch's lists)
- * as the machine directory's files are opened: a FIFO, device or socket is
- * refused, not waited on. Return: 0 with *@f set, or a negative errno.
- */
-static int open_input(struct inspect *in, const char *path, FILE **f)
-{
-	int fd = sim_open_regular(path, O_RDONLY);
-
-	if (fd == SIM_NOT_REGULAR)
-		return sim_fail(&in->err, -EINVAL, "%s is not a regular file",
-				path);
-	if (fd < 0)
-		/* A directory opens but cannot be read: say so as before. */
-		return sim_fail(&in->err, fd, "cannot %s %s: %s",
-				fd == -EISDIR ? "read" : "open", path,
-				strerror(-fd));
-	*f = fdopen(fd, "rb");
-	if (!*f) {
-		int err = errno;
-
-		close(fd);
-		return sim_fail(&in->err, -err, "cannot open %s: %s", path,
-				strerror(err));
-	}
-	return 0;
-}
-
-/*
- * An input file read whole into a new buffer, @max bytes at most: a
- * larger one is refused, not cut short. Return: 0 with *@buf (not
- * NUL-terminated; the caller frees it) and *@len set, or a negative errno.
- */
-static int read_input(struct inspect *in, const char *path, size_t max,
-		      char **buf, size_t *len)
-{
-	size_t n;
-	FILE *f;
-	int ret;
-
-	ret = open_input(in, path, &f);
-	if (ret)
-		return ret;
-	*buf = malloc(max + 1);
-	if (!*buf) {
-		fclose(f);
-		return sim_fail(&in->err, -ENOMEM, "out of memory");
-	}
-	n = fread(*buf, 1, max + 1, f);
-	if (ferror(f)) {
-		int err = errno;
-
-		ret = sim_fail(&in->err, -err, "cannot read %s: %s", path,
-			       strerror(err));
-	} else if (n > max) {
-		ret = sim_fail(&in->err, -EFBIG, "%s is larger than %zu bytes",
-			       path, max);
-	}
-	fclose(f);
-	if (ret) {
-		free(*buf);
-		*buf = NULL;
-		return ret;
-	}
-	*len = n;
-	return 0;
-}
-
 static int read_fdt_file(struct inspect *in, const char *path)
 {
 	char *fdt;
 	size_t n;
 	int ret;
 
-	ret = read_input(in, path, INSPECT_FDT_MAX, &fdt, &n);
+	ret = sim_read_file(path, INSPECT_FDT_MAX, &fdt, &n, &in->err);
 	if (ret)
 		return ret;
 	in->fdt = fdt;
@@ -1263,26 +1195,6 @@ static void read_subtrees(struct inspect *in)
 }
 
 /* ---- reading it all ------------------------------------------------------------ */
-static int read_handover_file(struct inspect *in, const char *path)
-{
-	char extra;
-	FILE *f;
-	int ok;
-
-	ok = open_input(in, path, &f);
-	if (ok)
-		return ok;
-	ok = fread(&in->ms.handover, sizeof(in->ms.handover), 1, f) == 1 &&
-	     fread(&extra, 1, 1, f) == 0;
-	fclose(f);
-	if (!ok)
-		return sim_fail(&in->err, -EINVAL,
-				"%s is not a %zu-byte struct kho_data", path,
-				sizeof(in->ms.handover));
-	in->ms.has_handover = true;
-	return 0;
-}
-
 /*
  * Split one scratch list on newlines (the last may lack one) and parse
  * each line. A NUL byte is refused: a line is its bytes, not a C string's
@@ -1363,8 +1275,8 @@ static int read_scratch_dir(struct inspect *in, const char *dir)
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[k]);
 		/* Linux's lists are at most 19 bytes a line (kexec_handover_debugfs.c:83). */
-		ret = read_input(in, path, INSPECT_SCRATCH_TEXT_MAX, &text,
-				 &len);
+		ret = sim_read_file(path, INSPECT_SCRATCH_TEXT_MAX, &text, &len,
+				    &in->err);
 		if (ret)
 			break;
 		vals[k] = calloc(INSPECT_SCRATCH_MAX, sizeof(uint64_t));
@@ -1626,9 +1538,11 @@ int inspect_run(struct inspect *in, const struct inspect_opts *o)
 	};
 	in->cur_owner = -1;
 	if (o->handover) {
-		ret = read_handover_file(in, o->handover);
+		ret = sim_handover_read_file(o->handover, &in->ms.handover,
+					     &in->err);
 		if (ret)
 			return ret;
+		in->ms.has_handover = true;
 	}
 	if (!o->fdt && in->ms.has_handover) {
 		ret = in->ms.kind == MEMSRC_MACHINE ? record_check(in) : 0;

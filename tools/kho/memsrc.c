@@ -20,8 +20,8 @@
 #include "../../sim/machine.h"
 #include "memsrc.h"
 
-/* Text files we parse (machine.conf, /proc/iomem) are small. */
-#define MEMSRC_TEXT_MAX (1 << 20)
+/* /proc/iomem is small: some hundred lines. */
+#define MEMSRC_IOMEM_MAX (1 << 20)
 /* A note segment larger than this is not a kernel's. */
 #define MEMSRC_NOTE_MAX (1 << 20)
 /* More PT_LOAD segments than any kernel writes (one per RAM range). */
@@ -42,72 +42,6 @@ const char *memsrc_kind_name(enum memsrc_kind kind)
 		return "/dev/mem";
 	}
 	return "memory source";
-}
-
-/* Read a small text file whole, NUL-terminated. */
-static int read_text(const char *path, char **out, struct sim_error *e)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	int fd, ret = 0;
-
-	if (!buf)
-		return sim_fail(e, -ENOMEM, "out of memory reading %s", path);
-	/* A FIFO is refused, not waited on. */
-	fd = sim_open_regular(path, O_RDONLY);
-	if (fd < 0) {
-		free(buf);
-		if (fd == SIM_NOT_REGULAR)
-			return sim_fail(e, -EINVAL, "%s is not a regular file",
-					path);
-		/* A directory opens but cannot be read: say so as before. */
-		return sim_fail(e, fd, "cannot %s %s: %s",
-				fd == -EISDIR ? "read" : "open", path,
-				strerror(-fd));
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 == cap) {
-			char *p;
-
-			if (cap >= MEMSRC_TEXT_MAX) {
-				ret = sim_fail(e, -EFBIG,
-					       "%s is larger than %d bytes",
-					       path, MEMSRC_TEXT_MAX);
-				break;
-			}
-			p = realloc(buf, cap * 2);
-			if (!p) {
-				ret = sim_fail(e, -ENOMEM,
-					       "out of memory reading %s",
-					       path);
-				break;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			sim_fail(e, ret, "cannot read %s: %s", path,
-				 strerror(errno));
-			break;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	close(fd);
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
 }
 
 static int add_seg(struct memsrc *ms, unsigned int *cap, uint64_t start,
@@ -226,27 +160,13 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 	unsigned int cap = 0;
 	uint64_t need = 0;
 	struct stat st;
-	char *text;
 	int ret;
 
 	ms->kind = MEMSRC_MACHINE;
-	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
-	ret = read_text(path, &text, e);
-	if (ret)
-		return ret == -ENOENT ?
-			       sim_fail(
-				       e, ret,
-				       "%s is not a machine directory (no " SIM_CONF_FILE
-				       ")",
-				       dir) :
-			       ret;
 	conf = malloc(sizeof(*conf));
-	if (!conf) {
-		free(text);
+	if (!conf)
 		return sim_fail(e, -ENOMEM, "out of memory");
-	}
-	ret = sim_conf_parse(conf, text, path, e);
-	free(text);
+	ret = sim_conf_read(dir, conf, e);
 	if (ret)
 		goto out;
 	ms->page_shift = conf->page_shift;
@@ -536,7 +456,7 @@ static int parse_iomem(struct memsrc *ms, const char *iomem_path,
 	char *text, *p, *nl;
 	int ret;
 
-	ret = read_text(iomem_path, &text, e);
+	ret = sim_read_file(iomem_path, MEMSRC_IOMEM_MAX, &text, NULL, e);
 	if (ret)
 		return ret;
 	for (p = text; p && *p; p = nl) {

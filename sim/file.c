@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * file.c - opening and reading the files the tool is named: a machine's
+ * files, and kho inspect's --fdt, --handover and --scratch inputs. One
+ * opener and one whole-file reader, so that every command refuses a FIFO,
+ * a directory or an oversized file in the same sentence.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "machine.h"
+
+/* The first buffer sim_read_file() tries; it doubles up to the limit. */
+#define READ_FIRST_BYTES 4096
+
+int sim_open_file(const char *path, int flags, struct sim_error *e)
+{
+	struct stat st;
+	int fd, err;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (ENXIO). */
+	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENXIO)
+		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
+	if (fd < 0)
+		return sim_fail(e, -errno, "cannot open %s: %s", path,
+				strerror(errno));
+	if (fstat(fd, &st)) {
+		err = errno;
+		close(fd);
+		return sim_fail(e, -err, "cannot stat %s: %s", path,
+				strerror(err));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		/* A directory opens read-only; reading it is what fails. */
+		if (S_ISDIR(st.st_mode))
+			return sim_fail(e, -EISDIR, "cannot read %s: %s", path,
+					strerror(EISDIR));
+		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
+	}
+	/* Regular files never block; later reads and writes need no flag. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		err = errno;
+		close(fd);
+		return sim_fail(e, -err, "cannot open %s: %s", path,
+				strerror(err));
+	}
+	return fd;
+}
+
+/*
+ * Read @fd to its end into *@buf, growing it by doubling: the size a stat
+ * gives is not used, since files under /proc say 0. Return: the length, or
+ * a negative errno with @e set.
+ */
+static ssize_t read_all(int fd, const char *path, size_t max, char **buf,
+			struct sim_error *e)
+{
+	size_t len = 0, cap = READ_FIRST_BYTES;
+	char *p;
+
+	for (;;) {
+		ssize_t n;
+
+		/* One byte past @max is read to tell "too large" from "full". */
+		if (len == cap) {
+			if (cap > max)
+				return sim_fail(e, -EFBIG,
+						"%s is larger than %zu bytes",
+						path, max);
+			cap = cap > max / 2 ? max + 1 : cap * 2;
+			p = realloc(*buf, cap + 1);
+			if (!p)
+				return sim_fail(e, -ENOMEM,
+						"out of memory reading %s",
+						path);
+			*buf = p;
+		}
+		n = read(fd, *buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sim_fail(e, -errno, "cannot read %s: %s", path,
+					strerror(errno));
+		if (!n)
+			break;
+		len += n;
+	}
+	if (len > max)
+		return sim_fail(e, -EFBIG, "%s is larger than %zu bytes", path,
+				max);
+	return len;
+}
+
+int sim_read_file(const char *path, size_t max, char **buf, size_t *len,
+		  struct sim_error *e)
+{
+	ssize_t n;
+	int fd;
+
+	*buf = NULL;
+	fd = sim_open_file(path, O_RDONLY, e);
+	if (fd < 0)
+		return fd;
+	*buf = malloc(READ_FIRST_BYTES + 1);
+	n = *buf ? read_all(fd, path, max, buf, e) :
+		   sim_fail(e, -ENOMEM, "out of memory reading %s", path);
+	close(fd);
+	if (n < 0) {
+		free(*buf);
+		*buf = NULL;
+		return n;
+	}
+	(*buf)[n] = '\0';
+	if (len)
+		*len = n;
+	return 0;
+}
