@@ -45,6 +45,22 @@ libs=$(pkg-config --libs libkho) || fail "pkg-config --libs libkho"
 static_libs=$(pkg-config --static --libs libkho) ||
 	fail "pkg-config --static --libs libkho"
 
+# libkho.pc's description names the versions the library speaks: the first
+# and last of enum kho_abi and the default of the installed <kho/version.h>.
+desc=$(sed -n 's/^Description: //p' "$tmp/lib/pkgconfig/libkho.pc")
+abis=$(sed -n 's/^[[:space:]]*KHO_ABI_V\([0-9][0-9]*\) = .*/\1/p' \
+	"$tmp/include/kho/version.h" | sort -n)
+abi_first=$(echo "$abis" | head -n 1)
+abi_last=$(echo "$abis" | tail -n 1)
+abi_default=$(sed -n 's/^#define KHO_ABI_DEFAULT KHO_ABI_V\([0-9][0-9]*\)$/\1/p' \
+	"$tmp/include/kho/version.h")
+[ -n "$abi_first" ] && [ -n "$abi_default" ] ||
+	fail "no enum kho_abi or KHO_ABI_DEFAULT in the installed kho/version.h"
+for v in "kho-v$abi_first" "kho-v$abi_last" "kho-v$abi_default by default"; do
+	echo "$desc" | grep -Eq "(^|[^[:alnum:]-])$v([^[:alnum:]]|\$)" ||
+		fail "libkho.pc's Description does not say '$v': $desc"
+done
+
 cat >"$tmp/prog.c" <<'EOF'
 /* An outside program: its own memory, its own tree, a second reader. */
 #define _POSIX_C_SOURCE 200112L
