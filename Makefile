@@ -72,7 +72,7 @@ $(LIBKHO_A): $(LIB_OBJS)
 
 $(LIBKHO_SO): $(LIB_OBJS) lib/libkho.map
 	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libkho.so.0 \
-		-Wl,--version-script=lib/libkho.map -o $@ $(LIB_OBJS) -lfdt -lpthread
+		-Wl,--version-script=lib/libkho.map -Wl,--no-undefined-version -o $@ $(LIB_OBJS) -lfdt -lpthread
 
 $(LIBSIM_A): $(SIM_OBJS)
 	@mkdir -p $(dir $@)

@@ -8,7 +8,9 @@
 # and shared. The program passes its own struct kho_mem_ops (pages from
 # posix_memalign, physical address = virtual address), builds a tree, hands
 # the root's physical address to a second tree with kho_radix_attach() and
-# walks the same blocks. Also: the shared library exports only kho_* names.
+# walks the same blocks. Also: libkho.pc names the ABI versions, and the
+# shared library exports exactly the functions and variables the installed
+# headers declare, each in the version node lib/libkho.map gives it.
 #
 # The library is built afresh in a build directory of its own, without
 # sanitizers, whatever BUILD the caller uses (an ASan build's objects would
@@ -54,8 +56,9 @@ abi_first=$(echo "$abis" | head -n 1)
 abi_last=$(echo "$abis" | tail -n 1)
 abi_default=$(sed -n 's/^#define KHO_ABI_DEFAULT KHO_ABI_V\([0-9][0-9]*\)$/\1/p' \
 	"$tmp/include/kho/version.h")
-[ -n "$abi_first" ] && [ -n "$abi_default" ] ||
+if [ -z "$abi_first" ] || [ -z "$abi_default" ]; then
 	fail "no enum kho_abi or KHO_ABI_DEFAULT in the installed kho/version.h"
+fi
 for v in "kho-v$abi_first" "kho-v$abi_last" "kho-v$abi_default by default"; do
 	echo "$desc" | grep -Eq "(^|[^[:alnum:]-])$v([^[:alnum:]]|\$)" ||
 		fail "libkho.pc's Description does not say '$v': $desc"
@@ -230,13 +233,161 @@ if readelf -d "$tmp/prog_static" | grep -q 'NEEDED.*libkho'; then
 fi
 "$tmp/prog_static" || fail "the program linked with the static library failed"
 
-# The shared library exports the public API only.
-syms=$(nm -D --defined-only "$tmp/lib/libkho.so" |
-	awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }')
-[ -n "$syms" ] || fail "nm -D found no symbols in libkho.so"
-bad=$(echo "$syms" | grep -v '^kho_')
-[ -z "$bad" ] || fail "libkho.so exports names outside kho_*: $(echo $bad)"
-echo "$syms" | grep -qx kho_radix_attach ||
-	fail "libkho.so does not export kho_radix_attach"
+# --- The shared library exports the public API and nothing else ------------
+#
+# Three lists of names must be the same, and none of them comes from reading
+# C with a script:
+#   listed:   what lib/libkho.map lists, each name with its version node. The
+#             map lists names, one a line; a wildcard in a global: section
+#             is refused here (it is how an internal function leaked out).
+#   exported: what the installed libkho.so defines in its dynamic symbol
+#             table, as name and version node (nm -D).
+#   declared: every function and variable with external linkage that the
+#             installed headers declare, as the compiler sees them. GCC's
+#             -aux-info writes one line per function declaration, with the
+#             file and line it is in and its storage class (static inline
+#             helpers say "static"); the name is the identifier before the
+#             parameter list. Variables come from the DWARF of the same unit
+#             built with -fno-eliminate-unused-debug-symbols, which keeps
+#             every external declaration even when unused; among those, the
+#             ones in the library's namespaces (kho_*, khoser_*).
+# listed = exported is compared name by name, with the node. listed is
+# within declared: a unit that includes every installed header and takes the
+# address of every listed name must compile (an undeclared name does not),
+# must leave each name an undefined reference (nm -u; a static inline or a
+# macro would not) and must link against the installed libkho.so. declared
+# is within listed: compared, so a misread declaration fails too instead of
+# passing unseen.
 
-echo "test_install: ok: installed, built static and shared, $(echo "$syms" | wc -l) kho_* symbols exported"
+# Listed: the map without its comments, cut into tokens at { } ; and blanks.
+listed=$(awk '
+	{
+		line = $0; out = ""
+		while (line != "") {
+			if (incomment) {
+				i = index(line, "*/")
+				if (!i)
+					break
+				line = substr(line, i + 2); incomment = 0
+				continue
+			}
+			i = index(line, "/*")
+			if (!i) {
+				out = out line
+				break
+			}
+			out = out substr(line, 1, i - 1) " "
+			line = substr(line, i + 2); incomment = 1
+		}
+		gsub(/[{};]/, " & ", out)
+		n = split(out, tok, /[ \t]+/)
+		for (j = 1; j <= n; j++) {
+			t = tok[j]
+			if (t == "")
+				continue
+			if (t == "{") {
+				node = prev; section = ""
+			} else if (t == "}") {
+				node = ""
+			} else if (t == "global:" || t == "local:") {
+				section = t
+			} else if (node != "" && section == "global:" && t != ";") {
+				if (t !~ /^[A-Za-z_][A-Za-z0-9_]*$/) {
+					print "BAD " t
+					exit
+				}
+				print t " " node
+			}
+			prev = t
+		}
+	}' lib/libkho.map | sort)
+case $listed in
+*"BAD "*) fail "lib/libkho.map exports a pattern, not a name: $(echo "$listed" | sed -n 's/^BAD //p')" ;;
+esac
+[ -n "$listed" ] || fail "no names in lib/libkho.map"
+
+# Exported: name@@NODE (the default version) or name@NODE, without the
+# nodes themselves (absolute symbols).
+exported=$(nm -D --defined-only "$tmp/lib/libkho.so" |
+	awk '$2 != "A" { n = split($3, p, /@+/); print p[1] " " (n > 1 ? p[n] : "(none)") }' |
+	sort)
+[ -n "$exported" ] || fail "nm -D found no symbols in libkho.so"
+bad=$(echo "$exported" | awk '$1 !~ /^kho_/ { print $1 }')
+[ -z "$bad" ] ||
+	fail "libkho.so exports names outside kho_*: $(echo "$bad" | tr '\n' ' ')"
+
+if [ "$listed" != "$exported" ]; then
+	echo "$listed" >"$tmp/listed"
+	echo "$exported" >"$tmp/exported"
+	fail "libkho.so does not export what lib/libkho.map lists (name node;" \
+		"< listed only, > exported only):" \
+		"$(diff "$tmp/listed" "$tmp/exported" | grep '^[<>]' | tr '\n' ' ')"
+fi
+
+# Every installed header, in one unit.
+for h in "$tmp"/include/kho/*.h; do
+	echo "#include <kho/${h##*/}>"
+done >"$tmp/headers.h"
+
+# Listed names are declared: take the address of each.
+{
+	echo '#include "headers.h"'
+	echo 'void *const listed[] = {'
+	echo "$listed" | awk '{ print "\t(void *)&" $1 "," }'
+	echo '};'
+	echo 'int main(void) { return listed[0] == 0; }'
+} >"$tmp/listed.c"
+# shellcheck disable=SC2086
+$CC -std=c11 -Wall -Wextra -Werror $cflags -c -o "$tmp/listed.o" \
+	"$tmp/listed.c" >"$tmp/cc.log" 2>&1 ||
+	{ cat "$tmp/cc.log" >&2; fail "a name lib/libkho.map lists is not declared by the installed headers"; }
+undef=$(nm -u "$tmp/listed.o" | awk '{ print $NF }')
+for name in $(echo "$listed" | awk '{ print $1 }'); do
+	echo "$undef" | grep -qx "$name" ||
+		fail "$name, listed in lib/libkho.map, is no external declaration of the installed headers"
+done
+# shellcheck disable=SC2086
+$CC -o "$tmp/listed" "$tmp/listed.o" $libs >"$tmp/cc.log" 2>&1 ||
+	{ cat "$tmp/cc.log" >&2; fail "the names lib/libkho.map lists do not link against libkho.so"; }
+
+# Declared: functions from -aux-info, variables from DWARF (see above).
+echo '#include "headers.h"' >"$tmp/declared.c"
+# shellcheck disable=SC2086
+gcc -std=c11 $cflags -g -fno-eliminate-unused-debug-symbols \
+	-aux-info "$tmp/declared.aux" -c -o "$tmp/declared.o" \
+	"$tmp/declared.c" >"$tmp/cc.log" 2>&1 ||
+	{ cat "$tmp/cc.log" >&2; fail "gcc -aux-info on the installed headers"; }
+funcs=$(grep -F "/* $tmp/include/kho/" "$tmp/declared.aux" |
+	grep -v '^/\* [^ ]* \*/ static ')
+nfuncs=$(echo "$funcs" | grep -c .)
+funcs=$(echo "$funcs" |
+	sed -e 's|^/\* [^ ]* \*/ extern ||' -e 's/ ([^*].*//' \
+	    -e 's/.*[ *(]//' | grep -x '[A-Za-z_][A-Za-z0-9_]*')
+if [ "$nfuncs" -eq 0 ] || [ "$(echo "$funcs" | grep -c .)" -ne "$nfuncs" ]; then
+	fail "cannot read the function names of gcc -aux-info: $(echo "$funcs" | tr '\n' ' ')"
+fi
+vars=$(readelf --debug-dump=info "$tmp/declared.o" | awk '
+	function flush() {
+		if (tag == "DW_TAG_variable" && ext && decl &&
+		    name ~ /^kho(ser)?_/)
+			print name
+	}
+	/^ <[0-9]+><[0-9a-f]+>: Abbrev Number/ {
+		flush()
+		tag = ""; name = ""; ext = 0; decl = 0
+		if ($1 ~ /^<1>/ && match($0, /\(DW_TAG_[a-z_]+\)/))
+			tag = substr($0, RSTART + 1, RLENGTH - 2)
+		next
+	}
+	/DW_AT_name/ { name = $NF }
+	/DW_AT_external/ { ext = 1 }
+	/DW_AT_declaration/ { decl = 1 }
+	END { flush() }')
+declared=$(printf '%s\n%s\n' "$funcs" "$vars" | grep . | sort -u)
+echo "$declared" | grep -qx kho_radix_attach ||
+	fail "gcc -aux-info does not show kho_radix_attach in the installed headers"
+missing=$(echo "$declared" | grep -vxF "$(echo "$listed" | awk '{ print $1 }')")
+[ -z "$missing" ] ||
+	fail "declared in the installed headers but not in lib/libkho.map (not exported): $(echo "$missing" | tr '\n' ' ')"
+
+echo "test_install: ok: installed, built static and shared, $(echo "$exported" | wc -l) symbols exported, each declared in the installed headers and listed in lib/libkho.map"
