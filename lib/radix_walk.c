@@ -329,7 +329,8 @@ static int cursor_next_run(struct radix_cursor *c, uint64_t *start,
  * Return: 0, @cb's first non-zero return, or -EFAULT/-EINVAL for an entry
  * that is not mapped or misaligned.
  */
-int kho_radix_walk(struct kho_radix_tree *tree, kho_radix_walk_cb cb, void *arg)
+int kho_radix_walk(struct kho_radix_tree *tree, kho_radix_block_cb cb,
+		   void *arg)
 {
 	const struct kho_geometry *geo = &tree->geo;
 	struct radix_cursor c;

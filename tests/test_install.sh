@@ -8,9 +8,11 @@
 # and shared. The program passes its own struct kho_mem_ops (pages from
 # posix_memalign, physical address = virtual address), builds a tree, hands
 # the root's physical address to a second tree with kho_radix_attach() and
-# walks the same blocks. Also: libkho.pc names the ABI versions, and the
-# shared library exports exactly the functions and variables the installed
-# headers declare, each in the version node lib/libkho.map gives it.
+# walks the same blocks. A C++ program does the same with versions,
+# geometry and a tree, and every installed header compiles alone as C11 and
+# as C++11, strictly. Also: libkho.pc names the ABI versions, and the shared
+# library exports exactly the functions and variables the installed headers
+# declare, each in the version node lib/libkho.map gives it.
 #
 # The library is built afresh in a build directory of its own, without
 # sanitizers, whatever BUILD the caller uses (an ASan build's objects would
@@ -38,6 +40,11 @@ for f in include/kho/radix.h include/kho/abi.h include/kho/lock.h \
 	 lib/libkho.a lib/libkho.so lib/pkgconfig/libkho.pc; do
 	[ -e "$tmp/$f" ] || fail "make install did not install $f"
 done
+
+# Every installed header, in one unit.
+for h in "$tmp"/include/kho/*.h; do
+	echo "#include <kho/${h##*/}>"
+done >"$tmp/headers.h"
 
 PKG_CONFIG_PATH=$tmp/lib/pkgconfig
 export PKG_CONFIG_PATH
@@ -233,6 +240,165 @@ if readelf -d "$tmp/prog_static" | grep -q 'NEEDED.*libkho'; then
 fi
 "$tmp/prog_static" || fail "the program linked with the static library failed"
 
+# --- The installed headers in C11 and in C++11 -----------------------------
+#
+# Each header alone, strict (-pedantic, every warning an error), hosted and
+# freestanding (the two struct kho_lock): C11, and C++11, which needs the
+# extern "C" blocks, static_assert for the layout checks
+# (KHO_STATIC_ASSERT), no C++ keyword as a name and every anonymous member
+# marked __extension__.
+CXX=${CXX:-g++}
+for h in "$tmp"/include/kho/*.h; do
+	h=${h##*/}
+	printf '#include <kho/%s>\n' "$h" >"$tmp/one.c"
+	cp "$tmp/one.c" "$tmp/one.cc"
+	for env in -UKHO_FREESTANDING "-DKHO_FREESTANDING -ffreestanding"; do
+		# shellcheck disable=SC2086
+		$CC -std=c11 -Wall -Wextra -Werror -pedantic $env $cflags \
+			-fsyntax-only "$tmp/one.c" >"$tmp/cc.log" 2>&1 ||
+			{ cat "$tmp/cc.log" >&2; fail "<kho/$h> alone does not compile as C11 ($env)"; }
+		# shellcheck disable=SC2086
+		$CXX -std=c++11 -Wall -Wextra -Werror -pedantic $env $cflags \
+			-fsyntax-only "$tmp/one.cc" >"$tmp/cc.log" 2>&1 ||
+			{ cat "$tmp/cc.log" >&2; fail "<kho/$h> alone does not compile as C++11 ($env)"; }
+	done
+done
+
+# A C++ program with every installed header: versions, geometry, a tree of
+# its own walked both ways, a lock; linked shared and static. (Every other
+# public function is linked from C++ below, with the exported symbols.)
+cat >"$tmp/prog.cc" <<'EOF'
+// An outside C++ program: every installed header, a few calls.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "headers.h"
+
+#define CHECK(cond)                                                        \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			std::fprintf(stderr, "%s:%d: %s\n", __FILE__,      \
+				     __LINE__, #cond);                     \
+			return 1;                                          \
+		}                                                          \
+	} while (0)
+
+static unsigned int live;
+
+// One page, page-aligned inside an allocation of two; the word before the
+// page says where the allocation starts.
+static void *page_alloc(void *)
+{
+	void *p = std::calloc(2, 4096);
+
+	if (!p)
+		return nullptr;
+	live++;
+	uintptr_t a = (reinterpret_cast<uintptr_t>(p) + 4096) & ~uintptr_t(4095);
+	reinterpret_cast<void **>(a)[-1] = p;
+	return reinterpret_cast<void *>(a);
+}
+
+static void page_free(void *, void *page)
+{
+	live--;
+	std::free(static_cast<void **>(page)[-1]);
+}
+
+static uint64_t to_phys(void *, const void *va)
+{
+	return reinterpret_cast<uintptr_t>(va);
+}
+
+static void *to_virt(void *, uint64_t pa)
+{
+	return reinterpret_cast<void *>(static_cast<uintptr_t>(pa));
+}
+
+static int count_block(uint64_t, unsigned int order, void *arg)
+{
+	*static_cast<unsigned int *>(arg) += 1u << order;
+	return 0;
+}
+
+static int count_key(uint64_t, void *arg)
+{
+	++*static_cast<unsigned int *>(arg);
+	return 0;
+}
+
+int main()
+{
+	const struct kho_abi_version *v = kho_abi_get(KHO_ABI_DEFAULT);
+	CHECK(v && std::strcmp(v->name, KHO_FDT_COMPATIBLE) == 0);
+	CHECK(kho_abi_find("kho-v1") == kho_abi_get(KHO_ABI_V1));
+	unsigned int i = 0, versions = 0;
+	while (kho_abi_for_each(&i))
+		versions++;
+	CHECK(versions >= KHO_ABI_DEFAULT);
+
+	struct kho_geometry geo;
+	CHECK(kho_geometry_init_abi(&geo, 14, kho_abi_find("kho-v2")) == 0);
+	CHECK(kho_geometry_truncates_order0(&geo));
+	CHECK(kho_geometry_init(&geo, 12) == 0);
+	CHECK(geo.depth == KHO_TREE_DEPTH_OF(12) &&
+	      geo.key_width == KHO_KEY_WIDTH_OF(12));
+	unsigned int order = 0;
+	CHECK(kho_key_decode(&geo, kho_key_encode(&geo, 0x200000, 9),
+			     &order) == 0x200000 && order == 9);
+
+	// What C++ spells its own way: the anonymous members, struct
+	// kho_page's private, the two walk callbacks.
+	union kho_page_info info;
+	info.order = 9;
+	info.magic = KHO_PAGE_MAGIC;
+	struct kho_page page = {};
+	page.private_ = info.page_private;
+	info.page_private = 0;
+	info.page_private = page.private_;
+	CHECK(info.order == 9 && info.magic == KHO_PAGE_MAGIC);
+
+	struct kho_mem_ops ops = { page_alloc, page_free, to_phys, to_virt,
+				   nullptr };
+	struct kho_radix_tree tree;
+	CHECK(kho_radix_init(&tree, &geo, &ops) == 0);
+	CHECK(kho_radix_add_page(&tree, 0x200, 9) == 0);
+	CHECK(kho_radix_add_page(&tree, 0x123456, 0) == 0);
+	unsigned int pages = 0, keys = 0;
+	kho_radix_block_cb per_block = count_block;
+	CHECK(kho_radix_walk(&tree, per_block, &pages) == 0 && pages == 513);
+	kho_radix_walk_cb per_key = { count_key, nullptr };
+	CHECK(kho_radix_walk_tree(&tree, &per_key, &keys) == 0 && keys == 2);
+	kho_radix_destroy(&tree);
+	CHECK(live == 0);
+
+	struct kho_lock lock;
+	kho_lock_init(&lock);
+	kho_lock_acquire(&lock);
+	kho_lock_release(&lock);
+	kho_lock_destroy(&lock);
+
+	std::printf("outside C++ program: %u versions, %u pages walked\n",
+		    versions, pages);
+	return 0;
+}
+EOF
+cxxwarn="-std=c++11 -Wall -Wextra -Werror -pedantic"
+# shellcheck disable=SC2086
+$CXX $cxxwarn $cflags -o "$tmp/progxx_shared" "$tmp/prog.cc" $libs \
+	>"$tmp/cc.log" 2>&1 ||
+	{ cat "$tmp/cc.log" >&2; fail "compiling the C++ program against the shared library"; }
+LD_LIBRARY_PATH=$tmp/lib "$tmp/progxx_shared" ||
+	fail "the C++ program linked with the shared library failed"
+# shellcheck disable=SC2086
+$CXX $cxxwarn $cflags -o "$tmp/progxx_static" "$tmp/prog.cc" $static_libs \
+	>"$tmp/cc.log" 2>&1 ||
+	{ cat "$tmp/cc.log" >&2; fail "compiling the C++ program against the static library"; }
+"$tmp/progxx_static" ||
+	fail "the C++ program linked with the static library failed"
+
 # --- The shared library exports the public API and nothing else ------------
 #
 # Three lists of names must be the same, and none of them comes from reading
@@ -324,11 +490,6 @@ if [ "$listed" != "$exported" ]; then
 		"$(diff "$tmp/listed" "$tmp/exported" | grep '^[<>]' | tr '\n' ' ')"
 fi
 
-# Every installed header, in one unit.
-for h in "$tmp"/include/kho/*.h; do
-	echo "#include <kho/${h##*/}>"
-done >"$tmp/headers.h"
-
 # Listed names are declared: take the address of each.
 {
 	echo '#include "headers.h"'
@@ -349,6 +510,12 @@ done
 # shellcheck disable=SC2086
 $CC -o "$tmp/listed" "$tmp/listed.o" $libs >"$tmp/cc.log" 2>&1 ||
 	{ cat "$tmp/cc.log" >&2; fail "the names lib/libkho.map lists do not link against libkho.so"; }
+# The same unit as C++ finds every name under its C symbol: no header
+# lacks its extern "C".
+# shellcheck disable=SC2086
+$CXX -std=c++11 -Wall -Wextra -Werror $cflags -x c++ -o "$tmp/listedxx" \
+	"$tmp/listed.c" $libs >"$tmp/cc.log" 2>&1 ||
+	{ cat "$tmp/cc.log" >&2; fail "C++ does not link the names lib/libkho.map lists against libkho.so"; }
 
 # Declared: functions from -aux-info, variables from DWARF (see above).
 echo '#include "headers.h"' >"$tmp/declared.c"

@@ -17,6 +17,10 @@
  * Multi-byte values are in the CPU's native byte order (KHO properties are
  * native-endian, unlike device-tree cells). Only 64-bit systems are supported.
  *
+ * The installed headers need C11 (anonymous structs and unions, static
+ * assertions) or C++11, with GCC or Clang (packed structures); C++ sees
+ * every declaration as extern "C". Under -std=c99 -pedantic they warn.
+ *
  * The radix tree that lists every preserved block
  * ===============================================
  *
@@ -77,6 +81,20 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A layout checked at compile time: C11's _Static_assert, C++11's
+ * static_assert, at file scope in both.
+ */
+#ifdef __cplusplus
+#define KHO_STATIC_ASSERT(expr, msg) static_assert(expr, msg)
+#else
+#define KHO_STATIC_ASSERT(expr, msg) _Static_assert(expr, msg)
+#endif
+
 #ifndef KHO_PAGE_SHIFT
 /* The page size the fixed-size structs below are laid out for. */
 #define KHO_PAGE_SHIFT 12
@@ -133,13 +151,13 @@ struct kho_radix_leaf {
 	uint64_t bitmap[(1UL << KHO_BITMAP_SIZE_LOG2) / 64];
 };
 
-_Static_assert(sizeof(struct kho_radix_node) == KHO_PAGE_SIZE,
-	       "a radix node is one page");
-_Static_assert(sizeof(struct kho_radix_leaf) == KHO_PAGE_SIZE,
-	       "a radix leaf is one page");
-_Static_assert(KHO_TREE_DEPTH_OF(12) == 6 && KHO_TREE_DEPTH_OF(14) == 5 &&
-		       KHO_TREE_DEPTH_OF(16) == 4,
-	       "tree depth counts the order bit");
+KHO_STATIC_ASSERT(sizeof(struct kho_radix_node) == KHO_PAGE_SIZE,
+		  "a radix node is one page");
+KHO_STATIC_ASSERT(sizeof(struct kho_radix_leaf) == KHO_PAGE_SIZE,
+		  "a radix leaf is one page");
+KHO_STATIC_ASSERT(KHO_TREE_DEPTH_OF(12) == 6 && KHO_TREE_DEPTH_OF(14) == 5 &&
+			  KHO_TREE_DEPTH_OF(16) == 4,
+		  "tree depth counts the order bit");
 
 /*
  * Root FDT names, as Linux 7.3 names them (kho-v4). Every version's
@@ -166,7 +184,8 @@ _Static_assert(KHO_TREE_DEPTH_OF(12) == 6 && KHO_TREE_DEPTH_OF(14) == 5 &&
 #define KHO_PAGE_MAGIC 0x4b484f50U
 union kho_page_info {
 	uint64_t page_private;
-	struct {
+	/* Anonymous structs are C11; __extension__ lets ISO C++ have it too. */
+	__extension__ struct {
 		uint32_t order;
 		uint32_t magic;
 	};
@@ -186,7 +205,7 @@ struct kho_data {
 	uint64_t scratch_size;
 } __attribute__((packed));
 
-_Static_assert(sizeof(struct kho_data) == 32, "struct kho_data is 32 bytes");
+KHO_STATIC_ASSERT(sizeof(struct kho_data) == 32, "struct kho_data is 32 bytes");
 
 /* vmalloc preservation: a list of one-page chunks of block addresses. */
 #define KHO_VMALLOC_FLAG_VM_ALLOC 0x1
@@ -206,8 +225,8 @@ struct kho_vmalloc_chunk {
 	uint64_t phys[KHO_VMALLOC_SIZE]; /* zero-terminated */
 };
 
-_Static_assert(sizeof(struct kho_vmalloc_chunk) == KHO_PAGE_SIZE,
-	       "a vmalloc chunk is one page");
+KHO_STATIC_ASSERT(sizeof(struct kho_vmalloc_chunk) == KHO_PAGE_SIZE,
+		  "a vmalloc chunk is one page");
 
 struct kho_vmalloc {
 	uint64_t first; /* physical address of the first chunk */
@@ -216,7 +235,8 @@ struct kho_vmalloc {
 	uint16_t order;
 };
 
-_Static_assert(sizeof(struct kho_vmalloc) == 16, "struct kho_vmalloc is 16 bytes");
+KHO_STATIC_ASSERT(sizeof(struct kho_vmalloc) == 16,
+		  "struct kho_vmalloc is 16 bytes");
 
 /* "kexec-metadata" subtree. */
 #define KHO_KEXEC_METADATA_NAME "kexec-metadata"
@@ -228,8 +248,8 @@ struct kho_kexec_metadata {
 	uint32_t kexec_count;
 } __attribute__((packed));
 
-_Static_assert(sizeof(struct kho_kexec_metadata) == 73,
-	       "kexec-metadata is 73 bytes");
+KHO_STATIC_ASSERT(sizeof(struct kho_kexec_metadata) == 73,
+		  "kexec-metadata is 73 bytes");
 
 /*
  * libfdt wants an FDT's base 8-byte aligned, and reading its header through
@@ -270,8 +290,10 @@ struct kho_memfd_ser {
 	struct kho_vmalloc folios;
 } __attribute__((packed));
 
-_Static_assert(sizeof(struct kho_memfd_folio_ser) == 16, "memfd folio is 16 bytes");
-_Static_assert(sizeof(struct kho_memfd_ser) == 40, "memfd_luo_ser is 40 bytes");
+KHO_STATIC_ASSERT(sizeof(struct kho_memfd_folio_ser) == 16,
+		  "memfd folio is 16 bytes");
+KHO_STATIC_ASSERT(sizeof(struct kho_memfd_ser) == 40,
+		  "memfd_luo_ser is 40 bytes");
 
 /* kho-v1 chunk list, for readers of older handovers. */
 struct khoser_mem_chunk_hdr {
@@ -294,7 +316,11 @@ struct khoser_mem_chunk {
 	struct khoser_mem_bitmap_ptr bitmaps[KHOSER_BITMAPS_PER_CHUNK_OF(KHO_PAGE_SHIFT)];
 };
 
-_Static_assert(sizeof(struct khoser_mem_chunk) == KHO_PAGE_SIZE,
-	       "a kho-v1 chunk is one page");
+KHO_STATIC_ASSERT(sizeof(struct khoser_mem_chunk) == KHO_PAGE_SIZE,
+		  "a kho-v1 chunk is one page");
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_ABI_H */

@@ -31,8 +31,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kho/abi.h>
 #include <kho/kho.h>
 #include <kho/view.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* include/linux/kho/abi/block.h: the header at the start of every block. */
 struct kho_block_header_ser {
@@ -40,8 +45,8 @@ struct kho_block_header_ser {
 	uint64_t count; /* entries that follow the header in this block */
 } __attribute__((packed));
 
-_Static_assert(sizeof(struct kho_block_header_ser) == 16,
-	       "a block header is 16 bytes");
+KHO_STATIC_ASSERT(sizeof(struct kho_block_header_ser) == 16,
+		  "a block header is 16 bytes");
 
 /*
  * The most blocks a chain may have (kernel/liveupdate/kho_block.c,
@@ -243,5 +248,9 @@ int kho_block_restore_free(struct kho_in *in, uint64_t head_pa);
  * Context: any.
  */
 void kho_in_view(struct kho_in *in, struct kho_view *view);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_BLOCK_H */

@@ -24,6 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Whose csum_partial(). */
 enum kho_csum_arch {
 	KHO_CSUM_X86_64,
@@ -96,5 +100,9 @@ uint64_t kho_csum_add(uint64_t acc, const void *buf, size_t len);
  * Return: what kho_csum_partial(@arch, data, len, @sum) returns.
  */
 uint32_t kho_csum_finish(enum kho_csum_arch arch, uint64_t acc, uint32_t sum);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_CSUM_H */

@@ -31,6 +31,10 @@
 #include <kho/radix.h>
 #include <kho/version.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Defined in <kho/validate.h>, which includes this header: kernel B's
  * caller fills one in for kho_memory_init().
@@ -40,12 +44,17 @@ struct kho_tree_check;
 /**
  * struct kho_page - the part of a struct page KHO uses
  * @private: union kho_page_info on the first page of a preserved block
- *	after kernel B walked the tree; cleared by a restore
+ *	after kernel B walked the tree; cleared by a restore. C++, where
+ *	private is a keyword, calls it private_.
  * @refcount: 1 on a restored head page (and on each page of restored pages)
  * @flags: the environment's
  */
 struct kho_page {
+#ifdef __cplusplus
+	uint64_t private_;
+#else
 	uint64_t private;
+#endif
 	uint32_t refcount;
 	uint32_t flags;
 };
@@ -618,5 +627,9 @@ void kho_in_destroy(struct kho_in *in);
  * for a NULL @err.
  */
 int kho_error_format(const struct kho_error *err, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_KHO_H */

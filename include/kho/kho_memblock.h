@@ -40,6 +40,10 @@
 #include <kho/kho.h>
 #include <kho/view.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /**
  * struct kho_memblock_region - one reserve_mem region
  * @name: its node's name (NUL-terminated, inside the mapped blob when
@@ -123,5 +127,9 @@ typedef int (*kho_memblock_prop_cb)(void *fdt, unsigned int index, void *arg);
 int kho_memblock_write(void *fdt, size_t len,
 		       const struct kho_memblock_region *regions,
 		       unsigned int nr, kho_memblock_prop_cb extra, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_KHO_MEMBLOCK_H */

@@ -25,6 +25,10 @@
 #include <kho/kho.h>
 #include <kho/view.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /**
  * struct kho_memfd_v1_info - a memfd-v1 handover, as read
  * @ser_phys: where struct kho_memfd_ser lies (the FDT's data)
@@ -78,5 +82,9 @@ typedef int (*kho_memfd_v1_folio_cb)(uint64_t phys, uint64_t index,
 int kho_memfd_v1_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 		      kho_memfd_v1_folio_cb cb, void *arg,
 		      struct kho_memfd_v1_info *info, struct kho_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_KHO_MEMFD_V1_H */

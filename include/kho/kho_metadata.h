@@ -32,6 +32,10 @@
 #include <kho/kho.h>
 #include <kho/view.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /**
  * struct kho_metadata_info - a kexec-metadata blob, as read
  * @version: the blob's version (valid whenever 4 bytes could be read)
@@ -88,5 +92,9 @@ int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
  */
 int kho_metadata_preserve(struct kho_out *out, const char *release,
 			  uint32_t kexec_count, uint64_t *phys);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_KHO_METADATA_H */

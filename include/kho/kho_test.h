@@ -31,6 +31,10 @@
 #include <kho/kho.h>
 #include <kho/view.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* lib/test_kho.c:26-28: the subtree's name, compatible and magic. */
 #define KHO_TEST_NAME "kho_test"
 #define KHO_TEST_COMPATIBLE "kho-test-v1"
@@ -198,5 +202,9 @@ int kho_test_verify(const struct kho_view *view, uint64_t phys, uint64_t size,
 int kho_test_restore(struct kho_in *in, uint64_t phys, uint64_t size,
 		     enum kho_csum_arch arch, struct kho_test_info *info,
 		     struct kho_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_KHO_TEST_H */

@@ -30,6 +30,10 @@
 #include <kho/kho.h>
 #include <kho/view.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The older kernels' bitmap size, bytes. */
 #define KHO_V1_SMALL_BITMAP_BYTES 512
 
@@ -111,5 +115,9 @@ int kho_v1_read(const struct kho_view *view, uint64_t first,
 		unsigned int bitmap_bytes, uint64_t max_bitmaps,
 		kho_v1_block_cb cb, void *arg, struct kho_v1_info *info,
 		struct kho_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_KHO_V1_H */

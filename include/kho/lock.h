@@ -11,19 +11,31 @@
 #ifndef KHO_LOCK_H
 #define KHO_LOCK_H
 
+#ifndef KHO_FREESTANDING
+#include <pthread.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifdef KHO_FREESTANDING
 struct kho_lock {
+#ifdef __cplusplus
+	alignas(16) unsigned char opaque[64];
+#else
 	_Alignas(16) unsigned char opaque[64];
+#endif
 };
 #else
-#include <pthread.h>
 /*
  * @state: 0 free, 1 held (a futex word); @waiters: threads asleep or about
  * to sleep on it. The space is that of the pthread_mutex_t it held before,
- * so that the structures embedding it keep their layout.
+ * so that the structures embedding it keep their layout. (Anonymous members
+ * are C11; __extension__ lets ISO C++ have them too, a struct in a union.)
  */
 struct kho_lock {
-	union {
+	__extension__ union {
 		struct {
 			unsigned int state;
 			unsigned int waiters;
@@ -38,5 +50,9 @@ void kho_lock_init(struct kho_lock *lock);
 void kho_lock_destroy(struct kho_lock *lock);
 void kho_lock_acquire(struct kho_lock *lock);
 void kho_lock_release(struct kho_lock *lock);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_LOCK_H */

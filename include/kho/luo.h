@@ -25,9 +25,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kho/abi.h>
 #include <kho/block.h>
 #include <kho/kho.h>
 #include <kho/view.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* include/linux/kho/abi/luo.h:67-69: the subtree and its compatible. */
 #define KHO_LUO_NAME "LUO"
@@ -78,12 +83,12 @@ struct kho_luo_flb_ser {
 	uint64_t count; /* files that depend on it */
 } __attribute__((packed));
 
-_Static_assert(sizeof(struct kho_luo_ser) == 32, "luo_ser is 32 bytes");
-_Static_assert(sizeof(struct kho_luo_file_ser) == 64, "luo_file_ser is 64");
-_Static_assert(sizeof(struct kho_luo_session_ser) == 80,
-	       "luo_session_ser is 80 bytes");
-_Static_assert(sizeof(struct kho_luo_flb_header_ser) == 16, "FLB header");
-_Static_assert(sizeof(struct kho_luo_flb_ser) == 64, "luo_flb_ser is 64");
+KHO_STATIC_ASSERT(sizeof(struct kho_luo_ser) == 32, "luo_ser is 32 bytes");
+KHO_STATIC_ASSERT(sizeof(struct kho_luo_file_ser) == 64, "luo_file_ser is 64");
+KHO_STATIC_ASSERT(sizeof(struct kho_luo_session_ser) == 80,
+		  "luo_session_ser is 80 bytes");
+KHO_STATIC_ASSERT(sizeof(struct kho_luo_flb_header_ser) == 16, "FLB header");
+KHO_STATIC_ASSERT(sizeof(struct kho_luo_flb_ser) == 64, "luo_flb_ser is 64");
 
 /* ---- writer (kernel A) --------------------------------------------------- */
 
@@ -321,5 +326,9 @@ int kho_luo_read(const struct kho_view *view, uint64_t phys, uint64_t size,
  * Return: 0, or the first restore error (-EPERM, -EINVAL, -EFAULT).
  */
 int kho_luo_restore_free(struct kho_in *in, uint64_t phys);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_LUO_H */

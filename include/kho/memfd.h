@@ -28,6 +28,10 @@
 #include <kho/kho.h>
 #include <kho/view.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* include/linux/kho/abi/memfd.h:91: the LUO handler's compatible. */
 #define KHO_MEMFD_V2_COMPATIBLE "memfd-v2"
 
@@ -56,8 +60,8 @@ struct kho_memfd_v2_ser {
 	struct kho_vmalloc folios; /* the array of struct kho_memfd_folio_ser */
 } __attribute__((packed));
 
-_Static_assert(sizeof(struct kho_memfd_v2_ser) == 48,
-	       "memfd_luo_ser (memfd-v2) is 48 bytes");
+KHO_STATIC_ASSERT(sizeof(struct kho_memfd_v2_ser) == 48,
+		  "memfd_luo_ser (memfd-v2) is 48 bytes");
 
 /* ---- writer (kernel A) --------------------------------------------------- */
 
@@ -214,5 +218,9 @@ int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
  */
 const char *kho_memfd_folio_misplaced(uint64_t index, int order,
 				      uint64_t next_index);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_MEMFD_H */

@@ -24,6 +24,10 @@
 #include <kho/abi.h>
 #include <kho/lock.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /**
  * struct kho_geometry - the tree's shape for one page size
  * @page_shift: log2 of the page size: 12, 14 or 16
@@ -232,7 +236,15 @@ bool kho_radix_test_page(struct kho_radix_tree *tree, uint64_t pfn,
 			 unsigned int order);
 
 /* Called per block, in ascending key order; non-zero stops the walk. */
-typedef int (*kho_radix_walk_cb)(uint64_t phys, unsigned int order, void *arg);
+typedef int (*kho_radix_block_cb)(uint64_t phys, unsigned int order, void *arg);
+#ifndef __cplusplus
+/*
+ * The same type under the kernel's name. C++ does not have it: there
+ * kho_radix_walk_cb names struct kho_radix_walk_cb (kho_radix_walk_tree()),
+ * and a type name may not be both.
+ */
+typedef kho_radix_block_cb kho_radix_walk_cb;
+#endif
 
 /**
  * kho_radix_walk() - visit every preserved block
@@ -245,7 +257,8 @@ typedef int (*kho_radix_walk_cb)(uint64_t phys, unsigned int order, void *arg);
  * Return: 0, @cb's first non-zero return, or -EFAULT/-EINVAL for an attached
  * tree with an entry that is misaligned or not mapped.
  */
-int kho_radix_walk(struct kho_radix_tree *tree, kho_radix_walk_cb cb, void *arg);
+int kho_radix_walk(struct kho_radix_tree *tree, kho_radix_block_cb cb,
+		   void *arg);
 
 /**
  * kho_radix_add_range() - preserve a run of pages
@@ -387,7 +400,9 @@ int kho_radix_get_stats(struct kho_radix_tree *tree,
  *
  * A non-zero return stops the walk and is returned. (Not to be confused
  * with the kho_radix_walk_cb typedef of kho_radix_walk(): C keeps struct
- * tags apart from type names, and both names are the kernel's.)
+ * tags apart from type names, and both names are the kernel's. C++ does not,
+ * and has only this struct under the name; the typedef is kho_radix_block_cb
+ * there.)
  */
 struct kho_radix_walk_cb {
 	int (*leaf)(uint64_t key, void *data);
@@ -456,5 +471,9 @@ unsigned int kho_range_block_order(uint64_t pfn, uint64_t end);
  * tests and debug builds set it to make such calls loud.
  */
 extern void (*kho_warn_hook)(const char *file, int line, const char *what);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_RADIX_H */

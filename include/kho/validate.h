@@ -26,6 +26,10 @@
 #include <kho/kho.h>
 #include <kho/radix.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /**
  * struct kho_mem_region - a range of RAM, [start, end)
  * @start: first byte, page-aligned
@@ -88,5 +92,9 @@ uint64_t kho_tree_check_words(const struct kho_mem_region *ram,
  * tree node). Overlapping blocks and blocks in scratch are @chk->warn.
  */
 int kho_radix_validate(struct kho_radix_tree *tree, struct kho_tree_check *chk);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_VALIDATE_H */

@@ -23,6 +23,10 @@
 
 #include <kho/radix.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ABI versions, numbered as their compatible strings are. */
 enum kho_abi {
 	KHO_ABI_V1 = 1,
@@ -130,5 +134,9 @@ int kho_geometry_init_abi(struct kho_geometry *geo, unsigned int page_shift,
  * Return: true for kho-v2's 16 KiB-page tree, false otherwise.
  */
 bool kho_geometry_truncates_order0(const struct kho_geometry *geo);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_VERSION_H */

@@ -22,6 +22,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /**
  * struct kho_view - how a decoder reads physical memory
  * @map: returns a pointer through which @len bytes at @phys can be read, or
@@ -63,5 +67,9 @@ static inline int kho_view_own(const struct kho_view *view, uint64_t phys,
 {
 	return view->own ? view->own(view->ctx, phys, len, what) : 0;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_VIEW_H */

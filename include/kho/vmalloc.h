@@ -24,6 +24,10 @@
 #include <kho/kho.h>
 #include <kho/view.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Called per entry of the area, in list order: the block at @phys of
  * 2^@order pages, the @index-th of the area (from 0). Non-zero stops.
@@ -60,5 +64,9 @@ typedef int (*kho_vmalloc_entry_cb)(uint64_t phys, unsigned int order,
  */
 int kho_vmalloc_read(const struct kho_view *view, const struct kho_vmalloc *v,
 		     kho_vmalloc_entry_cb cb, void *arg, struct kho_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KHO_VMALLOC_H */
