@@ -181,16 +181,128 @@ before=$(state "$S")
 expect_table <<LIST
 2|debug: usage is kho debug corrupt DIR WHAT|debug corrupt $S
 2|debug: usage is kho debug corrupt DIR WHAT|debug break $S fdt-header
-2|debug corrupt: unknown damage "nosuch"|debug corrupt $S nosuch
+2|debug corrupt: unknown damage "nosuch" (fdt-header, fdt-misaligned, compatible, memory-map-missing, memory-map-short, memory-map-zero, memory-map-outside, scratch-array-outside, scratch-area-outside).|debug corrupt $S nosuch
 1|$T/x is not a machine directory (no machine.conf)|debug corrupt $T/x fdt-header
 LIST
 [ "$before" = "$(state "$S")" ] || fail "a refused debug command changed the machine"
 "$KHO" debug corrupt "$S" memory-map-missing || fail "memory-map-missing"
 before=$(state "$S")
-expect_error "debug corrupt: memory-map-missing failed (-1)" \
+expect_error "debug corrupt: memory-map-missing: the root FDT at 0x[0-9a-f]* has no property \"preserved-memory-map\"\.$" \
 	"$KHO" debug corrupt "$S" memory-map-missing
 [ "$rc" -eq 1 ] || fail "a failed damage exited $rc"
 [ "$before" = "$(state "$S")" ] || fail "a failed damage changed the machine"
+# debug corrupt (fix-debug)
+G="$T/fix-debug"
+mkdir "$G"
+# A bad WHAT is a usage error, whatever the directory holds.
+"$KHO" machine create "$G/cold" --ram 128M >/dev/null
+for d in "$G/cold" "$G/nosuch"; do
+	expect_error 'debug corrupt: unknown damage "bogus" (fdt-header, fdt-misaligned, .*, scratch-area-outside)' \
+		"$KHO" debug corrupt "$d" bogus
+	[ "$rc" -eq 2 ] || fail "debug corrupt $d bogus exited $rc"
+done
+# ho DIR FDT_ADDR FDT_SIZE SCRATCH_ADDR SCRATCH_SIZE: write a handover record.
+ho() {
+	python3 -c 'import struct, sys
+open(sys.argv[1] + "/handover", "wb").write(struct.pack("=4Q", *[int(x, 0) for x in sys.argv[2:]]))' "$@"
+}
+# refuse DIR WHAT "sentence": debug corrupt refuses, exit 1, nothing changed.
+refuse() {
+	before=$(state "$1")
+	expect_error "debug corrupt: $3\.$" "$KHO" debug corrupt "$1" "$2"
+	[ "$rc" -eq 1 ] || fail "debug corrupt $2 exited $rc: $(cat "$T/err")"
+	[ "$before" = "$(state "$1")" ] || fail "a refused $2 changed the machine"
+}
+# Records naming the last bytes of a RAM range, or across the end of one
+# (the machine has two): refused before a byte is read or written.
+C="$G/ce"
+"$KHO" machine create "$C" --ram 128M >/dev/null
+read -r b1 s1 b2 s2 more <<EOF
+$(sed -n 's/^ram = \([^ ]*\) \([^ ]*\) .*/\1 \2/p' "$C/machine.conf" | tr '\n' ' ')
+EOF
+[ -n "$s2" ] && [ -z "$more" ] ||
+	fail "expected two RAM ranges: $(cat "$C/machine.conf")"
+e1=$(printf '%#x' $((b1 + s1)))
+e2=$(printf '%#x' $((b2 + s2)))
+x() { printf '%#x' $(($1)); }
+ho "$C" "$(x "$e2 - 1")" 0x1000 "$(x "$e2 - 4")" 0x30
+for what in fdt-header fdt-misaligned compatible memory-map-zero scratch-area-outside; do
+	refuse "$C" $what "KHO handover refused: the root FDT at $(x "$e2 - 1") (4096 bytes) is not in RAM"
+done
+ho "$C" "$(x "$e1 - 2")" 0x1000 "$(x "$e1 - 8")" 0x30
+refuse "$C" fdt-header "KHO handover refused: the root FDT at $(x "$e1 - 2") (4096 bytes) is not in RAM"
+ho "$C" "$(x "$e1 - 0x1000")" 0x1000 "$(x "$e1 - 8")" 0x30
+refuse "$C" scratch-area-outside "KHO handover refused: the scratch array at $(x "$e1 - 8") (48 bytes) is not a whole array in RAM"
+# The record in RAM, but not what the damage touches: the FDT's header,
+# the FDT moved 4 bytes on, an aligned one for libfdt, an aligned entry.
+ho "$C" "$(x "$e1 - 8")" 8 "$(x "$e1 - 16")" 16
+refuse "$C" fdt-header "fdt-header: the root FDT's 40-byte header at $(x "$e1 - 8") is not in RAM"
+refuse "$C" compatible "compatible: the root FDT's 40-byte header at $(x "$e1 - 8") is not in RAM"
+refuse "$C" fdt-misaligned "fdt-misaligned: the root FDT at $(x "$e1 - 8") (8 bytes) moved 4 bytes on would leave RAM"
+ho "$C" "$(x "$e1 - 4")" 4 "$(x "$e1 - 20")" 16
+refuse "$C" memory-map-short "memory-map-short: the root FDT at $(x "$e1 - 4") is not 8-byte aligned"
+refuse "$C" fdt-misaligned "fdt-misaligned: the root FDT at $(x "$e1 - 4") is misaligned already"
+refuse "$C" scratch-area-outside "scratch-area-outside: the scratch array at $(x "$e1 - 20") is not 8-byte aligned"
+# ... and the last entry of a range, aligned, is damaged in place.
+ho "$C" "$(x "$e1 - 0x1000")" 0x1000 "$(x "$e1 - 16")" 16
+"$KHO" debug corrupt "$C" scratch-area-outside || fail "scratch-area-outside at the end of RAM"
+# A damage on a damaged handover says what is in the way, in words.
+B="$G/base"
+"$KHO" machine create "$B" --ram 128M >/dev/null
+"$KHO" boot "$B" --preserve memfd:1M --kexec >/dev/null || fail "boot $B --kexec"
+fdt=$(od -An -tx8 -N8 "$B/handover" | tr -d ' ')
+fdt=$(printf '%#x' "0x$fdt")
+twice() {
+	rm -rf "$G/c"
+	cp -r --sparse=always "$B" "$G/c"
+	"$KHO" debug corrupt "$G/c" "$1" || fail "$1: cannot corrupt"
+	refuse "$G/c" "$2" "$3"
+}
+twice fdt-header compatible "compatible: the root FDT at $fdt has no valid header (FDT_ERR_BADMAGIC)"
+twice fdt-misaligned memory-map-short "memory-map-short: the root FDT at $(x "$fdt + 4") is not 8-byte aligned"
+twice fdt-misaligned fdt-misaligned "fdt-misaligned: the root FDT at $(x "$fdt + 4") is misaligned already"
+twice memory-map-short memory-map-zero "memory-map-zero: property \"preserved-memory-map\" of the root FDT at $fdt is 4 bytes, not 8"
+twice memory-map-missing memory-map-short "memory-map-short: the root FDT at $fdt has no property \"preserved-memory-map\""
+twice scratch-array-outside scratch-area-outside "KHO handover refused: the scratch array at 0x[0-9a-f]* (48 bytes) is not a whole array in RAM"
+# An FDT larger than the record says, or with a broken structure: libfdt
+# never looks into it.
+rm -rf "$G/c"
+cp -r --sparse=always "$B" "$G/c"
+read -r _ _ sa ss <<EOF
+$(od -An -tx8 -w32 "$B/handover")
+EOF
+ho "$G/c" "$fdt" 0x100 "0x$sa" "0x$ss"
+refuse "$G/c" memory-map-zero "memory-map-zero: the root FDT at $fdt says it is [0-9]* bytes, more than the handover record's 256"
+cp "$B/handover" "$G/c/handover"
+off=$("$KHO" machine offset "$G/c" "$fdt")
+python3 -c 'import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2]) + 8)
+    (st,) = struct.unpack(">I", f.read(4))
+    f.seek(int(sys.argv[2]) + st)
+    f.write(b"\xff\xff\xff\xff")' "$G/c/ram.img" "$off"
+refuse "$G/c" compatible "compatible: the root FDT at $fdt is corrupt (FDT_ERR_[A-Z]*)"
+# A record that cannot be rewritten: sim_handover_write()'s own sentence.
+rm -rf "$G/c"
+cp -r --sparse=always "$B" "$G/c"
+chmod 666 "$G/c/ram.img"
+if [ "$(id -u)" -eq 0 ]; then
+	chmod 711 "$T" "$G"
+	run_as() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+else
+	chmod 555 "$G/c"
+	run_as() { "$@"; }
+fi
+for what in fdt-misaligned scratch-array-outside; do
+	before=$(state "$G/c")
+	expect_error "debug corrupt: $what: cannot create $G/c/handover.tmp: Permission denied\.$" \
+		run_as "$KHO" debug corrupt "$G/c" $what
+	[ "$rc" -eq 1 ] || fail "$what in a read-only directory exited $rc"
+	[ "$before" = "$(state "$G/c")" ] || fail "a refused $what changed the machine"
+done
+chmod 700 "$T" "$G"
+chmod 755 "$G/c"
+rm -rf "$G"
 # Machine directories and numbers (fix-sim)
 F="$T/fix-sim"
 mkdir "$F"
