@@ -407,17 +407,16 @@ int sim_check_handover_record(const struct kho_data *kd,
 	return 0;
 }
 
-/* sim_check_handover_record() on this machine's RAM ranges. */
-static int check_handover_record(struct sim_boot *b, const struct kho_data *kd,
-				 struct sim_error *e)
+int sim_machine_check_record(const struct sim_machine *m,
+			     const struct kho_data *kd, struct sim_error *e)
 {
 	struct kho_mem_region ram[SIM_MAX_RAM_RANGES];
 
-	for (unsigned int i = 0; i < b->m.conf.nr_ranges; i++) {
-		ram[i].start = b->m.conf.ram[i].base;
-		ram[i].end = b->m.conf.ram[i].base + b->m.conf.ram[i].size;
+	for (unsigned int i = 0; i < m->conf.nr_ranges; i++) {
+		ram[i].start = m->conf.ram[i].base;
+		ram[i].end = m->conf.ram[i].base + m->conf.ram[i].size;
 	}
-	return sim_check_handover_record(kd, ram, b->m.conf.nr_ranges, e);
+	return sim_check_handover_record(kd, ram, m->conf.nr_ranges, e);
 }
 
 /*
@@ -467,7 +466,7 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 	uint64_t t0;
 	int ret;
 
-	ret = check_handover_record(b, kd, e);
+	ret = sim_machine_check_record(&b->m, kd, e);
 	if (ret)
 		return ret;
 	ret = kho_populate(&b->in, &b->geo, &b->env, kd->fdt_addr, kd->fdt_size,

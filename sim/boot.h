@@ -173,6 +173,18 @@ int sim_check_handover_record(const struct kho_data *kd,
 			      unsigned int nr_ram, struct sim_error *e);
 
 /**
+ * sim_machine_check_record() - sim_check_handover_record() on @m's RAM
+ * @m: the machine whose machine.conf lists the RAM ranges
+ * @kd: the record
+ * @e: why not
+ *
+ * What kho boot and kho debug corrupt check a machine's record with.
+ * Return: 0, or -EINVAL with @e set.
+ */
+int sim_machine_check_record(const struct sim_machine *m,
+			     const struct kho_data *kd, struct sim_error *e);
+
+/**
  * sim_boot_plan() - would a machine of @conf cold-boot at all?
  * @conf: the machine's layout, before it exists
  * @dir: its directory, for messages only (nothing there is read)

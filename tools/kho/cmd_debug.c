@@ -14,7 +14,7 @@
  *   scratch-area-outside  the first scratch area lies past the end of RAM
  *
  * The record is checked first, as kho boot checks it
- * (sim_check_handover_record()), and then what the damage touches: the
+ * (sim_machine_check_record()), and then what the damage touches: the
  * root FDT's header, or the whole root FDT checked by libfdt before any
  * lookup in it, or the first scratch entry. Nothing outside the RAM range
  * that holds it is read or written; a refusal changes nothing on disk.
@@ -70,19 +70,6 @@ static uint64_t past_ram(const struct sim_machine *m)
 	const struct sim_ram_range *r = &m->conf.ram[m->conf.nr_ranges - 1];
 
 	return r->base + r->size + (1ULL << 30);
-}
-
-/* The record checked as kho boot checks it, on machine.conf's RAM ranges. */
-static int check_record(const struct sim_machine *m, const struct kho_data *kd,
-			struct sim_error *e)
-{
-	struct kho_mem_region ram[SIM_MAX_RAM_RANGES];
-
-	for (unsigned int i = 0; i < m->conf.nr_ranges; i++) {
-		ram[i].start = m->conf.ram[i].base;
-		ram[i].end = m->conf.ram[i].base + m->conf.ram[i].size;
-	}
-	return sim_check_handover_record(kd, ram, m->conf.nr_ranges, e);
 }
 
 /* The root FDT's header, when all of it is in one RAM range. */
@@ -298,7 +285,8 @@ int cmd_debug(int argc, char **argv)
 		return 2;
 	}
 	if (sim_machine_open(&m, argv[2], false, &e) ||
-	    sim_handover_read(&m, &kd, &e) || check_record(&m, &kd, &e)) {
+	    sim_handover_read(&m, &kd, &e) ||
+	    sim_machine_check_record(&m, &kd, &e)) {
 		tool_error("debug corrupt: %s", e.msg);
 		sim_machine_close(&m);
 		return 1;
