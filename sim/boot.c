@@ -3,11 +3,13 @@
  * boot.c - cold boot, KHO boot, scrub and kexec of the simulated machine.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <kho/validate.h>
 
@@ -595,6 +597,32 @@ int sim_boot_plan(const struct sim_conf *conf, const char *dir,
 	return ret;
 }
 
+/*
+ * A KHO boot removes the handover it consumes when it powers off, and a
+ * kexec writes DIR/handover.tmp and renames it over DIR/handover: both
+ * need write and search permission on the directory. Without it the boot
+ * would scrub RAM and then leave the old record for the next boot to take
+ * over memory that no longer holds it, so it is refused before anything
+ * changed. (Like unlink(2), this asks as the effective user.)
+ */
+static int check_record_writable(struct sim_boot *b, struct sim_error *e)
+{
+	bool consumes = b->kho_boot && !b->opts.inspect && !b->opts.kexec;
+	int err;
+
+	if (!consumes && !b->opts.kexec)
+		return 0;
+	if (!faccessat(AT_FDCWD, b->m.dir, W_OK | X_OK, AT_EACCESS))
+		return 0;
+	err = errno;
+	return sim_fail(
+		e, -err, "%s is not writable: %s (%s)", b->m.dir,
+		consumes ?
+			"this KHO boot could not remove the handover it consumes" :
+			"the kexec could not write its handover there",
+		strerror(err));
+}
+
 int sim_boot_open(struct sim_boot *b, const char *dir,
 		  const struct sim_boot_opts *opts, struct sim_error *e)
 {
@@ -622,12 +650,13 @@ int sim_boot_open(struct sim_boot *b, const char *dir,
 		goto fail;
 
 	ret = sim_handover_read(&b->m, &b->handover, e);
-	if (ret == -ENOENT && !opts->inspect) {
-		ret = cold_boot(b, e);
-	} else if (!ret) {
-		b->kho_boot = true;
-		ret = kho_boot(b, e);
-	}
+	if (ret && (ret != -ENOENT || opts->inspect))
+		goto fail;
+	b->kho_boot = !ret;
+	ret = check_record_writable(b, e);
+	if (ret)
+		goto fail;
+	ret = b->kho_boot ? kho_boot(b, e) : cold_boot(b, e);
 	if (ret)
 		goto fail;
 	return 0;

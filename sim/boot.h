@@ -71,11 +71,14 @@
  *	stop there (kho inspect); no handover is -ENOENT, not a cold boot
  * @abi: the ABI version the outgoing handover speaks; NULL: kho-v4
  *	(KHO_ABI_DEFAULT). The incoming one speaks what its FDT says.
+ * @kexec: the boot will end in sim_boot_kexec(), which writes DIR/handover:
+ *	sim_boot_open() refuses a directory this process cannot write in
  */
 struct sim_boot_opts {
 	bool scrub;
 	bool punch;
 	bool inspect;
+	bool kexec;
 	const struct kho_abi_version *abi;
 };
 
@@ -207,7 +210,10 @@ int sim_boot_plan(const struct sim_conf *conf, const char *dir,
  * @e: why the boot stopped
  *
  * A handover that is refused stops the boot with the reason (what, where)
- * and nothing on disk changed.
+ * and nothing on disk changed. So does a machine directory this process
+ * cannot write in (and search), when the boot would have to change the
+ * record there: a KHO boot (not @opts->inspect) removes the handover it
+ * consumes when it powers off, and a boot with @opts->kexec writes one.
  * Return: 0 or a negative errno.
  */
 int sim_boot_open(struct sim_boot *b, const char *dir,

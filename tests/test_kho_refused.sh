@@ -3,11 +3,13 @@
 # Every way a handover is refused: each damage on a fresh copy of one
 # kexec'ed machine; `kho inspect` and `kho boot` must both refuse it with one
 # sentence naming the problem, exit non-zero, and change nothing on disk.
-# No handover at all means a cold boot. Needs KHO (path to kho).
+# No handover at all means a cold boot. A boot that could not remove or
+# write the handover record in its directory is refused before it begins.
+# Needs KHO (path to kho); as root, setpriv(1).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-refused.XXXXXX")
-trap 'rm -rf "$T"' EXIT INT TERM
+trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -64,4 +66,97 @@ if "$KHO" boot "$M" >/dev/null 2>"$T/err"; then
 	fail "short handover record accepted"
 fi
 grep -q "not the 32 of struct kho_data" "$T/err" || fail "short record: $(cat "$T/err")"
+
+# A boot that would have to remove or write DIR/handover in a directory it
+# cannot write in is refused before the scrub, nothing changed. Root
+# ignores permissions (CI runs this as root): the boots run as uid 65534
+# through setpriv(1), from util-linux.
+user=yes
+if [ "$(id -u)" -ne 0 ]; then
+	as_user() { "$@"; }
+	give() { chmod -R u+w "$1"; }
+elif command -v setpriv >/dev/null 2>&1; then
+	as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	give() { chown -R 65534:65534 "$1"; }
+	chmod a+rx "$T"	# mktemp -d made it 0700
+else
+	user=no
+fi
+# locked NAME [handover]: a copy of the base machine whose RAM the user may
+# write but whose directory it may not; without "handover", none pending.
+locked() {
+	M="$T/$1"
+	cp -r --sparse=always "$B" "$M"
+	[ "${2-}" = handover ] || rm "$M/handover"
+	chmod 666 "$M/ram.img"
+	chmod 555 "$M"
+	cp --sparse=always "$M/ram.img" "$T/ram.before"
+	[ ! -e "$M/handover" ] || cp "$M/handover" "$T/handover.before"
+}
+# unchanged WHAT: RAM and the record byte-identical to what locked saved.
+unchanged() {
+	cmp -s "$M/ram.img" "$T/ram.before" || fail "$1: ram.img changed"
+	if [ -e "$T/handover.before" ]; then
+		cmp -s "$M/handover" "$T/handover.before" ||
+			fail "$1: the handover changed or went"
+	else
+		[ ! -e "$M/handover" ] || fail "$1: a handover was written"
+	fi
+	rm -f "$T/ram.before" "$T/handover.before"
+}
+# refused WHAT "sentence" kho-arguments...: as the user, exit 1, that one
+# line, no report.
+refused() {
+	what=$1 says=$2
+	shift 2
+	rc=0
+	as_user "$KHO" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "$what: exit status $rc, not 1: $(cat "$T/err")"
+	[ "$(cat "$T/err")" = "kho: $says." ] || fail "$what: said: $(cat "$T/err")"
+	[ ! -s "$T/out" ] || fail "$what: a boot began: $(cat "$T/out")"
+}
+if [ "$user" = no ]; then
+	echo "refused: setpriv missing: the unwritable-directory cases did not run"
+else
+	locked ro handover
+	refused "KHO boot, unwritable directory" \
+		"$M is not writable: this KHO boot could not remove the handover it consumes (Permission denied)" \
+		boot "$M"
+	unchanged "KHO boot, unwritable directory"
+	cp --sparse=always "$M/ram.img" "$T/ram.before"
+	cp "$M/handover" "$T/handover.before"
+	refused "KHO boot with --kexec, unwritable directory" \
+		"$M is not writable: the kexec could not write its handover there (Permission denied)" \
+		boot "$M" --preserve guest:8M --kexec
+	unchanged "KHO boot with --kexec, unwritable directory"
+	# What only reads is not refused.
+	as_user "$KHO" inspect "$M" >/dev/null 2>"$T/err" ||
+		fail "inspect of an unwritable directory: $(cat "$T/err")"
+	# Writable for the user: the same boots work.
+	chmod 755 "$M"
+	give "$M"
+	as_user "$KHO" boot "$M" --kexec >"$T/out" 2>"$T/err" ||
+		fail "KHO boot with --kexec as the user: $(cat "$T/err")"
+	grep -q "verdict *PASS" "$T/out" || fail "KHO boot with --kexec: no PASS"
+	as_user "$KHO" boot "$M" >"$T/out" 2>"$T/err" ||
+		fail "KHO boot as the user: $(cat "$T/err")"
+	grep -q "verdict *PASS: every preserved byte" "$T/out" ||
+		fail "KHO boot as the user: no PASS"
+	[ ! -e "$M/handover" ] || fail "KHO boot as the user left its handover"
+	rm -rf "$M"
+
+	locked ro-cold
+	refused "cold boot with --kexec, unwritable directory" \
+		"$M is not writable: the kexec could not write its handover there (Permission denied)" \
+		boot "$M" --preserve guest:8M --kexec
+	unchanged "cold boot with --kexec, unwritable directory"
+	# A cold boot without --kexec leaves the directory as it is: it runs.
+	as_user "$KHO" boot "$M" >"$T/out" 2>"$T/err" ||
+		fail "cold boot, unwritable directory: $(cat "$T/err")"
+	grep -q "verdict *PASS: cold boot" "$T/out" || fail "cold boot: no PASS"
+	chmod 755 "$M"
+	rm -rf "$M"
+
+	echo "refused: boots that could not remove or write the handover refused first"
+fi
 echo "refused: every damaged handover refused, machine unchanged"

@@ -186,6 +186,7 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 {
 	struct sim_boot_opts opts = { .scrub = args->scrub,
 				      .punch = true,
+				      .kexec = args->kexec,
 				      .abi = args->abi };
 	struct client_state st[8] = { 0 }, *km;
 	struct subtree_list subtrees = { 0 };
