@@ -847,9 +847,15 @@ int sim_boot_kexec(struct sim_boot *b, struct sim_error *e)
 		ret = sim_ram_discard(&b->m, b->scratch[i].addr,
 				      b->scratch[i].size, b->opts.punch);
 		if (ret) {
+			struct sim_error re;
+
 			/* No kexec: no record, and the array goes back. */
-			sim_handover_remove(&b->m, NULL);
 			kho_unpreserve_free(&b->out, array);
+			if (sim_handover_remove(&b->m, &re))
+				return sim_fail(
+					e, ret,
+					"cannot overwrite scratch area %u, and the handover written for it stays: %s",
+					i, re.msg);
 			return sim_fail(e, ret,
 					"cannot overwrite scratch area %u", i);
 		}
@@ -861,10 +867,8 @@ int sim_boot_kexec(struct sim_boot *b, struct sim_error *e)
 	return 0;
 }
 
-static void power_off(struct sim_boot *b, bool consumed)
+static void power_off(struct sim_boot *b)
 {
-	if (consumed)
-		sim_handover_remove(&b->m, NULL);
 	if (b->kho_boot)
 		kho_in_destroy(&b->in);
 	sim_buddy_destroy(&b->buddy);
@@ -872,13 +876,25 @@ static void power_off(struct sim_boot *b, bool consumed)
 	sim_machine_close(&b->m);
 }
 
-void sim_boot_close(struct sim_boot *b)
+int sim_boot_close(struct sim_boot *b, struct sim_error *e)
 {
+	int ret = 0;
+
 	/* The handover was consumed; a kexec wrote a fresh one instead. */
-	power_off(b, b->kho_boot && !b->kexeced && !b->opts.inspect);
+	if (b->kho_boot && !b->kexeced && !b->opts.inspect) {
+		ret = sim_handover_remove(&b->m, NULL);
+		if (ret)
+			sim_fail(
+				e, ret,
+				"%s/" SIM_HANDOVER_FILE
+				" was consumed by this boot but cannot be removed (%s): the next boot would take it again over scrubbed memory",
+				b->m.dir, strerror(-ret));
+	}
+	power_off(b);
+	return ret;
 }
 
 void sim_boot_abort(struct sim_boot *b)
 {
-	power_off(b, false);
+	power_off(b);
 }

@@ -17,7 +17,8 @@
  *   sim_boot_kexec()    sim_boot_write_handover() (the scratch array in a
  *                       preserved page outside scratch, DIR/handover),
  *                       then load the next kernel into scratch, over it
- *   sim_boot_close()    a KHO boot that did not kexec consumed the handover
+ *   sim_boot_close()    a KHO boot that did not kexec consumed the handover:
+ *                       it removes DIR/handover, and says so when it cannot
  */
 #ifndef SIM_BOOT_H
 #define SIM_BOOT_H
@@ -254,8 +255,20 @@ int sim_boot_kexec(struct sim_boot *b, struct sim_error *e);
  */
 int sim_boot_write_handover(struct sim_boot *b, struct sim_error *e);
 
-/* Power off: a handover this boot took and did not replace is removed. */
-void sim_boot_close(struct sim_boot *b);
+/**
+ * sim_boot_close() - power off
+ * @b: boot, opened
+ * @e: why the handover could not be removed
+ *
+ * A KHO boot that did not kexec (and is no inspection) consumed its
+ * handover: DIR/handover is removed, so that the next boot is a cold one
+ * rather than one that takes the record again over scrubbed memory. After
+ * a kexec the record it wrote stays for the next boot. Whether or not the
+ * removal worked, the machine is powered off and what @b holds released.
+ * Return: 0, or the negative errno of the removal that failed (@e names
+ * the file and why).
+ */
+int sim_boot_close(struct sim_boot *b, struct sim_error *e);
 
 /**
  * sim_boot_abort() - power off before sim_boot_mm_init(), leaving the disk

@@ -68,9 +68,10 @@ fi
 grep -q "not the 32 of struct kho_data" "$T/err" || fail "short record: $(cat "$T/err")"
 
 # A boot that would have to remove or write DIR/handover in a directory it
-# cannot write in is refused before the scrub, nothing changed. Root
-# ignores permissions (CI runs this as root): the boots run as uid 65534
-# through setpriv(1), from util-linux.
+# cannot write in is refused before the scrub, nothing changed; one that
+# finds it cannot remove the record only at power off says so, exit 1, no
+# PASS. Root ignores permissions (CI runs this as root): the boots run as
+# uid 65534 through setpriv(1), from util-linux.
 user=yes
 if [ "$(id -u)" -ne 0 ]; then
 	as_user() { "$@"; }
@@ -157,6 +158,20 @@ else
 	chmod 755 "$M"
 	rm -rf "$M"
 
-	echo "refused: boots that could not remove or write the handover refused first"
+	# Writable, but sticky, and the record is root's: unlink(2) refuses
+	# it only at power off. No PASS, exit 1, the sentence says why.
+	if [ "$(id -u)" -eq 0 ]; then
+		locked sticky handover
+		chmod 1777 "$M"
+		rc=0
+		as_user "$KHO" boot "$M" >"$T/out" 2>"$T/err" || rc=$?
+		[ "$rc" -eq 1 ] || fail "sticky directory: exit status $rc, not 1"
+		! grep -q "PASS" "$T/out" || fail "sticky directory: PASS printed"
+		[ "$(cat "$T/err")" = "kho: $M/handover was consumed by this boot but cannot be removed (Operation not permitted): the next boot would take it again over scrubbed memory." ] ||
+			fail "sticky directory: said: $(cat "$T/err")"
+		rm -f "$T/ram.before" "$T/handover.before"
+		rm -rf "$M"
+	fi
+	echo "refused: boots that could not remove or write the handover refused first, or failed"
 fi
 echo "refused: every damaged handover refused, machine unchanged"

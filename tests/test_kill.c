@@ -354,7 +354,8 @@ static void kernel_b(const char *dir, struct tally *t)
 			present += has(&got, flight.v[i].phys, flight.v[i].order);
 		t->partial += present && present < flight.nr;
 	}
-	sim_boot_close(b);
+	if (sim_boot_close(b, &e))
+		fail_msg("kernel B could not power off: %s", e.msg);
 	free(b);
 	t->trials++;
 	t->ops += n;

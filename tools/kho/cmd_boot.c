@@ -193,8 +193,10 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	struct sim_boot *b;
 	uint64_t t0, restore_ns = 0, restored = 0, preserved = 0, want = 0;
 	unsigned int bad = 0;
+	bool finished = false;
+	struct sim_error close_e = { "" };
 	char b1[32], b2[32];
-	int ret;
+	int ret, close_ret;
 
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -413,33 +415,53 @@ int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 			(uint64_t)b->handed_over.fdt_addr,
 			(uint64_t)b->handed_over.scratch_addr);
 	}
-	if (bad)
-		fprintf(out, "  %-14sFAIL: %u subtree%s did not come back intact\n",
-			"verdict", bad, bad > 1 ? "s" : "");
-	else if (b->kho_boot)
-		fprintf(out, "  %-14sPASS: every preserved byte survived (%s)\n",
-			"verdict", fmt_bytes(restored, b1, sizeof(b1)));
-	else
-		fprintf(out, "  %-14sPASS: cold boot%s\n", "verdict",
-			args->kexec ? ", handover written" : "");
 	ret = bad ? 1 : 0;
-	if (args->result) {
-		struct boot_result *r = args->result;
-
-		r->ran = true;
-		r->kho_boot = b->kho_boot;
-		r->restored = restored;
-		r->preserved = preserved;
-		r->tree_bytes = b->stats.in_tree.bytes;
-		r->overhead = report_overhead(&b->stats.in_tree);
-		r->walk_ns = b->stats.walk_ns;
-		r->restore_ns = restore_ns;
-		r->scrubbed = b->stats.scrubbed_boot;
-		r->bad = bad;
-	}
+	finished = true;
 out:
 	subtree_list_free(&subtrees);
-	sim_boot_close(b);
+	/*
+	 * Power off first: a KHO boot removes the handover it consumed, and
+	 * one that cannot has failed, whatever it restored. The verdict
+	 * comes after, and a PASS only when the machine is left as it says.
+	 */
+	close_ret = sim_boot_close(b, &close_e);
+	if (close_ret && ret < 0) {
+		size_t n = strlen(e->msg);
+
+		snprintf(e->msg + n, sizeof(e->msg) - n, ", and %s",
+			 close_e.msg);
+	} else if (close_ret) {
+		sim_fail(e, close_ret, "%s", close_e.msg);
+	}
+	if (finished && (bad || !close_ret)) {
+		if (bad)
+			fprintf(out,
+				"  %-14sFAIL: %u subtree%s did not come back intact\n",
+				"verdict", bad, bad > 1 ? "s" : "");
+		else if (b->kho_boot)
+			fprintf(out,
+				"  %-14sPASS: every preserved byte survived (%s)\n",
+				"verdict", fmt_bytes(restored, b1, sizeof(b1)));
+		else
+			fprintf(out, "  %-14sPASS: cold boot%s\n", "verdict",
+				args->kexec ? ", handover written" : "");
+		if (args->result) {
+			struct boot_result *r = args->result;
+
+			r->ran = true;
+			r->kho_boot = b->kho_boot;
+			r->restored = restored;
+			r->preserved = preserved;
+			r->tree_bytes = b->stats.in_tree.bytes;
+			r->overhead = report_overhead(&b->stats.in_tree);
+			r->walk_ns = b->stats.walk_ns;
+			r->restore_ns = restore_ns;
+			r->scrubbed = b->stats.scrubbed_boot;
+			r->bad = bad;
+		}
+	}
+	if (close_ret)
+		ret = close_ret;
 	free(b);
 	return ret;
 out_close:

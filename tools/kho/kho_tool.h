@@ -86,8 +86,11 @@ int parse_preserve(struct boot_args *args, const char *spec,
  * @out: where the report goes
  * @e: why the boot failed
  *
+ * The verdict is printed after the machine powered off: a KHO boot that
+ * cannot remove the handover it consumed prints no PASS.
  * Return: 0 when the boot ran and every restored byte checked out, 1 when
- * something did not survive, or a negative errno (@e says why).
+ * something did not survive, or a negative errno (@e says why), also when
+ * the handover could not be removed.
  */
 int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	     struct sim_error *e);
