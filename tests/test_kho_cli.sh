@@ -5,6 +5,8 @@
 # command (machine, boot, debug corrupt, the usage itself); an unclaimed
 # subtree is reported by name and never fails the boot; machine layouts,
 # kho_scratch=, --no-scrub and `machine offset` behave as documented.
+# The usage is kho.1's SYNOPSIS; every command takes -h/--help and "--";
+# an option's value is never another option, and is given once.
 # Needs KHO (path to kho).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -77,7 +79,8 @@ LIST
 rc=0
 "$KHO" >"$T/out" 2>"$T/usage" || rc=$?
 [ "$rc" -eq 2 ] && [ ! -s "$T/out" ] || fail "kho without a command: exit $rc"
-grep -q '^usage: kho demo$' "$T/usage" || fail "no usage: $(cat "$T/usage")"
+grep -q '^usage: kho demo \[--dir DIR\] \[--abi VERSION\]$' "$T/usage" ||
+	fail "no usage: $(cat "$T/usage")"
 grep -q '^clients: kexec-metadata memblock memfd guest kho-test$' "$T/usage" ||
 	fail "the usage lists other clients: $(grep clients "$T/usage")"
 for h in -h --help help; do
@@ -428,4 +431,146 @@ LIST
 expect_error 'machine create: --nodes " 2" is not 1 to 16' "$KHO" machine create "$T/y" --ram 128M --nodes " 2"
 [ "$rc" -eq 2 ] || fail "--nodes \" 2\" exited $rc"
 [ ! -e "$T/y" ] || fail "a refused create left $T/y"
+
+# The usage's synopsis is kho.1's, word for word (fix-cli): --help left
+# out demo's options, --ram-base and boot's --abi. The man page's roff is
+# made plain text: ".RB [ \-\-dir" is "[--dir", ".br" ends a command.
+ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+awk '
+/^\.SH/ { on = ($2 == "SYNOPSIS"); next }
+!on { next }
+/^\.br/ { print line; line = ""; next }
+{
+	text = $0
+	glue = text ~ /^\.(RB|IR|BR|RI|BI|IB)( |$)/
+	if (text ~ /^\./)
+		sub(/^\.[A-Z]+ ?/, "", text)
+	out = ""; n = 0; arg = ""; q = 0; have = 0
+	for (i = 1; i <= length(text); i++) {
+		c = substr(text, i, 1)
+		if (c == "\"") { q = !q; have = 1; continue }
+		if (c == " " && !q) {
+			if (have)
+				out = out (n++ && !glue ? " " : "") arg
+			arg = ""; have = 0
+			continue
+		}
+		arg = arg c; have = 1
+	}
+	if (have)
+		out = out (n++ && !glue ? " " : "") arg
+	gsub(/\\f[RIBP]/, "", out)
+	gsub(/\\-/, "-", out)
+	line = line (line == "" ? "" : " ") out
+}
+END { if (line != "") print line }' "$ROOT/man/kho.1" >"$T/synopsis.man"
+[ "$(wc -l <"$T/synopsis.man")" -ge 7 ] || fail "kho.1's SYNOPSIS: $(cat "$T/synopsis.man")"
+"$KHO" --help | awk '
+/^(usage: |       )kho / { if (e != "") print e; sub(/^(usage:)? +/, ""); e = $0; next }
+/^ +\[/ { sub(/^ +/, ""); e = e " " $0; next }
+{ exit }
+END { if (e != "") print e }' >"$T/synopsis.usage"
+diff "$T/synopsis.man" "$T/synopsis.usage" >"$T/out" ||
+	fail "kho --help and kho.1's SYNOPSIS differ: $(cat "$T/out")"
+[ "$(awk 'length > 80' "$T/usage")" = "" ] || fail "the usage is wider than 80 columns"
+
+# Every command takes -h and --help, wherever they come (fix-cli): its
+# usage on stdout, exit 0, nothing done. "debug corrupt -h x" read
+# -h/machine.conf; "machine create --help" wanted a value.
+before=$(state "$M")
+while IFS='|' read -r shows args; do
+	for h in -h --help; do
+		# shellcheck disable=SC2086 # args are split on purpose
+		set -- $args
+		for a in "$@"; do
+			shift
+			if [ "$a" = H ]; then set -- "$@" "$h"; else set -- "$@" "$a"; fi
+		done
+		rc=0
+		"$KHO" "$@" </dev/null >"$T/out" 2>"$T/err" || rc=$?
+		[ "$rc" -eq 0 ] && [ ! -s "$T/err" ] ||
+			fail "kho $*: exit $rc, $(cat "$T/err")"
+		[ "$(head -1 "$T/out")" = "usage: $(sed -n "s/^\(usage:\)\{0,1\} *\($shows\)/\2/p" "$T/usage" | head -1)" ] ||
+			fail "kho $* printed: $(cat "$T/out")"
+		grep -q '^See kho(1)\.$' "$T/out" || fail "kho $*: $(cat "$T/out")"
+	done
+done <<LIST
+kho demo |demo H
+kho machine create |machine create H
+kho machine create |machine create $T/x --ram 128M H
+kho machine create |machine H
+kho machine create |machine H create
+kho machine offset |machine offset H
+kho machine offset |machine offset $M H
+kho boot |boot H
+kho boot |boot $M --kexec H
+kho inspect |inspect H
+kho inspect |inspect $M --json H
+kho debug corrupt |debug H
+kho debug corrupt |debug corrupt H x
+kho debug corrupt |debug corrupt $M H
+LIST
+"$KHO" machine -h >"$T/out"
+grep -q '^       kho machine offset DIR PHYS$' "$T/out" ||
+	fail "kho machine -h: $(cat "$T/out")"
+[ ! -e "$T/x" ] || fail "-h made $T/x"
+[ "$before" = "$(state "$M")" ] || fail "-h changed the machine"
+
+# Options (fix-cli): an unknown option is said as such even when last; a
+# value that is one of the command's option names is a missing value; a
+# value given twice is refused (a flag twice is harmless).
+expect_table <<LIST
+2|machine create: unknown option --bogus.|machine create $T/x --bogus
+2|machine create: unknown option --bogus.|machine create $T/x --bogus 1
+2|boot: unknown option --bogus.|boot $M --bogus
+2|inspect: unknown option --bogus (kho inspect|inspect $M --bogus
+2|machine create: --ram needs a value.|machine create $T/x --ram --nodes 2
+2|machine create: --ram needs a value.|machine create $T/x --ram -h
+2|inspect: --fdt needs a value (kho inspect|inspect --fdt --json $M
+2|inspect: --mem needs a value (kho inspect|inspect --mem --blocks
+2|boot: --preserve needs CLIENT\[:SIZE\].|boot $M --preserve --kexec
+2|boot: --without needs a client name|boot $M --without --no-scrub
+2|boot: --abi needs a version (kho-v2, kho-v3, kho-v4).|boot $M --abi --kexec
+2|demo: --dir needs a directory.|demo --dir --abi v3
+2|demo: --abi needs a version (kho-v2, kho-v3, kho-v4).|demo --abi --dir
+2|machine create: --ram given twice.|machine create $T/x --ram 128M --ram 256M
+2|machine create: --ram-base given twice.|machine create $T/x --ram-base 0 --ram-base 0
+2|machine create: --nodes given twice.|machine create $T/x --nodes 1 --nodes 2
+2|machine create: --page-size given twice.|machine create $T/x --page-size 4K --page-size 4K
+2|machine create: --kho-scratch given twice.|machine create $T/x --kho-scratch 50% --kho-scratch 1M,1M,1M
+2|boot: --abi given twice.|boot $M --abi v3 --abi v4
+2|demo: --abi given twice.|demo --abi v3 --abi v3
+2|demo: --dir given twice.|demo --dir $T/x --dir $T/y
+2|inspect: --fdt given twice (kho inspect|inspect $M --fdt $T/a --fdt $T/b
+2|inspect: --page-size given twice (kho inspect|inspect $M --page-size 4K --page-size 4K
+2|inspect: --v1-bitmap given twice (kho inspect|inspect $M --v1-bitmap 512 --v1-bitmap page
+2|inspect: --scratch given twice (kho inspect|inspect $M --scratch $T/a --scratch $T/b
+2|inspect: --handover given twice (kho inspect|inspect $M --handover $T/a --handover $T/b
+2|inspect: --svg given twice (kho inspect|inspect $M --svg $T/a.svg --svg $T/b.svg
+2|inspect: --svg-color given twice (kho inspect|inspect $M --svg $T/a.svg --svg-color order --svg-color order
+2|boot: unknown option -x.|boot -x
+LIST
+[ ! -e "$T/x" ] && [ ! -e "$T/y" ] && [ ! -e "$T/a.svg" ] ||
+	fail "a refused command made a file"
+[ "$before" = "$(state "$M")" ] || fail "a refused option changed the machine"
+
+# "--" ends the options (fix-cli): a machine in a directory named -x.
+mkdir "$T/dash"
+KHO=$(cd "$(dirname "$KHO")" && pwd)/${KHO##*/}
+(
+	cd "$T/dash"
+	"$KHO" machine create --ram 128M -- -x >/dev/null || fail "create -- -x"
+	[ -f ./-x/ram.img ] || fail "create -- -x made no -x/ram.img"
+	[ "$("$KHO" machine offset -- -x 0x1000)" = 4096 ] || fail "offset -- -x"
+	"$KHO" boot --kexec --kexec -- -x >/dev/null || fail "boot -- -x"
+	"$KHO" inspect --json -- -x >/dev/null || fail "inspect -- -x"
+	"$KHO" debug corrupt -- -x fdt-header || fail "debug corrupt -- -x"
+	expect_error "FDT header is invalid" "$KHO" inspect -- -x
+	[ "$rc" -eq 1 ] || fail "inspect of a corrupt -x exited $rc"
+	expect_error "machine create: one directory only (\"-x\" and \"--ram\")" \
+		"$KHO" machine create -- -x --ram
+	expect_error "machine offset: usage is kho machine offset DIR PHYS" \
+		"$KHO" machine offset -- -x
+)
+
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

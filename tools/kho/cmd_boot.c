@@ -473,36 +473,48 @@ out_close:
 
 int cmd_boot(int argc, char **argv)
 {
+	enum { OPT_KEXEC, OPT_NO_SCRUB, OPT_ABI, OPT_WITHOUT, OPT_PRESERVE };
+	struct tool_opt opts[] = {
+		[OPT_KEXEC] = { "--kexec" },
+		[OPT_NO_SCRUB] = { "--no-scrub" },
+		[OPT_ABI] = { "--abi", TOOL_ABI_NEEDS },
+		/* Once per client: each is checked where it is read. */
+		[OPT_WITHOUT] = { "--without",
+				  "a client name (kexec-metadata, memblock, memfd, guest, kho-test)",
+				  true },
+		[OPT_PRESERVE] = { "--preserve", "CLIENT[:SIZE]", true },
+		{ NULL },
+	};
 	struct boot_args args = { .scrub = true };
 	struct sim_error e = { "" };
+	struct tool_args ta;
 	const char *dir = NULL;
 	uint64_t want;
-	int ret;
+	int k, ret;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	tool_args_init(&ta, "boot", opts, argc, argv);
+	while ((k = tool_next(&ta)) != TOOL_END) {
+		const char *v = ta.arg;
+		const struct kho_client *cl;
 
-		if (!strcmp(a, "--kexec")) {
+		switch (k) {
+		case OPT_KEXEC:
 			args.kexec = true;
-		} else if (!strcmp(a, "--no-scrub")) {
+			break;
+		case OPT_NO_SCRUB:
 			args.scrub = false;
-		} else if (!strcmp(a, "--abi")) {
-			args.abi = parse_abi("boot", i + 1 < argc ? argv[++i] :
-								   NULL);
+			break;
+		case OPT_ABI:
+			args.abi = parse_abi("boot", v);
 			if (!args.abi)
 				return 2;
-		} else if (!strcmp(a, "--without")) {
-			const struct kho_client *cl;
-
-			if (i + 1 == argc) {
-				tool_error("boot: --without needs a client name (kexec-metadata, memblock, memfd, guest, kho-test)");
-				return 2;
-			}
-			cl = client_find(argv[i + 1]);
+			break;
+		case OPT_WITHOUT:
+			cl = client_find(v);
 			if (!cl) {
 				tool_error(
 					"boot: --without %s: \"%s\" is no client (kexec-metadata, memblock, memfd, guest, kho-test)",
-					argv[i + 1], argv[i + 1]);
+					v, v);
 				return 2;
 			}
 			if (boot_without(&args, cl)) {
@@ -511,29 +523,29 @@ int cmd_boot(int argc, char **argv)
 				return 2;
 			}
 			args.without[args.nr_without++] = cl;
-			i++;
-		} else if (!strcmp(a, "--preserve")) {
-			if (i + 1 == argc) {
-				tool_error("boot: --preserve needs CLIENT[:SIZE]");
-				return 2;
-			}
-			if (parse_preserve(&args, argv[++i], &e)) {
+			break;
+		case OPT_PRESERVE:
+			if (parse_preserve(&args, v, &e)) {
 				tool_error("boot: %s", e.msg);
 				return 2;
 			}
-		} else if (a[0] == '-') {
-			tool_error("boot: unknown option %s", a);
-			return 2;
-		} else if (dir) {
-			tool_error("boot: one machine directory only (\"%s\" and \"%s\")",
-				   dir, a);
-			return 2;
-		} else if (!*a) {
-			tool_error(
-				"boot: the machine directory is an empty string");
-			return 2;
-		} else {
-			dir = a;
+			break;
+		case TOOL_OPERAND:
+			if (dir) {
+				tool_error(
+					"boot: one machine directory only (\"%s\" and \"%s\")",
+					dir, v);
+				return 2;
+			}
+			if (!*v) {
+				tool_error(
+					"boot: the machine directory is an empty string");
+				return 2;
+			}
+			dir = v;
+			break;
+		default:
+			return tool_args_stop(&ta, k);
 		}
 	}
 	if (!dir) {
@@ -578,11 +590,6 @@ const struct kho_abi_version *parse_abi(const char *cmd, const char *arg)
 	const struct kho_abi_version *v;
 	char name[16];
 
-	if (!arg) {
-		tool_error("%s: --abi needs a version (kho-v2, kho-v3, kho-v4)",
-			   cmd);
-		return NULL;
-	}
 	/* "v3" is short for "kho-v3". */
 	snprintf(name, sizeof(name), "%s%s", strncmp(arg, "kho-", 4) ? "kho-" : "",
 		 arg);

@@ -259,32 +259,45 @@ int cmd_debug(int argc, char **argv)
 {
 	char names[256] = "";
 	struct sim_error e = { "" };
+	const char *op[2], *dir, *what;
 	struct sim_machine m;
 	struct kho_data kd;
 	bool rewrite = false;
 	enum damage d;
 	int ret;
 
-	if (argc != 4 || strcmp(argv[1], "corrupt")) {
+	if (argc >= 2 && tool_is_help(argv[1])) {
+		tool_usage(stdout, "debug");
+		return 0;
+	}
+	/* Anything but "corrupt" DIR WHAT is refused below. */
+	ret = 0;
+	if (argc >= 2 && !strcmp(argv[1], "corrupt"))
+		ret = tool_operands("debug corrupt", argc - 1, argv + 1, op, 2);
+	if (ret == TOOL_HELP)
+		return 0;
+	if (ret != 2) {
 		tool_error("debug: usage is kho debug corrupt DIR WHAT");
 		return 2;
 	}
-	if (!*argv[2]) {
+	dir = op[0];
+	what = op[1];
+	if (!*dir) {
 		tool_error(
 			"debug corrupt: the machine directory is an empty string");
 		return 2;
 	}
-	d = damage_of(argv[3]);
+	d = damage_of(what);
 	if (d == NR_DAMAGES) {
 		for (unsigned int i = 0; i < NR_DAMAGES; i++)
 			snprintf(names + strlen(names),
 				 sizeof(names) - strlen(names), "%s%s",
 				 i ? ", " : "", damage_names[i]);
-		tool_error("debug corrupt: unknown damage \"%s\" (%s)", argv[3],
+		tool_error("debug corrupt: unknown damage \"%s\" (%s)", what,
 			   names);
 		return 2;
 	}
-	if (sim_machine_open(&m, argv[2], false, &e) ||
+	if (sim_machine_open(&m, dir, false, &e) ||
 	    sim_handover_read(&m, &kd, &e) ||
 	    sim_machine_check_record(&m, &kd, &e)) {
 		tool_error("debug corrupt: %s", e.msg);
@@ -296,7 +309,7 @@ int cmd_debug(int argc, char **argv)
 		ret = sim_handover_write(&m, &kd, &e);
 	sim_machine_close(&m);
 	if (ret) {
-		tool_error("debug corrupt: %s: %s", argv[3], e.msg);
+		tool_error("debug corrupt: %s: %s", what, e.msg);
 		return 1;
 	}
 	return 0;

@@ -96,31 +96,47 @@ static void print_summary(const struct boot_result *res, unsigned int total)
 
 int cmd_demo(int argc, char **argv)
 {
+	enum { OPT_DIR, OPT_ABI };
+	struct tool_opt opts[] = {
+		[OPT_DIR] = { "--dir", "a directory" },
+		[OPT_ABI] = { "--abi", TOOL_ABI_NEEDS },
+		{ NULL },
+	};
 	char tmpl[PATH_MAX], cmd[PATH_MAX + 16], buf[32];
 	const char *keep = NULL, *tmp = getenv("TMPDIR");
 	unsigned int total = DEMO_KEXECS + 1, failed = 0;
 	struct sim_error e = { "" };
 	struct boot_result *res;
+	struct tool_args ta;
 	struct sim_conf conf;
 	const char *dir;
+	int k;
 
 	const struct kho_abi_version *abi = kho_abi_get(KHO_ABI_DEFAULT);
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--dir")) {
-			keep = i + 1 < argc ? argv[++i] : NULL;
-			if (!keep || !*keep) {
+	tool_args_init(&ta, "demo", opts, argc, argv);
+	while ((k = tool_next(&ta)) != TOOL_END) {
+		switch (k) {
+		case OPT_DIR:
+			keep = ta.arg;
+			if (!*keep) {
 				tool_error("demo: --dir needs a directory");
 				return 2;
 			}
-		} else if (!strcmp(argv[i], "--abi")) {
-			abi = parse_abi("demo", i + 1 < argc ? argv[++i] : NULL);
+			break;
+		case OPT_ABI:
+			abi = parse_abi("demo", ta.arg);
 			if (!abi)
 				return 2;
-		} else {
-			tool_error("demo: unknown argument %s (--dir DIR keeps the machine, --abi VERSION picks the handover's version)",
-				   argv[i]);
+			break;
+		case TOOL_OPERAND:
+		case TOOL_UNKNOWN:
+			tool_error(
+				"demo: unknown argument %s (--dir DIR keeps the machine, --abi VERSION picks the handover's version)",
+				ta.arg);
 			return 2;
+		default:
+			return tool_args_stop(&ta, k);
 		}
 	}
 	if (keep) {

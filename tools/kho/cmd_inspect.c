@@ -313,87 +313,121 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	tool_error(
-		"inspect: %s (kho inspect [--mem] DIR|SOURCE [--fdt FILE] "
-		"[--page-size 4K|16K|64K] [--v1-bitmap 512|page] [--handover FILE] "
-		"[--scratch DIR] "
-		"[--json] [--blocks] [--svg FILE [--svg-color order|subsystem]])",
-		msg);
+	tool_error("inspect: %s (%s)", msg, tool_synopsis("inspect"));
 	return 2;
 }
 
+/* Return: 0, 2 after a usage error, or TOOL_HELP after -h. */
 static int parse_opts(struct inspect_opts *o, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes = true;
+	enum {
+		OPT_JSON,
+		OPT_BLOCKS,
+		OPT_MEM,
+		OPT_FDT,
+		OPT_HANDOVER,
+		OPT_SCRATCH,
+		OPT_SVG,
+		OPT_SVG_COLOR,
+		OPT_PAGE_SIZE,
+		OPT_V1_BITMAP,
+	};
+	struct tool_opt opts[] = {
+		[OPT_JSON] = { "--json" },
+		[OPT_BLOCKS] = { "--blocks" },
+		/* A second source is refused as such, below. */
+		[OPT_MEM] = { "--mem", "a value", true },
+		[OPT_FDT] = { "--fdt", "a value" },
+		[OPT_HANDOVER] = { "--handover", "a value" },
+		[OPT_SCRATCH] = { "--scratch", "a value" },
+		[OPT_SVG] = { "--svg", "a value" },
+		[OPT_SVG_COLOR] = { "--svg-color", "a value" },
+		[OPT_PAGE_SIZE] = { "--page-size", "a value" },
+		[OPT_V1_BITMAP] = { "--v1-bitmap", "a value" },
+		{ NULL },
+	};
+	struct tool_args ta;
+	int k, ret = 0;
 
-		if (!strcmp(a, "--json")) {
+	tool_args_init(&ta, "inspect", opts, argc, argv);
+	while (!ret && (k = tool_next(&ta)) != TOOL_END) {
+		const char *v = ta.arg;
+
+		/*
+		 * "" is no file: --scratch "" would read /scratch_phys
+		 * (memsrc_parse() says what an empty SOURCE lacks).
+		 */
+		if (k >= 0 && v && !*v && k != OPT_MEM) {
+			ret = usage_error("%s needs a value, not an empty "
+					  "string",
+					  opts[k].name);
+			break;
+		}
+		switch (k) {
+		case OPT_JSON:
 			o->json = true;
-			takes = false;
-		} else if (!strcmp(a, "--blocks")) {
+			break;
+		case OPT_BLOCKS:
 			o->blocks = true;
-			takes = false;
-		} else if (a[0] != '-') {
+			break;
+		case TOOL_OPERAND:
+		case OPT_MEM:
 			if (o->mem)
-				return usage_error(
-					"\"%s\": one memory source only", a);
-			o->mem = a;
-			takes = false;
-		} else if (!v) {
-			return usage_error("%s needs a value", a);
-		} else if (!*v && strcmp(a, "--mem")) {
-			/*
-			 * "" is no file: --scratch "" would read /scratch_phys
-			 * (memsrc_parse() says what an empty SOURCE lacks).
-			 */
-			return usage_error("%s needs a value, not an empty "
-					   "string",
-					   a);
-		} else if (!strcmp(a, "--fdt")) {
-			o->fdt = v;
-		} else if (!strcmp(a, "--mem")) {
-			if (o->mem)
-				return usage_error(
+				ret = usage_error(
 					"\"%s\": one memory source only", v);
 			o->mem = v;
-		} else if (!strcmp(a, "--handover")) {
+			break;
+		case OPT_FDT:
+			o->fdt = v;
+			break;
+		case OPT_HANDOVER:
 			o->handover = v;
-		} else if (!strcmp(a, "--scratch")) {
+			break;
+		case OPT_SCRATCH:
 			o->scratch = v;
-		} else if (!strcmp(a, "--svg")) {
+			break;
+		case OPT_SVG:
 			o->svg = v;
-		} else if (!strcmp(a, "--svg-color")) {
+			break;
+		case OPT_SVG_COLOR:
 			if (strcmp(v, "order") && strcmp(v, "subsystem"))
-				return usage_error(
+				ret = usage_error(
 					"--svg-color is order or subsystem, "
 					"not \"%s\"",
 					v);
 			o->svg_by_subsystem = !strcmp(v, "subsystem");
 			o->svg_color = true;
-		} else if (!strcmp(a, "--page-size")) {
+			break;
+		case OPT_PAGE_SIZE:
 			if (parse_page_size(v, &o->page_shift))
-				return usage_error(
+				ret = usage_error(
 					"--page-size is 4K, 16K or 64K, "
 					"not \"%s\"",
 					v);
-		} else if (!strcmp(a, "--v1-bitmap")) {
+			break;
+		case OPT_V1_BITMAP:
 			if (!strcmp(v, "512"))
 				o->v1_bitmap = 512;
 			else if (!strcmp(v, "page"))
 				o->v1_bitmap = UINT32_MAX;
 			else
-				return usage_error(
-					"--v1-bitmap is 512 or page, "
-					"not \"%s\"",
-					v);
-		} else {
-			return usage_error("unknown option %s", a);
+				ret = usage_error("--v1-bitmap is 512 or page, "
+						  "not \"%s\"",
+						  v);
+			break;
+		case TOOL_HELP:
+			ret = TOOL_HELP;
+			break;
+		case TOOL_UNKNOWN:
+			ret = usage_error("unknown option %s", v);
+			break;
+		default:
+			ret = usage_error("%s", ta.e.msg);
+			break;
 		}
-		if (takes)
-			i++;
 	}
+	if (ret)
+		return ret;
 	if (!o->mem)
 		return usage_error("%s", "which memory? give --mem SOURCE or a "
 					 "machine directory");
@@ -465,7 +499,7 @@ int cmd_inspect(int argc, char **argv)
 
 	ret = parse_opts(&o, argc, argv);
 	if (ret)
-		return ret;
+		return ret == TOOL_HELP ? 0 : ret;
 	/* A source that cannot be parsed is a usage error, like any option. */
 	sp = malloc(sizeof(*sp));
 	if (!sp) {

@@ -15,48 +15,63 @@
 
 static int machine_create(int argc, char **argv)
 {
+	enum {
+		OPT_RAM,
+		OPT_RAM_BASE,
+		OPT_NODES,
+		OPT_PAGE_SIZE,
+		OPT_KHO_SCRATCH
+	};
+	struct tool_opt opts[] = {
+		[OPT_RAM] = { "--ram", "a value" },
+		[OPT_RAM_BASE] = { "--ram-base", "a value" },
+		[OPT_NODES] = { "--nodes", "a value" },
+		[OPT_PAGE_SIZE] = { "--page-size", "a value" },
+		[OPT_KHO_SCRATCH] = { "--kho-scratch", "a value" },
+		{ NULL },
+	};
 	uint64_t ram = DEFAULT_RAM, page = 4096, nodes = 1, base = 0;
 	const char *dir = NULL, *scratch = NULL;
 	struct sim_error e = { "" };
+	struct tool_args args;
 	bool have_base = false;
 	struct sim_conf conf;
 	char buf[64];
+	int k;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+	tool_args_init(&args, "machine create", opts, argc, argv);
+	while ((k = tool_next(&args)) != TOOL_END) {
+		const char *v = args.arg;
 
-		if (a[0] != '-') {
+		switch (k) {
+		case TOOL_OPERAND:
 			if (dir) {
-				tool_error("machine create: one directory only (\"%s\" and \"%s\")",
-					   dir, a);
+				tool_error(
+					"machine create: one directory only (\"%s\" and \"%s\")",
+					dir, v);
 				return 2;
 			}
-			if (!*a) {
+			if (!*v) {
 				tool_error(
 					"machine create: the directory is an empty string");
 				return 2;
 			}
-			dir = a;
-			continue;
-		}
-		if (!v) {
-			tool_error("machine create: %s needs a value", a);
-			return 2;
-		}
-		i++;
-		if (!strcmp(a, "--ram")) {
+			dir = v;
+			break;
+		case OPT_RAM:
 			if (sim_parse_size(v, &ram)) {
 				tool_error("machine create: --ram \"%s\" is not a size like 256M or 4G", v);
 				return 2;
 			}
-		} else if (!strcmp(a, "--ram-base")) {
+			break;
+		case OPT_RAM_BASE:
 			if (sim_parse_size(v, &base)) {
 				tool_error("machine create: --ram-base \"%s\" is not an address like 0x40000000", v);
 				return 2;
 			}
 			have_base = true;
-		} else if (!strcmp(a, "--nodes")) {
+			break;
+		case OPT_NODES: {
 			const char *end;
 			uint64_t n;
 
@@ -68,13 +83,16 @@ static int machine_create(int argc, char **argv)
 				return 2;
 			}
 			nodes = n;
-		} else if (!strcmp(a, "--page-size")) {
+			break;
+		}
+		case OPT_PAGE_SIZE:
 			if (sim_parse_size(v, &page) ||
 			    (page != 4096 && page != 16384 && page != 65536)) {
 				tool_error("machine create: --page-size \"%s\" is not 4K, 16K or 64K", v);
 				return 2;
 			}
-		} else if (!strcmp(a, "--kho-scratch")) {
+			break;
+		case OPT_KHO_SCRATCH: {
 			struct sim_scratch_spec spec;
 
 			if (strlen(v) >= SIM_SCRATCH_SPEC_LEN) {
@@ -91,9 +109,10 @@ static int machine_create(int argc, char **argv)
 				return 2;
 			}
 			scratch = v;
-		} else {
-			tool_error("machine create: unknown option %s", a);
-			return 2;
+			break;
+		}
+		default:
+			return tool_args_stop(&args, k);
 		}
 	}
 	if (!dir) {
@@ -135,22 +154,27 @@ static int machine_offset(int argc, char **argv)
 {
 	struct sim_error e = { "" };
 	struct sim_machine m;
+	const char *op[2];
 	uint64_t pa, off;
+	int n;
 
-	if (argc != 3) {
+	n = tool_operands("machine offset", argc, argv, op, 2);
+	if (n == TOOL_HELP)
+		return 0;
+	if (n != 2) {
 		tool_error("machine offset: usage is kho machine offset DIR PHYS");
 		return 2;
 	}
-	if (!*argv[1]) {
+	if (!*op[0]) {
 		tool_error("machine offset: the directory is an empty string");
 		return 2;
 	}
 	/* As a size is read: no sign, no wrap ("-1" is not 2^64 - 1). */
-	if (sim_parse_size(argv[2], &pa)) {
-		tool_error("machine offset: \"%s\" is not an address", argv[2]);
+	if (sim_parse_size(op[1], &pa)) {
+		tool_error("machine offset: \"%s\" is not an address", op[1]);
 		return 2;
 	}
-	if (sim_machine_open(&m, argv[1], true, &e)) {
+	if (sim_machine_open(&m, op[0], true, &e)) {
 		tool_error("%s", e.msg);
 		return 1;
 	}
@@ -158,7 +182,7 @@ static int machine_offset(int argc, char **argv)
 	sim_machine_close(&m);
 	if (off == SIM_NO_PHYS) {
 		tool_error("machine offset: %#" PRIx64 " is not RAM of %s", pa,
-			   argv[1]);
+			   op[0]);
 		return 1;
 	}
 	printf("%" PRIu64 "\n", off);
@@ -167,6 +191,10 @@ static int machine_offset(int argc, char **argv)
 
 int cmd_machine(int argc, char **argv)
 {
+	if (argc >= 2 && tool_is_help(argv[1])) {
+		tool_usage(stdout, "machine");
+		return 0;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "create"))
 		return machine_create(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "offset"))

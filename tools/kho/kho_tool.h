@@ -72,6 +72,9 @@ struct boot_args {
 	const struct kho_abi_version *abi;
 };
 
+/* What --abi takes, as "--abi needs ..." says it. */
+#define TOOL_ABI_NEEDS "a version (kho-v2, kho-v3, kho-v4)"
+
 /* The version --abi names ("kho-v3" or "v3"), or NULL after an error. */
 const struct kho_abi_version *parse_abi(const char *cmd, const char *arg);
 
@@ -108,5 +111,94 @@ const char *fmt_ns(uint64_t ns, char *buf, size_t len);
 
 /* Print "kho: <sentence>." on stderr. */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The usage of @cmd ("machine create"; "machine" for both machine commands;
+ * NULL for all) on @f: what -h and --help print.
+ */
+void tool_usage(FILE *f, const char *cmd);
+/* @cmd's synopsis on one line, "kho boot DIR [--preserve ...] ...". */
+const char *tool_synopsis(const char *cmd);
+/* Is @arg -h or --help? */
+bool tool_is_help(const char *arg);
+
+/**
+ * struct tool_opt - one option of a command, for tool_next()
+ * @name: "--ram"
+ * @needs: what its value is, as "--ram needs a value" says; NULL: a flag,
+ *	which may be given more than once
+ * @repeat: the value may be given more than once (the command checks
+ *	each, as --preserve does); otherwise twice is a usage error
+ * @given: set by tool_next()
+ */
+struct tool_opt {
+	const char *name;
+	const char *needs;
+	bool repeat;
+	bool given;
+};
+
+/**
+ * struct tool_args - a command's arguments, read one at a time
+ * @cmd: the command ("machine create"), for -h and messages
+ * @opts: its options, ended by one without a name
+ * @argc: arguments, the command's name first
+ * @argv: the arguments
+ * @next: index of the next one
+ * @operands: "--" was read: every argument after it is an operand
+ * @arg: the option's value, or the operand, tool_next() found
+ * @e: why tool_next() returned TOOL_BAD
+ */
+struct tool_args {
+	const char *cmd;
+	struct tool_opt *opts;
+	int argc;
+	char **argv;
+	int next;
+	bool operands;
+	const char *arg;
+	struct sim_error e;
+};
+
+/* What tool_next() found, when it is not an option (their index, >= 0). */
+enum {
+	TOOL_END = -1, /* no more arguments */
+	TOOL_OPERAND = -2, /* @arg: an operand */
+	TOOL_HELP = -3, /* -h or --help: the usage is printed */
+	TOOL_UNKNOWN = -4, /* @arg: an option the command does not have */
+	TOOL_BAD = -5, /* @e: a value missing, or given twice */
+};
+
+void tool_args_init(struct tool_args *a, const char *cmd, struct tool_opt *opts,
+		    int argc, char **argv);
+
+/**
+ * tool_next() - the next argument of a command
+ * @a: the arguments
+ *
+ * An argument that starts with "-" is an option, unless it comes after
+ * "--"; -h and --help print the command's usage on stdout. An option's
+ * value is the next argument, which must not be one of the command's
+ * option names ("--fdt --json" lacks the value, it names no file).
+ *
+ * Return: the index in @a->opts of the option read (@a->arg its value), or
+ * a TOOL_* code.
+ */
+int tool_next(struct tool_args *a);
+
+/*
+ * For TOOL_HELP, TOOL_UNKNOWN and TOOL_BAD: say what is wrong
+ * ("machine create: unknown option --x") and return the exit status (0
+ * after -h, 2 otherwise).
+ */
+int tool_args_stop(const struct tool_args *a, int k);
+
+/*
+ * The operands of a command that has no option but -h and --help, up to
+ * @max of them in @ops ("-1" is an operand too); "--" ends the options.
+ * Return: how many there are, or TOOL_HELP (the usage is printed).
+ */
+int tool_operands(const char *cmd, int argc, char **argv, const char **ops,
+		  int max);
 
 #endif /* KHO_TOOL_H */

@@ -12,25 +12,229 @@
 
 #include "kho_tool.h"
 
-static void usage(FILE *f)
+/*
+ * Each command's synopsis, word for word as man/kho.1's SYNOPSIS has it
+ * (test_kho_cli.sh compares them); wrapped for the terminal when printed.
+ */
+static const struct {
+	const char *cmd;
+	const char *synopsis;
+} synopses[] = {
+	{ "demo", "kho demo [--dir DIR] [--abi VERSION]" },
+	{ "machine create",
+	  "kho machine create DIR [--ram SIZE] [--ram-base ADDR] [--nodes N] "
+	  "[--page-size 4K|16K|64K] [--kho-scratch SPEC]" },
+	{ "machine offset", "kho machine offset DIR PHYS" },
+	{ "boot", "kho boot DIR [--preserve CLIENT[:SIZE] ...] "
+		  "[--without CLIENT ...] [--kexec] [--no-scrub] "
+		  "[--abi VERSION]" },
+	{ "inspect",
+	  "kho inspect [--mem] DIR|SOURCE [--fdt FILE] "
+	  "[--page-size 4K|16K|64K] [--v1-bitmap 512|page] [--scratch DIR] "
+	  "[--handover FILE] [--json] [--blocks] "
+	  "[--svg FILE [--svg-color order|subsystem]]" },
+	{ "debug corrupt", "kho debug corrupt DIR WHAT" },
+	{ NULL, "kho [COMMAND] -h|--help" },
+};
+
+/* What the synopses' words stand for, after the commands that use them. */
+static const struct {
+	const char *cmd[2];
+	const char *text;
+} notes[] = {
+	{ { "machine create" },
+	  "SPEC: N% or LOW,GLOBAL,PERNODE, as Linux's kho_scratch=" },
+	{ { "inspect" },
+	  "SOURCE: DIR, raw:FILE@0xBASE, elf:FILE, kcore:/proc/kcore or devmem" },
+	{ { "demo", "boot" },
+	  "VERSION: kho-v2, kho-v3 or kho-v4 (the default); v3 is short for kho-v3" },
+	{ { "debug corrupt" }, "WHAT: a damage kho(1) lists (for tests)" },
+};
+
+/* Does `kho @key -h` show @cmd? "machine" shows both machine commands. */
+static bool shows(const char *key, const char *cmd)
 {
-	fprintf(f,
-		"usage: kho demo\n"
-		"       kho machine create DIR [--ram SIZE] [--nodes N] [--page-size 4K|16K|64K]\n"
-		"                              [--kho-scratch N%%|LOW,GLOBAL,PERNODE]\n"
-		"       kho machine offset DIR PHYS\n"
-		"       kho boot DIR [--preserve CLIENT[:SIZE] ...] [--kexec] [--no-scrub]\n"
-		"                    [--without CLIENT ...]\n"
-		"       kho inspect DIR [--json]\n"
-		"       kho inspect [DIR] [--fdt FILE] [--mem SOURCE] [--page-size 4K|16K|64K]\n"
-		"                   [--v1-bitmap 512|page] [--scratch DIR] [--handover FILE]\n"
-		"                   [--json] [--blocks] [--svg FILE [--svg-color order|subsystem]]\n"
-		"         SOURCE: DIR, raw:FILE@0xBASE, elf:FILE, kcore:/proc/kcore or devmem\n"
-		"       kho debug corrupt DIR WHAT   (for tests; see kho(1))\n"
-		"clients:");
-	for (int i = 0; kho_clients[i]; i++)
-		fprintf(f, " %s", kho_clients[i]->name);
-	fprintf(f, "\nSee kho(1).\n");
+	size_t n;
+
+	if (!key)
+		return true;
+	if (!cmd)
+		return false;
+	n = strlen(key);
+	return !strncmp(cmd, key, n) && (!cmd[n] || cmd[n] == ' ');
+}
+
+/*
+ * @s after @prefix, broken before a top-level " [" where the line would
+ * pass 80 columns; the next line starts under the first "[".
+ */
+static void print_synopsis(FILE *f, const char *prefix, const char *s)
+{
+	size_t col = strlen(prefix), indent = 0;
+	const char *p = s, *q;
+	int depth = 0;
+
+	fputs(prefix, f);
+	while (*p) {
+		/* One piece: up to the next " [" outside brackets. */
+		for (q = p; *q; q++) {
+			if (*q == '[')
+				depth++;
+			else if (*q == ']')
+				depth--;
+			else if (!depth && q[0] == ' ' && q[1] == '[' && q > p)
+				break;
+		}
+		if (p != s && col + (size_t)(q - p) > 80) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+			p++; /* the blank the line broke at */
+		}
+		if (p == s)
+			indent = col + (size_t)(q - p) + 1;
+		fwrite(p, 1, q - p, f);
+		col += q - p;
+		p = q;
+	}
+	fputc('\n', f);
+}
+
+void tool_usage(FILE *f, const char *cmd)
+{
+	const char *prefix = "usage: ";
+
+	for (size_t i = 0; i < sizeof(synopses) / sizeof(synopses[0]); i++) {
+		if (!shows(cmd, synopses[i].cmd))
+			continue;
+		print_synopsis(f, prefix, synopses[i].synopsis);
+		prefix = "       ";
+	}
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+		if (shows(cmd, notes[i].cmd[0]) || shows(cmd, notes[i].cmd[1]))
+			fprintf(f, "%s\n", notes[i].text);
+	if (shows(cmd, "boot")) {
+		fprintf(f, "clients:");
+		for (int i = 0; kho_clients[i]; i++)
+			fprintf(f, " %s", kho_clients[i]->name);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "See kho(1).\n");
+}
+
+const char *tool_synopsis(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(synopses) / sizeof(synopses[0]); i++)
+		if (synopses[i].cmd && !strcmp(synopses[i].cmd, cmd))
+			return synopses[i].synopsis;
+	return "kho --help";
+}
+
+bool tool_is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+void tool_args_init(struct tool_args *a, const char *cmd, struct tool_opt *opts,
+		    int argc, char **argv)
+{
+	a->cmd = cmd;
+	a->opts = opts;
+	a->argc = argc;
+	a->argv = argv;
+	a->next = 1;
+	a->operands = false;
+	a->arg = NULL;
+	a->e.msg[0] = '\0';
+	for (struct tool_opt *o = opts; o->name; o++)
+		o->given = false;
+}
+
+static struct tool_opt *find_opt(struct tool_opt *opts, const char *name)
+{
+	for (struct tool_opt *o = opts; o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+int tool_next(struct tool_args *a)
+{
+	struct tool_opt *o;
+	const char *s, *v;
+
+	a->arg = NULL;
+	if (a->next >= a->argc)
+		return TOOL_END;
+	s = a->argv[a->next++];
+	if (a->operands || s[0] != '-') {
+		a->arg = s;
+		return TOOL_OPERAND;
+	}
+	if (!strcmp(s, "--")) {
+		a->operands = true;
+		return tool_next(a);
+	}
+	if (tool_is_help(s)) {
+		tool_usage(stdout, a->cmd);
+		return TOOL_HELP;
+	}
+	o = find_opt(a->opts, s);
+	if (!o) {
+		a->arg = s;
+		return TOOL_UNKNOWN;
+	}
+	if (!o->needs)
+		return o - a->opts;
+	/* Two values for one setting: which one was meant? */
+	if (o->given && !o->repeat) {
+		sim_fail(&a->e, -EINVAL, "%s given twice", s);
+		return TOOL_BAD;
+	}
+	o->given = true;
+	/*
+	 * "--fdt --json": the value was forgotten, and --json is not the
+	 * file meant.
+	 */
+	v = a->next < a->argc ? a->argv[a->next] : NULL;
+	if (!v || tool_is_help(v) || find_opt(a->opts, v)) {
+		sim_fail(&a->e, -EINVAL, "%s needs %s", s, o->needs);
+		return TOOL_BAD;
+	}
+	a->next++;
+	a->arg = v;
+	return o - a->opts;
+}
+
+int tool_args_stop(const struct tool_args *a, int k)
+{
+	if (k == TOOL_HELP)
+		return 0;
+	if (k == TOOL_UNKNOWN)
+		tool_error("%s: unknown option %s", a->cmd, a->arg);
+	else
+		tool_error("%s: %s", a->cmd, a->e.msg);
+	return 2;
+}
+
+int tool_operands(const char *cmd, int argc, char **argv, const char **ops,
+		  int max)
+{
+	struct tool_opt none[] = { { NULL } };
+	struct tool_args a;
+	int n = 0, k;
+
+	tool_args_init(&a, cmd, none, argc, argv);
+	while ((k = tool_next(&a)) != TOOL_END) {
+		if (k == TOOL_HELP)
+			return TOOL_HELP;
+		/* TOOL_OPERAND, or TOOL_UNKNOWN: "-1" is a PHYS to refuse. */
+		if (n < max)
+			ops[n] = a.arg;
+		n++;
+	}
+	return n;
 }
 
 void tool_error(const char *fmt, ...)
@@ -91,9 +295,8 @@ int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
-	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
-	    !strcmp(cmd, "help")) {
-		usage(cmd ? stdout : stderr);
+	if (!cmd || tool_is_help(cmd) || !strcmp(cmd, "help")) {
+		tool_usage(cmd ? stdout : stderr, NULL);
 		return cmd ? 0 : 2;
 	}
 	if (!strcmp(cmd, "demo"))
