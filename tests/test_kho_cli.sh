@@ -6,7 +6,8 @@
 # subtree is reported by name and never fails the boot; machine layouts,
 # kho_scratch=, --no-scrub and `machine offset` behave as documented.
 # The usage is kho.1's SYNOPSIS; every command takes -h/--help and "--";
-# an option's value is never another option, and is given once.
+# an option's value is never another option, and is given once; standard
+# output that cannot be written fails the command.
 # Needs KHO (path to kho).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -573,4 +574,64 @@ KHO=$(cd "$(dirname "$KHO")" && pwd)/${KHO##*/}
 		"$KHO" machine offset -- -x
 )
 
+# Standard output that cannot be written fails the command (fix-cli):
+# machine offset's number goes to dd, and exited 0 unwritten.
+W="$T/write"
+"$KHO" machine create "$W" --ram 128M >/dev/null
+"$KHO" boot "$W" --kexec >/dev/null
+full="cannot write standard output: No space left on device."
+closed="cannot write standard output: Bad file descriptor."
+while IFS='|' read -r to says args; do
+	rc=0
+	set -f
+	# shellcheck disable=SC2086 # args are split on purpose
+	case $to in
+	full) "$KHO" $args </dev/null >/dev/full 2>"$T/err" || rc=$? ;;
+	closed) "$KHO" $args </dev/null >&- 2>"$T/err" || rc=$? ;;
+	esac
+	set +f
+	[ "$rc" -eq 1 ] || fail "kho $args >$to: exit $rc"
+	[ "$(cat "$T/err")" = "kho: $says" ] || fail "kho $args >$to said: $(cat "$T/err")"
+done <<LIST
+full|$full|machine offset $W 0
+closed|$closed|machine offset $W 0
+full|$full|inspect $W
+full|$full|inspect $W --json
+closed|$closed|inspect $W --json --blocks
+full|$full|machine create $T/x --ram 128M
+full|$full|--help
+full|$full|boot -h
+closed|$closed|boot $W --kexec
+LIST
+# The machine was made, the boot done: only the report is lost.
+[ -f "$T/x/ram.img" ] || fail "machine create >/dev/full made no machine"
+[ -f "$W/handover" ] || fail "boot --kexec >&- wrote no handover"
+# A command that failed keeps its status and its own sentence first.
+rc=0
+"$KHO" machine offset "$W" 0x80000000 >/dev/full 2>"$T/err" || rc=$?
+[ "$rc" -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] ||
+	fail "a failed offset >/dev/full: exit $rc, $(cat "$T/err")"
+
+# A closed stdout is held by /dev/null, opened read-only (fix-cli): no file
+# kho opens takes descriptor 1 and the report with it (ram.img, during a
+# boot). Descriptor 1 is watched for the whole boot.
+"$KHO" machine create "$T/h" --ram 1G >/dev/null
+"$KHO" boot "$T/h" --preserve memfd:64M --kexec >&- 2>"$T/err" &
+pid=$!
+held=0
+took=
+while { read -r _ _ st _ <"/proc/$pid/stat"; } 2>/dev/null && [ "$st" != Z ]; do
+	fd1=$(readlink "/proc/$pid/fd/1" 2>/dev/null) || continue
+	case $fd1 in
+	/dev/null) held=1 ;;
+	"$T/h"/*) took=$fd1 ;;
+	esac
+done
+rc=0
+wait "$pid" || rc=$?
+[ -z "$took" ] || fail "$took took the closed stdout's descriptor"
+[ "$held" -eq 1 ] || fail "descriptor 1 was never seen held by /dev/null"
+[ "$rc" -eq 1 ] && [ "$(cat "$T/err")" = "kho: $closed" ] ||
+	fail "boot >&-: exit $rc, $(cat "$T/err")"
+rm -rf "$T/h" "$T/x"
 echo "cli: errors, layouts, scratch sizes and unclaimed subtrees pass"

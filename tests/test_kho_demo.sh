@@ -6,7 +6,8 @@
 # (about 5 s). Then the ways it stops: a boot that fails (one file
 # descriptor past stdio, --abi kho-v3) ends the chain with FAIL and
 # exit 1; an existing machine, an unusable $TMPDIR, an unknown argument
-# and an unknown --abi are refused. Needs KHO (path to kho).
+# and an unknown --abi are refused. Standard output that cannot be
+# written stops it before the first boot. Needs KHO (path to kho).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-demo-test.XXXXXX")
@@ -75,4 +76,27 @@ done <<LIST
 2|--abi kho-v9|--abi kho-v9: libkho writes kho-v2, kho-v3 and kho-v4
 2|--abi|--abi
 LIST
+
+# Standard output that cannot be written (fix-cli): the demo ran whole and
+# exited 0. It stops before the first boot, says why, exits 1 and removes
+# its machine.
+mkdir "$T/w"
+for to in full closed; do
+	rc=0
+	case $to in
+	full)
+		why="No space left on device"
+		TMPDIR="$T/w" "$KHO" demo >/dev/full 2>"$T/err" || rc=$?
+		;;
+	closed)
+		why="Bad file descriptor"
+		TMPDIR="$T/w" "$KHO" demo >&- 2>"$T/err" || rc=$?
+		;;
+	esac
+	[ "$rc" -eq 1 ] || fail "demo >$to: exit $rc"
+	[ "$(cat "$T/err")" = "kho: cannot write standard output: $why." ] ||
+		fail "demo >$to said: $(cat "$T/err")"
+	[ -z "$(ls -A "$T/w")" ] || fail "demo >$to left $(ls "$T/w")"
+done
+
 echo "demo: PASS chain of 3 kexecs in \$TMPDIR, removed; failed chain; refusals"

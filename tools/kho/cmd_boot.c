@@ -577,7 +577,8 @@ int cmd_boot(int argc, char **argv)
 		}
 	}
 	ret = run_boot(dir, &args, stdout, &e);
-	fflush(stdout);
+	/* The report before the sentence, when both go to one place. */
+	tool_flush_stdout();
 	if (ret < 0) {
 		tool_error("%s", e.msg);
 		return 1;

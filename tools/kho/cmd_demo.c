@@ -18,6 +18,8 @@
 #define DEMO_RAM (4ULL << 30)
 #define DEMO_NODES 2
 #define DEMO_KEXECS 3
+/* A boot's exit status when it could not write its report (it said so). */
+#define DEMO_EXIT_STDOUT 3
 
 /* What every boot of the chain preserves for the next one. */
 static const char *const demo_preserve[] = {
@@ -44,7 +46,9 @@ static int boot_child(const char *dir, unsigned int no, unsigned int total,
 			tool_error("demo: %s", e.msg);
 			return 1;
 		}
-	fflush(stdout);
+	/* A report that cannot be written stops the demo. */
+	if (tool_flush_stdout())
+		return -1;
 	pid = fork();
 	if (pid < 0) {
 		tool_error("demo: cannot fork: %s", strerror(errno));
@@ -53,13 +57,16 @@ static int boot_child(const char *dir, unsigned int no, unsigned int total,
 	if (!pid) {
 		/* A boot is a process: nothing but ram.img carries over. */
 		ret = run_boot(dir, &args, stdout, &e);
-		fflush(stdout);
+		if (tool_flush_stdout())
+			_exit(DEMO_EXIT_STDOUT);
 		if (ret < 0)
 			tool_error("%s", e.msg);
 		_exit(ret ? 1 : 0);
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return 1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == DEMO_EXIT_STDOUT)
+		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
@@ -110,7 +117,7 @@ int cmd_demo(int argc, char **argv)
 	struct tool_args ta;
 	struct sim_conf conf;
 	const char *dir;
-	int k;
+	int k, ret = 0;
 
 	const struct kho_abi_version *abi = kho_abi_get(KHO_ABI_DEFAULT);
 
@@ -178,8 +185,10 @@ int cmd_demo(int argc, char **argv)
 	}
 	memset(res, 0, total * sizeof(*res));
 	for (unsigned int no = 1; no <= total; no++) {
-		int ret = boot_child(dir, no, total, abi, &res[no - 1]);
-
+		ret = boot_child(dir, no, total, abi, &res[no - 1]);
+		/* Standard output failed (and said so): nothing more to show. */
+		if (ret < 0)
+			break;
 		printf("\n");
 		if (ret) {
 			failed++;
@@ -187,13 +196,15 @@ int cmd_demo(int argc, char **argv)
 			break;
 		}
 	}
-	print_summary(res, total);
+	if (ret >= 0) {
+		print_summary(res, total);
+		if (failed)
+			printf("kho demo: FAIL\n");
+		else
+			printf("kho demo: PASS: every preserved byte survived %d kexecs\n",
+			       DEMO_KEXECS);
+	}
 	munmap(res, total * sizeof(*res));
-	if (failed)
-		printf("kho demo: FAIL\n");
-	else
-		printf("kho demo: PASS: every preserved byte survived %d kexecs\n",
-		       DEMO_KEXECS);
 	if (!keep) {
 		snprintf(cmd, sizeof(cmd), "%s/" SIM_RAM_FILE, dir);
 		unlink(cmd);
@@ -203,5 +214,5 @@ int cmd_demo(int argc, char **argv)
 		unlink(cmd);
 		rmdir(dir);
 	}
-	return failed ? 1 : 0;
+	return ret < 0 || failed ? 1 : 0;
 }

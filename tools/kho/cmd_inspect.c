@@ -572,6 +572,8 @@ int cmd_inspect(int argc, char **argv)
 	}
 	if (o.blocks && !o.json)
 		inspect_for_each_block(in, print_block, stdout);
+	/* The report before the reason, when both go to one place. */
+	tool_flush_stdout();
 	if (!in->valid)
 		tool_error("%s", in->reason);
 	inspect_free(in);

@@ -201,4 +201,11 @@ int tool_args_stop(const struct tool_args *a, int k);
 int tool_operands(const char *cmd, int argc, char **argv, const char **ops,
 		  int max);
 
+/*
+ * Flush stdout, right after writing to it (a write that failed then left
+ * its errno). Return: 0, or -1 when standard output cannot be written,
+ * which it says (once) on stderr.
+ */
+int tool_flush_stdout(void);
+
 #endif /* KHO_TOOL_H */

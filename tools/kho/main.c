@@ -4,11 +4,13 @@
  * simulated machine.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kho_tool.h"
 
@@ -237,6 +239,86 @@ int tool_operands(const char *cmd, int argc, char **argv, const char **ops,
 	return n;
 }
 
+/* ---- standard output ------------------------------------------------------ */
+
+static bool stdout_said;
+
+/* Say once that standard output failed (@err: errno, 0 when unknown). */
+static void stdout_failed(int err)
+{
+	if (stdout_said)
+		return;
+	stdout_said = true;
+	if (err)
+		tool_error("cannot write standard output: %s", strerror(err));
+	else
+		tool_error("cannot write standard output");
+}
+
+/*
+ * Flush stdout; @earlier: why a write that failed before failed (the errno
+ * it left, when nothing came between), 0 when not known.
+ */
+static int flush_stdout(int earlier)
+{
+	errno = 0;
+	if (fflush(stdout) == EOF) {
+		stdout_failed(errno);
+		return -1;
+	}
+	/* A large write goes out at once: its failure left nothing pending. */
+	if (ferror(stdout)) {
+		stdout_failed(earlier);
+		return -1;
+	}
+	return 0;
+}
+
+int tool_flush_stdout(void)
+{
+	return flush_stdout(errno);
+}
+
+/* The last of the output, and the descriptor's close, checked. */
+static int close_stdout(void)
+{
+	if (flush_stdout(0))
+		return -1;
+	if (fclose(stdout) == EOF) {
+		stdout_failed(errno);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A standard descriptor the caller closed (">&-") is held by /dev/null
+ * opened the other way (write-only for 0, read-only for 1 and 2): reading
+ * stdin and writing stdout still fail (EBADF), so a closed stdout is a
+ * write error, and no file kho opens can take the number and receive the
+ * report (ram.img on descriptor 1).
+ */
+static int hold_closed_std_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number: this one, the lower ones are held. */
+		n = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+		if (n == fd)
+			continue;
+		if (n >= 0)
+			close(n);
+		tool_error(
+			"descriptor %d is closed and /dev/null cannot hold it: %s",
+			fd, n < 0 ? strerror(errno) : "another number came");
+		return -1;
+	}
+	return 0;
+}
+
 void tool_error(const char *fmt, ...)
 {
 	char *buf;
@@ -291,7 +373,7 @@ const char *fmt_ns(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
@@ -311,4 +393,17 @@ int main(int argc, char **argv)
 		return cmd_debug(argc - 1, argv + 1);
 	tool_error("unknown command \"%s\" (try kho --help)", cmd);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int ret;
+
+	if (hold_closed_std_fds())
+		return 1;
+	ret = run(argc, argv);
+	/* Output that did not arrive fails the command, unless it failed. */
+	if (close_stdout() && !ret)
+		ret = 1;
+	return ret;
 }
