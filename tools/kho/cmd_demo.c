@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,8 @@
 /* A boot's exit status when it could not write its report (it said so). */
 #define DEMO_EXIT_STDOUT 3
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 /* What every boot of the chain preserves for the next one. */
 static const char *const demo_preserve[] = {
 	"memblock:4M",
@@ -28,6 +32,116 @@ static const char *const demo_preserve[] = {
 	"guest:1280M",	/* one 1 GiB folio and 128 of 2 MiB */
 	"kho-test",	/* lib/test_kho.c: 8 MiB of random folios */
 };
+
+/* The files a machine directory may hold: the temporary one loses them. */
+static const char *const demo_files[] = {
+	SIM_RAM_FILE,
+	SIM_CONF_FILE,
+	SIM_HANDOVER_FILE,
+	SIM_HANDOVER_FILE ".tmp",
+};
+
+/*
+ * The temporary machine (not --dir's), removed when a signal ends the demo.
+ * Its paths are made before the handler is armed, which then calls only
+ * kill(), waitpid(), unlink(), rmdir(), sigaction() and raise(), all
+ * async-signal-safe.
+ */
+static struct {
+	char dir[SIM_DIR_LEN];
+	char file[ARRAY_LEN(demo_files)]
+		 [SIM_DIR_LEN + sizeof("/" SIM_HANDOVER_FILE ".tmp")];
+	volatile sig_atomic_t armed;
+	volatile sig_atomic_t child; /* the boot running, or 0 */
+} demo_tmp;
+
+/* The signals that end a demo: Ctrl-C, kill, a hangup, a closed pipe. */
+static const int demo_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE };
+/* Their handling before the demo's, which each boot gets back. */
+static struct sigaction demo_old[ARRAY_LEN(demo_signals)];
+static bool demo_handled;
+
+static void demo_remove(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(demo_tmp.file); i++)
+		unlink(demo_tmp.file[i]);
+	rmdir(demo_tmp.dir);
+}
+
+static void demo_signal(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	pid_t child = demo_tmp.child;
+
+	/* The boot dies first: it writes into the directory. */
+	if (child > 0) {
+		kill(child, SIGKILL);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (demo_tmp.armed)
+		demo_remove();
+	/* The demo ends as the signal ends it, once this handler returns. */
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
+}
+
+static void demo_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < ARRAY_LEN(demo_signals); i++)
+		sigaddset(set, demo_signals[i]);
+}
+
+/*
+ * Make the temporary machine's directory in $TMPDIR and arm the handler
+ * that removes it. Return: 0, or 1 after saying why not.
+ */
+static int demo_tmp_dir(void)
+{
+	struct sigaction sa = { .sa_handler = demo_signal };
+	const char *tmp = getenv("TMPDIR");
+	sigset_t set, old;
+	int n;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	n = snprintf(demo_tmp.dir, sizeof(demo_tmp.dir), "%s/kho-demo.XXXXXX",
+		     tmp);
+	/* Cut short, the template lost its XXXXXX: "Invalid argument". */
+	if (n < 0 || (size_t)n >= sizeof(demo_tmp.dir)) {
+		tool_error(
+			"demo: cannot create a directory in $TMPDIR: " SIM_DIR_TOO_LONG,
+			strlen(tmp) + strlen("/kho-demo.XXXXXX"),
+			SIM_DIR_LEN - 1);
+		return 1;
+	}
+	/* No signal between the directory and the handler that removes it. */
+	demo_sigset(&set);
+	sa.sa_mask = set;
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if (!mkdtemp(demo_tmp.dir)) {
+		int err = errno;
+
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		tool_error("demo: cannot create a directory in %s: %s", tmp,
+			   strerror(err));
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(demo_files); i++)
+		snprintf(demo_tmp.file[i], sizeof(demo_tmp.file[i]), "%s/%s",
+			 demo_tmp.dir, demo_files[i]);
+	demo_tmp.armed = 1;
+	for (size_t i = 0; i < ARRAY_LEN(demo_signals); i++) {
+		sigaction(demo_signals[i], NULL, &demo_old[i]);
+		/* Ignored (nohup, a background job's SIGINT): it stays so. */
+		if (demo_old[i].sa_handler != SIG_IGN)
+			sigaction(demo_signals[i], &sa, NULL);
+	}
+	demo_handled = true;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
 
 static int boot_child(const char *dir, unsigned int no, unsigned int total,
 		      const struct kho_abi_version *abi,
@@ -37,11 +151,13 @@ static int boot_child(const char *dir, unsigned int no, unsigned int total,
 				  .boot_total = total, .kexec = no < total,
 				  .result = res, .abi = abi };
 	struct sim_error e = { "" };
+	sigset_t set, old;
+	siginfo_t info;
+	int status, ret, err;
 	pid_t pid;
-	int status, ret;
 
 	/* The last boot restores and checks; it has no one to hand over to. */
-	for (size_t i = 0; args.kexec && i < sizeof(demo_preserve) / sizeof(demo_preserve[0]); i++)
+	for (size_t i = 0; args.kexec && i < ARRAY_LEN(demo_preserve); i++)
 		if (parse_preserve(&args, demo_preserve[i], &e)) {
 			tool_error("demo: %s", e.msg);
 			return 1;
@@ -49,12 +165,17 @@ static int boot_child(const char *dir, unsigned int no, unsigned int total,
 	/* A report that cannot be written stops the demo. */
 	if (tool_flush_stdout())
 		return -1;
+	/* The handler knows the boot as soon as it runs. */
+	demo_sigset(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	pid = fork();
-	if (pid < 0) {
-		tool_error("demo: cannot fork: %s", strerror(errno));
-		return 1;
-	}
 	if (!pid) {
+		/* The signals as the demo got them: a boot does not clean up. */
+		demo_tmp.armed = 0;
+		for (size_t i = 0; demo_handled && i < ARRAY_LEN(demo_signals);
+		     i++)
+			sigaction(demo_signals[i], &demo_old[i], NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		/* A boot is a process: nothing but ram.img carries over. */
 		ret = run_boot(dir, &args, stdout, &e);
 		if (tool_flush_stdout())
@@ -63,6 +184,22 @@ static int boot_child(const char *dir, unsigned int no, unsigned int total,
 			tool_error("%s", e.msg);
 		_exit(ret ? 1 : 0);
 	}
+	err = errno;
+	if (pid > 0)
+		demo_tmp.child = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		tool_error("demo: cannot fork: %s", strerror(err));
+		return 1;
+	}
+	/*
+	 * Wait without reaping, then forget the boot, then reap it: a
+	 * signal in between never kills a process that reused its number.
+	 */
+	while (waitid(P_PID, pid, &info, WEXITED | WNOWAIT) < 0 &&
+	       errno == EINTR)
+		;
+	demo_tmp.child = 0;
 	if (waitpid(pid, &status, 0) < 0)
 		return 1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == DEMO_EXIT_STDOUT)
@@ -109,17 +246,15 @@ int cmd_demo(int argc, char **argv)
 		[OPT_ABI] = { "--abi", TOOL_ABI_NEEDS },
 		{ NULL },
 	};
-	char tmpl[PATH_MAX], cmd[PATH_MAX + 16], buf[32];
-	const char *keep = NULL, *tmp = getenv("TMPDIR");
+	const struct kho_abi_version *abi = kho_abi_get(KHO_ABI_DEFAULT);
 	unsigned int total = DEMO_KEXECS + 1, failed = 0;
 	struct sim_error e = { "" };
+	const char *keep = NULL, *dir;
 	struct boot_result *res;
 	struct tool_args ta;
 	struct sim_conf conf;
-	const char *dir;
 	int k, ret = 0;
-
-	const struct kho_abi_version *abi = kho_abi_get(KHO_ABI_DEFAULT);
+	char buf[32];
 
 	tool_args_init(&ta, "demo", opts, argc, argv);
 	while ((k = tool_next(&ta)) != TOOL_END) {
@@ -149,21 +284,15 @@ int cmd_demo(int argc, char **argv)
 	if (keep) {
 		dir = keep;
 	} else {
-		snprintf(tmpl, sizeof(tmpl), "%s/kho-demo.XXXXXX",
-			 tmp && *tmp ? tmp : "/tmp");
-		if (!mkdtemp(tmpl)) {
-			tool_error("demo: cannot create a directory in %s: %s",
-				   tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		if (demo_tmp_dir())
 			return 1;
-		}
-		dir = tmpl;
+		dir = demo_tmp.dir;
 	}
 	if (sim_conf_layout(&conf, DEMO_RAM, DEMO_NODES, 12, &e) ||
 	    sim_machine_create(dir, &conf, &e)) {
 		tool_error("demo: %s", e.msg);
-		if (!keep)
-			rmdir(tmpl);
-		return 1;
+		ret = 1;
+		goto out;
 	}
 	printf("kho demo: %s handover, %s of RAM, %d NUMA nodes, 4 KiB pages, in %s\n", abi->name,
 	       fmt_bytes(DEMO_RAM, buf, sizeof(buf)), DEMO_NODES, dir);
@@ -172,7 +301,7 @@ int cmd_demo(int argc, char **argv)
 		       conf.ram[i].base, conf.ram[i].base + conf.ram[i].size,
 		       conf.ram[i].nid);
 	printf("  every boot preserves kexec-metadata,");
-	for (size_t i = 0; i < sizeof(demo_preserve) / sizeof(demo_preserve[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(demo_preserve); i++)
 		printf(" %s", demo_preserve[i]);
 	printf("; %d kexecs\n\n", DEMO_KEXECS);
 	/* Each boot is a child process: it reports its numbers through a
@@ -181,7 +310,8 @@ int cmd_demo(int argc, char **argv)
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (res == MAP_FAILED) {
 		tool_error("demo: cannot map the results: %s", strerror(errno));
-		return 1;
+		ret = 1;
+		goto out;
 	}
 	memset(res, 0, total * sizeof(*res));
 	for (unsigned int no = 1; no <= total; no++) {
@@ -205,14 +335,11 @@ int cmd_demo(int argc, char **argv)
 			       DEMO_KEXECS);
 	}
 	munmap(res, total * sizeof(*res));
+	ret = ret < 0 || failed ? 1 : 0;
+out:
 	if (!keep) {
-		snprintf(cmd, sizeof(cmd), "%s/" SIM_RAM_FILE, dir);
-		unlink(cmd);
-		snprintf(cmd, sizeof(cmd), "%s/" SIM_CONF_FILE, dir);
-		unlink(cmd);
-		snprintf(cmd, sizeof(cmd), "%s/" SIM_HANDOVER_FILE, dir);
-		unlink(cmd);
-		rmdir(dir);
+		demo_remove();
+		demo_tmp.armed = 0;
 	}
-	return ret < 0 || failed ? 1 : 0;
+	return ret;
 }
