@@ -129,7 +129,7 @@ for sig in INT TERM; do
 	n=0
 	until grep -q "$ready" "$T/sig.out"; do
 		n=$((n + 1))
-		if [ "$n" -gt 1200 ] || ! kill -0 "$pid" 2>/dev/null; then
+		if [ "$n" -gt 3000 ] || ! kill -0 "$pid" 2>/dev/null; then
 			kill -KILL "$pid" 2>/dev/null || true
 			fail "SIG$sig: the demo did not start: $(cat "$T/sig.out" "$T/sig.err")"
 		fi
