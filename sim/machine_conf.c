@@ -289,17 +289,26 @@ int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 	return conf_check(conf, where, e);
 }
 
-int sim_conf_read(const char *dir, struct sim_conf *conf, struct sim_error *e)
+/* A machine directory's name: not empty, and short enough (SIM_DIR_LEN). */
+static int check_dir_name(const char *dir, struct sim_error *e)
 {
-	char path[PATH_MAX], *text;
-	int ret;
-
 	if (!*dir)
 		return sim_fail(e, -EINVAL,
 				"the machine directory is an empty string");
 	if (strlen(dir) >= SIM_DIR_LEN)
 		return sim_fail(e, -ENAMETOOLONG, SIM_DIR_TOO_LONG, strlen(dir),
 				SIM_DIR_LEN - 1);
+	return 0;
+}
+
+int sim_conf_read(const char *dir, struct sim_conf *conf, struct sim_error *e)
+{
+	char path[PATH_MAX], *text;
+	int ret;
+
+	ret = check_dir_name(dir, e);
+	if (ret)
+		return ret;
 	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
 	ret = sim_read_file(path, SIM_CONF_MAX, &text, NULL, e);
 	if (ret == -ENOENT || ret == -ENOTDIR)
@@ -482,13 +491,10 @@ int sim_machine_create(const char *dir, const struct sim_conf *conf,
 		      "a machine's file names fit in PATH_MAX");
 	for (unsigned int i = 0; i < conf->nr_ranges; i++)
 		bytes += conf->ram[i].size;
-	if (!*dir)
-		return sim_fail(e, -EINVAL,
-				"the machine directory is an empty string");
-	/* The limit sim_machine_open() has: what is made here must open. */
-	if (strlen(dir) >= SIM_DIR_LEN)
-		return sim_fail(e, -ENAMETOOLONG, SIM_DIR_TOO_LONG, strlen(dir),
-				SIM_DIR_LEN - 1);
+	/* The check sim_machine_open() makes: what is made here must open. */
+	ret = check_dir_name(dir, e);
+	if (ret)
+		return ret;
 	if (stat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return sim_fail(e, -ENOTDIR, "%s is not a directory",
