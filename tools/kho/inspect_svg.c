@@ -45,16 +45,18 @@
 #define SVG_TITLE_HEIGHT 52
 #define SVG_LEGEND_ROW 18
 
-/* Categories: preserved (by order or by owner), then these three. */
-#define SVG_PRESERVED_CATS                                            \
-	(KHO_MAX_ORDERS > INSPECT_MAX_SUBTREES + 1 ? KHO_MAX_ORDERS : \
-						     INSPECT_MAX_SUBTREES + 1)
-#define SVG_CAT_META SVG_PRESERVED_CATS
-#define SVG_CAT_SCRATCH (SVG_PRESERVED_CATS + 1)
-#define SVG_CAT_FREE (SVG_PRESERVED_CATS + 2)
-#define SVG_NR_CATS (SVG_PRESERVED_CATS + 3)
-/* Owner category of preserved memory no subtree claims. */
-#define SVG_CAT_UNOWNED INSPECT_MAX_SUBTREES
+/*
+ * Categories, per picture: first the preserved ones, one per order (colour
+ * by order) or one per subtree and one for memory no subtree claims
+ * (colour by subsystem), then metadata, scratch and free RAM. Every column
+ * keeps a sum per category, so there are only as many as the handover
+ * needs: sized for the most subtrees a handover may hold, a small machine's
+ * picture took 130 MiB and a third of a second.
+ *
+ *   0 .. nr_pres-1   nr_pres   nr_pres+1   nr_pres+2
+ *   [ preserved... ][ meta   ][ scratch  ][ free    ]   = nr_cats
+ */
+#define SVG_FIXED_CATS 3
 
 /*
  * A piece of RAM and where it lies in the picture. A RAM range is cut into
@@ -77,8 +79,11 @@ struct svg {
 	unsigned int nr;
 	uint64_t nr_cols; /* RAM columns and hole gaps, all rows */
 	unsigned int rows;
-	double *acc; /* [nr_cols][SVG_NR_CATS] bytes */
-	bool used[SVG_NR_CATS];
+	unsigned int nr_pres; /* preserved categories */
+	unsigned int nr_cats; /* nr_pres + SVG_FIXED_CATS */
+	double *acc; /* [nr_cols][nr_cats] bytes */
+	bool *used; /* [nr_cats] */
+	unsigned int *heights; /* [2][nr_cats]: a column's layers, the next's */
 	struct inspect_extent *owners; /* sorted by start */
 	uint64_t nr_owners;
 	struct kho_mem_region *big; /* blocks the detail view may squeeze */
@@ -86,9 +91,30 @@ struct svg {
 	uint64_t ram_total;
 };
 
+static unsigned int cat_meta(const struct svg *s)
+{
+	return s->nr_pres;
+}
+
+static unsigned int cat_scratch(const struct svg *s)
+{
+	return s->nr_pres + 1;
+}
+
+static unsigned int cat_free(const struct svg *s)
+{
+	return s->nr_pres + 2;
+}
+
+/* Colour by subsystem: preserved memory no subtree claims. */
+static unsigned int cat_unowned(const struct svg *s)
+{
+	return s->in->nr_subtrees;
+}
+
 static double *cell(struct svg *s, uint64_t col, unsigned int cat)
 {
-	return &s->acc[col * SVG_NR_CATS + cat];
+	return &s->acc[col * s->nr_cats + cat];
 }
 
 /* The range holding @pa, or -1. */
@@ -180,10 +206,11 @@ static unsigned int owner_of(const struct svg *s, uint64_t pa)
 	for (uint64_t k = 0; k < 16 && lo > k; k++) {
 		const struct inspect_extent *x = &s->owners[lo - 1 - k];
 
-		if (pa >= x->start && pa < x->end && x->owner >= 0)
+		if (pa >= x->start && pa < x->end && x->owner >= 0 &&
+		    (unsigned int)x->owner < s->in->nr_subtrees)
 			return x->owner;
 	}
-	return SVG_CAT_UNOWNED;
+	return cat_unowned(s);
 }
 
 static int paint_block(uint64_t phys, unsigned int order, void *arg)
@@ -398,7 +425,7 @@ again:
 	}
 	s->nr_cols = col;
 	s->rows = (col + SVG_ROW_WIDTH - 1) / SVG_ROW_WIDTH;
-	s->acc = calloc(s->nr_cols * SVG_NR_CATS, sizeof(*s->acc));
+	s->acc = calloc(s->nr_cols * s->nr_cats, sizeof(*s->acc));
 	return s->acc ? 0 : -ENOMEM;
 nomem:
 	free(busy);
@@ -419,13 +446,13 @@ static void colour(const struct svg *s, unsigned int cat, char *buf, size_t len)
 		"#bcbd22", "#17becf", "#7f7f7f", "#aec7e8", "#98df8a",
 	};
 
-	if (cat == SVG_CAT_META)
+	if (cat == cat_meta(s))
 		snprintf(buf, len, "#d62728");
-	else if (cat == SVG_CAT_SCRATCH)
+	else if (cat == cat_scratch(s))
 		snprintf(buf, len, "url(#scratch)");
-	else if (cat == SVG_CAT_FREE)
+	else if (cat == cat_free(s))
 		snprintf(buf, len, "#e4e4e4");
-	else if (s->by_subsystem && cat == SVG_CAT_UNOWNED)
+	else if (s->by_subsystem && cat == cat_unowned(s))
 		snprintf(buf, len, "#555555");
 	else if (s->by_subsystem)
 		snprintf(buf, len, "%s", tab[cat % 10]);
@@ -439,14 +466,14 @@ static void stack(struct svg *s, const struct svg_range *r, uint64_t col,
 {
 	/* The bytes one column of piece @r stands for. */
 	double total = (double)(r->end - r->start) / r->cols;
-	unsigned int sum = 0, big = SVG_CAT_FREE;
+	unsigned int sum = 0, big = cat_free(s);
 	double preserved = 0;
 
-	for (unsigned int c = 0; c < SVG_CAT_FREE; c++)
+	for (unsigned int c = 0; c < cat_free(s); c++)
 		preserved += *cell(s, col, c);
 	/* Free is what the column's RAM holds beyond the rest. */
-	*cell(s, col, SVG_CAT_FREE) = total > preserved ? total - preserved : 0;
-	for (unsigned int c = 0; c < SVG_NR_CATS; c++) {
+	*cell(s, col, cat_free(s)) = total > preserved ? total - preserved : 0;
+	for (unsigned int c = 0; c < s->nr_cats; c++) {
 		double v = *cell(s, col, c);
 
 		h[c] = total > 0 && v > 0 ?
@@ -467,16 +494,6 @@ static void stack(struct svg *s, const struct svg_range *r, uint64_t col,
 	if (sum < SVG_ROW_HEIGHT && total > 0) {
 		h[big] += SVG_ROW_HEIGHT - sum;
 	}
-}
-
-static unsigned int legend_orders(const struct svg *s, unsigned int *cats)
-{
-	unsigned int n = 0;
-
-	for (unsigned int c = 0; c < SVG_PRESERVED_CATS; c++)
-		if (s->used[c])
-			cats[n++] = c;
-	return n;
 }
 
 static void fmt_addr(uint64_t a, char *buf, size_t len)
@@ -502,8 +519,8 @@ static void xml_text(FILE *f, const char *t)
 
 static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 {
-	/* Layer heights of this column and the next: on the stack. */
-	unsigned int cur[SVG_NR_CATS] = { 0 }, next[SVG_NR_CATS] = { 0 };
+	/* Layer heights of this column and the next. */
+	unsigned int *cur = s->heights, *next = s->heights + s->nr_cats;
 	char fill[64], b1[32], b2[32];
 
 	/* RAM columns: runs of equal stacks become one rectangle per layer. */
@@ -519,7 +536,7 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 			while (run < end && run % SVG_ROW_WIDTH) {
 				stack(s, r, run, next);
 				if (memcmp(cur, next,
-					   SVG_NR_CATS * sizeof(*cur)))
+					   s->nr_cats * sizeof(*cur)))
 					break;
 				run++;
 			}
@@ -527,7 +544,7 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 			    (c / SVG_ROW_WIDTH) *
 				    (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
 			    SVG_ROW_HEIGHT;
-			for (unsigned int k = 0; k < SVG_NR_CATS; k++) {
+			for (unsigned int k = 0; k < s->nr_cats; k++) {
 				if (!cur[k])
 					continue;
 				y -= cur[k];
@@ -659,21 +676,20 @@ static void draw_rows(struct svg *s, FILE *f, unsigned int y0)
 static unsigned int draw_legend(struct svg *s, FILE *f, unsigned int y)
 {
 	unsigned int y0 = y;
-	unsigned int cats[SVG_PRESERVED_CATS], n = legend_orders(s, cats);
-	unsigned int x = SVG_MARGIN;
+	unsigned int x = SVG_MARGIN, n = 0;
 	char fill[64], label[INSPECT_NAME_LEN];
 
 	struct {
 		unsigned int cat;
 		const char *label;
-	} fixed[] = {
-		{ SVG_CAT_FREE, "RAM, not preserved" },
-		{ SVG_CAT_SCRATCH, "scratch" },
-		{ SVG_CAT_META, s->in->version == 1 ? "kho-v1 chunks, bitmaps" :
+	} fixed[SVG_FIXED_CATS] = {
+		{ cat_free(s), "RAM, not preserved" },
+		{ cat_scratch(s), "scratch" },
+		{ cat_meta(s), s->in->version == 1 ? "kho-v1 chunks, bitmaps" :
 						      "tree nodes" },
 	};
 
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int i = 0; i < SVG_FIXED_CATS; i++) {
 		colour(s, fixed[i].cat, fill, sizeof(fill));
 		fprintf(f,
 			"<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
@@ -691,10 +707,11 @@ static unsigned int draw_legend(struct svg *s, FILE *f, unsigned int y)
 		x, y, x + 16, y + 10);
 	x = SVG_MARGIN;
 	y += SVG_LEGEND_ROW;
-	for (unsigned int i = 0; i < n; i++) {
-		unsigned int c = cats[i];
-
-		if (s->by_subsystem && c == SVG_CAT_UNOWNED)
+	for (unsigned int c = 0; c < s->nr_pres; c++) {
+		if (!s->used[c])
+			continue;
+		n++;
+		if (s->by_subsystem && c == cat_unowned(s))
 			snprintf(label, sizeof(label),
 				 "preserved, no subtree says whose");
 		else if (s->by_subsystem)
@@ -852,8 +869,15 @@ static int collect_big(struct svg *s)
 static int build(struct svg *s)
 {
 	struct inspect *in = s->in;
-	int ret = layout(s);
+	int ret;
 
+	s->nr_pres = s->by_subsystem ? in->nr_subtrees + 1 : KHO_MAX_ORDERS;
+	s->nr_cats = s->nr_pres + SVG_FIXED_CATS;
+	s->used = calloc(s->nr_cats, sizeof(*s->used));
+	s->heights = calloc(2 * s->nr_cats, sizeof(*s->heights));
+	if (!s->used || !s->heights)
+		return -ENOMEM;
+	ret = layout(s);
 	if (ret)
 		return ret;
 	for (unsigned int i = 0; i < in->nr_scratch; i++)
@@ -862,11 +886,11 @@ static int build(struct svg *s)
 				      in->scratch[i].addr ?
 			      UINT64_MAX :
 			      in->scratch[i].addr + in->scratch[i].size,
-		      SVG_CAT_SCRATCH);
+		      cat_scratch(s));
 	if (!in->valid)
 		return 0;
 	for (uint64_t i = 0; i < in->nr_meta; i++)
-		paint(s, in->meta[i].start, in->meta[i].end, SVG_CAT_META);
+		paint(s, in->meta[i].start, in->meta[i].end, cat_meta(s));
 	return inspect_for_each_block(in, paint_block, s);
 }
 
@@ -924,8 +948,12 @@ int inspect_write_svg(struct inspect *in, const char *path, bool by_subsystem,
 out:
 	free(s.r);
 	free(s.acc);
+	free(s.used);
+	free(s.heights);
 	free(whole.r);
 	free(whole.acc);
+	free(whole.used);
+	free(whole.heights);
 	free(s.big);
 	return ret;
 }
