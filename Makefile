@@ -167,21 +167,29 @@ build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(TESTLIB_SRCS) $(wildcard include/kho/*.h li
 	clang $(CPPFLAGS) -std=gnu11 $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) \
 		$(TESTLIB_SRCS) -lcmocka $(LDLIBS_ALL)
 
-fuzz: deps $(FUZZ_TARGETS)
-	@# On x86-64 the fuzzers must carry the AVX-512 scan that walks run.
+# One run a target; FUZZ_JOBS of them at once (default: one per online CPU),
+# each a single-threaded libFuzzer, its output kept together (-O).
+FUZZ_JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+FUZZ_RUNS := $(patsubst fuzz/%.c,fuzz-run-%,$(FUZZ_SRCS))
+.PHONY: fuzz-vec-check $(FUZZ_RUNS)
+fuzz: deps
+	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) -Otarget $(FUZZ_RUNS)
+
+# On x86-64 the fuzzers must carry the AVX-512 scan that walks run.
+fuzz-vec-check: build/fuzz/fuzz_radix_ops
 	@if [ "$$(uname -m)" = x86_64 ] && \
 		! nm build/fuzz/fuzz_radix_ops | grep -q scan_vec_direct; then \
 		echo "fuzz: fuzz_radix_ops has no AVX-512 scan (lib/radix_walk.c)"; \
 		exit 1; \
 	fi
-	@for t in $(FUZZ_TARGETS); do \
-		n=$$(basename $$t); mkdir -p build/fuzz/corpus-$$n fuzz/corpus/$$n; \
-		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
-		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			build/fuzz/corpus-$$n fuzz/corpus/$$n \
-			> build/fuzz/$$n.log 2>&1 || { tail -n 40 build/fuzz/$$n.log; exit 1; }; \
-		grep -E 'stat::number_of_executed_units|Done' build/fuzz/$$n.log; \
-	done
+
+$(FUZZ_RUNS): fuzz-run-%: build/fuzz/% fuzz-vec-check
+	@mkdir -p build/fuzz/corpus-$* fuzz/corpus/$*
+	@echo "fuzz: $* for $(FUZZ_SECONDS) s"
+	@build/fuzz/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		build/fuzz/corpus-$* fuzz/corpus/$* \
+		> build/fuzz/$*.log 2>&1 || { tail -n 40 build/fuzz/$*.log; exit 1; }
+	@grep -E 'stat::number_of_executed_units|Done' build/fuzz/$*.log
 
 # CI's smoke run: every target, briefly (the long runs are docs/reliability.md's).
 FUZZ_SMOKE_SECONDS ?= 20
