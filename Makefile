@@ -92,12 +92,16 @@ TSAN_TESTS := test_radix_concurrency test_lock
 deps:
 	@sh scripts/deps.sh check
 
+# The builds of check and demo, and check's tests: as many at once as there
+# are online CPUs (JOBS=1: one at a time).
+JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+
 check: deps
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=asan all
-	@$(MAKE) --no-print-directory BUILD=build/tsan SAN=tsan \
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SAN=asan all
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/tsan SAN=tsan \
 		$(addprefix build/tsan/tests/,$(TSAN_TESTS))
-	@sh tests/run-tests.sh build build/asan build/tsan
+	@KHO_TEST_JOBS=$${KHO_TEST_JOBS:-$(JOBS)} sh tests/run-tests.sh build build/asan build/tsan
 
 # Compile-only proof that lib/ needs nothing beyond the allowed headers.
 FREESTANDING_SRCS := $(wildcard lib/*.c)
@@ -109,7 +113,7 @@ freestanding:
 
 demo:
 	@sh scripts/deps.sh build
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@sh scripts/demo.sh $(BUILD)
 
 # --- benchmarks (never part of the tests) -----------------------------------
@@ -169,7 +173,7 @@ build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(TESTLIB_SRCS) $(wildcard include/kho/*.h li
 
 # One run a target; FUZZ_JOBS of them at once (default: one per online CPU),
 # each a single-threaded libFuzzer, its output kept together (-O).
-FUZZ_JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+FUZZ_JOBS ?= $(JOBS)
 FUZZ_RUNS := $(patsubst fuzz/%.c,fuzz-run-%,$(FUZZ_SRCS))
 .PHONY: fuzz-vec-check $(FUZZ_RUNS)
 fuzz: deps
