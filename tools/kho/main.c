@@ -138,6 +138,15 @@ bool tool_is_help(const char *arg)
 
 /* ---- options ------------------------------------------------------------- */
 
+/*
+ * Why not getopt_long(): it takes "--ra" for "--ram" (a script that
+ * abbreviates breaks when an option "--range" is added), it reads "-1" in
+ * `kho machine offset DIR -1` as an option rather than a PHYS the command
+ * refuses in its own words, and it takes "--fdt --json" as a file named
+ * "--json". Options and operands here are read in order, exactly as
+ * written; what is left (a table lookup and two checks) is this page.
+ */
+
 void tool_args_init(struct tool_args *a, const char *cmd, struct tool_opt *opts,
 		    int argc, char **argv)
 {
