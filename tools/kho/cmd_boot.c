@@ -181,6 +181,44 @@ static void print_header(FILE *out, const struct sim_boot *b,
 	}
 }
 
+/*
+ * The verdict of a boot that ran to its end, printed after power-off; and
+ * the numbers, for a caller that asked for them (args->result).
+ */
+static void print_verdict(FILE *out, const struct sim_boot *b,
+			  const struct boot_args *args, unsigned int bad,
+			  uint64_t restored, uint64_t preserved,
+			  uint64_t restore_ns)
+{
+	char b1[32];
+
+	if (bad)
+		fprintf(out,
+			"  %-14sFAIL: %u subtree%s did not come back intact\n",
+			"verdict", bad, bad > 1 ? "s" : "");
+	else if (b->kho_boot)
+		fprintf(out,
+			"  %-14sPASS: every preserved byte survived (%s)\n",
+			"verdict", fmt_bytes(restored, b1, sizeof(b1)));
+	else
+		fprintf(out, "  %-14sPASS: cold boot%s\n", "verdict",
+			args->kexec ? ", handover written" : "");
+	if (args->result) {
+		struct boot_result *r = args->result;
+
+		r->ran = true;
+		r->kho_boot = b->kho_boot;
+		r->restored = restored;
+		r->preserved = preserved;
+		r->tree_bytes = b->stats.in_tree.bytes;
+		r->overhead = report_overhead(&b->stats.in_tree);
+		r->walk_ns = b->stats.walk_ns;
+		r->restore_ns = restore_ns;
+		r->scrubbed = b->stats.scrubbed_boot;
+		r->bad = bad;
+	}
+}
+
 int run_boot(const char *dir, const struct boot_args *args, FILE *out,
 	     struct sim_error *e)
 {
@@ -433,33 +471,10 @@ out:
 	} else if (close_ret) {
 		sim_fail(e, close_ret, "%s", close_e.msg);
 	}
-	if (finished && (bad || !close_ret)) {
-		if (bad)
-			fprintf(out,
-				"  %-14sFAIL: %u subtree%s did not come back intact\n",
-				"verdict", bad, bad > 1 ? "s" : "");
-		else if (b->kho_boot)
-			fprintf(out,
-				"  %-14sPASS: every preserved byte survived (%s)\n",
-				"verdict", fmt_bytes(restored, b1, sizeof(b1)));
-		else
-			fprintf(out, "  %-14sPASS: cold boot%s\n", "verdict",
-				args->kexec ? ", handover written" : "");
-		if (args->result) {
-			struct boot_result *r = args->result;
-
-			r->ran = true;
-			r->kho_boot = b->kho_boot;
-			r->restored = restored;
-			r->preserved = preserved;
-			r->tree_bytes = b->stats.in_tree.bytes;
-			r->overhead = report_overhead(&b->stats.in_tree);
-			r->walk_ns = b->stats.walk_ns;
-			r->restore_ns = restore_ns;
-			r->scrubbed = b->stats.scrubbed_boot;
-			r->bad = bad;
-		}
-	}
+	/* A PASS only when the machine is left as the report says. */
+	if (finished && (bad || !close_ret))
+		print_verdict(out, b, args, bad, restored, preserved,
+			      restore_ns);
 	if (close_ret)
 		ret = close_ret;
 	free(b);
