@@ -4,9 +4,12 @@
 # kho inspect DIR is kho inspect --mem DIR: one reader, one JSON. A pending
 # handover is taken as kernel B takes it; a scratch array that crosses a
 # page boundary (the reader's page cache holds pages apart) is still read
-# and accepted, as kernel B accepts it.
+# and accepted, as kernel B accepts it. A record refused for its root FDT's
+# size or alignment still says where the FDT was looked for.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+H="python3 $ROOT/tests/lib/kho_testdata.py"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-inspect-dir.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 
@@ -28,6 +31,25 @@ for want in "^handover of $M: accepted (kho-v4" "^  scratch array 0x" \
 	grep -q "$want" "$T/dir.txt" || fail "text lacks \"$want\""
 done
 
+# A record whose root FDT is refused before it is read: the report names
+# the address it gives, not an empty name.
+cp "$M/handover" "$T/handover.good"
+fdt=$($H handover "$M" | cut -d' ' -f1)
+for damage in record:1=0 record:0=+1; do
+	cp "$T/handover.good" "$M/handover"
+	rec=$($H handover "$M" "$damage")
+	rc=0
+	"$KHO" inspect "$M" >"$T/refused.txt" 2>"$T/refused.err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "$damage: exit $rc: $(cat "$T/refused.err")"
+	grep -q "^handover of $M: REFUSED" "$T/refused.txt" ||
+		fail "$damage: not refused: $(cat "$T/refused.txt")"
+	want="^  root FDT      memory at ${rec%% *}, not read\$"
+	grep -q "$want" "$T/refused.txt" ||
+		fail "$damage: no \"$want\": $(grep 'root FDT' "$T/refused.txt")"
+done
+[ "${rec%% *}" = "$(printf '%#x' $((fdt + 1)))" ] || fail "record:0=+1 gave $rec"
+cp "$T/handover.good" "$M/handover"
+
 # Move the scratch array to 16 bytes before a page boundary.
 python3 - "$KHO" "$M" <<'PY' || fail "cannot move the scratch array"
 import struct, subprocess, sys
@@ -48,4 +70,4 @@ PY
 	fail "a scratch array across a page was refused: $(cat "$T/cross.err")"
 grep -q "^  scratch array 0x[0-9a-f]*ff0, 48 bytes" "$T/cross.txt" ||
 	fail "scratch array not shown: $(grep scratch "$T/cross.txt")"
-echo "inspect DIR: the same reader as --mem DIR; a scratch array across a page"
+echo "inspect DIR: the same reader as --mem DIR; a scratch array across a page; a refused root FDT named"

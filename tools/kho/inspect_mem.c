@@ -343,6 +343,13 @@ static int read_fdt_mem(struct inspect *in, uint64_t phys, uint64_t size)
 	int ret;
 
 	snprintf(where, sizeof(where), "the root FDT at %#" PRIx64, phys);
+	/*
+	 * Named before it is checked or read: a report says where it was
+	 * looked for, even when the record's address or size refused it.
+	 */
+	in->fdt_phys = phys;
+	snprintf(in->fdt_name, sizeof(in->fdt_name), "memory at %#" PRIx64,
+		 phys);
 	if (phys & (KHO_FDT_ALIGN - 1))
 		return sim_fail(&in->err, -EINVAL,
 				"%s is not %d-byte aligned, as an FDT must be",
@@ -352,10 +359,6 @@ static int read_fdt_mem(struct inspect *in, uint64_t phys, uint64_t size)
 				"%s: the handover gives its size as %" PRIu64
 				" bytes",
 				where, size);
-	/* Named before it is read: a report says where it was looked for. */
-	in->fdt_phys = phys;
-	snprintf(in->fdt_name, sizeof(in->fdt_name), "memory at %#" PRIx64,
-		 phys);
 	in->fdt = malloc(size);
 	if (!in->fdt)
 		return sim_fail(&in->err, -ENOMEM, "out of memory");
