@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * file.c - opening and reading the files the tool is named: a machine's
- * files, and kho inspect's --fdt, --handover and --scratch inputs. One
- * opener and one whole-file reader, so that every command refuses a FIFO,
- * a directory or an oversized file in the same sentence.
+ * files, kho inspect's --fdt, --handover and --scratch inputs and its
+ * memory sources. One opener and one whole-file reader, so that every
+ * command refuses a FIFO, a directory or an oversized file in the same
+ * sentence.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,33 +19,69 @@
 /* The first buffer sim_read_file() tries; it doubles up to the limit. */
 #define READ_FIRST_BYTES 4096
 
+#define SIM_OPEN_DEVICES (SIM_OPEN_CHARDEV | SIM_OPEN_BLKDEV)
+
+_Static_assert(!(SIM_OPEN_DEVICES &
+		 (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
+		  O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECT | O_LARGEFILE |
+		  O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH |
+		  O_TMPFILE)),
+	       "SIM_OPEN_* flags overlap open(2) flags");
+
+/* Is @mode a file sim_open_file() takes with @flags? */
+static bool file_taken(mode_t mode, int flags)
+{
+	return S_ISREG(mode) || (S_ISCHR(mode) && (flags & SIM_OPEN_CHARDEV)) ||
+	       (S_ISBLK(mode) && (flags & SIM_OPEN_BLKDEV));
+}
+
+/* The one sentence for a file of a kind @flags does not take. */
+static int not_regular(const char *path, int flags, struct sim_error *e)
+{
+	return sim_fail(e, -EINVAL, "%s is not a regular file%s%s", path,
+			flags & SIM_OPEN_CHARDEV ? " or a character device" :
+						   "",
+			flags & SIM_OPEN_BLKDEV ? " or a block device" : "");
+}
+
 int sim_open_file(const char *path, int flags, struct sim_error *e)
 {
 	struct stat st;
 	int fd, err;
 
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer (ENXIO). */
-	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 && errno == ENXIO)
-		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
-	if (fd < 0)
-		return sim_fail(e, -errno, "cannot open %s: %s", path,
-				strerror(errno));
+	fd = open(path, (flags & ~SIM_OPEN_DEVICES) | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		/*
+		 * ENXIO: a socket, a FIFO opened to write with no reader, or
+		 * a device without its hardware. Only the last is a file
+		 * that can be taken, and it says why it cannot be opened.
+		 */
+		if (err == ENXIO &&
+		    (stat(path, &st) || !file_taken(st.st_mode, flags)))
+			return not_regular(path, flags, e);
+		return sim_fail(e, -err, "cannot open %s: %s", path,
+				strerror(err));
+	}
 	if (fstat(fd, &st)) {
 		err = errno;
 		close(fd);
 		return sim_fail(e, -err, "cannot stat %s: %s", path,
 				strerror(err));
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!file_taken(st.st_mode, flags)) {
 		close(fd);
 		/* A directory opens read-only; reading it is what fails. */
 		if (S_ISDIR(st.st_mode))
 			return sim_fail(e, -EISDIR, "cannot read %s: %s", path,
 					strerror(EISDIR));
-		return sim_fail(e, -EINVAL, "%s is not a regular file", path);
+		return not_regular(path, flags, e);
 	}
-	/* Regular files never block; later reads and writes need no flag. */
+	/*
+	 * Regular files never block, nor do the devices a caller takes
+	 * (memory and disks): later reads and writes need no flag.
+	 */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
 		err = errno;
 		close(fd);

@@ -312,16 +312,29 @@ int sim_handover_write(const struct sim_machine *m, const struct kho_data *kd,
 /* Remove the handover record: the boot took it. */
 int sim_handover_remove(const struct sim_machine *m, struct sim_error *e);
 
+/*
+ * sim_open_file() flags, beside O_RDONLY or O_RDWR: the kinds of device
+ * taken as well as a regular file. Bits no open(2) flag uses; they are
+ * not passed to open(2).
+ */
+/* A character device is opened too (/dev/mem). */
+#define SIM_OPEN_CHARDEV (1 << 30)
+/* A block device is opened too (a raw image of a disk). */
+#define SIM_OPEN_BLKDEV (1 << 29)
+
 /**
  * sim_open_file() - open a file the tool was named, refusing what is not one
  * @path: the file
- * @flags: O_RDONLY or O_RDWR (O_CLOEXEC is added)
+ * @flags: O_RDONLY or O_RDWR (O_CLOEXEC is added), and SIM_OPEN_CHARDEV
+ *	or SIM_OPEN_BLKDEV to take a character or block device too
  * @e: why it failed
  *
- * Never blocks: a FIFO, device or socket (through a link too) is refused,
- * not waited on.
- * Return: a file descriptor; -EINVAL when @path is not a regular file,
- * -EISDIR for a directory, or another negative errno.
+ * Never blocks: a FIFO, socket or device (through a link too) that @flags
+ * does not take is refused, not waited on, in one sentence for every
+ * caller ("PATH is not a regular file", naming the devices @flags takes).
+ * Return: a file descriptor; -EINVAL when @path is not a regular file or
+ * a device @flags takes, -EISDIR for a directory, or another negative
+ * errno.
  */
 int sim_open_file(const char *path, int flags, struct sim_error *e);
 

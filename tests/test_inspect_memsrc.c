@@ -454,8 +454,8 @@ static void test_devmem(void **state)
 	uint8_t raw_buf[8];
 	struct memsrc ms;
 	struct sim_error e = { "" };
+	int fd, pipefd[2];
 	FILE *f;
-	int fd;
 
 	path_of(mem, sizeof(mem), "devmem");
 	path_of(iomem, sizeof(iomem), "iomem");
@@ -476,19 +476,32 @@ static void test_devmem(void **state)
 	check_reads(&ms, RAW_BASE, RAW_BASE + RAW_SIZE, 0, 0);
 	memsrc_close(&ms);
 
-	/* Memory that cannot be read at an offset: a FIFO. */
+	/* A FIFO is refused at the open, in sim_open_file()'s sentence. */
 	path_of(fifo, sizeof(fifo), "fifo");
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	fd = open(fifo, O_RDWR); /* a writer: opening to read does not wait */
 	assert_true(fd >= 0);
 	setenv("KHO_DEVMEM", fifo, 1);
+	assert_int_equal(memsrc_open(&ms, "devmem", &e), -EINVAL);
+	if (!strstr(e.msg, "fifo is not a regular file or a character device"))
+		fail_msg("%s", e.msg);
+	close(fd);
+	/* A character device is taken (/dev/null reads as empty). */
+	setenv("KHO_DEVMEM", "/dev/null", 1);
 	assert_int_equal(memsrc_open(&ms, "devmem", &e), 0);
 	assert_int_equal(memsrc_read(&ms, RAW_BASE, raw_buf, 8, &e), -EIO);
+	if (!strstr(e.msg, "/dev/null ends before physical 0x100000000"))
+		fail_msg("%s", e.msg);
+	/* Memory that cannot be read at an offset: a pipe in its place. */
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(dup2(pipefd[0], ms.fd), ms.fd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	assert_int_equal(memsrc_read(&ms, RAW_BASE, raw_buf, 8, &e), -EIO);
 	if (!strstr(e.msg, "cannot read physical 0x100000000 from ") ||
-	    !strstr(e.msg, "fifo: Illegal seek"))
+	    !strstr(e.msg, "/dev/null: Illegal seek"))
 		fail_msg("%s", e.msg);
 	memsrc_close(&ms);
-	close(fd);
 	setenv("KHO_DEVMEM", mem, 1);
 
 	/* Ranges no kernel writes. */

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # kho inspect's memory sources refuse what they cannot read with exit 1 (2
 # for a source name that cannot be parsed) and one sentence naming the file and the problem, and change nothing: bad
-# specs, directories, empty, special and too long paths; ELF cores that
-# cannot be read (a FIFO) or a kcore without physical addresses; machine directories with a broken
+# specs, directories, empty, special and too long paths (a FIFO in
+# sim_open_file()'s sentence, as kho boot refuses one); a kcore without
+# physical addresses; machine directories with a broken
 # machine.conf (unparsable, too large, a directory), no or a short ram.img, a
 # handover record of the wrong size or that cannot be opened; /dev/mem
 # stand-ins (KHO_DEVMEM, KHO_IOMEM) whose iomem cannot be read, is too
 # large, has a bad range or no System RAM, or that end before the root FDT
-# the handover names. What they can read agrees with the machine
+# the handover names, /dev/null among them (a character device, taken as
+# /dev/mem is). What they can read agrees with the machine
 # directory: machine:DIR, a machine.conf larger than a page, and an iomem
 # with lines that are not ranges.
 # Needs KHO (path to kho); python3.
@@ -106,7 +108,7 @@ while IFS='|' read -r want says spec iomem devmem; do
 done <<LIST
 2|which memory? --mem SOURCE||
 2|"nosuch:x" is no memory source: use DIR|nosuch:x||
-1|$T is a directory, not a file|elf:$T||
+1|cannot read $T: Is a directory|elf:$T||
 1|$T/empty is empty|raw:$T/empty@0||
 2|raw: which file? (raw:FILE@0xBASE)|raw:@0x1000||
 2|elf: which file? (elf:FILE)|elf:||
@@ -114,10 +116,12 @@ done <<LIST
 1|cannot open $T/nokcore: No such file|kcore:$T/nokcore||
 2|raw:$T/empty: no base address: where does the image start? (raw:FILE@0xBASE)|raw:$T/empty||
 2|raw:$T/empty@ -0x40000000: " -0x40000000" is not a base address|raw:$T/empty@ -0x40000000||
-1|/dev/null is not a file|raw:/dev/null@0||
+1|/dev/null is not a regular file or a block device|raw:/dev/null@0||
 2|path too long: 0000|elf:$long||
 2|path too long: 0000|raw:$long@0x0||
-1|$T/fifo: cannot read it as ELF|elf:$T/fifo||
+1|$T/fifo is not a regular file\.$|elf:$T/fifo||
+1|$T/fifo is not a regular file or a block device|raw:$T/fifo@0x0||
+1|$T/fifo is not a regular file or a character device|devmem|$T/iomem|$T/fifo
 1|$T/kold gives no physical addresses (p_paddr is 0 in several segments)|kcore:$T/kold||
 1|$T/conf/machine.conf: ram range at 0x8000000 is not above the one before it|$T/conf||
 1|$T/hugeconf/machine.conf is larger than 1048576 bytes|$T/hugeconf||
@@ -155,5 +159,16 @@ done
 grep -q '"reason": ".*devmem.short ends before physical' "$T/out" ||
 	fail "short devmem --json: $(cat "$T/out")"
 rm "$T/devmem.short"
+
+# /dev/mem is a character device: /dev/null in its place is opened like
+# it, and what fails is reading the memory there, not the kind of file.
+rc=0
+KHO_DEVMEM=/dev/null KHO_IOMEM="$T/iomem" "$KHO" inspect \
+	--handover "$M/handover" --mem devmem >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "devmem /dev/null: exit $rc: $(cat "$T/err")"
+! grep -q "not a regular file" "$T/err" ||
+	fail "devmem /dev/null: refused as a file: $(cat "$T/err")"
+grep -q "^kho: /dev/null ends before physical $fdt_addr" "$T/err" ||
+	fail "devmem /dev/null: said $(cat "$T/err")"
 
 echo "memory sources: every unreadable source refused in one sentence, the rest agree"
