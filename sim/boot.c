@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -598,12 +600,48 @@ int sim_boot_plan(const struct sim_conf *conf, const char *dir,
 }
 
 /*
+ * In a sticky directory, removing a file (unlink(2), or rename(2) over it)
+ * also needs the caller to own the file or the directory, or CAP_FOWNER
+ * (fs/namei.c:3645-3655 __check_sticky(), from may_delete_dentry() at
+ * :3703): a KHO boot would find out only at power off, after the scrub.
+ * Root is taken to have CAP_FOWNER. Like unlink(2), this asks as the
+ * effective user (the kernel's fsuid, which follows it).
+ */
+static int check_record_sticky(struct sim_boot *b, bool consumes,
+			       struct sim_error *e)
+{
+	char path[PATH_MAX];
+	struct stat dir, rec;
+	uid_t uid = geteuid();
+
+	snprintf(path, sizeof(path), "%s/" SIM_HANDOVER_FILE, b->m.dir);
+	/* The record was just read: what cannot be stat'ed fails later. */
+	if (stat(b->m.dir, &dir) || !(dir.st_mode & S_ISVTX) || !uid ||
+	    dir.st_uid == uid ||
+	    fstatat(AT_FDCWD, path, &rec, AT_SYMLINK_NOFOLLOW) ||
+	    rec.st_uid == uid)
+		return 0;
+	return sim_fail(
+		e, -EPERM,
+		"%s cannot be removed: %s is a sticky directory (mode %04o) and uid %u owns neither it (uid %u) nor the file (uid %u), so %s (%s)",
+		path, b->m.dir, (unsigned int)(dir.st_mode & 07777),
+		(unsigned int)uid, (unsigned int)dir.st_uid,
+		(unsigned int)rec.st_uid,
+		consumes ?
+			"this KHO boot could not remove the handover it consumes" :
+			"the kexec could not replace it with the next handover",
+		strerror(EPERM));
+}
+
+/*
  * A KHO boot removes the handover it consumes when it powers off, and a
  * kexec writes DIR/handover.tmp and renames it over DIR/handover: both
- * need write and search permission on the directory. Without it the boot
- * would scrub RAM and then leave the old record for the next boot to take
- * over memory that no longer holds it, so it is refused before anything
- * changed. (Like unlink(2), this asks as the effective user.)
+ * need write and search permission on the directory, and a record to
+ * remove or replace in a sticky one needs check_record_sticky() too.
+ * Without it the boot would scrub RAM and then leave the old record for
+ * the next boot to take over memory that no longer holds it, so it is
+ * refused before anything changed. (Like unlink(2), this asks as the
+ * effective user.)
  */
 static int check_record_writable(struct sim_boot *b, struct sim_error *e)
 {
@@ -612,8 +650,9 @@ static int check_record_writable(struct sim_boot *b, struct sim_error *e)
 
 	if (!consumes && !b->opts.kexec)
 		return 0;
+	/* A cold boot's kexec replaces no record. */
 	if (!faccessat(AT_FDCWD, b->m.dir, W_OK | X_OK, AT_EACCESS))
-		return 0;
+		return b->kho_boot ? check_record_sticky(b, consumes, e) : 0;
 	err = errno;
 	return sim_fail(
 		e, -err, "%s is not writable: %s (%s)", b->m.dir,

@@ -215,6 +215,9 @@ int sim_boot_plan(const struct sim_conf *conf, const char *dir,
  * cannot write in (and search), when the boot would have to change the
  * record there: a KHO boot (not @opts->inspect) removes the handover it
  * consumes when it powers off, and a boot with @opts->kexec writes one.
+ * In a sticky directory, a KHO boot is refused too when the effective
+ * user owns neither the directory nor the record and is not root: it
+ * could not remove the record, nor rename the next one over it.
  * Return: 0 or a negative errno.
  */
 int sim_boot_open(struct sim_boot *b, const char *dir,

@@ -4,12 +4,15 @@
 # kexec'ed machine; `kho inspect` and `kho boot` must both refuse it with one
 # sentence naming the problem, exit non-zero, and change nothing on disk.
 # No handover at all means a cold boot. A boot that could not remove or
-# write the handover record in its directory is refused before it begins.
-# Needs KHO (path to kho); as root, setpriv(1).
+# write the handover record in its directory (unwritable, or sticky and
+# the record someone else's) is refused before it begins; one that finds
+# only at power off that it cannot remove the record (an immutable one)
+# fails, exit 1, no PASS.
+# Needs KHO (path to kho); as root, setpriv(1) and chattr(1).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-refused.XXXXXX")
-trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+trap 'chattr -i "$T/immutable/handover" 2>/dev/null || :; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -68,9 +71,8 @@ fi
 grep -q "not the 32 of struct kho_data" "$T/err" || fail "short record: $(cat "$T/err")"
 
 # A boot that would have to remove or write DIR/handover in a directory it
-# cannot write in is refused before the scrub, nothing changed; one that
-# finds it cannot remove the record only at power off says so, exit 1, no
-# PASS. Root ignores permissions (CI runs this as root): the boots run as
+# cannot write in, or in a sticky one where the record is neither its own
+# nor in its own directory, is refused before the scrub, nothing changed. Root ignores permissions (CI runs this as root): the boots run as
 # uid 65534 through setpriv(1), from util-linux.
 user=yes
 if [ "$(id -u)" -ne 0 ]; then
@@ -158,20 +160,68 @@ else
 	chmod 755 "$M"
 	rm -rf "$M"
 
-	# Writable, but sticky, and the record is root's: unlink(2) refuses
-	# it only at power off. No PASS, exit 1, the sentence says why.
+	# Writable, but sticky (mode 1777, root's), and the record is a
+	# third user's: unlink(2) and rename(2) over it would refuse it only
+	# after the scrub (fs/namei.c __check_sticky()), so the boot is
+	# refused first, nothing changed. The record the user owns, or a
+	# sticky directory the user owns, is removed as usual. Root is the
+	# only one who can give files away, so this needs root.
 	if [ "$(id -u)" -eq 0 ]; then
 		locked sticky handover
 		chmod 1777 "$M"
-		rc=0
-		as_user "$KHO" boot "$M" >"$T/out" 2>"$T/err" || rc=$?
-		[ "$rc" -eq 1 ] || fail "sticky directory: exit status $rc, not 1"
-		! grep -q "PASS" "$T/out" || fail "sticky directory: PASS printed"
-		[ "$(cat "$T/err")" = "kho: $M/handover was consumed by this boot but cannot be removed (Operation not permitted): the next boot would take it again over scrubbed memory." ] ||
-			fail "sticky directory: said: $(cat "$T/err")"
+		chown 65533:65533 "$M/handover"
+		refused "sticky directory, another user's record" \
+			"$M/handover cannot be removed: $M is a sticky directory (mode 1777) and uid 65534 owns neither it (uid 0) nor the file (uid 65533), so this KHO boot could not remove the handover it consumes (Operation not permitted)" \
+			boot "$M"
+		unchanged "sticky directory, another user's record"
+		cp --sparse=always "$M/ram.img" "$T/ram.before"
+		cp "$M/handover" "$T/handover.before"
+		refused "sticky directory, another user's record, --kexec" \
+			"$M/handover cannot be removed: $M is a sticky directory (mode 1777) and uid 65534 owns neither it (uid 0) nor the file (uid 65533), so the kexec could not replace it with the next handover (Operation not permitted)" \
+			boot "$M" --preserve guest:8M --kexec
+		unchanged "sticky directory, another user's record, --kexec"
+		# The user's own record: removed, PASS.
+		chown 65534:65534 "$M/handover"
+		as_user "$KHO" boot "$M" >"$T/out" 2>"$T/err" ||
+			fail "sticky directory, the user's record: $(cat "$T/err")"
+		grep -q "verdict *PASS: every preserved byte" "$T/out" ||
+			fail "sticky directory, the user's record: no PASS"
+		[ ! -e "$M/handover" ] ||
+			fail "sticky directory, the user's record: left"
+		rm -rf "$M"
+		# The user's sticky directory, another user's record: removed.
+		locked sticky-own handover
+		chmod 1777 "$M"
+		chown 65534:65534 "$M"
+		chown 65533:65533 "$M/handover"
+		as_user "$KHO" boot "$M" >"$T/out" 2>"$T/err" ||
+			fail "the user's sticky directory: $(cat "$T/err")"
+		grep -q "verdict *PASS: every preserved byte" "$T/out" ||
+			fail "the user's sticky directory: no PASS"
+		[ ! -e "$M/handover" ] || fail "the user's sticky directory: left"
 		rm -f "$T/ram.before" "$T/handover.before"
 		rm -rf "$M"
 	fi
 	echo "refused: boots that could not remove or write the handover refused first, or failed"
 fi
+# A record that cannot be removed only at power off all the same: an
+# immutable one (chattr +i: unlink(2) refuses it, even to root, in a
+# directory the boot may write in). No PASS, exit 1, the sentence says why.
+# Setting the flag needs root (CAP_LINUX_IMMUTABLE) and a file system
+# that has it.
+M="$T/immutable"
+cp -r --sparse=always "$B" "$M"
+if [ "$(id -u)" -ne 0 ] || ! chattr +i "$M/handover" 2>/dev/null; then
+	echo "refused: chattr +i not possible here: the immutable-record case did not run"
+else
+	rc=0
+	"$KHO" boot "$M" >"$T/out" 2>"$T/err" || rc=$?
+	chattr -i "$M/handover"
+	[ "$rc" -eq 1 ] || fail "immutable record: exit status $rc, not 1"
+	! grep -q "PASS" "$T/out" || fail "immutable record: PASS printed"
+	[ "$(cat "$T/err")" = "kho: $M/handover was consumed by this boot but cannot be removed (Operation not permitted): the next boot would take it again over scrubbed memory." ] ||
+		fail "immutable record: said: $(cat "$T/err")"
+	echo "refused: a record that cannot be removed at power off fails the boot"
+fi
+rm -rf "$M"
 echo "refused: every damaged handover refused, machine unchanged"
