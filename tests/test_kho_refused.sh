@@ -7,7 +7,8 @@
 # write the handover record in its directory (unwritable, or sticky and
 # the record someone else's) is refused before it begins; one that finds
 # only at power off that it cannot remove the record (an immutable one)
-# fails, exit 1, no PASS.
+# fails, exit 1, no PASS, and with --kexec says both failures in one
+# sentence.
 # Needs KHO (path to kho); as root, setpriv(1) and chattr(1).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -221,7 +222,24 @@ else
 	! grep -q "PASS" "$T/out" || fail "immutable record: PASS printed"
 	[ "$(cat "$T/err")" = "kho: $M/handover was consumed by this boot but cannot be removed (Operation not permitted): the next boot would take it again over scrubbed memory." ] ||
 		fail "immutable record: said: $(cat "$T/err")"
-	echo "refused: a record that cannot be removed at power off fails the boot"
+	# With --kexec (on a fresh copy: that boot scrubbed RAM), the next
+	# record cannot be renamed over it either: the kexec fails, and so does the removal at power off; one
+	# sentence joins both (run_boot()), and handover.tmp is gone.
+	rm -rf "$M"
+	cp -r --sparse=always "$B" "$M"
+	chattr +i "$M/handover"
+	rc=0
+	"$KHO" boot "$M" --preserve memfd:1M --kexec >"$T/out" 2>"$T/err" ||
+		rc=$?
+	chattr -i "$M/handover"
+	[ "$rc" -eq 1 ] || fail "immutable record, --kexec: exit status $rc, not 1"
+	! grep -q "PASS" "$T/out" || fail "immutable record, --kexec: PASS printed"
+	[ "$(cat "$T/err")" = "kho: cannot rename $M/handover.tmp to $M/handover: Operation not permitted, and $M/handover was consumed by this boot but cannot be removed (Operation not permitted): the next boot would take it again over scrubbed memory." ] ||
+		fail "immutable record, --kexec: said: $(cat "$T/err")"
+	[ ! -e "$M/handover.tmp" ] || fail "immutable record, --kexec: handover.tmp left"
+	cmp -s "$M/handover" "$B/handover" ||
+		fail "immutable record, --kexec: the record changed"
+	echo "refused: a record that cannot be removed at power off fails the boot, with --kexec too"
 fi
 rm -rf "$M"
 echo "refused: every damaged handover refused, machine unchanged"
