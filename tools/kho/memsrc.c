@@ -288,6 +288,7 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 		    struct sim_error *e)
 {
 	unsigned int cap = 0, zero_paddr = 0;
+	unsigned char ident[SELFMAG];
 	size_t phnum;
 	GElf_Ehdr eh;
 	struct stat st;
@@ -298,18 +299,14 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 	ret = open_file(ms, path, 0, &st, e);
 	if (ret)
 		return ret;
-	if (S_ISREG(st.st_mode)) {
-		unsigned char ident[SELFMAG];
-
-		if (pread(ms->fd, ident, SELFMAG, 0) == SELFMAG &&
-		    !memcmp(ident, ELFMAG, SELFMAG) &&
-		    (uint64_t)st.st_size < sizeof(Elf64_Ehdr))
-			return sim_fail(
-				e, -ENOEXEC,
+	/* open_file() took a regular file: its size is the core's. */
+	if (pread(ms->fd, ident, SELFMAG, 0) == SELFMAG &&
+	    !memcmp(ident, ELFMAG, SELFMAG) &&
+	    (uint64_t)st.st_size < sizeof(Elf64_Ehdr))
+		return sim_fail(e, -ENOEXEC,
 				"%s is truncated: %" PRIu64 " bytes, an "
 				"ELF header needs %zu",
 				path, (uint64_t)st.st_size, sizeof(Elf64_Ehdr));
-	}
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return sim_fail(e, -EINVAL, "libelf is out of date");
 	elf = elf_begin(ms->fd, ELF_C_READ, NULL);
