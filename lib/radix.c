@@ -194,10 +194,13 @@ static int free_node(struct kho_radix_tree *tree, unsigned int level,
 
 /**
  * kho_radix_destroy() - free every node of a tree
- * @tree: tree; an attached tree is only forgotten
+ * @tree: tree; an attached tree is only forgotten; destroyed already: no-op
  */
 void kho_radix_destroy(struct kho_radix_tree *tree)
 {
+	/* Destroyed already: nothing is left to free. */
+	if (!tree->root)
+		return;
 	if (!tree->attached)
 		radix_for_each_node(tree, free_node, NULL);
 	kho_lock_destroy(&tree->lock);

@@ -3,7 +3,7 @@
  * test_bad_calls.c - the format modules' public functions called with an
  * impossible argument (NULL, or a context that was never initialised):
  * each returns -EINVAL and reports it through kho_warn_hook exactly once,
- * touching nothing.
+ * touching nothing. Also a radix tree destroyed twice (a no-op).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,6 +24,9 @@
 #include <kho/kho_v1.h>
 #include <kho/luo.h>
 #include <kho/memfd.h>
+#include <kho/radix.h>
+
+#include "lib/kho_env.h"
 
 static unsigned int nr_warnings;
 
@@ -74,10 +77,28 @@ static void test_null_arguments(void **state)
 	REFUSED(kho_memfd_restore(NULL, 0, NULL, NULL, NULL, NULL));
 }
 
+/* A tree destroyed twice: the second call finds nothing and frees nothing. */
+static void test_radix_destroy_twice(void **state)
+{
+	struct kho_env *e = kho_env_create(12, 1ULL << 30, 64);
+	struct kho_radix_tree t;
+
+	assert_int_equal(kho_radix_init(&t, &e->geo, &e->ops.mem), 0);
+	assert_int_equal(kho_radix_add_page(&t, ((1ULL << 30) >> 12) + 40, 0),
+			 0);
+	kho_radix_destroy(&t);
+	assert_int_equal(e->live_pages, 0);
+	kho_radix_destroy(&t);
+	assert_int_equal(e->live_pages, 0);
+	assert_int_equal(e->bad_frees, 0);
+	kho_env_destroy(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_arguments),
+		cmocka_unit_test(test_radix_destroy_twice),
 	};
 
 	kho_warn_hook = count_warning;

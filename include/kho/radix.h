@@ -189,7 +189,8 @@ uint64_t kho_radix_root_phys(const struct kho_radix_tree *tree);
 
 /**
  * kho_radix_destroy() - free every node of a tree
- * @tree: tree; an attached tree is only forgotten
+ * @tree: tree; an attached tree is only forgotten. A tree destroyed already
+ *	is left alone: a second call is a no-op, as for kho_out_destroy().
  */
 void kho_radix_destroy(struct kho_radix_tree *tree);
 
