@@ -326,8 +326,8 @@ static int cursor_next_run(struct radix_cursor *c, uint64_t *start,
  * @arg: passed to @cb
  *
  * Context: holds the tree lock throughout; @cb must not call into @tree.
- * Return: 0, @cb's first non-zero return, or -EFAULT/-EINVAL for an entry
- * that is not mapped or misaligned.
+ * Return: 0, @cb's first non-zero return, -EINVAL (with a warning) for a
+ * NULL @cb, or -EFAULT/-EINVAL for an entry that is not mapped or misaligned.
  */
 int kho_radix_walk(struct kho_radix_tree *tree, kho_radix_block_cb cb,
 		   void *arg)
@@ -338,6 +338,8 @@ int kho_radix_walk(struct kho_radix_tree *tree, kho_radix_block_cb cb,
 	unsigned int order;
 	int ret;
 
+	if (KHO_WARN_ON(!cb))
+		return -EINVAL;
 	kho_lock_acquire(&tree->lock);
 	/* Key 0 carries no order bit: it is never a block. */
 	cursor_init(&c, tree, 1, 1ULL << geo->key_width);
@@ -1158,6 +1160,8 @@ int kho_radix_walk_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
 {
 	int ret;
 
+	if (KHO_WARN_ON(!cb))
+		return -EINVAL;
 	kho_lock_acquire(&tree->lock);
 	ret = radix_merge_ranges(tree, cb, NULL, arg, NULL);
 	kho_lock_release(&tree->lock);
@@ -1180,6 +1184,8 @@ int kho_radix_walk_range_batches(struct kho_radix_tree *tree,
 {
 	int ret;
 
+	if (KHO_WARN_ON(!cb))
+		return -EINVAL;
 	kho_lock_acquire(&tree->lock);
 	ret = radix_merge_ranges(tree, NULL, cb, arg, NULL);
 	kho_lock_release(&tree->lock);
@@ -1246,15 +1252,16 @@ static int walk_leaf_keys(const struct kho_geometry *geo, const uint64_t *leaf,
 /**
  * kho_radix_walk_tree() - visit every node and every set key
  * @tree: tree
- * @cb: callbacks; either may be NULL
+ * @cb: callbacks, required; either member may be NULL
  * @data: passed to each callback
  *
  * Depth first, without recursion: a node is reported when the walk enters
  * it, then its entries in index order.
  * Context: holds the tree lock throughout; callbacks must not call into
  * @tree.
- * Return: 0, the first non-zero callback return, or -EFAULT/-EINVAL for an
- * entry that is not mapped or misaligned.
+ * Return: 0, the first non-zero callback return, -EINVAL (with a warning)
+ * for a NULL @cb, or -EFAULT/-EINVAL for an entry that is not mapped or
+ * misaligned.
  */
 int kho_radix_walk_tree(struct kho_radix_tree *tree,
 			const struct kho_radix_walk_cb *cb, void *data)
@@ -1270,6 +1277,8 @@ int kho_radix_walk_tree(struct kho_radix_tree *tree,
 	uint64_t *child;
 	int ret = 0;
 
+	if (KHO_WARN_ON(!cb))
+		return -EINVAL;
 	kho_lock_acquire(&tree->lock);
 	if (cb->node)
 		ret = cb->node(tree->root_phys, data);
@@ -1353,10 +1362,11 @@ static int count_node(struct kho_radix_tree *tree, unsigned int level,
 /**
  * kho_radix_get_stats() - count nodes per level and blocks per order
  * @tree: tree
- * @stats: filled in
+ * @stats: filled in; required
  *
  * Context: takes the tree lock.
- * Return: 0, or -EFAULT/-EINVAL as kho_radix_walk().
+ * Return: 0, -EINVAL (with a warning) for a NULL @stats, or -EFAULT/-EINVAL
+ * as kho_radix_walk().
  */
 int kho_radix_get_stats(struct kho_radix_tree *tree,
 			struct kho_radix_stats *stats)
@@ -1364,6 +1374,8 @@ int kho_radix_get_stats(struct kho_radix_tree *tree,
 	unsigned int order;
 	int ret;
 
+	if (KHO_WARN_ON(!stats))
+		return -EINVAL;
 	__builtin_memset(stats, 0, sizeof(*stats));
 	kho_lock_acquire(&tree->lock);
 	ret = radix_for_each_node(tree, count_node, stats);

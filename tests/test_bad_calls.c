@@ -3,7 +3,8 @@
  * test_bad_calls.c - the format modules' public functions called with an
  * impossible argument (NULL, or a context that was never initialised):
  * each returns -EINVAL and reports it through kho_warn_hook exactly once,
- * touching nothing. Also a radix tree destroyed twice (a no-op).
+ * touching nothing: the radix walks without a callback too. Also a radix
+ * tree destroyed twice (a no-op).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -77,6 +78,26 @@ static void test_null_arguments(void **state)
 	REFUSED(kho_memfd_restore(NULL, 0, NULL, NULL, NULL, NULL));
 }
 
+/* The radix walks without a callback, and the stats without a result. */
+static void test_radix_null_callbacks(void **state)
+{
+	struct kho_env *e = kho_env_create(12, 1ULL << 30, 64);
+	struct kho_radix_tree t;
+
+	assert_int_equal(kho_radix_init(&t, &e->geo, &e->ops.mem), 0);
+	assert_int_equal(kho_radix_add_page(&t, ((1ULL << 30) >> 12) + 40, 0),
+			 0);
+	REFUSED(kho_radix_walk(&t, NULL, NULL));
+	REFUSED(kho_radix_walk_ranges(&t, NULL, NULL));
+	REFUSED(kho_radix_walk_range_batches(&t, NULL, NULL));
+	REFUSED(kho_radix_walk_tree(&t, NULL, NULL));
+	REFUSED(kho_radix_get_stats(&t, NULL));
+	/* The lock was not left taken: the tree still works. */
+	assert_true(kho_radix_test_page(&t, ((1ULL << 30) >> 12) + 40, 0));
+	kho_radix_destroy(&t);
+	kho_env_destroy(e);
+}
+
 /* A tree destroyed twice: the second call finds nothing and frees nothing. */
 static void test_radix_destroy_twice(void **state)
 {
@@ -99,6 +120,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_radix_destroy_twice),
+		cmocka_unit_test(test_radix_null_callbacks),
 	};
 
 	kho_warn_hook = count_warning;

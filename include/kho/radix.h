@@ -251,12 +251,14 @@ typedef kho_radix_block_cb kho_radix_walk_cb;
  * kho_radix_walk() - visit every preserved block
  * @tree: tree
  * @cb: called with each block's address and order, ascending key order
- *	(largest orders first, then ascending address), as Linux walks
+ *	(largest orders first, then ascending address), as Linux walks;
+ *	required
  * @arg: passed to @cb
  *
  * Context: holds the tree lock throughout; @cb must not call into @tree.
- * Return: 0, @cb's first non-zero return, or -EFAULT/-EINVAL for an attached
- * tree with an entry that is misaligned or not mapped.
+ * Return: 0, @cb's first non-zero return, -EINVAL (with a kho_warn_hook
+ * warning, nothing walked) for a NULL @cb, or -EFAULT/-EINVAL for an
+ * attached tree with an entry that is misaligned or not mapped.
  */
 int kho_radix_walk(struct kho_radix_tree *tree, kho_radix_block_cb cb,
 		   void *arg);
@@ -331,7 +333,7 @@ typedef int (*kho_radix_range_cb)(uint64_t start, uint64_t end, void *arg);
  * kho_radix_walk_ranges() - preserved memory as coalesced physical ranges
  * @tree: tree
  * @cb: called with each maximal [start, end) of preserved memory, ascending
- *	address; adjacent blocks merge whatever their orders
+ *	address; adjacent blocks merge whatever their orders; required
  * @arg: passed to @cb
  *
  * This is what the next kernel reserves: one call per range, not per block.
@@ -361,7 +363,7 @@ typedef int (*kho_radix_ranges_cb)(const struct kho_radix_range *r, size_t nr,
  * kho_radix_walk_range_batches() - kho_radix_walk_ranges(), an array at a time
  * @tree: tree
  * @cb: called with arrays of maximal ranges, ascending address within and
- *	across calls; the array is valid only during the call
+ *	across calls; the array is valid only during the call; required
  * @arg: passed to @cb
  *
  * The same ranges as kho_radix_walk_ranges() reports, in arrays: one call
@@ -377,10 +379,11 @@ int kho_radix_walk_range_batches(struct kho_radix_tree *tree,
 /**
  * kho_radix_get_stats() - count nodes per level and blocks per order
  * @tree: tree
- * @stats: filled in
+ * @stats: filled in; required
  *
  * Context: takes the tree lock.
- * Return: 0, or -EFAULT/-EINVAL as kho_radix_walk().
+ * Return: 0, -EINVAL (with a warning) for a NULL @stats, or -EFAULT/-EINVAL
+ * as kho_radix_walk().
  */
 int kho_radix_get_stats(struct kho_radix_tree *tree,
 			struct kho_radix_stats *stats);
@@ -439,7 +442,7 @@ int kho_radix_del_key(struct kho_radix_tree *tree, uint64_t key);
 /**
  * kho_radix_walk_tree() - visit every node and every set key
  * @tree: tree
- * @cb: callbacks; either may be NULL
+ * @cb: callbacks, required; either member may be NULL
  * @data: passed to each callback
  *
  * The kernel's kho_radix_walk_tree(), in its order: depth first in index
@@ -448,8 +451,9 @@ int kho_radix_del_key(struct kho_radix_tree *tree, uint64_t key);
  * keys no block encodes included.
  * Context: holds the tree lock throughout; callbacks must not call into
  * @tree.
- * Return: 0, the first non-zero callback return, or -EFAULT/-EINVAL for an
- * attached tree with an entry that is misaligned or not mapped.
+ * Return: 0, the first non-zero callback return, -EINVAL (with a warning)
+ * for a NULL @cb, or -EFAULT/-EINVAL for an attached tree with an entry
+ * that is misaligned or not mapped.
  */
 int kho_radix_walk_tree(struct kho_radix_tree *tree,
 			const struct kho_radix_walk_cb *cb, void *data);
