@@ -199,8 +199,8 @@ int root_fdt_subtree_phys(const void *fdt, const struct kho_abi_version *v,
 int root_fdt_subtree_size(const void *fdt, const struct kho_abi_version *v,
 			  int node, uint64_t *size);
 
-/* kho_out.c: is the page at @phys inside a preserved block? */
-bool out_page_preserved(struct kho_out *out, uint64_t phys);
+/* kho_out.c: is every page of [@phys, @phys + @size) in a preserved block? */
+bool out_range_preserved(struct kho_out *out, uint64_t phys, uint64_t size);
 
 /*
  * memfd.c: the folio array of memfd-v1 and memfd-v2, one format (16-byte

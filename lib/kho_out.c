@@ -94,26 +94,55 @@ static int check_folio(const struct kho_out *out, uint64_t phys,
 	return 0;
 }
 
-/**
- * out_page_preserved() - is a page inside a preserved block
- * @out: outgoing handover
- * @phys: any address in the page
- *
- * Looks for the block of every order that could contain the page.
- * Return: true when one is preserved.
+/*
+ * The frame after the preserved block that holds frame @pfn (the largest
+ * such block when blocks overlap), or 0 when none does. Looks for the block
+ * of every order that could contain the page.
  */
-bool out_page_preserved(struct kho_out *out, uint64_t phys)
+static uint64_t preserved_block_end(struct kho_out *out, uint64_t pfn)
 {
-	uint64_t pfn = kho_phys_to_pfn(&out->geo, phys);
+	uint64_t end = 0;
 	unsigned int order;
 
 	for (order = 0; order < out->geo.order0_bit; order++) {
 		uint64_t block_pfn = pfn & ~((1ULL << order) - 1);
 
 		if (kho_radix_test_page(&out->tree, block_pfn, order))
-			return true;
+			end = block_pfn + (1ULL << order);
 	}
-	return false;
+	return end;
+}
+
+/**
+ * out_range_preserved() - is all of a byte range inside preserved blocks
+ * @out: outgoing handover
+ * @phys: first byte
+ * @size: bytes, non-zero
+ *
+ * Steps from block to block, so a hostile @size costs one turn per
+ * preserved block it covers, and stops at the first page no block holds.
+ * Return: true when every page of [@phys, @phys + @size) is preserved and
+ * the range does not wrap.
+ */
+bool out_range_preserved(struct kho_out *out, uint64_t phys, uint64_t size)
+{
+	const struct kho_geometry *geo = &out->geo;
+	uint64_t last = phys + size - 1;
+	uint64_t pfn = kho_phys_to_pfn(geo, phys);
+	uint64_t last_pfn = kho_phys_to_pfn(geo, last);
+
+	if (!size || last < phys)
+		return false;
+	for (;;) {
+		uint64_t end = preserved_block_end(out, pfn);
+
+		/* No block; a block reaches 2^order0_bit pages at most. */
+		if (end <= pfn)
+			return false;
+		if (end > last_pfn)
+			return true;
+		pfn = end;
+	}
 }
 
 /* The order of the root FDT's block: one page, two where order 0 cannot be. */
@@ -334,8 +363,8 @@ int kho_add_subtree(struct kho_out *out, const char *name, void *blob,
 			return -EINVAL;
 	}
 	phys = out->ops.mem.virt_to_phys(out->ops.mem.ctx, blob);
-	/* The next kernel can only read the blob if it survives. */
-	if (!out_page_preserved(out, phys))
+	/* The next kernel can only read the blob if all of it survives. */
+	if (!out_range_preserved(out, phys, size))
 		return -EINVAL;
 
 	kho_lock_acquire(&out->lock);

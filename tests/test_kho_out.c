@@ -396,6 +396,9 @@ static void test_subtree(void **state)
 	void *blob = kho_alloc_preserve(out, 100);
 	void *blob2 = kho_alloc_preserve(out, 2 * f->e->page_size);
 	void *loose = kho_env_alloc(f->e, 0);
+	uint64_t page = f->e->page_size;
+	uint64_t run = kho_env_page_phys(f->e, 643);
+	char *run_blob = kho_env_va(f->e, run);
 	int node;
 
 	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob, 64), 0);
@@ -409,12 +412,33 @@ static void test_subtree(void **state)
 	assert_int_equal(kho_add_subtree(out, "memblock",
 					 (char *)blob2 + f->e->page_size + 8, 64),
 			 0);
+	/* So is a blob filling its block to the last byte... */
+	assert_int_equal(kho_add_subtree(out, "whole", blob, page), 0);
+	kho_remove_subtree(out, blob);
+	/* ...or one across adjacent blocks: pages 3..5 split as 3, 4..5. */
+	assert_int_equal(kho_preserve_pages(out, run, 3), 0);
+	assert_int_equal(
+		kho_add_subtree(out, "run", run_blob + 8, 3 * page - 8), 0);
+	kho_remove_subtree(out, run_blob + 8);
+	assert_int_equal(kho_add_subtree(out, "run", run_blob, 3 * page + 1),
+			 -EINVAL);
+	assert_int_equal(kho_unpreserve_pages(out, run, 3), 0);
+	/* One page preserved alone, the next one not. */
+	assert_int_equal(kho_preserve_folio(out, run, 0), 0);
 
 	kho_env_snapshot(f->e, out, &before);
 	assert_int_equal(kho_add_subtree(out, "kexec-metadata", blob2, 64),
 			 -EEXIST);
 	assert_int_equal(kho_add_subtree(out, "loose", loose, 64), -EINVAL);
 	assert_int_equal(kho_add_subtree(out, "a/b", blob2, 64), -EINVAL);
+	/* All of the blob must be preserved, not only its first page. */
+	assert_int_equal(kho_add_subtree(out, "big", blob, 1 << 20), -EINVAL);
+	assert_int_equal(kho_add_subtree(out, "big", run_blob + 8, page - 7),
+			 -EINVAL);
+	assert_int_equal(kho_add_subtree(out, "max", blob, SIZE_MAX), -EINVAL);
+	assert_int_equal(
+		kho_add_subtree(out, "max", (char *)blob2 + 8, SIZE_MAX - 4),
+		-EINVAL);
 	nr_warnings = 0;
 	assert_int_equal(kho_add_subtree(out, "", blob2, 64), -EINVAL);
 	assert_int_equal(nr_warnings, 1);
@@ -437,6 +461,7 @@ static void test_subtree(void **state)
 
 	kho_unpreserve_free(out, blob);
 	kho_unpreserve_free(out, blob2);
+	assert_int_equal(kho_unpreserve_folio(out, run, 0), 0);
 	kho_env_free(f->e, loose, 0);
 	fixture_free(f);
 }

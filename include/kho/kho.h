@@ -371,7 +371,8 @@ void kho_unpreserve_vmalloc(struct kho_out *out,
  * kho_add_subtree() - name a subsystem's blob in the root FDT
  * @out: outgoing handover
  * @name: node name, unique among subtrees, without '/'
- * @blob: the blob (a sub-FDT or a plain struct); its page must be preserved
+ * @blob: the blob (a sub-FDT or a plain struct); all of it, @size bytes
+ *	from @blob, must be in preserved memory (one block or adjacent ones)
  * @size: the blob's size in bytes, non-zero
  *
  * Adds a child node @name whose preserved-data property is the blob's
@@ -379,8 +380,10 @@ void kho_unpreserve_vmalloc(struct kho_out *out,
  * (both native-endian u64), as the kernel's kho_add_subtree(name, blob, size).
  * Context: takes the FDT lock.
  * Return: 0, -EEXIST (a subtree of that name exists), -EINVAL (bad name,
- * zero size, or @blob not in preserved memory), -ENOSPC (the FDT page is
- * full), -EIO (the FDT is corrupt); on failure the FDT is unchanged.
+ * zero size, or some byte of the blob not in preserved memory, a size
+ * wrapping the address space included: the next kernel would refuse the
+ * whole handover), -ENOSPC (the FDT page is full), -EIO (the FDT is
+ * corrupt); on failure the FDT is unchanged.
  */
 int kho_add_subtree(struct kho_out *out, const char *name, void *blob,
 		    size_t size);
