@@ -287,7 +287,7 @@ int kho_block_read(const struct kho_view *view, uint64_t head_pa,
 	uint64_t cap, phys, i, j, index = 0, count;
 	int ret;
 
-	if (KHO_WARN_ON(!view || !view->map))
+	if (KHO_WARN_ON(kho_view_unusable(view)))
 		return -EINVAL;
 	cap = kho_block_capacity(view->page_shift, entry_size);
 	if (!cap)

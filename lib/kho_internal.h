@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <kho/kho.h>
+#include <kho/view.h>
 
 #include "kho_errno.h"
 #include "kho_warn.h"
@@ -113,6 +114,18 @@ static inline const void *kho_map_range(const struct kho_geometry *geo,
 	}
 	/* ... and its last byte. */
 	return kho_mapped_at(mem, first, phys, last) ? first : NULL;
+}
+
+/*
+ * Can a format decoder read through @view? It needs map(), and a page size
+ * a geometry has (KHO_PAGE_SHIFT_MIN to KHO_PAGE_SHIFT_MAX): the formats
+ * size their pages, chunks and blocks by it, and a shift of 64 or more is
+ * no size at all. A caller's mistake: the decoders warn and return -EINVAL.
+ */
+static inline bool kho_view_unusable(const struct kho_view *view)
+{
+	return !view || !view->map || view->page_shift < KHO_PAGE_SHIFT_MIN ||
+	       view->page_shift > KHO_PAGE_SHIFT_MAX;
 }
 
 /*

@@ -74,7 +74,7 @@ int kho_memblock_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	const void *fdt;
 	int node, ret;
 
-	if (KHO_WARN_ON(!view || !view->map))
+	if (KHO_WARN_ON(kho_view_unusable(view)))
 		return -EINVAL;
 	ret = kho_view_map_fdt(view, &memblock_blob, phys, size, &fdt, err);
 	if (ret)

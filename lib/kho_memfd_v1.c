@@ -66,7 +66,7 @@ int kho_memfd_v1_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	unsigned int shift;
 	int ret;
 
-	if (KHO_WARN_ON(!view || !view->map))
+	if (KHO_WARN_ON(kho_view_unusable(view)))
 		return -EINVAL;
 	shift = view->page_shift;
 	ret = read_blob(view, phys, size, &data, &total, err);

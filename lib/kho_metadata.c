@@ -19,6 +19,8 @@ int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	const void *p;
 	int ret;
 
+	if (KHO_WARN_ON(kho_view_unusable(view)))
+		return -EINVAL;
 	if (!info)
 		info = &tmp;
 	kho_memset(info, 0, sizeof(*info));

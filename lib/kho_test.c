@@ -423,7 +423,7 @@ int kho_test_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	struct kho_view quiet;
 	int ret;
 
-	if (KHO_WARN_ON(!view || !view->map))
+	if (KHO_WARN_ON(kho_view_unusable(view)))
 		return -EINVAL;
 	ret = read_blob(view, phys, size, &local, err);
 	if (ret)

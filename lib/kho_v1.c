@@ -265,7 +265,7 @@ int kho_v1_read(const struct kho_view *view, uint64_t first,
 	struct v1_walk w;
 	int ret;
 
-	if (KHO_WARN_ON(!view || !view->map))
+	if (KHO_WARN_ON(kho_view_unusable(view)))
 		return -EINVAL;
 	if (!info)
 		info = &local;

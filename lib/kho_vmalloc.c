@@ -367,10 +367,7 @@ int kho_vmalloc_read(const struct kho_view *view, const struct kho_vmalloc *v,
 	struct vmalloc_cursor c = { .view = view, .v = v, .err = err };
 	int ret;
 
-	if (KHO_WARN_ON(!view || !view->map || !v))
-		return -EINVAL;
-	if (KHO_WARN_ON(view->page_shift < KHO_PAGE_SHIFT_MIN ||
-			view->page_shift > KHO_PAGE_SHIFT_MAX))
+	if (KHO_WARN_ON(kho_view_unusable(view) || !v))
 		return -EINVAL;
 	c.cap = KHO_VMALLOC_SIZE_OF(view->page_shift);
 

@@ -610,7 +610,7 @@ int kho_luo_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	size_t n;
 	int ret;
 
-	if (KHO_WARN_ON(!view || !view->map))
+	if (KHO_WARN_ON(kho_view_unusable(view)))
 		return -EINVAL;
 	if (size < sizeof(ser))
 		return kho_fail(err, -EINVAL,

@@ -277,7 +277,7 @@ int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 	unsigned int shift;
 	int ret;
 
-	if (KHO_WARN_ON(!view || !view->map))
+	if (KHO_WARN_ON(kho_view_unusable(view)))
 		return -EINVAL;
 	shift = view->page_shift;
 	blob = kho_view_map(view, phys, sizeof(ser));

@@ -3,7 +3,8 @@
  * test_bad_calls.c - the format modules' public functions called with an
  * impossible argument (NULL, or a context that was never initialised):
  * each returns -EINVAL and reports it through kho_warn_hook exactly once,
- * touching nothing: the radix walks without a callback too. Also a radix
+ * touching nothing: a view with a page size no geometry has, and the radix
+ * walks without a callback, too. Also a radix
  * tree destroyed twice (a no-op).
  */
 #include <errno.h>
@@ -21,11 +22,13 @@
 #include <kho/kho.h>
 #include <kho/kho_memblock.h>
 #include <kho/kho_memfd_v1.h>
+#include <kho/kho_metadata.h>
 #include <kho/kho_test.h>
 #include <kho/kho_v1.h>
 #include <kho/luo.h>
 #include <kho/memfd.h>
 #include <kho/radix.h>
+#include <kho/vmalloc.h>
 
 #include "lib/kho_env.h"
 
@@ -78,6 +81,49 @@ static void test_null_arguments(void **state)
 	REFUSED(kho_memfd_restore(NULL, 0, NULL, NULL, NULL, NULL));
 }
 
+static unsigned char view_mem[1 << 16];
+
+static const void *view_map(void *ctx, uint64_t phys, uint64_t len)
+{
+	if (phys > sizeof(view_mem) || len > sizeof(view_mem) - phys)
+		return NULL;
+	return view_mem + phys;
+}
+
+/*
+ * A view whose page size no geometry has: every decoder refuses it before
+ * it reads anything (a shift of 64 was undefined behaviour in several).
+ */
+static void test_view_bad_page_shift(void **state)
+{
+	static const unsigned int shifts[] = { 0, 11, 17, 63, 64, 200 };
+	struct kho_view view = { .map = view_map };
+	struct kho_vmalloc vm = { 0 };
+	struct kho_error err;
+	unsigned int i;
+	uint32_t csum;
+
+	for (i = 0; i < sizeof(shifts) / sizeof(shifts[0]); i++) {
+		view.page_shift = shifts[i];
+		REFUSED(kho_block_read(&view, 0x1000, 16, "t", NULL, NULL, NULL,
+				       &err));
+		REFUSED(kho_memblock_read(&view, 0x1000, 4096, NULL, NULL, NULL,
+					  &err));
+		REFUSED(kho_memfd_v1_read(&view, 0x1000, 4096, NULL, NULL, NULL,
+					  &err));
+		REFUSED(kho_metadata_read(&view, 0x1000, 4096, NULL, &err));
+		REFUSED(kho_test_read(&view, 0x1000, 4096, NULL, NULL, NULL,
+				      &err));
+		REFUSED(kho_test_verify(&view, 0x1000, 4096, KHO_CSUM_X86_64,
+					&csum, &err));
+		REFUSED(kho_v1_read(&view, 0x1000, 64, 100, NULL, NULL, NULL,
+				    &err));
+		REFUSED(kho_luo_read(&view, 0x1000, 4096, NULL, NULL, &err));
+		REFUSED(kho_memfd_read(&view, 0x1000, NULL, NULL, NULL, &err));
+		REFUSED(kho_vmalloc_read(&view, &vm, NULL, NULL, &err));
+	}
+}
+
 /* The radix walks without a callback, and the stats without a result. */
 static void test_radix_null_callbacks(void **state)
 {
@@ -119,6 +165,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_arguments),
+		cmocka_unit_test(test_view_bad_page_shift),
 		cmocka_unit_test(test_radix_destroy_twice),
 		cmocka_unit_test(test_radix_null_callbacks),
 	};

@@ -35,7 +35,10 @@ extern "C" {
  *	itself occupies (a chunk page, a block, a blob), with a short name of
  *	what it is. A non-zero return stops the decoder and is returned.
  * @ctx: passed to all four
- * @page_shift: the handover's page size, log2
+ * @page_shift: the handover's page size, log2: KHO_PAGE_SHIFT_MIN to
+ *	KHO_PAGE_SHIFT_MAX (<kho/abi.h>), as a geometry has. Every decoder
+ *	that reads through a view refuses one without @map or with another
+ *	@page_shift: -EINVAL, reported through kho_warn_hook, nothing read.
  * @scratch_alloc: optional; @len bytes of working memory for a decoder's
  *	own bookkeeping, or NULL. Only a check whose cost would otherwise grow
  *	with the square of what the handover holds asks (LUO's unique session
