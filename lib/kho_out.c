@@ -220,6 +220,14 @@ int kho_out_init_abi(struct kho_out *out, const struct kho_geometry *geo,
 		return ret;
 	if (!geometry_is(geo, &abi_geo) && !geometry_is_plain(geo))
 		return -EINVAL;
+	/*
+	 * Judged as the next kernel judges them: an area that wraps (or is
+	 * misaligned, outside RAM, overlapping another) would make the
+	 * overlap test of every preserve meaningless.
+	 */
+	if (KHO_WARN_ON(kho_check_scratch(&abi_geo, ops, scratch, nr_scratch,
+					  NULL, NULL)))
+		return -EINVAL;
 
 	kho_memset(out, 0, sizeof(*out));
 	out->geo = abi_geo;

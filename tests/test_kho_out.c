@@ -152,6 +152,45 @@ static void test_init_bad_args(void **state)
 	kho_env_destroy(e);
 }
 
+/*
+ * Scratch areas the next kernel would refuse are refused at init, with a
+ * warning: one running to 2^64 made every overlap test wrap, so a preserve
+ * inside it succeeded.
+ */
+static void test_init_bad_scratch(void **state)
+{
+	struct kho_env *e = kho_env_create(12, ENV_PHYS_BASE, ENV_PAGES);
+	uint64_t a = kho_env_page_phys(e, 100), page = e->page_size;
+	const struct kho_scratch bad[][2] = {
+		{ { a, UINT64_MAX }, { 0, 0 } },
+		{ { a, UINT64_MAX - a + 1 }, { 0, 0 } },
+		{ { a + 8, page }, { 0, 0 } },
+		{ { a, page + 8 }, { 0, 0 } },
+		{ { kho_env_page_phys(e, ENV_PAGES), page }, { 0, 0 } },
+		{ { a, 4 * page }, { a + 3 * page, page } },
+	};
+	struct kho_scratch good[2] = { { a, 4 * page }, { a + 4 * page, 0 } };
+	struct kho_out out;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		nr_warnings = 0;
+		assert_int_equal(kho_out_init(&out, &e->geo, &e->ops, bad[i],
+					      bad[i][1].size ? 2 : 1),
+				 -EINVAL);
+		assert_int_equal(nr_warnings, 1);
+		assert_int_equal(e->live_pages, 0);
+	}
+	assert_int_equal(kho_out_init(&out, &e->geo, &e->ops, good, 2), 0);
+	nr_warnings = 0;
+	assert_int_equal(kho_preserve_folio(&out, a + 3 * page, 0), -EINVAL);
+	assert_int_equal(nr_warnings, 1);
+	assert_int_equal(kho_preserve_folio(&out, a + 4 * page, 0), 0);
+	kho_out_destroy(&out);
+	assert_int_equal(e->live_pages, 0);
+	kho_env_destroy(e);
+}
+
 static bool has_block(struct kho_out *out, uint64_t phys, unsigned int order)
 {
 	return kho_radix_test_page(&out->tree, phys >> out->geo.page_shift,
@@ -579,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_root_fdt),
 		cmocka_unit_test(test_init_alloc_failure),
 		cmocka_unit_test(test_init_bad_args),
+		cmocka_unit_test(test_init_bad_scratch),
 		cmocka_unit_test(test_preserve_folio),
 		cmocka_unit_test(test_preserve_refused),
 		cmocka_unit_test(test_preserve_pages_split),

@@ -213,7 +213,9 @@ struct kho_in {
  * @geo: geometry of the page size (copied)
  * @ops: environment (copied); every op is needed
  * @scratch: this machine's scratch areas, kept by the caller while @out
- *	lives; memory overlapping one is never preserved
+ *	lives; memory overlapping one is never preserved. Each must pass
+ *	kho_check_scratch() (page-aligned, not wrapping, RAM at both ends, no
+ *	overlap; an empty area is allowed and covers nothing)
  * @nr_scratch: entries of @scratch
  *
  * Allocates the tree's root and the root FDT page (with
@@ -222,8 +224,9 @@ struct kho_in {
  * physical address as a native-endian u64. out->fdt_phys is what the
  * handover names; the FDT is handed over as one page.
  * Context: may allocate.
- * Return: 0, -EINVAL (bad geometry or missing op), -ENOMEM; on failure
- * nothing stays allocated.
+ * Return: 0, -EINVAL (bad geometry, missing op, or a scratch area
+ * kho_check_scratch() refuses, reported through kho_warn_hook), -ENOMEM;
+ * on failure nothing stays allocated.
  */
 int kho_out_init(struct kho_out *out, const struct kho_geometry *geo,
 		 const struct kho_env_ops *ops, const struct kho_scratch *scratch,
