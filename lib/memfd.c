@@ -8,6 +8,8 @@
  *   include/linux/kho/abi/memfd.h:81    struct memfd_luo_ser, 48 bytes
  *   include/linux/kho/abi/memfd.h:91    compatible "memfd-v2"
  *   mm/memfd_luo.c:106                  size 0: no folios, no array
+ *   mm/memfd_luo.c:133                  folios from memfd_pin_folios():
+ *                                       each once, so none shares memory
  *   mm/memfd_luo.c:152                  each folio kho_preserve_folio()'d
  *   mm/memfd_luo.c:200                  flags DIRTY | UPTODATE, always
  *   mm/memfd_luo.c:204                  the array: kho_preserve_vmalloc()
@@ -46,15 +48,105 @@ static unsigned int order_for_bytes(uint64_t bytes, unsigned int shift)
 	return order;
 }
 
+/*
+ * Sift @a[@root] down the max-heap @a[0, @n) of folio keys.
+ */
+static void heap_sift(uint64_t *a, uint64_t root, uint64_t n)
+{
+	uint64_t child, tmp;
+
+	while ((child = 2 * root + 1) < n) {
+		if (child + 1 < n && a[child + 1] > a[child])
+			child++;
+		if (a[root] >= a[child])
+			return;
+		tmp = a[root];
+		a[root] = a[child];
+		a[child] = tmp;
+		root = child;
+	}
+}
+
+/*
+ * Do two folios of @file share memory? A page-cache folio has one index in
+ * one file, so the kernel never hands the same folio over twice
+ * (memfd_pin_folios(), mm/memfd_luo.c:133); and the next kernel restores a
+ * folio once: kho_restore_page() clears its magic (kernel/liveupdate/
+ * kexec_handover.c:534), so a second entry at the same address fails the
+ * whole retrieve (mm/memfd_luo.c:436-442). The keys (address | order)
+ * are sorted in a scratch buffer, heapsort needing no more memory: each
+ * folio must end before the next one starts.
+ * Return: 0, -EINVAL (an overlap), -ENOMEM.
+ */
+static int folios_overlap(struct kho_out *out,
+			  const struct kho_memfd_file *file)
+{
+	const unsigned int shift = out->geo.page_shift;
+	const uint64_t n = file->nr_folios, low = (1ULL << shift) - 1;
+	unsigned int order = order_for_bytes(n * sizeof(uint64_t), shift);
+	uint64_t *key, i, tmp, end;
+	int ret = 0;
+
+	if (n < 2)
+		return 0;
+	if (order >= out->geo.order0_bit)
+		return -ENOMEM;
+	key = out->ops.alloc_pages(out->ops.mem.ctx, order);
+	if (!key)
+		return -ENOMEM;
+	/* A folio's order is below 64 and its address page-aligned. */
+	for (i = 0; i < n; i++)
+		key[i] = (file->folios[i].phys & ~low) | file->folios[i].order;
+	for (i = n / 2; i--;)
+		heap_sift(key, i, n);
+	for (i = n; --i;) {
+		tmp = key[0];
+		key[0] = key[i];
+		key[i] = tmp;
+		heap_sift(key, 0, i);
+	}
+	for (i = 1; i < n; i++) {
+		end = (key[i - 1] & ~low) +
+		      (1ULL << ((key[i - 1] & low) + shift));
+		/* A wrapping end is refused later, by kho_preserve_folio(). */
+		if (end > (key[i - 1] & ~low) && end > (key[i] & ~low)) {
+			ret = -EINVAL;
+			break;
+		}
+	}
+	out->ops.free_pages(out->ops.mem.ctx, key, order);
+	return ret;
+}
+
+/*
+ * Marks, in the array being written, a folio this call preserved (it was
+ * not before): the flags field's top bit, which no entry keeps.
+ */
+#define FOLIO_ADDED (1ULL << (63 - KHO_MEMFD_PFN_BITS))
+
+/* Entry @i of the folio array whose page addresses are @list. */
+static struct kho_memfd_folio_ser *folio_entry(const struct kho_mem_ops *mem,
+					       const uint64_t *list,
+					       uint64_t per_page, uint64_t i)
+{
+	struct kho_memfd_folio_ser *page =
+		mem->phys_to_virt(mem->ctx, list[i / per_page]);
+
+	return &page[i % per_page];
+}
+
 int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 		       uint64_t *ser_phys)
 {
 	const struct kho_mem_ops *mem;
 	unsigned int shift, list_order = 0;
-	uint64_t pages, per_page, nr_pages = 0, i, done = 0, prev_end = 0;
+	uint64_t pages, per_page = 1, nr_pages = 0, i = 0, done = 0;
+	uint64_t prev_end = 0;
+	struct kho_memfd_folio_ser *entry;
 	struct kho_memfd_v2_ser *ser;
 	struct kho_vmalloc folios;
 	uint64_t *list = NULL;
+	bool was;
 	int ret;
 
 	if (KHO_WARN_ON(!out || !file || !ser_phys ||
@@ -81,17 +173,15 @@ int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 			return -EINVAL;
 		prev_end = f->index + (1ULL << f->order);
 	}
+	ret = folios_overlap(out, file);
+	if (ret)
+		return ret;
 
 	ser = kho_alloc_preserve(out, sizeof(*ser));
 	if (!ser)
 		return -ENOMEM;
-	for (; done < file->nr_folios; done++) {
-		ret = kho_preserve_folio(out, file->folios[done].phys,
-					 file->folios[done].order);
-		if (ret)
-			goto err_folios;
-	}
 	if (file->nr_folios) {
+		/* The array first: it records which folios this call adds. */
 		per_page = (1ULL << shift) / FOLIO_SER_SIZE;
 		nr_pages = (file->nr_folios + per_page - 1) / per_page;
 		/* The array's page addresses, for kho_preserve_vmalloc(). */
@@ -99,7 +189,7 @@ int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 		list = out->ops.alloc_pages(mem->ctx, list_order);
 		if (!list) {
 			ret = -ENOMEM;
-			goto err_folios;
+			goto err_ser;
 		}
 		for (i = 0; i < nr_pages; i++) {
 			struct kho_memfd_folio_ser *page;
@@ -121,10 +211,28 @@ int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 				page[j].index = f->index;
 			}
 		}
+	}
+	for (; done < file->nr_folios; done++) {
+		const struct kho_memfd_folio *f = &file->folios[done];
+
+		was = kho_radix_test_page(&out->tree, f->phys >> shift,
+					  f->order);
+		ret = kho_preserve_folio(out, f->phys, f->order);
+		if (ret)
+			goto err_folios;
+		if (!was)
+			folio_entry(mem, list, per_page, done)->flags |=
+				FOLIO_ADDED;
+	}
+	if (file->nr_folios) {
 		ret = kho_preserve_vmalloc(out, list, (unsigned int)nr_pages, 0,
 					   KHO_VMALLOC_FLAG_VM_ALLOC, &folios);
 		if (ret)
-			goto err_array;
+			goto err_folios;
+		/* Nothing fails any more: the marks go. */
+		for (done = 0; done < file->nr_folios; done++)
+			folio_entry(mem, list, per_page, done)->flags &=
+				~FOLIO_ADDED;
 		kho_memcpy(&ser->folios, &folios, sizeof(folios));
 		out->ops.free_pages(mem->ctx, list, list_order);
 	}
@@ -136,15 +244,20 @@ int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 	*ser_phys = mem->virt_to_phys(mem->ctx, ser);
 	return 0;
 
+err_folios:
+	/* Only what this call added: a folio preserved before stays so. */
+	while (done--) {
+		entry = folio_entry(mem, list, per_page, done);
+		if (entry->flags & FOLIO_ADDED)
+			kho_unpreserve_folio(out, file->folios[done].phys,
+					     file->folios[done].order);
+	}
 err_array:
 	while (i--)
 		out->ops.free_pages(mem->ctx,
 				    mem->phys_to_virt(mem->ctx, list[i]), 0);
 	out->ops.free_pages(mem->ctx, list, list_order);
-err_folios:
-	while (done--)
-		kho_unpreserve_folio(out, file->folios[done].phys,
-				     file->folios[done].order);
+err_ser:
 	kho_unpreserve_free(out, ser);
 	return ret;
 }

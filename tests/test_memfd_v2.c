@@ -227,6 +227,78 @@ static void test_writer_refusals(void **state)
 	machine_free(&m);
 }
 
+/*
+ * A failed call removes only what it added: a folio the caller preserved
+ * before the call is still preserved afterwards.
+ */
+static void test_writer_keeps_earlier_folios(void **state)
+{
+	struct kho_env_snapshot before, after;
+	struct machine m;
+	uint64_t keep;
+
+	machine_init(&m, 12);
+	make_file(&m, 10, 0);
+	assert_int_equal(
+		kho_preserve_folio(&m.out, m.folios[2].phys, m.folios[2].order),
+		0);
+	assert_int_equal(
+		kho_preserve_folio(&m.out, m.folios[7].phys, m.folios[7].order),
+		0);
+	kho_env_snapshot(m.e, &m.out, &before);
+	/* A folio in scratch, late: folios 0..7 were preserved by then. */
+	keep = m.folios[8].phys;
+	m.folios[8].phys = kho_env_page_phys(m.e, 2);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
+	m.folios[8].phys = keep;
+	kho_env_snapshot(m.e, &m.out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&after);
+	assert_true(kho_radix_test_page(&m.out.tree, m.folios[2].phys >> 12,
+					m.folios[2].order));
+	assert_true(kho_radix_test_page(&m.out.tree, m.folios[7].phys >> 12,
+					m.folios[7].order));
+	assert_false(kho_radix_test_page(&m.out.tree, m.folios[3].phys >> 12,
+					 m.folios[3].order));
+	/* The call that succeeds then keeps them too. */
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	kho_env_snapshot_free(&before);
+	machine_free(&m);
+}
+
+/*
+ * Two folios of one file sharing memory: the kernel never writes that (a
+ * folio has one index) and its retrieve fails on the second restore of the
+ * same folio, so the writer refuses it, changing nothing.
+ */
+static void test_writer_shared_folio(void **state)
+{
+	struct kho_env_snapshot before, after;
+	struct machine m;
+	uint64_t keep;
+
+	machine_init(&m, 12);
+	make_file(&m, 10, 0);
+	kho_env_snapshot(m.e, &m.out, &before);
+	/* The same address twice, far apart in the array (both order 0). */
+	keep = m.folios[7].phys;
+	assert_int_equal(m.folios[7].order, 0);
+	assert_int_equal(m.folios[1].order, 0);
+	m.folios[7].phys = m.folios[1].phys;
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
+	/* A page inside another, larger folio (folio 0 is order 2). */
+	assert_int_equal(m.folios[0].order, 2);
+	m.folios[7].phys = m.folios[0].phys + 2 * m.e->page_size;
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
+	m.folios[7].phys = keep;
+	kho_env_snapshot(m.e, &m.out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&before);
+	kho_env_snapshot_free(&after);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	machine_free(&m);
+}
+
 static int op_preserve(void *arg)
 {
 	struct machine *m = arg;
@@ -659,6 +731,8 @@ int main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_writer_refusals),
+		cmocka_unit_test(test_writer_keeps_earlier_folios),
+		cmocka_unit_test(test_writer_shared_folio),
 		cmocka_unit_test(test_alloc_failure),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_last_folio_past_end),

@@ -107,9 +107,12 @@ struct kho_memfd_file {
  * Context: may allocate.
  * Return: 0; -EINVAL (a seal memfd-v2 cannot keep, a folio starting past
  * the end of the file, not in index order or at an index that is not a
- * multiple of its size, a folio the handover refuses); -ERANGE
- * (more than 2^32 - 1 pages); -ENOMEM. On failure nothing stays preserved
- * or allocated.
+ * multiple of its size, two folios sharing memory (the kernel never hands
+ * a folio over twice, and its retrieve fails on the second), a folio the
+ * handover refuses); -ERANGE (more than 2^32 - 1 pages); -ENOMEM. On
+ * failure the tree is as before the call: what the call preserved is
+ * released, and a folio the caller had preserved before stays preserved;
+ * nothing stays allocated.
  */
 int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 		       uint64_t *ser_phys);
