@@ -57,14 +57,16 @@ static bool overlaps_scratch(const struct kho_out *out, uint64_t phys,
  * May [phys, phys + nr_pages pages) be preserved? It must be page-aligned,
  * representable as tree keys, in RAM (the next kernel refuses a handover with
  * a block outside RAM) and clear of every scratch area (scratch is
- * overwritten at kexec).
+ * overwritten at kexec). A folio is contiguous memory by definition: its
+ * first and last pages tell. A run of pages is whatever the caller names
+ * and may cross a hole in RAM: with @every_page, each page is asked.
  */
 static int check_preservable(struct kho_out *out, uint64_t phys,
-			     uint64_t nr_pages)
+			     uint64_t nr_pages, bool every_page)
 {
 	const struct kho_geometry *geo = &out->geo;
 	uint64_t pfn = kho_phys_to_pfn(geo, phys);
-	uint64_t end_pfn = pfn + nr_pages;
+	uint64_t end_pfn = pfn + nr_pages, p;
 	void *ctx = out->ops.mem.ctx;
 
 	if (KHO_WARN_ON(!kho_page_aligned(geo, phys)) || KHO_WARN_ON(!nr_pages))
@@ -78,6 +80,10 @@ static int check_preservable(struct kho_out *out, uint64_t phys,
 	if (!out->ops.pfn_to_page(ctx, pfn) ||
 	    !out->ops.pfn_to_page(ctx, end_pfn - 1))
 		return -EINVAL;
+	for (p = pfn + 1; every_page && p < end_pfn - 1; p++) {
+		if (!out->ops.pfn_to_page(ctx, p))
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -281,7 +287,7 @@ int kho_preserve_folio(struct kho_out *out, uint64_t phys, unsigned int order)
 
 	ret = check_folio(out, phys, order);
 	if (!ret)
-		ret = check_preservable(out, phys, 1ULL << order);
+		ret = check_preservable(out, phys, 1ULL << order, false);
 	if (ret)
 		return ret;
 	return kho_radix_add_page(&out->tree, kho_phys_to_pfn(&out->geo, phys),
@@ -305,7 +311,7 @@ int kho_preserve_pages(struct kho_out *out, uint64_t phys, uint64_t nr_pages)
 {
 	int ret;
 
-	ret = check_preservable(out, phys, nr_pages);
+	ret = check_preservable(out, phys, nr_pages, true);
 	if (ret)
 		return ret;
 	/* The kernel's split; a failure removes what this call added. */

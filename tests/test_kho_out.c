@@ -265,6 +265,60 @@ static void test_preserve_refused(void **state)
 	fixture_free(f);
 }
 
+/* RAM with a hole: pages [HOLE_FIRST, HOLE_END) of the env have no page. */
+#define HOLE_FIRST 100
+#define HOLE_END 110
+
+static struct kho_page *(*ram_pfn_to_page)(void *ctx, uint64_t pfn);
+static uint64_t hole_base_pfn;
+
+static struct kho_page *holey_pfn_to_page(void *ctx, uint64_t pfn)
+{
+	if (pfn >= hole_base_pfn + HOLE_FIRST && pfn < hole_base_pfn + HOLE_END)
+		return NULL;
+	return ram_pfn_to_page(ctx, pfn);
+}
+
+/*
+ * A run of pages may cross a hole in RAM, which the next kernel refuses:
+ * every page of a run is checked, not only its ends. A folio is contiguous
+ * memory by definition: its first and last pages are checked.
+ */
+static void test_preserve_pages_hole(void **state)
+{
+	struct kho_env *e = kho_env_create(12, ENV_PHYS_BASE, ENV_PAGES);
+	struct kho_env_ops ops = e->ops;
+	struct kho_env_snapshot before, after;
+	struct kho_out out;
+
+	ram_pfn_to_page = e->ops.pfn_to_page;
+	hole_base_pfn = ENV_PHYS_BASE >> 12;
+	ops.pfn_to_page = holey_pfn_to_page;
+	assert_int_equal(kho_out_init(&out, &e->geo, &ops, NULL, 0), 0);
+	kho_env_snapshot(e, &out, &before);
+	/* 96..115 splits as 96..111 (order 4) and 112..115: ends in RAM. */
+	assert_int_equal(kho_preserve_pages(&out, kho_env_page_phys(e, 96), 20),
+			 -EINVAL);
+	assert_int_equal(kho_preserve_pages(&out, kho_env_page_phys(e, 99), 2),
+			 -EINVAL);
+	assert_int_equal(kho_preserve_pages(&out, kho_env_page_phys(e, 105), 1),
+			 -EINVAL);
+	assert_int_equal(kho_preserve_folio(&out, kho_env_page_phys(e, 100), 0),
+			 -EINVAL);
+	kho_env_snapshot(e, &out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&before);
+	kho_env_snapshot_free(&after);
+	/* Up to the hole, and from its end, is fine. */
+	assert_int_equal(kho_preserve_pages(&out, kho_env_page_phys(e, 90), 10),
+			 0);
+	assert_int_equal(kho_preserve_pages(&out, kho_env_page_phys(e, 110), 6),
+			 0);
+	kho_out_destroy(&out);
+	assert_int_equal(e->live_pages, 0);
+	kho_env_destroy(e);
+}
+
 /* pfn 3..16 splits as (3, 0), (4, 2), (8, 3): min(ctz(pfn), ilog2(left)). */
 static void test_preserve_pages_split(void **state)
 {
@@ -622,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_preserve_folio),
 		cmocka_unit_test(test_preserve_refused),
 		cmocka_unit_test(test_preserve_pages_split),
+		cmocka_unit_test(test_preserve_pages_hole),
 		cmocka_unit_test(test_preserve_alloc_failure),
 		cmocka_unit_test(test_alloc_preserve),
 		cmocka_unit_test(test_alloc_preserve_failure),

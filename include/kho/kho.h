@@ -265,9 +265,14 @@ void kho_out_destroy(struct kho_out *out);
  * @phys: physical address, aligned to the block
  * @order: log2 of its pages; the next kernel restores it with that order
  *
- * The block must be in RAM and clear of every scratch area.
+ * The block must be in RAM and clear of every scratch area. A folio is
+ * contiguous memory by definition, so only its first and last pages are
+ * asked of pfn_to_page() (the kernel's kho_preserve_folio() asks nothing:
+ * it holds the struct folio); a caller naming a "folio" across a hole in
+ * RAM gets a handover the next kernel refuses.
  * Context: takes the tree lock; may allocate tree nodes.
- * Return: 0, -EINVAL (misaligned, in scratch or outside RAM), -ERANGE
+ * Return: 0, -EINVAL (misaligned, in scratch, or first or last page outside
+ * RAM), -ERANGE
  * (order or address beyond what a key holds), -ENOMEM; on failure the tree
  * is unchanged.
  */
@@ -294,10 +299,14 @@ int kho_unpreserve_folio(struct kho_out *out, uint64_t phys, unsigned int order)
  * min(ctz(pfn), ilog2(pages left)); kho_restore_pages() walks the same split.
  * The run must be in RAM and clear of every scratch area; on kho-v2 with
  * 16 KiB pages it must start and end on an even page, as that tree has
- * no place for an order-0 block.
+ * no place for an order-0 block. A run is any range the caller names and
+ * may cross a hole in RAM, which the next kernel refuses, so every page is
+ * asked of pfn_to_page(): the check costs one call per page (about 1.5 ns
+ * a page here, against a preserve that otherwise costs per block).
  * Context: takes the tree lock; may allocate tree nodes.
- * Return: 0, -EINVAL, -ERANGE, -ENOMEM; on failure the blocks this call
- * added are removed again.
+ * Return: 0, -EINVAL (misaligned, no pages, in scratch, or some page outside
+ * RAM), -ERANGE, -ENOMEM; on failure the blocks this call added are removed
+ * again.
  */
 int kho_preserve_pages(struct kho_out *out, uint64_t phys, uint64_t nr_pages);
 
