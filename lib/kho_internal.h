@@ -260,4 +260,14 @@ void in_unrestore_block(struct kho_in *in, uint64_t pfn,
 			    unsigned int order);
 bool in_block_stamped(struct kho_in *in, uint64_t pfn, unsigned int order);
 
+/* sort.c */
+/* <0, 0 or >0 as @a sorts before, with or after @b; @ctx: the caller's. */
+typedef int (*kho_cmp_fn)(const void *a, const void *b, const void *ctx);
+/*
+ * Sort @n elements of @size bytes at @base in place by @cmp (heapsort: no
+ * memory, no recursion, n log n steps for any input; not stable).
+ */
+void kho_sort(void *base, uint64_t n, size_t size, kho_cmp_fn cmp,
+	      const void *ctx);
+
 #endif /* KHO_INTERNAL_H */

@@ -380,9 +380,11 @@ static int rec_name_cmp(const struct name_check *c, const struct name_rec *a,
 	return kho_memcmp(na, nb, sizeof(na));
 }
 
-static int rec_cmp(const struct name_check *c, const struct name_rec *a,
-		   const struct name_rec *b)
+/* kho_sort()'s order of two records @x, @y of the check @ctx. */
+static int rec_cmp(const void *x, const void *y, const void *ctx)
 {
+	const struct name_rec *a = x, *b = y;
+	const struct name_check *c = ctx;
 	int d;
 
 	if (a->hash != b->hash)
@@ -391,42 +393,6 @@ static int rec_cmp(const struct name_check *c, const struct name_rec *a,
 	if (d)
 		return d;
 	return a->index < b->index ? -1 : a->index > b->index;
-}
-
-static void rec_swap(struct name_rec *a, struct name_rec *b)
-{
-	struct name_rec t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/* Heap sort: no recursion, no extra memory, n log n whatever the input. */
-static void sift_down(const struct name_check *c, uint64_t root, uint64_t n)
-{
-	struct name_rec *r = c->recs;
-	uint64_t child;
-
-	while ((child = 2 * root + 1) < n) {
-		if (child + 1 < n && rec_cmp(c, &r[child], &r[child + 1]) < 0)
-			child++;
-		if (rec_cmp(c, &r[root], &r[child]) >= 0)
-			return;
-		rec_swap(&r[root], &r[child]);
-		root = child;
-	}
-}
-
-static void sort_recs(const struct name_check *c)
-{
-	uint64_t i, end;
-
-	for (i = c->nr / 2; i-- > 0;)
-		sift_down(c, i, c->nr);
-	for (end = c->nr; end-- > 1;) {
-		rec_swap(&c->recs[0], &c->recs[end]);
-		sift_down(c, 0, end);
-	}
 }
 
 static int fill_rec(const void *entry, uint64_t phys, uint64_t index,
@@ -447,7 +413,7 @@ static void sorted_check(struct name_check *c)
 	kho_block_read(c->view, c->sessions_pa,
 		       sizeof(struct kho_luo_session_ser), "LUO sessions",
 		       fill_rec, c, NULL, NULL);
-	sort_recs(c);
+	kho_sort(c->recs, c->nr, sizeof(*c->recs), rec_cmp, c);
 	for (i = 1; i < c->nr; i++) {
 		const struct name_rec *a = &c->recs[i - 1], *b = &c->recs[i];
 

@@ -48,23 +48,11 @@ static unsigned int order_for_bytes(uint64_t bytes, unsigned int shift)
 	return order;
 }
 
-/*
- * Sift @a[@root] down the max-heap @a[0, @n) of folio keys.
- */
-static void heap_sift(uint64_t *a, uint64_t root, uint64_t n)
+static int key_order(const void *a, const void *b, const void *ctx)
 {
-	uint64_t child, tmp;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	while ((child = 2 * root + 1) < n) {
-		if (child + 1 < n && a[child + 1] > a[child])
-			child++;
-		if (a[root] >= a[child])
-			return;
-		tmp = a[root];
-		a[root] = a[child];
-		a[child] = tmp;
-		root = child;
-	}
+	return x < y ? -1 : x > y;
 }
 
 /*
@@ -74,8 +62,8 @@ static void heap_sift(uint64_t *a, uint64_t root, uint64_t n)
  * folio once: kho_restore_page() clears its magic (kernel/liveupdate/
  * kexec_handover.c:534), so a second entry at the same address fails the
  * whole retrieve (mm/memfd_luo.c:436-442). The keys (address | order)
- * are sorted in a scratch buffer, heapsort needing no more memory: each
- * folio must end before the next one starts.
+ * are sorted in a scratch buffer: each folio must end before the next one
+ * starts.
  * Return: 0, -EINVAL (an overlap), -ENOMEM.
  */
 static int folios_overlap(struct kho_out *out,
@@ -84,7 +72,7 @@ static int folios_overlap(struct kho_out *out,
 	const unsigned int shift = out->geo.page_shift;
 	const uint64_t n = file->nr_folios, low = (1ULL << shift) - 1;
 	unsigned int order = order_for_bytes(n * sizeof(uint64_t), shift);
-	uint64_t *key, i, tmp, end;
+	uint64_t *key, i, end;
 	int ret = 0;
 
 	if (n < 2)
@@ -97,14 +85,7 @@ static int folios_overlap(struct kho_out *out,
 	/* A folio's order is below 64 and its address page-aligned. */
 	for (i = 0; i < n; i++)
 		key[i] = (file->folios[i].phys & ~low) | file->folios[i].order;
-	for (i = n / 2; i--;)
-		heap_sift(key, i, n);
-	for (i = n; --i;) {
-		tmp = key[0];
-		key[0] = key[i];
-		key[i] = tmp;
-		heap_sift(key, 0, i);
-	}
+	kho_sort(key, n, sizeof(*key), key_order, NULL);
 	for (i = 1; i < n; i++) {
 		end = (key[i - 1] & ~low) +
 		      (1ULL << ((key[i - 1] & low) + shift));
