@@ -105,6 +105,8 @@ struct sim_conf {
  * @ram_bytes: size of ram.img, the sum of the ranges
  * @nr_pages: page frames of RAM (ram_bytes / page_size)
  * @fd: ram.img
+ * @lock_fd: machine.conf, locked (sim_machine_lock()) while the machine is
+ *	open
  * @ram: ram.img mapped MAP_SHARED (read-only when @readonly)
  * @readonly: opened for inspection; nothing may be written
  */
@@ -115,6 +117,7 @@ struct sim_machine {
 	uint64_t ram_bytes;
 	uint64_t nr_pages;
 	int fd;
+	int lock_fd;
 	uint8_t *ram;
 	bool readonly;
 };
@@ -228,18 +231,36 @@ int sim_machine_create(const char *dir, const struct sim_conf *conf,
 		       struct sim_error *e);
 
 /**
+ * sim_machine_lock() - lock a machine directory against other processes
+ * @dir: the directory (its machine.conf must exist)
+ * @exclusive: for a writer (kho boot, kho debug corrupt): no other holder;
+ *	else shared, for a reader (kho inspect DIR, kho machine offset): other
+ *	readers too, no writer
+ * @e: why it failed
+ *
+ * flock(2) on DIR/machine.conf, never waited for: held until the
+ * descriptor returned is closed, or the process ends.
+ * Return: the locked descriptor; -EBUSY when another process holds a lock
+ * that conflicts, or another negative errno.
+ */
+int sim_machine_lock(const char *dir, bool exclusive, struct sim_error *e);
+
+/**
  * sim_machine_open() - open a machine directory and map its RAM
  * @m: filled in
  * @dir: the directory
  * @readonly: map read-only (inspection)
  * @e: why it failed
  *
- * Return: 0 or a negative errno.
+ * The machine is locked (sim_machine_lock()), exclusively unless
+ * @readonly, until sim_machine_close().
+ * Return: 0; -EBUSY when another process has it open (for writing, or
+ * when this is not @readonly, at all); or another negative errno.
  */
 int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 		     struct sim_error *e);
 
-/* Unmap and close. */
+/* Unmap, close and unlock. */
 void sim_machine_close(struct sim_machine *m);
 
 /**

@@ -7,14 +7,101 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "machine.h"
+
+/*
+ * "pid N" of a process holding a flock(2) lock on @path, as /proc/locks
+ * lists it ("1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234 0 EOF"), or "pid
+ * unknown" (no /proc, a holder in another pid namespace, or one gone).
+ */
+static const char *lock_holder(const char *path, char *buf, size_t len)
+{
+	char line[256], dev[64];
+	unsigned long long ino;
+	struct stat st;
+	FILE *f;
+	long pid;
+
+	snprintf(buf, len, "pid unknown");
+	if (stat(path, &st))
+		return buf;
+	snprintf(dev, sizeof(dev), "%02x:%02x:", major(st.st_dev),
+		 minor(st.st_dev));
+	f = fopen("/proc/locks", "re");
+	if (!f)
+		return buf;
+	while (fgets(line, sizeof(line), f)) {
+		char kind[16], where[64];
+
+		/* A waiter's line has "->" before its kind: never matched. */
+		if (sscanf(line, "%*[^:]: %15s %*s %*s %ld %63s", kind, &pid,
+			   where) != 3 ||
+		    strcmp(kind, "FLOCK") || pid <= 0 ||
+		    strncmp(where, dev, strlen(dev)) ||
+		    sscanf(where + strlen(dev), "%llu", &ino) != 1 ||
+		    ino != (unsigned long long)st.st_ino)
+			continue;
+		/*
+		 * The pid is the one that took the lock: a holder that got
+		 * the file from it across fork(2) may outlive it.
+		 */
+		if (!kill((pid_t)pid, 0) || errno == EPERM)
+			snprintf(buf, len, "pid %ld", pid);
+		break;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The lock is on machine.conf, not ram.img nor the handover record:
+ * machine.conf is the file that makes a directory a machine and the first
+ * one every opener reads, so the lock is there to take before ram.img or
+ * the record is looked at, for kho boot and kho inspect alike; and no
+ * command writes or replaces it, so every process locks the same inode
+ * (the record is replaced by rename(2): a lock on it would be on a file
+ * that is no longer there). flock(2), not fcntl(2): it belongs to the open
+ * file, so it is not lost when another descriptor of the same file in the
+ * process is closed, and it goes with the process when that dies.
+ */
+int sim_machine_lock(const char *dir, bool exclusive, struct sim_error *e)
+{
+	char path[PATH_MAX], who[32];
+	int fd, err;
+
+	if (snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir) >=
+	    (int)sizeof(path))
+		return sim_fail(e, -ENAMETOOLONG, SIM_DIR_TOO_LONG, strlen(dir),
+				SIM_DIR_LEN - 1);
+	fd = sim_open_file(path, O_RDONLY, e);
+	if (fd < 0)
+		return fd;
+	/* LOCK_NB: a machine in use is refused at once, never waited for. */
+	while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB)) {
+		err = errno;
+		if (err == EINTR)
+			continue;
+		close(fd);
+		if (err == EWOULDBLOCK)
+			return sim_fail(
+				e, -EBUSY,
+				"%s is in use by another process (%s), which holds a lock on %s",
+				dir, lock_holder(path, who, sizeof(who)), path);
+		return sim_fail(e, -err, "cannot lock %s: %s", path,
+				strerror(err));
+	}
+	return fd;
+}
 
 int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 		     struct sim_error *e)
@@ -25,10 +112,21 @@ int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
+	m->lock_fd = -1;
 	/* It refuses a @dir too long for m->dir. */
 	ret = sim_conf_read(dir, &m->conf, e);
 	if (ret)
 		return ret;
+	/*
+	 * Held until sim_machine_close(): one writer (a boot), or any
+	 * number of readers, which never see a machine half written.
+	 */
+	m->lock_fd = sim_machine_lock(dir, !readonly, e);
+	if (m->lock_fd < 0) {
+		ret = m->lock_fd;
+		m->lock_fd = -1;
+		return ret;
+	}
 	strcpy(m->dir, dir);
 	m->page_size = 1ULL << m->conf.page_shift;
 	for (unsigned int i = 0; i < m->conf.nr_ranges; i++)
@@ -40,7 +138,7 @@ int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 	if (m->fd < 0) {
 		ret = m->fd;
 		m->fd = -1;
-		return ret;
+		goto unlock;
 	}
 	if (fstat(m->fd, &st)) {
 		ret = sim_fail(e, -errno, "cannot stat %s", path);
@@ -66,6 +164,9 @@ int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 close:
 	close(m->fd);
 	m->fd = -1;
+unlock:
+	close(m->lock_fd);
+	m->lock_fd = -1;
 	return ret;
 }
 
@@ -75,8 +176,12 @@ void sim_machine_close(struct sim_machine *m)
 		munmap(m->ram, m->ram_bytes);
 	if (m->fd >= 0)
 		close(m->fd);
+	/* Last: the machine is whole again (its mapping is gone). */
+	if (m->lock_fd >= 0)
+		close(m->lock_fd);
 	m->ram = NULL;
 	m->fd = -1;
+	m->lock_fd = -1;
 }
 
 const struct sim_ram_range *sim_ram_range_of(const struct sim_machine *m,

@@ -38,12 +38,12 @@ grep -q 'preserve *guest: 1.25 GiB, 1 x 1 GiB + 128 x 2 MiB folios$' "$T/out" ||
 [ -z "$(ls -A "$T/tmp")" ] || fail "the demo machine was left in \$TMPDIR: $(ls "$T/tmp")"
 
 # A boot that fails stops the chain: FAIL, exit 1, the kept --dir intact.
-# Boot 1 keeps ram.img open, so with one descriptor past stdio it cannot
-# open a handover. (A handover.tmp directory in --dir was the way in;
-# machine create refuses that directory now.) Descriptors 3 to 9 that the
-# caller may have left open are closed first, so that the limit leaves
-# exactly one.
-if (exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- && ulimit -n 4 &&
+# Boot 1 keeps machine.conf (its lock) and ram.img open, so with two
+# descriptors past stdio it cannot open a handover. (A handover.tmp
+# directory in --dir was the way in; machine create refuses that directory
+# now.) Descriptors 3 to 9 that the caller may have left open are closed
+# first, so that the limit leaves exactly two.
+if (exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- && ulimit -n 5 &&
 	exec "$KHO" demo --dir "$T/stop" --abi v3) >"$T/out" 2>"$T/err"; then
 	fail "stop: a failed chain exited 0"
 fi

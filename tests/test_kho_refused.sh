@@ -71,6 +71,51 @@ if "$KHO" boot "$M" >/dev/null 2>"$T/err"; then
 fi
 grep -q "not the 32 of struct kho_data" "$T/err" || fail "short record: $(cat "$T/err")"
 
+# A machine in use is refused at once, never waited for: a boot locks
+# DIR/machine.conf exclusively (flock(2)), an inspect shared. The lock is
+# held here by the shell itself (fd 9, locked through flock(1)) for as long
+# as the test needs it, instead of racing two boots.
+M="$T/busy"
+cp -r --sparse=always "$B" "$M"
+before=$(cksum "$M/ram.img" "$M/handover" | awk '{ print $1 $2 }')
+exec 9<"$M/machine.conf"
+flock -x -n 9 || fail "busy: cannot lock $M/machine.conf"
+busy="$M is in use by another process (pid N), which holds a lock on $M/machine.conf"
+for cmd in "boot $M --preserve memfd:1M --kexec" "boot $M" "inspect $M" \
+	"machine offset $M 0x1000" "debug corrupt $M fdt-header"; do
+	rc=0
+	# shellcheck disable=SC2086 # the words of $cmd are arguments
+	timeout 20 "$KHO" $cmd >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "busy: kho $cmd: exit status $rc, not 1: $(cat "$T/err")"
+	# The pid /proc/locks gives is flock(1)'s, gone: "pid unknown"
+	# (a live holder is named). debug corrupt says its name first.
+	[ "$(sed 's/(pid [0-9a-z]*)/(pid N)/; s/^kho: debug corrupt: /kho: /' "$T/err")" = "kho: $busy." ] ||
+		fail "busy: kho $cmd said: $(cat "$T/err")"
+	[ ! -s "$T/out" ] || fail "busy: kho $cmd began: $(cat "$T/out")"
+done
+after=$(cksum "$M/ram.img" "$M/handover" | awk '{ print $1 $2 }')
+[ "$before" = "$after" ] || fail "busy: a refused command changed the machine"
+# Shared: readers go together, a boot is refused.
+flock -s -n 9 || fail "busy: cannot make the lock shared"
+"$KHO" inspect "$M" >/dev/null 2>"$T/err" ||
+	fail "busy: inspect beside a reader: $(cat "$T/err")"
+"$KHO" machine offset "$M" 0x1000 >/dev/null 2>"$T/err" ||
+	fail "busy: machine offset beside a reader: $(cat "$T/err")"
+rc=0
+"$KHO" boot "$M" >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "busy: boot beside a reader: exit status $rc"
+grep -q "is in use by another process" "$T/err" ||
+	fail "busy: boot beside a reader said: $(cat "$T/err")"
+after=$(cksum "$M/ram.img" "$M/handover" | awk '{ print $1 $2 }')
+[ "$before" = "$after" ] || fail "busy: a refused boot changed the machine"
+# Unlocked: the boot runs, and its lock goes with it.
+exec 9<&-
+"$KHO" boot "$M" >"$T/out" 2>"$T/err" || fail "busy: boot once free: $(cat "$T/err")"
+grep -q "verdict *PASS: every preserved byte" "$T/out" || fail "busy: no PASS once free"
+flock -x -n "$M/machine.conf" true || fail "busy: a finished boot left its lock"
+rm -rf "$M"
+echo "refused: a machine in use refused at once, unchanged; readers share it"
+
 # A boot that would have to remove or write DIR/handover in a directory it
 # cannot write in, or in a sticky one where the record is neither its own
 # nor in its own directory, is refused before the scrub, nothing changed. Root ignores permissions (CI runs this as root): the boots run as

@@ -172,6 +172,16 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 	ret = sim_conf_read(dir, conf, e);
 	if (ret)
 		goto out;
+	/*
+	 * Shared, until memsrc_close(): no boot writes the machine while it
+	 * is read, and other readers may read it too.
+	 */
+	ms->lock_fd = sim_machine_lock(dir, false, e);
+	if (ms->lock_fd < 0) {
+		ret = ms->lock_fd;
+		ms->lock_fd = -1;
+		goto out;
+	}
 	ms->page_shift = conf->page_shift;
 	snprintf(path, sizeof(path), "%s/" SIM_RAM_FILE, dir);
 	ret = open_file(ms, path, 0, &st, e);
@@ -652,6 +662,7 @@ int memsrc_open(struct memsrc *ms, const char *spec, struct sim_error *e)
 
 	memset(ms, 0, sizeof(*ms));
 	ms->fd = -1;
+	ms->lock_fd = -1;
 	snprintf(ms->name, sizeof(ms->name), "%s", spec);
 	sp = malloc(sizeof(*sp));
 	if (!sp)
@@ -687,6 +698,9 @@ void memsrc_close(struct memsrc *ms)
 	if (ms->fd >= 0)
 		close(ms->fd);
 	ms->fd = -1;
+	if (ms->lock_fd >= 0)
+		close(ms->lock_fd);
+	ms->lock_fd = -1;
 	free(ms->seg);
 	ms->seg = NULL;
 	ms->nr_seg = 0;

@@ -70,6 +70,8 @@ struct memsrc_seg {
  * @name: the source as the user spelled it, for messages
  * @path: the file read
  * @fd: that file, read-only
+ * @lock_fd: a machine directory's machine.conf, locked shared
+ *	(sim_machine_lock()) while the source is open; -1 for the others
  * @seg: segments, ascending, not overlapping
  * @nr_seg: entries of @seg
  * @ram: RAM ranges (@seg coalesced where they touch)
@@ -84,6 +86,7 @@ struct memsrc {
 	char name[4096];
 	char path[4096];
 	int fd;
+	int lock_fd;
 	struct memsrc_seg *seg;
 	unsigned int nr_seg;
 	struct kho_mem_region *ram;
