@@ -159,3 +159,14 @@ int sim_read_file(const char *path, size_t max, char **buf, size_t *len,
 		*len = n;
 	return 0;
 }
+
+int sim_check_text(const char *path, const char *text, size_t len,
+		   struct sim_error *e)
+{
+	const char *nul = memchr(text, '\0', len);
+
+	if (nul)
+		return sim_fail(e, -EINVAL, "%s: a NUL byte at offset %zu",
+				path, (size_t)(nul - text));
+	return 0;
+}

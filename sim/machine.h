@@ -376,6 +376,21 @@ int sim_read_file(const char *path, size_t max, char **buf, size_t *len,
 		  struct sim_error *e);
 
 /**
+ * sim_check_text() - refuse a text file that holds a NUL byte
+ * @path: the file, for the message
+ * @text: its bytes, as sim_read_file() gave them
+ * @len: their length
+ * @e: why it is refused
+ *
+ * A parser of text stops at a NUL: what follows it would be dropped
+ * without a word, so every text file the tool parses (machine.conf,
+ * /proc/iomem) is checked first.
+ * Return: 0, or -EINVAL: "PATH: a NUL byte at offset N".
+ */
+int sim_check_text(const char *path, const char *text, size_t len,
+		   struct sim_error *e);
+
+/**
  * sim_parse_size() - "256M", "4G", "64K", "4096", "0x1000"
  * @s: text
  * @out: bytes

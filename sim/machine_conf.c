@@ -304,13 +304,14 @@ static int check_dir_name(const char *dir, struct sim_error *e)
 int sim_conf_read(const char *dir, struct sim_conf *conf, struct sim_error *e)
 {
 	char path[PATH_MAX], *text;
+	size_t len;
 	int ret;
 
 	ret = check_dir_name(dir, e);
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "%s/" SIM_CONF_FILE, dir);
-	ret = sim_read_file(path, SIM_CONF_MAX, &text, NULL, e);
+	ret = sim_read_file(path, SIM_CONF_MAX, &text, &len, e);
 	if (ret == -ENOENT || ret == -ENOTDIR)
 		return sim_fail(
 			e, ret,
@@ -318,7 +319,9 @@ int sim_conf_read(const char *dir, struct sim_conf *conf, struct sim_error *e)
 			dir);
 	if (ret)
 		return ret;
-	ret = sim_conf_parse(conf, text, path, e);
+	ret = sim_check_text(path, text, len, e);
+	if (!ret)
+		ret = sim_conf_parse(conf, text, path, e);
 	free(text);
 	return ret;
 }

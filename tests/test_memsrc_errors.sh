@@ -69,6 +69,10 @@ broken conf
 echo "ram = 0x8000000 0x1000 node=0" >>"$T/conf/machine.conf"
 broken hugeconf
 head -c 1100000 /dev/zero | tr '\0' '#' >>"$T/hugeconf/machine.conf"
+broken nulconf
+conf_len=$(wc -c <"$T/nulconf/machine.conf")
+printf '\000' >>"$T/nulconf/machine.conf"
+echo "# after the NUL" >>"$T/nulconf/machine.conf"
 broken confdir
 rm "$T/confdir/machine.conf"
 mkdir "$T/confdir/machine.conf"
@@ -88,6 +92,9 @@ $H elfcore "raw:$T/img@0" "$T/kold" --kcore --extra-ram 0x1000@0
 # iomem stand-ins.
 echo "5000-4000 : System RAM" >"$T/iomem.bad"
 echo "00000000-00000fff : Reserved" >"$T/iomem.noram"
+# A NUL byte ended the text there: the RAM after it was never seen.
+{ printf '00000000-00000fff : Reserved\n'; printf '\000'
+  printf '100000000-103ffffff : System RAM\n'; } >"$T/iomem.nul"
 head -c 1100000 /dev/zero | tr '\0' '\n' >"$T/iomem.huge"
 : >"$T/empty"
 mkfifo "$T/fifo"
@@ -125,6 +132,7 @@ done <<LIST
 1|$T/kold gives no physical addresses (p_paddr is 0 in several segments)|kcore:$T/kold||
 1|$T/conf/machine.conf: ram range at 0x8000000 is not above the one before it|$T/conf||
 1|$T/hugeconf/machine.conf is larger than 1048576 bytes|$T/hugeconf||
+1|$T/nulconf/machine.conf: a NUL byte at offset $conf_len\.$|$T/nulconf||
 1|cannot read $T/confdir/machine.conf: Is a directory|$T/confdir||
 1|cannot open $T/noram/ram.img: No such file or directory|$T/noram||
 1|$T/short/ram.img is 67108864 bytes but machine.conf needs 134217728: truncated|$T/short||
@@ -133,6 +141,7 @@ done <<LIST
 1|cannot read $T: Is a directory|devmem|$T|$T/devmem
 1|$T/iomem.bad:1: bad range|devmem|$T/iomem.bad|$T/devmem
 1|$T/iomem.noram lists no System RAM|devmem|$T/iomem.noram|$T/devmem
+1|$T/iomem.nul: a NUL byte at offset 29|devmem|$T/iomem.nul|$T/devmem
 1|$T/iomem.huge is larger than 1048576 bytes|devmem|$T/iomem.huge|$T/devmem
 LIST
 exec 3>&-

@@ -511,6 +511,8 @@ static void test_open_refused(void **state)
 	struct sim_machine m;
 	struct sim_conf c;
 	char *big, d[512], text[4096];
+	size_t nul_at;
+	int n;
 
 	strcpy(d, at("m"));
 
@@ -543,6 +545,21 @@ static void test_open_refused(void **state)
 		     "cannot read %s: %s", at("m/machine.conf"),
 		     strerror(EISDIR));
 	assert_int_equal(rmdir(at("m/machine.conf")), 0);
+
+	/*
+	 * A NUL byte would end the text there: what follows it (here the
+	 * ram lines) was dropped, and ram.img's size blamed.
+	 */
+	small_conf(&c);
+	n = sim_conf_format(&c, text, sizeof(text));
+	assert_true(n > 0);
+	nul_at = strstr(text, "\nram") - text + 1;
+	text[nul_at] = '\0';
+	write_text(at("m/machine.conf"), text, n);
+	expect_error(sim_machine_open(&m, d, false, &e), -EINVAL, &e,
+		     "%s: a NUL byte at offset %zu", at("m/machine.conf"),
+		     nul_at);
+	assert_int_equal(unlink(at("m/machine.conf")), 0);
 
 	/* A FIFO is refused, not waited on (nobody ever writes to it). */
 	assert_int_equal(mkfifo(at("m/machine.conf"), 0644), 0);

@@ -461,11 +461,17 @@ static int parse_iomem(struct memsrc *ms, const char *iomem_path,
 	unsigned int cap = 0, line = 0;
 	bool any_addr = false;
 	char *text, *p, *nl;
+	size_t len;
 	int ret;
 
-	ret = sim_read_file(iomem_path, MEMSRC_IOMEM_MAX, &text, NULL, e);
+	ret = sim_read_file(iomem_path, MEMSRC_IOMEM_MAX, &text, &len, e);
 	if (ret)
 		return ret;
+	ret = sim_check_text(iomem_path, text, len, e);
+	if (ret) {
+		free(text);
+		return ret;
+	}
 	for (p = text; p && *p; p = nl) {
 		unsigned long long start, end;
 		char *q;
