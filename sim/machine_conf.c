@@ -211,9 +211,10 @@ static int conf_check(struct sim_conf *conf, const char *where,
 int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 		   struct sim_error *e)
 {
-	char *copy;
-	bool have_page_size = false;
+	/* The line each key was given on, 0 if not yet: given once. */
+	int page_size_line = 0, scratch_line = 0, arch_line = 0;
 	int line = 0, ret = 0;
+	char *copy;
 
 	memset(conf, 0, sizeof(*conf));
 	conf->page_shift = KHO_PAGE_SHIFT_MIN;
@@ -223,6 +224,7 @@ int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 	/* strtok_r skips empty lines; count lines by hand to name them. */
 	for (char *p = copy, *nl; p && !ret; p = nl) {
 		char *key, *val, *eq;
+		int *seen;
 
 		line++;
 		nl = strchr(p, '\n');
@@ -243,6 +245,20 @@ int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 		*eq = '\0';
 		val = trim(eq + 1);
 		key = trim(key);
+		/* ram lines are a list; every other key is said once. */
+		seen = !strcmp(key, "page_size")   ? &page_size_line :
+		       !strcmp(key, "kho_scratch") ? &scratch_line :
+		       !strcmp(key, "arch")	   ? &arch_line :
+						     NULL;
+		if (seen && *seen) {
+			ret = sim_fail(
+				e, -EINVAL,
+				"%s:%d: %s given twice (first on line %d)",
+				where, line, key, *seen);
+			break;
+		}
+		if (seen)
+			*seen = line;
 		if (!strcmp(key, "page_size")) {
 			uint64_t ps;
 
@@ -254,7 +270,6 @@ int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 				break;
 			}
 			conf->page_shift = __builtin_ctzll(ps);
-			have_page_size = true;
 		} else if (!strcmp(key, "ram")) {
 			ret = parse_ram(conf, val, where, line, e);
 		} else if (!strcmp(key, "kho_scratch")) {
@@ -284,7 +299,7 @@ int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 	free(copy);
 	if (ret)
 		return ret;
-	if (!have_page_size)
+	if (!page_size_line)
 		return sim_fail(e, -EINVAL, "%s: no page_size line", where);
 	return conf_check(conf, where, e);
 }

@@ -102,6 +102,20 @@ static void test_parse_refused(void **state)
 		"page_size = 4096\nkho_scratch = "
 		"0123456789012345678901234567890123456789012345678901234567890123\n",
 		"machine.conf:2: kho_scratch value too long");
+	/* Each key but ram (a list) is given once: the last did not win. */
+	expect_refused(
+		"page_size = 4096\nram = 0 0x1000000\npage_size = 65536\n",
+		"machine.conf:3: page_size given twice (first on line 1)");
+	expect_refused(
+		"page_size = 4096\nram = 0 0x1000000\npage_size = 4096\n",
+		"machine.conf:3: page_size given twice (first on line 1)");
+	expect_refused("page_size = 4096\narch = arm64\n# x\narch = x86_64\n"
+		       "ram = 0 0x1000000\n",
+		       "machine.conf:4: arch given twice (first on line 2)");
+	expect_refused(
+		"page_size = 4096\nkho_scratch = 200%\n"
+		"ram = 0 0x1000000\n kho_scratch=50%\n",
+		"machine.conf:4: kho_scratch given twice (first on line 2)");
 }
 
 /* One ram line more than a machine may have: the line is named. */
