@@ -118,12 +118,16 @@ expect_table <<LIST
 2|boot: one machine directory only ("$M" and "$T/y")|boot $M $T/y
 2|boot: no machine directory given (kho boot DIR).|boot --kexec
 2|boot: --abi needs a version (kho-v2, kho-v3, kho-v4)|boot $M --abi
-2|boot: --abi kho-v1: libkho writes kho-v2, kho-v3 and kho-v4 (kho-v1 is read only)|boot $M --abi kho-v1
-2|boot: --abi v9: libkho writes|boot $M --abi v9
+2|boot: --abi "kho-v1": libkho writes kho-v2, kho-v3 and kho-v4 (kho-v1 is read only)|boot $M --abi kho-v1
+2|boot: --abi "v9": libkho writes|boot $M --abi v9
 2|boot: --preserve "$long": no such client|boot $M --preserve $long
 2|boot: --preserve "kexec-metadata:4M": kexec-metadata preserves 73 bytes and takes no size|boot $M --preserve kexec-metadata:4M
-2|demo: --abi kho-v1: libkho writes|demo --abi kho-v1
+2|demo: --abi "kho-v1": libkho writes|demo --abi kho-v1
 LIST
+# An empty value is shown quoted, as every value there.
+expect_error 'boot: --abi "": libkho writes kho-v2, kho-v3 and kho-v4' \
+	"$KHO" boot "$M" --abi ""
+[ "$rc" -eq 2 ] || fail "--abi \"\" exited $rc, not 2"
 [ "$before" = "$(state "$M")" ] || fail "a refused command changed the machine"
 cp "$M/machine.conf" "$T/conf"
 echo "ram = 0x0 0x1000 node=0" >>"$M/machine.conf"
@@ -428,6 +432,8 @@ expect_table <<LIST
 2|machine create: --nodes "+2" is not 1 to 16|machine create $T/y --ram 128M --nodes +2
 2|machine offset: "0x0x1000" is not an address|machine offset $M 0x0x1000
 2|boot: --preserve "memfd:0x0x100000": "0x0x100000" is not a size like 64M|boot $M --preserve memfd:0x0x100000
+2|boot: --preserve "memfd:0": a size must be at least 1 byte|boot $M --preserve memfd:0
+2|boot: --preserve "guest:0x0": a size must be at least 1 byte|boot $M --preserve guest:0x0
 LIST
 expect_error 'machine create: --nodes " 2" is not 1 to 16' "$KHO" machine create "$T/y" --ram 128M --nodes " 2"
 [ "$rc" -eq 2 ] || fail "--nodes \" 2\" exited $rc"

@@ -75,7 +75,7 @@ done <<LIST
 1||cannot create a directory in $T/none: No such file or directory
 1|--dir $T/stop|$T/stop already holds a machine ($T/stop/machine.conf)
 2|--bogus|unknown argument --bogus (--dir DIR keeps the machine
-2|--abi kho-v9|--abi kho-v9: libkho writes kho-v2, kho-v3 and kho-v4
+2|--abi kho-v9|--abi "kho-v9": libkho writes kho-v2, kho-v3 and kho-v4
 2|--abi|--abi
 LIST
 

@@ -68,10 +68,16 @@ int parse_preserve(struct boot_args *args, const char *spec,
 				"--preserve \"%s\": %s preserves %" PRIu64
 				" bytes and takes no size",
 				spec, name, size);
-	if (colon && (sim_parse_size(colon + 1, &size) || !size))
+	if (colon && sim_parse_size(colon + 1, &size))
 		return sim_fail(e, -EINVAL,
 				"--preserve \"%s\": \"%s\" is not a size like 64M",
 				spec, colon + 1);
+	/* Every client preserves any size from one byte (a page holds it). */
+	if (colon && !size)
+		return sim_fail(
+			e, -EINVAL,
+			"--preserve \"%s\": a size must be at least 1 byte",
+			spec);
 	for (unsigned int i = 0; i < args->nr; i++)
 		if (args->req[i].cl == cl)
 			return sim_fail(e, -EINVAL, "--preserve %s given twice", name);
@@ -611,8 +617,9 @@ const struct kho_abi_version *parse_abi(const char *cmd, const char *arg)
 		 arg);
 	v = kho_abi_find(name);
 	if (!v || v->mem_map != KHO_MEM_MAP_RADIX) {
-		tool_error("%s: --abi %s: libkho writes kho-v2, kho-v3 and kho-v4 (kho-v1 is read only)",
-			   cmd, arg);
+		tool_error(
+			"%s: --abi \"%s\": libkho writes kho-v2, kho-v3 and kho-v4 (kho-v1 is read only)",
+			cmd, arg);
 		return NULL;
 	}
 	return v;
