@@ -185,6 +185,26 @@ static void test_empty_file(void **state)
 	machine_free(&m);
 }
 
+/*
+ * With folio @i of @m's file moved to @phys, preserving the file is refused
+ * (-EINVAL) and changes nothing; the folio is moved back.
+ */
+static void refused_at(struct machine *m, unsigned int i, uint64_t phys)
+{
+	struct kho_env_snapshot before, after;
+	uint64_t keep = m->folios[i].phys;
+
+	kho_env_snapshot(m->e, &m->out, &before);
+	m->folios[i].phys = phys;
+	assert_int_equal(kho_memfd_preserve(&m->out, &m->file, &m->blob),
+			 -EINVAL);
+	m->folios[i].phys = keep;
+	kho_env_snapshot(m->e, &m->out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&before);
+	kho_env_snapshot_free(&after);
+}
+
 static void test_writer_refusals(void **state)
 {
 	struct kho_env_snapshot before, after;
@@ -215,10 +235,7 @@ static void test_writer_refusals(void **state)
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -ERANGE);
 	m.file.size = size;
 	/* A folio in scratch, late: what was preserved is released. */
-	keep = m.folios[8].phys;
-	m.folios[8].phys = kho_env_page_phys(m.e, 2);
-	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
-	m.folios[8].phys = keep;
+	refused_at(&m, 8, kho_env_page_phys(m.e, 2));
 	kho_env_snapshot(m.e, &m.out, &after);
 	assert_true(kho_env_snapshot_equal(&before, &after));
 	kho_env_snapshot_free(&before);
@@ -233,9 +250,7 @@ static void test_writer_refusals(void **state)
  */
 static void test_writer_keeps_earlier_folios(void **state)
 {
-	struct kho_env_snapshot before, after;
 	struct machine m;
-	uint64_t keep;
 
 	machine_init(&m, 12);
 	make_file(&m, 10, 0);
@@ -245,15 +260,8 @@ static void test_writer_keeps_earlier_folios(void **state)
 	assert_int_equal(
 		kho_preserve_folio(&m.out, m.folios[7].phys, m.folios[7].order),
 		0);
-	kho_env_snapshot(m.e, &m.out, &before);
 	/* A folio in scratch, late: folios 0..7 were preserved by then. */
-	keep = m.folios[8].phys;
-	m.folios[8].phys = kho_env_page_phys(m.e, 2);
-	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
-	m.folios[8].phys = keep;
-	kho_env_snapshot(m.e, &m.out, &after);
-	assert_true(kho_env_snapshot_equal(&before, &after));
-	kho_env_snapshot_free(&after);
+	refused_at(&m, 8, kho_env_page_phys(m.e, 2));
 	assert_true(kho_radix_test_page(&m.out.tree, m.folios[2].phys >> 12,
 					m.folios[2].order));
 	assert_true(kho_radix_test_page(&m.out.tree, m.folios[7].phys >> 12,
@@ -262,7 +270,6 @@ static void test_writer_keeps_earlier_folios(void **state)
 					 m.folios[3].order));
 	/* The call that succeeds then keeps them too. */
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
-	kho_env_snapshot_free(&before);
 	machine_free(&m);
 }
 
@@ -273,28 +280,17 @@ static void test_writer_keeps_earlier_folios(void **state)
  */
 static void test_writer_shared_folio(void **state)
 {
-	struct kho_env_snapshot before, after;
 	struct machine m;
-	uint64_t keep;
 
 	machine_init(&m, 12);
 	make_file(&m, 10, 0);
-	kho_env_snapshot(m.e, &m.out, &before);
 	/* The same address twice, far apart in the array (both order 0). */
-	keep = m.folios[7].phys;
 	assert_int_equal(m.folios[7].order, 0);
 	assert_int_equal(m.folios[1].order, 0);
-	m.folios[7].phys = m.folios[1].phys;
-	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
+	refused_at(&m, 7, m.folios[1].phys);
 	/* A page inside another, larger folio (folio 0 is order 2). */
 	assert_int_equal(m.folios[0].order, 2);
-	m.folios[7].phys = m.folios[0].phys + 2 * m.e->page_size;
-	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
-	m.folios[7].phys = keep;
-	kho_env_snapshot(m.e, &m.out, &after);
-	assert_true(kho_env_snapshot_equal(&before, &after));
-	kho_env_snapshot_free(&before);
-	kho_env_snapshot_free(&after);
+	refused_at(&m, 7, m.folios[0].phys + 2 * m.e->page_size);
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
 	machine_free(&m);
 }
