@@ -13,11 +13,14 @@ mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 l2=$(lscpu 2>/dev/null | sed -n 's/^L2 cache:[[:space:]]*//p')
 l3=$(lscpu 2>/dev/null | sed -n 's/^L3 cache:[[:space:]]*//p')
 hv=$(lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor:[[:space:]]*//p')
+# Some guests' lscpu gives no cache sizes: then /proc/cpuinfo's, if any.
+caches="${l2:+ L2 $l2,}${l3:+ L3 $l3,}"
+[ -n "$caches" ] || caches=$(sed -n 's/^cache size[[:space:]]*: \(.*\)$/ cache \1 a CPU,/p' /proc/cpuinfo | head -1)
 commit=$(git -C "$(dirname "$0")/.." rev-parse --short HEAD 2>/dev/null || echo unknown)
 cat <<MD
 Run of $(date -u '+%Y-%m-%d %H:%M UTC'), libkho at commit $commit, \`make bench\`
 (\`sh bench/run.sh build/bench/kho-bench full\`), gcc $(gcc -dumpfullversion) -O2.
-Machine: $(nproc) CPUs, $cpu at ${mhz%.*} MHz${hv:+ (a $hv guest)}, L2 $l2, L3 $l3,
+Machine: $(nproc) CPUs, $cpu at ${mhz%.*} MHz${hv:+ (a $hv guest)},$caches
 $mem of memory, Linux $(uname -r). Shared and noisy: medians over
 $(awk -F, 'NR == 2 { print $6 }' "$dir/results.csv") interleaved runs.
 $(sed -n 's/^kho-bench: libkho.s range walk runs its \(.*\)$/The range walk ran its \1./p' "$dir/output.txt")
