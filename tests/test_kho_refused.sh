@@ -139,10 +139,14 @@ locked() {
 	[ "${2-}" = handover ] || rm "$M/handover"
 	chmod 666 "$M/ram.img"
 	chmod 555 "$M"
+	saved
+}
+# saved: keep $M's RAM and record as they are now, for unchanged.
+saved() {
 	cp --sparse=always "$M/ram.img" "$T/ram.before"
 	[ ! -e "$M/handover" ] || cp "$M/handover" "$T/handover.before"
 }
-# unchanged WHAT: RAM and the record byte-identical to what locked saved.
+# unchanged WHAT: RAM and the record byte-identical to what saved kept.
 unchanged() {
 	cmp -s "$M/ram.img" "$T/ram.before" || fail "$1: ram.img changed"
 	if [ -e "$T/handover.before" ]; then
@@ -172,8 +176,7 @@ else
 		"$M is not writable: this KHO boot could not remove the handover it consumes (Permission denied)" \
 		boot "$M"
 	unchanged "KHO boot, unwritable directory"
-	cp --sparse=always "$M/ram.img" "$T/ram.before"
-	cp "$M/handover" "$T/handover.before"
+	saved
 	refused "KHO boot with --kexec, unwritable directory" \
 		"$M is not writable: the kexec could not write its handover there (Permission denied)" \
 		boot "$M" --preserve guest:8M --kexec
@@ -220,8 +223,7 @@ else
 			"$M/handover cannot be removed: $M is a sticky directory (mode 1777) and uid 65534 owns neither it (uid 0) nor the file (uid 65533), so this KHO boot could not remove the handover it consumes (Operation not permitted)" \
 			boot "$M"
 		unchanged "sticky directory, another user's record"
-		cp --sparse=always "$M/ram.img" "$T/ram.before"
-		cp "$M/handover" "$T/handover.before"
+		saved
 		refused "sticky directory, another user's record, --kexec" \
 			"$M/handover cannot be removed: $M is a sticky directory (mode 1777) and uid 65534 owns neither it (uid 0) nor the file (uid 65533), so the kexec could not replace it with the next handover (Operation not permitted)" \
 			boot "$M" --preserve guest:8M --kexec
