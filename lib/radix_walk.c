@@ -711,24 +711,25 @@ static inline uint64_t ctz_any(uint64_t x)
 }
 
 #ifdef RADIX_VEC
-/* Eight edges: @pos's low bytes, widened, << @count, + @base; the rest. */
-static inline RADIX_VEC_TARGET __m512i store_eight(uint64_t *p, __m512i pos,
-						   __m128i count, __m512i base)
+/* Eight edges: the bit numbers in @bytes' low eight, << @count, + @base. */
+static inline RADIX_VEC_TARGET void store_eight(uint64_t *p, __m128i bytes,
+						__m128i count, __m512i base)
 {
-	__m512i v = _mm512_cvtepu8_epi64(_mm512_castsi512_si128(pos));
+	__m512i v = _mm512_cvtepu8_epi64(bytes);
 
 	_mm512_storeu_si512(p,
 			    _mm512_add_epi64(_mm512_sll_epi64(v, count), base));
-	return _mm512_alignr_epi64(pos, pos, 1);
 }
 
 /*
  * The @nr edges of @b as addresses @wphys + (i << @shift), eight per vector
  * store: vpcompressb packs the numbers of @b's set bits (taken from the
  * bytes 0..63) into the low bytes, and each eight widen to 64 bits. @slots
- * (rounded up to 8) are stored whatever @b holds. Only the VEC build calls
- * it, and gcc inlines it there alone (it is not always_inline: elsewhere the
- * target would not allow it; clang may keep it out of line).
+ * (rounded up to 8) are stored whatever @b holds: the first sixteen come
+ * from the low 128 bits by an in-lane shift, not a shuffle across the
+ * vector. Only the VEC build calls it, and gcc inlines it there alone (it
+ * is not always_inline: elsewhere the target would not allow it; clang may
+ * keep it out of line).
  */
 static inline RADIX_VEC_TARGET void
 word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr, uint64_t wphys,
@@ -742,14 +743,22 @@ word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr, uint64_t wphys,
 	const __m512i base = _mm512_set1_epi64(wphys);
 	const __m128i count = _mm_cvtsi32_si128(shift);
 	__m512i pos = _mm512_maskz_compress_epi8(b, bit_numbers);
-	unsigned int i;
+	const __m128i low = _mm512_castsi512_si128(pos);
+	unsigned int i = 8;
 
 	/* The stores made whatever @b holds, then those it needs beyond. */
-#pragma GCC unroll 2
-	for (i = 0; i == 0 || i < slots; i += 8)
-		pos = store_eight(&p[i], pos, count, base);
-	for (; i < nr; i += 8)
-		pos = store_eight(&p[i], pos, count, base);
+	store_eight(p, low, count, base);
+	if (slots > 8) {
+		store_eight(&p[8], _mm_srli_si128(low, 8), count, base);
+		i = 16;
+	}
+	if (__builtin_expect(i >= nr, 1))
+		return;
+	pos = _mm512_alignr_epi64(pos, pos, i / 8);
+	for (; i < nr; i += 8) {
+		store_eight(&p[i], _mm512_castsi512_si128(pos), count, base);
+		pos = _mm512_alignr_epi64(pos, pos, 1);
+	}
 }
 #endif
 

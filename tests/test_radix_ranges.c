@@ -288,7 +288,8 @@ static void test_order_counts(void **state)
  * Leaves of different densities one after another, so that the stores per
  * word change from leaf to leaf: sparse (about one run a word), medium
  * (three), dense (every other page: 64 edges a word, the loop beyond the
- * slots), a leaf that is whole, then sparse again; runs cross each pair of
+ * slots) twice, so that the second takes the most stores a word and still
+ * loops, a leaf that is whole, then sparse again; runs cross each pair of
  * leaves.
  */
 static void test_densities(void **state)
@@ -296,7 +297,7 @@ static void test_densities(void **state)
 	for (size_t p = 0; p < NR_SMALL_SHIFTS; p++) {
 		struct fix f;
 		uint64_t lp, pfn, seed = 99 + p;
-		const unsigned int gap[] = { 60, 18, 1, 0, 60, 1 };
+		const unsigned int gap[] = { 60, 18, 1, 1, 0, 60, 1 };
 
 		setup(&f, page_shifts[p]);
 		lp = leaf_pages(&f);
