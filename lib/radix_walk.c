@@ -573,10 +573,21 @@ static inline int merge_run(struct range_merge *m, uint64_t start, uint64_t end)
 #define EDGE_BATCH 128
 
 struct edge_buf {
-	/* A word adds at most BITS_PER_WORD edges once n < EDGE_BATCH. */
+	/*
+	 * A word adds at most BITS_PER_WORD edges once n < EDGE_BATCH. The
+	 * edges start at pair 1: pair 0 is room for a finished range to go
+	 * out in the same array as the runs after it (merge_pairs()).
+	 *
+	 *   pair  [    0    ][    1    ][    2    ] ...
+	 *   at              [ 0 ][ 1 ][ 2 ][ 3 ] ...
+	 */
 	union {
-		uint64_t at[EDGE_BATCH + BITS_PER_WORD];
-		struct kho_radix_range pair[(EDGE_BATCH + BITS_PER_WORD) / 2];
+		struct {
+			uint64_t room[2];
+			uint64_t at[EDGE_BATCH + BITS_PER_WORD];
+		};
+		struct kho_radix_range
+			pair[1 + (EDGE_BATCH + BITS_PER_WORD) / 2];
 	};
 };
 
@@ -855,16 +866,21 @@ scan_words(struct edge_scan *s, uint64_t *at, unsigned int n,
 }
 
 /*
- * @nr runs of the primary order, ascending, none starting at or after @last.
- * When no other order's run starts before @last and the range being built
- * ends before the second run, every run after the first is final as it is
- * (a gap separates two runs of one order) and they go out as one array;
- * the last one stays the range being built. Otherwise each is merged.
+ * @nr runs of the primary order, ascending, none starting at or after @last,
+ * in e->pair[1..nr]. When no other order's run starts before @last, the
+ * first run joins the range being built or follows it, and the range then
+ * being built ends before the second run, the runs after the first are
+ * final as they are (a gap separates two runs of one order). What goes out
+ * before them takes the pairs in front: pair 1 (the first run's, merged
+ * into it) the range being built, pair 0 a finished range if one waits, so
+ * that one call takes them all unless more wait. The last run stays the
+ * range being built. Otherwise each run is merged.
  */
-static int merge_pairs(struct range_merge *m, const struct kho_radix_range *r,
+static int merge_pairs(struct range_merge *m, struct edge_buf *e,
 		       unsigned int nr, uint64_t last)
 {
-	unsigned int i = 0;
+	struct kho_radix_range *r = &e->pair[1];
+	unsigned int i = 0, from = 1;
 	int ret;
 
 	if (nr >= 2 && m->next > last) {
@@ -874,12 +890,18 @@ static int merge_pairs(struct range_merge *m, const struct kho_radix_range *r,
 		i = 1;
 	}
 	if (i && m->end < r[1].start) {
-		ret = merge_out(m, m->start, m->end);
-		if (!ret)
+		r[0].start = m->start;
+		r[0].end = m->end;
+		if (m->nout == 1) {
+			e->pair[0] = m->out[0];
+			from = 0;
+		} else {
 			ret = merge_deliver(m, m->out, m->nout);
+			if (ret)
+				return ret;
+		}
 		m->nout = 0;
-		if (!ret)
-			ret = merge_deliver(m, &r[1], nr - 2);
+		ret = merge_deliver(m, &e->pair[from], nr - from);
 		m->start = r[nr - 1].start;
 		m->end = r[nr - 1].end;
 		return ret;
@@ -904,8 +926,8 @@ edges_flush(struct range_merge *m, struct edge_buf *e, unsigned int *n,
 	const unsigned int pairs = *n / 2;
 	int ret;
 
-	ret = direct ? merge_deliver(m, e->pair, pairs) :
-		       merge_pairs(m, e->pair, pairs, e->at[*n - 1]);
+	ret = direct ? merge_deliver(m, &e->pair[1], pairs) :
+		       merge_pairs(m, e, pairs, e->at[*n - 1]);
 	e->at[0] = e->at[*n - 1];
 	*n &= 1;
 	return ret;

@@ -363,6 +363,38 @@ static void test_batches_with_other_orders(void **state)
 	}
 }
 
+/*
+ * A block of a larger order, taken in with the batch of edges it starts in,
+ * that covers the first run of the next batch and ends before its second:
+ * that batch goes out whole, led by the block's range, not by its first run.
+ * Runs of one page every third page up to the block; in its first word the
+ * same; in its second word one run; the next runs after a gap past its end.
+ * Where a batch ends depends on how many edges came before, so the dense
+ * runs start at each page of three words in turn: one start puts the end of
+ * a batch at the block's middle.
+ */
+static void test_block_leads_batch(void **state)
+{
+	const uint64_t block = 1024, order = 7, past = block + 136;
+
+	for (size_t p = 0; p < NR_SMALL_SHIFTS; p++) {
+		for (uint64_t first = 0; first < 192; first++) {
+			struct fix f;
+			uint64_t pfn;
+
+			setup(&f, page_shifts[p]);
+			for (pfn = first; pfn < block + 64; pfn += 3)
+				add(&f, pfn, 0);
+			add(&f, block + 70, 0);
+			for (pfn = past; pfn < past + 600; pfn += 3)
+				add(&f, pfn, 0);
+			add(&f, block, order);
+			check(&f, "a block leading a batch");
+			teardown(&f);
+		}
+	}
+}
+
 static int stop_batch(const struct kho_radix_range *r, size_t nr, void *arg)
 {
 	size_t *calls = arg;
@@ -415,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_runs_across_words_and_leaves),
 		cmocka_unit_test(test_densities),
 		cmocka_unit_test(test_batches_with_other_orders),
+		cmocka_unit_test(test_block_leads_batch),
 		cmocka_unit_test(test_full_leaves),
 		cmocka_unit_test(test_each_order_alone),
 		cmocka_unit_test(test_orders_mixed),
