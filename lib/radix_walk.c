@@ -736,9 +736,11 @@ static inline RADIX_VEC_TARGET void store_eight(uint64_t *p, __m128i bytes,
  * The @nr edges of @b as addresses @wphys + (i << @shift), eight per vector
  * store: vpcompressb packs the numbers of @b's set bits (taken from the
  * bytes 0..63) into the low bytes, and each eight widen to 64 bits. @slots
- * (rounded up to 8) are stored whatever @b holds: the first sixteen come
- * from the low 128 bits by an in-lane shift, not a shuffle across the
- * vector. Only the VEC build calls it, and gcc inlines it there alone (it
+ * are stored whatever @b holds, eight a store: four slots take one store,
+ * eight or twelve two, since a word with more edges than the stores made
+ * costs a mispredicted loop, and on W5 (about four edges a word) one in
+ * fifteen words had more than eight. The first sixteen come from the low
+ * 128 bits by an in-lane shift, not a shuffle across the vector. Only the VEC build calls it, and gcc inlines it there alone (it
  * is not always_inline: elsewhere the target would not allow it; clang may
  * keep it out of line).
  */
@@ -759,7 +761,7 @@ word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr, uint64_t wphys,
 
 	/* The stores made whatever @b holds, then those it needs beyond. */
 	store_eight(p, low, count, base);
-	if (slots > 8) {
+	if (slots > 4) {
 		store_eight(&p[8], _mm_srli_si128(low, 8), count, base);
 		i = 16;
 	}
