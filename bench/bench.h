@@ -238,6 +238,12 @@ struct bench_impl {
 	int (*del_run)(void *s, uint64_t pfn, uint64_t nr, unsigned int order);
 	/* Everything preserved, reserved into @out (reset by the caller). */
 	int (*walk)(void *s, struct range_array *out);
+	/*
+	 * Optional: the same walk with a consumer that only counts the
+	 * ranges into *@nr, to time the walk without what is done with its
+	 * output (kho-bench --parts).
+	 */
+	int (*walk_count)(void *s, uint64_t *nr);
 	/* Metadata bytes the structure takes for its content. */
 	uint64_t (*memory)(void *s);
 	/* Nodes (pages) for page-based structures, 0 when not meaningful. */

@@ -113,6 +113,21 @@ static int lk_walk_batches(void *s, struct range_array *out)
 	return kho_radix_walk_range_batches(&l->tree, lk_batch_cb, out);
 }
 
+static int lk_count_cb(const struct kho_radix_range *r, size_t nr, void *arg)
+{
+	(void)r;
+	*(uint64_t *)arg += nr;
+	return 0;
+}
+
+static int lk_walk_count(void *s, uint64_t *nr)
+{
+	struct lk *l = s;
+
+	*nr = 0;
+	return kho_radix_walk_range_batches(&l->tree, lk_count_cb, nr);
+}
+
 static void lk_stats(struct lk *l, struct kho_radix_stats *st)
 {
 	int err = kho_radix_get_stats(&l->tree, st);
@@ -173,6 +188,7 @@ const struct bench_impl impl_libkho_batch = {
 	.add_run = lk_add_run,
 	.del_run = lk_del_run,
 	.walk = lk_walk_batches,
+	.walk_count = lk_walk_count,
 	.memory = lk_memory,
 	.nodes = lk_nodes,
 	.destroy = lk_destroy,

@@ -6,12 +6,14 @@
  * Usage: kho-bench [--quick] [--reps N] [--csv PATH] [--goals PATH]
  *                  [--sweep PATH | --no-sweep] [--wall] [--single-threaded]
  *                  [--workloads W1,W4,...] [--impls libkho,kernel-like,...]
+ *                  [--parts PATH]
  *
  * Every walk's result (the merged reserved ranges) is compared with a model
  * computed from the workload itself; any difference aborts the run with
  * exit status 2. The table goes to stdout; --csv writes one row per
  * (workload, implementation), --goals one row per goal of issue 4, --sweep
- * the fragmentation sweep (run unless --no-sweep or --workloads).
+ * the fragmentation sweep (run unless --no-sweep or --workloads), --parts
+ * where libkho's walk time goes, warm (walk_parts()).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -1469,6 +1471,111 @@ static void start_idle_thread(void)
 	pthread_detach(t);
 }
 
+/* ------------------------------------------------------------------------ */
+/*
+ * Walk parts (--parts): where libkho's walk time goes, warm. For each
+ * workload, libkho-batch and ranges are given it as in a run (add, delete,
+ * add back), then each walk runs PARTS_REPS times back to back and the
+ * median counts:
+ *
+ *   walk      libkho-batch's walk into the range array, as the runs time it
+ *             (once a run there, after the other implementations' runs);
+ *   scan      the same walk with a consumer that only counts the ranges:
+ *             the scan and the merge alone;
+ *   ranges    the range list's walk, which appends its own ranges to the
+ *             same array, checking each: about what the consumer costs.
+ *
+ * walk - scan is what the consumer costs on libkho's batches. The goal of
+ * walking within 1.5x of ranges leaves the scan half of what the consumer
+ * costs; scan / ranges shows how much of that this processor gives it.
+ */
+#define PARTS_REPS 101
+
+static void *parts_build(const struct bench_impl *impl,
+			 const struct workload *w)
+{
+	void *s = impl->create();
+
+	phase(impl, s, w, w->add, w->nr_add, &w->add_runs, false);
+	if (w->nr_del) {
+		phase(impl, s, w, w->del, w->nr_del, &w->del_runs, true);
+		phase(impl, s, w, w->readd, w->nr_readd, &w->readd_runs, false);
+	}
+	return s;
+}
+
+/* Median of PARTS_REPS walks of @s, into @out or counted (@count). */
+static double parts_time(const struct bench_impl *impl, void *s,
+			 const struct workload *w, struct range_array *out,
+			 bool count)
+{
+	double v[PARTS_REPS];
+	uint64_t nr = 0;
+
+	for (int i = 0; i < PARTS_REPS; i++) {
+		double t0;
+		int err;
+
+		range_array_reset(out);
+		t0 = now_ns();
+		err = count ? impl->walk_count(s, &nr) : impl->walk(s, out);
+		v[i] = now_ns() - t0;
+		if (err)
+			bench_die("%s on %s: walk = %d", impl->name, w->name,
+				  err);
+		if (count ? nr != w->ref.nr : out->nr != w->ref.nr)
+			bench_die("%s on %s: walk gave %llu ranges, the model "
+				  "%zu",
+				  impl->name, w->name,
+				  (unsigned long long)(count ? nr : out->nr),
+				  w->ref.nr);
+	}
+	return median(v, PARTS_REPS);
+}
+
+static void walk_parts(const struct workload *wl, size_t nwl, const char *wsel,
+		       const char *path)
+{
+	const struct bench_impl *lk = &impl_libkho_batch, *rs = &impl_ranges;
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		bench_die("cannot write %s", path);
+	fprintf(f, "workload,ranges,reps,walk_ms,scan_ms,ranges_ms\n");
+	printf("\nWalk parts, warm: libkho-batch's walk, its scan with a "
+	       "consumer that only counts, and ranges' walk (the consumer "
+	       "alone);\nmedians of %d walks back to back, ms\n",
+	       PARTS_REPS);
+	printf("  %-4s %8s %9s %9s %9s %9s %9s %9s\n", "", "ranges", "walk",
+	       "scan", "consumer", "ranges", "walk/rg", "scan/rg");
+	for (size_t i = 0; i < nwl; i++) {
+		const struct workload *w = &wl[i];
+		struct range_array out;
+		double walk, scan, ranges;
+		void *a, *b;
+
+		if (!listed(wsel, w->name))
+			continue;
+		range_array_init(&out, w->ref.nr + 1);
+		a = parts_build(lk, w);
+		b = parts_build(rs, w);
+		walk = parts_time(lk, a, w, &out, false);
+		scan = parts_time(lk, a, w, &out, true);
+		ranges = parts_time(rs, b, w, &out, false);
+		lk->destroy(a);
+		rs->destroy(b);
+		range_array_free(&out);
+		printf("  %-4s %8zu %9.4f %9.4f %9.4f %9.4f %8.2fx %8.2fx\n",
+		       w->name, w->ref.nr, walk / 1e6, scan / 1e6,
+		       (walk - scan) / 1e6, ranges / 1e6, walk / ranges,
+		       scan / ranges);
+		fprintf(f, "%s,%zu,%d,%.5f,%.5f,%.5f\n", w->name, w->ref.nr,
+			PARTS_REPS, walk / 1e6, scan / 1e6, ranges / 1e6);
+	}
+	if (fclose(f))
+		bench_die("cannot write %s", path);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1477,7 +1584,8 @@ static void usage(void)
 		"                 [--single-threaded]\n"
 		"                 [--workloads W1,..] [--impls NAME,..]\n"
 		"                 [--goals11 PATH] [--curve PATH]\n"
-		"                 [--curve-max-s SECONDS] [--scan base|bits|vec]\n");
+		"                 [--curve-max-s SECONDS] [--scan base|bits|vec]\n"
+		"                 [--parts PATH]\n");
 	exit(1);
 }
 
@@ -1498,11 +1606,12 @@ int main(int argc, char **argv)
 		{ "wall", no_argument, NULL, 'W' },
 		{ "scan", required_argument, NULL, 'S' },
 		{ "single-threaded", no_argument, NULL, '1' },
+		{ "parts", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *csv = NULL, *goals_path = NULL, *wsel = NULL, *isel = NULL;
 	const char *sweep_path = NULL, *curve_path = NULL;
-	const char *goals11_path = NULL;
+	const char *goals11_path = NULL, *parts_path = NULL;
 	double curve_max_s = 10;
 	const struct bench_impl *impls[NR_ALL_IMPLS];
 	struct workload wl[NR_WORKLOADS];
@@ -1559,6 +1668,9 @@ int main(int argc, char **argv)
 		case '1':
 			one_thread = true;
 			break;
+		case 'P':
+			parts_path = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -1604,6 +1716,8 @@ int main(int argc, char **argv)
 	if (csv)
 		write_csv(csv, res, nres, reps);
 	results_free(res, nres);
+	if (parts_path)
+		walk_parts(wl, NR_WORKLOADS, wsel, parts_path);
 	for (int i = 0; i < NR_WORKLOADS; i++)
 		workload_free(&wl[i]);
 	if (curve_path)

@@ -5,7 +5,8 @@
 # Usage: sh bench/run.sh BINARY full|smoke
 #   full:  the real workloads; writes results.csv, goals.csv (issue 4),
 #          goals11.csv (issue 11), sweep.csv, curve.csv (walk time from 1 Ki
-#          to 4 Mi blocks, with the memblock model) and output.txt next to
+#          to 4 Mi blocks, with the memblock model), parts.csv (where the
+#          walk's time goes, warm) and output.txt next to
 #          BINARY and draws the charts into docs/img/ with gnuplot.
 #   smoke: tiny inputs, every implementation, a few seconds; exits 0 only
 #          when every implementation ran every workload and every walk
@@ -22,17 +23,18 @@ goals=$out/goals.csv
 goals11=$out/goals11.csv
 sweep=$out/sweep.csv
 curve=$out/curve.csv
+parts=$out/parts.csv
 log=$out/output.txt
 impls="libkho libkho-batch libkho-before kernel-like kho-v1 ranges judy1 roaring"
 workloads="W1 W2 W3 W4 W5 W6"
 
 case $mode in
-full) flags="--curve $curve" ;;
-smoke) flags=--quick ;;
+full) flags="--curve $curve --parts $parts" ;;
+smoke) flags="--quick --parts $parts" ;;
 *) echo "run.sh: mode must be full or smoke, not '$mode'" >&2; exit 1 ;;
 esac
 
-rm -f "$csv" "$goals" "$goals11" "$sweep" "$curve" "$log"
+rm -f "$csv" "$goals" "$goals11" "$sweep" "$curve" "$parts" "$log"
 start=$(date +%s)
 if ! "$bin" $flags --csv "$csv" --goals "$goals" --goals11 "$goals11" \
 	--sweep "$sweep" >"$log"; then
@@ -41,7 +43,7 @@ if ! "$bin" $flags --csv "$csv" --goals "$goals" --goals11 "$goals11" \
 	exit 1
 fi
 cat "$log"
-echo "run.sh: $mode run took $(($(date +%s) - start)) s; results in $csv, $goals, $goals11, $sweep$([ -f "$curve" ] && echo ", $curve")"
+echo "run.sh: $mode run took $(($(date +%s) - start)) s; results in $csv, $goals, $goals11, $sweep$([ -f "$curve" ] && echo ", $curve")$([ -f "$parts" ] && echo ", $parts")"
 
 # Every implementation, every workload, and the cross-check line.
 missing=

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
 # Markdown tables of a kho-bench run, for docs/benchmarks.md.
-# Usage: sh bench/tables.sh DIR   (DIR holds results.csv, goals.csv, sweep.csv)
+# Usage: sh bench/tables.sh DIR   (DIR holds results.csv, goals.csv, sweep.csv,
+#                                   and parts.csv and curve.csv when made)
 set -eu
 dir=${1:?usage: sh bench/tables.sh DIR}
 impls="libkho libkho-batch libkho-before kernel-like kho-v1 ranges judy1 roaring"
@@ -124,6 +125,26 @@ for what in "bytes per page:7:%.3f" "walk ns per page:6:%.3f" "add ns per page:5
 		}
 	}' "$dir/sweep.csv"
 done
+
+if [ -f "$dir/parts.csv" ]; then
+	echo
+	echo "### Walk parts, warm"
+	echo
+	echo "Where libkho-batch's walk time goes (\`kho-bench --parts\`): each"
+	echo "workload given to libkho-batch and ranges as in a run, then each walk"
+	echo "$(awk -F, 'NR == 2 { print $3 }' "$dir/parts.csv") times back to back, medians in ms. walk: into the range"
+	echo "array, as the runs time it once; scan: the same walk with a consumer"
+	echo "that only counts the ranges; consumer: walk - scan, what checking and"
+	echo "copying the ranges costs; ranges: the range list's walk, which appends"
+	echo "its own ranges to the same array, checking each as it goes."
+	echo
+	echo "| workload | ranges | walk ms | scan ms | consumer ms | ranges ms | walk / ranges | scan / ranges |"
+	echo "|---|--:|--:|--:|--:|--:|--:|--:|"
+	awk -F, 'NR > 1 {
+		printf "| %s | %s | %.4f | %.4f | %.4f | %.4f | %.2fx | %.2fx |\n",
+		       $1, $2, $4, $5, $4 - $5, $6, $4 / $6, $5 / $6
+	}' "$dir/parts.csv"
+fi
 
 [ -f "$dir/curve.csv" ] || exit 0
 echo
