@@ -757,17 +757,25 @@ word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr, uint64_t wphys,
 	const __m128i count = _mm_cvtsi32_si128(shift);
 	__m512i pos = _mm512_maskz_compress_epi8(b, bit_numbers);
 	const __m128i low = _mm512_castsi512_si128(pos);
-	unsigned int i = 8;
+	unsigned int i;
 
-	/* The stores made whatever @b holds, then those it needs beyond. */
+	/*
+	 * The stores made whatever @b holds, then those it needs beyond
+	 * (valignq's count must be a constant expression for clang).
+	 */
 	store_eight(p, low, count, base);
 	if (slots > 4) {
 		store_eight(&p[8], _mm_srli_si128(low, 8), count, base);
+		if (__builtin_expect(nr <= 16, 1))
+			return;
+		pos = _mm512_alignr_epi64(pos, pos, 2);
 		i = 16;
+	} else {
+		if (__builtin_expect(nr <= 8, 1))
+			return;
+		pos = _mm512_alignr_epi64(pos, pos, 1);
+		i = 8;
 	}
-	if (__builtin_expect(i >= nr, 1))
-		return;
-	pos = _mm512_alignr_epi64(pos, pos, i / 8);
 	for (; i < nr; i += 8) {
 		store_eight(&p[i], _mm512_castsi512_si128(pos), count, base);
 		pos = _mm512_alignr_epi64(pos, pos, 1);
