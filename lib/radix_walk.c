@@ -740,9 +740,10 @@ static inline RADIX_VEC_TARGET void store_eight(uint64_t *p, __m128i bytes,
  * eight or twelve two, since a word with more edges than the stores made
  * costs a mispredicted loop, and on W5 (about four edges a word) one in
  * fifteen words had more than eight. The first sixteen come from the low
- * 128 bits by an in-lane shift, not a shuffle across the vector. Only the VEC build calls it, and gcc inlines it there alone (it
- * is not always_inline: elsewhere the target would not allow it; clang may
- * keep it out of line).
+ * 128 bits by an in-lane shift, not a shuffle across the vector (valignq:
+ * most of the scan's time on AMD Zen 5). Only the VEC build calls it, and
+ * gcc inlines it there alone (it is not always_inline: elsewhere the
+ * target would not allow it; clang may keep it out of line).
  */
 static inline RADIX_VEC_TARGET void
 word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr, uint64_t wphys,
