@@ -561,11 +561,11 @@ static double median(double *v, size_t n)
 
 #define BOUND_READS 9
 
-static void run_one(const struct bench_impl *impl, const struct workload *w,
-		    struct range_array *out, struct sample *smp, bool fresh)
+/* A new set given @w's phases (add, delete, add back), timed into @smp. */
+static void *replay(const struct bench_impl *impl, const struct workload *w,
+		    struct sample *smp)
 {
 	void *s = impl->create();
-	int err;
 
 	memset(smp, 0, sizeof(*smp));
 	smp->add_ns = phase(impl, s, w, w->add, w->nr_add, &w->add_runs, false);
@@ -575,6 +575,15 @@ static void run_one(const struct bench_impl *impl, const struct workload *w,
 		smp->readd_ns = phase(impl, s, w, w->readd, w->nr_readd,
 				      &w->readd_runs, false);
 	}
+	return s;
+}
+
+static void run_one(const struct bench_impl *impl, const struct workload *w,
+		    struct range_array *out, struct sample *smp, bool fresh)
+{
+	void *s = replay(impl, w, smp);
+	int err;
+
 	range_array_reset(out);
 	{
 		double t0 = now_ns();
@@ -1491,19 +1500,6 @@ static void start_idle_thread(void)
  */
 #define PARTS_REPS 101
 
-static void *parts_build(const struct bench_impl *impl,
-			 const struct workload *w)
-{
-	void *s = impl->create();
-
-	phase(impl, s, w, w->add, w->nr_add, &w->add_runs, false);
-	if (w->nr_del) {
-		phase(impl, s, w, w->del, w->nr_del, &w->del_runs, true);
-		phase(impl, s, w, w->readd, w->nr_readd, &w->readd_runs, false);
-	}
-	return s;
-}
-
 /* Median of PARTS_REPS walks of @s, into @out or counted (@count). */
 static double parts_time(const struct bench_impl *impl, void *s,
 			 const struct workload *w, struct range_array *out,
@@ -1552,13 +1548,14 @@ static void walk_parts(const struct workload *wl, size_t nwl, const char *wsel,
 		const struct workload *w = &wl[i];
 		struct range_array out;
 		double walk, scan, ranges;
+		struct sample unused;
 		void *a, *b;
 
 		if (!listed(wsel, w->name))
 			continue;
 		range_array_init(&out, w->ref.nr + 1);
-		a = parts_build(lk, w);
-		b = parts_build(rs, w);
+		a = replay(lk, w, &unused);
+		b = replay(rs, w, &unused);
 		walk = parts_time(lk, a, w, &out, false);
 		scan = parts_time(lk, a, w, &out, true);
 		ranges = parts_time(rs, b, w, &out, false);
