@@ -124,22 +124,33 @@ static void test_view_bad_page_shift(void **state)
 	}
 }
 
+/* The page one_page_tree() preserves: the 41st of the RAM at 1 GiB. */
+#define ONE_PAGE (((1ULL << 30) >> 12) + 40)
+
+/* A tree of 4 KiB pages in @t holding ONE_PAGE; the environment it uses. */
+static struct kho_env *one_page_tree(struct kho_radix_tree *t)
+{
+	struct kho_env *e = kho_env_create(12, 1ULL << 30, 64);
+
+	assert_non_null(e);
+	assert_int_equal(kho_radix_init(t, &e->geo, &e->ops.mem), 0);
+	assert_int_equal(kho_radix_add_page(t, ONE_PAGE, 0), 0);
+	return e;
+}
+
 /* The radix walks without a callback, and the stats without a result. */
 static void test_radix_null_callbacks(void **state)
 {
-	struct kho_env *e = kho_env_create(12, 1ULL << 30, 64);
 	struct kho_radix_tree t;
+	struct kho_env *e = one_page_tree(&t);
 
-	assert_int_equal(kho_radix_init(&t, &e->geo, &e->ops.mem), 0);
-	assert_int_equal(kho_radix_add_page(&t, ((1ULL << 30) >> 12) + 40, 0),
-			 0);
 	REFUSED(kho_radix_walk(&t, NULL, NULL));
 	REFUSED(kho_radix_walk_ranges(&t, NULL, NULL));
 	REFUSED(kho_radix_walk_range_batches(&t, NULL, NULL));
 	REFUSED(kho_radix_walk_tree(&t, NULL, NULL));
 	REFUSED(kho_radix_get_stats(&t, NULL));
 	/* The lock was not left taken: the tree still works. */
-	assert_true(kho_radix_test_page(&t, ((1ULL << 30) >> 12) + 40, 0));
+	assert_true(kho_radix_test_page(&t, ONE_PAGE, 0));
 	kho_radix_destroy(&t);
 	kho_env_destroy(e);
 }
@@ -147,12 +158,9 @@ static void test_radix_null_callbacks(void **state)
 /* A tree destroyed twice: the second call finds nothing and frees nothing. */
 static void test_radix_destroy_twice(void **state)
 {
-	struct kho_env *e = kho_env_create(12, 1ULL << 30, 64);
 	struct kho_radix_tree t;
+	struct kho_env *e = one_page_tree(&t);
 
-	assert_int_equal(kho_radix_init(&t, &e->geo, &e->ops.mem), 0);
-	assert_int_equal(kho_radix_add_page(&t, ((1ULL << 30) >> 12) + 40, 0),
-			 0);
 	kho_radix_destroy(&t);
 	assert_int_equal(e->live_pages, 0);
 	kho_radix_destroy(&t);
