@@ -34,6 +34,7 @@ TOOL_SRCS := $(wildcard tools/kho/*.c)
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_SRCS := $(wildcard tests/test_*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_HDRS := $(wildcard bench/*.h)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJS := $(call obj,$(LIB_SRCS))
@@ -132,7 +133,7 @@ $(BENCH_BEFORE)/stamp:
 			exit 1; }; \
 	done; touch $@
 
-$(BUILD)/bench/kho-bench: $(BENCH_SRCS) $(LIBKHO_A) $(BENCH_BEFORE)/stamp
+$(BUILD)/bench/kho-bench: $(BENCH_SRCS) $(BENCH_HDRS) $(LIBKHO_A) $(BENCH_BEFORE)/stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -I$(BUILD)/bench -std=gnu11 $(WARN) $(BENCH_CFLAGS) \
 		-o $@ $(BENCH_SRCS) $(LIBKHO_A) -lJudy -lroaring $(LDLIBS_ALL)
