@@ -1027,9 +1027,14 @@ scan_order(struct range_merge *m, unsigned int order, const bool direct,
 		if (s.w >= s.full)
 			s.x &= s.tail;
 		while (s.w < s.wend) {
+			/*
+			 * The AVX-512 build stores sixteen edges for eight
+			 * slots as for twelve: one copy of its loop for both
+			 * keeps a cold walk's code (a boot's) smaller.
+			 */
 			if (slots == 4)
 				n = scan_words(&s, e.at, n, 4, build);
-			else if (slots == 8)
+			else if (slots == 8 || build == RADIX_SCAN_VEC)
 				n = scan_words(&s, e.at, n, 8, build);
 			else
 				n = scan_words(&s, e.at, n, 12, build);
