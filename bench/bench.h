@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #define BENCH_PAGE_SHIFT 12
 #define BENCH_PAGE_SIZE (1UL << BENCH_PAGE_SHIFT)
@@ -102,27 +101,30 @@ static inline void range_append(struct range_array *ra, uint64_t start,
 }
 
 /*
- * The consumer of kho_radix_walk_range_batches(): the ranges go into the
- * array as they are handed over, one memcpy() a batch. The API promises
- * them ascending, coalesced and none empty, so nothing is merged; only
- * where a batch meets the array is checked here, and check_ranges()
- * compares the whole array with the model after every timed walk, which
- * holds each range to the promise.
+ * range_append() for an array of ranges, as kho_radix_walk_range_batches()
+ * hands them over: the same checks, one range at a time, and the copy.
  */
 static inline void range_append_array(struct range_array *ra,
 				      const struct range *r, size_t nr)
 {
-	/* The batch's first range against the last one held. */
-	bool bad = !nr || r[0].start >= r[0].end ||
-		   (ra->nr && r[0].start <= ra->r[ra->nr - 1].end);
+	/* A start must be above the last end (ends stay below 2^64 - 1). */
+	uint64_t above = ra->nr ? ra->r[ra->nr - 1].end + 1 : 0;
+	struct range *to;
+	bool bad = !nr;
+	size_t i;
 
-	if (__builtin_expect(bad, 0))
-		bench_die("walk_range_batches gave a batch of %zu ranges "
-			  "that is empty or does not follow the last",
-			  nr);
 	while (ra->nr + nr > ra->cap)
 		range_array_grow(ra);
-	memcpy(&ra->r[ra->nr], r, nr * sizeof(*r));
+	to = &ra->r[ra->nr];
+	for (i = 0; i < nr; i++) {
+		bad |= (r[i].start >= r[i].end) | (r[i].start < above);
+		above = r[i].end + 1;
+		to[i] = r[i];
+	}
+	if (__builtin_expect(bad, 0))
+		bench_die("walk_range_batches gave a batch of %zu ranges that "
+			  "is empty, not ascending or not coalesced",
+			  nr);
 	ra->nr += nr;
 }
 
