@@ -1437,7 +1437,7 @@ static const char *const scan_names[] = { "base", "bits", "vec" };
 static const char *const scan_what[] = {
 	"x86-64 baseline instructions",
 	"popcnt and BMI",
-	"AVX-512 VBMI2",
+	"AVX-512 VBMI2 and VPOPCNTDQ",
 };
 
 /* --scan NAME: a build this processor can run. */

@@ -122,8 +122,8 @@ int radix_merge_ranges(struct kho_radix_tree *tree, kho_radix_range_cb cb,
 
 /*
  * Which build of the range walk's scan runs (radix_walk.c: base, with
- * popcnt/BMI, with AVX-512 VBMI2): the best the processor has, decided on
- * the first walk; tests set it to run each build.
+ * popcnt/BMI, with AVX-512 VBMI2 and VPOPCNTDQ): the best the processor
+ * has, decided on the first walk; tests set it to run each build.
  */
 enum {
 	RADIX_SCAN_AUTO = -1,

@@ -23,7 +23,7 @@
  *
  * Every check walks each way: per range and in batches
  * (kho_radix_walk_range_batches()), each with every build of the scan this
- * processor runs (base, popcnt/BMI, AVX-512 VBMI2).
+ * processor runs (base, popcnt/BMI, AVX-512 VBMI2 and VPOPCNTDQ).
  */
 #include <errno.h>
 #include <setjmp.h>

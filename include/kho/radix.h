@@ -338,7 +338,7 @@ typedef int (*kho_radix_range_cb)(uint64_t start, uint64_t end, void *arg);
  *
  * This is what the next kernel reserves: one call per range, not per block.
  * Context: holds the tree lock throughout; @cb must not call into @tree.
- * Allocates nothing; takes about 4 KiB of stack below @cb's frame, 9.5 KiB
+ * Allocates nothing; takes about 4.5 KiB of stack below @cb's frame, 10 KiB
  * when the tree holds more than 9 orders.
  * Return: as kho_radix_walk().
  */

@@ -459,7 +459,7 @@ int model_walk_ranges(struct kho_radix_tree *t, struct model_range **out,
 		      size_t *n, const char *what)
 {
 	static const char *const builds[] = { "", " with popcnt/BMI",
-					      " with AVX-512 VBMI2" };
+					      " with AVX-512 VBMI2/VPOPCNTDQ" };
 	const int best = radix_cpu_scan();
 	const int saved = set_walk_scan(RADIX_SCAN_BASE);
 	struct collect_ranges first = { 0 };

@@ -99,9 +99,9 @@ void model_assert_walk(const struct model *m, struct kho_radix_tree *t,
 /*
  * A tree's coalesced ranges, walked every way: kho_radix_walk_ranges() and
  * kho_radix_walk_range_batches(), each with every build of the scan the
- * processor can run (base, popcnt/BMI, AVX-512 VBMI2). Fails the test when
- * two ways differ in ranges or return. *@out (malloc'd) and *@n
- * are the ranges; the return is the walks'.
+ * processor can run (base, popcnt/BMI, AVX-512 VBMI2 and VPOPCNTDQ). Fails
+ * the test when two ways differ in ranges or return. *@out (malloc'd) and
+ * *@n are the ranges; the return is the walks'.
  */
 int model_walk_ranges(struct kho_radix_tree *t, struct model_range **out,
 		      size_t *n, const char *what);
