@@ -15,7 +15,8 @@
  * - trees of 1 to 21 orders (a stream per order but the lowest, in a small
  *   array or a large one);
  * - leaves of changing density (the stores per word follow it), words
- *   with 64 edges;
+ *   with 64 edges; the AVX-512 scan's eight-word steps and each reason it
+ *   declines one;
  * - thousands of runs with blocks of another order among them, touching,
  *   overlapping or far (the merge hands whole batches over when it can);
  * - a callback's non-zero return stops the walk at once and is returned,
@@ -395,6 +396,69 @@ static void test_block_leads_batch(void **state)
 	}
 }
 
+/* Set the pages of leaf @leaf's word @w that @bits has. */
+static void add_word(struct fix *f, uint64_t leaf, unsigned int w,
+		     uint64_t bits)
+{
+	const uint64_t pfn = leaf * leaf_pages(f) + 64ULL * w;
+
+	for (unsigned int i = 0; i < 64; i++)
+		if (bits >> i & 1)
+			add(f, pfn + i, 0);
+}
+
+/*
+ * Words the AVX-512 scan takes eight at a time (scan_eight_vec()), and each
+ * reason it leaves a step to the word loop. The stores a word that a step
+ * makes follow the leaf before: leaf 2 comes after a sparse leaf (8, so a
+ * word of 9 to 16 edges is left to the loop) and leaf 4 after a dense one
+ * (16, so one of 17 or more is). Where the steps start depends on what the
+ * loop took before, so each case is a stretch of words, not one step:
+ *
+ *   words 0-7     two edges each: steps taken
+ *   word 11       12 edges: too many for 8 stores (leaf 2)
+ *   words 16-30   empty: a step with no edge, the stretch skipped
+ *   words 31-63   a run across every word boundary: the carry into,
+ *                 within and out of each step
+ *   word 70       16 edges: too many for 8 (leaf 2), exactly 16 (leaf 4)
+ *   word 80       64 edges (0101...): too many for either
+ *   word 90       32 edges: too many for 16
+ */
+static void test_eight_word_steps(void **state)
+{
+	for (size_t p = 0; p < NR_SMALL_SHIFTS; p++) {
+		struct fix f;
+		uint64_t lp, pfn;
+
+		setup(&f, page_shifts[p]);
+		lp = leaf_pages(&f);
+		/* Leaf 1 sparse, leaf 3 dense: the leaves after them. */
+		for (pfn = lp; pfn < 2 * lp; pfn += 60)
+			add(&f, pfn, 0);
+		for (pfn = 3 * lp; pfn < 4 * lp; pfn += 2)
+			add(&f, pfn, 0);
+		for (uint64_t leaf = 2; leaf <= 4; leaf += 2) {
+			for (unsigned int w = 0; w < 8; w++)
+				add_word(&f, leaf, w, 0x0000ffff00000000ULL);
+			for (unsigned int w = 8; w < 16; w++)
+				add_word(&f, leaf, w,
+					 w == 11 ? 0x0f0f0f0f0f0f0000ULL :
+						   0x0ff0000000000000ULL);
+			for (unsigned int w = 31; w < 64; w++)
+				add_word(&f, leaf, w, 0xff000000000000ffULL);
+			add_word(&f, leaf, 70, 0x0f0f0f0f0f0f0f0fULL);
+			add_word(&f, leaf, 80, 0x5555555555555555ULL);
+			add_word(&f, leaf, 90, 0x3333333333333333ULL);
+			for (unsigned int w = 64; w < 100; w++)
+				if (w != 70 && w != 80 && w != 90)
+					add_word(&f, leaf, w,
+						 0x00000000000ff000ULL);
+		}
+		check(&f, "eight-word steps");
+		teardown(&f);
+	}
+}
+
 static int stop_batch(const struct kho_radix_range *r, size_t nr, void *arg)
 {
 	size_t *calls = arg;
@@ -448,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_densities),
 		cmocka_unit_test(test_batches_with_other_orders),
 		cmocka_unit_test(test_block_leads_batch),
+		cmocka_unit_test(test_eight_word_steps),
 		cmocka_unit_test(test_full_leaves),
 		cmocka_unit_test(test_each_order_alone),
 		cmocka_unit_test(test_orders_mixed),
