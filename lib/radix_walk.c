@@ -750,6 +750,41 @@ static inline RADIX_VEC_TARGET void store_eight(uint64_t *p, __m128i bytes,
 }
 
 /*
+ * vpcompressb of the bytes of @bytes that @mask selects, into a register
+ * zeroed first. With a zeroing mask alone AMD Zen 5 still waits for the
+ * destination's old value, and gcc gives the eight compresses of
+ * scan_eight_vec() one register, so they would run one after the other.
+ * The zeroing idiom breaks that chain; gcc folds any intrinsic spelling of
+ * it into the zeroing mask, hence the asm. Every compress of the scan goes
+ * through here (the idiom costs no execution slot).
+ */
+static inline RADIX_VEC_TARGET __m512i compress_bytes(uint64_t mask,
+						      __m512i bytes)
+{
+	__m512i out;
+
+	asm("vpxord %0, %0, %0\n\t"
+	    "vpcompressb %2, %0%{%1%}"
+	    : "=&v"(out)
+	    : "Yk"((__mmask64)mask), "v"(bytes));
+	return out;
+}
+
+/*
+ * The stores every word gets whatever it holds: the edges whose bit numbers
+ * are in @low's bytes 0-7, and with @sixteen those in bytes 8-15, taken by
+ * an in-lane shift.
+ */
+static inline RADIX_VEC_TARGET void store_first(uint64_t *p, __m128i low,
+						__m128i count, __m512i base,
+						const bool sixteen)
+{
+	store_eight(p, low, count, base);
+	if (sixteen)
+		store_eight(&p[8], _mm_srli_si128(low, 8), count, base);
+}
+
+/*
  * The @nr edges of @b as addresses @wphys + (i << @shift), eight per vector
  * store: vpcompressb packs the numbers of @b's set bits (taken from the
  * bytes 0..63) into the low bytes, and each eight widen to 64 bits. @slots
@@ -769,51 +804,22 @@ word_edges_vec(uint64_t *p, uint64_t b, unsigned int nr, uint64_t wphys,
 	const __m512i bit_numbers = byte_numbers();
 	const __m512i base = _mm512_set1_epi64(wphys);
 	const __m128i count = _mm_cvtsi32_si128(shift);
-	__m512i pos = _mm512_maskz_compress_epi8(b, bit_numbers);
-	const __m128i low = _mm512_castsi512_si128(pos);
-	unsigned int i;
+	__m512i pos = compress_bytes(b, bit_numbers);
+	unsigned int i = slots > 4 ? 16 : 8;
 
 	/*
 	 * The stores made whatever @b holds, then those it needs beyond
 	 * (valignq's count must be a constant expression for clang).
 	 */
-	store_eight(p, low, count, base);
-	if (slots > 4) {
-		store_eight(&p[8], _mm_srli_si128(low, 8), count, base);
-		if (__builtin_expect(nr <= 16, 1))
-			return;
-		pos = _mm512_alignr_epi64(pos, pos, 2);
-		i = 16;
-	} else {
-		if (__builtin_expect(nr <= 8, 1))
-			return;
-		pos = _mm512_alignr_epi64(pos, pos, 1);
-		i = 8;
-	}
+	store_first(p, _mm512_castsi512_si128(pos), count, base, slots > 4);
+	if (__builtin_expect(nr <= i, 1))
+		return;
+	pos = slots > 4 ? _mm512_alignr_epi64(pos, pos, 2) :
+			  _mm512_alignr_epi64(pos, pos, 1);
 	for (; i < nr; i += 8) {
 		store_eight(&p[i], _mm512_castsi512_si128(pos), count, base);
 		pos = _mm512_alignr_epi64(pos, pos, 1);
 	}
-}
-
-/*
- * vpcompressb of the bytes of @bytes that @mask selects, into a register
- * zeroed first. With a zeroing mask alone AMD Zen 5 still waits for the
- * destination's old value, and gcc gives the eight compresses of
- * scan_eight_vec() one register, so they would run one after the other.
- * The zeroing idiom breaks that chain; gcc folds any intrinsic spelling of
- * it into the zeroing mask, hence the asm.
- */
-static inline RADIX_VEC_TARGET __m512i compress_bytes(uint64_t mask,
-						      __m512i bytes)
-{
-	__m512i out;
-
-	asm("vpxord %0, %0, %0\n\t"
-	    "vpcompressb %2, %0%{%1%}"
-	    : "=&v"(out)
-	    : "Yk"((__mmask64)mask), "v"(bytes));
-	return out;
 }
 
 /* Words an eight-word step takes. */
@@ -868,11 +874,8 @@ scan_eight_vec(struct edge_scan *s, uint64_t *at, unsigned int *n,
 	for (i = 0; i < EIGHT_WORDS; i++) {
 		const __m128i low = _mm512_castsi512_si128(
 			compress_bytes(b[i], bit_numbers));
-		uint64_t *p = &at[*n];
 
-		store_eight(p, low, count, base);
-		if (stores > 8)
-			store_eight(&p[8], _mm_srli_si128(low, 8), count, base);
+		store_first(&at[*n], low, count, base, stores > 8);
 		base = _mm512_add_epi64(base, step);
 		*n += __builtin_popcountll(b[i]);
 	}
