@@ -6,8 +6,9 @@
  * every allocation (nothing changes), a round trip through a kexec (blocks
  * mapped in order, data intact, chunk pages freed), and hostile lists that
  * must be refused without restoring anything: a cycle, a count that does not
- * add up, a chunk outside RAM or misaligned, an entry never preserved, a
- * block listed twice, a second restore, bad flags.
+ * add up, a chunk outside RAM or misaligned, an entry never preserved or
+ * naming kernel A's root FDT, a block listed twice, a second restore, bad
+ * flags.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -504,6 +505,12 @@ static void entry_not_preserved(struct machine *m)
 	chunk_at(m, m->v.first)[1 + 7] = kho_env_page_phys(m->e, ENV_PAGES - 1);
 }
 
+/* Kernel A's root FDT: preserved, but taken by KHO itself (fuzz_vmalloc). */
+static void entry_root_fdt(struct machine *m)
+{
+	chunk_at(m, m->v.first)[1 + 7] = m->out.fdt_phys;
+}
+
 static void entry_outside_ram(struct machine *m)
 {
 	chunk_at(m, m->v.first)[1 + 7] = kho_env_page_phys(m->e, ENV_PAGES + 9);
@@ -573,6 +580,7 @@ static void test_corrupted(void **state)
 	corrupted(chunk_misaligned, -EINVAL);
 	corrupted(first_not_preserved, -EINVAL);
 	corrupted(entry_not_preserved, -EINVAL);
+	corrupted(entry_root_fdt, -EINVAL);
 	corrupted(entry_outside_ram, -EINVAL);
 	corrupted(entry_twice, -EINVAL);
 	corrupted(chunk_as_entry, -EINVAL);

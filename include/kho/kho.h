@@ -491,7 +491,10 @@ typedef int (*kho_reserve_cb)(uint64_t start, uint64_t end, void *arg);
  * @chk->ram), clear of scratch, and not share its first page with another
  * block; its first page's private gets union kho_page_info { order,
  * KHO_PAGE_MAGIC }. Then every subtree's preserved-data is checked (8
- * bytes, inside a preserved block) and the ranges are reserved.
+ * bytes, inside a preserved block) and the ranges are reserved. Last, the
+ * root FDT's block (kernel A preserves it; this side reads it for as long
+ * as the handover lives) is taken as a folio, so that no restore hands it
+ * out: Linux's kernel B leaves it a preserved block anyone may name.
  * Call it before the page allocator takes free memory.
  * Context: early boot; does not allocate; holds the tree lock while
  * checking and while walking.
