@@ -532,24 +532,20 @@ static int check_tree(struct kho_in *in, struct kho_tree_check *chk)
 }
 
 /*
- * The walk is done: restores may begin, and the root FDT is taken first.
- * It is kernel A's own preserved block (kho_alloc_preserve(),
- * kernel/liveupdate/kexec_handover.c:1832), and this side reads it for as
- * long as the handover lives (kho_retrieve_subtree()). Linux's kernel B
+ * Every block is stamped and reserved: restores may begin, and the first is
+ * KHO's own, the root FDT's block. Kernel A preserves it (kho_alloc_preserve(),
+ * kernel/liveupdate/kexec_handover.c:1832) and this side reads it for as
+ * long as the handover lives (kho_retrieve_subtree()), but Linux's kernel B
  * never restores it, so a record that names it (a vmalloc chunk list, a
- * folio's address) would be handed the page KHO still reads; taken here,
+ * folio's address) would be handed the page KHO still reads. Taken here,
  * such a record is refused as naming no preserved block. An FDT that is not
- * a block of its own (inside a larger one, or not preserved) stays as it is.
+ * a block of its own (inside a larger one, or not preserved) is not
+ * restored and stays as it is.
  */
-static void claim_root_fdt(struct kho_in *in)
+static void walk_done(struct kho_in *in)
 {
-	const uint64_t pfn = kho_phys_to_pfn(&in->geo, in->fdt_phys);
-	unsigned int order;
-
 	in->walked = true;
-	if (kho_page_aligned(&in->geo, in->fdt_phys) &&
-	    stamped_order(in, pfn, &order))
-		in_restore_block(in, pfn, order, true);
+	kho_restore_folio(in, in->fdt_phys);
 }
 
 /* ---- kho-v1: the chunk list ---------------------------------------------- */
@@ -612,7 +608,7 @@ static int v1_memory_init(struct kho_in *in, struct kho_tree_check *chk,
 	if (!ret)
 		ret = v1_pass(in, ram_pages, reserve_block, r);
 	if (!ret) {
-		claim_root_fdt(in);
+		walk_done(in);
 		return 0;
 	}
 	v1_pass(in, ram_pages, unstamp_block, in);
@@ -663,7 +659,7 @@ int kho_memory_init(struct kho_in *in, struct kho_tree_check *chk,
 	if (!ret)
 		ret = kho_radix_walk_ranges(&in->tree, reserve_range, &r);
 	if (!ret) {
-		claim_root_fdt(in);
+		walk_done(in);
 		return 0;
 	}
 	/* The callbacks said why; else the walk met a node it cannot read. */

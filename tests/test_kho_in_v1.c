@@ -3,7 +3,8 @@
  * test_kho_in_v1.c - kernel B takes a kho-v1 handover (Linux 6.16 to
  * 6.19): the root FDT compatible "kho-v1", preserved-memory-map naming a
  * list of chunk pages of bitmaps, subtrees with an "fdt" property. Every
- * block is stamped and reserved, subtrees are found, restores work; a list
+ * block is stamped and reserved, subtrees are found, restores work, a root
+ * FDT kernel A preserved is taken by KHO (one it did not is left); a list
  * that loops, a block outside RAM or a failed reservation is refused with
  * nothing left stamped.
  */
@@ -180,6 +181,28 @@ static void test_v1_boot(void **state)
 	assert_non_null(kho_restore_pages(&v.in, page_phys(101), 1));
 	assert_null(kho_restore_folio(&v.in, page_phys(102)));
 	assert_non_null(kho_restore_folio(&v.in, page_phys(105)));
+	/* This kernel A did not preserve its root FDT: nothing to take. */
+	assert_int_equal(kho_env_page(v.e, v.fdt_phys)->private, 0);
+	assert_int_equal(kho_env_page(v.e, v.fdt_phys)->refcount, 0);
+	assert_null(kho_restore_folio(&v.in, v.fdt_phys));
+	done(&v);
+}
+
+/* A root FDT kernel A preserved: kernel B's KHO takes it, as for a tree. */
+static void test_v1_root_fdt_taken(void **state)
+{
+	struct v1 v;
+
+	kernel_a(&v);
+	set_block(&v, 0, v.fdt_phys, 0);
+	assert_int_equal(populate(&v), 0);
+	assert_int_equal(
+		kho_memory_init(&v.in, kho_env_check(v.e), count_reserve, NULL),
+		0);
+	assert_int_equal(kho_env_page(v.e, v.fdt_phys)->private, 0);
+	assert_int_equal(kho_env_page(v.e, v.fdt_phys)->refcount, 1);
+	assert_null(kho_restore_folio(&v.in, v.fdt_phys));
+	assert_non_null(kho_restore_folio(&v.in, page_phys(100)));
 	done(&v);
 }
 
@@ -238,6 +261,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v1_boot),
+		cmocka_unit_test(test_v1_root_fdt_taken),
 		cmocka_unit_test(test_v1_refusals),
 	};
 
