@@ -13,6 +13,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/kho-guest.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 
 # The pending handover's preserved ranges of 2 MiB and more, the guest's
 # folios (the blobs are reallocated each boot), one "start size" a line.
@@ -44,8 +45,8 @@ cmp -s "$T/r1" "$T/r2" || fail "the kept folios moved: $(cat "$T/r1") / $(cat "$
 # One byte of the 2 MiB folio (the range of exactly 2 MiB) changed.
 small=$(awk '$2 == "0x200000" { print $1 }' "$T/r2")
 [ -n "$small" ] || fail "no 2 MiB range: $(cat "$T/r2")"
-off=$("$KHO" machine offset "$M" $((small + 4096)))
-printf 'X' | dd of="$M/ram.img" bs=1 seek="$off" conv=notrunc 2>/dev/null
+python3 "$ROOT/tests/lib/kho_testdata.py" flip "$M" $((small + 4096)) ||
+	fail "cannot damage the folio"
 if "$KHO" boot "$M" --preserve guest:1026M >"$T/b3" 2>&1; then
 	fail "a damaged kept guest passed: $(cat "$T/b3")"
 fi

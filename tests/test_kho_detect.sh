@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-# The checks have teeth: a preserved byte changed behind KHO's back (here with
-# dd, in the middle of the guest's memory) fails the next boot, which names
-# the folio and says FAIL; so does the guest's blob address moved off the
+# The checks have teeth: a preserved byte changed behind KHO's back (here
+# inverted, in the middle of the guest's memory) fails the next boot, which
+# names the folio and says FAIL; so does the guest's blob address moved off the
 # 8-byte alignment an FDT needs, and each client's blob address pointed at
 # another client's blob: every client refuses what is not its own in one
 # sentence naming the blob; a guest blob without its size, a reserve_mem
@@ -13,6 +13,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/kho-detect.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 
 M="$T/m"
 "$KHO" machine create "$M" --ram 128M >/dev/null
@@ -26,8 +27,8 @@ import json, sys
 r = max(json.load(open(sys.argv[1]))["ranges"], key=lambda r: r[1] - r[0])
 print(r[0] + (r[1] - r[0]) // 2 + 123)' "$T/json")
 [ -n "$largest" ] && [ "$largest" -gt 0 ] || fail "no preserved range found"
-off=$("$KHO" machine offset "$M" "$largest")
-printf 'XXXXXXXX' | dd of="$M/ram.img" bs=1 seek="$off" conv=notrunc 2>/dev/null
+python3 "$ROOT/tests/lib/kho_testdata.py" flip "$M" "$largest" 8 ||
+	fail "cannot damage the guest's memory"
 
 if "$KHO" boot "$M" >"$T/out" 2>&1; then
 	fail "a corrupted guest folio passed: $(cat "$T/out")"
@@ -38,7 +39,6 @@ grep -q 'verdict .*FAIL' "$T/out" || fail "no FAIL verdict"
 
 # The guest's blob address 4 bytes on: still in RAM and preserved, but no
 # FDT may start there; the guest refuses it before reading a header.
-ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 at=$(python3 "$ROOT/tests/lib/kho_testdata.py" blob-move "$T/moved" guest 4) ||
 	fail "cannot move the guest's blob"
 if "$KHO" boot "$T/moved" >"$T/out" 2>&1; then
@@ -102,8 +102,8 @@ grep -q "restore *memblock: FAILED: memblock: region trace ($at+0x[0-9a-f]*) is 
 rm -rf "$M"
 cp -r --sparse=always "$A" "$M"
 at=$(python3 "$ROOT/tests/lib/kho_testdata.py" blob-prop "$M" memblock start 0)
-printf 'X' | dd of="$M/ram.img" bs=1 seek="$("$KHO" machine offset "$M" $((at + 100)))" \
-	conv=notrunc 2>/dev/null
+python3 "$ROOT/tests/lib/kho_testdata.py" flip "$M" $((at + 100)) ||
+	fail "cannot damage the region"
 "$KHO" boot "$M" >"$T/out" 2>&1 && fail "a damaged region passed: $(cat "$T/out")"
 grep -q "restore *memblock: FAILED: memblock: region trace at $at did not survive: its hash differs$" \
 	"$T/out" || fail "damaged region: $(grep FAILED "$T/out")"

@@ -51,6 +51,11 @@ in docs/abi.md and the ELF specification, independently of the C code:
         radix tree (4 KiB pages, at 1 MiB) preserves every page but its
         own and the 1 MiB after them, each as an order-0 block; FDT is its
         root FDT (no subtrees)
+  flip DIR PHYS [N]
+        invert the N bytes (default 1) at physical PHYS in a machine
+        directory's ram.img, in place: damage that always changes them,
+        whatever they held (writing a fixed byte leaves one byte in 256 as
+        it was)
   ram-replace DIR OLD NEW
         replace the first occurrence of the bytes OLD (Python escapes, such
         as \\xff) in a machine directory's ram.img by NEW, in place
@@ -426,6 +431,12 @@ def cmd_luo_many(args):
     machine_write(d, luo + 16, struct.pack(NATIVE + "QQ", sessions_pa,
                                            flbs_pa))
     print(len(pages))
+
+
+def cmd_flip(args):
+    d, phys = args[0], int(args[1], 0)
+    n = int(args[2], 0) if len(args) > 2 else 1
+    machine_write(d, phys, bytes(b ^ 0xff for b in machine_read(d, phys, n)))
 
 
 def cmd_blob_prop(args):
@@ -944,6 +955,7 @@ def main():
         "dtb": cmd_dtb,
         "fdt-add-blob-size": cmd_fdt_add_blob_size,
         "fdt-clone-child": cmd_fdt_clone_child,
+        "flip": cmd_flip,
         "ram-replace": cmd_ram_replace,
         "v4-full": cmd_v4_full,
         "v1": cmd_v1,
