@@ -538,9 +538,9 @@ static int check_tree(struct kho_in *in, struct kho_tree_check *chk)
  * long as the handover lives (kho_retrieve_subtree()), but Linux's kernel B
  * never restores it, so a record that names it (a vmalloc chunk list, a
  * folio's address) would be handed the page KHO still reads. Taken here,
- * such a record is refused as naming no preserved block. An FDT that is not
- * a block of its own (inside a larger one, or not preserved) is not
- * restored and stays as it is.
+ * such a record is refused as naming no preserved block. A larger block the
+ * FDT begins is taken whole; one it lies inside, like an FDT kernel A did
+ * not preserve, is left as it is.
  */
 static void walk_done(struct kho_in *in)
 {

@@ -4,7 +4,8 @@
  * 6.19): the root FDT compatible "kho-v1", preserved-memory-map naming a
  * list of chunk pages of bitmaps, subtrees with an "fdt" property. Every
  * block is stamped and reserved, subtrees are found, restores work, a root
- * FDT kernel A preserved is taken by KHO (one it did not is left); a list
+ * FDT kernel A preserved is taken by KHO (one it did not, or one inside a
+ * larger block, is left); a list
  * that loops, a block outside RAM or a failed reservation is refused with
  * nothing left stamped.
  */
@@ -206,6 +207,49 @@ static void test_v1_root_fdt_taken(void **state)
 	done(&v);
 }
 
+/* Make chunk 1 hold order @order alone (kernel_a()'s order-2 block gone). */
+static void chunk1_order(struct v1 *v, unsigned int order)
+{
+	struct khoser_mem_bitmap_ptr *elm = (void *)(v->chunk[1] + 1);
+
+	v->chunk[1]->order = order;
+	elm->phys_start = ((ENV_PHYS_BASE >> (order + SHIFT)) / BITS * BITS)
+			  << (order + SHIFT);
+	memset(v->bitmap[1], 0, PAGE);
+}
+
+/*
+ * A root FDT in a larger block of kernel A's: the block it begins is taken
+ * whole, as a folio; a block it lies inside is left to its owner.
+ */
+static void test_v1_root_fdt_in_block(void **state)
+{
+	for (unsigned int order = 1; order <= 8; order++) {
+		const uint64_t size = PAGE << order;
+		struct v1 v;
+		uint64_t base;
+		bool head;
+
+		kernel_a(&v);
+		chunk1_order(&v, order);
+		base = v.fdt_phys & ~(size - 1);
+		head = base == v.fdt_phys;
+		set_block(&v, 1, base, order);
+		assert_int_equal(populate(&v), 0);
+		assert_int_equal(kho_memory_init(&v.in, kho_env_check(v.e),
+						 count_reserve, NULL),
+				 0);
+		assert_int_equal(kho_env_page(v.e, base)->refcount,
+				 head ? 1 : 0);
+		if (head)
+			assert_null(kho_restore_folio(&v.in, base));
+		else
+			assert_non_null(kho_restore_folio(&v.in, base));
+		assert_null(kho_restore_folio(&v.in, v.fdt_phys));
+		done(&v);
+	}
+}
+
 static void test_v1_refusals(void **state)
 {
 	struct v1 v;
@@ -262,6 +306,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v1_boot),
 		cmocka_unit_test(test_v1_root_fdt_taken),
+		cmocka_unit_test(test_v1_root_fdt_in_block),
 		cmocka_unit_test(test_v1_refusals),
 	};
 
