@@ -216,7 +216,8 @@ struct kho_in {
  *	lives; memory overlapping one is never preserved. Each must pass
  *	kho_check_scratch() (page-aligned, not wrapping, RAM at both ends, no
  *	overlap; an empty area is allowed and covers nothing)
- * @nr_scratch: entries of @scratch
+ * @nr_scratch: entries of @scratch; 0 is allowed here (nothing is kept
+ *	out), though a next kernel refuses a handover without scratch
  *
  * Allocates the tree's root and the root FDT page (with
  * kho_alloc_preserve(), so the FDT is itself preserved), and writes the FDT:
@@ -456,7 +457,11 @@ int kho_populate(struct kho_in *in, const struct kho_geometry *geo,
  * record: Linux's debugfs kho/out/scratch_phys and scratch_len, or a
  * scratch array beside a root FDT file. Each area must be page-aligned,
  * must not wrap, must be RAM at both ends and must not overlap an earlier
- * one; the words are kho_populate()'s.
+ * one; the words are kho_populate()'s. An empty array (@nr 0) passes:
+ * whether one may be empty is the caller's question. kho_populate() refuses
+ * a handover whose scratch array is empty before it gets here, as Linux
+ * does (kexec_handover.c:1988: early_memremap() of zero bytes fails,
+ * mm/early_ioremap.c:136); kho_out_init() accepts one.
  * Context: any; does not allocate.
  * Return: 0, or -EINVAL (@err filled in).
  */
