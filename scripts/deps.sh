@@ -11,15 +11,4 @@ esac
 case $what in
 bench|all) pkgs="$pkgs libjudy-dev libroaring-dev gnuplot-nox valgrind" ;;
 esac
-missing=
-for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
-echo "deps: installing$missing" >&2
-sudo=
-[ "$(id -u)" -eq 0 ] || sudo=sudo
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq >/dev/null
-$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+exec sh "$(dirname "$0")/apt-missing.sh" deps $pkgs

@@ -9,15 +9,4 @@ device-tree-compiler xz-utils qemu-system-x86"
 case $what in
 arm64|all) pkgs="$pkgs gcc-aarch64-linux-gnu qemu-system-arm" ;;
 esac
-missing=
-for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
-echo "kernel-deps: installing$missing" >&2
-sudo=
-[ "$(id -u)" -eq 0 ] || sudo=sudo
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq >/dev/null
-$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+exec sh "$(dirname "$0")/../apt-missing.sh" kernel-deps $pkgs
