@@ -167,7 +167,7 @@ FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 
-build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(TESTLIB_SRCS) $(wildcard include/kho/*.h lib/*.h tests/lib/*.h sim/*.h clients/*.h)
+build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(TESTLIB_SRCS) $(wildcard include/kho/*.h lib/*.h tests/lib/*.h sim/*.h clients/*.h fuzz/*.h)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=gnu11 $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) \
 		$(TESTLIB_SRCS) -lcmocka $(LDLIBS_ALL)

@@ -60,12 +60,7 @@ struct read_state {
 
 static const void *read_map(void *ctx, uint64_t phys, uint64_t len)
 {
-	struct read_state *rs = ctx;
-	struct fenv *f = rs->f;
-
-	if (!len || (phys & (f->page - 1)) + len > f->page)
-		return NULL;
-	return fenv_phys_to_virt(f, phys);
+	return fenv_map_in_page(((struct read_state *)ctx)->f, phys, len);
 }
 
 static int read_own(void *ctx, uint64_t phys, uint64_t len, const char *what)

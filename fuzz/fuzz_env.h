@@ -254,6 +254,20 @@ static inline uint64_t fenv_total_pages(const struct fenv *f)
 	return f->npages[0] + f->npages[1];
 }
 
+/* A view's map() for readers that map within one page: NULL across its end. */
+static inline const void *fenv_map_in_page(struct fenv *f, uint64_t phys,
+					   uint64_t len)
+{
+	if (!len || (phys & (f->page - 1)) + len > f->page)
+		return NULL;
+	return fenv_phys_to_virt(f, phys);
+}
+
+static inline int fenv_no_reserve(uint64_t start, uint64_t end, void *arg)
+{
+	return 0;
+}
+
 /*
  * Apply the records in [p, end) to the pages [lo, hi) (ordinals; the page
  * byte is taken modulo their number).
@@ -321,6 +335,24 @@ static inline struct kho_tree_check *fenv_check(struct fenv *f)
 	chk.nr_ram = nr_ram;
 	chk.seen = seen;
 	return &chk;
+}
+
+/*
+ * kexec with @out's handover into kernel B's @in: the scratch array (one
+ * area) is written to page @scratch_page, the memmap forgotten, and the
+ * handover populated (which must succeed) and walked.
+ * Return: kho_memory_init()'s result; @in is to be destroyed either way.
+ */
+static inline int fenv_kexec(struct fenv *f, const struct kho_out *out,
+			     unsigned int scratch_page, struct kho_in *in)
+{
+	memcpy(fenv_page(f, scratch_page, true), out->scratch,
+	       sizeof(*out->scratch));
+	fenv_reboot(f);
+	FENV_CHECK(!kho_populate(in, &f->geo, &f->ops, out->fdt_phys, f->page,
+				 fenv_page_phys(f, scratch_page),
+				 sizeof(*out->scratch)));
+	return kho_memory_init(in, fenv_check(f), fenv_no_reserve, NULL);
 }
 
 /* Emit word records for every non-zero word of pages [lo, hi). */

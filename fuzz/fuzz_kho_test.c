@@ -166,30 +166,19 @@ static int read_blob(struct fenv *f, uint64_t phys, uint64_t size, bool stop)
 
 /* ---- the two kernels ------------------------------------------------------ */
 
-static int no_reserve(uint64_t start, uint64_t end, void *arg)
-{
-	return 0;
-}
-
 static struct kho_page before[FENV_MAX_PAGES];
 
 static int kernel_b(struct fenv *f, struct kho_out *out,
 		    const struct kho_test_out *t, enum kho_csum_arch arch,
 		    bool stop, bool strict)
 {
-	uint64_t arr = fenv_page_phys(f, SCRATCH_PAGE);
 	struct kho_error err = { 0 };
 	struct kho_view view;
 	int read_ret, verify_ret, ret;
 	uint32_t sum;
 	struct kho_in in;
 
-	memcpy(fenv_page(f, SCRATCH_PAGE, true), out->scratch,
-	       sizeof(*out->scratch));
-	fenv_reboot(f);
-	CHECK(!kho_populate(&in, &f->geo, &f->ops, out->fdt_phys, f->page, arr,
-			    sizeof(*out->scratch)));
-	ret = kho_memory_init(&in, fenv_check(f), no_reserve, NULL);
+	ret = fenv_kexec(f, out, SCRATCH_PAGE, &in);
 	if (ret) {
 		/* The input overwrote a tree node kernel A put in data pages. */
 		CHECK(!strict);

@@ -231,11 +231,6 @@ static int on_flb(const struct kho_luo_flb_info *fl, void *arg)
 	return 0;
 }
 
-static int no_reserve(uint64_t start, uint64_t end, void *arg)
-{
-	return 0;
-}
-
 static void *scratch_alloc(void *ctx, uint64_t len)
 {
 	return malloc(len);
@@ -256,14 +251,7 @@ static void kernel_b(struct fenv *f, struct kho_out *out, uint64_t blob)
 	struct kho_in in;
 	int ret, sorted_ret;
 
-	memcpy(fenv_page(f, SCRATCH_PAGE, true), out->scratch,
-	       sizeof(*out->scratch));
-	fenv_reboot(f);
-	ret = kho_populate(&in, &f->geo, &f->ops, out->fdt_phys, f->page,
-			   fenv_page_phys(f, SCRATCH_PAGE),
-			   sizeof(*out->scratch));
-	CHECK(!ret);
-	ret = kho_memory_init(&in, fenv_check(f), no_reserve, NULL);
+	ret = fenv_kexec(f, out, SCRATCH_PAGE, &in);
 	CHECK(!ret);
 	c.in = &in;
 	kho_in_view(&in, &view);

@@ -95,12 +95,7 @@ struct read_state {
 
 static const void *read_map(void *ctx, uint64_t phys, uint64_t len)
 {
-	struct read_state *rs = ctx;
-	struct fenv *f = rs->f;
-
-	if (!len || (phys & (f->page - 1)) + len > f->page)
-		return NULL;
-	return fenv_phys_to_virt(f, phys);
+	return fenv_map_in_page(((struct read_state *)ctx)->f, phys, len);
 }
 
 static int read_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
@@ -150,11 +145,6 @@ static int read_area(struct fenv *f, const struct kho_vmalloc *v)
 	return 0;
 }
 
-static int no_reserve(uint64_t start, uint64_t end, void *arg)
-{
-	return 0;
-}
-
 static struct kho_page before[FENV_MAX_PAGES];
 
 /* kexec to kernel B and restore @v; kernel A's state is in @out. */
@@ -162,17 +152,10 @@ static int kernel_b(struct fenv *f, struct kho_out *out,
 		    const struct kho_vmalloc *v, bool strict)
 {
 	struct map_state ms = { .f = f, .v = v };
-	uint64_t arr = fenv_page_phys(f, SCRATCH_PAGE);
 	struct kho_in in;
 	int ret, again, read_ret;
 
-	memcpy(fenv_page(f, SCRATCH_PAGE, true), out->scratch,
-	       sizeof(*out->scratch));
-	fenv_reboot(f);
-	ret = kho_populate(&in, &f->geo, &f->ops, out->fdt_phys, f->page, arr,
-			   sizeof(*out->scratch));
-	CHECK(!ret);
-	ret = kho_memory_init(&in, fenv_check(f), no_reserve, NULL);
+	ret = fenv_kexec(f, out, SCRATCH_PAGE, &in);
 	if (ret) {
 		/*
 		 * Kernel A accepted blocks that overlap (a folio inside another
