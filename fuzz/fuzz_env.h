@@ -338,6 +338,29 @@ static inline struct kho_tree_check *fenv_check(struct fenv *f)
 }
 
 /*
+ * Kernel A on a fresh machine of one range, @ram_pages pages at @ram_base:
+ * the scratch area is pages [@scratch_page, + @scratch_pages), the
+ * allocator serves pages from @kernel_page up, and @out starts on @ops
+ * (kept in a static array while @out lives).
+ */
+static inline void fenv_kernel_a(struct fenv *f, struct kho_out *out,
+				 const struct kho_env_ops *ops,
+				 uint64_t ram_base, unsigned int ram_pages,
+				 unsigned int scratch_page,
+				 unsigned int scratch_pages,
+				 unsigned int kernel_page)
+{
+	static struct kho_scratch scratch;
+
+	fenv_reset(f, ram_base, ram_pages, 0, 0);
+	f->alloc_lo = kernel_page;
+	f->alloc_hi = ram_pages;
+	scratch.addr = fenv_page_phys(f, scratch_page);
+	scratch.size = scratch_pages * f->page;
+	FENV_CHECK(!kho_out_init(out, &f->geo, ops, &scratch, 1));
+}
+
+/*
  * kexec with @out's handover into kernel B's @in: the scratch array (one
  * area) is written to page @scratch_page, the memmap forgotten, and the
  * handover populated (which must succeed) and walked.

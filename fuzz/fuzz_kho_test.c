@@ -222,18 +222,6 @@ static int kernel_b(struct fenv *f, struct kho_out *out,
 	return ret;
 }
 
-static struct kho_scratch scratch;
-
-static void kernel_a_init(struct fenv *f, struct kho_out *out)
-{
-	fenv_reset(f, RAM_BASE, RAM_PAGES, 0, 0);
-	f->alloc_lo = KERNEL_PAGE;
-	f->alloc_hi = RAM_PAGES;
-	scratch.addr = fenv_page_phys(f, SCRATCH_PAGE);
-	scratch.size = SCRATCH_PAGES * f->page;
-	CHECK(!kho_out_init(out, &f->geo, &f->ops, &scratch, 1));
-}
-
 /* The folios' bytes, from @seed: not all zero, so the sums differ. */
 static void fill_folios(struct fenv *f, const struct kho_test_folio *fo,
 			uint32_t nr, uint8_t seed)
@@ -263,7 +251,8 @@ static int kernel_a(struct fenv *f, struct kho_out *out, const struct hdr *h,
 {
 	uint32_t nr = h->nr % (MAX_FOLIOS + 1), i;
 
-	kernel_a_init(f, out);
+	fenv_kernel_a(f, out, &f->ops, RAM_BASE, RAM_PAGES, SCRATCH_PAGE,
+		      SCRATCH_PAGES, KERNEL_PAGE);
 	for (i = 0; i < nr; i++) {
 		/* Large pages, small orders: an input costs what 4 KiB's do. */
 		unsigned int order =

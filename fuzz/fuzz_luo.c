@@ -84,8 +84,6 @@ static void *tree_alloc_page(void *ctx)
 	return p;
 }
 
-static struct kho_scratch scratch;
-
 /* Kernel A: a valid LUO state; returns the blob's address or 0. */
 static uint64_t kernel_a(struct fenv *f, struct kho_out *out,
 			 const struct hdr *h)
@@ -97,14 +95,10 @@ static uint64_t kernel_a(struct fenv *f, struct kho_out *out,
 	unsigned int nr_sessions = ((h->cfg >> 2) & 3) % 4, memfds;
 	size_t size;
 
-	fenv_reset(f, RAM_BASE, RAM_PAGES, 0, 0);
 	cur = f;
-	f->alloc_lo = KERNEL_PAGE;
-	f->alloc_hi = RAM_PAGES;
-	scratch.addr = fenv_page_phys(f, SCRATCH_PAGE);
-	scratch.size = SCRATCH_PAGES * f->page;
 	ops.mem.alloc_page = tree_alloc_page;
-	CHECK(!kho_out_init(out, &f->geo, &ops, &scratch, 1));
+	fenv_kernel_a(f, out, &ops, RAM_BASE, RAM_PAGES, SCRATCH_PAGE,
+		      SCRATCH_PAGES, KERNEL_PAGE);
 	f->alloc_lo = 0;
 	f->alloc_hi = DATA_PAGES;
 

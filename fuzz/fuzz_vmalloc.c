@@ -186,16 +186,10 @@ static int kernel_b(struct fenv *f, struct kho_out *out,
 	return ret;
 }
 
-static struct kho_scratch scratch;
-
 static void kernel_a(struct fenv *f, struct kho_out *out)
 {
-	fenv_reset(f, RAM_BASE, RAM_PAGES, 0, 0);
-	f->alloc_lo = KERNEL_PAGE;
-	f->alloc_hi = RAM_PAGES;
-	scratch.addr = fenv_page_phys(f, SCRATCH_PAGE);
-	scratch.size = SCRATCH_PAGES * f->page;
-	CHECK(!kho_out_init(out, &f->geo, &f->ops, &scratch, 1));
+	fenv_kernel_a(f, out, &f->ops, RAM_BASE, RAM_PAGES, SCRATCH_PAGE,
+		      SCRATCH_PAGES, KERNEL_PAGE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
