@@ -67,8 +67,7 @@ static int read_own(void *ctx, uint64_t phys, uint64_t len, const char *what)
 {
 	struct read_state *rs = ctx;
 
-	CHECK(len == rs->f->page && !(phys & (len - 1)));
-	CHECK(fenv_phys_to_virt(rs->f, phys));
+	fenv_check_own_page(rs->f, phys, len);
 	rs->owned++;
 	rs->last_own = phys;
 	return 0;

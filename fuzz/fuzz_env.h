@@ -263,6 +263,14 @@ static inline const void *fenv_map_in_page(struct fenv *f, uint64_t phys,
 	return fenv_phys_to_virt(f, phys);
 }
 
+/* A reader's own() of one page: a whole, aligned page of RAM. */
+static inline void fenv_check_own_page(struct fenv *f, uint64_t phys,
+				       uint64_t len)
+{
+	FENV_CHECK(len == f->page && !(phys & (len - 1)));
+	FENV_CHECK(fenv_phys_to_virt(f, phys));
+}
+
 static inline int fenv_no_reserve(uint64_t start, uint64_t end, void *arg)
 {
 	return 0;
