@@ -348,8 +348,8 @@ static inline struct kho_tree_check *fenv_check(struct fenv *f)
 /*
  * Kernel A on a fresh machine of one range, @ram_pages pages at @ram_base:
  * the scratch area is pages [@scratch_page, + @scratch_pages), the
- * allocator serves pages from @kernel_page up, and @out starts on @ops
- * (kept in a static array while @out lives).
+ * allocator serves pages from @kernel_page up, and @out starts on @ops.
+ * The area is a static that @out keeps pointing at: one kernel A at a time.
  */
 static inline void fenv_kernel_a(struct fenv *f, struct kho_out *out,
 				 const struct kho_env_ops *ops,
