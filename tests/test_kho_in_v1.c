@@ -4,8 +4,8 @@
  * 6.19): the root FDT compatible "kho-v1", preserved-memory-map naming a
  * list of chunk pages of bitmaps, subtrees with an "fdt" property. Every
  * block is stamped and reserved, subtrees are found, restores work, a root
- * FDT kernel A preserved is taken by KHO (one it did not, or one inside a
- * larger block, is left); a list
+ * FDT kernel A preserved is taken by KHO, with a larger block it begins
+ * (one it did not preserve, or a block it lies inside, is left); a list
  * that loops, a block outside RAM or a failed reservation is refused with
  * nothing left stamped.
  */
