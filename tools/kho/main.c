@@ -47,7 +47,8 @@ static const struct {
 	{ { "machine create" },
 	  "SPEC: N% or LOW,GLOBAL,PERNODE, as Linux's kho_scratch=" },
 	{ { "inspect" },
-	  "SOURCE: DIR, raw:FILE@0xBASE, elf:FILE, kcore:/proc/kcore or devmem" },
+	  "SOURCE: [machine:]DIR, raw:FILE@0xBASE, elf:FILE, kcore:/proc/kcore "
+	  "or devmem" },
 	{ { "demo", "boot" },
 	  "VERSION: kho-v2, kho-v3 or kho-v4 (the default); v3 is short for kho-v3" },
 	{ { "debug corrupt" }, "WHAT: a damage kho(1) lists (for tests)" },
