@@ -372,14 +372,19 @@ static void add_range(struct sim_conf *conf, uint64_t base, uint64_t size,
 	r->nid = nid;
 }
 
-/* RAM as given: "130 MiB", or "1 byte" when not whole MiB. */
+/* RAM as given, in its largest whole unit: "16 TiB", "130 MiB", "1 byte". */
 static const char *ram_text(uint64_t ram, char *buf, size_t len)
 {
-	if (ram % SZ_1M)
-		snprintf(buf, len, "%" PRIu64 " byte%s", ram,
-			 ram == 1 ? "" : "s");
-	else
-		snprintf(buf, len, "%" PRIu64 " MiB", ram >> 20);
+	static const char *const unit[] = { "byte", "KiB", "MiB", "GiB",
+					    "TiB" };
+	unsigned int u = 0;
+
+	while (u + 1 < sizeof(unit) / sizeof(unit[0]) && ram && !(ram % 1024)) {
+		ram >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 " %s%s", ram, unit[u],
+		 !u && ram != 1 ? "s" : "");
 	return buf;
 }
 
@@ -409,7 +414,11 @@ static int layout_check(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
 			"--ram %s: RAM must be a multiple of 2 MiB and at least 128 MiB",
 			ram_text(ram, buf, sizeof(buf)));
 	if ((ram >> page_shift) > SIM_MAX_PAGES)
-		return sim_fail(e, -EINVAL, "--ram: more than %llu pages",
+		return sim_fail(e, -EINVAL,
+				"--ram %s: %llu pages of %u KiB, more than the %llu a machine can have",
+				ram_text(ram, buf, sizeof(buf)),
+				(unsigned long long)(ram >> page_shift),
+				1U << (page_shift - 10),
 				(unsigned long long)SIM_MAX_PAGES);
 	return 0;
 }

@@ -124,8 +124,9 @@ done <<LIST
 2|raw:$T/empty: no base address: where does the image start? (raw:FILE@0xBASE)|raw:$T/empty||
 2|raw:$T/empty@ -0x40000000: " -0x40000000" is not a base address|raw:$T/empty@ -0x40000000||
 1|/dev/null is not a regular file or a block device|raw:/dev/null@0||
-2|path too long: 0000|elf:$long||
-2|path too long: 0000|raw:$long@0x0||
+1|a path of 4100 bytes is too long (at most 4095)\.$|elf:$long||
+1|a path of 4100 bytes is too long (at most 4095)\.$|raw:$long@0x0||
+1|a path of 4100 bytes is too long (at most 4095)\.$|$long||
 1|$T/fifo is not a regular file\.$|elf:$T/fifo||
 1|$T/fifo is not a regular file or a block device|raw:$T/fifo@0x0||
 1|$T/fifo is not a regular file or a character device|devmem|$T/iomem|$T/fifo

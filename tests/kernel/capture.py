@@ -7,7 +7,7 @@ Usage: capture.py ARCH LOG RAMFILE OUTDIR [--ram-base ADDR]
 The guest's kernel A ran tests/kernel/kinit.c (kcase=capture) and kexec'd
 into tests/kernel/stub-ARCH.S, which printed where the handover is and
 stopped the machine, so RAMFILE holds the RAM exactly as kernel B would have
-found it. This writes OUTDIR as a machine directory (sim/, architecture.md):
+found it. This writes OUTDIR as a machine directory (sim/machine.h):
 
   machine.conf   arch, page_size and one ram line: RAMFILE's base and size
   ram.img        RAMFILE (moved when on the same file system, else copied)

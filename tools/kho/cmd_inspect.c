@@ -507,8 +507,13 @@ int cmd_inspect(int argc, char **argv)
 		return 1;
 	}
 	ret = memsrc_parse(sp, o.mem, &perr);
-	if (ret)
+	if (ret == -ENAMETOOLONG) {
+		/* Refused as a machine directory's is elsewhere: exit 1. */
+		tool_error("%s", perr.msg);
+		ret = 1;
+	} else if (ret) {
 		ret = usage_error("%s", perr.msg);
+	}
 	else
 		ret = check_svg_target(&o, sp);
 	free(sp);

@@ -543,12 +543,17 @@ static bool prefix(const char *s, const char *p, const char **rest)
 	return true;
 }
 
-/* Copy @path into @sp->path, or refuse it as too long. */
+/*
+ * Copy @path into @sp->path, or refuse it as too long: -ENAMETOOLONG, a
+ * path no file can have rather than a SOURCE that cannot be parsed.
+ */
 static int spec_path(struct memsrc_spec *sp, const char *path, size_t len,
 		     struct sim_error *e)
 {
 	if (len >= sizeof(sp->path))
-		return sim_fail(e, -ENAMETOOLONG, "path too long: %s", path);
+		return sim_fail(e, -ENAMETOOLONG,
+				"a path of %zu bytes is too long (at most %zu)",
+				len, sizeof(sp->path) - 1);
 	memcpy(sp->path, path, len);
 	sp->path[len] = '\0';
 	return 0;
