@@ -414,12 +414,13 @@ static int layout_check(struct sim_conf *conf, uint64_t ram, unsigned int nodes,
 			"--ram %s: RAM must be a multiple of 2 MiB and at least 128 MiB",
 			ram_text(ram, buf, sizeof(buf)));
 	if ((ram >> page_shift) > SIM_MAX_PAGES)
-		return sim_fail(e, -EINVAL,
-				"--ram %s: %llu pages of %u KiB, more than the %llu a machine can have",
-				ram_text(ram, buf, sizeof(buf)),
-				(unsigned long long)(ram >> page_shift),
-				1U << (page_shift - 10),
-				(unsigned long long)SIM_MAX_PAGES);
+		return sim_fail(
+			e, -EINVAL,
+			"--ram %s: %llu pages of %u KiB, more than the %llu a machine can have",
+			ram_text(ram, buf, sizeof(buf)),
+			(unsigned long long)(ram >> page_shift),
+			1U << (page_shift - 10),
+			(unsigned long long)SIM_MAX_PAGES);
 	return 0;
 }
 

@@ -207,7 +207,9 @@ static void test_layout(void **state)
 	assert_int_equal(sim_conf_layout(&c, SZ_1G, 1, 13, &e), -EINVAL);
 	/* 16 TiB of 4 KiB pages: more than the memmap's 32-bit index. */
 	assert_int_equal(sim_conf_layout(&c, 1ULL << 44, 1, 12, &e), -EINVAL);
-	assert_string_equal(e.msg, "--ram 16 TiB: 4294967296 pages of 4 KiB, more than the 4294967294 a machine can have");
+	assert_string_equal(
+		e.msg,
+		"--ram 16 TiB: 4294967296 pages of 4 KiB, more than the 4294967294 a machine can have");
 }
 
 /* The one number reader: its base, its end, overflow apart from junk. */
