@@ -5,7 +5,8 @@
 # handover is taken as kernel B takes it; a scratch array that crosses a
 # page boundary (the reader's page cache holds pages apart) is still read
 # and accepted, as kernel B accepts it. A record refused for its root FDT's
-# size or alignment still says where the FDT was looked for.
+# size or alignment still says where the FDT was looked for, and one too
+# small for an FDT header how many bytes were read.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -48,6 +49,16 @@ for damage in record:1=0 record:0=+1; do
 		fail "$damage: no \"$want\": $(grep 'root FDT' "$T/refused.txt")"
 done
 [ "${rec%% *}" = "$(printf '%#x' $((fdt + 1)))" ] || fail "record:0=+1 gave $rec"
+# A root FDT of 5 bytes is read for the report and refused: its header,
+# size included, is not taken from those bytes (they hold no size).
+cp "$T/handover.good" "$M/handover"
+$H handover "$M" record:1=5 >/dev/null
+rc=0
+"$KHO" inspect "$M" >"$T/refused.txt" 2>"$T/refused.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "record:1=5: exit $rc: $(cat "$T/refused.err")"
+grep -q "^  root FDT      memory at $(printf '%#x' "$fdt"), 5 bytes read, refused\$" \
+	"$T/refused.txt" ||
+	fail "record:1=5: $(grep 'root FDT' "$T/refused.txt")"
 cp "$T/handover.good" "$M/handover"
 
 # Move the scratch array to 16 bytes before a page boundary.

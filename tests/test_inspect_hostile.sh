@@ -6,7 +6,8 @@
 # --json and --svg) must end within its time limit with exit status 0
 # (still a valid handover) or 1 (refused, with one sentence on stderr).
 # Every subtree's blob address is also moved off its alignment by 1 to 7
-# bytes. KHO_HOSTILE_RUNS sets the runs per kind (default 60), KHO_HOSTILE_SEED the
+# bytes, and the machine's handover record gives every root FDT size up to
+# past an FDT header (each report: text, --json, --blocks, --svg). KHO_HOSTILE_RUNS sets the runs per kind (default 60), KHO_HOSTILE_SEED the
 # seed. Runs again with the ASan+UBSan build (KHO_ASAN, default
 # build/asan/kho) when there is one. Needs KHO (path to kho); python3.
 set -eu
@@ -34,10 +35,9 @@ rng = random.Random(int(os.environ.get("KHO_HOSTILE_SEED", "0x4b484f"), 0))
 core, fdt = os.path.join(t, "core"), os.path.join(t, "root.fdt")
 v1img, v1fdt = os.path.join(t, "v1/mem.img"), os.path.join(t, "v1/fdt.dtb")
 
-def run(args, what):
+def run(args, what, report=("--json", "--svg", os.path.join(t, "pic.svg"))):
     try:
-        p = subprocess.run([kho, "inspect"] + args +
-                           ["--json", "--svg", os.path.join(t, "pic.svg")],
+        p = subprocess.run([kho, "inspect"] + args + list(report),
                            capture_output=True, timeout=60)
     except subprocess.TimeoutExpired:
         sys.exit("FAIL: %s: kho inspect hung" % what)
@@ -91,6 +91,23 @@ with open(fdt, "r+b") as f:
                 "blob at offset %#x moved by %d" % (off, k))
         f.seek(off)
         f.write(old)
+# The machine's handover record: every root FDT size from 1 byte to past
+# an FDT header, each report of it (a size below the 8 bytes that hold an
+# FDT's own size made the report read past the bytes read).
+record = os.path.join(t, "m", "handover")
+with open(record, "r+b") as f:
+    old = f.read()
+    for size in list(range(1, 48)) + [0x1000, 2**64 - 1]:
+        f.seek(8)
+        f.write(struct.pack("=Q", size))
+        f.flush()
+        reports = [[], ["--json"]]
+        if size in (1, 7, 8, 39, 40):
+            reports += [["--blocks"], ["--svg", os.path.join(t, "pic.svg")]]
+        for report in reports:
+            run([os.path.join(t, "m")], "root FDT of %d bytes" % size, report)
+    f.seek(0)
+    f.write(old)
 # ELF headers and program headers (the first 512 bytes).
 damage(core, [(0, 512)], 4, "ELF headers", ["--fdt", fdt, "--mem", "elf:" + core])
 # The root FDT, anywhere and in its header's version fields.

@@ -197,6 +197,9 @@ static void print_text(FILE *out, struct inspect *in)
 	if (in->fdt)
 		fprintf(out, "  %-14s%s, %zu bytes\n", "root FDT", in->fdt_name,
 			(size_t)fdt_totalsize(in->fdt));
+	else if (in->fdt_len)
+		fprintf(out, "  %-14s%s, %zu bytes read, refused\n", "root FDT",
+			in->fdt_name, in->fdt_len);
 	else
 		fprintf(out, "  %-14s%s, not read\n", "root FDT", in->fdt_name);
 	fprintf(out, "  %-14s%s (%s)\n", "page size",

@@ -321,6 +321,22 @@ static int check_fdt_blob(const void *fdt, size_t len, const char *where,
 	return 0;
 }
 
+/*
+ * Check the @in->fdt_len bytes read at @in->fdt; a refused blob is dropped
+ * (its header cannot be trusted, not even for its size: the report then
+ * gives only the bytes read) and @in->fdt_len stays to say it was read.
+ */
+static int take_fdt_blob(struct inspect *in, const char *where)
+{
+	int ret = check_fdt_blob(in->fdt, in->fdt_len, where, &in->err);
+
+	if (ret) {
+		free(in->fdt);
+		in->fdt = NULL;
+	}
+	return ret;
+}
+
 static int read_fdt_file(struct inspect *in, const char *path)
 {
 	char *fdt;
@@ -334,7 +350,7 @@ static int read_fdt_file(struct inspect *in, const char *path)
 	in->fdt_len = n;
 	in->fdt_phys = KHO_ERR_NO_ADDR;
 	snprintf(in->fdt_name, sizeof(in->fdt_name), "%s", path);
-	return check_fdt_blob(in->fdt, n, path, &in->err);
+	return take_fdt_blob(in, path);
 }
 
 static int read_fdt_mem(struct inspect *in, uint64_t phys, uint64_t size)
@@ -369,7 +385,7 @@ static int read_fdt_mem(struct inspect *in, uint64_t phys, uint64_t size)
 		return ret;
 	}
 	in->fdt_len = size;
-	return check_fdt_blob(in->fdt, size, where, &in->err);
+	return take_fdt_blob(in, where);
 }
 
 /* Kernel B's checks of the root node; sets version and map_phys. */

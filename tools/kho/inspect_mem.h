@@ -221,7 +221,8 @@ struct inspect_subtree {
  * @ms: memory source
  * @source: how the user named it
  * @fdt_name: where the root FDT came from ("FILE" or "memory at 0x...")
- * @fdt: the root FDT (malloc'ed), @fdt_len bytes
+ * @fdt: the root FDT (malloc'ed), @fdt_len bytes; NULL when not read, or
+ *	read (@fdt_len bytes) and refused
  * @fdt_phys: its physical address when read from memory, else KHO_ERR_NO_ADDR
  * @geo: geometry of @page_shift
  * @page_shift: page size used
