@@ -437,42 +437,59 @@ static bool blob_preserved(struct kho_in *in, uint64_t phys, uint64_t size)
 }
 
 /*
- * Every subtree's blob address (and, from kho-v3 on, its size) is 8 bytes,
- * and the blob lies in preserved memory: a blob in memory nobody kept would
- * be read after the page allocator reused it. Run after the walk, when the
- * tree is known to be sound.
+ * A blob in memory nobody kept would be read after the page allocator
+ * reused it; Linux takes such a handover and reads reused memory later.
  */
-static int check_subtrees(struct kho_in *in)
+int kho_check_subtrees(const void *fdt, const struct kho_abi_version *abi,
+		       kho_blob_preserved_cb preserved, void *arg,
+		       struct kho_error *err)
 {
-	const struct kho_abi_version *v = in->abi;
 	uint64_t phys, size;
 	const char *name;
 	int off;
 
-	fdt_for_each_subnode(off, in->fdt, KHO_FDT_ROOT_OFFSET)
+	if (KHO_WARN_ON(!fdt || !abi || !preserved))
+		return -EINVAL;
+	fdt_for_each_subnode(off, fdt, KHO_FDT_ROOT_OFFSET)
 	{
-		name = fdt_get_name(in->fdt, off, NULL);
-		if (root_fdt_subtree_phys(in->fdt, v, off, &phys))
-			return refuse_at(
-				in, -EINVAL,
+		name = fdt_get_name(fdt, off, NULL);
+		if (root_fdt_subtree_phys(fdt, abi, off, &phys))
+			return kho_fail(
+				err, -EINVAL,
 				"a subtree's blob address is missing or not 8 bytes",
-				name, KHO_ERR_NO_ADDR);
-		if (root_fdt_subtree_size(in->fdt, v, off, &size))
-			return refuse_at(
-				in, -EINVAL,
+				name, KHO_ERR_NO_ADDR, KHO_ERR_NO_INDEX);
+		if (root_fdt_subtree_size(fdt, abi, off, &size))
+			return kho_fail(
+				err, -EINVAL,
 				"a subtree's blob-size is missing or not 8 bytes",
-				name, phys);
-		if (v->size_prop && !size)
-			return refuse_at(in, -EINVAL,
-					 "a subtree's blob-size is 0", name,
-					 phys);
-		if (!blob_preserved(in, phys, size))
-			return refuse_at(
-				in, -EINVAL,
+				name, phys, KHO_ERR_NO_INDEX);
+		if (abi->size_prop && !size)
+			return kho_fail(err, -EINVAL,
+					"a subtree's blob-size is 0", name,
+					phys, KHO_ERR_NO_INDEX);
+		if (!preserved(phys, size, arg))
+			return kho_fail(
+				err, -EINVAL,
 				"a subtree's blob is not all in preserved memory",
-				name, phys);
+				name, phys, KHO_ERR_NO_INDEX);
 	}
 	return 0;
+}
+
+static bool in_blob_preserved(uint64_t phys, uint64_t size, void *arg)
+{
+	return blob_preserved(arg, phys, size);
+}
+
+/* kho_check_subtrees() over the stamps the walk left; run after it. */
+static int check_subtrees(struct kho_in *in)
+{
+	int ret = kho_check_subtrees(in->fdt, in->abi, in_blob_preserved, in,
+				     &in->err);
+
+	if (ret)
+		in->revive = false;
+	return ret;
 }
 
 struct reserve_arg {

@@ -6,7 +6,9 @@
 # page boundary (the reader's page cache holds pages apart) is still read
 # and accepted, as kernel B accepts it. A record refused for its root FDT's
 # size or alignment still says where the FDT was looked for, and one too
-# small for an FDT header how many bytes were read.
+# small for an FDT header how many bytes were read. A subtree blob that
+# kernel B refuses (not all preserved, a blob-size of 0) is refused with
+# kho boot's sentence.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -61,6 +63,37 @@ grep -q "^  root FDT      memory at $(printf '%#x' "$fdt"), 5 bytes read, refuse
 	fail "record:1=5: $(grep 'root FDT' "$T/refused.txt")"
 cp "$T/handover.good" "$M/handover"
 
+# A subtree whose blob kernel B refuses to take (not all preserved, a
+# blob-size of 0): inspect DIR refuses it with kho boot's sentence, and the
+# refused boot changes nothing.
+cp -r --sparse=always "$M" "$T/good"
+meta=$($H blob-move "$M" kexec-metadata 0)
+for damage in "blob-move kexec-metadata -$meta" "blob-size kexec-metadata 0" \
+	"blob-size kexec-metadata 0x40000000" "blob-size memblock -1" \
+	"blob-move memblock 0x10000000000"; do
+	rm -rf "$T/d" && cp -r --sparse=always "$T/good" "$T/d"
+	# shellcheck disable=SC2086 # the damage is words
+	$H $(echo "$damage" | sed "s|^\([a-z-]*\) |\1 $T/d |") >/dev/null ||
+		fail "$damage: cannot apply it"
+	cp "$T/d/handover" "$T/d.handover"
+	cp --sparse=always "$T/d/ram.img" "$T/d.ram"
+	rc=0
+	"$KHO" inspect "$T/d" >"$T/d.txt" 2>"$T/d.err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "$damage: inspect exit $rc: $(cat "$T/d.err")"
+	rc=0
+	"$KHO" boot "$T/d" >"$T/b.txt" 2>"$T/b.err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "$damage: boot exit $rc: $(cat "$T/b.err")"
+	said=$(sed -n 's/^kho: \(.*: \)\{0,1\}\(KHO handover refused: .*\)$/\2/p' "$T/d.err")
+	[ -n "$said" ] && [ "$(wc -l <"$T/d.err")" -eq 1 ] ||
+		fail "$damage: inspect said $(cat "$T/d.err")"
+	grep -qF "$said" "$T/b.err" ||
+		fail "$damage: inspect said \"$said\", boot $(cat "$T/b.err")"
+	case $said in *"subtree's blob"*) ;; *) fail "$damage: $said" ;; esac
+	cmp -s "$T/d/handover" "$T/d.handover" && cmp -s "$T/d/ram.img" "$T/d.ram" ||
+		fail "$damage: the refused boot changed the machine"
+done
+rm -rf "$T/good" "$T/d" "$T/d.ram"
+
 # Move the scratch array to 16 bytes before a page boundary.
 python3 - "$KHO" "$M" <<'PY' || fail "cannot move the scratch array"
 import struct, subprocess, sys
@@ -81,4 +114,4 @@ PY
 	fail "a scratch array across a page was refused: $(cat "$T/cross.err")"
 grep -q "^  scratch array 0x[0-9a-f]*ff0, 48 bytes" "$T/cross.txt" ||
 	fail "scratch array not shown: $(grep scratch "$T/cross.txt")"
-echo "inspect DIR: the same reader as --mem DIR; a scratch array across a page; a refused root FDT named"
+echo "inspect DIR: the same reader as --mem DIR; a scratch array across a page; a refused root FDT named; subtree blobs judged as kho boot judges them"

@@ -195,7 +195,8 @@ PY
 # memblock's blob address moved (kernel A would not): onto the guest's FDT
 # (mapped a second time: from the copy kept), onto an FDT magic 4 bytes
 # into a guest folio (misaligned), and to 16 bytes before the end of RAM
-# (its header is not all in memory).
+# (its header is not all in memory; and not preserved, so kernel B refuses
+# the handover, as kho boot does, while the report still decodes it).
 python3 - "$KHO" "$D" "$ROOT/tests/lib" <<'PY' || fail "decoders: moved blob"
 import json, re, struct, subprocess, sys
 kho, d = sys.argv[1], sys.argv[2]
@@ -210,17 +211,19 @@ f0 = struct.unpack(td.NATIVE + "Q", folios[:8])[0]
 td.machine_write(d, f0 + 4, struct.pack(">I", 0xd00dfeed))
 end = j["memory"][0]["addr"] + j["memory"][0]["size"]
 at, _ = td.subtree_data(d, "memblock")
-for phys, want in [
-        (g["phys"], r"\(guest-memory-v1, FDT %d bytes\), preserved$" % g["fdt_size"]),
+refused = ("kho: KHO handover refused: a subtree's blob is not all in "
+           "preserved memory (property memblock, phys %#x).\n")
+for phys, want, err in [
+        (g["phys"], r"\(guest-memory-v1, FDT %d bytes\), preserved$" % g["fdt_size"], ""),
         (f0 + 4, r", preserved\n +note: an FDT header at %#x, which is not "
-                 r"8-byte aligned as an FDT must be$" % (f0 + 4)),
-        (end - 16, r", NOT PRESERVED$")]:
+                 r"8-byte aligned as an FDT must be$" % (f0 + 4), ""),
+        (end - 16, r", NOT PRESERVED$", refused % (end - 16))]:
     td.machine_write(d, at, struct.pack(td.NATIVE + "Q", phys))
     out = subprocess.run([kho, "inspect", d], capture_output=True, text=True)
     m = re.search(r"^(?:  subtrees)? +memblock +at %#x, blob-size \d+"
                   r"(.*(\n +note: .*)?)$" % phys, out.stdout, re.M)
-    assert out.returncode == 0 and m and re.search(want, m.group(1)), \
-        (hex(phys), out.stdout, out.stderr)
+    assert out.returncode == (1 if err else 0) and out.stderr == err and \
+        m and re.search(want, m.group(1)), (hex(phys), out.stdout, out.stderr)
 PY
 $H elfcore "$K" "$T/kt.core" --hole "$kt"
 "$KHO" inspect --fdt "$T/kt.fdt" --mem "elf:$T/kt.core" --json \
@@ -288,7 +291,8 @@ PY
 
 # A root FDT's children are all read, to a cap of 4096 that the report
 # states; a child named as one before it is shown as kernel B never seeing
-# it; blob-size 2^64-1 is a value, not a missing property.
+# it; blob-size 2^64-1 is a value, not a missing property (and more than
+# any preserved block: kernel B refuses the handover, the report shows it).
 $H fdt-clone-child "$T/names.fdt" "$T/dup.fdt" LUO LUO
 $H fdt-clone-child "$T/dup.fdt" "$T/many.fdt" kexec-metadata s 4100
 for f in dup many; do
@@ -313,11 +317,20 @@ assert "... %d more subtrees not read (at most 4096 are)" % (n - 4096) in \
     open(t + "/many.txt").read()
 PY
 $H fdt-add-blob-size "$T/names.fdt" "$T/bsmax.fdt" 0xffffffffffffffff
-"$KHO" inspect --mem "$N" --fdt "$T/bsmax.fdt" --json >"$T/bsmax.json" ||
-	fail "bsmax: json"
-check bsmax accepted
-"$KHO" inspect --mem "$N" --fdt "$T/bsmax.fdt" >"$T/bsmax.txt" ||
-	fail "bsmax: text"
+refused() { # WHAT: exit 1, and kho boot's sentence for the subtree's blob
+	[ "$rc" -eq 1 ] || fail "$1: exit $rc"
+	grep -q "^kho: KHO handover refused: a subtree's blob is not all in preserved memory (property [a-zA-Z-]*, phys 0x[0-9a-f]*)\.$" \
+		"$T/err" || fail "$1: said $(cat "$T/err")"
+}
+rc=0
+"$KHO" inspect --mem "$N" --fdt "$T/bsmax.fdt" --json >"$T/bsmax.json" \
+	2>"$T/err" || rc=$?
+refused "bsmax: json"
+check bsmax refused
+rc=0
+"$KHO" inspect --mem "$N" --fdt "$T/bsmax.fdt" >"$T/bsmax.txt" 2>"$T/err" ||
+	rc=$?
+refused "bsmax: text"
 python3 - "$T/bsmax.json" "$T/bsmax.txt" <<'PY' || fail "blob-size 2^64-1"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -329,15 +342,19 @@ PY
 
 # kexec-metadata moved into memory that reads as zeroes (an ELF segment
 # without file bytes) has version 0, and says so; moved past the end of
-# RAM it is not in memory.
+# RAM it is not in memory. Neither is preserved: both refused.
 $H blob-move "$N" kexec-metadata 0x300000000 >/dev/null
 $H fdt-from-machine "$N" "$T/km.fdt"
 $H elfcore "$N" "$T/km.core" --extra-ram 0x10000000@0x300000000
-"$KHO" inspect --fdt "$T/km.fdt" --mem "elf:$T/km.core" >"$T/km.txt" ||
-	fail "kexec-metadata in zeroes"
+rc=0
+"$KHO" inspect --fdt "$T/km.fdt" --mem "elf:$T/km.core" >"$T/km.txt" \
+	2>"$T/err" || rc=$?
+refused "kexec-metadata in zeroes"
 grep -q "note: kexec-metadata has version 0, not 1 (phys 0x3[0-9a-f]\{8\})$" \
 	"$T/km.txt" || fail "kexec-metadata in zeroes: $(grep -A1 kexec "$T/km.txt")"
-"$KHO" inspect "$N" >"$T/km.txt" || fail "kexec-metadata past RAM"
+rc=0
+"$KHO" inspect "$N" >"$T/km.txt" 2>"$T/err" || rc=$?
+refused "kexec-metadata past RAM"
 grep -q "note: the blob at 0x3[0-9a-f]\{8\} is not in memory$" "$T/km.txt" ||
 	fail "kexec-metadata past RAM: $(grep -A1 kexec "$T/km.txt")"
 
@@ -348,7 +365,9 @@ import json, subprocess, sys
 kho, d = sys.argv[1], sys.argv[2]
 sys.path.insert(0, sys.argv[3])
 import kho_testdata as td
-j = json.loads(subprocess.check_output([kho, "inspect", d, "--json"]))
+# Refused already (kexec-metadata past RAM above): the report still comes.
+j = json.loads(subprocess.run([kho, "inspect", d, "--json"],
+                              capture_output=True).stdout)
 end = j["memory"][-1]["addr"] + j["memory"][-1]["size"]
 at, phys = td.subtree_data(d, "LUO")
 td.machine_write(d, at, td.struct.pack(td.NATIVE + "Q", end - 16))

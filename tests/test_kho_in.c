@@ -1042,6 +1042,73 @@ static void test_destroyed(void **state)
 }
 
 /* Arguments a caller should never pass. */
+/* What kho_check_subtrees() asked, and what to answer. */
+struct asked {
+	unsigned int nr;
+	uint64_t phys, size;
+	bool answer;
+};
+
+static bool answer_preserved(uint64_t phys, uint64_t size, void *arg)
+{
+	struct asked *a = arg;
+
+	a->nr++;
+	a->phys = phys;
+	a->size = size;
+	return a->answer;
+}
+
+/*
+ * kho_check_subtrees() over a reader's own map: each subtree's blob asked
+ * about once, with the address and size the root FDT gives; a blob the map
+ * does not hold refused with kho_memory_init()'s sentence; bad calls
+ * refused with a warning.
+ */
+static void test_check_subtrees(void **state)
+{
+	struct asked a = { .answer = true };
+	struct kho_error err = { 0 };
+	struct machine m;
+	uint64_t phys, size;
+	unsigned int warned = nr_warnings;
+
+	kernel_a(&m, 12);
+	kexec(&m);
+	assert_int_equal(populate(&m), 0);
+	assert_int_equal(kho_retrieve_subtree(&m.in, BLOB_NAME, &phys, &size),
+			 0);
+	assert_int_equal(kho_check_subtrees(m.in.fdt, m.in.abi,
+					    answer_preserved, &a, &err),
+			 0);
+	assert_int_equal(a.nr, 1);
+	assert_int_equal(a.phys, phys);
+	assert_int_equal(a.size, size);
+
+	a.answer = false;
+	assert_int_equal(kho_check_subtrees(m.in.fdt, m.in.abi,
+					    answer_preserved, &a, &err),
+			 -EINVAL);
+	assert_string_equal(err.what,
+			    "a subtree's blob is not all in preserved memory");
+	assert_string_equal(err.property, BLOB_NAME);
+	assert_int_equal(err.phys, phys);
+	assert_int_equal(kho_check_subtrees(m.in.fdt, m.in.abi,
+					    answer_preserved, &a, NULL),
+			 -EINVAL);
+
+	assert_int_equal(
+		kho_check_subtrees(NULL, m.in.abi, answer_preserved, &a, &err),
+		-EINVAL);
+	assert_int_equal(
+		kho_check_subtrees(m.in.fdt, NULL, answer_preserved, &a, &err),
+		-EINVAL);
+	assert_int_equal(kho_check_subtrees(m.in.fdt, m.in.abi, NULL, &a, &err),
+			 -EINVAL);
+	assert_int_equal(nr_warnings, warned + 3);
+	machine_free(&m);
+}
+
 static void test_bad_calls(void **state)
 {
 	struct ranges r = { .fail_at = -1 };
@@ -1223,6 +1290,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_every_entry_one_node),
 		cmocka_unit_test(test_refuse_reserve),
 		cmocka_unit_test(test_destroyed),
+		cmocka_unit_test(test_check_subtrees),
 		cmocka_unit_test(test_bad_calls),
 		cmocka_unit_test(test_memory_init_needs_check),
 		cmocka_unit_test(test_error_format),

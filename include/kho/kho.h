@@ -470,6 +470,32 @@ int kho_check_scratch(const struct kho_geometry *geo,
 		      const struct kho_scratch *areas, unsigned int nr,
 		      struct kho_error *err, struct kho_warnings *warn);
 
+/* Is [phys, phys + size) all preserved memory (size 0: its first byte)? */
+typedef bool (*kho_blob_preserved_cb)(uint64_t phys, uint64_t size, void *arg);
+
+/**
+ * kho_check_subtrees() - judge the subtrees a root FDT names
+ * @fdt: the root FDT, checked (kho_populate() accepted it, or the caller
+ *	ran fdt_check_full() on it)
+ * @abi: its version
+ * @preserved: is [phys, phys + size) all preserved memory? A size of 0
+ *	asks for the first byte (a version without blob-size)
+ * @arg: passed to @preserved
+ * @err: what is wrong and where (the subtree's name, the blob's address),
+ *	or NULL
+ *
+ * Each subtree's blob address (and size, from kho-v3 on) must be 8 bytes,
+ * the size not 0, and the blob all in preserved memory; the words are
+ * kho_memory_init()'s, which runs this after its walk. For a reader with
+ * its own map of the preserved ranges (kho inspect) to give the same
+ * verdict.
+ * Context: any; does not allocate.
+ * Return: 0, or -EINVAL (@err filled in).
+ */
+int kho_check_subtrees(const void *fdt, const struct kho_abi_version *abi,
+		       kho_blob_preserved_cb preserved, void *arg,
+		       struct kho_error *err);
+
 /* Called per coalesced range [start, end) to reserve; non-zero fails. */
 typedef int (*kho_reserve_cb)(uint64_t start, uint64_t end, void *arg);
 

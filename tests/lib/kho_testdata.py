@@ -21,6 +21,9 @@ in docs/abi.md and the ELF specification, independently of the C code:
         move the pending handover's SUBTREE preserved-data address by DELTA
         bytes in ram.img, in place (the blob itself stays where it is);
         prints the new address
+  blob-size DIR SUBTREE VALUE
+        set the pending handover's SUBTREE blob-size (in the root FDT) to
+        VALUE, in ram.img
   luo-flb DIR NAME DATA COUNT
         append a File-Lifecycle-Bound entry to the pending handover's LUO
         FLB region in ram.img, in place (the simulator writes none)
@@ -364,6 +367,20 @@ def cmd_blob_move(args):
     d, subtree, delta = args[0], args[1], int(args[2], 0)
     at, _ = subtree_data(d, subtree)
     add_u64(d, at, delta)
+
+
+def cmd_blob_size(args):
+    """Set the pending handover's SUBTREE blob-size to VALUE."""
+    d, subtree, value = args[0], args[1], int(args[2], 0)
+    with open(os.path.join(d, "handover"), "rb") as f:
+        fdt_addr, fdt_size, _, _ = struct.unpack(NATIVE + "QQQQ", f.read(32))
+    blob = machine_read(d, fdt_addr, fdt_size)
+    for path, name, pos, ln in fdt_props(blob):
+        if name == "blob-size" and path[1:] == [subtree] and ln == 8:
+            machine_write(d, fdt_addr + pos,
+                          struct.pack(NATIVE + "Q", value % (1 << 64)))
+            return
+    die("no 8-byte blob-size in subtree %s of %s" % (subtree, d))
 
 
 def cmd_luo_flb(args):
@@ -948,6 +965,7 @@ def main():
         "fdt-from-machine": cmd_fdt_from_machine,
         "handover": cmd_handover,
         "blob-move": cmd_blob_move,
+        "blob-size": cmd_blob_size,
         "luo-flb": cmd_luo_flb,
         "luo-many": cmd_luo_many,
         "blob-prop": cmd_blob_prop,

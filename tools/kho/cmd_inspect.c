@@ -47,7 +47,7 @@ static void print_subtree(FILE *out, const struct inspect *in,
 		fprintf(out, " (%s%sFDT %u bytes)", s->compatible,
 			s->compatible[0] ? ", " : "",
 			(unsigned int)s->fdt_size);
-	if (in->valid)
+	if (in->map_read)
 		fprintf(out, ", %s",
 			s->preserved ? "preserved" : "NOT PRESERVED");
 	switch (s->kind) {

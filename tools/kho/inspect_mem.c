@@ -1213,6 +1213,30 @@ static void read_subtrees(struct inspect *in)
 	in->cur_owner = -1;
 }
 
+static bool blob_in_ranges(uint64_t phys, uint64_t size, void *arg)
+{
+	return range_preserved(arg, phys, size);
+}
+
+/*
+ * Kernel B's last check before it reserves anything: every subtree's blob
+ * named soundly and in preserved memory, judged by the library over the
+ * ranges the walk found. After read_subtrees(), so that the report still
+ * says which blob is preserved.
+ */
+static void check_blobs(struct inspect *in)
+{
+	struct kho_error err;
+	int ret;
+
+	ret = kho_check_subtrees(in->fdt, in->abi, blob_in_ranges, in, &err);
+	if (!ret)
+		return;
+	kho_error_format(&err, in->reason, sizeof(in->reason));
+	in->code = ret;
+	in->valid = false;
+}
+
 /* ---- reading it all ------------------------------------------------------------ */
 /*
  * Split one scratch list on newlines (the last may lack one) and parse
@@ -1612,7 +1636,10 @@ int inspect_run(struct inspect *in, const struct inspect_opts *o)
 			refuse(in, ret, "%s", in->reason);
 		in->valid = false;
 	}
+	in->map_read = in->valid;
 	read_subtrees(in);
+	if (in->valid)
+		check_blobs(in);
 	return in->valid ? 0 : 1;
 }
 

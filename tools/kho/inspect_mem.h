@@ -237,6 +237,8 @@ struct inspect_subtree {
  * @oom: an allocation failed while reading: the report is incomplete
  * @read_failure: the first read the memory source failed, or ""
  * @valid: the handover passed every check
+ * @map_read: the memory map was read whole: each subtree's @preserved is
+ *	known (the subtree check may still refuse the handover)
  * @code: negative errno of the first failure, or 0
  * @reason: the verdict's sentence
  * @blocks: preserved blocks per order
@@ -280,6 +282,7 @@ struct inspect {
 	bool oom;
 	char read_failure[SIM_ERROR_LEN];
 	bool valid;
+	bool map_read;
 	int code;
 	char reason[SIM_ERROR_LEN + 64];
 
