@@ -47,7 +47,7 @@ static int guest_restore(struct sim_boot *b, struct client_state *st,
 	struct sim_error ignored;
 	const void *fdt;
 	unsigned int n;
-	uint64_t size, want;
+	uint64_t size, want, held = 0;
 	int len, ret;
 
 	fdt = client_map_fdt(b, blob_phys, GUEST_COMPATIBLE, e, GUEST_NAME);
@@ -87,10 +87,20 @@ static int guest_restore(struct sim_boot *b, struct client_state *st,
 			goto drop;
 		}
 		st->restored_bytes += bytes;
+		held += bytes;
 		if (kept)
 			kept[nr_kept++] = f;
 		else
 			client_release(b, f.phys, bytes);
+	}
+	/* The size is the VM's RAM: its folios, no more and no less. */
+	if (held != size) {
+		ret = sim_fail(e, -EINVAL,
+			       "guest: blob at %#" PRIx64
+			       " gives size %#" PRIx64
+			       ", its %u folios hold %#" PRIx64 " bytes",
+			       blob_phys, size, n, held);
+		goto drop;
 	}
 	snprintf(st->msg, sizeof(st->msg), "%u folios, %" PRIu64 " MiB intact",
 		 n, size >> 20);

@@ -5,7 +5,8 @@
 # names the folio and says FAIL; so does the guest's blob address moved off the
 # 8-byte alignment an FDT needs, and each client's blob address pointed at
 # another client's blob: every client refuses what is not its own in one
-# sentence naming the blob; a guest blob without its size, a reserve_mem
+# sentence naming the blob; a guest blob without its size or whose size
+# is not what its folios hold, a reserve_mem
 # region moved off its page or with a changed byte fail the boot. Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -91,6 +92,19 @@ grep -q "restore *guest: FAILED: guest: blob at $at lacks size or folios$" "$T/o
 	fail "guest without size: $(grep FAILED "$T/out")"
 rm -rf "$M"
 
+# The guest's size one page more, and 2^64 - 2^32, than its folios hold.
+for delta in 0x1000 -0x100000000; do
+	M="$T/size$delta"
+	cp -r --sparse=always "$A" "$M"
+	size=$(python3 "$ROOT/tests/lib/kho_testdata.py" blob-prop "$M" guest size $delta) ||
+		fail "cannot change the guest's size"
+	at=$(blob "$M" guest)
+	"$KHO" boot "$M" >"$T/out" 2>&1 && fail "a guest of size $size passed: $(cat "$T/out")"
+	grep -q "restore *guest: FAILED: guest: blob at $at gives size $size, its 2 folios hold 0x400000 bytes$" \
+		"$T/out" || fail "guest of size $size: $(grep FAILED "$T/out")"
+	rm -rf "$M"
+done
+
 # A reserve_mem region moved off its page, and one byte of a region.
 M="$T/region"
 cp -r --sparse=always "$A" "$M"
@@ -107,4 +121,4 @@ python3 "$ROOT/tests/lib/kho_testdata.py" flip "$M" $((at + 100)) ||
 "$KHO" boot "$M" >"$T/out" 2>&1 && fail "a damaged region passed: $(cat "$T/out")"
 grep -q "restore *memblock: FAILED: memblock: region trace at $at did not survive: its hash differs$" \
 	"$T/out" || fail "damaged region: $(grep FAILED "$T/out")"
-echo "detect: a changed preserved byte, a misaligned blob, another client's blob, a guest without size and a damaged region fail the boot"
+echo "detect: a changed preserved byte, a misaligned blob, another client's blob, a guest without size or of the wrong size and a damaged region fail the boot"

@@ -331,10 +331,12 @@ def subtree_data(d, subtree):
 
 
 def add_u64(d, phys, delta):
-    """Add delta to the native u64 at phys in the machine's image."""
+    """Add delta to the native u64 at phys in the machine's image, modulo
+    2^64; print the new value."""
     old = struct.unpack(NATIVE + "Q", machine_read(d, phys, 8))[0]
-    machine_write(d, phys, struct.pack(NATIVE + "Q", old + delta))
-    print("%#x" % (old + delta))
+    new = (old + delta) % (1 << 64)
+    machine_write(d, phys, struct.pack(NATIVE + "Q", new))
+    print("%#x" % new)
 
 
 def cmd_handover(args):
