@@ -763,6 +763,14 @@ int sim_boot_mm_init(struct sim_boot *b, struct sim_error *e)
 		}
 		sim_memblock_free(&b->mb, r.base, r.size);
 	}
+	/* Before anything is free: scratch is CMA, free or reserved now. */
+	for (unsigned int i = 0; i < b->nr_scratch; i++) {
+		uint64_t at = b->scratch[i].addr, size = b->scratch[i].size;
+		unsigned int shift = b->m.conf.page_shift;
+
+		sim_buddy_mark_cma(&b->buddy, at >> shift,
+				   (at + size) >> shift);
+	}
 	ret = sim_memblock_for_each_free(&b->mb, free_to_buddy, b);
 	if (ret)
 		return sim_fail(

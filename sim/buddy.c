@@ -146,10 +146,9 @@ int sim_buddy_free_range(struct sim_buddy *b, uint64_t start_pfn,
 
 		if (p->flags & SIM_PG_BUDDY)
 			return -EINVAL;
+		/* A page sim_buddy_mark_cma() marked stays CMA. */
 		if (mt == SIM_MT_CMA)
 			p->flags |= SIM_PG_CMA;
-		else
-			p->flags &= ~SIM_PG_CMA;
 	}
 	/* Largest aligned blocks first, as the kernel's __free_pages_core. */
 	for (uint64_t pfn = start_pfn; pfn < end_pfn;) {
@@ -164,6 +163,17 @@ int sim_buddy_free_range(struct sim_buddy *b, uint64_t start_pfn,
 		pfn += 1ULL << order;
 	}
 	return 0;
+}
+
+void sim_buddy_mark_cma(struct sim_buddy *b, uint64_t start_pfn,
+			uint64_t end_pfn)
+{
+	for (uint64_t pfn = start_pfn; pfn < end_pfn; pfn++) {
+		struct sim_page *p = sim_pfn_to_page(b, pfn);
+
+		if (p)
+			p->flags |= SIM_PG_CMA;
+	}
 }
 
 static uint64_t alloc_mt(struct sim_buddy *b, unsigned int order,

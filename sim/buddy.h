@@ -93,11 +93,27 @@ void sim_buddy_destroy(struct sim_buddy *b);
 struct sim_page *sim_pfn_to_page(struct sim_buddy *b, uint64_t pfn);
 
 /**
+ * sim_buddy_mark_cma() - make [@start_pfn, @end_pfn) a scratch area's
+ * @b: allocator, before any page is free (a free block's list is its
+ *	type's)
+ * @start_pfn: first page frame
+ * @end_pfn: page frame after the range; pages outside RAM are skipped
+ *
+ * Every page, free later or reserved now, goes to the CMA lists whenever it
+ * is freed: a preserved block restored inside a scratch area and given
+ * back never serves an allocation that may be preserved, as Linux marks a
+ * scratch area's whole pageblocks MIGRATE_CMA (kho_release_scratch()).
+ */
+void sim_buddy_mark_cma(struct sim_buddy *b, uint64_t start_pfn,
+			uint64_t end_pfn);
+
+/**
  * sim_buddy_free_range() - hand [@start_pfn, @end_pfn) to the allocator
  * @b: allocator
  * @start_pfn: first page frame
  * @end_pfn: page frame after the range; all of it in one ram range
- * @mt: its migrate type (the pages get it)
+ * @mt: its migrate type (the pages get it; one sim_buddy_mark_cma() marked
+ *	stays CMA)
  *
  * Return: 0, -EINVAL (outside RAM or a page already free).
  */

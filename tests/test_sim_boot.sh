@@ -5,8 +5,9 @@
 # kernel, a kho_scratch it cannot parse or reserve, a KHO boot whose
 # scratch areas cannot hold the memmap; a handover whose record or scratch
 # array is damaged (nothing changed on disk); a lowmem scratch area that
-# cannot take the next kernel at kexec; a client that runs out of memory
-# while it preserves (no handover written). And a node without RAM boots
+# cannot take the next kernel at kexec; a scratch area over preserved
+# blocks, which boots and kexecs; a client that runs out of memory while
+# it preserves (no handover written). And a node without RAM boots
 # and kexecs. Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
@@ -157,6 +158,24 @@ fi
 grep -q "restore *memfd: .* intact" "$T/out" || fail "low-small: $(cat "$T/out")"
 [ "$(cat "$T/err")" = "kho: $M: the lowmem scratch area (4096 KiB) cannot hold the next kernel." ] ||
 	fail "low-small: $(cat "$T/err")"
+
+# Scratch area 0 moved onto the lowest preserved memory: Linux takes it
+# (inspect warns), and the blocks restored inside it go back to scratch,
+# movable memory, when freed: the outgoing handover's own pages come from
+# elsewhere and the kexec goes through (it failed with "cannot start the
+# outgoing handover" when a freed block served kho_alloc_preserve()).
+M="$T/overlap"
+cp -r --sparse=always "$B" "$M"
+low=$("$KHO" inspect "$M" --json | python3 -c 'import json, sys
+print(hex(json.load(sys.stdin)["ranges"][0][0] & ~0xfff))')
+$H handover "$M" area:0:addr="$low" >/dev/null || fail "overlap: cannot patch"
+"$KHO" inspect "$M" >"$T/out" 2>&1 || fail "overlap: inspect refused: $(cat "$T/out")"
+grep -q "preserved memory overlaps a scratch area" "$T/out" ||
+	fail "overlap: no warning: $(cat "$T/out")"
+"$KHO" boot "$M" --preserve memfd:1M --kexec >"$T/out" 2>&1 ||
+	fail "overlap: $(cat "$T/out")"
+"$KHO" boot "$M" >"$T/out" 2>&1 || fail "overlap, next boot: $(cat "$T/out")"
+grep -q "restore *memfd: .* intact" "$T/out" || fail "overlap, next boot: $(cat "$T/out")"
 
 # Each client asked for more than the free memory of 128 MiB (and memfd
 # for more than its 200 files of 512 KiB): the boot stops, no handover,

@@ -131,6 +131,33 @@ static void test_migrate_types(void **state)
 	assert_int_not_equal(sim_buddy_alloc(b, 0, true), SIM_NO_PHYS);
 }
 
+/*
+ * A scratch area marked before anything is free: its free part and a
+ * block reserved in it (a preserved block, freed after its restore) both
+ * go to the CMA lists, and an ordinary range freed as unmovable stays so.
+ */
+static void test_mark_cma(void **state)
+{
+	struct fixture *f = *state;
+	struct sim_buddy *b = &f->b;
+
+	sim_buddy_mark_cma(b, 2048, 4096);
+	/* Pages outside RAM are skipped. */
+	sim_buddy_mark_cma(b, b->m->nr_pages - 1, b->m->nr_pages + 8);
+	assert_int_equal(sim_buddy_free_range(b, 0, 2048, SIM_MT_UNMOVABLE), 0);
+	assert_int_equal(sim_buddy_free_range(b, 2048, 3072, SIM_MT_UNMOVABLE),
+			 0);
+	assert_int_equal(b->nr_free[SIM_MT_CMA][SIM_MAX_ORDER], 1);
+	assert_int_equal(b->nr_free[SIM_MT_UNMOVABLE][SIM_MAX_ORDER], 2);
+	/* The block at 3072 was reserved; restored and freed, it is CMA. */
+	assert_int_equal(sim_buddy_free(b, 3072, 9), 0);
+	assert_int_equal(b->nr_free[SIM_MT_CMA][9], 1);
+	for (int i = 0; i < 2 * 1024; i++)
+		assert_true(sim_buddy_alloc(b, 0, false) < 2048);
+	assert_int_equal(sim_buddy_alloc(b, 0, false), SIM_NO_PHYS);
+	assert_true(sim_buddy_alloc(b, 9, true) >= 2048);
+}
+
 static void test_no_merge_across_types(void **state)
 {
 	struct fixture *f = *state;
@@ -184,10 +211,13 @@ static void test_contig(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_split_and_merge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_types, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_merge_across_types, setup,
+		cmocka_unit_test_setup_teardown(test_split_and_merge, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_types, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mark_cma, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_merge_across_types,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contig, setup, teardown),
 	};
 
