@@ -662,6 +662,19 @@ static int check_record_writable(struct sim_boot *b, struct sim_error *e)
 		strerror(err));
 }
 
+/* kexec loads the next kernel into the lowmem scratch area, area 0. */
+static int next_kernel_fits(const struct sim_boot *b, struct sim_error *e)
+{
+	const struct kho_scratch *low = &b->scratch[0];
+
+	if (low->size >= SIM_KERNEL_SIZE)
+		return 0;
+	return sim_fail(e, -ENOSPC,
+			"%s: the lowmem scratch area (%" PRIu64
+			" KiB) cannot hold the next kernel",
+			b->m.dir, low->size >> 10);
+}
+
 int sim_boot_open(struct sim_boot *b, const char *dir,
 		  const struct sim_boot_opts *opts, struct sim_error *e)
 {
@@ -696,6 +709,9 @@ int sim_boot_open(struct sim_boot *b, const char *dir,
 	if (ret)
 		goto fail;
 	ret = b->kho_boot ? kho_boot(b, e) : cold_boot(b, e);
+	/* A kexec that cannot happen is said before the handover is used. */
+	if (!ret && opts->kexec)
+		ret = next_kernel_fits(b, e);
 	if (ret)
 		goto fail;
 	return 0;
@@ -877,13 +893,10 @@ int sim_boot_kexec(struct sim_boot *b, struct sim_error *e)
 	int ret;
 
 	ret = need_out(b, e);
+	if (!ret)
+		ret = next_kernel_fits(b, e);
 	if (ret)
 		return ret;
-	if (low->size < SIM_KERNEL_SIZE)
-		return sim_fail(e, -ENOSPC,
-				"%s: the lowmem scratch area (%" PRIu64
-				" KiB) cannot hold the next kernel",
-				b->m.dir, low->size >> 10);
 	/* First what can fail for want of memory, while nothing changed. */
 	ret = write_handover(b, &array, e);
 	if (ret)

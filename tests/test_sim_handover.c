@@ -553,6 +553,7 @@ static int full_cold(void)
 	struct kho_radix_stats before, after;
 	void *last[FREED_PAGES];
 	unsigned int n = 0, last_area;
+	uint64_t low_size;
 	void *va;
 
 	if (boot_up(b, false, false))
@@ -567,6 +568,18 @@ static int full_cold(void)
 	CHECK(!b->kexeced);
 	for (unsigned int i = 0; i < FREED_PAGES; i++)
 		sim_free_pages(b, last[i], 0);
+	/*
+	 * A boot opened without planning the kexec: a lowmem area too small
+	 * for the next kernel is found at the kexec, before anything is
+	 * written (sim_boot_open() says it first when the kexec is planned).
+	 */
+	low_size = b->scratch[0].size;
+	b->scratch[0].size = SIM_KERNEL_SIZE - b->m.page_size;
+	CHECK(sim_boot_kexec(b, &e) == -ENOSPC);
+	CHECK(strstr(e.msg, " cannot hold the next kernel"));
+	CHECK(sim_handover_read(&b->m, &kd, &e) == -ENOENT);
+	CHECK(!b->kexeced);
+	b->scratch[0].size = low_size;
 	/*
 	 * A scratch area that runs past RAM cannot be overwritten: the kexec
 	 * fails after the record was written, removes it and gives the
