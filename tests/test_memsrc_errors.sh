@@ -81,6 +81,11 @@ rm "$T/noram/ram.img"
 broken short
 rm "$T/short/ram.img"
 truncate -s 64M "$T/short/ram.img"
+# A page longer than machine.conf describes: kho boot refuses it too.
+broken long
+rm "$T/long/ram.img"
+cp --sparse=always "$M/ram.img" "$T/long/ram.img"
+truncate -s +4096 "$T/long/ram.img"
 broken hshort
 head -c 16 "$M/handover" >"$T/hshort/handover"
 broken hloop
@@ -136,7 +141,8 @@ done <<LIST
 1|$T/nulconf/machine.conf: a NUL byte at offset $conf_len\.$|$T/nulconf||
 1|cannot read $T/confdir/machine.conf: Is a directory|$T/confdir||
 1|cannot open $T/noram/ram.img: No such file or directory|$T/noram||
-1|$T/short/ram.img is 67108864 bytes but machine.conf needs 134217728: truncated|$T/short||
+1|$T/short/ram.img is 67108864 bytes but machine.conf describes 134217728\.$|$T/short||
+1|$T/long/ram.img is 134221824 bytes but machine.conf describes 134217728\.$|$T/long||
 1|$T/hshort/handover is 16 bytes, not the 32 of struct kho_data|$T/hshort||
 1|cannot open $T/hloop/handover: Too many levels of symbolic links|$T/hloop||
 1|cannot read $T: Is a directory|devmem|$T|$T/devmem

@@ -1286,13 +1286,14 @@ static int parse_scratch_list(struct inspect *in, const char *path,
 		if (!err && *end)
 			err = -EINVAL;
 		if (err)
-			return sim_fail(&in->err, -EINVAL,
-					err == -ERANGE ?
-						"%s:%u: \"%s\" is larger than "
-						"2^64 - 1" :
-						"%s:%u: \"%s\" is not a hex "
-						"number (0x and hex digits)",
-					path, n + 1, shown);
+			return sim_fail(
+				&in->err, -EINVAL,
+				err == -ERANGE ?
+					"%s:%u: \"%s\" is larger than "
+					"2^64 - 1" :
+					"%s:%u: \"%s\" is not a hex "
+					"number (hex digits, 0x optional)",
+				path, n + 1, shown);
 		n++;
 	}
 	*count = n;

@@ -196,11 +196,11 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 			goto out;
 		need = r->file_off + r->size;
 	}
-	if ((uint64_t)st.st_size < need) {
+	/* kho boot's check and sentence (sim/ram.c): the image is the RAM. */
+	if ((uint64_t)st.st_size != need) {
 		ret = sim_fail(e, -EIO,
 			       "%s is %" PRIu64
-			       " bytes but machine.conf needs %" PRIu64
-			       ": truncated",
+			       " bytes but machine.conf describes %" PRIu64,
 			       path, (uint64_t)st.st_size, need);
 		goto out;
 	}
