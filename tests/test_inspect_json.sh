@@ -211,7 +211,7 @@ f0 = struct.unpack(td.NATIVE + "Q", folios[:8])[0]
 td.machine_write(d, f0 + 4, struct.pack(">I", 0xd00dfeed))
 end = j["memory"][0]["addr"] + j["memory"][0]["size"]
 at, _ = td.subtree_data(d, "memblock")
-refused = ("kho: KHO handover refused: a subtree's blob is not all in "
+refused = ("kho: tree walk: KHO handover refused: a subtree's blob is not all in "
            "preserved memory (property memblock, phys %#x).\n")
 for phys, want, err in [
         (g["phys"], r"\(guest-memory-v1, FDT %d bytes\), preserved$" % g["fdt_size"], ""),
@@ -319,7 +319,7 @@ PY
 $H fdt-add-blob-size "$T/names.fdt" "$T/bsmax.fdt" 0xffffffffffffffff
 refused() { # WHAT: exit 1, and kho boot's sentence for the subtree's blob
 	[ "$rc" -eq 1 ] || fail "$1: exit $rc"
-	grep -q "^kho: KHO handover refused: a subtree's blob is not all in preserved memory (property [a-zA-Z-]*, phys 0x[0-9a-f]*)\.$" \
+	grep -q "^kho: tree walk: KHO handover refused: a subtree's blob is not all in preserved memory (property [a-zA-Z-]*, phys 0x[0-9a-f]*)\.$" \
 		"$T/err" || fail "$1: said $(cat "$T/err")"
 }
 rc=0

@@ -244,7 +244,8 @@ static void print_text(FILE *out, struct inspect *in)
 		!in->valid  ? in->reason :
 		in->warn.nr ? "accepted, with the warnings above" :
 			      "accepted: every check passed");
-	if (!in->valid)
+	/* A map read whole is shown even when a subtree's blob refused it. */
+	if (!in->map_read)
 		return;
 	memcpy(st.blocks, in->blocks, sizeof(st.blocks));
 	st.nr_blocks = in->nr_blocks;

@@ -1226,13 +1226,16 @@ static bool blob_in_ranges(uint64_t phys, uint64_t size, void *arg)
  */
 static void check_blobs(struct inspect *in)
 {
+	char what[sizeof(in->reason) - 16];
 	struct kho_error err;
 	int ret;
 
 	ret = kho_check_subtrees(in->fdt, in->abi, blob_in_ranges, in, &err);
 	if (!ret)
 		return;
-	kho_error_format(&err, in->reason, sizeof(in->reason));
+	/* kho boot's words: the check ends kho_memory_init()'s walk. */
+	kho_error_format(&err, what, sizeof(what));
+	snprintf(in->reason, sizeof(in->reason), "tree walk: %s", what);
 	in->code = ret;
 	in->valid = false;
 }
