@@ -147,6 +147,18 @@ static inline int kho_fail(struct kho_error *err, int code, const char *what,
 }
 
 /*
+ * A refusal of kho_vmalloc_read() about its descriptor, which it gets by
+ * value and cannot place: name @phys, the blob or struct holding it.
+ * Return: @ret.
+ */
+static inline int kho_fail_in(struct kho_error *err, int ret, uint64_t phys)
+{
+	if (ret && err && err->phys == KHO_ERR_NO_ADDR)
+		err->phys = phys;
+	return ret;
+}
+
+/*
  * kho_fdt.c: a subsystem blob that is an FDT (memblock-v1, memfd-v1,
  * kho-test-v1), mapped from untrusted memory. KHO_FDT_BLOB() spells out
  * the sentences for one format from its name and compatible, both string

@@ -110,7 +110,7 @@ int kho_memfd_v1_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	w.nr_folios = ser.nr_folios;
 	ret = memfd_folios_check(&w, &folios);
 	if (ret)
-		return ret;
+		return kho_fail_in(err, ret, data);
 	if (info) {
 		info->ser_phys = data;
 		info->pos = ser.pos;

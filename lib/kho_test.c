@@ -435,7 +435,7 @@ int kho_test_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	w.nr_folios = local.nr_folios;
 	ret = kho_vmalloc_read(&quiet, &local.folios_info, list_block, &w, err);
 	if (ret)
-		return ret;
+		return kho_fail_in(err, ret, phys);
 	if (info)
 		*info = local;
 	/* Pass 2: tell the owner, then the caller. */

@@ -414,7 +414,7 @@ int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 				"folios", phys, KHO_ERR_NO_INDEX);
 		ret = memfd_folios_check(&w, &folios);
 		if (ret)
-			return ret;
+			return kho_fail_in(err, ret, phys);
 	}
 	if (info) {
 		info->pos = ser.pos;

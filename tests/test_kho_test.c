@@ -708,6 +708,8 @@ static const char *refused(const struct refusal *r)
 	else
 		assert_null(err.property);
 	assert_int_equal(err.index, r->index);
+	/* Each names where: the list's descriptor by the blob holding it. */
+	assert_int_not_equal(err.phys, KHO_ERR_NO_ADDR);
 	assert_true(kho_error_format(&err, line, sizeof(line)) > 0);
 	assert_int_equal(kho_test_verify(&view, m.t.fdt_phys, m.t.fdt_size,
 					 KHO_CSUM_X86_64, &csum, NULL),

@@ -416,6 +416,8 @@ static void expect_refusal(struct machine *m, int code, const char *what,
 		assert_string_equal(err.what, what);
 	if (field)
 		assert_string_equal(err.property, field);
+	/* Each names where: the folio array's descriptor by the blob. */
+	assert_int_not_equal(err.phys, KHO_ERR_NO_ADDR);
 }
 
 static struct kho_memfd_folio_ser *entry_of(struct machine *m, uint64_t i)
@@ -492,6 +494,9 @@ static void test_refusals(void **state)
 	ser->folios.total_pages = 3;
 	expect_refusal(&m, -EINVAL, NULL, "total_pages");
 	ser->folios.total_pages = 2;
+	ser->folios.flags |= 0x80;
+	expect_refusal(&m, -EINVAL, "vmalloc flags has unknown bits", "flags");
+	ser->folios.flags &= ~0x80ULL;
 
 	entry_of(&m, 7)->flags = 4 | 1;
 	expect_refusal(&m, -EINVAL, "a memfd folio has unknown flags", "flags");
