@@ -208,6 +208,11 @@ static void test_refused(void **state)
 	ser = at(f, SER);
 	ser->folios.first = BASE + PAGES * PAGE;
 	expect(f, &v, 0, -EFAULT, "first", BASE + PAGES * PAGE);
+	/* The folio array's descriptor, named by the struct holding it. */
+	f = make(&v, "memfd-v1", true);
+	ser = at(f, SER);
+	ser->folios.first = 0;
+	expect(f, &v, 0, -EINVAL, "first", SER);
 
 	f = make(&v, "memfd-v1", true);
 	set_entry(f, 2, FOLIO(2) >> SHIFT, 4, 2);

@@ -517,8 +517,9 @@ int cmd_inspect(int argc, char **argv)
 		ret = 1;
 	} else if (ret) {
 		ret = usage_error("%s", perr.msg);
-	} else
+	} else {
 		ret = check_svg_target(&o, sp);
+	}
 	free(sp);
 	if (ret)
 		return ret;

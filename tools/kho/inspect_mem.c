@@ -1071,7 +1071,7 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 
 	in->cur = s;
 	in->cur_owner = idx;
-	s->preserved = in->valid && in_ranges(in, s->phys);
+	s->preserved = in->map_read && in_ranges(in, s->phys);
 	owner(in, idx, s->phys, s->phys + page_size);
 	if (!memsrc_backed(&in->ms, s->phys, 1)) {
 		snprintf(s->problem, sizeof(s->problem),
