@@ -239,6 +239,18 @@ static void restore(void)
 	close(fd);
 }
 
+/*
+ * Each test starts from the kexec's machine: a trial that fails ends its
+ * loop before restore(), and the next test must not read its damage.
+ */
+static int fresh_machine(void **state)
+{
+	(void)state;
+	if (kho[0])
+		restore();
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct sim_error e = { "" };
@@ -664,8 +676,8 @@ static void test_adversarial_shapes(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_corrupt),
-		cmocka_unit_test(test_adversarial_shapes),
+		cmocka_unit_test_setup(test_corrupt, fresh_machine),
+		cmocka_unit_test_setup(test_adversarial_shapes, fresh_machine),
 	};
 	char self[4096];
 
