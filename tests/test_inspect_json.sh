@@ -25,7 +25,8 @@ check() {
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["verdict"] == sys.argv[2], d["verdict"]
-if d["verdict"] == "accepted":
+# A map read whole is reported, accepted or refused by a subtree's blob.
+if d["verdict"] == "accepted" or "blocks_per_order" in d:
     assert sum(d["blocks_per_order"].values()) == d["blocks"]
     page = d["page_size"]
     covered = sum(n * (page << int(o)) for o, n in d["blocks_per_order"].items())
@@ -34,6 +35,7 @@ if d["verdict"] == "accepted":
     assert all(s < e for s, e in r)
     assert all(r[i][1] < r[i + 1][0] for i in range(len(r) - 1))
     assert sum(e - s for s, e in r) == d["preserved_bytes"]
+if d["verdict"] == "accepted":
     assert all(s["preserved"] for s in d["subtrees"])
 else:
     assert d["reason"] and d["code"] < 0
@@ -118,6 +120,7 @@ if "$KHO" inspect --fdt "$T/other.dtb" --mem "elf:$T/core" --json \
 	fail "wrong FDT accepted"
 fi
 check refused refused
+grep -q '"blocks"' "$T/refused.json" && fail "refused: a map never read reported"
 
 $H elfcore "$M" "$T/short.core" --truncate 100
 if "$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/short.core" --json \
@@ -331,13 +334,30 @@ rc=0
 "$KHO" inspect --mem "$N" --fdt "$T/bsmax.fdt" >"$T/bsmax.txt" 2>"$T/err" ||
 	rc=$?
 refused "bsmax: text"
-python3 - "$T/bsmax.json" "$T/bsmax.txt" <<'PY' || fail "blob-size 2^64-1"
+# The map was read whole before the subtrees refused it: every report has
+# it, and --blocks lists the same blocks in JSON and text.
+rc=0
+"$KHO" inspect --mem "$N" --fdt "$T/bsmax.fdt" --json --blocks \
+	>"$T/bsmax-blocks.json" 2>"$T/err" || rc=$?
+refused "bsmax: json --blocks"
+check bsmax-blocks refused
+"$KHO" inspect --mem "$N" --fdt "$T/bsmax.fdt" --blocks 2>/dev/null |
+	grep '^block ' >"$T/bsmax-blocks.txt" || true
+python3 - "$T/bsmax.json" "$T/bsmax.txt" "$T/bsmax-blocks.json" \
+	"$T/bsmax-blocks.txt" <<'PY' || fail "blob-size 2^64-1"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert all(x["blob_size"] == 2**64 - 1 for x in d["subtrees"]), d["subtrees"]
+assert d["blocks"] > 0 and d["ranges"] and "tree" in d, d.keys()
+# 2^64 - 1 bytes from phys: no blob is all in preserved memory.
+assert not any(x["preserved"] for x in d["subtrees"]), d["subtrees"]
 t = open(sys.argv[2]).read()
 assert t.count("blob-size 18446744073709551615") == len(d["subtrees"]), t
 assert "no 8-byte blob-size" not in t and "smaller than" not in t, t
+b = json.load(open(sys.argv[3]))
+text = ["block %#x order %d" % (p, o) for p, o in b["block_list"]]
+assert text == open(sys.argv[4]).read().split("\n")[:-1]
+assert len(text) == d["blocks"], (len(text), d["blocks"])
 PY
 
 # kexec-metadata moved into memory that reads as zeroes (an ELF segment

@@ -408,9 +408,10 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 	add(root, "subtrees", a);
 	if (in->unread_subtrees)
 		add(root, "subtrees_not_read", u64(in->unread_subtrees));
-	if (in->valid)
+	/* A map read whole is reported even when a subtree's blob refused it. */
+	if (in->map_read)
 		add_results(root, in);
-	if (in->valid && blocks)
+	if (in->map_read && blocks)
 		add(root, "block_list", jarr());
 	if (json_oom) {
 		json_object_put(root);
@@ -431,7 +432,7 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 		return -ENOMEM;
 	}
 	free(first);
-	if (in->valid && blocks) {
+	if (in->map_read && blocks) {
 		struct block_stream bs = { out, true };
 		size_t n = strlen(text), tail = strlen(BLOCK_LIST_EMPTY_END);
 

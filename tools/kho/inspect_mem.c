@@ -596,7 +596,7 @@ int inspect_for_each_block(struct inspect *in, inspect_block_cb cb, void *arg)
 {
 	struct block_walk w = { cb, arg };
 
-	if (!in->valid)
+	if (!in->map_read)
 		return 0;
 	if (in->version >= KHO_ABI_V2)
 		return kho_radix_walk(&in->radix, block_walk_cb, &w);
@@ -633,11 +633,6 @@ static const struct kho_mem_region *range_of(const struct inspect *in,
 			return &in->ranges[mid];
 	}
 	return NULL;
-}
-
-static bool in_ranges(const struct inspect *in, uint64_t pa)
-{
-	return range_of(in, pa) != NULL;
 }
 
 static bool range_preserved(const struct inspect *in, uint64_t pa, uint64_t len)
@@ -1071,7 +1066,9 @@ static void decode_subtree(struct inspect *in, struct inspect_subtree *s,
 
 	in->cur = s;
 	in->cur_owner = idx;
-	s->preserved = in->map_read && in_ranges(in, s->phys);
+	/* The whole blob, as kho_check_subtrees() judges it. */
+	s->preserved =
+		in->map_read && range_preserved(in, s->phys, blob_size(s));
 	owner(in, idx, s->phys, s->phys + page_size);
 	if (!memsrc_backed(&in->ms, s->phys, 1)) {
 		snprintf(s->problem, sizeof(s->problem),

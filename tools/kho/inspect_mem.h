@@ -238,7 +238,8 @@ struct inspect_subtree {
  * @read_failure: the first read the memory source failed, or ""
  * @valid: the handover passed every check
  * @map_read: the memory map was read whole: each subtree's @preserved is
- *	known (the subtree check may still refuse the handover)
+ *	known, and every report shows the map (the subtree check may still
+ *	refuse the handover)
  * @code: negative errno of the first failure, or 0
  * @reason: the verdict's sentence
  * @blocks: preserved blocks per order

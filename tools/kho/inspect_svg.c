@@ -255,12 +255,12 @@ static struct svg_busy *busy_list(struct svg *s, uint64_t limit, uint64_t *nr)
 	uint64_t n = 0, max = 1, j = 0;
 	struct svg_busy *b;
 
-	if (in->valid)
+	if (in->map_read)
 		max += in->nr_ranges + 2 * s->nr_big + in->nr_meta;
 	b = calloc(max, sizeof(*b));
 	if (!b)
 		return NULL;
-	if (!in->valid)
+	if (!in->map_read)
 		goto out;
 	for (uint64_t i = 0; i < in->nr_ranges; i++) {
 		uint64_t pos = in->ranges[i].start, end = in->ranges[i].end;
@@ -887,7 +887,7 @@ static int build(struct svg *s)
 			      UINT64_MAX :
 			      in->scratch[i].addr + in->scratch[i].size,
 		      cat_scratch(s));
-	if (!in->valid)
+	if (!in->map_read)
 		return 0;
 	for (uint64_t i = 0; i < in->nr_meta; i++)
 		paint(s, in->meta[i].start, in->meta[i].end, cat_meta(s));
