@@ -551,7 +551,7 @@ static int kho_boot(struct sim_boot *b, struct sim_error *e)
 		 * the walk proper (chk.err clear) says it came from the walk.
 		 */
 		sim_format_kho_error(&b->in.err,
-				     chk.err.code ? "" : "tree walk: ", e);
+				     chk.err.code ? "" : SIM_WALK_REFUSED, e);
 		return ret;
 	}
 	b->stats.validated_nodes = chk.nr_nodes;

@@ -37,6 +37,12 @@
 #define SIM_KERNEL_BASE (16ULL << 20)
 /* How much a kernel image takes; a kexec loads it into the lowmem scratch. */
 #define SIM_KERNEL_SIZE (8ULL << 20)
+/*
+ * How a refusal of kho_memory_init()'s walk proper begins (the tree check
+ * before it says what is wrong with the tree and has no prefix); kho
+ * inspect refuses a subtree's blob in the same words.
+ */
+#define SIM_WALK_REFUSED "tree walk: "
 /* Firmware owns the first MiB, as on x86. */
 #define SIM_FIRMWARE_SIZE (1ULL << 20)
 /* Bytes of the kernel's struct page: charged to memblock per page of RAM so

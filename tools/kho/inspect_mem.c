@@ -26,6 +26,7 @@
 #include <kho/kho_memfd_v1.h>
 #include <kho/vmalloc.h>
 
+#include "../../sim/boot.h"
 #include "../../sim/machine.h"
 #include "inspect_mem.h"
 #include "kho_tool.h"
@@ -1232,7 +1233,7 @@ static void check_blobs(struct inspect *in)
 		return;
 	/* kho boot's words: the check ends kho_memory_init()'s walk. */
 	kho_error_format(&err, what, sizeof(what));
-	snprintf(in->reason, sizeof(in->reason), "tree walk: %s", what);
+	snprintf(in->reason, sizeof(in->reason), SIM_WALK_REFUSED "%s", what);
 	in->code = ret;
 	in->valid = false;
 }
