@@ -7,8 +7,8 @@
 # physical addresses; machine directories with a broken
 # machine.conf (unparsable, too large, a directory), no or a short ram.img, a
 # handover record of the wrong size or that cannot be opened; /dev/mem
-# stand-ins (KHO_DEVMEM, KHO_IOMEM) whose iomem cannot be read, is too
-# large, has a bad range or no System RAM, or that end before the root FDT
+# stand-ins (KHO_DEVMEM, KHO_IOMEM) whose iomem path is too long, or
+# whose iomem cannot be read, is too large, has a bad range or no System RAM, or that end before the root FDT
 # the handover names, /dev/null among them (a character device, taken as
 # /dev/mem is). What they can read agrees with the machine
 # directory: machine:DIR, a machine.conf larger than a page, and an iomem
@@ -150,6 +150,7 @@ done <<LIST
 1|$T/iomem.noram lists no System RAM|devmem|$T/iomem.noram|$T/devmem
 1|$T/iomem.nul: a NUL byte at offset 29|devmem|$T/iomem.nul|$T/devmem
 1|$T/iomem.huge is larger than 1048576 bytes|devmem|$T/iomem.huge|$T/devmem
+1|KHO_IOMEM: a path of 4100 bytes is too long (at most 4095)\.$|devmem|$long|$T/devmem
 LIST
 exec 3>&-
 

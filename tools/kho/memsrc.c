@@ -622,8 +622,10 @@ int memsrc_parse(struct memsrc_spec *sp, const char *spec, struct sim_error *e)
 		sp->kind = MEMSRC_DEVMEM;
 		arg = iomem && *iomem ? iomem : "/proc/iomem";
 		if (strlen(arg) >= sizeof(sp->iomem))
-			return sim_fail(e, -ENAMETOOLONG, "path too long: %s",
-					arg);
+			return sim_fail(
+				e, -ENAMETOOLONG,
+				"KHO_IOMEM: a path of %zu bytes is too long (at most %zu)",
+				strlen(arg), sizeof(sp->iomem) - 1);
 		strcpy(sp->iomem, arg);
 		arg = mem && *mem ? mem : "/dev/mem";
 		return spec_path(sp, arg, strlen(arg), e);
