@@ -417,6 +417,19 @@ for c in "$M/ram.img|$M" "$M/handover|$M" "$M/machine.conf|$M" \
 		fail "--svg $svg: the link was replaced"
 done
 rm -rf "$T/sd" "$T/ram.link" "$T/root.hard"
+# --mem devmem reads its iomem list (KHO_IOMEM) too.
+printf '%s\n' "00000000-03ffffff : System RAM" >"$T/iomem"
+before=$(inputs; cksum "$T/iomem")
+rc=0
+KHO_IOMEM="$T/iomem" KHO_DEVMEM="$M/ram.img" "$KHO" inspect --fdt "$T/root.fdt" \
+	--mem devmem --svg "$T/iomem" >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 2 ] || fail "--svg iomem: exit status $rc, want 2 ($(cat "$T/err"))"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "--svg iomem: not one line: $(cat "$T/err")"
+grep -q -- "--svg $T/iomem is a file inspect reads: the picture would replace it" "$T/err" ||
+	fail "--svg iomem: said: $(cat "$T/err")"
+[ ! -s "$T/out" ] || fail "--svg iomem: a report was printed"
+[ "$before" = "$(inputs; cksum "$T/iomem")" ] || fail "--svg iomem: an input changed"
+rm "$T/iomem"
 # A picture next to the inputs, not yet there, is written.
 "$KHO" inspect "$M" --svg "$M/pic.svg" >/dev/null 2>"$T/err" ||
 	fail "--svg in the machine directory: $(cat "$T/err")"
