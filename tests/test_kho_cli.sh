@@ -367,6 +367,24 @@ mkfifo "$F/ff/ram.img"
 expect_error "$F/ff/ram.img is not a regular file" timeout 10 "$KHO" boot "$F/ff"
 expect_error "$F/ff/ram.img is not a regular file" timeout 10 "$KHO" inspect "$F/ff"
 rm -rf "$F/ff" "$F/ff.img"
+# A socket in its place is refused in the same words: it cannot be opened
+# (ENXIO), which says nothing of what it is.
+"$KHO" machine create "$F/so" --ram 128M >/dev/null
+sock() { python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$1"; }
+for f in handover machine.conf ram.img; do
+	[ ! -e "$F/so/$f" ] || mv "$F/so/$f" "$F/so.keep"
+	sock "$F/so/$f"
+	before=$(state "$F/so" || :)
+	expect_error "$F/so/$f is not a regular file\.$" timeout 10 "$KHO" boot "$F/so"
+	[ "$rc" -eq 1 ] || fail "boot with a socket $f exited $rc"
+	expect_error "$F/so/$f is not a regular file\.$" timeout 10 "$KHO" inspect "$F/so"
+	[ "$rc" -eq 1 ] || fail "inspect with a socket $f exited $rc"
+	[ "$before" = "$(state "$F/so" || :)" ] || fail "a refused socket $f changed the machine"
+	rm "$F/so/$f"
+	[ ! -e "$F/so.keep" ] || mv "$F/so.keep" "$F/so/$f"
+done
+rm -rf "$F/so"
 # --kho-scratch takes exactly what Linux's kho_scratch= takes: a usage
 # error (2) otherwise, and nothing made.
 for v in 0,0,0 1M,2M,3M, ,1M,2M,3M 1M,,2M,3M 1MB,2M,3M 00000000200% ""; do
