@@ -8,8 +8,8 @@
 # machine.conf (unparsable, too large, a directory), no or a short ram.img, a
 # handover record of the wrong size or that cannot be opened; /dev/mem
 # stand-ins (KHO_DEVMEM, KHO_IOMEM) whose iomem path is too long, or
-# whose iomem cannot be read, is too large, has a bad range or no System RAM, or that end before the root FDT
-# the handover names, /dev/null among them (a character device, taken as
+# whose iomem cannot be read, is too large, has a bad range or no System
+# RAM, or that end before the root FDT the handover names, /dev/null among them (a character device, taken as
 # /dev/mem is). What they can read agrees with the machine
 # directory: machine:DIR, a machine.conf larger than a page, and an iomem
 # with lines that are not ranges.
