@@ -94,6 +94,8 @@ ln -s handover "$T/hloop/handover"
 # An ELF core of a 4 MiB raw image: p_paddr 0 twice in a kcore.
 head -c 4194304 /dev/zero >"$T/img"
 $H elfcore "raw:$T/img@0" "$T/kold" --kcore --extra-ram 0x1000@0
+# One PT_LOAD, of no memory: no RAM at all.
+$H elfcore "raw:$T/img@0" "$T/noload" --drop-range 0 --extra-ram 0@0x100000000
 # iomem stand-ins.
 echo "5000-4000 : System RAM" >"$T/iomem.bad"
 echo "00000000-00000fff : Reserved" >"$T/iomem.noram"
@@ -135,6 +137,7 @@ done <<LIST
 1|$T/fifo is not a regular file\.$|elf:$T/fifo||
 1|$T/fifo is not a regular file or a block device|raw:$T/fifo@0x0||
 1|$T/fifo is not a regular file or a character device|devmem|$T/iomem|$T/fifo
+1|$T/noload has no PT_LOAD segment with a physical address and memory (p_memsz above 0)\.$|elf:$T/noload||
 1|$T/kold gives no physical addresses (p_paddr is 0 in several segments)|kcore:$T/kold||
 1|$T/conf/machine.conf: ram range at 0x8000000 is not above the one before it|$T/conf||
 1|$T/hugeconf/machine.conf is larger than 1048576 bytes|$T/hugeconf||

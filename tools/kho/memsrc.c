@@ -442,7 +442,8 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 	if (!ms->nr_seg) {
 		ret = sim_fail(
 			e, -EINVAL,
-			"%s has no PT_LOAD segment with a physical address",
+			"%s has no PT_LOAD segment with a physical address "
+			"and memory (p_memsz above 0)",
 			path);
 		goto out;
 	}
