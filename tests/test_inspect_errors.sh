@@ -63,6 +63,35 @@ refused 1 "t3.core is truncated: segment 1 (physical 0) ends at file offset 0x40
 	--fdt "$T/root.fdt" --mem "elf:$T/t3.core"
 # (Each refused run sums every core: keep only those still used.)
 rm -f "$T"/t[123].core
+# ELF header fields that libelf does not check, or refuses without saying
+# where: an e_phentsize other than 56 (the headers were read 56 bytes apart
+# all the same), program headers starting or ending past the end of the
+# file ("bad program header count: invalid data"), and PN_XNUM without the
+# section header 0 that holds the count.
+# elf_field NAME OFFSET FORMAT VALUE: good.core with one field replaced.
+elf_field() {
+	cp --sparse=always "$T/good.core" "$T/$1.core"
+	python3 - "$T/$1.core" "$2" "$3" "$4" <<'PY'
+import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2], 0))
+    f.write(struct.pack("=" + sys.argv[3], int(sys.argv[4], 0)))
+PY
+}
+elf_field phent 54 H 64
+refused 1 "phent.core: e_phentsize is 64, but a 64-bit program header is 56 bytes" \
+	--fdt "$T/root.fdt" --mem "elf:$T/phent.core"
+elf_field phoff 32 Q 0xfffffffffffffff8
+refused 1 "phoff.core is truncated: its program headers start at offset 0xfffffffffffffff8 (e_phoff) but the file has $(printf '%#x' "$size") bytes" \
+	--fdt "$T/root.fdt" --mem "elf:$T/phoff.core"
+elf_field xnum 56 H 0xffff
+refused 1 "xnum.core: e_phnum is PN_XNUM, but section header 0, which holds the program header count, cannot be read" \
+	--fdt "$T/root.fdt" --mem "elf:$T/xnum.core"
+rm -f "$T"/phent.core "$T"/phoff.core "$T"/xnum.core
+$H elfcore "$M" "$T/t4.core" --truncate 64
+refused 1 "t4.core is truncated: its 3 program headers end at offset 0xe8 but the file has 0x40 bytes" \
+	--fdt "$T/root.fdt" --mem "elf:$T/t4.core"
+rm -f "$T/t4.core"
 
 # Not an ELF core at all.
 refused 1 "root.fdt is not an ELF file" --fdt "$T/root.fdt" --mem "elf:$T/root.fdt"

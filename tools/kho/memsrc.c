@@ -347,18 +347,46 @@ static int open_elf(struct memsrc *ms, const char *path, bool kcore,
 			path, eh.e_type);
 		goto out;
 	}
-	if (elf_getphdrnum(elf, &phnum)) {
-		ret = sim_fail(e, -ENOEXEC, "%s: bad program header count: %s",
-			       path, elf_errmsg(-1));
+	/*
+	 * The header's own count: libelf's elf_getphdrnum() quietly clamps it
+	 * to what the file holds, and refuses headers past the end without
+	 * saying where. PN_XNUM puts the count in section 0's sh_info.
+	 */
+	phnum = eh.e_phnum;
+	if (eh.e_phnum == PN_XNUM) {
+		Elf_Scn *scn = elf_getscn(elf, 0);
+		GElf_Shdr sh;
+
+		if (!scn || !gelf_getshdr(scn, &sh)) {
+			ret = sim_fail(
+				e, -ENOEXEC,
+				"%s: e_phnum is PN_XNUM, but section "
+				"header 0, which holds the program header "
+				"count, cannot be read: %s",
+				path, elf_errmsg(-1));
+			goto out;
+		}
+		phnum = sh.sh_info;
+	}
+	/* libelf reads 56-byte headers whatever e_phentsize says. */
+	if (phnum && eh.e_phentsize != sizeof(Elf64_Phdr)) {
+		ret = sim_fail(e, -ENOEXEC,
+			       "%s: e_phentsize is %u, but a 64-bit program "
+			       "header is %zu bytes",
+			       path, eh.e_phentsize, sizeof(Elf64_Phdr));
 		goto out;
 	}
-	/* libelf quietly clamps the count to what the file holds. */
-	if (eh.e_phnum != PN_XNUM)
-		phnum = eh.e_phnum;
-	if (S_ISREG(st.st_mode) &&
-	    (eh.e_phoff > (uint64_t)st.st_size ||
-	     phnum * (uint64_t)sizeof(Elf64_Phdr) >
-		     (uint64_t)st.st_size - eh.e_phoff)) {
+	if (phnum && eh.e_phoff > (uint64_t)st.st_size) {
+		ret = sim_fail(e, -ENOEXEC,
+			       "%s is truncated: its program headers start at "
+			       "offset %#" PRIx64 " (e_phoff) but the file has "
+			       "%#" PRIx64 " bytes",
+			       path, (uint64_t)eh.e_phoff,
+			       (uint64_t)st.st_size);
+		goto out;
+	}
+	if (phnum * (uint64_t)sizeof(Elf64_Phdr) >
+	    (uint64_t)st.st_size - eh.e_phoff) {
 		ret = sim_fail(
 			e, -ENOEXEC,
 			"%s is truncated: its %zu program headers end at "
