@@ -163,12 +163,16 @@ grep -q -- "\[--scratch DIR\]" "$T/err" ||
 # for word); a scratch array of no whole number of areas, or outside the
 # memory, which inspect's own reader refuses when the root FDT comes from
 # --fdt (without it, kernel B's checks refuse it first).
-for r in sz:record:3=40 out:record:2=0x7f000000 fdt0:record:1=0; do
+for r in sz:record:3=40 out:record:2=0x7f000000 fdt0:record:1=0 \
+	fdtbig:record:1=0xffffffffffffffff; do
 	cp "$M/handover" "$T/${r%%:*}.rec"
 	$H handover "$T/${r%%:*}.rec" "${r#*:}" >/dev/null
 done
 refused 1 "KHO handover refused: FDT size is smaller than an FDT header (phys 0x" \
 	--mem "elf:$T/good.core" --handover "$T/fdt0.rec"
+# A size kernel B cannot map: what inspect reads is said, not just the size.
+refused 1 "the root FDT at 0x[0-9a-f]*: the handover gives its size as 18446744073709551615 bytes, and inspect reads a root FDT of 1 to 16777216 bytes" \
+	--mem "elf:$T/good.core" --handover "$T/fdtbig.rec"
 refused 1 "the scratch array's size 40 is not a small non-zero multiple of 16 bytes" \
 	--fdt "$T/root.fdt" --mem "elf:$T/good.core" --handover "$T/sz.rec"
 refused 1 "the scratch array: physical address 0x7f000000 is not in" \

@@ -374,8 +374,9 @@ static int read_fdt_mem(struct inspect *in, uint64_t phys, uint64_t size)
 	if (!size || size > INSPECT_FDT_MAX)
 		return sim_fail(&in->err, -EINVAL,
 				"%s: the handover gives its size as %" PRIu64
-				" bytes",
-				where, size);
+				" bytes, and inspect reads a root FDT of 1 "
+				"to %u bytes",
+				where, size, INSPECT_FDT_MAX);
 	in->fdt = malloc(size);
 	if (!in->fdt)
 		return sim_fail(&in->err, -ENOMEM, "out of memory");
