@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "machine.h"
+#include "text.h"
 
 #define SZ_1M (1ULL << 20)
 #define SZ_2M (2ULL << 20)
@@ -22,6 +23,9 @@
 #define SZ_3G (3ULL << 30)
 #define SZ_4G (4ULL << 30)
 #define SIM_MIN_RAM (128 * SZ_1M)
+
+/* A word of the file in a sentence: escaped (\xHH) and cut with "...". */
+#define CONF_SHOWN_LEN 68
 
 /* The memmap indexes pages with 32 bits (sim/buddy.h). */
 #define SIM_MAX_PAGES (UINT32_MAX - 1ULL)
@@ -125,8 +129,8 @@ static int parse_u64(const char *s, uint64_t *v)
 static int parse_ram(struct sim_conf *conf, char *val, const char *where,
 		     int line, struct sim_error *e)
 {
+	char *tok[3], *save = NULL, *bad, shown[CONF_SHOWN_LEN];
 	struct sim_ram_range *r;
-	char *tok[3], *save = NULL;
 	uint64_t nid = 0;
 	int n = 0;
 
@@ -146,15 +150,23 @@ static int parse_ram(struct sim_conf *conf, char *val, const char *where,
 		return sim_fail(e, -EINVAL, "%s:%d: more than %d ram lines",
 				where, line, SIM_MAX_RAM_RANGES);
 	r = &conf->ram[conf->nr_ranges];
-	if (parse_u64(tok[0], &r->base) || parse_u64(tok[1], &r->size))
+	bad = parse_u64(tok[0], &r->base) ? tok[0] :
+	      parse_u64(tok[1], &r->size) ? tok[1] :
+					    NULL;
+	if (bad) {
+		sim_clean_str(shown, sizeof(shown), bad, strlen(bad));
 		return sim_fail(e, -EINVAL,
-				"%s:%d: ram base and size must be numbers",
-				where, line);
+				"%s:%d: ram base and size must be numbers, "
+				"not \"%s\"",
+				where, line, shown);
+	}
 	if (n == 3 && (strncmp(tok[2], "node=", 5) ||
-		       parse_u64(tok[2] + 5, &nid) || nid >= SIM_MAX_NODES))
+		       parse_u64(tok[2] + 5, &nid) || nid >= SIM_MAX_NODES)) {
+		sim_clean_str(shown, sizeof(shown), tok[2], strlen(tok[2]));
 		return sim_fail(e, -EINVAL,
 				"%s:%d: \"%s\" is not node=N with N below %d",
-				where, line, tok[2], SIM_MAX_NODES);
+				where, line, shown, SIM_MAX_NODES);
+	}
 	r->nid = (int)nid;
 	conf->nr_ranges++;
 	return 0;
@@ -292,8 +304,11 @@ int sim_conf_parse(struct sim_conf *conf, const char *text, const char *where,
 				break;
 			}
 		} else {
+			char shown[CONF_SHOWN_LEN];
+
+			sim_clean_str(shown, sizeof(shown), key, strlen(key));
 			ret = sim_fail(e, -EINVAL, "%s:%d: unknown key \"%s\"",
-				       where, line, key);
+				       where, line, shown);
 		}
 	}
 	free(copy);

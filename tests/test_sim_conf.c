@@ -90,6 +90,17 @@ static void test_parse_refused(void **state)
 	expect_refused("page_size = 4096\nram = 0x0x100000000 0x8000000\n",
 		       "numbers");
 	expect_refused("page_size = 4096\ncolour = blue\n", ":2: unknown key");
+	/*
+	 * A word the line is refused for is named, escaped and cut: no
+	 * control byte reaches the terminal, no line of a megabyte is
+	 * printed whole.
+	 */
+	expect_refused("page_size = 4096\n\033[2J = 1\n",
+		       ":2: unknown key \"\\x1b[2J\"");
+	expect_refused("page_size = 4096\nram = 0 -4096\n",
+		       ":2: ram base and size must be numbers, not \"-4096\"");
+	expect_refused("page_size = 4096\nram = 0 0x1000 node=\377\n",
+		       ":2: \"node=\\xff\" is not node=N with N below 16");
 	expect_refused("page_size = 4096\nnonsense\n", ":2: expected");
 	expect_refused("page_size = 4096\nram = 0xfffffffffffff000 0x2000\n",
 		       "wraps");
@@ -116,6 +127,22 @@ static void test_parse_refused(void **state)
 		"page_size = 4096\nkho_scratch = 200%\n"
 		"ram = 0 0x1000000\n kho_scratch=50%\n",
 		"machine.conf:4: kho_scratch given twice (first on line 2)");
+}
+
+/* An unknown key of 100000 bytes is shown cut, not whole. */
+static void test_parse_long_key(void **state)
+{
+	static char text[100064];
+	struct sim_conf c;
+	struct sim_error e = { "" };
+	int n = snprintf(text, sizeof(text), "page_size = 4096\n");
+
+	memset(text + n, 'k', 100000);
+	strcpy(text + n + 100000, " = 1\n");
+	assert_int_equal(sim_conf_parse(&c, text, "machine.conf", &e), -EINVAL);
+	assert_non_null(strstr(e.msg, ":2: unknown key \"kkkk"));
+	assert_non_null(strstr(e.msg, "k...\""));
+	assert_true(strlen(e.msg) < 200);
 }
 
 /* One ram line more than a machine may have: the line is named. */
@@ -667,6 +694,7 @@ int main(void)
 		cmocka_unit_test(test_parse_number),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_scratch_option),
+		cmocka_unit_test(test_parse_long_key),
 		cmocka_unit_test(test_parse_too_many_ranges),
 		cmocka_unit_test_setup_teardown(test_create_refused, dir_setup,
 						dir_teardown),
