@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "machine.h"
+#include "text.h"
 
 /* The first buffer sim_read_file() tries; it doubles up to the limit. */
 #define READ_FIRST_BYTES 4096
@@ -44,6 +46,26 @@ static int not_regular(const char *path, int flags, struct sim_error *e)
 			flags & SIM_OPEN_BLKDEV ? " or a block device" : "");
 }
 
+/*
+ * A symbolic link whose target does not exist is not an absent file: a
+ * handover record on a filesystem not mounted is still a handover, and a
+ * boot that took it for none would cold-boot over its memory.
+ */
+static bool dangling_link(const char *path, struct sim_error *e)
+{
+	char target[PATH_MAX], shown[96];
+	ssize_t n = readlink(path, target, sizeof(target));
+
+	if (n < 0)
+		return false;
+	/* Shown escaped, and cut with "..." when long. */
+	sim_clean_str(shown, sizeof(shown), target, (size_t)n);
+	sim_fail(e, -EINVAL,
+		 "%s is a symbolic link to %s, which does not exist", path,
+		 shown);
+	return true;
+}
+
 int sim_open_file(const char *path, int flags, struct sim_error *e)
 {
 	struct stat st;
@@ -61,6 +83,8 @@ int sim_open_file(const char *path, int flags, struct sim_error *e)
 		if (err == ENXIO &&
 		    (stat(path, &st) || !file_taken(st.st_mode, flags)))
 			return not_regular(path, flags, e);
+		if (err == ENOENT && dangling_link(path, e))
+			return -EINVAL;
 		return sim_fail(e, -err, "cannot open %s: %s", path,
 				strerror(err));
 	}

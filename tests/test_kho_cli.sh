@@ -24,7 +24,7 @@ expect_error() {
 	"$@" </dev/null >"$T/out" 2>"$T/err" || rc=$?
 	[ "$rc" -ne 0 ] || fail "\"$*\" succeeded"
 	grep -q -- "$frag" "$T/err" || fail "\"$*\" said: $(cat "$T/err")"
-	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "\"$*\" said more than one line"
+	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "\"$*\" said more than one line: $(cat "$T/err")"
 }
 
 # expect_table: lines "STATUS|fragment|arguments of kho" (arguments split
@@ -385,6 +385,27 @@ for f in handover machine.conf ram.img; do
 	[ ! -e "$F/so.keep" ] || mv "$F/so.keep" "$F/so/$f"
 done
 rm -rf "$F/so"
+# A symbolic link to nothing in its place is not an absent file: a pending
+# handover whose record is on a filesystem not mounted is refused, never
+# taken for none and cold-booted over.
+"$KHO" machine create "$F/dl" --ram 128M >/dev/null
+"$KHO" boot "$F/dl" --preserve memfd --kexec >/dev/null
+for f in handover machine.conf ram.img; do
+	mv "$F/dl/$f" "$F/dl.keep"
+	ln -s "$F/unmounted/$f" "$F/dl/$f"
+	before=$(state "$F/dl" || :; cksum "$F/dl.keep")
+	says="$F/dl/$f is a symbolic link to $F/unmounted/$f, which does not exist\.$"
+	expect_error "$says" "$KHO" boot "$F/dl"
+	[ "$rc" -eq 1 ] || fail "boot with a dangling $f exited $rc"
+	expect_error "$says" "$KHO" inspect "$F/dl"
+	[ "$rc" -eq 1 ] || fail "inspect with a dangling $f exited $rc"
+	[ "$before" = "$(state "$F/dl" || :; cksum "$F/dl.keep")" ] ||
+		fail "a refused dangling $f changed the machine"
+	rm "$F/dl/$f"
+	mv "$F/dl.keep" "$F/dl/$f"
+done
+"$KHO" boot "$F/dl" >/dev/null || fail "the machine after the dangling links"
+rm -rf "$F/dl"
 # --kho-scratch takes exactly what Linux's kho_scratch= takes: a usage
 # error (2) otherwise, and nothing made.
 for v in 0,0,0 1M,2M,3M, ,1M,2M,3M 1M,,2M,3M 1MB,2M,3M 00000000200% ""; do
