@@ -316,8 +316,16 @@ rm -rf "$D"
 # More RAM than the validator's page bitmap covers (1 GiB: 32 TiB of 4 KiB
 # pages): refused, not allocated. 64 TiB claimed, no bytes in the file.
 $H elfcore "$M" "$T/huge.core" --extra-ram 0x400000000000@0x100000000000
-refused 1 "elf:$T/huge.core claims 17179901952 pages of RAM, more than inspect checks (8589934592)" \
+# A limit of inspect, not a fault of the handover: said so, verdict error.
+refused 1 "^kho: inspect cannot check the handover: elf:$T/huge.core claims 17179901952 pages of RAM, more than inspect checks (8589934592)\.$" \
 	--fdt "$T/root.fdt" --mem "elf:$T/huge.core"
+"$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/huge.core" --json \
+	>"$T/huge.json" 2>/dev/null && fail "huge: --json accepted"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["verdict"] == "error" and d["code"] == -7, d
+assert d["reason"].startswith("inspect cannot check the handover: ")' \
+	"$T/huge.json" || fail "huge: --json verdict"
 rm -f "$T/huge.core"
 # RAM less than a page: not a page the validator can use, the rest is read.
 $H elfcore "$M" "$T/sub.core" --extra-ram 0x200@0x200000100

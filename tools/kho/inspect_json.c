@@ -355,9 +355,9 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 	add(root, "source", jstr(in->source ? in->source : ""));
 	add(root, "source_kind", jstr(memsrc_kind_name(in->ms.kind)));
 	add(root, "verdict",
-	    jstr(in->valid		    ? "accepted" :
-		 in->version || in->fdt_len ? "refused" :
-					      "error"));
+	    jstr(in->valid					? "accepted" :
+		 !in->unchecked && (in->version || in->fdt_len) ? "refused" :
+								  "error"));
 	if (!in->valid) {
 		add(root, "reason", jstr(in->reason));
 		add(root, "code", jint(in->code));

@@ -120,6 +120,29 @@ static int refuse(struct inspect *in, int code, const char *fmt, ...)
 	return code;
 }
 
+/*
+ * Inspect cannot judge the handover (a limit of the tool, not a fault of
+ * the handover): the verdict is an error, in words that do not blame it.
+ */
+static int cannot_check(struct inspect *in, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int cannot_check(struct inspect *in, int code, const char *fmt, ...)
+{
+	char what[sizeof(in->reason) - 40];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(in->reason, sizeof(in->reason),
+		 "inspect cannot check the handover: %s", what);
+	in->code = code;
+	in->valid = false;
+	in->unchecked = true;
+	return code;
+}
+
 /* ---- the page cache the radix library and the view read through --------- */
 
 /*
@@ -524,16 +547,18 @@ static int read_v2(struct inspect *in)
 			ret == -EFAULT ? "not in memory" : "not page-aligned");
 	in->attached = true;
 	ram = page_ram(in, &chk.nr_ram);
-	if (!ram)
-		return refuse(in, -ENOMEM, "out of memory");
+	if (!ram) {
+		oom(in);
+		return -ENOMEM;
+	}
 	words = kho_tree_check_words(ram, chk.nr_ram, in->page_shift);
 	if (words > INSPECT_SEEN_MAX / sizeof(uint64_t)) {
 		free(ram);
-		return refuse(in, -E2BIG,
-			      "%s claims %" PRIu64 " pages of RAM, more than "
-			      "inspect checks (%llu)",
-			      in->source, words * 64,
-			      (unsigned long long)INSPECT_SEEN_MAX * 8);
+		return cannot_check(in, -E2BIG,
+				    "%s claims %" PRIu64 " pages of RAM, more "
+				    "than inspect checks (%llu)",
+				    in->source, words * 64,
+				    (unsigned long long)INSPECT_SEEN_MAX * 8);
 	}
 	chk.ram = ram;
 	chk.scratch = in->scratch;
@@ -541,10 +566,8 @@ static int read_v2(struct inspect *in)
 	chk.seen = calloc(words ? words : 1, sizeof(uint64_t));
 	if (!chk.seen) {
 		free(ram);
-		return refuse(in, -ENOMEM,
-			      "out of memory for a bitmap of %" PRIu64
-			      " RAM pages",
-			      words * 64);
+		oom(in);
+		return -ENOMEM;
 	}
 	ret = kho_radix_validate(&in->radix, &chk);
 	free(chk.seen);
@@ -572,6 +595,9 @@ static int read_v2(struct inspect *in)
 		ret = kho_radix_walk_ranges(&in->radix, collect_range, in);
 	if (!ret)
 		ret = collect_nodes(in, in->map_phys, in->geo.depth - 1);
+	/* Validated: only the lists collect_range() grows can fail. */
+	if (ret == -ENOMEM)
+		oom(in);
 	if (ret)
 		return refuse(in, ret, "reading the tree failed: %s",
 			      strerror(-ret));
@@ -1371,8 +1397,10 @@ static int read_scratch(struct inspect *in)
 			      (uint64_t)kd->scratch_size,
 			      sizeof(struct kho_scratch));
 	in->scratch = calloc(n, sizeof(*in->scratch));
-	if (!in->scratch)
-		return refuse(in, -ENOMEM, "out of memory");
+	if (!in->scratch) {
+		oom(in);
+		return -ENOMEM;
+	}
 	if (memsrc_read(&in->ms, kd->scratch_addr, in->scratch,
 			kd->scratch_size, &in->err)) {
 		free(in->scratch);

@@ -237,6 +237,8 @@ struct inspect_subtree {
  * @oom: an allocation failed while reading: the report is incomplete
  * @read_failure: the first read the memory source failed, or ""
  * @valid: the handover passed every check
+ * @unchecked: a limit of inspect (more RAM than it checks) stopped it
+ *	before a verdict on the handover: @reason says which
  * @map_read: the memory map was read whole: each subtree's @preserved is
  *	known, and every report shows the map (the subtree check may still
  *	refuse the handover)
@@ -283,6 +285,7 @@ struct inspect {
 	bool oom;
 	char read_failure[SIM_ERROR_LEN];
 	bool valid;
+	bool unchecked;
 	bool map_read;
 	int code;
 	char reason[SIM_ERROR_LEN + 64];
