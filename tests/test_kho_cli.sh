@@ -385,6 +385,15 @@ for f in handover machine.conf ram.img; do
 	[ ! -e "$F/so.keep" ] || mv "$F/so.keep" "$F/so/$f"
 done
 rm -rf "$F/so"
+# Every error is one line, whatever it quotes: an argument's newline and
+# escape byte are shown as \xHH, never sent to the terminal.
+nl_esc=$(printf '4K\n\033[2J')
+expect_error '--page-size "4K\\x0a\\x1b\[2J" is not 4K, 16K or 64K\.$' \
+	"$KHO" machine create "$F/nl" --page-size "$nl_esc"
+[ "$rc" -eq 2 ] || fail "--page-size with a newline exited $rc"
+expect_error "$F/nl\\\\x0a is not a machine directory (no machine.conf)\\.$" \
+	"$KHO" boot "$F/nl
+"
 # A symbolic link to nothing in its place is not an absent file: a pending
 # handover whose record is on a filesystem not mounted is refused, never
 # taken for none and cold-booted over.

@@ -349,9 +349,20 @@ void tool_error(const char *fmt, ...)
 		return;
 	}
 	n = strlen(buf);
+	/*
+	 * One line, whatever it quotes: a control byte of an argument or a
+	 * path (a newline, an escape) is shown as \xHH. Text read from
+	 * memory or files was escaped already, backslash included.
+	 */
+	fputs("kho: ", stderr);
+	for (const char *c = buf; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			fprintf(stderr, "\\x%02x", (unsigned char)*c);
+		else
+			fputc(*c, stderr);
+	}
 	/* A sentence ends once: no period after ".", "?" or "!". */
-	fprintf(stderr, "kho: %s%s\n", buf,
-		n && strchr(".?!", buf[n - 1]) ? "" : ".");
+	fprintf(stderr, "%s\n", n && strchr(".?!", buf[n - 1]) ? "" : ".");
 	free(buf);
 }
 
