@@ -93,6 +93,32 @@ assert all(o == 0 for _, o in d["block_list"])
 PY
 rm -f "$T/full.img" "$T/full.json"
 
+# More coalesced ranges than the text lists (32): the text shows the first
+# 32 as --json has them, then how many more, then the total. A 1 GiB tree
+# whose first leaf (at 0x105000, after the root and four inner nodes)
+# preserves every other page of pfns 1024-1103 has 41 ranges.
+$H v4-full "$T/many.img" "$T/many.dtb" 1
+printf '\125\125\125\125\125\125\125\125\125\125' |
+	dd of="$T/many.img" bs=1 seek=$((0x105000 + 1024 / 8)) conv=notrunc \
+		2>/dev/null
+"$KHO" inspect "raw:$T/many.img@0" --fdt "$T/many.dtb" >"$T/many.txt" ||
+	fail "41 ranges: text refused"
+"$KHO" inspect "raw:$T/many.img@0" --fdt "$T/many.dtb" --json \
+	>"$T/many.json" || fail "41 ranges: --json refused"
+python3 - "$T/many.json" "$T/many.txt" <<'PY' || fail "41 ranges: text list"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+assert len(d["ranges"]) == 41, len(d["ranges"])
+got = re.findall(r"^  (?:ranges        |              )0x([0-9a-f]{12})-0x([0-9a-f]{12}) ",
+                 text, re.M)
+assert [[int(a, 16), int(b, 16)] for a, b in got] == d["ranges"][:32], got
+pad = " " * 16
+assert re.search("^" + pad + r"\.\.\. 9 more ranges \(--json lists all\)\n"
+                 + pad + "41 ranges, ", text, re.M), text
+PY
+rm -f "$T/many.img"
+
 $H fdt-from-machine "$M" "$T/root.fdt"
 $H elfcore "$M" "$T/core"
 "$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/core" --json >"$T/elf.json" ||
