@@ -75,6 +75,58 @@ assert text == open(sys.argv[2]).read().split("\n")[:-1]
 assert len(text) == d["blocks"]
 PY
 
+# Warnings (what Linux takes though odd): a zero-size scratch area and
+# scratch area 0 moved onto the lowest preserved memory, 64 KiB of it (a
+# few warnings), then all 16 MiB (more than the 8 kept). --json's warnings
+# are the sentences of the text's warning lines; past the first 8 both say
+# how many more there were: one per empty area and one per coalesced range
+# and scratch area that overlap.
+W="$T/warn"
+low=$(python3 -c 'import json, sys
+print(hex(json.load(open(sys.argv[1]))["ranges"][0][0] & ~0xfff))' \
+	"$T/machine.json")
+for size in 0x10000 +0; do
+	rm -rf "$W"
+	cp -r --sparse=always "$M" "$W"
+	$H handover "$W" area:0:addr="$low" area:0:size=$size area:1:size=0 \
+		>/dev/null || fail "warnings: cannot patch"
+	"$KHO" inspect "$W" >"$T/warn$size.txt" ||
+		fail "warnings $size: text refused"
+	"$KHO" inspect "$W" --json >"$T/warn$size.json" ||
+		fail "warnings $size: --json refused"
+	check warn$size accepted
+	python3 - "$T/warn$size.json" "$T/warn$size.txt" <<'PY' ||
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+want = sum(1 for a in d["scratch"] if not a["size"])
+want += sum(1 for s, e in d["ranges"] for a in d["scratch"]
+            if s < a["addr"] + a["size"] and a["addr"] < e)
+# The warning lines: from "warning" to the verdict, less their 16 columns.
+block = re.search(r"^  warning       .*?(?=^  verdict )", text, re.M | re.S)
+lines = [l[16:] for l in block.group(0).splitlines()]
+more = [l for l in lines if l.startswith("... ")]
+lines = [l for l in lines if not l.startswith("... ")]
+assert lines == d["warnings"], (lines, d["warnings"])
+assert d["warnings"][0].startswith("scratch area is empty (phys 0x"), d
+assert all(w.startswith("preserved memory overlaps a scratch area (phys 0x")
+           and w.endswith(", index 0)") for w in d["warnings"][1:]), d
+assert len(d["warnings"]) == min(want, 8), (want, d["warnings"])
+if want > 8:
+    assert more == ["... %d more warnings (the first 8 are kept)"
+                    % (want - 8)], more
+    assert d["warnings_not_kept"] == want - 8, d
+else:
+    assert not more and "warnings_not_kept" not in d, (more, d)
+    assert want > 2, want
+assert "\n  verdict       accepted, with the warnings above\n" in text
+PY
+		fail "warnings, scratch area 0 of $size: text and JSON differ"
+done
+grep -q "more warnings" "$T/warn+0.txt" ||
+	fail "warnings: no handover with more than 8"
+rm -rf "$W"
+
 # --json --blocks streams the list: a million blocks (4 GiB of 4 KiB pages,
 # some 600 MB as json-c objects) cost no more memory than a handful, and
 # the document is the same the text lists.

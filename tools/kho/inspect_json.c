@@ -371,6 +371,9 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 		push(a, jstr(w));
 	}
 	add(root, "warnings", a);
+	if (in->warn.nr > KHO_MAX_WARNINGS)
+		add(root, "warnings_not_kept",
+		    u64(in->warn.nr - KHO_MAX_WARNINGS));
 	if (in->page_shift) {
 		add(root, "page_size", u64(1ULL << in->page_shift));
 		add(root, "page_size_from", jstr(in->page_size_from));

@@ -575,6 +575,9 @@ static int read_v2(struct inspect *in)
 	for (unsigned int i = 0; i < chk.warn.nr && i < KHO_MAX_WARNINGS; i++)
 		kho_warn(&in->warn, chk.warn.w[i].what, chk.warn.w[i].property,
 			 chk.warn.w[i].phys, chk.warn.w[i].index);
+	/* Those past the kept ones are only counted. */
+	if (chk.warn.nr > KHO_MAX_WARNINGS)
+		in->warn.nr += chk.warn.nr - KHO_MAX_WARNINGS;
 	if (ret) {
 		int n = kho_error_format(&chk.err, in->reason,
 					 sizeof(in->reason));
