@@ -8,7 +8,8 @@
 # cannot take the next kernel, refused before the boot when it would kexec; a scratch area over preserved
 # blocks, which boots and kexecs; a client that runs out of memory while
 # it preserves (no handover written). And a node without RAM boots
-# and kexecs. Needs KHO (path to kho); python3.
+# and kexecs, and a handover of more scratch areas than the machine has
+# nodes boots. Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -119,6 +120,19 @@ grep -q 'in 1 ranges, 1 node,' "$T/out" || fail "node 5: $(cat "$T/out")"
 	grep -q '(node 5)$' "$T/out" || fail "node 5: scratch: $(cat "$T/out")"
 "$KHO" boot "$M" >"$T/out" || fail "node 5: KHO boot: $(cat "$T/out")"
 grep -q '(3 areas)' "$T/out" || fail "node 5: handed over: $(cat "$T/out")"
+# A handover from a kernel of two nodes to one whose RAM is all node 0's
+# (machine.conf changed between them): four areas for one node; the fourth
+# is named by its index, not a node, and the boot takes all four.
+M="$T/fewer-nodes"
+"$KHO" machine create "$M" --ram 256M --nodes 2 >/dev/null
+"$KHO" boot "$M" --preserve memfd:1M --kexec >"$T/out" ||
+	fail "fewer nodes: $(cat "$T/out")"
+sed -i 's/node=1/node=0/' "$M/machine.conf"
+"$KHO" boot "$M" >"$T/out" || fail "fewer nodes: KHO boot: $(cat "$T/out")"
+grep -q 'in 2 ranges, 1 node,' "$T/out" && grep -q '(4 areas)' "$T/out" &&
+	[ "$(grep -c -E ' \((lowmem|global|node 0|area 3)\)$' "$T/out")" -eq 4 ] &&
+	grep -q '^ *0x[0-9a-f]*-0x[0-9a-f]* 4 MiB (area 3)$' "$T/out" &&
+	grep -q 'verdict *PASS' "$T/out" || fail "fewer nodes: $(cat "$T/out")"
 
 # ---- a damaged handover: the record, the scratch array in RAM ----------
 # 128 MiB: scratch lowmem 16 MiB at 0x3000000 (the next kernel), global
