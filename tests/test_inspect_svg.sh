@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # kho inspect --svg draws physical memory: of a kexec'ed machine (colour by
-# order and by subsystem), of a dump that claims 1 TiB of RAM, of scratch
+# order and by subsystem), of a dump that claims 1 TiB of RAM (and one
+# whose RAM ends at the top of the address space), of scratch
 # areas outside RAM, of a kho-v1 image and of a refused handover. Each SVG
 # renders to PNG with rsvg-convert and the PNG is not blank (several
 # colours, pixel variance); the picture names the orders, subsystems and
@@ -51,6 +52,21 @@ render big
 grep -q "1016 GiB" "$T/big.svg" || fail "1 TiB: the squeezed free RAM is not labelled"
 grep -q "order 9 (2 MiB)" "$T/big.svg" || fail "1 TiB: blocks vanished"
 [ "$(wc -c <"$T/big.svg")" -lt 2000000 ] || fail "1 TiB: SVG too large"
+
+# RAM up to the last page below 2^64: the address axis stops at the last
+# label under the end (0xffffffc000000000, its step 2^38) rather than
+# wrapping round to 0 and labelling for ever.
+$H elfcore "$M" "$T/top.core" --extra-ram 0x10000000000@0xfffffefffffff000
+timeout 60 "$KHO" inspect --fdt "$T/root.fdt" --mem "elf:$T/top.core" \
+	--svg "$T/top.svg" >/dev/null || fail "RAM to 2^64: exit $?"
+render top
+python3 - "$T/top.svg" <<'PY' || fail "RAM to 2^64: the axis"
+import re, sys
+labels = [int(a, 16) for a in
+          re.findall(r">(0x[0-9a-f]+)</text>", open(sys.argv[1]).read())]
+assert max(labels) == 0xffffffc000000000, hex(max(labels))
+assert len(labels) < 200, len(labels)
+PY
 
 # Scratch areas from --scratch (a dump has no handover record): one from a
 # hole into the next RAM range, drawn where the range begins; one past all

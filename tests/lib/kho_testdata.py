@@ -200,7 +200,8 @@ def cmd_elfcore(args):
         loads.append((base, 0xffff888000000000 + base, size, off))
     for base, size in extra:
         # RAM the dump declares but holds no bytes of (p_filesz 0): zeroes.
-        loads.append((base, 0xffff888000000000 + base, size, None))
+        loads.append((base, (0xffff888000000000 + base) & (2**64 - 1),
+                      size, None))
     if kcore:
         # /proc/kcore also has the kernel text (inside RAM: a second view
         # of the same bytes) and vmalloc space (no physical address).
