@@ -7,7 +7,9 @@
 # another client's blob: every client refuses what is not its own in one
 # sentence naming the blob; a guest blob without its size or whose size
 # is not what its folios hold, a reserve_mem
-# region moved off its page or with a changed byte fail the boot. Needs KHO (path to kho); python3.
+# region moved off its page or with a changed byte fail the boot, and so do
+# a kexec-metadata blob-size too small and a region over the
+# kexec-metadata blob. Needs KHO (path to kho); python3.
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-detect.XXXXXX")
@@ -121,4 +123,49 @@ python3 "$ROOT/tests/lib/kho_testdata.py" flip "$M" $((at + 100)) ||
 "$KHO" boot "$M" >"$T/out" 2>&1 && fail "a damaged region passed: $(cat "$T/out")"
 grep -q "restore *memblock: FAILED: memblock: region trace at $at did not survive: its hash differs$" \
 	"$T/out" || fail "damaged region: $(grep FAILED "$T/out")"
+
+# The kexec-metadata blob-size below its 4-byte version, and below the 73
+# bytes of version 1: the client says which, naming the blob.
+for bs in 2 8; do
+	M="$T/km-size$bs"
+	cp -r --sparse=always "$A" "$M"
+	python3 "$ROOT/tests/lib/kho_testdata.py" blob-size "$M" kexec-metadata $bs ||
+		fail "cannot set kexec-metadata's blob-size"
+	at=$(blob "$M" kexec-metadata)
+	rc=0
+	"$KHO" boot "$M" >"$T/out" 2>&1 || rc=$?
+	[ "$rc" -eq 1 ] || fail "kexec-metadata of blob-size $bs: exit $rc: $(cat "$T/out")"
+	case $bs in
+	2) want="its 4-byte version" ;;
+	*) want="the 73 bytes of version 1" ;;
+	esac
+	grep -q "restore *kexec-metadata: FAILED: kexec-metadata: KHO handover refused: the kexec-metadata blob is smaller than $want (property blob-size, phys $at)$" \
+		"$T/out" || fail "kexec-metadata of blob-size $bs: $(grep FAILED "$T/out")"
+	grep -q 'verdict .*FAIL: 1 subtree did not come back intact' "$T/out" ||
+		fail "kexec-metadata of blob-size $bs: no FAIL verdict"
+	rm -rf "$M"
+done
+
+# The reserve_mem region trace shrunk to a page and moved onto the
+# kexec-metadata blob: memblock restores that page first, and its bytes are
+# not the region's; kexec-metadata then finds its blob taken.
+M="$T/region-on-km"
+cp -r --sparse=always "$A" "$M"
+km=$(blob "$M" kexec-metadata)
+tr=$(python3 "$ROOT/tests/lib/kho_testdata.py" blob-prop "$M" memblock start 0)
+sz=$(python3 "$ROOT/tests/lib/kho_testdata.py" blob-prop "$M" memblock size 0)
+python3 "$ROOT/tests/lib/kho_testdata.py" blob-prop "$M" memblock start \
+	$((km - tr)) >/dev/null && python3 "$ROOT/tests/lib/kho_testdata.py" \
+	blob-prop "$M" memblock size $((4096 - sz)) >/dev/null ||
+	fail "cannot move the region"
+rc=0
+"$KHO" boot "$M" >"$T/out" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "region on kexec-metadata: exit $rc: $(cat "$T/out")"
+grep -q "restore *memblock: FAILED: memblock: region trace at $km did not survive: its hash differs$" \
+	"$T/out" || fail "region on kexec-metadata: $(grep FAILED "$T/out")"
+grep -q "restore *kexec-metadata: FAILED: kexec-metadata: KHO handover refused: the kexec-metadata blob is not preserved memory (phys $km)$" \
+	"$T/out" || fail "region on kexec-metadata: $(grep FAILED "$T/out")"
+grep -q 'verdict .*FAIL: 2 subtrees did not come back intact' "$T/out" ||
+	fail "region on kexec-metadata: no FAIL verdict"
+rm -rf "$M"
 echo "detect: a changed preserved byte, a misaligned blob, another client's blob, a guest without size or of the wrong size and a damaged region fail the boot"
