@@ -113,8 +113,9 @@ assert all(w.startswith("preserved memory overlaps a scratch area (phys 0x")
            and w.endswith(", index 0)") for w in d["warnings"][1:]), d
 assert len(d["warnings"]) == min(want, 8), (want, d["warnings"])
 if want > 8:
-    assert more == ["... %d more warnings (the first 8 are kept)"
-                    % (want - 8)], more
+    n = want - 8
+    assert more == ["... %d more warning%s (the first 8 are kept)"
+                    % (n, "" if n == 1 else "s")], more
     assert d["warnings_not_kept"] == want - 8, d
 else:
     assert not more and "warnings_not_kept" not in d, (more, d)
