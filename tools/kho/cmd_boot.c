@@ -185,6 +185,9 @@ static void print_header(FILE *out, const struct sim_boot *b,
 		else
 			fprintf(out, " (%s)\n", what);
 	}
+	/* What Linux takes though it is odd, as inspect says it. */
+	if (b->kho_boot)
+		report_warnings(out, &b->in.warn);
 }
 
 /*

@@ -234,19 +234,7 @@ static void print_text(FILE *out, struct inspect *in)
 			in->nr_subtrees ? "" : "subtrees", in->unread_subtrees,
 			in->unread_subtrees == 1 ? "" : "s",
 			INSPECT_MAX_SUBTREES);
-	for (unsigned int i = 0; i < in->warn.nr && i < KHO_MAX_WARNINGS; i++) {
-		char w[256];
-
-		kho_error_format(&in->warn.w[i], w, sizeof(w));
-		fprintf(out, "  %-14s%s\n", i ? "" : "warning", w);
-	}
-	if (in->warn.nr > KHO_MAX_WARNINGS)
-		fprintf(out,
-			"  %-14s... %u more warning%s (the first %u are "
-			"kept)\n",
-			"", in->warn.nr - KHO_MAX_WARNINGS,
-			in->warn.nr - KHO_MAX_WARNINGS == 1 ? "" : "s",
-			KHO_MAX_WARNINGS);
+	report_warnings(out, &in->warn);
 	fprintf(out, "  %-14s%s\n", "verdict",
 		!in->valid  ? in->reason :
 		in->warn.nr ? "accepted, with the warnings above" :

@@ -24,6 +24,24 @@ void report_blocks(FILE *out, const char *label,
 		st->nr_blocks, fmt_bytes(st->preserved_bytes, b, sizeof(b)));
 }
 
+void report_warnings(FILE *out, const struct kho_warnings *warn)
+{
+	unsigned int more =
+		warn->nr > KHO_MAX_WARNINGS ? warn->nr - KHO_MAX_WARNINGS : 0;
+
+	for (unsigned int i = 0; i < warn->nr && i < KHO_MAX_WARNINGS; i++) {
+		char w[256];
+
+		kho_error_format(&warn->w[i], w, sizeof(w));
+		fprintf(out, "  %-14s%s\n", i ? "" : "warning", w);
+	}
+	if (more)
+		fprintf(out,
+			"  %-14s... %u more warning%s (the first %u are "
+			"kept)\n",
+			"", more, more == 1 ? "" : "s", KHO_MAX_WARNINGS);
+}
+
 double report_overhead(const struct kho_radix_stats *st)
 {
 	return st->preserved_bytes ?

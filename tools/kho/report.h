@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include <kho/kho.h>
 #include <kho/radix.h>
 
 #include "kho_tool.h"
@@ -16,6 +17,8 @@ void report_blocks(FILE *out, const char *label,
 		   const struct kho_radix_stats *st);
 /* Tree bytes per preserved byte, in percent. */
 double report_overhead(const struct kho_radix_stats *st);
+/* One "warning" line each, then "... N more warnings" past those kept. */
+void report_warnings(FILE *out, const struct kho_warnings *warn);
 /* "14 nodes (L5 1 L4 1 ... L0 4), 4 leaves, 56 KiB, overhead 0.0042%" */
 void report_tree(FILE *out, const char *label, const struct kho_radix_stats *st,
 		 unsigned int depth);
