@@ -150,9 +150,10 @@ static int parse_ram(struct sim_conf *conf, char *val, const char *where,
 		return sim_fail(e, -EINVAL, "%s:%d: more than %d ram lines",
 				where, line, SIM_MAX_RAM_RANGES);
 	r = &conf->ram[conf->nr_ranges];
-	bad = parse_u64(tok[0], &r->base) ? tok[0] :
-	      parse_u64(tok[1], &r->size) ? tok[1] :
-					    NULL;
+	/* An address, then a size, which takes K, M, G and T as all sizes. */
+	bad = parse_u64(tok[0], &r->base)      ? tok[0] :
+	      sim_parse_size(tok[1], &r->size) ? tok[1] :
+						 NULL;
 	if (bad) {
 		sim_clean_str(shown, sizeof(shown), bad, strlen(bad));
 		return sim_fail(e, -EINVAL,

@@ -26,6 +26,8 @@
 #define SZ_1M (1ULL << 20)
 #define SZ_1G (1ULL << 30)
 
+static void expect_refused(const char *text, const char *fragment);
+
 static void test_parse_good(void **state)
 {
 	struct sim_conf c;
@@ -62,6 +64,18 @@ static void test_parse_good(void **state)
 	assert_int_equal(c.nr_mem_nodes, 1);
 	assert_false(sim_conf_node_has_memory(&c, 0));
 	assert_true(sim_conf_node_has_memory(&c, 1));
+
+	/* A size takes K, M, G and T, as page_size does; an address not. */
+	assert_int_equal(sim_conf_parse(&c,
+					"page_size = 4K\n"
+					"ram = 0 64M\n"
+					"ram = 0x100000000 1GiB\n",
+					"t", &e),
+			 0);
+	assert_int_equal(c.ram[0].size, 64 * SZ_1M);
+	assert_int_equal(c.ram[1].size, SZ_1G);
+	expect_refused("page_size = 4096\nram = 4G 64M\n",
+		       ":2: ram base and size must be numbers, not \"4G\"");
 }
 
 static void expect_refused(const char *text, const char *fragment)
