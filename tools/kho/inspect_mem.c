@@ -101,45 +101,49 @@ static void *read_failed(struct inspect *in)
 	return NULL;
 }
 
+/* A verdict that is not acceptance: @lead, then what went wrong. */
+static int not_accepted(struct inspect *in, int code, const char *lead,
+			const char *fmt, va_list ap)
+{
+	char what[sizeof(in->reason) - 48];
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	snprintf(in->reason, sizeof(in->reason), "%s%s", lead, what);
+	in->code = code;
+	in->valid = false;
+	return code;
+}
+
 static int refuse(struct inspect *in, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Record the verdict: "KHO handover refused: <what>". */
 static int refuse(struct inspect *in, int code, const char *fmt, ...)
 {
-	char what[sizeof(in->reason) - 32];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	code = not_accepted(in, code, "KHO handover refused: ", fmt, ap);
 	va_end(ap);
-	snprintf(in->reason, sizeof(in->reason), "KHO handover refused: %s",
-		 what);
-	in->code = code;
-	in->valid = false;
 	return code;
 }
+
+static int cannot_check(struct inspect *in, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * Inspect cannot judge the handover (a limit of the tool, not a fault of
  * the handover): the verdict is an error, in words that do not blame it.
  */
 static int cannot_check(struct inspect *in, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int cannot_check(struct inspect *in, int code, const char *fmt, ...)
 {
-	char what[sizeof(in->reason) - 40];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	snprintf(in->reason, sizeof(in->reason),
-		 "inspect cannot check the handover: %s", what);
-	in->code = code;
-	in->valid = false;
 	in->unchecked = true;
+	va_start(ap, fmt);
+	code = not_accepted(in, code,
+			    "inspect cannot check the handover: ", fmt, ap);
+	va_end(ap);
 	return code;
 }
 
