@@ -303,6 +303,20 @@ int sim_ram_discard(struct sim_machine *m, uint64_t pa, uint64_t size,
 #define SIM_POISON_BYTE 0x6b
 
 /**
+ * sim_ram_image_check() - is ram.img as large as machine.conf's RAM?
+ * @path: the image, for the sentence
+ * @size: its size in bytes
+ * @ram_bytes: the sum of machine.conf's ranges
+ * @e: why not
+ *
+ * The one check of the image's size: kho boot's (sim_machine_open()) and
+ * kho inspect's of a machine directory say the same sentence.
+ * Return: 0, or -EINVAL when the sizes differ.
+ */
+int sim_ram_image_check(const char *path, uint64_t size, uint64_t ram_bytes,
+			struct sim_error *e);
+
+/**
  * sim_handover_read_file() - a handover record, from any file
  * @path: the file
  * @kd: filled in

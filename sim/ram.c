@@ -144,12 +144,9 @@ int sim_machine_open(struct sim_machine *m, const char *dir, bool readonly,
 		ret = sim_fail(e, -errno, "cannot stat %s", path);
 		goto close;
 	}
-	if ((uint64_t)st.st_size != m->ram_bytes) {
-		ret = sim_fail(e, -EINVAL,
-			       "%s is %lld bytes but machine.conf describes %" PRIu64,
-			       path, (long long)st.st_size, m->ram_bytes);
+	ret = sim_ram_image_check(path, st.st_size, m->ram_bytes, e);
+	if (ret)
 		goto close;
-	}
 	m->ram = mmap(NULL, m->ram_bytes,
 		      readonly ? PROT_READ : PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_NORESERVE, m->fd, 0);
@@ -289,6 +286,17 @@ static void handover_path(const struct sim_machine *m, char *path, size_t len,
 			  const char *suffix)
 {
 	snprintf(path, len, "%s/" SIM_HANDOVER_FILE "%s", m->dir, suffix);
+}
+
+int sim_ram_image_check(const char *path, uint64_t size, uint64_t ram_bytes,
+			struct sim_error *e)
+{
+	if (size == ram_bytes)
+		return 0;
+	return sim_fail(e, -EINVAL,
+			"%s is %" PRIu64
+			" bytes but machine.conf describes %" PRIu64,
+			path, size, ram_bytes);
 }
 
 int sim_handover_read_file(const char *path, struct kho_data *kd,

@@ -196,14 +196,10 @@ static int open_machine(struct memsrc *ms, const char *dir, struct sim_error *e)
 			goto out;
 		need = r->file_off + r->size;
 	}
-	/* kho boot's check and sentence (sim/ram.c): the image is the RAM. */
-	if ((uint64_t)st.st_size != need) {
-		ret = sim_fail(e, -EIO,
-			       "%s is %" PRIu64
-			       " bytes but machine.conf describes %" PRIu64,
-			       path, (uint64_t)st.st_size, need);
+	/* The image is the RAM: kho boot's check. */
+	ret = sim_ram_image_check(path, st.st_size, need, e);
+	if (ret)
 		goto out;
-	}
 	ret = finish_segs(ms, e);
 	if (ret)
 		goto out;
