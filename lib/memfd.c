@@ -147,10 +147,12 @@ int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 		/*
 		 * In order, each at an index that is a multiple of its size
 		 * (shmem_add_to_page_cache() insists: mm/shmem.c:901); the last
-		 * may reach past the end, as in shmem.
+		 * may reach past the end, as in shmem. Not at address 0: its
+		 * pfn 0 reads back as a hole (mm/memfd_luo.c:434).
 		 */
 		if (f->index < prev_end || f->order >= out->geo.order0_bit ||
-		    f->index & ((1ULL << f->order) - 1) || f->index >= pages)
+		    f->index & ((1ULL << f->order) - 1) || f->index >= pages ||
+		    !(f->phys >> shift))
 			return -EINVAL;
 		prev_end = f->index + (1ULL << f->order);
 	}

@@ -3,8 +3,9 @@
  * test_memfd_v2.c - memfd-v2 both ways: the writer's blob (48 bytes: pos,
  * size, seals, flags 0, nr_folios, the folio array as a vmalloc area of
  * {pfn, flags dirty|uptodate, index} entries), files of size 0 and of a
- * size that is not a page multiple, the writer's refusals, an injected
- * allocation failure at every allocation (nothing changes), a round trip
+ * size that is not a page multiple, the writer's refusals (a folio at
+ * address 0 among them), an injected allocation failure at every
+ * allocation (nothing changes), a round trip
  * through a kexec (folios back with their orders and bytes, the array and
  * the blob freed), and the reader's refusals: unknown seals, flags, more
  * folios than pages, a file over 2^32 - 1 pages, an array too small, a pfn
@@ -292,6 +293,37 @@ static void test_writer_shared_folio(void **state)
 	assert_int_equal(m.folios[0].order, 2);
 	refused_at(&m, 7, m.folios[0].phys + 2 * m.e->page_size);
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	machine_free(&m);
+}
+
+/*
+ * A folio at physical address 0 has pfn 0, which every reader of the
+ * folio array (Linux's retrieve, skipping at mm/memfd_luo.c:434, and
+ * libkho's) takes for a hole: its bytes would come back as zeroes and the
+ * folio would stay reserved. On a machine whose RAM starts at 0 the
+ * writer refuses it, changing nothing.
+ */
+static void test_writer_folio_at_zero(void **state)
+{
+	struct machine m;
+	void *page0;
+
+	memset(&m, 0, sizeof(m));
+	m.e = kho_env_create(12, 0, ENV_PAGES);
+	assert_non_null(m.e);
+	kho_env_add_scratch(m.e, ENV_PAGES - SCRATCH_PAGES, SCRATCH_PAGES);
+	/* The first allocation is the lowest page: keep it for the file. */
+	page0 = kho_env_alloc(m.e, 0);
+	assert_non_null(page0);
+	assert_int_equal(kho_env_phys(m.e, page0), 0);
+	assert_int_equal(kho_out_init(&m.out, &m.e->geo, &m.e->ops,
+				      m.e->scratch, m.e->nr_scratch),
+			 0);
+	make_file(&m, 10, 0);
+	assert_int_equal(m.folios[1].order, 0);
+	refused_at(&m, 1, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	kho_env_free(m.e, page0, 0);
 	machine_free(&m);
 }
 
@@ -734,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_writer_refusals),
 		cmocka_unit_test(test_writer_keeps_earlier_folios),
 		cmocka_unit_test(test_writer_shared_folio),
+		cmocka_unit_test(test_writer_folio_at_zero),
 		cmocka_unit_test(test_alloc_failure),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_last_folio_past_end),

@@ -108,8 +108,9 @@ struct kho_memfd_file {
  * Return: 0; -EINVAL (a seal memfd-v2 cannot keep, a folio starting past
  * the end of the file, not in index order or at an index that is not a
  * multiple of its size, two folios sharing memory (the kernel never hands
- * a folio over twice, and its retrieve fails on the second), a folio the
- * handover refuses); -ERANGE (more than 2^32 - 1 pages); -ENOMEM. On
+ * a folio over twice, and its retrieve fails on the second), a folio at
+ * address 0 (its pfn 0 would read back as a hole), a folio the handover
+ * refuses); -ERANGE (more than 2^32 - 1 pages); -ENOMEM. On
  * failure the tree is as before the call: what the call preserved is
  * released, and a folio the caller had preserved before stays preserved;
  * nothing stays allocated.
