@@ -138,6 +138,12 @@ int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 	/* The kernel says -EOPNOTSUPP and -EFBIG; kho_errno.h has neither. */
 	if (file->seals & ~KHO_MEMFD_ALL_SEALS)
 		return -EINVAL;
+	/*
+	 * f_pos is a loff_t: the next kernel's vfs_setpos() (memfd_luo.c:552)
+	 * ignores a negative one and the file would start at 0.
+	 */
+	if (file->pos > INT64_MAX)
+		return -EINVAL;
 	pages = file_pages(file->size, shift);
 	if (pages > UINT32_MAX)
 		return -ERANGE;

@@ -219,6 +219,13 @@ static void test_writer_refusals(void **state)
 	m.file.seals = 0x40;
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
 	m.file.seals = KHO_MEMFD_ALL_SEALS;
+	/*
+	 * A position beyond LLONG_MAX is negative as a loff_t: the next
+	 * kernel's vfs_setpos() refuses it and the file starts at 0.
+	 */
+	m.file.pos = (uint64_t)INT64_MAX + 1;
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
+	m.file.pos = INT64_MAX;
 	/* The last folio (order 1) may reach past the end, not start there. */
 	m.file.size -= 2 * m.e->page_size;
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), -EINVAL);
@@ -242,6 +249,7 @@ static void test_writer_refusals(void **state)
 	kho_env_snapshot_free(&before);
 	kho_env_snapshot_free(&after);
 	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	assert_int_equal(blob_of(&m)->pos, INT64_MAX);
 	machine_free(&m);
 }
 

@@ -105,12 +105,14 @@ struct kho_memfd_file {
  * the kernel writes them) into order-0 pages and preserves them with
  * kho_preserve_vmalloc() (flag VM_ALLOC).
  * Context: may allocate.
- * Return: 0; -EINVAL (a seal memfd-v2 cannot keep, a folio starting past
- * the end of the file, not in index order or at an index that is not a
- * multiple of its size, two folios sharing memory (the kernel never hands
- * a folio over twice, and its retrieve fails on the second), a folio at
- * address 0 (its pfn 0 would read back as a hole), a folio the handover
- * refuses); -ERANGE (more than 2^32 - 1 pages); -ENOMEM. On
+ * Return: 0; -EINVAL (a seal memfd-v2 cannot keep, a position above
+ * INT64_MAX (a negative loff_t, which the next kernel drops), a folio
+ * starting past the end of the file, not in index order or at an index
+ * that is not a multiple of its size, two folios sharing memory (the
+ * kernel never hands a folio over twice, and its retrieve fails on the
+ * second), a folio at address 0 (its pfn 0 would read back as a hole), a
+ * folio the handover refuses); -ERANGE (more than 2^32 - 1 pages);
+ * -ENOMEM. On
  * failure the tree is as before the call: what the call preserved is
  * released, and a folio the caller had preserved before stays preserved;
  * nothing stays allocated.
