@@ -174,7 +174,12 @@ int kho_luo_add_flb(struct kho_luo_out *luo, const char *name, uint64_t data,
 
 	if (KHO_WARN_ON(!luo || !luo->flb))
 		return -EINVAL;
-	if (copy_name(entry.name, name, sizeof(entry.name)))
+	/*
+	 * The kernel hands over only objects in use (luo_flb.c:616), and the
+	 * next one sets a refcount_t from the count (:183): 1 to INT_MAX.
+	 */
+	if (copy_name(entry.name, name, sizeof(entry.name)) || !count ||
+	    count > INT32_MAX)
 		return -EINVAL;
 	if (luo->flb->count ==
 	    flb_capacity(LUO_FLB_PGCNT, luo->out->geo.page_shift))

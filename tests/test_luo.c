@@ -192,6 +192,10 @@ static void test_writer_refusals(void **state)
 			 -EEXIST);
 	/* the same token in another session is fine */
 	assert_int_equal(kho_luo_session_add_file(&s, "memfd-v2", 2, 1), 0);
+	/* An object nothing uses is not handed over; a refcount_t is an int. */
+	assert_int_equal(kho_luo_add_flb(&m.luo, "unused", 1, 0), -EINVAL);
+	assert_int_equal(kho_luo_add_flb(&m.luo, "huge", 1, 1ULL << 31),
+			 -EINVAL);
 	for (int i = 0; i < 63; i++) {
 		char n[16];
 

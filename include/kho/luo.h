@@ -165,10 +165,12 @@ int kho_luo_session_add_file(struct kho_luo_session *s, const char *compatible,
  * @luo: LUO state
  * @name: its compatible, 1 to 47 bytes
  * @data: its handle
- * @count: files that depend on it
+ * @count: files that depend on it, 1 to 2^31 - 1 (the next kernel's
+ *	refcount_t)
  *
  * Context: any.
- * Return: 0, -EINVAL, or -ENOSPC (the page is full).
+ * Return: 0, -EINVAL (@name empty or too long, @count 0 or above
+ * 2^31 - 1), or -ENOSPC (the page is full).
  */
 int kho_luo_add_flb(struct kho_luo_out *luo, const char *name, uint64_t data,
 		    uint64_t count);
