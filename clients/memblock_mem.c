@@ -13,7 +13,8 @@
  * it), checks what it holds, and hands it over again (mm/memblock.c:
  * reserve_mem_kho_revive() -> reserved_mem_add(), then preserved again with
  * the next handover). Every region the handover names is revived, as if
- * this kernel were booted with the same reserve_mem= options, its bytes
+ * this kernel were booted with the same reserve_mem= options (the first
+ * node of a name only: those options name each region once), its bytes
  * left as they are (ours are refilled); a boot with no region handed over
  * allocates "trace" and "oops" afresh, and so does a boot asked for
  * another size of them (memblock:SIZE): Linux revives a region only at
@@ -93,6 +94,14 @@ static int revive_cb(const struct kho_memblock_region *hr, void *arg)
 	struct mb_region *r = &regions[nr_regions];
 
 	if (nr_regions == MB_MAX_REGIONS || strlen(hr->name) >= MB_NAME_LEN)
+		return 0;
+	/*
+	 * Only the first node of a name is looked at, revived or refused:
+	 * Linux looks a name up with fdt_subnode_offset(), which finds the
+	 * first node of that name (mm/memblock.c:2755), and reserve_mem=
+	 * refuses a name already used (mm/memblock.c:2854).
+	 */
+	if (fdt_subnode_offset(hr->fdt, 0, hr->name) != hr->node)
 		return 0;
 	if (own_region(hr->name) && hr->size != own_size) {
 		if (nr_resized < MB_NR_OWN) {

@@ -10,7 +10,8 @@
  *  - of more regions than the client keeps (MB_MAX_REGIONS), the first
  *    ones in handover order are revived, the rest not; with the longest
  *    names it keeps, their FDT still fits a 4 KiB page;
- *  - two regions at one address.
+ *  - two regions at one address;
+ *  - two regions of one name: only the first is looked at.
  * Each boot is its own process (fork), as real kexecs are.
  */
 #include <errno.h>
@@ -58,6 +59,7 @@ struct shared {
 	unsigned int nr;
 	char name[MAX_BUILT][MB_NAME_LEN + 8];
 	int same_as[MAX_BUILT];
+	unsigned int pages[MAX_BUILT];
 	uint64_t start[MAX_BUILT];
 	/* The boot over it. */
 	int early_ret, restore_ret, preserve_ret;
@@ -161,15 +163,16 @@ static int kexec_down(struct sim_boot *b)
 }
 
 /*
- * A cold boot that hands over sh's regions, one preserved page each (or
- * the page of region same_as[i]), in a memblock-v1 FDT made with libfdt:
+ * A cold boot that hands over sh's regions, of pages[i] preserved pages
+ * each (or the pages of region same_as[i]), in a memblock-v1 FDT made
+ * with libfdt:
  * kho_memblock_write() refuses names longer than the client keeps.
  */
 static int build_handover(void)
 {
 	struct sim_boot *b = &boot;
 	struct sim_error e = { "" };
-	uint64_t page = 0;
+	uint64_t page;
 	void *fdt, *va;
 
 	if (open_boot(b, false))
@@ -184,7 +187,7 @@ static int build_handover(void)
 			sh->start[i] = sh->start[sh->same_as[i]];
 			continue;
 		}
-		va = kho_alloc_preserve(&b->out, page);
+		va = kho_alloc_preserve(&b->out, sh->pages[i] * page);
 		CHECK(va);
 		sh->start[i] = sim_virt_to_phys(&b->m, va);
 	}
@@ -195,12 +198,14 @@ static int build_handover(void)
 	CHECK(!fdt_begin_node(fdt, ""));
 	CHECK(!fdt_property_string(fdt, "compatible", KHO_MEMBLOCK_COMPATIBLE));
 	for (unsigned int i = 0; i < sh->nr; i++) {
+		uint64_t size = sh->pages[i] * page;
+
 		CHECK(!fdt_begin_node(fdt, sh->name[i]));
 		CHECK(!fdt_property_string(fdt, "compatible",
 					   KHO_RESERVE_MEM_COMPATIBLE));
 		CHECK(!fdt_property(fdt, "start", &sh->start[i],
 				    sizeof(sh->start[i])));
-		CHECK(!fdt_property(fdt, "size", &page, sizeof(page)));
+		CHECK(!fdt_property(fdt, "size", &size, sizeof(size)));
 		CHECK(!fdt_end_node(fdt));
 	}
 	CHECK(!fdt_end_node(fdt));
@@ -284,10 +289,16 @@ static void run(void)
 		assert_int_equal(boot_process(read_handed_on), 0);
 }
 
-static void add_region(const char *name, int same_as)
+static void add_sized(const char *name, int same_as, unsigned int pages)
 {
 	snprintf(sh->name[sh->nr], sizeof(sh->name[0]), "%s", name);
+	sh->pages[sh->nr] = pages;
 	sh->same_as[sh->nr++] = same_as;
+}
+
+static void add_region(const char *name, int same_as)
+{
+	add_sized(name, same_as, 1);
 }
 
 static void reset(void)
@@ -402,12 +413,64 @@ static void test_one_address(void **state)
 	assert_int_equal(sh->start_out[1], sh->start[0]);
 }
 
+/* ---- one name twice -------------------------------------------------------- */
+
+/*
+ * Two regions of one name at two addresses: Linux revives the first only
+ * (fdt_subnode_offset() in reserve_mem_kho_revive(), mm/memblock.c:2755,
+ * finds the first node of a name, and reserve_mem() refuses a name
+ * already used, mm/memblock.c:2854). The second's page is restored and
+ * given back; one region is handed on. The client once revived both and
+ * handed on two nodes of one name.
+ */
+static void test_one_name_twice(void **state)
+{
+	reset();
+	add_region("x", -1);
+	add_region("x", -1);
+	run();
+	assert_int_equal(sh->restore_ret, 0);
+	assert_int_equal(sh->restored_bytes, 2 * 4096);
+	assert_int_equal(sh->preserve_ret, 0);
+	assert_int_equal(sh->nr_out, 1);
+	assert_string_equal(sh->name_out[0], "x");
+	assert_int_equal(sh->start_out[0], sh->start[0]);
+}
+
+/*
+ * And when the first is refused, the second is not taken instead: a
+ * "trace" of one page (this boot asks for 1 MiB) then a "trace" of 1 MiB.
+ * Linux finds the first, refuses its size (mm/memblock.c:2781) and
+ * allocates "trace" anew; so does the client, and with no region revived
+ * it allocates "oops" too. Neither handed-over "trace" is handed on.
+ */
+static void test_first_of_name_refused(void **state)
+{
+	reset();
+	add_sized("trace", -1, 1);
+	add_sized("trace", -1, 256);
+	run();
+	assert_int_equal(sh->restore_ret, 0);
+	assert_non_null(strstr(sh->restore_msg,
+			       "; trace (4 KiB) is not the 1024 KiB asked for: "
+			       "allocated anew, not revived, as Linux does"));
+	assert_int_equal(sh->preserve_ret, 0);
+	assert_int_equal(sh->nr_out, 2);
+	assert_string_equal(sh->name_out[0], "trace");
+	assert_string_equal(sh->name_out[1], "oops");
+	assert_int_not_equal(sh->start_out[0], sh->start[0]);
+	assert_int_not_equal(sh->start_out[0], sh->start[1]);
+	assert_null(strstr(sh->preserve_msg, "(revived)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_too_long),
 		cmocka_unit_test(test_too_many_regions),
 		cmocka_unit_test(test_one_address),
+		cmocka_unit_test(test_one_name_twice),
+		cmocka_unit_test(test_first_of_name_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
