@@ -50,6 +50,20 @@ static inline bool kho_page_aligned(const struct kho_geometry *geo,
 	return !(addr & (kho_page_size(geo) - 1));
 }
 
+/*
+ * Linux keeps a vmalloc block's alignment and a kho_test folio's size in
+ * bytes in an unsigned int (kexec_handover.c:1467, lib/test_kho.c:265): a
+ * block of 2^32 bytes or more is read wrong there, so neither side of
+ * libkho writes or accepts one.
+ */
+#define KHO_LINUX_BLOCK_BYTES_BITS 32
+
+static inline bool kho_block_bytes_fit_u32(unsigned int page_shift,
+					   unsigned int order)
+{
+	return page_shift + order < KHO_LINUX_BLOCK_BYTES_BITS;
+}
+
 static inline uint64_t kho_phys_to_pfn(const struct kho_geometry *geo,
 				       uint64_t phys)
 {

@@ -202,9 +202,13 @@ int kho_test_preserve(struct kho_out *out, const struct kho_test_folio *folios,
 		return -ERANGE;
 	for (i = 0; i < nr_folios; i++) {
 		/* The order shares the entry with the address's low bits. */
-		if (folios[i].order >= geo->order0_bit ||
-		    folios[i].phys &
-			    ((kho_page_size(geo) << folios[i].order) - 1))
+		if (folios[i].order >= geo->order0_bit)
+			return -EINVAL;
+		/* Kernel B sums the folio's bytes counted in an unsigned int. */
+		if (!kho_block_bytes_fit_u32(geo->page_shift, folios[i].order))
+			return -ERANGE;
+		if (folios[i].phys &
+		    ((kho_page_size(geo) << folios[i].order) - 1))
 			return -EINVAL;
 	}
 	local.nr_folios = nr_folios;
@@ -388,11 +392,15 @@ static int list_block(uint64_t phys, unsigned int order, uint64_t index,
 		forder = (unsigned int)(e & ((1ULL << shift) - 1));
 		fphys = e & ~((1ULL << shift) - 1);
 		if (w->check) {
-			/* An order a tree key holds (restorable at all). */
-			if (forder >= KHO_ORDER_0_LOG2_OF(shift))
+			/*
+			 * An order a tree key holds (restorable at all), of
+			 * fewer bytes than Linux's unsigned int counts.
+			 */
+			if (forder >= KHO_ORDER_0_LOG2_OF(shift) ||
+			    !kho_block_bytes_fit_u32(shift, forder))
 				return kho_fail(
 					w->err, -EINVAL,
-					"a kho-test folio's order is too large",
+					"a kho-test folio is 4 GiB or more, more than Linux's test_kho sums",
 					"folios_info",
 					phys + i * KHO_TEST_ENTRY_SIZE,
 					(long)w->entry);

@@ -27,12 +27,18 @@
  *
  * Kernel facts (Linux 7.3.4):
  *   include/linux/kho/abi/kexec_handover.h:147-178  header, chunk, area
- *   kernel/liveupdate/kexec_handover.c:1279   flags VM_ALLOC, HUGE_VMAP
+ *   kernel/liveupdate/kexec_handover.c:1282   flags VM_ALLOC, HUGE_VMAP
  *   kernel/liveupdate/kexec_handover.c:1389   entry stored, then a full
  *                                             chunk gets its successor
  *   kernel/liveupdate/kexec_handover.c:1475   restore: no more pages than
  *                                             total_pages ...
  *   kernel/liveupdate/kexec_handover.c:1495   ... and exactly that many
+ *   kernel/liveupdate/kexec_handover.c:1467   a block's alignment, 1 <<
+ *                                             (PAGE_SHIFT + order), is an
+ *                                             unsigned int
+ *   kernel/liveupdate/kexec_handover.c:1498   __get_vm_area_node() of
+ *                                             total_pages pages: none is
+ *                                             refused (mm/vmalloc.c:3229)
  */
 #include <kho/vmalloc.h>
 
@@ -124,7 +130,11 @@ int kho_preserve_vmalloc(struct kho_out *out, const uint64_t *block_phys,
 	/* The kernel says -EOPNOTSUPP; kho_errno.h keeps to the common set. */
 	if (flags & ~KHO_VMALLOC_SUPPORTED_FLAGS)
 		return -EINVAL;
-	if (order >= geo->order0_bit)
+	/* Linux has no empty area to hand over, and cannot map one back. */
+	if (!nr_blocks)
+		return -EINVAL;
+	if (order >= geo->order0_bit ||
+	    !kho_block_bytes_fit_u32(geo->page_shift, order))
 		return -ERANGE;
 	total = (uint64_t)nr_blocks << order;
 	if (total > UINT32_MAX)
@@ -202,13 +212,16 @@ static int vmalloc_check_head(struct vmalloc_cursor *c)
 		return vmalloc_fail(c, -EINVAL,
 				    "vmalloc flags has unknown bits", "flags",
 				    KHO_ERR_NO_ADDR, KHO_ERR_NO_INDEX);
-	/* A block's size in bytes must be a u64. */
-	if (c->view->page_shift + v->order >= 64)
+	if (!kho_block_bytes_fit_u32(c->view->page_shift, v->order))
 		return vmalloc_fail(
 			c, -EINVAL,
-			"vmalloc order makes blocks larger than the address space",
+			"vmalloc order makes blocks of 4 GiB or more, which Linux cannot map",
 			"order", KHO_ERR_NO_ADDR, KHO_ERR_NO_INDEX);
-	/* From order 32 on, only an empty area (total_pages 0) passes. */
+	if (!v->total_pages)
+		return vmalloc_fail(
+			c, -EINVAL,
+			"vmalloc area has no pages, which Linux cannot map",
+			"total_pages", KHO_ERR_NO_ADDR, KHO_ERR_NO_INDEX);
 	if (v->total_pages & ((1ULL << v->order) - 1))
 		return vmalloc_fail(
 			c, -EINVAL,

@@ -153,14 +153,18 @@ static void test_vmalloc_huge_order(void **state)
 	assert_int_equal(populate(&m), 0);
 	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e), no_reserve,
 					 NULL), 0);
-	assert_int_equal(kho_restore_vmalloc(&m.in, &v, no_map, NULL),
-			 -EFAULT);
-	/* Every order the check lets through, with an empty chunk page. */
-	for (v.order = 31; v.order < m.e->geo.order0_bit; v.order++) {
+	/* Blocks of 4 GiB or more: refused before any chunk is read. */
+	assert_int_equal(kho_restore_vmalloc(&m.in, &v, no_map, NULL), -EINVAL);
+	/* Every such order, with an empty chunk page, empty or not. */
+	for (v.order = 32 - m.e->geo.page_shift; v.order < m.e->geo.order0_bit;
+	     v.order++) {
 		v.first = kho_env_page_phys(m.e, 10);
 		v.total_pages = 0;
 		assert_int_equal(kho_restore_vmalloc(&m.in, &v, no_map, NULL),
-				 v.order == 31 ? 0 : -EINVAL);
+				 -EINVAL);
+		v.total_pages = 1U << (v.order & 31);
+		assert_int_equal(kho_restore_vmalloc(&m.in, &v, no_map, NULL),
+				 -EINVAL);
 	}
 	done(&m);
 }

@@ -414,6 +414,9 @@ static void test_preserve_refused(void **state)
 		-EINVAL);
 	m.folios[4].order = m.e->geo.order0_bit;
 	assert_int_equal(preserve(&m, KHO_CSUM_X86_64), -EINVAL);
+	/* 4 GiB: more bytes than kernel B's unsigned int counts. */
+	m.folios[4].order = 20;
+	assert_int_equal(preserve(&m, KHO_CSUM_X86_64), -ERANGE);
 	m.folios[4].order = 0;
 	saved = m.folios[4].phys;
 	m.folios[4].phys += 8;
@@ -635,6 +638,12 @@ static void entry_misaligned(struct machine *m)
 	*entry_3(m) = (m->folios[3].phys | m->e->page_size) | 1;
 }
 
+/* An order-20 folio (4 GiB) at an address aligned to it. */
+static void entry_order_4g(struct machine *m)
+{
+	*entry_3(m) = (1ULL << 32) | 20;
+}
+
 static void entry_order_huge(struct machine *m)
 {
 	*entry_3(m) = (*entry_3(m) & ~(m->e->page_size - 1)) | 60;
@@ -761,11 +770,15 @@ static void test_refused(void **state)
 	static const struct refusal misaligned = {
 		"blob misaligned", blob_misaligned, -EINVAL, NULL, -1
 	};
+	static const struct refusal order_4g = { "entry order 20",
+						 entry_order_4g, -EINVAL,
+						 "folios_info", 3 };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		refused(&cases[i]);
 	assert_non_null(strstr(refused(&misaligned), "not 8-byte aligned"));
+	assert_non_null(strstr(refused(&order_4g), "4 GiB or more"));
 }
 
 /* ---- refused only by kernel B: what the view cannot see ------------------ */

@@ -361,8 +361,10 @@ void kho_unpreserve_free(struct kho_out *out, void *mem);
  * as order 0) named by @preservation->first, the chunk-list ABI of
  * <kho/abi.h>. The blocks must not be preserved otherwise.
  * Context: takes the tree lock; may allocate.
- * Return: 0, -EINVAL (unknown flag, block at 0, misaligned or in scratch),
- * -ERANGE (more than 2^32 pages, or order too large), -ENOMEM; on failure
+ * Return: 0, -EINVAL (no blocks, unknown flag, block at 0, misaligned or
+ * in scratch), -ERANGE (more than 2^32 pages, or an order the tree cannot
+ * hold or that makes blocks of 4 GiB or more, which Linux cannot map back),
+ * -ENOMEM; on failure
  * every chunk and block is released and @preservation is untouched.
  */
 int kho_preserve_vmalloc(struct kho_out *out, const uint64_t *block_phys,

@@ -90,7 +90,9 @@ struct kho_test_out {
  * Context: may allocate.
  * Return: 0; -EINVAL (no folios, an order the tree cannot hold, a folio
  * misaligned, not mapped or refused by the handover); -ERANGE (more
- * entries than one page can list the pages of); -ENOMEM. On failure
+ * entries than one page can list the pages of, or a folio of 4 GiB or
+ * more, whose bytes Linux's test_kho counts in an unsigned int); -ENOMEM.
+ * On failure
  * nothing stays preserved or allocated.
  */
 int kho_test_preserve(struct kho_out *out, const struct kho_test_folio *folios,
