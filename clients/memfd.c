@@ -702,8 +702,14 @@ out:
 static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 			      struct sim_error *e)
 {
+	/*
+	 * The files' seals in turn. F_SEAL_EXEC alone is an MFD_NOEXEC_SEAL
+	 * memfd's: a real 7.3.4 kernel B gives it back with the write seals
+	 * too (docs/abi.md), which tests/kernel's libkho-real case checks.
+	 */
 	static const uint32_t seals[] = {
-		0, KHO_MEMFD_SEAL_GROW | KHO_MEMFD_SEAL_SHRINK,
+		0, KHO_MEMFD_SEAL_EXEC,
+		KHO_MEMFD_SEAL_GROW | KHO_MEMFD_SEAL_SHRINK,
 		KHO_MEMFD_SEAL_SEAL | KHO_MEMFD_SEAL_WRITE, KHO_MEMFD_ALL_SEALS
 	};
 	uint64_t page = b->m.page_size, total, nr, per, left, tail, files, i;
@@ -764,8 +770,10 @@ static int memfd_preserve_luo(struct sim_boot *b, struct client_state *st,
 		uint64_t ser_phys = 0, token = 0;
 
 		left -= i < nr ? size : 0;
-		ret = preserve_file(b, st, total, size, size / 3, seals[i % 4],
-				    &ser_phys, &token, i ? NULL : &fnv0, e);
+		ret = preserve_file(
+			b, st, total, size, size / 3,
+			seals[i % (sizeof(seals) / sizeof(seals[0]))],
+			&ser_phys, &token, i ? NULL : &fnv0, e);
 		if (ret)
 			goto err;
 		if (!i) {

@@ -206,7 +206,7 @@ def luo_memfds(m, luo_pa, content=None, orders=None):
                     data += data_of.read((pfn + j - idx) * PAGE, PAGE)
                 else:
                     data += bytes(PAGE)
-            entry = {"session": name, "token": token, "size": size,
+            entry = {"session": name, "token": token, "size": size, "seals": seals,
                      "fnv": "%016x" % fnv(bytes(data[:size])),
                      "folios": [[idx, pfn] for idx, pfn in folios]}
             files.append(entry)

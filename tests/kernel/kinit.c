@@ -798,9 +798,10 @@ static void check_memfd(void)
 }
 
 /*
- * kmemfds=SESSION:TOKEN:SIZE:FNV[,...]: every memfd the handover carries
- * (tests/kernel/handover.py decodes them from the LUO subtree), each
- * retrieved through /dev/liveupdate and hashed; a session is retrieved once.
+ * kmemfds=SESSION:TOKEN:SIZE:FNV[:SEALS][,...]: every memfd the handover
+ * carries (tests/kernel/handover.py decodes them from the LUO subtree), each
+ * retrieved through /dev/liveupdate and hashed, and its seals (F_GET_SEALS)
+ * compared with SEALS when given; a session is retrieved once.
  */
 static void check_memfds(char *list)
 {
@@ -820,8 +821,9 @@ static void check_memfds(char *list)
 	for (item = list; item && *item; item = next) {
 		struct liveupdate_session_retrieve_fd rf = { .size = sizeof(
 								     rf) };
-		char *name = item, *tok, *sz, *hs;
+		char *name = item, *tok, *sz, *hs, *sl;
 		unsigned long long token, size, want, h = FNV_INIT, off = 0;
+		long seals, want_seals = -1;
 		int sfd = -1;
 		off_t pos;
 		ssize_t n;
@@ -840,6 +842,11 @@ static void check_memfds(char *list)
 		*tok++ = 0;
 		*sz++ = 0;
 		*hs++ = 0;
+		sl = strchr(hs, ':');
+		if (sl) {
+			*sl++ = 0;
+			want_seals = (long)strtoul(sl, NULL, 0);
+		}
 		token = strtoull(tok, NULL, 0);
 		size = strtoull(sz, NULL, 0);
 		want = strtoull(hs, NULL, 16);
@@ -880,10 +887,15 @@ static void check_memfds(char *list)
 			h = fnv_add(h, buf, n);
 			off += n;
 		}
-		say("memfd session=%s token=0x%llx size=%llu pos=%lld fnv=%016llx",
-		    name, token, off, (long long)pos, h);
+		/* nolibc has no fcntl(); the arguments are plain values. */
+		seals = syscall(__NR_fcntl, rf.fd, F_GET_SEALS, 0);
+		say("memfd session=%s token=0x%llx size=%llu pos=%lld seals=0x%lx fnv=%016llx",
+		    name, token, off, (long long)pos, seals, h);
 		verdict(off == size && h == want,
 			"memfd: contents as handed over");
+		if (want_seals >= 0)
+			verdict(seals == want_seals,
+				"memfd: seals as Linux 7.3.4 gives them back");
 		close(rf.fd);
 	}
 }

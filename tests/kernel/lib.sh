@@ -79,10 +79,10 @@ qemu() { "$scripts/qemu.sh" "$arch" "$@"; }
 # QEMU virt) on a machine directory's RAM file with its pending handover in
 # /chosen, after checking that nothing QEMU loads lands on the handover.
 # Sets compat, subtrees, regions (NAME=FNV of each reserve_mem region),
-# memfds (SESSION:TOKEN:SIZE:FNV of each memfd-v2 file in the LUO subtree,
-# decoded by handover.py; kinit retrieves and hashes each), array_area (the
-# scratch area holding the scratch array, or -1), log (the serial log) and
-# rc (QEMU's exit status). KERNEL_APPEND: more kernel parameters; x86_64:
+# memfds (SESSION:TOKEN:SIZE:FNV:SEALS of each memfd-v2 file in the LUO
+# subtree, decoded by handover.py; kinit retrieves and hashes each and
+# checks its seals), array_area (the scratch area holding the scratch
+# array, or -1), log (the serial log) and rc (QEMU's exit status). KERNEL_APPEND: more kernel parameters; x86_64:
 # X86_PLACE="LOADER KADDR" instead of handover.py x86place.
 boot_real() {
 	M=$1
@@ -99,7 +99,13 @@ print("compat='%s'" % h["compatible"])
 print("subtrees='%s'" % " ".join(c["name"] for c in h["children"]))
 print("rm='%s'" % " ".join("reserve_mem=%d:4096:%s" % (r["size"], r["name"]) for r in h["regions"]))
 print("regions='%s'" % " ".join("%s=%s" % (r["name"], r["fnv"]) for r in h["regions"]))
-print("memfds='%s'" % ",".join("%s:%d:%d:%s" % (f["session"], f["token"], f["size"], f["fnv"])
+# The seals a 7.3.4 kernel B gives back: retrieve makes a file of mode 0777
+# (mm/memfd_luo.c:539, mm/shmem.c:5841) and memfd_add_seals() adds SHRINK,
+# GROW, WRITE and FUTURE_WRITE to F_SEAL_EXEC on an executable file
+# (mm/memfd.c:291-292); docs/abi.md says so, and kinit checks it.
+def back(seals):
+    return seals | 0x1e if seals & 0x20 else seals
+print("memfds='%s'" % ",".join("%s:%d:%d:%s:%d" % (f["session"], f["token"], f["size"], f["fnv"], back(f["seals"]))
                                for f in h.get("memfds", [])))
 print("problems='%s'" % "; ".join(h.get("problems", [])).replace("'", ""))
 print("array_area=%d" % h["array_area"])
@@ -244,9 +250,11 @@ judge_real() {
 	case " $subtrees " in
 	*" LUO "*)
 		[ -n "$memfds" ] || bad="$bad; the LUO subtree holds no memfd-v2 file"
-		echo "  says: $(grep -ac 'kinit: PASS memfd' "$log") of $(echo "$memfds" | tr ',' '\n' | grep -c .) memfds back through /dev/liveupdate as handed over"
+		nr_memfds=$(echo "$memfds" | tr ',' '\n' | grep -c .)
+		echo "  says: $(grep -ac 'kinit: PASS memfd: contents' "$log") of $nr_memfds memfds back through /dev/liveupdate as handed over, $(grep -ac 'kinit: PASS memfd: seals' "$log") with the seals 7.3.4 gives back"
 		grep -aq "kinit: PASS memfd" "$log" || bad="$bad; no memfd back through /dev/liveupdate"
-		! grep -aq "kinit: FAIL memfd" "$log" || bad="$bad; a memfd did not come back as handed over"
+		! grep -aq "kinit: FAIL memfd: seals" "$log" || bad="$bad; a memfd's seals are not what docs/abi.md says 7.3.4 gives back"
+		! grep -a "kinit: FAIL memfd" "$log" | grep -vq "FAIL memfd: seals" || bad="$bad; a memfd did not come back as handed over"
 		;;
 	*) [ "${1:-}" = kinit ] || bad="$bad; the handover has no LUO session" ;;
 	esac
