@@ -35,6 +35,7 @@
 
 #include "../clients/client.h"
 #include "../sim/boot.h"
+#include "lib/boot_proc.h"
 
 #define SZ_1M (1ULL << 20)
 /* clients/memblock_mem.c's limits. */
@@ -42,15 +43,6 @@
 #define MB_NAME_LEN 64
 /* Regions in a handover built here, and kept by the boot after. */
 #define MAX_BUILT 24
-
-#define CHECK(x)                                                               \
-	do {                                                                   \
-		if (!(x)) {                                                    \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #x);                                 \
-			return 1;                                              \
-		}                                                              \
-	} while (0)
 
 /* What one boot tells the next: shared across fork. */
 struct shared {
@@ -107,23 +99,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Run @fn as its own process, like a boot. Return: its exit status. */
-static int boot_process(int (*fn)(void))
-{
-	pid_t pid;
-	int status;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid)
-		_exit(fn());
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static struct sim_boot boot;
 
 static int open_boot(struct sim_boot *b, bool expect_kho)
@@ -137,29 +112,6 @@ static int open_boot(struct sim_boot *b, bool expect_kho)
 	}
 	CHECK(b->kho_boot == expect_kho);
 	return 0;
-}
-
-/* Power off; a KHO boot removes the handover it consumed. */
-static int power_down(struct sim_boot *b)
-{
-	struct sim_error e = { "" };
-
-	if (sim_boot_close(b, &e)) {
-		fprintf(stderr, "power off failed: %s\n", e.msg);
-		return 1;
-	}
-	return 0;
-}
-
-static int kexec_down(struct sim_boot *b)
-{
-	struct sim_error e = { "" };
-
-	if (sim_boot_kexec(b, &e)) {
-		fprintf(stderr, "kexec failed: %s\n", e.msg);
-		return 1;
-	}
-	return power_down(b);
 }
 
 /*

@@ -28,6 +28,7 @@
 
 #include "../clients/client.h"
 #include "../sim/boot.h"
+#include "lib/boot_proc.h"
 
 #define SZ_1M (1ULL << 20)
 #define PATTERN_KEPT 0xa5
@@ -36,15 +37,6 @@
 #define VM_PAGES 600		/* more than one chunk of 511 entries */
 #define VM_HUGE_BLOCKS 3
 #define VM_HUGE_ORDER 2
-
-#define CHECK(x)                                                            \
-	do {                                                                \
-		if (!(x)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n",        \
-				__FILE__, __LINE__, #x);                    \
-			return 1;                                           \
-		}                                                           \
-	} while (0)
 
 /* What one boot tells the next test step: shared across fork. */
 struct shared {
@@ -87,23 +79,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Run @fn as its own process, like a boot. Return: its exit status. */
-static int boot_process(int (*fn)(void))
-{
-	pid_t pid;
-	int status;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid)
-		_exit(fn());
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static int boot_up(struct sim_boot *b, bool scrub, bool expect_kho)
 {
 	struct sim_boot_opts opts = { .scrub = scrub, .punch = true };
@@ -116,29 +91,6 @@ static int boot_up(struct sim_boot *b, bool scrub, bool expect_kho)
 	}
 	CHECK(b->kho_boot == expect_kho);
 	return 0;
-}
-
-/* Power off; a KHO boot removes the handover it consumed. */
-static int power_down(struct sim_boot *b)
-{
-	struct sim_error e = { "" };
-
-	if (sim_boot_close(b, &e)) {
-		fprintf(stderr, "power off failed: %s\n", e.msg);
-		return 1;
-	}
-	return 0;
-}
-
-static int kexec_down(struct sim_boot *b)
-{
-	struct sim_error e = { "" };
-
-	if (sim_boot_kexec(b, &e)) {
-		fprintf(stderr, "kexec failed: %s\n", e.msg);
-		return 1;
-	}
-	return power_down(b);
 }
 
 static bool all_bytes(struct sim_boot *b, uint64_t pa, uint64_t len, int c)
