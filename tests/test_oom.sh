@@ -11,7 +11,8 @@
 # reports of a kho-v4 handover (LUO with memfd-v2 files and an FLB,
 # memblock, kexec-metadata), its JSON block list, the text report of a
 # kho-v3 one (memfd-v1), and the block list of a kho-v1 one (its root FDT
-# given), from raw memory and from a /dev/mem.
+# given), from raw memory and from a /dev/mem; and inspect's error for a
+# directory whose name holds a newline, which must stay one line.
 #
 # kho boot (the simulated kernel B), restoring memfds through LUO, memblock
 # regions, kexec-metadata and a guest, then preserving them and a kho-test
@@ -96,6 +97,23 @@ printf '%s\n' "00001000-0009ffff : System RAM" \
 export KHO_DEVMEM="$T/devmem" KHO_IOMEM="$T/iomem"
 sweep devmem --fdt "$T/v1/fdt.dtb" --mem devmem --blocks
 unset KHO_DEVMEM KHO_IOMEM
+# An error that names a path holding a newline stays one line even when
+# the sentence's own allocation (vasprintf() in tool_error()) fails.
+bad="$T/no
+such"
+KHO_COUNT_ALLOC="$T/count" LD_PRELOAD="$SHIM" "$KHO" inspect "$bad" \
+	>/dev/null 2>&1 && fail "inspect of a missing directory succeeded"
+n=$(cat "$T/count")
+i=1
+while [ "$i" -le "$n" ]; do
+	rc=0
+	KHO_FAIL_ALLOC=$i LD_PRELOAD="$SHIM" timeout 60 "$KHO" inspect "$bad" \
+		>/dev/null 2>"$T/err" || rc=$?
+	[ "$rc" -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] ||
+		fail "missing directory: allocation $i failed: exit $rc, not one line: $(cat "$T/err")"
+	i=$((i + 1))
+done
+runs=$((runs + n))
 inspect_runs=$runs
 
 # ---- kho boot ----

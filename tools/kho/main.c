@@ -329,9 +329,15 @@ static int hold_closed_std_fds(void)
 	return 0;
 }
 
+/* The longest error tool_error() prints when it cannot allocate. */
+#define TOOL_ERROR_FALLBACK_LEN 1024
+
 void tool_error(const char *fmt, ...)
 {
-	char *buf;
+	/* Out of memory: as much of the sentence as this holds. */
+	char fallback[TOOL_ERROR_FALLBACK_LEN];
+	const char *text;
+	char *buf = NULL;
 	size_t n;
 	va_list ap;
 	int len;
@@ -341,28 +347,29 @@ void tool_error(const char *fmt, ...)
 	len = vasprintf(&buf, fmt, ap);
 	va_end(ap);
 	if (len < 0) {
+		buf = NULL;
 		va_start(ap, fmt);
-		fputs("kho: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputs("\n", stderr);
+		vsnprintf(fallback, sizeof(fallback), fmt, ap);
 		va_end(ap);
-		return;
+		text = fallback;
+	} else {
+		text = buf;
 	}
-	n = strlen(buf);
+	n = strlen(text);
 	/*
 	 * One line, whatever it quotes: a control byte of an argument or a
 	 * path (a newline, an escape) is shown as \xHH. Text read from
 	 * memory or files was escaped already, backslash included.
 	 */
 	fputs("kho: ", stderr);
-	for (const char *c = buf; *c; c++) {
+	for (const char *c = text; *c; c++) {
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			fprintf(stderr, "\\x%02x", (unsigned char)*c);
 		else
 			fputc(*c, stderr);
 	}
 	/* A sentence ends once: no period after ".", "?" or "!". */
-	fprintf(stderr, "%s\n", n && strchr(".?!", buf[n - 1]) ? "" : ".");
+	fprintf(stderr, "%s\n", n && strchr(".?!", text[n - 1]) ? "" : ".");
 	free(buf);
 }
 
