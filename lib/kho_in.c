@@ -110,19 +110,13 @@ static int get_memory_map(struct kho_in *in, uint64_t *root)
 }
 
 /*
- * Which version the root's compatible names: the first of the table it is
- * compatible with. The version then decides the tree's geometry.
+ * Which version the root's compatible names (the newest, if it lists
+ * several). The version then decides the tree's geometry.
  */
 static int populate_version(struct kho_in *in)
 {
-	const struct kho_abi_version *v;
-	unsigned int i = 0;
+	const struct kho_abi_version *v = kho_abi_of_fdt(in->fdt);
 
-	while ((v = kho_abi_for_each(&i))) {
-		if (!fdt_node_check_compatible(in->fdt, KHO_FDT_ROOT_OFFSET,
-					       v->name))
-			break;
-	}
 	if (!v)
 		return refuse_at(
 			in, -EINVAL,

@@ -4,7 +4,9 @@
  * decides: compatible strings, subtree properties, the tree's depth per
  * page size (kho-v2's 4 levels on 16 KiB pages), and how kho-v2's 16 KiB
  * tree is written (no order-0 keys, blobs of two pages) and read (an
- * order-0 key a kho-v2 kernel truncated is refused with the reason).
+ * order-0 key a kho-v2 kernel truncated is refused with the reason); a
+ * root whose compatible lists several versions is read as the newest, as
+ * Linux 7.3 reads one that lists "kho-v4".
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -150,6 +152,72 @@ static void test_v2_16k_writer(void **state)
 	kho_unpreserve_free(&out, blob);
 	kho_out_destroy(&out);
 	assert_int_equal(e->live_pages, 0);
+	kho_env_destroy(e);
+}
+
+/* An FDT whose root's compatible is @len bytes of @list. */
+static void *root_compatible(const char *list, int len)
+{
+	void *fdt = malloc(4096);
+
+	assert_non_null(fdt);
+	assert_int_equal(fdt_create_empty_tree(fdt, 4096), 0);
+	if (len)
+		assert_int_equal(fdt_setprop(fdt, 0, "compatible", list, len),
+				 0);
+	return fdt;
+}
+
+static void test_compatible_lists(void **state)
+{
+	static const struct {
+		const char *list;
+		int len;
+		enum kho_abi abi; /* 0: none */
+	} cases[] = {
+		{ "kho-v4", 7, KHO_ABI_V4 },
+		{ "kho-v2\0kho-v4", 14, KHO_ABI_V4 },
+		{ "kho-v4\0kho-v2", 14, KHO_ABI_V4 },
+		{ "vendor,kho\0kho-v3", 18, KHO_ABI_V3 },
+		{ "kho-v1\0kho-v2", 14, KHO_ABI_V2 },
+		{ "kho-v5", 7, 0 },
+		{ "", 0, 0 },
+	};
+	struct kho_env *e = kho_env_create(14, ENV_PHYS_BASE, ENV_PAGES);
+	struct kho_out out;
+	struct kho_in in;
+	void *fdt;
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fdt = root_compatible(cases[i].list, cases[i].len);
+		if (cases[i].abi)
+			assert_ptr_equal(kho_abi_of_fdt(fdt),
+					 kho_abi_get(cases[i].abi));
+		else
+			assert_null(kho_abi_of_fdt(fdt));
+		free(fdt);
+	}
+
+	/*
+	 * End to end, on 16 KiB pages where kho-v2's tree has one level less:
+	 * a kho-v4 handover whose root also names kho-v2 is read as kho-v4,
+	 * its order-0 block found where kernel A put it.
+	 */
+	assert_non_null(e);
+	kho_env_add_scratch(e, 0, 16);
+	assert_int_equal(
+		kho_out_init(&out, &e->geo, &e->ops, e->scratch, e->nr_scratch),
+		0);
+	assert_int_equal(
+		kho_preserve_folio(&out, ENV_PHYS_BASE + 64 * 16384, 0), 0);
+	assert_int_equal(fdt_open_into(out.fdt, out.fdt, 16384), 0);
+	assert_int_equal(
+		fdt_setprop(out.fdt, 0, "compatible", "kho-v2\0kho-v4", 14), 0);
+	assert_int_equal(kho_env_kexec(e, out.fdt_phys, &in, NULL), 0);
+	assert_ptr_equal(in.abi, kho_abi_get(KHO_ABI_V4));
+	assert_non_null(kho_restore_folio(&in, ENV_PHYS_BASE + 64 * 16384));
+	kho_in_destroy(&in);
+	kho_out_destroy(&out);
 	kho_env_destroy(e);
 }
 
@@ -330,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_depths),
 		cmocka_unit_test(test_v2_16k_writer),
+		cmocka_unit_test(test_compatible_lists),
 		cmocka_unit_test(test_v2_16k_truncated_order0_refused),
 		cmocka_unit_test(test_v2_16k_order0_reading_in_ram),
 		cmocka_unit_test(test_v2_16k_order0_never_reaches_a_key),

@@ -101,6 +101,18 @@ const struct kho_abi_version *kho_abi_get(enum kho_abi abi);
 const struct kho_abi_version *kho_abi_find(const char *compatible);
 
 /**
+ * kho_abi_of_fdt() - the version a root FDT's compatible names
+ * @fdt: a root FDT, its header checked (fdt_check_header())
+ *
+ * The compatible property may list several strings. Linux 7.3 takes a
+ * root for kho-v4 when "kho-v4" is among them (kexec_handover.c:1977),
+ * whatever else it lists; libkho likewise takes the newest version named.
+ * Context: any; reads @fdt only.
+ * Return: the entry, or NULL when the root names no KHO version.
+ */
+const struct kho_abi_version *kho_abi_of_fdt(const void *fdt);
+
+/**
  * kho_abi_for_each() - every version, oldest first
  * @i: cursor, start at 0
  *

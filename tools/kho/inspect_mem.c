@@ -423,13 +423,8 @@ static int check_root(struct inspect *in)
 	const void *map;
 	int len;
 
-	const struct kho_abi_version *v;
-	unsigned int i = 0;
+	const struct kho_abi_version *v = kho_abi_of_fdt(in->fdt);
 
-	while ((v = kho_abi_for_each(&i))) {
-		if (!fdt_node_check_compatible(in->fdt, 0, v->name))
-			break;
-	}
 	if (!v) {
 		const char *c = fdt_getprop(in->fdt, 0, "compatible", &len);
 
