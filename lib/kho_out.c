@@ -157,6 +157,26 @@ static unsigned int fdt_order(const struct kho_geometry *geo)
 	return kho_geometry_truncates_order0(geo) ? 1 : 0;
 }
 
+/*
+ * The largest block Linux allocates for a blob: one folio of at most
+ * MAX_PAGE_ORDER (kho_alloc_preserve() says -E2BIG above it,
+ * kexec_handover.c:1554-1556), which kernel B frees as a folio of that
+ * order (kho_restore_free()). The defaults: 10 on x86-64 and on arm64 with
+ * 4 KiB pages, 11 with 16 KiB, 13 with 64 KiB (include/linux/mmzone.h:31,
+ * arch/arm64/Kconfig:1781-1785).
+ */
+static unsigned int linux_max_page_order(unsigned int page_shift)
+{
+	switch (page_shift) {
+	case 14:
+		return 11;
+	case 16:
+		return 13;
+	default:
+		return 10;
+	}
+}
+
 static void *alloc_preserve(struct kho_out *out, size_t size, int *err)
 {
 	const struct kho_geometry *geo = &out->geo;
@@ -180,7 +200,8 @@ static void *alloc_preserve(struct kho_out *out, size_t size, int *err)
 	if (!order && kho_geometry_truncates_order0(geo))
 		order = 1;
 	*err = -ERANGE;
-	if (order >= geo->order0_bit)
+	if (order >= geo->order0_bit ||
+	    order > linux_max_page_order(geo->page_shift))
 		return NULL;
 
 	*err = -ENOMEM;

@@ -442,6 +442,28 @@ static void test_alloc_preserve(void **state)
 	fixture_free(f);
 }
 
+/*
+ * A blob of 2^10 pages (4 MiB at 4 KiB) is allocated; one page more is
+ * refused before anything is allocated: Linux's blobs are folios of at
+ * most MAX_PAGE_ORDER, 10 by default with 4 KiB pages.
+ */
+static void test_alloc_preserve_max_order(void **state)
+{
+	struct kho_out out;
+	struct kho_env *e =
+		machine_env_new(12, ENV_PHYS_BASE, 4096, SCRATCH_PAGES, &out);
+	uint64_t allocs;
+	void *mem;
+
+	mem = kho_alloc_preserve(&out, 1024 * 4096);
+	assert_non_null(mem);
+	kho_unpreserve_free(&out, mem);
+	allocs = e->nr_allocs;
+	assert_null(kho_alloc_preserve(&out, 1024 * 4096 + 1));
+	assert_int_equal(e->nr_allocs, allocs);
+	machine_env_free(e, &out, NULL);
+}
+
 struct alloc_call {
 	struct fixture *f;
 	void *mem;
@@ -679,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_preserve_pages_hole),
 		cmocka_unit_test(test_preserve_alloc_failure),
 		cmocka_unit_test(test_alloc_preserve),
+		cmocka_unit_test(test_alloc_preserve_max_order),
 		cmocka_unit_test(test_alloc_preserve_failure),
 		cmocka_unit_test(test_unpreserve_free_unknown),
 		cmocka_unit_test(test_subtree),

@@ -329,10 +329,13 @@ int kho_unpreserve_pages(struct kho_out *out, uint64_t phys, uint64_t nr_pages);
  * @size: bytes, rounded up to a power-of-two number of pages
  *
  * For blobs a subsystem hands over (kho_add_subtree()): one block from
- * ops.alloc_pages, preserved as a folio of that order.
+ * ops.alloc_pages, preserved as a folio of that order, at most Linux's
+ * default MAX_PAGE_ORDER (10 for 4 KiB pages, 11 for 16 KiB, 13 for 64
+ * KiB): kernel B frees it as a folio, and Linux's kho_alloc_preserve()
+ * refuses larger ones.
  * Context: may allocate.
- * Return: the memory, or NULL (@size 0 or too large, out of memory, or the
- * environment returned memory that cannot be preserved).
+ * Return: the memory, or NULL (@size 0 or above MAX_PAGE_ORDER, out of
+ * memory, or the environment returned memory that cannot be preserved).
  */
 void *kho_alloc_preserve(struct kho_out *out, size_t size);
 
