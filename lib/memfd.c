@@ -477,6 +477,16 @@ const char *kho_memfd_folio_misplaced(uint64_t index, int order,
 	return NULL;
 }
 
+/* What memfd_add_seals() adds to F_SEAL_EXEC on an executable file. */
+#define SEALS_WITH_EXEC                                                       \
+	(KHO_MEMFD_SEAL_SHRINK | KHO_MEMFD_SEAL_GROW | KHO_MEMFD_SEAL_WRITE | \
+	 KHO_MEMFD_SEAL_FUTURE_WRITE)
+
+uint32_t kho_memfd_seals_retrieved(uint32_t seals)
+{
+	return seals & KHO_MEMFD_SEAL_EXEC ? seals | SEALS_WITH_EXEC : seals;
+}
+
 /* Each restored page of the folio array: restore its folios, free it. */
 static int restore_array_block(uint64_t phys, unsigned int order, void *arg)
 {

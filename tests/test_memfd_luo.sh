@@ -28,6 +28,17 @@ grep -q 'memfd: 70 MiB, live update 1: 142 memfd-v2 files in 3 LUO sessions' \
 	"$T/b1" || fail "boot 1 did not preserve through LUO: $(cat "$T/b1")"
 "$KHO" inspect "$M" >"$T/i1" || fail "inspect"
 grep -q 'LUO .*preserved' "$T/i1" || fail "inspect does not list LUO"
+# The F_SEAL_EXEC-only file: what Linux 7.3.4 gives back (write-sealed).
+grep -q 'seals 0x20 (0x3e once Linux 7.3.4 retrieves it), ' "$T/i1" ||
+	fail "inspect does not say what 7.3.4 makes of seals 0x20"
+! grep -q 'seals 0x6 (' "$T/i1" || fail "inspect notes seals 7.3.4 keeps"
+"$KHO" inspect "$M" --json | python3 -c '
+import json, sys
+luo = [s for s in json.load(sys.stdin)["subtrees"] if s["name"] == "LUO"][0]
+got = sorted(set((f["memfd"]["seals"], f["memfd"]["seals_retrieved"])
+                 for s in luo["decoded"]["sessions"] for f in s["files"]))
+assert got == [(0, 0), (6, 6), (9, 9), (0x20, 0x3e), (0x3f, 0x3f)], got' ||
+	fail "inspect --json: seals_retrieved wrong"
 grep -q '"memfd"' "$T/i1" && fail "a kho-v4 handover still has the memfd child"
 
 # Keep this handover for the damage below.

@@ -206,6 +206,20 @@ static void refused_at(struct machine *m, unsigned int i, uint64_t phys)
 	kho_env_snapshot_free(&after);
 }
 
+/* As Linux 7.3.4's retrieve: F_SEAL_EXEC brings the four write seals. */
+static void test_seals_retrieved(void **state)
+{
+	static const uint32_t cases[][2] = {
+		{ 0, 0 },	{ 0x01, 0x01 }, { 0x06, 0x06 }, { 0x09, 0x09 },
+		{ 0x1f, 0x1f }, { 0x20, 0x3e }, { 0x21, 0x3f }, { 0x28, 0x3e },
+		{ 0x3e, 0x3e }, { 0x3f, 0x3f },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(kho_memfd_seals_retrieved(cases[i][0]),
+				 cases[i][1]);
+}
+
 static void test_writer_refusals(void **state)
 {
 	struct kho_env_snapshot before, after;
@@ -771,6 +785,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_empty_file),
+		cmocka_unit_test(test_seals_retrieved),
 		cmocka_unit_test(test_writer_refusals),
 		cmocka_unit_test(test_writer_keeps_earlier_folios),
 		cmocka_unit_test(test_writer_shared_folio),

@@ -225,6 +225,22 @@ int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
 const char *kho_memfd_folio_misplaced(uint64_t index, int order,
 				      uint64_t next_index);
 
+/**
+ * kho_memfd_seals_retrieved() - the seals a memfd has after Linux 7.3.4
+ *	retrieves it
+ * @seals: the seals it was handed over with (struct kho_memfd_v2_ser)
+ *
+ * memfd_luo_retrieve() makes the new file with mode 0777 and re-applies
+ * @seals with memfd_add_seals() (mm/memfd_luo.c:539, :546), which gives
+ * F_SEAL_EXEC on an executable file the four write seals too
+ * (mm/memfd.c:291-292): a file handed over with F_SEAL_EXEC alone (an
+ * MFD_NOEXEC_SEAL memfd's) comes back read-only. libkho's patches/0003
+ * keeps @seals as they are; `kho inspect` says where they differ.
+ * Context: any.
+ * Return: @seals with the write seals added when F_SEAL_EXEC is among them.
+ */
+uint32_t kho_memfd_seals_retrieved(uint32_t seals);
+
 #ifdef __cplusplus
 }
 #endif

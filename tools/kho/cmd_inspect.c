@@ -30,6 +30,25 @@
 
 /* ---- text output -------------------------------------------------------------- */
 
+/* A memfd-v2 file that was read: its size, position, seals and folios. */
+static void print_memfd(FILE *out, const struct inspect_luo_file *f)
+{
+	uint32_t back = kho_memfd_seals_retrieved(f->memfd.seals);
+	char b[32];
+
+	fprintf(out, ": size %" PRIu64 " (%s), pos %" PRIu64 ", seals %#x",
+		f->memfd.size, fmt_bytes(f->memfd.size, b, sizeof(b)),
+		f->memfd.pos, f->memfd.seals);
+	/* 7.3.4 adds the write seals to F_SEAL_EXEC (patches/0003). */
+	if (back != f->memfd.seals)
+		fprintf(out, " (%#x once Linux 7.3.4 retrieves it)", back);
+	fprintf(out, ", %" PRIu64 " folios",
+		f->memfd.nr_folios - f->memfd.nr_holes);
+	if (f->holes_known && f->hole_pages)
+		fprintf(out, ", %" PRIu64 " page%s in holes", f->hole_pages,
+			f->hole_pages == 1 ? "" : "s");
+}
+
 static void print_subtree(FILE *out, const struct inspect *in,
 			  const struct inspect_subtree *s, bool first)
 {
@@ -114,17 +133,7 @@ static void print_subtree(FILE *out, const struct inspect *in,
 				", data %#" PRIx64,
 				"", f->compatible, f->f.token, f->f.data);
 			if (!f->memfd_read)
-				fprintf(out,
-					": size %" PRIu64 " (%s), pos %" PRIu64
-					", seals %#x, %" PRIu64 " folios",
-					f->memfd.size,
-					fmt_bytes(f->memfd.size, b, sizeof(b)),
-					f->memfd.pos, f->memfd.seals,
-					f->memfd.nr_folios - f->memfd.nr_holes);
-			if (!f->memfd_read && f->holes_known && f->hole_pages)
-				fprintf(out, ", %" PRIu64 " page%s in holes",
-					f->hole_pages,
-					f->hole_pages == 1 ? "" : "s");
+				print_memfd(out, f);
 			if (f->problem[0])
 				fprintf(out, "%s%s",
 					f->memfd_read ? ": " : "; ",

@@ -122,6 +122,8 @@ static struct json_object *luo_file_json(const struct inspect_luo_file *f)
 		add(m, "size", u64(f->memfd.size));
 		add(m, "pos", u64(f->memfd.pos));
 		add(m, "seals", u64(f->memfd.seals));
+		add(m, "seals_retrieved",
+		    u64(kho_memfd_seals_retrieved(f->memfd.seals)));
 		add(m, "nr_folios", u64(f->memfd.nr_folios));
 		add(m, "nr_holes", u64(f->memfd.nr_holes));
 		if (f->holes_known)
