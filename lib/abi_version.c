@@ -5,8 +5,6 @@
  */
 #include <kho/version.h>
 
-#include <libfdt.h>
-
 #include "kho_internal.h"
 
 /* Root FDT compatible strings and subtree property names, per version. */
@@ -87,22 +85,6 @@ const struct kho_abi_version *kho_abi_find(const char *compatible)
 			return &kho_abi_table[i];
 	}
 	return NULL;
-}
-
-const struct kho_abi_version *kho_abi_of_fdt(const void *fdt)
-{
-	const struct kho_abi_version *newest = NULL;
-	unsigned int i;
-
-	if (KHO_WARN_ON(!fdt))
-		return NULL;
-	/* The table is oldest first: the last match is the newest. */
-	for (i = 0; i < KHO_ABI_COUNT; i++) {
-		/* Offset 0: the root node. */
-		if (!fdt_node_check_compatible(fdt, 0, kho_abi_table[i].name))
-			newest = &kho_abi_table[i];
-	}
-	return newest;
 }
 
 const struct kho_abi_version *kho_abi_for_each(unsigned int *i)

@@ -48,6 +48,22 @@ static int fdt_err_to_errno(int fdt_err)
 	}
 }
 
+const struct kho_abi_version *kho_abi_of_fdt(const void *fdt)
+{
+	const struct kho_abi_version *newest = NULL, *v;
+	unsigned int i = 0;
+
+	if (KHO_WARN_ON(!fdt))
+		return NULL;
+	/* The table is oldest first: the last match is the newest. */
+	while ((v = kho_abi_for_each(&i))) {
+		if (!fdt_node_check_compatible(fdt, KHO_FDT_ROOT_OFFSET,
+					       v->name))
+			newest = v;
+	}
+	return newest;
+}
+
 /**
  * root_fdt_build() - write a fresh root FDT
  * @fdt: the buffer, one page

@@ -11,6 +11,9 @@ kho/out and from the regions and memfd it preserved. Checked:
   - the scratch areas are exactly debugfs kho/out/scratch_phys, scratch_len;
   - every subtree kernel A listed in debugfs kho/out/sub_fdts is listed;
   - every reserve_mem region lies inside the preserved ranges;
+  - the memfd kernel A preserved is decoded with the seals kernel A's
+    F_GET_SEALS gave, and with the seals Linux 7.3.4 gives back
+    (`seals_retrieved`: F_SEAL_EXEC brings the write seals);
   - with --blocks BLOCKS_JSON (handover.py blocks: the radix tree walked
     from the kernel's ABI header) and INSPECT_JSON from `kho inspect --json
     --blocks`: the same blocks, (address, order), in the same order;
@@ -82,6 +85,22 @@ def main():
         start, size = int(e[2], 0), int(e[3], 0)
         check(covered(start, start + size),
               "reserve_mem %s %#x+%#x is preserved" % (e[1], start, size))
+
+    files = [f.get("memfd") or {}
+             for s in got.get("subtrees", []) if s.get("name") == "LUO"
+             for ses in (s.get("decoded") or {}).get("sessions", [])
+             for f in ses.get("files", [])]
+    for e in expected:
+        if e[0] != "memfd" or len(e) < 4 or e[3] == "-":
+            continue
+        seals = int(e[3], 0)
+        back = seals | 0x1e if seals & 0x20 else seals
+        check(any(f.get("size") == int(e[1]) and f.get("seals") == seals
+                  and f.get("seals_retrieved") == back for f in files),
+              "memfd of %s bytes with seals %#x (back as %#x) (inspect: %s)"
+              % (e[1], seals, back,
+                 [(f.get("size"), f.get("seals"), f.get("seals_retrieved"))
+                  for f in files]))
 
     if len(sys.argv) == 4:
         with open(sys.argv[3]) as f:

@@ -135,7 +135,7 @@ def main():
             expected.append("reserve_mem %s %s %s %s" % (w[1], kv["start"], kv["size"], kv["fnv"]))
         elif w[0] == "memfd":
             kv = dict(x.split("=", 1) for x in w[1:] if "=" in x)
-            expected.append("memfd %s %s" % (kv["size"], kv["fnv"]))
+            expected.append("memfd %s %s %s" % (kv["size"], kv["fnv"], kv.get("seals", "-")))
         elif w[0] == "scratch_phys":
             phys.append(w[1])
         elif w[0] == "scratch_len":

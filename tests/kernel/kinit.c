@@ -51,6 +51,7 @@
 #include <sys/wait.h>
 #include <linux/kexec.h>
 #include <linux/liveupdate.h>
+#include <linux/memfd.h>
 
 /* What kinit preserves; kernel B looks for ksession= and ktoken= if given. */
 #define SESSION_NAME "kho-kern"
@@ -503,8 +504,14 @@ static int memfd_preserve(int *luo_keep, int *session_keep, int *memfd_keep)
 	static unsigned char buf[65536];
 	uint64_t h = FNV_INIT, off = 0;
 	int luo, mfd;
+	long seals;
 
-	mfd = memfd_create("kho-kern", 0);
+	/*
+	 * Non-executable, as every memfd is under vm.memfd_noexec=1: its seals
+	 * are F_SEAL_EXEC alone, which a 7.3.4 kernel B gives back with the
+	 * write seals too (docs/kernel.md, "Facts"; patches/0003).
+	 */
+	mfd = memfd_create("kho-kern", MFD_NOEXEC_SEAL);
 	if (mfd < 0) {
 		say("memfd_create failed");
 		return -1;
@@ -538,8 +545,10 @@ static int memfd_preserve(int *luo_keep, int *session_keep, int *memfd_keep)
 		say("LIVEUPDATE_SESSION_PRESERVE_FD failed (errno %d)", errno);
 		return -1;
 	}
-	say("memfd session=%s token=0x%llx size=%d fnv=%016llx", SESSION_NAME,
-	    MEMFD_TOKEN, MEMFD_SIZE, (unsigned long long)h);
+	seals = syscall(__NR_fcntl, mfd, F_GET_SEALS, 0);
+	say("memfd session=%s token=0x%llx size=%d seals=0x%lx fnv=%016llx",
+	    SESSION_NAME, MEMFD_TOKEN, MEMFD_SIZE, seals,
+	    (unsigned long long)h);
 	/* The session lives as long as its descriptor: keep them open. */
 	*luo_keep = luo;
 	*session_keep = cs.fd;
