@@ -367,8 +367,8 @@ void kho_unpreserve_free(struct kho_out *out, void *mem);
  * Return: 0, -EINVAL (no blocks, unknown flag, block at 0, misaligned or
  * in scratch), -ERANGE (more than 2^32 pages, or an order the tree cannot
  * hold or that makes blocks of 4 GiB or more, which Linux cannot map back),
- * -ENOMEM; on failure
- * every chunk and block is released and @preservation is untouched.
+ * -ENOMEM; on failure every chunk and block is released and @preservation
+ * is untouched.
  */
 int kho_preserve_vmalloc(struct kho_out *out, const uint64_t *block_phys,
 			 unsigned int nr_blocks, unsigned int order,

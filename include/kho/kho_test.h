@@ -92,8 +92,7 @@ struct kho_test_out {
  * misaligned, not mapped or refused by the handover); -ERANGE (more
  * entries than one page can list the pages of, or a folio of 4 GiB or
  * more, whose bytes Linux's test_kho counts in an unsigned int); -ENOMEM.
- * On failure
- * nothing stays preserved or allocated.
+ * On failure nothing stays preserved or allocated.
  */
 int kho_test_preserve(struct kho_out *out, const struct kho_test_folio *folios,
 		      uint32_t nr_folios, enum kho_csum_arch arch,

@@ -112,10 +112,9 @@ struct kho_memfd_file {
  * kernel never hands a folio over twice, and its retrieve fails on the
  * second), a folio at address 0 (its pfn 0 would read back as a hole), a
  * folio the handover refuses); -ERANGE (more than 2^32 - 1 pages);
- * -ENOMEM. On
- * failure the tree is as before the call: what the call preserved is
- * released, and a folio the caller had preserved before stays preserved;
- * nothing stays allocated.
+ * -ENOMEM. On failure the tree is as before the call: what the call
+ * preserved is released, and a folio the caller had preserved before stays
+ * preserved; nothing stays allocated.
  */
 int kho_memfd_preserve(struct kho_out *out, const struct kho_memfd_file *file,
 		       uint64_t *ser_phys);
