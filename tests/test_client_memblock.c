@@ -37,7 +37,6 @@
 #include "../sim/boot.h"
 #include "lib/boot_proc.h"
 
-#define SZ_1M (1ULL << 20)
 /* clients/memblock_mem.c's limits. */
 #define MB_MAX_REGIONS 16
 #define MB_NAME_LEN 64
@@ -70,31 +69,13 @@ static struct shared *sh;
 
 static int setup(void **state)
 {
-	struct sim_error e;
-	struct sim_conf c;
-
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(sh != MAP_FAILED);
-	memset(sh, 0, sizeof(*sh));
-	strcpy(sh->dir, "/tmp/kho-client-memblock.XXXXXX");
-	assert_non_null(mkdtemp(sh->dir));
-	assert_int_equal(sim_conf_layout(&c, 128 * SZ_1M, 1, 12, &e), 0);
-	assert_int_equal(sim_machine_create(sh->dir, &c, &e), 0);
+	sh = shared_machine(sizeof(*sh), "/tmp/kho-client-memblock.XXXXXX");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	static const char *const files[] = { "ram.img", "machine.conf",
-					     "handover" };
-	char path[128];
-
-	for (unsigned int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/%s", sh->dir, files[i]);
-		unlink(path);
-	}
-	rmdir(sh->dir);
+	machine_remove(sh->dir);
 	munmap(sh, sizeof(*sh));
 	return 0;
 }

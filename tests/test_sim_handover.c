@@ -30,7 +30,6 @@
 #include "../sim/boot.h"
 #include "lib/boot_proc.h"
 
-#define SZ_1M (1ULL << 20)
 #define PATTERN_KEPT 0xa5
 #define PATTERN_LOST 0x5a
 #define PATTERN_MOVABLE 0x3c
@@ -50,31 +49,13 @@ static struct shared *sh;
 
 static int setup(void **state)
 {
-	struct sim_error e;
-	struct sim_conf c;
-
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(sh != MAP_FAILED);
-	memset(sh, 0, sizeof(*sh));
-	strcpy(sh->dir, "/tmp/kho-handover.XXXXXX");
-	assert_non_null(mkdtemp(sh->dir));
-	assert_int_equal(sim_conf_layout(&c, 128 * SZ_1M, 1, 12, &e), 0);
-	assert_int_equal(sim_machine_create(sh->dir, &c, &e), 0);
+	sh = shared_machine(sizeof(*sh), "/tmp/kho-handover.XXXXXX");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/ram.img", sh->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/machine.conf", sh->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/handover", sh->dir);
-	unlink(path);
-	rmdir(sh->dir);
+	machine_remove(sh->dir);
 	munmap(sh, sizeof(*sh));
 	return 0;
 }

@@ -29,10 +29,7 @@ pdir=$(KERNEL_PATCHES=$patch "$scripts/build.sh" "$arch") ||
 	fail "cannot build the kernel with $(basename "$patch")"
 base=$out
 A=$base/kernel-a
-x86_machine "$A"
-"$KHO" boot "$A" --preserve memblock --preserve memfd:1M --preserve kho-test \
-	--kexec >"$base/boot-a.txt" 2>&1 ||
-	fail "kho boot --kexec: $(tail -n 1 "$base/boot-a.txt")"
+libkho_kernel_a "$A"
 
 # trap_boot KERNEL_DIR NAME: boot kernel B from KERNEL_DIR on a copy of
 # kernel A's machine whose scratch areas were rewritten into the trap; its

@@ -18,19 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 [ -x "$KHO" ] || fail "no kho binary at $KHO (make first)"
 M=$out/machine
-case $arch in
-arm64)
-	"$KHO" machine create "$M" --ram 1G --ram-base 0x40000000 >"$out/create.txt" ||
-		fail "kho machine create --ram-base: $(cat "$out/create.txt")"
-	# arm64 kernels compute kho-test's csum_partial differently.
-	grep -q '^arch' "$M/machine.conf" || echo "arch = arm64" >>"$M/machine.conf"
-	;;
-x86_64) x86_machine "$M" ;;
-esac
-# shellcheck disable=SC2086
-"$KHO" boot "$M" ${LIBKHO_PRESERVE:---preserve memblock --preserve memfd:1M --preserve kho-test} \
-	--kexec >"$out/boot-a.txt" 2>&1 ||
-	fail "kho boot --kexec: $(tail -n 1 "$out/boot-a.txt")"
+libkho_kernel_a "$M"
 sed 's/^/    /' "$out/boot-a.txt"
 boot_real "$M"
 judge_real

@@ -20,17 +20,7 @@ patch=$top/patches/0003-mm-memfd_luo-keep-a-noexec-memfd-writable-on-retrieve.pa
 pdir=$(KERNEL_PATCHES=$patch "$scripts/build.sh" "$arch") ||
 	fail "cannot build the kernel with $(basename "$patch")"
 M=$out/machine
-case $arch in
-arm64)
-	"$KHO" machine create "$M" --ram 1G --ram-base 0x40000000 >"$out/create.txt" ||
-		fail "kho machine create --ram-base: $(cat "$out/create.txt")"
-	grep -q '^arch' "$M/machine.conf" || echo "arch = arm64" >>"$M/machine.conf"
-	;;
-x86_64) x86_machine "$M" ;;
-esac
-"$KHO" boot "$M" --preserve memblock --preserve memfd:1M --preserve kho-test \
-	--kexec >"$out/boot-a.txt" 2>&1 ||
-	fail "kho boot --kexec: $(tail -n 1 "$out/boot-a.txt")"
+libkho_kernel_a "$M"
 python3 "$top/tests/kernel/handover.py" info "$M" |
 	python3 -c "import json, sys; sys.exit(not any(f['seals'] == 0x20 for f in json.load(sys.stdin).get('memfds', [])))" ||
 	fail "libkho's handover has no memfd sealed F_SEAL_EXEC alone: nothing to check"

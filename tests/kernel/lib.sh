@@ -65,6 +65,26 @@ x86_machine() {
 	truncate -s 1G "$1/ram.img"
 }
 
+# libkho_kernel_a DIR: a libkho machine in DIR with RAM where QEMU has this
+# architecture's (arm64 virt: 1 GiB at 0x40000000; x86_64: x86_machine)
+# boots as kernel A, preserves (--preserve memblock, memfd:1M, kho-test;
+# LIBKHO_PRESERVE overrides) and kexecs; its output in $out/boot-a.txt.
+libkho_kernel_a() {
+	case $arch in
+	arm64)
+		"$KHO" machine create "$1" --ram 1G --ram-base 0x40000000 >"$out/create.txt" ||
+			fail "kho machine create --ram-base: $(cat "$out/create.txt")"
+		# arm64 kernels compute kho-test's csum_partial differently.
+		grep -q '^arch' "$1/machine.conf" || echo "arch = arm64" >>"$1/machine.conf"
+		;;
+	x86_64) x86_machine "$1" ;;
+	esac
+	# shellcheck disable=SC2086
+	"$KHO" boot "$1" ${LIBKHO_PRESERVE:---preserve memblock --preserve memfd:1M --preserve kho-test} \
+		--kexec >"$out/boot-a.txt" 2>&1 ||
+		fail "kho boot --kexec: $(tail -n 1 "$out/boot-a.txt")"
+}
+
 # x86_sizes: init_size (the bzImage header's) of $kdir's kernel and mods,
 # the bytes the x86 loader's modules take (bzImage, initrd, handover).
 x86_sizes() {
