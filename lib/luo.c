@@ -167,6 +167,15 @@ static uint64_t flb_capacity(uint64_t pgcnt, unsigned int page_shift)
 	       sizeof(struct kho_luo_flb_ser);
 }
 
+/*
+ * An FLB's user count as Linux has it: kernel A hands over only objects in
+ * use (luo_flb.c:616), and kernel B makes a refcount_t of it (:183).
+ */
+static bool flb_count_valid(uint64_t count)
+{
+	return count && count <= INT32_MAX;
+}
+
 int kho_luo_add_flb(struct kho_luo_out *luo, const char *name, uint64_t data,
 		    uint64_t count)
 {
@@ -174,12 +183,8 @@ int kho_luo_add_flb(struct kho_luo_out *luo, const char *name, uint64_t data,
 
 	if (KHO_WARN_ON(!luo || !luo->flb))
 		return -EINVAL;
-	/*
-	 * The kernel hands over only objects in use (luo_flb.c:616), and the
-	 * next one sets a refcount_t from the count (:183): 1 to INT_MAX.
-	 */
-	if (copy_name(entry.name, name, sizeof(entry.name)) || !count ||
-	    count > INT32_MAX)
+	if (copy_name(entry.name, name, sizeof(entry.name)) ||
+	    !flb_count_valid(count))
 		return -EINVAL;
 	if (luo->flb->count ==
 	    flb_capacity(LUO_FLB_PGCNT, luo->out->geo.page_shift))
@@ -549,6 +554,14 @@ static int read_flbs(struct luo_walk *w, uint64_t flbs_pa)
 					w->err, -EINVAL,
 					"a LUO FLB's name is not NUL-terminated",
 					"name",
+					flbs_pa + sizeof(*hdr) +
+						i * sizeof(ser),
+					i);
+			if (!flb_count_valid(ser.count))
+				return kho_fail(
+					w->err, -EINVAL,
+					"a LUO FLB's count is 0 or above 2^31 - 1, which the next kernel's refcount_t cannot hold",
+					"count",
 					flbs_pa + sizeof(*hdr) +
 						i * sizeof(ser),
 					i);

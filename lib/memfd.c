@@ -401,6 +401,11 @@ int kho_memfd_read(const struct kho_view *view, uint64_t phys,
 	if (ser.flags)
 		return kho_fail(err, -EINVAL, "a memfd's flags are not 0",
 				"flags", phys, KHO_ERR_NO_INDEX);
+	/* As the writer: kernel B would start the file at 0 instead. */
+	if (ser.pos > INT64_MAX)
+		return kho_fail(err, -EINVAL,
+				"a memfd's position is negative as a loff_t",
+				"pos", phys, KHO_ERR_NO_INDEX);
 	w.pages = file_pages(ser.size, shift);
 	if (w.pages > UINT32_MAX)
 		return kho_fail(err, -EINVAL,

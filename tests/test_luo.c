@@ -554,6 +554,18 @@ static void test_refusals(void **state)
 		       "a LUO FLB's name is not NUL-terminated", "name");
 	memset(((struct kho_luo_flb_ser *)(flb + 1))[1].name, 0, 48);
 	strcpy(((struct kho_luo_flb_ser *)(flb + 1))[1].name, "flb-two");
+	/* Linux writes FLBs in use only, and reads the count as a refcount_t */
+	((struct kho_luo_flb_ser *)(flb + 1))[1].count = 0;
+	expect_refusal(
+		&m, 32, -EINVAL,
+		"a LUO FLB's count is 0 or above 2^31 - 1, which the next kernel's refcount_t cannot hold",
+		"count");
+	((struct kho_luo_flb_ser *)(flb + 1))[1].count = 1ULL << 31;
+	expect_refusal(
+		&m, 32, -EINVAL,
+		"a LUO FLB's count is 0 or above 2^31 - 1, which the next kernel's refcount_t cannot hold",
+		"count");
+	((struct kho_luo_flb_ser *)(flb + 1))[1].count = 1;
 	saved = ser->flbs_pa;
 	ser->flbs_pa = ENV_PHYS_BASE + ENV_PAGES * 4096ULL;
 	expect_refusal(&m, 32, -EFAULT, "the LUO FLB header is not in memory",

@@ -532,6 +532,14 @@ static void test_refusals(void **state)
 	ser->flags = 1;
 	expect_refusal(&m, -EINVAL, "a memfd's flags are not 0", "flags");
 	ser->flags = 0;
+	saved = ser->pos;
+	ser->pos = (uint64_t)INT64_MAX + 1;
+	expect_refusal(&m, -EINVAL,
+		       "a memfd's position is negative as a loff_t", "pos");
+	ser->pos = INT64_MAX;
+	assert_int_equal(kho_memfd_read(&view, m.blob, NULL, NULL, NULL, NULL),
+			 0);
+	ser->pos = saved;
 	saved = ser->size;
 	ser->size = 299 * 4096;
 	expect_refusal(&m, -EINVAL, "a memfd has more folios than pages",

@@ -157,11 +157,12 @@ typedef int (*kho_memfd_folio_cb)(uint64_t phys, uint64_t index,
  * @err: filled in on failure (field, physical address, entry)
  *
  * Checks: the blob mapped; seals within KHO_MEMFD_ALL_SEALS (as
- * memfd_luo_retrieve() does); flags 0; the size at most 2^32 - 1 pages; at
- * most one folio per page of the file; the folio array through
- * kho_vmalloc_read(), large enough for nr_folios entries; each entry's pfn
- * inside the address space, its flags known, its index inside the file and
- * above the previous one. view->own() gets the blob ("memfd-v2"), the
+ * memfd_luo_retrieve() does); flags 0; the position at most INT64_MAX
+ * (vfs_setpos() in kernel B drops a negative loff_t); the size at most
+ * 2^32 - 1 pages; at most one folio per page of the file; the folio array
+ * through kho_vmalloc_read(), large enough for nr_folios entries; each
+ * entry's pfn inside the address space, its flags known, its index inside
+ * the file and above the previous one. view->own() gets the blob ("memfd-v2"), the
  * array's chunks and pages and each folio's first page ("memfd folio").
  * Context: any; allocates nothing.
  * Return: 0; -EINVAL (malformed, @err says where); -EFAULT (not mapped);
