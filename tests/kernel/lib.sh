@@ -102,8 +102,10 @@ qemu() { "$scripts/qemu.sh" "$arch" "$@"; }
 # memfds (SESSION:TOKEN:SIZE:FNV:SEALS of each memfd-v2 file in the LUO
 # subtree, decoded by handover.py; kinit retrieves and hashes each and
 # checks its seals), array_area (the scratch area holding the scratch
-# array, or -1), log (the serial log) and rc (QEMU's exit status). KERNEL_APPEND: more kernel parameters; x86_64:
-# X86_PLACE="LOADER KADDR" instead of handover.py x86place.
+# array, or -1), log (the serial log) and rc (QEMU's exit status).
+# KERNEL_APPEND: more kernel parameters; MEMFD_SEALS=handed-over: kernel B
+# keeps every memfd's seals (patches/0003); x86_64: X86_PLACE="LOADER
+# KADDR" instead of handover.py x86place.
 boot_real() {
 	M=$1
 	python3 "$top/tests/kernel/handover.py" info "$M" >"$out/handover.json" ||
