@@ -548,23 +548,21 @@ static int read_flbs(struct luo_walk *w, uint64_t flbs_pa)
 		kho_memcpy(&ser, region + sizeof(*hdr) + i * sizeof(ser),
 			   sizeof(ser));
 		if (!w->ops) {
+			const char *why = NULL, *prop = NULL;
+
 			if (bounded_len(ser.name, sizeof(ser.name)) ==
-			    sizeof(ser.name))
-				return kho_fail(
-					w->err, -EINVAL,
-					"a LUO FLB's name is not NUL-terminated",
-					"name",
-					flbs_pa + sizeof(*hdr) +
-						i * sizeof(ser),
-					i);
-			if (!flb_count_valid(ser.count))
-				return kho_fail(
-					w->err, -EINVAL,
-					"a LUO FLB's count is 0 or above 2^31 - 1, which the next kernel's refcount_t cannot hold",
-					"count",
-					flbs_pa + sizeof(*hdr) +
-						i * sizeof(ser),
-					i);
+			    sizeof(ser.name)) {
+				why = "a LUO FLB's name is not NUL-terminated";
+				prop = "name";
+			} else if (!flb_count_valid(ser.count)) {
+				why = "a LUO FLB's count is 0 or above 2^31 - 1, which the next kernel's refcount_t cannot hold";
+				prop = "count";
+			}
+			if (why)
+				return kho_fail(w->err, -EINVAL, why, prop,
+						flbs_pa + sizeof(*hdr) +
+							i * sizeof(ser),
+						i);
 			w->info->nr_flbs++;
 			continue;
 		}

@@ -26,6 +26,8 @@ mismatch.
 import json
 import sys
 
+from handover import seals_retrieved
+
 
 def main():
     args = sys.argv[1:]
@@ -94,7 +96,7 @@ def main():
         if e[0] != "memfd" or len(e) < 4 or e[3] == "-":
             continue
         seals = int(e[3], 0)
-        back = seals | 0x1e if seals & 0x20 else seals
+        back = seals_retrieved(seals)
         check(any(f.get("size") == int(e[1]) and f.get("seals") == seals
                   and f.get("seals_retrieved") == back for f in files),
               "memfd of %s bytes with seals %#x (back as %#x) (inspect: %s)"

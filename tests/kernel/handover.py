@@ -62,6 +62,14 @@ import kho_testdata as td  # noqa: E402
 PAGE = 4096
 
 
+def seals_retrieved(seals):
+    """The seals a 7.3.4 kernel B's memfd has after retrieve: the new file
+    has mode 0777 (mm/memfd_luo.c:539, mm/shmem.c:5841) and memfd_add_seals()
+    adds SHRINK, GROW, WRITE and FUTURE_WRITE to F_SEAL_EXEC on an executable
+    file (mm/memfd.c:291-292); patches/0003 keeps them as they were."""
+    return seals | 0x1e if seals & 0x20 else seals
+
+
 def fail(msg):
     sys.stderr.write("handover: %s\n" % msg)
     sys.exit(1)
@@ -207,6 +215,7 @@ def luo_memfds(m, luo_pa, content=None, orders=None):
                 else:
                     data += bytes(PAGE)
             entry = {"session": name, "token": token, "size": size, "seals": seals,
+                     "seals_retrieved": seals_retrieved(seals),
                      "fnv": "%016x" % fnv(bytes(data[:size])),
                      "folios": [[idx, pfn] for idx, pfn in folios]}
             files.append(entry)

@@ -121,17 +121,12 @@ print("compat='%s'" % h["compatible"])
 print("subtrees='%s'" % " ".join(c["name"] for c in h["children"]))
 print("rm='%s'" % " ".join("reserve_mem=%d:4096:%s" % (r["size"], r["name"]) for r in h["regions"]))
 print("regions='%s'" % " ".join("%s=%s" % (r["name"], r["fnv"]) for r in h["regions"]))
-# The seals kernel B gives back. 7.3.4's retrieve makes a file of mode
-# 0777 (mm/memfd_luo.c:539, mm/shmem.c:5841) and memfd_add_seals() adds
-# SHRINK, GROW, WRITE and FUTURE_WRITE to F_SEAL_EXEC on an executable file
-# (mm/memfd.c:291-292), as docs/abi.md says; MEMFD_SEALS=handed-over (a
-# kernel with patches/0003) keeps them as they were.
+# The seals kernel B gives back: 7.3.4's (handover.py seals_retrieved),
+# or with MEMFD_SEALS=handed-over (a kernel with patches/0003) the same.
 import os
-def back(seals):
-    if os.environ.get("MEMFD_SEALS") == "handed-over" or not seals & 0x20:
-        return seals
-    return seals | 0x1e
-print("memfds='%s'" % ",".join("%s:%d:%d:%s:%d" % (f["session"], f["token"], f["size"], f["fnv"], back(f["seals"]))
+kept = os.environ.get("MEMFD_SEALS") == "handed-over"
+print("memfds='%s'" % ",".join("%s:%d:%d:%s:%d" % (f["session"], f["token"], f["size"], f["fnv"],
+                                                   f["seals"] if kept else f["seals_retrieved"])
                                for f in h.get("memfds", [])))
 print("problems='%s'" % "; ".join(h.get("problems", [])).replace("'", ""))
 print("array_area=%d" % h["array_area"])
