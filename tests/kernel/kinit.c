@@ -28,6 +28,12 @@
  *                    kexec into /kernel: kernel B's kho_mem_retrieve() then
  *                    reserves about N separate blocks (tests/kernel/
  *                    case-retrieve-curve.sh times it from the printk stamps).
+ *   kcase=luobugs    kernel A: two bugs of 7.3.4's LUO, shown from user
+ *                    space (luo_bugs_a()): 51 sessions, a memfd preserved
+ *                    in the first and sealed after PRESERVE_FD, with kdup=1
+ *                    one more CREATE_SESSION under a name in use; then
+ *                    kexec into /kernel, whose kinit (kluobugs=1) reports
+ *                    the sessions and the memfd's seals (luo_bugs_b()).
  *   kstage=b         any kernel B: with kdirty=1 first dirty nearly all free
  *                    memory; print what came back (the LUO session's memfd:
  *                    ksession=, ktoken=, kmemfd_fnv=; the reserve_mem
@@ -662,6 +668,148 @@ static int scatter_preserve(long n, int *luo_keep, int *session_keep,
 	return 0;
 }
 
+/*
+ * kcase=luobugs: two bugs of Linux 7.3.4's live update, shown from user
+ * space.
+ *
+ * 1. luo_session_insert() (kernel/liveupdate/luo_session.c:183-198) grows
+ *    the outgoing sessions' KHO block set before it checks the name, and
+ *    its -EEXIST return does not shrink it again. With 4 KiB pages a block
+ *    holds (4096 - 16) / 80 = 51 struct luo_session_ser; with 51 sessions,
+ *    a CREATE_SESSION under a name in use adds a zeroed block to the chain
+ *    (kho_block.c:79-101) and fails. Kernel B's kho_block_set_restore()
+ *    refuses a block whose count is 0 (kho_block.c:268), and
+ *    liveupdate_early_init() panics (luo_core.c:145, luo_internal.h:42).
+ *    kdup=1 does that; kdup=0 is the same without the duplicate.
+ *
+ * 2. memfd_luo_preserve() saves the seals at PRESERVE_FD time
+ *    (mm/memfd_luo.c:276-301) and memfd_luo_freeze() updates only the
+ *    position (:337); memfd_add_seals() (mm/memfd.c) does not look at
+ *    SHMEM_F_MAPPING_FROZEN. Seals added between PRESERVE_FD and the kexec
+ *    are lost (F_SEAL_WRITE itself cannot be added: the pinned folios make
+ *    memfd_wait_for_pins() return -EBUSY).
+ */
+#define LUOBUGS_SESSIONS 51
+#define LUOBUGS_TOKEN 0x7365616cULL /* "seal" */
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033
+#define F_GET_SEALS 1034
+#endif
+#define SEAL_SEAL 0x1
+#define SEAL_SHRINK 0x2
+#define SEAL_GROW 0x4
+#define SEAL_WRITE 0x8
+#define SEAL_FUTURE_WRITE 0x10
+
+static long seals_op(int fd, int cmd, long arg)
+{
+	long ret = syscall(__NR_fcntl, fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static void luo_bugs_a(int *keep)
+{
+	struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf) };
+	static unsigned char buf[8192];
+	int luo, mfd, first = -1;
+	long r;
+
+	luo = open("/dev/liveupdate", O_RDWR);
+	if (luo < 0) {
+		say("luobugs: cannot open /dev/liveupdate (errno %d)", errno);
+		return;
+	}
+	*keep = luo;
+	for (int i = 0; i < LUOBUGS_SESSIONS; i++) {
+		struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
+
+		snprintf((char *)cs.name, sizeof(cs.name), "luo-s%02d", i);
+		if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs)) {
+			say("luobugs: CREATE_SESSION %s failed (errno %d)",
+			    (char *)cs.name, errno);
+			return;
+		}
+		if (!i)
+			first = cs.fd;
+	}
+	say("luobugs: %d sessions luo-s00..luo-s%02d created",
+	    LUOBUGS_SESSIONS, LUOBUGS_SESSIONS - 1);
+
+	mfd = memfd_create("luobugs", 2 /* MFD_ALLOW_SEALING */);
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		buf[i] = memfd_byte(i);
+	if (mfd < 0 || write(mfd, buf, sizeof(buf)) != sizeof(buf)) {
+		say("luobugs: cannot make the memfd");
+		return;
+	}
+	pf.fd = mfd;
+	pf.token = LUOBUGS_TOKEN;
+	if (ioctl(first, LIVEUPDATE_SESSION_PRESERVE_FD, &pf)) {
+		say("luobugs: PRESERVE_FD failed (errno %d)", errno);
+		return;
+	}
+	say("luobugs: memfd preserved in luo-s00, seals 0x%lx",
+	    seals_op(mfd, F_GET_SEALS, 0));
+	r = seals_op(mfd, F_ADD_SEALS, SEAL_WRITE);
+	say("luobugs: after PRESERVE_FD, F_ADD_SEALS(F_SEAL_WRITE) = %ld", r);
+	r = seals_op(mfd, F_ADD_SEALS,
+		     SEAL_SHRINK | SEAL_GROW | SEAL_FUTURE_WRITE | SEAL_SEAL);
+	say("luobugs: after PRESERVE_FD, F_ADD_SEALS(SHRINK|GROW|FUTURE_WRITE|SEAL) = %ld, seals now 0x%lx",
+	    r, seals_op(mfd, F_GET_SEALS, 0));
+
+	if (getenv("kdup") && atoi(getenv("kdup"))) {
+		struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
+
+		strcpy((char *)cs.name, "luo-s00");
+		r = ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs);
+		say("luobugs: CREATE_SESSION luo-s00 again: ret %ld errno %d (sessions still %d)",
+		    r, r ? errno : 0, LUOBUGS_SESSIONS);
+	}
+}
+
+static void luo_bugs_b(void)
+{
+	struct liveupdate_session_retrieve_fd rf = { .size = sizeof(rf) };
+	int luo, sfd = -1, found = 0;
+	ssize_t wr;
+
+	luo = open("/dev/liveupdate", O_RDWR);
+	if (luo < 0) {
+		verdict(0, "luobugs: cannot open /dev/liveupdate");
+		return;
+	}
+	for (int i = 0; i < LUOBUGS_SESSIONS; i++) {
+		struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
+
+		snprintf((char *)rs.name, sizeof(rs.name), "luo-s%02d", i);
+		if (ioctl(luo, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs))
+			continue;
+		found++;
+		if (!i)
+			sfd = rs.fd;
+	}
+	say("luobugs: %d of %d sessions handed over", found, LUOBUGS_SESSIONS);
+	verdict(found == LUOBUGS_SESSIONS, "luobugs: every session back");
+	if (sfd < 0)
+		return;
+	rf.token = LUOBUGS_TOKEN;
+	if (ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf)) {
+		verdict(0, "luobugs: memfd not handed over");
+		return;
+	}
+	say("luobugs: memfd back, seals 0x%lx (kernel A had 0x%x)",
+	    seals_op(rf.fd, F_GET_SEALS, 0),
+	    SEAL_SHRINK | SEAL_GROW | SEAL_FUTURE_WRITE | SEAL_SEAL);
+	verdict(seals_op(rf.fd, F_GET_SEALS, 0) ==
+			(SEAL_SHRINK | SEAL_GROW | SEAL_FUTURE_WRITE | SEAL_SEAL),
+		"luobugs: seals added after PRESERVE_FD kept");
+	lseek(rf.fd, 0, SEEK_SET);
+	wr = write(rf.fd, "x", 1);
+	say("luobugs: write(2) on the retrieved memfd (F_SEAL_FUTURE_WRITE in A): %ld",
+	    wr < 0 ? -(long)errno : (long)wr);
+}
+
 static int do_kexec(const char *kernel, const char *initrd, const char *extra)
 {
 	static char cmdline[CMDLINE_MAX];
@@ -742,7 +890,11 @@ static void stage_a(const char *kcase)
 		failures++;
 		return;
 	}
-	if (do_kexec(next, initrd, "kstage=b"))
+	if (!strcmp(kcase, "luobugs")) {
+		luo_bugs_a(&luo);
+		if (do_kexec(next, initrd, "kstage=b kluobugs=1"))
+			return;
+	} else if (do_kexec(next, initrd, "kstage=b"))
 		return;
 	if (!strcmp(kcase, "capture") || !strcmp(kcase, "live"))
 		print_kho_out();
@@ -932,6 +1084,8 @@ static void stage_b(void)
 		check_memfd();
 	if (getenv("kmemfds"))
 		check_memfds(getenv("kmemfds"));
+	if (getenv("kluobugs"))
+		luo_bugs_b();
 	say("stage B done, %d failure%s", failures, failures == 1 ? "" : "s");
 }
 

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Case "luo-bugs": two bugs of Linux 7.3.4's live update that a legitimate
+# user space triggers, real kernel A -> real kernel B (kinit kcase=luobugs;
+# tests/kernel/kinit.c, luo_bugs_a() and luo_bugs_b(), say where in the
+# kernel). Not in CI; run it by name:
+#
+#   make kernel-check KERNEL_CASES=luo-bugs:x86_64
+#
+# Run "nodup": 51 sessions (one 4 KiB block of struct luo_session_ser), a
+#   memfd preserved in the first and given F_SEAL_SHRINK|GROW|FUTURE_WRITE|
+#   SEAL after PRESERVE_FD. Kernel B must take all 51 sessions; the memfd
+#   comes back without the seals added after PRESERVE_FD (bug 2).
+# Run "dup": the same plus one CREATE_SESSION under a name in use (-EEXIST).
+#   Kernel B panics in liveupdate_early_init(): the failed create left an
+#   empty block in the sessions' chain (bug 1).
+# Passes when both bugs show as described (a kernel with them fixed fails
+# this case, saying which bug is gone).
+. "$(dirname "$0")/lib.sh"
+case $arch in
+x86_64) early="earlyprintk=serial,$console,115200" ;;
+*) early=earlycon ;;
+esac
+bad=
+for run in nodup dup; do
+	log=$out/serial-$run.log
+	case $run in nodup) d=0 ;; dup) d=1 ;; esac
+	rc=0
+	qemu "$kdir/image" "$kwork/initrd-a.cpio" \
+		"console=$console $early kho=on panic=-1 liveupdate=on kcase=luobugs kdup=$d" \
+		"$log" || rc=$?
+	say "run $run: QEMU exit $rc, log $log"
+	evidence "$log" "kinit: luobugs" "kinit: PASS luobugs" "kinit: FAIL luobugs" \
+		"found kexec handover" "LUO\|luo" "Block contains" "Kernel panic"
+	case $run in
+	nodup)
+		grep -aq "kinit: PASS luobugs: every session back" "$log" ||
+			bad="$bad; nodup: kernel B did not get its 51 sessions back"
+		grep -aq "kinit: FAIL luobugs: seals added after PRESERVE_FD kept" "$log" ||
+			bad="$bad; nodup: the seals added after PRESERVE_FD came back (bug 2 not shown)"
+		;;
+	dup)
+		grep -aq "kinit: luobugs: CREATE_SESSION luo-s00 again: ret -1 errno 17" "$log" ||
+			bad="$bad; dup: the duplicate CREATE_SESSION did not fail with EEXIST"
+		grep -aq "Kernel panic.*The incoming tree failed to initialize properly" "$log" ||
+			bad="$bad; dup: kernel B did not panic in liveupdate_early_init() (bug 1 not shown)"
+		;;
+	esac
+done
+[ -z "$bad" ] || fail "${bad#; }"
+say "PASS: both bugs shown"
