@@ -794,6 +794,38 @@ static void luo_bugs_b(void)
 	if (sfd < 0)
 		return;
 	rf.token = LUOBUGS_TOKEN;
+	if (getenv("kovercommit")) {
+		/*
+		 * 3. A retrieve that fails for a passing reason destroys the
+		 *    file: memfd_luo_retrieve_folios() (mm/memfd_luo.c:473-515)
+		 *    frees what it restored, memfd_luo_retrieve() frees the
+		 *    memfd_luo_ser (:573-577), and luo_retrieve_file()
+		 *    (kernel/liveupdate/luo_file.c:574-595) answers every later
+		 *    RETRIEVE_FD with the stored error. Here the passing reason
+		 *    is strict overcommit (shmem_inode_acct_blocks() ->
+		 *    shmem_acct_blocks() for a VM_NORESERVE memfd).
+		 */
+		int e1, e2, fd;
+
+		fd = open("/proc/sys/vm/overcommit_ratio", O_WRONLY);
+		write(fd, "0", 1);
+		close(fd);
+		fd = open("/proc/sys/vm/overcommit_memory", O_WRONLY);
+		write(fd, "2", 1);
+		close(fd);
+		e1 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
+		fd = open("/proc/sys/vm/overcommit_memory", O_WRONLY);
+		write(fd, "0", 1);
+		close(fd);
+		fd = open("/proc/sys/vm/overcommit_ratio", O_WRONLY);
+		write(fd, "50", 2);
+		close(fd);
+		e2 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
+		say("luobugs: RETRIEVE_FD under vm.overcommit_memory=2: errno %d; again after setting it back to 0: errno %d",
+		    e1, e2);
+		verdict(!e2, "luobugs: memfd retrievable after a failed retrieve");
+		return;
+	}
 	if (ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf)) {
 		verdict(0, "luobugs: memfd not handed over");
 		return;
