@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Build (or reuse) a guest kernel for the real-kernel harness.
 #
-# Usage: scripts/kernel/build.sh x86_64|arm64
+# Usage: scripts/kernel/build.sh x86_64|arm64|arm64-16k|arm64-64k
+# (arm64-16k and arm64-64k: the arm64 kernel with 16 or 64 KiB pages; their
+# fragment, ARCH.config, is read after arm64.config and wins where both set
+# an option)
 # Prints the cache directory of the build on stdout; it holds:
 #   image       the kernel image QEMU boots and kexec_file_load loads
 #               (bzImage on x86_64, Image on arm64)
@@ -25,7 +28,7 @@
 # directory (its name ends in -p<hash>) beside the unpatched one.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-arch=${1:?usage: build.sh x86_64|arm64}
+arch=${1:?usage: build.sh x86_64|arm64|arm64-16k|arm64-64k}
 cache=${KHO_CACHE:-/var/cache/libkho}
 jobs=${KERNEL_JOBS:-2}
 
@@ -33,15 +36,21 @@ log() { echo "kernel-build[$arch]: $*" >&2; }
 
 case $arch in
 x86_64) karch=x86 cross= image=arch/x86/boot/bzImage target=bzImage ;;
-arm64) karch=arm64 cross=aarch64-linux-gnu- image=arch/arm64/boot/Image target=Image ;;
-*) log "unknown architecture '$arch' (x86_64 or arm64)"; exit 2 ;;
+arm64 | arm64-16k | arm64-64k)
+	karch=arm64 cross=aarch64-linux-gnu- image=arch/arm64/boot/Image target=Image ;;
+*) log "unknown architecture '$arch' (x86_64, arm64, arm64-16k or arm64-64k)"; exit 2 ;;
 esac
+# The fragments: every build's, the architecture's, then the variant's.
+base=${arch%%-*}
+frags="$here/common.config $here/$base.config"
+[ "$base" = "$arch" ] || frags="$frags $here/$arch.config"
 
-"$here/deps.sh" "$arch" >&2
+"$here/deps.sh" "$base" >&2
 src=$("$here/fetch.sh")
 version=$(make -s -C "$src" kernelversion 2>/dev/null)
 recipe=1
-hash=$({ echo "recipe $recipe"; cat "$here/common.config" "$here/$arch.config"; } |
+# shellcheck disable=SC2086
+hash=$({ echo "recipe $recipe"; cat $frags; } |
 	sha256sum | cut -c1-12)
 out=$cache/kernels/$arch-$version-$hash
 
@@ -102,7 +111,14 @@ if [ -f "$out/.done" ]; then
 fi
 [ -z "$patches" ] || printf '%s\n' $patches >"$out/patches"
 frag=$out/fragment.config
-cat "$here/common.config" "$here/$arch.config" | grep -v '^# SPDX' >"$frag"
+# An option set again by a later fragment keeps only its last line.
+# shellcheck disable=SC2086
+cat $frags | grep -v '^# SPDX' | awk '
+	/^CONFIG_/ { opt = $0; sub(/=.*/, "", opt) }
+	/^# CONFIG_.* is not set$/ { opt = $2 }
+	!/^(CONFIG_|# CONFIG_.* is not set$)/ { line[++n] = $0; next }
+	{ if (opt in at) line[at[opt]] = ""; line[++n] = $0; at[opt] = n }
+	END { for (i = 1; i <= n; i++) if (line[i] != "") print line[i] }' >"$frag"
 mk="make -s ARCH=$karch CROSS_COMPILE=$cross -j$jobs -C $src O=$out/build"
 mkdir -p "$out/build"
 if [ ! -f "$out/build/.config" ] ||

@@ -17,7 +17,9 @@ arch=${1:?usage: initrd.sh ARCH KERNEL_DIR OUT_DIR}
 kdir=${2:?usage: initrd.sh ARCH KERNEL_DIR OUT_DIR}
 out=${3:?usage: initrd.sh ARCH KERNEL_DIR OUT_DIR}
 src=$("$here/fetch.sh")
-case $arch in
+# arm64-16k and arm64-64k: arm64 with other pages, the same programs.
+base=${arch%%-*}
+case $base in
 x86_64) cross= ;;
 arm64) cross=aarch64-linux-gnu- ;;
 *) echo "initrd: unknown architecture '$arch'" >&2; exit 2 ;;
@@ -27,7 +29,7 @@ mkdir -p "$out"
 	-fno-ident -fno-stack-protector -Wall -Wno-unused-parameter \
 	-I "$kdir/hdr/include" -I "$src/tools/include/nolibc" \
 	-o "$out/kinit" "$top/tests/kernel/kinit.c"
-"${cross}gcc" -c -o "$out/stub.o" "$top/tests/kernel/stub-$arch.S"
+"${cross}gcc" -c -o "$out/stub.o" "$top/tests/kernel/stub-$base.S"
 "${cross}objcopy" -O binary -j .text "$out/stub.o" "$out/stub"
 rm -f "$out/stub.o"
 cat >"$out/cpio-b.list" <<LIST

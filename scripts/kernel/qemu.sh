@@ -13,7 +13,9 @@
 #                     -kernel, -initrd or -append
 # Environment: QEMU_ACCEL (default tcg: KVM guests hang at "Decompressing
 # Linux..." on the machines this was written on), QEMU_MEM (default 1G),
-# QEMU_SMP (default 1), QEMU_CPU (arm64, default cortex-a72).
+# QEMU_SMP (default 1), QEMU_CPU (arm64, default cortex-a72; arm64-16k:
+# max, since the A72 has no 16 KiB granule). ARCH arm64-16k and arm64-64k
+# are arm64 (kernels with 16 and 64 KiB pages).
 # Exit status: QEMU's; 124 or 137 when the timeout killed it.
 set -eu
 arch=${1:?usage: qemu.sh ARCH KERNEL INITRD APPEND LOG [options]}
@@ -48,10 +50,12 @@ x86_64)
 	set -- qemu-system-x86_64 -M "pc$machine_opts" "$@" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	;;
-arm64)
+arm64 | arm64-16k | arm64-64k)
+	cpu=cortex-a72
+	[ "$arch" != arm64-16k ] || cpu=max
 	[ -n "$dumpdtb" ] && machine_opts="$machine_opts,dumpdtb=$dumpdtb"
 	set -- qemu-system-aarch64 -M "virt$machine_opts" \
-		-cpu "${QEMU_CPU:-cortex-a72}" "$@"
+		-cpu "${QEMU_CPU:-$cpu}" "$@"
 	[ -n "$dtb" ] && set -- "$@" -dtb "$dtb"
 	;;
 *) echo "qemu.sh: unknown architecture '$arch'" >&2; exit 2 ;;

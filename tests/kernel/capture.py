@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """Turn a halted guest (RAM file + serial log) into a libkho machine directory.
 
-Usage: capture.py ARCH LOG RAMFILE OUTDIR [--ram-base ADDR]
+Usage: capture.py ARCH LOG RAMFILE OUTDIR [--ram-base ADDR] [--page-size N]
+
+ARCH is x86_64 or arm64; N the guest kernel's page size in bytes (default
+4096).
 
 The guest's kernel A ran tests/kernel/kinit.c (kcase=capture) and kexec'd
 into tests/kernel/stub-ARCH.S, which printed where the handover is and
@@ -91,13 +94,17 @@ def arm64_handover(log, ram, base):
 
 def main():
     args = sys.argv[1:]
-    base = None
+    base, page = None, 4096
     if "--ram-base" in args:
         i = args.index("--ram-base")
         base = int(args[i + 1], 0)
         del args[i:i + 2]
+    if "--page-size" in args:
+        i = args.index("--page-size")
+        page = int(args[i + 1], 0)
+        del args[i:i + 2]
     if len(args) != 4:
-        fail("usage: capture.py ARCH LOG RAMFILE OUTDIR [--ram-base ADDR]")
+        fail("usage: capture.py ARCH LOG RAMFILE OUTDIR [--ram-base ADDR] [--page-size N]")
     arch, logfile, ramfile, outdir = args
     if base is None:
         base = 0x40000000 if arch == "arm64" else 0
@@ -114,7 +121,7 @@ def main():
     os.makedirs(os.path.join(outdir, "blobs"), exist_ok=True)
     with open(os.path.join(outdir, "machine.conf"), "w") as f:
         f.write("# captured from Linux (%s) in QEMU by tests/kernel/capture.py\n" % arch)
-        f.write("arch = %s\npage_size = 4096\nram = %#x %#x node=0\n" % (arch, base, size))
+        f.write("arch = %s\npage_size = %d\nram = %#x %#x node=0\n" % (arch, page, base, size))
     with open(os.path.join(outdir, "handover"), "wb") as f:
         f.write(kho)
     fdt_addr, fdt_size, scr_addr, scr_size = struct.unpack("<QQQQ", kho)

@@ -5,8 +5,9 @@
 #
 # Kernel A (RAM backed by a file) runs lib/test_kho.c (the kho_test
 # subtree), two reserve_mem= regions that kinit fills with a known pattern
-# through /dev/mem, and a memfd with known contents that kinit preserves in
-# a LUO session through /dev/liveupdate. kinit prints the kernel's view
+# through /dev/mem (so each starts at a page of the kernel's size), and a
+# memfd with known contents that kinit preserves in a LUO session through
+# /dev/liveupdate. kinit prints the kernel's view
 # (debugfs kho/out, /proc/iomem, hashes) and kexec_file_loads
 # tests/kernel/stub-ARCH.S, which stops the machine at its entry point.
 # capture.py then writes $KWORK/ARCH/capture/machine/ (machine.conf,
@@ -16,7 +17,7 @@ log=$out/serial.log
 ram=$out/guest-ram
 rc=0
 qemu "$kdir/image" "$kwork/initrd-a.cpio" \
-	"console=$console kho=on panic=-1 liveupdate=on kcase=capture reserve_mem=1M:4K:kho_rm1 reserve_mem=256K:64K:kho_rm2" \
+	"console=$console $kho_args panic=-1 liveupdate=on kcase=capture reserve_mem=1M:$page_k:kho_rm1 reserve_mem=256K:64K:kho_rm2" \
 	"$log" --ram-file "$ram" || rc=$?
 evidence "$log" "KHOSTUB" "kinit: reserve_mem" "kinit: memfd" \
 	"kinit: scratch" "kinit: blob" "kinit: kexec" "kinit: FAIL" "KHO:"
@@ -25,8 +26,8 @@ grep -aq "KHOSTUB" "$log" || fail "the stub never ran (QEMU exit $rc; log $log)"
 grep -aq "kinit: memfd session" "$log" || fail "no memfd was preserved"
 [ "$(grep -ac 'kinit: reserve_mem' "$log")" -eq 2 ] ||
 	fail "kinit did not find both reserve_mem regions"
-python3 "$top/tests/kernel/capture.py" "$arch" "$log" "$ram" "$out/machine" \
-	--ram-base "$ram_base" || fail "capture.py refused the capture"
+python3 "$top/tests/kernel/capture.py" "$base_arch" "$log" "$ram" "$out/machine" \
+	--ram-base "$ram_base" --page-size "$page_size" || fail "capture.py refused the capture"
 sed 's/^/    /' "$out/machine/expected.txt"
 says "$log" "KHOSTUB" "blob fdt"
 echo "  says: $(grep -c . "$out/machine/expected.txt") facts in expected.txt, $(ls "$out/machine/blobs" | wc -l) blobs"

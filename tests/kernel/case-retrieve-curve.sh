@@ -98,7 +98,7 @@ for n in $base $pages; do
 		follow "$log" "$st"
 		rc=0
 		QEMU_MEM=${QEMU_MEM:-1G} qemu "$k/image" "$i" \
-			"console=$console $early kho=on panic=-1 liveupdate=on kcase=scatter kscatter=$n" \
+			"console=$console $early $kho_args panic=-1 liveupdate=on kcase=scatter kscatter=$n" \
 			"$log" || rc=$?
 		sleep 0.1
 		kill "$follower" 2>/dev/null || true

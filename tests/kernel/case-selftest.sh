@@ -9,7 +9,7 @@
 log=$out/serial.log
 rc=0
 qemu "$kdir/image" "$kwork/initrd-a.cpio" \
-	"console=$console kho=on panic=-1 kcase=selftest" "$log" || rc=$?
+	"console=$console $kho_args panic=-1 kcase=selftest" "$log" || rc=$?
 evidence "$log" "KHO restore succeeded" "KHO: found kexec handover" \
 	"kinit: stage" "kinit: kexec" "KHO.*fail" "KHO.*error"
 says "$log" "KHO restore succeeded" "kinit: stage B done"

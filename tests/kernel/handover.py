@@ -26,7 +26,7 @@ Usage:
       preserved range (INSPECT.json: kho inspect --json), the root FDT, the
       scratch array or a radix tree page.
   handover.py blocks MACHINE_DIR
-      Every preserved block as [phys, order], in key order (4 KiB pages).
+      Every preserved block as [phys, order], in key order (the page size machine.conf gives).
   handover.py memfds MACHINE_DIR [CONTENT_DIR]
       The memfd-v2 files as JSON; with CONTENT_DIR (a machine directory on
       the same RAM layout), their bytes are read from its ram.img instead:
@@ -59,7 +59,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import kho_testdata as td  # noqa: E402
 
-PAGE = 4096
+
+def geometry(shift):
+    """The radix tree's shape for pages of 2^shift bytes, from the enum
+    kho_radix_consts of include/linux/kho/abi/kexec_handover.h: keys of
+    65 - shift bits (the pfn and an order bit), tables of a page of u64
+    (shift - 3 bits of key), leaves of a page of bits (shift + 3 bits), as
+    many table levels above the leaves as the rest of the key needs. 4 KiB
+    pages: 6 levels, 9-bit tables, 32768-bit leaves; 16 KiB: 5, 11, 2^17;
+    64 KiB: 4, 13, 2^19."""
+    key_width = 64 - shift + 1
+    table_bits, leaf_bits = shift - 3, shift + 3
+    depth = -(-(key_width - leaf_bits) // table_bits) + 1
+    return table_bits, leaf_bits, depth
 
 
 def seals_retrieved(seals):
@@ -83,14 +95,18 @@ class Machine:
     def __init__(self, d):
         self.dir = d
         self.ranges = []
+        self.page = 4096
         off = 0
         for line in open(d + "/machine.conf"):
             line = line.split("#")[0].strip()
-            if line.startswith("ram"):
+            if line.startswith("page_size"):
+                self.page = int(line.split("=", 1)[1], 0)
+            elif line.startswith("ram"):
                 w = line.split("=", 1)[1].split()
                 base, size = int(w[0], 0), int(w[1], 0)
                 self.ranges.append((base, size, off))
                 off += size
+        self.shift = self.page.bit_length() - 1
         self.ram = open(d + "/ram.img", "rb")
         self.kho = None
         try:
@@ -135,9 +151,9 @@ def block_chain(m, pa, entry_size):
         seen += 1
         if seen > 10000:
             fail("block chain at %#x does not end" % pa)
-        page = m.read(pa, PAGE)
+        page = m.read(pa, m.page)
         nxt, count = struct.unpack_from("<QQ", page, 0)
-        if count * entry_size + 16 > PAGE:
+        if count * entry_size + 16 > m.page:
             fail("block at %#x claims %d entries" % (pa, count))
         for i in range(count):
             yield page[16 + i * entry_size:16 + (i + 1) * entry_size]
@@ -149,14 +165,14 @@ def vmalloc_bytes(m, first, total_pages, order):
     list of pages holding a next pointer and zero-terminated phys[])."""
     out = bytearray()
     pa = first
-    while pa and len(out) < total_pages * PAGE:
-        chunk = m.read(pa, PAGE)
+    while pa and len(out) < total_pages * m.page:
+        chunk = m.read(pa, m.page)
         nxt = struct.unpack_from("<Q", chunk, 0)[0]
-        for i in range(1, PAGE // 8):
+        for i in range(1, m.page // 8):
             phys = struct.unpack_from("<Q", chunk, i * 8)[0]
             if not phys:
                 break
-            out += m.read(phys, PAGE << order)
+            out += m.read(phys, m.page << order)
         pa = nxt
     return bytes(out)
 
@@ -165,7 +181,7 @@ def block_orders(m):
     """Each preserved block's order by its pfn, or None when the tree
     cannot be read (a boot took the handover)."""
     try:
-        return dict((pa >> 12, o) for pa, o in tree_blocks(m))
+        return dict((pa >> m.shift, o) for pa, o in tree_blocks(m))
     except Bad:
         return None
 
@@ -199,7 +215,8 @@ def luo_memfds(m, luo_pa, content=None, orders=None):
             folios = sorted(f for f in ((struct.unpack_from("<Q", ser, i * 16 + 8)[0],
                                          struct.unpack_from("<Q", ser, i * 16)[0] & ((1 << 52) - 1))
                                         for i in range(nr_folios)) if f[1])
-            pages = size // PAGE + (1 if size % PAGE else 0)
+            page = m.page
+            pages = size // page + (1 if size % page else 0)
             data_of = content or m
             data = bytearray()
             k = 0
@@ -211,9 +228,9 @@ def luo_memfds(m, luo_pa, content=None, orders=None):
                     inside = j < folios[k][0] + (1 << orders.get(folios[k][1], 0))
                 if inside:
                     idx, pfn = folios[k]
-                    data += data_of.read((pfn + j - idx) * PAGE, PAGE)
+                    data += data_of.read((pfn + j - idx) * page, page)
                 else:
-                    data += bytes(PAGE)
+                    data += bytes(page)
             entry = {"session": name, "token": token, "size": size, "seals": seals,
                      "seals_retrieved": seals_retrieved(seals),
                      "fnv": "%016x" % fnv(bytes(data[:size])),
@@ -237,7 +254,7 @@ def info(m):
     root = m.read(fdt_addr, struct.unpack(">I", m.read(fdt_addr + 4, 4))[0])
     nodes = dict(td.fdt_nodes(root))
     top = nodes["/"]
-    out = {"fdt_addr": fdt_addr, "fdt_size": fdt_size,
+    out = {"fdt_addr": fdt_addr, "fdt_size": fdt_size, "page_size": m.page,
            "scratch_addr": scr_addr, "scratch_size": scr_size,
            "compatible": top.get("compatible", b"").rstrip(b"\0").decode(),
            "children": [], "regions": [], "tree_pages": []}
@@ -278,22 +295,23 @@ def info(m):
                     out["problems"].append(
                         "memfd %s:%d: folio at pfn %#x of order %d sits at file index %d, not a multiple of %d"
                         % (f["session"], f["token"], pfn, o, idx, 1 << o))
-    # The radix tree: tables of 512 u64 child addresses down to level 1,
-    # then level-0 leaves (bitmaps). 4 KiB pages: 6 levels.
+    # The radix tree: tables of u64 child addresses down to level 1, then
+    # level-0 leaves (bitmaps); geometry() has its levels.
     # After a boot took the handover, the tree's pages are free memory again:
     # say so instead of failing.
     mm = top.get("preserved-memory-map")
     if mm is not None and len(mm) == 8:
         out["tree_root"] = u64(mm)
-        pages, todo = [], [(u64(mm), 5)]
+        table_bits, _, depth = geometry(m.shift)
+        pages, todo = [], [(u64(mm), depth - 1)]
         try:
             while todo:
                 pa, level = todo.pop()
                 pages.append(pa)
                 if level == 0 or len(pages) > 1 << 20:
                     continue
-                table = struct.unpack("<512Q", m.read(pa, PAGE))
-                todo.extend((e & ~(PAGE - 1), level - 1) for e in table if e)
+                table = struct.unpack("<%dQ" % (1 << table_bits), m.read(pa, m.page))
+                todo.extend((e & ~(m.page - 1), level - 1) for e in table if e)
             out["tree_pages"] = sorted(pages)
         except Bad as e:
             out["tree_error"] = str(e)
@@ -302,32 +320,34 @@ def info(m):
 
 def tree_blocks(m):
     """Every preserved block as (phys, order), in key order: the radix tree
-    of include/linux/kho/abi/kexec_handover.h walked for 4 KiB pages (6
-    levels, 9-bit tables, 32768-bit leaves; key = order bit at 52 - order
-    | pa >> (12 + order))."""
+    of include/linux/kho/abi/kexec_handover.h walked for the machine's page
+    size (geometry(); key = order bit at 64 - PAGE_SHIFT - order
+    | pa >> (PAGE_SHIFT + order))."""
     fdt_addr = m.kho[0]
     root = m.read(fdt_addr, struct.unpack(">I", m.read(fdt_addr + 4, 4))[0])
     top = dict(td.fdt_nodes(root))["/"]
     out = []
+    shift, order0 = m.shift, 64 - m.shift
+    table_bits, leaf_bits, depth = geometry(shift)
 
     def walk(pa, level, prefix):
         if level == 0:
-            leaf = m.read(pa, PAGE)
-            for w in range(PAGE // 8):
+            leaf = m.read(pa, m.page)
+            for w in range(m.page // 8):
                 word = struct.unpack_from("<Q", leaf, w * 8)[0]
                 while word:
                     b = (word & -word).bit_length() - 1
                     word &= word - 1
-                    key = prefix << 15 | w * 64 + b
+                    key = prefix << leaf_bits | w * 64 + b
                     h = key.bit_length() - 1
-                    order = 52 - h
-                    out.append(((key & ((1 << h) - 1)) << (12 + order), order))
+                    order = order0 - h
+                    out.append(((key & ((1 << h) - 1)) << (shift + order), order))
             return
-        table = struct.unpack("<512Q", m.read(pa, PAGE))
+        table = struct.unpack("<%dQ" % (1 << table_bits), m.read(pa, m.page))
         for i, e in enumerate(table):
             if e:
-                walk(e & ~(PAGE - 1), level - 1, prefix << 9 | i)
-    walk(u64(top["preserved-memory-map"]), 5, 0)
+                walk(e & ~(m.page - 1), level - 1, prefix << table_bits | i)
+    walk(u64(top["preserved-memory-map"]), depth - 1, 0)
     return out
 
 
@@ -358,7 +378,7 @@ def overlap(m, roms_file, inspect_file):
         fail("cannot walk the radix tree: %s" % h["tree_error"])
     owned = [(h["fdt_addr"], h["fdt_addr"] + h["fdt_size"], "the root FDT"),
              (h["scratch_addr"], h["scratch_addr"] + h["scratch_size"], "the scratch array")]
-    owned += [(p, p + PAGE, "a radix tree page") for p in h["tree_pages"]]
+    owned += [(p, p + m.page, "a radix tree page") for p in h["tree_pages"]]
     ins = json.load(open(inspect_file))
     rngs = ins.get("ranges", [])
     if isinstance(rngs, list):
@@ -459,9 +479,10 @@ def arm64place(m, image_size, initrd_size, dtb_size):
     for its header's image_size. Prints "TRAMP DTB INITRD IMAGE"."""
     start, end, lo = largest_past_array(m)
     al = 2 << 20
-    tramp = (lo + PAGE - 1) & ~(PAGE - 1)
-    dtb = tramp + PAGE
-    initrd = (dtb + dtb_size + PAGE - 1) & ~(PAGE - 1)
+    page = m.page
+    tramp = (lo + page - 1) & ~(page - 1)
+    dtb = tramp + page
+    initrd = (dtb + dtb_size + page - 1) & ~(page - 1)
     image = (initrd + initrd_size + al - 1) & ~(al - 1)
     if image + image_size > end:
         fail("scratch area %#x-%#x is too small for DTB, initrd and an Image of %#x bytes"

@@ -296,7 +296,7 @@ static void dirty_free_memory(void)
 {
 	enum { CHUNK = 16 << 20, MAX_CHUNKS = 512 };
 	static void *chunks[MAX_CHUNKS];
-	unsigned long long free_kb = 0, avail_kb = 0, want, done = 0;
+	unsigned long long free_kb = 0, avail_kb = 0, margin_kb, want, done = 0;
 	long n = read_file("/proc/meminfo", blob, BLOB_MAX - 1);
 	char *p;
 	int nr = 0;
@@ -316,8 +316,11 @@ static void dirty_free_memory(void)
 	 * 45 MiB on these 1 GiB machines, and a fixed 48 MiB left of MemFree
 	 * once fell below DMA32's minimum ("System is deadlocked on memory":
 	 * init is the only process, and the OOM killer may not take it).
+	 * Larger pages need more: 16 MiB a 4 KiB of page (64 KiB pages: 256
+	 * MiB; 16 MiB left was that deadlock on an arm64 64 KiB kernel).
 	 */
-	want = avail_kb > 16384 ? (avail_kb - 16384) << 10 : 0;
+	margin_kb = 16384ULL * (getpagesize() > 4096 ? getpagesize() / 4096 : 1);
+	want = avail_kb > margin_kb ? (avail_kb - margin_kb) << 10 : 0;
 	while (done + CHUNK <= want && nr < MAX_CHUNKS) {
 		void *m = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -10,14 +10,37 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 scripts=$top/scripts/kernel
 KWORK=${KWORK:-$top/build/kernel}
 KHO=${KHO:-$top/build/kho}
-arch=${1:?usage: $0 x86_64|arm64}
+arch=${1:?usage: $0 x86_64|arm64|arm64-16k|arm64-64k}
 case_name=$(basename "$0" .sh)
 case_name=${case_name#case-}
+# arm64-16k and arm64-64k are arm64 kernels with 16 and 64 KiB pages:
+# $base_arch is the machine, $page_size (bytes) and $page_k (as a size
+# suffix) the kernel's page; $kho_args turns KHO on in a kernel A. The
+# guests have 1 GiB of RAM (QEMU_MEM), but with 64 KiB pages Linux aligns
+# every KHO scratch area to MAX_PAGE_ORDER pages, 512 MiB
+# (SCRATCH_ALIGNMENT_BYTES, kernel/liveupdate/kexec_handover.c:50,
+# :785-804): lowmem, global and one per node take three such blocks, so
+# those guests have 3 GiB and fixed scratch sizes (at the default scale
+# the node's area, sized after the other two and counting them as the
+# kernel's own memory, :793-799, would be 2.5 GiB; docs/kernel.md,
+# "Facts"), and test_kho preserves at most 256 MiB (its default is two
+# folios of MAX_PAGE_ORDER, 1 GiB, which a 3 GiB guest often cannot
+# allocate: "page allocation failure: order:12").
+base_arch=${arch%%-*}
+kho_args=kho=on
 case $arch in
-x86_64) console=ttyS0 ram_base=0 ;;
-arm64) console=ttyAMA0 ram_base=0x40000000 ;;
+x86_64) console=ttyS0 ram_base=0 page_k=4K mem=1G ;;
+arm64) console=ttyAMA0 ram_base=0x40000000 page_k=4K mem=1G ;;
+arm64-16k) console=ttyAMA0 ram_base=0x40000000 page_k=16K mem=1G ;;
+arm64-64k)
+	console=ttyAMA0 ram_base=0x40000000 page_k=64K mem=3G
+	kho_args="kho=on kho_scratch=64M,64M,64M test_kho.max_mem=268435456"
+	;;
 *) echo "$case_name: unknown architecture '$arch'" >&2; exit 2 ;;
 esac
+page_size=$((${page_k%K} * 1024))
+QEMU_MEM=${QEMU_MEM:-$mem}
+export QEMU_MEM
 # The kernel build (cached) and this architecture's initrds.
 kdir=$("$scripts/build.sh" "$arch")
 kwork=$KWORK/$arch
@@ -66,13 +89,14 @@ x86_machine() {
 }
 
 # libkho_kernel_a DIR: a libkho machine in DIR with RAM where QEMU has this
-# architecture's (arm64 virt: 1 GiB at 0x40000000; x86_64: x86_machine)
+# architecture's (arm64 virt: QEMU_MEM at 0x40000000; x86_64: x86_machine)
 # boots as kernel A, preserves (--preserve memblock, memfd:1M, kho-test;
 # LIBKHO_PRESERVE overrides) and kexecs; its output in $out/boot-a.txt.
 libkho_kernel_a() {
-	case $arch in
+	case $base_arch in
 	arm64)
-		"$KHO" machine create "$1" --ram 1G --ram-base 0x40000000 >"$out/create.txt" ||
+		"$KHO" machine create "$1" --ram "$QEMU_MEM" --ram-base 0x40000000 \
+			--page-size "$page_k" >"$out/create.txt" ||
 			fail "kho machine create --ram-base: $(cat "$out/create.txt")"
 		# arm64 kernels compute kho-test's csum_partial differently.
 		grep -q '^arch' "$1/machine.conf" || echo "arch = arm64" >>"$1/machine.conf"
@@ -91,6 +115,12 @@ x86_sizes() {
 	init_size=$(od -An -tu4 -j 0x260 -N 4 "$kdir/image" | tr -d ' ')
 	mods=$(($(stat -L -c %s "$kdir/image") + $(stat -L -c %s "$kwork/initrd-b.cpio") + 65536))
 }
+
+# patched_kdir: the kernel of this architecture with every patch of
+# patches/ applied, in order (scripts/kernel/build.sh KERNEL_PATCHES=all).
+# The cases that check a fix share this one build, and each checks its own
+# patch's effect: the patches touch different code.
+patched_kdir() { KERNEL_PATCHES=all "$scripts/build.sh" "$arch"; }
 
 # qemu ARGS...: scripts/kernel/qemu.sh for this architecture.
 qemu() { "$scripts/qemu.sh" "$arch" "$@"; }
@@ -119,7 +149,7 @@ import json, sys
 h = json.load(open(sys.argv[1]))
 print("compat='%s'" % h["compatible"])
 print("subtrees='%s'" % " ".join(c["name"] for c in h["children"]))
-print("rm='%s'" % " ".join("reserve_mem=%d:4096:%s" % (r["size"], r["name"]) for r in h["regions"]))
+print("rm='%s'" % " ".join("reserve_mem=%d:%d:%s" % (r["size"], h["page_size"], r["name"]) for r in h["regions"]))
 print("regions='%s'" % " ".join("%s=%s" % (r["name"], r["fnv"]) for r in h["regions"]))
 # The seals kernel B gives back: 7.3.4's (handover.py seals_retrieved),
 # or with MEMFD_SEALS=handed-over (a kernel with patches/0003) the same.
@@ -136,7 +166,7 @@ PY
 	[ -z "$problems" ] || echo "  says: handover.py: $problems (Linux cannot take that)"
 	append="console=$console kho=on panic=-1 liveupdate=on kstage=b kdirty=1 $rm${KERNEL_APPEND:+ $KERNEL_APPEND}"
 	[ -z "$memfds" ] || append="$append kmemfds=$memfds"
-	case $arch in
+	case $base_arch in
 	arm64) boot_real_arm64 ;;
 	x86_64) boot_real_x86_64 ;;
 	esac
@@ -195,7 +225,7 @@ loader,file=$out/tramp.bin,addr=$tramp,force-raw=on
 loader,addr=$tramp,cpu-num=0"
 	{
 		printf 'info roms\nquit\n' | timeout -k 5 60 qemu-system-aarch64 \
-			-M virt -cpu "${QEMU_CPU:-cortex-a72}" -m 1G -S -nographic \
+			-M virt -cpu "${QEMU_CPU:-cortex-a72}" -m "$QEMU_MEM" -S -nographic \
 			-nodefaults -monitor stdio \
 			-device "loader,file=$kdir/image,addr=$image,force-raw=on" \
 			-device "loader,file=$kwork/initrd-b.cpio,addr=$initrd,force-raw=on" \
