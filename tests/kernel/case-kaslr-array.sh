@@ -18,15 +18,14 @@
 # trap, with the array inside every slot it could hold.
 #   - Linux 7.3.4 as released must decompress over the array and never
 #     finish its boot (it panics before panic= is parsed, or hangs).
-#   - The patched kernel finds no slot ("Physical KASLR disabled"), stays
+#   - The patched kernel (every patch of patches/, lib.sh patched_kdir)
+#     finds no slot ("Physical KASLR disabled"), stays
 #     where the loader put it, and takes the handover like libkho-real.
 # If 7.3.4 ever survives the trap, the case fails: the finding is wrong.
 . "$(dirname "$0")/lib.sh"
 [ "$arch" = x86_64 ] || skip "KASLR's physical placement is x86's"
 [ -x "$KHO" ] || fail "no kho binary at $KHO (make first)"
-patch=$top/patches/0002-x86-boot-kaslr-avoid-the-KHO-scratch-array.patch
-pdir=$(KERNEL_PATCHES=$patch "$scripts/build.sh" "$arch") ||
-	fail "cannot build the kernel with $(basename "$patch")"
+pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
 base=$out
 A=$base/kernel-a
 libkho_kernel_a "$A"
@@ -72,6 +71,9 @@ grep -aq "found kexec handover data" "$released_log" ||
 	fail "7.3.4 as released found no slot: the trap did not work"
 say "7.3.4 as released decompressed over the array and did not boot (QEMU exit $released_rc)"
 
+# The patched kernel carries patches/0003 too: memfds keep their seals.
+MEMFD_SEALS=handed-over
+export MEMFD_SEALS
 trap_boot "$pdir" patched
 says "$log" "Physical KASLR disabled"
 grep -aq "Physical KASLR disabled: no suitable memory region" "$log" ||

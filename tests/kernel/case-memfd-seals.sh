@@ -9,16 +9,15 @@
 # mm/memfd.c:291-292): a memfd handed over with F_SEAL_EXEC alone (every
 # MFD_NOEXEC_SEAL memfd) comes back read-only, seals 0x3e. Case
 # libkho-real checks that 7.3.4 as released does so (docs/abi.md says it);
-# this one boots the patched kernel on the same kind of handover, libkho's
+# this one boots the patched kernel (every patch of patches/, lib.sh
+# patched_kdir) on the same kind of handover, libkho's
 # memfd client handing over files of seals 0, F_SEAL_EXEC, GROW|SHRINK and
 # SEAL|WRITE, and kinit must get every file back with the very seals it
 # was handed over with (F_GET_SEALS), besides everything libkho-real
 # checks.
 . "$(dirname "$0")/lib.sh"
 [ -x "$KHO" ] || fail "no kho binary at $KHO (make first)"
-patch=$top/patches/0003-mm-memfd_luo-keep-a-noexec-memfd-writable-on-retrieve.patch
-pdir=$(KERNEL_PATCHES=$patch "$scripts/build.sh" "$arch") ||
-	fail "cannot build the kernel with $(basename "$patch")"
+pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
 M=$out/machine
 libkho_kernel_a "$M"
 python3 "$top/tests/kernel/handover.py" info "$M" |
