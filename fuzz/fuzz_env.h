@@ -14,6 +14,9 @@
  * pages from @alloc_lo up) serves kernel A when a target builds a handover;
  * freed pages are poisoned, so a read after free sees garbage.
  *
+ * The allocator can be told to fail: the @fail_at-th allocation since the
+ * last fenv_reset() returns NULL (0, the default, fails none).
+ *
  * Inputs write RAM with records (fenv_apply()): only the pages written are
  * zeroed again by fenv_reset(), so an iteration costs what it touched.
  *
@@ -58,6 +61,8 @@ struct fenv {
 	unsigned int alloc_lo, alloc_hi;	/* allocator's pages in range 0 */
 	uint64_t frees;				/* free_pages calls */
 	uint64_t bad_frees;
+	uint64_t allocs;			/* alloc_pages calls */
+	uint64_t fail_at;			/* that call fails; 0: none */
 	struct kho_env_ops ops;
 };
 
@@ -112,7 +117,7 @@ static void *fenv_alloc_pages(void *ctx, unsigned int order)
 	struct fenv *f = ctx;
 	unsigned int nr, i, j;
 
-	if (order > 8)
+	if (++f->allocs == f->fail_at || order > 8)
 		return NULL;
 	nr = 1U << order;
 	for (i = (f->alloc_lo + nr - 1) & ~(nr - 1);
@@ -219,6 +224,8 @@ static inline void fenv_reset(struct fenv *f, uint64_t base0, uint64_t n0,
 	f->alloc_hi = FENV_MAX_PAGES;
 	f->frees = 0;
 	f->bad_frees = 0;
+	f->allocs = 0;
+	f->fail_at = 0;
 }
 
 /* The next kernel: a fresh memmap, RAM as it was left. */
