@@ -198,20 +198,24 @@ int root_fdt_remove_subtree(void *fdt, uint64_t fdt_len,
 	uint64_t phys;
 	int off, err;
 
+	/*
+	 * Find the child first: opening and packing re-lays out an FDT that
+	 * fdt_create() wrote, so a call that removes nothing must not.
+	 * Node offsets are the structure block's, the same after opening.
+	 */
+	fdt_for_each_subnode(off, fdt, KHO_FDT_ROOT_OFFSET)
+	{
+		if (!root_fdt_subtree_phys(fdt, v, off, &phys) &&
+		    phys == blob_phys)
+			break;
+	}
+	if (off < 0)
+		return fdt_err_to_errno(off);
+
 	err = fdt_open_into(fdt, fdt, (int)fdt_len);
 	if (err)
 		return fdt_err_to_errno(err);
-
-	err = -FDT_ERR_NOTFOUND;
-	fdt_for_each_subnode(off, fdt, KHO_FDT_ROOT_OFFSET)
-	{
-		if (root_fdt_subtree_phys(fdt, v, off, &phys))
-			continue;
-		if (phys != blob_phys)
-			continue;
-		err = fdt_del_node(fdt, off);
-		break;
-	}
+	err = fdt_del_node(fdt, off);
 	fdt_pack(fdt);
 	return fdt_err_to_errno(err);
 }

@@ -582,6 +582,44 @@ static void test_subtree(void **state)
 }
 
 /* Fill the FDT page: the add that does not fit fails and changes nothing. */
+/*
+ * Removing a blob no subtree names leaves the root FDT as it is, byte for
+ * byte, on a fresh handover too: fdt_create() leaves the FDT in a layout
+ * that fdt_open_into() and fdt_pack() change (found by fuzz_writers,
+ * regression-remove-subtree-relayout).
+ */
+static void test_subtree_remove_none(void **state)
+{
+	struct fixture *f = fixture_new(12);
+	struct kho_out *out = &f->out;
+	struct kho_env_snapshot before, after;
+	void *loose = kho_env_alloc(f->e, 0);
+	void *blob = kho_alloc_preserve(out, 64);
+
+	kho_env_snapshot(f->e, out, &before);
+	kho_remove_subtree(out, loose);
+	kho_remove_subtree(out, blob);
+	kho_env_snapshot(f->e, out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&after);
+	kho_env_snapshot_free(&before);
+
+	/* Once edited, the same. */
+	assert_int_equal(kho_add_subtree(out, "blob", blob, 64), 0);
+	kho_env_snapshot(f->e, out, &before);
+	kho_remove_subtree(out, loose);
+	kho_env_snapshot(f->e, out, &after);
+	assert_true(kho_env_snapshot_equal(&before, &after));
+	kho_env_snapshot_free(&after);
+	kho_env_snapshot_free(&before);
+	kho_remove_subtree(out, blob);
+	assert_int_equal(fdt_first_subnode(out->fdt, 0), -FDT_ERR_NOTFOUND);
+
+	kho_unpreserve_free(out, blob);
+	kho_env_free(f->e, loose, 0);
+	fixture_free(f);
+}
+
 static void test_subtree_full(void **state)
 {
 	struct fixture *f = fixture_new(12);
@@ -705,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_preserve_failure),
 		cmocka_unit_test(test_unpreserve_free_unknown),
 		cmocka_unit_test(test_subtree),
+		cmocka_unit_test(test_subtree_remove_none),
 		cmocka_unit_test(test_subtree_full),
 		cmocka_unit_test(test_bad_calls),
 		cmocka_unit_test(test_empty_scratch_entry),
