@@ -80,9 +80,10 @@
 #define MAX_KEYS 1024
 #define MAX_ITEMS MAX_OPS
 #define MAX_SUBS 32
-#define MAX_SESSIONS 8
-#define MAX_FILES 64
-#define MAX_FLBS 64
+#define MAX_SESSIONS 128
+#define MAX_FILES 256
+#define MAX_FLBS 1100
+#define MAX_BULK 300
 #define MAX_VBLOCKS 8
 #define MAX_TF 4
 
@@ -105,6 +106,9 @@ enum {
 	OP_SUB_ADD,
 	OP_SUB_REMOVE,
 	OP_FAIL,
+	OP_SESSIONS, /* many at once: chains of several blocks */
+	OP_FILES,
+	OP_FLBS,
 	NR_OPS
 };
 
@@ -181,15 +185,16 @@ struct model {
 	bool luo_live, luo_added;
 	uint64_t luo_num;
 	struct kho_luo_out luo;
-	struct m_session sessions[MAX_SESSIONS];
-	unsigned int nr_sessions;
-	struct m_flb flbs[MAX_FLBS];
-	unsigned int nr_flbs;
+	unsigned int nr_sessions; /* of sessions[] */
+	unsigned int nr_flbs; /* of flbs[] */
 	bool strict; /* a seed: every call accepted, everything round-trips */
 	unsigned int call;
 };
 
 static struct model M;
+/* Outside M, which is cleared per input: only what the counts name is used. */
+static struct m_session sessions[MAX_SESSIONS];
+static struct m_flb flbs[MAX_FLBS];
 
 /* KHO_FUZZ_WRITERS_TRACE=1: each call on stderr, to read a crash's input. */
 static bool trace;
@@ -213,6 +218,9 @@ static const char *const op_names[NR_OPS] = {
 	[OP_SUB_ADD] = "sub_add",
 	[OP_SUB_REMOVE] = "sub_remove",
 	[OP_FAIL] = "fail",
+	[OP_SESSIONS] = "sessions",
+	[OP_FILES] = "files",
+	[OP_FLBS] = "flbs",
 };
 
 static unsigned int cfg_shift(uint8_t cfg)
@@ -1018,19 +1026,17 @@ static void op_luo_init(const struct op *o)
 	check_model();
 }
 
-static void op_session(const struct op *o)
+static void session_create(const char *name)
 {
-	char name[KHO_LUO_SESSION_NAME_LEN + 1];
 	struct m_session *ms;
 	bool dup = false;
 	int ret;
 
 	if (!M.luo_live || M.nr_sessions == MAX_SESSIONS)
 		return;
-	name_of(name, sizeof(name), o->b, o->sel, 'n', "s%u");
 	for (unsigned int i = 0; i < M.nr_sessions; i++)
-		dup |= !strcmp(M.sessions[i].name, name);
-	ms = &M.sessions[M.nr_sessions];
+		dup |= !strcmp(sessions[i].name, name);
+	ms = &sessions[M.nr_sessions];
 	snap_take(&before);
 	ret = kho_luo_session_create(&M.luo, &ms->s, name);
 	if (ret) {
@@ -1045,19 +1051,59 @@ static void op_session(const struct op *o)
 	check_model();
 }
 
-static void op_file(const struct op *o)
+static void op_session(const struct op *o)
 {
-	char compat[KHO_LUO_FILE_COMPAT_LEN + 1];
-	struct m_session *ms;
-	struct item *memfd = NULL;
-	uint64_t data = o->d, token = o->e % 4;
+	char name[KHO_LUO_SESSION_NAME_LEN + 1];
+
+	name_of(name, sizeof(name), o->b, o->sel, 'n', "s%u");
+	session_create(name);
+}
+
+static void op_sessions(const struct op *o)
+{
+	char name[KHO_LUO_SESSION_NAME_LEN + 1];
+
+	for (unsigned int i = 0; i < o->d % MAX_BULK; i++) {
+		snprintf(name, sizeof(name), "m%u-%u", M.call, i);
+		session_create(name);
+	}
+}
+
+static void file_add(struct m_session *ms, const char *compat, uint64_t data,
+		     uint64_t token, struct item *memfd)
+{
 	bool dup = false;
 	int ret;
 
-	if (!M.nr_sessions)
-		return;
-	ms = &M.sessions[o->sel % M.nr_sessions];
 	if (ms->nr_files == MAX_FILES)
+		return;
+	for (unsigned int i = 0; i < ms->nr_files; i++)
+		dup |= ms->files[i].token == token;
+	snap_take(&before);
+	ret = kho_luo_session_add_file(&ms->s, compat, data, token);
+	if (ret) {
+		CHECK(ret != -EEXIST || dup);
+		check_unchanged(ret);
+		return;
+	}
+	CHECK(!dup && compat[0] && strlen(compat) < KHO_LUO_FILE_COMPAT_LEN);
+	strcpy(ms->files[ms->nr_files].compat, compat);
+	ms->files[ms->nr_files].data = data;
+	ms->files[ms->nr_files].token = token;
+	ms->files[ms->nr_files].memfd = memfd ? (int)(memfd - M.items) : -1;
+	if (memfd)
+		memfd->in_luo = true;
+	ms->nr_files++;
+	check_model();
+}
+
+static void op_file(const struct op *o)
+{
+	char compat[KHO_LUO_FILE_COMPAT_LEN + 1];
+	struct item *memfd = NULL;
+	uint64_t data = o->d;
+
+	if (!M.nr_sessions)
 		return;
 	switch (o->b & 3) {
 	case 0:
@@ -1080,23 +1126,41 @@ static void op_file(const struct op *o)
 	default:
 		name_of(compat, sizeof(compat), o->b & 3, o->sel, 'c', "");
 	}
-	for (unsigned int i = 0; i < ms->nr_files; i++)
-		dup |= ms->files[i].token == token;
+	file_add(&sessions[o->sel % M.nr_sessions], compat, data, o->e % 4,
+		 memfd);
+}
+
+/* Files of tokens from @e on, every @c-th one taken already at times. */
+static void op_files(const struct op *o)
+{
+	if (!M.nr_sessions)
+		return;
+	for (unsigned int i = 0; i < o->d % MAX_BULK; i++)
+		file_add(&sessions[o->sel % M.nr_sessions], "other-v1", i,
+			 1000 + o->e + (o->c ? i % (o->c + 1u) : i), NULL);
+}
+
+static void flb_add(const char *name, uint64_t data, uint64_t count)
+{
+	uint64_t cap = (M.f->page - sizeof(struct kho_luo_flb_header_ser)) /
+		       sizeof(struct kho_luo_flb_ser);
+	int ret;
+
+	if (!M.luo_live || M.nr_flbs == MAX_FLBS)
+		return;
 	snap_take(&before);
-	ret = kho_luo_session_add_file(&ms->s, compat, data, token);
+	ret = kho_luo_add_flb(&M.luo, name, data, count);
 	if (ret) {
-		CHECK(ret != -EEXIST || dup);
+		/* The page is full exactly when it holds cap entries. */
+		CHECK((ret == -ENOSPC) == (M.nr_flbs == cap) || ret == -EINVAL);
 		check_unchanged(ret);
 		return;
 	}
-	CHECK(!dup && compat[0] && strlen(compat) < KHO_LUO_FILE_COMPAT_LEN);
-	strcpy(ms->files[ms->nr_files].compat, compat);
-	ms->files[ms->nr_files].data = data;
-	ms->files[ms->nr_files].token = token;
-	ms->files[ms->nr_files].memfd = memfd ? (int)(memfd - M.items) : -1;
-	if (memfd)
-		memfd->in_luo = true;
-	ms->nr_files++;
+	CHECK(name[0] && strlen(name) < KHO_LUO_FLB_COMPAT_LEN);
+	CHECK(count && count <= 0x7fffffff && M.nr_flbs < cap);
+	strcpy(flbs[M.nr_flbs].name, name);
+	flbs[M.nr_flbs].data = data;
+	flbs[M.nr_flbs++].count = count;
 	check_model();
 }
 
@@ -1104,10 +1168,7 @@ static void op_flb(const struct op *o)
 {
 	char name[KHO_LUO_FLB_COMPAT_LEN + 1];
 	uint64_t count;
-	int ret;
 
-	if (!M.luo_live || M.nr_flbs == MAX_FLBS)
-		return;
 	name_of(name, sizeof(name), o->b, o->sel, 'f', "f%u");
 	switch (o->c & 3) {
 	case 0:
@@ -1122,18 +1183,17 @@ static void op_flb(const struct op *o)
 	default:
 		count = (uint64_t)o->d << (o->e % 33);
 	}
-	snap_take(&before);
-	ret = kho_luo_add_flb(&M.luo, name, o->w, count);
-	if (ret) {
-		check_unchanged(ret);
-		return;
+	flb_add(name, o->w, count);
+}
+
+static void op_flbs(const struct op *o)
+{
+	char name[KHO_LUO_FLB_COMPAT_LEN + 1];
+
+	for (unsigned int i = 0; i < o->d % MAX_BULK; i++) {
+		snprintf(name, sizeof(name), "g%u-%u", M.call, i);
+		flb_add(name, i, 1 + i % 3);
 	}
-	CHECK(name[0] && strlen(name) < KHO_LUO_FLB_COMPAT_LEN);
-	CHECK(count && count <= 0x7fffffff);
-	strcpy(M.flbs[M.nr_flbs].name, name);
-	M.flbs[M.nr_flbs].data = o->w;
-	M.flbs[M.nr_flbs++].count = count;
-	check_model();
 }
 
 static const char *const sub_names[] = {
@@ -1426,7 +1486,7 @@ static void restore_memfd(struct kho_in *in, const struct item *it)
 static int on_session(const struct kho_luo_session_info *s, void *arg)
 {
 	struct b_state *b = arg;
-	const struct m_session *ms = &M.sessions[b->sessions];
+	const struct m_session *ms = &sessions[b->sessions];
 
 	CHECK(b->sessions < M.nr_sessions && s->index == b->sessions);
 	CHECK(!strcmp(s->name, ms->name) && s->nr_files == ms->nr_files);
@@ -1439,7 +1499,7 @@ static int on_file(const struct kho_luo_session_info *s,
 		   const struct kho_luo_file_info *fi, void *arg)
 {
 	struct b_state *b = arg;
-	const struct m_session *ms = &M.sessions[b->sessions - 1];
+	const struct m_session *ms = &sessions[b->sessions - 1];
 	const struct m_file *mf = &ms->files[b->files];
 
 	CHECK(b->files < ms->nr_files && fi->index == b->files);
@@ -1454,7 +1514,7 @@ static int on_file(const struct kho_luo_session_info *s,
 static int on_flb(const struct kho_luo_flb_info *fl, void *arg)
 {
 	struct b_state *b = arg;
-	const struct m_flb *mf = &M.flbs[b->flbs];
+	const struct m_flb *mf = &flbs[b->flbs];
 
 	CHECK(b->flbs < M.nr_flbs && fl->index == b->flbs);
 	CHECK(!strcmp(fl->name, mf->name) && fl->data == mf->data &&
@@ -1728,6 +1788,15 @@ static void run(uint8_t cfg, const struct op *ops, unsigned int nr, bool strict)
 		case OP_SUB_REMOVE:
 			op_sub_remove(o);
 			break;
+		case OP_SESSIONS:
+			op_sessions(o);
+			break;
+		case OP_FILES:
+			op_files(o);
+			break;
+		case OP_FLBS:
+			op_flbs(o);
+			break;
 		case OP_FAIL:
 			f->fail_at = f->allocs + 1 + o->sel % 16;
 			break;
@@ -1838,6 +1907,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		OP(OP_FLB, 0, 0, 0, 0, 9, 2),
 		OP(OP_FLB, 1, 1, 2, 0, 10, 0),
 	};
+	/* Chains of several blocks: sessions, files of one session, FLBs. */
+	static const struct op bulk[] = {
+		OP(OP_LUO_INIT, 0, 0, 0, 0, 0, 1),
+		OP(OP_SESSIONS, 0, 0, 0, 0, 0, 60),
+		OP(OP_FILES, 3, 0, 0, 0, 0, 150),
+		OP(OP_MEMFD, 0, 2, 0x04, 0, 0, 0),
+		OP(OP_FILE, 3, 0, 0, 0, 0, 0),
+		OP(OP_FLBS, 0, 0, 0, 0, 0, 40),
+	};
 	const char *dir = getenv("KHO_FUZZ_WRITE_SEEDS");
 
 	trace = getenv("KHO_FUZZ_WRITERS_TRACE");
@@ -1853,5 +1931,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	write_seed(dir, "blocks-4k-v2", 2 << 5, blocks, 13);
 	write_seed(dir, "areas-4k-v3", 1 << 5, areas, 6);
 	write_seed(dir, "luo-64k-v3", 2 | 1 << 5, luo, 11);
+	write_seed(dir, "luo-bulk-4k", 0, bulk, 6);
+	write_seed(dir, "luo-bulk-16k", 1, bulk, 6);
 	exit(0);
 }
