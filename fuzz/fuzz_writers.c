@@ -22,10 +22,11 @@
  * preserve/unpreserve a folio or pages, kho_alloc_preserve() and its free,
  * a vmalloc area and its undo, kho-test (preserve + its subtree) and its
  * undo, a memfd-v2 file, LUO init, sessions, files and FLBs (one, or
- * hundreds: chains of several blocks, a full FLB page), add and remove a
- * subtree, and "fail the k-th allocation from now". The LUO blob, if any,
- * is added as subtree "LUO" last. KHO_FUZZ_WRITERS_TRACE=1 prints the
- * calls of an input and what became of them.
+ * hundreds: chains of several blocks, a full FLB page), LUO's destroy (and
+ * a new init), add and remove a subtree, and "fail the k-th allocation
+ * from now". The LUO blob, if any, is added as subtree "LUO" last.
+ * KHO_FUZZ_WRITERS_TRACE=1 prints the calls of an input and what became
+ * of them.
  *
  * Must hold, after every call: it returns 0 or a negative errno; a refused
  * call leaves the tree's blocks (kho_radix_walk()), the root FDT's bytes
@@ -118,6 +119,7 @@ enum {
 	OP_SESSIONS, /* many at once: chains of several blocks */
 	OP_FILES,
 	OP_FLBS,
+	OP_LUO_DESTROY,
 	NR_OPS
 };
 
@@ -230,6 +232,7 @@ static const char *const op_names[NR_OPS] = {
 	[OP_SESSIONS] = "sessions",
 	[OP_FILES] = "files",
 	[OP_FLBS] = "flbs",
+	[OP_LUO_DESTROY] = "luo_destroy",
 };
 
 static unsigned int cfg_shift(uint8_t cfg)
@@ -420,6 +423,7 @@ struct snap {
 	struct key k[MAX_KEYS];
 	unsigned int nr;
 	bool used[FENV_MAX_PAGES];
+	uint32_t fdt_len; /* the root FDT's totalsize: what is handed over */
 	unsigned char fdt[1 << 16];
 };
 
@@ -440,7 +444,15 @@ static void snap_take(struct snap *s)
 	s->nr = 0;
 	CHECK(!kho_radix_walk(&M.out.tree, walk_cb, s));
 	memcpy(s->used, M.f->used[0], sizeof(s->used));
-	memcpy(s->fdt, M.out.fdt, M.f->page);
+	s->fdt_len = fdt_totalsize(M.out.fdt);
+	CHECK(s->fdt_len <= M.f->page);
+	memcpy(s->fdt, M.out.fdt, s->fdt_len);
+}
+
+static bool same_fdt(void)
+{
+	return now.fdt_len == before.fdt_len &&
+	       !memcmp(now.fdt, before.fdt, now.fdt_len);
 }
 
 /* A refused call: as it was. */
@@ -465,7 +477,7 @@ static void check_unchanged(int ret)
 	CHECK(now.nr == before.nr);
 	CHECK(!memcmp(now.k, before.k, now.nr * sizeof(now.k[0])));
 	CHECK(!memcmp(now.used, before.used, sizeof(now.used)));
-	CHECK(!memcmp(now.fdt, before.fdt, M.f->page));
+	CHECK(same_fdt());
 	CHECK(!M.f->bad_frees);
 }
 
@@ -504,7 +516,7 @@ static void check_dropped_only(int ret)
 	}
 	for (unsigned int i = 0; i < FENV_MAX_PAGES; i++)
 		CHECK(!now.used[i] || before.used[i]);
-	CHECK(!memcmp(now.fdt, before.fdt, M.f->page));
+	CHECK(same_fdt());
 	M.nr_s = 0;
 	for (unsigned int i = 0; i < now.nr; i++) {
 		if (!kernel_key(M.f, now.k[i].phys))
@@ -830,6 +842,9 @@ static void op_ktest(const struct op *o)
 		it->tf[i].phys = addr(f, sel, i ? 0 : o->mis);
 		it->tf[i].order = order;
 	}
+	/* The last folio's order past what a key or test_kho's sum holds. */
+	if (nr && o->e >= 0xf0)
+		it->tf[nr - 1].order = ord(f, o->e);
 	snap_take(&before);
 	for (unsigned int i = 0; i < nr; i++) {
 		struct key k = { it->tf[i].phys, it->tf[i].order };
@@ -1058,6 +1073,26 @@ static void session_create(const char *name)
 	ms->nr_files = 0;
 	M.nr_sessions++;
 	check_model();
+}
+
+/* kho_luo_out_destroy(): LUO is gone, its memfd files are files again. */
+static void op_luo_destroy(const struct op *o)
+{
+	if (!M.luo_live)
+		return;
+	snap_take(&before);
+	kho_luo_out_destroy(&M.luo);
+	M.luo_live = false;
+	M.nr_sessions = 0;
+	M.nr_flbs = 0;
+	for (unsigned int i = 0; i < M.nr_items; i++)
+		M.items[i].in_luo = false;
+	check_model();
+	/* Its blob, FLB page and chains given back; nothing taken. */
+	for (unsigned int i = 0; i < FENV_MAX_PAGES; i++)
+		CHECK(!now.used[i] || before.used[i]);
+	CHECK(now.nr < before.nr);
+	CHECK(same_fdt());
 }
 
 static void op_session(const struct op *o)
@@ -1304,14 +1339,15 @@ static void op_sub_remove(const struct op *o)
 	/* The first subtree that names it goes, and only that one. */
 	CHECK(gone == (match ? 1 : 0));
 	if (!match && trace) {
-		for (unsigned int i = 0; i < f->page; i++)
+		for (unsigned int i = 0; i < before.fdt_len; i++)
 			if (((unsigned char *)M.out.fdt)[i] != before.fdt[i])
 				fprintf(stderr, "fdt byte %u: %#x -> %#x\n", i,
 					before.fdt[i],
 					((unsigned char *)M.out.fdt)[i]);
 	}
 	if (!match)
-		CHECK(!memcmp(M.out.fdt, before.fdt, f->page));
+		CHECK(fdt_totalsize(M.out.fdt) == before.fdt_len &&
+		      !memcmp(M.out.fdt, before.fdt, before.fdt_len));
 	CHECK(fdt_check_full(M.out.fdt, f->page) == 0);
 	check_model();
 }
@@ -1805,6 +1841,9 @@ static void run(uint8_t cfg, const struct op *ops, unsigned int nr, bool strict)
 			break;
 		case OP_FLBS:
 			op_flbs(o);
+			break;
+		case OP_LUO_DESTROY:
+			op_luo_destroy(o);
 			break;
 		case OP_FAIL:
 			f->fail_at = f->allocs + 1 + o->sel % 16;
