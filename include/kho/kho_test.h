@@ -76,7 +76,9 @@ struct kho_test_out {
  * kho_test_preserve() - preserve folios as lib/test_kho.c does
  * @out: outgoing handover
  * @folios: the folios, filled with their data; kept by the caller until
- *	kho_test_unpreserve() or the kexec
+ *	kho_test_unpreserve() or the kexec. They are this preservation's
+ *	own, as test_kho's are the folios it allocated: not preserved
+ *	otherwise (a failed call and kho_test_unpreserve() unpreserve each)
  * @nr_folios: entries of @folios, at least 1
  * @arch: whose csum_partial() the next kernel computes
  * @t: filled in

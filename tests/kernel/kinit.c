@@ -137,6 +137,17 @@ static long read_file(const char *path, void *buf, size_t max)
 	return got;
 }
 
+/* Set a sysctl (or any file) to the string @value. */
+static void write_str(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd >= 0) {
+		write(fd, value, strlen(value));
+		close(fd);
+	}
+}
+
 /* A file's bytes as "kinit: hex NAME OFFSET BYTES" lines, 32 a line. */
 static void dump_hex(const char *name, const unsigned char *p, long n)
 {
@@ -808,21 +819,13 @@ static void luo_bugs_b(void)
 		 *    is strict overcommit (shmem_inode_acct_blocks() ->
 		 *    shmem_acct_blocks() for a VM_NORESERVE memfd).
 		 */
-		int e1, e2, fd;
+		int e1, e2;
 
-		fd = open("/proc/sys/vm/overcommit_ratio", O_WRONLY);
-		write(fd, "0", 1);
-		close(fd);
-		fd = open("/proc/sys/vm/overcommit_memory", O_WRONLY);
-		write(fd, "2", 1);
-		close(fd);
+		write_str("/proc/sys/vm/overcommit_ratio", "0");
+		write_str("/proc/sys/vm/overcommit_memory", "2");
 		e1 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
-		fd = open("/proc/sys/vm/overcommit_memory", O_WRONLY);
-		write(fd, "0", 1);
-		close(fd);
-		fd = open("/proc/sys/vm/overcommit_ratio", O_WRONLY);
-		write(fd, "50", 2);
-		close(fd);
+		write_str("/proc/sys/vm/overcommit_memory", "0");
+		write_str("/proc/sys/vm/overcommit_ratio", "50");
 		e2 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
 		say("luobugs: RETRIEVE_FD under vm.overcommit_memory=2: errno %d; again after setting it back to 0: errno %d",
 		    e1, e2);
