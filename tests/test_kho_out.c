@@ -581,7 +581,6 @@ static void test_subtree(void **state)
 	fixture_free(f);
 }
 
-/* Fill the FDT page: the add that does not fit fails and changes nothing. */
 /*
  * Removing a blob no subtree names leaves the root FDT as it is, byte for
  * byte, on a fresh handover too: fdt_create() leaves the FDT in a layout
@@ -620,6 +619,7 @@ static void test_subtree_remove_none(void **state)
 	fixture_free(f);
 }
 
+/* Fill the FDT page: the add that does not fit fails and changes nothing. */
 static void test_subtree_full(void **state)
 {
 	struct fixture *f = fixture_new(12);
