@@ -307,7 +307,8 @@ static void dirty_free_memory(void)
 {
 	enum { CHUNK = 16 << 20, MAX_CHUNKS = 512 };
 	static void *chunks[MAX_CHUNKS];
-	unsigned long long free_kb = 0, avail_kb = 0, margin_kb, want, done = 0;
+	unsigned long long free_kb = 0, avail_kb = 0, pmd_kb, margin_kb, want;
+	unsigned long long done = 0;
 	long n = read_file("/proc/meminfo", blob, BLOB_MAX - 1);
 	char *p;
 	int nr = 0;
@@ -327,10 +328,14 @@ static void dirty_free_memory(void)
 	 * 45 MiB on these 1 GiB machines, and a fixed 48 MiB left of MemFree
 	 * once fell below DMA32's minimum ("System is deadlocked on memory":
 	 * init is the only process, and the OOM killer may not take it).
-	 * Larger pages need more: 16 MiB a 4 KiB of page (64 KiB pages: 256
-	 * MiB; 16 MiB left was that deadlock on an arm64 64 KiB kernel).
+	 * Larger pages need more: a fragmentation event boosts the
+	 * watermarks by a pageblock, a PMD's worth (a page of page table
+	 * entries: 512 MiB with 64 KiB pages), and a 64 KiB kernel B 256 MiB
+	 * inside MemAvailable deadlocked with "boost:524288kB". Leave 16 MiB
+	 * and two PMDs (4 KiB pages: 20 MiB).
 	 */
-	margin_kb = 16384ULL * (getpagesize() > 4096 ? getpagesize() / 4096 : 1);
+	pmd_kb = (unsigned long long)getpagesize() / 1024 * (getpagesize() / 8);
+	margin_kb = 16384 + 2 * pmd_kb;
 	want = avail_kb > margin_kb ? (avail_kb - margin_kb) << 10 : 0;
 	while (done + CHUNK <= want && nr < MAX_CHUNKS) {
 		void *m = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
