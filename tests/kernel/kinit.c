@@ -137,6 +137,17 @@ static long read_file(const char *path, void *buf, size_t max)
 	return got;
 }
 
+/*
+ * fcntl(@fd, @cmd, @arg) for the seal commands, -errno on failure: nolibc
+ * has no fcntl(), and the arguments are plain values.
+ */
+static long seals_op(int fd, int cmd, long arg)
+{
+	long ret = syscall(__NR_fcntl, fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
 /* Set a sysctl (or any file) to the string @value. */
 static void write_str(const char *path, const char *value)
 {
@@ -570,7 +581,7 @@ static int memfd_preserve(int *luo_keep, int *session_keep, int *memfd_keep)
 		say("LIVEUPDATE_SESSION_PRESERVE_FD failed (errno %d)", errno);
 		return -1;
 	}
-	seals = syscall(__NR_fcntl, mfd, F_GET_SEALS, 0);
+	seals = seals_op(mfd, F_GET_SEALS, 0);
 	say("memfd session=%s token=0x%llx size=%d seals=0x%lx fnv=%016llx",
 	    SESSION_NAME, MEMFD_TOKEN, MEMFD_SIZE, seals,
 	    (unsigned long long)h);
@@ -710,22 +721,8 @@ static int scatter_preserve(long n, int *luo_keep, int *session_keep,
  */
 #define LUOBUGS_SESSIONS 51
 #define LUOBUGS_TOKEN 0x7365616cULL /* "seal" */
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS 1033
-#define F_GET_SEALS 1034
-#endif
-#define SEAL_SEAL 0x1
-#define SEAL_SHRINK 0x2
-#define SEAL_GROW 0x4
-#define SEAL_WRITE 0x8
-#define SEAL_FUTURE_WRITE 0x10
-
-static long seals_op(int fd, int cmd, long arg)
-{
-	long ret = syscall(__NR_fcntl, fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
+#define LUOBUGS_SEALS \
+	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL)
 
 static void luo_bugs_a(int *keep)
 {
@@ -755,7 +752,7 @@ static void luo_bugs_a(int *keep)
 	say("luobugs: %d sessions luo-s00..luo-s%02d created",
 	    LUOBUGS_SESSIONS, LUOBUGS_SESSIONS - 1);
 
-	mfd = memfd_create("luobugs", 2 /* MFD_ALLOW_SEALING */);
+	mfd = memfd_create("luobugs", MFD_ALLOW_SEALING);
 	for (unsigned i = 0; i < sizeof(buf); i++)
 		buf[i] = memfd_byte(i);
 	if (mfd < 0 || write(mfd, buf, sizeof(buf)) != sizeof(buf)) {
@@ -770,10 +767,9 @@ static void luo_bugs_a(int *keep)
 	}
 	say("luobugs: memfd preserved in luo-s00, seals 0x%lx",
 	    seals_op(mfd, F_GET_SEALS, 0));
-	r = seals_op(mfd, F_ADD_SEALS, SEAL_WRITE);
+	r = seals_op(mfd, F_ADD_SEALS, F_SEAL_WRITE);
 	say("luobugs: after PRESERVE_FD, F_ADD_SEALS(F_SEAL_WRITE) = %ld", r);
-	r = seals_op(mfd, F_ADD_SEALS,
-		     SEAL_SHRINK | SEAL_GROW | SEAL_FUTURE_WRITE | SEAL_SEAL);
+	r = seals_op(mfd, F_ADD_SEALS, LUOBUGS_SEALS);
 	say("luobugs: after PRESERVE_FD, F_ADD_SEALS(SHRINK|GROW|FUTURE_WRITE|SEAL) = %ld, seals now 0x%lx",
 	    r, seals_op(mfd, F_GET_SEALS, 0));
 
@@ -792,6 +788,7 @@ static void luo_bugs_b(void)
 	struct liveupdate_session_retrieve_fd rf = { .size = sizeof(rf) };
 	int luo, sfd = -1, found = 0;
 	ssize_t wr;
+	long seals;
 
 	luo = open("/dev/liveupdate", O_RDWR);
 	if (luo < 0) {
@@ -841,11 +838,10 @@ static void luo_bugs_b(void)
 		verdict(0, "luobugs: memfd not handed over");
 		return;
 	}
-	say("luobugs: memfd back, seals 0x%lx (kernel A had 0x%x)",
-	    seals_op(rf.fd, F_GET_SEALS, 0),
-	    SEAL_SHRINK | SEAL_GROW | SEAL_FUTURE_WRITE | SEAL_SEAL);
-	verdict(seals_op(rf.fd, F_GET_SEALS, 0) ==
-			(SEAL_SHRINK | SEAL_GROW | SEAL_FUTURE_WRITE | SEAL_SEAL),
+	seals = seals_op(rf.fd, F_GET_SEALS, 0);
+	say("luobugs: memfd back, seals 0x%lx (kernel A had 0x%x)", seals,
+	    LUOBUGS_SEALS);
+	verdict(seals == LUOBUGS_SEALS,
 		"luobugs: seals added after PRESERVE_FD kept");
 	lseek(rf.fd, 0, SEEK_SET);
 	wr = write(rf.fd, "x", 1);
@@ -1091,8 +1087,7 @@ static void check_memfds(char *list)
 			h = fnv_add(h, buf, n);
 			off += n;
 		}
-		/* nolibc has no fcntl(); the arguments are plain values. */
-		seals = syscall(__NR_fcntl, rf.fd, F_GET_SEALS, 0);
+		seals = seals_op(rf.fd, F_GET_SEALS, 0);
 		say("memfd session=%s token=0x%llx size=%llu pos=%lld seals=0x%lx fnv=%016llx",
 		    name, token, off, (long long)pos, seals, h);
 		verdict(off == size && h == want,
