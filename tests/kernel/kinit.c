@@ -34,6 +34,12 @@
  *                    one more CREATE_SESSION under a name in use; then
  *                    kexec into /kernel, whose kinit (kluobugs=1) reports
  *                    the sessions and the memfd's seals (luo_bugs_b()).
+ *   kcase=luofind    kernel A: three more bugs of 7.3.4's LUO
+ *                    (luo_find_a()): a memfd preserved through an O_RDONLY
+ *                    descriptor, a PRESERVE_FD whose reply cannot be
+ *                    copied out, a kexec_load() probe; then kexec into
+ *                    /kernel, whose kinit (kluofind=1) reports what came
+ *                    back (luo_find_b()).
  *   kstage=b         any kernel B: with kdirty=1 first dirty nearly all free
  *                    memory; print what came back (the LUO session's memfd:
  *                    ksession=, ktoken=, kmemfd_fnv=; the reserve_mem
@@ -849,6 +855,239 @@ static void luo_bugs_b(void)
 	    wr < 0 ? -(long)errno : (long)wr);
 }
 
+/*
+ * kcase=luofind: more bugs of Linux 7.3.4's live update, found by reading
+ * it and shown here from user space.
+ *
+ * 1. memfd_luo_can_preserve() (mm/memfd_luo.c:580-586) takes any unlinked
+ *    shmem file, whatever its file description may do, and
+ *    memfd_luo_retrieve() makes a new file with memfd_alloc_file()
+ *    (:539), which is always O_RDWR. A memfd preserved through a
+ *    read-only description (a reopen of /proc/self/fd/N with O_RDONLY,
+ *    the writable descriptor closed) comes back writable in kernel B.
+ *
+ * 2. luo_session_preserve_fd() (kernel/liveupdate/luo_session.c:263-279)
+ *    preserves the file, then copies the reply to user space: when that
+ *    copy fails the ioctl returns -EFAULT (:274-277) but the file stays
+ *    preserved. kinit fills the argument on its own page and makes the
+ *    page read-only: the kernel's copy in still works, the copy out does
+ *    not. A retry of PRESERVE_FD then finds the token in use.
+ *
+ * 3. kernel_kexec() (kernel/kexec_core.c:1149-1152) freezes the sessions
+ *    whatever loaded the image, but only kexec_file_load() adds the KHO
+ *    handover (kernel/kexec_file.c:285): an image loaded with kexec_load()
+ *    would lose every session. The kernels here are built without
+ *    CONFIG_KEXEC, so kexec_load() is not there to show it; kinit only
+ *    probes for it.
+ */
+#define LUOFIND_SESSION "luo-find"
+#define LUOFIND_RO_TOKEN 0x726f6e6cULL /* "ronl" */
+#define LUOFIND_EFAULT_TOKEN 0x65666c74ULL /* "eflt" */
+#define LUOFIND_OTHER_TOKEN 0x6f746872ULL /* "othr" */
+#define LUOFIND_SIZE 8192
+
+/* A memfd of LUOFIND_SIZE bytes of memfd_byte()s, or -1. */
+static int luo_find_memfd(const char *name)
+{
+	static unsigned char buf[LUOFIND_SIZE];
+	int fd = memfd_create(name, 0);
+
+	for (unsigned int i = 0; i < sizeof(buf); i++)
+		buf[i] = memfd_byte(i);
+	if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf)) {
+		say("luofind: cannot make the memfd %s", name);
+		return -1;
+	}
+	return fd;
+}
+
+static long fcntl_getfl(int fd)
+{
+	long ret = syscall(__NR_fcntl, fd, F_GETFL, 0);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static const char *accmode_name(long flags)
+{
+	if (flags < 0)
+		return "(F_GETFL failed)";
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY:
+		return "O_RDONLY";
+	case O_WRONLY:
+		return "O_WRONLY";
+	case O_RDWR:
+		return "O_RDWR";
+	}
+	return "(unknown)";
+}
+
+static void luo_find_a(int *keep)
+{
+	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
+	struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf) };
+	struct liveupdate_session_preserve_fd *ropf;
+	char path[64];
+	int luo, mfd, ro;
+	ssize_t wr;
+	long r;
+
+	luo = open("/dev/liveupdate", O_RDWR);
+	if (luo < 0) {
+		say("luofind: cannot open /dev/liveupdate (errno %d)", errno);
+		return;
+	}
+	*keep = luo;
+	strcpy((char *)cs.name, LUOFIND_SESSION);
+	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs)) {
+		say("luofind: CREATE_SESSION failed (errno %d)", errno);
+		return;
+	}
+
+	/* 1: preserve a memfd through a read-only description only. */
+	mfd = luo_find_memfd("luofind-ro");
+	if (mfd < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	ro = open(path, O_RDONLY);
+	close(mfd);
+	if (ro < 0) {
+		say("luofind: cannot reopen the memfd O_RDONLY (errno %d)",
+		    errno);
+		return;
+	}
+	wr = write(ro, "x", 1);
+	say("luofind: A: the memfd reopened read-only, writable descriptor closed: access mode %s, write(2) %ld",
+	    accmode_name(fcntl_getfl(ro)), wr < 0 ? -(long)errno : (long)wr);
+	pf.fd = ro;
+	pf.token = LUOFIND_RO_TOKEN;
+	r = ioctl(cs.fd, LIVEUPDATE_SESSION_PRESERVE_FD, &pf);
+	say("luofind: A: PRESERVE_FD of the O_RDONLY descriptor: ret %ld errno %d",
+	    r, r ? errno : 0);
+
+	/* 2: the reply cannot be copied out; the file is preserved anyway. */
+	mfd = luo_find_memfd("luofind-efault");
+	ropf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mfd < 0 || ropf == MAP_FAILED) {
+		say("luofind: cannot make the memfd or map a page");
+		return;
+	}
+	ropf->size = sizeof(*ropf);
+	ropf->fd = mfd;
+	ropf->token = LUOFIND_EFAULT_TOKEN;
+	if (syscall(__NR_mprotect, ropf, 4096, PROT_READ)) {
+		say("luofind: mprotect(PROT_READ) failed (errno %d)", errno);
+		return;
+	}
+	r = ioctl(cs.fd, LIVEUPDATE_SESSION_PRESERVE_FD, ropf);
+	say("luofind: A: PRESERVE_FD with its argument on a read-only page: ret %ld errno %d",
+	    r, r ? errno : 0);
+	pf.fd = mfd;
+	pf.token = LUOFIND_EFAULT_TOKEN;
+	r = ioctl(cs.fd, LIVEUPDATE_SESSION_PRESERVE_FD, &pf);
+	say("luofind: A: retry, same fd and token, writable argument: ret %ld errno %d",
+	    r, r ? errno : 0);
+	pf.token = LUOFIND_OTHER_TOKEN;
+	r = ioctl(cs.fd, LIVEUPDATE_SESSION_PRESERVE_FD, &pf);
+	say("luofind: A: retry, same fd, another token: ret %ld errno %d",
+	    r, r ? errno : 0);
+
+	/*
+	 * 3: is kexec_load() there? With CONFIG_KEXEC, no segments and no
+	 * flags unloads the (not yet loaded) image: harmless here.
+	 */
+	r = syscall(__NR_kexec_load, 0, 0, NULL, 0);
+	say("luofind: A: kexec_load() probe: ret %ld errno %d%s", r,
+	    r ? errno : 0,
+	    r && errno == ENOSYS ? " (no CONFIG_KEXEC: bug 3 cannot be shown)" :
+				   "");
+}
+
+/* Retrieve @token from session @sfd: its fd, or -errno. */
+static int luo_find_retrieve(int sfd, unsigned long long token)
+{
+	struct liveupdate_session_retrieve_fd rf = { .size = sizeof(rf) };
+
+	rf.token = token;
+	if (ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf))
+		return -errno;
+	return rf.fd;
+}
+
+/* Whether @fd holds LUOFIND_SIZE bytes of memfd_byte()s. */
+static int luo_find_intact(int fd)
+{
+	static unsigned char buf[LUOFIND_SIZE + 1];
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf));
+	if (n != LUOFIND_SIZE)
+		return 0;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] != memfd_byte(i))
+			return 0;
+	return 1;
+}
+
+static void luo_find_b(void)
+{
+	struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
+	int luo, fd;
+	ssize_t wr;
+	long fl;
+
+	luo = open("/dev/liveupdate", O_RDWR);
+	if (luo < 0) {
+		verdict(0, "luofind: cannot open /dev/liveupdate");
+		return;
+	}
+	strcpy((char *)rs.name, LUOFIND_SESSION);
+	if (ioctl(luo, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs)) {
+		say("luofind: B: no session %s (errno %d)", LUOFIND_SESSION,
+		    errno);
+		verdict(0, "luofind: session handed over");
+		return;
+	}
+
+	fd = luo_find_retrieve(rs.fd, LUOFIND_RO_TOKEN);
+	if (fd < 0) {
+		say("luofind: B: RETRIEVE_FD of the O_RDONLY memfd: errno %d",
+		    -fd);
+		verdict(0, "luofind: O_RDONLY memfd handed over");
+	} else {
+		fl = fcntl_getfl(fd);
+		lseek(fd, 0, SEEK_SET);
+		/* The contents first: the write below changes a byte. */
+		say("luofind: B: the memfd preserved O_RDONLY: contents %s",
+		    luo_find_intact(fd) ? "intact" : "differ");
+		lseek(fd, 0, SEEK_SET);
+		wr = write(fd, "x", 1);
+		say("luofind: B: the memfd preserved O_RDONLY: access mode %s, write(2) %ld",
+		    accmode_name(fl), wr < 0 ? -(long)errno : (long)wr);
+		verdict(fl >= 0 && (fl & O_ACCMODE) == O_RDONLY,
+			"luofind: O_RDONLY memfd comes back O_RDONLY");
+		verdict(wr < 0, "luofind: O_RDONLY memfd refuses write(2)");
+		close(fd);
+	}
+
+	fd = luo_find_retrieve(rs.fd, LUOFIND_EFAULT_TOKEN);
+	if (fd < 0) {
+		say("luofind: B: RETRIEVE_FD of the EFAULT memfd: errno %d",
+		    -fd);
+	} else {
+		say("luofind: B: the memfd whose PRESERVE_FD returned EFAULT is back: contents %s",
+		    luo_find_intact(fd) ? "intact" : "differ");
+		close(fd);
+	}
+	verdict(fd < 0, "luofind: memfd whose PRESERVE_FD failed not handed over");
+	fd = luo_find_retrieve(rs.fd, LUOFIND_OTHER_TOKEN);
+	say("luofind: B: RETRIEVE_FD of the second retry's token: %s %d",
+	    fd < 0 ? "errno" : "fd", fd < 0 ? -fd : fd);
+}
+
 static int do_kexec(const char *kernel, const char *initrd, const char *extra)
 {
 	static char cmdline[CMDLINE_MAX];
@@ -932,6 +1171,10 @@ static void stage_a(const char *kcase)
 	if (!strcmp(kcase, "luobugs")) {
 		luo_bugs_a(&luo);
 		if (do_kexec(next, initrd, "kstage=b kluobugs=1"))
+			return;
+	} else if (!strcmp(kcase, "luofind")) {
+		luo_find_a(&luo);
+		if (do_kexec(next, initrd, "kstage=b kluofind=1"))
 			return;
 	} else if (do_kexec(next, initrd, "kstage=b"))
 		return;
@@ -1124,6 +1367,8 @@ static void stage_b(void)
 		check_memfds(getenv("kmemfds"));
 	if (getenv("kluobugs"))
 		luo_bugs_b();
+	if (getenv("kluofind"))
+		luo_find_b();
 	say("stage B done, %d failure%s", failures, failures == 1 ? "" : "s");
 }
 
