@@ -163,6 +163,23 @@ uint64_t client_hash(const void *buf, uint64_t len);
 void client_view(struct sim_boot *b, struct kho_view *view);
 
 /**
+ * client_retrieve() - kho_retrieve_subtree() of the child a client restores
+ * @b: boot
+ * @name: the child's name
+ * @blob_phys: where the boot found the child (the first of its name)
+ * @size: set to its blob-size; 0 in a version without one
+ * @e: filled in on failure, naming the child
+ *
+ * Linux's owners ask kho_retrieve_subtree() first and give up when it
+ * fails, as for a child whose blob address or blob-size is missing or not
+ * 8 bytes (kernel/liveupdate/kexec_handover.c:1665-1676): so does a
+ * client. Only that child fails; the handover was taken.
+ * Return: 0, or the negative code (@e says why).
+ */
+int client_retrieve(struct sim_boot *b, const char *name, uint64_t blob_phys,
+		    uint64_t *size, struct sim_error *e);
+
+/**
  * client_restore_folio() - kho_restore_folio(), also telling the order
  * @b: boot
  * @phys: first byte of the folio

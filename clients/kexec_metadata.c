@@ -26,18 +26,20 @@ static int km_restore(struct sim_boot *b, struct client_state *st,
 	struct kho_metadata_info info;
 	struct kho_error err = { 0 };
 	struct kho_view view;
-	uint64_t phys, size = 0;
+	uint64_t size;
 	char release[SIM_SHOWN_LEN(KHO_KEXEC_RELEASE_LEN)];
 	char why[512];
 	int ret;
 
-	/* kho-v2 has no blob-size: the reader then wants the whole struct. */
-	if (kho_retrieve_subtree(&b->in, KHO_KEXEC_METADATA_NAME, &phys,
-				 &size) ||
-	    phys != blob_phys)
-		size = 0;
+	/* Linux ignores a child it cannot retrieve (kexec_handover.c:1736). */
+	ret = client_retrieve(b, KHO_KEXEC_METADATA_NAME, blob_phys, &size, e);
+	if (ret)
+		return ret;
 	client_view(b, &view);
-	ret = kho_metadata_read(&view, blob_phys, size, &info, &err);
+	/* kho-v2 has no blob-size: the reader then wants the whole struct. */
+	ret = kho_metadata_read(&view, blob_phys,
+				b->in.abi->size_prop ? &size : NULL, &info,
+				&err);
 	if (ret) {
 		if (!err.code)
 			err = (struct kho_error){ ret,

@@ -287,14 +287,14 @@ static int mb_restore(struct sim_boot *b, struct client_state *st,
 	struct mb_restore m = { b, st, e, blob_phys, 0, 0 };
 	struct kho_error err = { 0 };
 	struct kho_view view;
-	uint64_t phys, size = 0;
+	uint64_t size;
 	char name[MB_SHOWN_LEN];
 	char why[512];
 	int ret;
 
-	if (kho_retrieve_subtree(&b->in, KHO_MEMBLOCK_NAME, &phys, &size) ||
-	    phys != blob_phys)
-		size = 0;
+	ret = client_retrieve(b, KHO_MEMBLOCK_NAME, blob_phys, &size, e);
+	if (ret)
+		return ret;
 	client_view(b, &view);
 	ret = kho_memblock_read(&view, blob_phys, size, restore_region, &m,
 				NULL, &err);

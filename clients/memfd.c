@@ -154,13 +154,13 @@ static int memfd_restore_v1(struct sim_boot *b, struct client_state *st,
 	struct kho_memfd_v1_info info;
 	struct kho_error kerr = { 0 };
 	struct kho_view view;
-	uint64_t phys, size, hash;
+	uint64_t size, hash;
 	char buf[256];
 	int ret;
 
-	if (kho_retrieve_subtree(&b->in, "memfd", &phys, &size) ||
-	    phys != blob_phys)
-		size = 0;
+	ret = client_retrieve(b, "memfd", blob_phys, &size, e);
+	if (ret)
+		return ret;
 	client_view(b, &view);
 	ret = kho_memfd_v1_read(&view, blob_phys, size, NULL, NULL, &info,
 				&kerr);
@@ -823,7 +823,8 @@ err:
 static int memfd_restore(struct sim_boot *b, struct client_state *st,
 			 uint64_t blob_phys, struct sim_error *e)
 {
-	uint64_t phys, size;
+	uint64_t size;
+	int ret;
 
 	/*
 	 * The handover's version says which child this is (the one
@@ -831,10 +832,10 @@ static int memfd_restore(struct sim_boot *b, struct client_state *st,
 	 */
 	if (!memfd_uses_luo(b->in.abi))
 		return memfd_restore_v1(b, st, blob_phys, e);
-	if (kho_retrieve_subtree(&b->in, KHO_LUO_NAME, &phys, &size))
-		return sim_fail(e, -ENOENT, "memfd: no %s subtree to restore",
-				KHO_LUO_NAME);
-	return memfd_restore_luo(b, st, phys, size, e);
+	ret = client_retrieve(b, KHO_LUO_NAME, blob_phys, &size, e);
+	if (ret)
+		return ret;
+	return memfd_restore_luo(b, st, blob_phys, size, e);
 }
 
 static int memfd_preserve(struct sim_boot *b, struct client_state *st,

@@ -431,43 +431,59 @@ static bool blob_preserved(struct kho_in *in, uint64_t phys, uint64_t size)
 }
 
 /*
- * A blob in memory nobody kept would be read after the page allocator
- * reused it; Linux takes such a handover and reads reused memory later.
+ * One child of the root FDT, judged as its owner will read it. A blob in
+ * memory nobody kept would be read after the page allocator reused it;
+ * Linux takes such a handover and its owner reads reused memory later.
+ * Return: the sentence of the child's first problem, or NULL when sound.
+ */
+static const char *subtree_problem(const void *fdt,
+				   const struct kho_abi_version *abi, int off,
+				   kho_blob_preserved_cb preserved, void *arg,
+				   uint64_t *phys)
+{
+	uint64_t size;
+
+	if (root_fdt_subtree_phys(fdt, abi, off, phys)) {
+		*phys = KHO_ERR_NO_ADDR;
+		return "a subtree's blob address is missing or not 8 bytes";
+	}
+	if (root_fdt_subtree_size(fdt, abi, off, &size))
+		return "a subtree's blob-size is missing or not 8 bytes";
+	if (!preserved(*phys, size, arg))
+		return "a subtree's blob is not all in preserved memory";
+	/* Linux writes and returns it (kexec_handover.c:1086, :1671). */
+	if (abi->size_prop && !size)
+		return "a subtree's blob-size is 0";
+	return NULL;
+}
+
+/*
+ * Each child stands alone, as in Linux: kho_retrieve_subtree() of a broken
+ * one fails (kexec_handover.c:1665-1676) and every other still works. So a
+ * broken child is a warning naming it, not a refusal of the handover; its
+ * owner's reader then refuses the blob (kho_view_own() wants the stamp of
+ * the block it lies in).
  */
 int kho_check_subtrees(const void *fdt, const struct kho_abi_version *abi,
 		       kho_blob_preserved_cb preserved, void *arg,
-		       struct kho_error *err)
+		       struct kho_warnings *warn)
 {
-	uint64_t phys, size;
-	const char *name;
-	int off;
+	const char *what;
+	uint64_t phys;
+	int off, nr = 0;
 
-	if (KHO_WARN_ON(!fdt || !abi || !preserved))
+	if (KHO_WARN_ON(!fdt || !abi || !preserved || !warn))
 		return -EINVAL;
 	fdt_for_each_subnode(off, fdt, KHO_FDT_ROOT_OFFSET)
 	{
-		name = fdt_get_name(fdt, off, NULL);
-		if (root_fdt_subtree_phys(fdt, abi, off, &phys))
-			return kho_fail(
-				err, -EINVAL,
-				"a subtree's blob address is missing or not 8 bytes",
-				name, KHO_ERR_NO_ADDR, KHO_ERR_NO_INDEX);
-		if (root_fdt_subtree_size(fdt, abi, off, &size))
-			return kho_fail(
-				err, -EINVAL,
-				"a subtree's blob-size is missing or not 8 bytes",
-				name, phys, KHO_ERR_NO_INDEX);
-		if (abi->size_prop && !size)
-			return kho_fail(err, -EINVAL,
-					"a subtree's blob-size is 0", name,
-					phys, KHO_ERR_NO_INDEX);
-		if (!preserved(phys, size, arg))
-			return kho_fail(
-				err, -EINVAL,
-				"a subtree's blob is not all in preserved memory",
-				name, phys, KHO_ERR_NO_INDEX);
+		what = subtree_problem(fdt, abi, off, preserved, arg, &phys);
+		if (!what)
+			continue;
+		kho_warn(warn, what, fdt_get_name(fdt, off, NULL), phys,
+			 KHO_ERR_NO_INDEX);
+		nr++;
 	}
-	return 0;
+	return nr;
 }
 
 static bool in_blob_preserved(uint64_t phys, uint64_t size, void *arg)
@@ -476,14 +492,9 @@ static bool in_blob_preserved(uint64_t phys, uint64_t size, void *arg)
 }
 
 /* kho_check_subtrees() over the stamps the walk left; run after it. */
-static int check_subtrees(struct kho_in *in)
+static void check_subtrees(struct kho_in *in)
 {
-	int ret = kho_check_subtrees(in->fdt, in->abi, in_blob_preserved, in,
-				     &in->err);
-
-	if (ret)
-		in->revive = false;
-	return ret;
+	kho_check_subtrees(in->fdt, in->abi, in_blob_preserved, in, &in->warn);
 }
 
 struct reserve_arg {
@@ -614,10 +625,10 @@ static int v1_memory_init(struct kho_in *in, struct kho_tree_check *chk,
 		ram_pages += (chk->ram[i].end - chk->ram[i].start) >>
 			     in->geo.page_shift;
 	ret = v1_pass(in, ram_pages, stamp_block, in);
-	if (!ret)
-		ret = check_subtrees(in);
-	if (!ret)
+	if (!ret) {
+		check_subtrees(in);
 		ret = v1_pass(in, ram_pages, reserve_block, r);
+	}
 	if (!ret) {
 		walk_done(in);
 		return 0;
@@ -665,10 +676,10 @@ int kho_memory_init(struct kho_in *in, struct kho_tree_check *chk,
 	 * which may know holes @chk->ram does not.
 	 */
 	ret = kho_radix_walk(&in->tree, stamp_block, in);
-	if (!ret)
-		ret = check_subtrees(in);
-	if (!ret)
+	if (!ret) {
+		check_subtrees(in);
 		ret = kho_radix_walk_ranges(&in->tree, reserve_range, &r);
+	}
 	if (!ret) {
 		walk_done(in);
 		return 0;

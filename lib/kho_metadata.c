@@ -10,8 +10,9 @@
 /* Bytes the kernel needs before it looks at the version. */
 #define KHO_METADATA_VERSION_LEN sizeof(uint32_t)
 
-int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
-		      struct kho_metadata_info *info, struct kho_error *err)
+int kho_metadata_read(const struct kho_view *view, uint64_t phys,
+		      const uint64_t *size, struct kho_metadata_info *info,
+		      struct kho_error *err)
 {
 	const struct kho_kexec_metadata *md;
 	struct kho_metadata_info tmp;
@@ -24,7 +25,7 @@ int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 	if (!info)
 		info = &tmp;
 	kho_memset(info, 0, sizeof(*info));
-	if (size && size < KHO_METADATA_VERSION_LEN)
+	if (size && *size < KHO_METADATA_VERSION_LEN)
 		return kho_fail(err, -EINVAL,
 				"the kexec-metadata blob is smaller than its "
 				"4-byte version",
@@ -40,7 +41,7 @@ int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
 		return kho_fail(err, -EINVAL,
 				"kexec-metadata has a version other than 1",
 				"version", phys, KHO_ERR_NO_INDEX);
-	if (size && size < sizeof(*md))
+	if (size && *size < sizeof(*md))
 		return kho_fail(err, -EINVAL,
 				"the kexec-metadata blob is smaller than the "
 				"73 bytes of version 1",

@@ -39,8 +39,7 @@
 #define SIM_KERNEL_SIZE (8ULL << 20)
 /*
  * How a refusal of kho_memory_init()'s walk proper begins (the tree check
- * before it says what is wrong with the tree and has no prefix); kho
- * inspect refuses a subtree's blob in the same words.
+ * before it says what is wrong with the tree and has no prefix).
  */
 #define SIM_WALK_REFUSED "tree walk: "
 /* Firmware owns the first MiB, as on x86. */

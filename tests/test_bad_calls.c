@@ -111,7 +111,8 @@ static void test_view_bad_page_shift(void **state)
 					  &err));
 		REFUSED(kho_memfd_v1_read(&view, 0x1000, 4096, NULL, NULL, NULL,
 					  &err));
-		REFUSED(kho_metadata_read(&view, 0x1000, 4096, NULL, &err));
+		REFUSED(kho_metadata_read(&view, 0x1000, &(uint64_t){ 4096 },
+					  NULL, &err));
 		REFUSED(kho_test_read(&view, 0x1000, 4096, NULL, NULL, NULL,
 				      &err));
 		REFUSED(kho_test_verify(&view, 0x1000, 4096, KHO_CSUM_X86_64,

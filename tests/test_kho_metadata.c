@@ -23,6 +23,8 @@
 #include "lib/kho_env.h"
 
 #define BLOB (FLAT_BASE + 0x100)
+/* A blob-size, as kho_metadata_read() takes it (NULL: the version has none). */
+#define SIZE(n) (&(const uint64_t){ (n) })
 
 static void put_blob(struct flat *f, uint32_t version, const char *release,
 		     uint32_t count)
@@ -44,7 +46,7 @@ static void test_read_good(void **state)
 	struct kho_metadata_info info;
 
 	put_blob(f, 1, "7.3.4", 3);
-	assert_int_equal(kho_metadata_read(&v, BLOB, 73, &info, NULL), 0);
+	assert_int_equal(kho_metadata_read(&v, BLOB, SIZE(73), &info, NULL), 0);
 	assert_int_equal(info.version, 1);
 	assert_string_equal(info.previous_release, "7.3.4");
 	assert_true(info.release_terminated);
@@ -53,9 +55,10 @@ static void test_read_good(void **state)
 	assert_int_equal(f->own_len, 73);
 	assert_string_equal(f->own_what, "kexec-metadata");
 	/* kho-v2: no blob-size, the whole struct is read. */
-	assert_int_equal(kho_metadata_read(&v, BLOB, 0, NULL, NULL), 0);
+	assert_int_equal(kho_metadata_read(&v, BLOB, NULL, NULL, NULL), 0);
 	/* A larger blob-size is fine: the kernel only needs 73. */
-	assert_int_equal(kho_metadata_read(&v, BLOB, 4096, &info, NULL), 0);
+	assert_int_equal(kho_metadata_read(&v, BLOB, SIZE(4096), &info, NULL),
+			 0);
 	free(f);
 }
 
@@ -67,32 +70,39 @@ static void test_read_refused(void **state)
 	struct kho_error err;
 
 	put_blob(f, 1, "7.3.4", 1);
-	/* blob-size below the version: kexec_handover.c:1743 */
-	assert_int_equal(kho_metadata_read(&v, BLOB, 3, &info, &err), -EINVAL);
+	/* blob-size below the version: kexec_handover.c:1743; 0 too */
+	assert_int_equal(kho_metadata_read(&v, BLOB, SIZE(0), &info, &err),
+			 -EINVAL);
+	assert_string_equal(err.property, "blob-size");
+	assert_int_equal(kho_metadata_read(&v, BLOB, SIZE(3), &info, &err),
+			 -EINVAL);
 	assert_string_equal(err.property, "blob-size");
 	assert_int_equal(err.phys, BLOB);
 	/* below 73 with version 1: kexec_handover.c:1757 */
-	assert_int_equal(kho_metadata_read(&v, BLOB, 72, &info, &err), -EINVAL);
+	assert_int_equal(kho_metadata_read(&v, BLOB, SIZE(72), &info, &err),
+			 -EINVAL);
 	assert_string_equal(err.property, "blob-size");
 	assert_int_equal(info.version, 1);
 	/* another version: kexec_handover.c:1751 */
 	put_blob(f, 2, "7.3.4", 1);
-	assert_int_equal(kho_metadata_read(&v, BLOB, 73, &info, &err), -EINVAL);
+	assert_int_equal(kho_metadata_read(&v, BLOB, SIZE(73), &info, &err),
+			 -EINVAL);
 	assert_string_equal(err.property, "version");
 	assert_int_equal(info.version, 2);
 	/* not mapped: past the end, and straddling it */
-	assert_int_equal(
-		kho_metadata_read(&v, FLAT_BASE + FLAT_LEN, 73, NULL, &err),
-		-EFAULT);
+	assert_int_equal(kho_metadata_read(&v, FLAT_BASE + FLAT_LEN, SIZE(73),
+					   NULL, &err),
+			 -EFAULT);
 	assert_int_equal(err.phys, FLAT_BASE + FLAT_LEN);
 	put_blob(f, 1, "x", 1);
 	memcpy(f->mem + FLAT_LEN - 4, f->mem + (BLOB - FLAT_BASE), 4);
-	assert_int_equal(
-		kho_metadata_read(&v, FLAT_BASE + FLAT_LEN - 4, 73, NULL, &err),
-		-EFAULT);
+	assert_int_equal(kho_metadata_read(&v, FLAT_BASE + FLAT_LEN - 4,
+					   SIZE(73), NULL, &err),
+			 -EFAULT);
 	/* own() refusing: its return comes back, and the blob is named */
 	f->own_ret = -EPERM;
-	assert_int_equal(kho_metadata_read(&v, BLOB, 73, NULL, &err), -EPERM);
+	assert_int_equal(kho_metadata_read(&v, BLOB, SIZE(73), NULL, &err),
+			 -EPERM);
 	assert_string_equal(err.what,
 			    "the kexec-metadata blob is not preserved memory");
 	assert_int_equal(err.phys, BLOB);
@@ -110,7 +120,7 @@ static void test_read_unterminated(void **state)
 	memset(rel, 'r', KHO_KEXEC_RELEASE_LEN);
 	rel[KHO_KEXEC_RELEASE_LEN] = '\0';
 	put_blob(f, 1, rel, 9);
-	assert_int_equal(kho_metadata_read(&v, BLOB, 73, &info, NULL), 0);
+	assert_int_equal(kho_metadata_read(&v, BLOB, SIZE(73), &info, NULL), 0);
 	assert_false(info.release_terminated);
 	assert_int_equal(strlen(info.previous_release),
 			 KHO_KEXEC_RELEASE_LEN - 1);
@@ -171,12 +181,14 @@ static void test_preserve(void **state)
 	assert_int_equal(got, phys);
 	assert_int_equal(size, 73);
 	kho_in_view(&in, &v);
-	assert_int_equal(kho_metadata_read(&v, got, size, &info, NULL), 0);
+	assert_int_equal(kho_metadata_read(&v, got, SIZE(size), &info, NULL),
+			 0);
 	assert_string_equal(info.previous_release, "7.3.4-libkho");
 	assert_int_equal(info.kexec_count, 5);
 	/* kernel B's view owns only preserved memory: one byte on is not. */
 	assert_int_not_equal(
-		kho_metadata_read(&v, got + e->page_size, 73, NULL, NULL), 0);
+		kho_metadata_read(&v, got + e->page_size, SIZE(73), NULL, NULL),
+		0);
 	kho_in_destroy(&in);
 	kho_out_destroy(&out);
 	kho_env_free(e, array, 0);

@@ -230,8 +230,8 @@ struct kho_in {
  * on failure nothing stays allocated.
  */
 int kho_out_init(struct kho_out *out, const struct kho_geometry *geo,
-		 const struct kho_env_ops *ops, const struct kho_scratch *scratch,
-		 unsigned int nr_scratch);
+		 const struct kho_env_ops *ops,
+		 const struct kho_scratch *scratch, unsigned int nr_scratch);
 
 /**
  * kho_out_init_abi() - kho_out_init() writing a chosen ABI version
@@ -288,7 +288,8 @@ int kho_preserve_folio(struct kho_out *out, uint64_t phys, unsigned int order);
  * Context: takes the tree lock; may free tree nodes left empty.
  * Return: 0, -ENOENT (not preserved so), -EINVAL, -ERANGE.
  */
-int kho_unpreserve_folio(struct kho_out *out, uint64_t phys, unsigned int order);
+int kho_unpreserve_folio(struct kho_out *out, uint64_t phys,
+			 unsigned int order);
 
 /**
  * kho_preserve_pages() - preserve a run of order-0 pages across kexec
@@ -479,27 +480,30 @@ int kho_check_scratch(const struct kho_geometry *geo,
 typedef bool (*kho_blob_preserved_cb)(uint64_t phys, uint64_t size, void *arg);
 
 /**
- * kho_check_subtrees() - judge the subtrees a root FDT names
+ * kho_check_subtrees() - judge each subtree a root FDT names
  * @fdt: the root FDT, checked (kho_populate() accepted it, or the caller
  *	ran fdt_check_full() on it)
  * @abi: its version
  * @preserved: is [phys, phys + size) all preserved memory? A size of 0
  *	asks for the first byte (a version without blob-size)
  * @arg: passed to @preserved
- * @err: what is wrong and where (the subtree's name, the blob's address),
- *	or NULL
+ * @warn: one warning for each child with a problem: the first of a blob
+ *	address or (from kho-v3 on) a blob-size missing or not 8 bytes, a
+ *	blob not all in preserved memory, a blob-size of 0; @property names
+ *	the child, @phys the blob (KHO_ERR_NO_ADDR when it has none)
  *
- * Each subtree's blob address (and size, from kho-v3 on) must be 8 bytes,
- * the size not 0, and the blob all in preserved memory; the words are
- * kho_memory_init()'s, which runs this after its walk. For a reader with
- * its own map of the preserved ranges (kho inspect) to give the same
- * verdict.
+ * A child stands alone, as in Linux: kernel B takes the handover and only
+ * the broken child's owner fails (kho_retrieve_subtree() refuses a missing
+ * address or size; a reader refuses a blob outside the preserved block it
+ * starts). kho_memory_init() runs this after its walk, into in->warn; a
+ * reader with its own map of the preserved ranges (kho inspect) gets the
+ * same words.
  * Context: any; does not allocate.
- * Return: 0, or -EINVAL (@err filled in).
+ * Return: how many children have a problem, or -EINVAL (a NULL argument).
  */
 int kho_check_subtrees(const void *fdt, const struct kho_abi_version *abi,
 		       kho_blob_preserved_cb preserved, void *arg,
-		       struct kho_error *err);
+		       struct kho_warnings *warn);
 
 /* Called per coalesced range [start, end) to reserve; non-zero fails. */
 typedef int (*kho_reserve_cb)(uint64_t start, uint64_t end, void *arg);
@@ -526,11 +530,12 @@ typedef int (*kho_reserve_cb)(uint64_t start, uint64_t end, void *arg);
  * walked: it must lie in RAM (the memmap, which may be finer than
  * @chk->ram), clear of scratch, and not share its first page with another
  * block; its first page's private gets union kho_page_info { order,
- * KHO_PAGE_MAGIC }. Then every subtree's preserved-data is checked (8
- * bytes, inside a preserved block) and the ranges are reserved. Last, the
- * root FDT's block (kernel A preserves it; this side reads it for as long
- * as the handover lives) is taken as a folio, so that no restore hands it
- * out: Linux's kernel B leaves it a preserved block anyone may name.
+ * KHO_PAGE_MAGIC }. Then every subtree is judged (kho_check_subtrees(): a
+ * broken child is a warning in in->warn, not a refusal) and the ranges are
+ * reserved. Last, the root FDT's block (kernel A preserves it; this side
+ * reads it for as long as the handover lives) is taken as a folio, so that
+ * no restore hands it out: Linux's kernel B leaves it a preserved block
+ * anyone may name.
  * Call it before the page allocator takes free memory.
  * Context: early boot; does not allocate; holds the tree lock while
  * checking and while walking.
@@ -575,8 +580,7 @@ struct kho_page *kho_restore_pages(struct kho_in *in, uint64_t phys,
 				   uint64_t nr_pages);
 
 /* Called per restored block of a vmalloc area, in order; non-zero stops. */
-typedef int (*kho_vmalloc_map_cb)(uint64_t phys, unsigned int order,
-				  void *arg);
+typedef int (*kho_vmalloc_map_cb)(uint64_t phys, unsigned int order, void *arg);
 
 /**
  * kho_restore_vmalloc() - take back an area preserved with
@@ -623,13 +627,13 @@ int kho_restore_free(struct kho_in *in, void *mem);
  *	version without one (kho-v1, kho-v2), 0 (unknown)
  *
  * As the kernel, a version that has blob-size requires it (8 bytes) even
- * when @size is NULL. After kho_memory_init(), the blob must also lie in
- * preserved memory, all @size bytes of it (one page when the size is not
- * known).
+ * when @size is NULL, and nothing else is checked here: a blob not all in
+ * preserved memory or a blob-size of 0 is found as Linux finds it, and
+ * kho_memory_init() has warned of it (in->warn, naming the child); the
+ * blob's reader then refuses memory that no preserved block starts.
  * Context: any, after kho_populate().
  * Return: 0, -ENOENT (no such subtree, or no handover accepted), -EINVAL
- * (preserved-data or blob-size missing or not 8 bytes, blob-size 0, or the
- * blob not in preserved memory; in->err says which).
+ * (preserved-data or blob-size missing or not 8 bytes).
  */
 int kho_retrieve_subtree(struct kho_in *in, const char *name, uint64_t *phys,
 			 uint64_t *size);

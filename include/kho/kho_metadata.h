@@ -57,8 +57,9 @@ struct kho_metadata_info {
  * kho_metadata_read() - check a kexec-metadata blob and read it
  * @view: memory of the handover
  * @phys: the blob (the subtree's address)
- * @size: the subtree's blob-size, or 0 when the handover has none
- *	(kho-v2): the whole 73-byte struct must then be mapped
+ * @size: the subtree's blob-size, or NULL when the handover has none
+ *	(kho-v2): the whole 73-byte struct must then be mapped. A blob-size
+ *	of 0 is one: Linux writes it and its reader finds it too small
  * @info: filled in (as far as the blob could be read); may be NULL
  * @err: filled in on failure: what, property, physical address; may be NULL
  *
@@ -73,8 +74,9 @@ struct kho_metadata_info {
  * version other than 1: property "version", @info->version says which);
  * -EFAULT (not mapped); or own()'s non-zero return.
  */
-int kho_metadata_read(const struct kho_view *view, uint64_t phys, uint64_t size,
-		      struct kho_metadata_info *info, struct kho_error *err);
+int kho_metadata_read(const struct kho_view *view, uint64_t phys,
+		      const uint64_t *size, struct kho_metadata_info *info,
+		      struct kho_error *err);
 
 /**
  * kho_metadata_preserve() - hand kexec-metadata over, as kernel A does

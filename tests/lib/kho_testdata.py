@@ -386,6 +386,24 @@ def cmd_blob_size(args):
     die("no 8-byte blob-size in subtree %s of %s" % (subtree, d))
 
 
+def cmd_prop_len(args):
+    """Set the length of the pending handover's SUBTREE property PROP, an
+    8-byte one, to LEN (5 to 8: the value keeps its 8 aligned bytes, so
+    the FDT stays sound and only the property is broken)."""
+    d, subtree, prop, ln = args[0], args[1], args[2], int(args[3], 0)
+    if not 5 <= ln <= 8:
+        die("prop-len: LEN must be 5 to 8, not %d" % ln)
+    with open(os.path.join(d, "handover"), "rb") as f:
+        fdt_addr, fdt_size, _, _ = struct.unpack(NATIVE + "QQQQ", f.read(32))
+    blob = machine_read(d, fdt_addr, fdt_size)
+    for path, name, pos, old in fdt_props(blob):
+        if name == prop and path[1:] == [subtree] and old == 8:
+            # FDT_PROP, then len and nameoff, big-endian, before the value.
+            machine_write(d, fdt_addr + pos - 8, struct.pack(">I", ln))
+            return
+    die("no 8-byte %s in subtree %s of %s" % (prop, subtree, d))
+
+
 def cmd_luo_flb(args):
     """Append an FLB entry (luo_flb_ser: name[48], data, count) to the
     pending handover's LUO FLB region (header {pgcnt, count})."""
@@ -969,6 +987,7 @@ def main():
         "handover": cmd_handover,
         "blob-move": cmd_blob_move,
         "blob-size": cmd_blob_size,
+        "prop-len": cmd_prop_len,
         "luo-flb": cmd_luo_flb,
         "luo-many": cmd_luo_many,
         "blob-prop": cmd_blob_prop,

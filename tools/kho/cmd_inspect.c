@@ -248,7 +248,7 @@ static void print_text(FILE *out, struct inspect *in)
 		!in->valid  ? in->reason :
 		in->warn.nr ? "accepted, with the warnings above" :
 			      "accepted: every check passed");
-	/* A map read whole is shown even when a subtree's blob refused it. */
+	/* A map read whole is shown, whatever the verdict. */
 	if (!in->map_read)
 		return;
 	memcpy(st.blocks, in->blocks, sizeof(st.blocks));

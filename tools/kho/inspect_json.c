@@ -413,7 +413,7 @@ int inspect_print_json(struct inspect *in, FILE *out, bool blocks)
 	add(root, "subtrees", a);
 	if (in->unread_subtrees)
 		add(root, "subtrees_not_read", u64(in->unread_subtrees));
-	/* A map read whole is reported even when a subtree's blob refused it. */
+	/* A map read whole is reported, whatever the verdict. */
 	if (in->map_read)
 		add_results(root, in);
 	if (in->map_read && blocks)

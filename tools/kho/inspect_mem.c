@@ -708,12 +708,19 @@ static uint64_t blob_size(const struct inspect_subtree *s)
 	return s->has_blob_size ? s->blob_size : 0;
 }
 
+/* The same for a decoder that tells none from 0: NULL when none. */
+static const uint64_t *blob_size_ptr(const struct inspect_subtree *s)
+{
+	return s->has_blob_size ? &s->blob_size : NULL;
+}
+
 static void decode_kexec_metadata(struct inspect *in, struct inspect_subtree *s)
 {
 	struct kho_error err = { 0 };
 	int ret;
 
-	ret = kho_metadata_read(&in->view, s->phys, blob_size(s), &s->km, &err);
+	ret = kho_metadata_read(&in->view, s->phys, blob_size_ptr(s), &s->km,
+				&err);
 	sim_clean_str(s->release, sizeof(s->release), s->km.previous_release,
 		      sizeof(s->km.previous_release));
 	if (!ret || s->km.version)
@@ -1246,25 +1253,15 @@ static bool blob_in_ranges(uint64_t phys, uint64_t size, void *arg)
 }
 
 /*
- * Kernel B's last check before it reserves anything: every subtree's blob
+ * Kernel B's last check before it reserves anything: each subtree's blob
  * named soundly and in preserved memory, judged by the library over the
- * ranges the walk found. After read_subtrees(), so that the report still
- * says which blob is preserved.
+ * ranges the walk found. A broken child is a warning, as there: only its
+ * owner fails. After read_subtrees(), so that the report still says which
+ * blob is preserved.
  */
 static void check_blobs(struct inspect *in)
 {
-	char what[sizeof(in->reason) - 16];
-	struct kho_error err;
-	int ret;
-
-	ret = kho_check_subtrees(in->fdt, in->abi, blob_in_ranges, in, &err);
-	if (!ret)
-		return;
-	/* kho boot's words: the check ends kho_memory_init()'s walk. */
-	kho_error_format(&err, what, sizeof(what));
-	snprintf(in->reason, sizeof(in->reason), SIM_WALK_REFUSED "%s", what);
-	in->code = ret;
-	in->valid = false;
+	kho_check_subtrees(in->fdt, in->abi, blob_in_ranges, in, &in->warn);
 }
 
 /* ---- reading it all ------------------------------------------------------------ */

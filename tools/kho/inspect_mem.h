@@ -240,8 +240,8 @@ struct inspect_subtree {
  * @unchecked: a limit of inspect (more RAM than it checks) stopped it
  *	before a verdict on the handover: @reason says which
  * @map_read: the memory map was read whole: each subtree's @preserved is
- *	known, and every report shows the map (the subtree check may still
- *	refuse the handover)
+ *	known, and every report shows the map (a later failed read of the
+ *	source may still refuse the handover)
  * @code: negative errno of the first failure, or 0
  * @reason: the verdict's sentence
  * @blocks: preserved blocks per order

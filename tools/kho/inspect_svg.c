@@ -803,10 +803,14 @@ static int write_svg(struct svg *s, struct svg *whole, FILE *f)
 	fprintf(f, "</text>\n");
 	if (in->valid)
 		snprintf(title, sizeof(title),
-			 "kho-v%d handover accepted: %" PRIu64 " blocks, %s "
+			 "kho-v%d handover accepted%s: %" PRIu64 " blocks, %s "
 			 "preserved in %" PRIu64
 			 " ranges; map %s; colour by %s",
-			 in->version, in->nr_blocks,
+			 in->version,
+			 in->warn.nr ?
+				 " with warnings (kho inspect says which)" :
+				 "",
+			 in->nr_blocks,
 			 fmt_bytes(in->preserved_bytes, b1, sizeof(b1)),
 			 in->nr_ranges,
 			 fmt_bytes(in->meta_bytes, b2, sizeof(b2)),
