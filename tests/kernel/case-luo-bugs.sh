@@ -27,10 +27,6 @@
 . "$(dirname "$0")/lib.sh"
 [ "$page_size" = 4096 ] ||
 	skip "51 sessions fill a block of 4 KiB pages only; this kernel's pages are $page_k"
-case $arch in
-x86_64) early="earlyprintk=serial,$console,115200" ;;
-*) early=earlycon ;;
-esac
 pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
 "$scripts/initrd.sh" "$arch" "$pdir" "$out/patched"
 bad=

@@ -17,10 +17,6 @@
 # 7.3.4 must show bugs 1 and 2 exactly as described; anything else fails.
 # In CI on x86_64; it also passes on arm64, arm64-16k and arm64-64k.
 . "$(dirname "$0")/lib.sh"
-case $arch in
-x86_64) early="earlyprintk=serial,$console,115200" ;;
-*) early=earlycon ;;
-esac
 log=$out/serial.log
 rc=0
 qemu "$kdir/image" "$kwork/initrd-a.cpio" \

@@ -77,12 +77,7 @@ stamp() {
 }
 
 # Kernel B's log must reach the serial port as it is printed, not when
-# the console registers: x86's earlyprintk, arm64's earlycon (the PL011
-# that QEMU's device tree names in /chosen/stdout-path).
-case $arch in
-x86_64) early="earlyprintk=serial,$console,115200" ;;
-arm64) early=earlycon ;;
-esac
+# the console registers: lib.sh's $early.
 
 bad=
 printf 'pages\tkernel\tretrieve_s\tadjacent\n' >"$res"

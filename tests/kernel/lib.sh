@@ -39,6 +39,13 @@ arm64-64k)
 *) echo "$case_name: unknown architecture '$arch'" >&2; exit 2 ;;
 esac
 page_size=$((${page_k%K} * 1024))
+# Kernel messages on the serial port as they are printed, before the
+# console registers: x86's earlyprintk, arm64's earlycon (the PL011 that
+# QEMU's device tree names in /chosen/stdout-path).
+case $base_arch in
+x86_64) early="earlyprintk=serial,$console,115200" ;;
+*) early=earlycon ;;
+esac
 QEMU_MEM=${QEMU_MEM:-$mem}
 export QEMU_MEM
 # The kernel build (cached) and this architecture's initrds.
