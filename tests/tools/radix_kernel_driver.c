@@ -24,7 +24,12 @@
  *              sets at the same index, and every leaf is byte for byte
  *              the kernel's; an entry only the kernel sets leads to keys
  *              of none (the kernel keeps emptied nodes, libkho frees
- *              them).
+ *              them);
+ *   validated  in a second sequence whose blocks stay below
+ *              BOUNDED_RAM: kho_radix_validate(), kernel B's check of a
+ *              handed-over tree, takes the kernel's tree (emptied nodes
+ *              and all) with RAM = [0, BOUNDED_RAM) and its node pages,
+ *              and counts its nodes and the model's ranges.
  *
  * Every add of a new block is also tried first with its k-th page
  * allocation failing (k from 1 to the nodes it needs, on each side its
@@ -41,6 +46,7 @@
 #include <string.h>
 
 #include <kho/radix.h>
+#include <kho/validate.h>
 
 #include "lib/model.h"
 #include "radix_kernel.h"
@@ -49,6 +55,9 @@
 #define CHECK_EVERY 2500
 #define NR_CLUSTERS 4
 #define MAX_ORDER_TRIED 24
+/* The second sequence: blocks below 64 GiB, of order 8 at most. */
+#define BOUNDED_RAM (1ULL << 36)
+#define BOUNDED_MAX_ORDER 8
 
 static unsigned long failures;
 
@@ -63,6 +72,7 @@ static unsigned long failures;
 
 static unsigned int shift;
 static uint64_t page_size;
+static bool bounded;
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
 static uint64_t rnd(void)
@@ -125,6 +135,7 @@ struct keys {
 	uint64_t *k;
 	size_t n, cap;
 	uint64_t nodes;
+	struct keys *node_list; /* the nodes' addresses too, when set */
 };
 
 static void keys_push(struct keys *ks, uint64_t key)
@@ -146,8 +157,11 @@ static int kernel_leaf(unsigned long key, void *data)
 
 static int kernel_node(uint64_t phys, void *data)
 {
-	(void)phys;
-	((struct keys *)data)->nodes++;
+	struct keys *ks = data;
+
+	ks->nodes++;
+	if (ks->node_list)
+		keys_push(ks->node_list, phys);
 	return 0;
 }
 
@@ -265,9 +279,67 @@ static void compare_nodes(const uint64_t *k, const uint64_t *l,
 	}
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * kho_radix_validate() of the kernel's tree @att, which holds @nodes
+ * (addresses, sorted here): RAM is [0, BOUNDED_RAM) and the node pages.
+ */
+static void validate_kernel_tree(struct pair *p, struct kho_radix_tree *att,
+				 struct keys *nodes, size_t nr_ranges,
+				 const char *when)
+{
+	struct kho_mem_region *ram = calloc(nodes->n + 1, sizeof(*ram));
+	struct kho_tree_check chk = { 0 };
+	unsigned int nr = 1;
+	int ret;
+
+	if (!ram)
+		abort();
+	qsort(nodes->k, nodes->n, sizeof(*nodes->k), cmp_u64);
+	ram[0].end = BOUNDED_RAM;
+	for (size_t i = 0; i < nodes->n; i++) {
+		if (nodes->k[i] < BOUNDED_RAM)
+			FAIL("%s: a kernel node at %#" PRIx64
+			     " lies in the blocks' RAM",
+			     when, nodes->k[i]);
+		if (ram[nr - 1].end == nodes->k[i]) {
+			ram[nr - 1].end += page_size;
+			continue;
+		}
+		ram[nr].start = nodes->k[i];
+		ram[nr++].end = nodes->k[i] + page_size;
+	}
+	chk.ram = ram;
+	chk.nr_ram = nr;
+	chk.seen = calloc(kho_tree_check_words(ram, nr, shift) + 1,
+			  sizeof(uint64_t));
+	if (!chk.seen)
+		abort();
+	ret = kho_radix_validate(att, &chk);
+	if (ret)
+		FAIL("%s: kho_radix_validate() refuses the kernel's tree: %d, "
+		     "%s",
+		     when, ret, chk.err.what ? chk.err.what : "?");
+	else if (chk.nr_nodes != nodes->n || chk.nr_ranges != nr_ranges)
+		FAIL("%s: kho_radix_validate() counts %" PRIu64
+		     " nodes and %" PRIu64 " ranges, the kernel's tree has "
+		     "%zu and the model %zu",
+		     when, chk.nr_nodes, chk.nr_ranges, nodes->n, nr_ranges);
+	free(chk.seen);
+	free(ram);
+	(void)p;
+}
+
 static void check(struct pair *p, const char *when)
 {
 	struct keys kk = { 0 }, lk = { 0 }, mk = { 0 }, kl = { 0 }, la = { 0 };
+	struct keys knodes = { 0 };
 	struct kho_radix_walk_cb cb = { .leaf = lk_leaf, .node = lk_node };
 	struct kho_radix_tree att;
 	struct kernel_tree *cross;
@@ -278,6 +350,7 @@ static void check(struct pair *p, const char *when)
 	int ret;
 
 	/* keys */
+	kk.node_list = &knodes;
 	if (kernel_walk(p->kt, kernel_leaf, kernel_node, &kk))
 		FAIL("%s: the kernel's walk failed", when);
 	if (kho_radix_walk_tree(&p->lt, &cb, &lk))
@@ -334,6 +407,8 @@ static void check(struct pair *p, const char *when)
 			FAIL("%s: libkho's ranges of the kernel's tree are not "
 			     "the model's %zu",
 			     when, rc.n);
+		if (bounded)
+			validate_kernel_tree(p, &att, &knodes, rc.n, when);
 		free(ranges);
 		kho_radix_destroy(&att);
 	}
@@ -350,6 +425,7 @@ static void check(struct pair *p, const char *when)
 	free(mk.k);
 	free(kl.k);
 	free(la.k);
+	free(knodes.k);
 }
 
 /* ---- the sequence -------------------------------------------------------- */
@@ -366,6 +442,10 @@ static void pick(const uint64_t *cluster, uint64_t *phys, unsigned int *order)
 		pfn = cluster[rnd() % NR_CLUSTERS] + rnd() % (1ULL << 18);
 	else
 		pfn = rnd() >> shift;
+	if (bounded) {
+		o %= BOUNDED_MAX_ORDER + 1;
+		pfn = cluster[rnd() % 2] + rnd() % (1ULL << 18);
+	}
 	pfn &= ~((1ULL << o) - 1);
 	*phys = pfn << shift;
 	*order = o;
@@ -506,10 +586,11 @@ static int run(void)
 	if (lk_live_pages != 1)
 		FAIL("drained: libkho holds %" PRIu64 " pages, not its root",
 		     lk_live_pages);
-	printf("page shift %u: %" PRIu64 " adds (%" PRIu64
+	printf("page shift %u%s: %" PRIu64 " adds (%" PRIu64
 	       " refusals for memory before), %" PRIu64 " adds again, %" PRIu64
 	       " deletes; the kernel's tree %lu pages at the end\n",
-	       shift, adds, enomem, dups, dels, kshim_live_pages);
+	       shift, bounded ? ", below 64 GiB, validated" : "", adds, enomem,
+	       dups, dels, kshim_live_pages);
 	kernel_tree_free(p.kt);
 	kho_radix_destroy(&p.lt);
 	model_free(&p.m);
@@ -523,6 +604,9 @@ int main(void)
 	shift = kernel_page_shift();
 	page_size = 1ULL << shift;
 	ret = run();
+	bounded = true;
+	if (!ret)
+		ret = run();
 	if (ret)
 		return ret;
 	if (failures)
