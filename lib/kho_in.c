@@ -825,17 +825,22 @@ struct kho_page *kho_restore_pages(struct kho_in *in, uint64_t phys,
 	if (end < start)
 		return NULL;
 	/*
-	 * The split kho_preserve_pages() made. Look at every block first, so
-	 * that a range with one block missing restores nothing (the kernel
-	 * restores the blocks before the missing one and leaves them).
+	 * The blocks as stamped, which must tile the range exactly. Not the
+	 * split recomputed: Linux's kho_preserve_pages() splits smaller where
+	 * a NUMA node ends (kexec_handover.c:1192-1193), and its kernel B,
+	 * stepping by min(ctz, ilog2) (:576-582), then leaves the smaller
+	 * blocks past the first unrestored. Every block is looked at first, so
+	 * that a range with one block missing restores nothing (Linux's keeps
+	 * the blocks before the missing one).
 	 */
 	for (pfn = start; pfn < end; pfn += 1ULL << order) {
-		order = kho_range_block_order(pfn, end);
-		if (!in_block_stamped(in, pfn, order))
+		if (!stamped_order(in, pfn, &order) ||
+		    end - pfn < 1ULL << order ||
+		    !in_block_stamped(in, pfn, order))
 			return NULL;
 	}
 	for (pfn = start; pfn < end; pfn += 1ULL << order) {
-		order = kho_range_block_order(pfn, end);
+		stamped_order(in, pfn, &order);
 		in_restore_block(in, pfn, order, false);
 	}
 	return pfn_page(in, start);

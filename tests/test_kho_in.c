@@ -316,6 +316,58 @@ static void round_trip(unsigned int page_shift)
 	machine_free(&m);
 }
 
+/*
+ * A run kernel A preserved in blocks smaller than its split, as Linux's
+ * kho_preserve_pages() leaves one that crosses a NUMA node boundary
+ * (kexec_handover.c:1192-1193): eight pages as orders 2, 1 and 1. Restored
+ * whole, by the stamps (Linux's kernel B would take the first four pages
+ * only). The same run with its last block missing, or asked one page
+ * short, restores nothing.
+ */
+static void test_restore_pages_node_split(void **state)
+{
+	struct ranges r = { .fail_at = -1 };
+	struct machine m;
+	struct kho_page *head;
+	uint64_t page, run, gap, i;
+
+	kernel_a(&m, 12);
+	page = m.e->page_size;
+	run = kho_env_phys(m.e, kho_env_alloc(m.e, 3));
+	gap = kho_env_phys(m.e, kho_env_alloc(m.e, 3));
+	for (i = 0; i < 2; i++) {
+		uint64_t at = i ? gap : run;
+
+		assert_int_equal(kho_preserve_folio(&m.out, at, 2), 0);
+		assert_int_equal(kho_preserve_folio(&m.out, at + 4 * page, 1),
+				 0);
+	}
+	assert_int_equal(kho_preserve_folio(&m.out, run + 6 * page, 1), 0);
+	kexec(&m);
+	assert_int_equal(populate(&m), 0);
+	assert_int_equal(kho_memory_init(&m.in, kho_env_check(m.e),
+					 collect_range, &r), 0);
+
+	assert_null(kho_restore_pages(&m.in, gap, 8));
+	assert_null(kho_restore_pages(&m.in, run, 7));
+	assert_null(kho_restore_pages(&m.in, run + page, 7));
+	assert_stamp(&m, gap, 2);
+	assert_stamp(&m, gap + 4 * page, 1);
+	assert_stamp(&m, run, 2);
+	head = kho_restore_pages(&m.in, run, 8);
+	assert_ptr_equal(head, kho_env_page(m.e, run));
+	for (i = 0; i < 8; i++) {
+		struct kho_page *p = kho_env_page(m.e, run + i * page);
+
+		assert_int_equal(p->refcount, 1);
+		assert_int_equal(p->private, 0);
+	}
+	assert_null(kho_restore_pages(&m.in, run, 8));
+	/* What the refused call looked at is still there to take. */
+	assert_non_null(kho_restore_pages(&m.in, gap, 6));
+	machine_free(&m);
+}
+
 static void test_round_trip(void **state)
 {
 	unsigned int i;
@@ -1278,6 +1330,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_restore_pages_node_split),
 		cmocka_unit_test(test_subtrees),
 		cmocka_unit_test(test_refuse_fdt_header),
 		cmocka_unit_test(test_refuse_fdt_not_mapped),

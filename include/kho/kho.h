@@ -569,10 +569,13 @@ struct kho_page *kho_restore_folio(struct kho_in *in, uint64_t phys);
  * @phys: first page, as preserved
  * @nr_pages: pages, as preserved
  *
- * Walks the same split as the preserve; every block must be stamped with
- * the order of the split. All or nothing: when one block is not, nothing is
- * restored (the kernel keeps the blocks before it). Each page gets
- * refcount 1.
+ * The preserved blocks, as stamped, must tile the range exactly: the
+ * split kho_preserve_pages() made, smaller blocks where Linux's kernel A
+ * split at a NUMA node boundary included (Linux's kernel B steps by the
+ * unsplit order there and leaves those blocks unrestored). All or
+ * nothing: when a page is not covered, or a block runs past the end,
+ * nothing is restored (the kernel keeps the blocks before it). Each page
+ * gets refcount 1.
  * Context: any, after kho_memory_init().
  * Return: the first page, or NULL.
  */
