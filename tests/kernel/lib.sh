@@ -283,15 +283,73 @@ boot_real_x86_64() {
 	boot_append="kaddr=$kaddr ktree=$ktree $append" boot_opts= boot_devs=
 }
 
+# broken_child CHILD LINE: tell judge_real that root child CHILD of the
+# handover was damaged on purpose (case broken-child): kernel B must print
+# LINE (a fixed string, the owner's own failure), CHILD's owner must not
+# come back (real_child_back), and judge_real leaves out its other checks
+# of that owner. Every child not named is judged as usual.
+broken_children=
+broken_child() {
+	broken_children="$broken_children$1	$2
+"
+}
+
+# child_broken CHILD: whether broken_child named CHILD.
+child_broken() {
+	printf '%s' "$broken_children" | cut -f 1 | grep -qx -- "$1"
+}
+
+# real_child_back CHILD: whether kernel B's owner of root child CHILD took
+# it back, in the kernel's (or kinit's) own words in $log: kexec-metadata
+# "exec from:" (kho_in_kexec_metadata()), memblock a revived reserve_mem
+# region, kho_test "KHO restore succeeded", LUO a memfd back through
+# /dev/liveupdate with its contents and none without. Unknown children: no.
+real_child_back() {
+	case $1 in
+	kexec-metadata) grep -aq "KHO: exec from: " "$log" ;;
+	memblock) grep -aq "Revived memory reservation '.*' from KHO" "$log" ;;
+	kho_test) grep -aq "KHO restore succeeded" "$log" ;;
+	LUO)
+		grep -aq "kinit: PASS memfd: contents" "$log" &&
+			! grep -aq "kinit: FAIL memfd: contents" "$log"
+		;;
+	*) return 1 ;;
+	esac
+}
+
 # judge_real [kinit]: kernel B's verdict on what boot_real handed it. With
 # "kinit" (the chain), kernel A's reserve_mem regions must be in the
 # handover too, revived with kinit's pattern still in them, and a LUO
 # session is not required (a real kernel B hands on only what its user
-# space preserves again).
+# space preserves again). A child named by broken_child must fail alone,
+# with its owner's line.
 judge_real() {
 	bad=
 	grep -aq "found kexec handover data" "$log" || bad="$bad; kernel B did not take the handover"
-	for r in $regions; do
+	while IFS='	' read -r child line; do
+		[ -n "$child" ] || continue
+		case " $subtrees " in
+		*" $child "*) ;;
+		*) bad="$bad; the handover has no child $child to break" ;;
+		esac
+		if grep -aqF -- "$line" "$log"; then
+			echo "  says: $child: $(grep -aF -m 1 -- "$line" "$log" | tr -d '\r')"
+		else
+			bad="$bad; kernel B did not say $child failed ('$line')"
+		fi
+		! real_child_back "$child" || bad="$bad; kernel B's owner of the broken child $child took it back"
+	done <<EOF
+$broken_children
+EOF
+	# An intact kexec-metadata child: kernel B reads the previous release
+	# and the kexec count from it.
+	case " $subtrees " in
+	*" kexec-metadata "*)
+		child_broken kexec-metadata || real_child_back kexec-metadata ||
+			bad="$bad; kernel B did not read the kexec-metadata subtree"
+		;;
+	esac
+	child_broken memblock || for r in $regions; do
 		name=${r%%=*}
 		hash=${r#*=}
 		grep -aq "Revived memory reservation '$name' from KHO" "$log" ||
@@ -300,19 +358,25 @@ judge_real() {
 		echo "  says: $l (handed over: fnv=$hash)"
 		case $l in *"fnv=$hash "*) ;; *) bad="$bad; reserve_mem $name contents differ" ;; esac
 	done
-	[ -n "$regions" ] || [ "${1:-}" = kinit ] || bad="$bad; the handover has no reserve_mem region"
+	[ -n "$regions" ] || [ "${1:-}" = kinit ] || child_broken memblock ||
+		bad="$bad; the handover has no reserve_mem region"
 	case " $subtrees " in
-	*" kho_test "*) grep -aq "KHO restore succeeded" "$log" || bad="$bad; test_kho did not restore the kho_test subtree" ;;
+	*" kho_test "*)
+		child_broken kho_test || real_child_back kho_test ||
+			bad="$bad; test_kho did not restore the kho_test subtree"
+		;;
 	*) bad="$bad; the handover has no kho_test subtree" ;;
 	esac
 	case " $subtrees " in
 	*" LUO "*)
-		[ -n "$memfds" ] || bad="$bad; the LUO subtree holds no memfd-v2 file"
-		nr_memfds=$(echo "$memfds" | tr ',' '\n' | grep -c .)
-		echo "  says: $(grep -ac 'kinit: PASS memfd: contents' "$log") of $nr_memfds memfds back through /dev/liveupdate as handed over, $(grep -ac 'kinit: PASS memfd: seals' "$log") with the seals expected (${MEMFD_SEALS:-as 7.3.4 gives them back})"
-		grep -aq "kinit: PASS memfd" "$log" || bad="$bad; no memfd back through /dev/liveupdate"
-		! grep -aq "kinit: FAIL memfd: seals" "$log" || bad="$bad; a memfd's seals are not the ones expected (${MEMFD_SEALS:-as docs/abi.md says 7.3.4 gives them back})"
-		! grep -a "kinit: FAIL memfd" "$log" | grep -vq "FAIL memfd: seals" || bad="$bad; a memfd did not come back as handed over"
+		if ! child_broken LUO; then
+			[ -n "$memfds" ] || bad="$bad; the LUO subtree holds no memfd-v2 file"
+			nr_memfds=$(echo "$memfds" | tr ',' '\n' | grep -c .)
+			echo "  says: $(grep -ac 'kinit: PASS memfd: contents' "$log") of $nr_memfds memfds back through /dev/liveupdate as handed over, $(grep -ac 'kinit: PASS memfd: seals' "$log") with the seals expected (${MEMFD_SEALS:-as 7.3.4 gives them back})"
+			grep -aq "kinit: PASS memfd" "$log" || bad="$bad; no memfd back through /dev/liveupdate"
+			! grep -aq "kinit: FAIL memfd: seals" "$log" || bad="$bad; a memfd's seals are not the ones expected (${MEMFD_SEALS:-as docs/abi.md says 7.3.4 gives them back})"
+			! grep -a "kinit: FAIL memfd" "$log" | grep -vq "FAIL memfd: seals" || bad="$bad; a memfd did not come back as handed over"
+		fi
 		;;
 	*) [ "${1:-}" = kinit ] || bad="$bad; the handover has no LUO session" ;;
 	esac
