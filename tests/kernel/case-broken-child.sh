@@ -8,8 +8,9 @@
 # (tests/lib/kho_testdata.py), one way each:
 #   - kexec-metadata: blob-size 0;
 #   - memblock: preserved-data 7 bytes long;
-#   - kho_test: preserved-data moved to the first page past the preserved
-#     range its blob is in (its blob is then not preserved memory).
+#   - kho_test: preserved-data moved to a page of RAM neither preserved
+#     nor scratch, the first past its own preserved range when that one
+#     is (else past another range): its blob is then not preserved memory.
 # LUO is left intact: its memfds coming back shows the handover was taken.
 #
 # libkho judges the very bytes Linux will read, before QEMU runs: `kho
@@ -43,19 +44,23 @@ page = int(sys.argv[3])
 print("intact='%s'" % " ".join(c["name"] for c in h["children"]))
 print("rm_intact='%s'" % " ".join("reserve_mem=%d:%d:%s" % (r["size"], h["page_size"], r["name"])
                                   for r in h["regions"]))
+# A page of RAM neither preserved nor scratch: the first past any preserved
+# range, the one past kho_test's own range first.
+def usable(pa):
+    return (any(m["addr"] <= pa and pa + page <= m["addr"] + m["size"]
+                for m in ins["memory"]) and
+            not any(a <= pa < b for a, b in ins["ranges"]) and
+            not any(a["addr"] < pa + page and pa < a["addr"] + a["size"]
+                    for a in ins["scratch"]))
 move = ""
-for s in ins["subtrees"]:
-    if s["name"] != "kho_test" or "phys" not in s:
-        continue
-    end = next((b for a, b in ins["ranges"] if a <= s["phys"] < b), None)
-    if end is None:
-        break
-    in_ram = any(m["addr"] <= end and end + page <= m["addr"] + m["size"]
-                 for m in ins["memory"])
-    in_scratch = any(a["addr"] < end + page and end < a["addr"] + a["size"]
-                     for a in ins["scratch"])
-    if in_ram and not in_scratch:
-        move = "%#x" % (end - s["phys"])
+kt = [s["phys"] for s in ins["subtrees"]
+      if s["name"] == "kho_test" and "phys" in s]
+if kt:
+    own = [b for a, b in ins["ranges"] if a <= kt[0] < b]
+    for end in own + [b for a, b in ins["ranges"]]:
+        if usable(end):
+            move = "%#x" % (end - kt[0])
+            break
 print("kho_test_move='%s'" % move)
 PY
 )"
@@ -67,7 +72,7 @@ for c in kexec-metadata memblock kho_test LUO; do
 done
 [ -n "$rm_intact" ] || skip "libkho's memblock child holds no reserve_mem region"
 [ -n "$kho_test_move" ] ||
-	skip "no page past kho_test's preserved range is RAM outside scratch"
+	skip "no page past a preserved range is RAM outside scratch"
 
 # The damage, and the line each owner in Linux 7.3.4 prints for it:
 # kho_in_kexec_metadata() (kernel/liveupdate/kexec_handover.c:1742-1745),
