@@ -48,7 +48,7 @@ static int km_restore(struct sim_boot *b, struct client_state *st,
 						  blob_phys,
 						  KHO_ERR_NO_LEVEL,
 						  KHO_ERR_NO_INDEX };
-		kho_error_format(&err, why, sizeof(why));
+		kho_error_describe(&err, why, sizeof(why));
 		return sim_fail(e, ret, "kexec-metadata: %s", why);
 	}
 	prev_count = info.kexec_count;

@@ -91,7 +91,7 @@ static int kho_test_client_restore(struct sim_boot *b, struct client_state *st,
 	if (!ret)
 		ret = kho_test_restore(&b->in, phys, size, arch, &info, &err);
 	if (ret) {
-		kho_error_format(&err, why, sizeof(why));
+		kho_error_describe(&err, why, sizeof(why));
 		return sim_fail(e, ret, "kho-test: KHO restore failed: %s",
 				why[0] ? why : strerror(-ret));
 	}

@@ -302,7 +302,7 @@ static int mb_restore(struct sim_boot *b, struct client_state *st,
 		/* restore_region() said why already. */
 		if (!err.code)
 			return ret;
-		kho_error_format(&err, why, sizeof(why));
+		kho_error_describe(&err, why, sizeof(why));
 		return sim_fail(e, ret, "memblock: %s", why);
 	}
 	if (m.checked == m.n)

@@ -93,21 +93,10 @@ static int collect_block(uint64_t phys, unsigned int order, void *arg)
 	return 0;
 }
 
+/* A decoder's refusal as one sentence (kho_error_describe()), in @buf. */
 static const char *fmt_err(const struct kho_error *err, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s", err->what ? err->what : "error");
-
-	if (err->property && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " (%s", err->property);
-	else if (n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " (");
-	if (err->phys != KHO_ERR_NO_ADDR && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, "%sat %#" PRIx64,
-			      err->property ? ", " : "", err->phys);
-	if (err->index != KHO_ERR_NO_INDEX && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, ", index %ld", err->index);
-	if (n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - n, ")");
+	kho_error_describe(err, buf, len);
 	return buf;
 }
 

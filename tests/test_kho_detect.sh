@@ -77,10 +77,10 @@ while IFS='|' read -r subtree other client says; do
 done <<'LIST'
 guest|memblock|guest|guest: blob at @ is not compatible with guest-memory-v1
 guest|kexec-metadata|guest|guest: blob at @ is not a valid FDT
-memblock|guest|memblock|memblock: KHO handover refused: the memblock blob is not compatible with memblock-v1 (property compatible, phys @)
-kexec-metadata|guest|kexec-metadata|kexec-metadata: KHO handover refused: kexec-metadata has a version other than 1 (property version, phys @)
-LUO|guest|memfd|memfd: the LUO state at @ is refused: the LUO blob is not compatible with luo-v5 (compatible, at @)
-kho_test|guest|kho-test|kho-test: KHO restore failed: KHO handover refused: the kho-test blob is not compatible with kho-test-v1 (property compatible, phys @)
+memblock|guest|memblock|memblock: the memblock blob is not compatible with memblock-v1 (property compatible, phys @)
+kexec-metadata|guest|kexec-metadata|kexec-metadata: kexec-metadata has a version other than 1 (property version, phys @)
+LUO|guest|memfd|memfd: the LUO state at @ is refused: the LUO blob is not compatible with luo-v5 (property compatible, phys @)
+kho_test|guest|kho-test|kho-test: KHO restore failed: the kho-test blob is not compatible with kho-test-v1 (property compatible, phys @)
 LIST
 
 # The guest's blob without its size.
@@ -139,7 +139,7 @@ for bs in 2 8; do
 	2) want="its 4-byte version" ;;
 	*) want="the 73 bytes of version 1" ;;
 	esac
-	grep -q "restore *kexec-metadata: FAILED: kexec-metadata: KHO handover refused: the kexec-metadata blob is smaller than $want (property blob-size, phys $at)$" \
+	grep -q "restore *kexec-metadata: FAILED: kexec-metadata: the kexec-metadata blob is smaller than $want (property blob-size, phys $at)$" \
 		"$T/out" || fail "kexec-metadata of blob-size $bs: $(grep FAILED "$T/out")"
 	grep -q 'verdict .*FAIL: 1 subtree did not come back intact' "$T/out" ||
 		fail "kexec-metadata of blob-size $bs: no FAIL verdict"
@@ -163,7 +163,7 @@ rc=0
 [ "$rc" -eq 1 ] || fail "region on kexec-metadata: exit $rc: $(cat "$T/out")"
 grep -q "restore *memblock: FAILED: memblock: region trace at $km did not survive: its hash differs$" \
 	"$T/out" || fail "region on kexec-metadata: $(grep FAILED "$T/out")"
-grep -q "restore *kexec-metadata: FAILED: kexec-metadata: KHO handover refused: the kexec-metadata blob is not preserved memory (phys $km)$" \
+grep -q "restore *kexec-metadata: FAILED: kexec-metadata: the kexec-metadata blob is not preserved memory (phys $km)$" \
 	"$T/out" || fail "region on kexec-metadata: $(grep FAILED "$T/out")"
 grep -q 'verdict .*FAIL: 2 subtrees did not come back intact' "$T/out" ||
 	fail "region on kexec-metadata: no FAIL verdict"

@@ -1304,6 +1304,46 @@ static void test_error_format(void **state)
 	assert_int_equal(len, strlen("KHO handover refused: scratch areas "
 				     "overlap (index 1)"));
 	assert_int_equal(kho_error_format(NULL, buf, sizeof(buf)), -1);
+
+	/* A warning: its sentence and where, no verdict. */
+	err.code = 0;
+	err.phys = 0x2000;
+	kho_error_format(&err, buf, sizeof(buf));
+	assert_string_equal(buf, "scratch areas overlap (phys 0x2000, index 1)");
+}
+
+/* What one owner refused: the same sentence without the verdict. */
+static void test_error_describe(void **state)
+{
+	struct kho_error err = {
+		.code = -EINVAL,
+		.what = "a KHO block's count is 0",
+		.property = "count",
+		.phys = 0x1000,
+		.level = KHO_ERR_NO_LEVEL,
+		.index = 0,
+	};
+	char buf[256], tiny[8];
+	int len;
+
+	len = kho_error_describe(&err, buf, sizeof(buf));
+	assert_string_equal(buf, "a KHO block's count is 0 (property count, "
+				 "phys 0x1000, index 0)");
+	assert_int_equal(len, strlen(buf));
+	err.property = NULL;
+	err.phys = KHO_ERR_NO_ADDR;
+	err.index = KHO_ERR_NO_INDEX;
+	kho_error_describe(&err, buf, sizeof(buf));
+	assert_string_equal(buf, "a KHO block's count is 0");
+	err.what = NULL;
+	err.code = -EFAULT;
+	kho_error_describe(&err, buf, sizeof(buf));
+	assert_string_equal(buf, "Bad address");
+	err.what = "a KHO block's count is 0";
+	len = kho_error_describe(&err, tiny, sizeof(tiny));
+	assert_string_equal(tiny, "a KHO b");
+	assert_int_equal(len, strlen(err.what));
+	assert_int_equal(kho_error_describe(NULL, buf, sizeof(buf)), -1);
 }
 
 /* A refusal from populate, as a tool prints it. */
@@ -1348,6 +1388,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_reserve),
 		cmocka_unit_test(test_destroyed),
 		cmocka_unit_test(test_check_subtrees),
+		cmocka_unit_test(test_error_describe),
 		cmocka_unit_test(test_bad_calls),
 		cmocka_unit_test(test_memory_init_needs_check),
 		cmocka_unit_test(test_error_format),

@@ -140,12 +140,12 @@ damaged() {
 damaged_luo() { damaged keep patch.py "$luo_phys" "$@"; }
 
 damaged_luo block-count 0 \
-	"the LUO state at 0x[0-9a-f]* is refused: a KHO block's count is 0 (count, at 0x[0-9a-f]*, index 0)"
+	"the LUO state at 0x[0-9a-f]* is refused: a KHO block's count is 0 (property count, phys 0x[0-9a-f]*, index 0)"
 damaged_luo file-count 7 \
-	"a LUO session's file count differs from its file chain (count, at 0x"
+	"a LUO session's file count differs from its file chain (property count, phys 0x"
 damaged_luo compatible 0x34762d6f756c "not compatible with luo-v5"
 damaged_luo seals 0x40 \
-	"session \"kho-sim-memfd-a\" file 0 (memfd-v2 at 0x[0-9a-f]*): a memfd has seals memfd-v2 cannot keep (seals"
+	"session \"kho-sim-memfd-a\" file 0 (memfd-v2 at 0x[0-9a-f]*): a memfd has seals memfd-v2 cannot keep (property seals"
 damaged_luo token 1 \
 	"session \"kho-sim-memfd-a\" file 0: its .* bytes, size, position or seals did not survive: the hash differs"
 damaged_luo handler 0x39 \
@@ -195,7 +195,7 @@ elif what == "hash-name":
 PY
 damaged_v1() { damaged keep3 patch1.py "$memfd_phys" "$@"; }
 damaged_v1 nr_folios 0x100000 \
-	"the memfd-v1 blob at 0x[0-9a-f]* is refused: a memfd-v1 file has more folios than pages (nr_folios, at 0x"
+	"the memfd-v1 blob at 0x[0-9a-f]* is refused: a memfd-v1 file has more folios than pages (property nr_folios, phys 0x"
 damaged_v1 folio-byte 0x5a "bytes did not survive: the hash differs"
 # Entry 0's folio moved to a page nothing preserves (the first of the
 # lowmem scratch area): the reader's own() refuses it, naming the entry.
@@ -208,7 +208,7 @@ free_pfn=$("$KHO" inspect "$T/keep3" --json | python3 -c '
 import json, sys
 print(json.load(sys.stdin)["scratch"][0]["addr"] // 4096)')
 damaged_v1 folio-pfn "$free_pfn" \
-	"the memfd-v1 blob at 0x[0-9a-f]* is refused: a memfd-v1 folio is not preserved memory, or is another folio's (pfn, at 0x[0-9a-f]*, index 0)$"
+	"the memfd-v1 blob at 0x[0-9a-f]* is refused: a memfd-v1 folio is not preserved memory, or is another folio's (property pfn, phys 0x[0-9a-f]*, index 0)$"
 damaged_v1 folio-pfn-dup 0 \
 	"memfd: folio 1 (index [0-9]*, at 0x[0-9a-f]*) was not preserved$"
 damaged_v1 hash-name 0x39 "memfd: blob at 0x[0-9a-f]* lacks xxh3$"

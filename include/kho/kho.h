@@ -681,13 +681,31 @@ void kho_in_destroy(struct kho_in *in);
  * @len: size of @buf
  *
  * "KHO handover refused: <what> (property P, phys 0x..., level L, index I)",
- * leaving out the fields that do not apply; "KHO handover accepted" for
- * code 0. Hosted builds only (lib/hosted/).
+ * leaving out the fields that do not apply; a warning (code 0 and a
+ * @what) is its sentence and where, code 0 alone "KHO handover accepted".
+ * Hosted builds only (lib/hosted/).
  * Context: any.
  * Return: the sentence's length (a value >= @len means it was cut), or -1
  * for a NULL @err.
  */
 int kho_error_format(const struct kho_error *err, char *buf, size_t len);
+
+/**
+ * kho_error_describe() - what a decoder refused, without a verdict
+ * @err: filled in by a decoder of one subtree's blob (a reader of
+ *	<kho/kho_memblock.h>, <kho/luo.h>, ...), or a warning
+ * @buf: where to write, NUL-terminated when @len > 0
+ * @len: size of @buf
+ *
+ * "<what> (property P, phys 0x..., level L, index I)", the same fields as
+ * kho_error_format(): for a blob its owner refuses in a handover that was
+ * taken, which "KHO handover refused" would misstate. @what missing: the
+ * code's strerror(). Hosted builds only (lib/hosted/).
+ * Context: any.
+ * Return: the sentence's length (a value >= @len means it was cut), or -1
+ * for a NULL @err.
+ */
+int kho_error_describe(const struct kho_error *err, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
  *   KHO handover refused: preserved-memory-map is not 8 bytes (property
  *   preserved-memory-map, phys 0x..., level 2, index 17)
  *
+ * kho_error_format() for the verdict on a handover, kho_error_describe()
+ * for a blob one owner refused (the same without "KHO handover refused: ").
  * Fields that do not apply are left out, and so are the parentheses when
  * none applies. Hosted only: it needs snprintf.
  */
@@ -36,37 +38,12 @@ static const char *sep(bool *first)
 	return s;
 }
 
-/**
- * kho_error_format() - the sentence that says why a handover was refused
- * @err: filled in by the incoming side; a warning (code 0, a what) is
- *	said without the "refused" prefix
- * @buf: where to write, NUL-terminated when @len > 0
- * @len: size of @buf
- *
- * Context: any; hosted builds only.
- * Return: the length of the whole sentence (as snprintf: a value >= @len
- * means it was cut), or -1 when @err is NULL.
- */
-int kho_error_format(const struct kho_error *err, char *buf, size_t len)
+/* The parenthesized fields that apply, appended at @pos. */
+static size_t append_where(const struct kho_error *err, char *buf, size_t len,
+			   size_t pos)
 {
 	bool first = true;
-	size_t pos = 0;
 
-	if (!err)
-		return -1;
-	if (len)
-		buf[0] = '\0';
-	/* A warning (struct kho_warnings) is its sentence and where. */
-	if (!err->code && err->what)
-		pos = append(buf, len, pos, "%s", err->what);
-	else if (!err->code)
-		return (int)append(buf, len, pos, "KHO handover accepted");
-	else if (err->what)
-		pos = append(buf, len, pos, "KHO handover refused: %s",
-			     err->what);
-	else
-		pos = append(buf, len, pos, "KHO handover refused: %s",
-			     strerror(err->code < 0 ? -err->code : err->code));
 	if (err->property)
 		pos = append(buf, len, pos, "%sproperty %s", sep(&first),
 			     err->property);
@@ -81,5 +58,38 @@ int kho_error_format(const struct kho_error *err, char *buf, size_t len)
 			     err->index);
 	if (!first)
 		pos = append(buf, len, pos, ")");
-	return (int)pos;
+	return pos;
+}
+
+/* What went wrong: the sentence, else the code's name. */
+static const char *what_of(const struct kho_error *err)
+{
+	return err->what ? err->what :
+			   strerror(err->code < 0 ? -err->code : err->code);
+}
+
+int kho_error_format(const struct kho_error *err, char *buf, size_t len)
+{
+	size_t pos;
+
+	if (!err)
+		return -1;
+	if (len)
+		buf[0] = '\0';
+	/* A warning (struct kho_warnings) is its sentence and where. */
+	if (!err->code && !err->what)
+		return (int)append(buf, len, 0, "KHO handover accepted");
+	pos = append(buf, len, 0, "%s%s",
+		     err->code ? "KHO handover refused: " : "", what_of(err));
+	return (int)append_where(err, buf, len, pos);
+}
+
+int kho_error_describe(const struct kho_error *err, char *buf, size_t len)
+{
+	if (!err)
+		return -1;
+	if (len)
+		buf[0] = '\0';
+	return (int)append_where(err, buf, len,
+				 append(buf, len, 0, "%s", what_of(err)));
 }

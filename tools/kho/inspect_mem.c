@@ -286,37 +286,6 @@ static void cache_free(struct inspect *in)
 	}
 }
 
-int inspect_error_sentence(const struct kho_error *err, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s",
-			 err->what ? err->what : strerror(-err->code));
-	const char *sep = " (";
-
-	if (err->property) {
-		n += snprintf(buf + n, (size_t)n < len ? len - n : 0,
-			      "%sproperty %s", sep, err->property);
-		sep = ", ";
-	}
-	if (err->phys != KHO_ERR_NO_ADDR) {
-		n += snprintf(buf + n, (size_t)n < len ? len - n : 0,
-			      "%sphys %#" PRIx64, sep, err->phys);
-		sep = ", ";
-	}
-	if (err->level != KHO_ERR_NO_LEVEL) {
-		n += snprintf(buf + n, (size_t)n < len ? len - n : 0,
-			      "%slevel %d", sep, err->level);
-		sep = ", ";
-	}
-	if (err->index != KHO_ERR_NO_INDEX) {
-		n += snprintf(buf + n, (size_t)n < len ? len - n : 0,
-			      "%sindex %ld", sep, err->index);
-		sep = ", ";
-	}
-	if (sep[0] == ',')
-		n += snprintf(buf + n, (size_t)n < len ? len - n : 0, ")");
-	return n;
-}
-
 /* ---- the root FDT ---------------------------------------------------------- */
 
 static int check_fdt_blob(const void *fdt, size_t len, const char *where,
@@ -697,7 +666,7 @@ static void problem(struct inspect_subtree *s, int ret,
 	if (s->problem[0])
 		return;
 	if (err && err->code)
-		inspect_error_sentence(err, s->problem, sizeof(s->problem));
+		kho_error_describe(err, s->problem, sizeof(s->problem));
 	else
 		snprintf(s->problem, sizeof(s->problem), "%s", strerror(-ret));
 }
@@ -882,7 +851,7 @@ static int memfd_folio(uint64_t phys, uint64_t index, unsigned int flags,
 	order = block_order_at(in, phys);
 	err.what = kho_memfd_folio_misplaced(index, order, in->memfd_next);
 	if (err.what && !f->problem[0])
-		inspect_error_sentence(&err, f->problem, sizeof(f->problem));
+		kho_error_describe(&err, f->problem, sizeof(f->problem));
 	if (err.what) {
 		f->holes_known = false;
 		return 0;
@@ -941,8 +910,8 @@ static int luo_file(const struct kho_luo_session_info *si,
 			 s->sessions[f->session].name, fi->index, f->problem);
 	if (f->memfd_read) {
 		if (err.code)
-			inspect_error_sentence(&err, f->problem,
-					       sizeof(f->problem));
+			kho_error_describe(&err, f->problem,
+					   sizeof(f->problem));
 		else
 			snprintf(f->problem, sizeof(f->problem), "%s",
 				 strerror(-f->memfd_read));
@@ -1477,7 +1446,7 @@ static int judge_scratch(struct inspect *in)
 	if (!kho_check_scratch(&in->geo, &ops, in->scratch, in->nr_scratch,
 			       &err, &in->warn))
 		return 0;
-	inspect_error_sentence(&err, what, sizeof(what));
+	kho_error_describe(&err, what, sizeof(what));
 	return refuse(in, err.code, "%s", what);
 }
 

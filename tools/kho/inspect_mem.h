@@ -349,18 +349,6 @@ int inspect_add_extent(struct inspect_extent **list, uint64_t *nr,
 		       uint64_t start, uint64_t end, int owner);
 
 /**
- * inspect_error_sentence() - a struct kho_error as one sentence
- * @err: filled in by a lib/ decoder
- * @buf: where to write
- * @len: its size
- *
- * "<what> (property P, phys 0x..., index I)", leaving out what does not
- * apply: the same facts as kho_error_format(), without its verdict.
- * Return: the sentence's length, as snprintf().
- */
-int inspect_error_sentence(const struct kho_error *err, char *buf, size_t len);
-
-/**
  * inspect_v1_read() - read a kho-v1 chunk list into @in
  * @in: FDT read, @map_phys the first chunk, @page_shift set
  * @bitmap_bytes: 512 or the page size, or 0 to infer it

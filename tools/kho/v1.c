@@ -209,7 +209,7 @@ int inspect_v1_read(struct inspect *in, unsigned int bitmap_bytes)
 			       "of RAM can need",
 			       max_bitmaps, err.phys, in->source);
 	if (ret && err.code) {
-		int n = inspect_error_sentence(&err, in->reason,
+		int n = kho_error_describe(&err, in->reason,
 					       sizeof(in->reason));
 
 		if (err.phys != KHO_ERR_NO_ADDR && n > 0 &&
