@@ -376,7 +376,10 @@ _Static_assert(256 + 2 * OTHER_LEN + 32 <= CLIENT_MSG_LEN,
 struct luo_restore {
 	struct sim_boot *b;
 	struct client_state *st;
-	struct sim_error *e;
+	struct sim_error *e; /* the file being restored: why it failed */
+	struct sim_error first; /* why the first file that failed did */
+	int first_ret;
+	uint64_t failed; /* files that did not come back */
 	struct kho_error kerr;
 	XXH3_state_t *hs;
 	uint64_t size; /* of the file being restored */
@@ -456,8 +459,8 @@ static int on_luo_session(const struct kho_luo_session_info *s, void *arg)
 	return 0;
 }
 
-static int on_luo_file(const struct kho_luo_session_info *s,
-		       const struct kho_luo_file_info *f, void *arg)
+static int restore_file(const struct kho_luo_session_info *s,
+			const struct kho_luo_file_info *f, void *arg)
 {
 	struct luo_restore *r = arg;
 	bool ours = !strncmp(s->name, LUO_SESSION_PREFIX,
@@ -539,6 +542,29 @@ static int on_luo_file(const struct kho_luo_session_info *s,
 	return 0;
 }
 
+/*
+ * Each file alone, as user space retrieves each with RETRIEVE_FD: one that
+ * fails (its blob refused, its bytes changed) does not stop the others.
+ * The first failure is kept to be said; the client fails at the end.
+ */
+static int on_luo_file(const struct kho_luo_session_info *s,
+		       const struct kho_luo_file_info *f, void *arg)
+{
+	struct luo_restore *r = arg;
+	struct sim_error fe = { "" };
+	struct sim_error *e = r->e;
+	int ret;
+
+	r->e = &fe;
+	ret = restore_file(s, f, r);
+	r->e = e;
+	if (ret && !r->failed++) {
+		r->first = fe;
+		r->first_ret = ret;
+	}
+	return 0;
+}
+
 static int memfd_restore_luo(struct sim_boot *b, struct client_state *st,
 			     uint64_t phys, uint64_t size, struct sim_error *e)
 {
@@ -571,6 +597,13 @@ static int memfd_restore_luo(struct sim_boot *b, struct client_state *st,
 		goto out;
 	}
 	luo_num_in = info.liveupdate_num;
+	if (r.failed) {
+		ret = sim_fail(e, r.first_ret,
+			       "%s; %" PRIu64 " of %" PRIu64
+			       " files failed, %" PRIu64 " came back intact",
+			       r.first.msg, r.failed, r.files, r.checked);
+		goto out;
+	}
 	ret = kho_luo_restore_free(&b->in, phys);
 	if (ret) {
 		sim_fail(e, ret,
