@@ -40,6 +40,15 @@
  *                    copied out, a kexec_load() probe; then kexec into
  *                    /kernel, whose kinit (kluofind=1) reports what came
  *                    back (luo_find_b()).
+ *   kcase=rmadd      kernel A: fill the reserve_mem regions as capture
+ *                    does, then kexec into /kernel with one region more,
+ *                    reserve_mem=krm_add, and krmadd=1. Kernel B reports
+ *                    as any kernel B, says where each of its regions lies
+ *                    against its scratch areas (rm_report()) and kexecs
+ *                    into /kernel again (rm_b()).
+ *   kstage=c         kernel C of kcase=rmadd (stage_c()): says where its
+ *                    regions lie and whether those kernel B revived
+ *                    (krm_kept=) came back revived with kernel A's pattern.
  *   kstage=b         any kernel B: with kdirty=1 first dirty nearly all free
  *                    memory; print what came back (the LUO session's memfd:
  *                    ksession=, ktoken=, kmemfd_fnv=; the reserve_mem
@@ -1088,6 +1097,207 @@ static void luo_find_b(void)
 	    fd < 0 ? "errno" : "fd", fd < 0 ? -fd : fd);
 }
 
+/*
+ * kcase=rmadd: a reserve_mem region added across a kexec. Where this
+ * kernel put each reserve_mem= region of its command line: a region
+ * revived from KHO ("Revived memory reservation 'NAME' from KHO" in the
+ * kernel's log) is where the incoming memblock subtree says; any other was
+ * allocated by memblock while the early parameters were parsed, and with
+ * memblock=debug the log names each such allocation, in command-line
+ * order: "memblock_phys_alloc_range: ... reserve_mem+...", then the range
+ * taken, "__memblock_reserve: [START-END] ...".
+ */
+struct rm_where {
+	char name[32];
+	uint64_t start, size;
+	int revived;
+};
+
+#define RM_ALLOCS 8
+#define RM_REVIVED "Revived memory reservation '"
+
+/* What the kernel's log says about its reserve_mem regions. */
+struct rm_log {
+	char revived[256]; /* "'NAME1' 'NAME2' " */
+	uint64_t start[RM_ALLOCS], end[RM_ALLOCS];
+	int nalloc;
+};
+
+/* Read the kernel's log (/dev/kmsg), one record a read, into @log. */
+static void rm_read_log(struct rm_log *log)
+{
+	static char rec[2048];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK), after_alloc = 0;
+
+	memset(log, 0, sizeof(*log));
+	if (fd < 0) {
+		say("rmadd: cannot open /dev/kmsg");
+		return;
+	}
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		char *msg, *p;
+
+		if (n < 0 && errno == EPIPE)
+			continue; /* records lost: go on with the next */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg++;
+		p = strchr(msg, '\n');
+		if (p)
+			*p = 0;
+		p = strstr(msg, RM_REVIVED);
+		if (p) {
+			char *q;
+
+			p += strlen(RM_REVIVED) - 1;
+			q = strchr(p + 1, '\'');
+			if (q)
+				q[1] = 0;
+			strlcat(log->revived, p, sizeof(log->revived));
+			strlcat(log->revived, " ", sizeof(log->revived));
+		} else if (strstr(msg, "memblock_phys_alloc_range:") &&
+			   strstr(msg, " reserve_mem+")) {
+			after_alloc = 1;
+		} else if (after_alloc && log->nalloc < RM_ALLOCS &&
+			   !strncmp(msg, "__memblock_reserve: [", 21)) {
+			log->start[log->nalloc] = strtoull(msg + 21, &p, 16);
+			log->end[log->nalloc++] = strtoull(p + 1, NULL, 16);
+			after_alloc = 0;
+		}
+	}
+	close(fd);
+}
+
+static int rm_locate(struct rm_where *w, int max)
+{
+	static char cmdline[CMDLINE_MAX];
+	static struct rm_log log;
+	struct region in[MAX_REGIONS];
+	int n = 0, nin, used = 0;
+	char *word, *next;
+	long len;
+
+	rm_read_log(&log);
+	nin = find_regions("in", in);
+	len = read_file("/proc/cmdline", cmdline, sizeof(cmdline) - 1);
+	if (len <= 0)
+		return 0;
+	cmdline[len] = 0;
+	for (word = cmdline; *word && n < max; word = next) {
+		char *name, key[40];
+
+		for (next = word; *next && *next != ' ' && *next != '\n';)
+			next++;
+		if (*next)
+			*next++ = 0;
+		if (strncmp(word, "reserve_mem=", 12))
+			continue;
+		name = strrchr(word, ':');
+		if (!name)
+			continue;
+		memset(&w[n], 0, sizeof(w[n]));
+		strncpy(w[n].name, name + 1, sizeof(w[n].name) - 1);
+		snprintf(key, sizeof(key), "'%s'", w[n].name);
+		if (strstr(log.revived, key)) {
+			w[n].revived = 1;
+			for (int i = 0; i < nin; i++) {
+				if (strcmp(in[i].name, w[n].name))
+					continue;
+				w[n].start = in[i].start;
+				w[n].size = in[i].size;
+			}
+		} else if (used < log.nalloc) {
+			w[n].start = log.start[used];
+			w[n].size = log.end[used] - log.start[used] + 1;
+			used++;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Read debugfs kho/out/@file: one number ("0x...") a line. */
+static int rm_scratch(const char *file, uint64_t *v, int max)
+{
+	static char text[1024];
+	char path[64], *line, *next;
+	long len;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/debugfs/kho/out/%s", file);
+	len = read_file(path, text, sizeof(text) - 1);
+	if (len <= 0)
+		return 0;
+	text[len] = 0;
+	for (line = text; *line && n < max; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		if (!strncmp(line, "0x", 2))
+			v[n++] = strtoull(line + 2, NULL, 16);
+	}
+	return n;
+}
+
+/*
+ * Say where each region lies against this kernel's scratch areas and
+ * whether it holds kernel A's pattern; returns the count and fills @w.
+ */
+static int rm_report(const char *stage, struct rm_where *w, int max)
+{
+	uint64_t phys[8], len[8];
+	int nscratch, n;
+
+	nscratch = rm_scratch("scratch_phys", phys, 8);
+	if (rm_scratch("scratch_len", len, 8) != nscratch)
+		nscratch = 0;
+	for (int i = 0; i < nscratch; i++) {
+		if (!len[i]) {
+			say("rmadd: %s: scratch area %d at 0x%llx, empty", stage,
+			    i, (unsigned long long)phys[i]);
+			continue;
+		}
+		say("rmadd: %s: scratch area %d [0x%llx-0x%llx]", stage, i,
+		    (unsigned long long)phys[i],
+		    (unsigned long long)(phys[i] + len[i] - 1));
+	}
+	n = rm_locate(w, max);
+	for (int i = 0; i < n; i++) {
+		uint64_t s = w[i].start, e = s + w[i].size - 1, h;
+		char where[96] = "outside every scratch area";
+		struct region r = { .start = s, .size = w[i].size };
+		const char *pattern = "unreadable";
+		long bad;
+
+		if (!w[i].size) {
+			say("rmadd: %s: region %s: not found in the log",
+			    stage, w[i].name);
+			continue;
+		}
+		for (int k = 0; k < nscratch; k++)
+			if (s < phys[k] + len[k] && e >= phys[k])
+				snprintf(where, sizeof(where),
+					 "inside scratch area %d", k);
+		strcpy(r.name, w[i].name);
+		bad = region_access(&r, 0, &h);
+		if (bad >= 0)
+			pattern = bad ? "no" : "yes";
+		say("rmadd: %s: region %s [0x%llx-0x%llx] %s, %s, kinit_pattern=%s",
+		    stage, w[i].name, (unsigned long long)s,
+		    (unsigned long long)e,
+		    w[i].revived ? "revived from KHO" : "allocated at boot",
+		    where, pattern);
+	}
+	return n;
+}
+
 static int do_kexec(const char *kernel, const char *initrd, const char *extra)
 {
 	static char cmdline[CMDLINE_MAX];
@@ -1102,6 +1312,18 @@ static int do_kexec(const char *kernel, const char *initrd, const char *extra)
 	if (cmdline[n - 1] == '\n')
 		n--;
 	cmdline[n] = 0;
+	/* The caller's extra words name the next stage: drop this one's. */
+	for (char *w = strstr(cmdline, "kstage="); w;
+	     w = strstr(cmdline, "kstage=")) {
+		char *e = w;
+
+		while (*e && *e != ' ')
+			e++;
+		while (*e == ' ')
+			e++;
+		memmove(w, e, strlen(e) + 1);
+	}
+	n = strlen(cmdline);
 	cmdline[n++] = ' ';
 	strcpy(cmdline + n, extra);
 	kfd = open(kernel, O_RDONLY);
@@ -1132,6 +1354,108 @@ static int do_kexec(const char *kernel, const char *initrd, const char *extra)
 	return 0;
 }
 
+/* Append @path's contents to @out; returns them (malloc()ed) or NULL. */
+static char *rm_copy(int out, const char *path, off_t *size)
+{
+	int fd = open(path, O_RDONLY);
+	char *data;
+
+	if (fd < 0)
+		return NULL;
+	*size = lseek(fd, 0, SEEK_END);
+	close(fd);
+	data = *size > 0 ? malloc(*size) : NULL;
+	if (!data || read_file(path, data, *size) != *size) {
+		free(data);
+		return NULL;
+	}
+	if (out >= 0)
+		write(out, data, *size);
+	return data;
+}
+
+/* One newc cpio member (a regular file, or the trailer if @data is NULL). */
+static void rm_cpio_member(int out, const char *name, const char *data,
+			   off_t size)
+{
+	static const char zeros[4];
+	size_t nlen = strlen(name) + 1;
+	char hdr[112];
+
+	snprintf(hdr, sizeof(hdr),
+		 "070701%08x%08x%08x%08x%08x%08x%08lx%08x%08x%08x%08x%08lx%08x",
+		 0, data ? 0100644 : 0, 0, 0, 1, 0, (unsigned long)size, 0, 0,
+		 0, 0, (unsigned long)nlen, 0);
+	write(out, hdr, 110);
+	write(out, name, nlen);
+	write(out, zeros, (4 - (110 + nlen) % 4) % 4);
+	if (data) {
+		write(out, data, size);
+		write(out, zeros, (4 - size % 4) % 4);
+	}
+}
+
+/*
+ * Kernel B's initrd for kcase=rmadd, which needs /kernel and
+ * /initrd-b.cpio to go on to kernel C: /initrd-b.cpio followed by a second
+ * archive holding those two (Linux unpacks concatenated archives).
+ */
+static const char *rm_initrd(void)
+{
+	static const char *const files[] = { "kernel", "initrd-b.cpio" };
+	const char *path = "/initrd-bc.cpio";
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	off_t size;
+	char *data;
+
+	if (out < 0)
+		return NULL;
+	free(rm_copy(out, "/initrd-b.cpio", &size));
+	for (int i = 0; i < 2; i++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "/%s", files[i]);
+		data = rm_copy(-1, src, &size);
+		if (!data) {
+			close(out);
+			return NULL;
+		}
+		rm_cpio_member(out, files[i], data, size);
+		free(data);
+	}
+	rm_cpio_member(out, "TRAILER!!!", NULL, 0);
+	close(out);
+	return path;
+}
+
+/*
+ * kcase=rmadd, kernel B: where its regions lie against its scratch areas,
+ * which subtrees it hands on, then kexec into kernel C, telling it which
+ * regions kernel B revived (those kernel A filled).
+ */
+static void rm_b(void)
+{
+	struct rm_where w[MAX_REGIONS];
+	char extra[160] = "kstage=c krm_kept=";
+	int n = rm_report("B", w, MAX_REGIONS), first = 1;
+
+	for (int i = 0; i < n; i++) {
+		if (!w[i].revived ||
+		    strlen(extra) + strlen(w[i].name) + 2 > sizeof(extra))
+			continue;
+		if (!first)
+			strlcat(extra, ",", sizeof(extra));
+		strlcat(extra, w[i].name, sizeof(extra));
+		first = 0;
+	}
+	list_dir("kho_out", "/debugfs/kho/out/sub_fdts");
+	if (do_kexec("/kernel", "/initrd-b.cpio", extra))
+		return;
+	say("rebooting into /kernel");
+	reboot(RB_KEXEC);
+	say("reboot(RB_KEXEC) returned");
+}
+
 static void stage_a(const char *kcase)
 {
 	int luo = -1, session = -1, mfd = -1;
@@ -1141,7 +1465,8 @@ static void stage_a(const char *kcase)
 	int n;
 
 	say("stage A, case %s", kcase);
-	if (!strcmp(kcase, "capture") || !strcmp(kcase, "live")) {
+	if (!strcmp(kcase, "capture") || !strcmp(kcase, "live") ||
+	    !strcmp(kcase, "rmadd")) {
 		n = find_regions("out", r);
 		for (int i = 0; i < n; i++) {
 			uint64_t h;
@@ -1152,6 +1477,8 @@ static void stage_a(const char *kcase)
 			    (unsigned long long)r[i].size,
 			    (unsigned long long)h, bad ? " (fill failed)" : "");
 		}
+	}
+	if (!strcmp(kcase, "capture") || !strcmp(kcase, "live")) {
 		if (strcmp(kcase, "live") &&
 		    memfd_preserve(&luo, &session, &mfd))
 			failures++;
@@ -1175,6 +1502,23 @@ static void stage_a(const char *kcase)
 	} else if (!strcmp(kcase, "luofind")) {
 		luo_find_a(&luo);
 		if (do_kexec(next, initrd, "kstage=b kluofind=1"))
+			return;
+	} else if (!strcmp(kcase, "rmadd")) {
+		char extra[128];
+
+		/*
+		 * memblock=debug before the new region, so that kernel B's
+		 * log names the range memblock gives it (rm_locate()).
+		 */
+		snprintf(extra, sizeof(extra),
+			 "kstage=b krmadd=1 memblock=debug reserve_mem=%s",
+			 getenv("krm_add") ? getenv("krm_add") : "1M:4K:r2");
+		initrd = rm_initrd();
+		if (!initrd) {
+			say("rmadd: cannot write kernel B's initrd");
+			return;
+		}
+		if (do_kexec(next, initrd, extra))
 			return;
 	} else if (do_kexec(next, initrd, "kstage=b"))
 		return;
@@ -1370,6 +1714,49 @@ static void stage_b(void)
 	if (getenv("kluofind"))
 		luo_find_b();
 	say("stage B done, %d failure%s", failures, failures == 1 ? "" : "s");
+	if (getenv("krmadd"))
+		rm_b();
+}
+
+/*
+ * kcase=rmadd, kernel C: the regions of its command line (the same as
+ * kernel B's), where they lie, and whether each region that kernel B
+ * revived (krm_kept=NAME,...) came back revived with kernel A's pattern.
+ */
+static void stage_c(void)
+{
+	struct rm_where w[MAX_REGIONS];
+	const char *kept = getenv("krm_kept") ? getenv("krm_kept") : "";
+	char what[96];
+	int n;
+
+	say("stage C up");
+	list_dir("kho_in", "/debugfs/kho/in/sub_fdts");
+	n = rm_report("C", w, MAX_REGIONS);
+	for (const char *p = kept; *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		int ok = 0;
+
+		for (int i = 0; i < n; i++) {
+			struct region r = { .start = w[i].start,
+					    .size = w[i].size };
+			uint64_t h;
+
+			if (strlen(w[i].name) != len ||
+			    strncmp(w[i].name, p, len) || !w[i].revived)
+				continue;
+			ok = region_access(&r, 0, &h) == 0;
+		}
+		snprintf(what, sizeof(what),
+			 "rmadd: kernel A's region %.*s revived in kernel C with its contents",
+			 (int)len, p);
+		verdict(ok, what);
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	say("stage C done, %d failure%s", failures, failures == 1 ? "" : "s");
 }
 
 int main(int argc, char **argv)
@@ -1379,6 +1766,8 @@ int main(int argc, char **argv)
 	mount_all();
 	if (getenv("kstage") && !strcmp(getenv("kstage"), "b"))
 		stage_b();
+	else if (getenv("kstage") && !strcmp(getenv("kstage"), "c"))
+		stage_c();
 	else
 		stage_a(kcase ? kcase : "selftest");
 	/* QEMU runs with -no-reboot: a reboot ends it on every machine. */
