@@ -17,12 +17,7 @@
 # 7.3.4 must show bugs 1 and 2 exactly as described; anything else fails.
 # In CI on x86_64; it also passes on arm64, arm64-16k and arm64-64k.
 . "$(dirname "$0")/lib.sh"
-log=$out/serial.log
-rc=0
-qemu "$kdir/image" "$kwork/initrd-a.cpio" \
-	"console=$console $early $kho_args panic=-1 liveupdate=on kcase=luofind" \
-	"$log" || rc=$?
-say "QEMU exit $rc, log $log"
+kinit_boot "liveupdate=on kcase=luofind"
 evidence "$log" "kinit: luofind" "kinit: PASS luofind" "kinit: FAIL luofind" \
 	"found kexec handover" "response to user failed" "Kernel panic" "kinit: stage B done"
 bad=

@@ -24,12 +24,7 @@
 # order of kho_populate() and parse_early_param() cited is x86's.
 . "$(dirname "$0")/lib.sh"
 [ "$arch" = x86_64 ] || skip "shown on x86_64 only (the scratch-only window cited is x86's setup_arch())"
-log=$out/serial.log
-rc=0
-qemu "$kdir/image" "$kwork/initrd-a.cpio" \
-	"console=$console $early $kho_args panic=-1 log_buf_len=4M kcase=rmadd reserve_mem=1M:$page_k:r1 krm_add=1M:$page_k:r2" \
-	"$log" || rc=$?
-say "QEMU exit $rc, log $log"
+kinit_boot "log_buf_len=4M kcase=rmadd reserve_mem=1M:$page_k:r1 krm_add=1M:$page_k:r2"
 # The log of each kernel: kinit says "rebooting into" before each kexec.
 tr -d '\r' <"$log" | awk -v a="$out/a.log" -v b="$out/b.log" -v c="$out/c.log" '
 	BEGIN { f[0] = a; f[1] = b; f[2] = c; k = 0 }

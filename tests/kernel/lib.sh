@@ -132,6 +132,18 @@ patched_kdir() { KERNEL_PATCHES=all "$scripts/build.sh" "$arch"; }
 # qemu ARGS...: scripts/kernel/qemu.sh for this architecture.
 qemu() { "$scripts/qemu.sh" "$arch" "$@"; }
 
+# kinit_boot WORDS: boot this architecture's kernel on the usual initrd
+# (kinit is kernel A) with the serial console and early console, the KHO
+# words, panic=-1 and WORDS; the serial log in $log, QEMU's exit status in
+# $rc.
+kinit_boot() {
+	log=$out/serial.log
+	rc=0
+	qemu "$kdir/image" "$kwork/initrd-a.cpio" \
+		"console=$console $early $kho_args panic=-1 $1" "$log" || rc=$?
+	say "QEMU exit $rc, log $log"
+}
+
 # boot_real MACHINE_DIR: boot this architecture's real kernel (arm64: on
 # QEMU virt) on a machine directory's RAM file with its pending handover in
 # /chosen, after checking that nothing QEMU loads lands on the handover.
