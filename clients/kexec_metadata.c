@@ -31,7 +31,11 @@ static int km_restore(struct sim_boot *b, struct client_state *st,
 	char why[512];
 	int ret;
 
-	/* Linux ignores a child it cannot retrieve (kexec_handover.c:1736). */
+	/*
+	 * Linux's kho_in_kexec_metadata() gives up on a child it cannot
+	 * retrieve (kexec_handover.c:1736-1740): so does this client, and the
+	 * boot counts the subtree as not back.
+	 */
 	ret = client_retrieve(b, KHO_KEXEC_METADATA_NAME, blob_phys, &size, e);
 	if (ret)
 		return ret;
