@@ -165,8 +165,8 @@ void client_view(struct sim_boot *b, struct kho_view *view);
 /**
  * client_retrieve() - kho_retrieve_subtree() of the child a client restores
  * @b: boot
- * @name: the child's name
- * @blob_phys: where the boot found the child (the first of its name)
+ * @name: the child's name (the boot found it; the first of its name is the
+ *	one a client gets, and the one this finds)
  * @size: set to its blob-size; 0 in a version without one
  * @e: filled in on failure, naming the child
  *
@@ -176,8 +176,8 @@ void client_view(struct sim_boot *b, struct kho_view *view);
  * client. Only that child fails; the handover was taken.
  * Return: 0, or the negative code (@e says why).
  */
-int client_retrieve(struct sim_boot *b, const char *name, uint64_t blob_phys,
-		    uint64_t *size, struct sim_error *e);
+int client_retrieve(struct sim_boot *b, const char *name, uint64_t *size,
+		    struct sim_error *e);
 
 /**
  * client_restore_folio() - kho_restore_folio(), also telling the order

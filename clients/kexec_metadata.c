@@ -36,7 +36,7 @@ static int km_restore(struct sim_boot *b, struct client_state *st,
 	 * retrieve (kexec_handover.c:1736-1740): so does this client, and the
 	 * boot counts the subtree as not back.
 	 */
-	ret = client_retrieve(b, KHO_KEXEC_METADATA_NAME, blob_phys, &size, e);
+	ret = client_retrieve(b, KHO_KEXEC_METADATA_NAME, &size, e);
 	if (ret)
 		return ret;
 	client_view(b, &view);

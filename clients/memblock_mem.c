@@ -292,7 +292,7 @@ static int mb_restore(struct sim_boot *b, struct client_state *st,
 	char why[512];
 	int ret;
 
-	ret = client_retrieve(b, KHO_MEMBLOCK_NAME, blob_phys, &size, e);
+	ret = client_retrieve(b, KHO_MEMBLOCK_NAME, &size, e);
 	if (ret)
 		return ret;
 	client_view(b, &view);

@@ -147,7 +147,7 @@ static int memfd_restore_v1(struct sim_boot *b, struct client_state *st,
 	char buf[256];
 	int ret;
 
-	ret = client_retrieve(b, "memfd", blob_phys, &size, e);
+	ret = client_retrieve(b, "memfd", &size, e);
 	if (ret)
 		return ret;
 	client_view(b, &view);
@@ -854,7 +854,7 @@ static int memfd_restore(struct sim_boot *b, struct client_state *st,
 	 */
 	if (!memfd_uses_luo(b->in.abi))
 		return memfd_restore_v1(b, st, blob_phys, e);
-	ret = client_retrieve(b, KHO_LUO_NAME, blob_phys, &size, e);
+	ret = client_retrieve(b, KHO_LUO_NAME, &size, e);
 	if (ret)
 		return ret;
 	return memfd_restore_luo(b, st, blob_phys, size, e);
