@@ -110,6 +110,22 @@ static void verdict(int ok, const char *what)
 		failures++;
 }
 
+/*
+ * /dev/liveupdate, or -1 once it is said why: in kernel B, where the case
+ * judges what came back (@judged), a FAIL of @who; in kernel A a note.
+ */
+static int luo_open(const char *who, int judged)
+{
+	int fd = open("/dev/liveupdate", O_RDWR);
+
+	if (fd >= 0)
+		return fd;
+	say("%s%s: cannot open /dev/liveupdate (errno %d)",
+	    judged ? "FAIL " : "", who, errno);
+	failures += judged;
+	return -1;
+}
+
 /* FNV-1a, 64 bits: the content hash every line prints. */
 static uint64_t fnv_add(uint64_t h, const unsigned char *p, size_t n)
 {
@@ -580,11 +596,9 @@ static int memfd_preserve(int *luo_keep, int *session_keep, int *memfd_keep)
 		h = fnv_add(h, buf, n);
 		off += n;
 	}
-	luo = open("/dev/liveupdate", O_RDWR);
-	if (luo < 0) {
-		say("cannot open /dev/liveupdate");
+	luo = luo_open("memfd", 0);
+	if (luo < 0)
 		return -1;
-	}
 	strcpy((char *)cs.name, SESSION_NAME);
 	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs)) {
 		say("LIVEUPDATE_IOCTL_CREATE_SESSION failed (errno %d)", errno);
@@ -689,11 +703,9 @@ static int scatter_preserve(long n, int *luo_keep, int *session_keep,
 	say("scatter: %ld pages, %llu not present, %llu adjacent to the next kept page, pfn 0x%llx-0x%llx",
 	    n, absent, adjacent, lo, hi);
 	munmap(x, len);
-	luo = open("/dev/liveupdate", O_RDWR);
-	if (luo < 0) {
-		say("cannot open /dev/liveupdate");
+	luo = luo_open("scatter", 0);
+	if (luo < 0)
 		return -1;
-	}
 	strcpy((char *)cs.name, SCATTER_SESSION);
 	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs)) {
 		say("LIVEUPDATE_IOCTL_CREATE_SESSION failed (errno %d)", errno);
@@ -746,11 +758,9 @@ static void luo_bugs_a(int *keep)
 	int luo, mfd, first = -1;
 	long r;
 
-	luo = open("/dev/liveupdate", O_RDWR);
-	if (luo < 0) {
-		say("luobugs: cannot open /dev/liveupdate (errno %d)", errno);
+	luo = luo_open("luobugs", 0);
+	if (luo < 0)
 		return;
-	}
 	*keep = luo;
 	for (int i = 0; i < LUOBUGS_SESSIONS; i++) {
 		struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
@@ -805,11 +815,9 @@ static void luo_bugs_b(void)
 	ssize_t wr;
 	long seals;
 
-	luo = open("/dev/liveupdate", O_RDWR);
-	if (luo < 0) {
-		verdict(0, "luobugs: cannot open /dev/liveupdate");
+	luo = luo_open("luobugs", 1);
+	if (luo < 0)
 		return;
-	}
 	for (int i = 0; i < LUOBUGS_SESSIONS; i++) {
 		struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
 
@@ -942,11 +950,9 @@ static void luo_find_a(int *keep)
 	ssize_t wr;
 	long r;
 
-	luo = open("/dev/liveupdate", O_RDWR);
-	if (luo < 0) {
-		say("luofind: cannot open /dev/liveupdate (errno %d)", errno);
+	luo = luo_open("luofind", 0);
+	if (luo < 0)
 		return;
-	}
 	*keep = luo;
 	strcpy((char *)cs.name, LUOFIND_SESSION);
 	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs)) {
@@ -1048,11 +1054,9 @@ static void luo_find_b(void)
 	ssize_t wr;
 	long fl;
 
-	luo = open("/dev/liveupdate", O_RDWR);
-	if (luo < 0) {
-		verdict(0, "luofind: cannot open /dev/liveupdate");
+	luo = luo_open("luofind", 1);
+	if (luo < 0)
 		return;
-	}
 	strcpy((char *)rs.name, LUOFIND_SESSION);
 	if (ioctl(luo, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs)) {
 		say("luofind: B: no session %s (errno %d)", LUOFIND_SESSION,
@@ -1547,11 +1551,9 @@ static void check_memfd(void)
 	if (getenv("ktoken"))
 		token = strtoull(getenv("ktoken"), NULL, 0);
 
-	luo = open("/dev/liveupdate", O_RDWR);
-	if (luo < 0) {
-		verdict(0, "memfd: cannot open /dev/liveupdate");
+	luo = luo_open("memfd", 1);
+	if (luo < 0)
 		return;
-	}
 	strncpy((char *)rs.name, name, sizeof(rs.name) - 1);
 	if (ioctl(luo, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs)) {
 		say("memfd: no session %s (errno %d)", name, errno);
@@ -1600,11 +1602,9 @@ static void check_memfds(char *list)
 	int nr_ses = 0, luo;
 	char *item, *next;
 
-	luo = open("/dev/liveupdate", O_RDWR);
-	if (luo < 0) {
-		verdict(0, "memfds: cannot open /dev/liveupdate");
+	luo = luo_open("memfds", 1);
+	if (luo < 0)
 		return;
-	}
 	for (item = list; item && *item; item = next) {
 		struct liveupdate_session_retrieve_fd rf = { .size = sizeof(
 								     rf) };
