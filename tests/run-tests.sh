@@ -12,9 +12,12 @@
 # counts each. KHO_TEST_JOBS of them run at once (default: one per online
 # CPU); every test keeps to its own temporary files, so they may. One line
 # per program as it ends, then the output of those that failed, in the
-# order they were started, and last, exactly:
+# order they were started, then what was skipped and why (a test that
+# needs what this machine lacks: a kernel source, a real kernel's
+# capture), and last, exactly:
 #   N passed, N failed
-# The exit status is non-zero when anything failed.
+# The exit status is non-zero when anything failed; skipped tests count as
+# neither.
 
 [ $# -ge 1 ] || { echo "usage: sh tests/run-tests.sh BUILDDIR [BUILDDIR...]" >&2; exit 2; }
 
@@ -76,24 +79,38 @@ xargs -d '\n' -n 1 -P "$jobs" sh tests/lib/run-one.sh "$work" <"$work/jobs"
 
 total_pass=0
 total_fail=0
+total_skip=0
 i=0
 while [ "$i" -lt "$n" ]; do
 	i=$((i + 1))
-	if ! read -r pass fail <"$work/$i.res" 2>/dev/null; then
+	name=$(sed -n "${i}s/^[0-9]* [a-z]* //p" "$work/jobs")
+	if ! read -r pass fail skip <"$work/$i.res" 2>/dev/null; then
 		# The job never finished (xargs stopped, or it was killed).
-		pass=0 fail=1
-		echo "FAIL $(sed -n "${i}s/^[0-9]* [a-z]* //p" "$work/jobs"): no result"
+		pass=0 fail=1 skip=0
+		echo "FAIL $name: no result"
 	fi
+	skip=${skip:-0}
 	total_pass=$((total_pass + pass))
 	total_fail=$((total_fail + fail))
+	if [ "$skip" -ne 0 ]; then
+		total_skip=$((total_skip + skip))
+		# The reasons, once each: every skip prints a "SKIP: " line.
+		grep -h '^SKIP: ' "$work/$i.out" 2>/dev/null | sort -u |
+			sed "s|^SKIP: |    $name: |" >>"$work/skipped"
+	fi
 	[ "$fail" -eq 0 ] && continue
 	# What a failed job printed, indented, at most 200 lines.
-	echo "--- output of $(sed -n "${i}s/^[0-9]* [a-z]* //p" "$work/jobs"):"
+	echo "--- output of $name:"
 	if [ -f "$work/$i.out" ] && [ "$(wc -l <"$work/$i.out")" -gt 200 ]; then
 		echo "    ... (last 200 lines)"
 	fi
 	tail -n 200 "$work/$i.out" 2>/dev/null | sed 's/^/    | /'
 done
+
+if [ "$total_skip" -ne 0 ]; then
+	echo "$total_skip skipped, for want of what this machine lacks:"
+	cat "$work/skipped" 2>/dev/null
+fi
 
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -9,8 +9,9 @@
 # tree: the few kernel headers those files include are stand-ins written
 # below, and arm64's csum_partial() wrapper (lib/checksum.c:116, do_csum()
 # plus the running sum with end-around carry) is three lines of the driver.
-# Without the kernel source, or without a C compiler, the test says so and
-# passes: tests/test_csum.c holds known answers and a reference of its own.
+# Without the kernel source, or without a C compiler, the test says why and
+# is skipped (exit 77); tests/test_csum.c holds known answers and a
+# reference of its own.
 # Needs BUILD (a build directory with libkho.a).
 set -eu
 : "${BUILD:?BUILD must name a build directory}"
@@ -20,10 +21,10 @@ ARM=$SRC/arch/arm64/lib/csum.c
 CC=${CC:-cc}
 
 if [ ! -f "$ARM" ]; then
-	echo "SKIP: no kernel source at $SRC (set KHO_KERNEL_SRC)"
-	exit 0
+	echo "SKIP: no kernel source at $SRC (make kernel-check fetches it; or set KHO_KERNEL_SRC)"
+	exit 77
 fi
-command -v "$CC" >/dev/null 2>&1 || { echo "SKIP: no $CC"; exit 0; }
+command -v "$CC" >/dev/null 2>&1 || { echo "SKIP: no $CC"; exit 77; }
 [ -f "$BUILD/libkho.a" ] || { echo "FAIL: no $BUILD/libkho.a" >&2; exit 1; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-csum.XXXXXX")

@@ -6,10 +6,9 @@
 # restoring every folio and finding the stored checksum ("KHO restore
 # succeeded"); a machine whose arch is set wrong is told which one the
 # checksum is; a damaged folio fails the boot; a bad arch line is
-# refused. When the frozen
-# captures of Linux 7.3.4's own test_kho exist (tests/kernel, issue 10),
-# their handovers are restored too: x86_64's as is, arm64's with
-# arch = arm64. Needs KHO (path to kho).
+# refused. (Linux 7.3.4's own test_kho blobs are restored by
+# tests/test_inspect_capture.sh, from real kernels' captures.) Needs KHO
+# (path to kho).
 set -eu
 : "${KHO:?KHO must name the kho binary}"
 ROOT=${KHO_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -100,27 +99,4 @@ if "$KHO" boot "$M" >"$T/out-badarch" 2>&1; then
 fi
 grep -q "arch must be x86_64 or arm64" "$T/out-badarch" || fail "badarch: $(cat "$T/out-badarch")"
 
-# Linux 7.3.4's own test_kho, captured in QEMU.
-CAP=${KHO_CAPTURES:-/var/cache/libkho/captures}
-for arch in x86_64 arm64; do
-	C="$CAP/$arch-7.3.4-capture1"
-	if [ ! -f "$C/handover" ]; then
-		echo "SKIP: no capture at $C"
-		continue
-	fi
-	M="$T/cap-$arch"
-	mkdir "$M"
-	cp --sparse=always "$C/machine.conf" "$C/ram.img" "$C/handover" "$M/"
-	[ "$arch" = x86_64 ] || grep -q '^arch' "$M/machine.conf" ||
-		echo "arch = arm64" >>"$M/machine.conf"
-	"$KHO" boot "$M" >"$T/cap" 2>&1 || true
-	rm -f "$M/ram.img"
-	# Other parts of the handover are not this test's business.
-	if grep -q "KHO handover refused" "$T/cap"; then
-		echo "SKIP: capture $arch: $(grep -m 1 'KHO handover refused' "$T/cap")"
-		continue
-	fi
-	grep -q "restore *kho-test: KHO restore succeeded: .* ($arch)" "$T/cap" ||
-		fail "capture $arch: Linux's kho_test not restored: $(cat "$T/cap")"
-done
-echo "kho-test client: chains at 4/16/64 KiB x2 arches, wrong arch, damage, captures"
+echo "kho-test client: chains at 4/16/64 KiB x2 arches, wrong arch, damage"

@@ -11,7 +11,10 @@
 # (debugfs kho/out, /proc/iomem, hashes) and kexec_file_loads
 # tests/kernel/stub-ARCH.S, which stops the machine at its entry point.
 # capture.py then writes $KWORK/ARCH/capture/machine/ (machine.conf,
-# ram.img, handover, kernel-view.txt, expected.txt, blobs/).
+# ram.img, handover, kernel-view.txt, expected.txt, blobs/), and a copy
+# replaces ARCH-7.3.4-capture1 under KHO_CAPTURES (default
+# /var/cache/libkho/captures), where make check's tests of real kernels'
+# handovers find it (tests/test_inspect_capture.sh, test_kho_test.c).
 . "$(dirname "$0")/lib.sh"
 log=$out/serial.log
 ram=$out/guest-ram
@@ -31,4 +34,17 @@ python3 "$top/tests/kernel/capture.py" "$base_arch" "$log" "$ram" "$out/machine"
 sed 's/^/    /' "$out/machine/expected.txt"
 says "$log" "KHOSTUB" "blob fdt"
 echo "  says: $(grep -c . "$out/machine/expected.txt") facts in expected.txt, $(ls "$out/machine/blobs" | wc -l) blobs"
-say "PASS: machine directory $out/machine"
+# Published whole or not at all: copied beside, then renamed into place.
+caps=${KHO_CAPTURES:-/var/cache/libkho/captures}
+dest=$caps/$arch-7.3.4-capture1
+mkdir -p "$caps" && tmp=$(mktemp -d "$caps/.$arch.XXXXXX") ||
+	fail "cannot write under $caps"
+cp -a --sparse=always "$out/machine/." "$tmp/" || {
+	rm -rf "$tmp"
+	fail "cannot copy the capture to $tmp"
+}
+rm -rf "$dest.old"
+{ [ ! -e "$dest" ] || mv "$dest" "$dest.old"; } && mv "$tmp" "$dest" ||
+	fail "cannot publish the capture as $dest"
+rm -rf "$dest.old"
+say "PASS: machine directory $out/machine, published as $dest"

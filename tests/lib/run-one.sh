@@ -7,13 +7,16 @@
 #
 # KIND is "program" (a test binary) or "script" (a tests/test_*.sh, run
 # with KHO=$KHO_TEST_FIRST/kho and BUILD=$KHO_TEST_FIRST). Writes what it
-# printed to WORKDIR/IDX.out and "PASSED FAILED" to WORKDIR/IDX.res, and
-# prints its one result line, short enough to be written whole among the
-# other jobs' lines. A cmocka program counts its test cases from its
-# summary ("[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"); a
-# program that crashes, times out or exits non-zero without a failed case
-# counts one failure more. A script counts as one test. Always exits 0:
-# the result is in the files.
+# printed to WORKDIR/IDX.out and "PASSED FAILED SKIPPED" to WORKDIR/IDX.res,
+# and prints its one result line, short enough to be written whole among
+# the other jobs' lines. A cmocka program counts its test cases from its
+# summary ("[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)" /
+# "[  SKIPPED ] N test(s)"); a program that crashes, times out or exits
+# non-zero without a failed case counts one failure more. A script counts
+# as one test; exit status 77 says it had nothing to check here (what it
+# needs, a kernel source or a real kernel's capture, is missing), and it
+# counts as skipped, with the reason from its "SKIP: " line. Always exits
+# 0: the result is in the files.
 
 work=$1
 idx=${2%% *}
@@ -36,21 +39,24 @@ run_limited() {
 }
 
 # Sum the counts of every "[  PASSED  ] N test(s)" / "[  FAILED  ] N test(s)"
-# (a program may run several groups). The summary can share a line with
-# other output, so match anywhere in a line.
+# / "[  SKIPPED ] N test(s)" (a program may run several groups); $1 is the
+# word padded as cmocka pads it. The summary can share a line with other
+# output, so match anywhere in a line.
 count() {
-	grep -o "\[  $1  \] [0-9][0-9]* test(s)" "$out" |
+	grep -o "\[  $1\] [0-9][0-9]* test(s)" "$out" |
 		awk '{ n += $(NF - 1) } END { print n + 0 }'
 }
 
 start=$(now)
 note=
+skip=0
 case $kind in
 program)
 	run_limited "$path" >"$out" 2>&1
 	rc=$?
-	pass=$(count PASSED)
-	fail=$(count FAILED)
+	pass=$(count "PASSED  ")
+	fail=$(count "FAILED  ")
+	skip=$(count "SKIPPED ")
 	if ! grep -q -e "\[  PASSED  \] [0-9]" -e "\[  FAILED  \] [0-9]" "$out"; then
 		# Not a cmocka program, or it died before its summary.
 		if [ "$rc" -eq 0 ]; then
@@ -70,6 +76,9 @@ script)
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		pass=1 fail=0
+	elif [ "$rc" -eq 77 ]; then
+		pass=0 fail=0 skip=1
+		note=": $(sed -n 's/^SKIP: //p' "$out" | head -n 1)"
 	else
 		pass=0 fail=1
 		note=" (exit status $rc)"
@@ -82,9 +91,13 @@ script)
 esac
 [ "$rc" -eq 124 ] && note=" (timed out after ${timeout}s)"
 t=$(elapsed "$start" "$(now)")
-echo "$pass $fail" >"$work/$idx.res"
-if [ "$fail" -eq 0 ]; then
-	echo "PASS $path: $pass passed, 0 failed, ${t}s"
+echo "$pass $fail $skip" >"$work/$idx.res"
+skipped=
+[ "$skip" -eq 0 ] || skipped=", $skip skipped"
+if [ "$fail" -eq 0 ] && [ "$pass" -eq 0 ] && [ "$skip" -ne 0 ]; then
+	echo "SKIP $path, ${t}s$note"
+elif [ "$fail" -eq 0 ]; then
+	echo "PASS $path: $pass passed, 0 failed$skipped, ${t}s"
 else
 	echo "FAIL $path: $pass passed, $fail failed, ${t}s$note"
 fi
