@@ -27,23 +27,17 @@
 . "$(dirname "$0")/lib.sh"
 [ "$page_size" = 4096 ] ||
 	skip "51 sessions fill a block of 4 KiB pages only; this kernel's pages are $page_k"
-pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
-"$scripts/initrd.sh" "$arch" "$pdir" "$out/patched"
+patched_prepare
 bad=
 for run in nodup dup strict fixed-nodup fixed-dup; do
-	log=$out/serial-$run.log
 	case $run in
 	*nodup) d=0 ;;
 	*dup) d=1 ;;
 	strict) d="0 kovercommit=1" ;;
 	esac
-	image=$kdir/image initrd=$kwork/initrd-a.cpio
-	case $run in fixed-*) image=$pdir/image initrd=$out/patched/initrd-a.cpio ;; esac
-	rc=0
-	qemu "$image" "$initrd" \
-		"console=$console $early $kho_args panic=-1 liveupdate=on kcase=luobugs kdup=$d" \
-		"$log" || rc=$?
-	say "run $run: QEMU exit $rc, log $log"
+	kernel=released
+	case $run in fixed-*) kernel=patched ;; esac
+	kinit_boot "liveupdate=on kcase=luobugs kdup=$d" "$run" "$kernel"
 	evidence "$log" "kinit: luobugs" "kinit: PASS luobugs" "kinit: FAIL luobugs" \
 		"found kexec handover" "LUO\|luo\|shmem:" "Block contains" "Kernel panic"
 	case $run in

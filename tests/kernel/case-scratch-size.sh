@@ -17,16 +17,10 @@
 # Needs the default scale: arm64-64k passes fixed sizes (lib.sh) and skips.
 . "$(dirname "$0")/lib.sh"
 case $kho_args in *kho_scratch=*) skip "this guest's kernel A takes fixed scratch sizes ($kho_args)" ;; esac
-pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
-"$scripts/initrd.sh" "$arch" "$pdir" "$out/patched"
+patched_prepare
 bad=
 for run in released patched; do
-	image=$kdir/image initrd=$kwork/initrd-a.cpio
-	[ "$run" = released ] || image=$pdir/image initrd=$out/patched/initrd-a.cpio
-	log=$out/serial-$run.log
-	rc=0
-	qemu "$image" "$initrd" "console=$console $kho_args panic=-1 liveupdate=on kcase=capture" \
-		"$log" || rc=$?
+	kinit_boot "liveupdate=on kcase=capture" "$run" "$run"
 	evidence "$log" "kinit: scratch" "KHO:"
 	# shellcheck disable=SC2046
 	set -- $(grep -a "kinit: scratch_len " "$log" | tr -d '\r' | awk '{ print $3 }')

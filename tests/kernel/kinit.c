@@ -38,7 +38,8 @@
  *                    (luo_find_a()): a memfd preserved through an O_RDONLY
  *                    descriptor, a PRESERVE_FD whose reply cannot be
  *                    copied out, a kexec_load() probe; then kexec into
- *                    /kernel, whose kinit (kluofind=1) reports what came
+ *                    /kernel, whose kinit (kluofind=R,E: the errnos of
+ *                    the two PRESERVE_FDs, 0 for none) reports what came
  *                    back (luo_find_b()).
  *   kcase=rmadd      kernel A: fill the reserve_mem regions as capture
  *                    does, then kexec into /kernel with one region more,
@@ -882,6 +883,7 @@ static void luo_bugs_b(void)
  *    (:539), which is always O_RDWR. A memfd preserved through a
  *    read-only description (a reopen of /proc/self/fd/N with O_RDONLY,
  *    the writable descriptor closed) comes back writable in kernel B.
+ *    (patches/0008 refuses such a description: PRESERVE_FD says ENOENT.)
  *
  * 2. luo_session_preserve_fd() (kernel/liveupdate/luo_session.c:263-279)
  *    preserves the file, then copies the reply to user space: when that
@@ -889,6 +891,11 @@ static void luo_bugs_b(void)
  *    preserved. kinit fills the argument on its own page and makes the
  *    page read-only: the kernel's copy in still works, the copy out does
  *    not. A retry of PRESERVE_FD then finds the token in use.
+ *    (patches/0007 copies nothing back: the call returns 0.)
+ *
+ * Kernel B is told the errno each PRESERVE_FD of 1 and 2 gave in A, and
+ * judges by it: a file whose PRESERVE_FD failed must not come back; one
+ * whose PRESERVE_FD succeeded must, and as it was.
  *
  * 3. kernel_kexec() (kernel/kexec_core.c:1149-1152) freezes the sessions
  *    whatever loaded the image, but only kexec_file_load() adds the KHO
@@ -940,7 +947,16 @@ static const char *accmode_name(long flags)
 	return "(unknown)";
 }
 
-static void luo_find_a(int *keep)
+/*
+ * The errno each of kernel A's two PRESERVE_FDs gave, 0 for none, -1 when
+ * kinit did not get that far; kernel B is told them (kluofind=R,E).
+ */
+struct luo_find_errnos {
+	int ro;		/* the memfd through an O_RDONLY description */
+	int efault;	/* the memfd whose argument was on a read-only page */
+};
+
+static void luo_find_a(int *keep, struct luo_find_errnos *e)
 {
 	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
 	struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf) };
@@ -978,8 +994,9 @@ static void luo_find_a(int *keep)
 	pf.fd = ro;
 	pf.token = LUOFIND_RO_TOKEN;
 	r = ioctl(cs.fd, LIVEUPDATE_SESSION_PRESERVE_FD, &pf);
+	e->ro = r ? errno : 0;
 	say("luofind: A: PRESERVE_FD of the O_RDONLY descriptor: ret %ld errno %d",
-	    r, r ? errno : 0);
+	    r, e->ro);
 
 	/* 2: the reply cannot be copied out; the file is preserved anyway. */
 	mfd = luo_find_memfd("luofind-efault");
@@ -997,8 +1014,9 @@ static void luo_find_a(int *keep)
 		return;
 	}
 	r = ioctl(cs.fd, LIVEUPDATE_SESSION_PRESERVE_FD, ropf);
+	e->efault = r ? errno : 0;
 	say("luofind: A: PRESERVE_FD with its argument on a read-only page: ret %ld errno %d",
-	    r, r ? errno : 0);
+	    r, e->efault);
 	pf.fd = mfd;
 	pf.token = LUOFIND_EFAULT_TOKEN;
 	r = ioctl(cs.fd, LIVEUPDATE_SESSION_PRESERVE_FD, &pf);
@@ -1047,7 +1065,8 @@ static int luo_find_intact(int fd)
 	return 1;
 }
 
-static void luo_find_b(void)
+/* @e: what kernel A's PRESERVE_FDs gave. */
+static void luo_find_b(const struct luo_find_errnos *e)
 {
 	struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
 	int luo, fd;
@@ -1067,9 +1086,15 @@ static void luo_find_b(void)
 
 	fd = luo_find_retrieve(rs.fd, LUOFIND_RO_TOKEN);
 	if (fd < 0) {
-		say("luofind: B: RETRIEVE_FD of the O_RDONLY memfd: errno %d",
-		    -fd);
-		verdict(0, "luofind: O_RDONLY memfd handed over");
+		say("luofind: B: RETRIEVE_FD of the memfd preserved O_RDONLY (errno %d in A): errno %d",
+		    e->ro, -fd);
+		verdict(e->ro, e->ro ? "luofind: memfd refused O_RDONLY not handed over" :
+				       "luofind: O_RDONLY memfd handed over");
+	} else if (e->ro) {
+		say("luofind: B: the memfd refused O_RDONLY (errno %d in A) is back",
+		    e->ro);
+		verdict(0, "luofind: memfd refused O_RDONLY not handed over");
+		close(fd);
 	} else {
 		fl = fcntl_getfl(fd);
 		lseek(fd, 0, SEEK_SET);
@@ -1088,14 +1113,19 @@ static void luo_find_b(void)
 
 	fd = luo_find_retrieve(rs.fd, LUOFIND_EFAULT_TOKEN);
 	if (fd < 0) {
-		say("luofind: B: RETRIEVE_FD of the EFAULT memfd: errno %d",
-		    -fd);
+		say("luofind: B: RETRIEVE_FD of the memfd preserved through a read-only argument (errno %d in A): errno %d",
+		    e->efault, -fd);
 	} else {
-		say("luofind: B: the memfd whose PRESERVE_FD returned EFAULT is back: contents %s",
-		    luo_find_intact(fd) ? "intact" : "differ");
+		say("luofind: B: the memfd preserved through a read-only argument (errno %d in A) is back: contents %s",
+		    e->efault, luo_find_intact(fd) ? "intact" : "differ");
 		close(fd);
 	}
-	verdict(fd < 0, "luofind: memfd whose PRESERVE_FD failed not handed over");
+	if (e->efault)
+		verdict(fd < 0,
+			"luofind: memfd whose PRESERVE_FD failed not handed over");
+	else
+		verdict(fd >= 0,
+			"luofind: memfd whose PRESERVE_FD succeeded handed over");
 	fd = luo_find_retrieve(rs.fd, LUOFIND_OTHER_TOKEN);
 	say("luofind: B: RETRIEVE_FD of the second retry's token: %s %d",
 	    fd < 0 ? "errno" : "fd", fd < 0 ? -fd : fd);
@@ -1504,8 +1534,13 @@ static void stage_a(const char *kcase)
 		if (do_kexec(next, initrd, "kstage=b kluobugs=1"))
 			return;
 	} else if (!strcmp(kcase, "luofind")) {
-		luo_find_a(&luo);
-		if (do_kexec(next, initrd, "kstage=b kluofind=1"))
+		struct luo_find_errnos e = { -1, -1 };
+		char extra[64];
+
+		luo_find_a(&luo, &e);
+		snprintf(extra, sizeof(extra), "kstage=b kluofind=%d,%d", e.ro,
+			 e.efault);
+		if (do_kexec(next, initrd, extra))
 			return;
 	} else if (!strcmp(kcase, "rmadd")) {
 		char extra[128];
@@ -1711,8 +1746,14 @@ static void stage_b(void)
 		check_memfds(getenv("kmemfds"));
 	if (getenv("kluobugs"))
 		luo_bugs_b();
-	if (getenv("kluofind"))
-		luo_find_b();
+	if (getenv("kluofind")) {
+		char *end;
+		struct luo_find_errnos e;
+
+		e.ro = strtol(getenv("kluofind"), &end, 10);
+		e.efault = *end == ',' ? strtol(end + 1, NULL, 10) : -1;
+		luo_find_b(&e);
+	}
 	say("stage B done, %d failure%s", failures, failures == 1 ? "" : "s");
 	if (getenv("krmadd"))
 		rm_b();

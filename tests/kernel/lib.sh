@@ -129,19 +129,30 @@ x86_sizes() {
 # patch's effect: the patches touch different code.
 patched_kdir() { KERNEL_PATCHES=all "$scripts/build.sh" "$arch"; }
 
+# patched_prepare: for a case that boots kernel A both as released and
+# patched (kinit_boot's KERNEL): the patched kernel in $pdir, its initrd
+# under $out/patched.
+patched_prepare() {
+	pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
+	"$scripts/initrd.sh" "$arch" "$pdir" "$out/patched"
+}
+
 # qemu ARGS...: scripts/kernel/qemu.sh for this architecture.
 qemu() { "$scripts/qemu.sh" "$arch" "$@"; }
 
-# kinit_boot WORDS: boot this architecture's kernel on the usual initrd
-# (kinit is kernel A) with the serial console and early console, the KHO
-# words, panic=-1 and WORDS; the serial log in $log, QEMU's exit status in
-# $rc.
+# kinit_boot WORDS [RUN [KERNEL]]: boot this architecture's kernel on the
+# usual initrd (kinit is kernel A) with the serial console and early
+# console, the KHO words, panic=-1 and WORDS; the serial log in $log
+# ($out/serial.log, or $out/serial-RUN.log), QEMU's exit status in $rc.
+# KERNEL "patched": 7.3.4 with every patch (patched_prepare first).
 kinit_boot() {
-	log=$out/serial.log
+	log=$out/serial${2:+-$2}.log
+	image=$kdir/image initrd=$kwork/initrd-a.cpio
+	[ "${3:-released}" = released ] || image=$pdir/image initrd=$out/patched/initrd-a.cpio
 	rc=0
-	qemu "$kdir/image" "$kwork/initrd-a.cpio" \
+	qemu "$image" "$initrd" \
 		"console=$console $early $kho_args panic=-1 $1" "$log" || rc=$?
-	say "QEMU exit $rc, log $log"
+	say "${2:+run $2: }QEMU exit $rc, log $log"
 }
 
 # boot_real MACHINE_DIR: boot this architecture's real kernel (arm64: on
