@@ -966,17 +966,19 @@ static const char *captures_dir(void)
 	return dir && *dir ? dir : "/var/cache/libkho/captures";
 }
 
-/* A capture's RAM file mapped, and where its one RAM range starts. */
+/* A capture's RAM file mapped, where its one RAM range starts, its pages. */
 struct capture {
 	unsigned char *ram;
 	size_t len;
 	uint64_t base;
+	unsigned int page_shift;
 };
 
 static bool capture_open(struct capture *c, const char *name)
 {
 	char path[512], line[256];
-	unsigned long long base, size;
+	unsigned long long base = 0, size = 0;
+	unsigned int page_size = 4096;
 	FILE *f;
 
 	memset(c, 0, sizeof(*c));
@@ -985,10 +987,20 @@ static bool capture_open(struct capture *c, const char *name)
 	f = fopen(path, "r");
 	if (!f)
 		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "ram = %llx %llx", &base, &size) == 2)
-			break;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long b, sz;
+
+		/* The first RAM range; the page size when given. */
+		if (!size && sscanf(line, "ram = %llx %llx", &b, &sz) == 2) {
+			base = b;
+			size = sz;
+		}
+		sscanf(line, "page_size = %u", &page_size);
+	}
 	fclose(f);
+	if (!size || !page_size || page_size & (page_size - 1))
+		return false;
+	c->page_shift = (unsigned int)__builtin_ctz(page_size);
 	snprintf(path, sizeof(path), "%s/%s/ram.img", captures_dir(), name);
 	f = fopen(path, "r");
 	if (!f)
@@ -1048,7 +1060,7 @@ static void capture_bytes(const char *name, enum kho_csum_arch arch)
 	memcpy(&nr, prop(blob, "/data", "nr_folios", 4), 4);
 
 	/* Ours: nr one-page folios, then the kernel's two values. */
-	machine_init(&m, 12);
+	machine_init(&m, c.page_shift);
 	make_folios(&m, nr, 1);
 	assert_int_equal(preserve(&m, arch), 0);
 	assert_int_equal(m.t.fdt_size, size);
@@ -1078,6 +1090,16 @@ static void test_capture_bytes_arm64(void **state)
 	capture_bytes("arm64-7.3.4-capture1", KHO_CSUM_ARM64);
 }
 
+static void test_capture_bytes_arm64_16k(void **state)
+{
+	capture_bytes("arm64-16k-7.3.4-capture1", KHO_CSUM_ARM64);
+}
+
+static void test_capture_bytes_arm64_64k(void **state)
+{
+	capture_bytes("arm64-64k-7.3.4-capture1", KHO_CSUM_ARM64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1092,6 +1114,8 @@ int main(void)
 		cmocka_unit_test(test_not_walked),
 		cmocka_unit_test(test_capture_bytes_x86_64),
 		cmocka_unit_test(test_capture_bytes_arm64),
+		cmocka_unit_test(test_capture_bytes_arm64_16k),
+		cmocka_unit_test(test_capture_bytes_arm64_64k),
 	};
 
 	kho_warn_hook = count_warning;
