@@ -705,6 +705,32 @@ bool in_may_restore(const struct kho_in *in)
 	return in && in->revive && in->walked;
 }
 
+/**
+ * in_restore_view() - the view a format module's restore reads through
+ * @in: incoming handover
+ * @phys: where the format's blob is, for @err
+ * @none: the sentence for a handover that was not accepted and walked
+ * @view: set to @in's view (kho_in_view()) when restores may proceed
+ * @err: filled on failure; may be NULL
+ *
+ * The opening every module's restore shares: nothing is restored from a
+ * handover that kho_memory_init() did not take, and the module then reads
+ * its blob through the same view as a reader of a memory source.
+ *
+ * Return: 0, -EINVAL without @in, -EPERM (@none) before the walk.
+ */
+int in_restore_view(struct kho_in *in, uint64_t phys, const char *none,
+		    struct kho_view *view, struct kho_error *err)
+{
+	if (KHO_WARN_ON(!in))
+		return -EINVAL;
+	if (!in_may_restore(in))
+		return kho_fail(err, -EPERM, none, NULL, phys,
+				KHO_ERR_NO_INDEX);
+	kho_in_view(in, view);
+	return 0;
+}
+
 /* The order stamped on @pfn, when it is the first page of a preserved block. */
 static bool stamped_order(struct kho_in *in, uint64_t pfn, unsigned int *order)
 {

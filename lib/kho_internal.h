@@ -278,8 +278,10 @@ int memfd_folios_check(struct memfd_folios *w, const struct kho_vmalloc *array);
 int memfd_folios_visit(struct memfd_folios *w, const struct kho_vmalloc *array,
 		       memfd_folio_fn cb, void *arg);
 
-/* kho_in.c: restores shared with kho_vmalloc.c */
+/* kho_in.c: restores shared with kho_vmalloc.c and the format modules */
 bool in_may_restore(const struct kho_in *in);
+int in_restore_view(struct kho_in *in, uint64_t phys, const char *none,
+		    struct kho_view *view, struct kho_error *err);
 struct kho_page *in_restore_block(struct kho_in *in, uint64_t pfn,
 				      unsigned int order, bool is_folio);
 void in_unrestore_block(struct kho_in *in, uint64_t pfn,

@@ -603,14 +603,12 @@ int kho_test_restore(struct kho_in *in, uint64_t phys, uint64_t size,
 	struct kho_view view;
 	int ret;
 
-	if (KHO_WARN_ON(!in))
-		return -EINVAL;
-	if (!in_may_restore(in))
-		return kho_fail(
-			err, -EPERM,
-			"there is no walked handover to restore kho-test from",
-			NULL, phys, KHO_ERR_NO_INDEX);
-	kho_in_view(in, &view);
+	ret = in_restore_view(
+		in, phys,
+		"there is no walked handover to restore kho-test from", &view,
+		err);
+	if (ret)
+		return ret;
 	ret = kho_test_read(&view, phys, size, NULL, NULL, &local, err);
 	if (ret)
 		return ret;

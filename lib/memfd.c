@@ -547,14 +547,11 @@ int kho_memfd_restore(struct kho_in *in, uint64_t phys, kho_memfd_restore_cb cb,
 	void *blob;
 	int ret;
 
-	if (KHO_WARN_ON(!in))
-		return -EINVAL;
-	if (!in_may_restore(in))
-		return kho_fail(
-			err, -EPERM,
-			"there is no walked handover to restore a memfd from",
-			NULL, phys, KHO_ERR_NO_INDEX);
-	kho_in_view(in, &view);
+	ret = in_restore_view(
+		in, phys, "there is no walked handover to restore a memfd from",
+		&view, err);
+	if (ret)
+		return ret;
 	ret = kho_memfd_read(&view, phys, NULL, NULL, &local, err);
 	if (ret)
 		return ret;
