@@ -94,9 +94,11 @@ while [ "$i" -lt "$n" ]; do
 	total_fail=$((total_fail + fail))
 	if [ "$skip" -ne 0 ]; then
 		total_skip=$((total_skip + skip))
-		# The reasons, once each: every skip prints a "SKIP: " line.
+		# The reasons, once each: every skip should print a "SKIP: " line.
 		grep -h '^SKIP: ' "$work/$i.out" 2>/dev/null | sort -u |
-			sed "s|^SKIP: |    $name: |" >>"$work/skipped"
+			sed "s|^SKIP: |    $name: |" >"$work/$i.skip"
+		[ -s "$work/$i.skip" ] || echo "    $name: (no reason given)" >"$work/$i.skip"
+		cat "$work/$i.skip" >>"$work/skipped"
 	fi
 	[ "$fail" -eq 0 ] && continue
 	# What a failed job printed, indented, at most 200 lines.
