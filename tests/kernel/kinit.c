@@ -893,16 +893,16 @@ static void luo_bugs_b(void)
  *    not. A retry of PRESERVE_FD then finds the token in use.
  *    (patches/0007 copies nothing back: the call returns 0.)
  *
- * Kernel B is told the errno each PRESERVE_FD of 1 and 2 gave in A, and
- * judges by it: a file whose PRESERVE_FD failed must not come back; one
- * whose PRESERVE_FD succeeded must, and as it was.
- *
  * 3. kernel_kexec() (kernel/kexec_core.c:1149-1152) freezes the sessions
  *    whatever loaded the image, but only kexec_file_load() adds the KHO
  *    handover (kernel/kexec_file.c:285): an image loaded with kexec_load()
  *    would lose every session. The kernels here are built without
  *    CONFIG_KEXEC, so kexec_load() is not there to show it; kinit only
  *    probes for it.
+ *
+ * Kernel B is told the errno each PRESERVE_FD of 1 and 2 gave in A, and
+ * judges by it: a file whose PRESERVE_FD failed must not come back; one
+ * whose PRESERVE_FD succeeded must, and as it was.
  */
 #define LUOFIND_SESSION "luo-find"
 #define LUOFIND_RO_TOKEN 0x726f6e6cULL /* "ronl" */
