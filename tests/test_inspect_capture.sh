@@ -117,6 +117,7 @@ PY
 	grep -q "restore *kho-test: KHO restore succeeded: .* ($arch)" "$T/boot-$kern.out" ||
 		fail "$kern: Linux's kho_test not restored: $(grep kho-test "$T/boot-$kern.out")"
 	# The memfd's bytes, hashed as kernel A hashed them (expected.txt).
+	grep -q '^memfd ' "$C/expected.txt" || fail "$kern: expected.txt names no memfd"
 	set -- $(grep '^memfd ' "$C/expected.txt")
 	grep -q "restore .*memfd: live update .* $2 B fnv1a $3" "$T/boot-$kern.out" ||
 		fail "$kern: the memfd did not come back as $2 bytes with FNV $3: $(grep memfd "$T/boot-$kern.out")"
