@@ -76,9 +76,9 @@ int kho_error_format(const struct kho_error *err, char *buf, size_t len)
 		return -1;
 	if (len)
 		buf[0] = '\0';
-	/* A warning (struct kho_warnings) is its sentence and where. */
 	if (!err->code && !err->what)
 		return (int)append(buf, len, 0, "KHO handover accepted");
+	/* A warning (struct kho_warnings: code 0) is its sentence and where. */
 	pos = append(buf, len, 0, "%s%s",
 		     err->code ? "KHO handover refused: " : "", what_of(err));
 	return (int)append_where(err, buf, len, pos);
