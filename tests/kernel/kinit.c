@@ -45,11 +45,12 @@
  *                    does, then kexec into /kernel with one region more,
  *                    reserve_mem=krm_add, and krmadd=1. Kernel B reports
  *                    as any kernel B, says where each of its regions lies
- *                    against its scratch areas (rm_report()) and kexecs
- *                    into /kernel again (rm_b()).
+ *                    against its scratch areas (rm_report()), fills each
+ *                    region it allocated outside them, and kexecs into
+ *                    /kernel again (rm_b()).
  *   kstage=c         kernel C of kcase=rmadd (stage_c()): says where its
- *                    regions lie and whether those kernel B revived
- *                    (krm_kept=) came back revived with kernel A's pattern.
+ *                    regions lie and whether those kernel B kept with the
+ *                    pattern (krm_kept=) came back revived with it.
  *   kstage=b         any kernel B: with kdirty=1 first dirty nearly all free
  *                    memory; print what came back (the LUO session's memfd:
  *                    ksession=, ktoken=, kmemfd_fnv=; the reserve_mem
@@ -1136,15 +1137,18 @@ static void luo_find_b(const struct luo_find_errnos *e)
  * kernel put each reserve_mem= region of its command line: a region
  * revived from KHO ("Revived memory reservation 'NAME' from KHO" in the
  * kernel's log) is where the incoming memblock subtree says; any other was
- * allocated by memblock while the early parameters were parsed, and with
- * memblock=debug the log names each such allocation, in command-line
- * order: "memblock_phys_alloc_range: ... reserve_mem+...", then the range
- * taken, "__memblock_reserve: [START-END] ...".
+ * allocated by memblock, and with memblock=debug the log names each such
+ * allocation, in command-line order: "memblock_phys_alloc_range: ...
+ * reserve_mem+..." (7.3.4: while the parameters are parsed) or, with
+ * patches/0009, once KHO has reserved what it keeps, "...
+ * reserve_mem_alloc_outside_scratch+..." or "... memblock_free_all+..."
+ * where the compiler inlines the patch's helpers; then the range taken,
+ * "__memblock_reserve: [START-END] ...".
  */
 struct rm_where {
 	char name[32];
 	uint64_t start, size;
-	int revived;
+	int revived, in_scratch;
 };
 
 #define RM_ALLOCS 8
@@ -1195,7 +1199,8 @@ static void rm_read_log(struct rm_log *log)
 			strlcat(log->revived, p, sizeof(log->revived));
 			strlcat(log->revived, " ", sizeof(log->revived));
 		} else if (strstr(msg, "memblock_phys_alloc_range:") &&
-			   strstr(msg, " reserve_mem+")) {
+			   (strstr(msg, " reserve_mem") ||
+			    strstr(msg, " memblock_free_all+"))) {
 			after_alloc = 1;
 		} else if (after_alloc && log->nalloc < RM_ALLOCS &&
 			   !strncmp(msg, "__memblock_reserve: [", 21)) {
@@ -1315,10 +1320,13 @@ static int rm_report(const char *stage, struct rm_where *w, int max)
 			    stage, w[i].name);
 			continue;
 		}
-		for (int k = 0; k < nscratch; k++)
-			if (s < phys[k] + len[k] && e >= phys[k])
-				snprintf(where, sizeof(where),
-					 "inside scratch area %d", k);
+		for (int k = 0; k < nscratch; k++) {
+			if (s >= phys[k] + len[k] || e < phys[k])
+				continue;
+			snprintf(where, sizeof(where), "inside scratch area %d",
+				 k);
+			w[i].in_scratch = 1;
+		}
 		strcpy(r.name, w[i].name);
 		bad = region_access(&r, 0, &h);
 		if (bad >= 0)
@@ -1465,18 +1473,31 @@ static const char *rm_initrd(void)
 /*
  * kcase=rmadd, kernel B: where its regions lie against its scratch areas,
  * which subtrees it hands on, then kexec into kernel C, telling it which
- * regions kernel B revived (those kernel A filled).
+ * regions should come back with the pattern: those kernel B revived
+ * (kernel A filled them) and those it allocated outside every scratch
+ * area (the patched kernel, patches/0009), which it fills here. A region
+ * in scratch cannot be preserved and is not filled.
  */
 static void rm_b(void)
 {
 	struct rm_where w[MAX_REGIONS];
 	char extra[160] = "kstage=c krm_kept=";
 	int n = rm_report("B", w, MAX_REGIONS), first = 1;
+	uint64_t h;
 
 	for (int i = 0; i < n; i++) {
-		if (!w[i].revived ||
+		struct region r = { .start = w[i].start, .size = w[i].size };
+
+		if (!w[i].size || w[i].in_scratch ||
 		    strlen(extra) + strlen(w[i].name) + 2 > sizeof(extra))
 			continue;
+		if (!w[i].revived) {
+			strcpy(r.name, w[i].name);
+			if (region_access(&r, 1, &h) < 0)
+				continue;
+			say("rmadd: B: region %s filled with the pattern",
+			    w[i].name);
+		}
 		if (!first)
 			strlcat(extra, ",", sizeof(extra));
 		strlcat(extra, w[i].name, sizeof(extra));
@@ -1761,8 +1782,8 @@ static void stage_b(void)
 
 /*
  * kcase=rmadd, kernel C: the regions of its command line (the same as
- * kernel B's), where they lie, and whether each region that kernel B
- * revived (krm_kept=NAME,...) came back revived with kernel A's pattern.
+ * kernel B's), where they lie, and whether each region that kernel B kept
+ * with the pattern (krm_kept=NAME,...) came back revived with it.
  */
 static void stage_c(void)
 {
@@ -1790,7 +1811,7 @@ static void stage_c(void)
 			ok = region_access(&r, 0, &h) == 0;
 		}
 		snprintf(what, sizeof(what),
-			 "rmadd: kernel A's region %.*s revived in kernel C with its contents",
+			 "rmadd: region %.*s kept by kernel B revived in kernel C with its contents",
 			 (int)len, p);
 		verdict(ok, what);
 		p += len;
