@@ -1161,7 +1161,20 @@ struct rm_log {
 	int nalloc;
 };
 
-/* Read the kernel's log (/dev/kmsg), one record a read, into @log. */
+/*
+ * What of the kernel's log kinit says again ("kinit: kmsg: ..."): the
+ * messages of a failed preservation, which come at late_initcall. The
+ * serial console may not show them: on arm64 the thousands of lines of
+ * memblock=debug keep its printing behind, and the kexec comes first.
+ */
+static const char *const rm_echo[] = {
+	"WARNING: ", "failed to prepare memblock FDT", "reserve_mem: ",
+};
+
+/*
+ * Read the kernel's log (/dev/kmsg), one record a read, into @log, and say
+ * again each record rm_echo[] names.
+ */
 static void rm_read_log(struct rm_log *log)
 {
 	static char rec[2048];
@@ -1188,6 +1201,11 @@ static void rm_read_log(struct rm_log *log)
 		p = strchr(msg, '\n');
 		if (p)
 			*p = 0;
+		for (size_t i = 0; i < sizeof(rm_echo) / sizeof(rm_echo[0]); i++)
+			if (strstr(msg, rm_echo[i])) {
+				say("kmsg: %s", msg);
+				break;
+			}
 		p = strstr(msg, RM_REVIVED);
 		if (p) {
 			char *q;
