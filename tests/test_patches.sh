@@ -10,6 +10,9 @@
 #     "Not-signed-off-by" statement that keeps it from going anywhere as
 #     it is, and a summary line ("N files changed, N insertions(+), N
 #     deletions(-)") that matches what the diff changes;
+#   - the kernel's own scripts/checkpatch.pl finds no error and no warning
+#     in it (with perl; BAD_SIGN_OFF ignored: checkpatch reads the
+#     Not-signed-off-by statement as a signature without an address);
 #   - patches/README.md names each.
 # Without the kernel source, or without git, the test says why and is
 # skipped (exit 77).
@@ -73,6 +76,12 @@ for p in "$@"; do
 		fail "$name does not apply alone to $SRC: $(head -1 "$T/err")"
 		continue
 	fi
+	if command -v perl >/dev/null 2>&1 &&
+		! perl "$SRC/scripts/checkpatch.pl" --no-tree --no-signoff \
+			--ignore BAD_SIGN_OFF --terse --show-types -q "$p" \
+			>"$T/checkpatch" 2>&1; then
+		fail "checkpatch.pl on $name: $(grep -v '^total:' "$T/checkpatch" | head -3 | tr '\n' ' ')"
+	fi
 	diffed=$(awk '{ n++; a += $1; d += $2 } END { print n, a, d }' "$T/numstat")
 	set -- $said
 	said="$1 ${2:-0} ${3:-0}"
@@ -89,4 +98,4 @@ for p in "$@"; do
 done
 
 [ "$bad" -eq 0 ] || exit 1
-echo "patches: $# apply alone and in order to $SRC, each with its rationale and a true summary"
+echo "patches: $# apply alone and in order to $SRC, each with its rationale, a true summary and nothing checkpatch.pl objects to"
