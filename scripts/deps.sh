@@ -6,7 +6,7 @@ set -e
 what=${1:-build}
 pkgs="make gcc libfdt-dev libcmocka-dev libxxhash-dev pkg-config libelf-dev libjson-c-dev librsvg2-bin libjudy-dev"
 case $what in
-check|all) pkgs="$pkgs g++ clang libclang-rt-14-dev valgrind libjson-c-dev libelf-dev librsvg2-bin python3" ;;
+check|all) pkgs="$pkgs g++ clang libclang-rt-14-dev valgrind libjson-c-dev libelf-dev librsvg2-bin python3 perl" ;;
 esac
 case $what in
 bench|all) pkgs="$pkgs libjudy-dev libroaring-dev gnuplot-nox valgrind" ;;

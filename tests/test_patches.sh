@@ -11,11 +11,11 @@
 #     it is, and a summary line ("N files changed, N insertions(+), N
 #     deletions(-)") that matches what the diff changes;
 #   - the kernel's own scripts/checkpatch.pl finds no error and no warning
-#     in it (with perl; BAD_SIGN_OFF ignored: checkpatch reads the
-#     Not-signed-off-by statement as a signature without an address);
+#     in it (BAD_SIGN_OFF ignored: checkpatch reads the Not-signed-off-by
+#     statement as a signature without an address);
 #   - patches/README.md names each.
-# Without the kernel source, or without git, the test says why and is
-# skipped (exit 77).
+# Without the kernel source, git or perl (scripts/deps.sh check installs
+# perl; a clone has git), the test says why and is skipped (exit 77).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 SRC=${KHO_KERNEL_SRC:-/var/cache/libkho/src/linux-source-7.3}
@@ -26,6 +26,8 @@ if [ ! -f "$SRC/mm/memblock.c" ]; then
 	exit 77
 fi
 command -v git >/dev/null 2>&1 || { echo "SKIP: no git (git apply checks the patches)"; exit 77; }
+perl -MTerm::ANSIColor -MEncode -e 1 2>/dev/null ||
+	{ echo "SKIP: no perl with its standard modules (for checkpatch.pl; Debian's perl)"; exit 77; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/kho-patches.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
@@ -76,8 +78,7 @@ for p in "$@"; do
 		fail "$name does not apply alone to $SRC: $(head -1 "$T/err")"
 		continue
 	fi
-	if command -v perl >/dev/null 2>&1 &&
-		! perl "$SRC/scripts/checkpatch.pl" --no-tree --no-signoff \
+	if ! perl "$SRC/scripts/checkpatch.pl" --no-tree --no-signoff \
 			--ignore BAD_SIGN_OFF --terse --show-types -q "$p" \
 			>"$T/checkpatch" 2>&1; then
 		fail "checkpatch.pl on $name: $(grep -v '^total:' "$T/checkpatch" | head -3 | tr '\n' ' ')"
