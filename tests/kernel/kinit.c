@@ -1170,6 +1170,7 @@ struct rm_log {
 static const char *const rm_echo[] = {
 	"WARNING: ", "failed to prepare memblock FDT", "reserve_mem: ",
 };
+#define RM_ECHO (sizeof(rm_echo) / sizeof(rm_echo[0]))
 
 /*
  * Read the kernel's log (/dev/kmsg), one record a read, into @log, and say
@@ -1201,7 +1202,7 @@ static void rm_read_log(struct rm_log *log)
 		p = strchr(msg, '\n');
 		if (p)
 			*p = 0;
-		for (size_t i = 0; i < sizeof(rm_echo) / sizeof(rm_echo[0]); i++)
+		for (size_t i = 0; i < RM_ECHO; i++)
 			if (strstr(msg, rm_echo[i])) {
 				say("kmsg: %s", msg);
 				break;
