@@ -21,7 +21,7 @@ ARM=$SRC/arch/arm64/lib/csum.c
 CC=${CC:-cc}
 
 if [ ! -f "$ARM" ]; then
-	echo "SKIP: no kernel source at $SRC (make kernel-check fetches it; or set KHO_KERNEL_SRC)"
+	echo "SKIP: no kernel source at $SRC (make check fetches it with scripts/kernel/fetch.sh; or set KHO_KERNEL_SRC)"
 	exit 77
 fi
 command -v "$CC" >/dev/null 2>&1 || { echo "SKIP: no $CC"; exit 77; }

@@ -22,7 +22,7 @@ SRC=${KHO_KERNEL_SRC:-/var/cache/libkho/src/linux-source-7.3}
 PATCHES=${KHO_PATCHES:-$top/patches}
 
 if [ ! -f "$SRC/mm/memblock.c" ]; then
-	echo "SKIP: no kernel source at $SRC (make kernel-check fetches it; or set KHO_KERNEL_SRC)"
+	echo "SKIP: no kernel source at $SRC (make check fetches it with scripts/kernel/fetch.sh; or set KHO_KERNEL_SRC)"
 	exit 77
 fi
 command -v git >/dev/null 2>&1 || { echo "SKIP: no git (git apply checks the patches)"; exit 77; }

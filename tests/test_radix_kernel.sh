@@ -26,7 +26,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 
 if [ ! -f "$KHO_C" ] || [ ! -f "$ABI_H" ]; then
-	echo "SKIP: no kernel source at $SRC (make kernel-check fetches it; or set KHO_KERNEL_SRC)"
+	echo "SKIP: no kernel source at $SRC (make check fetches it with scripts/kernel/fetch.sh; or set KHO_KERNEL_SRC)"
 	exit 77
 fi
 command -v "$CC" >/dev/null 2>&1 || { echo "SKIP: no $CC"; exit 77; }
