@@ -54,7 +54,8 @@
  *   kstage=b         any kernel B: with kdirty=1 first dirty nearly all free
  *                    memory; print what came back (the LUO session's memfd:
  *                    ksession=, ktoken=, kmemfd_fnv=; the reserve_mem
- *                    regions KHO handed over) and check it, then reboot
+ *                    regions KHO handed over) and check it, and which
+ *                    subtrees it hands on ("kho_out NAME"), then reboot
  *                    (QEMU runs with -no-reboot, so it exits).
  *
  * Every line it prints starts with "kinit: " so the case scripts can grep
@@ -1490,12 +1491,12 @@ static const char *rm_initrd(void)
 }
 
 /*
- * kcase=rmadd, kernel B: where its regions lie against its scratch areas,
- * which subtrees it hands on, then kexec into kernel C, telling it which
- * regions should come back with the pattern: those kernel B revived
- * (kernel A filled them) and those it allocated outside every scratch
- * area (the patched kernel, patches/0009), which it fills here. A region
- * in scratch cannot be preserved and is not filled.
+ * kcase=rmadd, kernel B: where its regions lie against its scratch areas
+ * (stage_b() said which subtrees it hands on), then kexec into kernel C,
+ * telling it which regions should come back with the pattern: those
+ * kernel B revived (kernel A filled them) and those it allocated outside
+ * every scratch area (the patched kernel, patches/0009), which it fills
+ * here. A region in scratch cannot be preserved and is not filled.
  */
 static void rm_b(void)
 {
@@ -1522,7 +1523,6 @@ static void rm_b(void)
 		strlcat(extra, w[i].name, sizeof(extra));
 		first = 0;
 	}
-	list_dir("kho_out", "/debugfs/kho/out/sub_fdts");
 	if (do_kexec("/kernel", "/initrd-b.cpio", extra))
 		return;
 	say("rebooting into /kernel");
@@ -1770,6 +1770,8 @@ static void stage_b(void)
 	if (getenv("kdirty"))
 		dirty_free_memory();
 	list_dir("kho_in", "/debugfs/kho/in/sub_fdts");
+	/* What this kernel hands on, once every initcall has added its own. */
+	list_dir("kho_out", "/debugfs/kho/out/sub_fdts");
 	n = find_regions("in", r);
 	for (int i = 0; i < n; i++) {
 		uint64_t h;
