@@ -5,7 +5,8 @@
 # three real kernels, A -> B -> C (kinit kcase=rmadd; tests/kernel/kinit.c,
 # rm_report(), rm_b() and stage_c()).
 #   - Kernel A boots with reserve_mem=1M:PAGE:r1; kinit fills r1 with its
-#     pattern and kexecs into B, adding reserve_mem=1M:PAGE:r2 (and
+#     pattern and kexecs into B, adding reserve_mem=4G:PAGE:r3 (more than
+#     the machine has: it never fits) and reserve_mem=1M:PAGE:r2 (and
 #     memblock=debug, so that B's log names the range r2 gets).
 #   - Kernel B revives r1 from KHO; r2 is new, and memblock takes it from
 #     the scratch areas, the only memory it allocates from while the
@@ -22,15 +23,20 @@
 #     kernel/liveupdate/kexec_handover.c:1232-1236), and prepare_kho_fdt()
 #     unpreserves r1 and removes the whole memblock subtree
 #     (mm/memblock.c:2613-2641, :2686-2699).
-#   - Kernel C (same two regions) takes B's handover but revives neither:
-#     r1 is a fresh allocation without kernel A's pattern.
+#   - Kernel C (same regions) takes B's handover but revives none: r1 is
+#     a fresh allocation without kernel A's pattern.
+#   - r3 fails in B and C alike ("reserve_mem: memblock allocation
+#     failed", mm/memblock.c:2866) and changes nothing else.
 # Run "7.3.4" must show exactly that. Run "fixed", the same three boots
 # on 7.3.4 with every patch of patches/ (patches/0009 is this bug's fix:
 # a new region of a KHO boot is allocated once KHO has reserved what it
 # keeps, outside the scratch areas), must show kernel B allocating r2
 # outside every scratch area (kinit fills it with the pattern), handing on
 # both regions without a warning, and kernel C reviving r1 with kernel A's
-# pattern and r2 with kernel B's. Anything else fails. In CI on x86_64;
+# pattern and r2 with kernel B's. r3, allocated after r2 was asked for,
+# is the patch's error path: "no room for "r3" outside the KHO scratch
+# areas" in B and C, the region dropped, the table closed up over it (r2
+# moves down a slot) and nothing else changed. Anything else fails. In CI on x86_64;
 # it also passes on arm64, arm64-16k and arm64-64k.
 . "$(dirname "$0")/lib.sh"
 patched_prepare
@@ -47,7 +53,7 @@ region() { # KERNEL NAME HOW WHERE PATTERN: the line rm_report() says
 for run in 7.3.4 fixed; do
 	kernel=released
 	[ "$run" = 7.3.4 ] || kernel=patched
-	kinit_boot "log_buf_len=4M kcase=rmadd reserve_mem=1M:$page_k:r1 krm_add=1M:$page_k:r2" \
+	kinit_boot "log_buf_len=4M kcase=rmadd reserve_mem=1M:$page_k:r1 krm_add=4G:$page_k:r3,1M:$page_k:r2" \
 		"$run" "$kernel"
 	# The log of each kernel: kinit says "rebooting into" before each kexec.
 	tr -d '\r' <"$log" | awk -v a="$out/$run-a.log" -v b="$out/$run-b.log" \
@@ -64,20 +70,30 @@ for run in 7.3.4 fixed; do
 	# Kernel A.
 	want a "^kinit: reserve_mem r1 start=0x[0-9a-f]* size=0x100000 fnv=[0-9a-f]*$" \
 		"kernel A's kinit did not fill r1"
-	want a "^kinit: kexec /kernel, cmdline: .* reserve_mem=1M:$page_k:r2" \
-		"kernel A did not load kernel B with r2 added"
+	want a "^kinit: kexec /kernel, cmdline: .* reserve_mem=4G:$page_k:r3 reserve_mem=1M:$page_k:r2" \
+		"kernel A did not load kernel B with r3 and r2 added"
 	# Kernel B.
 	want b "found kexec handover data" "kernel B did not take the handover"
 	want b "Revived memory reservation 'r1' from KHO" "kernel B did not revive r1"
-	none b "Revived memory reservation 'r2'" "kernel B revived r2, which kernel A never had"
+	none b "Revived memory reservation 'r[23]'" "kernel B revived r2 or r3, which kernel A never had"
 	want b "$(region B r1 "revived from KHO" "outside every scratch area" yes)" \
 		"kernel B's r1 is not kernel A's, outside scratch, with its pattern"
+	for k in b c; do
+		K=$(echo $k | tr bc BC)
+		want $k "^kinit: rmadd: $K: region r3: neither revived nor allocated" \
+			"kernel $K has a region r3"
+		none $k "Revived memory reservation 'r3'" "kernel $K revived r3"
+	done
 	# Kernel C.
 	want c "found kexec handover data" "kernel C did not take kernel B's handover"
 	case $run in
 	7.3.4)
 		want b "$(region B r2 "allocated at boot" "inside scratch area [0-9]" no)" \
 			"kernel B's r2 does not lie inside a scratch area"
+		for k in b c; do
+			want $k "reserve_mem: memblock allocation failed" \
+				"kernel $k did not fail r3's allocation"
+		done
 		want b "WARNING: kernel/liveupdate/kexec_handover.c:[0-9]* at kho_preserve_pages+" \
 			"kernel B did not warn in kho_preserve_pages()"
 		want b "failed to prepare memblock FDT for KHO: -22" \
@@ -101,6 +117,10 @@ for run in 7.3.4 fixed; do
 			"the patched kernel B did not allocate r2 outside every scratch area"
 		want b "^kinit: rmadd: B: region r2 filled with the pattern" \
 			"kernel B's kinit did not fill r2"
+		for k in b c; do
+			want $k "^kinit: kmsg: reserve_mem: no room for \"r3\" outside the KHO scratch areas$" \
+				"the patched kernel $k did not drop r3 for want of room outside scratch"
+		done
 		none b "WARNING: .*kho_preserve_pages" "the patched kernel B warned in kho_preserve_pages()"
 		none b "failed to prepare memblock FDT" "the patched kernel B dropped its memblock subtree"
 		want b "^kinit: kho_out memblock" "the patched kernel B hands on no memblock subtree"
@@ -124,7 +144,7 @@ done
 says "$out/serial-7.3.4.log" "kinit: rmadd: B: region r2" "WARNING: .*kho_preserve_pages" \
 	"failed to prepare memblock FDT" "kinit: rmadd: C: region r1" \
 	"kinit: FAIL rmadd"
-says "$out/serial-fixed.log" "kinit: rmadd: B: region r2" "kinit: rmadd: C: region r1" \
-	"kinit: rmadd: C: region r2" "kinit: stage C done"
+says "$out/serial-fixed.log" "kinit: rmadd: B: region r2" "kinit: kmsg: reserve_mem: no room" \
+	"kinit: rmadd: C: region r1" "kinit: rmadd: C: region r2" "kinit: stage C done"
 [ -z "$bad" ] || fail "${bad#; }"
-say "PASS: 7.3.4 puts the added region r2 in scratch, refuses to preserve it and hands on neither r1 nor r2; patched, r2 lies outside scratch and kernel C revives both"
+say "PASS: 7.3.4 puts the added region r2 in scratch, refuses to preserve it and hands on neither r1 nor r2; patched, r2 lies outside scratch and kernel C revives both; r3, too large, is dropped by both"

@@ -42,8 +42,9 @@
  *                    the two PRESERVE_FDs, 0 for none) reports what came
  *                    back (luo_find_b()).
  *   kcase=rmadd      kernel A: fill the reserve_mem regions as capture
- *                    does, then kexec into /kernel with one region more,
- *                    reserve_mem=krm_add, and krmadd=1. Kernel B reports
+ *                    does, then kexec into /kernel with the regions of
+ *                    krm_add=V1,V2... more (reserve_mem=V1 ...), and
+ *                    krmadd=1. Kernel B reports
  *                    as any kernel B, says where each of its regions lies
  *                    against its scratch areas (rm_report()), fills each
  *                    region it allocated outside them, and kexecs into
@@ -1138,13 +1139,15 @@ static void luo_find_b(const struct luo_find_errnos *e)
  * kernel put each reserve_mem= region of its command line: a region
  * revived from KHO ("Revived memory reservation 'NAME' from KHO" in the
  * kernel's log) is where the incoming memblock subtree says; any other was
- * allocated by memblock, and with memblock=debug the log names each such
- * allocation, in command-line order: "memblock_phys_alloc_range: ...
+ * allocated by memblock, and with memblock=debug the log names each try,
+ * in command-line order: "memblock_phys_alloc_range: SIZE bytes ...
  * reserve_mem+..." (7.3.4: while the parameters are parsed) or, with
- * patches/0009, once KHO has reserved what it keeps, "...
- * reserve_mem_alloc_outside_scratch+..." or "... memblock_free_all+..."
- * where the compiler inlines the patch's helpers; then the range taken,
- * "__memblock_reserve: [START-END] ...".
+ * patches/0009, once KHO has reserved what it keeps, one a memory region
+ * until one has room, "... reserve_mem_alloc_outside_scratch+..." or "...
+ * memblock_free_all+..." where the compiler inlines the patch's helpers;
+ * a try that succeeds is followed by the range taken, "__memblock_reserve:
+ * [START-END] ...". Each region takes the first allocation of its size
+ * not taken by a region before it; one that failed has none.
  */
 struct rm_where {
 	char name[32];
@@ -1158,7 +1161,7 @@ struct rm_where {
 /* What the kernel's log says about its reserve_mem regions. */
 struct rm_log {
 	char revived[256]; /* "'NAME1' 'NAME2' " */
-	uint64_t start[RM_ALLOCS], end[RM_ALLOCS];
+	uint64_t size[RM_ALLOCS], start[RM_ALLOCS], end[RM_ALLOCS];
 	int nalloc;
 };
 
@@ -1180,7 +1183,8 @@ static const char *const rm_echo[] = {
 static void rm_read_log(struct rm_log *log)
 {
 	static char rec[2048];
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK), after_alloc = 0;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	uint64_t trying = 0; /* the size of the last try, 0 for none */
 
 	memset(log, 0, sizeof(*log));
 	if (fd < 0) {
@@ -1218,18 +1222,40 @@ static void rm_read_log(struct rm_log *log)
 				q[1] = 0;
 			strlcat(log->revived, p, sizeof(log->revived));
 			strlcat(log->revived, " ", sizeof(log->revived));
-		} else if (strstr(msg, "memblock_phys_alloc_range:") &&
+		} else if (!strncmp(msg, "memblock_phys_alloc_range: ", 27) &&
 			   (strstr(msg, " reserve_mem") ||
 			    strstr(msg, " memblock_free_all+"))) {
-			after_alloc = 1;
-		} else if (after_alloc && log->nalloc < RM_ALLOCS &&
+			trying = strtoull(msg + 27, NULL, 10);
+		} else if (trying && log->nalloc < RM_ALLOCS &&
 			   !strncmp(msg, "__memblock_reserve: [", 21)) {
+			log->size[log->nalloc] = trying;
 			log->start[log->nalloc] = strtoull(msg + 21, &p, 16);
 			log->end[log->nalloc++] = strtoull(p + 1, NULL, 16);
-			after_alloc = 0;
+			trying = 0;
+		} else if (trying) {
+			trying = 0; /* that try failed */
 		}
 	}
 	close(fd);
+}
+
+/* The size of a reserve_mem=SIZE:ALIGN:NAME value, as memparse() reads it. */
+static uint64_t rm_size(const char *value)
+{
+	char *end;
+	uint64_t size = strtoull(value, &end, 0);
+
+	switch (*end) {
+	case 'G': case 'g':
+		size <<= 10;
+		/* fall through */
+	case 'M': case 'm':
+		size <<= 10;
+		/* fall through */
+	case 'K': case 'k':
+		size <<= 10;
+	}
+	return size;
 }
 
 static int rm_locate(struct rm_where *w, int max)
@@ -1237,7 +1263,7 @@ static int rm_locate(struct rm_where *w, int max)
 	static char cmdline[CMDLINE_MAX];
 	static struct rm_log log;
 	struct region in[MAX_REGIONS];
-	int n = 0, nin, used = 0;
+	int n = 0, nin, taken[RM_ALLOCS] = { 0 };
 	char *word, *next;
 	long len;
 
@@ -1270,10 +1296,16 @@ static int rm_locate(struct rm_where *w, int max)
 				w[n].start = in[i].start;
 				w[n].size = in[i].size;
 			}
-		} else if (used < log.nalloc) {
-			w[n].start = log.start[used];
-			w[n].size = log.end[used] - log.start[used] + 1;
-			used++;
+			n++;
+			continue;
+		}
+		for (int i = 0; i < log.nalloc; i++) {
+			if (taken[i] || log.size[i] != rm_size(word + 12))
+				continue;
+			w[n].start = log.start[i];
+			w[n].size = log.end[i] - log.start[i] + 1;
+			taken[i] = 1;
+			break;
 		}
 		n++;
 	}
@@ -1336,7 +1368,7 @@ static int rm_report(const char *stage, struct rm_where *w, int max)
 		long bad;
 
 		if (!w[i].size) {
-			say("rmadd: %s: region %s: not found in the log",
+			say("rmadd: %s: region %s: neither revived nor allocated",
 			    stage, w[i].name);
 			continue;
 		}
@@ -1583,15 +1615,24 @@ static void stage_a(const char *kcase)
 		if (do_kexec(next, initrd, extra))
 			return;
 	} else if (!strcmp(kcase, "rmadd")) {
-		char extra[128];
+		const char *add = getenv("krm_add") ? getenv("krm_add") :
+						     "1M:4K:r2";
+		char extra[256] = "kstage=b krmadd=1 memblock=debug";
 
 		/*
-		 * memblock=debug before the new region, so that kernel B's
-		 * log names the range memblock gives it (rm_locate()).
+		 * memblock=debug before the new regions (krm_add=V1,V2...:
+		 * reserve_mem=V1 reserve_mem=V2 ...), so that kernel B's log
+		 * names the range memblock gives each (rm_locate()).
 		 */
-		snprintf(extra, sizeof(extra),
-			 "kstage=b krmadd=1 memblock=debug reserve_mem=%s",
-			 getenv("krm_add") ? getenv("krm_add") : "1M:4K:r2");
+		for (const char *v = add; *v;) {
+			const char *e = strchr(v, ',');
+			size_t len = e ? (size_t)(e - v) : strlen(v);
+
+			snprintf(extra + strlen(extra),
+				 sizeof(extra) - strlen(extra),
+				 " reserve_mem=%.*s", (int)len, v);
+			v += len + (v[len] == ',');
+		}
 		initrd = rm_initrd();
 		if (!initrd) {
 			say("rmadd: cannot write kernel B's initrd");
