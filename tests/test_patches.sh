@@ -71,7 +71,7 @@ for p in "$@"; do
 	[ "$words" -ge 60 ] || fail "$name gives its rationale in $words words"
 	grep -qF -- "\`$name\`" "$PATCHES/README.md" || fail "patches/README.md does not name $name"
 	# What the summary line says against what the diff changes.
-	said=$(sed -n 's/^ \([0-9]*\) files\{0,1\} changed\(, \([0-9]*\) insertions\{0,1\}(+)\)\{0,1\}\(, \([0-9]*\) deletions\{0,1\}(-)\)\{0,1\}$/\1 \3 \5/p' "$p" | head -1)
+	said=$(sed -n 's/^ \([0-9]*\) files\{0,1\} changed\(, \([0-9]*\) insertions\{0,1\}(+)\)\{0,1\}\(, \([0-9]*\) deletions\{0,1\}(-)\)\{0,1\}$/\1:\3:\5/p' "$p" | head -1)
 	[ -n "$said" ] || fail "$name has no summary line (N files changed, ...)"
 	fresh "$T/alone" "$p"
 	if ! git -C "$T/alone" apply --check --numstat "$p" >"$T/numstat" 2>"$T/err"; then
@@ -84,8 +84,11 @@ for p in "$@"; do
 		fail "checkpatch.pl on $name: $(grep -v '^total:' "$T/checkpatch" | head -3 | tr '\n' ' ')"
 	fi
 	diffed=$(awk '{ n++; a += $1; d += $2 } END { print n, a, d }' "$T/numstat")
-	set -- $said
-	said="$1 ${2:-0} ${3:-0}"
+	# Fields split at ":", so that a missing count keeps its place.
+	IFS=: read -r files ins del <<EOF
+$said
+EOF
+	said="$files ${ins:-0} ${del:-0}"
 	[ "$said" = "$diffed" ] ||
 		fail "$name's summary says files, insertions, deletions $said; the diff has $diffed"
 done

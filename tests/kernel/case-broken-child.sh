@@ -151,7 +151,7 @@ grep -q "^  verdict       FAIL: 3 subtrees did not come back intact\$" "$out/lib
 [ -z "$bad" ] || fail "${bad#; }"
 
 # Linux, on the same bytes (the regions of the intact handover asked for).
-pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
+patched_kernel
 cp -r --sparse=always "$M" "$out/machine-patched"
 KERNEL_APPEND="$rm_intact${KERNEL_APPEND:+ $KERNEL_APPEND}"
 boot_real "$M"
@@ -172,6 +172,7 @@ says "$log" "node memblock prop preserved-data" "WARNING: kernel/liveupdate/kexe
 
 # Child by child: libkho's restore and Linux's owner both came back, or
 # both failed, and only the damaged ones failed.
+released_back=
 for c in $intact; do
 	o=$(owner "$c")
 	l=$(grep -m 1 "^  restore       $o: " "$out/libkho-b.txt" | sed 's/^  restore       //')
@@ -180,7 +181,11 @@ for c in $intact; do
 	"$o: FAILED: "*) libkho=failed ;;
 	*) libkho=back ;;
 	esac
-	if real_child_back "$c"; then linux=back; else linux=failed; fi
+	if real_child_back "$c"; then
+		linux=back released_back="$released_back $c"
+	else
+		linux=failed
+	fi
 	case " $damaged " in
 	*" $c "*) want=failed ;;
 	*) want=back ;;
@@ -193,10 +198,6 @@ done
 
 # The patched kernel on the same bytes (its memfds keep their seals:
 # patches/0003, 0005). judge_real starts its list of problems afresh.
-released_back=
-for c in $intact; do
-	! real_child_back "$c" || released_back="$released_back $c"
-done
 kdir=$pdir
 MEMFD_SEALS=handed-over
 export MEMFD_SEALS

@@ -25,7 +25,7 @@
 . "$(dirname "$0")/lib.sh"
 [ "$arch" = x86_64 ] || skip "KASLR's physical placement is x86's"
 [ -x "$KHO" ] || fail "no kho binary at $KHO (make first)"
-pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
+patched_kernel
 base=$out
 A=$base/kernel-a
 libkho_kernel_a "$A"

@@ -17,7 +17,7 @@
 # checks.
 . "$(dirname "$0")/lib.sh"
 [ -x "$KHO" ] || fail "no kho binary at $KHO (make first)"
-pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
+patched_kernel
 M=$out/machine
 libkho_kernel_a "$M"
 python3 "$top/tests/kernel/handover.py" info "$M" |

@@ -129,11 +129,16 @@ x86_sizes() {
 # patch's effect: the patches touch different code.
 patched_kdir() { KERNEL_PATCHES=all "$scripts/build.sh" "$arch"; }
 
+# patched_kernel: the patched kernel's directory in $pdir, or the case fails.
+patched_kernel() {
+	pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
+}
+
 # patched_prepare: for a case that boots kernel A both as released and
 # patched (kinit_boot's KERNEL): the patched kernel in $pdir, its initrd
 # under $out/patched.
 patched_prepare() {
-	pdir=$(patched_kdir) || fail "cannot build the kernel with the patches of patches/"
+	patched_kernel
 	"$scripts/initrd.sh" "$arch" "$pdir" "$out/patched"
 }
 
