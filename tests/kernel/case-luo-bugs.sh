@@ -3,7 +3,7 @@
 # Case "luo-bugs": three bugs of Linux 7.3.4's live update that a legitimate
 # user space triggers, real kernel A -> real kernel B (kinit kcase=luobugs;
 # tests/kernel/kinit.c, luo_bugs_a() and luo_bugs_b(), say where in the
-# kernel), and the fixes of the first two, patches/0004 and patches/0005.
+# kernel), and their fixes, patches/0004, 0005 and 0010.
 # 4 KiB pages (x86_64, arm64): 51 sessions fill one block.
 #
 # Run "nodup": 51 sessions (one 4 KiB block of struct luo_session_ser), a
@@ -16,30 +16,38 @@
 # Run "strict": as nodup; kernel B retrieves the memfd once under
 #   vm.overcommit_memory=2 (ratio 0): -ENOSPC; after setting it back to 0,
 #   RETRIEVE_FD still fails: the first failure freed the file's folios and
-#   its memfd_luo_ser, and luo_retrieve_file() keeps the error (bug 3, not
-#   fixed here).
-# Then "nodup" and "dup" again on 7.3.4 with the patches (every patch of
-# patches/, lib.sh patched_kdir; 0004 and 0005 are these bugs'): every
-# session must come back after the refused create, and the memfd with the
-# seals it had at the kexec (0x17).
-# 7.3.4 must show all three bugs as described, and the patched kernel
-# neither of the first two.
+#   its memfd_luo_ser, and luo_retrieve_file() keeps the error (bug 3).
+# Then "nodup", "dup" and "strict" again on 7.3.4 with the patches (every
+# patch of patches/, lib.sh patched_kdir; 0004, 0005 and 0010 are these
+# bugs'): every session must come back after the refused create, the memfd
+# with the seals it had at the kexec (0x17), and after a failed retrieve
+# the second RETRIEVE_FD must give the memfd with its 8 KiB intact and
+# accounted once (16 blocks). "strict" and "fixed-strict" also preserve a
+# 16 MiB memfd whose retrieve kernel B makes fail midway (strict
+# overcommit with room for about half of it): 7.3.4 loses it, the patched
+# kernel must fail at a folio past the first and then give it back whole
+# (32768 blocks). Run
+# "fixed-finish": the same failure, then FINISH with no second attempt,
+# which must free what the failed attempt kept (no warning, no bad page).
+# 7.3.4 must show all three bugs as described, and the patched kernel none.
 . "$(dirname "$0")/lib.sh"
 [ "$page_size" = 4096 ] ||
 	skip "51 sessions fill a block of 4 KiB pages only; this kernel's pages are $page_k"
 patched_prepare
 bad=
-for run in nodup dup strict fixed-nodup fixed-dup; do
+for run in nodup dup strict fixed-nodup fixed-dup fixed-strict fixed-finish; do
 	case $run in
 	*nodup) d=0 ;;
 	*dup) d=1 ;;
-	strict) d="0 kovercommit=1" ;;
+	*strict) d="0 kovercommit=1" ;;
+	*finish) d="0 kovercommit=2" ;;
 	esac
 	kernel=released
 	case $run in fixed-*) kernel=patched ;; esac
 	kinit_boot "liveupdate=on kcase=luobugs kdup=$d" "$run" "$kernel"
 	evidence "$log" "kinit: luobugs" "kinit: PASS luobugs" "kinit: FAIL luobugs" \
-		"found kexec handover" "LUO\|luo\|shmem:" "Block contains" "Kernel panic"
+		"found kexec handover" "LUO\|luo\|shmem:" "Block contains" "Kernel panic" \
+		"WARNING:" "BUG:"
 	case $run in
 	nodup)
 		grep -aq "kinit: PASS luobugs: every session back" "$log" ||
@@ -56,19 +64,50 @@ for run in nodup dup strict fixed-nodup fixed-dup; do
 	strict)
 		grep -aq "kinit: FAIL luobugs: memfd retrievable after a failed retrieve" "$log" ||
 			bad="$bad; strict: the memfd came back after a failed retrieve (bug 3 not shown)"
+		grep -aq "kinit: luobugs: 16 MiB memfd: RETRIEVE_FD with overcommit_kbytes=[0-9]*: errno 28; again after setting it back: errno 28" "$log" ||
+			bad="$bad; strict: the 16 MiB memfd came back after a retrieve that failed midway (bug 3 not shown)"
 		;;
+	fixed-strict)
+		grep -aq "kinit: luobugs: RETRIEVE_FD under vm.overcommit_memory=2: errno 28; again after setting it back to 0: errno 0" "$log" ||
+			bad="$bad; $run: the patched kernel B did not fail with ENOSPC and then retrieve the memfd"
+		grep -aq "kinit: luobugs: retried memfd: contents intact, seals 0x17, 16 blocks" "$log" ||
+			bad="$bad; $run: the retried memfd lost its contents or its seals, or its blocks are not 16 (8 KiB accounted once)"
+		# The 16 MiB memfd must have failed midway, with folios in the
+		# new file already, and come back whole at the second try.
+		midway=$(grep -a "failed to account folio index" "$log" | tail -n 1 |
+			sed -n 's/.*folio index \([0-9]*\).*/\1/p')
+		[ "${midway:-0}" -gt 0 ] ||
+			bad="$bad; $run: the 16 MiB memfd's retrieve did not fail midway (folio index '${midway:-none}')"
+		grep -aq "kinit: luobugs: 16 MiB memfd: RETRIEVE_FD with overcommit_kbytes=[0-9]*: errno 28; again after setting it back: errno 0" "$log" ||
+			bad="$bad; $run: the 16 MiB memfd did not fail and then come back"
+		grep -aq "kinit: luobugs: retried 16 MiB memfd: contents intact, 32768 blocks" "$log" ||
+			bad="$bad; $run: the 16 MiB memfd retried midway lost its contents, or its blocks are not 32768"
+		;;
+	fixed-finish)
+		grep -aq "kinit: PASS luobugs: session finished after a failed retrieve" "$log" ||
+			bad="$bad; $run: the session did not finish after a failed retrieve"
+		;;
+	esac
+	case $run in
 	fixed-*)
+		! grep -aq "WARNING:\|BUG:\|Kernel panic" "$log" ||
+			bad="$bad; $run: the patched kernel B warned or panicked"
+		;;
+	esac
+	case $run in
+	fixed-*dup)
 		grep -aq "kinit: PASS luobugs: every session back" "$log" ||
 			bad="$bad; $run: the patched kernel B did not get its 51 sessions back"
 		grep -aq "kinit: PASS luobugs: seals added after PRESERVE_FD kept" "$log" ||
 			bad="$bad; $run: the patched kernel B lost the seals added after PRESERVE_FD"
-		! grep -aq "Kernel panic" "$log" || bad="$bad; $run: the patched kernel B panicked"
 		;;
 	esac
 done
 says "$out/serial-dup.log" "Block contains" "Kernel panic"
 says "$out/serial-nodup.log" "kinit: luobugs: memfd back"
-says "$out/serial-strict.log" "kinit: luobugs: RETRIEVE_FD under"
+says "$out/serial-strict.log" "kinit: luobugs: RETRIEVE_FD under" "kinit: luobugs: 16 MiB memfd"
 says "$out/serial-fixed-dup.log" "kinit: luobugs: CREATE_SESSION" "kinit: luobugs: memfd back" "kinit: PASS luobugs: every"
+says "$out/serial-fixed-strict.log" "shmem: failed to account" "kinit: luobugs: RETRIEVE_FD under" "kinit: luobugs: retried" "kinit: luobugs: 16 MiB memfd"
+says "$out/serial-fixed-finish.log" "kinit: luobugs: RETRIEVE_FD under"
 [ -z "$bad" ] || fail "${bad#; }"
-say "PASS: 7.3.4 shows all three bugs, patches 0004 and 0005 fix the first two"
+say "PASS: 7.3.4 shows all three bugs, patches 0004, 0005 and 0010 fix them"

@@ -28,12 +28,15 @@
  *                    kexec into /kernel: kernel B's kho_mem_retrieve() then
  *                    reserves about N separate blocks (tests/kernel/
  *                    case-retrieve-curve.sh times it from the printk stamps).
- *   kcase=luobugs    kernel A: two bugs of 7.3.4's LUO, shown from user
+ *   kcase=luobugs    kernel A: three bugs of 7.3.4's LUO, shown from user
  *                    space (luo_bugs_a()): 51 sessions, a memfd preserved
  *                    in the first and sealed after PRESERVE_FD, with kdup=1
- *                    one more CREATE_SESSION under a name in use; then
- *                    kexec into /kernel, whose kinit (kluobugs=1) reports
- *                    the sessions and the memfd's seals (luo_bugs_b()).
+ *                    one more CREATE_SESSION under a name in use, with
+ *                    kovercommit a 16 MiB memfd too; then kexec into
+ *                    /kernel, whose kinit (kluobugs=1) reports the
+ *                    sessions and the memfd's seals (luo_bugs_b()), or
+ *                    with kovercommit=1 retrieves under strict overcommit
+ *                    and again, =2 finishes after one failed retrieve.
  *   kcase=luofind    kernel A: three more bugs of 7.3.4's LUO
  *                    (luo_find_a()): a memfd preserved through an O_RDONLY
  *                    descriptor, a PRESERVE_FD whose reply cannot be
@@ -72,6 +75,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/kexec.h>
@@ -146,6 +150,23 @@ static uint64_t fnv_add(uint64_t h, const unsigned char *p, size_t n)
 static unsigned char memfd_byte(uint64_t i)
 {
 	return (unsigned char)((i * 131 + 7) ^ (i >> 12));
+}
+
+/* Whether @fd holds @size bytes of memfd_byte()s, and no more. */
+static int memfd_intact(int fd, uint64_t size)
+{
+	static unsigned char buf[65536];
+	uint64_t off = 0;
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != memfd_byte(off + i))
+				return 0;
+		off += n;
+	}
+	return !n && off == size;
 }
 
 /* The 64-bit word at physical address @pa of a reserve_mem region. */
@@ -348,26 +369,30 @@ static long region_access(const struct region *r, int fill, uint64_t *hash)
 	return bad;
 }
 
+/* The kB of /proc/meminfo's line @key ("MemFree:"), or 0. */
+static unsigned long long meminfo_kb(const char *key)
+{
+	static char info[8192];
+	long n = read_file("/proc/meminfo", info, sizeof(info) - 1);
+	char *p;
+
+	if (n <= 0)
+		return 0;
+	info[n] = 0;
+	p = strstr(info, key);
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
 /* Dirty nearly all free memory: a page KHO did not keep is overwritten. */
 static void dirty_free_memory(void)
 {
 	enum { CHUNK = 16 << 20, MAX_CHUNKS = 512 };
 	static void *chunks[MAX_CHUNKS];
-	unsigned long long free_kb = 0, avail_kb = 0, pmd_kb, margin_kb, want;
-	unsigned long long done = 0;
-	long n = read_file("/proc/meminfo", blob, BLOB_MAX - 1);
-	char *p;
+	unsigned long long free_kb = meminfo_kb("MemFree:");
+	unsigned long long avail_kb = meminfo_kb("MemAvailable:");
+	unsigned long long pmd_kb, margin_kb, want, done = 0;
 	int nr = 0;
 
-	if (n <= 0)
-		return;
-	blob[n] = 0;
-	p = strstr((char *)blob, "MemFree:");
-	if (p)
-		free_kb = strtoull(p + 8, NULL, 10);
-	p = strstr((char *)blob, "MemAvailable:");
-	if (p)
-		avail_kb = strtoull(p + 13, NULL, 10);
 	/*
 	 * Stay 16 MiB inside MemAvailable, which leaves out the zones' high
 	 * watermarks: with THP, khugepaged raises min_free_kbytes to about
@@ -751,14 +776,45 @@ static int scatter_preserve(long n, int *luo_keep, int *session_keep,
  *    memfd_wait_for_pins() return -EBUSY).
  */
 #define LUOBUGS_SESSIONS 51
+#define LUOBUGS_SIZE 8192
+#define LUOBUGS_BIG_SIZE (16 << 20)
+#define LUOBUGS_BIG_TOKEN 0x626967ULL /* "big" */
 #define LUOBUGS_TOKEN 0x7365616cULL /* "seal" */
 #define LUOBUGS_SEALS \
 	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL)
 
+/*
+ * kovercommit: a second memfd, of LUOBUGS_BIG_SIZE, whose retrieve kernel B
+ * makes fail midway (luo_bugs_midway()).
+ */
+static void luo_bugs_big_a(int sfd)
+{
+	struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf) };
+	static unsigned char buf[65536];
+	int mfd = memfd_create("luobugs-big", 0);
+
+	for (uint64_t off = 0; mfd >= 0 && off < LUOBUGS_BIG_SIZE;
+	     off += sizeof(buf)) {
+		for (unsigned i = 0; i < sizeof(buf); i++)
+			buf[i] = memfd_byte(off + i);
+		if (write(mfd, buf, sizeof(buf)) != sizeof(buf))
+			mfd = -1;
+	}
+	pf.fd = mfd;
+	pf.token = LUOBUGS_BIG_TOKEN;
+	if (mfd < 0 || ioctl(sfd, LIVEUPDATE_SESSION_PRESERVE_FD, &pf)) {
+		say("luobugs: cannot preserve the %d MiB memfd (errno %d)",
+		    LUOBUGS_BIG_SIZE >> 20, errno);
+		return;
+	}
+	say("luobugs: a %d MiB memfd preserved in luo-s00 too",
+	    LUOBUGS_BIG_SIZE >> 20);
+}
+
 static void luo_bugs_a(int *keep)
 {
 	struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf) };
-	static unsigned char buf[8192];
+	static unsigned char buf[LUOBUGS_SIZE];
 	int luo, mfd, first = -1;
 	long r;
 
@@ -801,6 +857,8 @@ static void luo_bugs_a(int *keep)
 	r = seals_op(mfd, F_ADD_SEALS, LUOBUGS_SEALS);
 	say("luobugs: after PRESERVE_FD, F_ADD_SEALS(SHRINK|GROW|FUTURE_WRITE|SEAL) = %ld, seals now 0x%lx",
 	    r, seals_op(mfd, F_GET_SEALS, 0));
+	if (getenv("kovercommit"))
+		luo_bugs_big_a(first);
 
 	if (getenv("kdup") && atoi(getenv("kdup"))) {
 		struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
@@ -810,6 +868,44 @@ static void luo_bugs_a(int *keep)
 		say("luobugs: CREATE_SESSION luo-s00 again: ret %ld errno %d (sessions still %d)",
 		    r, r ? errno : 0, LUOBUGS_SESSIONS);
 	}
+}
+
+/*
+ * The big memfd's retrieve under strict overcommit with room for about half
+ * of it (vm.overcommit_kbytes: what is committed now and half the file), so
+ * that it fails midway, with folios already in the new file; then again
+ * with overcommit set back. shmem accounts each folio as it is added, and
+ * vm_committed_as moves in batches of 1024 pages on this 1 GiB machine, so
+ * the failure comes between 2048 and 3072 of its 4096 pages (the kernel
+ * says which: "failed to account folio index N").
+ */
+static void luo_bugs_midway(int sfd)
+{
+	struct liveupdate_session_retrieve_fd rf = { .size = sizeof(rf) };
+	unsigned long long room = meminfo_kb("Committed_AS:") +
+				  LUOBUGS_BIG_SIZE / 2 / 1024;
+	struct stat st;
+	char kb[24];
+	int e1, e2;
+
+	rf.token = LUOBUGS_BIG_TOKEN;
+	snprintf(kb, sizeof(kb), "%llu", room);
+	write_str("/proc/sys/vm/overcommit_kbytes", kb);
+	write_str("/proc/sys/vm/overcommit_memory", "2");
+	e1 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
+	write_str("/proc/sys/vm/overcommit_memory", "0");
+	write_str("/proc/sys/vm/overcommit_ratio", "50");
+	e2 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
+	say("luobugs: %d MiB memfd: RETRIEVE_FD with overcommit_kbytes=%s: errno %d; again after setting it back: errno %d",
+	    LUOBUGS_BIG_SIZE >> 20, kb, e1, e2);
+	if (e2)
+		return;
+	if (fstat(rf.fd, &st))
+		st.st_blocks = -1;
+	say("luobugs: retried %d MiB memfd: contents %s, %ld blocks",
+	    LUOBUGS_BIG_SIZE >> 20,
+	    memfd_intact(rf.fd, LUOBUGS_BIG_SIZE) ? "intact" : "differ",
+	    (long)st.st_blocks);
 }
 
 static void luo_bugs_b(void)
@@ -847,7 +943,12 @@ static void luo_bugs_b(void)
 		 *    RETRIEVE_FD with the stored error. Here the passing reason
 		 *    is strict overcommit (shmem_inode_acct_blocks() ->
 		 *    shmem_acct_blocks() for a VM_NORESERVE memfd).
+		 *    kovercommit=1 tries again after setting overcommit back;
+		 *    kovercommit=2 finishes the session instead, which must
+		 *    free what the failed attempt kept (patches/0010).
 		 */
+		struct liveupdate_session_finish fin = { .size = sizeof(fin) };
+		struct stat st;
 		int e1, e2;
 
 		write_str("/proc/sys/vm/overcommit_ratio", "0");
@@ -855,10 +956,31 @@ static void luo_bugs_b(void)
 		e1 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
 		write_str("/proc/sys/vm/overcommit_memory", "0");
 		write_str("/proc/sys/vm/overcommit_ratio", "50");
+		if (atoi(getenv("kovercommit")) == 2) {
+			e2 = ioctl(sfd, LIVEUPDATE_SESSION_FINISH, &fin) ? errno : 0;
+			say("luobugs: RETRIEVE_FD under vm.overcommit_memory=2: errno %d; then FINISH: errno %d",
+			    e1, e2);
+			verdict(e1 == ENOSPC && !e2,
+				"luobugs: session finished after a failed retrieve");
+			return;
+		}
 		e2 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
 		say("luobugs: RETRIEVE_FD under vm.overcommit_memory=2: errno %d; again after setting it back to 0: errno %d",
 		    e1, e2);
 		verdict(!e2, "luobugs: memfd retrievable after a failed retrieve");
+		if (e2) {
+			luo_bugs_midway(sfd);
+			return;
+		}
+		/* Blocks of 512 bytes, as accounted by shmem when each was added. */
+		if (fstat(rf.fd, &st))
+			st.st_blocks = -1;
+		say("luobugs: retried memfd: contents %s, seals 0x%lx, %ld blocks",
+		    memfd_intact(rf.fd, LUOBUGS_SIZE) ? "intact" : "differ",
+		    seals_op(rf.fd, F_GET_SEALS, 0), (long)st.st_blocks);
+		verdict(memfd_intact(rf.fd, LUOBUGS_SIZE),
+			"luobugs: retried memfd intact");
+		luo_bugs_midway(sfd);
 		return;
 	}
 	if (ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf)) {
@@ -1052,22 +1174,6 @@ static int luo_find_retrieve(int sfd, unsigned long long token)
 	return rf.fd;
 }
 
-/* Whether @fd holds LUOFIND_SIZE bytes of memfd_byte()s. */
-static int luo_find_intact(int fd)
-{
-	static unsigned char buf[LUOFIND_SIZE + 1];
-	ssize_t n;
-
-	lseek(fd, 0, SEEK_SET);
-	n = read(fd, buf, sizeof(buf));
-	if (n != LUOFIND_SIZE)
-		return 0;
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] != memfd_byte(i))
-			return 0;
-	return 1;
-}
-
 /* @e: what kernel A's PRESERVE_FDs gave. */
 static void luo_find_b(const struct luo_find_errnos *e)
 {
@@ -1103,7 +1209,7 @@ static void luo_find_b(const struct luo_find_errnos *e)
 		lseek(fd, 0, SEEK_SET);
 		/* The contents first: the write below changes a byte. */
 		say("luofind: B: the memfd preserved O_RDONLY: contents %s",
-		    luo_find_intact(fd) ? "intact" : "differ");
+		    memfd_intact(fd, LUOFIND_SIZE) ? "intact" : "differ");
 		lseek(fd, 0, SEEK_SET);
 		wr = write(fd, "x", 1);
 		say("luofind: B: the memfd preserved O_RDONLY: access mode %s, write(2) %ld",
@@ -1120,7 +1226,7 @@ static void luo_find_b(const struct luo_find_errnos *e)
 		    e->efault, -fd);
 	} else {
 		say("luofind: B: the memfd preserved through a read-only argument (errno %d in A) is back: contents %s",
-		    e->efault, luo_find_intact(fd) ? "intact" : "differ");
+		    e->efault, memfd_intact(fd, LUOFIND_SIZE) ? "intact" : "differ");
 		close(fd);
 	}
 	if (e->efault)
