@@ -7,6 +7,6 @@ what=${1:-all}
 pkgs="make gcc flex bison bc rsync cpio libssl-dev libelf-dev kmod
 device-tree-compiler xz-utils qemu-system-x86"
 case $what in
-arm64|all) pkgs="$pkgs gcc-aarch64-linux-gnu qemu-system-arm" ;;
+arm64|all) pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm" ;;
 esac
 exec sh "$(dirname "$0")/../apt-missing.sh" kernel-deps $pkgs

@@ -10,6 +10,8 @@
 #   initrd-b.cpio   /init only: what a kernel B boots with
 #   initrd-a.cpio   /init, /kernel (the kernel image), /stub, /initrd-b.cpio
 #                   and, when KINIT_KHO names a static kho binary, /kho
+# KINIT_ST names a directory of static programs that both archives carry
+# in /st (case luo-selftests: Linux's live update selftests).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -39,6 +41,12 @@ dir /debugfs 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
 file /init $out/kinit 0755 0 0
 LIST
+if [ -n "${KINIT_ST:-}" ]; then
+	echo "dir /st 0755 0 0" >>"$out/cpio-b.list"
+	for f in "$KINIT_ST"/*; do
+		echo "file /st/$(basename "$f") $f 0755 0 0" >>"$out/cpio-b.list"
+	done
+fi
 "$kdir/gen_init_cpio" "$out/cpio-b.list" >"$out/initrd-b.cpio"
 cp "$out/cpio-b.list" "$out/cpio-a.list"
 cat >>"$out/cpio-a.list" <<LIST

@@ -37,6 +37,9 @@
  *                    sessions and the memfd's seals (luo_bugs_b()), or
  *                    with kovercommit=1 retrieves under strict overcommit
  *                    and again, =2 finishes after one failed retrieve.
+ *   kcase=luoself    Linux's own live update selftests (luo_self()):
+ *                    liveupdate and stage 1 of the kexec tests in kernel
+ *                    A, stage 2 in kernel B (kluoself=1).
  *   kcase=luofind    kernel A: three more bugs of 7.3.4's LUO
  *                    (luo_find_a()): a memfd preserved through an O_RDONLY
  *                    descriptor, a PRESERVE_FD whose reply cannot be
@@ -520,6 +523,31 @@ static uint64_t find_root_fdt(const char *path)
 	return found;
 }
 
+/*
+ * Run @argv (an absolute path first) with an empty environment, its output
+ * in the file @out or, when NULL, on the console; its exit status, 128 +
+ * the signal that ended it, or -1 when it could not be waited for.
+ */
+static int run_prog(char *const argv[], const char *out)
+{
+	char *envp[] = { NULL };
+	int status = 0, fd;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (out) {
+			fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* Run the static kho in the guest on the live kernel, output as lines. */
 static void live_inspect(void)
 {
@@ -528,26 +556,15 @@ static void live_inspect(void)
 		"--mem",  "kcore:/proc/kcore", "--scratch", "/debugfs/kho/out",
 		"--json", "--blocks",	       NULL
 	};
-	char *envp[] = { NULL };
-	int status = 0, fd;
-	pid_t pid;
+	int rc;
 
 	if (!find_root_fdt("/fdt.full")) {
 		verdict(0, "live: root FDT not found in RAM");
 		return;
 	}
-	pid = fork();
-	if (pid == 0) {
-		fd = open("/live.json", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execve("/kho", argv, envp);
-		_exit(127);
-	}
-	waitpid(pid, &status, 0);
+	rc = run_prog(argv, "/live.json");
 	print_text_file("live", "/live.json");
-	say("live: kho inspect exit %d",
-	    WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+	say("live: kho inspect exit %d", rc);
 }
 
 /* Name every entry of a directory, one line each. */
@@ -1716,6 +1733,47 @@ static void rm_b(void)
 	say("reboot(RB_KEXEC) returned");
 }
 
+/*
+ * kcase=luoself: Linux's own live update selftests
+ * (tools/testing/selftests/liveupdate, built static into /st by
+ * tests/kernel/case-luo-selftests.sh). Kernel A runs liveupdate, which
+ * needs no kexec, and stage 1 of each kexec test: a child of it keeps its
+ * sessions open across the kexec, as with the selftests' own do_kexec.sh.
+ * Kernel B (kluoself=1) runs stage 2 of each, which retrieves, checks and
+ * finishes them. Each verdict is the program's exit status (kselftest: 0
+ * pass, 4 skip, anything else a failure); its TAP lines go to the console.
+ */
+static const char *const luo_self_kexec[] = {
+	"luo_kexec_simple", "luo_multi_session", "luo_stress_sessions",
+	"luo_stress_files",
+};
+
+static void luo_self(int stage)
+{
+	char path[64], what[96];
+	char *argv[] = { path, "-s", stage == 1 ? "1" : "2", NULL };
+	unsigned i;
+	int rc;
+
+	if (stage == 1) {
+		strcpy(path, "/st/liveupdate");
+		argv[1] = NULL;
+		rc = run_prog(argv, NULL);
+		say("luoself: liveupdate exit %d", rc);
+		verdict(!rc, "luoself: liveupdate");
+		argv[1] = "-s";
+	}
+	for (i = 0; i < sizeof(luo_self_kexec) / sizeof(*luo_self_kexec); i++) {
+		snprintf(path, sizeof(path), "/st/%s", luo_self_kexec[i]);
+		rc = run_prog(argv, NULL);
+		say("luoself: %s stage %d exit %d", luo_self_kexec[i], stage,
+		    rc);
+		snprintf(what, sizeof(what), "luoself: %s stage %d",
+			 luo_self_kexec[i], stage);
+		verdict(!rc, what);
+	}
+}
+
 static void stage_a(const char *kcase)
 {
 	int luo = -1, session = -1, mfd = -1;
@@ -1758,6 +1816,10 @@ static void stage_a(const char *kcase)
 	if (!strcmp(kcase, "luobugs")) {
 		luo_bugs_a(&luo);
 		if (do_kexec(next, initrd, "kstage=b kluobugs=1"))
+			return;
+	} else if (!strcmp(kcase, "luoself")) {
+		luo_self(1);
+		if (do_kexec(next, initrd, "kstage=b kluoself=1"))
 			return;
 	} else if (!strcmp(kcase, "luofind")) {
 		struct luo_find_errnos e = { -1, -1 };
@@ -1983,6 +2045,8 @@ static void stage_b(void)
 		check_memfds(getenv("kmemfds"));
 	if (getenv("kluobugs"))
 		luo_bugs_b();
+	if (getenv("kluoself"))
+		luo_self(2);
 	if (getenv("kluofind")) {
 		char *end;
 		struct luo_find_errnos e;
