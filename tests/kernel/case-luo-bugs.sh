@@ -36,6 +36,9 @@
 	skip "51 sessions fill a block of 4 KiB pages only; this kernel's pages are $page_k"
 patched_prepare
 bad=
+want() { # PATTERN WHAT: WHAT is wrong unless the run's log has PATTERN
+	grep -aq -- "$1" "$log" || bad="$bad; $run: $2"
+}
 for run in nodup dup strict fixed-nodup fixed-dup fixed-strict fixed-finish; do
 	case $run in
 	*nodup) d=0 ;;
@@ -51,42 +54,42 @@ for run in nodup dup strict fixed-nodup fixed-dup fixed-strict fixed-finish; do
 		"WARNING:" "BUG:"
 	case $run in
 	nodup)
-		grep -aq "kinit: PASS luobugs: every session back" "$log" ||
-			bad="$bad; nodup: kernel B did not get its 51 sessions back"
-		grep -aq "kinit: FAIL luobugs: seals added after PRESERVE_FD kept" "$log" ||
-			bad="$bad; nodup: the seals added after PRESERVE_FD came back (bug 2 not shown)"
+		want "kinit: PASS luobugs: every session back" \
+			"kernel B did not get its 51 sessions back"
+		want "kinit: FAIL luobugs: seals added after PRESERVE_FD kept" \
+			"the seals added after PRESERVE_FD came back (bug 2 not shown)"
 		;;
 	dup)
-		grep -aq "kinit: luobugs: CREATE_SESSION luo-s00 again: ret -1 errno 17" "$log" ||
-			bad="$bad; dup: the duplicate CREATE_SESSION did not fail with EEXIST"
-		grep -aq "Kernel panic.*The incoming tree failed to initialize properly" "$log" ||
-			bad="$bad; dup: kernel B did not panic in liveupdate_early_init() (bug 1 not shown)"
+		want "kinit: luobugs: CREATE_SESSION luo-s00 again: ret -1 errno 17" \
+			"the duplicate CREATE_SESSION did not fail with EEXIST"
+		want "Kernel panic.*The incoming tree failed to initialize properly" \
+			"kernel B did not panic in liveupdate_early_init() (bug 1 not shown)"
 		;;
 	strict)
-		grep -aq "kinit: FAIL luobugs: memfd retrievable after a failed retrieve" "$log" ||
-			bad="$bad; strict: the memfd came back after a failed retrieve (bug 3 not shown)"
-		grep -aq "kinit: luobugs: 16 MiB memfd: RETRIEVE_FD with overcommit_kbytes=[0-9]*: errno 28; again after setting it back: errno 28" "$log" ||
-			bad="$bad; strict: the 16 MiB memfd came back after a retrieve that failed midway (bug 3 not shown)"
+		want "kinit: FAIL luobugs: memfd retrievable after a failed retrieve" \
+			"the memfd came back after a failed retrieve (bug 3 not shown)"
+		want "kinit: luobugs: 16 MiB memfd: RETRIEVE_FD with overcommit_kbytes=[0-9]*: errno 28; again after setting it back: errno 28" \
+			"the 16 MiB memfd came back after a retrieve that failed midway (bug 3 not shown)"
 		;;
 	fixed-strict)
-		grep -aq "kinit: luobugs: RETRIEVE_FD under vm.overcommit_memory=2: errno 28; again after setting it back to 0: errno 0" "$log" ||
-			bad="$bad; $run: the patched kernel B did not fail with ENOSPC and then retrieve the memfd"
-		grep -aq "kinit: luobugs: retried memfd: contents intact, seals 0x17, 16 blocks" "$log" ||
-			bad="$bad; $run: the retried memfd lost its contents or its seals, or its blocks are not 16 (8 KiB accounted once)"
+		want "kinit: luobugs: RETRIEVE_FD under vm.overcommit_memory=2: errno 28; again after setting it back to 0: errno 0" \
+			"the patched kernel B did not fail with ENOSPC and then retrieve the memfd"
+		want "kinit: luobugs: retried memfd: contents intact, seals 0x17, 16 blocks" \
+			"the retried memfd lost its contents or its seals, or its blocks are not 16 (8 KiB accounted once)"
 		# The 16 MiB memfd must have failed midway, with folios in the
 		# new file already, and come back whole at the second try.
 		midway=$(grep -a "failed to account folio index" "$log" | tail -n 1 |
 			sed -n 's/.*folio index \([0-9]*\).*/\1/p')
 		[ "${midway:-0}" -gt 0 ] ||
 			bad="$bad; $run: the 16 MiB memfd's retrieve did not fail midway (folio index '${midway:-none}')"
-		grep -aq "kinit: luobugs: 16 MiB memfd: RETRIEVE_FD with overcommit_kbytes=[0-9]*: errno 28; again after setting it back: errno 0" "$log" ||
-			bad="$bad; $run: the 16 MiB memfd did not fail and then come back"
-		grep -aq "kinit: luobugs: retried 16 MiB memfd: contents intact, 32768 blocks" "$log" ||
-			bad="$bad; $run: the 16 MiB memfd retried midway lost its contents, or its blocks are not 32768"
+		want "kinit: luobugs: 16 MiB memfd: RETRIEVE_FD with overcommit_kbytes=[0-9]*: errno 28; again after setting it back: errno 0" \
+			"the 16 MiB memfd did not fail and then come back"
+		want "kinit: luobugs: retried 16 MiB memfd: contents intact, 32768 blocks" \
+			"the 16 MiB memfd retried midway lost its contents, or its blocks are not 32768"
 		;;
 	fixed-finish)
-		grep -aq "kinit: PASS luobugs: session finished after failed retrieves" "$log" ||
-			bad="$bad; $run: the session did not finish after failed retrieves"
+		want "kinit: PASS luobugs: session finished after failed retrieves" \
+			"the session did not finish after failed retrieves"
 		# What the failed attempts kept, every page of the big memfd
 		# among it, must be free again after FINISH (free memory as
 		# /proc/zoneinfo counts it, the per-cpu lists included; about
@@ -105,10 +108,10 @@ for run in nodup dup strict fixed-nodup fixed-dup fixed-strict fixed-finish; do
 	esac
 	case $run in
 	fixed-*dup)
-		grep -aq "kinit: PASS luobugs: every session back" "$log" ||
-			bad="$bad; $run: the patched kernel B did not get its 51 sessions back"
-		grep -aq "kinit: PASS luobugs: seals added after PRESERVE_FD kept" "$log" ||
-			bad="$bad; $run: the patched kernel B lost the seals added after PRESERVE_FD"
+		want "kinit: PASS luobugs: every session back" \
+			"the patched kernel B did not get its 51 sessions back"
+		want "kinit: PASS luobugs: seals added after PRESERVE_FD kept" \
+			"the patched kernel B lost the seals added after PRESERVE_FD"
 		;;
 	esac
 done
