@@ -912,13 +912,14 @@ static void luo_bugs_a(int *keep)
 }
 
 /*
- * luo_bugs_big_strict(): the big memfd's retrieve under strict overcommit
- * with room for about half of it (vm.overcommit_kbytes: what is committed now and half the file), so
- * that it fails midway, with folios already in the new file; then again
- * with overcommit set back. shmem accounts each folio as it is added, and
- * vm_committed_as moves in batches of 1024 pages on this 1 GiB machine, so
- * the failure comes between 2048 and 3072 of its 4096 pages (the kernel
- * says which: "failed to account folio index N").
+ * The big memfd's retrieve under strict overcommit with room for about
+ * half of it (vm.overcommit_kbytes: what is committed now and half the
+ * file), so that it fails midway, with folios already in the new file;
+ * overcommit is set back after. shmem accounts each folio as it adds it,
+ * and vm_committed_as moves in batches of 1024 pages on these 1 GiB
+ * guests, so the failure comes between 2048 and 3072 of its 4096 pages
+ * (the kernel says which: "failed to account folio index N"). @kb gets
+ * the overcommit_kbytes used; returns RETRIEVE_FD's errno, or 0.
  */
 static int luo_bugs_big_strict(int sfd,
 				struct liveupdate_session_retrieve_fd *rf,
