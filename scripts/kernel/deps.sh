@@ -4,7 +4,7 @@
 # Usage: scripts/kernel/deps.sh [x86_64|arm64|all]
 set -e
 what=${1:-all}
-pkgs="make gcc flex bison bc rsync cpio libssl-dev libelf-dev kmod
+pkgs="make gcc libc6-dev flex bison bc rsync cpio libssl-dev libelf-dev kmod
 device-tree-compiler xz-utils qemu-system-x86"
 case $what in
 arm64|all) pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm" ;;

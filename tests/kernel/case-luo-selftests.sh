@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Case "luo-selftests": Linux's own live update selftests
 # (tools/testing/selftests/liveupdate of the fetched source, built static
-# against this machine's C library) on the real kernel, A -> B (kinit
+# against this machine's C library: libc6-dev, libc6-dev-arm64-cross,
+# both in scripts/kernel/deps.sh) on the real kernel, A -> B (kinit
 # kcase=luoself). Kernel A runs liveupdate (sessions and files, no kexec)
 # and stage 1 of luo_kexec_simple, luo_multi_session, luo_stress_sessions
 # (2000 sessions) and luo_stress_files (500 memfds); a child of each keeps
