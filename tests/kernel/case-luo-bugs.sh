@@ -30,6 +30,13 @@
 # "fixed-finish": the same failures (the 16 MiB memfd's midway), then
 # FINISH with no second attempt, which must free what the failed attempts
 # kept: no warning, and free memory at least 16 MiB higher after it.
+# Runs "broken" and "fixed-broken": kernel B damages the 16 MiB memfd's
+# folio array in memory before its retrieve (entry 1000 names folio 0
+# again, which the retrieve restores first), so the preserved state is
+# lost midway for good: both kernels must refuse the file twice with EIO,
+# free what was restored at once (free memory up by the 16 MiB less a
+# page) and finish the session. With 0010 this is its path for a state
+# lost, as against a passing failure.
 # 7.3.4 must show all three bugs as described, and the patched kernel none.
 . "$(dirname "$0")/lib.sh"
 [ "$page_size" = 4096 ] ||
@@ -39,12 +46,13 @@ bad=
 want() { # PATTERN WHAT: WHAT is wrong unless the run's log has PATTERN
 	grep -aq -- "$1" "$log" || bad="$bad; $run: $2"
 }
-for run in nodup dup strict fixed-nodup fixed-dup fixed-strict fixed-finish; do
+for run in nodup dup strict broken fixed-nodup fixed-dup fixed-strict fixed-finish fixed-broken; do
 	case $run in
 	*nodup) d=0 ;;
 	*dup) d=1 ;;
 	*strict) d="0 kovercommit=1" ;;
 	*finish) d="0 kovercommit=2" ;;
+	*broken) d="0 kbreak=1" ;;
 	esac
 	kernel=released
 	case $run in fixed-*) kernel=patched ;; esac
@@ -101,6 +109,22 @@ for run in nodup dup strict fixed-nodup fixed-dup fixed-strict fixed-finish; do
 		;;
 	esac
 	case $run in
+	*broken)
+		# A state lost for good: the same on both kernels.
+		want "kinit: luobugs: the 16 MiB memfd's folio entry 1000 at 0x[0-9a-f]* names folio 0 again" \
+			"kernel B's kinit did not damage the folio array"
+		want "Unable to restore folio at physical address" \
+			"kernel B did not fail to restore the folio named twice"
+		want "kinit: luobugs: damaged memfd: RETRIEVE_FD errno 5, free memory up [0-9]* KiB; again: errno 5; then FINISH: errno 0" \
+			"the damaged memfd was not refused twice with EIO, or FINISH failed"
+		# Everything restored before the damage is freed at once.
+		freed=$(grep -a "kinit: luobugs: damaged memfd: RETRIEVE_FD" "$log" |
+			sed -n 's/.*free memory up \(-\{0,1\}[0-9]*\) KiB.*/\1/p')
+		[ "${freed:-0}" -ge 16320 ] ||
+			bad="$bad; $run: the failed retrieve freed ${freed:-no} KiB, not the 16 MiB memfd less a page"
+		! grep -aq "BUG:\|Kernel panic" "$log" ||
+			bad="$bad; $run: kernel B oopsed or panicked"
+		;;
 	fixed-*)
 		! grep -aq "WARNING:\|BUG:\|Kernel panic" "$log" ||
 			bad="$bad; $run: the patched kernel B warned or panicked"
@@ -121,5 +145,7 @@ says "$out/serial-strict.log" "kinit: luobugs: RETRIEVE_FD under" "kinit: luobug
 says "$out/serial-fixed-dup.log" "kinit: luobugs: CREATE_SESSION" "kinit: luobugs: memfd back" "kinit: PASS luobugs: every"
 says "$out/serial-fixed-strict.log" "shmem: failed to account" "kinit: luobugs: RETRIEVE_FD under" "kinit: luobugs: retried" "kinit: luobugs: 16 MiB memfd"
 says "$out/serial-fixed-finish.log" "kinit: luobugs: RETRIEVE_FD under"
+says "$out/serial-broken.log" "kinit: luobugs: damaged memfd"
+says "$out/serial-fixed-broken.log" "Unable to restore folio" "kinit: luobugs: damaged memfd"
 [ -z "$bad" ] || fail "${bad#; }"
 say "PASS: 7.3.4 shows all three bugs, patches 0004, 0005 and 0010 fix them"

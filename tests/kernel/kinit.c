@@ -32,11 +32,13 @@
  *                    space (luo_bugs_a()): 51 sessions, a memfd preserved
  *                    in the first and sealed after PRESERVE_FD, with kdup=1
  *                    one more CREATE_SESSION under a name in use, with
- *                    kovercommit a 16 MiB memfd too; then kexec into
+ *                    kovercommit or kbreak a 16 MiB memfd too; then kexec into
  *                    /kernel, whose kinit (kluobugs=1) reports the
  *                    sessions and the memfd's seals (luo_bugs_b()), or
  *                    with kovercommit=1 retrieves under strict overcommit
- *                    and again, =2 finishes after one failed retrieve.
+ *                    and again, =2 finishes after one failed retrieve;
+ *                    with kbreak=1 damages the 16 MiB memfd's folio
+ *                    array first (luo_bugs_broken()).
  *   kcase=luoself    Linux's own live update selftests (luo_self()):
  *                    liveupdate and stage 1 of the kexec tests in kernel
  *                    A, stage 2 in kernel B (kluoself=1).
@@ -452,26 +454,20 @@ static void dirty_free_memory(void)
 }
 
 /*
- * debugfs kho/out/fdt keeps the size the root FDT had when the file was
- * made, so it is short once subtrees were added later. Its first bytes are
- * still the real FDT's: find the page that starts with them in RAM (through
- * /dev/mem, the System RAM ranges of /proc/iomem) and write the whole FDT,
- * as long as its header says, to @path. Returns its physical address or 0.
+ * The first page of System RAM (/proc/iomem's top-level ranges, read
+ * through /dev/mem 1 MiB at a time) for which @match(page, its physical
+ * address, @arg) says yes, or 0. @match sees the mapping from the page's
+ * start to the end of the window, at least one page: @len bytes.
  */
-static uint64_t find_root_fdt(const char *path)
+static uint64_t ram_find(int (*match)(const unsigned char *p, uint64_t len,
+				      uint64_t pa, void *arg),
+			 void *arg)
 {
-	static unsigned char head[4096];
-	uint64_t found = 0;
-	uint32_t total;
-	long n;
-	int mem;
-	char *line, *next;
 	static char iomem[65536];
+	uint64_t found = 0;
+	char *line, *next;
+	int mem;
 
-	n = read_file("/debugfs/kho/out/fdt", head, sizeof(head));
-	if (n < 40)
-		return 0;
-	total = be32(head + 4);
 	if (read_file("/proc/iomem", iomem, sizeof(iomem) - 1) <= 0)
 		return 0;
 	mem = open("/dev/mem", O_RDONLY);
@@ -498,28 +494,61 @@ static uint64_t find_root_fdt(const char *path)
 			m = mmap(NULL, len, PROT_READ, MAP_SHARED, mem, pa);
 			if (m == MAP_FAILED)
 				continue;
-			for (uint64_t off = 0; off < len; off += 4096) {
-				if (memcmp(m + off, head, n))
-					continue;
-				if (off + total <= len) {
-					int fd = open(path,
-						      O_WRONLY | O_CREAT |
-							      O_TRUNC,
-						      0644);
-
-					write(fd, m + off, total);
-					close(fd);
+			for (uint64_t off = 0; off < len && !found; off += 4096)
+				if (match(m + off, len - off, pa + off, arg))
 					found = pa + off;
-				}
-				break;
-			}
 			munmap(m, len);
 		}
 	}
 	close(mem);
+	return found;
+}
+
+struct fdt_match {
+	const unsigned char *head;
+	long n;
+	uint32_t total;
+	const char *path;
+};
+
+/* ram_find(): a page that starts as @arg's head does; write the FDT. */
+static int fdt_page(const unsigned char *p, uint64_t len, uint64_t pa,
+		    void *arg)
+{
+	const struct fdt_match *f = arg;
+	int fd;
+
+	if (memcmp(p, f->head, f->n))
+		return 0;
+	if (f->total > len)
+		return 0;
+	fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	write(fd, p, f->total);
+	close(fd);
+	return 1;
+}
+
+/*
+ * debugfs kho/out/fdt keeps the size the root FDT had when the file was
+ * made, so it is short once subtrees were added later. Its first bytes are
+ * still the real FDT's: find the page that starts with them in RAM
+ * (ram_find()) and write the whole FDT, as long as its header says, to
+ * @path. Returns its physical address or 0.
+ */
+static uint64_t find_root_fdt(const char *path)
+{
+	static unsigned char head[4096];
+	struct fdt_match f = { head, 0, 0, path };
+	uint64_t found;
+
+	f.n = read_file("/debugfs/kho/out/fdt", head, sizeof(head));
+	if (f.n < 40)
+		return 0;
+	f.total = be32(head + 4);
+	found = ram_find(fdt_page, &f);
 	if (found)
 		say("root FDT: debugfs gives %ld of %u bytes; the whole FDT is at 0x%llx",
-		    n, total, (unsigned long long)found);
+		    f.n, f.total, (unsigned long long)found);
 	return found;
 }
 
@@ -898,7 +927,7 @@ static void luo_bugs_a(int *keep)
 	r = seals_op(mfd, F_ADD_SEALS, LUOBUGS_SEALS);
 	say("luobugs: after PRESERVE_FD, F_ADD_SEALS(SHRINK|GROW|FUTURE_WRITE|SEAL) = %ld, seals now 0x%lx",
 	    r, seals_op(mfd, F_GET_SEALS, 0));
-	if (getenv("kovercommit"))
+	if (getenv("kovercommit") || getenv("kbreak"))
 		luo_bugs_big_a(first);
 
 	if (getenv("kdup") && atoi(getenv("kdup"))) {
@@ -961,6 +990,110 @@ static void luo_bugs_midway(int sfd)
 	    (long)st.st_blocks);
 }
 
+/* Read (@out 0) or write @n bytes at physical address @pa by /dev/mem. */
+static int phys_rw(uint64_t pa, void *buf, size_t n, int out)
+{
+	uint64_t page = (uint64_t)getpagesize(), base = pa & ~(page - 1);
+	unsigned char *m;
+	int fd;
+
+	if (pa - base + n > page)
+		return -1;
+	fd = open("/dev/mem", out ? O_RDWR : O_RDONLY);
+	if (fd < 0)
+		return -1;
+	m = mmap(NULL, page, out ? PROT_READ | PROT_WRITE : PROT_READ,
+		 MAP_SHARED, fd, base);
+	close(fd);
+	if (m == MAP_FAILED)
+		return -1;
+	if (out)
+		memcpy(m + (pa - base), buf, n);
+	else
+		memcpy(buf, m + (pa - base), n);
+	munmap(m, page);
+	return 0;
+}
+
+/*
+ * ram_find(): the big memfd's struct memfd_luo_ser (include/linux/kho/abi/
+ * memfd.h: pos, size, seals and flags, nr_folios, then the folio array's
+ * kho_vmalloc: first chunk, total_pages...), which kho_alloc_preserve()
+ * put at the start of a page: position and size 16 MiB, one folio a page,
+ * an array of 16 bytes a folio. Kernel B cannot be asked where it is: LUO
+ * frees struct luo_ser, which names the sessions, once it has read it.
+ */
+static int big_ser_page(const unsigned char *p, uint64_t len, uint64_t pa,
+			void *arg)
+{
+	uint64_t page = (uint64_t)getpagesize(), ser[6];
+	uint64_t nr = LUOBUGS_BIG_SIZE / page;
+
+	memcpy(ser, p, sizeof(ser));
+	return ser[0] == LUOBUGS_BIG_SIZE && ser[1] == LUOBUGS_BIG_SIZE &&
+	       ser[3] == nr && (uint32_t)ser[5] == (nr * 16 + page - 1) / page;
+}
+
+/*
+ * kbreak: the big memfd's folio array damaged in kernel B's memory before
+ * its retrieve: entry LUOBUGS_BREAK_AT names entry 0's folio again. The
+ * retrieve restores entry 0 first, which clears the page's KHO mark, so
+ * the second restore of it fails (kho_restore_page(),
+ * kernel/liveupdate/kexec_handover.c:529, with a WARN_ON_ONCE): the
+ * preserved state is lost midway, for good, on 7.3.4 as with
+ * patches/0010. Returns the entry's physical address, or 0.
+ */
+#define LUOBUGS_BREAK_AT 1000
+
+static uint64_t luo_bugs_break_array(void)
+{
+	uint64_t page = (uint64_t)getpagesize(), ser[6], vpage, at, e0[2], e[2];
+	uint64_t chunk, data = ram_find(big_ser_page, NULL);
+	const uint64_t pfn_mask = (1ULL << 52) - 1;
+
+	/* memfd_luo_ser: pos, size, seals|flags, nr_folios, kho_vmalloc */
+	if (!data || phys_rw(data, ser, sizeof(ser), 0) ||
+	    ser[3] <= LUOBUGS_BREAK_AT)
+		return 0;
+	chunk = ser[4];
+	vpage = page << (ser[5] >> 48); /* the vmalloc area's page order */
+	/* A chunk: next, then the areas' pages; entries of 16 bytes. */
+	if (phys_rw(chunk + 8, &at, 8, 0) || phys_rw(at, e0, sizeof(e0), 0) ||
+	    phys_rw(chunk + 8 + LUOBUGS_BREAK_AT * 16 / vpage * 8, &at, 8, 0))
+		return 0;
+	at += LUOBUGS_BREAK_AT * 16 % vpage;
+	if (phys_rw(at, e, sizeof(e), 0))
+		return 0;
+	e[0] = (e[0] & ~pfn_mask) | (e0[0] & pfn_mask);
+	return phys_rw(at, e, 8, 1) ? 0 : at;
+}
+
+static void luo_bugs_broken(int sfd)
+{
+	struct liveupdate_session_retrieve_fd rf = { .size = sizeof(rf) };
+	struct liveupdate_session_finish fin = { .size = sizeof(fin) };
+	unsigned long long before, after;
+	uint64_t at = luo_bugs_break_array();
+	int e1, e2, e3;
+
+	say("luobugs: the 16 MiB memfd's folio entry %d at 0x%llx names folio 0 again",
+	    LUOBUGS_BREAK_AT, (unsigned long long)at);
+	if (!at) {
+		verdict(0, "luobugs: the 16 MiB memfd's folio array damaged");
+		return;
+	}
+	rf.token = LUOBUGS_BIG_TOKEN;
+	before = free_kb_all();
+	e1 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
+	after = free_kb_all();
+	e2 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
+	e3 = ioctl(sfd, LIVEUPDATE_SESSION_FINISH, &fin) ? errno : 0;
+	say("luobugs: damaged memfd: RETRIEVE_FD errno %d, free memory up %lld KiB; again: errno %d; then FINISH: errno %d",
+	    e1, (long long)(after - before), e2, e3);
+	verdict(e1 == EIO && e2 == EIO && !e3,
+		"luobugs: damaged memfd refused twice, session finished");
+}
+
 static void luo_bugs_b(void)
 {
 	struct liveupdate_session_retrieve_fd rf = { .size = sizeof(rf) };
@@ -986,6 +1119,10 @@ static void luo_bugs_b(void)
 	if (sfd < 0)
 		return;
 	rf.token = LUOBUGS_TOKEN;
+	if (getenv("kbreak")) {
+		luo_bugs_broken(sfd);
+		return;
+	}
 	if (getenv("kovercommit")) {
 		/*
 		 * 3. A retrieve that fails for a passing reason destroys the
