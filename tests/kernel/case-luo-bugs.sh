@@ -140,7 +140,7 @@ for run in nodup dup strict broken fixed-nodup fixed-dup fixed-strict fixed-fini
 	esac
 done
 says "$out/serial-dup.log" "Block contains" "Kernel panic"
-says "$out/serial-nodup.log" "kinit: luobugs: memfd back"
+says "$out/serial-nodup.log" "kinit: luobugs: memfd back" "kho/in/sub_fdts/LUO starts"
 says "$out/serial-strict.log" "kinit: luobugs: RETRIEVE_FD under" "kinit: luobugs: 16 MiB memfd"
 says "$out/serial-fixed-dup.log" "kinit: luobugs: CREATE_SESSION" "kinit: luobugs: memfd back" "kinit: PASS luobugs: every"
 says "$out/serial-fixed-strict.log" "shmem: failed to account" "kinit: luobugs: RETRIEVE_FD under" "kinit: luobugs: retried" "kinit: luobugs: 16 MiB memfd"

@@ -1101,6 +1101,24 @@ static void luo_bugs_b(void)
 	ssize_t wr;
 	long seals;
 
+	/*
+	 * debugfs kho/in/sub_fdts/LUO shows the blob at the address the
+	 * handover gives, but luo_early_startup() frees that blob, struct
+	 * luo_ser, once it has read it (kernel/liveupdate/luo_core.c:134):
+	 * the file then reads a freed page, which the kernel may have given
+	 * to someone else. Say what it holds now.
+	 */
+	{
+		unsigned char head[8] = { 0 };
+		char hex[17];
+
+		read_file("/debugfs/kho/in/sub_fdts/LUO", head, sizeof(head));
+		for (int i = 0; i < 8; i++)
+			snprintf(hex + 2 * i, 3, "%02x", head[i]);
+		say("luobugs: debugfs kho/in/sub_fdts/LUO starts %s (%s)", hex,
+		    memcmp(head, "luo-v5\0", 7) ? "not struct luo_ser" :
+						   "struct luo_ser's");
+	}
 	luo = luo_open("luobugs", 1);
 	if (luo < 0)
 		return;
