@@ -46,6 +46,13 @@ bad=
 want() { # PATTERN WHAT: WHAT is wrong unless the run's log has PATTERN
 	grep -aq -- "$1" "$log" || bad="$bad; $run: $2"
 }
+# freed PATTERN KIB WHAT: WHAT is wrong unless the "free memory up N KiB"
+# of the log line matching PATTERN is at least KIB.
+freed() {
+	up=$(grep -a -- "$1" "$log" |
+		sed -n 's/.*free memory up \(-\{0,1\}[0-9]*\) KiB.*/\1/p')
+	[ "${up:-0}" -ge "$2" ] || bad="$bad; $run: $3 (free memory up ${up:-no} KiB)"
+}
 for run in nodup dup strict broken fixed-nodup fixed-dup fixed-strict fixed-finish fixed-broken; do
 	case $run in
 	*nodup) d=0 ;;
@@ -102,10 +109,8 @@ for run in nodup dup strict broken fixed-nodup fixed-dup fixed-strict fixed-fini
 		# among it, must be free again after FINISH (free memory as
 		# /proc/zoneinfo counts it, the per-cpu lists included; about
 		# 16464 KiB on x86_64 with the folio arrays and the small memfd).
-		freed=$(grep -a "kinit: luobugs: RETRIEVE_FD under.*then FINISH" "$log" |
-			sed -n 's/.*free memory up \(-\{0,1\}[0-9]*\) KiB.*/\1/p')
-		[ "${freed:-0}" -ge 16384 ] ||
-			bad="$bad; $run: FINISH freed ${freed:-no} KiB, less than the 16 MiB memfd the failed retrieve kept"
+		freed "kinit: luobugs: RETRIEVE_FD under.*then FINISH" 16384 \
+			"FINISH freed less than the 16 MiB memfd the failed retrieve kept"
 		;;
 	esac
 	case $run in
@@ -118,10 +123,8 @@ for run in nodup dup strict broken fixed-nodup fixed-dup fixed-strict fixed-fini
 		want "kinit: luobugs: damaged memfd: RETRIEVE_FD errno 5, free memory up [0-9]* KiB; again: errno 5; then FINISH: errno 0" \
 			"the damaged memfd was not refused twice with EIO, or FINISH failed"
 		# Everything restored before the damage is freed at once.
-		freed=$(grep -a "kinit: luobugs: damaged memfd: RETRIEVE_FD" "$log" |
-			sed -n 's/.*free memory up \(-\{0,1\}[0-9]*\) KiB.*/\1/p')
-		[ "${freed:-0}" -ge 16320 ] ||
-			bad="$bad; $run: the failed retrieve freed ${freed:-no} KiB, not the 16 MiB memfd less a page"
+		freed "kinit: luobugs: damaged memfd: RETRIEVE_FD" 16320 \
+			"the failed retrieve freed less than the 16 MiB memfd less a page"
 		! grep -aq "BUG:\|Kernel panic" "$log" ||
 			bad="$bad; $run: kernel B oopsed or panicked"
 		;;
