@@ -99,16 +99,15 @@ JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 
 # The tests that put the kernel's own code beside libkho's read Debian's
 # linux-source-7.3, fetched and unpacked once into /var/cache/libkho/src
-# (scripts/kernel/fetch.sh), unless KHO_KERNEL_SRC names a tree. Without it
-# they say SKIP, and why.
+# (scripts/kernel-src.sh, tests/test_kernel_src.sh), unless KHO_KERNEL_SRC
+# names a tree. Without it they say SKIP, and why.
 check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SAN=asan all
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/tsan SAN=tsan \
 		$(addprefix build/tsan/tests/,$(TSAN_TESTS))
-	@src=$${KHO_KERNEL_SRC:-$$(sh scripts/kernel/fetch.sh)} || \
-		echo "check: no kernel source (scripts/kernel/fetch.sh failed); the tests that read it will say SKIP"; \
-	KHO_KERNEL_SRC=$$src KHO_TEST_JOBS=$${KHO_TEST_JOBS:-$(JOBS)} \
+	@KHO_KERNEL_SRC=$$(sh scripts/kernel-src.sh) \
+		KHO_TEST_JOBS=$${KHO_TEST_JOBS:-$(JOBS)} \
 		sh tests/run-tests.sh build build/asan build/tsan
 
 # Compile-only proof that lib/ needs nothing beyond the allowed headers.
