@@ -1157,7 +1157,7 @@ static void luo_bugs_b(void)
 		 */
 		struct liveupdate_session_finish fin = { .size = sizeof(fin) };
 		struct stat st;
-		int e1, e2;
+		int e1, e2, intact;
 
 		write_str("/proc/sys/vm/overcommit_ratio", "0");
 		write_str("/proc/sys/vm/overcommit_memory", "2");
@@ -1196,11 +1196,11 @@ static void luo_bugs_b(void)
 		/* Blocks of 512 bytes, as accounted by shmem when each was added. */
 		if (fstat(rf.fd, &st))
 			st.st_blocks = -1;
+		intact = memfd_intact(rf.fd, LUOBUGS_SIZE);
 		say("luobugs: retried memfd: contents %s, seals 0x%lx, %ld blocks",
-		    memfd_intact(rf.fd, LUOBUGS_SIZE) ? "intact" : "differ",
+		    intact ? "intact" : "differ",
 		    seals_op(rf.fd, F_GET_SEALS, 0), (long)st.st_blocks);
-		verdict(memfd_intact(rf.fd, LUOBUGS_SIZE),
-			"luobugs: retried memfd intact");
+		verdict(intact, "luobugs: retried memfd intact");
 		luo_bugs_midway(sfd);
 		return;
 	}
