@@ -20,6 +20,9 @@
 # build and an unchanged one is reused.
 #
 # Environment: KHO_CACHE (default /var/cache/libkho), KERNEL_JOBS (default 2),
+# KERNEL_CONFIG: names of more fragments (space separated: NAME reads
+# scripts/kernel/NAME.config after the architecture's, and is hashed with
+# them; "kexec" adds kexec_load(), for the one case that needs it),
 # KERNEL_PATCHES: patch files (space separated, applied in that order with
 # `git apply`; "all" means patches/*.patch of this tree). They are applied to
 # a copy of the source ($KHO_CACHE/src/<tree>-p<hash>, hard links except for
@@ -44,6 +47,10 @@ esac
 base=${arch%%-*}
 frags="$here/common.config $here/$base.config"
 [ "$base" = "$arch" ] || frags="$frags $here/$arch.config"
+for name in ${KERNEL_CONFIG:-}; do
+	[ -f "$here/$name.config" ] || { log "no fragment scripts/kernel/$name.config (KERNEL_CONFIG)"; exit 2; }
+	frags="$frags $here/$name.config"
+done
 
 "$here/deps.sh" "$base" >&2
 src=$("$here/fetch.sh")

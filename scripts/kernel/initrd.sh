@@ -11,7 +11,10 @@
 #   initrd-a.cpio   /init, /kernel (the kernel image), /stub, /initrd-b.cpio
 #                   and, when KINIT_KHO names a static kho binary, /kho
 # KINIT_ST names a directory of static programs that both archives carry
-# in /st (case luo-selftests: Linux's live update selftests).
+# in /st (case luo-selftests: Linux's live update selftests). KINIT_DYN
+# names programs of this machine (x86_64 only) that initrd-a.cpio carries
+# in /bin, with the shared libraries ldd lists for them at their paths
+# (case kexec-load: kexec-tools' kexec, which Debian builds dynamic).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -55,4 +58,27 @@ file /stub $out/stub 0644 0 0
 file /initrd-b.cpio $out/initrd-b.cpio 0644 0 0
 LIST
 [ -z "${KINIT_KHO:-}" ] || echo "file /kho $KINIT_KHO 0755 0 0" >>"$out/cpio-a.list"
+if [ -n "${KINIT_DYN:-}" ]; then
+	[ "$base" = "$(uname -m)" ] || {
+		echo "initrd: KINIT_DYN needs programs of $base; this machine is $(uname -m)" >&2
+		exit 2
+	}
+	for p in $KINIT_DYN; do
+		[ -x "$p" ] || { echo "initrd: no program $p (KINIT_DYN)" >&2; exit 2; }
+		echo "file /bin/$(basename "$p") $(readlink -f "$p") 0755 0 0"
+		ldd "$p" | sed -n 's|.*[[:space:]]\(/[^ ]*\) (0x.*|\1|p' |
+			while read -r f; do
+				echo "file $f $(readlink -f "$f") 0755 0 0"
+				# Every directory above it: gen_init_cpio makes none.
+				d=$(dirname "$f")
+				until [ "$d" = / ]; do
+					echo "dir $d 0755 0 0"
+					d=$(dirname "$d")
+				done
+			done
+	done >"$out/cpio-dyn.list"
+	# Directories before files, each parent before its children.
+	{ echo "dir /bin 0755 0 0"; echo "dir /sys 0755 0 0"; cat "$out/cpio-dyn.list"; } |
+		sort -u >>"$out/cpio-a.list"
+fi
 "$kdir/gen_init_cpio" "$out/cpio-a.list" >"$out/initrd-a.cpio"

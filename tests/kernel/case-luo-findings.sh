@@ -12,8 +12,8 @@
 #     with the same token says EEXIST: 7.3.4 preserved it anyway, and
 #     kernel B gets it back with its contents (bug 2).
 # Bug 3 (kexec_load() loses the sessions) needs CONFIG_KEXEC, which these
-# kernels do not have: kinit only probes kexec_load() and the case reports
-# the answer.
+# kernels do not have: kinit only probes kexec_load() here, and case
+# kexec-load shows it on kernels built with it (patches/0011 its fix).
 # Run "7.3.4" must show bugs 1 and 2 exactly as described. Run "fixed",
 # the same on 7.3.4 with every patch of patches/ (lib.sh patched_kdir;
 # patches/0008 is bug 1's fix, 0007 bug 2's), must show neither: the

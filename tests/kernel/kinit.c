@@ -49,6 +49,11 @@
  *                    /kernel, whose kinit (kluofind=R,E: the errnos of
  *                    the two PRESERVE_FDs, 0 for none) reports what came
  *                    back (luo_find_b()).
+ *   kcase=kexecload  kernel A: a session with a memfd, then /kernel
+ *                    loaded with kexec_load() (kexec-tools) and a reboot;
+ *                    if refused, kexec_file_load() and reboot again
+ *                    (kexec_load_a()); kernel B (kkexecload=load|file)
+ *                    retrieves what it can (kexec_load_b()).
  *   kcase=rmadd      kernel A: fill the reserve_mem regions as capture
  *                    does, then kexec into /kernel with the regions of
  *                    krm_add=V1,V2... more (reserve_mem=V1 ...), and
@@ -1242,9 +1247,9 @@ static void luo_bugs_b(void)
  * 3. kernel_kexec() (kernel/kexec_core.c:1149-1152) freezes the sessions
  *    whatever loaded the image, but only kexec_file_load() adds the KHO
  *    handover (kernel/kexec_file.c:285): an image loaded with kexec_load()
- *    would lose every session. The kernels here are built without
- *    CONFIG_KEXEC, so kexec_load() is not there to show it; kinit only
- *    probes for it.
+ *    loses every session. The kernels of this case are built without
+ *    CONFIG_KEXEC, so kinit only probes for kexec_load(); kcase=kexecload,
+ *    on kernels built with it, shows the bug.
  *
  * Kernel B is told the errno each PRESERVE_FD of 1 and 2 gave in A, and
  * judges by it: a file whose PRESERVE_FD failed must not come back; one
@@ -1380,7 +1385,7 @@ static void luo_find_a(int *keep, struct luo_find_errnos *e)
 	r = syscall(__NR_kexec_load, 0, 0, NULL, 0);
 	say("luofind: A: kexec_load() probe: ret %ld errno %d%s", r,
 	    r ? errno : 0,
-	    r && errno == ENOSYS ? " (no CONFIG_KEXEC: bug 3 cannot be shown)" :
+	    r && errno == ENOSYS ? " (no CONFIG_KEXEC: case kexec-load shows bug 3)" :
 				   "");
 }
 
@@ -1719,17 +1724,18 @@ static int rm_report(const char *stage, struct rm_where *w, int max)
 	return n;
 }
 
-static int do_kexec(const char *kernel, const char *initrd, const char *extra)
+/*
+ * The next kernel's command line: this one's without its kstage= word,
+ * then @extra (static storage), or NULL.
+ */
+static char *next_cmdline(const char *extra)
 {
 	static char cmdline[CMDLINE_MAX];
-	unsigned long flags = 0;
-	int kfd, ifd = -1;
-	unsigned long len;
-	long n, ret;
+	long n;
 
 	n = read_file("/proc/cmdline", cmdline, sizeof(cmdline) - 256);
 	if (n <= 0)
-		return -1;
+		return NULL;
 	if (cmdline[n - 1] == '\n')
 		n--;
 	cmdline[n] = 0;
@@ -1747,6 +1753,19 @@ static int do_kexec(const char *kernel, const char *initrd, const char *extra)
 	n = strlen(cmdline);
 	cmdline[n++] = ' ';
 	strcpy(cmdline + n, extra);
+	return cmdline;
+}
+
+static int do_kexec(const char *kernel, const char *initrd, const char *extra)
+{
+	char *cmdline = next_cmdline(extra);
+	unsigned long flags = 0;
+	int kfd, ifd = -1;
+	unsigned long len;
+	long ret;
+
+	if (!cmdline)
+		return -1;
 	kfd = open(kernel, O_RDONLY);
 	if (kfd < 0) {
 		say("cannot open %s", kernel);
@@ -1890,6 +1909,131 @@ static void rm_b(void)
 }
 
 /*
+ * kcase=kexecload: an image loaded with kexec_load() while a session is
+ * held. kernel_kexec() serializes the sessions whatever loaded the image
+ * (kernel/kexec_core.c:1149-1152), but only kexec_file_load() gives an
+ * image KHO's handover (kho_fill_kimage(), kernel/kexec_file.c:285), so
+ * 7.3.4's kernel B boots with no session and kernel A said nothing.
+ * (patches/0011 refuses that reboot with EOPNOTSUPP while a session is
+ * held, before anything is frozen.)
+ *
+ * Kernel A preserves an 8 KiB memfd in session "kexec-load", loads
+ * /kernel with kexec-tools' kexec_load() (/bin/kexec --kexec-syscall,
+ * which case kexec-load puts in the initrd with its libraries) and
+ * reboots. If the reboot returns, the memfd must be intact and the
+ * session must still take a file (a second memfd); then /kernel is
+ * loaded with kexec_file_load() and the reboot tried again. Kernel B
+ * (kkexecload=load or =file: which image it is) must get back every
+ * memfd kernel A preserved, intact.
+ */
+#define KEXECLOAD_SESSION "kexec-load"
+#define KEXECLOAD_TOKEN 0x6b6c6f61ULL /* "kloa" */
+#define KEXECLOAD_AFTER_TOKEN 0x6b616674ULL /* "kaft" */
+
+/* A new memfd preserved as @token in session @sfd: its fd, or -1. */
+static int kexec_load_preserve(int sfd, unsigned long long token,
+			       const char *name)
+{
+	struct liveupdate_session_preserve_fd pf = { .size = sizeof(pf) };
+	int mfd = luo_find_memfd(name);
+	long r;
+
+	if (mfd < 0)
+		return -1;
+	pf.fd = mfd;
+	pf.token = token;
+	r = ioctl(sfd, LIVEUPDATE_SESSION_PRESERVE_FD, &pf);
+	say("kexecload: A: PRESERVE_FD of %s: ret %ld errno %d", name, r,
+	    r ? errno : 0);
+	return r ? -1 : mfd;
+}
+
+/*
+ * Kernel A: 0 once /kernel is loaded by kexec_file_load() after a refused
+ * reboot, -1 when kinit is to stop here. On 7.3.4 the reboot does not
+ * return. The descriptors stay open: they hold the session.
+ */
+static int kexec_load_a(void)
+{
+	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
+	static char append[CMDLINE_MAX + 16];
+	char *argv[] = { "/bin/kexec", "--load", "--kexec-syscall", "/kernel",
+			 "--initrd=/initrd-b.cpio", append, NULL };
+	char *cmdline = next_cmdline("kstage=b kkexecload=load");
+	int luo, mfd, rc;
+	long r;
+
+	luo = luo_open("kexecload", 0);
+	if (luo < 0 || !cmdline)
+		return -1;
+	strcpy((char *)cs.name, KEXECLOAD_SESSION);
+	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs)) {
+		say("kexecload: CREATE_SESSION failed (errno %d)", errno);
+		return -1;
+	}
+	mfd = kexec_load_preserve(cs.fd, KEXECLOAD_TOKEN, "kexecload-before");
+	if (mfd < 0)
+		return -1;
+	/* kexec-tools reads /sys/firmware/memmap and boot_params there. */
+	mkdir("/sys", 0755);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	snprintf(append, sizeof(append), "--command-line=%s", cmdline);
+	rc = run_prog(argv, NULL);
+	say("kexecload: A: kexec --load --kexec-syscall /kernel: exit %d", rc);
+	if (rc) {
+		verdict(0, "kexecload: kexec-tools loads /kernel with kexec_load()");
+		return -1;
+	}
+	r = reboot(RB_KEXEC);
+	say("kexecload: A: reboot(RB_KEXEC) of the kexec_load() image: ret %ld errno %d",
+	    r, r ? errno : 0);
+	verdict(memfd_intact(mfd, LUOFIND_SIZE),
+		"kexecload: the memfd intact after the refused kexec");
+	verdict(kexec_load_preserve(cs.fd, KEXECLOAD_AFTER_TOKEN,
+				    "kexecload-after") >= 0,
+		"kexecload: the session takes a file after the refused kexec");
+	return do_kexec("/kernel", "/initrd-b.cpio",
+			"kstage=b kkexecload=file");
+}
+
+/* Kernel B, booted from the image kernel A loaded @how ("load", "file"). */
+static void kexec_load_b(const char *how)
+{
+	struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
+	static const struct {
+		unsigned long long token;
+		const char *name;
+	} files[] = { { KEXECLOAD_TOKEN, "kexecload-before" },
+		      { KEXECLOAD_AFTER_TOKEN, "kexecload-after" } };
+	const char *image = strcmp(how, "load") ? "kexec_file_load()" :
+						  "kexec_load()";
+	char what[96];
+	int luo, fd, intact;
+
+	luo = luo_open("kexecload", 1);
+	if (luo < 0)
+		return;
+	strcpy((char *)rs.name, KEXECLOAD_SESSION);
+	if (ioctl(luo, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs)) {
+		say("kexecload: B, booted from the %s image: no session %s (errno %d)",
+		    image, KEXECLOAD_SESSION, errno);
+		verdict(0, "kexecload: session handed over");
+		return;
+	}
+	/* The second memfd exists only once a kexec has been refused. */
+	for (unsigned int i = 0; i < (strcmp(how, "load") ? 2 : 1); i++) {
+		fd = luo_find_retrieve(rs.fd, files[i].token);
+		intact = fd >= 0 && memfd_intact(fd, LUOFIND_SIZE);
+		say("kexecload: B, booted from the %s image: %s %s", image,
+		    files[i].name,
+		    fd < 0 ? "not retrieved" : intact ? "intact" : "differs");
+		snprintf(what, sizeof(what),
+			 "kexecload: %s handed over intact", files[i].name);
+		verdict(intact, what);
+	}
+}
+
+/*
  * kcase=luoself: Linux's own live update selftests
  * (tools/testing/selftests/liveupdate, built static into /st by
  * tests/kernel/case-luo-selftests.sh). Kernel A runs liveupdate, which
@@ -1985,6 +2129,9 @@ static void stage_a(const char *kcase)
 		snprintf(extra, sizeof(extra), "kstage=b kluofind=%d,%d", e.ro,
 			 e.efault);
 		if (do_kexec(next, initrd, extra))
+			return;
+	} else if (!strcmp(kcase, "kexecload")) {
+		if (kexec_load_a())
 			return;
 	} else if (!strcmp(kcase, "rmadd")) {
 		const char *add = getenv("krm_add") ? getenv("krm_add") :
@@ -2211,6 +2358,8 @@ static void stage_b(void)
 		e.efault = *end == ',' ? strtol(end + 1, NULL, 10) : -1;
 		luo_find_b(&e);
 	}
+	if (getenv("kkexecload"))
+		kexec_load_b(getenv("kkexecload"));
 	say("stage B done, %d failure%s", failures, failures == 1 ? "" : "s");
 	if (getenv("krmadd"))
 		rm_b();

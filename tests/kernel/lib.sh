@@ -48,9 +48,10 @@ x86_64) early="earlyprintk=serial,$console,115200" ;;
 esac
 QEMU_MEM=${QEMU_MEM:-$mem}
 export QEMU_MEM
-# The kernel build (cached) and this architecture's initrds.
+# The kernel build (cached) and this architecture's initrds; a kernel with
+# more fragments (KERNEL_CONFIG, build.sh) gets initrds of its own.
 kdir=$("$scripts/build.sh" "$arch")
-kwork=$KWORK/$arch
+kwork=$KWORK/$arch$(for c in ${KERNEL_CONFIG:-}; do printf -- '-%s' "$c"; done)
 "$scripts/initrd.sh" "$arch" "$kdir" "$kwork"
 out=$kwork/$case_name
 rm -rf "$out"
