@@ -28,6 +28,7 @@
 #include <kho/luo.h>
 #include <kho/memfd.h>
 #include <kho/radix.h>
+#include <kho/version.h>
 #include <kho/vmalloc.h>
 
 #include "lib/kho_env.h"
@@ -170,6 +171,22 @@ static void test_radix_destroy_twice(void **state)
 	kho_env_destroy(e);
 }
 
+/*
+ * The two calls that return no errno: an empty range has no block order
+ * (0), and no FDT names no version (NULL); each warns once.
+ */
+static void test_no_errno_refusals(void **state)
+{
+	nr_warnings = 0;
+	assert_int_equal(kho_range_block_order(8, 8), 0);
+	assert_int_equal(nr_warnings, 1);
+	assert_int_equal(kho_range_block_order(9, 3), 0);
+	assert_int_equal(nr_warnings, 2);
+	assert_null(kho_abi_of_fdt(NULL));
+	assert_int_equal(nr_warnings, 3);
+	nr_warnings = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_view_bad_page_shift),
 		cmocka_unit_test(test_radix_destroy_twice),
 		cmocka_unit_test(test_radix_null_callbacks),
+		cmocka_unit_test(test_no_errno_refusals),
 	};
 
 	kho_warn_hook = count_warning;
