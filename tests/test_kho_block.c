@@ -719,6 +719,41 @@ static void test_not_preserved(void **state)
 	machine_free(&m);
 }
 
+/*
+ * kho_in_view()'s own() is the restore's test of a block: the start of a
+ * preserved, not yet restored block that holds the range. An address inside
+ * the block's first page, or a page outside RAM (no struct kho_page), is
+ * none; nothing is restored either way.
+ */
+static void test_in_view_own(void **state)
+{
+	struct kho_block_set bs;
+	struct kho_view view;
+	struct machine m;
+	uint64_t head, live;
+
+	machine_init(&m, 12);
+	assert_int_equal(kho_block_set_init(&bs, &m.out, 64), 0);
+	append_n(&bs, 3);
+	head = bs.head_pa;
+	kexec(&m);
+	kho_in_view(&m.in, &view);
+	live = m.e->live_pages;
+	assert_int_equal(view.own(view.ctx, head, 4096, "t"), 0);
+	assert_int_equal(view.own(view.ctx, head + 64, 64, "t"), -EINVAL);
+	assert_int_equal(view.own(view.ctx, ENV_PHYS_BASE - 4096, 4096, "t"),
+			 -EINVAL);
+	assert_int_equal(view.own(view.ctx, kho_env_page_phys(m.e, ENV_PAGES),
+				  4096, "t"),
+			 -EINVAL);
+	/* Asking restored nothing: the block is still there to restore. */
+	assert_int_equal(m.e->live_pages, live);
+	assert_int_equal(view.own(view.ctx, head, 4096, "t"), 0);
+	assert_int_equal(kho_block_restore_free(&m.in, head), 0);
+	assert_int_equal(view.own(view.ctx, head, 4096, "t"), -EINVAL);
+	machine_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -732,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_not_preserved),
 		cmocka_unit_test(test_changed_while_read),
+		cmocka_unit_test(test_in_view_own),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
