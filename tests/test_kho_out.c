@@ -148,7 +148,15 @@ static void test_init_bad_args(void **state)
 	geo.depth++;
 	assert_int_equal(kho_out_init(&out, &geo, &e->ops, NULL, 0), -EINVAL);
 	assert_int_equal(kho_out_init(&out, &e->geo, &e->ops, NULL, 1), -EINVAL);
+	/* A page size no geometry has, and kho-v1, which has no tree. */
+	geo = e->geo;
+	geo.page_shift = 13;
+	assert_int_equal(kho_out_init(&out, &geo, &e->ops, NULL, 0), -EINVAL);
+	assert_int_equal(kho_out_init_abi(&out, &e->geo, &e->ops, NULL, 0,
+					  kho_abi_get(KHO_ABI_V1)),
+			 -EINVAL);
 	assert_int_equal(e->live_pages, 0);
+	assert_int_equal(e->nr_allocs, 0);
 	kho_env_destroy(e);
 }
 
