@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 #include <libfdt.h>
@@ -253,6 +254,31 @@ static void test_write(void **state)
 	free(f);
 }
 
+/*
+ * A buffer of 2 GiB or more: libfdt counts in an int, so the writer uses
+ * the first INT32_MAX bytes and writes the same blob as into a page.
+ */
+static void test_write_huge_buffer(void **state)
+{
+	const size_t len = (1ULL << 31) + 4096;
+	struct kho_memblock_region r[2] = {
+		{ .name = "trace", .start = 0x100000, .size = 0x2000 },
+		{ .name = "oops", .start = 0x200000, .size = 0x1000 },
+	};
+	unsigned char small[4096];
+	void *big;
+
+	big = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(big != MAP_FAILED);
+	assert_int_equal(
+		kho_memblock_write(small, sizeof(small), r, 2, NULL, NULL), 0);
+	assert_int_equal(kho_memblock_write(big, len, r, 2, NULL, NULL), 0);
+	assert_int_equal(fdt_totalsize(big), fdt_totalsize(small));
+	assert_memory_equal(big, small, fdt_totalsize(small));
+	munmap(big, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_refused_blob),
 		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_write_huge_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
