@@ -311,6 +311,33 @@ static void test_refused(void **state)
 	expect(f, &v, page_phys(0), 0, -EINVAL, page_phys(0), 0);
 	set_chunk(f, page_phys(0), page_phys(1), 60, 1);
 	expect(f, &v, page_phys(0), 0, -EINVAL, page_phys(0), 0);
+	/*
+	 * Order 40: a page-sized bitmap would span 2^67 bytes, a 512-byte
+	 * one 2^64; neither fits the address space, whatever phys_start is.
+	 */
+	set_chunk(f, page_phys(0), 0, 40, 1);
+	set_elm(f, page_phys(0), 0, 0, page_phys(2));
+	{
+		struct kho_v1_info info;
+		struct kho_error err;
+		struct seen s = { 0 };
+
+		assert_int_equal(kho_v1_read(&v, page_phys(0), 0, 0, block_cb,
+					     &s, &info, &err),
+				 -EINVAL);
+		assert_string_equal(err.what,
+				    "a kho-v1 element's phys_start is not "
+				    "aligned to its bitmap's span");
+		assert_int_equal(err.phys, 0);
+		assert_int_equal(err.index, 0);
+		assert_int_equal(s.n, 0);
+		assert_int_equal(f->owned_chunks + f->owned_bitmaps, 0);
+		assert_int_equal(kho_v1_read(&v, page_phys(0), PAGE, 0, NULL,
+					     NULL, &info, &err),
+				 -EINVAL);
+		assert_int_equal(err.phys, 0);
+	}
+	two_chunks_page(f);
 	set_chunk(f, page_phys(0), page_phys(1), 0, 1);
 	/* More bitmaps than the caller allows. */
 	expect(f, &v, page_phys(0), 1, -E2BIG, page_phys(1), 1);
