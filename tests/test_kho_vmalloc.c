@@ -776,6 +776,32 @@ static void test_read(void **state)
 	assert_int_equal(l.nr_entries, m.a.nr);
 	chunk_at(&m, m.v.first)[0] = second;
 	machine_free(&m);
+
+	/*
+	 * A chunk that is not full before the last: its first 0 ends it, the
+	 * next chunk goes on at the next index (as Linux reads the list).
+	 * Here the first chunk's last entry moved to the front of the second.
+	 */
+	machine_init(&m, 12);
+	cap = chunk_capacity(&m);
+	make_area(&m, (unsigned int)cap + 7, 0);
+	assert_int_equal(preserve(&m), 0);
+	assert_int_equal(count_chunks(&m), 2);
+	{
+		const size_t hdr = sizeof(struct kho_vmalloc_hdr) / 8;
+		uint64_t *first = chunk_at(&m, m.v.first);
+		uint64_t *next = chunk_at(&m, first[0]);
+
+		memmove(next + hdr + 1, next + hdr, 7 * sizeof(uint64_t));
+		next[hdr] = first[hdr + cap - 1];
+		first[hdr + cap - 1] = 0;
+		log_init(&l, &m);
+		assert_int_equal(log_read(&l, &m.v, &err), 0);
+		assert_false(l.bad);
+		assert_int_equal(l.nr_entries, cap + 7);
+		assert_int_equal(l.nr_own, 2);
+	}
+	machine_free(&m);
 }
 
 /* A wrong list: @code, and the field, address and index it names. */
