@@ -587,6 +587,18 @@ static void test_refusals(void **state)
 		assert_int_equal(v.flbs, 0);
 		assert_false(v.bad);
 	}
+	/* and one with no file callback every session and FLB */
+	{
+		struct seen v = { 0 };
+		struct kho_luo_read_ops ops = { on_session, NULL, on_flb, &v };
+
+		assert_int_equal(
+			kho_luo_read(&view, m.blob, 32, &ops, NULL, NULL), 0);
+		assert_int_equal(v.sessions, 3);
+		assert_int_equal(v.files[1] + v.files[2], 0);
+		assert_int_equal(v.flbs, 2);
+		assert_false(v.bad);
+	}
 	kho_luo_out_destroy(&m.luo);
 	machine_free(&m);
 }
