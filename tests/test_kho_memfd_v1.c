@@ -151,6 +151,27 @@ static void test_read(void **state)
 	free(f);
 }
 
+/* An empty file: no folio array to read, only the blob and struct owned. */
+static void test_read_empty(void **state)
+{
+	struct kho_memfd_v1_info info;
+	struct kho_memfd_ser ser = { 0 };
+	struct seen s = { 0 };
+	struct kho_view v;
+	struct flat *f = make(&v, "memfd-v1", true);
+
+	memcpy(at(f, SER), &ser, sizeof(ser));
+	memset(at(f, CHUNK), 0, PAGE);
+	assert_int_equal(
+		kho_memfd_v1_read(&v, BLOB, 0, folio_cb, &s, &info, NULL), 0);
+	assert_int_equal(info.nr_folios, 0);
+	assert_int_equal(info.nr_holes, 0);
+	assert_int_equal(info.size, 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(f->owned, 2);
+	free(f);
+}
+
 /* Refused with @code on @field at @phys, before any folio is reported. */
 static void expect(struct flat *f, struct kho_view *v, uint64_t size, int code,
 		   const char *field, uint64_t phys)
@@ -296,6 +317,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read),
+		cmocka_unit_test(test_read_empty),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_unmapped),
 		cmocka_unit_test(test_own_refused),

@@ -748,6 +748,27 @@ static void test_restore_refusals(void **state)
 	}
 	machine_free(&m);
 
+	/*
+	 * two entries naming one order-0 folio: each is preserved memory when
+	 * read, the second is no longer a preserved block once the first
+	 * restored it
+	 */
+	machine_init(&m, 12);
+	make_file(&m, 20, 0);
+	assert_int_equal(kho_memfd_preserve(&m.out, &m.file, &m.blob), 0);
+	assert_int_equal(m.folios[1].order, 0);
+	assert_int_equal(m.folios[2].order, 0);
+	entry_of(&m, 2)->pfn = entry_of(&m, 1)->pfn;
+	kexec(&m);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(
+		kho_memfd_restore(&m.in, m.blob, NULL, NULL, NULL, &err),
+		-EINVAL);
+	assert_string_equal(err.what, "a memfd folio is not a preserved block");
+	assert_string_equal(err.property, "pfn");
+	assert_int_equal(err.index, 2);
+	machine_free(&m);
+
 	/* a folio entry naming the blob's own page: restored as a folio */
 	machine_init(&m, 12);
 	make_file(&m, 20, 0);
