@@ -1107,6 +1107,170 @@ static void test_impossible_arguments_warn(void **state)
 	fx_fini(&f);
 }
 
+/* phys_to_virt() that fails once, at call map_fail_at (0: never). */
+static uint64_t map_calls, map_fail_at;
+
+static void *failing_phys_to_virt(void *ctx, uint64_t pa)
+{
+	if (map_fail_at && ++map_calls == map_fail_at)
+		return NULL;
+	return arena_ops(ctx)->phys_to_virt(ctx, pa);
+}
+
+struct range_log {
+	uint64_t *start, *end;
+	size_t n, cap;
+	size_t stop_at; /* 1-based; 0: never */
+};
+
+static int log_range(uint64_t start, uint64_t end, void *arg)
+{
+	struct range_log *l = arg;
+
+	assert_true(l->n < l->cap);
+	l->start[l->n] = start;
+	l->end[l->n] = end;
+	if (++l->n == l->stop_at)
+		return -ECANCELED;
+	return 0;
+}
+
+static int count_block(uint64_t phys, unsigned int order, void *arg)
+{
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/*
+ * A tree of several orders whose runs cross leaves: order-0 pages spread
+ * over three leaves with runs across both boundaries, order-1 blocks whose
+ * run crosses an order-1 leaf boundary, order-3 blocks in between.
+ */
+static void multi_order_tree(struct fx *f)
+{
+	const uint64_t lb = 1ULL << f->geo.bitmap_bits;
+	uint64_t p;
+
+	for (p = 0; p < 3 * lb; p += lb / 64)
+		fx_add(f, p + 5 * (p / (lb / 64) % 3), 0);
+	for (p = lb - 3; p < lb + 3; p++)
+		fx_add(f, p, 0);
+	for (p = 2 * lb - 3; p < 2 * lb + 3; p++)
+		fx_add(f, p, 0);
+	for (p = 4 * lb - 8; p < 4 * lb + 8; p += 2)
+		fx_add(f, p, 1);
+	for (p = 24; p < 3 * lb; p += lb / 16)
+		fx_add(f, p, 3);
+}
+
+/*
+ * The range walk of a tree of several orders stopped at every range: the
+ * callback's return comes back at once, after exactly that many calls, and
+ * the ranges reported are the model's first ones.
+ */
+static void test_ranges_early_stop(void **state)
+{
+	for (size_t s = 0; s < 3; s++) {
+		struct model_range *want;
+		struct range_log l = { 0 };
+		struct fx f;
+		size_t n, k, i;
+
+		fx_init(&f, page_shifts[s], 1ULL << 40);
+		multi_order_tree(&f);
+		n = model_ranges(&f.m, &want);
+		assert_true(n > 2 * 32);
+		l.cap = n;
+		l.start = calloc(n, sizeof(*l.start));
+		l.end = calloc(n, sizeof(*l.end));
+		assert_non_null(l.start);
+		assert_non_null(l.end);
+		for (k = 1; k <= n; k++) {
+			l.n = 0;
+			l.stop_at = k;
+			assert_int_equal(
+				kho_radix_walk_ranges(&f.tree, log_range, &l),
+				-ECANCELED);
+			assert_int_equal(l.n, k);
+			for (i = 0; i < k; i++) {
+				assert_int_equal(l.start[i], want[i].start);
+				assert_int_equal(l.end[i], want[i].end);
+			}
+		}
+		free(l.start);
+		free(l.end);
+		free(want);
+		fx_fini(&f);
+	}
+}
+
+/*
+ * The walks of a tree whose nodes phys_to_virt() fails to map, at each of
+ * its calls in turn (as a reader of another kernel's memory may fail): the
+ * walk returns -EFAULT, and what it reported before is what a walk without
+ * the failure reports first; once no call fails, the whole tree.
+ */
+static void test_walk_map_failures(void **state)
+{
+	for (size_t s = 0; s < 3; s++) {
+		struct model_range *want;
+		struct range_log l = { 0 };
+		struct kho_mem_ops ops;
+		struct fx f;
+		uint64_t fail, blocks;
+		size_t n, i;
+		int ret;
+
+		fx_init(&f, page_shifts[s], 1ULL << 40);
+		kho_radix_destroy(&f.tree);
+		ops = *arena_ops(f.arena);
+		ops.phys_to_virt = failing_phys_to_virt;
+		assert_int_equal(kho_radix_init(&f.tree, &f.geo, &ops), 0);
+		multi_order_tree(&f);
+		n = model_ranges(&f.m, &want);
+		l.cap = n;
+		l.start = calloc(n, sizeof(*l.start));
+		l.end = calloc(n, sizeof(*l.end));
+		assert_non_null(l.start);
+		assert_non_null(l.end);
+		for (fail = 1;; fail++) {
+			l.n = 0;
+			map_calls = 0;
+			map_fail_at = fail;
+			ret = kho_radix_walk_ranges(&f.tree, log_range, &l);
+			for (i = 0; i < l.n; i++) {
+				assert_int_equal(l.start[i], want[i].start);
+				assert_int_equal(l.end[i], want[i].end);
+			}
+			if (map_calls < fail)
+				break;
+			assert_int_equal(ret, -EFAULT);
+			assert_true(l.n < n);
+		}
+		assert_int_equal(ret, 0);
+		assert_int_equal(l.n, n);
+		/* the block walk: -EFAULT, or (past its last map) all */
+		for (fail = 1;; fail++) {
+			blocks = 0;
+			map_calls = 0;
+			map_fail_at = fail;
+			ret = kho_radix_walk(&f.tree, count_block, &blocks);
+			if (map_calls < fail)
+				break;
+			assert_int_equal(ret, -EFAULT);
+			assert_true(blocks < f.m.n);
+		}
+		assert_int_equal(ret, 0);
+		assert_int_equal(blocks, f.m.n);
+		map_fail_at = 0;
+		model_assert_tree(&f.m, &f.tree, "after map failures");
+		free(l.start);
+		free(l.end);
+		free(want);
+		fx_fini(&f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1122,6 +1286,8 @@ int main(void)
 		cmocka_unit_test(test_walk_order),
 		cmocka_unit_test(test_walk_early_stop),
 		cmocka_unit_test(test_coalesced_ranges),
+		cmocka_unit_test(test_ranges_early_stop),
+		cmocka_unit_test(test_walk_map_failures),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_long_runs),
 		cmocka_unit_test(test_crash_consistency),
