@@ -1164,42 +1164,64 @@ static void multi_order_tree(struct fx *f)
 }
 
 /*
- * The range walk of a tree of several orders stopped at every range: the
- * callback's return comes back at once, after exactly that many calls, and
- * the ranges reported are the model's first ones.
+ * The range walk of @f stopped at every range: the callback's return comes
+ * back at once, after exactly that many calls, and the ranges reported are
+ * the model's first ones.
+ */
+static void stop_at_every_range(struct fx *f)
+{
+	struct model_range *want;
+	struct range_log l = { 0 };
+	size_t n, k, i;
+
+	n = model_ranges(&f->m, &want);
+	l.cap = n;
+	l.start = calloc(n, sizeof(*l.start));
+	l.end = calloc(n, sizeof(*l.end));
+	assert_non_null(l.start);
+	assert_non_null(l.end);
+	for (k = 1; k <= n; k++) {
+		l.n = 0;
+		l.stop_at = k;
+		assert_int_equal(kho_radix_walk_ranges(&f->tree, log_range, &l),
+				 -ECANCELED);
+		assert_int_equal(l.n, k);
+		for (i = 0; i < k; i++) {
+			assert_int_equal(l.start[i], want[i].start);
+			assert_int_equal(l.end[i], want[i].end);
+		}
+	}
+	free(l.start);
+	free(l.end);
+	free(want);
+}
+
+/*
+ * Early stops of range walks over several orders. The lowest order's runs
+ * are merged one by one while another order has a run among them, and
+ * handed over a buffer at a time once none has: with 1 to 40 order-3 blocks
+ * among the first order-0 pages, the ranges merged one by one before the
+ * first whole buffer fall on each place of the merge's batch of finished
+ * ranges, so a stop comes from each of the places that hand ranges over.
  */
 static void test_ranges_early_stop(void **state)
 {
-	for (size_t s = 0; s < 3; s++) {
-		struct model_range *want;
-		struct range_log l = { 0 };
-		struct fx f;
-		size_t n, k, i;
+	struct fx f;
 
+	for (size_t s = 0; s < 3; s++) {
 		fx_init(&f, page_shifts[s], 1ULL << 40);
 		multi_order_tree(&f);
-		n = model_ranges(&f.m, &want);
-		assert_true(n > 2 * 32);
-		l.cap = n;
-		l.start = calloc(n, sizeof(*l.start));
-		l.end = calloc(n, sizeof(*l.end));
-		assert_non_null(l.start);
-		assert_non_null(l.end);
-		for (k = 1; k <= n; k++) {
-			l.n = 0;
-			l.stop_at = k;
-			assert_int_equal(
-				kho_radix_walk_ranges(&f.tree, log_range, &l),
-				-ECANCELED);
-			assert_int_equal(l.n, k);
-			for (i = 0; i < k; i++) {
-				assert_int_equal(l.start[i], want[i].start);
-				assert_int_equal(l.end[i], want[i].end);
-			}
-		}
-		free(l.start);
-		free(l.end);
-		free(want);
+		assert_true(f.m.n > 2 * 32);
+		stop_at_every_range(&f);
+		fx_fini(&f);
+	}
+	for (uint64_t j = 1; j <= 40; j++) {
+		fx_init(&f, 12, 1ULL << 40);
+		for (uint64_t i = 0; i < 300; i++)
+			fx_add(&f, 32 * i, 0);
+		for (uint64_t i = 0; i < j; i++)
+			fx_add(&f, 32 * i + 16, 3);
+		stop_at_every_range(&f);
 		fx_fini(&f);
 	}
 }
