@@ -196,7 +196,13 @@ static int pass_elements(struct v1_walk *w, uint64_t first, bool check,
 			struct v1_elm e;
 
 			elm_at(c, i, &e);
-			if (check && (!span || e.phys_start % span))
+			if (check && !span)
+				return v1_fail(w->err, -EINVAL,
+					       "a kho-v1 element's bitmap "
+					       "would span 2^64 bytes or more "
+					       "at its chunk's order",
+					       e.phys_start, (long)index);
+			if (check && e.phys_start % span)
 				return v1_fail(w->err, -EINVAL,
 					       "a kho-v1 element's phys_start "
 					       "is not aligned to its bitmap's "

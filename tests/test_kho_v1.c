@@ -326,8 +326,8 @@ static void test_refused(void **state)
 					     &s, &info, &err),
 				 -EINVAL);
 		assert_string_equal(err.what,
-				    "a kho-v1 element's phys_start is not "
-				    "aligned to its bitmap's span");
+				    "a kho-v1 element's bitmap would span "
+				    "2^64 bytes or more at its chunk's order");
 		assert_int_equal(err.phys, 0);
 		assert_int_equal(err.index, 0);
 		assert_int_equal(s.n, 0);
@@ -335,6 +335,9 @@ static void test_refused(void **state)
 		assert_int_equal(kho_v1_read(&v, page_phys(0), PAGE, 0, NULL,
 					     NULL, &info, &err),
 				 -EINVAL);
+		assert_string_equal(err.what,
+				    "a kho-v1 element's bitmap would span "
+				    "2^64 bytes or more at its chunk's order");
 		assert_int_equal(err.phys, 0);
 	}
 	two_chunks_page(f);

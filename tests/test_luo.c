@@ -695,6 +695,8 @@ static void test_many_sessions(void **state)
 /* Kernel B: a LUO blob whose session block was not preserved. */
 static void test_not_preserved(void **state)
 {
+	struct kho_luo_session_ser *sess;
+	struct kho_luo_info info;
 	struct kho_error err;
 	struct kho_view view;
 	struct machine m;
@@ -716,6 +718,27 @@ static void test_not_preserved(void **state)
 	((struct kho_block_header_ser *)kho_env_va(m.e, ser->sessions_pa))
 		->count = 0;
 	assert_int_equal(kho_luo_restore_free(&m.in, m.blob), -EINVAL);
+	machine_free(&m);
+
+	/*
+	 * A file chain that is the session chain: its three entries read as
+	 * three files, and the reader takes them, as Linux's would (neither
+	 * looks for a block two chains share). Freeing the file chains then
+	 * frees the session block, and freeing the session chain finds it
+	 * restored already: refused, the blob kept.
+	 */
+	machine_init(&m, 12);
+	build(&m, 3);
+	ser = kho_env_va(m.e, m.blob);
+	sess = session_at(&m, 0);
+	sess[2].file_set_ser.files = ser->sessions_pa;
+	sess[2].file_set_ser.count = 3;
+	kexec(&m);
+	kho_in_view(&m.in, &view);
+	assert_int_equal(kho_luo_read(&view, m.blob, 32, NULL, &info, &err), 0);
+	assert_int_equal(info.nr_files, 3 + 3);
+	assert_int_equal(kho_luo_restore_free(&m.in, m.blob), -EINVAL);
+	assert_non_null(kho_restore_folio(&m.in, m.blob));
 	machine_free(&m);
 
 	/* the blob itself */
