@@ -18,9 +18,8 @@
 . "$(dirname "$0")/lib.sh"
 case $kho_args in *kho_scratch=*) skip "this guest's kernel A takes fixed scratch sizes ($kho_args)" ;; esac
 patched_prepare
-bad=
 for run in released patched; do
-	kinit_boot "liveupdate=on kcase=capture" "$run" "$run"
+	kinit_boot "liveupdate=on kcase=capture" "$run"
 	evidence "$log" "kinit: scratch" "KHO:"
 	# shellcheck disable=SC2046
 	set -- $(grep -a "kinit: scratch_len " "$log" | tr -d '\r' | awk '{ print $3 }')

@@ -143,18 +143,29 @@ patched_prepare() {
 	"$scripts/initrd.sh" "$arch" "$pdir" "$out/patched"
 }
 
+# What a case found wrong, "; RUN: WHAT" each; it fails with all of it.
+bad=
+# want PATTERN WHAT: WHAT is wrong unless the run's log ($log) has PATTERN.
+want() {
+	grep -aq -- "$1" "$log" || bad="$bad; $run: $2"
+}
+
 # qemu ARGS...: scripts/kernel/qemu.sh for this architecture.
 qemu() { "$scripts/qemu.sh" "$arch" "$@"; }
 
-# kinit_boot WORDS [RUN [KERNEL]]: boot this architecture's kernel on the
-# usual initrd (kinit is kernel A) with the serial console and early
-# console, the KHO words, panic=-1 and WORDS; the serial log in $log
+# kinit_boot WORDS [RUN]: boot this architecture's kernel on the usual
+# initrd (kinit is kernel A) with the serial console and early console,
+# the KHO words, panic=-1 and WORDS; the serial log in $log
 # ($out/serial.log, or $out/serial-RUN.log), QEMU's exit status in $rc.
-# KERNEL "patched": 7.3.4 with every patch (patched_prepare first).
+# The run's name says which kernel: "fixed", "fixed-*" and "patched" boot
+# 7.3.4 with every patch (patched_prepare first), any other 7.3.4 as
+# released.
 kinit_boot() {
 	log=$out/serial${2:+-$2}.log
 	image=$kdir/image initrd=$kwork/initrd-a.cpio
-	[ "${3:-released}" = released ] || image=$pdir/image initrd=$out/patched/initrd-a.cpio
+	case ${2:-} in
+	fixed | fixed-* | patched) image=$pdir/image initrd=$out/patched/initrd-a.cpio ;;
+	esac
 	rc=0
 	qemu "$image" "$initrd" \
 		"console=$console $early $kho_args panic=-1 $1" "$log" || rc=$?
