@@ -11,7 +11,9 @@
 # 7.3.4 with every patch of patches/ (patches/0011 is the fix), must not:
 # the reboot fails with EOPNOTSUPP and the kernel says why, the memfd is
 # intact and the session takes one more file; kernel A then loads kernel B
-# with kexec_file_load(), and kernel B gives both memfds back intact.
+# with kexec_file_load(), and kernel B gives both memfds back intact. Run
+# "fixed-nosession": with no session held, the patched kernel must kexec
+# the kexec_load() image as 7.3.4 does.
 # Both kernels are built with KERNEL_CONFIG=kexec (scripts/kernel/
 # kexec.config: CONFIG_KEXEC, which no other case's kernel has), and
 # kernel A's initrd carries Debian's kexec, unpacked but not installed
@@ -32,15 +34,27 @@ KERNEL_CONFIG=kexec
 export KERNEL_CONFIG KINIT_DYN
 . "$(dirname "$0")/lib.sh"
 patched_prepare
-for run in 7.3.4 fixed; do
-	kinit_boot "liveupdate=on kcase=kexecload" "$run"
+for run in 7.3.4 fixed fixed-nosession; do
+	words="liveupdate=on kcase=kexecload"
+	[ "$run" != fixed-nosession ] || words="$words knosession=1"
+	kinit_boot "$words" "$run"
 	evidence "$log" "kinit: kexecload" "kinit: PASS kexecload" "kinit: FAIL kexecload" \
 		"found kexec handover" "cannot cross a kexec" "Kernel panic" "kinit: stage B done"
-	want "kinit: kexecload: A: PRESERVE_FD of kexecload-before: ret 0 errno 0" \
-		"kernel A did not preserve the memfd"
 	want "kinit: kexecload: A: kexec --load --kexec-syscall /kernel: exit 0" \
 		"kexec-tools did not load kernel B with kexec_load()"
+	[ "$run" = fixed-nosession ] ||
+		want "kinit: kexecload: A: PRESERVE_FD of kexecload-before: ret 0 errno 0" \
+			"kernel A did not preserve the memfd"
 	case $run in
+	fixed-nosession)
+		# The patch refuses only while a session exists.
+		! grep -aq "kinit: kexecload: A: reboot(RB_KEXEC)\|cannot cross a kexec" "$log" ||
+			bad="$bad; $run: the patched kernel refused a kexec_load() image with no session held"
+		want "kinit: PASS kexecload: a kexec_load() image boots when no session is held" \
+			"kernel B did not come up from the kexec_load() image"
+		want "kinit: stage B done, 0 failures" \
+			"kernel B's init did not finish without a FAIL line (QEMU exit $rc)"
+		;;
 	7.3.4)
 		! grep -aq "kinit: kexecload: A: reboot(RB_KEXEC)" "$log" ||
 			bad="$bad; $run: 7.3.4's reboot of the kexec_load() image returned"
@@ -75,4 +89,5 @@ says "$out/serial-7.3.4.log" "kinit: kexecload: B, booted from" "kinit: stage B 
 says "$out/serial-fixed.log" "kinit: kexecload: A: reboot(RB_KEXEC)" \
 	"cannot cross a kexec" "kinit: kexecload: B, booted from" "kinit: stage B done"
 [ -z "$bad" ] || fail "${bad#; }"
-say "PASS: 7.3.4 kexecs an image loaded with kexec_load() and kernel B has no session; patched, the reboot is refused with EOPNOTSUPP, and kexec_file_load() then carries the session"
+says "$out/serial-fixed-nosession.log" "kinit: PASS kexecload"
+say "PASS: 7.3.4 kexecs an image loaded with kexec_load() and kernel B has no session; patched, the reboot is refused with EOPNOTSUPP, and kexec_file_load() then carries the session; with no session the patched kernel kexecs the kexec_load() image"

@@ -49,11 +49,12 @@
  *                    /kernel, whose kinit (kluofind=R,E: the errnos of
  *                    the two PRESERVE_FDs, 0 for none) reports what came
  *                    back (luo_find_b()).
- *   kcase=kexecload  kernel A: a session with a memfd, then /kernel
- *                    loaded with kexec_load() (kexec-tools) and a reboot;
- *                    if refused, kexec_file_load() and reboot again
- *                    (kexec_load_a()); kernel B (kkexecload=load|file)
- *                    retrieves what it can (kexec_load_b()).
+ *   kcase=kexecload  kernel A: a session with a memfd (none with
+ *                    knosession=1), then /kernel loaded with kexec_load()
+ *                    (kexec-tools) and a reboot; if refused,
+ *                    kexec_file_load() and reboot again (kexec_load_a());
+ *                    kernel B (kkexecload=load|file|none) retrieves what
+ *                    it can (kexec_load_b()).
  *   kcase=rmadd      kernel A: fill the reserve_mem regions as capture
  *                    does, then kexec into /kernel with the regions of
  *                    krm_add=V1,V2... more (reserve_mem=V1 ...), and
@@ -1924,7 +1925,8 @@ static void rm_b(void)
  * session must still take a file (a second memfd); then /kernel is
  * loaded with kexec_file_load() and the reboot tried again. Kernel B
  * (kkexecload=load or =file: which image it is) must get back every
- * memfd kernel A preserved, intact.
+ * memfd kernel A preserved, intact. With knosession=1 kernel A holds no
+ * session, and the kexec_load() image must boot (kkexecload=none).
  */
 #define KEXECLOAD_SESSION "kexec-load"
 #define KEXECLOAD_TOKEN 0x6b6c6f61ULL /* "kloa" */
@@ -1951,29 +1953,38 @@ static int kexec_load_preserve(int sfd, unsigned long long token,
 /*
  * Kernel A: 0 once /kernel is loaded by kexec_file_load() after a refused
  * reboot, -1 when kinit is to stop here. On 7.3.4 the reboot does not
- * return. The descriptors stay open: they hold the session.
+ * return. The descriptors stay open: they hold the session. Without
+ * @session (knosession=1) no session is made: the kexec_load() image must
+ * boot, on either kernel.
  */
-static int kexec_load_a(void)
+static int kexec_load_a(int session)
 {
 	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
 	static char append[CMDLINE_MAX + 16];
 	char *argv[] = { "/bin/kexec", "--load", "--kexec-syscall", "/kernel",
 			 "--initrd=/initrd-b.cpio", append, NULL };
-	char *cmdline = next_cmdline("kstage=b kkexecload=load");
-	int luo, mfd, rc;
+	char *cmdline = next_cmdline(session ? "kstage=b kkexecload=load" :
+					       "kstage=b kkexecload=none");
+	int luo, mfd = -1, rc;
 	long r;
 
-	luo = luo_open("kexecload", 0);
-	if (luo < 0 || !cmdline)
+	if (!cmdline)
 		return -1;
-	strcpy((char *)cs.name, KEXECLOAD_SESSION);
-	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs)) {
-		say("kexecload: CREATE_SESSION failed (errno %d)", errno);
-		return -1;
+	if (session) {
+		luo = luo_open("kexecload", 0);
+		if (luo < 0)
+			return -1;
+		strcpy((char *)cs.name, KEXECLOAD_SESSION);
+		if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs)) {
+			say("kexecload: CREATE_SESSION failed (errno %d)",
+			    errno);
+			return -1;
+		}
+		mfd = kexec_load_preserve(cs.fd, KEXECLOAD_TOKEN,
+					  "kexecload-before");
+		if (mfd < 0)
+			return -1;
 	}
-	mfd = kexec_load_preserve(cs.fd, KEXECLOAD_TOKEN, "kexecload-before");
-	if (mfd < 0)
-		return -1;
 	/* kexec-tools reads /sys/firmware/memmap and boot_params there. */
 	mkdir("/sys", 0755);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
@@ -1987,6 +1998,10 @@ static int kexec_load_a(void)
 	r = reboot(RB_KEXEC);
 	say("kexecload: A: reboot(RB_KEXEC) of the kexec_load() image: ret %ld errno %d",
 	    r, r ? errno : 0);
+	if (!session) {
+		verdict(0, "kexecload: a kexec_load() image boots when no session is held");
+		return -1;
+	}
 	verdict(memfd_intact(mfd, LUOFIND_SIZE),
 		"kexecload: the memfd intact after the refused kexec");
 	verdict(kexec_load_preserve(cs.fd, KEXECLOAD_AFTER_TOKEN,
@@ -1996,7 +2011,10 @@ static int kexec_load_a(void)
 			"kstage=b kkexecload=file");
 }
 
-/* Kernel B, booted from the image kernel A loaded @how ("load", "file"). */
+/*
+ * Kernel B, booted from the image kernel A loaded @how: "load" or "file",
+ * or "none" (kexec_load(), no session held).
+ */
 static void kexec_load_b(const char *how)
 {
 	struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
@@ -2010,6 +2028,10 @@ static void kexec_load_b(const char *how)
 	char what[96];
 	int luo, fd, intact;
 
+	if (!strcmp(how, "none")) {
+		verdict(1, "kexecload: a kexec_load() image boots when no session is held");
+		return;
+	}
 	luo = luo_open("kexecload", 1);
 	if (luo < 0)
 		return;
@@ -2131,7 +2153,7 @@ static void stage_a(const char *kcase)
 		if (do_kexec(next, initrd, extra))
 			return;
 	} else if (!strcmp(kcase, "kexecload")) {
-		if (kexec_load_a())
+		if (kexec_load_a(!getenv("knosession")))
 			return;
 	} else if (!strcmp(kcase, "rmadd")) {
 		const char *add = getenv("krm_add") ? getenv("krm_add") :
