@@ -58,6 +58,19 @@ static void fx_init(struct fx *f, unsigned int shift, uint64_t phys_base)
 	model_init(&f->m, shift);
 }
 
+/* fx_init(), with the tree reaching its nodes through @p2v instead. */
+static void fx_init_mapped(struct fx *f, unsigned int shift, uint64_t phys_base,
+			   void *(*p2v)(void *ctx, uint64_t pa))
+{
+	struct kho_mem_ops ops;
+
+	fx_init(f, shift, phys_base);
+	kho_radix_destroy(&f->tree);
+	ops = *arena_ops(f->arena);
+	ops.phys_to_virt = p2v;
+	assert_int_equal(kho_radix_init(&f->tree, &f->geo, &ops), 0);
+}
+
 static void fx_fini(struct fx *f)
 {
 	kho_radix_destroy(&f->tree);
@@ -463,15 +476,11 @@ static void *refusing_phys_to_virt(void *ctx, uint64_t pa)
 static void test_unmapped_node(void **state)
 {
 	for (size_t s = 0; s < 3; s++) {
-		struct kho_mem_ops ops;
 		struct fx f;
 		uint64_t leaf_pages;
 
-		fx_init(&f, page_shifts[s], 1ULL << 40);
-		kho_radix_destroy(&f.tree);
-		ops = *arena_ops(f.arena);
-		ops.phys_to_virt = refusing_phys_to_virt;
-		assert_int_equal(kho_radix_init(&f.tree, &f.geo, &ops), 0);
+		fx_init_mapped(&f, page_shifts[s], 1ULL << 40,
+			       refusing_phys_to_virt);
 		leaf_pages = 1ULL << f.geo.bitmap_bits;
 		/* Two leaves under one level-1 table; the finger on the first. */
 		assert_int_equal(kho_radix_add_page(&f.tree, leaf_pages, 0), 0);
@@ -1237,17 +1246,13 @@ static void test_walk_map_failures(void **state)
 	for (size_t s = 0; s < 3; s++) {
 		struct model_range *want;
 		struct range_log l = { 0 };
-		struct kho_mem_ops ops;
 		struct fx f;
 		uint64_t fail, blocks;
 		size_t n, i;
 		int ret;
 
-		fx_init(&f, page_shifts[s], 1ULL << 40);
-		kho_radix_destroy(&f.tree);
-		ops = *arena_ops(f.arena);
-		ops.phys_to_virt = failing_phys_to_virt;
-		assert_int_equal(kho_radix_init(&f.tree, &f.geo, &ops), 0);
+		fx_init_mapped(&f, page_shifts[s], 1ULL << 40,
+			       failing_phys_to_virt);
 		multi_order_tree(&f);
 		n = model_ranges(&f.m, &want);
 		l.cap = n;
