@@ -24,7 +24,7 @@ all="selftest:x86_64 capture:x86_64 inspect:x86_64 restore:x86_64
 live-inspect:x86_64 loader-refuses:x86_64 libkho-real:x86_64 broken-child:x86_64
 chain:x86_64 kaslr-array:x86_64 memfd-seals:x86_64 luo-bugs:x86_64
 luo-findings:x86_64 luo-selftests:x86_64 reserve-mem-added:x86_64
-scratch-size:x86_64 kexec-load:x86_64
+scratch-size:x86_64 kexec-load:x86_64 luo-retry-nomem:x86_64
 selftest:arm64 capture:arm64 inspect:arm64 restore:arm64 libkho-real:arm64
 chain:arm64 luo-selftests:arm64 reserve-mem-added:arm64
 selftest:arm64-16k capture:arm64-16k inspect:arm64-16k restore:arm64-16k

@@ -32,13 +32,15 @@
  *                    space (luo_bugs_a()): 51 sessions, a memfd preserved
  *                    in the first and sealed after PRESERVE_FD, with kdup=1
  *                    one more CREATE_SESSION under a name in use, with
- *                    kovercommit or kbreak a 16 MiB memfd too; then kexec into
- *                    /kernel, whose kinit (kluobugs=1) reports the
- *                    sessions and the memfd's seals (luo_bugs_b()), or
- *                    with kovercommit=1 retrieves under strict overcommit
- *                    and again, =2 finishes after one failed retrieve;
- *                    with kbreak=1 damages the 16 MiB memfd's folio
- *                    array first (luo_bugs_broken()).
+ *                    kovercommit, kbreak or kfailslab a 16 MiB memfd too;
+ *                    then kexec into /kernel, whose kinit (kluobugs=1)
+ *                    reports the sessions and the memfd's seals
+ *                    (luo_bugs_b()), or with kovercommit=1 retrieves
+ *                    under strict overcommit and again, =2 finishes after
+ *                    one failed retrieve; with kbreak=1 damages the 16 MiB
+ *                    memfd's folio array first (luo_bugs_broken()); with
+ *                    kfailslab=SPACE retrieves the 16 MiB memfd with slab
+ *                    allocations failing after SPACE bytes, and again.
  *   kcase=luoself    Linux's own live update selftests (luo_self()):
  *                    liveupdate and stage 1 of the kexec tests in kernel
  *                    A, stage 2 in kernel B (kluoself=1).
@@ -933,7 +935,7 @@ static void luo_bugs_a(int *keep)
 	r = seals_op(mfd, F_ADD_SEALS, LUOBUGS_SEALS);
 	say("luobugs: after PRESERVE_FD, F_ADD_SEALS(SHRINK|GROW|FUTURE_WRITE|SEAL) = %ld, seals now 0x%lx",
 	    r, seals_op(mfd, F_GET_SEALS, 0));
-	if (getenv("kovercommit") || getenv("kbreak"))
+	if (getenv("kovercommit") || getenv("kbreak") || getenv("kfailslab"))
 		luo_bugs_big_a(first);
 
 	if (getenv("kdup") && atoi(getenv("kdup"))) {
@@ -953,19 +955,21 @@ static void luo_bugs_a(int *keep)
  * overcommit is set back after. shmem accounts each folio as it adds it,
  * and vm_committed_as moves in batches of 1024 pages on these 1 GiB
  * guests, so the failure comes between 2048 and 3072 of its 4096 pages
- * (the kernel says which: "failed to account folio index N"). @kb gets
+ * (the kernel says which: "failed to account folio index N"). @how gets
  * the overcommit_kbytes used; returns RETRIEVE_FD's errno, or 0.
  */
 static int luo_bugs_big_strict(int sfd,
 				struct liveupdate_session_retrieve_fd *rf,
-				char kb[24])
+				char how[48])
 {
 	unsigned long long room = meminfo_kb("Committed_AS:") +
 				  LUOBUGS_BIG_SIZE / 2 / 1024;
+	char kb[24];
 	int e;
 
 	rf->token = LUOBUGS_BIG_TOKEN;
-	snprintf(kb, 24, "%llu", room);
+	snprintf(kb, sizeof(kb), "%llu", room);
+	snprintf(how, 48, "overcommit_kbytes=%s", kb);
 	write_str("/proc/sys/vm/overcommit_kbytes", kb);
 	write_str("/proc/sys/vm/overcommit_memory", "2");
 	e = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, rf) ? errno : 0;
@@ -974,18 +978,63 @@ static int luo_bugs_big_strict(int sfd,
 	return e;
 }
 
-/* The big memfd's retrieve failed midway, then tried again. */
-static void luo_bugs_midway(int sfd)
+/*
+ * kfailslab=SPACE: the big memfd's retrieve with every slab allocation of
+ * this task failing once SPACE bytes were allocated (debugfs failslab,
+ * /proc/self/make-it-fail; reclaiming allocations too, which failslab
+ * spares by default). Each folio goes into the page cache through
+ * shmem_add_to_page_cache(), whose XArray nodes come from the slab: at a
+ * SPACE that the file's setup does not use up, the retrieve fails there,
+ * midway ("failed to add to page cache folio index N"), the path of
+ * patches/0010 that strict overcommit does not reach. @how gets SPACE.
+ */
+static int luo_bugs_big_nomem(int sfd,
+			      struct liveupdate_session_retrieve_fd *rf,
+			      char how[48])
+{
+	const char *space = getenv("kfailslab");
+	int e, mif;
+
+	rf->token = LUOBUGS_BIG_TOKEN;
+	snprintf(how, 48, "failslab space=%s", space);
+	write_str("/debugfs/failslab/ignore-gfp-wait", "N");
+	write_str("/debugfs/failslab/task-filter", "Y");
+	write_str("/debugfs/failslab/probability", "100");
+	write_str("/debugfs/failslab/interval", "1");
+	write_str("/debugfs/failslab/space", space);
+	write_str("/debugfs/failslab/times", "-1");
+	/* Opened before: once armed, an open() fails too (its struct file). */
+	mif = open("/proc/self/make-it-fail", O_WRONLY);
+	if (mif < 0 || write(mif, "1", 1) != 1) {
+		say("luobugs: cannot write /proc/self/make-it-fail");
+		return -1;
+	}
+	e = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, rf) ? errno : 0;
+	if (write(mif, "0", 1) != 1)
+		say("luobugs: cannot clear /proc/self/make-it-fail");
+	close(mif);
+	write_str("/debugfs/failslab/times", "0");
+	return e;
+}
+
+/*
+ * The big memfd's retrieve made to fail midway by @fail, then tried
+ * again with nothing in the way.
+ */
+static void luo_bugs_midway(int sfd,
+			    int (*fail)(int sfd,
+					struct liveupdate_session_retrieve_fd *rf,
+					char how[48]))
 {
 	struct liveupdate_session_retrieve_fd rf = { .size = sizeof(rf) };
 	struct stat st;
-	char kb[24];
+	char how[48];
 	int e1, e2;
 
-	e1 = luo_bugs_big_strict(sfd, &rf, kb);
+	e1 = fail(sfd, &rf, how);
 	e2 = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf) ? errno : 0;
-	say("luobugs: %d MiB memfd: RETRIEVE_FD with overcommit_kbytes=%s: errno %d; again after setting it back: errno %d",
-	    LUOBUGS_BIG_SIZE >> 20, kb, e1, e2);
+	say("luobugs: %d MiB memfd: RETRIEVE_FD with %s: errno %d; again after setting it back: errno %d",
+	    LUOBUGS_BIG_SIZE >> 20, how, e1, e2);
 	if (e2)
 		return;
 	if (fstat(rf.fd, &st))
@@ -1178,8 +1227,8 @@ static void luo_bugs_b(void)
 			 * never restored) and the folio arrays.
 			 */
 			unsigned long long before, after;
-			char kb[24];
-			int e3 = luo_bugs_big_strict(sfd, &rf, kb);
+			char how[48];
+			int e3 = luo_bugs_big_strict(sfd, &rf, how);
 
 			before = free_kb_all();
 			e2 = ioctl(sfd, LIVEUPDATE_SESSION_FINISH, &fin) ? errno : 0;
@@ -1196,7 +1245,7 @@ static void luo_bugs_b(void)
 		    e1, e2);
 		verdict(!e2, "luobugs: memfd retrievable after a failed retrieve");
 		if (e2) {
-			luo_bugs_midway(sfd);
+			luo_bugs_midway(sfd, luo_bugs_big_strict);
 			return;
 		}
 		/* Blocks of 512 bytes, as accounted by shmem when each was added. */
@@ -1207,7 +1256,11 @@ static void luo_bugs_b(void)
 		    intact ? "intact" : "differ",
 		    seals_op(rf.fd, F_GET_SEALS, 0), (long)st.st_blocks);
 		verdict(intact, "luobugs: retried memfd intact");
-		luo_bugs_midway(sfd);
+		luo_bugs_midway(sfd, luo_bugs_big_strict);
+		return;
+	}
+	if (getenv("kfailslab")) {
+		luo_bugs_midway(sfd, luo_bugs_big_nomem);
 		return;
 	}
 	if (ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf)) {
