@@ -14,8 +14,8 @@
 # with kexec_file_load(), and kernel B gives both memfds back intact. Run
 # "fixed-nosession": with no session held, the patched kernel must kexec
 # the kexec_load() image as 7.3.4 does.
-# Both kernels are built with KERNEL_CONFIG=kexec (scripts/kernel/
-# kexec.config: CONFIG_KEXEC, which no other case's kernel has), and
+# Both kernels are built with KERNEL_CONFIG=extra (scripts/kernel/
+# extra.config: CONFIG_KEXEC, which no other case's kernel has), and
 # kernel A's initrd carries Debian's kexec, unpacked but not installed
 # (scripts/kernel/kexec-tools.sh), with this machine's libraries for it
 # (initrd.sh KINIT_DYN), so the case runs on x86_64 only.
@@ -30,7 +30,7 @@ KINIT_DYN=$("$(dirname "$0")/../../scripts/kernel/kexec-tools.sh") || {
 	echo "kexec-load[$1]: FAIL: no kexec-tools for kernel A's initrd (scripts/kernel/kexec-tools.sh)"
 	exit 1
 }
-KERNEL_CONFIG=kexec
+KERNEL_CONFIG=extra
 export KERNEL_CONFIG KINIT_DYN
 . "$(dirname "$0")/lib.sh"
 patched_prepare

@@ -15,10 +15,10 @@
 # back whole: contents intact, 32768 blocks. Neither may BUG (these kernels
 # have CONFIG_DEBUG_VM: the folio taken out of the page cache and uncharged
 # again passes its VM_BUG_ONs). Both kernels are built with
-# KERNEL_CONFIG=faults (scripts/kernel/faults.config: slab fault
+# KERNEL_CONFIG=extra (scripts/kernel/extra.config: slab fault
 # injection, which no other case's kernel has). 4 KiB pages only: the
 # SPACE below is measured for them.
-KERNEL_CONFIG=faults
+KERNEL_CONFIG=extra
 export KERNEL_CONFIG
 . "$(dirname "$0")/lib.sh"
 [ "$page_size" = 4096 ] || skip "the slab budget is measured for 4 KiB pages; this kernel's pages are $page_k"

@@ -1007,6 +1007,8 @@ static int luo_bugs_big_nomem(int sfd,
 	mif = open("/proc/self/make-it-fail", O_WRONLY);
 	if (mif < 0 || write(mif, "1", 1) != 1) {
 		say("luobugs: cannot write /proc/self/make-it-fail");
+		if (mif >= 0)
+			close(mif);
 		return -1;
 	}
 	e = ioctl(sfd, LIVEUPDATE_SESSION_RETRIEVE_FD, rf) ? errno : 0;
