@@ -27,19 +27,14 @@ if [ ! -x "$bin" ]; then
 		opt=
 		[ "$(id -u)" -ne 0 ] || opt="-o APT::Sandbox::User=root"
 		# shellcheck disable=SC2086
-		if ! (cd "$dir" && apt-get $opt -qq download kexec-tools); then
-			[ "$(id -u)" -eq 0 ] || { log "apt-get download kexec-tools failed"; exit 1; }
-			apt-get -qq update
-			# shellcheck disable=SC2086
-			(cd "$dir" && apt-get $opt -qq download kexec-tools) ||
-				{ log "apt-get download kexec-tools failed"; exit 1; }
-		fi
+		download() { (cd "$dir" && apt-get $opt -qq download kexec-tools); }
+		# Root may refresh stale package lists once and try again.
+		download || { [ "$(id -u)" -eq 0 ] && apt-get -qq update && download; } ||
+			{ log "apt-get download kexec-tools failed"; exit 1; }
 		dpkg-deb -x "$dir"/kexec-tools_*.deb "$dir/root"
 		[ -x "$bin" ] || { log "the package has no sbin/kexec"; exit 1; }
 	fi
 fi
-if ldd "$bin" | grep -q 'not found'; then
-	log "$bin lacks libraries on this machine: $(ldd "$bin" | grep 'not found' | tr -s ' \t' ' ' | tr '\n' ';')"
-	exit 1
-fi
+missing=$(ldd "$bin" | grep 'not found' | tr -s ' \t' ' ' | tr '\n' ';') || true
+[ -z "$missing" ] || { log "$bin lacks libraries on this machine:$missing"; exit 1; }
 echo "$bin"

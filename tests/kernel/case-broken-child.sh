@@ -121,7 +121,6 @@ subtree_warnings() {
 }
 
 # libkho, on the bytes Linux will read: inspect, then kho boot of a copy.
-bad=
 rc=0
 "$KHO" inspect "$M" >"$out/inspect.txt" 2>"$out/inspect.err" || rc=$?
 [ "$rc" -eq 0 ] || fail "kho inspect exit $rc: $(cat "$out/inspect.err")"

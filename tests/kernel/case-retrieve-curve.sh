@@ -79,7 +79,6 @@ stamp() {
 # Kernel B's log must reach the serial port as it is printed, not when
 # the console registers: lib.sh's $early.
 
-bad=
 printf 'pages\tkernel\tretrieve_s\tadjacent\n' >"$res"
 for n in $base $pages; do
 	for v in unpatched patched; do
